@@ -1,0 +1,42 @@
+// Host programming errors on the buses. Guest accesses never throw; these are for the code that
+// builds a platform (overlapping regions, ranges outside the address space, bad options).
+
+export class HvmdevError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export interface RangeOwner {
+  readonly owner: string;
+  readonly name: string;
+  readonly base: number;
+  readonly length: number;
+}
+
+function fmtRange(r: RangeOwner, width: number): string {
+  const hex = (n: number) => '0x' + n.toString(16).padStart(width, '0');
+  return `${r.owner}/${r.name} [${hex(r.base)}..${hex(r.base + r.length - 1)}]`;
+}
+
+/** Two registrations claim the same addresses. */
+export class BusOverlapError extends HvmdevError {
+  constructor(
+    readonly bus: 'port' | 'mmio',
+    readonly requested: RangeOwner,
+    readonly existing: RangeOwner,
+  ) {
+    const w = bus === 'port' ? 4 : 8;
+    super(
+      `${bus} range ${fmtRange(requested, w)} overlaps ${fmtRange(existing, w)}; ` +
+        `each address has one owner: move one of them (or remove the other first)`,
+    );
+  }
+}
+
+/** A registration outside the bus's address space, or with a bad length or option. */
+export class BusRangeError extends HvmdevError {}
+
+/** An operation on a region that was already removed from its bus. */
+export class StaleRegionError extends HvmdevError {}

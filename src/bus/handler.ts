@@ -1,0 +1,39 @@
+// What a device gives a bus: handlers for the accesses it implements, and a declaration of which.
+import type { AccessContext, PortAccessSize } from './access.js';
+
+/**
+ * A device's access handlers. `offset` is relative to the start of the registered range, so a
+ * device keeps working when its range moves (PCI BARs). Values are uint32 for sizes 1, 2, 4.
+ * 8-byte accesses reach `read64`/`write64` only if the handler declares size 8 and provides them.
+ */
+export interface IoHandler {
+  read(offset: number, size: PortAccessSize, ctx: AccessContext): number;
+  write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void;
+  read64?(offset: number, ctx: AccessContext): bigint;
+  write64?(offset: number, value: bigint, ctx: AccessContext): void;
+}
+
+/**
+ * What the bus does with an access the handler does not implement (size not declared, misaligned
+ * when alignment is required, or straddling the end of the range):
+ * - `reject`: Xen's rule. The access is not served: reads return all-ones of the access size and
+ *   writes are dropped; the device never sees it.
+ * - `split`: QEMU's rule. The access is split into naturally aligned pieces the handlers implement
+ *   (each piece dispatched on its own, so a straddling piece reaches only its own owner); a piece
+ *   smaller than the smallest implemented size is widened to it (reads extract the bytes, writes
+ *   are shifted into place as QEMU does).
+ */
+export type WidthPolicy = 'reject' | 'split';
+
+export interface RegionOptions {
+  /** Device instance that owns the range (shown in errors, traces and `describe`). */
+  readonly owner: string;
+  /** Name of the range inside the device (e.g. "ELCR"). Defaults to the owner. */
+  readonly name?: string;
+  /** Bit set of implemented sizes (1|2|4|8 as bits). Default 1|2|4 (ports), 1|2|4|8 with read64 (memory). */
+  readonly sizes?: number;
+  /** Accesses must be naturally aligned (address % size === 0). Default false. */
+  readonly aligned?: boolean;
+  /** Overrides the bus's width policy for this range. */
+  readonly widthPolicy?: WidthPolicy;
+}

@@ -1,0 +1,81 @@
+// Xen's HVM debug console on port 0xE9 (XEN_HVM_DEBUGCONS_IOPORT, present for every HVM guest).
+// Behaviour (xen/arch/x86/hvm/hvm.c, hvm_print_line): byte writes only; reads are not handled (so
+// the null handler answers all-ones); characters that are not printable, '\n' or '\t' are dropped;
+// a line is emitted at '\n' or when the 200-byte buffer holds 199 characters.
+import { inject, injectable } from 'tsyringe';
+import type { AccessContext, PortAccessSize } from '../../bus/access.js';
+import type { IoHandler } from '../../bus/handler.js';
+import type { PortBus } from '../../bus/port-bus.js';
+import { DEBUG_CONSOLE_SINK, PORT_BUS } from '../../platform/tokens.js';
+import type { Device, PlainData } from '../device.js';
+import { SnapshotError, SnapshotReader } from '../snapshot.js';
+
+export const DEBUG_CONSOLE_PORT = 0xe9;
+/** Xen's DOMAIN_PBUF_SIZE: a line is flushed when it reaches size - 1 characters. */
+export const DEBUG_CONSOLE_LINE_MAX = 199;
+
+export interface DebugConsoleSink {
+  /** One complete line, without its newline. */
+  line(text: string): void;
+}
+
+/** A sink that keeps every line (tests, the demo). */
+export class CollectingSink implements DebugConsoleSink {
+  readonly lines: string[] = [];
+  line(text: string): void {
+    this.lines.push(text);
+  }
+}
+
+@injectable()
+export class DebugConsole implements Device, IoHandler {
+  readonly id = 'debugcon';
+  readonly kind = 'xen-debugcon';
+  private buffer = '';
+
+  constructor(
+    @inject(PORT_BUS) ports: PortBus,
+    @inject(DEBUG_CONSOLE_SINK) private readonly sink: DebugConsoleSink,
+  ) {
+    // Only byte accesses are claimed; Xen registers the handler for one port.
+    ports.register(DEBUG_CONSOLE_PORT, 1, this, { owner: this.id, name: 'debug console', sizes: 1 });
+  }
+
+  read(_offset: number, _size: PortAccessSize, _ctx: AccessContext): number {
+    return 0xff; // "Deny any input requests": unhandled, so the null handler's all-ones.
+  }
+
+  write(_offset: number, _size: PortAccessSize, value: number, _ctx: AccessContext): void {
+    const c = value & 0xff;
+    const printable = c >= 0x20 && c < 0x7f;
+    if (!printable && c !== 0x0a && c !== 0x09) return;
+    if (c !== 0x0a) this.buffer += String.fromCharCode(c);
+    if (c === 0x0a || this.buffer.length === DEBUG_CONSOLE_LINE_MAX) {
+      const text = this.buffer;
+      this.buffer = '';
+      this.sink.line(text);
+    }
+  }
+
+  /** Characters written since the last complete line. */
+  get pending(): string {
+    return this.buffer;
+  }
+
+  reset(): void {
+    this.buffer = '';
+  }
+
+  snapshot(): PlainData {
+    return { buffer: this.buffer };
+  }
+
+  restore(state: unknown): void {
+    const r = new SnapshotReader(state, this.id);
+    const buffer = r.string('buffer');
+    if (buffer.length >= DEBUG_CONSOLE_LINE_MAX || /[^\x20-\x7e\t]/.test(buffer)) {
+      throw new SnapshotError(`${this.id}.buffer: not a state the console can reach`);
+    }
+    this.buffer = buffer;
+  }
+}

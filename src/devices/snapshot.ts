@@ -1,0 +1,117 @@
+// Checked reading of snapshot data. Every restore goes through these so that a hostile snapshot is
+// refused with a typed error naming the field, never used as an index or a divisor unchecked.
+import { HvmdevError } from '../bus/errors.js';
+
+export class SnapshotError extends HvmdevError {}
+
+/** A reader over one object of a snapshot; `path` names it in errors. */
+export class SnapshotReader {
+  private readonly obj: Readonly<Record<string, unknown>>;
+
+  constructor(
+    value: unknown,
+    readonly path: string,
+  ) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new SnapshotError(`${path}: expected an object, got ${describe(value)}`);
+    }
+    this.obj = value as Record<string, unknown>;
+  }
+
+  private get(key: string): unknown {
+    if (!Object.prototype.hasOwnProperty.call(this.obj, key)) {
+      throw new SnapshotError(`${this.path}.${key}: missing`);
+    }
+    return this.obj[key];
+  }
+
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.obj, key);
+  }
+
+  /** An integer in [min, max]. */
+  int(key: string, min: number, max: number): number {
+    const v = this.get(key);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new SnapshotError(`${this.path}.${key}: expected an integer in [${min}, ${max}], got ${describe(v)}`);
+    }
+    return v;
+  }
+
+  /** An unsigned integer of `bits` bits (≤ 53). */
+  uint(key: string, bits: number): number {
+    return this.int(key, 0, bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** bits - 1);
+  }
+
+  /** A finite number in [min, max] (e.g. a deadline in ns; -1 for "not armed"). */
+  number(key: string, min: number, max: number): number {
+    const v = this.get(key);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      throw new SnapshotError(`${this.path}.${key}: expected a number in [${min}, ${max}], got ${describe(v)}`);
+    }
+    return v;
+  }
+
+  bool(key: string): boolean {
+    const v = this.get(key);
+    if (typeof v !== 'boolean') throw new SnapshotError(`${this.path}.${key}: expected a boolean, got ${describe(v)}`);
+    return v;
+  }
+
+  string(key: string, allowed?: readonly string[]): string {
+    const v = this.get(key);
+    if (typeof v !== 'string' || (allowed !== undefined && !allowed.includes(v))) {
+      throw new SnapshotError(
+        `${this.path}.${key}: expected ${allowed ? `one of ${allowed.join(', ')}` : 'a string'}, got ${describe(v)}`,
+      );
+    }
+    return v;
+  }
+
+  /** A 64-bit unsigned value stored as a decimal or 0x-hex string (exact). */
+  u64(key: string): bigint {
+    const v = this.get(key);
+    if (typeof v !== 'string' || !/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.test(v)) {
+      throw new SnapshotError(`${this.path}.${key}: expected a 64-bit value as a string, got ${describe(v)}`);
+    }
+    const b = BigInt(v);
+    if (b > 0xffff_ffff_ffff_ffffn) throw new SnapshotError(`${this.path}.${key}: ${v} does not fit in 64 bits`);
+    return b;
+  }
+
+  /** An array of exactly `length` integers in [min, max]. */
+  intArray(key: string, length: number, min: number, max: number): number[] {
+    const v = this.get(key);
+    if (!Array.isArray(v) || v.length !== length) {
+      throw new SnapshotError(`${this.path}.${key}: expected an array of ${length} integers, got ${describe(v)}`);
+    }
+    return v.map((x, i) => {
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
+        throw new SnapshotError(`${this.path}.${key}[${i}]: expected an integer in [${min}, ${max}], got ${describe(x)}`);
+      }
+      return x;
+    });
+  }
+
+  /** An array of exactly `length` (or any length when null) objects, each read by a nested reader. */
+  objects(key: string, length: number | null): SnapshotReader[] {
+    const v = this.get(key);
+    if (!Array.isArray(v) || (length !== null && v.length !== length)) {
+      throw new SnapshotError(
+        `${this.path}.${key}: expected an array of ${length ?? 'some'} objects, got ${describe(v)}`,
+      );
+    }
+    return v.map((x, i) => new SnapshotReader(x, `${this.path}.${key}[${i}]`));
+  }
+
+  object(key: string): SnapshotReader {
+    return new SnapshotReader(this.get(key), `${this.path}.${key}`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (typeof v === 'bigint') return `${v}n`;
+  return v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
+}

@@ -1,0 +1,48 @@
+// Contract for interrupt messages between the IO-APIC(s), MSI sources and the local APICs (the
+// "APIC bus"). Sources build a message; the platform's router (src/devices/lapic) resolves the
+// destination, arbitrates lowest priority and hands it to the target LAPICs. LAPICs broadcast EOIs
+// of level-triggered vectors back to the IO-APICs through the same router.
+
+export const enum ApicDeliveryMode {
+  Fixed = 0,
+  LowestPriority = 1,
+  Smi = 2,
+  Nmi = 4,
+  Init = 5,
+  StartUp = 6,
+  ExtInt = 7,
+}
+
+export const enum ApicShorthand {
+  None = 0,
+  Self = 1,
+  AllIncludingSelf = 2,
+  AllExcludingSelf = 3,
+}
+
+export interface ApicMessage {
+  readonly vector: number;
+  /** ApicDeliveryMode (0–7). */
+  readonly deliveryMode: number;
+  /** false = physical, true = logical destination. */
+  readonly logical: boolean;
+  /** Destination: 8-bit xAPIC ID/MDA, or 32-bit x2APIC ID/logical ID. 0xFF (xAPIC) / 0xFFFFFFFF (x2APIC) = broadcast. */
+  readonly destination: number;
+  readonly levelTriggered: boolean;
+  /** Level assert (INIT de-assert uses false). */
+  readonly assert: boolean;
+  /** ApicShorthand; only IPIs use anything but None. */
+  readonly shorthand: number;
+  /** vCPU index of the sender for IPIs (needed for self / all-but-self), -1 for IO-APIC and MSI. */
+  readonly source: number;
+}
+
+/** Where sources send interrupt messages. */
+export interface ApicMessageSink {
+  deliverApicMessage(msg: ApicMessage): void;
+}
+
+/** Told when a LAPIC EOIs a level-triggered vector (the IO-APIC clears Remote-IRR and re-delivers). */
+export interface EoiListener {
+  onEoi(vector: number): void;
+}

@@ -1,0 +1,227 @@
+// The platform's interrupt wiring: GSI lines (wired-OR of their sources), ISA IRQs fanned out to the
+// PIC and the IO-APIC(s) as Xen's hvm/irq.c does, named lines between controllers, and MSI messages.
+//
+// Xen's model (hvm/irq.c): each source is one bit; a GSI's level is "assert count > 0". Asserting
+// ISA IRQ n sets its bit, and on the GSI's 0→1 transition raises the IO-APIC pin for GSI(n) and
+// the PIC input n. PCI INTx and other sources add to a GSI's count the same way.
+import { BusRangeError } from '../bus/errors.js';
+import { Line, type InterruptSink, type IrqLine } from './line.js';
+import type { MsiMessage, MsiTarget } from './msi.js';
+
+export const ISA_IRQ_COUNT = 16;
+export const DEFAULT_GSI_COUNT = 48;
+
+/** Xen: ISA IRQ n → GSI n, except IRQ0 → GSI 2 (asm/hvm/irq.h, hvm_isa_irq_to_gsi). */
+export const XEN_ISA_TO_GSI: readonly number[] = Object.freeze([2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+/** QEMU pc: ISA IRQ n → IO-APIC input n (its IO-APIC itself treats input 0 as pin 2). */
+export const IDENTITY_ISA_TO_GSI: readonly number[] = Object.freeze([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+
+export interface FabricConfig {
+  readonly gsiCount: number;
+  readonly isaToGsi: readonly number[];
+}
+
+export type PinObserver = (pin: number, level: boolean) => void;
+
+interface IoapicAttachment {
+  readonly sink: InterruptSink;
+  readonly gsiBase: number;
+  readonly pins: number;
+}
+
+/** One source's contribution: where its assertion counts. */
+class SourceLine implements IrqLine {
+  level = false;
+  constructor(
+    readonly name: string,
+    private readonly fabric: InterruptFabric,
+    private readonly gsi: number,
+    private readonly picPin: number,
+  ) {}
+
+  set(level: boolean): void {
+    if (level === this.level) return;
+    this.level = level;
+    this.fabric.adjust(this.gsi, this.picPin, level ? 1 : -1);
+  }
+  raise(): void {
+    this.set(true);
+  }
+  lower(): void {
+    this.set(false);
+  }
+  pulse(): void {
+    this.set(true);
+    this.set(false);
+  }
+}
+
+export class InterruptFabric {
+  readonly gsiCount: number;
+  readonly isaToGsi: readonly number[];
+  private readonly gsiAsserts: Int32Array;
+  private readonly picAsserts = new Int32Array(ISA_IRQ_COUNT);
+  private readonly isaLines: (SourceLine | undefined)[] = [];
+  private readonly sources: SourceLine[] = [];
+  private pic: InterruptSink | null = null;
+  private ioapics: IoapicAttachment[] = [];
+  private gsiObservers: PinObserver[] = [];
+  private picObservers: PinObserver[] = [];
+  private readonly named = new Map<string, Line>();
+  private msiTarget: MsiTarget | null = null;
+  /** MSI messages sent while no target was attached (dropped, as on a platform with no LAPIC). */
+  droppedMsis = 0;
+
+  constructor(config: FabricConfig = { gsiCount: DEFAULT_GSI_COUNT, isaToGsi: XEN_ISA_TO_GSI }) {
+    if (!Number.isInteger(config.gsiCount) || config.gsiCount < ISA_IRQ_COUNT || config.gsiCount > 4096) {
+      throw new BusRangeError(`gsiCount ${config.gsiCount} must be an integer in [16, 4096]`);
+    }
+    if (config.isaToGsi.length !== ISA_IRQ_COUNT || config.isaToGsi.some((g) => g < 0 || g >= config.gsiCount)) {
+      throw new BusRangeError(`isaToGsi must map the 16 ISA IRQs to GSIs below ${config.gsiCount}`);
+    }
+    this.gsiCount = config.gsiCount;
+    this.isaToGsi = config.isaToGsi;
+    this.gsiAsserts = new Int32Array(config.gsiCount);
+  }
+
+  /** The PIC pair's 16 inputs receive ISA IRQ levels. */
+  attachPic(sink: InterruptSink): void {
+    this.pic = sink;
+  }
+
+  /** An IO-APIC receives GSIs [gsiBase, gsiBase+pins) as its inputs 0..pins-1. */
+  attachIoapic(sink: InterruptSink, gsiBase: number, pins: number): void {
+    for (const other of this.ioapics) {
+      if (gsiBase < other.gsiBase + other.pins && other.gsiBase < gsiBase + pins) {
+        throw new BusRangeError(
+          `IO-APIC GSI range [${gsiBase}, ${gsiBase + pins}) overlaps one at [${other.gsiBase}, ${other.gsiBase + other.pins})`,
+        );
+      }
+    }
+    if (gsiBase < 0 || gsiBase + pins > this.gsiCount) {
+      throw new BusRangeError(`IO-APIC GSI range [${gsiBase}, ${gsiBase + pins}) is outside the ${this.gsiCount} GSIs`);
+    }
+    this.ioapics = [...this.ioapics, { sink, gsiBase, pins }];
+  }
+
+  /** The shared line of ISA IRQ n (0–15): one bit per IRQ, as in Xen. */
+  isaLine(irq: number): IrqLine {
+    if (!Number.isInteger(irq) || irq < 0 || irq >= ISA_IRQ_COUNT) {
+      throw new BusRangeError(`ISA IRQ ${irq} does not exist (0–15)`);
+    }
+    let line = this.isaLines[irq];
+    if (line === undefined) {
+      line = new SourceLine(`isa-irq${irq}`, this, this.isaToGsi[irq]!, irq);
+      this.isaLines[irq] = line;
+      this.sources.push(line);
+    }
+    return line;
+  }
+
+  /**
+   * A new source on GSI `gsi` (wired-OR with the others), optionally also driving PIC input
+   * `picPin` (PCI INTx through a PCI link). Each call returns an independent source.
+   */
+  sourceLine(name: string, gsi: number | null, picPin: number | null = null): IrqLine {
+    if (gsi !== null && (!Number.isInteger(gsi) || gsi < 0 || gsi >= this.gsiCount)) {
+      throw new BusRangeError(`${name}: GSI ${gsi} does not exist (0–${this.gsiCount - 1})`);
+    }
+    if (picPin !== null && (!Number.isInteger(picPin) || picPin < 0 || picPin >= ISA_IRQ_COUNT)) {
+      throw new BusRangeError(`${name}: PIC input ${picPin} does not exist (0–15)`);
+    }
+    const line = new SourceLine(name, this, gsi ?? -1, picPin ?? -1);
+    this.sources.push(line);
+    return line;
+  }
+
+  /** Drives a GSI directly, as qtest's `set_irq_in` does (a dedicated source per GSI). */
+  private readonly directGsi = new Map<number, IrqLine>();
+  setGsiDirect(gsi: number, level: boolean): void {
+    let line = this.directGsi.get(gsi);
+    if (line === undefined) {
+      line = this.sourceLine(`direct-gsi${gsi}`, gsi);
+      this.directGsi.set(gsi, line);
+    }
+    line.set(level);
+  }
+
+  gsiLevel(gsi: number): boolean {
+    return (this.gsiAsserts[gsi] ?? 0) > 0;
+  }
+
+  picInputLevel(pin: number): boolean {
+    return (this.picAsserts[pin] ?? 0) > 0;
+  }
+
+  observeGsi(fn: PinObserver): () => void {
+    this.gsiObservers = [...this.gsiObservers, fn];
+    return () => {
+      this.gsiObservers = this.gsiObservers.filter((f) => f !== fn);
+    };
+  }
+
+  observePicInputs(fn: PinObserver): () => void {
+    this.picObservers = [...this.picObservers, fn];
+    return () => {
+      this.picObservers = this.picObservers.filter((f) => f !== fn);
+    };
+  }
+
+  /** A point-to-point line between controllers, by name (e.g. "pic.int" → LAPIC LINT0). */
+  namedLine(name: string): Line {
+    let line = this.named.get(name);
+    if (line === undefined) {
+      line = new Line(name);
+      this.named.set(name, line);
+    }
+    return line;
+  }
+
+  namedLines(): ReadonlyMap<string, Line> {
+    return this.named;
+  }
+
+  setMsiTarget(target: MsiTarget | null): void {
+    this.msiTarget = target;
+  }
+
+  sendMsi(msg: MsiMessage): void {
+    if (this.msiTarget === null) this.droppedMsis++;
+    else this.msiTarget.deliverMsi(msg);
+  }
+
+  /** @internal Called by source lines on a level change. */
+  adjust(gsi: number, picPin: number, delta: 1 | -1): void {
+    if (gsi >= 0) {
+      const before = this.gsiAsserts[gsi]!;
+      const after = before + delta;
+      this.gsiAsserts[gsi] = after;
+      if ((before === 0) !== (after === 0)) this.gsiChanged(gsi, after > 0);
+    }
+    if (picPin >= 0) {
+      const before = this.picAsserts[picPin]!;
+      const after = before + delta;
+      this.picAsserts[picPin] = after;
+      if ((before === 0) !== (after === 0)) {
+        const level = after > 0;
+        for (const fn of this.picObservers) fn(picPin, level);
+        if (this.pic !== null) this.pic.setInput(picPin, level);
+      }
+    }
+  }
+
+  private gsiChanged(gsi: number, level: boolean): void {
+    for (const fn of this.gsiObservers) fn(gsi, level);
+    for (const io of this.ioapics) {
+      if (gsi >= io.gsiBase && gsi < io.gsiBase + io.pins) io.sink.setInput(gsi - io.gsiBase, level);
+    }
+  }
+
+  /** Drops every source back to low without notifying sinks (used by platform reset, before devices reset). */
+  resetLevels(): void {
+    this.gsiAsserts.fill(0);
+    this.picAsserts.fill(0);
+    for (const l of this.sources) l.level = false;
+    for (const l of this.named.values()) l.level = false;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './line.js';
+export * from './msi.js';
+export * from './fabric.js';
+export * from './apic-bus.js';

@@ -1,0 +1,77 @@
+// MSI messages: the address/data pair a device writes, decoded per the Intel SDM Vol. 3A §11.11.
+
+export const MSI_ADDRESS_BASE = 0xfee00000;
+
+export const enum MsiDeliveryMode {
+  Fixed = 0,
+  LowestPriority = 1,
+  Smi = 2,
+  Nmi = 4,
+  Init = 5,
+  ExtInt = 7,
+}
+
+export interface MsiMessage {
+  /** Low 32 bits of the address (0xFEExxxxx). */
+  readonly addressLo: number;
+  /** High 32 bits of the address (non-zero only with x2APIC extended destination). */
+  readonly addressHi: number;
+  readonly data: number;
+}
+
+export interface DecodedMsi {
+  /** Address bits 31:20 are 0xFEE; anything else is not an interrupt message. */
+  readonly valid: boolean;
+  /** Destination ID, bits 19:12 (xAPIC); with x2APIC the high address bits 31:8 extend it. */
+  readonly destination: number;
+  /** Redirection hint, address bit 3. */
+  readonly redirectionHint: boolean;
+  /** Destination mode, address bit 2: false = physical, true = logical. */
+  readonly logical: boolean;
+  readonly vector: number;
+  /** Data bits 10:8. */
+  readonly deliveryMode: number;
+  /** Data bit 14 (level assert, meaningful for level-triggered messages). */
+  readonly assert: boolean;
+  /** Data bit 15: false = edge, true = level. */
+  readonly levelTriggered: boolean;
+}
+
+export function decodeMsi(msg: MsiMessage): DecodedMsi {
+  const a = msg.addressLo >>> 0;
+  const d = msg.data >>> 0;
+  return {
+    valid: a >>> 20 === 0xfee,
+    destination: ((a >>> 12) & 0xff) | ((msg.addressHi >>> 8) << 8) >>> 0,
+    redirectionHint: (a & 0x8) !== 0,
+    logical: (a & 0x4) !== 0,
+    vector: d & 0xff,
+    deliveryMode: (d >>> 8) & 0x7,
+    assert: (d & 0x4000) !== 0,
+    levelTriggered: (d & 0x8000) !== 0,
+  };
+}
+
+export function encodeMsi(m: {
+  destination: number;
+  vector: number;
+  deliveryMode?: number;
+  logical?: boolean;
+  redirectionHint?: boolean;
+  levelTriggered?: boolean;
+  assert?: boolean;
+}): MsiMessage {
+  return {
+    addressLo:
+      (MSI_ADDRESS_BASE | ((m.destination & 0xff) << 12) | (m.redirectionHint ? 8 : 0) | (m.logical ? 4 : 0)) >>> 0,
+    addressHi: m.destination > 0xff ? ((m.destination >>> 8) << 8) >>> 0 : 0,
+    data:
+      ((m.vector & 0xff) | ((m.deliveryMode ?? 0) << 8) | (m.assert ?? true ? 0x4000 : 0) | (m.levelTriggered ? 0x8000 : 0)) >>>
+      0,
+  };
+}
+
+/** Whoever delivers MSI messages to the local APICs (the interrupt-controller layer). */
+export interface MsiTarget {
+  deliverMsi(msg: MsiMessage): void;
+}

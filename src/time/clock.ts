@@ -1,0 +1,228 @@
+// Deterministic virtual time. The platform clock is a number of nanoseconds that moves only when
+// the host advances it; timer events fire in deadline order (ties in arming order) with `now`
+// set to their deadline, so a device reading the clock in its callback sees the exact instant.
+//
+// Nanoseconds are kept in a double: exact up to 2^53 ns (104 days of virtual time); arming or
+// advancing past that is refused with a typed error rather than silently losing precision.
+import { HvmdevError } from '../bus/errors.js';
+
+export const MAX_CLOCK_NS = Number.MAX_SAFE_INTEGER;
+
+export class ClockError extends HvmdevError {}
+
+export type TimerCallback = (now: number) => void;
+
+export interface ClockOptions {
+  /**
+   * Smallest period a periodic timer may have (ns). Xen clamps every periodic platform timer to
+   * 100 µs (hvm/vpt.c create_periodic_time); that bounds the work one advance can do to
+   * span / minPeriod events per timer. Default 100_000.
+   */
+  readonly minPeriodNs?: number;
+  /** Events fired at one instant before the clock stops to let the host see a storm (default 100_000). */
+  readonly maxEventsPerInstant?: number;
+}
+
+/** A timer owned by a device. Arming again replaces the previous deadline; cancel never fires. */
+export class Timer {
+  /** Absolute deadline in ns, or -1 when disarmed. */
+  deadline = -1;
+  /** Period in ns for periodic timers, 0 for one-shot. */
+  period = 0;
+  /** @internal heap position, -1 when not queued. */
+  heapIndex = -1;
+  /** @internal arming order for stable ties. */
+  seq = 0;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    readonly name: string,
+    readonly callback: TimerCallback,
+  ) {}
+
+  get armed(): boolean {
+    return this.heapIndex >= 0;
+  }
+
+  /** Fires once at absolute time `deadline` (a deadline in the past fires at the next advance). */
+  armAt(deadline: number): void {
+    this.period = 0;
+    this.clock.schedule(this, deadline);
+  }
+
+  /** Fires once `delay` ns from now. */
+  armAfter(delay: number): void {
+    this.armAt(this.clock.now + Math.max(0, delay));
+  }
+
+  /** Fires at `first`, then every `period` ns (clamped to the clock's minimum period). */
+  armPeriodic(first: number, period: number): void {
+    if (!(period > 0) || !Number.isFinite(period)) {
+      throw new ClockError(`${this.name}: period ${period} must be a positive finite number of ns`);
+    }
+    this.period = Math.max(period, this.clock.minPeriodNs);
+    this.clock.schedule(this, first);
+  }
+
+  cancel(): void {
+    this.period = 0;
+    this.clock.unschedule(this);
+  }
+}
+
+export class VirtualClock {
+  now = 0;
+  readonly minPeriodNs: number;
+  readonly maxEventsPerInstant: number;
+  private heap: Timer[] = [];
+  private seq = 0;
+  /** Events fired since creation (for benchmarks and tests). */
+  eventsFired = 0;
+  /** Times an advance stopped early because one instant had more events than allowed. */
+  storms = 0;
+
+  constructor(opts: ClockOptions = {}) {
+    this.minPeriodNs = opts.minPeriodNs ?? 100_000;
+    this.maxEventsPerInstant = opts.maxEventsPerInstant ?? 100_000;
+    if (!(this.minPeriodNs >= 1)) throw new ClockError(`minPeriodNs must be ≥ 1 ns, got ${opts.minPeriodNs}`);
+  }
+
+  createTimer(name: string, callback: TimerCallback): Timer {
+    return new Timer(this, name, callback);
+  }
+
+  /** The earliest pending deadline, or null when nothing is armed. */
+  nextDeadline(): number | null {
+    return this.heap.length > 0 ? this.heap[0]!.deadline : null;
+  }
+
+  /** Advances by `ns` (≥ 0), firing every event due on the way. Returns the new time. */
+  advance(ns: number): number {
+    if (!(ns >= 0)) throw new ClockError(`cannot advance the clock by ${ns} ns: time only moves forward`);
+    return this.advanceTo(this.now + ns);
+  }
+
+  /**
+   * Moves to absolute time `target` (≥ now), firing due events in order. If one instant has more
+   * than maxEventsPerInstant events (a timer storm), stops at that instant and returns it.
+   */
+  advanceTo(target: number): number {
+    if (!(target >= this.now)) {
+      throw new ClockError(`cannot move the clock back from ${this.now} to ${target} ns`);
+    }
+    if (target > MAX_CLOCK_NS) throw new ClockError(`${target} ns is beyond exact virtual time (2^53 ns)`);
+    let instant = -1;
+    let atInstant = 0;
+    while (this.heap.length > 0 && this.heap[0]!.deadline <= target) {
+      const t = this.heap[0]!;
+      const when = Math.max(t.deadline, this.now);
+      if (when === instant) {
+        if (++atInstant > this.maxEventsPerInstant) {
+          this.storms++;
+          this.now = when;
+          return when;
+        }
+      } else {
+        instant = when;
+        atInstant = 1;
+      }
+      this.now = when;
+      if (t.period > 0) {
+        // Re-queue before the callback so the callback may cancel or re-arm it.
+        this.place(t, t.deadline + t.period);
+      } else {
+        this.unschedule(t);
+      }
+      this.eventsFired++;
+      t.callback(when);
+    }
+    this.now = target;
+    return target;
+  }
+
+  /** Advances to the next deadline and fires what is due there; returns the new time, or null if nothing is armed. */
+  advanceToNextDeadline(): number | null {
+    const next = this.nextDeadline();
+    if (next === null) return null;
+    return this.advanceTo(Math.max(next, this.now));
+  }
+
+  /** Sets the time without firing events (restore only). */
+  restoreTime(ns: number): void {
+    if (!Number.isSafeInteger(ns) || ns < 0) throw new ClockError(`restored clock time ${ns} is not a valid ns count`);
+    this.now = ns;
+  }
+
+  /** @internal */
+  schedule(t: Timer, deadline: number): void {
+    if (!Number.isFinite(deadline)) throw new ClockError(`${t.name}: deadline ${deadline} is not finite`);
+    if (deadline > MAX_CLOCK_NS) throw new ClockError(`${t.name}: deadline ${deadline} ns is beyond exact virtual time`);
+    this.place(t, deadline);
+  }
+
+  private place(t: Timer, deadline: number): void {
+    t.deadline = deadline;
+    t.seq = this.seq++;
+    if (t.heapIndex >= 0) {
+      this.siftUp(t.heapIndex);
+      this.siftDown(t.heapIndex);
+    } else {
+      t.heapIndex = this.heap.length;
+      this.heap.push(t);
+      this.siftUp(t.heapIndex);
+    }
+  }
+
+  /** @internal */
+  unschedule(t: Timer): void {
+    const i = t.heapIndex;
+    if (i < 0) return;
+    const last = this.heap.pop()!;
+    t.heapIndex = -1;
+    t.deadline = -1;
+    if (i < this.heap.length) {
+      this.heap[i] = last;
+      last.heapIndex = i;
+      this.siftUp(i);
+      this.siftDown(last.heapIndex);
+    }
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+  }
+
+  private siftUp(i: number): void {
+    const h = this.heap;
+    const t = h[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (!this.less(t, parent)) break;
+      h[i] = parent;
+      parent.heapIndex = i;
+      i = p;
+    }
+    h[i] = t;
+    t.heapIndex = i;
+  }
+
+  private siftDown(i: number): void {
+    const h = this.heap;
+    const n = h.length;
+    const t = h[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.less(h[r]!, h[l]!) ? r : l;
+      const child = h[c]!;
+      if (!this.less(child, t)) break;
+      h[i] = child;
+      child.heapIndex = i;
+      i = c;
+    }
+    h[i] = t;
+    t.heapIndex = i;
+  }
+}
