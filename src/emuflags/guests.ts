@@ -1,0 +1,38 @@
+/** Guest types as users name them, and how Xen classifies them for the emulation-flags check. */
+import { GuestTypeError } from './errors.js';
+
+export const GUEST_TYPES = ['pv', 'pv-dom0', 'pvh', 'pvh-dom0', 'hvm'] as const;
+export type GuestType = (typeof GUEST_TYPES)[number];
+
+/**
+ * What Xen itself can see: PV or HVM container, hardware domain or not.
+ * `pvh` and `hvm` domUs are the same class to Xen; only the flag set tells them apart.
+ */
+export type XenDomainClass = 'pv-domu' | 'pv-hwdom' | 'hvm-domu' | 'hvm-hwdom';
+
+export const GUEST_INFO = {
+  pv: { class: 'pv-domu', label: 'PV domU', hvmContainer: false, hardwareDomain: false },
+  'pv-dom0': { class: 'pv-hwdom', label: 'PV dom0 (hardware domain)', hvmContainer: false, hardwareDomain: true },
+  pvh: { class: 'hvm-domu', label: 'PVH domU', hvmContainer: true, hardwareDomain: false },
+  'pvh-dom0': { class: 'hvm-hwdom', label: 'PVH dom0 (HVM hardware domain)', hvmContainer: true, hardwareDomain: true },
+  hvm: { class: 'hvm-domu', label: 'HVM domU', hvmContainer: true, hardwareDomain: false },
+} as const satisfies Record<
+  GuestType,
+  { class: XenDomainClass; label: string; hvmContainer: boolean; hardwareDomain: boolean }
+>;
+
+export function isGuestType(s: string): s is GuestType {
+  return (GUEST_TYPES as readonly string[]).includes(s);
+}
+
+/** Parse a guest type (case-insensitive; `dom0`/`hwdom` suffixes and `_` accepted). @throws GuestTypeError */
+export function parseGuestType(input: string): GuestType {
+  const norm = input.trim().toLowerCase().replace(/_/g, '-').replace(/-(hwdom|hardware)$/, '-dom0');
+  if (isGuestType(norm)) return norm;
+  throw new GuestTypeError(input, GUEST_TYPES);
+}
+
+/** Default domain id for log lines: 0 for the hardware-domain types, 1 otherwise. */
+export function defaultDomid(guest: GuestType): number {
+  return GUEST_INFO[guest].hardwareDomain ? 0 : 1;
+}
