@@ -1,1 +1,9 @@
-export {};
+// hvmdev public API.
+export * from './bus/index.js';
+export * from './irq/index.js';
+export * from './time/index.js';
+export * from './emuflags/index.js';
+export * from './devices/device.js';
+export * from './devices/snapshot.js';
+export * from './devices/debugcon/debug-console.js';
+export * from './platform/index.js';

@@ -1,0 +1,84 @@
+// Which device models each emulation flag selects, and how each is built in the platform's
+// container. A flag whose device is not built yet is reported as "not implemented" in the
+// platform description; a flag that selects no device in Xen says so.
+import { Lifecycle, type DependencyContainer } from 'tsyringe';
+import {
+  XEN_X86_EMU_HPET,
+  XEN_X86_EMU_IOAPIC,
+  XEN_X86_EMU_IOMMU,
+  XEN_X86_EMU_LAPIC,
+  XEN_X86_EMU_PIC,
+  XEN_X86_EMU_PIT,
+  XEN_X86_EMU_PM,
+  XEN_X86_EMU_RTC,
+  XEN_X86_EMU_USE_PIRQ,
+  XEN_X86_EMU_VGA,
+  XEN_X86_EMU_VPCI,
+} from '../emuflags/index.js';
+import type { Device } from '../devices/device.js';
+import { DebugConsole } from '../devices/debugcon/debug-console.js';
+import type { PlatformProfile } from './profiles.js';
+
+export interface BuildContext {
+  readonly profile: PlatformProfile;
+  readonly vcpus: number;
+}
+
+export type CatalogStatus = 'implemented' | 'not-implemented' | 'no-device';
+
+export interface CatalogEntry {
+  /** Short device name used in descriptions (e.g. "pit"). */
+  readonly kind: string;
+  readonly title: string;
+  /** The selecting XEN_X86_EMU_* flag; 0 for devices the profile itself selects. */
+  readonly flag: number;
+  readonly status: CatalogStatus;
+  /** Why the entry has no device, or what is still missing. */
+  readonly note?: string;
+  /** Registers the device classes in the platform's container and resolves them (once). */
+  readonly create?: (c: DependencyContainer, ctx: BuildContext) => Device[];
+}
+
+/** Registers `cls` as a container-scoped singleton and resolves it. */
+export function resolveSingleton<T>(c: DependencyContainer, cls: new (...args: never[]) => T): T {
+  c.register(cls as never, { useClass: cls as never }, { lifecycle: Lifecycle.ContainerScoped });
+  return c.resolve(cls as never) as T;
+}
+
+export const DEVICE_CATALOG: readonly CatalogEntry[] = [
+  { kind: 'lapic', title: 'Local APIC per vCPU (xAPIC MMIO, x2APIC MSRs, timer, IPIs)', flag: XEN_X86_EMU_LAPIC, status: 'not-implemented', note: 'issue 3' },
+  { kind: 'hpet', title: 'HPET at 0xFED00000', flag: XEN_X86_EMU_HPET, status: 'not-implemented', note: 'issue 4' },
+  { kind: 'pm', title: 'ACPI PM timer and PM1a event block', flag: XEN_X86_EMU_PM, status: 'not-implemented', note: 'issue 4' },
+  { kind: 'rtc', title: 'MC146818 RTC/CMOS on ports 0x70/0x71', flag: XEN_X86_EMU_RTC, status: 'not-implemented', note: 'issue 4' },
+  { kind: 'ioapic', title: 'IO-APIC at 0xFEC00000', flag: XEN_X86_EMU_IOAPIC, status: 'not-implemented', note: 'issue 3' },
+  { kind: 'pic', title: '8259A PIC pair with ELCR', flag: XEN_X86_EMU_PIC, status: 'not-implemented', note: 'issue 3' },
+  { kind: 'vga', title: 'Legacy VGA window 0xA0000-0xBFFFF (stdvga write filter)', flag: XEN_X86_EMU_VGA, status: 'not-implemented', note: 'issue 5' },
+  {
+    kind: 'iommu',
+    title: 'Virtual IOMMU',
+    flag: XEN_X86_EMU_IOMMU,
+    status: 'no-device',
+    note: 'Xen has no vIOMMU (has_viommu() has no caller); HVM guests must still set the flag',
+  },
+  { kind: 'pit', title: '8254 PIT with port 0x61', flag: XEN_X86_EMU_PIT, status: 'not-implemented', note: 'issue 4' },
+  {
+    kind: 'pirq',
+    title: 'PIRQ interrupt model (USE_PIRQ)',
+    flag: XEN_X86_EMU_USE_PIRQ,
+    status: 'no-device',
+    note: 'not a device: allows event-channel interrupt routing (hypercalls, outside this library)',
+  },
+  { kind: 'pci', title: 'PCI configuration space (0xCF8/0xCFC, MMCFG), vPCI', flag: XEN_X86_EMU_VPCI, status: 'not-implemented', note: 'issue 5' },
+  {
+    kind: 'debugcon',
+    title: "Xen debug console on port 0xE9",
+    flag: 0,
+    status: 'implemented',
+    create: (c) => [resolveSingleton(c, DebugConsole)],
+  },
+];
+
+/** The entries a platform with `flags` and `profile` includes, in catalog order. */
+export function selectEntries(flags: number, profile: PlatformProfile): CatalogEntry[] {
+  return DEVICE_CATALOG.filter((e) => (e.flag === 0 ? e.kind !== 'debugcon' || profile.debugConsole : (flags & e.flag) !== 0));
+}

@@ -1,0 +1,115 @@
+// createPlatform: resolves the flag set, validates it against the profile's rules, and composes the
+// devices it selects in a tsyringe child container — once. Nothing on the access path resolves
+// from the container afterwards.
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { MmioBus } from '../bus/mmio-bus.js';
+import { PortBus } from '../bus/port-bus.js';
+import { parseFlags, validateFlags, type FlagsInput, type ValidationResult } from '../emuflags/index.js';
+import { InterruptFabric } from '../irq/fabric.js';
+import { VirtualClock } from '../time/clock.js';
+import type { Device } from '../devices/device.js';
+import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
+import { selectEntries, type CatalogEntry } from './catalog.js';
+import { InvalidFlagsError, PlatformOptionError } from './errors.js';
+import { Platform, type VcpuSlot } from './platform.js';
+import { profileByName, type PlatformProfile, type ProfileName } from './profiles.js';
+import { CLOCK, DEBUG_CONSOLE_SINK, INTERRUPT_FABRIC, MMIO_BUS, OPTIONS, PORT_BUS, PROFILE } from './tokens.js';
+
+export const MAX_VCPUS = 128;
+/** RAM is mapped below the legacy VGA/BIOS hole and from 1 MiB up, as on a PC. */
+const LOW_RAM_END = 0xa0000;
+const HIGH_RAM_START = 0x100000;
+
+export interface PlatformOptions {
+  /** A profile name (default 'xen-hvm') or a profile object. */
+  readonly profile?: ProfileName | PlatformProfile;
+  /** Emulation flags (number, names like 'lapic,ioapic', or a list); default: the profile's. */
+  readonly flags?: FlagsInput;
+  /** Xen release whose rules validate the flags (Xen profiles), e.g. '4.17'; default the newest. */
+  readonly xenVersion?: string;
+  /** Number of vCPUs (default 1). */
+  readonly vcpus?: number;
+  /** Where the debug console's lines go (default: kept in memory, see `debugConsoleLines`). */
+  readonly debugConsole?: DebugConsoleSink;
+  /** Guest RAM in bytes (default: the profile's). */
+  readonly ramBytes?: number;
+  /** Wall-clock time the RTC starts at (ISO 8601, default 2020-01-01T00:00:00). */
+  readonly wallTime?: string;
+  /** TSC frequency the platform derives from virtual time (default 1 GHz). */
+  readonly tscHz?: number;
+}
+
+/** Options after defaults, as devices see them through the OPTIONS token. */
+export interface ResolvedOptions {
+  readonly vcpus: number;
+  readonly wallTime: string;
+  readonly tscHz: number;
+  readonly ramBytes: number;
+}
+
+export function createPlatform(options: PlatformOptions = {}): Platform {
+  const profile = typeof options.profile === 'object' ? options.profile : profileByName(options.profile ?? 'xen-hvm');
+  const resolved = resolveOptions(options, profile);
+  const flags = options.flags === undefined ? profile.defaultFlags : parseFlags(options.flags);
+  const validation = validate(flags, profile, options.xenVersion);
+
+  const ports = new PortBus(profile.bus.port);
+  const mmio = new MmioBus(profile.bus.mmio);
+  const irq = new InterruptFabric(profile.irq);
+  const clock = new VirtualClock({ minPeriodNs: profile.clock.minPeriodNs });
+  mapRam(mmio, resolved.ramBytes);
+
+  const c: DependencyContainer = rootContainer.createChildContainer();
+  c.registerInstance(PORT_BUS, ports);
+  c.registerInstance(MMIO_BUS, mmio);
+  c.registerInstance(INTERRUPT_FABRIC, irq);
+  c.registerInstance(CLOCK, clock);
+  c.registerInstance(PROFILE, profile);
+  c.registerInstance(OPTIONS, resolved);
+  c.registerInstance(DEBUG_CONSOLE_SINK, options.debugConsole ?? new CollectingSink());
+
+  const vcpus: VcpuSlot[] = Array.from({ length: resolved.vcpus }, (_, index) => ({ index, devices: new Map() }));
+  const built: { entry: CatalogEntry; devices: Device[] }[] = [];
+  for (const entry of selectEntries(flags, profile)) {
+    const devices = entry.create?.(c, { profile, vcpus: resolved.vcpus }) ?? [];
+    built.push({ entry, devices });
+  }
+  return new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built);
+}
+
+function validate(flags: number, profile: PlatformProfile, xenVersion: string | undefined): ValidationResult | null {
+  if (profile.validation.kind !== 'xen') return null;
+  const result = validateFlags(flags, { guest: profile.validation.guest, ...(xenVersion ? { xen: xenVersion } : {}) });
+  if (!result.valid) throw new InvalidFlagsError(result);
+  return result;
+}
+
+function resolveOptions(options: PlatformOptions, profile: PlatformProfile): ResolvedOptions {
+  const vcpus = options.vcpus ?? 1;
+  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS) {
+    throw new PlatformOptionError(`vcpus must be an integer from 1 to ${MAX_VCPUS}, got ${String(vcpus)}`);
+  }
+  const ramBytes = options.ramBytes ?? profile.ramBytes;
+  if (!Number.isInteger(ramBytes) || ramBytes < 0 || ramBytes > 2 ** 32) {
+    throw new PlatformOptionError(`ramBytes must be a whole number of bytes up to 4 GiB, got ${String(ramBytes)}`);
+  }
+  const wallTime = options.wallTime ?? '2020-01-01T00:00:00';
+  if (Number.isNaN(Date.parse(wallTime.endsWith('Z') ? wallTime : wallTime + 'Z'))) {
+    throw new PlatformOptionError(`wallTime '${wallTime}' is not an ISO 8601 date-time (e.g. 2020-01-01T00:00:00)`);
+  }
+  const tscHz = options.tscHz ?? 1_000_000_000;
+  if (!Number.isInteger(tscHz) || tscHz < 1_000_000 || tscHz > 100_000_000_000) {
+    throw new PlatformOptionError(`tscHz must be an integer from 1 MHz to 100 GHz, got ${String(tscHz)}`);
+  }
+  return Object.freeze({ vcpus, wallTime, tscHz, ramBytes });
+}
+
+function mapRam(mmio: MmioBus, ramBytes: number): void {
+  if (ramBytes === 0) return;
+  const low = Math.min(ramBytes, LOW_RAM_END);
+  mmio.addRam(0, new Uint8Array(low), { owner: 'ram', name: 'low RAM' });
+  if (ramBytes > HIGH_RAM_START) {
+    mmio.addRam(HIGH_RAM_START, new Uint8Array(ramBytes - HIGH_RAM_START), { owner: 'ram', name: 'high RAM' });
+  }
+}

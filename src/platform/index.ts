@@ -1,0 +1,6 @@
+export * from './tokens.js';
+export * from './errors.js';
+export * from './profiles.js';
+export * from './catalog.js';
+export * from './platform.js';
+export * from './create-platform.js';

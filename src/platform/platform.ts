@@ -1,0 +1,179 @@
+// A built platform: buses, interrupt fabric, clock and the devices its flags selected. Composition
+// happened once in createPlatform; nothing here touches the container.
+import { freeze } from 'immer';
+import type { MmioBus } from '../bus/mmio-bus.js';
+import type { PortBus } from '../bus/port-bus.js';
+import { formatFlags, type ValidationResult } from '../emuflags/index.js';
+import type { InterruptFabric } from '../irq/fabric.js';
+import type { VirtualClock } from '../time/clock.js';
+import type { Device, PlainData } from '../devices/device.js';
+import { SnapshotError, SnapshotReader } from '../devices/snapshot.js';
+import { PlatformOptionError } from './errors.js';
+import type { CatalogEntry, CatalogStatus } from './catalog.js';
+import type { PlatformProfile } from './profiles.js';
+
+export const SNAPSHOT_FORMAT = 'hvmdev-platform';
+export const SNAPSHOT_VERSION = 1;
+
+/** A whole-platform snapshot: immutable (immer-frozen) plain data. */
+export interface PlatformSnapshot {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly version: number;
+  readonly profile: string;
+  readonly flags: number;
+  readonly vcpus: number;
+  readonly clockNs: number;
+  readonly devices: Readonly<Record<string, PlainData>>;
+}
+
+/** Per-vCPU place: devices that exist once per vCPU (the LAPIC) register here. */
+export interface VcpuSlot {
+  readonly index: number;
+  readonly devices: Map<string, Device>;
+}
+
+export interface DeviceSummary {
+  readonly kind: string;
+  readonly title: string;
+  readonly flag: number;
+  readonly status: CatalogStatus;
+  readonly note?: string;
+  /** Instance ids built for this entry. */
+  readonly instances: readonly string[];
+}
+
+export interface RangeSummary {
+  readonly bus: 'port' | 'mmio';
+  readonly base: number;
+  readonly end: number; // inclusive
+  readonly owner: string;
+  readonly name: string;
+}
+
+export interface PlatformDescription {
+  readonly profile: string;
+  readonly profileDescription: string;
+  readonly flags: number;
+  readonly flagNames: string;
+  readonly validation: string;
+  readonly vcpus: number;
+  readonly devices: readonly DeviceSummary[];
+  readonly ranges: readonly RangeSummary[];
+}
+
+export class Platform {
+  /** Devices by id, in creation order. */
+  readonly devices: ReadonlyMap<string, Device>;
+
+  constructor(
+    readonly profile: PlatformProfile,
+    readonly flags: number,
+    readonly validation: ValidationResult | null,
+    readonly ports: PortBus,
+    readonly mmio: MmioBus,
+    readonly irq: InterruptFabric,
+    readonly clock: VirtualClock,
+    readonly vcpus: readonly VcpuSlot[],
+    private readonly entries: readonly { entry: CatalogEntry; devices: readonly Device[] }[],
+  ) {
+    const map = new Map<string, Device>();
+    for (const { devices } of entries) for (const d of devices) map.set(d.id, d);
+    this.devices = map;
+  }
+
+  /** The device with instance id `id`; throws if the platform has none (a host error). */
+  device<T extends Device = Device>(id: string): T {
+    const d = this.devices.get(id);
+    if (d === undefined) {
+      throw new PlatformOptionError(`this platform has no device '${id}' (it has: ${[...this.devices.keys()].join(', ')})`);
+    }
+    return d as T;
+  }
+
+  /** Every device back to its power-on state. Virtual time keeps running (it is the host's). */
+  reset(): void {
+    this.irq.resetLevels();
+    for (const d of this.devices.values()) d.reset();
+  }
+
+  snapshot(): PlatformSnapshot {
+    const devices: Record<string, PlainData> = {};
+    for (const [id, d] of this.devices) devices[id] = d.snapshot();
+    return freeze(
+      {
+        format: SNAPSHOT_FORMAT,
+        version: SNAPSHOT_VERSION,
+        profile: this.profile.name,
+        flags: this.flags,
+        vcpus: this.vcpus.length,
+        clockNs: this.clock.now,
+        devices,
+      },
+      true,
+    );
+  }
+
+  /**
+   * Restores every device from `snapshot`. The snapshot must come from a platform built with the
+   * same profile, flags and vCPU count. All or nothing: if any part is refused, the platform is
+   * put back as it was and the SnapshotError is rethrown.
+   */
+  restore(snapshot: unknown): void {
+    const r = new SnapshotReader(snapshot, 'snapshot');
+    r.string('format', [SNAPSHOT_FORMAT]);
+    const version = r.int('version', 0, Number.MAX_SAFE_INTEGER);
+    if (version !== SNAPSHOT_VERSION) {
+      throw new SnapshotError(`snapshot format version ${version} is not supported (this build reads ${SNAPSHOT_VERSION})`);
+    }
+    const profile = r.string('profile');
+    const flags = r.uint('flags', 32);
+    const vcpus = r.int('vcpus', 1, 4096);
+    if (profile !== this.profile.name || flags !== this.flags || vcpus !== this.vcpus.length) {
+      throw new SnapshotError(
+        `snapshot is of a ${profile} platform with flags 0x${flags.toString(16)} and ${vcpus} vCPUs; ` +
+          `this one is ${this.profile.name}, 0x${this.flags.toString(16)}, ${this.vcpus.length} vCPUs: build a matching platform first`,
+      );
+    }
+    const clockNs = r.number('clockNs', 0, Number.MAX_SAFE_INTEGER);
+    const devs = r.object('devices');
+    for (const id of this.devices.keys()) {
+      if (!devs.has(id)) throw new SnapshotError(`snapshot.devices.${id}: missing`);
+    }
+    const before = this.snapshot();
+    try {
+      this.applyRestore(clockNs, (snapshot as PlatformSnapshot).devices);
+    } catch (e) {
+      this.applyRestore(before.clockNs, before.devices);
+      throw e;
+    }
+  }
+
+  private applyRestore(clockNs: number, devices: Readonly<Record<string, unknown>>): void {
+    this.clock.restoreTime(clockNs);
+    for (const [id, d] of this.devices) d.restore(devices[id]);
+  }
+
+  describe(): PlatformDescription {
+    const ranges: RangeSummary[] = [];
+    for (const r of this.ports.list()) ranges.push({ bus: 'port', base: r.base, end: r.end - 1, owner: r.owner, name: r.name });
+    for (const r of this.mmio.list()) ranges.push({ bus: 'mmio', base: r.base, end: r.end - 1, owner: r.owner, name: r.name });
+    const v = this.validation;
+    return {
+      profile: this.profile.name,
+      profileDescription: this.profile.description,
+      flags: this.flags,
+      flagNames: formatFlags(this.flags),
+      validation: v === null ? 'structural check only (not a Xen profile)' : `accepted by Xen ${v.version.label} for ${v.guest}`,
+      vcpus: this.vcpus.length,
+      devices: this.entries.map(({ entry, devices }) => ({
+        kind: entry.kind,
+        title: entry.title,
+        flag: entry.flag,
+        status: entry.status,
+        ...(entry.note !== undefined ? { note: entry.note } : {}),
+        instances: devices.map((d) => d.id),
+      })),
+      ranges,
+    };
+  }
+}

@@ -1,0 +1,144 @@
+// Named platform profiles: immutable (immer-frozen) data describing what a platform is made of.
+// Device models read their parameters from here; defaults live in one place.
+import { freeze } from 'immer';
+import type { BusProfile } from '../bus/bus-core.js';
+import {
+  XEN_X86_EMU_HPET,
+  XEN_X86_EMU_IOAPIC,
+  XEN_X86_EMU_IOMMU,
+  XEN_X86_EMU_LAPIC,
+  XEN_X86_EMU_PIC,
+  XEN_X86_EMU_PIT,
+  XEN_X86_EMU_PM,
+  XEN_X86_EMU_RTC,
+  XEN_X86_EMU_VGA,
+  XEN_X86_EMU_VPCI,
+  type GuestType,
+} from '../emuflags/index.js';
+import { IDENTITY_ISA_TO_GSI, XEN_ISA_TO_GSI } from '../irq/fabric.js';
+import { PlatformOptionError } from './errors.js';
+
+export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+export interface PlatformProfile {
+  readonly name: ProfileName;
+  readonly description: string;
+  /**
+   * How the flag set is checked: against Xen's rules for `guest` (the Xen profiles), or only
+   * structurally (a non-Xen platform such as qemu-pc).
+   */
+  readonly validation: { readonly kind: 'xen'; readonly guest: GuestType } | { readonly kind: 'structural' };
+  /** Flags selected when the user gives none (libxl's defaults for the Xen profiles). */
+  readonly defaultFlags: number;
+  /** Xen's debug console on port 0xE9 (every HVM container). */
+  readonly debugConsole: boolean;
+  readonly bus: { readonly port: BusProfile; readonly mmio: BusProfile };
+  readonly irq: { readonly gsiCount: number; readonly isaToGsi: readonly number[] };
+  readonly clock: { readonly minPeriodNs: number };
+  /** Guest RAM mapped by default (bytes below 0xA0000 and from 1 MiB up), 0 for none. */
+  readonly ramBytes: number;
+  /**
+   * QOM paths of QEMU's `pc` machine accepted as aliases by the qtest front-end, so a script
+   * recorded against QEMU replays unchanged. Values are this platform's controller names.
+   */
+  readonly qomAliases: Readonly<Record<string, string>>;
+}
+
+const XEN_BUS: BusProfile = { widthPolicy: 'reject', unclaimedRead: 'ones' };
+/** Xen clamps periodic platform timers to 100 µs (hvm/vpt.c). */
+const XEN_MIN_PERIOD_NS = 100_000;
+
+const XEN_COMMON = {
+  debugConsole: true,
+  bus: { port: XEN_BUS, mmio: XEN_BUS },
+  irq: { gsiCount: 48, isaToGsi: XEN_ISA_TO_GSI },
+  clock: { minPeriodNs: XEN_MIN_PERIOD_NS },
+  ramBytes: 16 * 1024 * 1024,
+  qomAliases: {},
+} as const;
+
+const HVM_FLAGS =
+  XEN_X86_EMU_LAPIC |
+  XEN_X86_EMU_HPET |
+  XEN_X86_EMU_PM |
+  XEN_X86_EMU_RTC |
+  XEN_X86_EMU_IOAPIC |
+  XEN_X86_EMU_PIC |
+  XEN_X86_EMU_VGA |
+  XEN_X86_EMU_IOMMU |
+  XEN_X86_EMU_PIT;
+
+export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
+  {
+    'xen-hvm': {
+      name: 'xen-hvm',
+      description: 'Xen HVM domU: every emulated device (libxl default 0x1FF, USE_PIRQ off)',
+      validation: { kind: 'xen', guest: 'hvm' },
+      defaultFlags: HVM_FLAGS,
+      ...XEN_COMMON,
+    },
+    'xen-pvh': {
+      name: 'xen-pvh',
+      description: 'Xen PVH domU: only the local APIC (0x001); legacy ports read all-ones',
+      validation: { kind: 'xen', guest: 'pvh' },
+      defaultFlags: XEN_X86_EMU_LAPIC,
+      ...XEN_COMMON,
+    },
+    'xen-pvh-dom0': {
+      name: 'xen-pvh-dom0',
+      description: 'Xen PVH dom0 (HVM hardware domain): LAPIC, IO-APIC and vPCI (0x411)',
+      validation: { kind: 'xen', guest: 'pvh-dom0' },
+      defaultFlags: XEN_X86_EMU_LAPIC | XEN_X86_EMU_IOAPIC | XEN_X86_EMU_VPCI,
+      ...XEN_COMMON,
+    },
+    'xen-pv': {
+      name: 'xen-pv',
+      description: 'Xen PV domU: no emulated devices by default (PIT optional); no HVM debug console',
+      validation: { kind: 'xen', guest: 'pv' },
+      defaultFlags: 0,
+      ...XEN_COMMON,
+      debugConsole: false,
+    },
+    'qemu-pc': {
+      name: 'qemu-pc',
+      description: "QEMU 7.2 'pc' (i440FX + PIIX) device parameters, to compare with a real QEMU in qtest mode",
+      validation: { kind: 'structural' },
+      defaultFlags:
+        XEN_X86_EMU_LAPIC |
+        XEN_X86_EMU_HPET |
+        XEN_X86_EMU_PM |
+        XEN_X86_EMU_RTC |
+        XEN_X86_EMU_IOAPIC |
+        XEN_X86_EMU_PIC |
+        XEN_X86_EMU_PIT |
+        XEN_X86_EMU_VPCI,
+      debugConsole: false,
+      // QEMU splits wide port accesses into bytes and reads unassigned memory as 0 (ports as all-ones).
+      bus: { port: { widthPolicy: 'split', unclaimedRead: 'ones' }, mmio: { widthPolicy: 'split', unclaimedRead: 'zero' } },
+      irq: { gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI },
+      clock: { minPeriodNs: 1 },
+      ramBytes: 128 * 1024 * 1024,
+      qomAliases: {
+        ioapic: 'ioapic',
+        '/machine/i440fx/ioapic': 'ioapic',
+        '/machine/unattached/device[6]': 'pic-master',
+        '/machine/unattached/device[7]': 'pic-slave',
+        '/machine/unattached/device[8]': 'hpet',
+        '/machine/unattached/device[9]': 'rtc',
+        '/machine/unattached/device[10]': 'pit',
+        '/machine/unattached/device[18]': 'pm',
+        '/machine/unattached/device[0]/lapic': 'lapic0',
+      },
+    },
+  },
+  true,
+);
+
+export function profileByName(name: string): PlatformProfile {
+  const p = (PROFILES as Record<string, PlatformProfile>)[name];
+  if (p === undefined) {
+    throw new PlatformOptionError(`unknown profile '${name}'; choose one of ${PROFILE_NAMES.join(', ')}`);
+  }
+  return p;
+}

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { createPlatform, CollectingSink } from '../../src/index.js';
+
+describe('platform smoke', () => {
+  it('debug console prints a line', () => {
+    const sink = new CollectingSink();
+    const p = createPlatform({ debugConsole: sink });
+    for (const ch of 'hi\n') p.ports.write(0xe9, 1, ch.charCodeAt(0));
+    expect(sink.lines).toEqual(['hi']);
+    expect(p.ports.read(0x20, 1)).toBe(0xff);
+  });
+});
