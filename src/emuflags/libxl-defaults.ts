@@ -53,6 +53,12 @@ export function libxlDefaultFlags(
   const apic = options.apic ?? true;
   const hvmPirq = options.hvmPirq ?? options.restore ?? false;
   const notes: string[] = [];
+  if (options.hvmPirq !== undefined && guest === 'hvm' && !atLeast(version, [4, 19, 0])) {
+    notes.push('hvm_pirq has no effect before 4.19: USE_PIRQ is part of ALL for HVM (4.9-4.18)');
+  }
+  if (!dm && guest === 'hvm' && atLeast(version, [4, 10, 0])) {
+    notes.push('device_model_version="none" does not change the HVM default from 4.10 (use type=pvh)');
+  }
   const ok = (flags: number, source: 'libxl' | 'xen' = 'libxl') =>
     ({ available: true, guest, version, flags, source, notes }) as const;
 
