@@ -1,0 +1,156 @@
+// Architectural CPU state in an exact, allocation-free representation: 64-bit registers as uint32
+// (lo, hi) halves in typed arrays, vector registers as bytes. The same record serves the MMIO/PIO
+// exit path today and a whole-CPU interpreter later (control registers, EFER, segment caches and
+// XCR0 are already here, so paging and exception delivery can be added without reshaping it).
+
+/** GPR numbers in encoding order (ModRM.reg / rm with REX extension). */
+export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
+export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
+
+/** Segment registers in encoding order (sreg field of 8C/8E, prefix mapping). */
+export const SEG_ES = 0, SEG_CS = 1, SEG_SS = 2, SEG_DS = 3, SEG_FS = 4, SEG_GS = 5;
+/** Number of architectural segment registers; every array indexed by a segment has exactly this length. */
+export const SEG_COUNT = 6;
+
+/** Segment attribute bits (VMX access-rights layout: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16). */
+export const SA_TYPE_MASK = 0xf;
+export const SA_S = 1 << 4;
+export const SA_DPL_SHIFT = 5;
+export const SA_P = 1 << 7;
+export const SA_L = 1 << 13;
+export const SA_DB = 1 << 14;
+export const SA_G = 1 << 15;
+export const SA_UNUSABLE = 1 << 16;
+/** Type bits for data/code segments (with S=1). */
+export const SEG_TYPE_ACCESSED = 1, SEG_TYPE_WRITABLE = 2, SEG_TYPE_EXPAND_DOWN = 4, SEG_TYPE_CODE = 8;
+
+export const CR0_PE = 1 << 0;
+export const CR0_MP = 1 << 1;
+export const CR0_EM = 1 << 2;
+export const CR0_TS = 1 << 3;
+export const CR0_AM = 1 << 18;
+export const CR0_PG = 1 << 31;
+export const CR4_OSFXSR = 1 << 9;
+export const CR4_OSXMMEXCPT = 1 << 10;
+export const CR4_OSXSAVE = 1 << 18;
+export const EFER_LME = 1 << 8;
+export const EFER_LMA = 1 << 10;
+export const XCR0_X87 = 1, XCR0_SSE = 2, XCR0_AVX = 4;
+export const RFLAGS_FIXED1 = 0x2;
+export const RFLAGS_AC = 1 << 18;
+export const RFLAGS_VM = 1 << 17;
+export const RFLAGS_IOPL_SHIFT = 12;
+
+/** One cached segment register (selector plus hidden part). */
+export class SegmentRegister {
+  selector = 0;
+  baseLo = 0;
+  baseHi = 0;
+  /** Byte-granular limit (already scaled by G), uint32. */
+  limit = 0xffff;
+  /** SA_* bits. */
+  attr = SA_P | SA_S | 3 /* read/write data, accessed */;
+
+  set(selector: number, base: number, limit: number, attr: number): this {
+    this.selector = selector & 0xffff;
+    this.baseLo = base >>> 0;
+    this.baseHi = Math.floor(base / 0x1_0000_0000) >>> 0;
+    this.limit = limit >>> 0;
+    this.attr = attr >>> 0;
+    return this;
+  }
+}
+
+/** Full register state of one vCPU. Fields are public and mutable: the VMM fills them on an exit. */
+export class CpuState {
+  /** GPR i: lo at [2i], hi at [2i+1]. */
+  readonly gpr = new Uint32Array(32);
+  ripLo = 0;
+  ripHi = 0;
+  /** RFLAGS (the architectural upper 32 bits are reserved zero). */
+  rflags = RFLAGS_FIXED1;
+  readonly seg: readonly SegmentRegister[] = [0, 1, 2, 3, 4, 5].map(() => new SegmentRegister());
+  cr0 = 0x60000010;
+  cr2Lo = 0;
+  cr2Hi = 0;
+  cr3Lo = 0;
+  cr3Hi = 0;
+  cr4 = 0;
+  cr8 = 0;
+  efer = 0;
+  xcr0 = XCR0_X87;
+  /** YMM0..15, 32 bytes each (XMMn = the low 16 bytes). */
+  readonly vec = new Uint8Array(16 * 32);
+
+  // ---- convenience accessors (tests, tooling; not used on the hot path) ----------------------
+  getReg(i: number): bigint {
+    return (BigInt(this.gpr[2 * i + 1]!) << 32n) | BigInt(this.gpr[2 * i]!);
+  }
+  setReg(i: number, v: bigint | number): this {
+    const b = BigInt.asUintN(64, BigInt(v));
+    this.gpr[2 * i] = Number(b & 0xffffffffn);
+    this.gpr[2 * i + 1] = Number(b >> 32n);
+    return this;
+  }
+  getRip(): bigint {
+    return (BigInt(this.ripHi) << 32n) | BigInt(this.ripLo);
+  }
+  setRip(v: bigint | number): this {
+    const b = BigInt.asUintN(64, BigInt(v));
+    this.ripLo = Number(b & 0xffffffffn);
+    this.ripHi = Number(b >> 32n);
+    return this;
+  }
+  /** Bytes of XMM/YMM register n (a view, 16 or 32 bytes). */
+  vecView(n: number, bytes: 16 | 32 = 16): Uint8Array {
+    return this.vec.subarray(n * 32, n * 32 + bytes);
+  }
+
+  /** Put the state in a flat 64-bit long mode, CPL 0, SSE/AVX enabled (test and exit-handler convenience). */
+  setLongMode(cpl = 0): this {
+    this.cr0 = (CR0_PE | CR0_PG | CR0_MP | 0x10) >>> 0;
+    this.cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE | (1 << 5);
+    this.efer = EFER_LME | EFER_LMA;
+    this.xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX;
+    const dpl = cpl << SA_DPL_SHIFT;
+    for (let i = 0; i < SEG_COUNT; i++) this.seg[i]!.set(0x10 | cpl, 0, 0xffffffff, SA_P | SA_S | 3 | SA_G | SA_DB | dpl);
+    this.seg[SEG_CS]!.set(0x08 | cpl, 0, 0xffffffff, SA_P | SA_S | SEG_TYPE_CODE | 3 | SA_G | SA_L | dpl);
+    this.rflags = RFLAGS_FIXED1;
+    return this;
+  }
+
+  /** Flat 32-bit (or 16-bit when `bits` is 16) protected mode, paging off. */
+  setProtectedMode(bits: 16 | 32 = 32, cpl = 0): this {
+    this.cr0 = (CR0_PE | CR0_MP | 0x10) >>> 0;
+    this.cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+    this.efer = 0;
+    this.xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX;
+    const db = bits === 32 ? SA_DB | SA_G : 0;
+    const limit = bits === 32 ? 0xffffffff : 0xffff;
+    const dpl = cpl << SA_DPL_SHIFT;
+    for (let i = 0; i < SEG_COUNT; i++) this.seg[i]!.set(0x10 | cpl, 0, limit, SA_P | SA_S | 3 | db | dpl);
+    this.seg[SEG_CS]!.set(0x08 | cpl, 0, limit, SA_P | SA_S | SEG_TYPE_CODE | 3 | db | dpl);
+    this.rflags = RFLAGS_FIXED1;
+    return this;
+  }
+
+  /** Real mode with all segments at selector 0 (base 0, limit 0xFFFF). */
+  setRealMode(): this {
+    this.cr0 = 0x60000010;
+    this.cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;
+    this.efer = 0;
+    this.xcr0 = XCR0_X87 | XCR0_SSE;
+    for (let i = 0; i < SEG_COUNT; i++) this.seg[i]!.set(0, 0, 0xffff, SA_P | SA_S | 3);
+    this.seg[SEG_CS]!.set(0, 0, 0xffff, SA_P | SA_S | SEG_TYPE_CODE | 3);
+    this.rflags = RFLAGS_FIXED1;
+    return this;
+  }
+
+  /** Virtual-8086 mode (protected mode with RFLAGS.VM; segments real-mode style, CPL 3). */
+  setV86Mode(iopl = 0): this {
+    this.setProtectedMode(32, 0);
+    for (let i = 0; i < SEG_COUNT; i++) this.seg[i]!.set(0, 0, 0xffff, SA_P | SA_S | 3 | (3 << SA_DPL_SHIFT));
+    this.rflags = RFLAGS_FIXED1 | RFLAGS_VM | ((iopl & 3) << RFLAGS_IOPL_SHIFT);
+    return this;
+  }
+}

@@ -1,0 +1,84 @@
+// The decoded-instruction record. One instance is preallocated per decoder and overwritten by every
+// decode: nothing is allocated per instruction. Register and memory operands live in separate fields
+// (a memory operand is present only when `hasMem`), so an unused prefix can never alias one into
+// the other (bad-inputs entry 60).
+import type { CpuMode } from './modes.js';
+
+/** Instruction encodings. */
+export const ENC_LEGACY = 0, ENC_VEX = 1, ENC_EVEX = 2, ENC_XOP = 3, ENC_3DNOW = 4;
+/** Opcode maps. */
+export const MAP_PRIMARY = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3;
+/** Pseudo base register number for RIP-relative addressing. */
+export const BASE_RIP = 16;
+export const NO_REG = -1;
+
+/** Decode outcome codes (0 = decoded; others say why not). */
+export const DEC_OK = 0;
+/** Invalid opcode: #UD. */
+export const DEC_UD = 1;
+/** Longer than 15 bytes: #GP(0). */
+export const DEC_TOO_LONG = 2;
+/** Ran out of fetched bytes (the fetch callback stopped early): deliver the fetch fault. */
+export const DEC_FETCH = 3;
+
+export class Insn {
+  mode: CpuMode = 0;
+  /** Total length in bytes (valid when decode returned DEC_OK; otherwise the bytes consumed so far). */
+  length = 0;
+  encoding = ENC_LEGACY;
+  map = MAP_PRIMARY;
+  opcode = 0;
+  /** Table entry (see decoder/tables.ts), after group/prefix resolution. */
+  entry = 0;
+  // ---- prefixes ----
+  lock = false;
+  /** Last of F2/F3 (0 when none). */
+  rep = 0;
+  opsizePrefix = false;
+  adsizePrefix = false;
+  /** Segment override (SEG_*) or -1. In 64-bit mode ES/CS/SS/DS overrides are recorded here but ignored for addressing. */
+  segOverride = -1;
+  /** Effective REX byte (0 when none or not last before the opcode). */
+  rex = 0;
+  rexW = false;
+  /** Mandatory-prefix selector for SSE maps: 0 none, 1 = 66, 2 = F3, 3 = F2 (VEX.pp order). */
+  pp = 0;
+  // ---- VEX ----
+  vexL = 0;
+  vexW = false;
+  /** VEX.vvvv (already un-inverted), 0..15. */
+  vexV = 0;
+  // ---- ModRM ----
+  hasModrm = false;
+  mod = 0;
+  /** ModRM.reg with REX.R / VEX.R applied. */
+  reg = 0;
+  /** ModRM.rm with REX.B applied (meaningful when mod == 3). */
+  rm = 0;
+  /** ModRM.reg without extension (the /digit of group opcodes). */
+  regRaw = 0;
+  // ---- memory operand ----
+  hasMem = false;
+  /** Base register 0..15, BASE_RIP, or NO_REG. */
+  base = NO_REG;
+  index = NO_REG;
+  scale = 1;
+  /** Displacement (sign-extended to 64 bits; moffs forms carry the full offset). */
+  dispLo = 0;
+  dispHi = 0;
+  /** Effective segment (SEG_*) of the memory operand, after overrides. */
+  seg = 3;
+  /** Memory operand size in bytes when the table knows it (0 = not described). */
+  memSize = 0;
+  // ---- sizes ----
+  /** Operand size in bytes: 1, 2, 4 or 8. */
+  opSize = 4;
+  /** Address size in bytes: 2, 4 or 8. */
+  addrSize = 4;
+  // ---- immediates ----
+  immSize = 0;
+  immLo = 0;
+  immHi = 0;
+  /** Second immediate (ENTER's nesting level, EXTRQ/INSERTQ's second byte). */
+  imm2 = 0;
+}
