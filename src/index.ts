@@ -7,3 +7,4 @@ export * from './devices/device.js';
 export * from './devices/snapshot.js';
 export * from './devices/debugcon/debug-console.js';
 export * from './platform/index.js';
+export * from './qtest/index.js';

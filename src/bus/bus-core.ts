@@ -55,9 +55,10 @@ export abstract class BusCore {
       return v;
     }
     if (this.policyOf(r) === 'reject') {
-      // Xen: no handler accepts an access it does not fully contain at a width it implements.
+      // Xen: no handler accepts an access it does not fully contain at a width it implements, so
+      // the null handler answers (all-ones). QEMU: an invalid access reads as unassigned (0 on memory).
       this.rejectedAccesses++;
-      const v = allOnes(size);
+      const v = this.unclaimedValue(size);
       if (this.tracer !== null) this.tracer.record(this.kind, 'read', addr, size, v, r?.owner ?? null, ctx);
       return v;
     }

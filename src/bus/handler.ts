@@ -16,8 +16,8 @@ export interface IoHandler {
 /**
  * What the bus does with an access the handler does not implement (size not declared, misaligned
  * when alignment is required, or straddling the end of the range):
- * - `reject`: Xen's rule. The access is not served: reads return all-ones of the access size and
- *   writes are dropped; the device never sees it.
+ * - `reject`: Xen's rule. The access is not served: reads return the bus's unclaimed value (Xen:
+ *   all-ones of the access size; QEMU memory: 0) and writes are dropped; the device never sees it.
  * - `split`: QEMU's rule. The access is split into naturally aligned pieces the handlers implement
  *   (each piece dispatched on its own, so a straddling piece reaches only its own owner); a piece
  *   smaller than the smallest implemented size is widened to it (reads extract the bytes, writes

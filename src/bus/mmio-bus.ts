@@ -109,8 +109,9 @@ export class MmioBus extends BusCore implements RegionHost {
     }
     if (this.policyOf(r) === 'reject') {
       this.rejectedAccesses++;
-      if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, 8, ALL_ONES_64, r?.owner ?? null, ctx);
-      return ALL_ONES_64;
+      const v = this.profile.unclaimedRead === 'ones' ? ALL_ONES_64 : 0n;
+      if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, 8, v, r?.owner ?? null, ctx);
+      return v;
     }
     const lo = this.read(addr, 4, ctx);
     const hi = this.read(addr + 4, 4, ctx);

@@ -145,6 +145,17 @@ export class InterruptFabric {
     line.set(level);
   }
 
+  /** Drives PIC input `pin` directly (qtest's `set_irq_in` on a PIC), bypassing the IO-APIC. */
+  private readonly directPic = new Map<number, IrqLine>();
+  setPicInputDirect(pin: number, level: boolean): void {
+    let line = this.directPic.get(pin);
+    if (line === undefined) {
+      line = this.sourceLine(`direct-pic${pin}`, null, pin);
+      this.directPic.set(pin, line);
+    }
+    line.set(level);
+  }
+
   gsiLevel(gsi: number): boolean {
     return (this.gsiAsserts[gsi] ?? 0) > 0;
   }

@@ -1,0 +1,63 @@
+// `hvmdev describe`: what a platform is made of — devices the flags selected and the bus map.
+import { parseArgs } from 'node:util';
+import type { PlatformDescription } from '../platform/platform.js';
+import { hex, UsageError, type CliIo } from './io.js';
+import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
+
+export const DESCRIBE_HELP = `Usage: hvmdev describe [options]
+
+Builds a platform and prints its devices (which flag selected each, and whether it is
+implemented) and every registered port and MMIO range.
+
+Options:
+${PLATFORM_OPTIONS_HELP}
+  --json           machine-readable output
+  -h, --help       show this help
+`;
+
+export function runDescribe(args: readonly string[], io: CliIo): number {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { ...PLATFORM_OPTION_SPECS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.out(DESCRIBE_HELP);
+    return 0;
+  }
+  const platform = platformFromArgs(values);
+  const d = platform.describe();
+  io.out(values.json ? JSON.stringify(d, null, 2) + '\n' : formatDescription(d));
+  return 0;
+}
+
+const STATUS_TEXT = { implemented: 'present', 'not-implemented': 'NOT IMPLEMENTED', 'no-device': 'no device' } as const;
+
+export function formatDescription(d: PlatformDescription): string {
+  const lines: string[] = [];
+  lines.push(`Platform ${d.profile}: ${d.profileDescription}`);
+  lines.push(`Flags:   ${hex(d.flags, 3)} (${d.flagNames || 'none'}), ${d.validation}`);
+  lines.push(`vCPUs:   ${d.vcpus}`);
+  lines.push('');
+  lines.push('Devices');
+  for (const dev of d.devices) {
+    const flag = dev.flag === 0 ? 'profile' : hex(dev.flag, 3);
+    const inst = dev.instances.length > 0 ? dev.instances.join(',') : '-';
+    const note = dev.note !== undefined ? `  (${dev.note})` : '';
+    lines.push(`  ${flag.padEnd(8)} ${dev.kind.padEnd(9)} ${STATUS_TEXT[dev.status].padEnd(16)} ${inst.padEnd(14)} ${dev.title}${note}`);
+  }
+  for (const bus of ['port', 'mmio'] as const) {
+    const ranges = d.ranges.filter((r) => r.bus === bus);
+    lines.push('');
+    lines.push(bus === 'port' ? 'Port I/O ranges' : 'MMIO ranges');
+    if (ranges.length === 0) lines.push('  (none)');
+    const w = bus === 'port' ? 4 : 8;
+    for (const r of ranges) lines.push(`  ${hex(r.base, w)}-${hex(r.end, w)}  ${r.owner.padEnd(12)} ${r.name}`);
+  }
+  lines.push('');
+  lines.push(`Unclaimed accesses read ${d.profile === 'qemu-pc' ? 'all-ones on ports and 0 in memory (QEMU)' : 'all-ones (Xen null handler)'}; writes are dropped.`);
+  return lines.join('\n') + '\n';
+}
+
+export { UsageError };

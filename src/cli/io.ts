@@ -1,0 +1,15 @@
+// Output and errors for CLI commands, so each command is a plain function tests can call.
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+export const processIo: CliIo = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+/** A command-line mistake: reported with the command's usage hint, exit status 2. */
+export class UsageError extends Error {}
+
+export const hex = (n: number, width: number): string => '0x' + n.toString(16).padStart(width, '0');

@@ -1,0 +1,79 @@
+// `hvmdev qtest`: QEMU's qtest protocol over stdin/stdout or a Unix socket, backed by a platform.
+import { parseArgs } from 'node:util';
+import type { TraceEvent } from '../bus/trace.js';
+import { installExtensions } from '../qtest/extensions.js';
+import { connectUnix, listenUnix, serveStream } from '../qtest/server.js';
+import type { Platform } from '../platform/platform.js';
+import { hex, UsageError, type CliIo } from './io.js';
+import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
+
+export const QTEST_HELP = `Usage: hvmdev qtest [options]
+
+Speaks QEMU's qtest text protocol (outb/inb, readl/writel, read/write/memset, clock_step,
+clock_set, irq_intercept_in/out, set_irq_in, endianness; see docs/qtest.md) against an
+hvmdev platform. Reads commands from stdin and answers on stdout unless a socket is given.
+
+Options:
+${PLATFORM_OPTIONS_HELP}
+  --socket PATH    listen on a Unix socket and serve connections one after another
+  --connect PATH   connect to a Unix socket (as QEMU does for libqtest's -qtest unix:PATH)
+  --trace          print every guest access to stderr (rate-limited per device)
+  --trace-limit N  accesses shown per device before the rest are only counted (default 1000)
+  -h, --help       show this help
+
+Example:
+  printf 'outb 0xe9 0x41\\noutb 0xe9 0x0a\\ninb 0x20\\n' | hvmdev qtest --trace
+`;
+
+export async function runQtest(args: readonly string[], io: CliIo, input: NodeJS.ReadableStream = process.stdin): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      ...PLATFORM_OPTION_SPECS,
+      socket: { type: 'string' },
+      connect: { type: 'string' },
+      trace: { type: 'boolean' },
+      'trace-limit': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.out(QTEST_HELP);
+    return 0;
+  }
+  if (values.socket !== undefined && values.connect !== undefined) {
+    throw new UsageError('--socket and --connect exclude each other: listen or connect, not both');
+  }
+  const limit = values['trace-limit'] === undefined ? 1000 : Number(values['trace-limit']);
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--trace-limit takes a whole number, got '${values['trace-limit']}'`);
+
+  const platform = platformFromArgs(values, {
+    debugConsole: { line: (text) => io.err(`[debugcon] ${text}\n`) },
+  });
+  if (values.trace) enableTrace(platform, io, limit);
+
+  if (values.connect !== undefined) {
+    await connectUnix(platform, values.connect, installExtensions);
+    return 0;
+  }
+  if (values.socket !== undefined) {
+    await listenUnix(platform, values.socket, installExtensions);
+    io.err(`hvmdev qtest: listening on ${values.socket} (Ctrl-C to stop)\n`);
+    await new Promise<void>(() => undefined);
+    return 0;
+  }
+  await serveStream(platform, input as never, process.stdout, installExtensions);
+  return 0;
+}
+
+function enableTrace(platform: Platform, io: CliIo, limit: number): void {
+  const sink = (e: TraceEvent) => {
+    const w = e.bus === 'port' ? 4 : 8;
+    const v = typeof e.value === 'bigint' ? '0x' + e.value.toString(16) : hex(e.value, e.size * 2);
+    io.err(`[trace] t=${platform.clock.now}ns vcpu${e.vcpu} ${e.bus} ${e.dir} ${hex(e.addr, w)}/${e.size} ${v} ${e.owner ?? 'unclaimed'}\n`);
+  };
+  platform.ports.setTrace(sink, { limitPerDevice: limit });
+  platform.mmio.setTrace(sink, { limitPerDevice: limit });
+}

@@ -1,0 +1,76 @@
+// The interrupt controllers a qtest script can intercept or drive, and the QEMU QOM paths accepted
+// for them. Numbering of `IRQ raise N` is the intercepted controller's own input (or output) index:
+// - ioapic inputs: N = GSI − the IO-APIC's GSI base. In the Xen profiles ISA IRQ0 (the PIT) is GSI 2,
+//   so it reports as 2; in qemu-pc ISA IRQ n is input n (the PIT reports as 0, as in QEMU).
+// - pic-master / pic-slave inputs: N = the PIC's own pin 0–7 (ISA IRQ n, or n − 8 on the slave).
+// - pic-master output: N = 0 (the INT line towards the CPU / LAPIC LINT0).
+// - pit / rtc outputs: N = 0 (ISA IRQ0 / IRQ8 as the device drives it).
+import type { Platform } from '../platform/platform.js';
+import {
+  XEN_X86_EMU_IOAPIC,
+  XEN_X86_EMU_PIC,
+  XEN_X86_EMU_PIT,
+  XEN_X86_EMU_RTC,
+} from '../emuflags/index.js';
+
+export type LevelReport = (n: number, level: boolean) => void;
+
+export interface InterceptTarget {
+  /** Canonical name (what `describe` lists). */
+  readonly name: string;
+  /** Starts reporting input changes; returns a function that stops. */
+  readonly observeIn?: (report: LevelReport) => () => void;
+  readonly observeOut?: (report: LevelReport) => () => void;
+  /** Drives input `n` (set_irq_in). */
+  readonly setIn?: (n: number, level: boolean) => boolean;
+}
+
+export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
+  const targets = new Map<string, InterceptTarget>();
+  const fabric = p.irq;
+  if (p.flags & XEN_X86_EMU_IOAPIC) {
+    const pins = fabric.gsiCount;
+    targets.set('ioapic', {
+      name: 'ioapic',
+      observeIn: (report) => fabric.observeGsi((gsi, level) => gsi < pins && report(gsi, level)),
+      setIn: (n, level) => {
+        if (n < 0 || n >= pins) return false;
+        fabric.setGsiDirect(n, level);
+        return true;
+      },
+    });
+  }
+  if (p.flags & XEN_X86_EMU_PIC) {
+    const int = fabric.namedLine('pic.int');
+    for (const [name, first] of [
+      ['pic-master', 0],
+      ['pic-slave', 8],
+    ] as const) {
+      targets.set(name, {
+        name,
+        observeIn: (report) => fabric.observePicInputs((pin, level) => pin >= first && pin < first + 8 && report(pin - first, level)),
+        ...(first === 0 ? { observeOut: (report: LevelReport) => int.observe((level) => report(0, level)) } : {}),
+        setIn: (n, level) => {
+          if (n < 0 || n > 7) return false;
+          fabric.setPicInputDirect(first + n, level);
+          return true;
+        },
+      });
+    }
+  }
+  const isaOut = (name: string, irq: number) =>
+    targets.set(name, {
+      name,
+      observeOut: (report) => fabric.observePicInputs((pin, level) => pin === irq && report(0, level)),
+    });
+  if (p.flags & XEN_X86_EMU_PIT) isaOut('pit', 0);
+  if (p.flags & XEN_X86_EMU_RTC) isaOut('rtc', 8);
+  return targets;
+}
+
+/** Resolves a QOM path or one of our names to a target name. */
+export function resolveTarget(p: Platform, targets: Map<string, InterceptTarget>, path: string): InterceptTarget | null {
+  const alias = p.profile.qomAliases[path];
+  const name = alias ?? (path === 'pic' ? 'pic-master' : path);
+  return targets.get(name) ?? null;
+}

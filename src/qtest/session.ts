@@ -1,0 +1,258 @@
+// QEMU's qtest text protocol over a Platform: one command line in, reply lines out. Asynchronous
+// `IRQ raise N` / `IRQ lower N` lines caused by a command come before its reply, as QEMU sends them.
+// Replies are byte-compatible with QEMU 7.2 (softmmu/qtest.c) for the commands listed in
+// docs/qtest.md; where QEMU would abort (a malformed number, a missing argument) we answer FAIL.
+import { accessContext, type AccessContext } from '../bus/access.js';
+import { MAX_PHYS_ADDR } from '../bus/mmio-bus.js';
+import type { Platform } from '../platform/platform.js';
+import { interceptTargets, resolveTarget, type InterceptTarget } from './intercepts.js';
+import { hex16, hex4, parseI64, parseU64 } from './numbers.js';
+
+/** Largest `read`/`write`/`memset` length accepted (QEMU would try to allocate anything). */
+export const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** An extension command: returns the reply line (without newline). */
+export type QtestCommand = (args: readonly string[], session: QtestSession) => string;
+
+export class QtestSession {
+  private readonly out: string[] = [];
+  private readonly targets: Map<string, InterceptTarget>;
+  private intercepted: InterceptTarget | null = null;
+  private readonly stops: (() => void)[] = [];
+  private readonly levels = new Map<number, boolean>();
+  private readonly extensions = new Map<string, QtestCommand>();
+  /** The vCPU whose context MMIO and port accesses use (extension `vcpu N`). */
+  vcpu = 0;
+  private ctx: AccessContext = accessContext(0);
+
+  constructor(readonly platform: Platform) {
+    this.targets = interceptTargets(platform);
+  }
+
+  /** Adds a command beyond QEMU's (e.g. `rdmsr`); names must not shadow QEMU's. */
+  registerCommand(name: string, handler: QtestCommand): void {
+    this.extensions.set(name, handler);
+  }
+
+  selectVcpu(index: number): boolean {
+    if (!Number.isInteger(index) || index < 0 || index >= this.platform.vcpus.length) return false;
+    this.vcpu = index;
+    this.ctx = accessContext(index);
+    return true;
+  }
+
+  /** Processes one line; returns every line to send (IRQ lines first, then the reply). Never throws. */
+  handle(line: string): string[] {
+    const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
+    let reply: string | null;
+    try {
+      reply = words.length === 0 ? null : this.dispatch(words);
+    } catch (e) {
+      // A host-side failure (e.g. the clock refusing a jump past 2^53 ns) is reported, never fatal.
+      reply = `FAIL ${(e as Error).message}`;
+    }
+    const lines = this.out.splice(0);
+    if (reply !== null) lines.push(reply);
+    return lines;
+  }
+
+  /** Stops any interception (end of session). */
+  close(): void {
+    for (const stop of this.stops.splice(0)) stop();
+    this.intercepted = null;
+  }
+
+  private dispatch(w: string[]): string | null {
+    const cmd = w[0]!;
+    const p = this.platform;
+    switch (cmd) {
+      case 'outb':
+      case 'outw':
+      case 'outl': {
+        const port = this.port(w[1]);
+        const value = parseU64(w[2]);
+        if (port === null || value === null || w.length !== 3) return this.usage(cmd, 'PORT VALUE');
+        const size = cmd === 'outb' ? 1 : cmd === 'outw' ? 2 : 4;
+        p.ports.write(port, size, Number(BigInt.asUintN(size * 8, value)), this.ctx);
+        return 'OK';
+      }
+      case 'inb':
+      case 'inw':
+      case 'inl': {
+        const port = this.port(w[1]);
+        if (port === null || w.length !== 2) return this.usage(cmd, 'PORT');
+        const size = cmd === 'inb' ? 1 : cmd === 'inw' ? 2 : 4;
+        return 'OK ' + hex4(p.ports.read(port, size, this.ctx));
+      }
+      case 'readb':
+      case 'readw':
+      case 'readl':
+      case 'readq': {
+        const addr = parseU64(w[1]);
+        if (addr === null || w.length !== 2) return this.usage(cmd, 'ADDR');
+        return 'OK ' + hex16(this.readMem(addr, sizeOf(cmd)));
+      }
+      case 'writeb':
+      case 'writew':
+      case 'writel':
+      case 'writeq': {
+        const addr = parseU64(w[1]);
+        const value = parseU64(w[2]);
+        if (addr === null || value === null || w.length !== 3) return this.usage(cmd, 'ADDR VALUE');
+        this.writeMem(addr, sizeOf(cmd), value);
+        return 'OK';
+      }
+      case 'read':
+      case 'b64read': {
+        const addr = parseU64(w[1]);
+        const len = this.length(w[2]);
+        if (addr === null || len === null || w.length !== 3) return this.usage(cmd, 'ADDR SIZE (1–16 MiB)');
+        const bytes = this.readBlock(addr, len);
+        return cmd === 'read' ? 'OK 0x' + Buffer.from(bytes).toString('hex') : 'OK ' + Buffer.from(bytes).toString('base64');
+      }
+      case 'write':
+      case 'b64write': {
+        const addr = parseU64(w[1]);
+        const len = this.length(w[2]);
+        if (addr === null || len === null || w.length !== 4) return this.usage(cmd, 'ADDR SIZE DATA');
+        // QEMU's b64write writes only as many bytes as decode (at most SIZE).
+        const data = cmd === 'write' ? hexData(w[3]!, len) : b64Data(w[3]!, len);
+        if (data === null) return `FAIL ${cmd}: DATA must be ${cmd === 'write' ? '0x followed by hex digits' : 'base64'}`;
+        this.writeBlock(addr, data);
+        return 'OK';
+      }
+      case 'memset': {
+        const addr = parseU64(w[1]);
+        const len = this.length(w[2]);
+        const value = parseU64(w[3]);
+        if (addr === null || len === null || value === null || w.length !== 4) return this.usage(cmd, 'ADDR SIZE VALUE');
+        this.writeBlock(addr, new Uint8Array(len).fill(Number(value & 0xffn)));
+        return 'OK';
+      }
+      case 'clock_step': {
+        if (w.length > 2) return this.usage(cmd, '[NS]');
+        if (w.length === 2) {
+          const ns = parseI64(w[1]);
+          if (ns === null) return this.usage(cmd, '[NS]');
+          // QEMU warps to now + ns; a negative step leaves the clock where it is.
+          if (ns > 0n) p.clock.advanceTo(p.clock.now + Number(ns));
+        } else {
+          // No argument: to the next timer deadline; with none pending, the clock stays.
+          p.clock.advanceToNextDeadline();
+        }
+        return `OK ${p.clock.now}`;
+      }
+      case 'clock_set': {
+        const ns = parseI64(w[1]);
+        if (ns === null || w.length !== 2) return this.usage(cmd, 'NS');
+        // QEMU never moves the virtual clock backwards: an earlier time answers the current one.
+        if (Number(ns) > p.clock.now) p.clock.advanceTo(Number(ns));
+        return `OK ${p.clock.now}`;
+      }
+      case 'irq_intercept_in':
+      case 'irq_intercept_out':
+        return this.intercept(cmd === 'irq_intercept_in' ? 'in' : 'out', w);
+      case 'set_irq_in': {
+        if (w.length !== 5) return this.usage(cmd, 'QOM_PATH NAME NUM LEVEL');
+        const target = resolveTarget(p, this.targets, w[1]!);
+        if (target === null) return 'FAIL Unknown device';
+        const n = parseI64(w[3]);
+        const level = parseI64(w[4]);
+        if (n === null || level === null) return this.usage(cmd, 'QOM_PATH NAME NUM LEVEL');
+        if (w[2] !== 'unnamed-gpio-in' || target.setIn === undefined || !target.setIn(Number(n), level !== 0n)) {
+          return `FAIL ${target.name} has no input ${w[2]} ${n}`;
+        }
+        return 'OK';
+      }
+      case 'endianness':
+        return 'OK little';
+      default: {
+        const ext = this.extensions.get(cmd);
+        if (ext !== undefined) return ext(w.slice(1), this);
+        return `FAIL Unknown command '${cmd}'`;
+      }
+    }
+  }
+
+  private intercept(dir: 'in' | 'out', w: string[]): string {
+    if (w.length !== 2) return this.usage(w[0]!, 'QOM_PATH');
+    const target = resolveTarget(this.platform, this.targets, w[1]!);
+    if (target === null) return 'FAIL Unknown device';
+    if (this.intercepted !== null) {
+      // QEMU: one intercepted device per run; asking again for the same one is fine.
+      return this.intercepted === target ? 'OK' : 'FAIL IRQ intercept already enabled';
+    }
+    const observe = dir === 'in' ? target.observeIn : target.observeOut;
+    this.intercepted = target;
+    if (observe !== undefined) {
+      this.stops.push(
+        observe((n, level) => {
+          // Reported only when the level differs from the last reported one (cache starts low).
+          if ((this.levels.get(n) ?? false) === level) return;
+          this.levels.set(n, level);
+          this.out.push(`IRQ ${level ? 'raise' : 'lower'} ${n}`);
+        }),
+      );
+    }
+    return 'OK';
+  }
+
+  private usage(cmd: string, form: string): string {
+    return `FAIL ${cmd}: expected ${cmd} ${form}`;
+  }
+
+  private port(text: string | undefined): number | null {
+    const v = parseU64(text);
+    return v === null || v > 0xffffn ? null : Number(v);
+  }
+
+  private length(text: string | undefined): number | null {
+    const v = parseU64(text);
+    return v === null || v === 0n || v > BigInt(MAX_BLOCK_BYTES) ? null : Number(v);
+  }
+
+  private readMem(addr: bigint, size: 1 | 2 | 4 | 8): bigint {
+    const mmio = this.platform.mmio;
+    if (addr + BigInt(size) > BigInt(MAX_PHYS_ADDR)) return mmio.profile.unclaimedRead === 'ones' ? BigInt.asUintN(size * 8, -1n) : 0n;
+    const a = Number(addr);
+    return size === 8 ? mmio.read64(a, this.ctx) : BigInt(mmio.read(a, size, this.ctx));
+  }
+
+  private writeMem(addr: bigint, size: 1 | 2 | 4 | 8, value: bigint): void {
+    if (addr + BigInt(size) > BigInt(MAX_PHYS_ADDR)) return;
+    const a = Number(addr);
+    const mmio = this.platform.mmio;
+    if (size === 8) mmio.write64(a, value, this.ctx);
+    else mmio.write(a, size, Number(BigInt.asUintN(size * 8, value)), this.ctx);
+  }
+
+  private readBlock(addr: bigint, len: number): Uint8Array {
+    const buf = new Uint8Array(len);
+    if (addr + BigInt(len) <= BigInt(MAX_PHYS_ADDR)) this.platform.mmio.readBytes(Number(addr), buf, this.ctx);
+    else if (this.platform.mmio.profile.unclaimedRead === 'ones') buf.fill(0xff);
+    return buf;
+  }
+
+  private writeBlock(addr: bigint, data: Uint8Array): void {
+    if (addr + BigInt(data.length) <= BigInt(MAX_PHYS_ADDR)) this.platform.mmio.writeBytes(Number(addr), data, this.ctx);
+  }
+}
+
+function sizeOf(cmd: string): 1 | 2 | 4 | 8 {
+  const c = cmd[cmd.length - 1];
+  return c === 'b' ? 1 : c === 'w' ? 2 : c === 'l' ? 4 : 8;
+}
+
+/** QEMU's `write` data: "0x" then two hex digits per byte; bytes without both digits are 0. */
+function hexData(text: string, len: number): Uint8Array | null {
+  if (!/^0[xX][0-9a-fA-F]*$/.test(text)) return null;
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len && i * 2 + 4 <= text.length; i++) out[i] = parseInt(text.slice(2 + i * 2, 4 + i * 2), 16);
+  return out;
+}
+
+function b64Data(text: string, len: number): Uint8Array | null {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
+  const decoded = Buffer.from(text, 'base64');
+  return new Uint8Array(decoded.subarray(0, Math.min(len, decoded.length)));
+}
