@@ -558,7 +558,6 @@ export function div(size: OperandSize, accLo: number, accHi: number, extLo: numb
 export function idiv(size: OperandSize, accLo: number, accHi: number, extLo: number, extHi: number, srcLo: number, srcHi: number, flagsIn: number, out: MulDivOut): boolean {
   if (size !== 8) {
     const m = maskOf(size);
-    const w = size * 8;
     const sb = (m >>> 1) + 1;
     const a = (accLo & m) >>> 0;
     const e = (extLo & m) >>> 0;
@@ -592,7 +591,6 @@ export function idiv(size: OperandSize, accLo: number, accHi: number, extLo: num
     out.extLo = nNeg ? (m + 1 - r) % (m + 1) : r;
     out.accHi = 0;
     out.extHi = 0;
-    void w;
   } else {
     accLo >>>= 0;
     accHi >>>= 0;
@@ -1057,7 +1055,11 @@ function scanFlags(flagsIn: number, zero: boolean, rl: number): number {
   return (flagsIn & KEEP) | (zero ? ZF : 0) | PARITY[rl & 0xff]!;
 }
 
-/** BSF: out = index of lowest set bit of src; src == 0: ZF=1 and out = dest (unchanged). */
+/**
+ * BSF: out = index of the lowest set bit of src. src == 0: ZF=1 and out = dest (unchanged). The reference CPU
+ * then does not write the register at all, not even the zero-extension of a 32-bit destination in 64-bit
+ * mode: callers should skip the write when out.flags has ZF set.
+ */
 export function bsf(size: OperandSize, srcLo: number, srcHi: number, destLo: number, destHi: number, flagsIn: number, out: AluOut): void {
   let lo: number;
   let hi = 0;
@@ -1077,7 +1079,11 @@ export function bsf(size: OperandSize, srcLo: number, srcHi: number, destLo: num
   out.flags = scanFlags(flagsIn, false, r);
 }
 
-/** BSR: out = index of highest set bit of src; src == 0: ZF=1 and out = dest (unchanged). */
+/**
+ * BSR: out = index of the highest set bit of src. src == 0: ZF=1 and out = dest (unchanged). The reference CPU
+ * then does not write the register at all, not even the zero-extension of a 32-bit destination in 64-bit
+ * mode: callers should skip the write when out.flags has ZF set.
+ */
 export function bsr(size: OperandSize, srcLo: number, srcHi: number, destLo: number, destHi: number, flagsIn: number, out: AluOut): void {
   let lo: number;
   let hi = 0;
