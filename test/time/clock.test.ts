@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ClockError, VirtualClock } from '../../src/index.js';
+
+describe('VirtualClock', () => {
+  it('starts at 0 and moves only when advanced', () => {
+    const c = new VirtualClock();
+    expect(c.now).toBe(0);
+    expect(c.advance(1500)).toBe(1500);
+    expect(c.advanceTo(2000)).toBe(2000);
+    expect(() => c.advanceTo(1999)).toThrow(ClockError);
+    expect(() => c.advance(-1)).toThrow(ClockError);
+  });
+
+  it('fires events in deadline order, with now equal to each deadline; ties in arming order', () => {
+    const c = new VirtualClock();
+    const log: string[] = [];
+    const mk = (n: string) => c.createTimer(n, (now) => log.push(`${n}@${now}/${c.now}`));
+    mk('c').armAt(300);
+    mk('a').armAt(100);
+    mk('b1').armAt(200);
+    mk('b2').armAt(200);
+    c.advance(1000);
+    expect(log).toEqual(['a@100/100', 'b1@200/200', 'b2@200/200', 'c@300/300']);
+    expect(c.now).toBe(1000);
+  });
+
+  it('re-arming moves the deadline; a cancelled timer never fires', () => {
+    const c = new VirtualClock();
+    const log: number[] = [];
+    const t = c.createTimer('t', (now) => log.push(now));
+    t.armAt(100);
+    t.armAt(50);
+    const u = c.createTimer('u', () => log.push(-1));
+    u.armAt(60);
+    u.cancel();
+    c.advance(200);
+    expect(log).toEqual([50]);
+    expect(t.armed).toBe(false);
+  });
+
+  it('a callback can cancel another timer due at the same instant (no stale callback)', () => {
+    const c = new VirtualClock();
+    const log: string[] = [];
+    const b = c.createTimer('b', () => log.push('b'));
+    const a = c.createTimer('a', () => {
+      log.push('a');
+      b.cancel();
+    });
+    a.armAt(10);
+    b.armAt(10);
+    c.advance(10);
+    expect(log).toEqual(['a']);
+  });
+
+  it('periodic timers fire every period and are clamped to the minimum period (Xen: 100 µs)', () => {
+    const c = new VirtualClock();
+    const log: number[] = [];
+    const t = c.createTimer('p', (now) => log.push(now));
+    t.armPeriodic(1000, 10); // asks for 10 ns, gets 100 µs
+    c.advance(1_000_000);
+    expect(t.period).toBe(100_000);
+    expect(log).toEqual([1000, 101000, 201000, 301000, 401000, 501000, 601000, 701000, 801000, 901000]);
+    t.cancel();
+    c.advance(1_000_000);
+    expect(log.length).toBe(10);
+  });
+
+  it('advanceToNextDeadline stops at the next event, or returns null with none armed', () => {
+    const c = new VirtualClock();
+    expect(c.advanceToNextDeadline()).toBeNull();
+    const t = c.createTimer('t', () => undefined);
+    t.armAt(12345);
+    expect(c.advanceToNextDeadline()).toBe(12345);
+    expect(c.now).toBe(12345);
+  });
+
+  it('a deadline in the past fires at the next advance, at the current time', () => {
+    const c = new VirtualClock();
+    c.advance(1000);
+    const log: number[] = [];
+    c.createTimer('late', (now) => log.push(now)).armAt(10);
+    c.advance(0);
+    expect(log).toEqual([1000]);
+  });
+
+  it('a timer storm at one instant is stopped, never an endless loop', () => {
+    const c = new VirtualClock({ maxEventsPerInstant: 1000 });
+    let n = 0;
+    const t = c.createTimer('storm', () => {
+      n++;
+      t.armAt(c.now);
+    });
+    t.armAt(5);
+    expect(c.advance(10)).toBe(5);
+    expect(n).toBe(1000);
+    expect(c.storms).toBe(1);
+  });
+
+  it('refuses times beyond 2^53 ns and non-finite deadlines', () => {
+    const c = new VirtualClock();
+    const t = c.createTimer('t', () => undefined);
+    expect(() => t.armAt(Infinity)).toThrow(ClockError);
+    expect(() => t.armAt(2 ** 54)).toThrow(ClockError);
+    expect(() => t.armPeriodic(0, 0)).toThrow(ClockError);
+    expect(() => c.advanceTo(2 ** 54)).toThrow(ClockError);
+  });
+
+  it('property: any schedule fires each armed timer once, in nondecreasing time, with stable ties', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60 }), fc.array(fc.nat(59)), (deadlines, cancels) => {
+        const c = new VirtualClock();
+        const fired: { i: number; at: number }[] = [];
+        const timers = deadlines.map((d, i) => {
+          const t = c.createTimer(`t${i}`, (now) => fired.push({ i, at: now }));
+          t.armAt(d);
+          return t;
+        });
+        const cancelled = new Set(cancels.filter((i) => i < timers.length));
+        for (const i of cancelled) timers[i]!.cancel();
+        c.advance(2000);
+        const expected = deadlines
+          .map((d, i) => ({ i, at: d }))
+          .filter((e) => !cancelled.has(e.i))
+          .sort((a, b) => a.at - b.at || a.i - b.i);
+        expect(fired).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
