@@ -1,0 +1,3 @@
+export * from './registers.js';
+export * from './params.js';
+export * from './ioapic.js';

@@ -1,0 +1,332 @@
+// The IO-APIC (Intel 82093AA; Xen hvm/vioapic.c; QEMU hw/intc/ioapic.c for the `qemu-pc` profile).
+// Inputs come from the interrupt fabric (GSIs gsiBase..gsiBase+pins-1); interrupts leave as
+// ApicMessages to the APIC bus; the router calls onEoi(vector) for EOIs of level vectors.
+//
+// Behaviour (82093AA §3.2.4 and Xen, which agree unless a parameter says otherwise):
+// - Edge pin: a rising input edge on an unmasked pin sends one message; a masked pin ignores
+//   edges ("not delivered or held pending").
+// - Level pin: a rising input on an unmasked pin with Remote-IRR clear sets Remote-IRR and sends a
+//   message. Remote-IRR is cleared by an EOI of the entry's vector (LAPIC broadcast, or the EOI
+//   register on version 0x20); if the input is still asserted and the pin unmasked the message is
+//   sent again at once (exactly one delivery per assert–EOI cycle, bad-inputs entry 16).
+// - Writing an entry: Remote-IRR and Delivery Status are read-only; switching to edge clears
+//   Remote-IRR; an unmasked level entry whose input is asserted and Remote-IRR clear delivers at
+//   once (unmasking an asserted level pin).
+import { inject, injectable } from 'tsyringe';
+import { SIZES_4, SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/access.js';
+import type { IoHandler } from '../../bus/handler.js';
+import type { MmioBus } from '../../bus/mmio-bus.js';
+import { ApicShorthand, type ApicMessage, type ApicMessageSink, type EoiListener } from '../../irq/apic-bus.js';
+import type { InterruptFabric } from '../../irq/fabric.js';
+import type { InterruptSink } from '../../irq/line.js';
+import { APIC_BUS, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
+import type { Device, PlainData } from '../device.js';
+import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import { IOAPIC_PARAMS, validateIoapicParams, type IoapicParams } from './params.js';
+import {
+  IOAPIC_DIRECT,
+  IOAPIC_ID_MASK,
+  IOAPIC_ID_SHIFT,
+  IOAPIC_INDEX,
+  RTE,
+  RTE_READ_ONLY,
+  RTE_RESET_LOW,
+  versionRegister,
+} from './registers.js';
+
+/**
+ * Xen's IRQ0_SPECIAL_ROUTING needs two facts only the platform has: whether PIT channel 0 is
+ * active, and whether vCPU 0's LAPIC is enabled and matched by a destination. The platform
+ * implements this and hands it to the IO-APIC with setIrq0Routing().
+ */
+export interface Irq0SpecialRouting {
+  /** Xen pit_channel0_enabled(): PIT channel 0's periodic timer is active. */
+  pitChannel0Active(): boolean;
+  /**
+   * Delivers `msg` to vCPU 0 alone if vCPU 0's LAPIC is enabled and matches the message's
+   * destination; returns false (delivering nothing) otherwise, and the IO-APIC then sends the
+   * message normally (lowest-priority arbitration).
+   */
+  deliverToVcpu0(msg: ApicMessage): boolean;
+}
+
+
+@injectable()
+export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
+  readonly id: string;
+  readonly kind = 'ioapic';
+  readonly params: IoapicParams;
+  /** Redirection entries as two 32-bit halves (82093AA §3.2.4). */
+  private readonly rteLow: Uint32Array;
+  private readonly rteHigh: Uint32Array;
+  /** Level of each input as the fabric last set it (1 = asserted). */
+  private readonly inputs: Uint8Array;
+  private ioregsel = 0;
+  private apicId: number;
+  private readonly ioregselMask: number;
+  private readonly versionValue: number;
+  private readonly irq0Pin: number;
+  private irq0Routing: Irq0SpecialRouting | null = null;
+  /** Messages sent since creation (tests, benchmarks, `describe`). */
+  messagesSent = 0;
+  /** Messages not sent because their delivery mode is one the profile drops (Xen: SMI, INIT, ExtINT). */
+  messagesDropped = 0;
+
+  constructor(
+    @inject(MMIO_BUS) mmio: MmioBus,
+    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
+    @inject(APIC_BUS) private readonly apicBus: ApicMessageSink,
+    @inject(IOAPIC_PARAMS) params: IoapicParams,
+  ) {
+    this.params = validateIoapicParams(params);
+    this.id = params.id;
+    this.rteLow = new Uint32Array(params.pins);
+    this.rteHigh = new Uint32Array(params.pins);
+    this.inputs = new Uint8Array(params.pins);
+    this.apicId = params.apicId;
+    this.ioregselMask = params.ioregselBits === 8 ? 0xff : 0xffffffff;
+    this.versionValue = versionRegister(params.version, params.pins);
+    const g = params.irq0SpecialRoutingGsi;
+    this.irq0Pin = g !== null && g >= params.gsiBase && g < params.gsiBase + params.pins ? g - params.gsiBase : -1;
+    this.reset();
+    const any = params.windowAccess === 'any';
+    mmio.register(params.base, params.windowLength, this, {
+      owner: this.id,
+      name: 'IOAPIC window',
+      sizes: any ? SIZES_8 : SIZES_4,
+      ...(params.widthPolicy !== undefined ? { widthPolicy: params.widthPolicy } : {}),
+    });
+    fabric.attachIoapic(this, params.gsiBase, params.pins);
+  }
+
+  /** Hands the IO-APIC the platform's IRQ0 special routing (Xen); null removes it. */
+  setIrq0Routing(routing: Irq0SpecialRouting | null): void {
+    this.irq0Routing = routing;
+  }
+
+  // ---- MMIO ----------------------------------------------------------------------------------
+
+  read(offset: number, size: PortAccessSize, _ctx: AccessContext): number {
+    switch (offset & 0xff) {
+      case IOAPIC_DIRECT.IOREGSEL:
+        return this.ioregsel;
+      case IOAPIC_DIRECT.IOWIN:
+        if (size !== 4 && this.params.windowAccess === 'dword') return 0;
+        return this.readIndirect();
+      default:
+        return 0; // Xen and QEMU: other offsets (including the write-only EOI register) read 0.
+    }
+  }
+
+  write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
+    switch (offset & 0xff) {
+      case IOAPIC_DIRECT.IOREGSEL:
+        this.ioregsel = (value & this.ioregselMask) >>> 0;
+        return;
+      case IOAPIC_DIRECT.IOWIN:
+        if (size !== 4 && this.params.windowAccess === 'dword') return;
+        this.writeIndirect(value >>> 0);
+        return;
+      case IOAPIC_DIRECT.EOI:
+        if (!this.params.eoiRegister || (size !== 4 && this.params.windowAccess === 'dword')) return;
+        // IOxAPIC EOI register: bits 7:0 are the vector; only this IO-APIC's entries are affected.
+        this.onEoi(value & 0xff);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** 8-byte accesses (Xen serves every size): the 32-bit register, zero-extended. */
+  read64(offset: number, ctx: AccessContext): bigint {
+    return BigInt(this.read(offset, 4, ctx) >>> 0);
+  }
+
+  write64(offset: number, value: bigint, ctx: AccessContext): void {
+    this.write(offset, 4, Number(value & 0xffffffffn), ctx);
+  }
+
+  private readIndirect(): number {
+    const sel = this.ioregsel;
+    if (sel === IOAPIC_INDEX.ID || sel === IOAPIC_INDEX.ARBITRATION) {
+      // Both Xen and QEMU read the 4-bit ID in the arbitration register too.
+      return (this.apicId << IOAPIC_ID_SHIFT) >>> 0;
+    }
+    if (sel === IOAPIC_INDEX.VERSION) return this.versionValue;
+    const pin = this.pinOfIndex(sel);
+    if (pin < 0) return 0; // Out of range (bad-inputs entries 12, 13): reads 0, nothing indexed.
+    return (sel & 1) !== 0 ? this.rteHigh[pin]! : this.rteLow[pin]!;
+  }
+
+  private writeIndirect(value: number): void {
+    const sel = this.ioregsel;
+    if (sel === IOAPIC_INDEX.ID) {
+      this.apicId = (value >>> IOAPIC_ID_SHIFT) & IOAPIC_ID_MASK;
+      return;
+    }
+    if (sel === IOAPIC_INDEX.VERSION || sel === IOAPIC_INDEX.ARBITRATION) return; // read-only
+    const pin = this.pinOfIndex(sel);
+    if (pin < 0) return;
+    if ((sel & 1) !== 0) this.rteHigh[pin] = value;
+    else this.rteLow[pin] = ((value & ~RTE_READ_ONLY) | (this.rteLow[pin]! & RTE.REMOTE_IRR)) >>> 0;
+    this.afterEntryWrite(pin);
+  }
+
+  /** Redirection-table pin selected by an IOREGSEL value, or -1. */
+  private pinOfIndex(sel: number): number {
+    if (sel < IOAPIC_INDEX.REDIRECTION_BASE) return -1;
+    const pin = (sel - IOAPIC_INDEX.REDIRECTION_BASE) >>> 1;
+    return pin < this.params.pins ? pin : -1;
+  }
+
+  private afterEntryWrite(pin: number): void {
+    const low = this.rteLow[pin]!;
+    if ((low & RTE.TRIGGER_LEVEL) === 0) {
+      // Level→edge clears Remote-IRR (Xen; QEMU's ioapic_fix_edge_remote_irr; Linux relies on it).
+      this.rteLow[pin] = (low & ~RTE.REMOTE_IRR) >>> 0;
+    } else if ((low & (RTE.MASK | RTE.REMOTE_IRR)) === 0 && this.inputs[pin] !== 0) {
+      this.rteLow[pin] = (low | RTE.REMOTE_IRR) >>> 0;
+      this.deliver(pin);
+    }
+  }
+
+  // ---- Inputs and EOI ------------------------------------------------------------------------
+
+  setInput(input: number, level: boolean): void {
+    const pin = input === 0 && this.params.input0IsPin2 ? 2 : input;
+    if (!(pin >= 0 && pin < this.params.pins)) return;
+    const was = this.inputs[pin]!;
+    this.inputs[pin] = level ? 1 : 0;
+    if (!level || was !== 0) return;
+    const low = this.rteLow[pin]!;
+    if ((low & RTE.MASK) !== 0) return;
+    if ((low & RTE.TRIGGER_LEVEL) === 0) {
+      this.deliver(pin);
+    } else if ((low & RTE.REMOTE_IRR) === 0) {
+      this.rteLow[pin] = (low | RTE.REMOTE_IRR) >>> 0;
+      this.deliver(pin);
+    }
+  }
+
+  /** EOI broadcast by vector (Xen vioapic_update_EOI): every entry with that vector. */
+  onEoi(vector: number): void {
+    const v = vector & 0xff;
+    const low = this.rteLow;
+    for (let pin = 0; pin < low.length; pin++) {
+      const e = low[pin]!;
+      if ((e & RTE.VECTOR_MASK) !== v) continue;
+      if ((e & RTE.TRIGGER_LEVEL) !== 0 && (e & RTE.MASK) === 0 && this.inputs[pin] !== 0) {
+        low[pin] = (e | RTE.REMOTE_IRR) >>> 0; // still asserted: re-deliver at once
+        this.deliver(pin);
+      } else {
+        low[pin] = (e & ~RTE.REMOTE_IRR) >>> 0;
+      }
+    }
+  }
+
+  private deliver(pin: number): void {
+    const low = this.rteLow[pin]!;
+    const mode = (low >>> RTE.DELIVERY_MODE_SHIFT) & RTE.DELIVERY_MODE_MASK;
+    if ((this.params.droppedDeliveryModes & (1 << mode)) !== 0) {
+      this.messagesDropped++;
+      return;
+    }
+    const msg: ApicMessage = {
+      vector: low & RTE.VECTOR_MASK,
+      deliveryMode: mode,
+      logical: (low & RTE.DEST_MODE_LOGICAL) !== 0,
+      destination: this.rteHigh[pin]! >>> RTE.DEST_SHIFT,
+      levelTriggered: (low & RTE.TRIGGER_LEVEL) !== 0,
+      assert: true,
+      shorthand: ApicShorthand.None,
+      source: -1,
+    };
+    this.messagesSent++;
+    if (pin === this.irq0Pin && mode === 1 && this.irq0Routing !== null && this.irq0Routing.pitChannel0Active()) {
+      // Xen IRQ0_SPECIAL_ROUTING: "force round-robin to pick vCPU 0" if it is in the destination.
+      if (this.irq0Routing.deliverToVcpu0(msg)) return;
+    }
+    this.apicBus.deliverApicMessage(msg);
+  }
+
+  // ---- Inspection ----------------------------------------------------------------------------
+
+  /** The 64-bit redirection entry of `pin`. */
+  redirectionEntry(pin: number): bigint {
+    this.checkPin(pin);
+    return (BigInt(this.rteHigh[pin]!) << 32n) | BigInt(this.rteLow[pin]!);
+  }
+
+  remoteIrr(pin: number): boolean {
+    this.checkPin(pin);
+    return (this.rteLow[pin]! & RTE.REMOTE_IRR) !== 0;
+  }
+
+  inputLevel(pin: number): boolean {
+    this.checkPin(pin);
+    return this.inputs[pin] !== 0;
+  }
+
+  get ioapicId(): number {
+    return this.apicId;
+  }
+
+  private checkPin(pin: number): void {
+    if (!Number.isInteger(pin) || pin < 0 || pin >= this.params.pins) {
+      throw new RangeError(`${this.id}: pin ${pin} does not exist (0–${this.params.pins - 1})`);
+    }
+  }
+
+  // ---- Device contract -----------------------------------------------------------------------
+
+  reset(): void {
+    this.rteLow.fill(RTE_RESET_LOW);
+    this.rteHigh.fill(0);
+    this.inputs.fill(0);
+    this.ioregsel = 0;
+    this.apicId = this.params.apicId;
+  }
+
+  snapshot(): PlainData {
+    const entries: string[] = [];
+    for (let pin = 0; pin < this.params.pins; pin++) {
+      entries.push('0x' + this.redirectionEntry(pin).toString(16).padStart(16, '0'));
+    }
+    return { ioregsel: this.ioregsel, id: this.apicId, redirection: entries, inputs: Array.from(this.inputs) };
+  }
+
+  restore(state: unknown): void {
+    const r = new SnapshotReader(state, this.id);
+    const ioregsel = r.uint('ioregsel', this.params.ioregselBits);
+    const id = r.int('id', 0, IOAPIC_ID_MASK);
+    const inputs = r.intArray('inputs', this.params.pins, 0, 1);
+    const raw = r.has('redirection') ? (state as { redirection: unknown }).redirection : undefined;
+    if (!Array.isArray(raw) || raw.length !== this.params.pins) {
+      throw new SnapshotError(`${this.id}.redirection: expected an array of ${this.params.pins} entries`);
+    }
+    const low = new Uint32Array(this.params.pins);
+    const high = new Uint32Array(this.params.pins);
+    raw.forEach((v, pin) => {
+      const e = new SnapshotReader({ v }, `${this.id}.redirection[${pin}]`).u64('v');
+      const lo = Number(e & 0xffffffffn);
+      if ((lo & RTE.DELIVERY_STATUS) !== 0) {
+        throw new SnapshotError(`${this.id}.redirection[${pin}]: delivery status is always 0 here`);
+      }
+      if ((lo & RTE.REMOTE_IRR) !== 0 && (lo & RTE.TRIGGER_LEVEL) === 0) {
+        throw new SnapshotError(`${this.id}.redirection[${pin}]: Remote-IRR set on an edge entry is not reachable`);
+      }
+      if ((lo & (RTE.TRIGGER_LEVEL | RTE.MASK | RTE.REMOTE_IRR)) === RTE.TRIGGER_LEVEL && inputs[pin] === 1) {
+        throw new SnapshotError(`${this.id}.redirection[${pin}]: an unmasked level entry with its input asserted always has Remote-IRR set`);
+      }
+      low[pin] = lo;
+      high[pin] = Number(e >> 32n);
+    });
+    // Everything checked: commit.
+    this.ioregsel = ioregsel;
+    this.apicId = id;
+    this.rteLow.set(low);
+    this.rteHigh.set(high);
+    this.inputs.set(inputs);
+  }
+}
+
