@@ -28,9 +28,17 @@ Examples:
   echo 'inb 0x20' | hvmdev qtest --profile qemu-pc
 `;
 
+/** The package version, from the nearest package.json above this file (src/ or dist/src/). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'hvmdev') return pkg.version;
+    } catch {
+      // try the next level up
+    }
+  }
+  return 'unknown';
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {

@@ -1,4 +1,5 @@
 // `hvmdev qtest`: QEMU's qtest protocol over stdin/stdout or a Unix socket, backed by a platform.
+import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { TraceEvent } from '../bus/trace.js';
 import { installExtensions } from '../qtest/extensions.js';
@@ -25,7 +26,12 @@ Example:
   printf 'outb 0xe9 0x41\\noutb 0xe9 0x0a\\ninb 0x20\\n' | hvmdev qtest --trace
 `;
 
-export async function runQtest(args: readonly string[], io: CliIo, input: NodeJS.ReadableStream = process.stdin): Promise<number> {
+export async function runQtest(
+  args: readonly string[],
+  io: CliIo,
+  input: Readable = process.stdin,
+  output: Writable = process.stdout,
+): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -64,7 +70,7 @@ export async function runQtest(args: readonly string[], io: CliIo, input: NodeJS
     await new Promise<void>(() => undefined);
     return 0;
   }
-  await serveStream(platform, input as never, process.stdout, installExtensions);
+  await serveStream(platform, input, output, installExtensions);
   return 0;
 }
 
