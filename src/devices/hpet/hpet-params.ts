@@ -1,0 +1,132 @@
+// Per-profile parameters of the HPET (IA-PC HPET 1.0a). Xen's model (xen/arch/x86/hvm/hpet.c)
+// and QEMU 7.2's `pc` HPET differ in a handful of documented places; each difference is one field.
+import { HvmdevError } from '../../bus/errors.js';
+
+/** A host programming error in HPET parameters (names the field and the fix). */
+export class HpetParamError extends HvmdevError {}
+
+export interface HpetParams {
+  /** MMIO base (IA-PC HPET 1.0a §2.1: the first block sits at 0xFED00000). */
+  readonly base: number;
+  /** Bytes claimed on the memory bus. Xen: 1 KiB (HPET_MMAP_SIZE); QEMU: 0x400 as well. */
+  readonly windowBytes: number;
+  /** Comparators (NUM_TIM_CAP + 1), 1..32. Xen and QEMU `pc`: 3. */
+  readonly timers: number;
+  /**
+   * Main counter period in femtoseconds (GCAP_ID bits 63:32). Must be a whole number of ns
+   * (so counter edges fall on virtual-clock ns). Xen: 16 ns (system time / 16); QEMU: 10 ns.
+   */
+  readonly periodFs: number;
+  readonly vendorId: number;
+  readonly revision: number;
+  /** LEG_RT_CAP (GCAP_ID bit 15). */
+  readonly legacyCapable: boolean;
+  /** Tn_INT_ROUTE_CAP (Tn_CONFIG bits 63:32): which IO-APIC inputs a timer may use. Xen: 20–23; QEMU `pc`: 2. */
+  readonly routeCap: number;
+  /** Tn_FSB_INT_DEL_CAP: FSB (MSI) delivery. Off in Xen (no FSB support) and in QEMU's default. */
+  readonly fsbCapable: boolean;
+  /**
+   * Smallest access the window serves. Xen serves naturally aligned 1, 2, 4 and 8 byte accesses
+   * (a slice of the 64-bit register); QEMU only 4 and 8.
+   */
+  readonly minAccessSize: 1 | 4;
+  /** What an access the window does not serve reads: Xen all-ones (and drops writes); QEMU 0. */
+  readonly badAccessRead: 'ones' | 'zero';
+  /**
+   * Smallest periodic period in ns; shorter periods are raised to it (Xen: 100 µs, as every
+   * vpt timer). 0 keeps the guest's period (QEMU), bounded below only by one counter tick.
+   */
+  readonly minPeriodNs: number;
+  /**
+   * A comparator write with Tn_VAL_SET_CNF also sets the period. HPET 1.0a §2.3.9.2.2: the
+   * hardware adds "the value last written" to the comparator, so yes (QEMU agrees). Xen sets
+   * only the accumulator and keeps the previous period (hvm/hpet.c, HPET_Tn_CMP with SETVAL).
+   */
+  readonly valueSetWritesPeriod: boolean;
+  /**
+   * A level-triggered timer with Tn_INT_ENB_CNF clear still sets its General Interrupt Status
+   * bit (HPET 1.0a §2.3.9.1: "the timer will still operate and generate appropriate status bits").
+   * Xen arms only enabled timers, so no status without the enable bit.
+   */
+  readonly levelStatusWithoutIntEnable: boolean;
+  /**
+   * HVM_PARAM_HPET_ENABLED (xl `hpet=`). When false the window stays claimed but is dead:
+   * reads all-ones, writes ignored (Xen's hpet_read/hpet_write early exit).
+   */
+  readonly guestEnabled: boolean;
+}
+
+/** Xen HVM (hvm/hpet.c): capability 0x00F42400_8086A201, timers route to GSIs 20–23. */
+export const XEN_HPET_PARAMS: HpetParams = Object.freeze({
+  base: 0xfed00000,
+  windowBytes: 0x400,
+  timers: 3,
+  periodFs: 16_000_000,
+  vendorId: 0x8086,
+  revision: 1,
+  legacyCapable: true,
+  routeCap: 0x00f00000,
+  fsbCapable: false,
+  minAccessSize: 1,
+  badAccessRead: 'ones',
+  minPeriodNs: 100_000,
+  valueSetWritesPeriod: false,
+  levelStatusWithoutIntEnable: false,
+  guestEnabled: true,
+});
+
+/**
+ * QEMU 7.2 `pc` HPET parameters (10 ns, route cap 0x4, 4/8-byte accesses, bad accesses read 0).
+ * Where QEMU departs from the datasheet (see /work/shared/oracle/README.md) this profile follows
+ * the datasheet: status without INT_ENB, invalid routes sanitised, no extra 32-bit wrap interrupt.
+ */
+export const QEMU_PC_HPET_PARAMS: HpetParams = Object.freeze({
+  base: 0xfed00000,
+  windowBytes: 0x400,
+  timers: 3,
+  periodFs: 10_000_000,
+  vendorId: 0x8086,
+  revision: 1,
+  legacyCapable: true,
+  routeCap: 0x00000004,
+  fsbCapable: false,
+  minAccessSize: 4,
+  badAccessRead: 'zero',
+  minPeriodNs: 0,
+  valueSetWritesPeriod: true,
+  levelStatusWithoutIntEnable: true,
+  guestEnabled: true,
+});
+
+/** Injection token for HpetParams. */
+export const HPET_PARAMS = Symbol('HpetParams');
+
+/** Checks host-supplied parameters; throws HpetParamError naming the field and the fix. */
+export function validateHpetParams(p: HpetParams, gsiCount: number): void {
+  const bad = (field: string, why: string): never => {
+    throw new HpetParamError(`HPET parameter ${field}: ${why}`);
+  };
+  if (!Number.isSafeInteger(p.base) || p.base < 0 || p.base % 0x400 !== 0) {
+    bad('base', `${p.base} must be a 1 KiB aligned physical address (the default is 0xFED00000)`);
+  }
+  if (!Number.isInteger(p.timers) || p.timers < 1 || p.timers > 32) bad('timers', `${p.timers} must be 1..32`);
+  const minWindow = 0x100 + 0x20 * p.timers;
+  if (!Number.isInteger(p.windowBytes) || p.windowBytes < minWindow || p.windowBytes > 0x1000) {
+    bad('windowBytes', `${p.windowBytes} must cover the ${p.timers} timers (≥ 0x${minWindow.toString(16)}) and be ≤ 4 KiB`);
+  }
+  if (!Number.isInteger(p.periodFs) || p.periodFs <= 0 || p.periodFs % 1_000_000 !== 0 || p.periodFs > 100_000_000) {
+    bad('periodFs', `${p.periodFs} must be a whole number of ns in fs, at most 100 ns (HPET 1.0a: ≤ 0x05F5E100)`);
+  }
+  if (!Number.isInteger(p.vendorId) || p.vendorId < 0 || p.vendorId > 0xffff) bad('vendorId', 'must be 16 bits');
+  if (!Number.isInteger(p.revision) || p.revision < 1 || p.revision > 0xff) bad('revision', 'must be 1..255 (0 is reserved)');
+  if (!Number.isInteger(p.routeCap) || p.routeCap <= 0 || p.routeCap > 0xffffffff) {
+    bad('routeCap', 'must be a non-empty 32-bit mask of IO-APIC inputs');
+  }
+  if (p.routeCap >= 2 ** gsiCount) {
+    bad('routeCap', `0x${p.routeCap.toString(16)} names inputs beyond the platform's ${gsiCount} GSIs; narrow it`);
+  }
+  if (!Number.isInteger(p.minPeriodNs) || p.minPeriodNs < 0 || p.minPeriodNs > 1_000_000_000) {
+    bad('minPeriodNs', `${p.minPeriodNs} must be 0..1e9 ns`);
+  }
+  if (p.minAccessSize !== 1 && p.minAccessSize !== 4) bad('minAccessSize', 'must be 1 or 4');
+}

@@ -1,0 +1,542 @@
+// IA-PC HPET 1.0a event timer block with analytic time: the main counter is computed from the
+// virtual clock at each read; only comparator matches are scheduled. Xen's model (hvm/hpet.c) and
+// QEMU 7.2's are covered by HpetParams; the differences are documented there and in docs/devices/hpet.md.
+import { inject, injectable } from 'tsyringe';
+import { allOnes, type AccessContext, type PortAccessSize } from '../../bus/access.js';
+import type { IoHandler } from '../../bus/handler.js';
+import type { MmioBus } from '../../bus/mmio-bus.js';
+import type { Region } from '../../bus/region.js';
+import type { InterruptFabric } from '../../irq/fabric.js';
+import type { IrqLine } from '../../irq/line.js';
+import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
+import { MAX_CLOCK_NS, type VirtualClock } from '../../time/clock.js';
+import type { Device, PlainData } from '../device.js';
+import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import { HPET_PARAMS, validateHpetParams, type HpetParams } from './hpet-params.js';
+import { GCAP, GEN_CONF, HPET_REG, TN_CONF, TN_CONF_WRITABLE } from './hpet-registers.js';
+import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
+import { HPET_LEGACY_LISTENER, type LegacyReplacementListener } from './legacy-replacement.js';
+
+const TWO_32 = 4294967296;
+const ALL_ONES_64 = U64_MASK;
+/** Xen's HPET_TINY_TIME_SPAN: 1/1024 s. A 32-bit comparator less than this behind the counter fires now. */
+const TINY_SPAN_NS = 976_562;
+
+function hex64(v: bigint): string {
+  return '0x' + v.toString(16);
+}
+
+@injectable()
+export class Hpet implements Device, IoHandler {
+  readonly id = 'hpet';
+  readonly kind = 'hpet';
+  readonly region: Region;
+  readonly params: HpetParams;
+  /** Counter tick length in ns (period / 1e6 fs). */
+  readonly tickNs: number;
+  private readonly minPeriodTicks: bigint;
+  private readonly tinySpanTicks: number;
+  private readonly capLo: number;
+  private readonly capHi: number;
+  /** Read-only bits of every Tn_CONF low dword. */
+  private readonly timerCapBits: number;
+  private readonly timerWritable: number;
+  private readonly genWritable: number;
+  private readonly legacyLines: readonly [IrqLine, IrqLine];
+
+  private guestEnabled: boolean;
+  private genConf = 0;
+  private isr = 0;
+  /** Main counter = off + (running ? floor(now / tickNs) : 0), modulo 2^64, as two uint32 halves. */
+  private offLo = 0;
+  private offHi = 0;
+  private legacyActive = false;
+  private readonly timers: HpetTimerState[];
+  /** Scratch result of counterAt (no allocation on the read path). */
+  private cLo = 0;
+  private cHi = 0;
+
+  constructor(
+    @inject(MMIO_BUS) mmio: MmioBus,
+    @inject(INTERRUPT_FABRIC) private readonly fabric: InterruptFabric,
+    @inject(CLOCK) private readonly clock: VirtualClock,
+    @inject(HPET_PARAMS) params: HpetParams,
+    @inject(HPET_LEGACY_LISTENER) private readonly legacy: LegacyReplacementListener,
+  ) {
+    validateHpetParams(params, fabric.gsiCount);
+    this.params = params;
+    this.tickNs = params.periodFs / 1_000_000;
+    this.minPeriodTicks = BigInt(Math.max(1, Math.ceil(params.minPeriodNs / this.tickNs)));
+    this.tinySpanTicks = Math.floor(TINY_SPAN_NS / this.tickNs);
+    this.capLo =
+      (params.revision |
+        ((params.timers - 1) << GCAP.NUM_TIM_SHIFT) |
+        GCAP.COUNT_SIZE_64 |
+        (params.legacyCapable ? GCAP.LEGACY_ROUTE : 0) |
+        (params.vendorId << GCAP.VENDOR_SHIFT)) >>>
+      0;
+    this.capHi = params.periodFs >>> 0;
+    this.timerCapBits = TN_CONF.PERIODIC_CAP | TN_CONF.SIZE_64_CAP | (params.fsbCapable ? TN_CONF.FSB_CAP : 0);
+    this.timerWritable = TN_CONF_WRITABLE & ~(params.fsbCapable ? 0 : TN_CONF.FSB_ENABLE);
+    this.genWritable = GEN_CONF.ENABLE | (params.legacyCapable ? GEN_CONF.LEGACY : 0);
+    // Own wired-OR sources on IRQ0/IRQ8 so HPET edges never disturb the PIT's or RTC's own level.
+    this.legacyLines = [
+      fabric.sourceLine('hpet.legacy-irq0', fabric.isaToGsi[0]!, 0),
+      fabric.sourceLine('hpet.legacy-irq8', fabric.isaToGsi[8]!, 8),
+    ];
+    this.guestEnabled = params.guestEnabled;
+    this.timers = [];
+    for (let n = 0; n < params.timers; n++) {
+      const t = new HpetTimerState(n, clock.createTimer(`hpet.timer${n}`, () => this.onMatch(n)));
+      t.conf = this.timerCapBits;
+      this.timers.push(t);
+    }
+    // Every size and alignment reaches the handler, which applies the profile's access rule itself.
+    this.region = mmio.register(params.base, params.windowBytes, this, { owner: this.id, name: 'HPET', sizes: 1 | 2 | 4 | 8 });
+  }
+
+  // ---- guest accesses -------------------------------------------------------------------------
+
+  read(offset: number, size: PortAccessSize, _ctx: AccessContext): number {
+    if (!this.guestEnabled) return allOnes(size);
+    if ((offset & (size - 1)) !== 0 || size < this.params.minAccessSize) return this.badRead(size);
+    if (size === 4) return this.readDword(offset & ~7, (offset & 4) !== 0);
+    const dword = this.readDword(offset & ~7, (offset & 4) !== 0);
+    return (dword >>> ((offset & 3) * 8)) & allOnes(size);
+  }
+
+  read64(offset: number, _ctx: AccessContext): bigint {
+    if (!this.guestEnabled) return ALL_ONES_64;
+    if ((offset & 7) !== 0) return this.params.badAccessRead === 'ones' ? ALL_ONES_64 : 0n;
+    const lo = this.readDword(offset, false);
+    const hi = this.readDword(offset, true);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
+    if (!this.guestEnabled) return;
+    if ((offset & (size - 1)) !== 0 || size < this.params.minAccessSize) return;
+    const shift = BigInt((offset & 7) * 8);
+    const mask = BigInt(allOnes(size)) << shift;
+    this.writeRegister(offset & ~7, BigInt(value >>> 0) << shift, mask);
+  }
+
+  write64(offset: number, value: bigint, _ctx: AccessContext): void {
+    if (!this.guestEnabled || (offset & 7) !== 0) return;
+    this.writeRegister(offset, BigInt.asUintN(64, value), ALL_ONES_64);
+  }
+
+  private badRead(size: number): number {
+    return this.params.badAccessRead === 'ones' ? allOnes(size) : 0;
+  }
+
+  /** One half of the 64-bit register at `reg` (8-aligned). Reserved and absent registers read 0. */
+  private readDword(reg: number, high: boolean): number {
+    if (reg === HPET_REG.MAIN_CNT) {
+      this.counterNow();
+      return high ? this.cHi : this.cLo;
+    }
+    if (reg < HPET_REG.TIMER_BASE) {
+      if (reg === HPET_REG.GCAP_ID) return high ? this.capHi : this.capLo;
+      if (high) return 0;
+      if (reg === HPET_REG.GEN_CONF) return this.genConf;
+      if (reg === HPET_REG.GINTR_STA) return this.isr;
+      return 0;
+    }
+    const n = (reg - HPET_REG.TIMER_BASE) >> 5;
+    const t = this.timers[n];
+    if (t === undefined) return 0; // bad-inputs 28: timers beyond NUM_TIM_CAP read 0
+    switch (reg & 0x18) {
+      case HPET_REG.TN_CONF:
+        return high ? this.params.routeCap >>> 0 : t.conf;
+      case HPET_REG.TN_COMPARATOR: {
+        const c = this.comparator(t);
+        return Number(high ? c >> 32n : c & U32_MASK);
+      }
+      case HPET_REG.TN_FSB_ROUTE:
+        return Number(high ? t.fsb >> 32n : t.fsb & U32_MASK);
+      default:
+        return 0;
+    }
+  }
+
+  /** Deposits the bytes selected by `mask` of `value` into the register at `reg`. */
+  private writeRegister(reg: number, value: bigint, mask: bigint): void {
+    const deposit = (old: bigint): bigint => (old & ~mask) | (value & mask);
+    switch (reg) {
+      case HPET_REG.GCAP_ID:
+        return;
+      case HPET_REG.GEN_CONF:
+        this.setGeneralConfig(Number(deposit(BigInt(this.genConf)) & BigInt(this.genWritable)));
+        return;
+      case HPET_REG.GINTR_STA:
+        // Write-1-to-clear, only the bytes actually written (HPET 1.0a §2.3.6).
+        this.clearStatus(Number(value & mask & 0xffff_ffffn) & this.isr);
+        return;
+      case HPET_REG.MAIN_CNT:
+        this.counterNow();
+        this.writeCounter(deposit((BigInt(this.cHi) << 32n) | BigInt(this.cLo)));
+        return;
+    }
+    if (reg < HPET_REG.TIMER_BASE) return;
+    const t = this.timers[(reg - HPET_REG.TIMER_BASE) >> 5];
+    if (t === undefined) return;
+    switch (reg & 0x18) {
+      case HPET_REG.TN_CONF:
+        this.writeTimerConfig(t, Number(deposit(BigInt(t.conf)) & U32_MASK));
+        return;
+      case HPET_REG.TN_COMPARATOR:
+        this.writeComparator(t, deposit);
+        return;
+      case HPET_REG.TN_FSB_ROUTE:
+        t.fsb = deposit(t.fsb);
+        return;
+    }
+  }
+
+  // ---- main counter ---------------------------------------------------------------------------
+
+  get running(): boolean {
+    return (this.genConf & GEN_CONF.ENABLE) !== 0;
+  }
+
+  /** Sets cLo/cHi to the main counter now. */
+  private counterNow(): void {
+    if (!this.running) {
+      this.cLo = this.offLo;
+      this.cHi = this.offHi;
+      return;
+    }
+    const ticks = Math.floor(this.clock.now / this.tickNs);
+    const tLo = ticks % TWO_32;
+    const lo = this.offLo + tLo;
+    this.cLo = lo >>> 0;
+    this.cHi = (this.offHi + (ticks - tLo) / TWO_32 + (lo >= TWO_32 ? 1 : 0)) >>> 0;
+  }
+
+  /** The main counter now, exact. */
+  counter(): bigint {
+    this.counterNow();
+    return (BigInt(this.cHi) << 32n) | BigInt(this.cLo);
+  }
+
+  private setCounterBase(value: bigint): void {
+    const ticks = this.running ? BigInt(Math.floor(this.clock.now / this.tickNs)) : 0n;
+    const off = BigInt.asUintN(64, value - ticks);
+    this.offLo = Number(off & U32_MASK);
+    this.offHi = Number(off >> 32n);
+  }
+
+  private writeCounter(value: bigint): void {
+    // HPET 1.0a §2.3.7: software halts the counter before writing it. Xen and QEMU both let a
+    // write to a running counter be overwritten by the running count, so it has no effect here.
+    if (this.running) return;
+    this.setCounterBase(value);
+  }
+
+  // ---- configuration --------------------------------------------------------------------------
+
+  private setGeneralConfig(next: number): void {
+    const prev = this.genConf;
+    if (next === prev) return;
+    const frozen = this.counter();
+    this.genConf = next;
+    if ((prev ^ next) & GEN_CONF.ENABLE) {
+      // Starting or halting keeps the count where it is; a restart re-arms every timer.
+      this.setCounterBase(frozen);
+      if (next & GEN_CONF.ENABLE) for (const t of this.timers) t.fired = false;
+    }
+    // Xen re-checks every route when the general configuration changes (leaving legacy mode).
+    for (const t of this.timers) this.sanitizeRoute(t);
+    this.updateLegacy();
+    for (const t of this.timers) {
+      this.updateLevelLine(t);
+      this.rearm(t);
+    }
+  }
+
+  private updateLegacy(): void {
+    // HPET 1.0a §2.3.5: the 8254 (and RTC) stop interrupting while ENABLE_CNF and LEG_RT_CNF are both set.
+    const active = (this.genConf & (GEN_CONF.ENABLE | GEN_CONF.LEGACY)) === (GEN_CONF.ENABLE | GEN_CONF.LEGACY);
+    if (active !== this.legacyActive) {
+      this.legacyActive = active;
+      this.legacy.setLegacyReplacement(active);
+    }
+  }
+
+  private writeTimerConfig(t: HpetTimerState, value: number): void {
+    const old = t.conf;
+    let next = ((value & this.timerWritable) | this.timerCapBits) >>> 0;
+    t.conf = next;
+    if (next & TN_CONF.MODE_32) {
+      // 32-bit mode: the comparator's upper half is cleared and the period limited (Xen does the same).
+      t.cmp &= U32_MASK;
+      t.period = this.clampPeriod(t.period & U32_MASK, true);
+    }
+    this.sanitizeRoute(t);
+    next = t.conf;
+    const restart = TN_CONF.INT_ENABLE | TN_CONF.PERIODIC | TN_CONF.MODE_32 | TN_CONF.LEVEL;
+    if ((old ^ next) & restart) t.fired = false;
+    this.updateLevelLine(t);
+    this.rearm(t);
+  }
+
+  /**
+   * An interrupt route outside Tn_INT_ROUTE_CAP is not kept (HPET 1.0a §2.3.8: the read-back will
+   * not match). As Xen (XSA-261 follow-up): cleared, and the first allowed input when the timer is
+   * enabled. Timers 0/1 under legacy routing keep whatever was written (the field has no effect).
+   */
+  private sanitizeRoute(t: HpetTimerState): void {
+    if (t.index <= 1 && this.genConf & GEN_CONF.LEGACY) return;
+    const route = (t.conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
+    const cap = this.params.routeCap >>> 0;
+    if ((cap >>> route) & 1) return;
+    let conf = t.conf & ~TN_CONF.ROUTE_MASK;
+    if (conf & TN_CONF.INT_ENABLE) conf |= (31 - Math.clz32(cap & -cap)) << TN_CONF.ROUTE_SHIFT;
+    t.conf = conf >>> 0;
+  }
+
+  private writeComparator(t: HpetTimerState, deposit: (old: bigint) => bigint): void {
+    const is32 = (t.conf & TN_CONF.MODE_32) !== 0;
+    const periodic = (t.conf & TN_CONF.PERIODIC) !== 0;
+    if (periodic && !(t.conf & TN_CONF.VALUE_SET)) {
+      // Periodic without VAL_SET: the write sets the period; the accumulator runs on.
+      t.period = this.clampPeriod(deposit(t.period) & (is32 ? U32_MASK : U64_MASK), is32);
+    } else {
+      t.cmp = deposit(this.comparator(t)) & (is32 ? U32_MASK : U64_MASK);
+      if (periodic && this.params.valueSetWritesPeriod) {
+        t.period = this.clampPeriod(deposit(t.period) & (is32 ? U32_MASK : U64_MASK), is32);
+      }
+      t.conf = (t.conf & ~TN_CONF.VALUE_SET) >>> 0;
+    }
+    t.fired = false;
+    this.rearm(t);
+  }
+
+  /**
+   * Period limits (bad-inputs 27): at least the profile minimum (Xen: 100 µs) and at most half the
+   * comparator range so "after" comparisons never wrap. 0 stays 0 (the timer fires once).
+   */
+  private clampPeriod(p: bigint, is32: boolean): bigint {
+    if (p === 0n) return 0n;
+    const max = is32 ? 0x7fff_ffffn : 0x7fff_ffff_ffff_ffffn;
+    if (p < this.minPeriodTicks) p = this.minPeriodTicks;
+    return p > max ? max : p;
+  }
+
+  // ---- comparators and interrupts -------------------------------------------------------------
+
+  /**
+   * The comparator as the guest sees it. A periodic timer's accumulator gains one period at each
+   * match (HPET 1.0a §2.3.9.2.2), computed here for every match up to now.
+   */
+  private comparator(t: HpetTimerState): bigint {
+    if (this.running && t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
+      const mask = t.conf & TN_CONF.MODE_32 ? U32_MASK : U64_MASK;
+      const half = (mask >> 1n) + 1n;
+      const elapsed = (this.counter() - t.cmp) & mask;
+      if (elapsed < half) t.cmp = (t.cmp + (elapsed / t.period + 1n) * t.period) & mask;
+    }
+    return t.cmp;
+  }
+
+  private isLevel(t: HpetTimerState): boolean {
+    return (t.conf & TN_CONF.LEVEL) !== 0 && !this.usesFsb(t);
+  }
+
+  private usesFsb(t: HpetTimerState): boolean {
+    return this.params.fsbCapable && (t.conf & TN_CONF.FSB_ENABLE) !== 0;
+  }
+
+  private shouldRun(t: HpetTimerState): boolean {
+    if (!this.running || t.fired) return false;
+    const level = this.isLevel(t);
+    if (level && (this.isr >>> t.index) & 1) return false; // nothing new until the guest acknowledges
+    return (t.conf & TN_CONF.INT_ENABLE) !== 0 || (level && this.params.levelStatusWithoutIntEnable);
+  }
+
+  /** Schedules the next comparator match, or nothing when the timer cannot interrupt. */
+  private rearm(t: HpetTimerState): void {
+    t.timer.cancel();
+    if (!this.shouldRun(t)) return;
+    const cmp = this.comparator(t);
+    const count = this.counter();
+    let ticks: number;
+    if (t.conf & TN_CONF.MODE_32) {
+      const cur = Number(count & U32_MASK);
+      const c = Number(cmp);
+      // Xen's rule for a 32-bit comparator behind the counter: a little behind fires now, further
+      // behind waits for the counter to wrap round to it.
+      if (c >= cur) ticks = c - cur;
+      else ticks = cur - c > this.tinySpanTicks ? TWO_32 - (cur - c) : 0;
+    } else {
+      const diff = BigInt.asIntN(64, cmp - count);
+      if (diff <= 0n) ticks = 0; // already passed: fire once now (then strictly in the future)
+      else if (diff > BigInt(Math.floor(MAX_CLOCK_NS / this.tickNs))) return; // beyond exact virtual time
+      else ticks = Number(diff);
+    }
+    const deadline = (Math.floor(this.clock.now / this.tickNs) + ticks) * this.tickNs;
+    if (deadline > MAX_CLOCK_NS) return;
+    t.timer.armAt(Math.max(deadline, this.clock.now));
+  }
+
+  private onMatch(n: number): void {
+    const t = this.timers[n]!;
+    if (!this.shouldRun(t)) return;
+    if (this.isLevel(t)) {
+      this.isr = (this.isr | (1 << n)) >>> 0;
+      this.updateLevelLine(t);
+    } else if (t.conf & TN_CONF.INT_ENABLE) {
+      this.deliverEdge(t);
+    }
+    if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) this.rearm(t);
+    else t.fired = true;
+  }
+
+  private deliverEdge(t: HpetTimerState): void {
+    if (this.usesFsb(t)) {
+      // Tn_FSB_INT_ROUTE: bits 63:32 are the message address, 31:0 the data (HPET 1.0a §2.3.10).
+      this.fabric.sendMsi({ addressLo: Number(t.fsb >> 32n), addressHi: 0, data: Number(t.fsb & U32_MASK) });
+      return;
+    }
+    this.lineFor(t)?.pulse();
+  }
+
+  /** Where timer t's interrupt goes now: IRQ0/IRQ8 under legacy routing, else its IO-APIC input. */
+  private lineFor(t: HpetTimerState): IrqLine | null {
+    if (t.index <= 1 && this.genConf & GEN_CONF.LEGACY) return this.legacyLines[t.index]!;
+    const route = (t.conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
+    if (!((this.params.routeCap >>> route) & 1)) return null;
+    let line = t.routeLines[route];
+    if (line === undefined) {
+      line = this.fabric.sourceLine(`hpet.timer${t.index}`, route);
+      t.routeLines[route] = line;
+    }
+    return line;
+  }
+
+  /** Holds the routed line high exactly while a level interrupt is active and may be signalled. */
+  private updateLevelLine(t: HpetTimerState): void {
+    const active =
+      this.running && this.isLevel(t) && (t.conf & TN_CONF.INT_ENABLE) !== 0 && ((this.isr >>> t.index) & 1) === 1;
+    const want = active ? this.lineFor(t) : null;
+    if (want === t.levelLine) return;
+    t.levelLine?.lower();
+    want?.raise();
+    t.levelLine = want;
+  }
+
+  private clearStatus(bits: number): void {
+    if (bits === 0) return;
+    this.isr = (this.isr & ~bits) >>> 0;
+    for (const t of this.timers) {
+      if ((bits >>> t.index) & 1) {
+        this.updateLevelLine(t);
+        this.rearm(t);
+      }
+    }
+  }
+
+  // ---- host API -------------------------------------------------------------------------------
+
+  /** HVM_PARAM_HPET_ENABLED: false leaves the window claimed but dead (all-ones, writes ignored). */
+  setGuestEnabled(on: boolean): void {
+    this.guestEnabled = on;
+  }
+
+  get isGuestEnabled(): boolean {
+    return this.guestEnabled;
+  }
+
+  /** Whether legacy replacement currently owns IRQ0/IRQ8. */
+  get legacyReplacementActive(): boolean {
+    return this.legacyActive;
+  }
+
+  /** Next scheduled match of timer n in ns, or null. */
+  nextInterruptAt(n: number): number | null {
+    const t = this.timers[n];
+    return t !== undefined && t.timer.armed ? t.timer.deadline : null;
+  }
+
+  reset(): void {
+    for (const t of this.timers) {
+      t.timer.cancel();
+      t.levelLine?.lower();
+      t.levelLine = null;
+      t.conf = this.timerCapBits;
+      t.cmp = U64_MASK;
+      t.period = 0n;
+      t.fsb = 0n;
+      t.fired = false;
+    }
+    this.genConf = 0;
+    this.isr = 0;
+    this.offLo = 0;
+    this.offHi = 0;
+    this.guestEnabled = this.params.guestEnabled;
+    // Legacy replacement ends with the reset (Bochs issue #218: it must not survive one).
+    this.updateLegacy();
+  }
+
+  snapshot(): PlainData {
+    return {
+      guestEnabled: this.guestEnabled,
+      genConf: this.genConf,
+      isr: this.isr,
+      counter: hex64(this.counter()),
+      timers: this.timers.map((t) => ({
+        conf: t.conf,
+        cmp: hex64(this.comparator(t)),
+        period: hex64(t.period),
+        fsb: hex64(t.fsb),
+        fired: t.fired,
+      })),
+    };
+  }
+
+  restore(state: unknown): void {
+    const r = new SnapshotReader(state, this.id);
+    const guestEnabled = r.bool('guestEnabled');
+    const genConf = r.uint('genConf', 32);
+    if (genConf & ~this.genWritable) throw new SnapshotError(`${this.id}.genConf: bits 0x${genConf.toString(16)} cannot be set`);
+    const isr = r.uint('isr', 32);
+    if (isr >= 2 ** this.params.timers) throw new SnapshotError(`${this.id}.isr: status bits beyond timer ${this.params.timers - 1}`);
+    const counter = r.u64('counter');
+    const timers = r.objects('timers', this.params.timers).map((tr, n) => this.readTimer(tr, n, genConf));
+    // Everything checked: commit.
+    for (const t of this.timers) {
+      t.timer.cancel();
+      t.levelLine?.lower();
+      t.levelLine = null;
+    }
+    this.guestEnabled = guestEnabled;
+    this.genConf = genConf;
+    this.isr = isr;
+    this.setCounterBase(counter);
+    timers.forEach((v, n) => Object.assign(this.timers[n]!, v));
+    this.updateLegacy();
+    for (const t of this.timers) {
+      this.updateLevelLine(t);
+      this.rearm(t);
+    }
+  }
+
+  private readTimer(r: SnapshotReader, n: number, genConf: number) {
+    const conf = r.uint('conf', 32);
+    const fail = (why: string): never => {
+      throw new SnapshotError(`${r.path}: ${why}`);
+    };
+    if ((conf & ~this.timerWritable) >>> 0 !== this.timerCapBits) fail(`conf 0x${conf.toString(16)} has wrong capability bits`);
+    const route = (conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
+    const legacyRouted = n <= 1 && (genConf & GEN_CONF.LEGACY) !== 0;
+    const routeOk = ((this.params.routeCap >>> route) & 1) === 1 || (route === 0 && !(conf & TN_CONF.INT_ENABLE));
+    if (!legacyRouted && !routeOk) fail(`route ${route} is not allowed by the route capability`);
+    const is32 = (conf & TN_CONF.MODE_32) !== 0;
+    const cmp = r.u64('cmp');
+    const period = r.u64('period');
+    if (is32 && cmp > U32_MASK) fail('32-bit timer with a comparator above 32 bits');
+    if (period !== this.clampPeriod(period, is32)) fail(`period ${period} is outside the clamp`);
+    return { conf, cmp, period, fsb: r.u64('fsb'), fired: r.bool('fired') };
+  }
+}
