@@ -1,0 +1,215 @@
+// The APIC bus: holds every vCPU's LAPIC, serves the xAPIC MMIO window for the accessing vCPU,
+// and routes interrupt messages (IPIs, IO-APIC redirections, MSIs) to their destinations, with
+// lowest-priority arbitration and EOI broadcasts back to the IO-APICs. Devices send it messages;
+// LAPICs never reach into one another.
+import { inject, injectable } from 'tsyringe';
+import { SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/access.js';
+import type { IoHandler } from '../../bus/handler.js';
+import type { MmioBus } from '../../bus/mmio-bus.js';
+import type { ApicMessage, EoiListener } from '../../irq/apic-bus.js';
+import type { InterruptFabric } from '../../irq/fabric.js';
+import { decodeMsi, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
+import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
+import type { VirtualClock } from '../../time/clock.js';
+import type { Device, PlainData } from '../device.js';
+import { SnapshotReader } from '../snapshot.js';
+import { destinationMatches } from './destination.js';
+import { Lapic, type LapicOutbox } from './lapic.js';
+import { EXT_INT_SOURCE, LAPIC_PARAMS, LAPIC_VCPU_COUNT, checkLapicParams, type ExtIntSource, type LapicParams } from './params.js';
+import { XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES } from './registers.js';
+
+/** The named line the 8259's INT output drives: LINT0 of the BSP. */
+export const PIC_INT_LINE = 'pic.int';
+
+const enum Shorthand {
+  None = 0,
+  Self = 1,
+  All = 2,
+  AllButSelf = 3,
+}
+
+@injectable()
+export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
+  readonly id = 'apic-bus';
+  readonly kind = 'apic-router';
+  readonly lapics: readonly Lapic[];
+  /** Last lowest-priority winner: ties go round-robin from the next vCPU (Xen's round_robin_prev_vcpu). */
+  lowestPriorityCursor = 0;
+  /** MSI writes whose address is not 0xFEExxxxx (dropped). */
+  invalidMsis = 0;
+  private eoiListeners: EoiListener[] = [];
+  private readonly offWindowValue: number;
+
+  constructor(
+    @inject(MMIO_BUS) mmio: MmioBus,
+    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
+    @inject(CLOCK) clock: VirtualClock,
+    @inject(LAPIC_PARAMS) readonly params: LapicParams,
+    @inject(LAPIC_VCPU_COUNT) vcpus: number,
+    @inject(EXT_INT_SOURCE) extInt: ExtIntSource,
+  ) {
+    checkLapicParams(params, vcpus);
+    this.lapics = Object.freeze(Array.from({ length: vcpus }, (_, i) => new Lapic(i, clock, params, this, extInt)));
+    // One window for every vCPU; each access is served by the accessing vCPU's LAPIC. The LAPIC
+    // checks widths itself (Xen serves sub-register accesses and reads 0 for the rest).
+    mmio.register(XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES, this, { owner: this.id, name: 'xAPIC window', sizes: SIZES_8 });
+    this.offWindowValue = mmio.profile.unclaimedRead === 'ones' ? 0xffffffff : 0;
+    fabric.setMsiTarget(this);
+    const bsp = this.lapics[0]!;
+    const pic = fabric.namedLine(PIC_INT_LINE);
+    pic.observe((level) => bsp.setLint(0, level));
+    if (pic.level) bsp.setLint(0, true);
+  }
+
+  /** Every device this router owns, for the platform's device list (the router itself first). */
+  devices(): Device[] {
+    return [this, ...this.lapics];
+  }
+
+  lapic(vcpu: number): Lapic | undefined {
+    return this.lapics[vcpu];
+  }
+
+  addEoiListener(listener: EoiListener): () => void {
+    this.eoiListeners = [...this.eoiListeners, listener];
+    return () => {
+      this.eoiListeners = this.eoiListeners.filter((l) => l !== listener);
+    };
+  }
+
+  // ---- xAPIC window ----------------------------------------------------------------------------
+
+  read(offset: number, size: PortAccessSize, ctx: AccessContext): number {
+    const l = this.lapics[ctx.vcpu];
+    if (l === undefined || !l.mmioActive) return size === 4 ? this.offWindowValue : this.offWindowValue & ((1 << (size * 8)) - 1);
+    return l.mmioRead(offset, size);
+  }
+
+  write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+    const l = this.lapics[ctx.vcpu];
+    if (l !== undefined && l.mmioActive) l.mmioWrite(offset, size, value);
+  }
+
+  read64(_offset: number, ctx: AccessContext): bigint {
+    const l = this.lapics[ctx.vcpu];
+    if (l === undefined || !l.mmioActive) return this.offWindowValue === 0 ? 0n : 0xffff_ffff_ffff_ffffn;
+    return 0n; // wider than one register: Xen reads 0
+  }
+
+  write64(): void {
+    // wider than one register: ignored
+  }
+
+  // ---- message routing ---------------------------------------------------------------------------
+
+  /** Routes one message from an IO-APIC, an MSI or a LAPIC's ICR. Never throws. */
+  deliverApicMessage(msg: ApicMessage): void {
+    const n = this.lapics.length;
+    const sender = msg.source >= 0 && msg.source < n ? this.lapics[msg.source]! : null;
+    let mode = msg.deliveryMode & 7;
+    // ExtINT IPIs are not supported (SDM §11.6.1); Xen would crash the domain, the model drops them.
+    // A start-up message only comes from an ICR.
+    if (sender !== null ? mode === 7 : mode === 6) return;
+    const vector = msg.vector & 0xff;
+    const dest = msg.destination >>> 0;
+    const narrow = sender === null || !sender.x2apicMode;
+    const shorthand = msg.shorthand & 3;
+    // Fixed IPIs are edge-triggered; the trigger bit of an ICR only matters for INIT de-assert.
+    const level = msg.levelTriggered && (sender === null || mode === 5);
+    if (mode === 1) {
+      const target = this.lowestPriority(sender, shorthand, dest, msg.logical, narrow);
+      if (target !== null) target.receive(mode, vector, level, msg.assert);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const l = this.lapics[i]!;
+      if (this.targets(l, sender, shorthand, dest, msg.logical, narrow)) l.receive(mode, vector, level, msg.assert);
+    }
+  }
+
+  /** MSI (SDM §11.11): the address names the destination, the data the vector and mode. */
+  deliverMsi(msg: MsiMessage): void {
+    const d = decodeMsi(msg);
+    if (!d.valid) {
+      this.invalidMsis++;
+      return;
+    }
+    this.deliverApicMessage({
+      vector: d.vector,
+      deliveryMode: d.deliveryMode,
+      logical: d.logical,
+      destination: d.destination,
+      levelTriggered: d.levelTriggered,
+      assert: d.assert,
+      shorthand: 0,
+      source: -1,
+    });
+  }
+
+  /** LapicOutbox: a LAPIC EOIed a level-triggered vector; every IO-APIC hears it (Xen's vioapic_update_EOI). */
+  lapicEoi(vector: number): void {
+    const ls = this.eoiListeners;
+    for (let i = 0; i < ls.length; i++) ls[i]!.onEoi(vector);
+  }
+
+  /** The vCPUs a message reaches (for tests, `describe` and debugging). */
+  resolve(msg: Pick<ApicMessage, 'destination' | 'logical' | 'shorthand' | 'source'>): number[] {
+    const sender = msg.source >= 0 && msg.source < this.lapics.length ? this.lapics[msg.source]! : null;
+    const narrow = sender === null || !sender.x2apicMode;
+    return this.lapics
+      .filter((l) => this.targets(l, sender, msg.shorthand & 3, msg.destination >>> 0, msg.logical, narrow))
+      .map((l) => l.vcpu);
+  }
+
+  private targets(l: Lapic, sender: Lapic | null, shorthand: number, dest: number, logical: boolean, narrow: boolean): boolean {
+    switch (shorthand) {
+      case Shorthand.Self:
+        return l === sender;
+      case Shorthand.All:
+        return true;
+      case Shorthand.AllButSelf:
+        return l !== sender;
+      default:
+        return destinationMatches(l, dest, logical, narrow);
+    }
+  }
+
+  /**
+   * Lowest-priority arbitration (SDM §11.6.2.4), as Xen's vlapic_lowest_prio: among the enabled
+   * LAPICs the destination names, the one with the lowest PPR; ties go to the first in round-robin
+   * order starting after the previous winner. Xen ignores the focus processor, and so does this.
+   */
+  private lowestPriority(sender: Lapic | null, shorthand: number, dest: number, logical: boolean, narrow: boolean): Lapic | null {
+    const n = this.lapics.length;
+    let best: Lapic | null = null;
+    let bestPpr = 0x100;
+    for (let k = 1; k <= n; k++) {
+      const l = this.lapics[(this.lowestPriorityCursor + k) % n]!;
+      if (!l.enabled || !this.targets(l, sender, shorthand, dest, logical, narrow)) continue;
+      const ppr = l.ppr;
+      if (ppr < bestPpr) {
+        best = l;
+        bestPpr = ppr;
+      }
+    }
+    if (best !== null) this.lowestPriorityCursor = best.vcpu;
+    return best;
+  }
+
+  // ---- Device --------------------------------------------------------------------------------------
+
+  /** Resets the router's own state; each LAPIC is a Device of its own (see devices()). */
+  reset(): void {
+    this.lowestPriorityCursor = 0;
+  }
+
+  snapshot(): PlainData {
+    return { vcpus: this.lapics.length, lowestPriorityCursor: this.lowestPriorityCursor };
+  }
+
+  restore(state: unknown): void {
+    const r = new SnapshotReader(state, this.id);
+    r.int('vcpus', this.lapics.length, this.lapics.length);
+    this.lowestPriorityCursor = r.int('lowestPriorityCursor', 0, this.lapics.length - 1);
+  }
+}

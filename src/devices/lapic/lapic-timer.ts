@@ -1,0 +1,169 @@
+// The APIC timer (SDM Vol. 3A §11.5.4), analytic: the current count is computed from virtual time
+// at each read and only the next expiry is on the clock. Rules follow Xen's hvm/vlapic.c:
+// - TMCCT = TMICT − ⌊elapsed / (busCycle × divisor)⌋ (modulo TMICT when periodic), 0 once a
+//   one-shot count has run out or while the timer is stopped;
+// - changing TDCR or the LVT timer mode while counting keeps the counts already elapsed and
+//   rescales the rest (vlapic_update_timer);
+// - TSC-deadline: a deadline in the future arms, one at or before the current TSC fires at once,
+//   0 disarms; the MSR reads 0 after the timer fired (SDM §11.5.4.1).
+import { MAX_CLOCK_NS, type Timer, type VirtualClock } from '../../time/clock.js';
+import { TimerMode } from './registers.js';
+
+/** What the timer has on the clock. */
+export const enum ArmedKind {
+  None = 0,
+  OneShot = 1,
+  Periodic = 2,
+  Deadline = 3,
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+export class LapicTimer {
+  /** Decoded TDCR divider (1–128). */
+  divisor = 2;
+  /** True while a TMICT count is in progress (Xen: timer_last_update ≠ 0). */
+  counting = false;
+  /** Virtual time (ns) the count is measured from; may be negative after a rescale near time 0. */
+  start = 0;
+  /** IA32_TSC_DEADLINE (0 = disarmed). */
+  tscDeadline = 0n;
+  armed: ArmedKind = ArmedKind.None;
+  private readonly timer: Timer;
+  private readonly tscHz: bigint;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    name: string,
+    private readonly busCycleNs: number,
+    tscHz: number,
+    /** Called at each expiry, after the timer's own state is updated. */
+    private readonly onExpiry: () => void,
+  ) {
+    this.tscHz = BigInt(tscHz);
+    this.timer = clock.createTimer(name, () => this.expired());
+  }
+
+  /** The counter as TMCCT reads it (only meaningful in one-shot and periodic mode). */
+  currentCount(tmict: number, periodic: boolean): number {
+    if (tmict === 0 || !this.counting) return 0;
+    let passed = Math.floor((this.clock.now - this.start) / (this.busCycleNs * this.divisor));
+    if (periodic) passed %= tmict;
+    return passed < tmict ? tmict - passed : 0;
+  }
+
+  /**
+   * Re-plans the count after TMICT, TDCR or the LVT timer mode changed (Xen's vlapic_update_timer).
+   * `oldMode`/`oldDivisor` describe how the count ran so far, `newMode`/this.divisor how it runs on.
+   */
+  update(tmict: number, oldMode: number, newMode: number, restart: boolean, oldDivisor: number): void {
+    const now = this.clock.now;
+    let period = tmict * this.busCycleNs * oldDivisor;
+    let delta = 0;
+    if (restart) delta = period;
+    else if (period > 0 && this.counting) {
+      let passed = now - this.start;
+      if (oldMode === TimerMode.Periodic) passed %= period;
+      if (passed < period) delta = period - passed;
+    }
+    const periodic = newMode === TimerMode.Periodic;
+    if (delta > 0 && (periodic || newMode === TimerMode.OneShot)) {
+      if (this.divisor !== oldDivisor) {
+        period = tmict * this.busCycleNs * this.divisor;
+        delta = Math.floor((delta * this.divisor) / oldDivisor);
+      }
+      this.counting = true;
+      this.start = restart ? now : now - (period - delta);
+      this.arm(now + delta, periodic ? period : 0);
+    } else {
+      this.stop();
+    }
+  }
+
+  /** Stops the count (TMCCT reads 0) and whatever is armed. */
+  stop(): void {
+    this.counting = false;
+    this.start = 0;
+    this.cancel();
+  }
+
+  /** The guest TSC at the current virtual time: ⌊now × tscHz / 1e9⌋, exact. */
+  tsc(): bigint {
+    return (BigInt(this.clock.now) * this.tscHz) / NS_PER_S;
+  }
+
+  /** IA32_TSC_DEADLINE write in TSC-deadline mode (Xen's vlapic_tdt_msr_set). Returns true if it fired at once. */
+  writeDeadline(value: bigint): boolean {
+    if (value > this.tsc()) {
+      this.tscDeadline = value;
+      // First instant whose TSC reaches the deadline: ⌈value × 1e9 / tscHz⌉ ns.
+      const ns = (value * NS_PER_S + this.tscHz - 1n) / this.tscHz;
+      this.cancel();
+      if (ns <= BigInt(MAX_CLOCK_NS)) {
+        this.armed = ArmedKind.Deadline;
+        this.timer.armAt(Number(ns));
+      }
+      return false;
+    }
+    this.tscDeadline = 0n;
+    this.cancel();
+    if (value === 0n) return false;
+    // A deadline already passed fires immediately.
+    this.onExpiry();
+    return true;
+  }
+
+  /** Leaves TSC-deadline mode or enters it: TMICT and the deadline are cleared by the caller's rules. */
+  clearDeadline(): void {
+    this.tscDeadline = 0n;
+    if (this.armed === ArmedKind.Deadline) this.cancel();
+  }
+
+  /** Absolute deadline on the clock (−1 when nothing is armed) and period (0 unless periodic). */
+  get deadline(): number {
+    return this.timer.armed ? this.timer.deadline : -1;
+  }
+  get period(): number {
+    return this.timer.armed ? this.timer.period : 0;
+  }
+
+  /** Re-arms from snapshot data (already validated). */
+  restoreArmed(kind: ArmedKind, deadline: number, period: number): void {
+    this.cancel();
+    if (kind === ArmedKind.None || deadline < 0) return;
+    this.armed = kind;
+    if (kind === ArmedKind.Periodic) this.timer.armPeriodic(deadline, period);
+    else this.timer.armAt(deadline);
+  }
+
+  private arm(deadline: number, period: number): void {
+    if (deadline > MAX_CLOCK_NS) {
+      this.cancel(); // beyond exact virtual time: never fires
+      return;
+    }
+    if (period > 0) {
+      this.armed = ArmedKind.Periodic;
+      this.timer.armPeriodic(deadline, period);
+    } else {
+      this.armed = ArmedKind.OneShot;
+      this.timer.armAt(deadline);
+    }
+  }
+
+  private cancel(): void {
+    this.armed = ArmedKind.None;
+    this.timer.cancel();
+  }
+
+  private expired(): void {
+    const kind = this.armed;
+    if (kind === ArmedKind.Periodic) {
+      // Xen's vlapic_pt_cb: the count restarts from each tick.
+      this.start = this.clock.now;
+    } else {
+      this.armed = ArmedKind.None;
+      if (kind === ArmedKind.Deadline) this.tscDeadline = 0n;
+    }
+    this.onExpiry();
+  }
+}

@@ -1,0 +1,600 @@
+// One local APIC (one per vCPU), modelled on Xen's hvm/vlapic.c and the Intel SDM Vol. 3A ch. 11.
+// A state machine: the register page, IRR/ISR/TMR, the timer, the APIC_BASE mode, and the CPU-side
+// interface. It never touches another APIC: IPIs and EOI broadcasts go out through its LapicOutbox
+// (the ApicRouter), and messages come in through receive().
+import type { ApicMessage, ApicMessageSink } from '../../irq/apic-bus.js';
+import type { VirtualClock } from '../../time/clock.js';
+import type { Device, PlainData } from '../device.js';
+import { LapicTimer } from './lapic-timer.js';
+import { applyLapicState, lapicSnapshot, readLapicState } from './lapic-state.js';
+import { MSR_GP, MSR_UNHANDLED, MSR_WRITE_OK, X2APIC_READABLE, X2APIC_WRITE_MASK } from './msr.js';
+import type { MsrReadResult, MsrWriteResult } from './msr.js';
+import type { ExtIntSource, LapicParams } from './params.js';
+import {
+  APIC_BASE_ADDR_MASK, APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DELIVERY_STATUS,
+  DEST_LOGICAL, DFR_FLAT, DFR_RESERVED_ONES, ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG,
+  LDR_XAPIC_MASK, LEVEL_ASSERT, LVT_MASKED, LVT_REGS, LVT_WRITE_MASK, MSR_IA32_APIC_BASE, MSR_IA32_TSC_DEADLINE,
+  MSR_X2APIC_FIRST, MSR_X2APIC_LAST, REG_SLOTS, Reg, SHORTHAND_MASK, SVR_APIC_ENABLED, SVR_WRITE_MASK, TDCR_MASK,
+  TIMER_MODE_MASK, TRIGGER_LEVEL, TimerMode, VECTOR_MASK, XAPIC_DEFAULT_BASE, tdcrDivisor, LAPIC_VERSION,
+} from './registers.js';
+
+
+/** Where a LAPIC's outgoing messages go. */
+export interface LapicOutbox extends ApicMessageSink {
+  /** A level-triggered vector was EOIed: the IO-APICs clear Remote-IRR (SDM §11.8.5). */
+  lapicEoi(vector: number): void;
+}
+
+/** Reused for every IPI this LAPIC sends (the router never keeps it). */
+class IpiMessage implements ApicMessage {
+  vector = 0;
+  deliveryMode = 0;
+  logical = false;
+  destination = 0;
+  levelTriggered = false;
+  assert = true;
+  shorthand = 0;
+  constructor(readonly source: number) {}
+}
+
+const SHORTHAND_SELF = 0x40000;
+
+export class Lapic implements Device {
+  readonly id: string;
+  readonly kind = 'lapic';
+  /** Register page image, index = offset >> 4 (ISR/TMR/IRR live in it too, as in Xen's LAPIC_REGS). */
+  readonly regs = new Uint32Array(REG_SLOTS);
+  /** IA32_APIC_BASE. */
+  apicBase = 0n;
+  /** EN set (not hardware-disabled). */
+  hwEnabled = true;
+  /** EN and EXTD set. */
+  x2apicMode = false;
+  /** Errors detected since the last ESR write (Xen ≥ 4.21 pending_esr). */
+  pendingEsr = 0;
+  readonly timer: LapicTimer;
+  /** Input levels of LINT0/LINT1. */
+  readonly lint = [false, false];
+  /** An ExtINT message (IO-APIC pin programmed ExtINT) waits for INTA. */
+  extIntPending = false;
+  nmiPending = false;
+  smiPending = false;
+  initPending = false;
+  /** Vector of an accepted start-up IPI, −1 if none. */
+  sipiVector = -1;
+  /** INIT received and no SIPI yet (SDM §8.4: application processors start here). */
+  waitForSipi: boolean;
+  /** hasPendingInterrupt() said yes and acknowledge() has not run (for the spurious vector, SDM §11.9). */
+  intrSignalled = false;
+  private readonly ipi: IpiMessage;
+
+  constructor(
+    readonly vcpu: number,
+    clock: VirtualClock,
+    readonly params: LapicParams,
+    private readonly outbox: LapicOutbox,
+    private readonly extInt: ExtIntSource,
+  ) {
+    this.id = `lapic${vcpu}`;
+    this.ipi = new IpiMessage(vcpu);
+    this.waitForSipi = vcpu !== 0;
+    this.timer = new LapicTimer(clock, `${this.id}.timer`, params.busCycleNs, params.tscHz, () => this.timerExpired());
+    this.reset();
+  }
+
+  // ---- identity and mode -------------------------------------------------------------------
+
+  /** xAPIC: ID bits 31:24; x2APIC: the 32-bit ID. */
+  get apicId(): number {
+    return this.x2apicMode ? this.regs[Reg.Id]! : this.regs[Reg.Id]! >>> 24;
+  }
+  /** Not hardware- nor software-disabled (Xen's vlapic_enabled). */
+  get enabled(): boolean {
+    return this.hwEnabled && (this.regs[Reg.Svr]! & SVR_APIC_ENABLED) !== 0;
+  }
+  /** The xAPIC MMIO window is served only in xAPIC mode (Xen's vlapic_range). */
+  get mmioActive(): boolean {
+    return this.hwEnabled && !this.x2apicMode;
+  }
+  get timerMode(): number {
+    return (this.regs[Reg.LvtTimer]! & TIMER_MODE_MASK) >>> 17;
+  }
+
+  /** Processor priority (SDM §11.8.3.1): TPR, or the class of the highest in-service vector if higher. */
+  get ppr(): number {
+    const tpr = this.regs[Reg.Tpr]!;
+    const isr = this.highest(Reg.Isr0);
+    const isrv = isr < 0 ? 0 : isr;
+    return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
+  }
+
+  // ---- xAPIC MMIO (offset inside the 4 KiB window) -----------------------------------------
+
+  /** Xen: an access that fits in one 32-bit register up to TDCR is served, anything else reads 0. */
+  mmioRead(offset: number, size: number): number {
+    const align = offset & 0xf;
+    const index = offset >>> 4;
+    if (align + size > 4 || index > LAST_MMIO_REG) return 0;
+    if (size !== 4 && !this.params.subDwordAccess) return 0;
+    const reg = this.readRegister(index);
+    if (size === 4) return reg >>> 0;
+    return (reg >>> (align * 8)) & (size === 1 ? 0xff : 0xffff);
+  }
+
+  mmioWrite(offset: number, size: number, value: number): void {
+    const align = offset & 0xf;
+    const index = offset >>> 4;
+    if (align + size > 4 || index > LAST_MMIO_REG) return;
+    let v = value >>> 0;
+    if (size !== 4) {
+      if (!this.params.subDwordAccess) return;
+      // Merge into the current contents (Xen reads the register, then writes the whole of it).
+      const shift = align * 8;
+      const mask = (size === 1 ? 0xff : 0xffff) << shift;
+      v = ((this.readRegister(index) & ~mask) | ((v << shift) & mask)) >>> 0;
+    }
+    this.writeRegister(index, v);
+  }
+
+  // ---- MSRs ----------------------------------------------------------------------------------
+
+  readMsr(msr: number): MsrReadResult {
+    if (msr === MSR_IA32_APIC_BASE) return { kind: 'ok', value: this.apicBase };
+    if (msr === MSR_IA32_TSC_DEADLINE) {
+      if (!this.params.tscDeadline) return MSR_GP;
+      return { kind: 'ok', value: this.timerMode === TimerMode.TscDeadline ? this.timer.tscDeadline : 0n };
+    }
+    if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST) return MSR_UNHANDLED;
+    const index = msr - MSR_X2APIC_FIRST;
+    if (!this.x2apicMode || !X2APIC_READABLE.has(index)) return MSR_GP;
+    const low = BigInt(this.readRegister(index) >>> 0);
+    if (index === Reg.IcrLow) return { kind: 'ok', value: (BigInt(this.regs[Reg.IcrHigh]!) << 32n) | low };
+    return { kind: 'ok', value: low };
+  }
+
+  writeMsr(msr: number, value: bigint): MsrWriteResult {
+    value = BigInt.asUintN(64, value);
+    if (msr === MSR_IA32_APIC_BASE) return this.writeApicBase(value);
+    if (msr === MSR_IA32_TSC_DEADLINE) {
+      if (!this.params.tscDeadline) return MSR_GP;
+      // Xen: ignored while hardware-disabled or outside TSC-deadline mode.
+      if (this.hwEnabled && this.timerMode === TimerMode.TscDeadline) this.timer.writeDeadline(value);
+      return MSR_WRITE_OK;
+    }
+    if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST) return MSR_UNHANDLED;
+    const index = msr - MSR_X2APIC_FIRST;
+    const allowed = X2APIC_WRITE_MASK.get(index);
+    if (!this.x2apicMode || allowed === undefined || (value & ~allowed) !== 0n) return MSR_GP;
+    const low = Number(value & 0xffff_ffffn);
+    switch (index) {
+      case Reg.IcrLow:
+        this.regs[Reg.IcrHigh] = Number(value >> 32n);
+        this.writeRegister(Reg.IcrLow, low);
+        break;
+      case Reg.SelfIpi:
+        // Xen turns SELF_IPI into an ICR write with the self shorthand (ICR then reads it back).
+        this.writeRegister(Reg.IcrLow, SHORTHAND_SELF | (low & VECTOR_MASK));
+        break;
+      case Reg.LvtCmci:
+        break; // accepted, not stored (Xen has no CMCI for HVM guests)
+      default:
+        this.writeRegister(index, low);
+    }
+    return MSR_WRITE_OK;
+  }
+
+  /** IA32_APIC_BASE write: the SDM §11.12.5 state machine, as Xen's guest_wrmsr_apic_base. */
+  private writeApicBase(value: bigint): MsrWriteResult {
+    const allowed = APIC_BASE_ADDR_MASK | APIC_BASE_ENABLE | APIC_BASE_BSP | (this.params.x2apic ? APIC_BASE_EXTD : 0n);
+    if ((value & ~allowed) !== 0n) return MSR_GP;
+    // Xen refuses to move the xAPIC window ("tried to move the APIC MMIO window").
+    if ((value & (APIC_BASE_EXTD | APIC_BASE_ENABLE)) === APIC_BASE_ENABLE && (value & APIC_BASE_ADDR_MASK) !== BigInt(XAPIC_DEFAULT_BASE)) {
+      return MSR_GP;
+    }
+    const changed = this.apicBase ^ value;
+    if ((changed & APIC_BASE_ENABLE) !== 0n) {
+      if ((value & APIC_BASE_EXTD) !== 0n) return MSR_GP; // disabled ↔ x2APIC directly
+      if ((value & APIC_BASE_ENABLE) !== 0n) {
+        this.resetRegisters(); // disabled → xAPIC: the APIC comes back in its reset state
+      }
+    } else if ((changed & APIC_BASE_EXTD) !== 0n && !(this.hwEnabled && !this.x2apicMode)) {
+      return MSR_GP; // x2APIC → xAPIC, or EXTD toggled while disabled
+    }
+    this.setApicBase(value);
+    if (this.x2apicMode) this.setX2apicIdentity();
+    return MSR_WRITE_OK;
+  }
+
+  /** @internal Sets IA32_APIC_BASE and the derived mode flags, no checks (reset, restore). */
+  setApicBase(value: bigint): void {
+    this.apicBase = value;
+    this.hwEnabled = (value & APIC_BASE_ENABLE) !== 0n;
+    this.x2apicMode = this.hwEnabled && (value & APIC_BASE_EXTD) !== 0n;
+  }
+
+  /** x2APIC ID = stride × vCPU; LDR = cluster (ID[19:4]) << 16 | 1 << ID[3:0] (SDM §11.12.10.2). */
+  private setX2apicIdentity(): void {
+    const id = this.vcpu * this.params.apicIdStride;
+    this.regs[Reg.Id] = id;
+    this.regs[Reg.Ldr] = (((id & ~0xf) << 12) | (1 << (id & 0xf))) >>> 0;
+  }
+
+  // ---- registers ---------------------------------------------------------------------------
+
+  /** The value a read of register `index` returns (Xen's vlapic_read_aligned). */
+  readRegister(index: number): number {
+    switch (index) {
+      case Reg.Ppr:
+        return this.ppr;
+      case Reg.TimerCurrent: {
+        const mode = this.timerMode;
+        if (mode !== TimerMode.OneShot && mode !== TimerMode.Periodic) return 0;
+        return this.timer.currentCount(this.regs[Reg.TimerInitial]!, mode === TimerMode.Periodic);
+      }
+      case Reg.TimerInitial: {
+        const mode = this.timerMode;
+        return mode === TimerMode.OneShot || mode === TimerMode.Periodic ? this.regs[index]! : 0;
+      }
+      default:
+        return index < REG_SLOTS ? this.regs[index]! : 0;
+    }
+  }
+
+  /** A guest write of register `index` (Xen's vlapic_reg_write); read-only and reserved registers ignore it. */
+  writeRegister(index: number, val: number): void {
+    const r = this.regs;
+    switch (index) {
+      case Reg.Id:
+        r[Reg.Id] = val;
+        return;
+      case Reg.Tpr:
+        r[Reg.Tpr] = val & 0xff;
+        return;
+      case Reg.Eoi:
+        this.eoi();
+        return;
+      case Reg.Ldr:
+        r[Reg.Ldr] = (val & LDR_XAPIC_MASK) >>> 0;
+        return;
+      case Reg.Dfr:
+        r[Reg.Dfr] = (val | DFR_RESERVED_ONES) >>> 0;
+        return;
+      case Reg.Svr:
+        r[Reg.Svr] = val & SVR_WRITE_MASK;
+        // Software disable masks every LVT (SDM §11.4.7.2); re-enabling leaves them masked.
+        if ((val & SVR_APIC_ENABLED) === 0) for (const lvt of LVT_REGS) r[lvt] = (r[lvt]! | LVT_MASKED) >>> 0;
+        return;
+      case Reg.Esr:
+        // SDM §11.5.3: a write publishes the errors detected since the previous write.
+        r[Reg.Esr] = this.params.esrLatch ? this.pendingEsr : 0;
+        this.pendingEsr = 0;
+        return;
+      case Reg.IcrLow:
+        r[Reg.IcrLow] = (val & ~DELIVERY_STATUS) >>> 0; // the send completes at once
+        this.sendIpi(r[Reg.IcrLow]!, r[Reg.IcrHigh]!);
+        return;
+      case Reg.IcrHigh:
+        r[Reg.IcrHigh] = (val & LDR_XAPIC_MASK) >>> 0;
+        return;
+      case Reg.LvtTimer:
+        this.writeLvtTimer(val);
+        return;
+      case Reg.LvtThermal:
+      case Reg.LvtPerfmon:
+      case Reg.LvtLint0:
+      case Reg.LvtLint1:
+      case Reg.LvtError:
+        this.storeLvt(index, val);
+        return;
+      case Reg.TimerInitial: {
+        const mode = this.timerMode;
+        if (mode !== TimerMode.OneShot && mode !== TimerMode.Periodic) return; // ignored in TSC-deadline mode
+        r[Reg.TimerInitial] = val >>> 0;
+        this.timer.update(val >>> 0, mode, mode, true, this.timer.divisor);
+        return;
+      }
+      case Reg.TimerDivide: {
+        const old = this.timer.divisor;
+        r[Reg.TimerDivide] = val & TDCR_MASK;
+        this.timer.divisor = tdcrDivisor(val);
+        const mode = this.timerMode;
+        this.timer.update(r[Reg.TimerInitial]!, mode, mode, false, old);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private storeLvt(index: number, val: number): void {
+    if ((this.regs[Reg.Svr]! & SVR_APIC_ENABLED) === 0) val |= LVT_MASKED;
+    let mask = LVT_WRITE_MASK[index]!;
+    if (index === Reg.LvtTimer && !this.params.tscDeadline) mask &= ~0x40000; // modes 2 and 3 do not exist
+    this.regs[index] = (val & mask) >>> 0;
+  }
+
+  private writeLvtTimer(val: number): void {
+    const oldMode = this.timerMode;
+    let newMode = (val & TIMER_MODE_MASK) >>> 17;
+    if (!this.params.tscDeadline) newMode &= 1;
+    const tdt = TimerMode.TscDeadline;
+    if ((oldMode === tdt) !== (newMode === tdt)) {
+      // Entering or leaving TSC-deadline mode clears TMICT and the deadline (Xen, SDM §11.5.4.1).
+      this.regs[Reg.TimerInitial] = 0;
+      this.timer.clearDeadline();
+    }
+    if (newMode === tdt && oldMode === tdt) {
+      // Staying in TSC-deadline mode keeps an armed deadline (SDM; only mask/vector change).
+    } else {
+      this.timer.update(this.regs[Reg.TimerInitial]!, oldMode, newMode, false, this.timer.divisor);
+    }
+    this.storeLvt(Reg.LvtTimer, val);
+  }
+
+  // ---- interrupt acceptance -----------------------------------------------------------------
+
+  /** Index of the highest set bit of the 256-bit map at `base` (ISR, TMR or IRR), or −1. */
+  highest(base: number): number {
+    const r = this.regs;
+    for (let w = 7; w >= 0; w--) {
+      const bits = r[base + w]!;
+      if (bits !== 0) return (w << 5) + 31 - Math.clz32(bits);
+    }
+    return -1;
+  }
+
+  private testBit(base: number, v: number): boolean {
+    return (this.regs[base + (v >>> 5)]! & (1 << (v & 31))) !== 0;
+  }
+  private setBit(base: number, v: number): void {
+    this.regs[base + (v >>> 5)] = (this.regs[base + (v >>> 5)]! | (1 << (v & 31))) >>> 0;
+  }
+  private clearBit(base: number, v: number): void {
+    this.regs[base + (v >>> 5)] = (this.regs[base + (v >>> 5)]! & ~(1 << (v & 31))) >>> 0;
+  }
+
+  /** Sets `vector` pending (Xen's vlapic_set_irq): vectors 0–15 are illegal and only set ESR. */
+  setIrq(vector: number, level: boolean): void {
+    vector &= 0xff;
+    if (vector < 16) {
+      this.error(ESR_RECEIVE_ILLEGAL_VECTOR);
+      return;
+    }
+    if (level) this.setBit(Reg.Tmr0, vector);
+    else this.clearBit(Reg.Tmr0, vector);
+    this.setBit(Reg.Irr0, vector);
+  }
+
+  /**
+   * Records an APIC error (Xen's vlapic_error, per-bit: each newly pending bit raises LVT Error).
+   * An LVT Error vector below 16 would itself be an error: it folds in "receive illegal vector"
+   * and delivers nothing, so error handling never recurses (XSA-462).
+   */
+  error(bit: number): void {
+    const latch = this.params.esrLatch;
+    const pending = latch ? this.pendingEsr : this.regs[Reg.Esr]!;
+    if ((pending & bit) === bit) return;
+    let add = bit;
+    let inject = -1;
+    const lvterr = this.regs[Reg.LvtError]!;
+    if ((lvterr & LVT_MASKED) === 0) {
+      if ((lvterr & VECTOR_MASK) >= 16) inject = lvterr & VECTOR_MASK;
+      else add |= ESR_RECEIVE_ILLEGAL_VECTOR;
+    }
+    if (latch) this.pendingEsr = pending | add;
+    else this.regs[Reg.Esr] = pending | add;
+    if (inject >= 0) this.setIrq(inject, false);
+  }
+
+  /**
+   * A message the router delivers to this LAPIC (Xen's vlapic_accept_irq / INIT-SIPI handling).
+   * `level` is the trigger mode for fixed/lowest-priority interrupts (IPIs are always edge).
+   */
+  receive(deliveryMode: number, vector: number, level: boolean, assert: boolean): void {
+    switch (deliveryMode & 7) {
+      case 0: // fixed
+      case 1: // lowest priority
+        if (this.enabled) this.setIrq(vector, level);
+        return;
+      case 2:
+        if (this.params.acceptSmi) this.smiPending = true;
+        return;
+      case 4:
+        this.nmiPending = true;
+        return;
+      case 5:
+        if (level && !assert) return; // INIT level de-assert: nothing to do (P4 and later, SDM §11.6.1)
+        this.initReset();
+        this.initPending = true;
+        this.waitForSipi = true;
+        this.sipiVector = -1;
+        return;
+      case 6:
+        // SDM §8.4.4: a start-up IPI is only accepted in the wait-for-SIPI state.
+        if (this.waitForSipi) {
+          this.waitForSipi = false;
+          this.sipiVector = vector & 0xff;
+        }
+        return;
+      case 7:
+        this.extIntPending = true;
+        return;
+      default:
+        return; // 3 (remote read) and reserved: ignored
+    }
+  }
+
+  /** Level change on LINT0 (pin 0, the PIC's INT on the BSP) or LINT1 (pin 1). */
+  setLint(pin: 0 | 1, level: boolean): void {
+    const was = this.lint[pin];
+    this.lint[pin] = level;
+    if (!level || was) return;
+    const lvt = this.regs[Reg.LvtLint0 + pin]!;
+    if ((lvt & LVT_MASKED) !== 0) return;
+    const mode = (lvt & DELIVERY_MODE_MASK) >>> 8;
+    // ExtINT is level-sensitive and seen through acceptsPicInterrupt(); the others latch on the edge.
+    if (mode === 0) {
+      if (this.enabled) this.setIrq(lvt & VECTOR_MASK, (lvt & TRIGGER_LEVEL) !== 0);
+    } else if (mode === 2 || mode === 4 || mode === 5) this.receive(mode, 0, false, true);
+  }
+
+  /**
+   * The 8259's INT reaches this CPU (Xen's __vlapic_accept_pic_intr): LINT0 unmasked in ExtINT
+   * mode, or (params.picWhenHwDisabled, the SDM's rule) the APIC hardware-disabled.
+   */
+  acceptsPicInterrupt(): boolean {
+    if (!this.hwEnabled) return this.params.picWhenHwDisabled;
+    return (this.regs[Reg.LvtLint0]! & (DELIVERY_MODE_MASK | LVT_MASKED)) === 0x700;
+  }
+
+  // ---- CPU-side interface ------------------------------------------------------------------
+
+  /** A maskable interrupt is ready for INTA: ExtINT, or the highest IRR vector above the PPR class. */
+  hasPendingInterrupt(): boolean {
+    const yes = this.pendingVector() >= 0 || this.extIntReady();
+    if (yes) this.intrSignalled = true;
+    return yes;
+  }
+
+  /**
+   * INTA: ExtINT first (the PIC's vector, as Xen checks the PIC before the LAPIC), else the highest
+   * deliverable vector, which moves from IRR to ISR. If an interrupt was signalled but is no longer
+   * deliverable (TPR raised meanwhile), the spurious vector from SVR (SDM §11.9). Otherwise null.
+   */
+  acknowledge(): number | null {
+    const signalled = this.intrSignalled;
+    this.intrSignalled = false;
+    if (this.extIntReady()) {
+      this.extIntPending = false;
+      return this.extInt.acknowledgeExtInt() & 0xff;
+    }
+    const v = this.pendingVector();
+    if (v >= 0) {
+      this.clearBit(Reg.Irr0, v);
+      this.setBit(Reg.Isr0, v);
+      return v;
+    }
+    return signalled ? this.regs[Reg.Svr]! & 0xff : null;
+  }
+
+  /** Takes a pending NMI (true once per accepted NMI; NMIs coalesce while one is pending). */
+  takeNmi(): boolean {
+    const v = this.nmiPending;
+    this.nmiPending = false;
+    return v;
+  }
+  takeSmi(): boolean {
+    const v = this.smiPending;
+    this.smiPending = false;
+    return v;
+  }
+  /** Takes a pending INIT: the CPU resets and waits for a SIPI. */
+  takeInit(): boolean {
+    const v = this.initPending;
+    this.initPending = false;
+    return v;
+  }
+  /** Takes a pending start-up vector (the AP starts at vector × 0x1000), or −1. */
+  takeSipi(): number {
+    const v = this.sipiVector;
+    this.sipiVector = -1;
+    return v;
+  }
+
+  private extIntReady(): boolean {
+    return this.extIntPending || (this.lint[0] === true && this.acceptsPicInterrupt());
+  }
+
+  private pendingVector(): number {
+    if (!this.enabled) return -1;
+    const irr = this.highest(Reg.Irr0);
+    return irr >= 0 && (irr & 0xf0) > (this.ppr & 0xf0) ? irr : -1;
+  }
+
+  /** EOI (SDM §11.8.5): retire the highest in-service vector; level-triggered ones are broadcast. */
+  eoi(): void {
+    const v = this.highest(Reg.Isr0);
+    if (v < 0) return;
+    this.clearBit(Reg.Isr0, v);
+    if (this.testBit(Reg.Tmr0, v)) this.outbox.lapicEoi(v);
+  }
+
+  // ---- IPIs ----------------------------------------------------------------------------------
+
+  /** Sends the ICR's interrupt (Xen's vlapic_ipi): illegal fixed/lowest vectors only set ESR. */
+  private sendIpi(low: number, high: number): void {
+    const mode = (low & DELIVERY_MODE_MASK) >>> 8;
+    if ((mode === 0 || mode === 1) && (low & VECTOR_MASK) < 16) {
+      this.error(ESR_SEND_ILLEGAL_VECTOR);
+      return;
+    }
+    const m = this.ipi;
+    m.vector = low & VECTOR_MASK;
+    m.deliveryMode = mode;
+    m.logical = (low & DEST_LOGICAL) !== 0;
+    m.destination = this.x2apicMode ? high >>> 0 : high >>> 24;
+    m.levelTriggered = (low & TRIGGER_LEVEL) !== 0;
+    m.assert = (low & LEVEL_ASSERT) !== 0;
+    m.shorthand = (low & SHORTHAND_MASK) >>> 18;
+    this.outbox.deliverApicMessage(m);
+  }
+
+  // ---- timer -----------------------------------------------------------------------------------
+
+  private timerExpired(): void {
+    const lvtt = this.regs[Reg.LvtTimer]!;
+    if (!this.enabled || (lvtt & LVT_MASKED) !== 0) return;
+    this.setIrq(lvtt & VECTOR_MASK, false);
+  }
+
+  // ---- reset, INIT, snapshot -------------------------------------------------------------------
+
+  /** INIT (Xen's vlapic_do_init): everything but ID, APIC_BASE and, in x2APIC mode, LDR. */
+  private initReset(): void {
+    const r = this.regs;
+    const id = r[Reg.Id]!;
+    const ldr = r[Reg.Ldr]!;
+    const esr = r[Reg.Esr]!;
+    r.fill(0);
+    r[Reg.Id] = id;
+    r[Reg.Esr] = esr;
+    if (this.x2apicMode) r[Reg.Ldr] = ldr;
+    r[Reg.Version] = LAPIC_VERSION;
+    r[Reg.Dfr] = DFR_FLAT;
+    for (const lvt of LVT_REGS) r[lvt] = LVT_MASKED;
+    r[Reg.Svr] = 0xff;
+    this.timer.divisor = tdcrDivisor(0);
+    this.timer.stop();
+    this.timer.tscDeadline = 0n;
+    this.extIntPending = false;
+    this.intrSignalled = false;
+  }
+
+  /** Power-on register state (Xen's vlapic_reset): APIC_BASE, ID, then INIT. */
+  private resetRegisters(): void {
+    this.setApicBase(BigInt(XAPIC_DEFAULT_BASE) | APIC_BASE_ENABLE | (this.vcpu === 0 ? APIC_BASE_BSP : 0n));
+    this.regs[Reg.Id] = ((this.vcpu * this.params.apicIdStride) << 24) >>> 0;
+    this.initReset();
+    if (this.vcpu === 0) this.regs[Reg.LvtLint0] = this.params.bspLint0Reset;
+  }
+
+  reset(): void {
+    this.regs[Reg.Esr] = 0;
+    this.pendingEsr = 0;
+    this.resetRegisters();
+    this.nmiPending = false;
+    this.smiPending = false;
+    this.initPending = false;
+    this.sipiVector = -1;
+    this.waitForSipi = this.vcpu !== 0;
+  }
+
+  snapshot(): PlainData {
+    return lapicSnapshot(this);
+  }
+
+  restore(state: unknown): void {
+    const s = readLapicState(state, this.id, this.vcpu, this.params);
+    applyLapicState(this, s);
+  }
+}

@@ -1,0 +1,110 @@
+// Parameters of the local APICs and their router, with the frozen sets for the Xen and QEMU
+// profiles. Everything a profile may change is here; the device code reads no profile name.
+import { HvmdevError } from '../../bus/errors.js';
+
+export interface LapicParams {
+  /** APIC timer input clock period in ns. Xen: 10 (100 MHz bus, APIC_BUS_CYCLE_NS); QEMU TCG: 1. */
+  readonly busCycleNs: number;
+  /** APIC ID = stride × vCPU index. Xen: 2; QEMU: 1. */
+  readonly apicIdStride: number;
+  /** CPUID exposes x2APIC, so IA32_APIC_BASE.EXTD may be set (otherwise #GP). */
+  readonly x2apic: boolean;
+  /** LVT timer mode 2 and IA32_TSC_DEADLINE. Xen: yes; QEMU's userspace APIC: no (mode 2 acts as reserved). */
+  readonly tscDeadline: boolean;
+  /** TSC frequency used to convert IA32_TSC_DEADLINE to virtual time (Hz). Default 1 GHz. */
+  readonly tscHz: number;
+  /**
+   * 1- and 2-byte xAPIC accesses that fit in one register are served (Xen). QEMU 7.2 serves only
+   * 4-byte accesses (narrower reads give 0, writes are dropped).
+   */
+  readonly subDwordAccess: boolean;
+  /**
+   * LVT LINT0 of the BSP after reset. Xen: masked (0x10000) like every LVT, hvmloader programs
+   * ExtINT later; QEMU: 0x700 (ExtINT, unmasked: "virtual wire", so the PIC works at once).
+   */
+  readonly bspLint0Reset: number;
+  /** ESR writes publish the pending-error latch (Xen ≥ 4.21, SDM §11.5.3); false: ESR is cleared by a write. */
+  readonly esrLatch: boolean;
+  /**
+   * The 8259's INT reaches the CPU while the APIC is hardware-disabled (SDM §11.4.3: LINT0 then acts
+   * as INTR). Xen: no (vlapic_accept_pic_intr refuses a hardware-disabled vLAPIC); QEMU: yes.
+   */
+  readonly picWhenHwDisabled: boolean;
+  /** SMI messages set the vCPU's SMI-pending state. Xen ignores guest SMIs ("Ignoring guest SMI"). */
+  readonly acceptSmi: boolean;
+}
+
+export const XEN_LAPIC_PARAMS: LapicParams = Object.freeze({
+  busCycleNs: 10,
+  apicIdStride: 2,
+  x2apic: true,
+  tscDeadline: true,
+  tscHz: 1_000_000_000,
+  subDwordAccess: true,
+  bspLint0Reset: 0x10000,
+  esrLatch: true,
+  picWhenHwDisabled: false,
+  acceptSmi: false,
+});
+
+export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
+  busCycleNs: 1,
+  apicIdStride: 1,
+  x2apic: true,
+  tscDeadline: false,
+  tscHz: 1_000_000_000,
+  subDwordAccess: false,
+  bspLint0Reset: 0x700,
+  esrLatch: false,
+  picWhenHwDisabled: true,
+  acceptSmi: true,
+});
+
+/** Injection token of the LapicParams. */
+export const LAPIC_PARAMS = Symbol('LapicParams');
+/** Injection token of the number of vCPUs (one LAPIC each). */
+export const LAPIC_VCPU_COUNT = Symbol('LapicVcpuCount');
+/** Injection token of the ExtIntSource (the 8259 PIC pair). */
+export const EXT_INT_SOURCE = Symbol('ExtIntSource');
+
+/**
+ * Who answers the INTA cycle of an ExtINT interrupt (SDM §11.5.1: "the processor ... expects the
+ * vector from an external controller"): the master 8259, through LINT0 or an IO-APIC ExtINT pin.
+ */
+export interface ExtIntSource {
+  /** Performs the INTA sequence and returns the vector (the PIC's spurious IRQ7 vector if nothing is pending). */
+  acknowledgeExtInt(): number;
+}
+
+/** For platforms without a PIC (PVH): nothing ever asserts ExtINT, so this is never asked. */
+export const NO_EXT_INT_SOURCE: ExtIntSource = Object.freeze({ acknowledgeExtInt: () => 0xff });
+
+/** Most vCPUs: xAPIC IDs are 8-bit and 0xFF is the broadcast ID; Xen's HVM_MAX_VCPUS is 128. */
+export const MAX_LAPIC_VCPUS = 128;
+
+/** A LAPIC parameter or the vCPU count is not one the model can run. */
+export class LapicConfigError extends HvmdevError {}
+
+export function checkLapicParams(p: LapicParams, vcpus: number): void {
+  const fail = (what: string, fix: string) => {
+    throw new LapicConfigError(`LAPIC ${what}; ${fix}`);
+  };
+  if (!Number.isInteger(p.busCycleNs) || p.busCycleNs < 1 || p.busCycleNs > 1_000_000) {
+    fail(`busCycleNs ${p.busCycleNs} is not an integer in [1, 1e6]`, 'use 10 (Xen, 100 MHz) or 1 (QEMU)');
+  }
+  if (!Number.isInteger(p.apicIdStride) || p.apicIdStride < 1 || p.apicIdStride > 2) {
+    fail(`apicIdStride ${p.apicIdStride} is not 1 or 2`, 'use 2 (Xen) or 1 (QEMU)');
+  }
+  if (!Number.isInteger(p.tscHz) || p.tscHz < 1_000_000 || p.tscHz > 100_000_000_000) {
+    fail(`tscHz ${p.tscHz} is not an integer in [1 MHz, 100 GHz]`, 'the default is 1_000_000_000');
+  }
+  if (!Number.isInteger(p.bspLint0Reset) || (p.bspLint0Reset & ~0x1f7ff) !== 0) {
+    fail(`bspLint0Reset 0x${p.bspLint0Reset.toString(16)} has bits LVT LINT0 cannot hold`, 'use 0x10000 (masked) or 0x700 (ExtINT)');
+  }
+  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus * p.apicIdStride > 0xfe + p.apicIdStride || vcpus > MAX_LAPIC_VCPUS) {
+    fail(
+      `vCPU count ${vcpus} does not fit 8-bit APIC IDs with stride ${p.apicIdStride}`,
+      `use 1–${Math.min(MAX_LAPIC_VCPUS, Math.floor(0xfe / p.apicIdStride) + 1)} vCPUs`,
+    );
+  }
+}
