@@ -1,7 +1,9 @@
 // The physical memory bus: device ranges and guest RAM side by side. Addresses are numbers: x86
 // physical addresses are at most 52 bits (MAXPHYADDR ≤ 52, Intel SDM Vol. 3A §4.1.4), which a
-// double holds exactly; an address outside [0, 2^52) simply finds no range. Lookup is a last-hit
-// check, then a binary search over sorted range starts: O(log n).
+// double holds exactly; an address outside [0, 2^52) simply finds no range. Lookup: a last-hit
+// check; below 4 GiB a page table (one Uint16 per 4 KiB page naming the only range on that page,
+// built lazily after registrations change: O(1)); above 4 GiB, or on a page shared by several
+// ranges, a binary search over the sorted range starts: O(log n).
 import { HOST_ACCESS, SIZES_8, type AccessContext, type PortAccessSize } from './access.js';
 import { BusCore, XEN_BUS_PROFILE, type BusProfile } from './bus-core.js';
 import { BusOverlapError, BusRangeError } from './errors.js';
@@ -18,11 +20,17 @@ const RAM_HANDLER: IoHandler = {
 };
 
 const ALL_ONES_64 = 0xffff_ffff_ffff_ffffn;
+const PAGE_SHIFT = 12;
+const TABLE_LIMIT = 2 ** 32;
+/** Page-table entry: several ranges share the page, use the binary search. */
+const MIXED = 0xffff;
 
 export class MmioBus extends BusCore implements RegionHost {
   private sorted: Region[] = [];
   private starts = new Float64Array(0);
   private last: Region | null = null;
+  private pageTable: Uint16Array | null = null;
+  private pageTableDirty = true;
 
   constructor(profile: BusProfile = XEN_BUS_PROFILE) {
     super('mmio', profile);
@@ -226,6 +234,19 @@ export class MmioBus extends BusCore implements RegionHost {
   private find(addr: number): Region | null {
     const last = this.last;
     if (last !== null && addr >= last.base && addr < last.end) return last;
+    if (addr < TABLE_LIMIT && addr >= 0) {
+      if (this.pageTableDirty) this.buildPageTable();
+      const e = this.pageTable![addr >>> PAGE_SHIFT]!;
+      if (e === 0) return null;
+      if (e !== MIXED) {
+        const r = this.sorted[e - 1]!;
+        if (addr >= r.base && addr < r.end) {
+          this.last = r;
+          return r;
+        }
+        return null;
+      }
+    }
     const i = this.indexAtOrBefore(addr);
     if (i < 0) return null;
     const r = this.sorted[i]!;
@@ -274,6 +295,22 @@ export class MmioBus extends BusCore implements RegionHost {
   private rebuild(): void {
     this.starts = Float64Array.from(this.sorted, (r) => r.base);
     this.last = null;
+    this.pageTableDirty = true;
+  }
+
+  private buildPageTable(): void {
+    const table = this.pageTable ?? (this.pageTable = new Uint16Array(TABLE_LIMIT / 2 ** PAGE_SHIFT));
+    table.fill(0);
+    this.sorted.forEach((r, i) => {
+      if (r.base >= TABLE_LIMIT) return;
+      const first = Math.floor(r.base / 2 ** PAGE_SHIFT);
+      const lastPage = Math.floor((Math.min(r.end, TABLE_LIMIT) - 1) / 2 ** PAGE_SHIFT);
+      const entry = i + 1 < MIXED ? i + 1 : MIXED;
+      // Only the first and last page can be shared with a neighbour (ranges do not overlap).
+      for (const p of first === lastPage ? [first] : [first, lastPage]) table[p] = table[p] === 0 ? entry : MIXED;
+      if (lastPage - first > 1) table.fill(entry, first + 1, lastPage);
+    });
+    this.pageTableDirty = false;
   }
 }
 
