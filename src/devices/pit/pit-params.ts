@@ -1,0 +1,58 @@
+// Per-profile parameters of the 8254 PIT and port 0x61, and their injection token.
+import { HvmdevError } from '../../bus/errors.js';
+
+export interface PitParams {
+  /** What a read of the write-only control port 0x43 returns: Xen 0xFF (emul-i8254.c), QEMU 0. */
+  readonly controlPortRead: number;
+  /**
+   * Port 0x61 bit 4 (refresh request toggle): `time` flips every 2^14 ns of virtual time (Xen's
+   * approximation of the ~15 µs refresh); `per-read` flips on every read (QEMU).
+   */
+  readonly refreshToggle: 'time' | 'per-read';
+  /**
+   * Power-on state. `unprogrammed`: Xen's pit_reset (mode sentinel 7, count 65536 counting,
+   * no channel-0 interrupt until the guest programs it). `mode3-running`: QEMU's reset leaves
+   * every counter in mode 3 with count 65536, so channel 0 raises IRQ0 every 54.9 ms from t = 0.
+   */
+  readonly resetState: 'unprogrammed' | 'mode3-running';
+  /**
+   * Periodic IRQ0 shorter than this is delivered at this period instead (Xen's vpt 100 µs clamp,
+   * create_periodic_time); the counter and OUT as read by the guest stay exact. 0 = no clamp.
+   */
+  readonly minIrqPeriodNs: number;
+}
+
+export const PIT_PARAMS = Symbol('PitParams');
+
+export const XEN_PIT_PARAMS: PitParams = Object.freeze({
+  controlPortRead: 0xff,
+  refreshToggle: 'time',
+  resetState: 'unprogrammed',
+  minIrqPeriodNs: 100_000,
+});
+
+export const QEMU_PC_PIT_PARAMS: PitParams = Object.freeze({
+  controlPortRead: 0x00,
+  refreshToggle: 'per-read',
+  resetState: 'mode3-running',
+  minIrqPeriodNs: 0,
+});
+
+/** Bad PIT options from the host. */
+export class PitParamError extends HvmdevError {}
+
+export function checkPitParams(p: PitParams): PitParams {
+  if (!Number.isInteger(p.controlPortRead) || p.controlPortRead < 0 || p.controlPortRead > 0xff) {
+    throw new PitParamError(`controlPortRead ${p.controlPortRead} must be a byte (0–255), e.g. 0xff as Xen`);
+  }
+  if (p.refreshToggle !== 'time' && p.refreshToggle !== 'per-read') {
+    throw new PitParamError(`refreshToggle '${String(p.refreshToggle)}' must be 'time' (Xen) or 'per-read' (QEMU)`);
+  }
+  if (p.resetState !== 'unprogrammed' && p.resetState !== 'mode3-running') {
+    throw new PitParamError(`resetState '${String(p.resetState)}' must be 'unprogrammed' (Xen) or 'mode3-running' (QEMU)`);
+  }
+  if (!Number.isSafeInteger(p.minIrqPeriodNs) || p.minIrqPeriodNs < 0) {
+    throw new PitParamError(`minIrqPeriodNs ${p.minIrqPeriodNs} must be a non-negative integer (Xen: 100000, none: 0)`);
+  }
+  return p;
+}

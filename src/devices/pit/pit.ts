@@ -1,0 +1,321 @@
+// Intel 8254 programmable interval timer at ports 0x40–0x43, plus the PC's port 0x61 (speaker
+// data, channel 2 GATE and OUT, refresh toggle). Three counters at 1.193182 MHz (counter.ts);
+// channel 0's OUT drives ISA IRQ0, with only its edges scheduled on the clock.
+import { inject, injectable } from 'tsyringe';
+import type { AccessContext, PortAccessSize } from '../../bus/access.js';
+import type { IoHandler } from '../../bus/handler.js';
+import type { PortBus } from '../../bus/port-bus.js';
+import type { InterruptFabric } from '../../irq/fabric.js';
+import type { IrqLine } from '../../irq/line.js';
+import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
+import type { Timer, VirtualClock } from '../../time/clock.js';
+import type { Device, PlainData } from '../device.js';
+import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import { MissedTicks } from '../timer-mode/missed-ticks.js';
+import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
+import { PIT_CRYSTAL } from './crystal.js';
+import { Counter } from './counter.js';
+import { PIT_PARAMS, checkPitParams, type PitParams } from './pit-params.js';
+
+export const PIT_BASE_PORT = 0x40;
+export const PIT_CONTROL_PORT = 0x43;
+export const SPEAKER_PORT = 0x61;
+
+/** Port 0x61 bits. */
+export const PORT61 = Object.freeze({
+  GATE2: 0x01,
+  SPEAKER_DATA: 0x02,
+  REFRESH: 0x10,
+  OUT2: 0x20,
+} as const);
+
+/** Xen's refresh toggle: bit 14 of the nanosecond clock (emul-i8254.c, "approximate as 2^14ns"). */
+const REFRESH_SHIFT_NS = 1 << 14;
+
+@injectable()
+export class Pit implements Device, IoHandler {
+  readonly id = 'pit';
+  readonly kind = 'i8254';
+  readonly channels: readonly [Counter, Counter, Counter] = [new Counter(), new Counter(), new Counter()];
+  /** Xen's timer_mode policy for IRQ0's periodic ticks. */
+  readonly missedTicks: MissedTicks;
+  speakerData = false;
+  private refreshFlip = false;
+  private legacyReplacement = false;
+  /** IRQ0 is being delivered at the clamped period instead of following OUT0 (see minIrqPeriodNs). */
+  private clamped = false;
+  private readonly irq0: IrqLine;
+  private readonly edgeTimer: Timer;
+  private readonly params: PitParams;
+
+  constructor(
+    @inject(PORT_BUS) ports: PortBus,
+    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
+    @inject(CLOCK) private readonly clock: VirtualClock,
+    @inject(PIT_PARAMS) params: PitParams,
+    @inject(TIMER_MODE) timerMode: TimerMode,
+  ) {
+    this.params = checkPitParams(params);
+    this.missedTicks = new MissedTicks(timerMode);
+    this.irq0 = fabric.isaLine(0);
+    this.edgeTimer = clock.createTimer('pit.irq0', () => this.onEdge());
+    // Xen registers 0x40–0x43 and 0x61 byte-only; other widths never reach the device.
+    ports.register(PIT_BASE_PORT, 4, this, { owner: this.id, name: 'i8254', sizes: 1 });
+    const speaker: IoHandler = {
+      read: () => this.readPort61(),
+      write: (_o, _s, v) => this.writePort61(v),
+    };
+    ports.register(SPEAKER_PORT, 1, speaker, { owner: this.id, name: 'port 0x61', sizes: 1 });
+    this.reset();
+  }
+
+  private edges(): number {
+    return PIT_CRYSTAL.edgesAt(this.clock.now);
+  }
+
+  // --- guest accesses ------------------------------------------------------------------------
+
+  read(offset: number, _size: PortAccessSize, _ctx: AccessContext): number {
+    if (offset === 3) return this.params.controlPortRead; // write-only register: never indexes a channel
+    const ch = this.channels[offset];
+    return ch === undefined ? 0xff : ch.readByte(this.edges());
+  }
+
+  write(offset: number, _size: PortAccessSize, value: number, _ctx: AccessContext): void {
+    const K = this.edges();
+    const v = value & 0xff;
+    if (offset === 3) {
+      const sel = v >> 6;
+      if (sel === 3) {
+        // Read-back command: bit 5 low latches counts, bit 4 low latches status, bits 3:1 select.
+        for (let i = 0; i < 3; i++) {
+          if ((v & (2 << i)) === 0) continue;
+          const ch = this.channels[i]!;
+          if ((v & 0x20) === 0) ch.latchCount(K);
+          if ((v & 0x10) === 0) ch.latchStatus(K);
+        }
+        return;
+      }
+      const ch = this.channels[sel]!;
+      if ((v & 0x30) === 0) {
+        ch.latchCount(K);
+        return;
+      }
+      ch.control(v, K);
+      if (sel === 0) this.syncIrq(true);
+      return;
+    }
+    const ch = this.channels[offset];
+    if (ch === undefined) return;
+    ch.writeByte(v, K);
+    if (offset === 0) this.syncIrq(true);
+  }
+
+  private readPort61(): number {
+    const ch2 = this.channels[2];
+    let refresh: boolean;
+    if (this.params.refreshToggle === 'time') {
+      refresh = Math.floor(this.clock.now / REFRESH_SHIFT_NS) % 2 === 1;
+    } else {
+      this.refreshFlip = !this.refreshFlip;
+      refresh = this.refreshFlip;
+    }
+    return (
+      (ch2.gate ? PORT61.GATE2 : 0) |
+      (this.speakerData ? PORT61.SPEAKER_DATA : 0) |
+      (refresh ? PORT61.REFRESH : 0) |
+      (ch2.out(this.edges()) ? PORT61.OUT2 : 0)
+    );
+  }
+
+  private writePort61(value: number): void {
+    this.speakerData = (value & PORT61.SPEAKER_DATA) !== 0;
+    this.channels[2].setGate((value & PORT61.GATE2) !== 0, this.edges());
+  }
+
+  // --- host API ------------------------------------------------------------------------------
+
+  /** GATE of a counter as wired on a board (channels 0/1 are tied high on the PC). */
+  setGate(channel: 0 | 1 | 2, level: boolean): void {
+    this.channels[channel].setGate(level, this.edges());
+    if (channel === 0) this.syncIrq(true);
+  }
+
+  /**
+   * HPET legacy-replacement routing (IA-PC HPET 1.0a §2.3.7): while on, timer 0 owns IRQ0 and the
+   * 8254's channel 0 is disconnected from it (the counter keeps counting).
+   */
+  setLegacyReplacement(on: boolean): void {
+    if (on === this.legacyReplacement) return;
+    this.legacyReplacement = on;
+    this.syncIrq(true);
+  }
+
+  get legacyReplacementActive(): boolean {
+    return this.legacyReplacement;
+  }
+
+  /** OUT of a counter now. */
+  out(channel: 0 | 1 | 2): boolean {
+    return this.channels[channel].out(this.edges());
+  }
+
+  /**
+   * The guest took IRQ0's interrupt (the PIC's INTA or the LAPIC's acceptance of its vector).
+   * Wiring this turns on the missed-tick policy; see timer-mode/missed-ticks.ts.
+   */
+  acknowledgeInterrupt(): void {
+    if (!this.missedTicks.acknowledge()) return;
+    // Re-inject one owed tick now as an edge, leaving the line where OUT0 has it.
+    if (this.irq0.level) {
+      this.irq0.lower();
+      this.irq0.raise();
+    } else {
+      this.irq0.raise();
+      this.irq0.lower();
+    }
+  }
+
+  /** Turns acknowledgement tracking (and with it the missed-tick policy) on or off. */
+  setAcknowledgeTracking(on: boolean): void {
+    this.missedTicks.tracking = on;
+    this.missedTicks.clear();
+  }
+
+  // --- IRQ0 ----------------------------------------------------------------------------------
+
+  private setIrq(level: boolean): void {
+    if (level && !this.irq0.level) {
+      this.irq0.raise();
+      this.missedTicks.tick();
+    } else if (!level) {
+      this.irq0.lower();
+    }
+  }
+
+  /** Brings IRQ0 to OUT0's level and arms the timer for OUT0's next edge. */
+  private syncIrq(restart: boolean): void {
+    const ch = this.channels[0];
+    if (this.legacyReplacement || !ch.programmed) {
+      // Xen: an unprogrammed channel 0 raises nothing; legacy replacement silences it.
+      this.clamped = false;
+      this.edgeTimer.cancel();
+      this.setIrq(false);
+      return;
+    }
+    const K = this.edges();
+    const out = ch.out(K);
+    const min = this.params.minIrqPeriodNs;
+    if (min > 0 && ch.running && (ch.mode === 2 || ch.mode === 3) && ch.segValue > 1) {
+      const periodNs = PIT_CRYSTAL.edgeTime(ch.segValue);
+      if (periodNs < min) {
+        // Xen's vpt: the interrupt is a periodic timer of at least 100 µs; the line is
+        // deasserted and reasserted at each tick and stays asserted between them.
+        if (!this.clamped || restart) {
+          this.clamped = true;
+          this.edgeTimer.armPeriodic(this.clock.now + min, min);
+          this.setIrq(true);
+        }
+        return;
+      }
+    }
+    if (this.clamped) {
+      this.clamped = false;
+      this.edgeTimer.cancel();
+    }
+    this.setIrq(out);
+    const next = ch.nextOutChange(K);
+    if (next < 0) this.edgeTimer.cancel();
+    else this.edgeTimer.armAt(PIT_CRYSTAL.edgeTime(next));
+  }
+
+  private onEdge(): void {
+    if (this.clamped) {
+      this.syncIrq(false);
+      if (this.clamped) {
+        this.irq0.lower();
+        this.irq0.raise();
+        this.missedTicks.tick();
+      }
+      return;
+    }
+    this.syncIrq(false);
+  }
+
+  // --- Device contract -----------------------------------------------------------------------
+
+  reset(): void {
+    const K = this.edges();
+    const running = this.params.resetState === 'mode3-running';
+    for (let i = 0; i < 3; i++) {
+      const gate = i !== 2; // channels 0/1 tied high; channel 2's gate is port 0x61 bit 0
+      if (running) this.channels[i]!.resetRunningMode3(gate, K);
+      else this.channels[i]!.resetUnprogrammed(gate, K);
+    }
+    this.speakerData = false;
+    this.refreshFlip = false;
+    this.legacyReplacement = false;
+    this.missedTicks.clear();
+    this.clamped = false;
+    this.edgeTimer.cancel();
+    this.irq0.lower();
+    this.syncIrq(true);
+  }
+
+  snapshot(): PlainData {
+    return {
+      channels: this.channels.map((c) => c.snapshot()),
+      speakerData: this.speakerData,
+      refreshFlip: this.refreshFlip,
+      legacyReplacement: this.legacyReplacement,
+      clampedDeadline: this.clamped ? this.edgeTimer.deadline : -1,
+      irq0: this.irq0.level,
+      missedTicks: this.missedTicks.snapshot(),
+    };
+  }
+
+  restore(state: unknown): void {
+    const r = new SnapshotReader(state, this.id);
+    const K = this.edges();
+    r.objects('channels', 3); // shape check; each entry is read in full below
+    const rawChannels = (state as { channels: unknown[] }).channels;
+    const appliers = rawChannels.map((c, i) => Counter.check(c, `${this.id}.channels[${i}]`, K));
+    const speakerData = r.bool('speakerData');
+    const refreshFlip = r.bool('refreshFlip');
+    const legacyReplacement = r.bool('legacyReplacement');
+    const now = this.clock.now;
+    const min = this.params.minIrqPeriodNs;
+    const clampedDeadline = r.number('clampedDeadline', -1, now + min);
+    const irq0 = r.bool('irq0');
+    r.object('missedTicks');
+    const ticks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${this.id}.missedTicks`);
+    if (clampedDeadline !== -1 && (min === 0 || clampedDeadline < now || !Number.isInteger(clampedDeadline))) {
+      throw new SnapshotError(`${this.id}.clampedDeadline: ${clampedDeadline} is not a clamped IRQ0 deadline`);
+    }
+    // Channels 0 and 1 have their gates tied high (Xen's pit_check refuses anything else).
+    const probe = [new Counter(), new Counter(), new Counter()];
+    appliers.forEach((apply, i) => apply(probe[i]!));
+    if (!probe[0]!.gate || !probe[1]!.gate) throw new SnapshotError(`${this.id}: channels 0 and 1 must have GATE high`);
+    appliers.forEach((apply, i) => apply(this.channels[i]!));
+    this.speakerData = speakerData;
+    this.refreshFlip = refreshFlip;
+    this.legacyReplacement = legacyReplacement;
+    this.missedTicks.apply(ticks);
+    this.edgeTimer.cancel();
+    this.clamped = false;
+    if (irq0) this.irq0.raise();
+    else this.irq0.lower();
+    if (clampedDeadline >= 0) {
+      this.clamped = true;
+      this.edgeTimer.armPeriodic(clampedDeadline, min);
+      // A restored clamped timer keeps its phase; the check below only re-arms if it no longer applies.
+      this.syncIrq(false);
+    } else {
+      // Re-evaluate without counting a tick for a level the snapshot already had.
+      const tracking = this.missedTicks.tracking;
+      this.missedTicks.tracking = false;
+      this.syncIrq(false);
+      this.missedTicks.tracking = tracking;
+    }
+  }
+}

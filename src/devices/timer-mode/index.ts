@@ -1,0 +1,2 @@
+export * from './timer-mode.js';
+export * from './missed-ticks.js';

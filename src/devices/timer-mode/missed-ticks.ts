@@ -1,0 +1,101 @@
+// The per-source bookkeeping of a missed-tick policy: how many periods have expired that the guest
+// has not taken yet, and whether an interrupt for this source is outstanding.
+//
+// Mapping to xen/arch/x86/hvm/vpt.c (struct periodic_time):
+//   tick()          ~ pt_timer_fn: pending_intr_nr++; the interrupt is issued if none is outstanding
+//                     (pt_update_irq sets irq_issued).
+//   acknowledge()   ~ pt_intr_post, called when the guest takes the vector: irq_issued = 0, then
+//                     pending_intr_nr-- (modes 0/1) or = 0 (modes 2/3); while ticks remain owed the
+//                     next one is issued at once.
+//   descheduled(n)  ~ pt_process_missed_ticks: n periods passed while the vCPU was not running;
+//                     counted except in no_missed_ticks_pending.
+// Devices keep driving their interrupt line exactly as the hardware would; the policy only adds
+// the re-injections the guest is owed after an acknowledgement. Until the platform wires an
+// acknowledgement source (`tracking`), every tick counts as taken when it is delivered, which is
+// plain hardware behaviour.
+import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import type { PlainData } from '../device.js';
+import { TIMER_MODE_RULES, TIMER_MODES, type TimerMode, type TimerModeRules } from './timer-mode.js';
+
+export class MissedTicks {
+  /** Ticks expired and not yet taken by the guest (including the outstanding one). */
+  pending = 0;
+  /** An interrupt for this source has been delivered and not yet acknowledged. */
+  issued = false;
+  /** Acknowledgements are reported by the platform; without them the policy is inert. */
+  tracking = false;
+  private rules: TimerModeRules;
+
+  constructor(private modeName: TimerMode) {
+    this.rules = TIMER_MODE_RULES[modeName];
+  }
+
+  get mode(): TimerMode {
+    return this.modeName;
+  }
+
+  setMode(mode: TimerMode): void {
+    this.modeName = mode;
+    this.rules = TIMER_MODE_RULES[mode];
+  }
+
+  /** A period expired. Returns true when this tick issues a new interrupt (none was outstanding). */
+  tick(): boolean {
+    if (!this.tracking) return true;
+    if (this.pending < Number.MAX_SAFE_INTEGER) this.pending++;
+    if (this.issued) return false;
+    this.issued = true;
+    return true;
+  }
+
+  /**
+   * The guest took this source's interrupt. Returns true when the policy owes it another tick now:
+   * the device should deliver one more edge immediately.
+   */
+  acknowledge(): boolean {
+    if (!this.tracking || !this.issued) return false;
+    this.issued = false;
+    if (this.rules.replaysBacklog) this.pending = this.pending > 0 ? this.pending - 1 : 0;
+    else this.pending = 0;
+    if (this.pending > 0) {
+      this.issued = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** `n` periods expired while the target vCPU was descheduled (for a vCPU scheduler layer). */
+  descheduled(n: number): void {
+    if (!this.tracking || !this.rules.countsDescheduledTicks || !(n > 0)) return;
+    this.pending = Math.min(Number.MAX_SAFE_INTEGER, this.pending + Math.floor(n));
+  }
+
+  /** The timer was reprogrammed (create_periodic_time): the backlog is dropped. */
+  clear(): void {
+    this.pending = 0;
+    this.issued = false;
+  }
+
+  snapshot(): PlainData {
+    return { mode: this.modeName, pending: this.pending, issued: this.issued, tracking: this.tracking };
+  }
+
+  /** Validates `state` fully; only then applies it. */
+  static read(state: unknown, path: string): { mode: TimerMode; pending: number; issued: boolean; tracking: boolean } {
+    const r = new SnapshotReader(state, path);
+    const mode = r.string('mode', TIMER_MODES) as TimerMode;
+    const pending = r.int('pending', 0, Number.MAX_SAFE_INTEGER);
+    const issued = r.bool('issued');
+    const tracking = r.bool('tracking');
+    if (issued && pending === 0) throw new SnapshotError(`${path}: an issued interrupt with no pending tick`);
+    if (!tracking && (pending !== 0 || issued)) throw new SnapshotError(`${path}: a backlog without acknowledgement tracking`);
+    return { mode, pending, issued, tracking };
+  }
+
+  apply(s: { mode: TimerMode; pending: number; issued: boolean; tracking: boolean }): void {
+    this.setMode(s.mode);
+    this.pending = s.pending;
+    this.issued = s.issued;
+    this.tracking = s.tracking;
+  }
+}
