@@ -1,0 +1,263 @@
+// The PCI host: the function registry per segment/bus, config access by mechanism #1 and ECAM,
+// the reset control port and INTx routing. One Device holds the state of every function on it.
+import { inject, injectable } from 'tsyringe';
+import type { MmioBus } from '../../bus/mmio-bus.js';
+import type { PortBus } from '../../bus/port-bus.js';
+import type { Region } from '../../bus/region.js';
+import type { InterruptFabric } from '../../irq/fabric.js';
+import { INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../platform/tokens.js';
+import type { Device, PlainData } from '../device.js';
+import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import type { PciFunctionDefinition } from './definition.js';
+import { ECAM_BYTES_PER_BUS, EcamWindow } from './ecam.js';
+import { PciEcamError, PciSlotError } from './errors.js';
+import { PciFunction, type PciAddress } from './function.js';
+import { PCI_LINK_COUNT, PciInterruptRouter } from './intx.js';
+import { CONFIG_ADDRESS_PORT, CONFIG_DATA_PORT, ConfigMechanism1, type PlatformResetRequest } from './mechanism1.js';
+import { checkHostParams, type EcamRegionSpec, type PciHostParams } from './params.js';
+import { PCI_HOST_PARAMS, PLATFORM_RESET_REQUEST } from './tokens.js';
+
+/** Where to attach a function; segment and bus default to 0, function to 0. */
+export interface PciSlot {
+  readonly segment?: number;
+  readonly bus?: number;
+  readonly device: number;
+  readonly function?: number;
+}
+
+export interface EcamRegion {
+  readonly spec: EcamRegionSpec;
+  /** Removes the window from the memory bus (PHYSDEVOP_pci_mmcfg_reserved in reverse, or q35 PCIEXBAR off). */
+  remove(): void;
+}
+
+function ones(size: number): number {
+  return size >= 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+}
+
+const fmtBdf = (a: PciAddress) =>
+  `${a.segment.toString(16).padStart(4, '0')}:${a.bus.toString(16).padStart(2, '0')}:${a.device.toString(16).padStart(2, '0')}.${a.function}`;
+
+@injectable()
+export class PciHost implements Device {
+  readonly id = 'pci';
+  readonly kind = 'pci-host';
+  readonly router: PciInterruptRouter;
+  readonly mechanism1: ConfigMechanism1 | null;
+  /** segment → bus → devfn → function. */
+  private readonly segments = new Map<number, (PciFunction | null)[][]>();
+  private readonly seg0: (PciFunction | null)[][] = [];
+  private readonly attached: PciFunction[] = [];
+  private readonly ecamRegions: { window: EcamWindow; region: Region }[] = [];
+
+  constructor(
+    @inject(PORT_BUS) private readonly ports: PortBus,
+    @inject(MMIO_BUS) private readonly mmio: MmioBus,
+    @inject(INTERRUPT_FABRIC) private readonly fabric: InterruptFabric,
+    @inject(PCI_HOST_PARAMS) readonly params: PciHostParams,
+    @inject(PLATFORM_RESET_REQUEST) resetRequest: PlatformResetRequest | null,
+  ) {
+    checkHostParams(params);
+    this.segments.set(0, this.seg0);
+    this.router = new PciInterruptRouter(fabric, params.intx);
+    if (params.mechanism1) {
+      const m = new ConfigMechanism1(this, params.latchNarrowAccess, params.resetControl, resetRequest);
+      // 0xCF8–0xCFB: the latch (4-byte) and, at 0xCF9, the reset control byte; the handler answers narrow accesses itself.
+      ports.register(CONFIG_ADDRESS_PORT, 4, m.addressPort, { owner: this.id, name: 'CONFIG_ADDRESS' });
+      // 0xCFC–0xCFF: naturally aligned 1/2/4-byte data accesses; the bus applies the profile's width policy to the rest.
+      ports.register(CONFIG_DATA_PORT, 4, m.dataPort, { owner: this.id, name: 'CONFIG_DATA', aligned: true });
+      this.mechanism1 = m;
+    } else {
+      this.mechanism1 = null;
+    }
+    for (const e of params.ecam) this.addEcamRegion(e);
+    if (params.hostBridge !== null) this.attach({ device: 0 }, params.hostBridge);
+  }
+
+  /**
+   * Adds a function built from `def` at `slot`. Throws PciSlotError when the slot is taken or
+   * breaks the multi-function rule, PciDeviceDefinitionError / PciRegisterError for a bad definition.
+   */
+  attach(slot: PciSlot, def: PciFunctionDefinition): PciFunction {
+    const address: PciAddress = {
+      segment: slot.segment ?? 0,
+      bus: slot.bus ?? 0,
+      device: slot.device,
+      function: slot.function ?? 0,
+    };
+    const { segment, bus, device, function: fn } = address;
+    const okInt = (v: number, max: number) => Number.isInteger(v) && v >= 0 && v <= max;
+    if (!okInt(segment, 0xffff) || !okInt(bus, 0xff) || !okInt(device, 31) || !okInt(fn, 7)) {
+      throw new PciSlotError(`PCI slot ${segment}:${bus}:${device}.${fn} does not exist (segment 0–0xffff, bus 0–255, device 0–31, function 0–7)`);
+    }
+    const devfn = (device << 3) | fn;
+    const table = this.busTable(segment, bus);
+    const existing = table[devfn];
+    if (existing) throw new PciSlotError(`PCI slot ${fmtBdf(address)} already holds ${existing.name}`);
+    const fn0 = fn === 0 ? null : table[devfn & ~7];
+    if (fn0 && !fn0.multiFunction) {
+      throw new PciSlotError(
+        `PCI slot ${fmtBdf(address)}: function 0 (${fn0.name}) is single-function; declare it with multiFunction: true to add function ${fn}`,
+      );
+    }
+    if (fn === 0 && !def.multiFunction && table.slice(devfn + 1, devfn + 8).some((f) => f)) {
+      throw new PciSlotError(`PCI slot ${fmtBdf(address)}: other functions of device ${device} exist, so function 0 (${def.name}) needs multiFunction: true`);
+    }
+    const pin = def.interruptPin ?? 0;
+    const intxLine = pin === 0 ? null : this.router.lineFor(def.name, device, pin);
+    const f = new PciFunction(address, def, {
+      ports: this.ports,
+      mmio: this.mmio,
+      fabric: this.fabric,
+      gapPolicy: this.params.gapPolicy,
+      barWriteWhileDecoding: this.params.barWriteWhileDecoding,
+      intxLine,
+    });
+    table[devfn] = f;
+    this.attached.push(f);
+    return f;
+  }
+
+  /** The function at a slot (visible or not), or null. */
+  functionAt(slot: PciSlot): PciFunction | null {
+    const table = this.segments.get(slot.segment ?? 0)?.[slot.bus ?? 0];
+    return table?.[(slot.device << 3) | (slot.function ?? 0)] ?? null;
+  }
+
+  /** Every attached function, in attach order. */
+  functions(): readonly PciFunction[] {
+    return this.attached;
+  }
+
+  /** A config read as the guest sees it: absent or hidden functions read all-ones (master abort). */
+  configRead(segment: number, bus: number, devfn: number, reg: number, size: number): number {
+    const f = this.visible(segment, bus, devfn);
+    if (f === null || reg + size > f.config.size) return ones(size);
+    return f.configRead(reg, size);
+  }
+
+  configWrite(segment: number, bus: number, devfn: number, reg: number, size: number, value: number): void {
+    const f = this.visible(segment, bus, devfn);
+    if (f === null || reg + size > f.config.size) return;
+    f.configWrite(reg, size, value);
+  }
+
+  /**
+   * Adds an ECAM window. Throws PciEcamError when it overlaps another window (by address, or by
+   * segment and bus range) or is malformed; BusOverlapError when another device owns the addresses.
+   */
+  addEcamRegion(spec: EcamRegionSpec): EcamRegion {
+    const { segment, busStart, busEnd, base } = spec;
+    const okInt = (v: number, max: number) => Number.isInteger(v) && v >= 0 && v <= max;
+    if (!okInt(segment, 0xffff) || !okInt(busStart, 255) || !okInt(busEnd, 255) || busEnd < busStart) {
+      throw new PciEcamError(`ECAM region: segment ${segment} buses ${busStart}–${busEnd} must be a segment 0–0xffff and 0 ≤ busStart ≤ busEnd ≤ 255`);
+    }
+    if (!Number.isInteger(base) || base < 0 || base % ECAM_BYTES_PER_BUS !== 0) {
+      throw new PciEcamError(`ECAM region: base 0x${base.toString(16)} must be 1 MiB aligned`);
+    }
+    const length = (busEnd - busStart + 1) * ECAM_BYTES_PER_BUS;
+    for (const { window: w } of this.ecamRegions) {
+      const o = w.spec;
+      if (base < o.base + w.length && o.base < base + length) {
+        throw new PciEcamError(`ECAM region at 0x${base.toString(16)} overlaps the one at 0x${o.base.toString(16)}; remove that one first`);
+      }
+      if (o.segment === segment && busStart <= o.busEnd && o.busStart <= busEnd) {
+        throw new PciEcamError(`ECAM region for segment ${segment} buses ${busStart}–${busEnd} overlaps buses ${o.busStart}–${o.busEnd} already mapped`);
+      }
+    }
+    const window = new EcamWindow(this, Object.freeze({ segment, busStart, busEnd, base }));
+    const region = this.mmio.register(base, length, window, {
+      owner: this.id,
+      name: `ECAM ${segment}:${busStart}-${busEnd}`,
+      sizes: 1 | 2 | 4 | 8,
+      aligned: true,
+      widthPolicy: 'reject',
+    });
+    const entry = { window, region };
+    this.ecamRegions.push(entry);
+    return {
+      spec: window.spec,
+      remove: () => {
+        const i = this.ecamRegions.indexOf(entry);
+        if (i < 0) return;
+        this.ecamRegions.splice(i, 1);
+        region.remove();
+      },
+    };
+  }
+
+  ecamWindows(): readonly EcamRegionSpec[] {
+    return this.ecamRegions.map((e) => e.window.spec);
+  }
+
+  reset(): void {
+    if (this.mechanism1 !== null) {
+      this.mechanism1.cf8 = 0;
+      this.mechanism1.rcr = 0;
+    }
+    this.router.resetRoutes();
+    // Command registers return to 0, so every function's reset only unmaps.
+    for (const f of this.attached) f.reset();
+  }
+
+  snapshot(): PlainData {
+    return {
+      cf8: this.mechanism1?.cf8 ?? 0,
+      rcr: this.mechanism1?.rcr ?? 0,
+      links: Array.from({ length: PCI_LINK_COUNT }, (_, l) => this.router.linkRoute(l) ?? 0),
+      functions: this.attached.map((f) => ({
+        bdf: fmtBdf(f.address),
+        state: f.snapshot(),
+      })),
+    };
+  }
+
+  restore(state: unknown): void {
+    const r = new SnapshotReader(state, this.id);
+    const cf8 = r.uint('cf8', 32);
+    const rcr = r.int('rcr', 0, 2);
+    if (rcr !== 0 && rcr !== 2) throw new SnapshotError(`${this.id}.rcr: only bit 1 (SRST) is kept`);
+    const links = r.intArray('links', PCI_LINK_COUNT, 0, 15);
+    const fns = r.objects('functions', this.attached.length);
+    const commits = fns.map((fr, i) => {
+      const f = this.attached[i]!;
+      const bdf = fr.string('bdf');
+      if (bdf !== fmtBdf(f.address)) throw new SnapshotError(`${fr.path}.bdf: ${bdf} is not ${fmtBdf(f.address)} (${f.name}); the platforms differ`);
+      return f.checkedRestore((state as { functions: { state: unknown }[] }).functions[i]!.state, `${fr.path}.state`);
+    });
+    // Everything checked: apply. Unmap first so BARs swapping places do not clash with stale mappings.
+    for (const f of this.attached) f.unmapAll();
+    if (this.mechanism1 !== null) {
+      this.mechanism1.cf8 = cf8;
+      this.mechanism1.rcr = rcr;
+    }
+    links.forEach((irq, l) => this.router.setLinkRoute(l, irq === 0 ? null : irq));
+    for (const c of commits) c();
+    for (const f of this.attached) f.applyDerivedState();
+  }
+
+  /** The function answering config cycles at (segment, bus, devfn): function 0 must exist and be multi-function for others. */
+  private visible(segment: number, bus: number, devfn: number): PciFunction | null {
+    const buses = segment === 0 ? this.seg0 : this.segments.get(segment);
+    const table = buses?.[bus];
+    if (table === undefined) return null;
+    const f = table[devfn] ?? null;
+    if (f === null || (devfn & 7) === 0) return f;
+    const fn0 = table[devfn & ~7] ?? null;
+    return fn0 !== null && fn0.multiFunction ? f : null;
+  }
+
+  private busTable(segment: number, bus: number): (PciFunction | null)[] {
+    let buses = this.segments.get(segment);
+    if (buses === undefined) {
+      buses = [];
+      this.segments.set(segment, buses);
+    }
+    let table = buses[bus];
+    if (table === undefined) {
+      table = new Array<PciFunction | null>(256).fill(null);
+      buses[bus] = table;
+    }
+    return table;
+  }
+}

@@ -1,0 +1,105 @@
+// Configuration mechanism #1 (PCI Local Bus 3.0 §3.2.2.3.2): CONFIG_ADDRESS at 0xCF8 (enable bit 31,
+// bus 23:16, device 15:11, function 10:8, register 7:2) and CONFIG_DATA at 0xCFC–0xCFF, where a
+// 1/2/4-byte access at 0xCFC+k reaches config bytes [reg+k, reg+k+size). Beside the latch sits the
+// reset control register at 0xCF9 (PIIX3 datasheet §4.1.20 RC: bit 1 SRST, bit 2 RCPU).
+import type { AccessContext, PortAccessSize } from '../../bus/access.js';
+import type { IoHandler } from '../../bus/handler.js';
+
+export const CONFIG_ADDRESS_PORT = 0xcf8;
+export const CONFIG_DATA_PORT = 0xcfc;
+export const RESET_CONTROL_PORT = 0xcf9;
+export const CONFIG_ADDRESS_ENABLE = 0x80000000;
+
+export const RCR_SYSTEM_RESET = 0x02;
+export const RCR_RESET_CPU = 0x04;
+
+/** Told when the guest writes RCPU=1 to port 0xCF9. `hard` follows SRST (bit 1). */
+export interface PlatformResetRequest {
+  requestReset(kind: 'hard' | 'soft'): void;
+}
+
+/** What the mechanism needs from the host. */
+export interface ConfigAccessTarget {
+  configRead(segment: number, bus: number, devfn: number, reg: number, size: number): number;
+  configWrite(segment: number, bus: number, devfn: number, reg: number, size: number, value: number): void;
+}
+
+function ones(size: number): number {
+  return size >= 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+}
+
+export class ConfigMechanism1 {
+  /** The CONFIG_ADDRESS latch, kept whole as Xen (pci_cf8) and QEMU (config_reg) do. */
+  cf8 = 0;
+  /** Reset control register: only SRST is kept (RCPU acts at once, so it reads 0 again). */
+  rcr = 0;
+  resetRequests = 0;
+  readonly addressPort: IoHandler;
+  readonly dataPort: IoHandler;
+
+  constructor(
+    private readonly target: ConfigAccessTarget,
+    private readonly narrow: 'unclaimed' | 'qemu',
+    private readonly resetControl: boolean,
+    private readonly resetRequest: PlatformResetRequest | null,
+  ) {
+    this.addressPort = new AddressPortHandler(this);
+    this.dataPort = new DataPortHandler(this);
+  }
+
+  readAddress(offset: number, size: number): number {
+    if (offset === 0 && size === 4) return this.cf8 >>> 0;
+    if (offset === 1 && size === 1 && this.resetControl) return this.rcr;
+    // Narrow latch accesses: Xen leaves them unclaimed; QEMU returns the latch truncated.
+    return this.narrow === 'qemu' ? (size === 4 ? this.cf8 >>> 0 : this.cf8 & ((1 << (size * 8)) - 1)) : ones(size);
+  }
+
+  writeAddress(offset: number, size: number, value: number): void {
+    if (offset === 0 && size === 4) {
+      this.cf8 = value >>> 0;
+      return;
+    }
+    if (offset === 1 && size === 1 && this.resetControl) this.writeResetControl(value & 0xff);
+    // Other widths never change the latch (bad-inputs entry 38: defined, and tested).
+  }
+
+  readData(offset: number, size: number): number {
+    const a = this.cf8;
+    if ((a & CONFIG_ADDRESS_ENABLE) === 0) return ones(size); // not a config cycle: the null handler's all-ones
+    return this.target.configRead(0, (a >>> 16) & 0xff, (a >>> 8) & 0xff, (a & 0xfc) | offset, size);
+  }
+
+  writeData(offset: number, size: number, value: number): void {
+    const a = this.cf8;
+    if ((a & CONFIG_ADDRESS_ENABLE) === 0) return;
+    this.target.configWrite(0, (a >>> 16) & 0xff, (a >>> 8) & 0xff, (a & 0xfc) | offset, size, value);
+  }
+
+  private writeResetControl(value: number): void {
+    this.rcr = value & RCR_SYSTEM_RESET;
+    if ((value & RCR_RESET_CPU) !== 0) {
+      this.resetRequests++;
+      this.resetRequest?.requestReset((value & RCR_SYSTEM_RESET) !== 0 ? 'hard' : 'soft');
+    }
+  }
+}
+
+class AddressPortHandler implements IoHandler {
+  constructor(private readonly m: ConfigMechanism1) {}
+  read(offset: number, size: PortAccessSize, _ctx: AccessContext): number {
+    return this.m.readAddress(offset, size);
+  }
+  write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
+    this.m.writeAddress(offset, size, value);
+  }
+}
+
+class DataPortHandler implements IoHandler {
+  constructor(private readonly m: ConfigMechanism1) {}
+  read(offset: number, size: PortAccessSize, _ctx: AccessContext): number {
+    return this.m.readData(offset, size);
+  }
+  write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
+    this.m.writeData(offset, size, value);
+  }
+}

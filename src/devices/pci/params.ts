@@ -1,0 +1,83 @@
+// Parameters of the PCI host: what differs between Xen's vPCI and QEMU 7.2's `pc`, as data.
+import type { BarWriteWhileDecoding } from './bars.js';
+import type { GapPolicy } from './config-space.js';
+import type { PciFunctionDefinition } from './definition.js';
+import { PciParamsError } from './errors.js';
+import { I440FX_HOST_BRIDGE } from './host-bridge.js';
+import type { IntxRouting } from './intx.js';
+
+/** One ECAM/MMCFG window: config space of buses [busStart, busEnd] of `segment`, 1 MiB per bus from `base`. */
+export interface EcamRegionSpec {
+  readonly segment: number;
+  readonly busStart: number;
+  readonly busEnd: number;
+  readonly base: number;
+}
+
+export interface PciHostParams {
+  /** What unimplemented config registers read (see GapPolicy). */
+  readonly gapPolicy: GapPolicy;
+  /** BAR writes while the BAR's space is decoded: Xen ignores them, QEMU remaps. */
+  readonly barWriteWhileDecoding: BarWriteWhileDecoding;
+  /** INTx to GSIs and PCI links. */
+  readonly intx: IntxRouting;
+  /** Configuration mechanism #1 at ports 0xCF8 (address) / 0xCFC–0xCFF (data). */
+  readonly mechanism1: boolean;
+  /**
+   * Accesses to 0xCF8–0xCFB other than a 4-byte access at 0xCF8 (and the 0xCF9 byte when
+   * `resetControl`): `unclaimed` (Xen claims 0xCF8 for 4-byte accesses only, so these read
+   * all-ones and writes are dropped) or `qemu` (QEMU's pci-conf-idx: reads return the latch
+   * truncated to the access size whatever the offset, writes are ignored).
+   */
+  readonly latchNarrowAccess: 'unclaimed' | 'qemu';
+  /** The reset control register, a byte port at 0xCF9 (PIIX3 RCR). */
+  readonly resetControl: boolean;
+  /** ECAM windows present from the start (more can be added with `addEcamRegion`). */
+  readonly ecam: readonly EcamRegionSpec[];
+  /** The host bridge at 00:00.0, or null. */
+  readonly hostBridge: PciFunctionDefinition | null;
+}
+
+/**
+ * Xen's vPCI (XEN_X86_EMU_VPCI, PVH dom0): domU-style guest view (gaps read all-ones), BAR
+ * writes ignored while decoding, Xen's INTx GSI formula and link swizzle, 0xCF8 claimed for
+ * 4-byte accesses only. A real dom0's MMCFG comes from the host's MCFG table; this profile places
+ * one window for segment 0, buses 0–255 at 0xE0000000 (a common MCFG base below the APICs).
+ */
+export const XEN_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
+  gapPolicy: 'ones',
+  barWriteWhileDecoding: 'ignore',
+  intx: Object.freeze({ gsi: 'xen', link: 'xen' }),
+  mechanism1: true,
+  latchNarrowAccess: 'unclaimed',
+  resetControl: true,
+  ecam: Object.freeze([Object.freeze({ segment: 0, busStart: 0, busEnd: 255, base: 0xe0000000 })]),
+  hostBridge: I440FX_HOST_BRIDGE,
+} as const);
+
+/** QEMU 7.2 `pc` (i440FX + PIIX3): no ECAM, INTx only through PIRQ links, QEMU's config-space defaults. */
+export const QEMU_PC_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
+  gapPolicy: 'qemu',
+  barWriteWhileDecoding: 'remap',
+  intx: Object.freeze({ gsi: 'none', link: 'i440fx' }),
+  mechanism1: true,
+  latchNarrowAccess: 'qemu',
+  resetControl: true,
+  ecam: Object.freeze([]),
+  hostBridge: I440FX_HOST_BRIDGE,
+} as const);
+
+const GAPS = ['ones', 'zero', 'qemu'];
+
+/** Throws PciParamsError naming the first bad field. */
+export function checkHostParams(p: PciHostParams): void {
+  const fail = (msg: string): never => {
+    throw new PciParamsError(`PCI host parameters: ${msg}`);
+  };
+  if (!GAPS.includes(p.gapPolicy)) fail(`gapPolicy '${String(p.gapPolicy)}' must be one of ${GAPS.join(', ')}`);
+  if (p.barWriteWhileDecoding !== 'ignore' && p.barWriteWhileDecoding !== 'remap') fail("barWriteWhileDecoding must be 'ignore' or 'remap'");
+  if (!['xen', 'none'].includes(p.intx?.gsi)) fail("intx.gsi must be 'xen' or 'none'");
+  if (!['xen', 'i440fx', 'none'].includes(p.intx?.link)) fail("intx.link must be 'xen', 'i440fx' or 'none'");
+  if (p.latchNarrowAccess !== 'unclaimed' && p.latchNarrowAccess !== 'qemu') fail("latchNarrowAccess must be 'unclaimed' or 'qemu'");
+  if (!Array.isArray(p.ecam)) fail('ecam must be an array of regions');
+}
