@@ -1,0 +1,288 @@
+// Per-instruction execution context: register access at every width, effective addresses,
+// segmentation (limits, null segments, canonical checks) and memory access through the callbacks.
+// Executors (src/x86emu/exec/*) receive this object; nothing here allocates per instruction.
+import type { AluOut, BitAddrOut, MulDivOut } from './alu/api.js';
+import {
+  CR0_AM, CpuState, RFLAGS_AC, SA_DB, SA_P, SA_S, SA_UNUSABLE, SEG_SS, SEG_TYPE_CODE, SEG_TYPE_EXPAND_DOWN,
+  SEG_TYPE_WRITABLE, type SegmentRegister,
+} from './cpu-state.js';
+import type { CpuFeatures } from './features.js';
+import { BASE_RIP, Insn, NO_REG } from './insn.js';
+import { MODE_LONG64, MODE_REAL, MODE_V86, type CpuMode } from './modes.js';
+import {
+  PendingEvent, VEC_AC, VEC_GP, VEC_SS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, type EmulateContext,
+  type X86EmulateOps,
+} from './ops.js';
+
+/** Internal outcome codes of executors. */
+export const R_OK = 0;
+export const R_FAULT = 1;
+export const R_RETRY = 2;
+export const R_UNHANDLEABLE = 3;
+export const R_UNIMPL = 4;
+
+export const ACC_READ = 0;
+export const ACC_WRITE = 1;
+
+export class Emu implements EmulateContext {
+  vcpu = 0;
+  state!: CpuState;
+  ops!: X86EmulateOps;
+  readonly event = new PendingEvent();
+  stringOp = false;
+  reps = 0;
+  retrying = false;
+  readonly insn = new Insn();
+  mode: CpuMode = MODE_LONG64;
+  is64 = true;
+  cpl = 0;
+  /** Bit i set once segment i was refreshed through ops.readSegment in this instruction. */
+  segLoaded = 0;
+  /** Next-instruction RIP (for RIP-relative addressing and the final commit). */
+  nextRipLo = 0;
+  nextRipHi = 0;
+  /** Set by an executor that left RIP on the instruction (an interrupted REP run). */
+  keepRip = false;
+  /** Why an executor returned R_UNHANDLEABLE / R_UNIMPL (a static string; no allocation). */
+  reason = '';
+  // scratch values
+  eaLo = 0;
+  eaHi = 0;
+  linLo = 0;
+  linHi = 0;
+  vLo = 0;
+  vHi = 0;
+  readonly buf = new Uint8Array(64);
+  readonly buf32 = new Uint32Array(this.buf.buffer);
+  readonly buf2 = new Uint8Array(64);
+  readonly buf2_32 = new Uint32Array(this.buf2.buffer);
+  readonly aluOut: AluOut = { lo: 0, hi: 0, flags: 0 };
+  readonly mdOut: MulDivOut = { accLo: 0, accHi: 0, extLo: 0, extHi: 0, flags: 0 };
+  readonly bitOut: BitAddrOut = { dispLo: 0, dispHi: 0, bit: 0 };
+
+  constructor(readonly features: CpuFeatures) {}
+
+  // ---- faults -------------------------------------------------------------------------------
+  fault(vector: number, errorCode = -1): number {
+    this.event.raise(vector, errorCode);
+    return R_FAULT;
+  }
+  gp0(): number {
+    return this.fault(VEC_GP, 0);
+  }
+  unimplemented(reason: string): number {
+    this.reason = reason;
+    return R_UNIMPL;
+  }
+  /** Convert a callback status into an executor code. */
+  status(st: number): number {
+    if (st === X86EMUL_OKAY) return R_OK;
+    if (st === X86EMUL_EXCEPTION) {
+      if (!this.event.pending) this.event.raise(VEC_GP, 0);
+      return R_FAULT;
+    }
+    if (st === X86EMUL_RETRY) return R_RETRY;
+    this.reason = 'callback could not perform the access';
+    return R_UNHANDLEABLE;
+  }
+
+  // ---- registers ----------------------------------------------------------------------------
+  /** Value of GPR r at `size` bytes (size 8: low half; see regHi). Byte registers 4..7 without REX are AH..BH. */
+  reg(r: number, size: number): number {
+    const g = this.state.gpr;
+    if (size === 4 || size === 8) return g[2 * r]!;
+    if (size === 2) return g[2 * r]! & 0xffff;
+    if (r >= 4 && r < 8 && this.insn.rex === 0) return (g[2 * (r - 4)]! >>> 8) & 0xff;
+    return g[2 * r]! & 0xff;
+  }
+  regHi(r: number): number {
+    return this.state.gpr[2 * r + 1]!;
+  }
+  /** Write GPR r at `size` bytes with the architectural merge rules (32-bit writes zero-extend). */
+  setReg(r: number, size: number, lo: number, hi: number): void {
+    const g = this.state.gpr;
+    if (size === 8) {
+      g[2 * r] = lo;
+      g[2 * r + 1] = hi;
+    } else if (size === 4) {
+      g[2 * r] = lo;
+      g[2 * r + 1] = 0;
+    } else if (size === 2) {
+      g[2 * r] = (g[2 * r]! & 0xffff0000) | (lo & 0xffff);
+    } else if (r >= 4 && r < 8 && this.insn.rex === 0) {
+      const k = 2 * (r - 4);
+      g[k] = (g[k]! & 0xffff00ff) | ((lo & 0xff) << 8);
+    } else {
+      g[2 * r] = (g[2 * r]! & 0xffffff00) | (lo & 0xff);
+    }
+  }
+  /** Register value masked to the address size (count and index registers of string ops). */
+  addrReg(r: number): number {
+    const lo = this.state.gpr[2 * r]!;
+    return this.insn.addrSize === 2 ? lo & 0xffff : lo;
+  }
+
+  // ---- segments and addresses ---------------------------------------------------------------
+  segment(i: number): SegmentRegister {
+    const s = this.state.seg[i]!;
+    if (this.ops.readSegment !== undefined && (this.segLoaded & (1 << i)) === 0) {
+      this.segLoaded |= 1 << i;
+      this.ops.readSegment(i, s, this);
+    }
+    return s;
+  }
+
+  /** Effective address of the ModRM/moffs memory operand, wrapped to the address size, into eaLo/eaHi. */
+  computeEa(): void {
+    const d = this.insn;
+    const g = this.state.gpr;
+    let lo = d.dispLo, hi = d.dispHi;
+    if (d.base !== NO_REG) {
+      let bLo: number, bHi: number;
+      if (d.base === BASE_RIP) {
+        bLo = this.nextRipLo;
+        bHi = this.nextRipHi;
+      } else {
+        bLo = g[2 * d.base]!;
+        bHi = g[2 * d.base + 1]!;
+      }
+      const s = lo + bLo;
+      lo = s >>> 0;
+      hi = (hi + bHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
+    }
+    if (d.index !== NO_REG) {
+      const sc = d.scale;
+      const iLo = g[2 * d.index]! * sc;
+      const iHi = g[2 * d.index + 1]! * sc + Math.floor(iLo / 0x1_0000_0000);
+      const s = lo + (iLo >>> 0);
+      lo = s >>> 0;
+      hi = (hi + iHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
+    }
+    if (d.addrSize === 2) {
+      lo &= 0xffff;
+      hi = 0;
+    } else if (d.addrSize === 4) hi = 0;
+    this.eaLo = lo;
+    this.eaHi = hi;
+  }
+
+  /**
+   * Segment:offset → linear address (linLo/linHi) for an access of `size` bytes, with the checks
+   * of SDM Vol. 3 §5.3 (limits), §3.4.4 (null/unusable segments), §3.3.7.1 (canonical addresses)
+   * and alignment checking (#AC at CPL 3 with CR0.AM and RFLAGS.AC).
+   */
+  linearize(segIdx: number, offLo: number, offHi: number, size: number, access: number): number {
+    const ss = segIdx === SEG_SS;
+    if (this.is64) {
+      let lo = offLo, hi = offHi;
+      if (segIdx >= 4) {
+        const s = this.segment(segIdx);
+        const sum = lo + s.baseLo;
+        lo = sum >>> 0;
+        hi = (hi + s.baseHi + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+      }
+      // canonical: bits 63..47 all equal, for the first and the last byte
+      const endLo = lo + size - 1;
+      const endHi = endLo > 0xffffffff ? (hi + 1) >>> 0 : hi;
+      if (!canonical(hi) || !canonical(endHi)) return this.fault(ss ? VEC_SS : VEC_GP, 0);
+      this.linLo = lo;
+      this.linHi = hi;
+    } else {
+      const s = this.segment(segIdx);
+      const attr = s.attr;
+      const prot = this.mode !== MODE_REAL && this.mode !== MODE_V86;
+      const vec = ss ? VEC_SS : VEC_GP;
+      if (prot) {
+        if ((attr & SA_UNUSABLE) !== 0 || (attr & SA_P) === 0 || (attr & SA_S) === 0) return this.fault(vec, 0);
+        const type = attr & 0xf;
+        if (access === ACC_WRITE && ((type & SEG_TYPE_CODE) !== 0 || (type & SEG_TYPE_WRITABLE) === 0)) return this.fault(vec, 0);
+        if (access === ACC_READ && (type & SEG_TYPE_CODE) !== 0 && (type & SEG_TYPE_WRITABLE) === 0) return this.fault(vec, 0);
+      }
+      const off = offLo;
+      const last = off + size - 1;
+      const type = attr & 0xf;
+      if ((type & (SEG_TYPE_CODE | SEG_TYPE_EXPAND_DOWN)) === SEG_TYPE_EXPAND_DOWN && prot) {
+        const upper = (attr & SA_DB) !== 0 ? 0xffffffff : 0xffff;
+        if (off <= s.limit || last > upper) return this.fault(vec, 0);
+      } else if (last > s.limit) return this.fault(vec, 0);
+      this.linLo = (s.baseLo + off) >>> 0;
+      this.linHi = 0;
+    }
+    if (size > 1 && this.cpl === 3 && (this.linLo & (size > 8 ? 0 : size - 1)) !== 0 && (this.state.cr0 & CR0_AM) !== 0 && (this.state.rflags & RFLAGS_AC) !== 0) {
+      return this.fault(VEC_AC, 0);
+    }
+    return R_OK;
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+  /** Read `size` bytes at seg:offset into this.buf. */
+  readMem(seg: number, offLo: number, offHi: number, size: number): number {
+    const r = this.linearize(seg, offLo, offHi, size, ACC_READ);
+    if (r !== R_OK) return r;
+    return this.status(this.ops.read(this.linLo, this.linHi, size, this.buf, this));
+  }
+  /** Write `size` bytes from this.buf at seg:offset. */
+  writeMem(seg: number, offLo: number, offHi: number, size: number): number {
+    const r = this.linearize(seg, offLo, offHi, size, ACC_WRITE);
+    if (r !== R_OK) return r;
+    return this.status(this.ops.write(this.linLo, this.linHi, size, this.buf, this));
+  }
+  /** Scalar (≤ 8 bytes) read at seg:offset into vLo/vHi. */
+  readScalar(seg: number, offLo: number, offHi: number, size: number): number {
+    const r = this.readMem(seg, offLo, offHi, size);
+    if (r === R_OK) this.unpack(size);
+    return r;
+  }
+  writeScalar(seg: number, offLo: number, offHi: number, size: number, lo: number, hi: number): number {
+    this.pack(size, lo, hi);
+    return this.writeMem(seg, offLo, offHi, size);
+  }
+  /** this.buf[0..size) → vLo/vHi. */
+  unpack(size: number): void {
+    const b = this.buf;
+    if (size === 1) { this.vLo = b[0]!; this.vHi = 0; }
+    else if (size === 2) { this.vLo = b[0]! | (b[1]! << 8); this.vHi = 0; }
+    else if (size === 4) { this.vLo = this.buf32[0]!; this.vHi = 0; }
+    else { this.vLo = this.buf32[0]!; this.vHi = this.buf32[1]!; }
+  }
+  pack(size: number, lo: number, hi: number): void {
+    this.buf32[0] = lo;
+    if (size === 8) this.buf32[1] = hi;
+  }
+
+  /** Read the r/m operand (register or memory) at `size` into vLo/vHi. */
+  readRm(size: number): number {
+    const d = this.insn;
+    if (!d.hasMem) {
+      this.vLo = this.reg(d.rm, size);
+      this.vHi = size === 8 ? this.regHi(d.rm) : 0;
+      return R_OK;
+    }
+    this.computeEa();
+    return this.readScalar(d.seg, this.eaLo, this.eaHi, size);
+  }
+  /** Write the r/m operand; for memory, computeEa() must already have run (readRm does it). */
+  writeRm(size: number, lo: number, hi: number): number {
+    const d = this.insn;
+    if (!d.hasMem) {
+      this.setReg(d.rm, size, lo, hi);
+      return R_OK;
+    }
+    return this.writeScalar(d.seg, this.eaLo, this.eaHi, size, lo, hi);
+  }
+  /** Flags register update (only the low 32 bits exist). */
+  setFlags(f: number): void {
+    this.state.rflags = f >>> 0;
+  }
+}
+
+/** Bits 63..47 of a 64-bit address are all equal, given its high half. */
+export function canonical(hi: number): boolean {
+  const top = hi >>> 15;
+  return top === 0 || top === 0x1ffff;
+}
+
+/** Mask for `size` bytes (1, 2, 4) as uint32. */
+export function sizeMask(size: number): number {
+  return size >= 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
+}

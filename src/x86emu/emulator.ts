@@ -1,0 +1,253 @@
+// The emulator entry point: fetch at CS:RIP (or take the exit's instruction bytes), decode, dispatch
+// to an executor, and commit RIP only when the instruction completed. Every outcome is a value:
+// executed, an architectural fault, unimplemented, retry, or unhandleable; nothing throws.
+import { CR0_EM, CR0_TS, type CpuState, SEG_CS } from './cpu-state.js';
+import { Emu, R_FAULT, R_OK, R_RETRY, R_UNHANDLEABLE, R_UNIMPL, canonical } from './core.js';
+import { decode, MAX_INSN_LENGTH } from './decoder/decode.js';
+import * as T from './decoder/tables.js';
+import { REFERENCE_CPU, type CpuFeatures } from './features.js';
+import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY, type Insn } from './insn.js';
+import { currentCpl, currentMode, MODE_LONG64, modeBits } from './modes.js';
+import { VEC_GP, VEC_NM, VEC_UD, X86EMUL_RETRY, type X86EmulateOps } from './ops.js';
+import * as A from './exec/arith.js';
+import { execIn, execOut } from './exec/io.js';
+import * as M from './exec/mov.js';
+import { execMovnti, execSse } from './exec/sse.js';
+import { execString } from './exec/string.js';
+
+/** Outcome of one emulate() call. */
+export type EmulateResult =
+  /** Done; `complete` is false when a REP run stopped after a batch with RIP left on the instruction. */
+  | { readonly kind: 'executed'; readonly length: number; readonly complete: boolean }
+  /** Deliver this exception to the guest (nothing else was committed; for REP, completed elements are). */
+  | { readonly kind: 'fault'; readonly vector: number; readonly errorCode: number | null; readonly cr2?: bigint }
+  /** Decoded fine but not emulated here: a named, clean refusal (the VMM decides what to do). */
+  | { readonly kind: 'unimplemented'; readonly what: string; readonly length: number }
+  /** A callback asked to come back later; re-run emulate() with `retrying: true`. */
+  | { readonly kind: 'retry' }
+  /** A callback could not perform an access and gave no fault. */
+  | { readonly kind: 'unhandleable'; readonly reason: string };
+
+export interface EmulateOptions {
+  /** vCPU index passed to callbacks (default 0). */
+  readonly vcpu?: number;
+  /** Instruction bytes already available (e.g. from the VM-exit information); fetched otherwise. */
+  readonly insnBytes?: Uint8Array;
+  /** Set when re-executing an instruction that returned 'retry'. */
+  readonly retrying?: boolean;
+}
+
+type Exec = (e: Emu) => number;
+
+const HANDLERS: Exec[] = new Array<Exec>(T.H_COUNT).fill((e) => e.unimplemented(''));
+HANDLERS[T.H_ALU_EG] = A.execAluEG;
+HANDLERS[T.H_ALU_AI] = A.execAluAI;
+HANDLERS[T.H_GRP1] = A.execGrp1;
+HANDLERS[T.H_TEST_EG] = A.execTestEG;
+HANDLERS[T.H_TEST_AI] = A.execTestAI;
+HANDLERS[T.H_XCHG_EG] = M.execXchgEG;
+HANDLERS[T.H_XCHG_AX] = M.execXchgAx;
+HANDLERS[T.H_MOV_EG] = M.execMovEG;
+HANDLERS[T.H_LEA] = M.execLea;
+HANDLERS[T.H_POP_EV] = M.execPopEv;
+HANDLERS[T.H_MOV_MOFFS] = M.execMovMoffs;
+for (const h of [T.H_MOVS, T.H_CMPS, T.H_STOS, T.H_LODS, T.H_SCAS, T.H_INS, T.H_OUTS]) HANDLERS[h] = execString;
+HANDLERS[T.H_MOV_RI] = M.execMovRI;
+HANDLERS[T.H_SHIFT_GRP2] = A.execShift;
+HANDLERS[T.H_MOV_EI] = M.execMovEI;
+HANDLERS[T.H_IN] = execIn;
+HANDLERS[T.H_OUT] = execOut;
+HANDLERS[T.H_GRP3] = A.execGrp3;
+HANDLERS[T.H_GRP4] = A.execGrp4;
+HANDLERS[T.H_GRP5] = A.execGrp5;
+HANDLERS[T.H_PUSH_R] = M.execPushR;
+HANDLERS[T.H_POP_R] = M.execPopR;
+HANDLERS[T.H_PUSH_I] = M.execPushI;
+HANDLERS[T.H_IMUL3] = (e) => A.execImul(e, true);
+HANDLERS[T.H_MOVSXD] = M.execMovsxd;
+HANDLERS[T.H_CBW] = M.execCbw;
+HANDLERS[T.H_CWD] = M.execCwd;
+HANDLERS[T.H_FLAGOP] = M.execFlagOp;
+HANDLERS[T.H_INCDEC_R] = A.execIncDecR;
+HANDLERS[T.H_X87] = execX87;
+HANDLERS[T.H_NOP] = M.execNop;
+HANDLERS[T.H_CMOV] = M.execCmov;
+HANDLERS[T.H_SETCC] = M.execSetcc;
+HANDLERS[T.H_BT] = A.execBt;
+HANDLERS[T.H_BT_GRP8] = A.execBtGrp8;
+HANDLERS[T.H_SHLD] = (e) => A.execShxd(e, true);
+HANDLERS[T.H_SHRD] = (e) => A.execShxd(e, false);
+HANDLERS[T.H_IMUL2] = (e) => A.execImul(e, false);
+HANDLERS[T.H_CMPXCHG] = A.execCmpxchg;
+HANDLERS[T.H_MOVZX] = (e) => M.execMovx(e, false);
+HANDLERS[T.H_MOVSX] = (e) => M.execMovx(e, true);
+HANDLERS[T.H_POPCNT] = A.execPopcnt;
+HANDLERS[T.H_BSF] = (e) => A.execBitScan(e, false);
+HANDLERS[T.H_BSR] = (e) => A.execBitScan(e, true);
+HANDLERS[T.H_XADD] = A.execXadd;
+HANDLERS[T.H_GRP9] = A.execGrp9;
+HANDLERS[T.H_BSWAP] = M.execBswap;
+HANDLERS[T.H_MOVNTI] = execMovnti;
+HANDLERS[T.H_SSE] = execSse;
+HANDLERS[T.H_MOVBE] = M.execMovbe;
+HANDLERS[T.H_LAHF_SAHF] = M.execLahfSahf;
+
+/** x87 escape: #NM when CR0.EM or CR0.TS is set (XSA-190), otherwise not emulated. */
+function execX87(e: Emu): number {
+  if ((e.state.cr0 & (CR0_EM | CR0_TS)) !== 0) return e.fault(VEC_NM);
+  return e.unimplemented('x87 instruction');
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+const MAP_PREFIX = ['', '0F ', '0F 38 ', '0F 3A '];
+
+/** A short name for an instruction (for 'unimplemented'; built only on that path). */
+export function describeInsn(d: Insn): string {
+  const enc = d.encoding === ENC_LEGACY ? '' : d.encoding === 1 ? 'VEX ' : 'EVEX/XOP ';
+  const pre = d.encoding === ENC_LEGACY ? (d.pp === 1 ? '66 ' : d.pp === 2 ? 'F3 ' : d.pp === 3 ? 'F2 ' : '') : '';
+  const grp = d.hasModrm ? ` /${d.regRaw}` : '';
+  return `${enc}${pre}${MAP_PREFIX[d.map]}${HEX[d.opcode]}${grp}`;
+}
+
+/** An x86 instruction emulator for one vCPU (reuse it: it owns the preallocated decode record and scratch). */
+export class X86Emulator {
+  private readonly e: Emu;
+  private readonly fetchBuf = new Uint8Array(16);
+  private readonly executed = { kind: 'executed' as const, length: 0, complete: true };
+  private static readonly RETRY = Object.freeze({ kind: 'retry' as const });
+
+  constructor(readonly features: CpuFeatures = REFERENCE_CPU) {
+    this.e = new Emu(features);
+  }
+
+  /** The last decoded instruction (valid until the next call). */
+  get lastInsn(): Insn {
+    return this.e.insn;
+  }
+
+  /**
+   * Emulate one instruction at CS:RIP against `state` and `ops`. The returned 'executed' object is
+   * reused by the next call; copy what you keep.
+   */
+  emulate(state: CpuState, ops: X86EmulateOps, opts?: EmulateOptions): EmulateResult {
+    const e = this.e;
+    e.state = state;
+    e.ops = ops;
+    e.vcpu = opts?.vcpu ?? 0;
+    e.retrying = opts?.retrying ?? false;
+    e.event.clear();
+    e.segLoaded = 0;
+    e.stringOp = false;
+    e.keepRip = false;
+    e.reps = 0;
+    e.reason = '';
+    const mode = currentMode(state);
+    e.mode = mode;
+    e.is64 = mode === MODE_LONG64;
+    e.cpl = currentCpl(state, mode);
+    let code = this.fetchAndDecode(opts?.insnBytes);
+    if (code === R_OK) {
+      const d = e.insn;
+      // next RIP, wrapped to the instruction-pointer width (XSA-186)
+      if (e.is64) {
+        const s = state.ripLo + d.length;
+        e.nextRipLo = s >>> 0;
+        e.nextRipHi = (state.ripHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
+      } else {
+        const s = state.ripLo + d.length;
+        e.nextRipLo = modeBits(mode) === 16 ? s & 0xffff : s >>> 0;
+        e.nextRipHi = 0;
+      }
+      code = HANDLERS[T.entryHandler(d.entry)]!(e);
+      if (code === R_OK && !e.keepRip) {
+        state.ripLo = e.nextRipLo;
+        state.ripHi = e.nextRipHi;
+      }
+    }
+    ops.done?.(code === R_RETRY ? X86EMUL_RETRY : code, e);
+    return this.result(code);
+  }
+
+  private fetchAndDecode(bytes: Uint8Array | undefined): number {
+    const e = this.e;
+    const buf = this.fetchBuf;
+    let avail: number;
+    if (bytes !== undefined) {
+      avail = Math.min(bytes.length, MAX_INSN_LENGTH);
+      for (let i = 0; i < avail; i++) buf[i] = bytes[i]!;
+    } else {
+      avail = this.fetch();
+      if (avail < 0) return R_FAULT;
+    }
+    const st = decode(e.insn, buf, avail, e.mode, e.features);
+    if (st === DEC_OK) return R_OK;
+    if (st === DEC_TOO_LONG) return e.gp0();
+    if (st === DEC_FETCH) {
+      if (e.event.pending) return R_FAULT;
+      if (bytes !== undefined) {
+        e.reason = 'instruction bytes given to emulate() are incomplete';
+        return R_UNHANDLEABLE;
+      }
+      return e.gp0(); // beyond the CS limit
+    }
+    return e.fault(VEC_UD);
+  }
+
+  /** Fetch up to 15 bytes at CS:RIP; returns the count or -1 with a fault recorded. */
+  private fetch(): number {
+    const e = this.e;
+    const s = e.state;
+    const buf = this.fetchBuf;
+    if (e.is64) {
+      if (!canonical(s.ripHi)) {
+        e.gp0();
+        return -1;
+      }
+      // stop at the end of the canonical lower half; the decoder faults if it needs more
+      let max = MAX_INSN_LENGTH;
+      if (s.ripHi === 0x7fff && s.ripLo > 0xffffffff - MAX_INSN_LENGTH) max = 0x1_0000_0000 - s.ripLo;
+      return e.ops.insnFetch(s.ripLo, s.ripHi, buf, max, e);
+    }
+    const cs = e.segment(SEG_CS);
+    const ipMax = modeBits(e.mode) === 16 ? 0xffff : 0xffffffff;
+    const ip = s.ripLo & ipMax;
+    if (ip > cs.limit) {
+      e.gp0();
+      return -1;
+    }
+    // bytes up to the CS limit; the instruction pointer wraps at 16/32 bits and continues at offset 0
+    const first = Math.min(MAX_INSN_LENGTH, cs.limit - ip + 1);
+    let got = e.ops.insnFetch((cs.baseLo + ip) >>> 0, 0, buf, first, e);
+    let n = got;
+    if (got === first && first < MAX_INSN_LENGTH && ip + first - 1 === ipMax) {
+      const rest = Math.min(MAX_INSN_LENGTH - first, cs.limit + 1);
+      got = e.ops.insnFetch(cs.baseLo >>> 0, 0, buf.subarray(first), rest, e);
+      n += got;
+    }
+    return n;
+  }
+
+  private result(code: number): EmulateResult {
+    const e = this.e;
+    switch (code) {
+      case R_OK:
+        this.executed.length = e.insn.length;
+        this.executed.complete = !e.keepRip;
+        return this.executed;
+      case R_FAULT: {
+        const ev = e.event;
+        const vector = ev.vector < 0 ? VEC_GP : ev.vector;
+        const errorCode = ev.errorCode < 0 ? null : ev.errorCode;
+        if (vector === 14) return { kind: 'fault', vector, errorCode, cr2: (BigInt(ev.cr2Hi) << 32n) | BigInt(ev.cr2Lo) };
+        return { kind: 'fault', vector, errorCode };
+      }
+      case R_RETRY:
+        return X86Emulator.RETRY;
+      case R_UNIMPL:
+        return { kind: 'unimplemented', what: e.reason === '' ? describeInsn(e.insn) : `${e.reason} (${describeInsn(e.insn)})`, length: e.insn.length };
+      default:
+        return { kind: 'unhandleable', reason: e.reason || 'unhandleable' };
+    }
+  }
+}
+

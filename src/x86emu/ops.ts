@@ -1,0 +1,100 @@
+// The callback interface between the emulator and its environment, shaped like Xen's
+// `struct x86_emulate_ops` (xen/arch/x86/x86_emulate/x86_emulate.h): every callback returns a status
+// code, exceptions are recorded in the context's pending event, and the rep_* callbacks report how
+// many repetitions they actually did. Addresses given to callbacks are *linear* (segmentation,
+// limits and canonical checks are done by the emulator); callbacks translate linear → physical.
+import type { CpuState, SegmentRegister } from './cpu-state.js';
+
+export const X86EMUL_OKAY = 0;
+/** The callback cannot perform the access (no fault to deliver). */
+export const X86EMUL_UNHANDLEABLE = 1;
+/** The callback recorded an exception in `ctxt.event`. */
+export const X86EMUL_EXCEPTION = 2;
+/** Come back later (a device-model round trip); the instruction is re-executed from scratch. */
+export const X86EMUL_RETRY = 3;
+export const X86EMUL_UNIMPLEMENTED = 5;
+/** cmpxchg only: the memory did not hold `old`; the callback wrote the current value into `old`. */
+export const X86EMUL_CMPXCHG_FAILED = 7;
+
+export const VEC_DE = 0, VEC_UD = 6, VEC_NM = 7, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_AC = 17;
+
+/** An exception waiting to be delivered to the guest (Xen's `ctxt->event`). */
+export class PendingEvent {
+  vector = -1;
+  /** Error code, or -1 when the vector has none. */
+  errorCode = -1;
+  /** Faulting linear address for #PF. */
+  cr2Lo = 0;
+  cr2Hi = 0;
+
+  get pending(): boolean {
+    return this.vector >= 0;
+  }
+  raise(vector: number, errorCode = -1): void {
+    this.vector = vector;
+    this.errorCode = errorCode;
+  }
+  pageFault(errorCode: number, linLo: number, linHi: number): void {
+    this.vector = VEC_PF;
+    this.errorCode = errorCode;
+    this.cr2Lo = linLo >>> 0;
+    this.cr2Hi = linHi >>> 0;
+  }
+  clear(): void {
+    this.vector = -1;
+    this.errorCode = -1;
+  }
+}
+
+/** What a callback is told about the instruction in progress. */
+export interface EmulateContext {
+  readonly vcpu: number;
+  readonly state: CpuState;
+  readonly event: PendingEvent;
+  /** True while a string instruction (MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS) is executing. */
+  readonly stringOp: boolean;
+  /** In/out repetition count for the rep_* callbacks. */
+  reps: number;
+  /** True when this emulation re-executes an instruction that previously returned RETRY. */
+  readonly retrying: boolean;
+}
+
+export interface X86EmulateOps {
+  /** Read `size` bytes (1..64) at linear address (lo, hi) into dst[0 .. size). */
+  read(linLo: number, linHi: number, size: number, dst: Uint8Array, ctxt: EmulateContext): number;
+  /** Write src[0 .. size) to linear address (lo, hi). */
+  write(linLo: number, linHi: number, size: number, src: Uint8Array, ctxt: EmulateContext): number;
+  /**
+   * Compare-and-exchange `size` bytes (up to 16). The emulator has already read and compared;
+   * like Xen's HVM instance an implementation may reduce this to a plain write of `neu`.
+   */
+  cmpxchg(linLo: number, linHi: number, size: number, old: Uint8Array, neu: Uint8Array, lock: boolean, ctxt: EmulateContext): number;
+  /**
+   * Fetch up to `max` instruction bytes at linear address (lo, hi) into dst. Returns how many bytes
+   * were fetched; when it stops early because of a fault it records that fault in ctxt.event (the
+   * emulator delivers it only if the decoder needed the missing bytes).
+   */
+  insnFetch(linLo: number, linHi: number, dst: Uint8Array, max: number, ctxt: EmulateContext): number;
+  /** Port read; the value goes into dst[0 .. size) little-endian. */
+  readIo(port: number, size: 1 | 2 | 4, dst: Uint8Array, ctxt: EmulateContext): number;
+  writeIo(port: number, size: 1 | 2 | 4, value: number, ctxt: EmulateContext): number;
+  /** INS: read ctxt.reps elements of `size` from `port` to memory at linear (lo, hi) stepping ±size; set ctxt.reps to the number done. */
+  repIns?(port: number, size: 1 | 2 | 4, dstLo: number, dstHi: number, backwards: boolean, ctxt: EmulateContext): number;
+  repOuts?(srcLo: number, srcHi: number, port: number, size: 1 | 2 | 4, backwards: boolean, ctxt: EmulateContext): number;
+  repMovs?(srcLo: number, srcHi: number, dstLo: number, dstHi: number, size: number, backwards: boolean, ctxt: EmulateContext): number;
+  /** STOS: store value[0 .. size) ctxt.reps times. */
+  repStos?(dstLo: number, dstHi: number, size: number, value: Uint8Array, backwards: boolean, ctxt: EmulateContext): number;
+  /**
+   * Optional lazy state refresh: when present the emulator calls it before first using a segment
+   * in an instruction (a VMM can read the VMCS only on demand). Without it CpuState.seg is used.
+   */
+  readSegment?(seg: number, out: SegmentRegister, ctxt: EmulateContext): number;
+  /** Optional lazy refresh of CR0/CR4 (reg 0 or 4); returns the low 32 bits. */
+  readCr?(reg: number, ctxt: EmulateContext): number;
+  readMsr?(msr: number, out: Uint32Array, ctxt: EmulateContext): number;
+  writeMsr?(msr: number, lo: number, hi: number, ctxt: EmulateContext): number;
+  /** TSS I/O permission bitmap check, consulted when CPL > IOPL (or in v8086 mode). */
+  ioPermitted?(port: number, size: number, ctxt: EmulateContext): boolean;
+  /** Called once at the end of every emulation with the outcome code (the adapter drops its MMIO cache unless RETRY). */
+  done?(status: number, ctxt: EmulateContext): void;
+}
