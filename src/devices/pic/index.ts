@@ -1,0 +1,4 @@
+export * from './params.js';
+export * from './ext-int.js';
+export * from './i8259-chip.js';
+export * from './pic-pair.js';
