@@ -540,9 +540,9 @@ export class Counter {
       transferTick: r.int('transferTick', -1, maxTick),
       running: r.bool('running'),
       segStart: r.int('segStart', 0, K + 1),
-      segValue: r.int('segValue', 1, M),
+      segValue: r.int('segValue', 1, 0x10000),
       segDone: r.bool('segDone'),
-      segPhase: r.int('segPhase', 0, M),
+      segPhase: r.int('segPhase', 0, 0x10000),
       idleCe: r.int('idleCe', 0, M - 1),
       idleOut: r.bool('idleOut'),
       paused: r.bool('paused'),
@@ -555,6 +555,7 @@ export class Counter {
     if (!programmed && modeBits !== UNPROGRAMMED_MODE_BITS) {
       throw new SnapshotError(`${path}: an unprogrammed counter must carry mode bits ${UNPROGRAMMED_MODE_BITS}`);
     }
+    if (s.running && s.segValue > M) throw new SnapshotError(`${path}.segValue: beyond the BCD range`);
     if (s.running && s.paused) throw new SnapshotError(`${path}: running and paused at once`);
     if (s.reloadPending && (!s.running || (mode !== 2 && mode !== 3))) {
       throw new SnapshotError(`${path}: a pending reload outside a running mode 2/3 count`);
