@@ -17,6 +17,8 @@ export class HpetTimerState {
   fsb = 0n;
   /** A one-shot (or period-less periodic) timer has fired since it was last programmed. */
   fired = false;
+  /** Deadline (ns) at which the counter equals `cmp` exactly, or -1 (for the periodic fast path). */
+  exactAt = -1;
   /** The line held high for an active level-triggered interrupt, or null. */
   levelLine: IrqLine | null = null;
   /** Source lines per IO-APIC input, created on first use. */

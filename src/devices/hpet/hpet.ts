@@ -87,7 +87,7 @@ export class Hpet implements Device, IoHandler {
     this.guestEnabled = params.guestEnabled;
     this.timers = [];
     for (let n = 0; n < params.timers; n++) {
-      const t = new HpetTimerState(n, clock.createTimer(`hpet.timer${n}`, () => this.onMatch(n)));
+      const t = new HpetTimerState(n, clock.createTimer(`hpet.timer${n}`, (now) => this.onMatch(n, now)));
       t.conf = this.timerCapBits;
       this.timers.push(t);
     }
@@ -377,10 +377,12 @@ export class Hpet implements Device, IoHandler {
     }
     const deadline = (Math.floor(this.clock.now / this.tickNs) + ticks) * this.tickNs;
     if (deadline > MAX_CLOCK_NS) return;
+    // Remember whether the counter will equal the comparator exactly at the deadline.
+    t.exactAt = deadline >= this.clock.now && cmp === ((count + BigInt(ticks)) & (t.conf & TN_CONF.MODE_32 ? U32_MASK : U64_MASK)) ? deadline : -1;
     t.timer.armAt(Math.max(deadline, this.clock.now));
   }
 
-  private onMatch(n: number): void {
+  private onMatch(n: number, now: number): void {
     const t = this.timers[n]!;
     if (!this.shouldRun(t)) return;
     if (this.isLevel(t)) {
@@ -389,8 +391,22 @@ export class Hpet implements Device, IoHandler {
     } else if (t.conf & TN_CONF.INT_ENABLE) {
       this.deliverEdge(t);
     }
-    if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) this.rearm(t);
-    else t.fired = true;
+    if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
+      if (now === t.exactAt && this.shouldRun(t)) {
+        // Fast path: the counter equals the comparator now, so the next match is one period on.
+        t.cmp = (t.cmp + t.period) & (t.conf & TN_CONF.MODE_32 ? U32_MASK : U64_MASK);
+        const next = now + Number(t.period) * this.tickNs;
+        t.timer.cancel();
+        if (next <= MAX_CLOCK_NS) {
+          t.exactAt = next;
+          t.timer.armAt(next);
+        }
+      } else {
+        this.rearm(t);
+      }
+    } else {
+      t.fired = true;
+    }
   }
 
   private deliverEdge(t: HpetTimerState): void {

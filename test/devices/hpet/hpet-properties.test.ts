@@ -25,11 +25,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function apply(r: Rig, op: Op): unknown {
-  const addr = BASE + op.offset;
   if (op.kind === 'advance') {
     r.clock.advance(op.ns);
     return r.clock.now;
   }
+  const addr = BASE + op.offset;
   if (op.kind === 'read') return op.size === 8 ? r.mmio.read64(addr) : r.mmio.read(addr, op.size);
   if (op.size === 8) r.mmio.write64(addr, op.value);
   else r.mmio.write(addr, op.size, Number(op.value & 0xffff_ffffn));
