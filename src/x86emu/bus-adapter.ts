@@ -124,7 +124,8 @@ export class BusEmulateOps implements X86EmulateOps {
 
   /** Xen's hvmemul_phys_mmio_access: chunk = largest power of two ≤ min(size, 8), shrinking for the tail. */
   private mmioPiece(linLo: number, linHi: number, bufOff: number, phys: number, n: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
-    const entry = this.cacheEntry(linLo, linHi, write);
+    // Only a backend that can answer RETRY needs the replay cache; the synchronous bus never does.
+    const entry = this.opts.mmioBackend !== undefined ? this.cacheEntry(linLo, linHi, write) : null;
     let chunk = n < 8 ? n : 8;
     while ((chunk & (chunk - 1)) !== 0) chunk &= chunk - 1;
     let done = 0;
@@ -194,7 +195,8 @@ export class BusEmulateOps implements X86EmulateOps {
   /** The cache entry for this access (found or newly taken); null when the cache is full. */
   private cacheEntry(linLo: number, linHi: number, write: boolean): CacheEntry | null {
     let free: CacheEntry | null = null;
-    for (const c of this.cache) {
+    for (let i = 0; i < MMIO_CACHE_ENTRIES; i++) {
+      const c = this.cache[i]!;
       if (c.used && c.linLo === linLo && c.linHi === linHi && c.write === write) return c;
       if (!c.used && free === null) free = c;
     }
@@ -211,7 +213,8 @@ export class BusEmulateOps implements X86EmulateOps {
   /** End of an emulation: keep the cache only when the instruction will be retried. */
   done(status: number, _ctxt: EmulateContext): void {
     if (status === X86EMUL_RETRY) return;
-    for (const c of this.cache) c.used = false;
+    const c = this.cache;
+    for (let i = 0; i < MMIO_CACHE_ENTRIES; i++) c[i]!.used = false;
   }
 
   // ---- ports --------------------------------------------------------------------------------
