@@ -1,0 +1,96 @@
+// LAPIC benchmarks: an EOI write through the MMIO bus against the direct call, an edge interrupt
+// from message to acknowledged vector to EOI through the router, and the full platform cycle
+// (GSI assert → IO-APIC → router → LAPIC INTA → EOI write → deassert) with the real IO-APIC.
+import { accessContext } from '../src/bus/access.js';
+import { MmioBus } from '../src/bus/mmio-bus.js';
+import type { ApicMessage } from '../src/irq/apic-bus.js';
+import { InterruptFabric } from '../src/irq/fabric.js';
+import { VirtualClock } from '../src/time/clock.js';
+import { ApicRouter, NO_EXT_INT_SOURCE, XEN_LAPIC_PARAMS } from '../src/devices/lapic/index.js';
+import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
+import { measure, round } from './harness.js';
+
+const OPS = 200_000;
+const EOI = 0xfee000b0;
+
+export function benchLapic(): Array<Record<string, number | string>> {
+  const mmio = new MmioBus();
+  const fabric = new InterruptFabric();
+  const router = new ApicRouter(mmio, fabric, new VirtualClock(), XEN_LAPIC_PARAMS, 2, NO_EXT_INT_SOURCE);
+  const ioapic = new Ioapic(mmio, fabric, router, XEN_IOAPIC_PARAMS);
+  router.addEoiListener(ioapic);
+  const cpu0 = accessContext(0);
+  const lapic = router.lapics[0]!;
+  mmio.write(0xfee000f0, 4, 0x1ff, cpu0); // software-enable
+  const out: Array<Record<string, number | string>> = [];
+
+  // EOI write: put vector 0x40 in service (one typed-array store), then EOI.
+  const viaBus = measure((ops) => {
+    for (let i = 0; i < ops; i++) {
+      lapic.regs[0x12] = 1;
+      mmio.write(EOI, 4, 0, cpu0);
+    }
+    return lapic.regs[0x12]!;
+  }, OPS * 5);
+  const direct = measure((ops) => {
+    for (let i = 0; i < ops; i++) {
+      lapic.regs[0x12] = 1;
+      lapic.eoi();
+    }
+    return lapic.regs[0x12]!;
+  }, OPS * 5);
+  out.push({ case: 'LAPIC EOI write via MMIO bus', ns: round(viaBus.nsPerOp), directNs: round(direct.nsPerOp), ratio: round(viaBus.nsPerOp / direct.nsPerOp) });
+
+  // Edge interrupt: message → router → IRR → INTA → ISR → EOI write.
+  const msg: ApicMessage = { vector: 0x50, deliveryMode: 0, logical: false, destination: 0, levelTriggered: false, assert: true, shorthand: 0, source: -1 };
+  const cycle = measure((ops) => {
+    let s = 0;
+    for (let i = 0; i < ops; i++) {
+      router.deliverApicMessage(msg);
+      s += lapic.acknowledge() ?? 0;
+      mmio.write(EOI, 4, 0, cpu0);
+    }
+    return s;
+  }, OPS);
+  const directCycle = measure((ops) => {
+    let s = 0;
+    for (let i = 0; i < ops; i++) {
+      lapic.setIrq(0x50, false);
+      s += lapic.acknowledge() ?? 0;
+      lapic.eoi();
+    }
+    return s;
+  }, OPS);
+  out.push({ case: 'edge: message→router→INTA→EOI write', ns: round(cycle.nsPerOp), directNs: round(directCycle.nsPerOp), ratio: round(cycle.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
+
+  // Full platform cycles with the real IO-APIC: GSI 20 edge (vector 0x51), GSI 21 level (0x52).
+  mmio.write(0xfec00000, 4, 0x10 + 2 * 20);
+  mmio.write(0xfec00010, 4, 0x51);
+  mmio.write(0xfec00000, 4, 0x10 + 2 * 21);
+  mmio.write(0xfec00010, 4, 0x8052);
+  const edgeLine = fabric.sourceLine('bench-edge', 20);
+  const levelLine = fabric.sourceLine('bench-level', 21);
+  const edge = measure((ops) => {
+    let s = 0;
+    for (let i = 0; i < ops; i++) {
+      edgeLine.raise();
+      s += lapic.acknowledge() ?? 0;
+      mmio.write(EOI, 4, 0, cpu0);
+      edgeLine.lower();
+    }
+    return s;
+  }, OPS);
+  out.push({ case: 'edge: GSI assert→IO-APIC→LAPIC INTA→EOI→deassert', ns: round(edge.nsPerOp), directNs: round(directCycle.nsPerOp), ratio: round(edge.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
+  const level = measure((ops) => {
+    let s = 0;
+    for (let i = 0; i < ops; i++) {
+      levelLine.raise();
+      s += lapic.acknowledge() ?? 0;
+      levelLine.lower();
+      mmio.write(EOI, 4, 0, cpu0); // broadcast: the IO-APIC clears Remote-IRR
+    }
+    return s;
+  }, OPS);
+  out.push({ case: 'level: GSI assert→INTA→deassert→EOI broadcast', ns: round(level.nsPerOp), directNs: round(directCycle.nsPerOp), ratio: round(level.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
+  return out;
+}
