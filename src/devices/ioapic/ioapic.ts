@@ -51,6 +51,12 @@ export interface Irq0SpecialRouting {
 }
 
 
+// Hot-path copies of the RTE bits as plain module constants.
+const VECTOR_MASK = RTE.VECTOR_MASK;
+const TRIGGER_LEVEL = RTE.TRIGGER_LEVEL;
+const MASK = RTE.MASK;
+const REMOTE_IRR = RTE.REMOTE_IRR;
+
 @injectable()
 export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
   readonly id: string;
@@ -61,6 +67,8 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
   private readonly rteHigh: Uint32Array;
   /** Level of each input as the fabric last set it (1 = asserted). */
   private readonly inputs: Uint8Array;
+  /** How many entries hold each vector: an EOI for a vector no entry uses costs one load. */
+  private readonly entriesWithVector = new Uint16Array(256);
   private ioregsel = 0;
   private apicId: number;
   private readonly ioregselMask: number;
@@ -168,7 +176,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
     const pin = this.pinOfIndex(sel);
     if (pin < 0) return;
     if ((sel & 1) !== 0) this.rteHigh[pin] = value;
-    else this.rteLow[pin] = ((value & ~RTE_READ_ONLY) | (this.rteLow[pin]! & RTE.REMOTE_IRR)) >>> 0;
+    else this.setLow(pin, ((value & ~RTE_READ_ONLY) | (this.rteLow[pin]! & RTE.REMOTE_IRR)) >>> 0);
     this.afterEntryWrite(pin);
   }
 
@@ -211,17 +219,32 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
   /** EOI broadcast by vector (Xen vioapic_update_EOI): every entry with that vector. */
   onEoi(vector: number): void {
     const v = vector & 0xff;
+    if (this.entriesWithVector[v] === 0) return; // the common case for edge vectors and other IO-APICs
     const low = this.rteLow;
+    const inputs = this.inputs;
     for (let pin = 0; pin < low.length; pin++) {
       const e = low[pin]!;
-      if ((e & RTE.VECTOR_MASK) !== v) continue;
-      if ((e & RTE.TRIGGER_LEVEL) !== 0 && (e & RTE.MASK) === 0 && this.inputs[pin] !== 0) {
-        low[pin] = (e | RTE.REMOTE_IRR) >>> 0; // still asserted: re-deliver at once
+      if ((e & VECTOR_MASK) !== v) continue;
+      if ((e & (TRIGGER_LEVEL | MASK)) === TRIGGER_LEVEL && inputs[pin] !== 0) {
+        low[pin] = (e | REMOTE_IRR) >>> 0; // still asserted: re-deliver at once
         this.deliver(pin);
       } else {
-        low[pin] = (e & ~RTE.REMOTE_IRR) >>> 0;
+        low[pin] = (e & ~REMOTE_IRR) >>> 0;
       }
     }
+  }
+
+  /** Keeps the per-vector entry count in step with an entry's low half. */
+  private setLow(pin: number, value: number): void {
+    const counts = this.entriesWithVector;
+    counts[this.rteLow[pin]! & VECTOR_MASK]!--;
+    this.rteLow[pin] = value;
+    counts[value & VECTOR_MASK]!++;
+  }
+
+  private recountVectors(): void {
+    this.entriesWithVector.fill(0);
+    for (let pin = 0; pin < this.rteLow.length; pin++) this.entriesWithVector[this.rteLow[pin]! & VECTOR_MASK]!++;
   }
 
   private deliver(pin: number): void {
@@ -282,6 +305,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
   reset(): void {
     this.rteLow.fill(RTE_RESET_LOW);
     this.rteHigh.fill(0);
+    this.recountVectors();
     this.inputs.fill(0);
     this.ioregsel = 0;
     this.apicId = this.params.apicId;
@@ -326,6 +350,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
     this.apicId = id;
     this.rteLow.set(low);
     this.rteHigh.set(high);
+    this.recountVectors();
     this.inputs.set(inputs);
   }
 }
