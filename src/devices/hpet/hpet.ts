@@ -241,6 +241,12 @@ export class Hpet implements Device, IoHandler {
     if (next === prev) return;
     const frozen = this.counter();
     this.genConf = next;
+    if (prev & GEN_CONF.ENABLE && !(next & GEN_CONF.ENABLE)) {
+      // Halting: bring periodic accumulators up to the last match, so reads while halted see it.
+      this.genConf = prev;
+      for (const t of this.timers) this.comparator(t);
+      this.genConf = next;
+    }
     if ((prev ^ next) & GEN_CONF.ENABLE) {
       // Starting or halting keeps the count where it is; a restart re-arms every timer.
       this.setCounterBase(frozen);
@@ -490,7 +496,7 @@ export class Hpet implements Device, IoHandler {
     this.isr = 0;
     this.offLo = 0;
     this.offHi = 0;
-    this.guestEnabled = this.params.guestEnabled;
+    // guestEnabled is a host setting (HVM_PARAM_HPET_ENABLED) and survives a reset.
     // Legacy replacement ends with the reset (Bochs issue #218: it must not survive one).
     this.updateLegacy();
   }

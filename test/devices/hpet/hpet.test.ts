@@ -362,3 +362,21 @@ describe('HPET legacy replacement', () => {
     expect(hpet.legacyReplacementActive).toBe(false);
   });
 });
+
+describe('HPET halting a periodic timer', () => {
+  it('the comparator keeps the next match as of the halt, and resumes from there', () => {
+    const { mmio, clock, gsi } = xenRig();
+    mmio.write(T0_CONF, 4, INT_ENB | PERIODIC | VAL_SET | route(20));
+    mmio.write64(T0_CMP, 6250n);
+    mmio.write64(T0_CMP, 6250n);
+    mmio.write(GEN_CONF, 4, 1);
+    clock.advance(250_000); // matches at 100 and 200 µs
+    mmio.write(GEN_CONF, 4, 0);
+    clock.advance(1_000_000);
+    expect(mmio.read64(T0_CMP)).toBe(18750n);
+    expect(mmio.read64(COUNTER)).toBe(15625n);
+    mmio.write(GEN_CONF, 4, 1); // 3125 ticks (50 µs) to the next match
+    clock.advance(60_000);
+    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 1_300_000]);
+  });
+});
