@@ -1,0 +1,3 @@
+export * from './rtc.js';
+export * from './rtc-params.js';
+export * from './calendar.js';

@@ -1,0 +1,116 @@
+// Per-profile parameters of the MC146818 RTC/CMOS, the start-time option, and their tokens.
+import { HvmdevError } from '../../bus/errors.js';
+import { daysFromCivil } from './calendar.js';
+
+export interface RtcParams {
+  /**
+   * CMOS indices 0x0E–0x7F are present as battery-backed RAM. Xen emulates only 0x00–0x0D and
+   * leaves the rest to the device model (false: those data accesses are unclaimed, all-ones).
+   */
+  readonly nvram: boolean;
+  /** Bytes the board's firmware set-up leaves in NVRAM (index → value), e.g. QEMU's memory sizes. */
+  readonly nvramInit: Readonly<Record<number, number>>;
+  /** CMOS index that holds the century in the data format (QEMU: 0x32), or null (Xen: none). */
+  readonly centuryIndex: number | null;
+  /**
+   * Xen's "no-ack" IRQ8 mode (hvm/rtc.c, matching the WAET flag hvmloader publishes): every new
+   * enabled event deasserts and re-asserts IRQ8 without waiting for a register C read. false:
+   * the datasheet's level behaviour (IRQ stays asserted until C is read; QEMU).
+   */
+  readonly irqNoAck: boolean;
+  /**
+   * How long before the end of each update UIP reads 1. The datasheet sets UIP 244 µs before the
+   * update cycle and keeps it through the 1984 µs cycle (2 228 000 ns); Xen and QEMU show only
+   * the 244 µs before the update (244 000 ns).
+   */
+  readonly uipWindowNs: number;
+  /** What a read of index port 0x70 returns (Xen 0xFF). */
+  readonly indexPortRead: number;
+}
+
+export const RTC_PARAMS = Symbol('RtcParams');
+/** Injection token for the RTC's initial wall time (seconds since 1970 or an ISO-8601 UTC string). */
+export const RTC_START_TIME = Symbol('RtcStartTime');
+export type RtcStartTime = number | string;
+/** The default start time: the one the QEMU oracle runner uses (`-rtc base=2020-01-01T00:00:00`). */
+export const DEFAULT_RTC_START_TIME = '2020-01-01T00:00:00';
+
+/** Datasheet UIP window: 244 µs before the update cycle plus the 1984 µs cycle. */
+export const DATASHEET_UIP_WINDOW_NS = 2_228_000;
+export const XEN_UIP_WINDOW_NS = 244_000;
+
+export const XEN_RTC_PARAMS: RtcParams = Object.freeze({
+  nvram: false,
+  nvramInit: Object.freeze({}),
+  centuryIndex: null,
+  irqNoAck: true,
+  uipWindowNs: XEN_UIP_WINDOW_NS,
+  indexPortRead: 0xff,
+});
+
+/** QEMU 7.2 `pc` with 128 MiB (bytes read from the oracle after reset; see docs/devices/rtc.md). */
+export const QEMU_PC_RTC_PARAMS: RtcParams = Object.freeze({
+  nvram: true,
+  nvramInit: Object.freeze({
+    0x14: 0x06, // equipment byte
+    0x15: 0x80, // base memory 640 KiB (0x0280)
+    0x16: 0x02,
+    0x17: 0xff, // extended memory, capped at 65535 KiB
+    0x18: 0xff,
+    0x30: 0xff,
+    0x31: 0xff,
+    0x35: 0x07, // memory above 16 MiB in 64 KiB units (0x0700)
+    0x37: 0x20, // IBM PS/2 century byte
+    0x38: 0x30, // boot flags
+    0x3d: 0x12, // boot order
+  }),
+  centuryIndex: 0x32,
+  irqNoAck: false,
+  uipWindowNs: XEN_UIP_WINDOW_NS,
+  indexPortRead: 0xff,
+});
+
+export class RtcParamError extends HvmdevError {}
+
+export function checkRtcParams(p: RtcParams): RtcParams {
+  for (const [k, v] of Object.entries(p.nvramInit)) {
+    const i = Number(k);
+    if (!p.nvram || !Number.isInteger(i) || i < 0x0e || i > 0x7f || !Number.isInteger(v) || v < 0 || v > 0xff) {
+      throw new RtcParamError(`nvramInit[${k}] = ${v}: NVRAM bytes are indices 0x0E–0x7F with byte values, and need nvram: true`);
+    }
+  }
+  if (p.centuryIndex !== null && (!p.nvram || !Number.isInteger(p.centuryIndex) || p.centuryIndex < 0x0e || p.centuryIndex > 0x7f)) {
+    throw new RtcParamError(`centuryIndex ${p.centuryIndex} must be an NVRAM index (0x0E–0x7F, nvram: true) or null`);
+  }
+  if (!Number.isSafeInteger(p.uipWindowNs) || p.uipWindowNs < 0 || p.uipWindowNs >= 500_000_000) {
+    throw new RtcParamError(`uipWindowNs ${p.uipWindowNs} must be in [0, 0.5 s): 244000 (Xen/QEMU) or 2228000 (datasheet)`);
+  }
+  if (!Number.isInteger(p.indexPortRead) || p.indexPortRead < 0 || p.indexPortRead > 0xff) {
+    throw new RtcParamError(`indexPortRead ${p.indexPortRead} must be a byte`);
+  }
+  return p;
+}
+
+/** Seconds since 1970 for a start time; years 1900–2099 (what the registers plus a century can hold). */
+export function parseRtcStartTime(t: RtcStartTime): number {
+  let s: number;
+  if (typeof t === 'number') {
+    s = t;
+  } else {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z?$/.exec(t);
+    if (m === null) {
+      throw new RtcParamError(`RTC start time '${t}' must look like 2020-01-01T00:00:00 (UTC) or be seconds since 1970`);
+    }
+    const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) {
+      throw new RtcParamError(`RTC start time '${t}' has a field out of range`);
+    }
+    s = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+  }
+  const min = daysFromCivil(1900, 1, 1) * 86400;
+  const max = daysFromCivil(2100, 1, 1) * 86400 - 1;
+  if (!Number.isSafeInteger(s) || s < min || s > max) {
+    throw new RtcParamError(`RTC start time ${String(t)} is outside 1900-01-01 … 2099-12-31`);
+  }
+  return s;
+}
