@@ -1,6 +1,15 @@
 // Host bridge definitions: the function at 00:00.0 a profile's PCI host carries.
 
+import type { ConfigRegisterSpec } from './config-space.js';
 import type { PciFunctionDefinition } from './definition.js';
+
+/**
+ * Chipset registers the library keeps as plain guest-writable bytes with their power-on values
+ * (QEMU 7.2's reset values, read from a real `pc`), without modelling what they control.
+ */
+export function storageBytes(name: string, values: readonly (readonly [offset: number, reset: number])[]): ConfigRegisterSpec[] {
+  return values.map(([offset, reset]) => ({ offset, size: 1, name: `${name} 0x${offset.toString(16)}`, reset }));
+}
 
 /** QEMU's default subsystem IDs (Red Hat, Inc. 0x1af4 / 0x1100) that every `pc` function reports at 0x2C. */
 export const QEMU_SUBSYSTEM = Object.freeze({ subsystemVendorId: 0x1af4, subsystemId: 0x1100 });
@@ -17,4 +26,9 @@ export const I440FX_HOST_BRIDGE: PciFunctionDefinition = Object.freeze({
   revision: 0x02,
   classCode: 0x060000,
   ...QEMU_SUBSYSTEM,
+  // DRAMC (0x57) and SMRAM (0x72) power-on values; PAM/SMRAM behaviour is not modelled.
+  registers: storageBytes('i440FX', [
+    [0x57, 0x10],
+    [0x72, 0x02],
+  ]),
 });

@@ -12,3 +12,7 @@ export * from './params.js';
 export * from './host-bridge.js';
 export * from './host.js';
 export * from './tokens.js';
+export * from './piix3.js';
+export * from './piix4-pm.js';
+export * from './qemu-pc-chipset.js';
+export * from './testdev.js';

@@ -1,0 +1,29 @@
+// QEMU's pci-testdev (1b36:0005, class 0x00ff): the example of a user-defined device, with the
+// IDs, BARs and slot QEMU gives it under `pc -nodefaults -device pci-testdev` (00:02.0), so
+// recorded config-space transcripts (BAR sizing) replay unchanged. QEMU's ioeventfd test
+// registers behind the BARs are not modelled: this stand-in reads 0 and ignores writes there.
+import type { IoHandler } from '../../bus/handler.js';
+import type { PciFunctionDefinition } from './definition.js';
+import type { PciFunction } from './function.js';
+import { QEMU_SUBSYSTEM } from './host-bridge.js';
+import type { PciHost } from './host.js';
+
+export const PCI_TESTDEV_SLOT = 2;
+
+const QUIET: IoHandler = { read: () => 0, write: () => undefined };
+
+export const PCI_TESTDEV: PciFunctionDefinition = Object.freeze<PciFunctionDefinition>({
+  name: 'pci-testdev',
+  vendorId: 0x1b36,
+  deviceId: 0x0005,
+  classCode: 0x00ff00,
+  ...QEMU_SUBSYSTEM,
+  bars: [
+    { index: 0, kind: 'mem32', size: 0x1000, handler: QUIET, name: 'pci-testdev-mmio' },
+    { index: 1, kind: 'io', size: 0x100, handler: QUIET, name: 'pci-testdev-portio' },
+  ],
+});
+
+export function attachPciTestdev(host: PciHost, device = PCI_TESTDEV_SLOT): PciFunction {
+  return host.attach({ device }, PCI_TESTDEV);
+}
