@@ -142,7 +142,7 @@ describe('snapshot', () => {
         }
         expect(JSON.parse(JSON.stringify(dev.snapshot()))).toEqual(JSON.parse(JSON.stringify(s[path[0] as number])));
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
