@@ -20,7 +20,7 @@ function platform() {
   const mmio = new MmioBus();
   const ports = new PortBus();
   const fabric = new InterruptFabric();
-  const hpet = new Hpet(mmio, fabric, clock, XEN_HPET_PARAMS, new RecordingLegacyListener());
+  const hpet = new Hpet(mmio, fabric, clock, XEN_HPET_PARAMS, new RecordingLegacyListener(), 'no_delay_for_missed_ticks');
   const pm = new PmTimer(ports, fabric, clock, XEN_PM_PARAMS);
   return { clock, mmio, ports, fabric, hpet, pm };
 }

@@ -16,6 +16,8 @@ import { HPET_PARAMS, validateHpetParams, type HpetParams } from './hpet-params.
 import { GCAP, GEN_CONF, HPET_REG, TN_CONF, TN_CONF_WRITABLE } from './hpet-registers.js';
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
 import { HPET_LEGACY_LISTENER, type LegacyReplacementListener } from './legacy-replacement.js';
+import { MissedTicks } from '../timer-mode/missed-ticks.js';
+import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
 
 const TWO_32 = 4294967296;
 const ALL_ONES_64 = U64_MASK;
@@ -62,6 +64,7 @@ export class Hpet implements Device, IoHandler {
     @inject(CLOCK) private readonly clock: VirtualClock,
     @inject(HPET_PARAMS) params: HpetParams,
     @inject(HPET_LEGACY_LISTENER) private readonly legacy: LegacyReplacementListener,
+    @inject(TIMER_MODE) timerMode: TimerMode,
   ) {
     validateHpetParams(params, fabric.gsiCount);
     this.params = params;
@@ -87,7 +90,8 @@ export class Hpet implements Device, IoHandler {
     this.guestEnabled = params.guestEnabled;
     this.timers = [];
     for (let n = 0; n < params.timers; n++) {
-      const t = new HpetTimerState(n, clock.createTimer(`hpet.timer${n}`, (now) => this.onMatch(n, now)));
+      const timer = clock.createTimer(`hpet.timer${n}`, (now) => this.onMatch(n, now));
+      const t = new HpetTimerState(n, timer, new MissedTicks(timerMode));
       t.conf = this.timerCapBits;
       this.timers.push(t);
     }
@@ -250,7 +254,10 @@ export class Hpet implements Device, IoHandler {
     if ((prev ^ next) & GEN_CONF.ENABLE) {
       // Starting or halting keeps the count where it is; a restart re-arms every timer.
       this.setCounterBase(frozen);
-      if (next & GEN_CONF.ENABLE) for (const t of this.timers) t.fired = false;
+      for (const t of this.timers) {
+        t.missed.clear();
+        if (next & GEN_CONF.ENABLE) t.fired = false;
+      }
     }
     // Xen re-checks every route when the general configuration changes (leaving legacy mode).
     for (const t of this.timers) this.sanitizeRoute(t);
@@ -282,7 +289,10 @@ export class Hpet implements Device, IoHandler {
     this.sanitizeRoute(t);
     next = t.conf;
     const restart = TN_CONF.INT_ENABLE | TN_CONF.PERIODIC | TN_CONF.MODE_32 | TN_CONF.LEVEL;
-    if ((old ^ next) & restart) t.fired = false;
+    if ((old ^ next) & restart) {
+      t.fired = false;
+      t.missed.clear(); // Xen re-creates the periodic timer: the backlog goes
+    }
     this.updateLevelLine(t);
     this.rearm(t);
   }
@@ -316,6 +326,7 @@ export class Hpet implements Device, IoHandler {
       t.conf = (t.conf & ~TN_CONF.VALUE_SET) >>> 0;
     }
     t.fired = false;
+    t.missed.clear();
     this.rearm(t);
   }
 
@@ -395,7 +406,8 @@ export class Hpet implements Device, IoHandler {
       this.isr = (this.isr | (1 << n)) >>> 0;
       this.updateLevelLine(t);
     } else if (t.conf & TN_CONF.INT_ENABLE) {
-      this.deliverEdge(t);
+      // The missed-tick policy decides whether this period's edge is a new interrupt or owed later.
+      if (!(t.conf & TN_CONF.PERIODIC) || t.missed.tick()) this.deliverEdge(t);
     }
     if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
       if (now === t.exactAt && this.shouldRun(t)) {
@@ -461,6 +473,23 @@ export class Hpet implements Device, IoHandler {
 
   // ---- host API -------------------------------------------------------------------------------
 
+  /**
+   * The guest took timer n's interrupt (its vector was accepted). With acknowledgement tracking on,
+   * a tick owed under the missed-tick policy is delivered now (Xen vpt.c pt_intr_post).
+   */
+  acknowledgeInterrupt(n: number): void {
+    const t = this.timers[n];
+    if (t !== undefined && t.missed.acknowledge() && this.running && t.conf & TN_CONF.INT_ENABLE) this.deliverEdge(t);
+  }
+
+  /** Turns acknowledgement tracking (and with it the missed-tick policy) on or off for every timer. */
+  setAcknowledgeTracking(on: boolean): void {
+    for (const t of this.timers) {
+      t.missed.tracking = on;
+      t.missed.clear();
+    }
+  }
+
   /** HVM_PARAM_HPET_ENABLED: false leaves the window claimed but dead (all-ones, writes ignored). */
   setGuestEnabled(on: boolean): void {
     this.guestEnabled = on;
@@ -491,6 +520,7 @@ export class Hpet implements Device, IoHandler {
       t.period = 0n;
       t.fsb = 0n;
       t.fired = false;
+      t.missed.clear();
     }
     this.genConf = 0;
     this.isr = 0;
@@ -513,6 +543,7 @@ export class Hpet implements Device, IoHandler {
         period: hex64(t.period),
         fsb: hex64(t.fsb),
         fired: t.fired,
+        missedTicks: t.missed.snapshot(),
       })),
     };
   }
@@ -525,7 +556,8 @@ export class Hpet implements Device, IoHandler {
     const isr = r.uint('isr', 32);
     if (isr >= 2 ** this.params.timers) throw new SnapshotError(`${this.id}.isr: status bits beyond timer ${this.params.timers - 1}`);
     const counter = r.u64('counter');
-    const timers = r.objects('timers', this.params.timers).map((tr, n) => this.readTimer(tr, n, genConf));
+    const raw = (state as { timers: Record<string, unknown>[] }).timers;
+    const timers = r.objects('timers', this.params.timers).map((tr, n) => this.readTimer(tr, raw[n]!, n, genConf));
     // Everything checked: commit.
     for (const t of this.timers) {
       t.timer.cancel();
@@ -536,7 +568,10 @@ export class Hpet implements Device, IoHandler {
     this.genConf = genConf;
     this.isr = isr;
     this.setCounterBase(counter);
-    timers.forEach((v, n) => Object.assign(this.timers[n]!, v));
+    timers.forEach(({ missed, ...v }, n) => {
+      Object.assign(this.timers[n]!, v);
+      this.timers[n]!.missed.apply(missed);
+    });
     this.updateLegacy();
     for (const t of this.timers) {
       this.updateLevelLine(t);
@@ -544,7 +579,7 @@ export class Hpet implements Device, IoHandler {
     }
   }
 
-  private readTimer(r: SnapshotReader, n: number, genConf: number) {
+  private readTimer(r: SnapshotReader, raw: Record<string, unknown>, n: number, genConf: number) {
     const conf = r.uint('conf', 32);
     const fail = (why: string): never => {
       throw new SnapshotError(`${r.path}: ${why}`);
@@ -559,6 +594,8 @@ export class Hpet implements Device, IoHandler {
     const period = r.u64('period');
     if (is32 && cmp > U32_MASK) fail('32-bit timer with a comparator above 32 bits');
     if (period !== this.clampPeriod(period, is32)) fail(`period ${period} is outside the clamp`);
-    return { conf, cmp, period, fsb: r.u64('fsb'), fired: r.bool('fired') };
+    r.object('missedTicks');
+    const missed = MissedTicks.read(raw['missedTicks'], `${r.path}.missedTicks`);
+    return { conf, cmp, period, fsb: r.u64('fsb'), fired: r.bool('fired'), missed };
   }
 }

@@ -5,6 +5,7 @@ import { VirtualClock } from '../../../src/time/clock.js';
 import { Hpet } from '../../../src/devices/hpet/hpet.js';
 import { XEN_HPET_PARAMS, type HpetParams } from '../../../src/devices/hpet/hpet-params.js';
 import { RecordingLegacyListener } from '../../../src/devices/hpet/legacy-replacement.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../../src/devices/timer-mode/timer-mode.js';
 
 export const BASE = 0xfed00000;
 export const T0_CONF = BASE + 0x100;
@@ -43,7 +44,7 @@ export function qemuRig(params: HpetParams): Rig {
 
 function finish(clock: VirtualClock, mmio: MmioBus, fabric: InterruptFabric, params: HpetParams): Rig {
   const legacy = new RecordingLegacyListener();
-  const hpet = new Hpet(mmio, fabric, clock, params, legacy);
+  const hpet = new Hpet(mmio, fabric, clock, params, legacy, XEN_DEFAULT_TIMER_MODE);
   const gsi: [number, number, boolean][] = [];
   fabric.observeGsi((g, l) => gsi.push([clock.now, g, l]));
   const msis: MsiMessage[] = [];

@@ -33,11 +33,11 @@ describe('HPET capabilities and reset state', () => {
 
   it('rejects bad host parameters with a typed error', () => {
     const { mmio, fabric, clock, legacy } = xenRig();
-    expect(() => new Hpet(mmio, fabric, clock, { ...XEN_HPET_PARAMS, base: 0xfed01000, periodFs: 15_500_000 }, legacy)).toThrow(
+    expect(() => new Hpet(mmio, fabric, clock, { ...XEN_HPET_PARAMS, base: 0xfed01000, periodFs: 15_500_000 }, legacy, 'no_delay_for_missed_ticks')).toThrow(
       HpetParamError,
     );
     const q = qemuRig(QEMU_PC_HPET_PARAMS);
-    expect(() => new Hpet(q.mmio, q.fabric, q.clock, { ...QEMU_PC_HPET_PARAMS, base: 0xfed01000, routeCap: 1 << 24 }, q.legacy)).toThrow(
+    expect(() => new Hpet(q.mmio, q.fabric, q.clock, { ...QEMU_PC_HPET_PARAMS, base: 0xfed01000, routeCap: 1 << 24 }, q.legacy, 'no_delay_for_missed_ticks')).toThrow(
       /beyond the platform's 24 GSIs/,
     );
   });
@@ -378,5 +378,33 @@ describe('HPET halting a periodic timer', () => {
     mmio.write(GEN_CONF, 4, 1); // 3125 ticks (50 µs) to the next match
     clock.advance(60_000);
     expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 1_300_000]);
+  });
+});
+
+describe('HPET missed-tick policy (Xen timer_mode)', () => {
+  it('with acknowledgement tracking, unacknowledged periods are owed and re-delivered on acknowledgement', () => {
+    const { mmio, clock, gsi, hpet } = xenRig();
+    hpet.setAcknowledgeTracking(true);
+    mmio.write(T0_CONF, 4, INT_ENB | PERIODIC | VAL_SET | route(20));
+    mmio.write64(T0_CMP, 6250n);
+    mmio.write64(T0_CMP, 6250n);
+    mmio.write(GEN_CONF, 4, 1);
+    clock.advance(350_000); // three periods; only the first is a new interrupt
+    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000]);
+    hpet.acknowledgeInterrupt(0); // no_delay_for_missed_ticks: the next owed tick at once
+    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 350_000]);
+    const snap = hpet.snapshot() as { timers: { missedTicks: { pending: number } }[] };
+    expect(snap.timers[0]!.missedTicks.pending).toBe(2);
+  });
+
+  it('without tracking every period is delivered (plain hardware)', () => {
+    const { mmio, clock, gsi, hpet } = xenRig();
+    mmio.write(T0_CONF, 4, INT_ENB | PERIODIC | VAL_SET | route(20));
+    mmio.write64(T0_CMP, 6250n);
+    mmio.write64(T0_CMP, 6250n);
+    mmio.write(GEN_CONF, 4, 1);
+    clock.advance(350_000);
+    hpet.acknowledgeInterrupt(0);
+    expect(gsi.filter((e) => e[2]).length).toBe(3);
   });
 });

@@ -20,7 +20,7 @@ export function replay(scriptPath: string): string {
   const ports = new PortBus({ widthPolicy: 'split', unclaimedRead: 'ones' });
   const fabric = new InterruptFabric({ gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI });
   const pitIrq = fabric.isaLine(0);
-  const hpet = new Hpet(mmio, fabric, clock, QEMU_PC_HPET_PARAMS, { setLegacyReplacement: (on) => on && pitIrq.lower() });
+  const hpet = new Hpet(mmio, fabric, clock, QEMU_PC_HPET_PARAMS, { setLegacyReplacement: (on) => on && pitIrq.lower() }, 'no_delay_for_missed_ticks');
   const pm = new PmTimer(ports, fabric, clock, QEMU_PC_PM_PARAMS);
 
   // Stub PIIX4 PM function config space: only what places the PM block.
