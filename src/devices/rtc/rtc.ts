@@ -283,7 +283,7 @@ export class Rtc implements Device, IoHandler {
         occurred |= REG_C.UF;
         const t0 = this.readTime();
         // The alarm is compared at every update; the pattern repeats daily, so a day is enough.
-        if ((this.flags & REG_C.AF) === 0 && this.nextAlarm(t0, Math.max(1, updates - SECONDS_PER_DAY + 1), updates) > 0) {
+        if (this.nextAlarm(t0, Math.max(1, updates - SECONDS_PER_DAY + 1), updates) > 0) {
           occurred |= REG_C.AF;
         }
         const t1 = t0 + updates;
