@@ -1,0 +1,178 @@
+// Snapshots and property tests (bad-inputs classes A, B, D, E, K, L, M) for the RTC.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { VirtualClock } from '../../../src/time/clock.js';
+import { makeRtc, type RtcRig } from './harness.js';
+
+type Op =
+  | { kind: 'index'; value: number }
+  | { kind: 'data'; value: number }
+  | { kind: 'reg'; reg: number; value: number }
+  | { kind: 'in'; port: number; size: 1 | 2 | 4 }
+  | { kind: 'step'; ns: number }
+  | { kind: 'ack' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('index' as const), value: fc.integer({ min: 0, max: 255 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('data' as const), value: fc.integer({ min: 0, max: 255 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('reg' as const),
+      reg: fc.oneof(fc.integer({ min: 0, max: 13 }), fc.constantFrom(0x0a, 0x0b, 0x32, 0x7f, 0x80, 0xff)),
+      value: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x20, 0x23, 0x2f, 0x76, 0x42, 0x22, 0x12, 0x72, 0xc0, 0xff)),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(0x70, 0x71), size: fc.constantFrom(1 as const, 2 as const, 4 as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('step' as const),
+      ns: fc.oneof(fc.integer({ min: 0, max: 3_000_000_000 }), fc.constantFrom(1, 244_000, 500_000_000, 1e12)),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'ack' as const }) },
+);
+
+function apply(r: RtcRig, op: Op, reads: number[]): void {
+  switch (op.kind) {
+    case 'index':
+      r.ports.write(0x70, 1, op.value);
+      break;
+    case 'data':
+      r.ports.write(0x71, 1, op.value);
+      break;
+    case 'reg':
+      r.set(op.reg, op.value);
+      break;
+    case 'in':
+      reads.push(r.ports.read(op.port, op.size));
+      break;
+    case 'step':
+      r.clock.advance(op.ns);
+      break;
+    case 'ack':
+      r.rtc.acknowledgeInterrupt();
+      break;
+  }
+}
+
+function busy(profile: 'xen' | 'qemu'): RtcRig {
+  const r = makeRtc(profile);
+  r.rtc.setAcknowledgeTracking(true);
+  r.set(10, 0x2c); // 16 Hz
+  r.set(5, 0xc0);
+  r.set(3, 0xc0);
+  r.set(1, 0x07);
+  r.set(11, 0x72); // PIE AIE UIE
+  if (profile === 'qemu') r.set(0x40, 0x99);
+  r.clock.advance(3_456_789_012);
+  r.ports.write(0x70, 1, 0x84);
+  return r;
+}
+
+function observe(r: RtcRig): unknown[] {
+  const seen: unknown[] = [];
+  for (let i = 0; i < 20; i++) {
+    r.clock.advance(123_456_789 * (i + 1));
+    seen.push(r.ports.read(0x71, 1), r.get(0), r.get(10), i % 3 === 0 ? r.get(12) : 0, r.fabric.gsiLevel(8));
+  }
+  seen.push(r.irq);
+  return seen;
+}
+
+describe('RTC snapshots', () => {
+  for (const profile of ['xen', 'qemu'] as const) {
+    it(`${profile}: snapshot → JSON → restore in a fresh RTC behaves identically`, () => {
+      const a = busy(profile);
+      const snap = JSON.parse(JSON.stringify(a.rtc.snapshot()));
+      const clock = new VirtualClock({ minPeriodNs: profile === 'xen' ? 100_000 : 1 });
+      clock.restoreTime(a.clock.now);
+      const b = makeRtc(profile, { clock, start: '2001-01-01T00:00:00' });
+      b.rtc.restore(snap);
+      a.irq.length = 0;
+      b.irq.length = 0;
+      expect(observe(b)).toEqual(observe(a));
+    });
+  }
+
+  it('refuses corrupt snapshots and stays unchanged', () => {
+    const a = busy('xen');
+    const good = JSON.parse(JSON.stringify(a.rtc.snapshot()));
+    const mutations: Array<(s: any) => void> = [
+      (s) => (s.cmos.length = 127),
+      (s) => (s.cmos[3] = 256),
+      (s) => (s.cmos[0x40] = 1), // Xen has no NVRAM
+      (s) => (s.cmos[12] = 0x80),
+      (s) => (s.cmos[10] |= 0x80),
+      (s) => (s.index = 0x80),
+      (s) => (s.flags = 0x81),
+      (s) => (s.lastSync = a.clock.now + 1),
+      (s) => (s.chainOrigin = 1.5),
+      (s) => (s.irq8 = !s.irq8),
+      (s) => (s.missedTicks = null),
+      (s) => delete s.legacyReplacement,
+    ];
+    const before = JSON.stringify(a.rtc.snapshot());
+    for (const m of mutations) {
+      const bad = structuredClone(good);
+      m(bad);
+      expect(() => a.rtc.restore(bad)).toThrow(SnapshotError);
+      expect(JSON.stringify(a.rtc.snapshot())).toBe(before);
+    }
+  });
+});
+
+describe('RTC under random guest traffic', () => {
+  for (const profile of ['xen', 'qemu'] as const) {
+    it(`${profile}: never throws; reads defined; deadlines ahead; callbacks bounded by real edges`, () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { maxLength: 50 }), (ops) => {
+          const r = makeRtc(profile);
+          const reads: number[] = [];
+          for (const op of ops) {
+            const fired = r.clock.eventsFired;
+            const t0 = r.clock.now;
+            apply(r, op, reads);
+            const next = r.clock.nextDeadline();
+            if (next !== null) expect(next).toBeGreaterThanOrEqual(r.clock.now);
+            if (op.kind === 'step') {
+              // At most one event per 8192 Hz tap plus one per update and alarm second.
+              const span = r.clock.now - t0;
+              expect(r.clock.eventsFired - fired).toBeLessThanOrEqual(Math.ceil((span * 8192) / 1e9) + 2 * Math.ceil(span / 1e9) + 2);
+            }
+          }
+          for (const v of reads) expect(Number.isInteger(v) && v >= 0 && v <= 0xffffffff).toBe(true);
+          const t = r.rtc.currentTime();
+          expect(Number.isSafeInteger(t)).toBe(true);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+
+  it('snapshot/restore at any point preserves behaviour (class K)', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 25 }), fc.array(opArb, { maxLength: 25 }), (pre, post) => {
+        const a = makeRtc('qemu');
+        for (const op of pre) apply(a, op, []);
+        const clock = new VirtualClock({ minPeriodNs: 1 });
+        clock.restoreTime(a.clock.now);
+        const b = makeRtc('qemu', { clock });
+        b.rtc.restore(JSON.parse(JSON.stringify(a.rtc.snapshot())));
+        const ra: number[] = [];
+        const rb: number[] = [];
+        a.irq.length = 0;
+        b.irq.length = 0;
+        for (const op of post) {
+          apply(a, op, ra);
+          apply(b, op, rb);
+        }
+        expect(rb).toEqual(ra);
+        expect(b.irq).toEqual(a.irq);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
