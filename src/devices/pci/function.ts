@@ -104,7 +104,9 @@ export class PciFunction {
       reset: ((def.status ?? 0) & ~(PCI_STATUS_RW1C | PCI_STATUS_INTERRUPT)) | (hasCaps ? PCI_STATUS_CAP_LIST : 0),
       ro: ~PCI_STATUS_RW1C & 0xffff,
       rw1c: PCI_STATUS_RW1C,
+      // Interrupt Status is the device's live INTx request, never stored (a merged write carries it back).
       read: (reg) => reg.value | (this.intxRequest ? PCI_STATUS_INTERRUPT : 0),
+      write: (reg, v) => reg.store(v & ~PCI_STATUS_INTERRUPT),
     });
     space.add({ offset: 0x08, size: 4, name: 'revision/class', reset: ((def.revision ?? 0) | (def.classCode << 8)) >>> 0, ro: 0xffffffff });
     space.add({ offset: 0x0c, size: 1, name: 'cache line size', ro: def.cacheLineSizeWritable === false ? 0xff : 0 });
