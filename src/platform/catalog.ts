@@ -17,11 +17,58 @@ import {
 } from '../emuflags/index.js';
 import type { Device } from '../devices/device.js';
 import { DebugConsole } from '../devices/debugcon/debug-console.js';
+import type { EoiListener } from '../irq/apic-bus.js';
+import {
+  ApicRouter,
+  EXT_INT_SOURCE,
+  LAPIC_PARAMS,
+  LAPIC_VCPU_COUNT,
+  type ExtIntSource,
+  type LapicParams,
+} from '../devices/lapic/index.js';
+import type { ResolvedOptions } from './create-platform.js';
+import type { VcpuSlot } from './platform.js';
 import type { PlatformProfile } from './profiles.js';
+import { APIC_BUS } from './tokens.js';
 
 export interface BuildContext {
   readonly profile: PlatformProfile;
-  readonly vcpus: number;
+  readonly options: ResolvedOptions;
+  readonly vcpus: readonly VcpuSlot[];
+  /** Connections made once every device exists (e.g. IO-APICs listening to LAPIC EOIs). */
+  readonly links: LinkRegistry;
+}
+
+/**
+ * Late connections between devices built by different catalog entries: the PIC answers the
+ * LAPIC's ExtINT acknowledge, IO-APICs hear the LAPICs' EOI broadcasts. Either side may be built
+ * first or not at all.
+ */
+export class LinkRegistry {
+  private extInt: ExtIntSource | null = null;
+  private readonly eoiListeners: EoiListener[] = [];
+  private readonly routers: { addEoiListener(l: EoiListener): unknown }[] = [];
+  private readonly legacy: ((on: boolean) => void)[] = [];
+  private readonly legacyListeners: ((on: boolean) => void)[] = [];
+
+  /** What the LAPICs call on an ExtINT acknowledge: the PIC if there is one. */
+  readonly extIntProxy: ExtIntSource = {
+    acknowledgeExtInt: () => (this.extInt === null ? 0xff : this.extInt.acknowledgeExtInt()),
+  };
+
+  setExtIntSource(source: ExtIntSource): void {
+    this.extInt = source;
+  }
+
+  addEoiListener(listener: EoiListener): void {
+    this.eoiListeners.push(listener);
+    for (const r of this.routers) r.addEoiListener(listener);
+  }
+
+  addEoiSource(router: { addEoiListener(l: EoiListener): unknown }): void {
+    this.routers.push(router);
+    for (const l of this.eoiListeners) router.addEoiListener(l);
+  }
 }
 
 export type CatalogStatus = 'implemented' | 'not-implemented' | 'no-device';
@@ -46,7 +93,23 @@ export function resolveSingleton<T>(c: DependencyContainer, cls: new (...args: n
 }
 
 export const DEVICE_CATALOG: readonly CatalogEntry[] = [
-  { kind: 'lapic', title: 'Local APIC per vCPU (xAPIC MMIO, x2APIC MSRs, timer, IPIs)', flag: XEN_X86_EMU_LAPIC, status: 'not-implemented', note: 'issue 3' },
+  {
+    kind: 'lapic',
+    title: 'Local APIC per vCPU (xAPIC MMIO, x2APIC MSRs, timer, IPIs) and the APIC bus',
+    flag: XEN_X86_EMU_LAPIC,
+    status: 'implemented',
+    create: (c, ctx) => {
+      const params: LapicParams = { ...ctx.profile.devices.lapic, tscHz: ctx.options.tscHz };
+      c.register(LAPIC_PARAMS, { useValue: Object.freeze(params) });
+      c.register(LAPIC_VCPU_COUNT, { useValue: ctx.vcpus.length });
+      c.register(EXT_INT_SOURCE, { useValue: ctx.links.extIntProxy });
+      const router = resolveSingleton(c, ApicRouter);
+      c.register(APIC_BUS, { useValue: router });
+      ctx.links.addEoiSource(router);
+      router.lapics.forEach((lapic, i) => ctx.vcpus[i]!.devices.set('lapic', lapic));
+      return router.devices();
+    },
+  },
   { kind: 'hpet', title: 'HPET at 0xFED00000', flag: XEN_X86_EMU_HPET, status: 'not-implemented', note: 'issue 4' },
   { kind: 'pm', title: 'ACPI PM timer and PM1a event block', flag: XEN_X86_EMU_PM, status: 'not-implemented', note: 'issue 4' },
   { kind: 'rtc', title: 'MC146818 RTC/CMOS on ports 0x70/0x71', flag: XEN_X86_EMU_RTC, status: 'not-implemented', note: 'issue 4' },

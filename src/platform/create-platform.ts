@@ -10,7 +10,7 @@ import { InterruptFabric } from '../irq/fabric.js';
 import { VirtualClock } from '../time/clock.js';
 import type { Device } from '../devices/device.js';
 import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
-import { selectEntries, type CatalogEntry } from './catalog.js';
+import { LinkRegistry, selectEntries, type CatalogEntry } from './catalog.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
 import { Platform, type VcpuSlot } from './platform.js';
 import { profileByName, type PlatformProfile, type ProfileName } from './profiles.js';
@@ -71,8 +71,9 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
 
   const vcpus: VcpuSlot[] = Array.from({ length: resolved.vcpus }, (_, index) => ({ index, devices: new Map() }));
   const built: { entry: CatalogEntry; devices: Device[] }[] = [];
+  const ctx = { profile, options: resolved, vcpus, links: new LinkRegistry() };
   for (const entry of selectEntries(flags, profile)) {
-    const devices = entry.create?.(c, { profile, vcpus: resolved.vcpus }) ?? [];
+    const devices = entry.create?.(c, ctx) ?? [];
     built.push({ entry, devices });
   }
   return new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built);

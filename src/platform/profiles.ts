@@ -16,7 +16,16 @@ import {
   type GuestType,
 } from '../emuflags/index.js';
 import { IDENTITY_ISA_TO_GSI, XEN_ISA_TO_GSI } from '../irq/fabric.js';
+import { QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS, type LapicParams } from '../devices/lapic/params.js';
 import { PlatformOptionError } from './errors.js';
+
+/** Parameters of each device model for one profile (defaults live here, in one place). */
+export interface DeviceParams {
+  readonly lapic: LapicParams;
+}
+
+const XEN_DEVICES: DeviceParams = { lapic: XEN_LAPIC_PARAMS };
+const QEMU_PC_DEVICES: DeviceParams = { lapic: QEMU_PC_LAPIC_PARAMS };
 
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -43,6 +52,8 @@ export interface PlatformProfile {
    * recorded against QEMU replays unchanged. Values are this platform's controller names.
    */
   readonly qomAliases: Readonly<Record<string, string>>;
+  /** Device model parameters. */
+  readonly devices: DeviceParams;
 }
 
 const XEN_BUS: BusProfile = { widthPolicy: 'reject', unclaimedRead: 'ones' };
@@ -56,6 +67,7 @@ const XEN_COMMON = {
   clock: { minPeriodNs: XEN_MIN_PERIOD_NS },
   ramBytes: 16 * 1024 * 1024,
   qomAliases: {},
+  devices: XEN_DEVICES,
 } as const;
 
 const HVM_FLAGS =
@@ -130,6 +142,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
         '/machine/unattached/device[18]': 'pm',
         '/machine/unattached/device[0]/lapic': 'lapic0',
       },
+      devices: QEMU_PC_DEVICES,
     },
   },
   true,
