@@ -1,0 +1,33 @@
+// The classes resolve through tsyringe with the platform's tokens (every parameter has an @inject).
+import { container } from 'tsyringe';
+import { describe, expect, it } from 'vitest';
+import { MmioBus } from '../../../src/bus/mmio-bus.js';
+import { PortBus } from '../../../src/bus/port-bus.js';
+import { InterruptFabric } from '../../../src/irq/fabric.js';
+import { APIC_BUS, INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../../src/platform/tokens.js';
+import { IOAPIC_PARAMS, Ioapic, QEMU_PC_IOAPIC_PARAMS } from '../../../src/devices/ioapic/index.js';
+import { PIC_PARAMS, PicPair, QEMU_PC_PIC_PARAMS } from '../../../src/devices/pic/index.js';
+import { RecordingApicBus } from './helpers.js';
+
+describe('dependency injection', () => {
+  it('Ioapic and PicPair resolve from a child container', () => {
+    const c = container.createChildContainer();
+    const mmio = new MmioBus();
+    const ports = new PortBus();
+    const fabric = new InterruptFabric();
+    const bus = new RecordingApicBus();
+    c.register(MMIO_BUS, { useValue: mmio });
+    c.register(PORT_BUS, { useValue: ports });
+    c.register(INTERRUPT_FABRIC, { useValue: fabric });
+    c.register(APIC_BUS, { useValue: bus });
+    c.register(IOAPIC_PARAMS, { useValue: QEMU_PC_IOAPIC_PARAMS });
+    c.register(PIC_PARAMS, { useValue: QEMU_PC_PIC_PARAMS });
+    const ioapic = c.resolve(Ioapic);
+    const pic = c.resolve(PicPair);
+    expect(ioapic.params.pins).toBe(24);
+    mmio.write(0xfec00000, 4, 1);
+    expect(mmio.read(0xfec00010, 4)).toBe(0x00170020);
+    ports.write(0x21, 1, 0x5a);
+    expect(pic.master.imr).toBe(0x5a);
+  });
+});
