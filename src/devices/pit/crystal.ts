@@ -1,7 +1,9 @@
 // Exact conversion between virtual nanoseconds and the edges of a crystal-driven clock (the 8254's
-// 1.193182 MHz CLK, the MC146818's 32.768 kHz time base). Edge n (n ≥ 1) happens at the
-// nanosecond floor(n · 1e9 / hz); `edgesAt(t)` counts the edges at or before t. Both are exact
-// integers for every t below 2^53 ns: the products are split so no intermediate exceeds 2^53.
+// 1.193182 MHz CLK, the MC146818's 32.768 kHz time base). Edge n (n ≥ 1) happens at n · 1e9 / hz
+// ns, so it is visible from the first whole nanosecond at or after that instant:
+// edgeTime(n) = ceil(n · 1e9 / hz) and edgesAt(t) = floor(t · hz / 1e9) (the edges at or before t).
+// QEMU reads its counters the same way (its timer deadlines round down, one ns earlier). Both
+// are exact integers for every t below 2^53 ns: the products are split so none exceeds 2^53.
 
 const NS_PER_S = 1_000_000_000;
 
@@ -16,24 +18,19 @@ function floorDiv(a: number, b: number): number {
 export class Crystal {
   constructor(readonly hz: number) {}
 
-  /** Time (ns) of edge n. */
+  /** Time (ns) at which edge n is first visible; 0 for n ≤ 0. */
   edgeTime(n: number): number {
     if (n <= 0) return 0;
     const a = Math.floor(n / this.hz);
     const b = n - a * this.hz;
-    return a * NS_PER_S + floorDiv(b * NS_PER_S, this.hz);
+    return a * NS_PER_S + floorDiv(b * NS_PER_S + this.hz - 1, this.hz);
   }
 
-  /** Number of edges in (0, t]: the largest n with edgeTime(n) ≤ t (0 for t < edgeTime(1)). */
+  /** Number of edges in (0, t]. */
   edgesAt(t: number): number {
-    // edgeTime(n) ≤ t  ⟺  n·1e9/hz < t+1  ⟺  n < (t+1)·hz/1e9
-    const u = t + 1;
-    const q = Math.floor(u / NS_PER_S);
-    const r = u - q * NS_PER_S;
-    const x = r * this.hz; // < 2^53
-    // largest n with n·1e9 < q·hz·1e9 + x  →  q·hz + ceil(x / 1e9) - 1
-    const c = floorDiv(x + NS_PER_S - 1, NS_PER_S);
-    return q * this.hz + c - 1;
+    const q = Math.floor(t / NS_PER_S);
+    const r = t - q * NS_PER_S;
+    return q * this.hz + floorDiv(r * this.hz, NS_PER_S);
   }
 }
 

@@ -19,11 +19,12 @@ export interface RtcParams {
    */
   readonly irqNoAck: boolean;
   /**
-   * How long before the end of each update UIP reads 1. The datasheet sets UIP 244 µs before the
-   * update cycle and keeps it through the 1984 µs cycle (2 228 000 ns); Xen and QEMU show only
-   * the 244 µs before the update (244 000 ns).
+   * For how many 32.768 kHz time-base cycles before each update UIP reads 1. The datasheet sets
+   * UIP 244 µs (8 cycles, tBUC) before the update cycle and keeps it through the 1984 µs cycle
+   * (65 cycles): 73. Xen and QEMU show only the 244 µs before the update: 8 (QEMU counts the
+   * same 8 cycles; Xen counts 244 µs in microseconds, 140 ns shorter).
    */
-  readonly uipWindowNs: number;
+  readonly uipWindowEdges: number;
   /** What a read of index port 0x70 returns (Xen 0xFF). */
   readonly indexPortRead: number;
 }
@@ -35,16 +36,16 @@ export type RtcStartTime = number | string;
 /** The default start time: the one the QEMU oracle runner uses (`-rtc base=2020-01-01T00:00:00`). */
 export const DEFAULT_RTC_START_TIME = '2020-01-01T00:00:00';
 
-/** Datasheet UIP window: 244 µs before the update cycle plus the 1984 µs cycle. */
-export const DATASHEET_UIP_WINDOW_NS = 2_228_000;
-export const XEN_UIP_WINDOW_NS = 244_000;
+/** Datasheet UIP window: 8 cycles (244 µs) before the update cycle plus its 65 cycles (1984 µs). */
+export const DATASHEET_UIP_WINDOW_EDGES = 73;
+export const XEN_UIP_WINDOW_EDGES = 8;
 
 export const XEN_RTC_PARAMS: RtcParams = Object.freeze({
   nvram: false,
   nvramInit: Object.freeze({}),
   centuryIndex: null,
   irqNoAck: true,
-  uipWindowNs: XEN_UIP_WINDOW_NS,
+  uipWindowEdges: XEN_UIP_WINDOW_EDGES,
   indexPortRead: 0xff,
 });
 
@@ -66,7 +67,7 @@ export const QEMU_PC_RTC_PARAMS: RtcParams = Object.freeze({
   }),
   centuryIndex: 0x32,
   irqNoAck: false,
-  uipWindowNs: XEN_UIP_WINDOW_NS,
+  uipWindowEdges: XEN_UIP_WINDOW_EDGES,
   indexPortRead: 0xff,
 });
 
@@ -82,8 +83,8 @@ export function checkRtcParams(p: RtcParams): RtcParams {
   if (p.centuryIndex !== null && (!p.nvram || !Number.isInteger(p.centuryIndex) || p.centuryIndex < 0x0e || p.centuryIndex > 0x7f)) {
     throw new RtcParamError(`centuryIndex ${p.centuryIndex} must be an NVRAM index (0x0E–0x7F, nvram: true) or null`);
   }
-  if (!Number.isSafeInteger(p.uipWindowNs) || p.uipWindowNs < 0 || p.uipWindowNs >= 500_000_000) {
-    throw new RtcParamError(`uipWindowNs ${p.uipWindowNs} must be in [0, 0.5 s): 244000 (Xen/QEMU) or 2228000 (datasheet)`);
+  if (!Number.isInteger(p.uipWindowEdges) || p.uipWindowEdges < 0 || p.uipWindowEdges >= 16384) {
+    throw new RtcParamError(`uipWindowEdges ${p.uipWindowEdges} must be in [0, 16384): 8 (Xen/QEMU) or 73 (datasheet)`);
   }
   if (!Number.isInteger(p.indexPortRead) || p.indexPortRead < 0 || p.indexPortRead > 0xff) {
     throw new RtcParamError(`indexPortRead ${p.indexPortRead} must be a byte`);

@@ -299,11 +299,11 @@ export class Rtc implements Device, IoHandler {
     return occurred;
   }
 
-  /** UIP: the next update is at most uipWindowNs away (never while SET or with the divider held). */
+  /** UIP: the next update is at most uipWindowEdges cycles away (never while SET or with the divider held). */
   private updateInProgress(): boolean {
     if (!this.running() || (this.cmos[RTC_REG.B]! & REG_B.SET) !== 0) return false;
-    const next = RTC_CRYSTAL.edgeTime(this.nextUpdateEdge(RTC_CRYSTAL.edgesAt(this.clock.now)));
-    return next - this.clock.now <= this.params.uipWindowNs;
+    const K = RTC_CRYSTAL.edgesAt(this.clock.now);
+    return this.nextUpdateEdge(K) - K <= this.params.uipWindowEdges;
   }
 
   private nextUpdateEdge(K: number): number {

@@ -7,8 +7,8 @@ import { QEMU_PC_PIT_PARAMS, XEN_PIT_PARAMS, type PitParams } from '../../../src
 import { XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../../../src/devices/timer-mode/timer-mode.js';
 
 export const F = 1_193_182;
-/** Time of CLK edge n: floor(n · 10^9 / 1193182) ns. */
-export const edgeNs = (n: number) => Math.floor((n * 1e9) / F);
+/** Time of CLK edge n: ceil(n · 10^9 / 1193182) ns (the first whole ns at or after the edge). */
+export const edgeNs = (n: number) => Math.ceil((n * 1e9) / F);
 
 export interface PitRig {
   ports: PortBus;

@@ -49,8 +49,8 @@ export function makeRtc(
   };
 }
 
-/** Time of 32.768 kHz edge n: floor(n · 10^9 / 32768) ns. */
-export const rtcEdgeNs = (n: number) => Math.floor((n * 1e9) / 32768);
+/** Time of 32.768 kHz edge n: ceil(n · 10^9 / 32768) ns. */
+export const rtcEdgeNs = (n: number) => Math.ceil((n * 1e9) / 32768);
 
 export function timeOf(r: RtcRig): number[] {
   return [9, 8, 7, 6, 4, 2, 0].map((i) => r.get(i));

@@ -135,21 +135,24 @@ describe('updates', () => {
 });
 
 describe('UIP', () => {
-  it('Xen/QEMU: set only in the 244 µs before each update', () => {
+  it('Xen/QEMU: set only in the 8 time-base cycles (244 µs) before each update (QEMU agrees to the ns)', () => {
     const r = makeRtc('xen');
     const uip = (t: number) => {
       r.clock.advanceTo(t);
       return (r.get(10) & 0x80) !== 0;
     };
-    expect(uip(1e9 - 244_001)).toBe(false);
-    expect(uip(1e9 - 244_000)).toBe(true);
+    // Edge 32760 lies at 999 755 859.375 ns.
+    expect(uip(999_755_859)).toBe(false);
+    expect(uip(999_755_860)).toBe(true);
     expect(uip(1e9 - 1)).toBe(true);
     expect(uip(1e9)).toBe(false);
   });
 
-  it('datasheet window (244 µs + 1984 µs update cycle) as a parameter; never while SET', () => {
-    const r = makeRtc('xen', { params: { uipWindowNs: 2_228_000 } });
-    r.clock.advanceTo(1e9 - 2_228_000);
+  it('datasheet window (tBUC 244 µs + 1984 µs update cycle = 73 cycles) as a parameter; never while SET', () => {
+    const r = makeRtc('xen', { params: { uipWindowEdges: 73 } });
+    r.clock.advanceTo(rtcEdgeNs(32768 - 73) - 1);
+    expect(r.get(10) & 0x80).toBe(0);
+    r.clock.advanceTo(rtcEdgeNs(32768 - 73));
     expect(r.get(10) & 0x80).toBe(0x80);
     r.set(11, 0x82);
     expect(r.get(10) & 0x80).toBe(0);
