@@ -120,14 +120,40 @@ export class Hpet implements Device, IoHandler {
   write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
     if (!this.guestEnabled) return;
     if ((offset & (size - 1)) !== 0 || size < this.params.minAccessSize) return;
-    const shift = BigInt((offset & 7) * 8);
-    const mask = BigInt(allOnes(size)) << shift;
-    this.writeRegister(offset & ~7, BigInt(value >>> 0) << shift, mask);
+    const byteShift = (offset & 3) * 8;
+    const mask = (allOnes(size) << byteShift) >>> 0;
+    this.writeDword(offset & ~7, (offset & 4) !== 0, ((value << byteShift) & mask) >>> 0, mask);
   }
 
   write64(offset: number, value: bigint, _ctx: AccessContext): void {
     if (!this.guestEnabled || (offset & 7) !== 0) return;
-    this.writeRegister(offset, BigInt.asUintN(64, value), ALL_ONES_64);
+    const v = BigInt.asUintN(64, value);
+    if (this.isNarrowRegister(offset)) this.writeDword(offset, false, Number(v & U32_MASK), 0xffffffff);
+    else this.writeWide(offset, v, ALL_ONES_64);
+  }
+
+  /** Registers whose writable bits all sit in the low dword (no 64-bit arithmetic needed). */
+  private isNarrowRegister(reg: number): boolean {
+    return reg < HPET_REG.MAIN_CNT || (reg >= HPET_REG.TIMER_BASE && (reg & 0x18) === HPET_REG.TN_CONF);
+  }
+
+  /** A write of the `mask` bits of one dword (`high`: bits 63:32) of the register at `reg`. */
+  private writeDword(reg: number, high: boolean, value: number, mask: number): void {
+    if (!this.isNarrowRegister(reg)) {
+      const shift = high ? 32n : 0n;
+      this.writeWide(reg, BigInt(value) << shift, BigInt(mask) << shift);
+      return;
+    }
+    if (high) return; // GCAP_ID and the route capability are read-only; the rest is reserved
+    if (reg === HPET_REG.GEN_CONF) {
+      this.setGeneralConfig(((this.genConf & ~mask) | value) & this.genWritable);
+    } else if (reg === HPET_REG.GINTR_STA) {
+      // Write-1-to-clear, only the bytes actually written (HPET 1.0a §2.3.6).
+      this.clearStatus(value & this.isr);
+    } else if (reg >= HPET_REG.TIMER_BASE) {
+      const t = this.timers[(reg - HPET_REG.TIMER_BASE) >> 5];
+      if (t !== undefined) this.writeTimerConfig(t, ((t.conf & ~mask) | value) >>> 0);
+    }
   }
 
   private badRead(size: number): number {
@@ -164,38 +190,19 @@ export class Hpet implements Device, IoHandler {
     }
   }
 
-  /** Deposits the bytes selected by `mask` of `value` into the register at `reg`. */
-  private writeRegister(reg: number, value: bigint, mask: bigint): void {
+  /** Deposits the bytes selected by `mask` of `value` into a 64-bit-wide register (counter, comparator, FSB route). */
+  private writeWide(reg: number, value: bigint, mask: bigint): void {
     const deposit = (old: bigint): bigint => (old & ~mask) | (value & mask);
-    switch (reg) {
-      case HPET_REG.GCAP_ID:
-        return;
-      case HPET_REG.GEN_CONF:
-        this.setGeneralConfig(Number(deposit(BigInt(this.genConf)) & BigInt(this.genWritable)));
-        return;
-      case HPET_REG.GINTR_STA:
-        // Write-1-to-clear, only the bytes actually written (HPET 1.0a §2.3.6).
-        this.clearStatus(Number(value & mask & 0xffff_ffffn) & this.isr);
-        return;
-      case HPET_REG.MAIN_CNT:
-        this.counterNow();
-        this.writeCounter(deposit((BigInt(this.cHi) << 32n) | BigInt(this.cLo)));
-        return;
+    if (reg === HPET_REG.MAIN_CNT) {
+      this.counterNow();
+      this.writeCounter(deposit((BigInt(this.cHi) << 32n) | BigInt(this.cLo)));
+      return;
     }
     if (reg < HPET_REG.TIMER_BASE) return;
     const t = this.timers[(reg - HPET_REG.TIMER_BASE) >> 5];
     if (t === undefined) return;
-    switch (reg & 0x18) {
-      case HPET_REG.TN_CONF:
-        this.writeTimerConfig(t, Number(deposit(BigInt(t.conf)) & U32_MASK));
-        return;
-      case HPET_REG.TN_COMPARATOR:
-        this.writeComparator(t, deposit);
-        return;
-      case HPET_REG.TN_FSB_ROUTE:
-        t.fsb = deposit(t.fsb);
-        return;
-    }
+    if ((reg & 0x18) === HPET_REG.TN_COMPARATOR) this.writeComparator(t, deposit);
+    else if ((reg & 0x18) === HPET_REG.TN_FSB_ROUTE) t.fsb = deposit(t.fsb);
   }
 
   // ---- main counter ---------------------------------------------------------------------------
