@@ -1,0 +1,35 @@
+// The classes resolve from a tsyringe container with the tokens the platform builder will register.
+import { container } from 'tsyringe';
+import { describe, expect, it } from 'vitest';
+import { MmioBus } from '../../../src/bus/mmio-bus.js';
+import { PortBus } from '../../../src/bus/port-bus.js';
+import { InterruptFabric } from '../../../src/irq/fabric.js';
+import { VirtualClock } from '../../../src/time/clock.js';
+import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../../src/platform/tokens.js';
+import { Hpet, HPET_LEGACY_LISTENER, HPET_PARAMS, RecordingLegacyListener, XEN_HPET_PARAMS } from '../../../src/devices/hpet/index.js';
+import { PM_PARAMS, PmTimer, XEN_PM_PARAMS } from '../../../src/devices/pm/index.js';
+import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE } from '../../../src/devices/timer-mode/index.js';
+
+describe('dependency injection', () => {
+  it('resolves Hpet and PmTimer from their tokens', () => {
+    const c = container.createChildContainer();
+    const clock = new VirtualClock();
+    const mmio = new MmioBus();
+    const ports = new PortBus();
+    c.register(CLOCK, { useValue: clock });
+    c.register(MMIO_BUS, { useValue: mmio });
+    c.register(PORT_BUS, { useValue: ports });
+    c.register(INTERRUPT_FABRIC, { useValue: new InterruptFabric() });
+    c.register(HPET_PARAMS, { useValue: XEN_HPET_PARAMS });
+    c.register(HPET_LEGACY_LISTENER, { useValue: new RecordingLegacyListener() });
+    c.register(TIMER_MODE, { useValue: XEN_DEFAULT_TIMER_MODE });
+    c.register(PM_PARAMS, { useValue: XEN_PM_PARAMS });
+    const hpet = c.resolve(Hpet);
+    const pm = c.resolve(PmTimer);
+    expect(mmio.read(0xfed00000, 4)).toBe(0x8086a201);
+    expect(hpet.id).toBe('hpet');
+    clock.advance(1_000_000_000);
+    expect(ports.read(0x1f48, 4)).toBe(3_579_545);
+    expect(pm.id).toBe('pm');
+  });
+});
