@@ -171,21 +171,22 @@ export class ConfigSpace {
         return ((reg.current() >>> ((offset - reg.offset) << 3)) & SIZE_MASK[size as RegisterSize]) >>> 0;
       }
     }
-    // Slow path: assemble byte by byte, reading each register once.
+    // Slow path: assemble the bytes register by register (each read once) and gap by gap.
     let result = 0;
     let pos = offset;
     const end = offset + size;
     while (pos < end) {
       const i = this.map[pos]!;
       if (i < 0) {
-        result += this.gapByte(pos) * 2 ** ((pos - offset) * 8);
+        result |= this.gapByte(pos) << ((pos - offset) << 3);
         pos++;
         continue;
       }
       const reg = this.registers[i]!;
-      const v = reg.current();
       const stop = reg.end < end ? reg.end : end;
-      for (; pos < stop; pos++) result += ((v >>> ((pos - reg.offset) << 3)) & 0xff) * 2 ** ((pos - offset) * 8);
+      const chunk = (reg.current() >>> ((pos - reg.offset) << 3)) & SIZE_MASK[(stop - pos) as RegisterSize];
+      result |= chunk << ((pos - offset) << 3);
+      pos = stop;
     }
     return result >>> 0;
   }
@@ -207,9 +208,9 @@ export class ConfigSpace {
       // The written bytes, placed at their position inside the register.
       const first = pos - reg.offset;
       const count = stop - pos;
-      const bytes = count === 4 ? value >>> 0 : (value >>> ((pos - offset) << 3)) & SIZE_MASK[count as RegisterSize];
-      const lane = (SIZE_MASK[count as RegisterSize] * 2 ** (first * 8)) >>> 0;
-      this.writeRegister(reg, lane, (bytes * 2 ** (first * 8)) >>> 0);
+      const bytes = (value >>> ((pos - offset) << 3)) & SIZE_MASK[count as RegisterSize];
+      const lane = (SIZE_MASK[count as RegisterSize] << (first << 3)) >>> 0;
+      this.writeRegister(reg, lane, (bytes << (first << 3)) >>> 0);
       pos = stop;
     }
   }
