@@ -6,7 +6,7 @@ import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { PmTimer, pmTicksAt } from '../../../src/devices/pm/pm-timer.js';
-import { XEN_PM_PARAMS } from '../../../src/devices/pm/pm-params.js';
+import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS } from '../../../src/devices/pm/pm-params.js';
 
 type Op =
   | { kind: 'read'; port: number; size: 1 | 2 | 4 }
@@ -26,7 +26,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('PM block under random guest traffic and huge clock jumps', () => {
-  it('never throws; SCI equals (STS & EN & sources); deadlines in the future; timer monotonic modulo wrap', () => {
+  it('xen: never throws; SCI equals (STS & EN & sources); deadlines in the future; timer monotonic modulo wrap', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 50 }), (ops) => {
         const clock = new VirtualClock();
@@ -59,6 +59,42 @@ describe('PM block under random guest traffic and huge clock jumps', () => {
             expect(next).toBeGreaterThan(clock.now);
             expect(next - clock.now).toBeLessThanOrEqual(600e9); // ≤ one MSB half-period (2^31 ticks)
           }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('qemu-pc: 24-bit timer, SCI gated by SCI_EN, placement moves never throw', () => {
+    const qArb = fc.oneof(
+      fc.record({ kind: fc.constant('read' as const), port: fc.integer({ min: 0x5fe, max: 0x60d }), size: sizeArb }),
+      fc.record({ kind: fc.constant('write' as const), port: fc.integer({ min: 0x5fe, max: 0x60d }), size: sizeArb, value: fc.nat({ max: 0xffffffff }) }),
+      fc.record({ kind: fc.constant('advance' as const), ns: fc.oneof(fc.nat({ max: 10_000_000 }), fc.constant(2.4e9), fc.constant(1e12)) }),
+      fc.record({ kind: fc.constant('place' as const), base: fc.constantFrom(0x600, null, 0xfffc, 0x600) }),
+    );
+    fc.assert(
+      fc.property(fc.array(qArb, { maxLength: 50 }), (ops) => {
+        const clock = new VirtualClock();
+        const ports = new PortBus({ widthPolicy: 'split', unclaimedRead: 'ones' });
+        const fabric = new InterruptFabric();
+        const pm = new PmTimer(ports, fabric, clock, QEMU_PC_PM_PARAMS);
+        pm.place(0x600);
+        for (const op of ops) {
+          if (op.kind === 'read') {
+            const v = ports.read(op.port, op.size);
+            expect(Number.isInteger(v) && v >= 0 && v < 2 ** (op.size * 8)).toBe(true);
+          } else if (op.kind === 'write') ports.write(op.port, op.size, op.value);
+          else if (op.kind === 'advance') clock.advance(op.ns);
+          else pm.place(op.base);
+          if (pm.base === null) continue;
+          expect(ports.read(pm.base + 8, 4)).toBe(pmTicksAt(clock.now) % 2 ** 24);
+          const sts = ports.read(pm.base, 2);
+          const en = ports.read(pm.base + 2, 2);
+          const sciEn = (ports.read(pm.base + 4, 2) & 1) === 1;
+          expect(pm.sciLevel).toBe(sciEn && (sts & en & 0x321) !== 0);
+          const next = pm.nextEventAt;
+          if (next !== null) expect(next - clock.now).toBeGreaterThan(0);
+          if (next !== null) expect(next - clock.now).toBeLessThanOrEqual(2.35e9);
         }
       }),
       { numRuns: 300 },
