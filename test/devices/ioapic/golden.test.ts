@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { replayFixture } from './qtest-mini.js';
 
 describe('IO-APIC golden transcripts (QEMU 7.2 pc)', () => {
-  for (const name of ['registers', 'level-eoi']) {
+  for (const name of ['registers', 'level-eoi', 'input0-edge']) {
     it(name, () => {
       const { expected, actual } = replayFixture('ioapic', name);
       expect(actual).toBe(expected);
