@@ -183,7 +183,7 @@ describe('IO-APIC properties', () => {
         }
         expect(r.bus.messages.length).toBe(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
