@@ -34,6 +34,8 @@ export interface PciFunctionServices extends BarBuses {
   readonly fabric: InterruptFabric;
   readonly gapPolicy: GapPolicy;
   readonly barWriteWhileDecoding: BarWriteWhileDecoding;
+  /** Which capabilities the guest sees (see PciHostParams.capabilityView). */
+  readonly capabilityView: 'all' | 'msi-only';
   /** The function's INTx line (made by the host's router), or null without a pin. */
   readonly intxLine: IrqLine | null;
 }
@@ -84,7 +86,7 @@ export class PciFunction {
     const space = new ConfigSpace(def.express ? 4096 : 256, services.gapPolicy);
     this.config = space;
 
-    const hasCaps = (def.capabilities ?? []).length > 0;
+    const hasCaps = (def.capabilities ?? []).some((c) => services.capabilityView === 'all' || c.kind !== 'custom');
     space.add({ offset: 0x00, size: 2, name: 'vendor ID', reset: def.vendorId, ro: 0xffff });
     space.add({ offset: 0x02, size: 2, name: 'device ID', reset: def.deviceId, ro: 0xffff });
     this.command = space.add({
@@ -140,10 +142,14 @@ export class PciFunction {
         `PCI function ${def.name}: capabilities need ${at - (def.capabilityBase ?? 0x40)} bytes from 0x${(def.capabilityBase ?? 0x40).toString(16)}; they must end by 0x100`,
       );
     }
-    this.capabilityOffsets = offsets;
+    // Xen's domU view keeps MSI and MSI-X at their offsets and unlinks (and does not emulate) the rest.
+    const shown = caps.map((c) => services.capabilityView === 'all' || c.kind !== 'custom');
+    const shownOffsets = offsets.filter((_, i) => shown[i]);
+    this.capabilityOffsets = shownOffsets;
     caps.forEach((cap, i) => {
+      if (!shown[i]) return;
       const base = offsets[i]!;
-      const next = offsets[i + 1] ?? 0;
+      const next = shownOffsets[shownOffsets.indexOf(base) + 1] ?? 0;
       const id = cap.kind === 'msi' ? PCI_CAP_ID_MSI : cap.kind === 'msix' ? PCI_CAP_ID_MSIX : cap.id;
       space.add({ offset: base, size: 2, name: `capability 0x${id.toString(16)} header`, reset: id | (next << 8), ro: 0xffff });
       if (cap.kind === 'msi') {
@@ -203,7 +209,7 @@ export class PciFunction {
       space.add({ offset: 0x30, size: 4, name: 'ROM BAR (none)', ro: 0xffffffff });
       this.rom = null;
     }
-    space.add({ offset: 0x34, size: 4, name: 'capabilities pointer', reset: offsets[0] ?? 0, ro: 0xffffffff });
+    space.add({ offset: 0x34, size: 4, name: 'capabilities pointer', reset: shownOffsets[0] ?? 0, ro: 0xffffffff });
     space.add({ offset: 0x38, size: 4, name: 'reserved', ro: 0xffffffff });
     space.add({ offset: 0x3c, size: 1, name: 'interrupt line' });
     space.add({ offset: 0x3d, size: 1, name: 'interrupt pin', reset: this.interruptPin, ro: 0xff });

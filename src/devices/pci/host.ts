@@ -111,6 +111,7 @@ export class PciHost implements Device {
       fabric: this.fabric,
       gapPolicy: this.params.gapPolicy,
       barWriteWhileDecoding: this.params.barWriteWhileDecoding,
+      capabilityView: this.params.capabilityView,
       intxLine,
     });
     table[devfn] = f;

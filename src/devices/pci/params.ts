@@ -34,6 +34,12 @@ export interface PciHostParams {
   readonly resetControl: boolean;
   /** ECAM windows present from the start (more can be added with `addEcamRegion`). */
   readonly ecam: readonly EcamRegionSpec[];
+  /**
+   * Capabilities the guest sees: `all` (QEMU; Xen's hardware domain sees the whole list) or
+   * `msi-only` (Xen vPCI's domU view: only MSI and MSI-X are linked and emulated, the others
+   * become gaps; xen-facts §3.9).
+   */
+  readonly capabilityView: 'all' | 'msi-only';
   /** The host bridge at 00:00.0, or null. */
   readonly hostBridge: PciFunctionDefinition | null;
 }
@@ -51,6 +57,7 @@ export const XEN_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
   mechanism1: true,
   latchNarrowAccess: 'unclaimed',
   resetControl: true,
+  capabilityView: 'all',
   ecam: Object.freeze([Object.freeze({ segment: 0, busStart: 0, busEnd: 255, base: 0xe0000000 })]),
   hostBridge: I440FX_HOST_BRIDGE,
 } as const);
@@ -63,6 +70,7 @@ export const QEMU_PC_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
   mechanism1: true,
   latchNarrowAccess: 'qemu',
   resetControl: true,
+  capabilityView: 'all',
   ecam: Object.freeze([]),
   hostBridge: I440FX_HOST_BRIDGE,
 } as const);
@@ -79,5 +87,6 @@ export function checkHostParams(p: PciHostParams): void {
   if (!['xen', 'none'].includes(p.intx?.gsi)) fail("intx.gsi must be 'xen' or 'none'");
   if (!['xen', 'i440fx', 'none'].includes(p.intx?.link)) fail("intx.link must be 'xen', 'i440fx' or 'none'");
   if (p.latchNarrowAccess !== 'unclaimed' && p.latchNarrowAccess !== 'qemu') fail("latchNarrowAccess must be 'unclaimed' or 'qemu'");
+  if (p.capabilityView !== 'all' && p.capabilityView !== 'msi-only') fail("capabilityView must be 'all' or 'msi-only'");
   if (!Array.isArray(p.ecam)) fail('ecam must be an array of regions');
 }

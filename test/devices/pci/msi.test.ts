@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMsi } from '../../../src/irq/msi.js';
 import type { PciFunctionDefinition } from '../../../src/devices/pci/definition.js';
 import { PciDeviceDefinitionError } from '../../../src/devices/pci/errors.js';
+import { XEN_PCI_HOST_PARAMS } from '../../../src/devices/pci/params.js';
 import { cfgRead, cfgWrite, xenRig } from './helpers.js';
 
 const DEV = 4;
@@ -143,5 +144,17 @@ describe('MSI (PCI 3.0 §6.8.1)', () => {
     r.fn.signalMsi(0);
     expect(r.msi.messages).toEqual([{ addressLo: 0xfee00000, addressHi: 0, data: 0x31 }]);
     expect(r.rd(0x4c)).toBe(0xffffffff); // past the capability: a gap
+  });
+});
+
+describe("Xen's domU capability view (capabilityView: 'msi-only')", () => {
+  it('links only MSI/MSI-X at their own offsets; other capabilities become gaps', () => {
+    const r = xenRig({ ...XEN_PCI_HOST_PARAMS, capabilityView: 'msi-only' });
+    r.host.attach({ device: DEV }, MSI_ONLY);
+    const rd = (reg: number, size: 1 | 2 | 4 = 4) => cfgRead(r.ports, 0, DEV, 0, reg, size);
+    expect(rd(0x34, 1)).toBe(0x44);
+    expect(rd(0x40)).toBe(0xffffffff);
+    expect(rd(0x44, 2)).toBe(0x0005);
+    expect(rd(0x06, 2) & 0x10).toBe(0x10);
   });
 });
