@@ -75,6 +75,7 @@ describe('IO-APIC snapshot', () => {
 });
 
 type Op =
+  | { k: 'q'; write: boolean; off: number; v: bigint }
   | { k: 'sel'; size: 1 | 2 | 4; off: number; v: number }
   | { k: 'rd'; size: 1 | 2 | 4; off: number }
   | { k: 'in'; pin: number; level: boolean }
@@ -94,6 +95,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({ k: fc.constant('in' as const), pin: fc.integer({ min: 0, max: 47 }), level: fc.boolean() }),
   fc.record({ k: fc.constant('eoi' as const), v: fc.integer({ min: 0, max: 0xff }) }),
+  fc.record({
+    k: fc.constant('q' as const),
+    write: fc.boolean(),
+    off: fc.oneof(fc.constantFrom(0, 0x10, 0xf8), fc.integer({ min: 0, max: 0xff })),
+    v: fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn }),
+  }),
 );
 
 describe('IO-APIC properties', () => {
@@ -109,6 +116,10 @@ describe('IO-APIC properties', () => {
               if (op.k === 'sel') r.mmio.write(0xfec00000 + op.off, op.size, op.v);
               else if (op.k === 'in') r.ioapic.setInput(op.pin, op.level);
               else if (op.k === 'eoi') r.ioapic.onEoi(op.v);
+              else if (op.k === 'q') {
+                if (op.write) r.mmio.write64(0xfec00000 + op.off, op.v);
+                else expect(r.mmio.read64(0xfec00000 + op.off) <= 0xffff_ffff_ffff_ffffn).toBe(true);
+              }
               else {
                 const v = r.mmio.read(0xfec00000 + op.off, op.size);
                 expect(Number.isInteger(v) && v >= 0 && v <= 0xffffffff).toBe(true);
