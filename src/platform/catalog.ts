@@ -26,6 +26,8 @@ import {
   type ExtIntSource,
   type LapicParams,
 } from '../devices/lapic/index.js';
+import { Hpet, HPET_LEGACY_LISTENER, HPET_PARAMS, type LegacyReplacementListener } from '../devices/hpet/index.js';
+import { PM_PARAMS, PmTimer } from '../devices/pm/index.js';
 import type { ResolvedOptions } from './create-platform.js';
 import type { VcpuSlot } from './platform.js';
 import type { PlatformProfile } from './profiles.js';
@@ -48,8 +50,21 @@ export class LinkRegistry {
   private extInt: ExtIntSource | null = null;
   private readonly eoiListeners: EoiListener[] = [];
   private readonly routers: { addEoiListener(l: EoiListener): unknown }[] = [];
-  private readonly legacy: ((on: boolean) => void)[] = [];
-  private readonly legacyListeners: ((on: boolean) => void)[] = [];
+  private readonly legacyListeners: LegacyReplacementListener[] = [];
+  private legacyOn = false;
+
+  /** What the HPET calls when legacy replacement starts or stops: the PIT (and RTC) if present. */
+  readonly legacyProxy: LegacyReplacementListener = {
+    setLegacyReplacement: (on: boolean) => {
+      this.legacyOn = on;
+      for (const l of this.legacyListeners) l.setLegacyReplacement(on);
+    },
+  };
+
+  addLegacyListener(listener: LegacyReplacementListener): void {
+    this.legacyListeners.push(listener);
+    if (this.legacyOn) listener.setLegacyReplacement(true);
+  }
 
   /** What the LAPICs call on an ExtINT acknowledge: the PIC if there is one. */
   readonly extIntProxy: ExtIntSource = {
@@ -110,8 +125,27 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       return router.devices();
     },
   },
-  { kind: 'hpet', title: 'HPET at 0xFED00000', flag: XEN_X86_EMU_HPET, status: 'not-implemented', note: 'issue 4' },
-  { kind: 'pm', title: 'ACPI PM timer and PM1a event block', flag: XEN_X86_EMU_PM, status: 'not-implemented', note: 'issue 4' },
+  {
+    kind: 'hpet',
+    title: 'HPET at 0xFED00000',
+    flag: XEN_X86_EMU_HPET,
+    status: 'implemented',
+    create: (c, ctx) => {
+      c.register(HPET_PARAMS, { useValue: ctx.profile.devices.hpet });
+      c.register(HPET_LEGACY_LISTENER, { useValue: ctx.links.legacyProxy });
+      return [resolveSingleton(c, Hpet)];
+    },
+  },
+  {
+    kind: 'pm',
+    title: 'ACPI PM timer and PM1a event block',
+    flag: XEN_X86_EMU_PM,
+    status: 'implemented',
+    create: (c, ctx) => {
+      c.register(PM_PARAMS, { useValue: ctx.profile.devices.pm });
+      return [resolveSingleton(c, PmTimer)];
+    },
+  },
   { kind: 'rtc', title: 'MC146818 RTC/CMOS on ports 0x70/0x71', flag: XEN_X86_EMU_RTC, status: 'not-implemented', note: 'issue 4' },
   { kind: 'ioapic', title: 'IO-APIC at 0xFEC00000', flag: XEN_X86_EMU_IOAPIC, status: 'not-implemented', note: 'issue 3' },
   { kind: 'pic', title: '8259A PIC pair with ELCR', flag: XEN_X86_EMU_PIC, status: 'not-implemented', note: 'issue 3' },

@@ -10,6 +10,7 @@ import { InterruptFabric } from '../irq/fabric.js';
 import { VirtualClock } from '../time/clock.js';
 import type { Device } from '../devices/device.js';
 import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
+import { TIMER_MODE, TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../devices/timer-mode/index.js';
 import { LinkRegistry, selectEntries, type CatalogEntry } from './catalog.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
 import { Platform, type VcpuSlot } from './platform.js';
@@ -38,6 +39,8 @@ export interface PlatformOptions {
   readonly wallTime?: string;
   /** TSC frequency the platform derives from virtual time (default 1 GHz). */
   readonly tscHz?: number;
+  /** Xen's missed-tick policy for periodic platform timers (HVM_PARAM_TIMER_MODE); default libxl's. */
+  readonly timerMode?: TimerMode;
 }
 
 /** Options after defaults, as devices see them through the OPTIONS token. */
@@ -46,6 +49,7 @@ export interface ResolvedOptions {
   readonly wallTime: string;
   readonly tscHz: number;
   readonly ramBytes: number;
+  readonly timerMode: TimerMode;
 }
 
 export function createPlatform(options: PlatformOptions = {}): Platform {
@@ -68,6 +72,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   c.registerInstance(PROFILE, profile);
   c.registerInstance(OPTIONS, resolved);
   c.registerInstance(DEBUG_CONSOLE_SINK, options.debugConsole ?? new CollectingSink());
+  c.registerInstance(TIMER_MODE, resolved.timerMode);
 
   const vcpus: VcpuSlot[] = Array.from({ length: resolved.vcpus }, (_, index) => ({ index, devices: new Map() }));
   const built: { entry: CatalogEntry; devices: Device[] }[] = [];
@@ -103,7 +108,11 @@ function resolveOptions(options: PlatformOptions, profile: PlatformProfile): Res
   if (!Number.isInteger(tscHz) || tscHz < 1_000_000 || tscHz > 100_000_000_000) {
     throw new PlatformOptionError(`tscHz must be an integer from 1 MHz to 100 GHz, got ${String(tscHz)}`);
   }
-  return Object.freeze({ vcpus, wallTime, tscHz, ramBytes });
+  const timerMode = options.timerMode ?? XEN_DEFAULT_TIMER_MODE;
+  if (!(TIMER_MODES as readonly string[]).includes(timerMode)) {
+    throw new PlatformOptionError(`timerMode '${String(timerMode)}' is not one of ${TIMER_MODES.join(', ')}`);
+  }
+  return Object.freeze({ vcpus, wallTime, tscHz, ramBytes, timerMode });
 }
 
 function mapRam(mmio: MmioBus, ramBytes: number): void {

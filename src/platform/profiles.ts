@@ -17,15 +17,19 @@ import {
 } from '../emuflags/index.js';
 import { IDENTITY_ISA_TO_GSI, XEN_ISA_TO_GSI } from '../irq/fabric.js';
 import { QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS, type LapicParams } from '../devices/lapic/params.js';
+import { QEMU_PC_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../devices/hpet/index.js';
+import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../devices/pm/index.js';
 import { PlatformOptionError } from './errors.js';
 
 /** Parameters of each device model for one profile (defaults live here, in one place). */
 export interface DeviceParams {
   readonly lapic: LapicParams;
+  readonly hpet: HpetParams;
+  readonly pm: PmParams;
 }
 
-const XEN_DEVICES: DeviceParams = { lapic: XEN_LAPIC_PARAMS };
-const QEMU_PC_DEVICES: DeviceParams = { lapic: QEMU_PC_LAPIC_PARAMS };
+const XEN_DEVICES: DeviceParams = { lapic: XEN_LAPIC_PARAMS, hpet: XEN_HPET_PARAMS, pm: XEN_PM_PARAMS };
+const QEMU_PC_DEVICES: DeviceParams = { lapic: QEMU_PC_LAPIC_PARAMS, hpet: QEMU_PC_HPET_PARAMS, pm: QEMU_PC_PM_PARAMS };
 
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
