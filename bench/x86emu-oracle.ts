@@ -113,7 +113,7 @@ export class DecoderOracle {
         if (index !== oi) problems.push(`index ours ${oi} iced ${index}`);
         if (ins.memoryIndexScale !== d.scale && d.index !== NO_REG) problems.push(`scale ours ${d.scale} iced ${ins.memoryIndexScale}`);
         const w = d.addrSize * 8;
-        let ourDisp = (BigInt(d.dispHi) << 32n) | BigInt(d.dispLo);
+        let ourDisp = (BigInt(d.dispHi >>> 0) << 32n) | BigInt(d.dispLo >>> 0);
         if (d.base === BASE_RIP) ourDisp += BigInt(d.length);
         const a = BigInt.asUintN(w, ourDisp);
         const b = BigInt.asUintN(w, ins.memoryDisplacement);
@@ -127,7 +127,7 @@ export class DecoderOracle {
       }
       if (immOp >= 0 && d.encoding === ENC_LEGACY && d.immSize > 0 && d.immSize <= 8 && d.imm2 === 0 && d.immSize === immBytes(ins.opKind(immOp), I)) {
         const w = d.immSize * 8;
-        const ours64 = BigInt.asUintN(w, (BigInt(d.immHi) << 32n) | BigInt(d.immLo));
+        const ours64 = BigInt.asUintN(w, (BigInt(d.immHi >>> 0) << 32n) | BigInt(d.immLo >>> 0));
         const theirs = BigInt.asUintN(w, ins.immediate(immOp));
         if (ours64 !== theirs) problems.push(`immediate ours ${ours64.toString(16)} iced ${theirs.toString(16)}`);
       }

@@ -45,7 +45,8 @@ export class Emu implements EmulateContext {
   keepRip = false;
   /** Why an executor returned R_UNHANDLEABLE / R_UNIMPL (a static string; no allocation). */
   reason = '';
-  // scratch values
+  // scratch values; eaLo/eaHi and linLo/linHi are int32 bit patterns of the uint32 halves
+  // (`>>> 0` to read them unsigned): int32 stays unboxed in V8, uint32 ≥ 2^31 does not.
   eaLo = 0;
   eaHi = 0;
   linLo = 0;
@@ -136,7 +137,7 @@ export class Emu implements EmulateContext {
   computeEa(): void {
     const d = this.insn;
     const g = this.state.gpr;
-    let lo = d.dispLo, hi = d.dispHi;
+    let lo = d.dispLo >>> 0, hi = d.dispHi >>> 0;
     if (d.base !== NO_REG) {
       let bLo: number, bHi: number;
       if (d.base === BASE_RIP) {
@@ -162,8 +163,8 @@ export class Emu implements EmulateContext {
       lo &= 0xffff;
       hi = 0;
     } else if (d.addrSize === 4) hi = 0;
-    this.eaLo = lo;
-    this.eaHi = hi;
+    this.eaLo = lo | 0;
+    this.eaHi = hi | 0;
   }
 
   /**
@@ -173,6 +174,8 @@ export class Emu implements EmulateContext {
    */
   linearize(segIdx: number, offLo: number, offHi: number, size: number, access: number): number {
     const ss = segIdx === SEG_SS;
+    offLo >>>= 0;
+    offHi >>>= 0;
     if (this.is64) {
       let lo = offLo, hi = offHi;
       if (segIdx >= 4) {
@@ -185,8 +188,8 @@ export class Emu implements EmulateContext {
       const endLo = lo + size - 1;
       const endHi = endLo > 0xffffffff ? (hi + 1) >>> 0 : hi;
       if (!canonical(hi) || !canonical(endHi)) return this.fault(ss ? VEC_SS : VEC_GP, 0);
-      this.linLo = lo;
-      this.linHi = hi;
+      this.linLo = lo | 0;
+      this.linHi = hi | 0;
     } else {
       const s = this.segment(segIdx);
       const attr = s.attr;
@@ -205,7 +208,7 @@ export class Emu implements EmulateContext {
         const upper = (attr & SA_DB) !== 0 ? 0xffffffff : 0xffff;
         if (off <= s.limit || last > upper) return this.fault(vec, 0);
       } else if (last > s.limit) return this.fault(vec, 0);
-      this.linLo = (s.baseLo + off) >>> 0;
+      this.linLo = (s.baseLo + off) | 0;
       this.linHi = 0;
     }
     if (size > 1 && this.cpl === 3 && (this.linLo & (size > 8 ? 0 : size - 1)) !== 0 && (this.state.cr0 & CR0_AM) !== 0 && (this.state.rflags & RFLAGS_AC) !== 0) {
@@ -219,13 +222,13 @@ export class Emu implements EmulateContext {
   readMem(seg: number, offLo: number, offHi: number, size: number): number {
     const r = this.linearize(seg, offLo, offHi, size, ACC_READ);
     if (r !== R_OK) return r;
-    return this.status(this.ops.read(this.linLo, this.linHi, size, this.buf, this));
+    return this.status(this.ops.read(this.linLo >>> 0, this.linHi >>> 0, size, this.buf, this));
   }
   /** Write `size` bytes from this.buf at seg:offset. */
   writeMem(seg: number, offLo: number, offHi: number, size: number): number {
     const r = this.linearize(seg, offLo, offHi, size, ACC_WRITE);
     if (r !== R_OK) return r;
-    return this.status(this.ops.write(this.linLo, this.linHi, size, this.buf, this));
+    return this.status(this.ops.write(this.linLo >>> 0, this.linHi >>> 0, size, this.buf, this));
   }
   /** Scalar (≤ 8 bytes) read at seg:offset into vLo/vHi. */
   readScalar(seg: number, offLo: number, offHi: number, size: number): number {

@@ -158,7 +158,7 @@ export class X86Emulator {
         e.nextRipLo = modeBits(mode) === 16 ? s & 0xffff : s >>> 0;
         e.nextRipHi = 0;
       }
-      code = HANDLERS[T.entryHandler(d.entry)]!(e);
+      code = HANDLERS[(d.entry >>> 16) & 0xff]!(e); // entryHandler(), inlined
       if (code === R_OK && !e.keepRip) {
         state.ripLo = e.nextRipLo;
         state.ripHi = e.nextRipHi;

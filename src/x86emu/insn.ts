@@ -63,7 +63,11 @@ export class Insn {
   base = NO_REG;
   index = NO_REG;
   scale = 1;
-  /** Displacement (sign-extended to 64 bits; moffs forms carry the full offset). */
+  /**
+   * Displacement (sign-extended to 64 bits; moffs forms carry the full offset). Like immLo/immHi,
+   * the halves are int32 bit patterns (`>>> 0` gives the unsigned half): int32 values stay small
+   * integers in V8, uint32 values above 2^31 would be boxed on every decode.
+   */
   dispLo = 0;
   dispHi = 0;
   /** Effective segment (SEG_*) of the memory operand, after overrides. */

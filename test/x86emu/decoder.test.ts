@@ -25,7 +25,7 @@ describe('x86emu decoder: lengths and operands', () => {
   });
   it('16-bit ModRM forms and moffs', () => {
     expect(dec('8b 46 fe', MODE_PROT16)).toBe(DEC_OK);
-    expect([d.length, d.base, d.seg, d.dispLo]).toEqual([3, 5, 2, 0xfffffffe]);
+    expect([d.length, d.base, d.seg, d.dispLo >>> 0]).toEqual([3, 5, 2, 0xfffffffe]);
     expect(dec('a1 11 22', MODE_PROT16)).toBe(DEC_OK);
     expect(d.length).toBe(3);
     expect(dec('ea 00 10 00 f0', MODE_REAL)).toBe(DEC_OK);

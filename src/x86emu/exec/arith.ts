@@ -21,7 +21,7 @@ function rmBinary(e: Emu, op: number, size: number, bLo: number, bHi: number): n
   const r = e.readRm(size);
   if (r !== R_OK) return r;
   const o = e.aluOut;
-  alu(op, size as S, e.vLo, e.vHi, bLo, bHi, e.state.rflags, o);
+  alu(op, size as S, e.vLo, e.vHi, bLo >>> 0, bHi >>> 0, e.state.rflags, o);
   if (op !== OP_CMP && op !== OP_TEST) {
     const w = e.writeRm(size, o.lo, o.hi);
     if (w !== R_OK) return w;
@@ -51,7 +51,7 @@ export function execAluAI(e: Emu): number {
   const op = entryArg(d.entry);
   const size = d.opSize;
   const o = e.aluOut;
-  alu(op, size as S, e.reg(RAX, size), e.regHi(RAX), d.immLo, d.immHi, e.state.rflags, o);
+  alu(op, size as S, e.reg(RAX, size), e.regHi(RAX), d.immLo >>> 0, d.immHi >>> 0, e.state.rflags, o);
   if (op !== OP_CMP) e.setReg(RAX, size, o.lo, o.hi);
   e.setFlags(o.flags);
   return R_OK;
@@ -71,7 +71,7 @@ export function execTestEG(e: Emu): number {
 export function execTestAI(e: Emu): number {
   const d = e.insn;
   const o = e.aluOut;
-  alu(OP_TEST, d.opSize as S, e.reg(RAX, d.opSize), e.regHi(RAX), d.immLo, d.immHi, e.state.rflags, o);
+  alu(OP_TEST, d.opSize as S, e.reg(RAX, d.opSize), e.regHi(RAX), d.immLo >>> 0, d.immHi >>> 0, e.state.rflags, o);
   e.setFlags(o.flags);
   return R_OK;
 }
@@ -199,12 +199,12 @@ function bitOp(e: Emu, op: number, bit: number, adjust: boolean): number {
       // Register bit offset: EA += sign_extend(offset) >> 3 (scaled to the operand), full width (XSA-195).
       const b = e.bitOut;
       bitAddress(size as S, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0, b);
-      const s = e.eaLo + b.dispLo;
+      const s = (e.eaLo >>> 0) + b.dispLo;
       let lo = s >>> 0;
-      let hi = (e.eaHi + b.dispHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
+      let hi = ((e.eaHi >>> 0) + b.dispHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
       if (d.addrSize === 2) { lo &= 0xffff; hi = 0; } else if (d.addrSize === 4) hi = 0;
-      e.eaLo = lo;
-      e.eaHi = hi;
+      e.eaLo = lo | 0;
+      e.eaHi = hi | 0;
       bit = b.bit;
     }
     r = e.readScalar(d.seg, e.eaLo, e.eaHi, size);
@@ -276,7 +276,7 @@ export function execImul(e: Emu, three: boolean): number {
   const r = e.readRm(size);
   if (r !== R_OK) return r;
   const o = e.aluOut;
-  if (three) imulTrunc(size as S, e.vLo, e.vHi, d.immLo, d.immHi, e.state.rflags, o);
+  if (three) imulTrunc(size as S, e.vLo, e.vHi, d.immLo >>> 0, d.immHi >>> 0, e.state.rflags, o);
   else imulTrunc(size as S, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0, e.vLo, e.vHi, e.state.rflags, o);
   e.setReg(d.reg, size, o.lo, o.hi);
   e.setFlags(o.flags);
@@ -351,7 +351,7 @@ function casMem(e: Emu, size: number, oLo: number, oHi: number, nLo: number, nHi
 }
 
 function casCall(e: Emu, size: number): number {
-  const st = e.ops.cmpxchg(e.linLo, e.linHi, size, e.buf2, e.buf, e.insn.lock, e);
+  const st = e.ops.cmpxchg(e.linLo >>> 0, e.linHi >>> 0, size, e.buf2, e.buf, e.insn.lock, e);
   if (st === X86EMUL_CMPXCHG_FAILED) return -1;
   if (st === X86EMUL_OKAY) return R_OK;
   return e.status(st);
@@ -369,7 +369,7 @@ export function execGrp9(e: Emu): number {
   const l = e.linearize(d.seg, e.eaLo, e.eaHi, size, 1);
   if (l !== R_OK) return l;
   if (wide && (e.linLo & 15) !== 0) return e.fault(VEC_GP, 0);
-  const r = e.status(e.ops.read(e.linLo, e.linHi, size, e.buf, e));
+  const r = e.status(e.ops.read(e.linLo >>> 0, e.linHi >>> 0, size, e.buf, e));
   if (r !== R_OK) return r;
   const b = e.buf32;
   const g = e.state.gpr;
@@ -387,7 +387,7 @@ export function execGrp9(e: Emu): number {
     } else {
       b[0] = g[2 * RBX]!; b[1] = g[2 * RCX]!;
     }
-    const st = e.ops.cmpxchg(e.linLo, e.linHi, size, e.buf2, e.buf, d.lock, e);
+    const st = e.ops.cmpxchg(e.linLo >>> 0, e.linHi >>> 0, size, e.buf2, e.buf, d.lock, e);
     if (st === X86EMUL_CMPXCHG_FAILED) {
       // fall through as a failed compare with the value the callback reported
       const c = e.buf2_32;

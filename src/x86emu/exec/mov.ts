@@ -213,8 +213,8 @@ function spMinus(e: Emu, n: number): void {
     e.eaLo = lo & 0xffff;
     e.eaHi = 0;
   } else {
-    e.eaLo = lo >>> 0;
-    e.eaHi = ss === 8 ? hi : 0;
+    e.eaLo = lo | 0;
+    e.eaHi = ss === 8 ? hi | 0 : 0;
   }
 }
 
@@ -256,8 +256,8 @@ function popRead(e: Emu, size: number): number {
   const r = e.readScalar(SEG_SS, spLo, spHi, size);
   if (r !== R_OK) return r;
   const s = spLo + size;
-  e.linLo = ss === 2 ? s & 0xffff : s >>> 0;
-  e.linHi = ss === 8 ? (spHi + (s > 0xffffffff ? 1 : 0)) >>> 0 : 0;
+  e.linLo = ss === 2 ? s & 0xffff : s | 0;
+  e.linHi = ss === 8 ? (spHi + (s > 0xffffffff ? 1 : 0)) | 0 : 0;
   return R_OK;
 }
 

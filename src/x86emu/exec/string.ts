@@ -90,12 +90,12 @@ function tryBulk(e: Emu, h: number, size: number, n: number, back: boolean, srcS
   if (h === H_MOVS || h === H_OUTS) {
     if (!checkRange(srcSeg, RSI, ACC_READ)) return -1;
     if (e.linearize(srcSeg, offLo(e, RSI), offHi(e, RSI), size, ACC_READ) !== R_OK) return -1;
-    sLo = e.linLo; sHi = e.linHi;
+    sLo = e.linLo >>> 0; sHi = e.linHi >>> 0;
   }
   if (h !== H_OUTS) {
     if (!checkRange(SEG_ES, RDI, ACC_WRITE)) return -1;
     if (e.linearize(SEG_ES, offLo(e, RDI), offHi(e, RDI), size, ACC_WRITE) !== R_OK) return -1;
-    dLo = e.linLo; dHi = e.linHi;
+    dLo = e.linLo >>> 0; dHi = e.linHi >>> 0;
   }
   e.reps = n;
   let st: number;
@@ -155,7 +155,7 @@ function element(e: Emu, h: number, size: number, srcSeg: number, port: number):
       b[0] = b[1] = b[2] = b[3] = 0xff;
       r = e.status(e.ops.readIo(port, size as 1 | 2 | 4, b, e));
       if (r !== R_OK) return r;
-      return e.status(e.ops.write(e.linLo, e.linHi, size, b, e));
+      return e.status(e.ops.write(e.linLo >>> 0, e.linHi >>> 0, size, b, e));
     }
     case H_CMPS: {
       r = e.readScalar(srcSeg, offLo(e, RSI), offHi(e, RSI), size);
