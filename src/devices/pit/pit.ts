@@ -142,7 +142,7 @@ export class Pit implements Device, IoHandler {
   }
 
   /**
-   * HPET legacy-replacement routing (IA-PC HPET 1.0a §2.3.7): while on, timer 0 owns IRQ0 and the
+   * HPET legacy-replacement routing (IA-PC HPET 1.0a §2.3.5, LEG_RT_CNF): while on, timer 0 owns IRQ0 and the
    * 8254's channel 0 is disconnected from it (the counter keeps counting).
    */
   setLegacyReplacement(on: boolean): void {

@@ -367,7 +367,7 @@ export class Rtc implements Device, IoHandler {
   // --- host API ------------------------------------------------------------------------------
 
   /**
-   * HPET legacy-replacement routing (IA-PC HPET 1.0a §2.3.7): timer 1 owns IRQ8 and the RTC's
+   * HPET legacy-replacement routing (IA-PC HPET 1.0a §2.3.5, LEG_RT_CNF): timer 1 owns IRQ8 and the RTC's
    * interrupt output is disconnected. Flags in register C keep latching.
    */
   setLegacyReplacement(on: boolean): void {
