@@ -28,6 +28,9 @@ import {
 } from '../devices/lapic/index.js';
 import { Hpet, HPET_LEGACY_LISTENER, HPET_PARAMS, type LegacyReplacementListener } from '../devices/hpet/index.js';
 import { PM_PARAMS, PmTimer } from '../devices/pm/index.js';
+import { Ioapic, IOAPIC_PARAMS, xenDom0IoapicParams, xenIrq0Routing } from '../devices/ioapic/index.js';
+import { PIC_PARAMS, PicPair } from '../devices/pic/index.js';
+import type { ApicMessageSink } from '../irq/apic-bus.js';
 import type { ResolvedOptions } from './create-platform.js';
 import type { VcpuSlot } from './platform.js';
 import type { PlatformProfile } from './profiles.js';
@@ -80,6 +83,9 @@ export class LinkRegistry {
     for (const r of this.routers) r.addEoiListener(listener);
   }
 
+  /** Xen's IRQ0 special routing asks whether PIT channel 0 is running (pt_active); the PIT answers. */
+  pitChannel0Active: () => boolean = () => false;
+
   addEoiSource(router: { addEoiListener(l: EoiListener): unknown }): void {
     this.routers.push(router);
     for (const l of this.eoiListeners) router.addEoiListener(l);
@@ -100,6 +106,9 @@ export interface CatalogEntry {
   /** Registers the device classes in the platform's container and resolves them (once). */
   readonly create?: (c: DependencyContainer, ctx: BuildContext) => Device[];
 }
+
+/** Where IO-APIC messages go on a platform without local APICs: nowhere (counted by the IO-APIC). */
+const DROPPING_APIC_BUS: ApicMessageSink = Object.freeze({ deliverApicMessage: () => undefined });
 
 /** Registers `cls` as a container-scoped singleton and resolves it. */
 export function resolveSingleton<T>(c: DependencyContainer, cls: new (...args: never[]) => T): T {
@@ -147,8 +156,42 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     },
   },
   { kind: 'rtc', title: 'MC146818 RTC/CMOS on ports 0x70/0x71', flag: XEN_X86_EMU_RTC, status: 'not-implemented', note: 'issue 4' },
-  { kind: 'ioapic', title: 'IO-APIC at 0xFEC00000', flag: XEN_X86_EMU_IOAPIC, status: 'not-implemented', note: 'issue 3' },
-  { kind: 'pic', title: '8259A PIC pair with ELCR', flag: XEN_X86_EMU_PIC, status: 'not-implemented', note: 'issue 3' },
+  {
+    kind: 'ioapic',
+    title: 'IO-APIC (Xen domU: one at 0xFEC00000, 48 pins; PVH dom0: one per host IO-APIC)',
+    flag: XEN_X86_EMU_IOAPIC,
+    status: 'implemented',
+    create: (c, ctx) => {
+      if (!c.isRegistered(APIC_BUS)) c.register(APIC_BUS, { useValue: DROPPING_APIC_BUS });
+      const paramSets =
+        ctx.options.hostIoapics !== null
+          ? ctx.options.hostIoapics.map((host, i) => xenDom0IoapicParams(i, host))
+          : [ctx.profile.devices.ioapic];
+      const router = c.isRegistered(ApicRouter) ? c.resolve(ApicRouter) : null;
+      return paramSets.map((params) => {
+        const child = c.createChildContainer();
+        child.register(IOAPIC_PARAMS, { useValue: params });
+        const ioapic = child.resolve(Ioapic);
+        ctx.links.addEoiListener(ioapic);
+        if (router !== null && ctx.profile.validation.kind === 'xen') {
+          ioapic.setIrq0Routing(xenIrq0Routing(router, () => ctx.links.pitChannel0Active()));
+        }
+        return ioapic;
+      });
+    },
+  },
+  {
+    kind: 'pic',
+    title: '8259A PIC pair with ELCR',
+    flag: XEN_X86_EMU_PIC,
+    status: 'implemented',
+    create: (c, ctx) => {
+      c.register(PIC_PARAMS, { useValue: ctx.profile.devices.pic });
+      const pic = resolveSingleton(c, PicPair);
+      ctx.links.setExtIntSource(pic);
+      return [pic];
+    },
+  },
   { kind: 'vga', title: 'Legacy VGA window 0xA0000-0xBFFFF (stdvga write filter)', flag: XEN_X86_EMU_VGA, status: 'not-implemented', note: 'issue 5' },
   {
     kind: 'iommu',

@@ -11,6 +11,7 @@ import { VirtualClock } from '../time/clock.js';
 import type { Device } from '../devices/device.js';
 import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
 import { TIMER_MODE, TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../devices/timer-mode/index.js';
+import type { HostIoapic } from '../devices/ioapic/index.js';
 import { LinkRegistry, selectEntries, type CatalogEntry } from './catalog.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
 import { Platform, type VcpuSlot } from './platform.js';
@@ -18,6 +19,7 @@ import { profileByName, type PlatformProfile, type ProfileName } from './profile
 import { CLOCK, DEBUG_CONSOLE_SINK, INTERRUPT_FABRIC, MMIO_BUS, OPTIONS, PORT_BUS, PROFILE } from './tokens.js';
 
 export const MAX_VCPUS = 128;
+const DEFAULT_HOST_IOAPIC: HostIoapic = Object.freeze({ base: 0xfec00000, apicId: 0, gsiBase: 0, pins: 24 });
 /** RAM is mapped below the legacy VGA/BIOS hole and from 1 MiB up, as on a PC. */
 const LOW_RAM_END = 0xa0000;
 const HIGH_RAM_START = 0x100000;
@@ -41,6 +43,11 @@ export interface PlatformOptions {
   readonly tscHz?: number;
   /** Xen's missed-tick policy for periodic platform timers (HVM_PARAM_TIMER_MODE); default libxl's. */
   readonly timerMode?: TimerMode;
+  /**
+   * xen-pvh-dom0 only: the host's IO-APICs, which Xen mirrors one vIOAPIC each (base, APIC ID, GSI
+   * base, pins from the MADT). Default: one at 0xFEC00000 with 24 pins.
+   */
+  readonly hostIoapics?: readonly HostIoapic[];
 }
 
 /** Options after defaults, as devices see them through the OPTIONS token. */
@@ -50,6 +57,8 @@ export interface ResolvedOptions {
   readonly tscHz: number;
   readonly ramBytes: number;
   readonly timerMode: TimerMode;
+  /** The host IO-APICs a PVH dom0 mirrors, or null for the profile's own IO-APIC. */
+  readonly hostIoapics: readonly HostIoapic[] | null;
 }
 
 export function createPlatform(options: PlatformOptions = {}): Platform {
@@ -60,7 +69,9 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
 
   const ports = new PortBus(profile.bus.port);
   const mmio = new MmioBus(profile.bus.mmio);
-  const irq = new InterruptFabric(profile.irq);
+  // A PVH dom0's GSI space covers every host IO-APIC it mirrors.
+  const gsiCount = Math.max(profile.irq.gsiCount, ...(resolved.hostIoapics ?? []).map((h) => h.gsiBase + h.pins));
+  const irq = new InterruptFabric({ ...profile.irq, gsiCount });
   const clock = new VirtualClock({ minPeriodNs: profile.clock.minPeriodNs });
   mapRam(mmio, resolved.ramBytes);
 
@@ -112,7 +123,15 @@ function resolveOptions(options: PlatformOptions, profile: PlatformProfile): Res
   if (!(TIMER_MODES as readonly string[]).includes(timerMode)) {
     throw new PlatformOptionError(`timerMode '${String(timerMode)}' is not one of ${TIMER_MODES.join(', ')}`);
   }
-  return Object.freeze({ vcpus, wallTime, tscHz, ramBytes, timerMode });
+  const dom0 = profile.validation.kind === 'xen' && profile.validation.guest === 'pvh-dom0';
+  if (options.hostIoapics !== undefined && !dom0) {
+    throw new PlatformOptionError('hostIoapics applies to the xen-pvh-dom0 profile only (other guests get one IO-APIC)');
+  }
+  const hostIoapics = dom0 ? (options.hostIoapics ?? [DEFAULT_HOST_IOAPIC]) : null;
+  if (hostIoapics !== null && hostIoapics.length === 0) {
+    throw new PlatformOptionError('hostIoapics must list at least one IO-APIC');
+  }
+  return Object.freeze({ vcpus, wallTime, tscHz, ramBytes, timerMode, hostIoapics });
 }
 
 function mapRam(mmio: MmioBus, ramBytes: number): void {

@@ -19,6 +19,8 @@ import { IDENTITY_ISA_TO_GSI, XEN_ISA_TO_GSI } from '../irq/fabric.js';
 import { QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS, type LapicParams } from '../devices/lapic/params.js';
 import { QEMU_PC_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../devices/hpet/index.js';
 import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../devices/pm/index.js';
+import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../devices/ioapic/index.js';
+import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/index.js';
 import { PlatformOptionError } from './errors.js';
 
 /** Parameters of each device model for one profile (defaults live here, in one place). */
@@ -26,10 +28,24 @@ export interface DeviceParams {
   readonly lapic: LapicParams;
   readonly hpet: HpetParams;
   readonly pm: PmParams;
+  readonly ioapic: IoapicParams;
+  readonly pic: PicParams;
 }
 
-const XEN_DEVICES: DeviceParams = { lapic: XEN_LAPIC_PARAMS, hpet: XEN_HPET_PARAMS, pm: XEN_PM_PARAMS };
-const QEMU_PC_DEVICES: DeviceParams = { lapic: QEMU_PC_LAPIC_PARAMS, hpet: QEMU_PC_HPET_PARAMS, pm: QEMU_PC_PM_PARAMS };
+const XEN_DEVICES: DeviceParams = {
+  lapic: XEN_LAPIC_PARAMS,
+  hpet: XEN_HPET_PARAMS,
+  pm: XEN_PM_PARAMS,
+  ioapic: XEN_IOAPIC_PARAMS,
+  pic: XEN_PIC_PARAMS,
+};
+const QEMU_PC_DEVICES: DeviceParams = {
+  lapic: QEMU_PC_LAPIC_PARAMS,
+  hpet: QEMU_PC_HPET_PARAMS,
+  pm: QEMU_PC_PM_PARAMS,
+  ioapic: QEMU_PC_IOAPIC_PARAMS,
+  pic: QEMU_PC_PIC_PARAMS,
+};
 
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];

@@ -72,7 +72,7 @@ describe('hvmdev', () => {
     const done = runQtest([], { out: () => undefined, err: (s) => (err += s) }, input, output);
     input.end('outb 0xe9 0x48\noutb 0xe9 0x0a\ninb 0x20\nbogus\n');
     expect(await done).toBe(0);
-    expect(text).toBe("OK\nOK\nOK 0x00ff\nFAIL Unknown command 'bogus'\n");
+    expect(text).toBe("OK\nOK\nOK 0x0000\nFAIL Unknown command 'bogus'\n");
     expect(err).toBe('[debugcon] H\n');
   });
 

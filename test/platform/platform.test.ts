@@ -173,3 +173,39 @@ describe('snapshots', () => {
     expect(sink.lines).toEqual(['new']);
   });
 });
+
+describe('interrupt path through the platform (xen-hvm)', () => {
+  it('an ISA IRQ programmed in the IO-APIC reaches the LAPIC of vCPU 0, and EOI clears Remote-IRR', () => {
+    const p = createPlatform({ ramBytes: 0 });
+    const lapic = p.vcpus[0]!.devices.get('lapic') as unknown as { acknowledge(): number | null };
+    p.mmio.write(0xfee000f0, 4, 0x1ff); // SVR: enable
+    // RTE for GSI 8 (ISA IRQ8): vector 0x38, level, physical destination 0.
+    p.mmio.write(0xfec00000, 4, 0x10 + 2 * 8);
+    p.mmio.write(0xfec00010, 4, 0x8038);
+    p.mmio.write(0xfec00000, 4, 0x11 + 2 * 8);
+    p.mmio.write(0xfec00010, 4, 0);
+    p.irq.isaLine(8).raise();
+    expect(lapic.acknowledge()).toBe(0x38);
+    p.mmio.write(0xfec00000, 4, 0x10 + 2 * 8);
+    expect(p.mmio.read(0xfec00010, 4) & 0x4000).toBe(0x4000); // Remote-IRR
+    p.irq.isaLine(8).lower();
+    p.mmio.write(0xfee000b0, 4, 0); // EOI → broadcast to the IO-APIC
+    expect(p.mmio.read(0xfec00010, 4) & 0x4000).toBe(0);
+  });
+
+  it('PVH dom0 mirrors each host IO-APIC with its base and GSI base', () => {
+    const p = createPlatform({
+      profile: 'xen-pvh-dom0',
+      ramBytes: 0,
+      hostIoapics: [
+        { base: 0xfec00000, apicId: 8, gsiBase: 0, pins: 24 },
+        { base: 0xfec01000, apicId: 9, gsiBase: 24, pins: 32 },
+      ],
+    });
+    expect(p.irq.gsiCount).toBe(56);
+    expect([...p.devices.keys()].filter((id) => id.startsWith('ioapic'))).toEqual(['ioapic0', 'ioapic1']);
+    p.mmio.write(0xfec01000, 4, 1); // IOREGSEL = version
+    expect(p.mmio.read(0xfec01010, 4)).toBe(0x001f0011); // 32 pins, version 0x11
+    expect(() => createPlatform({ hostIoapics: [] })).toThrow(/xen-pvh-dom0 profile only/);
+  });
+});

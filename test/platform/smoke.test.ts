@@ -7,6 +7,7 @@ describe('platform smoke', () => {
     const p = createPlatform({ debugConsole: sink });
     for (const ch of 'hi\n') p.ports.write(0xe9, 1, ch.charCodeAt(0));
     expect(sink.lines).toEqual(['hi']);
-    expect(p.ports.read(0x20, 1)).toBe(0xff);
+    expect(p.ports.read(0x1234, 1)).toBe(0xff);
+    expect(p.ports.read(0x21, 1)).toBe(0x00); // PIC IMR after reset
   });
 });
