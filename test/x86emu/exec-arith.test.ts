@@ -172,3 +172,37 @@ describe('x86emu: SSE/AVX moves and gating (XSA-190)', () => {
     void RBX;
   });
 });
+
+describe('x86emu: more SIMD and port forms', () => {
+  it('MOVNTDQ/MOVNTPS need alignment and memory; VEX.128 loads zero bits 255:128, legacy loads keep them', () => {
+    const s = long().setReg(RAX, 0x108);
+    const m = new FlatOps();
+    expect(run(s, m, '66 0f e7 00')).toMatchObject({ kind: 'fault', vector: 13 });
+    expect(run(s, m, '0f 2b c1')).toMatchObject({ kind: 'fault', vector: 6 });
+    s.setReg(RAX, 0x100);
+    expect(run(s, m, '66 0f e7 00').kind).toBe('executed');
+    s.vecView(2, 32).fill(0xee);
+    run(s, m, '0f 10 10'); // movups xmm2, [rax]
+    expect(s.vecView(2, 32)[20]).toBe(0xee);
+    run(s, m, 'c5 f8 10 10'); // vmovups xmm2, [rax]
+    expect(s.vecView(2, 32)[20]).toBe(0);
+    expect(run(s, m, 'c5 f0 10 10')).toMatchObject({ kind: 'fault', vector: 6 }); // vvvv != 1111b
+  });
+  it('IN and OUT at every width, imm8 and DX forms', () => {
+    const s = long().setReg(RDX, 0x3f8).setReg(RAX, 0x11223344);
+    const m = new FlatOps();
+    m.portValue = 0xa1b2c3d4;
+    run(s, m, 'e4 60');
+    expect(s.getReg(RAX)).toBe(0x112233d4n);
+    run(s, m, '66 ed');
+    expect(s.getReg(RAX)).toBe(0x1122c3d4n);
+    run(s, m, 'ed');
+    expect(s.getReg(RAX)).toBe(0xa1b2c3d4n);
+    run(s, m, '66 ef');
+    run(s, m, 'e6 80');
+    run(s, m, '48 ef'); // REX.W does not widen port I/O
+    expect(m.log.filter((a) => a.kind === 'out').map((a) => [a.addr, a.size, a.value])).toEqual([
+      [0x3f8, 2, 0xc3d4], [0x80, 1, 0xd4], [0x3f8, 4, 0xa1b2c3d4],
+    ]);
+  });
+});

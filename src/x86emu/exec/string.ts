@@ -60,6 +60,23 @@ function offHi(e: Emu, r: number): number {
   return e.insn.addrSize === 8 ? e.state.gpr[2 * r + 1]! : 0;
 }
 
+/** The whole batch range of register `r` is addressable without wrapping the address size. */
+function rangeOk(e: Emu, seg: number, r: number, access: number, back: boolean, span: number, size: number): boolean {
+  const as = e.insn.addrSize;
+  const lo = offLo(e, r), hi = offHi(e, r);
+  if (as !== 8) {
+    const max = as === 2 ? 0xffff : 0xffffffff;
+    if (back ? lo < span : lo + span + size - 1 > max) return false;
+  } else if (back ? hi === 0 && lo < span : hi === 0xffffffff && lo + span + size - 1 > 0xffffffff) return false;
+  const first = back ? lo - span : lo;
+  const fHi = back && first < 0 ? (hi - 1) >>> 0 : hi;
+  if (e.linearize(seg, first >>> 0, fHi, span + size, access) !== R_OK) {
+    e.event.clear();
+    return false;
+  }
+  return true;
+}
+
 /**
  * Try a whole batch through a rep_* callback. Returns the executor code, or -1 to fall back to the
  * element-by-element path (callback absent, refused, or the range needs per-element fault checks).
@@ -68,32 +85,15 @@ function tryBulk(e: Emu, h: number, size: number, n: number, back: boolean, srcS
   const ops = e.ops;
   const fn = h === H_MOVS ? ops.repMovs : h === H_STOS ? ops.repStos : h === H_INS ? ops.repIns : h === H_OUTS ? ops.repOuts : undefined;
   if (fn === undefined || n < 2) return -1;
-  const as = e.insn.addrSize;
   const span = (n - 1) * size;
-  // The whole range must be addressable without wrapping the address size; else go element by element.
-  const checkRange = (seg: number, r: number, access: number): boolean => {
-    const lo = offLo(e, r), hi = offHi(e, r);
-    if (as !== 8) {
-      const max = as === 2 ? 0xffff : 0xffffffff;
-      if (back ? lo < span : lo + span + size - 1 > max) return false;
-    } else if (back ? hi === 0 && lo < span : hi === 0xffffffff && lo + span + size - 1 > 0xffffffff) return false;
-    const first = back ? lo - span : lo;
-    const fHi = back && first < 0 ? (hi - 1) >>> 0 : hi;
-    const fLo = first >>> 0;
-    if (e.linearize(seg, fLo, fHi, span + size, access) !== R_OK) {
-      e.event.clear();
-      return false;
-    }
-    return true;
-  };
   let sLo = 0, sHi = 0, dLo = 0, dHi = 0;
   if (h === H_MOVS || h === H_OUTS) {
-    if (!checkRange(srcSeg, RSI, ACC_READ)) return -1;
+    if (!rangeOk(e, srcSeg, RSI, ACC_READ, back, span, size)) return -1;
     if (e.linearize(srcSeg, offLo(e, RSI), offHi(e, RSI), size, ACC_READ) !== R_OK) return -1;
     sLo = e.linLo >>> 0; sHi = e.linHi >>> 0;
   }
   if (h !== H_OUTS) {
-    if (!checkRange(SEG_ES, RDI, ACC_WRITE)) return -1;
+    if (!rangeOk(e, SEG_ES, RDI, ACC_WRITE, back, span, size)) return -1;
     if (e.linearize(SEG_ES, offLo(e, RDI), offHi(e, RDI), size, ACC_WRITE) !== R_OK) return -1;
     dLo = e.linLo >>> 0; dHi = e.linHi >>> 0;
   }
