@@ -1,4 +1,5 @@
-// hvmdev public API.
+// hvmdev public API. reflect-metadata comes first: tsyringe needs it before any decorated class loads.
+import 'reflect-metadata';
 export * from './bus/index.js';
 export * from './irq/index.js';
 export * from './time/index.js';

@@ -24,6 +24,8 @@ interface DemoStep {
   /** Device ids that must exist for the step to make sense. */
   readonly needs: readonly string[];
   readonly commands: readonly string[];
+  /** Print only a summary of the commands (long byte-by-byte writes). */
+  readonly quiet?: boolean;
 }
 
 function text(port: number, s: string): string[] {
@@ -35,6 +37,7 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     title: "The guest prints a line on Xen's debug console (port 0xE9)",
     needs: ['debugcon'],
     commands: text(0xe9, 'Hello from the guest\n'),
+    quiet: true,
   },
   {
     title: 'An unclaimed port and unclaimed memory answer as the null handler',
@@ -50,6 +53,45 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     title: 'Virtual time moves only when the host advances it',
     needs: [],
     commands: ['clock_step 1000000', 'clock_set 5000000'],
+  },
+  {
+    title: "The local APIC (vCPU 0): version 0x00050014, timer one-shot 1000 counts at 100 MHz = 10 µs, then INTA and EOI",
+    needs: ['lapic0'],
+    commands: [
+      'readl 0xfee00030',
+      'writel 0xfee000f0 0x1ff',
+      'writel 0xfee00320 0x40',
+      'writel 0xfee003e0 0xb',
+      'writel 0xfee00380 1000',
+      'clock_step 10000',
+      'inta',
+      'writel 0xfee000b0 0',
+    ],
+  },
+  {
+    title: 'The IO-APIC routes a level-triggered GSI 9 to vector 0x39 on vCPU 0; Remote-IRR until EOI',
+    needs: ['ioapic0', 'lapic0'],
+    commands: [
+      'writel 0xfec00000 0x22',
+      'writel 0xfec00010 0x8039',
+      'irq_intercept_in ioapic',
+      'set_irq_in ioapic unnamed-gpio-in 9 1',
+      'inta',
+      'readl 0xfec00010',
+      'set_irq_in ioapic unnamed-gpio-in 9 0',
+      'writel 0xfee000b0 0',
+      'readl 0xfec00010',
+    ],
+  },
+  {
+    title: 'The HPET main counter (Xen: 16 ns period, 62.5 MHz) counts 62500 in 1 ms once enabled',
+    needs: ['hpet'],
+    commands: ['readl 0xfed00000', 'writel 0xfed00010 1', 'clock_step 1000000', 'readl 0xfed000f0'],
+  },
+  {
+    title: 'The ACPI PM timer (3,579,545 Hz) at Xen’s default block 0x1F40: ticks in 1 s of virtual time',
+    needs: ['pm'],
+    commands: ['inl 0x1f48', 'clock_step 1000000000', 'inl 0x1f48'],
   },
 ];
 
@@ -80,7 +122,7 @@ export function runDemo(args: readonly string[], io: CliIo): number {
       io.out(`  (skipped: this platform has no ${missing.join(', ')})\n`);
       continue;
     }
-    const quiet = step.commands.length > 6;
+    const quiet = step.quiet === true;
     for (const cmd of step.commands) {
       const reply = session.handle(cmd);
       accesses++;
