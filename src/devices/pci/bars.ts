@@ -25,8 +25,10 @@ export const ROM_ENABLE = 0x1;
 const MAX_HI_FOR_BUS = 2 ** 20;
 
 /**
- * What a BAR write does while the command register enables decoding of its space:
+ * What a BAR write does while the BAR is mapped (its space decoded at an assigned address):
  * - `ignore`: Xen vPCI (drivers/vpci/header.c, bar_write: "ignored BAR … write while mapped").
+ *   An unmapped BAR (unassigned, or refused for a clash) takes the write and maps at once
+ *   (Xen maps it at the next command register write).
  * - `remap`: QEMU and real hardware: the new address takes effect at once.
  */
 export type BarWriteWhileDecoding = 'ignore' | 'remap';

@@ -334,13 +334,14 @@ export class PciFunction {
 
   private barWritten(bar: PciBar, reg: ConfigRegister, value: number): void {
     const cmd = this.command.value;
-    if (bar.decodes(cmd) && this.services.barWriteWhileDecoding === 'ignore') {
-      // Xen: an enabled ROM may still be switched off; everything else waits for decoding to stop.
-      const romDisable = bar.space === 'rom' && reg === bar.lo && (value & ROM_ENABLE) === 0;
-      if (!romDisable) {
+    if (bar.region !== null && this.services.barWriteWhileDecoding === 'ignore') {
+      // Xen header.c: a mapped BAR ignores writes ("ignored BAR write while mapped"). A mapped ROM
+      // may be switched off; that write keeps the old address (rom_write only updates it unmapped).
+      if (bar.space !== 'rom' || (value & ROM_ENABLE) !== 0) {
         this.ignoredBarWrites++;
         return;
       }
+      value = bar.lo.value & ~ROM_ENABLE;
     }
     reg.store(value);
     bar.sync(cmd);

@@ -123,6 +123,15 @@ describe('BAR mapping', () => {
     expect(q.mmio.read(0xfebf0000, 4)).toBe(0); // QEMU: unassigned memory reads 0
   });
 
+  it('Xen: an unassigned BAR takes a write while decoding is on and maps at once', () => {
+    const { ports, mmio, host } = xenRig();
+    const fn = host.attach({ device: DEV }, definition());
+    cfgWrite(ports, 0, DEV, 0, 0x04, 2, 0x0002);
+    cfgWrite(ports, 0, DEV, 0, 0x10, 4, 0xfebf0000);
+    expect(fn.ignoredBarWrites).toBe(0);
+    expect(mmio.read(0xfebf0000, 4)).toBe(0xa000);
+  });
+
   it('moves a BAR with decoding off and re-enables it at the new place', () => {
     const { ports, mmio, host } = xenRig();
     host.attach({ device: DEV }, definition());
@@ -146,8 +155,9 @@ describe('BAR mapping', () => {
     cfgWrite(ports, 0, DEV, 0, 0x30, 4, 0xfea00001); // moving an enabled, decoded ROM: ignored (Xen)
     expect(mmio.read(0xfeb80004, 4)).toBe(0xd004);
     expect(cfgRead(ports, 0, DEV, 0, 0x30, 4)).toBe(0xfeb80001);
-    cfgWrite(ports, 0, DEV, 0, 0x30, 4, 0xfeb80000); // switching the ROM off is allowed
+    cfgWrite(ports, 0, DEV, 0, 0x30, 4, 0xfea00000); // switching the ROM off is allowed; Xen keeps the address
     expect(mmio.read(0xfeb80004, 4)).toBe(0xffffffff);
+    expect(cfgRead(ports, 0, DEV, 0, 0x30, 4)).toBe(0xfeb80000);
   });
 
   it('an unassigned (address 0) BAR is not mapped', () => {
