@@ -187,6 +187,38 @@ export class PciHost implements Device {
     };
   }
 
+  /** A plain summary of the PCI topology for `hvmdev describe` and logs. */
+  describe(): PlainData {
+    const hex = (n: number, w: number) => '0x' + n.toString(16).padStart(w, '0');
+    return {
+      mechanism1: this.mechanism1 !== null,
+      resetControl: this.params.resetControl,
+      ecam: this.ecamRegions.map(({ window: w }) => ({ segment: w.spec.segment, buses: `${w.spec.busStart}-${w.spec.busEnd}`, base: hex(w.spec.base, 8) })),
+      links: Array.from({ length: PCI_LINK_COUNT }, (_, l) => this.router.linkRoute(l)),
+      functions: this.attached.map((f) => {
+        const d = f.definition;
+        const pin = f.interruptPin;
+        return {
+          bdf: fmtBdf(f.address),
+          name: f.name,
+          ids: `${hex(d.vendorId, 4)}:${hex(d.deviceId, 4)}`,
+          classCode: hex(d.classCode, 6),
+          visible: this.visible(f.address.segment, f.address.bus, (f.address.device << 3) | f.address.function) === f,
+          bars: f.declaredBars().map((b) => ({
+            bar: b.space === 'rom' ? 'ROM' : `BAR${b.index}`,
+            space: b.space,
+            size: b.size,
+            mappedAt: b.region === null ? null : hex(b.region.base, b.space === 'io' ? 4 : 8),
+            conflict: b.conflict,
+          })),
+          msi: f.msi === null ? null : { vectors: f.msi.vectors, enabled: f.msi.enabled },
+          msix: f.msix === null ? null : { vectors: f.msix.vectors, enabled: f.msix.enabled },
+          intx: pin === 0 ? null : { pin: 'ABCD'[pin - 1]!, gsi: this.router.gsiOf(f.address.device, pin), link: this.router.linkOf(f.address.device, pin) },
+        };
+      }),
+    };
+  }
+
   ecamWindows(): readonly EcamRegionSpec[] {
     return this.ecamRegions.map((e) => e.window.spec);
   }

@@ -78,3 +78,21 @@ describe('PIIX4 PM: PMBA and PMREGMISC place the ACPI PM block', () => {
     expect(placed).toEqual([0x600, null]);
   });
 });
+
+describe('describe()', () => {
+  it('summarises the qemu-pc topology as plain data', () => {
+    const { host, ports } = pc();
+    cfgWrite(ports, 0, 1, 0, 0x60, 1, 0x0b);
+    const d = host.describe() as { functions: { bdf: string; ids: string; intx: unknown }[]; links: unknown[]; ecam: unknown[] };
+    expect(d.functions.map((f) => `${f.bdf} ${f.ids}`)).toEqual([
+      '0000:00:00.0 0x8086:0x1237',
+      '0000:00:01.0 0x8086:0x7000',
+      '0000:00:01.1 0x8086:0x7010',
+      '0000:00:01.3 0x8086:0x7113',
+    ]);
+    expect(d.functions[3]!.intx).toEqual({ pin: 'A', gsi: null, link: 0 });
+    expect(d.links).toEqual([11, null, null, null]);
+    expect(d.ecam).toEqual([]);
+    expect(JSON.parse(JSON.stringify(d))).toEqual(d);
+  });
+});
