@@ -5,7 +5,17 @@ import { MmioBus } from '../src/bus/mmio-bus.js';
 import { PortBus } from '../src/bus/port-bus.js';
 import { decode } from '../src/x86emu/decoder/decode.js';
 import { BusEmulateOps, CpuState, Insn, MODE_LONG64, RAX, RCX, RDI, RDX, RSI, REFERENCE_CPU, X86Emulator } from '../src/x86emu/index.js';
+import { loadavg } from 'node:os';
 import { measure, round, type BenchRecord } from './harness.js';
+
+/** Median and best of `rounds` single-round measurements (the best is the least disturbed by load). */
+function spread(body: (ops: number) => number, ops: number, rounds = 9): { median: number; best: number } {
+  body(ops);
+  const xs: number[] = [];
+  for (let r = 0; r < rounds; r++) xs.push(measure(body, ops, 1).nsPerOp);
+  xs.sort((a, b) => a - b);
+  return { median: xs[rounds >> 1]!, best: xs[0]! };
+}
 import { iced } from './x86emu-oracle.js';
 
 class Reg {
@@ -41,25 +51,26 @@ export function benchX86emu(): BenchRecord[] {
   const optsLoad = { insnBytes: load };
   s.setReg(RAX, 0xfed00000).setReg(RCX, 0x1234).setReg(RDX, 0xfed00030);
 
-  const st = measure((n) => {
+  const st = spread((n) => {
     let k = 0;
     for (let i = 0; i < n; i++) {
       s.ripLo = 0;
       if (emu.emulate(s, ops, opts).kind === 'executed') k++;
     }
     return k;
-  }, 200_000);
-  out.push({ case: 'mov dword [rax+0x30], ecx -> MMIO device (decode+execute+dispatch)', nsPerInsn: round(st.nsPerOp), targetNs: 100 });
-  const ld = measure((n) => {
+  }, 100_000);
+  const loadNow = round(loadavg()[0]!, 1);
+  out.push({ case: 'mov dword [rax+0x30], ecx -> MMIO device (decode+execute+dispatch)', nsPerInsn: round(st.median), bestNs: round(st.best), targetNs: 100, loadavg: loadNow });
+  const ld = spread((n) => {
     let k = 0;
     for (let i = 0; i < n; i++) {
       s.ripLo = 0;
       if (emu.emulate(s, ops, optsLoad).kind === 'executed') k++;
     }
     return k;
-  }, 200_000);
+  }, 100_000);
   s.setReg(RAX, 0xfed00000);
-  out.push({ case: 'mov eax, [rdx] <- MMIO device (decode+execute+dispatch)', nsPerInsn: round(ld.nsPerOp), targetNs: 100 });
+  out.push({ case: 'mov eax, [rdx] <- MMIO device (decode+execute+dispatch)', nsPerInsn: round(ld.median), bestNs: round(ld.best), targetNs: 100 });
 
   const optsMovs = { insnBytes: movsb };
   const rm = measure((n) => {
@@ -133,6 +144,7 @@ export function benchX86emu(): BenchRecord[] {
     oursNs: round(med(oursNs)),
     icedNs: round(med(icedNs)),
     ratio: round(med(ratios), 3),
+    bestRatio: round(Math.min(...ratios), 3),
     target: 0.5,
   });
   void dev;
