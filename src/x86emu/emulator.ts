@@ -91,6 +91,7 @@ HANDLERS[T.H_MOVNTI] = execMovnti;
 HANDLERS[T.H_SSE] = execSse;
 HANDLERS[T.H_MOVBE] = M.execMovbe;
 HANDLERS[T.H_LAHF_SAHF] = M.execLahfSahf;
+HANDLERS[T.H_MOV_FROM_SREG] = M.execMovFromSreg;
 
 /** x87 escape: #NM when CR0.EM or CR0.TS is set (XSA-190), otherwise not emulated. */
 function execX87(e: Emu): number {

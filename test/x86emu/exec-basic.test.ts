@@ -161,3 +161,17 @@ describe('x86emu: modes and segmentation', () => {
     expect(emu.emulate(s, m)).toMatchObject({ kind: 'fault', vector: 14, errorCode: 0x10, cr2: 0x1000n });
   });
 });
+
+describe('x86emu: MOV from a segment register', () => {
+  it('stores 16 bits to memory, zero-extends into a 32-bit register, #UD for sreg 6/7', () => {
+    const s = long().setReg(RBX, 0x100).setReg(RAX, -1n);
+    s.seg[3]!.selector = 0x2b;
+    const m = new FlatOps();
+    m.setU32(0x100, 0xffffffff);
+    run(s, m, '8c 1b'); // mov [rbx], ds
+    expect(m.u32(0x100)).toBe(0xffff002b);
+    run(s, m, '8c d8'); // mov eax, ds
+    expect(s.getReg(RAX)).toBe(0x2bn);
+    expect(run(s, m, '8c f0')).toMatchObject({ kind: 'fault', vector: 6 });
+  });
+});

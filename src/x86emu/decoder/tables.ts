@@ -112,7 +112,8 @@ export const H_MOVNTI = 54;
 export const H_SSE = 55;
 export const H_MOVBE = 56;
 export const H_LAHF_SAHF = 57;
-export const H_COUNT = 58;
+export const H_MOV_FROM_SREG = 58;
+export const H_COUNT = 59;
 
 function h(id: number, arg = 0): number {
   return (id << H_SHIFT) | (arg << ARG_SHIFT);
@@ -176,7 +177,7 @@ const M = F_MODRM;
   P[0x89] = M | ms(MS_V) | h(H_MOV_EG);
   P[0x8a] = M | F_BYTE | ms(MS_B) | h(H_MOV_EG);
   P[0x8b] = M | ms(MS_V) | h(H_MOV_EG);
-  P[0x8c] = M | ms(MS_W);
+  P[0x8c] = M | ms(MS_W) | h(H_MOV_FROM_SREG);
   P[0x8d] = M | h(H_LEA);
   P[0x8e] = M | ms(MS_W);
   P[0x8f] = M | F_DEF64 | ms(MS_V) | h(H_POP_EV);

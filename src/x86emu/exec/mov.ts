@@ -87,6 +87,19 @@ export function execMovsxd(e: Emu): number {
   return R_OK;
 }
 
+/** 8C: MOV r/m, Sreg. Memory destinations take 16 bits; registers get the zero-extended selector. */
+export function execMovFromSreg(e: Emu): number {
+  const d = e.insn;
+  if (d.regRaw > 5) return e.fault(VEC_UD);
+  const sel = e.segment(d.regRaw).selector & 0xffff;
+  if (!d.hasMem) {
+    e.setReg(d.rm, d.opSize === 1 ? 2 : d.opSize, sel, 0);
+    return R_OK;
+  }
+  e.computeEa();
+  return e.writeScalar(d.seg, e.eaLo, e.eaHi, 2, sel, 0);
+}
+
 /** 8D: LEA (no memory access). */
 export function execLea(e: Emu): number {
   const d = e.insn;
