@@ -16,3 +16,4 @@ export * from './piix3.js';
 export * from './piix4-pm.js';
 export * from './qemu-pc-chipset.js';
 export * from './testdev.js';
+export * from './q35-mch.js';

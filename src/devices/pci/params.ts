@@ -75,6 +75,16 @@ export const QEMU_PC_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
   hostBridge: I440FX_HOST_BRIDGE,
 } as const);
 
+/**
+ * QEMU 7.2 `q35`'s PCI host side, for platforms that attach a `Q35Mch` (it owns 00:00.0 and the
+ * ECAM window). INTx routing through the ICH9 LPC (PIRQA–H) is not modelled: no INTx routes.
+ */
+export const QEMU_Q35_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
+  ...QEMU_PC_PCI_HOST_PARAMS,
+  intx: Object.freeze({ gsi: 'none', link: 'none' }),
+  hostBridge: null,
+} as const);
+
 const GAPS = ['ones', 'zero', 'qemu'];
 
 /** Throws PciParamsError naming the first bad field. */

@@ -4,16 +4,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { QEMU_Q35_PCI_HOST_PARAMS } from '../../../src/devices/pci/params.js';
+import { Q35Mch } from '../../../src/devices/pci/q35-mch.js';
 import { QemuPcChipset } from '../../../src/devices/pci/qemu-pc-chipset.js';
 import { attachPciTestdev } from '../../../src/devices/pci/testdev.js';
 import { qemuRig } from './helpers.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/qtest/pci');
 
-function platform(args: string) {
-  const rig = qemuRig();
+function platform(machine: 'pc' | 'q35', args: string) {
+  const rig = machine === 'pc' ? qemuRig() : qemuRig(QEMU_Q35_PCI_HOST_PARAMS);
   const placed: (number | null)[] = [];
-  new QemuPcChipset(rig.host, { placePmBlock: (b) => void placed.push(b) });
+  if (machine === 'pc') new QemuPcChipset(rig.host, { placePmBlock: (b) => void placed.push(b) });
+  else new Q35Mch(rig.host);
   if (args.includes('pci-testdev')) attachPciTestdev(rig.host);
   return { ...rig, placed };
 }
@@ -40,21 +43,35 @@ function run(p: ReturnType<typeof platform>, cmd: string): string {
       return 'OK ' + hex4(p.ports.read(addr, 2));
     case 'inl':
       return 'OK ' + hex4(p.ports.read(addr, 4));
-    case 'readl':
-      return 'OK 0x' + p.mmio.read(addr, 4).toString(16).padStart(16, '0');
+    case 'readb':
+    case 'readw':
+    case 'readl': {
+      const size = op === 'readb' ? 1 : op === 'readw' ? 2 : 4;
+      return 'OK 0x' + p.mmio.read(addr, size).toString(16).padStart(16, '0');
+    }
+    case 'writeb':
+      p.mmio.write(addr, 1, val);
+      return 'OK';
+    case 'writel':
+      p.mmio.write(addr, 4, val);
+      return 'OK';
     default:
       throw new Error(`command not supported by this replay: ${cmd}`);
   }
 }
 
-const files = readdirSync(DIR).filter((f) => f.endsWith('.out'));
+// Transcripts of `pc` sit in the folder itself, those of `q35` in q35/.
+const files = [
+  ...readdirSync(DIR).filter((f) => f.endsWith('.out')).map((f) => ({ machine: 'pc' as const, file: f })),
+  ...readdirSync(join(DIR, 'q35')).filter((f) => f.endsWith('.out')).map((f) => ({ machine: 'q35' as const, file: join('q35', f) })),
+];
 
-describe('golden QEMU 7.2 transcripts (qemu-pc PCI)', () => {
-  it('has transcripts', () => expect(files.length).toBeGreaterThanOrEqual(5));
-  for (const file of files) {
-    it(file, () => {
+describe('golden QEMU 7.2 transcripts (PCI, pc and q35)', () => {
+  it('has transcripts', () => expect(files.length).toBeGreaterThanOrEqual(6));
+  for (const { machine, file } of files) {
+    it(`${machine}: ${file}`, () => {
       const lines = readFileSync(join(DIR, file), 'utf8').split('\n');
-      const p = platform(lines.filter((l) => l.startsWith('#!args')).join(' '));
+      const p = platform(machine, lines.filter((l) => l.startsWith('#!args')).join(' '));
       let checked = 0;
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i]!;
