@@ -9,3 +9,4 @@ export * from './devices/snapshot.js';
 export * from './devices/debugcon/debug-console.js';
 export * from './platform/index.js';
 export * from './qtest/index.js';
+export * as x86emu from './x86emu/index.js';
