@@ -19,8 +19,9 @@ import {
 import { ConfigSpace, type ConfigRegister, type GapPolicy } from './config-space.js';
 import { checkDefinition, type BarDefinition, type PciFunctionDefinition } from './definition.js';
 import { PciDeviceDefinitionError } from './errors.js';
-import { MsiCapability, msiCapabilityLength, PCI_CAP_ID_MSI } from './msi.js';
-import { MSIX_CAPABILITY_LENGTH, MsixBarHandler, MsixCapability, PCI_CAP_ID_MSIX } from './msix.js';
+import { capabilityId, layoutCapabilities } from './capabilities.js';
+import { MsiCapability } from './msi.js';
+import { MsixBarHandler, MsixCapability } from './msix.js';
 
 export const PCI_STATUS_INTERRUPT = 0x0008;
 export const PCI_STATUS_CAP_LIST = 0x0010;
@@ -64,8 +65,8 @@ export class PciFunction {
   /** BAR slots 0–5 (a 64-bit BAR sits in its first slot; the second is null). */
   readonly bars: readonly (PciBar | null)[];
   readonly rom: PciBar | null;
-  readonly msi: MsiCapability | null = null;
-  readonly msix: MsixCapability | null = null;
+  readonly msi: MsiCapability | null;
+  readonly msix: MsixCapability | null;
   /** Offsets of the capabilities in list order. */
   readonly capabilityOffsets: readonly number[];
   /** The device's own INTx request (Status bit 3 shows it even while INTx is disabled). */
@@ -116,65 +117,38 @@ export class PciFunction {
     this.headerType = space.add({ offset: 0x0e, size: 1, name: 'header type', reset: def.multiFunction ? PCI_HEADER_MULTI_FUNCTION : 0, ro: 0xff });
     space.add({ offset: 0x0f, size: 1, name: 'BIST', ro: 0xff });
 
-    // BARs: declared ones get their sizing registers, the other slots are hardwired to 0.
-    const bars: (PciBar | null)[] = [null, null, null, null, null, null];
-    const barDefs = new Map<number, BarDefinition>((def.bars ?? []).map((b) => [b.index, b]));
-    const onBarWrite = (bar: PciBar, reg: ConfigRegister, value: number) => this.barWritten(bar, reg, value);
-
-    // MSI-X first: the BARs holding its table/PBA need the composite handler.
-    let msixDef = null;
-    for (const c of def.capabilities ?? []) if (c.kind === 'msix') msixDef = c;
-
-    // Lay out the capability list.
-    const offsets: number[] = [];
-    let at = def.capabilityBase ?? 0x40;
-    if (!Number.isInteger(at) || at < 0x40 || at % 4 !== 0) {
-      throw new PciDeviceDefinitionError(`PCI function ${def.name}: capabilityBase ${at} must be a multiple of 4 from 0x40`);
-    }
-    const caps = def.capabilities ?? [];
-    const lengths = caps.map((c) => (c.kind === 'msi' ? msiCapabilityLength(c) : c.kind === 'msix' ? MSIX_CAPABILITY_LENGTH : c.length));
-    for (const len of lengths) {
-      offsets.push(at);
-      at = (at + len + 3) & ~3;
-    }
-    if (at > 0x100) {
-      throw new PciDeviceDefinitionError(
-        `PCI function ${def.name}: capabilities need ${at - (def.capabilityBase ?? 0x40)} bytes from 0x${(def.capabilityBase ?? 0x40).toString(16)}; they must end by 0x100`,
-      );
-    }
-    // Xen's domU view keeps MSI and MSI-X at their offsets and unlinks (and does not emulate) the rest.
-    const shown = caps.map((c) => services.capabilityView === 'all' || c.kind !== 'custom');
-    const shownOffsets = offsets.filter((_, i) => shown[i]);
-    this.capabilityOffsets = shownOffsets;
-    caps.forEach((cap, i) => {
-      if (!shown[i]) return;
-      const base = offsets[i]!;
-      const next = shownOffsets[shownOffsets.indexOf(base) + 1] ?? 0;
-      const id = cap.kind === 'msi' ? PCI_CAP_ID_MSI : cap.kind === 'msix' ? PCI_CAP_ID_MSIX : cap.id;
+    // Capabilities first: the BARs holding the MSI-X table/PBA need the composite handler.
+    const layout = layoutCapabilities(def, services.capabilityView);
+    this.capabilityOffsets = layout.linked;
+    let msi: MsiCapability | null = null;
+    let msix: MsixCapability | null = null;
+    (def.capabilities ?? []).forEach((cap, i) => {
+      if (!layout.shown[i]) return;
+      const base = layout.offsets[i]!;
+      const next = layout.linked[layout.linked.indexOf(base) + 1] ?? 0;
+      const id = capabilityId(cap);
       space.add({ offset: base, size: 2, name: `capability 0x${id.toString(16)} header`, reset: id | (next << 8), ro: 0xffff });
       if (cap.kind === 'msi') {
-        (this as { msi: MsiCapability | null }).msi = new MsiCapability(space, base, cap, this.sendMessage, () => this.interruptModeChanged());
+        msi = new MsiCapability(space, base, cap, this.sendMessage, () => this.interruptModeChanged());
       } else if (cap.kind === 'msix') {
-        (this as { msix: MsixCapability | null }).msix = new MsixCapability(
-          space,
-          base,
-          cap,
-          this.sendMessage,
-          () => this.interruptModeChanged(),
-          () => (this.command.value & PCI_COMMAND_MASTER) !== 0,
-        );
+        msix = new MsixCapability(space, base, cap, this.sendMessage, () => this.interruptModeChanged(), () => (this.command.value & PCI_COMMAND_MASTER) !== 0);
       } else {
         for (const r of cap.registers ?? []) {
           if (r.offset < 2 || r.offset + r.size > cap.length) {
-            throw new PciDeviceDefinitionError(
-              `PCI function ${def.name}: register ${r.name} of capability 0x${id.toString(16)} must lie in [2, ${cap.length})`,
-            );
+            throw new PciDeviceDefinitionError(`PCI function ${def.name}: register ${r.name} of capability 0x${id.toString(16)} must lie in [2, ${cap.length})`);
           }
           space.add({ ...r, offset: base + r.offset });
         }
       }
     });
+    this.msi = msi;
+    this.msix = msix;
+    const msixCap = msix as MsixCapability | null;
 
+    // BARs: declared ones get their sizing registers, the other slots are hardwired to 0.
+    const bars: (PciBar | null)[] = [null, null, null, null, null, null];
+    const barDefs = new Map<number, BarDefinition>((def.bars ?? []).map((b) => [b.index, b]));
+    const onBarWrite = (bar: PciBar, reg: ConfigRegister, value: number) => this.barWritten(bar, reg, value);
     for (let i = 0; i < 6; i++) {
       const b = barDefs.get(i);
       if (b === undefined) {
@@ -185,9 +159,9 @@ export class PciFunction {
       const space_: BarSpace = b.kind === 'io' ? 'io' : 'mem';
       let handler = b.handler ?? NULL_HANDLER;
       let opts: RegionOptions = { owner: def.name, name: b.name ?? `BAR${i}`, sizes: b.sizes, aligned: b.aligned };
-      if (this.msix !== null && (this.msix.tableBar === i || this.msix.pbaBar === i)) {
+      if (msixCap !== null && (msixCap.tableBar === i || msixCap.pbaBar === i)) {
         const innerSizes = b.sizes ?? (handler.read64 && handler.write64 ? 15 : 7);
-        handler = new MsixBarHandler(this.msix, i, handler, innerSizes, b.aligned ?? false);
+        handler = new MsixBarHandler(msixCap, i, handler, innerSizes, b.aligned ?? false);
         opts = { owner: def.name, name: b.name ?? `BAR${i}`, sizes: 15, aligned: false };
       }
       const bar = new PciBar(i, space_, b.size, b.kind === 'mem64', b.prefetchable ?? false, handler, opts, services);
@@ -209,7 +183,7 @@ export class PciFunction {
       space.add({ offset: 0x30, size: 4, name: 'ROM BAR (none)', ro: 0xffffffff });
       this.rom = null;
     }
-    space.add({ offset: 0x34, size: 4, name: 'capabilities pointer', reset: shownOffsets[0] ?? 0, ro: 0xffffffff });
+    space.add({ offset: 0x34, size: 4, name: 'capabilities pointer', reset: layout.linked[0] ?? 0, ro: 0xffffffff });
     space.add({ offset: 0x38, size: 4, name: 'reserved', ro: 0xffffffff });
     space.add({ offset: 0x3c, size: 1, name: 'interrupt line' });
     space.add({ offset: 0x3d, size: 1, name: 'interrupt pin', reset: this.interruptPin, ro: 0xff });

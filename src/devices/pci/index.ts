@@ -17,3 +17,4 @@ export * from './piix4-pm.js';
 export * from './qemu-pc-chipset.js';
 export * from './testdev.js';
 export * from './q35-mch.js';
+export * from './capabilities.js';
