@@ -74,8 +74,9 @@ export class Piix4Pm {
     device = 1,
     fnNumber = 3,
   ) {
-    this.fn = host.attach({ device, function: fnNumber }, piix4PmDefinition(() => this.update()));
-    this.fn.onStateReplaced(() => this.update());
+    this.fn = host.attach({ device, function: fnNumber }, piix4PmDefinition(() => this.update(false)));
+    // After reset or restore, tell the PM block where it belongs even if this cache agrees.
+    this.fn.onStateReplaced(() => this.update(true));
   }
 
   /** The base the registers select, or null when PMIOSE is clear. */
@@ -85,9 +86,9 @@ export class Piix4Pm {
     return this.fn.configRead(PIIX4_PMBA, 4) & PMBA_ADDRESS_MASK;
   }
 
-  private update(): void {
+  private update(force: boolean): void {
     const base = this.selectedBase();
-    if (base === this.placedAt) return;
+    if (base === this.placedAt && !force) return;
     this.placedAt = base;
     this.pm.placePmBlock(base);
   }
