@@ -15,9 +15,9 @@ import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import type { PlainData } from '../device.js';
 
 /** Read/write access field (control word bits 5:4). 0 is the counter-latch command. */
-export const RW_LSB = 1;
-export const RW_MSB = 2;
-export const RW_WORD = 3;
+export const PIT_RW_LSB = 1;
+export const PIT_RW_MSB = 2;
+export const PIT_RW_WORD = 3;
 /** Mode bits Xen stores for a counter that was never programmed (an unreachable mode value). */
 export const UNPROGRAMMED_MODE_BITS = 7;
 
@@ -31,7 +31,7 @@ function decToBcd(v: number): number {
   );
 }
 
-export class Counter {
+export class PitCounter {
   // Programming (control word).
   programmed = false;
   /** Mode field as written (0–7; 6 and 7 alias 2 and 3); shown in the read-back status. */
@@ -238,10 +238,10 @@ export class Counter {
   writeByte(byte: number, K: number): void {
     this.settle(K);
     switch (this.rw) {
-      case RW_MSB:
+      case PIT_RW_MSB:
         this.cr = (byte & 0xff) << 8;
         break;
-      case RW_WORD:
+      case PIT_RW_WORD:
         if (!this.writeMsbNext) {
           this.writeLsb = byte & 0xff;
           this.writeMsbNext = true;
@@ -382,15 +382,15 @@ export class Counter {
     let v: number;
     if (this.latchBytes > 0) {
       v = this.latchValue;
-      if (this.rw !== RW_WORD) this.latchBytes = 0;
+      if (this.rw !== PIT_RW_WORD) this.latchBytes = 0;
       else this.latchBytes--;
     } else {
       v = this.ceRead(K);
     }
     switch (this.rw) {
-      case RW_MSB:
+      case PIT_RW_MSB:
         return (v >> 8) & 0xff;
-      case RW_WORD: {
+      case PIT_RW_WORD: {
         const msb = this.readMsbNext;
         this.readMsbNext = !msb;
         return msb ? (v >> 8) & 0xff : v & 0xff;
@@ -404,7 +404,7 @@ export class Counter {
   latchCount(K: number): void {
     if (this.latchBytes > 0) return;
     this.latchValue = this.ceRead(K);
-    this.latchBytes = this.rw === RW_WORD ? 2 : 1;
+    this.latchBytes = this.rw === PIT_RW_WORD ? 2 : 1;
   }
 
   /** Read-back status latch: OUT, NULL COUNT, RW, mode bits, BCD. */
@@ -443,7 +443,7 @@ export class Counter {
     this.programmed = true;
     this.modeBits = 3;
     this.mode = 3;
-    this.rw = RW_WORD;
+    this.rw = PIT_RW_WORD;
     this.crValid = true;
     this.idleOut = true;
     if (gate) this.startWave(K, 0x10000, 0, true);
@@ -513,7 +513,7 @@ export class Counter {
    * Reads and checks a counter snapshot against `K` (edges so far); returns a function that
    * applies it, so a device can validate all parts before changing any.
    */
-  static check(state: unknown, path: string, K: number): (c: Counter) => void {
+  static check(state: unknown, path: string, K: number): (c: PitCounter) => void {
     const r = new SnapshotReader(state, path);
     const programmed = r.bool('programmed');
     const modeBits = r.int('modeBits', 0, 7);
@@ -532,7 +532,7 @@ export class Counter {
       writeMsbNext: r.bool('writeMsbNext'),
       readMsbNext: r.bool('readMsbNext'),
       latchValue: r.uint('latchValue', 16),
-      latchBytes: r.int('latchBytes', 0, rw === RW_WORD ? 2 : 1),
+      latchBytes: r.int('latchBytes', 0, rw === PIT_RW_WORD ? 2 : 1),
       statusLatched: r.bool('statusLatched'),
       statusValue: r.uint('statusValue', 8),
       gate: r.bool('gate'),
@@ -561,8 +561,8 @@ export class Counter {
       throw new SnapshotError(`${path}: a pending reload outside a running mode 2/3 count`);
     }
     if (s.segPhase >= s.segValue && s.segPhase !== 0) throw new SnapshotError(`${path}.segPhase: beyond the period`);
-    if (s.writeMsbNext && rw !== RW_WORD) throw new SnapshotError(`${path}: a half-written count outside word access`);
-    return (c: Counter) => {
+    if (s.writeMsbNext && rw !== PIT_RW_WORD) throw new SnapshotError(`${path}: a half-written count outside word access`);
+    return (c: PitCounter) => {
       Object.assign(c, s);
       c.mode = programmed ? mode : 0;
     };

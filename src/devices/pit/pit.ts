@@ -14,7 +14,7 @@ import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
 import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
 import { PIT_CRYSTAL } from './crystal.js';
-import { Counter } from './counter.js';
+import { PitCounter } from './counter.js';
 import { PIT_PARAMS, checkPitParams, type PitParams } from './pit-params.js';
 
 export const PIT_BASE_PORT = 0x40;
@@ -36,7 +36,7 @@ const REFRESH_SHIFT_NS = 1 << 14;
 export class Pit implements Device, IoHandler {
   readonly id = 'pit';
   readonly kind = 'i8254';
-  readonly channels: readonly [Counter, Counter, Counter] = [new Counter(), new Counter(), new Counter()];
+  readonly channels: readonly [PitCounter, PitCounter, PitCounter] = [new PitCounter(), new PitCounter(), new PitCounter()];
   /** Xen's timer_mode policy for IRQ0's periodic ticks. */
   readonly missedTicks: MissedTicks;
   speakerData = false;
@@ -279,7 +279,7 @@ export class Pit implements Device, IoHandler {
     const K = this.edges();
     r.objects('channels', 3); // shape check; each entry is read in full below
     const rawChannels = (state as { channels: unknown[] }).channels;
-    const appliers = rawChannels.map((c, i) => Counter.check(c, `${this.id}.channels[${i}]`, K));
+    const appliers = rawChannels.map((c, i) => PitCounter.check(c, `${this.id}.channels[${i}]`, K));
     const speakerData = r.bool('speakerData');
     const refreshFlip = r.bool('refreshFlip');
     const legacyReplacement = r.bool('legacyReplacement');
@@ -293,7 +293,7 @@ export class Pit implements Device, IoHandler {
       throw new SnapshotError(`${this.id}.clampedDeadline: ${clampedDeadline} is not a clamped IRQ0 deadline`);
     }
     // Channels 0 and 1 have their gates tied high (Xen's pit_check refuses anything else).
-    const probe = [new Counter(), new Counter(), new Counter()];
+    const probe = [new PitCounter(), new PitCounter(), new PitCounter()];
     appliers.forEach((apply, i) => apply(probe[i]!));
     if (!probe[0]!.gate || !probe[1]!.gate) throw new SnapshotError(`${this.id}: channels 0 and 1 must have GATE high`);
     appliers.forEach((apply, i) => apply(this.channels[i]!));

@@ -1,3 +1,2 @@
 export * from './rtc.js';
 export * from './rtc-params.js';
-export * from './calendar.js';

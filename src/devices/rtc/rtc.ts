@@ -42,11 +42,11 @@ export const RTC_REG = Object.freeze({
   D: 0x0d,
 } as const);
 
-export const REG_A = Object.freeze({ UIP: 0x80, DV: 0x70, RS: 0x0f } as const);
-export const REG_B = Object.freeze({ SET: 0x80, PIE: 0x40, AIE: 0x20, UIE: 0x10, SQWE: 0x08, DM: 0x04, H24: 0x02, DSE: 0x01 } as const);
+export const RTC_REG_A = Object.freeze({ UIP: 0x80, DV: 0x70, RS: 0x0f } as const);
+export const RTC_REG_B = Object.freeze({ SET: 0x80, PIE: 0x40, AIE: 0x20, UIE: 0x10, SQWE: 0x08, DM: 0x04, H24: 0x02, DSE: 0x01 } as const);
 /** Register C flags sit at the same bit positions as their enables in register B. */
-export const REG_C = Object.freeze({ IRQF: 0x80, PF: 0x40, AF: 0x20, UF: 0x10 } as const);
-export const REG_D_VRT = 0x80;
+export const RTC_REG_C = Object.freeze({ IRQF: 0x80, PF: 0x40, AF: 0x20, UF: 0x10 } as const);
+export const RTC_REG_D_VRT = 0x80;
 /** Xen's reset values: 32.768 kHz divider with rate 6 (1024 Hz); 24-hour BCD. */
 export const RTC_RESET_A = 0x26;
 export const RTC_RESET_B = 0x02;
@@ -62,7 +62,7 @@ const CMOS_SIZE = 128;
 const XEN_CMOS_SIZE = 0x0e;
 
 /** Periodic interrupt period in time-base edges for rate select RS (0: none). Rates 1–2 act as 8–9. */
-export function periodicEdges(rs: number): number {
+export function rtcPeriodicEdges(rs: number): number {
   const r = rs & 0x0f;
   if (r === 0) return 0;
   return 2 ** ((r <= 2 ? r + 7 : r) - 1);
@@ -111,7 +111,7 @@ export class Rtc implements Device, IoHandler {
     for (const [k, v] of Object.entries(params.nvramInit)) this.cmos[Number(k)] = v;
     this.cmos[RTC_REG.A] = RTC_RESET_A;
     this.cmos[RTC_REG.B] = RTC_RESET_B;
-    this.cmos[RTC_REG.D] = REG_D_VRT;
+    this.cmos[RTC_REG.D] = RTC_REG_D_VRT;
     this.writeTime(start, dayOfWeek(Math.floor(start / SECONDS_PER_DAY)));
     ports.register(RTC_INDEX_PORT, 2, this, { owner: this.id, name: 'mc146818', sizes: 1 });
   }
@@ -142,16 +142,16 @@ export class Rtc implements Device, IoHandler {
     this.deliver(this.sync());
     switch (i) {
       case RTC_REG.A:
-        return this.cmos[i]! | (this.updateInProgress() ? REG_A.UIP : 0);
+        return this.cmos[i]! | (this.updateInProgress() ? RTC_REG_A.UIP : 0);
       case RTC_REG.C: {
-        const v = this.flags | (this.irqf() ? REG_C.IRQF : 0);
+        const v = this.flags | (this.irqf() ? RTC_REG_C.IRQF : 0);
         this.flags = 0; // read-to-clear, and IRQ8 drops
         this.irq8.lower();
         this.schedule();
         return v;
       }
       case RTC_REG.D:
-        return REG_D_VRT;
+        return RTC_REG_D_VRT;
       default:
         return this.cmos[i]!;
     }
@@ -170,7 +170,7 @@ export class Rtc implements Device, IoHandler {
       case RTC_REG.B: {
         const old = this.cmos[i]!;
         // "UIE is cleared when the SET bit goes high."
-        if ((old & REG_B.SET) === 0 && (v & REG_B.SET) !== 0) v &= ~REG_B.UIE;
+        if ((old & RTC_REG_B.SET) === 0 && (v & RTC_REG_B.SET) !== 0) v &= ~RTC_REG_B.UIE;
         this.cmos[i] = v;
         break;
       }
@@ -187,11 +187,11 @@ export class Rtc implements Device, IoHandler {
   // --- time ----------------------------------------------------------------------------------
 
   private get binary(): boolean {
-    return (this.cmos[RTC_REG.B]! & REG_B.DM) !== 0;
+    return (this.cmos[RTC_REG.B]! & RTC_REG_B.DM) !== 0;
   }
 
   private get h24(): boolean {
-    return (this.cmos[RTC_REG.B]! & REG_B.H24) !== 0;
+    return (this.cmos[RTC_REG.B]! & RTC_REG_B.H24) !== 0;
   }
 
   private running(): boolean {
@@ -279,20 +279,20 @@ export class Rtc implements Device, IoHandler {
       const ka = RTC_CRYSTAL.edgesAt(this.lastSync) - o;
       const kb = RTC_CRYSTAL.edgesAt(now) - o;
       const updates = Math.floor(kb / EDGES_PER_SECOND) - Math.floor(ka / EDGES_PER_SECOND);
-      if (updates > 0 && (this.cmos[RTC_REG.B]! & REG_B.SET) === 0) {
-        occurred |= REG_C.UF;
+      if (updates > 0 && (this.cmos[RTC_REG.B]! & RTC_REG_B.SET) === 0) {
+        occurred |= RTC_REG_C.UF;
         const t0 = this.readTime();
         // The alarm is compared at every update; the pattern repeats daily, so a day is enough.
         if (this.nextAlarm(t0, Math.max(1, updates - SECONDS_PER_DAY + 1), updates) > 0) {
-          occurred |= REG_C.AF;
+          occurred |= RTC_REG_C.AF;
         }
         const t1 = t0 + updates;
         const days = Math.floor(t1 / SECONDS_PER_DAY) - Math.floor(t0 / SECONDS_PER_DAY);
         const dow0 = decodeField(this.cmos[RTC_REG.DAY_OF_WEEK]!, this.binary);
         this.writeTime(t1, ((((dow0 - 1 + days) % 7) + 7) % 7) + 1);
       }
-      const p = periodicEdges(this.cmos[RTC_REG.A]!);
-      if (p > 0 && Math.floor(kb / p) > Math.floor(ka / p)) occurred |= REG_C.PF;
+      const p = rtcPeriodicEdges(this.cmos[RTC_REG.A]!);
+      if (p > 0 && Math.floor(kb / p) > Math.floor(ka / p)) occurred |= RTC_REG_C.PF;
     }
     this.lastSync = now;
     this.flags |= occurred;
@@ -301,7 +301,7 @@ export class Rtc implements Device, IoHandler {
 
   /** UIP: the next update is at most uipWindowEdges cycles away (never while SET or with the divider held). */
   private updateInProgress(): boolean {
-    if (!this.running() || (this.cmos[RTC_REG.B]! & REG_B.SET) !== 0) return false;
+    if (!this.running() || (this.cmos[RTC_REG.B]! & RTC_REG_B.SET) !== 0) return false;
     const K = RTC_CRYSTAL.edgesAt(this.clock.now);
     return this.nextUpdateEdge(K) - K <= this.params.uipWindowEdges;
   }
@@ -314,7 +314,7 @@ export class Rtc implements Device, IoHandler {
   // --- IRQ8 ----------------------------------------------------------------------------------
 
   private irqf(): boolean {
-    return (this.flags & this.cmos[RTC_REG.B]! & (REG_C.PF | REG_C.AF | REG_C.UF)) !== 0;
+    return (this.flags & this.cmos[RTC_REG.B]! & (RTC_REG_C.PF | RTC_REG_C.AF | RTC_REG_C.UF)) !== 0;
   }
 
   /** Drives IRQ8 after `occurred` events: the level is IRQF; Xen's no-ack mode re-edges on each enabled event. */
@@ -331,7 +331,7 @@ export class Rtc implements Device, IoHandler {
     } else {
       this.irq8.raise();
     }
-    if ((enabledNew & REG_C.PF) !== 0) this.missedTicks.tick();
+    if ((enabledNew & RTC_REG_C.PF) !== 0) this.missedTicks.tick();
   }
 
   /** Arms the timer for the next event that can move IRQ8, if any. */
@@ -345,11 +345,11 @@ export class Rtc implements Device, IoHandler {
     const K = RTC_CRYSTAL.edgesAt(this.clock.now);
     const o = this.chainOrigin;
     let next = Infinity;
-    const p = periodicEdges(this.cmos[RTC_REG.A]!);
-    if ((b & REG_B.PIE) !== 0 && p > 0) next = o + p * (Math.floor((K - o) / p) + 1);
-    if ((b & REG_B.SET) === 0 && (b & (REG_B.UIE | REG_B.AIE)) !== 0) {
+    const p = rtcPeriodicEdges(this.cmos[RTC_REG.A]!);
+    if ((b & RTC_REG_B.PIE) !== 0 && p > 0) next = o + p * (Math.floor((K - o) / p) + 1);
+    if ((b & RTC_REG_B.SET) === 0 && (b & (RTC_REG_B.UIE | RTC_REG_B.AIE)) !== 0) {
       const u = this.nextUpdateEdge(K);
-      if ((b & REG_B.UIE) !== 0) next = Math.min(next, u);
+      if ((b & RTC_REG_B.UIE) !== 0) next = Math.min(next, u);
       else if (u < next) {
         const i = this.nextAlarm(this.readTime(), 1, SECONDS_PER_DAY);
         if (i > 0) next = Math.min(next, u + (i - 1) * EDGES_PER_SECOND);
@@ -451,7 +451,7 @@ export class Rtc implements Device, IoHandler {
     r.object('missedTicks');
     const ticks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${this.id}.missedTicks`);
     if ((flags & 0x0f) !== 0) throw new SnapshotError(`${this.id}.flags: only PF, AF and UF can be set`);
-    if ((cmos[RTC_REG.A]! & REG_A.UIP) !== 0 || cmos[RTC_REG.C] !== 0 || cmos[RTC_REG.D] !== REG_D_VRT) {
+    if ((cmos[RTC_REG.A]! & RTC_REG_A.UIP) !== 0 || cmos[RTC_REG.C] !== 0 || cmos[RTC_REG.D] !== RTC_REG_D_VRT) {
       throw new SnapshotError(`${this.id}.cmos: registers A (UIP), C and D hold values the guest cannot store`);
     }
     if (!this.params.nvram && cmos.slice(XEN_CMOS_SIZE).some((v) => v !== 0)) {

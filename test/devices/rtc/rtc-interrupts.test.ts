@@ -1,22 +1,22 @@
 // Register C flags and IRQ8: periodic at every rate, update-ended, alarm with don't-care bytes,
 // read-to-clear, Xen's no-ack mode vs the datasheet's level mode, masked rates cost nothing.
 import { describe, expect, it } from 'vitest';
-import { periodicEdges } from '../../../src/devices/rtc/rtc.js';
+import { rtcPeriodicEdges } from '../../../src/devices/rtc/rtc.js';
 import { makeRtc, rtcEdgeNs } from './harness.js';
 
 describe('periodic interrupt', () => {
   it('periods per rate select: 0 none, 1–2 as 8–9, 3 = 8192 Hz … 15 = 2 Hz (32.768 kHz edges)', () => {
-    expect(Array.from({ length: 16 }, (_, rs) => periodicEdges(rs))).toEqual([
+    expect(Array.from({ length: 16 }, (_, rs) => rtcPeriodicEdges(rs))).toEqual([
       0, 128, 256, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
     ]);
   });
 
   for (let rs = 1; rs <= 15; rs++) {
-    it(`rate ${rs}: IRQ8 edges exactly every ${periodicEdges(rs)} time-base edges, in step with the divider (Xen no-ack)`, () => {
+    it(`rate ${rs}: IRQ8 edges exactly every ${rtcPeriodicEdges(rs)} time-base edges, in step with the divider (Xen no-ack)`, () => {
       const r = makeRtc('xen');
       r.set(10, 0x20 | rs);
       r.set(11, 0x42); // PIE, 24 h
-      const p = periodicEdges(rs);
+      const p = rtcPeriodicEdges(rs);
       const periods = Math.min(200, Math.floor(32768 / p) * 2);
       r.clock.advanceTo(rtcEdgeNs(p * periods));
       const rises = r.rises();
