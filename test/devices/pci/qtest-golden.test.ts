@@ -8,17 +8,22 @@ import { QEMU_Q35_PCI_HOST_PARAMS } from '../../../src/devices/pci/params.js';
 import { Q35Mch } from '../../../src/devices/pci/q35-mch.js';
 import { QemuPcChipset } from '../../../src/devices/pci/qemu-pc-chipset.js';
 import { attachPciTestdev } from '../../../src/devices/pci/testdev.js';
+import { PmTimer, QEMU_PC_PM_PARAMS } from '../../../src/devices/pm/index.js';
+import { VirtualClock } from '../../../src/time/clock.js';
 import { qemuRig } from './helpers.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/qtest/pci');
 
 function platform(machine: 'pc' | 'q35', args: string) {
   const rig = machine === 'pc' ? qemuRig() : qemuRig(QEMU_Q35_PCI_HOST_PARAMS);
+  const clock = new VirtualClock();
+  // The real ACPI PM block (src/devices/pm), placed by PIIX4 PM's PMBA/PMREGMISC.
+  const pm = new PmTimer(rig.ports, rig.fabric, clock, QEMU_PC_PM_PARAMS);
   const placed: (number | null)[] = [];
-  if (machine === 'pc') new QemuPcChipset(rig.host, { placePmBlock: (b) => void placed.push(b) });
+  if (machine === 'pc') new QemuPcChipset(rig.host, { placePmBlock: (b) => { placed.push(b); pm.place(b); } });
   else new Q35Mch(rig.host);
   if (args.includes('pci-testdev')) attachPciTestdev(rig.host);
-  return { ...rig, placed };
+  return { ...rig, placed, clock };
 }
 
 const hex4 = (v: number) => '0x' + v.toString(16).padStart(4, '0');
@@ -49,6 +54,9 @@ function run(p: ReturnType<typeof platform>, cmd: string): string {
       const size = op === 'readb' ? 1 : op === 'readw' ? 2 : 4;
       return 'OK 0x' + p.mmio.read(addr, size).toString(16).padStart(16, '0');
     }
+    case 'clock_step':
+      p.clock.advance(addr);
+      return `OK ${p.clock.now}`;
     case 'writeb':
       p.mmio.write(addr, 1, val);
       return 'OK';
