@@ -85,6 +85,8 @@ export class Rtc implements Device, IoHandler {
   private flags = 0;
   /** Virtual time (ns) up to which updates and periodic taps have been applied. */
   private lastSync: number;
+  /** Time-base edges at lastSync (derived, not saved). */
+  private lastSyncEdge: number;
   /** Time-base edge number where the divider chain's count is 0 (updates at +32768·k, k ≥ 1). */
   private chainOrigin: number;
   private legacyReplacement = false;
@@ -107,7 +109,8 @@ export class Rtc implements Device, IoHandler {
     this.irq8 = fabric.isaLine(8);
     this.timer = clock.createTimer('rtc.irq8', () => this.onEvent());
     this.lastSync = clock.now;
-    this.chainOrigin = RTC_CRYSTAL.edgesAt(clock.now);
+    this.lastSyncEdge = RTC_CRYSTAL.edgesAt(clock.now);
+    this.chainOrigin = this.lastSyncEdge;
     for (const [k, v] of Object.entries(params.nvramInit)) this.cmos[Number(k)] = v;
     this.cmos[RTC_REG.A] = RTC_RESET_A;
     this.cmos[RTC_REG.B] = RTC_RESET_B;
@@ -273,11 +276,12 @@ export class Rtc implements Device, IoHandler {
   private sync(): number {
     const now = this.clock.now;
     if (now <= this.lastSync) return 0;
+    const nowEdge = RTC_CRYSTAL.edgesAt(now);
     let occurred = 0;
     if (this.running()) {
       const o = this.chainOrigin;
-      const ka = RTC_CRYSTAL.edgesAt(this.lastSync) - o;
-      const kb = RTC_CRYSTAL.edgesAt(now) - o;
+      const ka = this.lastSyncEdge - o;
+      const kb = nowEdge - o;
       const updates = Math.floor(kb / EDGES_PER_SECOND) - Math.floor(ka / EDGES_PER_SECOND);
       if (updates > 0 && (this.cmos[RTC_REG.B]! & RTC_REG_B.SET) === 0) {
         occurred |= RTC_REG_C.UF;
@@ -295,6 +299,7 @@ export class Rtc implements Device, IoHandler {
       if (p > 0 && Math.floor(kb / p) > Math.floor(ka / p)) occurred |= RTC_REG_C.PF;
     }
     this.lastSync = now;
+    this.lastSyncEdge = nowEdge;
     this.flags |= occurred;
     return occurred;
   }
@@ -302,8 +307,13 @@ export class Rtc implements Device, IoHandler {
   /** UIP: the next update is at most uipWindowEdges cycles away (never while SET or with the divider held). */
   private updateInProgress(): boolean {
     if (!this.running() || (this.cmos[RTC_REG.B]! & RTC_REG_B.SET) !== 0) return false;
-    const K = RTC_CRYSTAL.edgesAt(this.clock.now);
+    const K = this.edgeNow();
     return this.nextUpdateEdge(K) - K <= this.params.uipWindowEdges;
+  }
+
+  /** Time-base edges now (cached from the last sync when it was at this instant). */
+  private edgeNow(): number {
+    return this.lastSync === this.clock.now ? this.lastSyncEdge : RTC_CRYSTAL.edgesAt(this.clock.now);
   }
 
   private nextUpdateEdge(K: number): number {
@@ -342,7 +352,7 @@ export class Rtc implements Device, IoHandler {
       return;
     }
     const b = this.cmos[RTC_REG.B]!;
-    const K = RTC_CRYSTAL.edgesAt(this.clock.now);
+    const K = this.edgeNow();
     const o = this.chainOrigin;
     let next = Infinity;
     const p = rtcPeriodicEdges(this.cmos[RTC_REG.A]!);
@@ -466,6 +476,7 @@ export class Rtc implements Device, IoHandler {
     this.nmiDisabled = nmiDisabled;
     this.flags = flags;
     this.lastSync = lastSync;
+    this.lastSyncEdge = RTC_CRYSTAL.edgesAt(lastSync);
     this.chainOrigin = chainOrigin;
     this.legacyReplacement = legacyReplacement;
     this.missedTicks.apply(ticks);
