@@ -135,12 +135,6 @@ export class Pit implements Device, IoHandler {
 
   // --- host API ------------------------------------------------------------------------------
 
-  /** GATE of a counter as wired on a board (channels 0/1 are tied high on the PC). */
-  setGate(channel: 0 | 1 | 2, level: boolean): void {
-    this.channels[channel].setGate(level, this.edges());
-    if (channel === 0) this.syncIrq(true);
-  }
-
   /**
    * HPET legacy-replacement routing (IA-PC HPET 1.0a §2.3.5, LEG_RT_CNF): while on, timer 0 owns IRQ0 and the
    * 8254's channel 0 is disconnected from it (the counter keeps counting).
