@@ -76,6 +76,17 @@ export const QEMU_PC_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
 } as const);
 
 /**
+ * A Xen HVM domU's PCI as the guest sees it: the hypervisor does not decode 0xCF8/0xCFC for a domU
+ * (without XEN_X86_EMU_VPCI the accesses go to the device model, QEMU's `xenfv`, i440FX + PIIX3),
+ * but INTx is Xen's: QEMU hands pin levels to Xen, which applies the GSI formula and the PCI
+ * links that PIIX3 PIRQRC writes set (hvm/irq.c). For platforms that model that device model too.
+ */
+export const XEN_HVM_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
+  ...QEMU_PC_PCI_HOST_PARAMS,
+  intx: Object.freeze({ gsi: 'xen', link: 'xen' }),
+} as const);
+
+/**
  * QEMU 7.2 `q35`'s PCI host side, for platforms that attach a `Q35Mch` (it owns 00:00.0 and the
  * ECAM window). INTx routing through the ICH9 LPC (PIRQA–H) is not modelled: no INTx routes.
  */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodePirqRoute } from '../../../src/devices/pci/piix3.js';
+import { XEN_HVM_PCI_HOST_PARAMS } from '../../../src/devices/pci/params.js';
 import { QemuPcChipset } from '../../../src/devices/pci/qemu-pc-chipset.js';
-import { cfgRead, cfgWrite, qemuRig } from './helpers.js';
+import { cfgRead, cfgWrite, qemuRig, xenRig } from './helpers.js';
 
 function pc() {
   const rig = qemuRig();
@@ -94,5 +95,18 @@ describe('describe()', () => {
     expect(d.links).toEqual([11, null, null, null]);
     expect(d.ecam).toEqual([]);
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
+  });
+});
+
+describe('Xen HVM device-model view (XEN_HVM_PCI_HOST_PARAMS)', () => {
+  it('PIIX3 PIRQRC writes route Xen links; pins also reach their GSI by the formula', () => {
+    const rig = xenRig(XEN_HVM_PCI_HOST_PARAMS); // Xen's 48 GSIs
+    new QemuPcChipset(rig.host, { placePmBlock: () => undefined });
+    const fn = rig.host.attach({ device: 3 }, { name: 'nic', vendorId: 0x8086, deviceId: 0x100e, classCode: 0x020000, interruptPin: 1 });
+    cfgWrite(rig.ports, 0, 1, 0, 0x63, 1, 0x05); // Xen link (3 + 0) & 3 = 3 = PIRQD
+    fn.setIntx(true);
+    expect(rig.fabric.picInputLevel(5)).toBe(true);
+    expect(rig.host.router.gsiOf(3, 1)).toBe(28);
+    expect(rig.fabric.gsiLevel(28)).toBe(true);
   });
 });
