@@ -6,7 +6,7 @@ import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
-import type { IrqLine } from '../../irq/line.js';
+import type { LevelObserver } from '../../irq/line.js';
 import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
@@ -15,6 +15,7 @@ import { MissedTicks } from '../timer-mode/missed-ticks.js';
 import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
 import { PIT_CRYSTAL } from './crystal.js';
 import { PitCounter } from './counter.js';
+import { OutputLine } from './output-line.js';
 import { PIT_PARAMS, checkPitParams, type PitParams } from './pit-params.js';
 
 export const PIT_BASE_PORT = 0x40;
@@ -44,7 +45,7 @@ export class Pit implements Device, IoHandler {
   private legacyReplacement = false;
   /** IRQ0 is being delivered at the clamped period instead of following OUT0 (see minIrqPeriodNs). */
   private clamped = false;
-  private readonly irq0: IrqLine;
+  private readonly irq0: OutputLine;
   private readonly edgeTimer: Timer;
   private readonly params: PitParams;
 
@@ -57,7 +58,7 @@ export class Pit implements Device, IoHandler {
   ) {
     this.params = checkPitParams(params);
     this.missedTicks = new MissedTicks(timerMode);
-    this.irq0 = fabric.isaLine(0);
+    this.irq0 = new OutputLine(fabric.isaLine(0));
     this.edgeTimer = clock.createTimer('pit.irq0', () => this.onEdge());
     // Xen registers 0x40–0x43 and 0x61 byte-only; other widths never reach the device.
     ports.register(PIT_BASE_PORT, 4, this, { owner: this.id, name: 'i8254', sizes: 1 });
@@ -147,6 +148,11 @@ export class Pit implements Device, IoHandler {
 
   get legacyReplacementActive(): boolean {
     return this.legacyReplacement;
+  }
+
+  /** Observes IRQ0 as the PIT drives it (without other sources on the shared line). */
+  observeIrq(fn: LevelObserver): () => void {
+    return this.irq0.observe(fn);
   }
 
   /** OUT of a counter now. */

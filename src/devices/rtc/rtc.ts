@@ -10,12 +10,13 @@ import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
-import type { IrqLine } from '../../irq/line.js';
+import type { LevelObserver } from '../../irq/line.js';
 import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { Crystal } from '../pit/crystal.js';
+import { OutputLine } from '../pit/output-line.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
 import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
 import { dayOfWeek, decodeField, decodeHour, daysFromCivil, encodeField, encodeHour, fromEpochSeconds } from './calendar.js';
@@ -92,7 +93,7 @@ export class Rtc implements Device, IoHandler {
   private legacyReplacement = false;
   readonly missedTicks: MissedTicks;
   private readonly params: RtcParams;
-  private readonly irq8: IrqLine;
+  private readonly irq8: OutputLine;
   private readonly timer: Timer;
 
   constructor(
@@ -106,7 +107,7 @@ export class Rtc implements Device, IoHandler {
     this.params = checkRtcParams(params);
     const start = parseRtcStartTime(startTime);
     this.missedTicks = new MissedTicks(timerMode);
-    this.irq8 = fabric.isaLine(8);
+    this.irq8 = new OutputLine(fabric.isaLine(8));
     this.timer = clock.createTimer('rtc.irq8', () => this.onEvent());
     this.lastSync = clock.now;
     this.lastSyncEdge = RTC_CRYSTAL.edgesAt(clock.now);
@@ -390,6 +391,11 @@ export class Rtc implements Device, IoHandler {
       this.deliver(this.sync());
       this.schedule();
     }
+  }
+
+  /** Observes IRQ8 as the RTC drives it (without other sources on the shared line). */
+  observeIrq(fn: LevelObserver): () => void {
+    return this.irq8.observe(fn);
   }
 
   /** The guest took IRQ8's periodic interrupt; see timer-mode/missed-ticks.ts. */

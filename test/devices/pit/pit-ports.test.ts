@@ -152,6 +152,31 @@ describe('reset state and IRQ0 per profile', () => {
   });
 });
 
+describe('output observers', () => {
+  it('observeIrq reports IRQ0 as the PIT drives it, apart from other sources on the shared line', () => {
+    const r = makePit('xen');
+    const seen: Array<[number, boolean]> = [];
+    const stop = r.pit.observeIrq((level) => seen.push([r.clock.now, level]));
+    const other = r.fabric.sourceLine('other-irq0-source', 2, 0);
+    other.raise(); // e.g. the HPET's legacy route holding GSI 2 high
+    r.out(0x43, 0x34);
+    r.out(0x40, 0x00);
+    r.out(0x40, 0x10);
+    r.clock.advanceTo(edgeNs(8194));
+    expect(seen).toEqual([
+      [0, true],
+      [edgeNs(4096), false],
+      [edgeNs(4097), true],
+      [edgeNs(8192), false],
+      [edgeNs(8193), true],
+    ]);
+    expect(r.irq).toEqual([[0, true]]); // the wired-OR never dropped
+    stop();
+    r.clock.advanceTo(edgeNs(12300));
+    expect(seen).toHaveLength(5);
+  });
+});
+
 describe('missed-tick policy on IRQ0 (acknowledgements wired)', () => {
   function run(mode: 'no_delay_for_missed_ticks' | 'one_missed_tick_pending') {
     const r = makePit('xen', { mode });

@@ -163,6 +163,16 @@ describe('IRQ8 wiring', () => {
     expect(r.get(12)).toBe(0xd0);
   });
 
+  it('observeIrq reports IRQ8 as the RTC drives it', () => {
+    const r = makeRtc('qemu');
+    const seen: boolean[] = [];
+    r.rtc.observeIrq((l) => seen.push(l));
+    r.set(11, 0x12);
+    r.clock.advance(1e9);
+    r.get(12);
+    expect(seen).toEqual([true, false]);
+  });
+
   it('missed-tick policy: owed periodic ticks are replayed per acknowledgement (no_delay_for_missed_ticks)', () => {
     const r = makeRtc('xen');
     r.rtc.setAcknowledgeTracking(true);
