@@ -72,11 +72,12 @@ export class ConfigRegister {
     this.size = spec.size;
     this.end = spec.offset + spec.size;
     this.name = spec.name;
-    this.reset = (spec.reset ?? 0) & m;
-    this.ro = (spec.ro ?? 0) & m;
-    this.rw1c = (spec.rw1c ?? 0) & m;
-    this.rsvdp = (spec.rsvdp ?? 0) & m;
-    this.rsvdz = (spec.rsvdz ?? 0) & m;
+    // `& m` yields a signed int32 for 4-byte values with bit 31 set: keep every field unsigned.
+    this.reset = ((spec.reset ?? 0) & m) >>> 0;
+    this.ro = ((spec.ro ?? 0) & m) >>> 0;
+    this.rw1c = ((spec.rw1c ?? 0) & m) >>> 0;
+    this.rsvdp = ((spec.rsvdp ?? 0) & m) >>> 0;
+    this.rsvdz = ((spec.rsvdz ?? 0) & m) >>> 0;
     this.preserved = (this.ro | this.rsvdp) >>> 0;
     this.value = this.reset;
     this.readFn = spec.read ?? null;

@@ -86,3 +86,15 @@ describe('config register framework (vPCI-style)', () => {
     expect(s.read(0x40, 2)).toBe(0x3410);
   });
 });
+
+describe('unsigned storage', () => {
+  it('keeps 4-byte reset values with bit 31 set unsigned (snapshots hold them as such)', () => {
+    const s = new ConfigSpace(256, 'ones');
+    const r = s.add({ offset: 0x60, size: 4, name: 'bar-like', reset: 0xb0000000, ro: 0x80000000 });
+    expect(r.value).toBe(0xb0000000);
+    expect(r.ro).toBe(0x80000000);
+    expect(s.snapshot().registers).toEqual([0xb0000000]);
+    s.restore([0xb0000000], [], 'x');
+    expect(s.read(0x60, 4)).toBe(0xb0000000);
+  });
+});
