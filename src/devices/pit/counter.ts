@@ -341,8 +341,9 @@ export class PitCounter {
         if (this.running) {
           const k = K - this.segStart;
           this.idleCe = K < this.segStart ? this.segValue % this.modulus : ce;
-          this.idleOut = out;
           this.pausedDone = K >= this.segStart && (this.segDone || k >= this.segValue);
+          // A mode 4 strobe lasts one CLK whatever GATE does; it ends here rather than an edge later.
+          this.idleOut = m === 4 ? out || this.pausedDone : out;
           this.running = false;
           this.paused = true;
         }
