@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PciFunctionDefinition } from '../../../src/devices/pci/definition.js';
 import type { PciFunction } from '../../../src/devices/pci/function.js';
 import { QEMU_Q35_PCI_HOST_PARAMS } from '../../../src/devices/pci/params.js';
-import { Q35Mch } from '../../../src/devices/pci/q35-mch.js';
+import { decodePciexbar, Q35Mch } from '../../../src/devices/pci/q35-mch.js';
 import { QemuPcChipset } from '../../../src/devices/pci/qemu-pc-chipset.js';
 import { qemuRig, xenRig, type Rig } from './helpers.js';
 
@@ -58,9 +58,9 @@ function setup(kind: 'xen' | 'qemu' | 'q35') {
     rig.host.addEcamRegion({ segment: 0, busStart: 0, busEnd: 3, base: 0xe0000000 });
   }
   // q35: the guest places (and may clash) the ECAM window itself through PCIEXBAR.
-  if (kind === 'q35') new Q35Mch(rig.host);
+  const mch = kind === 'q35' ? new Q35Mch(rig.host) : null;
   const fns = DEVS.map((d, i) => rig.host.attach({ device: 3 + i }, d));
-  return { ...rig, fns };
+  return { ...rig, fns, mch };
 }
 
 function apply(p: ReturnType<typeof setup>, o: fc.Arbitrary<unknown> extends never ? never : any): void {
@@ -103,6 +103,13 @@ function apply(p: ReturnType<typeof setup>, o: fc.Arbitrary<unknown> extends nev
 
 /** The header fields a guest can never change, and the bus mappings the registers describe. */
 function checkInvariants(p: ReturnType<typeof setup>): void {
+  if (p.mch !== null) {
+    // The ECAM window is exactly what PCIEXBAR selects, unless that placement clashed.
+    const want = decodePciexbar(p.host.configRead(0, 0, 0, 0x60, 4), p.host.configRead(0, 0, 0, 0x64, 4));
+    if (p.mch.conflict) expect(p.mch.ecam).toBeNull();
+    else expect(p.mch.ecam).toEqual(want);
+    expect(p.host.ecamWindows()).toEqual(p.mch.ecam === null ? [] : [p.mch.ecam]);
+  }
   for (const f of p.host.functions()) {
     const d = f.definition;
     const devfn = (f.address.device << 3) | f.address.function;
