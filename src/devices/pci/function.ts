@@ -71,7 +71,7 @@ export class PciFunction {
   readonly capabilityOffsets: readonly number[];
   /** The device's own INTx request (Status bit 3 shows it even while INTx is disabled). */
   private intxRequest = false;
-  /** BAR writes refused because decoding was on (Xen policy). */
+  /** BAR writes refused because the BAR was mapped (Xen policy). */
   ignoredBarWrites = 0;
   private readonly listeners: (() => void)[] = [];
 
@@ -255,7 +255,10 @@ export class PciFunction {
     };
   }
 
-  /** Validates `state` fully; throws SnapshotError with nothing changed. Call `applyRestored` after. */
+  /**
+   * Validates `state` fully and throws SnapshotError with nothing changed; returns the commit step.
+   * The host runs every function's commit, then `applyDerivedState` on each.
+   */
   checkedRestore(state: unknown, path: string): () => void {
     const r = new SnapshotReader(state, path);
     const registers = r.intArray('registers', this.config.list().length, 0, 0xffffffff);
