@@ -20,6 +20,12 @@ export interface PitParams {
    * create_periodic_time); the counter and OUT as read by the guest stay exact. 0 = no clamp.
    */
   readonly minIrqPeriodNs: number;
+  /**
+   * Which ports reach the device. `all`: 0x40–0x43 and 0x61 (HVM). `pv`: only 0x42, 0x43 and 0x61,
+   * and no IRQ0, as Xen's pv_pit_handler for PV guests (pv/emul-priv-op.c): the other counter
+   * ports are unclaimed and a PV guest has no ISA interrupts.
+   */
+  readonly ports: 'all' | 'pv';
 }
 
 export const PIT_PARAMS = Symbol('PitParams');
@@ -29,13 +35,18 @@ export const XEN_PIT_PARAMS: PitParams = Object.freeze({
   refreshToggle: 'time',
   resetState: 'unprogrammed',
   minIrqPeriodNs: 100_000,
+  ports: 'all',
 });
+
+/** Xen PV guests with XEN_X86_EMU_PIT (xen-pv profile): channel 2, the control port and 0x61. */
+export const XEN_PV_PIT_PARAMS: PitParams = Object.freeze({ ...XEN_PIT_PARAMS, ports: 'pv' });
 
 export const QEMU_PC_PIT_PARAMS: PitParams = Object.freeze({
   controlPortRead: 0x00,
   refreshToggle: 'per-read',
   resetState: 'mode3-running',
   minIrqPeriodNs: 0,
+  ports: 'all',
 });
 
 /** Bad PIT options from the host. */
@@ -53,6 +64,9 @@ export function checkPitParams(p: PitParams): PitParams {
   }
   if (!Number.isSafeInteger(p.minIrqPeriodNs) || p.minIrqPeriodNs < 0) {
     throw new PitParamError(`minIrqPeriodNs ${p.minIrqPeriodNs} must be a non-negative integer (Xen: 100000, none: 0)`);
+  }
+  if (p.ports !== 'all' && p.ports !== 'pv') {
+    throw new PitParamError(`ports '${String(p.ports)}' must be 'all' (HVM) or 'pv' (Xen PV: 0x42, 0x43, 0x61 only)`);
   }
   return p;
 }

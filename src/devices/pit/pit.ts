@@ -61,7 +61,15 @@ export class Pit implements Device, IoHandler {
     this.irq0 = new OutputLine(fabric.isaLine(0));
     this.edgeTimer = clock.createTimer('pit.irq0', () => this.onEdge());
     // Xen registers 0x40–0x43 and 0x61 byte-only; other widths never reach the device.
-    ports.register(PIT_BASE_PORT, 4, this, { owner: this.id, name: 'i8254', sizes: 1 });
+    if (params.ports === 'all') {
+      ports.register(PIT_BASE_PORT, 4, this, { owner: this.id, name: 'i8254', sizes: 1 });
+    } else {
+      const pv: IoHandler = {
+        read: (o, s, c) => this.read(o + 2, s, c),
+        write: (o, s, v, c) => this.write(o + 2, s, v, c),
+      };
+      ports.register(PIT_BASE_PORT + 2, 2, pv, { owner: this.id, name: 'i8254 (PV: 0x42-0x43)', sizes: 1 });
+    }
     const speaker: IoHandler = {
       read: () => this.readPort61(),
       write: (_o, _s, v) => this.writePort61(v),
@@ -196,8 +204,8 @@ export class Pit implements Device, IoHandler {
   /** Brings IRQ0 to OUT0's level and arms the timer for OUT0's next edge. */
   private syncIrq(restart: boolean): void {
     const ch = this.channels[0];
-    if (this.legacyReplacement || !ch.programmed) {
-      // Xen: an unprogrammed channel 0 raises nothing; legacy replacement silences it.
+    if (this.legacyReplacement || !ch.programmed || this.params.ports === 'pv') {
+      // Xen: an unprogrammed channel 0 raises nothing (nor does a PV guest's); legacy replacement silences it.
       this.clamped = false;
       this.edgeTimer.cancel();
       this.setIrq(false);

@@ -152,6 +152,25 @@ describe('reset state and IRQ0 per profile', () => {
   });
 });
 
+describe('Xen PV (pv_pit_handler)', () => {
+  it('only 0x42, 0x43 and 0x61 reach the PIT; counters 0/1 are unreachable and IRQ0 is never driven', () => {
+    const r = makePit('xen', { params: { ports: 'pv' } });
+    expect(r.ports.regionAt(0x40)).toBeNull();
+    expect(r.inb(0x40)).toBe(0xff);
+    r.out(0x43, 0x34); // a control word for counter 0 is accepted ...
+    r.out(0x40, 0x10); // ... but its count port is not there
+    r.clock.advance(100_000_000);
+    expect(r.irq).toEqual([]);
+    r.out(0x43, 0xb6); // counter 2, mode 3
+    r.out(0x42, 0x00);
+    r.out(0x42, 0x10);
+    r.out(0x61, 0x01);
+    r.clock.advance(edgeNs(2049) + 1);
+    expect(r.inb(0x61) & 0x20).toBe(0); // low half of the 4096-edge square wave
+    expect(r.inb(0x43)).toBe(0xff);
+  });
+});
+
 describe('output observers', () => {
   it('observeIrq reports IRQ0 as the PIT drives it, apart from other sources on the shared line', () => {
     const r = makePit('xen');
