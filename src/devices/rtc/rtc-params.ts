@@ -49,27 +49,49 @@ export const XEN_RTC_PARAMS: RtcParams = Object.freeze({
   indexPortRead: 0xff,
 });
 
-/** QEMU 7.2 `pc` with 128 MiB (bytes read from the oracle after reset; see docs/devices/rtc.md). */
-export const QEMU_PC_RTC_PARAMS: RtcParams = Object.freeze({
-  nvram: true,
-  nvramInit: Object.freeze({
+const MIB = 1024 * 1024;
+
+/**
+ * The NVRAM bytes QEMU's `pc` board set-up writes for `ramBytes` of guest RAM below 4 GiB (the
+ * standard PC CMOS layout: base memory, extended memory in KiB capped at 65535, memory above
+ * 16 MiB in 64 KiB units) plus its fixed equipment, century and boot bytes. With 128 MiB these
+ * are exactly the bytes read from QEMU 7.2 after reset (test/fixtures/qtest/rtc/registers).
+ */
+export function qemuPcNvram(ramBytes: number): Readonly<Record<number, number>> {
+  if (!Number.isSafeInteger(ramBytes) || ramBytes < 0) throw new RtcParamError(`ramBytes ${ramBytes} must be a byte count`);
+  const below4g = Math.min(ramBytes, 4096 * MIB);
+  const extKiB = Math.min(Math.max(0, Math.floor(below4g / 1024) - 1024), 0xffff);
+  const above16m = below4g > 16 * MIB ? Math.min(Math.floor((below4g - 16 * MIB) / 65536), 0xffff) : 0;
+  return Object.freeze({
     0x14: 0x06, // equipment byte
     0x15: 0x80, // base memory 640 KiB (0x0280)
     0x16: 0x02,
-    0x17: 0xff, // extended memory, capped at 65535 KiB
-    0x18: 0xff,
-    0x30: 0xff,
-    0x31: 0xff,
-    0x35: 0x07, // memory above 16 MiB in 64 KiB units (0x0700)
+    0x17: extKiB & 0xff, // extended memory in KiB
+    0x18: extKiB >> 8,
+    0x30: extKiB & 0xff,
+    0x31: extKiB >> 8,
+    0x34: above16m & 0xff, // memory above 16 MiB in 64 KiB units
+    0x35: above16m >> 8,
     0x37: 0x20, // IBM PS/2 century byte
     0x38: 0x30, // boot flags
     0x3d: 0x12, // boot order
-  }),
-  centuryIndex: 0x32,
-  irqNoAck: false,
-  uipWindowEdges: XEN_UIP_WINDOW_EDGES,
-  indexPortRead: 0xff,
-});
+  });
+}
+
+/** QEMU 7.2 `pc` parameters for `ramBytes` of RAM. */
+export function qemuPcRtcParams(ramBytes: number): RtcParams {
+  return Object.freeze({
+    nvram: true,
+    nvramInit: qemuPcNvram(ramBytes),
+    centuryIndex: 0x32,
+    irqNoAck: false,
+    uipWindowEdges: XEN_UIP_WINDOW_EDGES,
+    indexPortRead: 0xff,
+  });
+}
+
+/** QEMU 7.2 `pc` with its default 128 MiB. */
+export const QEMU_PC_RTC_PARAMS: RtcParams = qemuPcRtcParams(128 * MIB);
 
 export class RtcParamError extends HvmdevError {}
 
@@ -98,15 +120,17 @@ export function parseRtcStartTime(t: RtcStartTime): number {
   if (typeof t === 'number') {
     s = t;
   } else {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z?$/.exec(t);
+    // ISO 8601 date-time; fractions of a second are dropped, an offset is applied (none = UTC).
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|([+-])(\d{2}):(\d{2}))?$/.exec(t);
     if (m === null) {
       throw new RtcParamError(`RTC start time '${t}' must look like 2020-01-01T00:00:00 (UTC) or be seconds since 1970`);
     }
-    const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59) {
       throw new RtcParamError(`RTC start time '${t}' has a field out of range`);
     }
-    s = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10]) * 60);
+    s = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
   }
   const min = daysFromCivil(1900, 1, 1) * 86400;
   const max = daysFromCivil(2100, 1, 1) * 86400 - 1;

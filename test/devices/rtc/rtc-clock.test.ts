@@ -1,7 +1,7 @@
 // Time keeping: reset values, updates once per second, calendar roll-over in every format,
 // SET bit, divider reset, UIP window, start-time option.
 import { describe, expect, it } from 'vitest';
-import { RtcParamError, parseRtcStartTime } from '../../../src/devices/rtc/rtc-params.js';
+import { QEMU_PC_RTC_PARAMS, RtcParamError, parseRtcStartTime, qemuPcNvram } from '../../../src/devices/rtc/rtc-params.js';
 import { makeRtc, rtcEdgeNs, timeOf } from './harness.js';
 
 describe('RTC registers after power-on', () => {
@@ -159,10 +159,23 @@ describe('UIP', () => {
   });
 });
 
+describe('QEMU board bytes', () => {
+  it('follow the RAM size (128 MiB: the oracle bytes; 8 MiB: 7 MiB extended, nothing above 16 MiB)', () => {
+    expect(QEMU_PC_RTC_PARAMS.nvramInit).toEqual({
+      0x14: 0x06, 0x15: 0x80, 0x16: 0x02, 0x17: 0xff, 0x18: 0xff, 0x30: 0xff, 0x31: 0xff,
+      0x34: 0x00, 0x35: 0x07, 0x37: 0x20, 0x38: 0x30, 0x3d: 0x12,
+    });
+    const small = qemuPcNvram(8 * 1024 * 1024);
+    expect([small[0x17], small[0x18], small[0x34], small[0x35]]).toEqual([0x00, 0x1c, 0, 0]);
+  });
+});
+
 describe('start time option', () => {
   it('parses ISO UTC strings and seconds; refuses what the registers cannot hold', () => {
     expect(parseRtcStartTime('2020-01-01T00:00:00')).toBe(1577836800);
     expect(parseRtcStartTime(0)).toBe(0);
+    expect(parseRtcStartTime('2020-01-01T00:00:00.750Z')).toBe(1577836800);
+    expect(parseRtcStartTime('2020-01-01T02:00:00+02:00')).toBe(1577836800);
     expect(() => parseRtcStartTime('2020-13-01T00:00:00')).toThrow(RtcParamError);
     expect(() => parseRtcStartTime('yesterday')).toThrow(/2020-01-01T00:00:00/);
     expect(() => parseRtcStartTime('2100-01-01T00:00:00')).toThrow(RtcParamError);
