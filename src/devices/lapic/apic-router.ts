@@ -114,16 +114,20 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     const dest = msg.destination >>> 0;
     const narrow = sender === null || !sender.x2apicMode;
     const shorthand = msg.shorthand & 3;
+    const logical = msg.logical;
+    const assert = msg.assert;
     // Fixed IPIs are edge-triggered; the trigger bit of an ICR only matters for INIT de-assert.
     const level = msg.levelTriggered && (sender === null || mode === 5);
+    // Everything is read from `msg` before any LAPIC sees it: senders reuse one message object.
     if (mode === 1) {
-      const target = this.lowestPriority(sender, shorthand, dest, msg.logical, narrow);
-      if (target !== null) target.receive(mode, vector, level, msg.assert);
+      const target = this.lowestPriority(sender, shorthand, dest, logical, narrow);
+      if (target !== null) target.receive(mode, vector, level, assert);
       return;
     }
+    const lapics = this.lapics;
     for (let i = 0; i < n; i++) {
-      const l = this.lapics[i]!;
-      if (this.targets(l, sender, shorthand, dest, msg.logical, narrow)) l.receive(mode, vector, level, msg.assert);
+      const l = lapics[i]!;
+      if (this.targets(l, sender, shorthand, dest, logical, narrow)) l.receive(mode, vector, level, assert);
     }
   }
 

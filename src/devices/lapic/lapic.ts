@@ -122,6 +122,12 @@ export class Lapic implements Device {
   }
 
   mmioWrite(offset: number, size: number, value: number): void {
+    // The EOI write is the hottest access of all (Xen's VMX has a fast path for it too); the value
+    // written does not matter in xAPIC mode.
+    if (offset === 0xb0 && size === 4) {
+      this.eoi();
+      return;
+    }
     const align = offset & 0xf;
     const index = offset >>> 4;
     if (align + size > 4 || index > LAST_MMIO_REG) return;
