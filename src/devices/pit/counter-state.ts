@@ -2,7 +2,8 @@
 // (bad-inputs entry 23 and class K: no restored field is later used unchecked as an index or divisor).
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import type { PlainData } from '../device.js';
-import { PIT_RW_WORD, UNPROGRAMMED_MODE_BITS, type PitCounter } from './counter.js';
+import { PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
+import type { PitCounter } from './counter.js';
 
 export function counterSnapshot(c: PitCounter): PlainData {
 return {

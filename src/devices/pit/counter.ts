@@ -12,14 +12,11 @@
 //   rising reloads the count on the next CLK edge.
 // - Modes 0 and 4: GATE low suspends counting; counting resumes where it stopped.
 import type { PlainData } from '../device.js';
+import { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
 import { checkCounterState, counterSnapshot } from './counter-state.js';
 
-/** Read/write access field (control word bits 5:4). 0 is the counter-latch command. */
-export const PIT_RW_LSB = 1;
-export const PIT_RW_MSB = 2;
-export const PIT_RW_WORD = 3;
-/** Mode bits Xen stores for a counter that was never programmed (an unreachable mode value). */
-export const UNPROGRAMMED_MODE_BITS = 7;
+export { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS };
+
 
 function bcdToDec(v: number): number {
   return ((v >> 12) & 0xf) * 1000 + ((v >> 8) & 0xf) * 100 + ((v >> 4) & 0xf) * 10 + (v & 0xf);
