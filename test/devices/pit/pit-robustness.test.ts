@@ -224,3 +224,33 @@ describe('PIT under random guest traffic', () => {
     );
   });
 });
+
+describe('timer arithmetic edge values (bad-inputs class D, entry 24)', () => {
+  const counts = [0x0000, 0x0001, 0x0002, 0x0003, 0xffff, 0x9999, 0xfafa];
+  for (const bcd of [false, true]) {
+    for (let mode = 0; mode < 8; mode++) {
+      it(`mode ${mode}, ${bcd ? 'BCD' : 'binary'}: counts 0, 1, 2, 3, 0xFFFF, 0x9999, invalid BCD stay finite and in range`, () => {
+        for (const count of counts) {
+          for (const profile of ['xen', 'qemu'] as const) {
+            const r = makePit(profile);
+            r.out(0x43, 0x30 | (mode << 1) | (bcd ? 1 : 0));
+            r.out(0x40, count & 0xff);
+            r.out(0x40, count >> 8);
+            for (const step of [1, 838, 5_000, 100_000, 3_000_000]) {
+              r.clock.advance(step);
+              const v = r.latched(0);
+              expect(Number.isInteger(v) && v >= 0 && v <= 0xffff).toBe(true);
+              if (bcd) expect(/^[0-9]{1,4}$/.test(v.toString(16))).toBe(true); // BCD digits only
+              const next = r.clock.nextDeadline();
+              if (next !== null) {
+                expect(Number.isSafeInteger(next)).toBe(true);
+                expect(next).toBeGreaterThanOrEqual(r.clock.now);
+                expect(next - r.clock.now).toBeLessThanOrEqual(Math.ceil((0x10000 * 1e9) / 1193182) + 100_000);
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+});
