@@ -7,6 +7,7 @@ import type { Insn } from '../insn.js';
 import * as Md from '../modes.js';
 import type { CpuMode } from '../modes.js';
 import * as Tb from './tables.js';
+import { VEX_PP, legacyValid } from './validity.js';
 
 // Local copies of the constants: reading an imported binding in optimized code carries a TDZ
 // check, a local const folds away (measured ~20% of decode time).
@@ -22,6 +23,7 @@ const {
 export const MAX_INSN_LENGTH = 15;
 
 const VEX_SSE_ENTRY = F_MODRM | (MS_SSE << MS_SHIFT) | (H_SSE << H_SHIFT);
+const VEX_SIMD_ENTRY = F_MODRM | (H_SSE << H_SHIFT);
 
 function stop(d: Insn, i: number): number {
   d.length = i;
@@ -206,7 +208,14 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
         if (map === MAP_0F3A || (map === MAP_0F && ((b >= 0x70 && b <= 0x73) || b === 0xc2 || (b >= 0xc4 && b <= 0xc6)))) {
           immKind = IMM_B;
         }
-        if (enc === ENC_VEX && map === MAP_0F && vexExecutable(b)) entry = VEX_SSE_ENTRY;
+        if (enc === ENC_VEX) {
+          if ((VEX_PP[map * 256 + b]! & (1 << pp)) === 0) return ud(d, i);
+          // Executable moves get their memory sizes; every other VEX instruction still goes to the SIMD
+          // handler so that its #UD/#NM gating happens before 'unimplemented' (BMI1/2 and RORX are
+          // GPR instructions without that gating).
+          if (map === MAP_0F && vexExecutable(b)) entry = VEX_SSE_ENTRY;
+          else if (!((map === MAP_0F38 && b >= 0xf0) || (map === MAP_0F3A && b === 0xf0))) entry = VEX_SIMD_ENTRY;
+        }
       }
     } else {
       entry = PRIMARY[b]!;
@@ -312,6 +321,9 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
       if (segOv >= 0) seg = segOv;
     }
   }
+
+  // Mandatory prefix, memory/register form and /digit must be defined (SDM Vol. 2 Appendix A).
+  if (enc === ENC_LEGACY && !legacyValid(map, b, pp, d.mod === 3, d.regRaw, d.reg)) return ud(d, i);
 
   // Group 5 (FF): near CALL/JMP and PUSH default to 64-bit operands in 64-bit mode.
   if (is64 && map === MAP_PRIMARY && b === 0xff && !W) {

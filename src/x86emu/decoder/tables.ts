@@ -267,8 +267,8 @@ const M = F_MODRM;
   set(T, 0x28, 0x2f, M | ms(MS_SSE) | h(H_SSE));
   set(T, 0x40, 0x4f, M | ms(MS_V) | h(H_CMOV));
   set(T, 0x50, 0x6f, M | ms(MS_SSE) | h(H_SSE));
-  set(T, 0x70, 0x73, M | IMM_B);
-  set(T, 0x74, 0x76, M);
+  set(T, 0x70, 0x73, M | IMM_B | h(H_SSE)); // (the SIMD handler gates them, then reports 'unimplemented')
+  set(T, 0x74, 0x76, M | h(H_SSE));
   T[0x77] = 0; // EMMS
   T[0x78] = M; // VMREAD (EXTRQ/INSERTQ immediate forms resolved by the decoder)
   T[0x79] = M;
@@ -328,6 +328,11 @@ const M = F_MODRM;
   for (const [a, z] of [[0x08, 0x0f], [0x14, 0x17], [0x20, 0x22], [0x40, 0x42], [0x44, 0x44], [0x60, 0x63], [0xcc, 0xcc],
     [0xce, 0xcf], [0xdf, 0xdf]] as const) {
     set(MAP0F3A, a, z, M | IMM_B);
+  }
+  // SIMD rows (everything below F0 except INVEPT/INVVPID/INVPCID) go to the SIMD handler for gating.
+  for (let op = 0; op < 0xf0; op++) {
+    if ((MAP0F38[op]! & F_INVALID) === 0 && (op < 0x80 || op > 0x82)) MAP0F38[op] = M | h(H_SSE);
+    if ((MAP0F3A[op]! & F_INVALID) === 0) MAP0F3A[op] = M | IMM_B | h(H_SSE);
   }
 })();
 

@@ -6,7 +6,7 @@
 // happen before any operand access. Aligned forms raise #GP(0) on a misaligned linear address.
 import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXSAVE, XCR0_AVX, XCR0_SSE } from '../cpu-state.js';
 import { ACC_READ, ACC_WRITE, type Emu, R_OK } from '../core.js';
-import { ENC_VEX } from '../insn.js';
+import { ENC_VEX, MAP_0F, MAP_0F38, MAP_0F3A } from '../insn.js';
 import { VEC_GP, VEC_NM, VEC_UD } from '../ops.js';
 
 function cr0(e: Emu): number {
@@ -26,6 +26,35 @@ export function simdCheck(e: Emu, vex: boolean): number {
   } else if ((c0 & CR0_EM) !== 0 || (cr4(e) & CR4_OSFXSR) === 0 || !e.features.sse2) return e.fault(VEC_UD);
   if ((c0 & CR0_TS) !== 0) return e.fault(VEC_NM);
   return R_OK;
+}
+
+/** MMX forms (legacy, no mandatory prefix, 0F 60-7F / D0-FF / 0F38 SSSE3 rows): #UD with CR0.EM, #NM with CR0.TS (XSA-190). */
+function isMmxForm(e: Emu): boolean {
+  const d = e.insn;
+  if (d.encoding === ENC_VEX || d.pp !== 0) return false;
+  const op = d.opcode;
+  if (d.map === MAP_0F) return (op >= 0x60 && op <= 0x7f) || op >= 0xd0 || op === 0x2a || op === 0x2c || op === 0x2d;
+  return (d.map === MAP_0F38 && op <= 0x1e) || (d.map === MAP_0F3A && op === 0x0f);
+}
+
+/**
+ * A SIMD instruction this executor does not perform: the architectural gating still comes first
+ * (so CR0.TS gives #NM and a disabled SSE/AVX gives #UD, as on hardware), then 'unimplemented'.
+ */
+function gatedUnimplemented(e: Emu, what: string): number {
+  const d = e.insn;
+  if (d.encoding === ENC_VEX) {
+    const c = simdCheck(e, true);
+    if (c !== R_OK) return c;
+  } else if (isMmxForm(e)) {
+    const c0 = cr0(e);
+    if ((c0 & CR0_EM) !== 0) return e.fault(VEC_UD);
+    if ((c0 & CR0_TS) !== 0) return e.fault(VEC_NM);
+  } else {
+    const c = simdCheck(e, false);
+    if (c !== R_OK) return c;
+  }
+  return e.unimplemented(what);
 }
 
 /** Memory operand → linear, with the alignment rule; leaves linLo/linHi set. */
@@ -73,34 +102,35 @@ export function execSse(e: Emu): number {
   const vex = d.encoding === ENC_VEX;
   const op = d.opcode;
   const pp = d.pp;
-  // Identify the form first: MMX and unlisted forms are not emulated.
+  if (d.map !== MAP_0F) return gatedUnimplemented(e, vex ? 'VEX instruction' : 'SSE instruction');
+  // Identify the form first: MMX and unlisted forms are not emulated (after their gating).
   let size = 16, aligned = false, toMem = false, scalar = false, storeOnly = false;
   switch (op) {
     case 0x10: case 0x11:
       toMem = op === 0x11;
-      if (pp >= 2) { if (vex) return e.unimplemented('VMOVSS/VMOVSD'); scalar = true; size = pp === 2 ? 4 : 8; }
+      if (pp >= 2) { if (vex) return gatedUnimplemented(e, 'VMOVSS/VMOVSD'); scalar = true; size = pp === 2 ? 4 : 8; }
       break;
     case 0x28: case 0x29:
-      if (pp > 1) return e.unimplemented('SSE conversion');
+      if (pp > 1) return gatedUnimplemented(e, 'SSE conversion');
       toMem = op === 0x29; aligned = true;
       break;
     case 0x2b:
-      if (pp > 1) return e.unimplemented('SSE4a MOVNTSS/MOVNTSD');
+      if (pp > 1) return gatedUnimplemented(e, 'SSE4a MOVNTSS/MOVNTSD');
       toMem = true; aligned = true; storeOnly = true;
       break;
     case 0x6f: case 0x7f:
-      if (pp === 0 || pp === 3) return e.unimplemented('MMX MOVQ');
+      if (pp === 0 || pp === 3) return gatedUnimplemented(e, 'MMX MOVQ');
       toMem = op === 0x7f; aligned = pp === 1;
       break;
     case 0xe7:
-      if (pp !== 1) return e.unimplemented('MMX MOVNTQ');
+      if (pp !== 1) return gatedUnimplemented(e, 'MMX MOVNTQ');
       toMem = true; aligned = true; storeOnly = true;
       break;
     case 0x6e: case 0x7e: case 0xd6:
-      if (vex) return e.unimplemented('VMOVD/VMOVQ');
+      if (vex) return gatedUnimplemented(e, 'VMOVD/VMOVQ');
       return movdq(e);
     default:
-      return e.unimplemented(vex ? 'VEX instruction' : 'SSE instruction');
+      return gatedUnimplemented(e, vex ? 'VEX instruction' : 'SSE instruction');
   }
   if (vex) {
     if (d.vexV !== 0) return e.fault(VEC_UD); // VEX.vvvv must be 1111b for these moves
@@ -133,7 +163,7 @@ function movdq(e: Emu): number {
   const op = d.opcode;
   const pp = d.pp;
   const gprForm = (op === 0x6e || op === 0x7e) && pp === 1;
-  if (!gprForm && !((op === 0x7e && pp === 2) || (op === 0xd6 && pp === 1))) return e.unimplemented('MMX MOVD/MOVQ');
+  if (!gprForm && !((op === 0x7e && pp === 2) || (op === 0xd6 && pp === 1))) return gatedUnimplemented(e, 'MMX MOVD/MOVQ');
   const c = simdCheck(e, false);
   if (c !== R_OK) return c;
   const v = e.state.vec;
