@@ -18,6 +18,7 @@ Options:
 ${PLATFORM_OPTIONS_HELP}
   --socket PATH    listen on a Unix socket and serve connections one after another
   --connect PATH   connect to a Unix socket (as QEMU does for libqtest's -qtest unix:PATH)
+  --device NAME    add a device as QEMU's -device does; supported: pci-testdev (PCI platforms)
   --trace          print every guest access to stderr (rate-limited per device)
   --trace-limit N  accesses shown per device before the rest are only counted (default 1000)
   -h, --help       show this help
@@ -40,6 +41,7 @@ export async function runQtest(
       connect: { type: 'string' },
       trace: { type: 'boolean' },
       'trace-limit': { type: 'string' },
+      device: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -55,8 +57,12 @@ export async function runQtest(
   const limit = values['trace-limit'] === undefined ? 1000 : Number(values['trace-limit']);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--trace-limit takes a whole number, got '${values['trace-limit']}'`);
 
+  for (const d of values.device ?? []) {
+    if (d !== 'pci-testdev') throw new UsageError(`--device ${d}: only pci-testdev is supported`);
+  }
   const platform = platformFromArgs(values, {
     debugConsole: { line: (text) => io.err(`[debugcon] ${text}\n`) },
+    pciTestdev: (values.device ?? []).includes('pci-testdev'),
   });
   if (values.trace) enableTrace(platform, io, limit);
 

@@ -31,6 +31,16 @@ import { PM_PARAMS, PmTimer } from '../devices/pm/index.js';
 import { Ioapic, IOAPIC_PARAMS, xenDom0IoapicParams, xenIrq0Routing } from '../devices/ioapic/index.js';
 import { PIC_PARAMS, PicPair } from '../devices/pic/index.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
+import {
+  attachPciTestdev,
+  PCI_HOST,
+  PCI_HOST_PARAMS,
+  PciHost,
+  PLATFORM_RESET_REQUEST,
+  PM_BLOCK_PLACEMENT,
+  QemuPcChipset,
+} from '../devices/pci/index.js';
+import { VGA_WINDOW_PARAMS, VGA_WRITE_SINK, VgaWindow } from '../devices/vga/index.js';
 import type { ResolvedOptions } from './create-platform.js';
 import type { VcpuSlot } from './platform.js';
 import type { PlatformProfile } from './profiles.js';
@@ -82,6 +92,9 @@ export class LinkRegistry {
     this.eoiListeners.push(listener);
     for (const r of this.routers) r.addEoiListener(listener);
   }
+
+  /** What port 0xCF9 reset requests do: the platform's reset once it exists. */
+  resetHandler: (kind: 'hard' | 'soft') => void = () => undefined;
 
   /** Xen's IRQ0 special routing asks whether PIT channel 0 is running (pt_active); the PIT answers. */
   pitChannel0Active: () => boolean = () => false;
@@ -192,7 +205,17 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       return [pic];
     },
   },
-  { kind: 'vga', title: 'Legacy VGA window 0xA0000-0xBFFFF (stdvga write filter)', flag: XEN_X86_EMU_VGA, status: 'not-implemented', note: 'issue 5' },
+  {
+    kind: 'vga',
+    title: 'Legacy VGA window 0xA0000-0xBFFFF (stdvga write filter)',
+    flag: XEN_X86_EMU_VGA,
+    status: 'implemented',
+    create: (c, ctx) => {
+      c.register(VGA_WINDOW_PARAMS, { useValue: ctx.profile.devices.vga });
+      c.register(VGA_WRITE_SINK, { useValue: ctx.options.vgaWrites });
+      return [resolveSingleton(c, VgaWindow)];
+    },
+  },
   {
     kind: 'iommu',
     title: 'Virtual IOMMU',
@@ -208,7 +231,26 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     status: 'no-device',
     note: 'not a device: allows event-channel interrupt routing (hypercalls, outside this library)',
   },
-  { kind: 'pci', title: 'PCI configuration space (0xCF8/0xCFC, MMCFG), vPCI', flag: XEN_X86_EMU_VPCI, status: 'not-implemented', note: 'issue 5' },
+  {
+    kind: 'pci',
+    title: 'PCI configuration space (0xCF8/0xCFC, MMCFG, port 0xCF9), vPCI',
+    flag: XEN_X86_EMU_VPCI,
+    status: 'implemented',
+    create: (c, ctx) => {
+      c.register(PCI_HOST_PARAMS, { useValue: ctx.profile.devices.pci });
+      c.register(PLATFORM_RESET_REQUEST, { useValue: { requestReset: (kind: 'hard' | 'soft') => ctx.links.resetHandler(kind) } });
+      const host = resolveSingleton(c, PciHost);
+      c.register(PCI_HOST, { useValue: host });
+      if (ctx.profile.name === 'qemu-pc') {
+        // i440FX + PIIX3 + PIIX4 PM: PMBA/PMREGMISC place the ACPI PM block (if the platform has one).
+        const pm = c.isRegistered(PmTimer) ? c.resolve(PmTimer) : null;
+        c.register(PM_BLOCK_PLACEMENT, { useValue: { placePmBlock: (base: number | null) => void pm?.place(base) } });
+        c.resolve(QemuPcChipset);
+      }
+      if (ctx.options.pciTestdev) attachPciTestdev(host);
+      return [host];
+    },
+  },
   {
     kind: 'debugcon',
     title: "Xen debug console on port 0xE9",

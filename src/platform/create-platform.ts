@@ -12,6 +12,7 @@ import type { Device } from '../devices/device.js';
 import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
 import { TIMER_MODE, TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../devices/timer-mode/index.js';
 import type { HostIoapic } from '../devices/ioapic/index.js';
+import { DISCARD_VGA_WRITES, type VgaWriteSink } from '../devices/vga/index.js';
 import { LinkRegistry, selectEntries, type CatalogEntry } from './catalog.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
 import { Platform, type VcpuSlot } from './platform.js';
@@ -48,6 +49,10 @@ export interface PlatformOptions {
    * base, pins from the MADT). Default: one at 0xFEC00000 with 24 pins.
    */
   readonly hostIoapics?: readonly HostIoapic[];
+  /** Where single direct writes to the legacy VGA window go (default: discarded). */
+  readonly vgaWrites?: VgaWriteSink;
+  /** Attach QEMU's pci-testdev (1b36:0005) at 00:02.0, as `-device pci-testdev` does (PCI platforms). */
+  readonly pciTestdev?: boolean;
 }
 
 /** Options after defaults, as devices see them through the OPTIONS token. */
@@ -59,6 +64,8 @@ export interface ResolvedOptions {
   readonly timerMode: TimerMode;
   /** The host IO-APICs a PVH dom0 mirrors, or null for the profile's own IO-APIC. */
   readonly hostIoapics: readonly HostIoapic[] | null;
+  readonly vgaWrites: VgaWriteSink;
+  readonly pciTestdev: boolean;
 }
 
 export function createPlatform(options: PlatformOptions = {}): Platform {
@@ -92,7 +99,10 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
     const devices = entry.create?.(c, ctx) ?? [];
     built.push({ entry, devices });
   }
-  return new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built);
+  const platform = new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built);
+  // Port 0xCF9: a guest reset request resets every device (virtual time keeps running).
+  ctx.links.resetHandler = () => platform.reset();
+  return platform;
 }
 
 function validate(flags: number, profile: PlatformProfile, xenVersion: string | undefined): ValidationResult | null {
@@ -131,7 +141,16 @@ function resolveOptions(options: PlatformOptions, profile: PlatformProfile): Res
   if (hostIoapics !== null && hostIoapics.length === 0) {
     throw new PlatformOptionError('hostIoapics must list at least one IO-APIC');
   }
-  return Object.freeze({ vcpus, wallTime, tscHz, ramBytes, timerMode, hostIoapics });
+  return Object.freeze({
+    vcpus,
+    wallTime,
+    tscHz,
+    ramBytes,
+    timerMode,
+    hostIoapics,
+    vgaWrites: options.vgaWrites ?? DISCARD_VGA_WRITES,
+    pciTestdev: options.pciTestdev ?? false,
+  });
 }
 
 function mapRam(mmio: MmioBus, ramBytes: number): void {

@@ -21,6 +21,8 @@ import { QEMU_PC_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../device
 import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../devices/pm/index.js';
 import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../devices/ioapic/index.js';
 import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/index.js';
+import { QEMU_PC_PCI_HOST_PARAMS, XEN_PCI_HOST_PARAMS, type PciHostParams } from '../devices/pci/index.js';
+import { XEN_VGA_WINDOW_PARAMS, type VgaWindowParams } from '../devices/vga/index.js';
 import { PlatformOptionError } from './errors.js';
 
 /** Parameters of each device model for one profile (defaults live here, in one place). */
@@ -30,6 +32,8 @@ export interface DeviceParams {
   readonly pm: PmParams;
   readonly ioapic: IoapicParams;
   readonly pic: PicParams;
+  readonly pci: PciHostParams;
+  readonly vga: VgaWindowParams;
 }
 
 const XEN_DEVICES: DeviceParams = {
@@ -38,6 +42,8 @@ const XEN_DEVICES: DeviceParams = {
   pm: XEN_PM_PARAMS,
   ioapic: XEN_IOAPIC_PARAMS,
   pic: XEN_PIC_PARAMS,
+  pci: XEN_PCI_HOST_PARAMS,
+  vga: XEN_VGA_WINDOW_PARAMS,
 };
 const QEMU_PC_DEVICES: DeviceParams = {
   lapic: QEMU_PC_LAPIC_PARAMS,
@@ -45,6 +51,8 @@ const QEMU_PC_DEVICES: DeviceParams = {
   pm: QEMU_PC_PM_PARAMS,
   ioapic: QEMU_PC_IOAPIC_PARAMS,
   pic: QEMU_PC_PIC_PARAMS,
+  pci: QEMU_PC_PCI_HOST_PARAMS,
+  vga: XEN_VGA_WINDOW_PARAMS,
 };
 
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;

@@ -209,3 +209,29 @@ describe('interrupt path through the platform (xen-hvm)', () => {
     expect(() => createPlatform({ hostIoapics: [] })).toThrow(/xen-pvh-dom0 profile only/);
   });
 });
+
+describe('PCI on the platform', () => {
+  it('PVH dom0 has vPCI: the host bridge answers on CF8/CFC, and a 0xCF9 reset request resets the devices', () => {
+    const sink = new CollectingSink();
+    const p = createPlatform({ profile: 'xen-pvh-dom0', debugConsole: sink, ramBytes: 0 });
+    p.ports.write(0xcf8, 4, 0x80000000);
+    const id = p.ports.read(0xcfc, 4);
+    expect(id).not.toBe(0xffffffff);
+    print(p, 'lost');
+    p.ports.write(0xcf9, 1, 0x06); // hard reset request
+    print(p, 'kept\n');
+    expect(sink.lines).toEqual(['kept']);
+  });
+
+  it('qemu-pc has the i440FX, PIIX3 and PIIX4 PM functions with QEMU’s IDs', () => {
+    const p = createPlatform({ profile: 'qemu-pc', ramBytes: 0 });
+    const cfg = (dev: number, fn: number, reg: number) => {
+      p.ports.write(0xcf8, 4, (0x80000000 | (dev << 11) | (fn << 8) | reg) >>> 0);
+      return p.ports.read(0xcfc, 4);
+    };
+    expect(cfg(0, 0, 0)).toBe(0x12378086);
+    expect(cfg(1, 0, 0)).toBe(0x70008086);
+    expect(cfg(1, 3, 0)).toBe(0x71138086);
+    expect(cfg(5, 0, 0)).toBe(0xffffffff);
+  });
+});

@@ -8,7 +8,7 @@ import { createPlatform, installExtensions, QtestSession, replayTranscript } fro
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'qtest');
 /** Fixture folders whose devices are wired into the qemu-pc profile (others are listed as skipped). */
-const WIRED = new Set(['protocol', 'hpet/hpet.out', 'ioapic', 'pic']);
+const WIRED = new Set(['protocol', 'hpet/hpet.out', 'ioapic', 'pic', 'pci', 'pm/pm-timer.out']);
 
 function transcripts(): { name: string; text: string }[] {
   const out: { name: string; text: string }[] = [];
@@ -23,7 +23,9 @@ function transcripts(): { name: string; text: string }[] {
 describe('golden QEMU 7.2 transcripts (qemu-pc profile)', () => {
   for (const { name, text } of transcripts()) {
     (WIRED.has(name.split('/')[0]!) || WIRED.has(name) ? it : it.skip)(name, () => {
-      const session = new QtestSession(createPlatform({ profile: 'qemu-pc' }));
+      // `#!args -device pci-testdev` in a script adds QEMU's PCI test device; hvmdev has the same option.
+      const pciTestdev = /^# ?!args .*-device pci-testdev/m.test(text) || text.includes('#!args -device pci-testdev');
+      const session = new QtestSession(createPlatform({ profile: 'qemu-pc', pciTestdev }));
       installExtensions(session);
       expect(replayTranscript(session, text)).toEqual([]);
     });
