@@ -12,7 +12,7 @@ import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
-import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
+import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
 import { PIT_CRYSTAL } from './crystal.js';
 import { PitCounter } from './counter.js';
 import { OutputLine } from './output-line.js';
@@ -172,8 +172,8 @@ export class Pit implements Device, IoHandler {
    * The guest took IRQ0's interrupt (the PIC's INTA or the LAPIC's acceptance of its vector).
    * Wiring this turns on the missed-tick policy; see timer-mode/missed-ticks.ts.
    */
-  acknowledgeInterrupt(): void {
-    if (!this.missedTicks.acknowledge()) return;
+  acknowledgeInterrupt(vcpu?: number): void {
+    if (!this.missedTicks.acknowledge(vcpu)) return;
     // Re-inject one owed tick now as an edge, leaving the line where OUT0 has it.
     if (this.irq0.level) {
       this.irq0.lower();
@@ -188,6 +188,12 @@ export class Pit implements Device, IoHandler {
   setAcknowledgeTracking(on: boolean): void {
     this.missedTicks.tracking = on;
     this.missedTicks.clear();
+  }
+
+  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see timer-mode/vcpu-target.ts). */
+  setTargetVcpu(vcpu: number): void {
+    if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
+    this.missedTicks.targetVcpu = vcpu;
   }
 
   // --- IRQ0 ----------------------------------------------------------------------------------

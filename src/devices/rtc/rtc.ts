@@ -18,7 +18,7 @@ import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { Crystal } from '../pit/crystal.js';
 import { OutputLine } from '../pit/output-line.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
-import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
+import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
 import { dayOfWeek, decodeField, decodeHour, daysFromCivil, encodeField, encodeHour, fromEpochSeconds } from './calendar.js';
 import { RTC_PARAMS, RTC_START_TIME, checkRtcParams, parseRtcStartTime, type RtcParams, type RtcStartTime } from './rtc-params.js';
 
@@ -399,8 +399,8 @@ export class Rtc implements Device, IoHandler {
   }
 
   /** The guest took IRQ8's periodic interrupt; see timer-mode/missed-ticks.ts. */
-  acknowledgeInterrupt(): void {
-    if (this.missedTicks.acknowledge() && !this.legacyReplacement) {
+  acknowledgeInterrupt(vcpu?: number): void {
+    if (this.missedTicks.acknowledge(vcpu) && !this.legacyReplacement) {
       this.irq8.lower();
       this.irq8.raise();
     }
@@ -409,6 +409,12 @@ export class Rtc implements Device, IoHandler {
   setAcknowledgeTracking(on: boolean): void {
     this.missedTicks.tracking = on;
     this.missedTicks.clear();
+  }
+
+  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see timer-mode/vcpu-target.ts). */
+  setTargetVcpu(vcpu: number): void {
+    if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
+    this.missedTicks.targetVcpu = vcpu;
   }
 
   /** The time the registers show now, as seconds since 1970 (host convenience). */

@@ -1,2 +1,3 @@
 export * from './timer-mode.js';
 export * from './missed-ticks.js';
+export * from './vcpu-target.js';

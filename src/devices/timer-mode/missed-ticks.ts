@@ -17,6 +17,18 @@ import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import type { PlainData } from '../device.js';
 import { TIMER_MODE_RULES, TIMER_MODES, type TimerMode, type TimerModeRules } from './timer-mode.js';
 
+/** Checked contents of a MissedTicks snapshot. */
+export interface MissedTicksState {
+  readonly mode: TimerMode;
+  readonly pending: number;
+  readonly issued: boolean;
+  readonly tracking: boolean;
+  readonly targetVcpu: number;
+}
+
+/** Bound for a snapshot's target vCPU (Xen's HVM_MAX_VCPUS is 128; leave headroom). */
+const MAX_TARGET_VCPU = 4095;
+
 export class MissedTicks {
   /** Ticks expired and not yet taken by the guest (including the outstanding one). */
   pending = 0;
@@ -24,6 +36,12 @@ export class MissedTicks {
   issued = false;
   /** Acknowledgements are reported by the platform; without them the policy is inert. */
   tracking = false;
+  /**
+   * The vCPU that takes this source's interrupts (Xen: pt->vcpu, the i8259 target for platform
+   * timers); acknowledgements from other vCPUs are not this source's (pt_intr_post looks only at
+   * the acknowledging vCPU's own timers).
+   */
+  targetVcpu = 0;
   private rules: TimerModeRules;
 
   constructor(private modeName: TimerMode) {
@@ -52,8 +70,8 @@ export class MissedTicks {
    * The guest took this source's interrupt. Returns true when the policy owes it another tick now:
    * the device should deliver one more edge immediately.
    */
-  acknowledge(): boolean {
-    if (!this.tracking || !this.issued) return false;
+  acknowledge(vcpu: number = this.targetVcpu): boolean {
+    if (!this.tracking || !this.issued || vcpu !== this.targetVcpu) return false;
     this.issued = false;
     if (this.rules.replaysBacklog) this.pending = this.pending > 0 ? this.pending - 1 : 0;
     else this.pending = 0;
@@ -77,25 +95,27 @@ export class MissedTicks {
   }
 
   snapshot(): PlainData {
-    return { mode: this.modeName, pending: this.pending, issued: this.issued, tracking: this.tracking };
+    return { mode: this.modeName, pending: this.pending, issued: this.issued, tracking: this.tracking, targetVcpu: this.targetVcpu };
   }
 
   /** Validates `state` fully; only then applies it. */
-  static read(state: unknown, path: string): { mode: TimerMode; pending: number; issued: boolean; tracking: boolean } {
+  static read(state: unknown, path: string): MissedTicksState {
     const r = new SnapshotReader(state, path);
     const mode = r.string('mode', TIMER_MODES) as TimerMode;
     const pending = r.int('pending', 0, Number.MAX_SAFE_INTEGER);
     const issued = r.bool('issued');
     const tracking = r.bool('tracking');
+    const targetVcpu = r.has('targetVcpu') ? r.int('targetVcpu', 0, MAX_TARGET_VCPU) : 0; // absent in older snapshots
     if (issued && pending === 0) throw new SnapshotError(`${path}: an issued interrupt with no pending tick`);
     if (!tracking && (pending !== 0 || issued)) throw new SnapshotError(`${path}: a backlog without acknowledgement tracking`);
-    return { mode, pending, issued, tracking };
+    return { mode, pending, issued, tracking, targetVcpu };
   }
 
-  apply(s: { mode: TimerMode; pending: number; issued: boolean; tracking: boolean }): void {
+  apply(s: MissedTicksState): void {
     this.setMode(s.mode);
     this.pending = s.pending;
     this.issued = s.issued;
     this.tracking = s.tracking;
+    this.targetVcpu = s.targetVcpu;
   }
 }

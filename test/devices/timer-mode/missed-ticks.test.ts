@@ -1,6 +1,7 @@
 // Xen's four timer_mode policies (vpt.c) as bookkeeping: ticks owed, issued interrupts, replays.
 import { describe, expect, it } from 'vitest';
 import { MissedTicks } from '../../../src/devices/timer-mode/missed-ticks.js';
+import { i8259TargetVcpu } from '../../../src/devices/timer-mode/vcpu-target.js';
 import { SnapshotError } from '../../../src/devices/snapshot.js';
 import {
   TIMER_MODES,
@@ -58,6 +59,20 @@ describe('timer modes', () => {
     }
   });
 
+  it('only the target vCPU acknowledges (pt_intr_post looks at its own timers); the target is the i8259 handler', () => {
+    const m = new MissedTicks('no_delay_for_missed_ticks');
+    m.tracking = true;
+    m.targetVcpu = i8259TargetVcpu([false, true, true]);
+    expect(m.targetVcpu).toBe(1);
+    m.tick();
+    m.tick();
+    expect(m.acknowledge(0)).toBe(false);
+    expect(m.pending).toBe(2);
+    expect(m.acknowledge(1)).toBe(true); // the second tick is replayed
+    expect(m.acknowledge()).toBe(false);
+    expect(i8259TargetVcpu([false, false])).toBe(0); // nobody accepts PIC interrupts: vCPU 0
+  });
+
   it('snapshots are validated', () => {
     const m = new MissedTicks('no_delay_for_missed_ticks');
     m.tracking = true;
@@ -70,5 +85,8 @@ describe('timer modes', () => {
     expect(() => MissedTicks.read({ ...s, issued: true, pending: 0 }, 'mt')).toThrow(SnapshotError);
     expect(() => MissedTicks.read({ ...s, tracking: false }, 'mt')).toThrow(SnapshotError);
     expect(() => MissedTicks.read({ ...s, mode: 7 }, 'mt')).toThrow(SnapshotError);
+    expect(() => MissedTicks.read({ ...s, targetVcpu: -1 }, 'mt')).toThrow(SnapshotError);
+    const { targetVcpu: _, ...older } = s;
+    expect(MissedTicks.read(older, 'mt').targetVcpu).toBe(0);
   });
 });
