@@ -7,7 +7,7 @@ import type { Insn } from '../insn.js';
 import * as Md from '../modes.js';
 import type { CpuMode } from '../modes.js';
 import * as Tb from './tables.js';
-import { VEX_PP, legacyValid } from './validity.js';
+import * as Va from './validity.js';
 
 // Local copies of the constants: reading an imported binding in optimized code carries a TDZ
 // check, a local const folds away (measured ~20% of decode time).
@@ -18,6 +18,7 @@ const {
   IMM_ENTER, IMM_GRP3, IMM_MASK, IMM_MOFFS, IMM_V, IMM_W, IMM_Z, MAP0F, MAP0F38, MAP0F3A, MS_B, MS_D, MS_DQ,
   MS_MASK, MS_MOVSXD, MS_Q, MS_SHIFT, MS_SSE, MS_V, MS_W, MS_X, MS_Y, PRIMARY, SSE_MEM_SIZE,
 } = Tb;
+const { DIGITS, FORMS, SPECIAL_0F, VEX_PP, special0F } = Va;
 
 /** Most bytes an instruction may have; a longer one raises #GP(0). */
 export const MAX_INSN_LENGTH = 15;
@@ -323,7 +324,13 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   }
 
   // Mandatory prefix, memory/register form and /digit must be defined (SDM Vol. 2 Appendix A).
-  if (enc === ENC_LEGACY && !legacyValid(map, b, pp, d.mod === 3, d.regRaw, d.reg)) return ud(d, i);
+  // (validity.ts legacyValid, inlined: two table probes on the hot path)
+  if (enc === ENC_LEGACY) {
+    const k = (map << 8) | b;
+    const isReg = d.mod === 3;
+    if ((FORMS[k]! & (1 << ((pp << 1) | (isReg ? 1 : 0)))) === 0 || (DIGITS[k]! & (1 << (d.regRaw | (isReg ? 8 : 0)))) === 0) return ud(d, i);
+    if (map === MAP_0F && SPECIAL_0F[b] !== 0 && !special0F(b, pp, isReg, d.regRaw, d.reg)) return ud(d, i);
+  }
 
   // Group 5 (FF): near CALL/JMP and PUSH default to 64-bit operands in 64-bit mode.
   if (is64 && map === MAP_PRIMARY && b === 0xff && !W) {

@@ -154,14 +154,18 @@ export function legacyValid(map: number, op: number, pp: number, isReg: boolean,
   const k = map * 256 + op;
   if ((FORMS[k]! & (1 << (pp * 2 + (isReg ? 1 : 0)))) === 0) return false;
   if ((DIGITS[k]! & (1 << (digit + (isReg ? 8 : 0)))) === 0) return false;
-  if (map === 1) {
-    if (op === 0x20 || op === 0x22) return reg === 0 || reg === 2 || reg === 3 || reg === 4 || reg === 8; // CR0, CR2-4, CR8
-    if (op === 0x21 || op === 0x23) return reg < 8; // DR0-7
-    if (op === 0x73 && pp === 0 && (digit === 3 || digit === 7)) return false; // PSRLDQ/PSLLDQ are XMM only
-    if (op === 0xc7 || op === 0xae) {
-      const m = (op === 0xc7 ? GROUP9 : GROUP15)[pp * 2 + (isReg ? 1 : 0)]!;
-      return (m & (1 << digit)) !== 0;
-    }
-  }
-  return true;
+  return map !== 1 || SPECIAL_0F[op] === 0 || special0F(op, pp, isReg, digit, reg);
+}
+
+/** 0F opcodes whose validity needs more than the two tables (legacyValid calls special0F for them). */
+export const SPECIAL_0F = new Uint8Array(256);
+for (const op of [0x20, 0x21, 0x22, 0x23, 0x73, 0xae, 0xc7]) SPECIAL_0F[op] = 1;
+
+/** The rules of the SPECIAL_0F opcodes. */
+export function special0F(op: number, pp: number, isReg: boolean, digit: number, reg: number): boolean {
+  if (op === 0x20 || op === 0x22) return reg === 0 || reg === 2 || reg === 3 || reg === 4 || reg === 8; // CR0, CR2-4, CR8
+  if (op === 0x21 || op === 0x23) return reg < 8; // DR0-7
+  if (op === 0x73) return pp !== 0 || (digit !== 3 && digit !== 7); // PSRLDQ/PSLLDQ are XMM only
+  const m = (op === 0xc7 ? GROUP9 : GROUP15)[pp * 2 + (isReg ? 1 : 0)]!; // 0F C7, 0F AE
+  return (m & (1 << digit)) !== 0;
 }
