@@ -27,6 +27,12 @@ export interface RtcParams {
   readonly uipWindowEdges: number;
   /** What a read of index port 0x70 returns (Xen 0xFF). */
   readonly indexPortRead: number;
+  /**
+   * Register B's DSE bit makes the datasheet's daylight-saving jumps (last Sunday in April 1:59:59
+   * → 3:00:00, last Sunday in October 1:59:59 → 1:00:00 once). Xen and QEMU store the bit and never
+   * jump (false); true follows the MC146818A datasheet.
+   */
+  readonly daylightSaving: boolean;
 }
 
 export const RTC_PARAMS = Symbol('RtcParams');
@@ -47,6 +53,7 @@ export const XEN_RTC_PARAMS: RtcParams = Object.freeze({
   irqNoAck: true,
   uipWindowEdges: XEN_UIP_WINDOW_EDGES,
   indexPortRead: 0xff,
+  daylightSaving: false,
 });
 
 const MIB = 1024 * 1024;
@@ -87,6 +94,7 @@ export function qemuPcRtcParams(ramBytes: number): RtcParams {
     irqNoAck: false,
     uipWindowEdges: XEN_UIP_WINDOW_EDGES,
     indexPortRead: 0xff,
+    daylightSaving: false,
   });
 }
 
@@ -107,6 +115,9 @@ export function checkRtcParams(p: RtcParams): RtcParams {
   }
   if (!Number.isInteger(p.uipWindowEdges) || p.uipWindowEdges < 0 || p.uipWindowEdges >= 16384) {
     throw new RtcParamError(`uipWindowEdges ${p.uipWindowEdges} must be in [0, 16384): 8 (Xen/QEMU) or 73 (datasheet)`);
+  }
+  if (typeof p.daylightSaving !== 'boolean') {
+    throw new RtcParamError(`daylightSaving must be a boolean (false: Xen and QEMU ignore DSE; true: the datasheet's jumps)`);
   }
   if (!Number.isInteger(p.indexPortRead) || p.indexPortRead < 0 || p.indexPortRead > 0xff) {
     throw new RtcParamError(`indexPortRead ${p.indexPortRead} must be a byte`);

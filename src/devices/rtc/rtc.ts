@@ -15,64 +15,35 @@ import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
-import { Crystal } from '../pit/crystal.js';
 import { OutputLine } from '../pit/output-line.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
 import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
+import { alarmTarget, nextAlarmSecond } from './alarm.js';
 import { dayOfWeek, decodeField, decodeHour, daysFromCivil, encodeField, encodeHour, fromEpochSeconds } from './calendar.js';
+import { daylightSavingJump, updatesUntilTwoAm } from './daylight-saving.js';
+import {
+  CMOS_SIZE,
+  EDGES_PER_SECOND,
+  MAX_EPOCH_DAY,
+  SECONDS_PER_DAY,
+  XEN_CMOS_SIZE,
+  HALF_SECOND_EDGES,
+  RTC_CRYSTAL,
+  RTC_INDEX_PORT,
+  RTC_REG,
+  RTC_REG_A,
+  RTC_REG_B,
+  RTC_REG_C,
+  RTC_REG_D_VRT,
+  RTC_RESET_A,
+  RTC_RESET_B,
+  advanceDow,
+  dividerRuns,
+  rtcPeriodicEdges,
+} from './rtc-registers.js';
 import { RTC_PARAMS, RTC_START_TIME, checkRtcParams, parseRtcStartTime, type RtcParams, type RtcStartTime } from './rtc-params.js';
 
-export const RTC_INDEX_PORT = 0x70;
-export const RTC_DATA_PORT = 0x71;
-
-/** CMOS register indices (MC146818 datasheet, "Address Map"). */
-export const RTC_REG = Object.freeze({
-  SECONDS: 0x00,
-  SECONDS_ALARM: 0x01,
-  MINUTES: 0x02,
-  MINUTES_ALARM: 0x03,
-  HOURS: 0x04,
-  HOURS_ALARM: 0x05,
-  DAY_OF_WEEK: 0x06,
-  DAY_OF_MONTH: 0x07,
-  MONTH: 0x08,
-  YEAR: 0x09,
-  A: 0x0a,
-  B: 0x0b,
-  C: 0x0c,
-  D: 0x0d,
-} as const);
-
-export const RTC_REG_A = Object.freeze({ UIP: 0x80, DV: 0x70, RS: 0x0f } as const);
-export const RTC_REG_B = Object.freeze({ SET: 0x80, PIE: 0x40, AIE: 0x20, UIE: 0x10, SQWE: 0x08, DM: 0x04, H24: 0x02, DSE: 0x01 } as const);
-/** Register C flags sit at the same bit positions as their enables in register B. */
-export const RTC_REG_C = Object.freeze({ IRQF: 0x80, PF: 0x40, AF: 0x20, UF: 0x10 } as const);
-export const RTC_REG_D_VRT = 0x80;
-/** Xen's reset values: 32.768 kHz divider with rate 6 (1024 Hz); 24-hour BCD. */
-export const RTC_RESET_A = 0x26;
-export const RTC_RESET_B = 0x02;
-
-export const RTC_HZ = 32_768;
-export const RTC_CRYSTAL = new Crystal(RTC_HZ);
-const EDGES_PER_SECOND = RTC_HZ;
-/** "When the divider reset is removed, the first update cycle begins one-half second later." */
-const HALF_SECOND_EDGES = RTC_HZ / 2;
-const ALARM_DONT_CARE = 0xc0;
-const SECONDS_PER_DAY = 86_400;
-const CMOS_SIZE = 128;
-const XEN_CMOS_SIZE = 0x0e;
-
-/** Periodic interrupt period in time-base edges for rate select RS (0: none). Rates 1–2 act as 8–9. */
-export function rtcPeriodicEdges(rs: number): number {
-  const r = rs & 0x0f;
-  if (r === 0) return 0;
-  return 2 ** ((r <= 2 ? r + 7 : r) - 1);
-}
-
-/** The divider chain runs for DV = 000, 001, 010 (Xen treats the 4 MHz and 1 MHz bases like 32 kHz). */
-function dividerRuns(a: number): boolean {
-  return ((a >> 4) & 7) <= 2;
-}
+export * from './rtc-registers.js';
 
 @injectable()
 export class Rtc implements Device, IoHandler {
@@ -91,6 +62,8 @@ export class Rtc implements Device, IoHandler {
   /** Time-base edge number where the divider chain's count is 0 (updates at +32768·k, k ≥ 1). */
   private chainOrigin: number;
   private legacyReplacement = false;
+  /** Epoch day of the last DSE fall-back (it happens once per October night), -1 if none. */
+  private dseFallbackDay = -1;
   readonly missedTicks: MissedTicks;
   private readonly params: RtcParams;
   private readonly irq8: OutputLine;
@@ -233,44 +206,56 @@ export class Rtc implements Device, IoHandler {
     if (ci !== null) c[ci] = encodeField(Math.floor(t.year / 100) % 100, b);
   }
 
-  /**
-   * An alarm byte as the value it matches: -1 for "don't care" (0xC0–0xFF), -2 for a byte no
-   * time can show (the alarm then never fires), else the value (hours as 0–23).
-   */
-  private alarmTarget(alarm: number, kind: 'sec' | 'min' | 'hour'): number {
-    if ((alarm & ALARM_DONT_CARE) === ALARM_DONT_CARE) return -1;
+  /** First i in [from, limit] for which second `base + i` matches the alarm registers, or -1. */
+  private nextAlarm(base: number, from: number, limit: number): number {
+    const c = this.cmos;
     const b = this.binary;
-    if (kind === 'hour') {
-      const h = decodeHour(alarm, b, this.h24);
-      return h < 24 && encodeHour(h, b, this.h24) === alarm ? h : -2;
-    }
-    const v = decodeField(alarm, b);
-    return v < 60 && encodeField(v, b) === alarm ? v : -2;
+    const h24 = this.h24;
+    return nextAlarmSecond(
+      base,
+      from,
+      limit,
+      alarmTarget(c[RTC_REG.SECONDS_ALARM]!, false, b, h24),
+      alarmTarget(c[RTC_REG.MINUTES_ALARM]!, false, b, h24),
+      alarmTarget(c[RTC_REG.HOURS_ALARM]!, true, b, h24),
+    );
+  }
+
+  private get daylightSaving(): boolean {
+    return this.params.daylightSaving && (this.cmos[RTC_REG.B]! & RTC_REG_B.DSE) !== 0;
   }
 
   /**
-   * First i in [from, limit] for which second `base + i` matches the alarm (compared at each
-   * update), or -1. Jumps straight to the next matching second, minute and hour.
+   * Applies `n` updates to the time registers; returns whether the alarm matched at one of them.
+   * Without DSE the time simply moves on n seconds; with it, the walk stops at each day's 2 AM
+   * update to apply the spring/fall jumps.
    */
-  private nextAlarm(base: number, from: number, limit: number): number {
-    const c = this.cmos;
-    const sT = this.alarmTarget(c[RTC_REG.SECONDS_ALARM]!, 'sec');
-    const mT = this.alarmTarget(c[RTC_REG.MINUTES_ALARM]!, 'min');
-    const hT = this.alarmTarget(c[RTC_REG.HOURS_ALARM]!, 'hour');
-    if (sT === -2 || mT === -2 || hT === -2) return -1;
-    let i = from;
-    while (i <= limit) {
-      const sod = (((base + i) % SECONDS_PER_DAY) + SECONDS_PER_DAY) % SECONDS_PER_DAY;
-      const h = Math.floor(sod / 3600);
-      const m = Math.floor(sod / 60) % 60;
-      const sec = sod % 60;
-      if (sT >= 0 && sec !== sT) i += (sT - sec + 60) % 60;
-      // A jump to another minute or hour lands on its first second that the lower fields allow.
-      else if (mT >= 0 && m !== mT) i += ((mT - m + 60) % 60) * 60 - (sT < 0 ? sec : 0);
-      else if (hT >= 0 && h !== hT) i += ((hT - h + 24) % 24) * 3600 - (mT < 0 ? m * 60 : 0) - (sT < 0 ? sec : 0);
-      else return i;
+  private advanceTime(n: number): boolean {
+    let t = this.readTime();
+    let dow = decodeField(this.cmos[RTC_REG.DAY_OF_WEEK]!, this.binary);
+    let alarm = false;
+    const dse = this.daylightSaving;
+    while (n > 0) {
+      let k = n;
+      let jump = 0;
+      if (dse) {
+        const kx = updatesUntilTwoAm(t);
+        if (kx <= n) {
+          k = kx;
+          jump = daylightSavingJump(t + k, advanceDow(dow, t, t + k), this.dseFallbackDay);
+        }
+      }
+      // Seconds t+1 … t+k as shown (the last one moved by the jump); the pattern repeats daily.
+      const plain = jump === 0 ? k : k - 1;
+      if (!alarm && plain > 0 && this.nextAlarm(t, Math.max(1, plain - SECONDS_PER_DAY + 1), plain) > 0) alarm = true;
+      if (!alarm && jump !== 0 && this.nextAlarm(t + k + jump - 1, 1, 1) > 0) alarm = true;
+      if (jump < 0) this.dseFallbackDay = Math.floor((t + k) / SECONDS_PER_DAY);
+      dow = advanceDow(dow, t, t + k); // a jump never crosses midnight
+      t += k + jump;
+      n -= k;
     }
-    return -1;
+    this.writeTime(t, dow);
+    return alarm;
   }
 
   /** Applies the updates and periodic taps since the last sync; returns the flags they raised. */
@@ -286,15 +271,7 @@ export class Rtc implements Device, IoHandler {
       const updates = Math.floor(kb / EDGES_PER_SECOND) - Math.floor(ka / EDGES_PER_SECOND);
       if (updates > 0 && (this.cmos[RTC_REG.B]! & RTC_REG_B.SET) === 0) {
         occurred |= RTC_REG_C.UF;
-        const t0 = this.readTime();
-        // The alarm is compared at every update; the pattern repeats daily, so a day is enough.
-        if (this.nextAlarm(t0, Math.max(1, updates - SECONDS_PER_DAY + 1), updates) > 0) {
-          occurred |= RTC_REG_C.AF;
-        }
-        const t1 = t0 + updates;
-        const days = Math.floor(t1 / SECONDS_PER_DAY) - Math.floor(t0 / SECONDS_PER_DAY);
-        const dow0 = decodeField(this.cmos[RTC_REG.DAY_OF_WEEK]!, this.binary);
-        this.writeTime(t1, ((((dow0 - 1 + days) % 7) + 7) % 7) + 1);
+        if (this.advanceTime(updates)) occurred |= RTC_REG_C.AF;
       }
       const p = rtcPeriodicEdges(this.cmos[RTC_REG.A]!);
       if (p > 0 && Math.floor(kb / p) > Math.floor(ka / p)) occurred |= RTC_REG_C.PF;
@@ -362,8 +339,13 @@ export class Rtc implements Device, IoHandler {
       const u = this.nextUpdateEdge(K);
       if ((b & RTC_REG_B.UIE) !== 0) next = Math.min(next, u);
       else if (u < next) {
-        const i = this.nextAlarm(this.readTime(), 1, SECONDS_PER_DAY);
-        if (i > 0) next = Math.min(next, u + (i - 1) * EDGES_PER_SECOND);
+        // With DSE the shown time jumps at some 2 AM updates: look only up to the next one and
+        // wake up there if the alarm is not sooner (the callback then looks again).
+        const t = this.readTime();
+        const limit = this.daylightSaving ? updatesUntilTwoAm(t) : SECONDS_PER_DAY;
+        const i = this.nextAlarm(t, 1, limit);
+        const at = i > 0 ? i : this.daylightSaving ? limit : -1;
+        if (at > 0) next = Math.min(next, u + (at - 1) * EDGES_PER_SECOND);
       }
     }
     if (next === Infinity) this.timer.cancel();
@@ -454,6 +436,7 @@ export class Rtc implements Device, IoHandler {
       lastSync: this.lastSync,
       chainOrigin: this.chainOrigin,
       legacyReplacement: this.legacyReplacement,
+      dseFallbackDay: this.dseFallbackDay,
       irq8: this.irq8.level,
       missedTicks: this.missedTicks.snapshot(),
     };
@@ -469,6 +452,7 @@ export class Rtc implements Device, IoHandler {
     const lastSync = r.int('lastSync', 0, now);
     const chainOrigin = r.int('chainOrigin', -HALF_SECOND_EDGES, RTC_CRYSTAL.edgesAt(now));
     const legacyReplacement = r.bool('legacyReplacement');
+    const dseFallbackDay = r.int('dseFallbackDay', -1, MAX_EPOCH_DAY);
     const irq8 = r.bool('irq8');
     r.object('missedTicks');
     const ticks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${this.id}.missedTicks`);
@@ -491,6 +475,7 @@ export class Rtc implements Device, IoHandler {
     this.lastSyncEdge = RTC_CRYSTAL.edgesAt(lastSync);
     this.chainOrigin = chainOrigin;
     this.legacyReplacement = legacyReplacement;
+    this.dseFallbackDay = dseFallbackDay;
     this.missedTicks.apply(ticks);
     if (irq8) this.irq8.raise();
     else this.irq8.lower();

@@ -134,6 +134,44 @@ describe('updates', () => {
   });
 });
 
+describe('daylight saving (DSE)', () => {
+  it('Xen and QEMU store DSE and never jump', () => {
+    const r = makeRtc('xen', { start: '2020-04-26T01:59:59' }); // the last Sunday in April
+    r.set(11, 0x03);
+    r.clock.advance(1e9);
+    expect([r.get(4), r.get(2), r.get(0), r.get(11)]).toEqual([0x02, 0x00, 0x00, 0x03]);
+  });
+
+  it('datasheet parameter: April 1:59:59 → 3:00:00; October 1:59:59 → 1:00:00 once', () => {
+    const a = makeRtc('xen', { start: '2020-04-26T01:59:59', params: { daylightSaving: true } });
+    a.set(11, 0x03);
+    a.clock.advance(1e9);
+    expect([a.get(4), a.get(2), a.get(0)]).toEqual([0x03, 0x00, 0x00]);
+    const o = makeRtc('xen', { start: '2020-10-25T01:59:58', params: { daylightSaving: true } });
+    o.set(11, 0x03);
+    o.clock.advance(2e9);
+    expect([o.get(4), o.get(2), o.get(0)]).toEqual([0x01, 0x00, 0x00]);
+    o.clock.advance(3600e9);
+    expect([o.get(4), o.get(2), o.get(0)]).toEqual([0x02, 0x00, 0x00]); // the second 1:59:59 goes on
+    // Not the last Sunday (18 October): no jump.
+    const n = makeRtc('xen', { start: '2020-10-18T01:59:59', params: { daylightSaving: true } });
+    n.set(11, 0x03);
+    n.clock.advance(1e9);
+    expect(n.get(4)).toBe(0x02);
+  });
+
+  it('an alarm in the skipped hour does not fire that night; the wake-up at 2 AM re-arms it', () => {
+    const r = makeRtc('xen', { start: '2020-04-26T01:00:00', params: { daylightSaving: true } });
+    r.set(5, 0x02);
+    r.set(3, 0x30);
+    r.set(1, 0x00);
+    r.set(11, 0x23); // AIE, 24 h, DSE
+    r.clock.advance(90_000e9);
+    // 01:00 → (3600 s) 03:00 on the 26th → (84 600 s) 02:30 on Monday 27 April.
+    expect(r.rises()).toEqual([88_200e9]);
+  });
+});
+
 describe('UIP', () => {
   it('Xen/QEMU: set only in the 8 time-base cycles (244 µs) before each update (QEMU agrees to the ns)', () => {
     const r = makeRtc('xen');

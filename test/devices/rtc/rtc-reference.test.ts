@@ -18,12 +18,23 @@ interface Fields {
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 const monthDays = (m: number, y: number) => [31, leap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
 
-function tick(f: Fields): void {
+/** One update; with `dse`, the datasheet's daylight-saving jumps (`fellBack` remembers the day). */
+function tick(f: Fields, dse = false, fellBack: { day: string } = { day: '' }): void {
   if (++f.sec < 60) return;
   f.sec = 0;
   if (++f.min < 60) return;
   f.min = 0;
-  if (++f.hour < 24) return;
+  if (++f.hour < 24) {
+    if (dse && f.hour === 2 && f.dow === 1) {
+      const key = `${f.year}-${f.month}-${f.day}`;
+      if (f.month === 4 && f.day >= 24) f.hour = 3;
+      else if (f.month === 10 && f.day >= 25 && fellBack.day !== key) {
+        f.hour = 1;
+        fellBack.day = key;
+      }
+    }
+    return;
+  }
   f.hour = 0;
   f.dow = (f.dow % 7) + 1;
   if (++f.day <= monthDays(f.month, f.year)) return;
@@ -65,6 +76,34 @@ const startArb = fc.record({
 });
 
 describe('RTC calendar against a counting reference', () => {
+  it('daylight saving (datasheet parameter): April and October jumps over whole months, with the alarm', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(2020, 2021, 2024, 2027),
+        fc.constantFrom(4, 10),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 400_000 }), { minLength: 1, maxLength: 8 }),
+        (year, month, binary, steps) => {
+          const day = 20;
+          const f: Fields = { sec: 0, min: 0, hour: 0, dow: dowOf(year, month, day), day, month, year };
+          const fellBack = { day: '' };
+          const r = makeRtc('qemu', { params: { daylightSaving: true } });
+          const b = 0x80 | (binary ? 0x04 : 0) | 0x02 | 0x01; // SET, 24 h, DSE
+          r.set(11, b);
+          const regs = encode(f, binary, true);
+          [0, 2, 4, 6, 7, 8, 9, 0x32].forEach((idx, i) => r.set(idx, regs[i]!));
+          r.set(11, b & 0x7f);
+          for (const n of steps) {
+            r.clock.advance(n * 1e9);
+            for (let i = 0; i < n; i++) tick(f, true, fellBack);
+            expect([0, 2, 4, 6, 7, 8, 9, 0x32].map((idx) => r.get(idx))).toEqual(encode(f, binary, true));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('matches after random numbers of updates from boundary start times (qemu-pc, with the century)', () => {
     fc.assert(
       fc.property(startArb, (s) => {
