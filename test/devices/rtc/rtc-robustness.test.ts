@@ -114,6 +114,7 @@ describe('RTC snapshots', () => {
       (s) => (s.irq8 = !s.irq8),
       (s) => (s.missedTicks = null),
       (s) => delete s.legacyReplacement,
+      (s) => (s.dseFallbackDay = -2),
     ];
     const before = JSON.stringify(a.rtc.snapshot());
     for (const m of mutations) {
@@ -126,11 +127,15 @@ describe('RTC snapshots', () => {
 });
 
 describe('RTC under random guest traffic', () => {
-  for (const profile of ['xen', 'qemu'] as const) {
-    it(`${profile}: never throws; reads defined; deadlines ahead; callbacks bounded by real edges`, () => {
+  for (const [profile, dse] of [
+    ['xen', false],
+    ['qemu', false],
+    ['xen', true],
+  ] as const) {
+    it(`${profile}${dse ? ' with DSE' : ''}: never throws; reads defined; deadlines ahead; callbacks bounded by real edges`, () => {
       fc.assert(
         fc.property(fc.array(opArb, { maxLength: 50 }), (ops) => {
-          const r = makeRtc(profile);
+          const r = makeRtc(profile, { params: { daylightSaving: dse }, start: dse ? '2020-10-24T23:00:00' : undefined });
           const reads: number[] = [];
           for (const op of ops) {
             const fired = r.clock.eventsFired;
