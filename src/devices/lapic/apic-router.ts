@@ -13,8 +13,9 @@ import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotReader } from '../snapshot.js';
+import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE, parseTimerMode, type TimerMode } from '../timer-mode/timer-mode.js';
 import { destinationMatches } from './destination.js';
-import { Lapic, type LapicOutbox } from './lapic.js';
+import { Lapic, type LapicDomain, type LapicOutbox } from './lapic.js';
 import { EXT_INT_SOURCE, LAPIC_PARAMS, LAPIC_VCPU_COUNT, checkLapicParams, type ExtIntSource, type LapicParams } from './params.js';
 import { XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES } from './registers.js';
 
@@ -37,6 +38,8 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   lowestPriorityCursor = 0;
   /** MSI writes whose address is not 0xFEExxxxx (dropped). */
   invalidMsis = 0;
+  /** Per-domain LAPIC state (Xen keeps it in struct hvm_domain), shared by every LAPIC. */
+  readonly domain: LapicDomain;
   private eoiListeners: EoiListener[] = [];
   private readonly offWindowValue: number;
 
@@ -47,9 +50,13 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     @inject(LAPIC_PARAMS) readonly params: LapicParams,
     @inject(LAPIC_VCPU_COUNT) vcpus: number,
     @inject(EXT_INT_SOURCE) extInt: ExtIntSource,
+    /** The platform's missed-tick policy (HVM_PARAM_TIMER_MODE) for the periodic LAPIC timers. */
+    @inject(TIMER_MODE) timerMode: TimerMode = XEN_DEFAULT_TIMER_MODE,
   ) {
     checkLapicParams(params, vcpus);
-    this.lapics = Object.freeze(Array.from({ length: vcpus }, (_, i) => new Lapic(i, clock, params, this, extInt)));
+    const mode = parseTimerMode(timerMode);
+    this.domain = { x2apicLdrFromVcpuId: params.x2apicLdrFromVcpuId };
+    this.lapics = Object.freeze(Array.from({ length: vcpus }, (_, i) => new Lapic(i, clock, params, this, extInt, mode, this.domain)));
     // One window for every vCPU; each access is served by the accessing vCPU's LAPIC. The LAPIC
     // checks widths itself (Xen serves sub-register accesses and reads 0 for the rest).
     mmio.register(XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES, this, { owner: this.id, name: 'xAPIC window', sizes: SIZES_8 });
@@ -205,15 +212,24 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   /** Resets the router's own state; each LAPIC is a Device of its own (see devices()). */
   reset(): void {
     this.lowestPriorityCursor = 0;
+    // Xen keeps bug_x2apic_ldr_vcpu_id for the domain's lifetime; a reset does not undo it.
   }
 
   snapshot(): PlainData {
-    return { vcpus: this.lapics.length, lowestPriorityCursor: this.lowestPriorityCursor };
+    return {
+      vcpus: this.lapics.length,
+      lowestPriorityCursor: this.lowestPriorityCursor,
+      x2apicLdrFromVcpuId: this.domain.x2apicLdrFromVcpuId,
+    };
   }
 
   restore(state: unknown): void {
     const r = new SnapshotReader(state, this.id);
     r.int('vcpus', this.lapics.length, this.lapics.length);
-    this.lowestPriorityCursor = r.int('lowestPriorityCursor', 0, this.lapics.length - 1);
+    const cursor = r.int('lowestPriorityCursor', 0, this.lapics.length - 1);
+    // Absent in snapshots taken before the flag existed: those guests used the SDM derivation.
+    const legacyLdr = r.has('x2apicLdrFromVcpuId') ? r.bool('x2apicLdrFromVcpuId') : this.params.x2apicLdrFromVcpuId;
+    this.lowestPriorityCursor = cursor;
+    this.domain.x2apicLdrFromVcpuId = legacyLdr;
   }
 }

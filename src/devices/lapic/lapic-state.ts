@@ -5,6 +5,8 @@
 import { MAX_CLOCK_NS } from '../../time/clock.js';
 import type { PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import { MissedTicks } from '../timer-mode/missed-ticks.js';
+import { x2apicLdrFromId } from './lapic-msr.js';
 import { ArmedKind } from './lapic-timer.js';
 import type { Lapic } from './lapic.js';
 import type { LapicParams } from './params.js';
@@ -33,6 +35,9 @@ export interface LapicState {
   readonly sipiVector: number;
   readonly waitForSipi: boolean;
   readonly intrSignalled: boolean;
+  readonly missedTicks: ReturnType<typeof MissedTicks.read>;
+  /** The x2APIC LDR is the vCPU-index derivation of a guest migrated from Xen 4.4–4.18. */
+  readonly legacyX2apicLdr: boolean;
 }
 
 /** Register slots that hold state; every other slot of the page always reads back 0. */
@@ -66,6 +71,7 @@ export function lapicSnapshot(l: Lapic): PlainData {
     sipiVector: l.sipiVector,
     waitForSipi: l.waitForSipi,
     intrSignalled: l.intrSignalled,
+    missedTicks: l.missedTicks.snapshot(),
   };
 }
 
@@ -102,9 +108,13 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
   if ((apicBase & ~allowed) !== 0n) bad('apicBase', 'reserved bits set');
   if (extd && !en) bad('apicBase', 'EXTD without EN is an illegal APIC state');
   if (en && !extd && (apicBase & APIC_BASE_ADDR_MASK) !== BigInt(XAPIC_DEFAULT_BASE)) bad('apicBase', 'xAPIC window moved');
+  let legacyX2apicLdr = false;
   if (en && extd) {
     const id = vcpu * params.apicIdStride;
-    if (at(Reg.Id) !== id || at(Reg.Ldr) !== (((id & ~0xf) << 12) | (1 << (id & 0xf))) >>> 0) {
+    // Xen's lapic_load_fixup: an LDR derived from the vCPU index (Xen 4.4–4.18) is kept and
+    // switches the domain to that derivation; anything else that is not the SDM's LDR is refused.
+    legacyX2apicLdr = at(Reg.Ldr) !== x2apicLdrFromId(id) && at(Reg.Ldr) === x2apicLdrFromId(vcpu);
+    if (at(Reg.Id) !== id || (at(Reg.Ldr) !== x2apicLdrFromId(id) && !legacyX2apicLdr)) {
       bad('regs', 'x2APIC ID/LDR do not match the vCPU');
     }
   } else if (en) {
@@ -135,6 +145,12 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
   if (!counts && at(Reg.TimerInitial) !== 0) bad('regs[56]', 'TMICT is 0 outside one-shot and periodic mode');
 
   const sipiVector = r.int('sipiVector', -1, 0xff);
+  r.object('missedTicks');
+  const missedTicks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${path}.missedTicks`);
+  if (missedTicks.tracking !== params.timerMissedTicks) {
+    bad('missedTicks.tracking', `must be ${params.timerMissedTicks} with these LAPIC parameters`);
+  }
+  if (missedTicks.pending > 0 && timerArmed !== ArmedKind.Periodic) bad('missedTicks', 'owed ticks without a periodic timer');
   return {
     regs,
     apicBase,
@@ -154,6 +170,8 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
     sipiVector,
     waitForSipi: r.bool('waitForSipi'),
     intrSignalled: r.bool('intrSignalled'),
+    missedTicks,
+    legacyX2apicLdr,
   };
 }
 
@@ -175,4 +193,6 @@ export function applyLapicState(l: Lapic, s: LapicState): void {
   l.sipiVector = s.sipiVector;
   l.waitForSipi = s.waitForSipi;
   l.intrSignalled = s.intrSignalled;
+  l.missedTicks.apply(s.missedTicks);
+  if (s.legacyX2apicLdr) l.domain.x2apicLdrFromVcpuId = true;
 }

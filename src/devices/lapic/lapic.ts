@@ -2,21 +2,37 @@
 // A state machine: the register page, IRR/ISR/TMR, the timer, the APIC_BASE mode, and the CPU-side
 // interface. It never touches another APIC: IPIs and EOI broadcasts go out through its LapicOutbox
 // (the ApicRouter), and messages come in through receive().
-import type { ApicMessage, ApicMessageSink } from '../../irq/apic-bus.js';
+import type { ApicMessageSink } from '../../irq/apic-bus.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
+import { MissedTicks } from '../timer-mode/missed-ticks.js';
+import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../timer-mode/timer-mode.js';
+import { IpiMessage } from './lapic-ipi.js';
+import { lapicReadMsr, lapicWriteMsr, x2apicLdrFromId } from './lapic-msr.js';
 import { LapicTimer } from './lapic-timer.js';
+import { timerExpired, timerTickTaken, writeLvtTimer, writeTimerDivide, writeTimerInitial } from './lapic-timer-control.js';
 import { applyLapicState, lapicSnapshot, readLapicState } from './lapic-state.js';
-import { MSR_GP, MSR_UNHANDLED, MSR_WRITE_OK, X2APIC_READABLE, X2APIC_WRITE_MASK } from './msr.js';
 import type { MsrReadResult, MsrWriteResult } from './msr.js';
 import type { ExtIntSource, LapicParams } from './params.js';
 import {
-  APIC_BASE_ADDR_MASK, APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DELIVERY_STATUS,
-  DEST_LOGICAL, DFR_FLAT, DFR_RESERVED_ONES, ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG,
-  LDR_XAPIC_MASK, LEVEL_ASSERT, LVT_MASKED, LVT_REGS, LVT_WRITE_MASK, MSR_IA32_APIC_BASE, MSR_IA32_TSC_DEADLINE,
-  MSR_X2APIC_FIRST, MSR_X2APIC_LAST, REG_SLOTS, Reg, SHORTHAND_MASK, SVR_APIC_ENABLED, SVR_WRITE_MASK, TDCR_MASK,
-  TIMER_MODE_MASK, TRIGGER_LEVEL, TimerMode, VECTOR_MASK, XAPIC_DEFAULT_BASE, tdcrDivisor, LAPIC_VERSION,
+  APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DELIVERY_STATUS, DFR_FLAT, DFR_RESERVED_ONES,
+  ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG, LDR_XAPIC_MASK, LVT_MASKED, LVT_REGS, LVT_WRITE_MASK,
+  REG_SLOTS, Reg, SVR_APIC_ENABLED, SVR_WRITE_MASK, TIMER_MODE_MASK, TRIGGER_LEVEL, TimerMode, VECTOR_MASK,
+  XAPIC_DEFAULT_BASE, tdcrDivisor, LAPIC_VERSION,
 } from './registers.js';
+
+/**
+ * State Xen keeps per domain rather than per vLAPIC, shared by all LAPICs of a platform (the
+ * ApicRouter owns it and snapshots it).
+ */
+export interface LapicDomain {
+  /**
+   * Xen's bug_x2apic_ldr_vcpu_id (Xen ≥ 4.19): the guest came from a Xen that derived the x2APIC
+   * LDR from the vCPU index, so every vCPU keeps doing that. Set from LapicParams.x2apicLdrFromVcpuId
+   * or, as Xen's lapic_load_fixup does, by restoring such an LDR.
+   */
+  x2apicLdrFromVcpuId: boolean;
+}
 
 
 /** Where a LAPIC's outgoing messages go. */
@@ -25,19 +41,6 @@ export interface LapicOutbox extends ApicMessageSink {
   lapicEoi(vector: number): void;
 }
 
-/** Reused for every IPI this LAPIC sends (the router never keeps it). */
-class IpiMessage implements ApicMessage {
-  vector = 0;
-  deliveryMode = 0;
-  logical = false;
-  destination = 0;
-  levelTriggered = false;
-  assert = true;
-  shorthand = 0;
-  constructor(readonly source: number) {}
-}
-
-const SHORTHAND_SELF = 0x40000;
 
 export class Lapic implements Device {
   readonly id: string;
@@ -66,6 +69,11 @@ export class Lapic implements Device {
   waitForSipi: boolean;
   /** hasPendingInterrupt() said yes and acknowledge() has not run (for the spurious vector, SDM §11.9). */
   intrSignalled = false;
+  /**
+   * The periodic timer's missed-tick bookkeeping (Xen vpt.c, HVM_PARAM_TIMER_MODE). Tracking is
+   * on when params.timerMissedTicks: the LAPIC itself sees the guest take the timer vector.
+   */
+  readonly missedTicks: MissedTicks;
   private readonly ipi: IpiMessage;
 
   constructor(
@@ -74,11 +82,15 @@ export class Lapic implements Device {
     readonly params: LapicParams,
     private readonly outbox: LapicOutbox,
     private readonly extInt: ExtIntSource,
+    timerMode: MissedTickMode = XEN_DEFAULT_TIMER_MODE,
+    readonly domain: LapicDomain = { x2apicLdrFromVcpuId: params.x2apicLdrFromVcpuId },
   ) {
     this.id = `lapic${vcpu}`;
     this.ipi = new IpiMessage(vcpu);
     this.waitForSipi = vcpu !== 0;
-    this.timer = new LapicTimer(clock, `${this.id}.timer`, params.busCycleNs, params.tscHz, () => this.timerExpired());
+    this.timer = new LapicTimer(clock, `${this.id}.timer`, params.busCycleNs, params.tscHz, () => timerExpired(this));
+    this.missedTicks = new MissedTicks(timerMode);
+    this.missedTicks.tracking = params.timerMissedTicks;
     this.reset();
   }
 
@@ -142,73 +154,14 @@ export class Lapic implements Device {
     this.writeRegister(index, v);
   }
 
-  // ---- MSRs ----------------------------------------------------------------------------------
+  // ---- MSRs (Xen's tables and the IA32_APIC_BASE state machine live in lapic-msr.ts) ----------
 
   readMsr(msr: number): MsrReadResult {
-    if (msr === MSR_IA32_APIC_BASE) return { kind: 'ok', value: this.apicBase };
-    if (msr === MSR_IA32_TSC_DEADLINE) {
-      if (!this.params.tscDeadline) return MSR_GP;
-      return { kind: 'ok', value: this.timerMode === TimerMode.TscDeadline ? this.timer.tscDeadline : 0n };
-    }
-    if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST) return MSR_UNHANDLED;
-    const index = msr - MSR_X2APIC_FIRST;
-    if (!this.x2apicMode || !X2APIC_READABLE.has(index)) return MSR_GP;
-    const low = BigInt(this.readRegister(index) >>> 0);
-    if (index === Reg.IcrLow) return { kind: 'ok', value: (BigInt(this.regs[Reg.IcrHigh]!) << 32n) | low };
-    return { kind: 'ok', value: low };
+    return lapicReadMsr(this, msr);
   }
 
   writeMsr(msr: number, value: bigint): MsrWriteResult {
-    value = BigInt.asUintN(64, value);
-    if (msr === MSR_IA32_APIC_BASE) return this.writeApicBase(value);
-    if (msr === MSR_IA32_TSC_DEADLINE) {
-      if (!this.params.tscDeadline) return MSR_GP;
-      // Xen: ignored while hardware-disabled or outside TSC-deadline mode.
-      if (this.hwEnabled && this.timerMode === TimerMode.TscDeadline) this.timer.writeDeadline(value);
-      return MSR_WRITE_OK;
-    }
-    if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST) return MSR_UNHANDLED;
-    const index = msr - MSR_X2APIC_FIRST;
-    const allowed = X2APIC_WRITE_MASK.get(index);
-    if (!this.x2apicMode || allowed === undefined || (value & ~allowed) !== 0n) return MSR_GP;
-    const low = Number(value & 0xffff_ffffn);
-    switch (index) {
-      case Reg.IcrLow:
-        this.regs[Reg.IcrHigh] = Number(value >> 32n);
-        this.writeRegister(Reg.IcrLow, low);
-        break;
-      case Reg.SelfIpi:
-        // Xen turns SELF_IPI into an ICR write with the self shorthand (ICR then reads it back).
-        this.writeRegister(Reg.IcrLow, SHORTHAND_SELF | (low & VECTOR_MASK));
-        break;
-      case Reg.LvtCmci:
-        break; // accepted, not stored (Xen has no CMCI for HVM guests)
-      default:
-        this.writeRegister(index, low);
-    }
-    return MSR_WRITE_OK;
-  }
-
-  /** IA32_APIC_BASE write: the SDM §11.12.5 state machine, as Xen's guest_wrmsr_apic_base. */
-  private writeApicBase(value: bigint): MsrWriteResult {
-    const allowed = APIC_BASE_ADDR_MASK | APIC_BASE_ENABLE | APIC_BASE_BSP | (this.params.x2apic ? APIC_BASE_EXTD : 0n);
-    if ((value & ~allowed) !== 0n) return MSR_GP;
-    // Xen refuses to move the xAPIC window ("tried to move the APIC MMIO window").
-    if ((value & (APIC_BASE_EXTD | APIC_BASE_ENABLE)) === APIC_BASE_ENABLE && (value & APIC_BASE_ADDR_MASK) !== BigInt(XAPIC_DEFAULT_BASE)) {
-      return MSR_GP;
-    }
-    const changed = this.apicBase ^ value;
-    if ((changed & APIC_BASE_ENABLE) !== 0n) {
-      if ((value & APIC_BASE_EXTD) !== 0n) return MSR_GP; // disabled ↔ x2APIC directly
-      if ((value & APIC_BASE_ENABLE) !== 0n) {
-        this.resetRegisters(); // disabled → xAPIC: the APIC comes back in its reset state
-      }
-    } else if ((changed & APIC_BASE_EXTD) !== 0n && !(this.hwEnabled && !this.x2apicMode)) {
-      return MSR_GP; // x2APIC → xAPIC, or EXTD toggled while disabled
-    }
-    this.setApicBase(value);
-    if (this.x2apicMode) this.setX2apicIdentity();
-    return MSR_WRITE_OK;
+    return lapicWriteMsr(this, msr, value);
   }
 
   /** @internal Sets IA32_APIC_BASE and the derived mode flags, no checks (reset, restore). */
@@ -218,11 +171,19 @@ export class Lapic implements Device {
     this.x2apicMode = this.hwEnabled && (value & APIC_BASE_EXTD) !== 0n;
   }
 
-  /** x2APIC ID = stride × vCPU; LDR = cluster (ID[19:4]) << 16 | 1 << ID[3:0] (SDM §11.12.10.2). */
-  private setX2apicIdentity(): void {
-    const id = this.vcpu * this.params.apicIdStride;
-    this.regs[Reg.Id] = id;
-    this.regs[Reg.Ldr] = (((id & ~0xf) << 12) | (1 << (id & 0xf))) >>> 0;
+  /**
+   * The x2APIC LDR this LAPIC gets on entering x2APIC mode (SDM §11.12.10.2: cluster = ID[19:4],
+   * bit 1 << ID[3:0]). Xen derives it from the vCPU index instead for guests migrated from
+   * Xen 4.4–4.18 (the domain's bug_x2apic_ldr_vcpu_id flag, LapicDomain.x2apicLdrFromVcpuId).
+   */
+  x2apicLdr(): number {
+    return x2apicLdrFromId(this.domain.x2apicLdrFromVcpuId ? this.vcpu : this.vcpu * this.params.apicIdStride);
+  }
+
+  /** @internal x2APIC ID = stride × vCPU, LDR as x2apicLdr() (entering x2APIC mode). */
+  setX2apicIdentity(): void {
+    this.regs[Reg.Id] = this.vcpu * this.params.apicIdStride;
+    this.regs[Reg.Ldr] = this.x2apicLdr();
   }
 
   // ---- registers ---------------------------------------------------------------------------
@@ -283,7 +244,7 @@ export class Lapic implements Device {
         r[Reg.IcrHigh] = (val & LDR_XAPIC_MASK) >>> 0;
         return;
       case Reg.LvtTimer:
-        this.writeLvtTimer(val);
+        writeLvtTimer(this, val);
         return;
       case Reg.LvtThermal:
       case Reg.LvtPerfmon:
@@ -292,49 +253,23 @@ export class Lapic implements Device {
       case Reg.LvtError:
         this.storeLvt(index, val);
         return;
-      case Reg.TimerInitial: {
-        const mode = this.timerMode;
-        if (mode !== TimerMode.OneShot && mode !== TimerMode.Periodic) return; // ignored in TSC-deadline mode
-        r[Reg.TimerInitial] = val >>> 0;
-        this.timer.update(val >>> 0, mode, mode, true, this.timer.divisor);
+      case Reg.TimerInitial:
+        writeTimerInitial(this, val);
         return;
-      }
-      case Reg.TimerDivide: {
-        const old = this.timer.divisor;
-        r[Reg.TimerDivide] = val & TDCR_MASK;
-        this.timer.divisor = tdcrDivisor(val);
-        const mode = this.timerMode;
-        this.timer.update(r[Reg.TimerInitial]!, mode, mode, false, old);
+      case Reg.TimerDivide:
+        writeTimerDivide(this, val);
         return;
-      }
       default:
         return;
     }
   }
 
-  private storeLvt(index: number, val: number): void {
+  /** @internal An LVT write within its mask (masked while the APIC is software-disabled). */
+  storeLvt(index: number, val: number): void {
     if ((this.regs[Reg.Svr]! & SVR_APIC_ENABLED) === 0) val |= LVT_MASKED;
     let mask = LVT_WRITE_MASK[index]!;
     if (index === Reg.LvtTimer && !this.params.tscDeadline) mask &= ~0x40000; // modes 2 and 3 do not exist
     this.regs[index] = (val & mask) >>> 0;
-  }
-
-  private writeLvtTimer(val: number): void {
-    const oldMode = this.timerMode;
-    let newMode = (val & TIMER_MODE_MASK) >>> 17;
-    if (!this.params.tscDeadline) newMode &= 1;
-    const tdt = TimerMode.TscDeadline;
-    if ((oldMode === tdt) !== (newMode === tdt)) {
-      // Entering or leaving TSC-deadline mode clears TMICT and the deadline (Xen, SDM §11.5.4.1).
-      this.regs[Reg.TimerInitial] = 0;
-      this.timer.clearDeadline();
-    }
-    if (newMode === tdt && oldMode === tdt) {
-      // Staying in TSC-deadline mode keeps an armed deadline (SDM; only mask/vector change).
-    } else {
-      this.timer.update(this.regs[Reg.TimerInitial]!, oldMode, newMode, false, this.timer.divisor);
-    }
-    this.storeLvt(Reg.LvtTimer, val);
   }
 
   // ---- interrupt acceptance -----------------------------------------------------------------
@@ -478,10 +413,13 @@ export class Lapic implements Device {
     if (v >= 0) {
       this.clearBit(Reg.Irr0, v);
       this.setBit(Reg.Isr0, v);
+      if (this.missedTicks.issued && v === (this.regs[Reg.LvtTimer]! & VECTOR_MASK)) timerTickTaken(this, v);
       return v;
     }
     return signalled ? this.regs[Reg.Svr]! & 0xff : null;
   }
+
+
 
   /** Takes a pending NMI (true once per accepted NMI; NMIs coalesce while one is pending). */
   takeNmi(): boolean {
@@ -534,23 +472,7 @@ export class Lapic implements Device {
       this.error(ESR_SEND_ILLEGAL_VECTOR);
       return;
     }
-    const m = this.ipi;
-    m.vector = low & VECTOR_MASK;
-    m.deliveryMode = mode;
-    m.logical = (low & DEST_LOGICAL) !== 0;
-    m.destination = this.x2apicMode ? high >>> 0 : high >>> 24;
-    m.levelTriggered = (low & TRIGGER_LEVEL) !== 0;
-    m.assert = (low & LEVEL_ASSERT) !== 0;
-    m.shorthand = (low & SHORTHAND_MASK) >>> 18;
-    this.outbox.deliverApicMessage(m);
-  }
-
-  // ---- timer -----------------------------------------------------------------------------------
-
-  private timerExpired(): void {
-    const lvtt = this.regs[Reg.LvtTimer]!;
-    if (!this.enabled || (lvtt & LVT_MASKED) !== 0) return;
-    this.setIrq(lvtt & VECTOR_MASK, false);
+    this.outbox.deliverApicMessage(this.ipi.fromIcr(low, high, this.x2apicMode));
   }
 
   // ---- reset, INIT, snapshot -------------------------------------------------------------------
@@ -571,13 +493,14 @@ export class Lapic implements Device {
     r[Reg.Svr] = 0xff;
     this.timer.divisor = tdcrDivisor(0);
     this.timer.stop();
+    this.missedTicks.clear();
     this.timer.tscDeadline = 0n;
     this.extIntPending = false;
     this.intrSignalled = false;
   }
 
-  /** Power-on register state (Xen's vlapic_reset): APIC_BASE, ID, then INIT. */
-  private resetRegisters(): void {
+  /** @internal Power-on register state (Xen's vlapic_reset): APIC_BASE, ID, then INIT. */
+  resetRegisters(): void {
     this.setApicBase(BigInt(XAPIC_DEFAULT_BASE) | APIC_BASE_ENABLE | (this.vcpu === 0 ? APIC_BASE_BSP : 0n));
     this.regs[Reg.Id] = ((this.vcpu * this.params.apicIdStride) << 24) >>> 0;
     this.initReset();

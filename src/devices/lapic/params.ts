@@ -32,6 +32,19 @@ export interface LapicParams {
   readonly picWhenHwDisabled: boolean;
   /** SMI messages set the vCPU's SMI-pending state. Xen ignores guest SMIs ("Ignoring guest SMI"). */
   readonly acceptSmi: boolean;
+  /**
+   * The periodic timer follows the platform's missed-tick policy (HVM_PARAM_TIMER_MODE; Xen's
+   * vlapic timer is a vpt.c periodic_time, and pt_intr_post runs when the guest takes its vector).
+   * false (QEMU, hardware): a tick that finds its vector still pending in IRR is simply lost.
+   */
+  readonly timerMissedTicks: boolean;
+  /**
+   * Xen's compatibility flag for guests migrated from Xen < 4.18 (LAPIC save record flag
+   * `LDR_X2APIC_COMPAT`, hvm/vlapic.c): in x2APIC mode the LDR is derived from the vCPU index
+   * (cluster = vcpu >> 4, bit = 1 << (vcpu & 15)) instead of from the x2APIC ID (2 × vcpu).
+   * False for new guests. Only the LDR changes; the ID is always 2 × vcpu.
+   */
+  readonly x2apicLdrFromVcpuId: boolean;
 }
 
 export const XEN_LAPIC_PARAMS: LapicParams = Object.freeze({
@@ -45,6 +58,8 @@ export const XEN_LAPIC_PARAMS: LapicParams = Object.freeze({
   esrLatch: true,
   picWhenHwDisabled: false,
   acceptSmi: false,
+  timerMissedTicks: true,
+  x2apicLdrFromVcpuId: false,
 });
 
 export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
@@ -58,6 +73,8 @@ export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
   esrLatch: false,
   picWhenHwDisabled: true,
   acceptSmi: true,
+  timerMissedTicks: false,
+  x2apicLdrFromVcpuId: false,
 });
 
 /** Injection token of the LapicParams. */
