@@ -41,6 +41,8 @@ import {
   QemuPcChipset,
 } from '../devices/pci/index.js';
 import { VGA_WINDOW_PARAMS, VGA_WRITE_SINK, VgaWindow } from '../devices/vga/index.js';
+import { Pit, PIT_PARAMS } from '../devices/pit/index.js';
+import { qemuPcRtcParams, Rtc, RTC_PARAMS, RTC_START_TIME } from '../devices/rtc/index.js';
 import type { ResolvedOptions } from './create-platform.js';
 import type { VcpuSlot } from './platform.js';
 import type { PlatformProfile } from './profiles.js';
@@ -168,7 +170,21 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       return [resolveSingleton(c, PmTimer)];
     },
   },
-  { kind: 'rtc', title: 'MC146818 RTC/CMOS on ports 0x70/0x71', flag: XEN_X86_EMU_RTC, status: 'not-implemented', note: 'issue 4' },
+  {
+    kind: 'rtc',
+    title: 'MC146818 RTC/CMOS on ports 0x70/0x71',
+    flag: XEN_X86_EMU_RTC,
+    status: 'implemented',
+    create: (c, ctx) => {
+      // QEMU's board bytes in CMOS (memory sizes) follow the RAM size.
+      const params = ctx.profile.name === 'qemu-pc' ? qemuPcRtcParams(ctx.options.ramBytes) : ctx.profile.devices.rtc;
+      c.register(RTC_PARAMS, { useValue: params });
+      c.register(RTC_START_TIME, { useValue: ctx.options.wallTime });
+      const rtc = resolveSingleton(c, Rtc);
+      ctx.links.addLegacyListener(rtc);
+      return [rtc];
+    },
+  },
   {
     kind: 'ioapic',
     title: 'IO-APIC (Xen domU: one at 0xFEC00000, 48 pins; PVH dom0: one per host IO-APIC)',
@@ -223,7 +239,20 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     status: 'no-device',
     note: 'Xen has no vIOMMU (has_viommu() has no caller); HVM guests must still set the flag',
   },
-  { kind: 'pit', title: '8254 PIT with port 0x61', flag: XEN_X86_EMU_PIT, status: 'not-implemented', note: 'issue 4' },
+  {
+    kind: 'pit',
+    title: '8254 PIT with port 0x61',
+    flag: XEN_X86_EMU_PIT,
+    status: 'implemented',
+    create: (c, ctx) => {
+      c.register(PIT_PARAMS, { useValue: ctx.profile.devices.pit });
+      const pit = resolveSingleton(c, Pit);
+      ctx.links.addLegacyListener(pit);
+      // Xen's pt_active(&vpit.pt0): channel 0 has a live periodic/one-shot timer driving IRQ0.
+      ctx.links.pitChannel0Active = () => pit.channels[0].running && !pit.legacyReplacementActive;
+      return [pit];
+    },
+  },
   {
     kind: 'pirq',
     title: 'PIRQ interrupt model (USE_PIRQ)',

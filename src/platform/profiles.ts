@@ -23,6 +23,8 @@ import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../
 import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/index.js';
 import { QEMU_PC_PCI_HOST_PARAMS, XEN_PCI_HOST_PARAMS, type PciHostParams } from '../devices/pci/index.js';
 import { XEN_VGA_WINDOW_PARAMS, type VgaWindowParams } from '../devices/vga/index.js';
+import { QEMU_PC_PIT_PARAMS, XEN_PIT_PARAMS, XEN_PV_PIT_PARAMS, type PitParams } from '../devices/pit/index.js';
+import { QEMU_PC_RTC_PARAMS, XEN_RTC_PARAMS, type RtcParams } from '../devices/rtc/index.js';
 import { PlatformOptionError } from './errors.js';
 
 /** Parameters of each device model for one profile (defaults live here, in one place). */
@@ -34,6 +36,8 @@ export interface DeviceParams {
   readonly pic: PicParams;
   readonly pci: PciHostParams;
   readonly vga: VgaWindowParams;
+  readonly pit: PitParams;
+  readonly rtc: RtcParams;
 }
 
 const XEN_DEVICES: DeviceParams = {
@@ -44,6 +48,8 @@ const XEN_DEVICES: DeviceParams = {
   pic: XEN_PIC_PARAMS,
   pci: XEN_PCI_HOST_PARAMS,
   vga: XEN_VGA_WINDOW_PARAMS,
+  pit: XEN_PIT_PARAMS,
+  rtc: XEN_RTC_PARAMS,
 };
 const QEMU_PC_DEVICES: DeviceParams = {
   lapic: QEMU_PC_LAPIC_PARAMS,
@@ -53,6 +59,8 @@ const QEMU_PC_DEVICES: DeviceParams = {
   pic: QEMU_PC_PIC_PARAMS,
   pci: QEMU_PC_PCI_HOST_PARAMS,
   vga: XEN_VGA_WINDOW_PARAMS,
+  pit: QEMU_PC_PIT_PARAMS,
+  rtc: QEMU_PC_RTC_PARAMS,
 };
 
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;
@@ -139,6 +147,8 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
       defaultFlags: 0,
       ...XEN_COMMON,
       debugConsole: false,
+      // A PV guest's PIT is reached only through ports 0x42, 0x43 and 0x61, with no IRQ0 (pv_pit_handler).
+      devices: { ...XEN_DEVICES, pit: XEN_PV_PIT_PARAMS },
     },
     'qemu-pc': {
       name: 'qemu-pc',

@@ -5,6 +5,7 @@
 // - pic-master / pic-slave inputs: N = the PIC's own pin 0–7 (ISA IRQ n, or n − 8 on the slave).
 // - pic-master output: N = 0 (the INT line towards the CPU / LAPIC LINT0).
 // - pit / rtc outputs: N = 0 (ISA IRQ0 / IRQ8 as the device drives it).
+import type { InterruptSink } from '../irq/line.js';
 import type { Platform } from '../platform/platform.js';
 import {
   XEN_X86_EMU_IOAPIC,
@@ -25,23 +26,35 @@ export interface InterceptTarget {
   readonly setIn?: (n: number, level: boolean) => boolean;
 }
 
+/**
+ * `set_irq_in` drives the controller's input directly, as QEMU's qemu_set_irq does: the last
+ * writer sets the input's level, whatever other sources (a running PIT) last put there.
+ */
+function directInput(p: Platform, id: string): InterruptSink | null {
+  const d = p.devices.get(id) as (InterruptSink & object) | undefined;
+  return d !== undefined && typeof (d as Partial<InterruptSink>).setInput === 'function' ? d : null;
+}
+
 export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
   const targets = new Map<string, InterceptTarget>();
   const fabric = p.irq;
   if (p.flags & XEN_X86_EMU_IOAPIC) {
-    const pins = fabric.gsiCount;
+    const ioapic = directInput(p, 'ioapic') ?? directInput(p, 'ioapic0');
+    const pins = Math.min(fabric.gsiCount, p.profile.name === 'qemu-pc' ? 24 : fabric.gsiCount);
     targets.set('ioapic', {
       name: 'ioapic',
       observeIn: (report) => fabric.observeGsi((gsi, level) => gsi < pins && report(gsi, level)),
       setIn: (n, level) => {
         if (n < 0 || n >= pins) return false;
-        fabric.setGsiDirect(n, level);
+        if (ioapic !== null) ioapic.setInput(n, level);
+        else fabric.setGsiDirect(n, level);
         return true;
       },
     });
   }
   if (p.flags & XEN_X86_EMU_PIC) {
     const int = fabric.namedLine('pic.int');
+    const pic = directInput(p, 'pic');
     for (const [name, first] of [
       ['pic-master', 0],
       ['pic-slave', 8],
@@ -52,7 +65,8 @@ export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
         ...(first === 0 ? { observeOut: (report: LevelReport) => int.observe((level) => report(0, level)) } : {}),
         setIn: (n, level) => {
           if (n < 0 || n > 7) return false;
-          fabric.setPicInputDirect(first + n, level);
+          if (pic !== null) pic.setInput(first + n, level);
+          else fabric.setPicInputDirect(first + n, level);
           return true;
         },
       });

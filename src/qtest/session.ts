@@ -18,6 +18,7 @@ export class QtestSession {
   private readonly out: string[] = [];
   private readonly targets: Map<string, InterceptTarget>;
   private intercepted: InterceptTarget | null = null;
+  private interceptDir: 'in' | 'out' = 'in';
   private readonly stops: (() => void)[] = [];
   private readonly levels = new Map<number, boolean>();
   private readonly extensions = new Map<string, QtestCommand>();
@@ -159,9 +160,13 @@ export class QtestSession {
         const n = parseI64(w[3]);
         const level = parseI64(w[4]);
         if (n === null || level === null) return this.usage(cmd, 'QOM_PATH NAME NUM LEVEL');
-        if (w[2] !== 'unnamed-gpio-in' || target.setIn === undefined || !target.setIn(Number(n), level !== 0n)) {
+        if (w[2] !== 'unnamed-gpio-in' || target.setIn === undefined || n < 0n || n > 0xffffn) {
           return `FAIL ${target.name} has no input ${w[2]} ${n}`;
         }
+        // QEMU: set_irq_in goes through the intercept of that input (if any), then to the device.
+        const intercepting = this.intercepted === target && this.interceptDir === 'in';
+        if (intercepting) this.report(Number(n), level !== 0n);
+        if (!target.setIn(Number(n), level !== 0n)) return `FAIL ${target.name} has no input ${w[2]} ${n}`;
         return 'OK';
       }
       case 'endianness':
@@ -184,17 +189,16 @@ export class QtestSession {
     }
     const observe = dir === 'in' ? target.observeIn : target.observeOut;
     this.intercepted = target;
-    if (observe !== undefined) {
-      this.stops.push(
-        observe((n, level) => {
-          // Reported only when the level differs from the last reported one (cache starts low).
-          if ((this.levels.get(n) ?? false) === level) return;
-          this.levels.set(n, level);
-          this.out.push(`IRQ ${level ? 'raise' : 'lower'} ${n}`);
-        }),
-      );
-    }
+    this.interceptDir = dir;
+    if (observe !== undefined) this.stops.push(observe((n, level) => this.report(n, level)));
     return 'OK';
+  }
+
+  /** An intercepted line changed: reported only when the level differs from the last reported one (cache starts low). */
+  private report(n: number, level: boolean): void {
+    if ((this.levels.get(n) ?? false) === level) return;
+    this.levels.set(n, level);
+    this.out.push(`IRQ ${level ? 'raise' : 'lower'} ${n}`);
   }
 
   private usage(cmd: string, form: string): string {

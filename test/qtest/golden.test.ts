@@ -8,7 +8,7 @@ import { createPlatform, installExtensions, QtestSession, replayTranscript } fro
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'qtest');
 /** Fixture folders whose devices are wired into the qemu-pc profile (others are listed as skipped). */
-const WIRED = new Set(['protocol', 'hpet/hpet.out', 'ioapic', 'pic', 'pci', 'pm/pm-timer.out']);
+const WIRED = new Set(['protocol', 'hpet', 'ioapic', 'pic', 'pci', 'pm', 'pit', 'rtc']);
 
 function transcripts(): { name: string; text: string }[] {
   const out: { name: string; text: string }[] = [];
