@@ -54,6 +54,30 @@ describe('BAR sizing (PCI 3.0 §6.2.5.1)', () => {
     expect(cfgRead(ports, 0, DEV, 0, 0x30, 4)).toBe(0);
   });
 
+  it('32-bit prefetchable memory, the smallest BARs (16-byte memory, 4-byte I/O) and a 2 KiB ROM', () => {
+    const { ports, host } = xenRig();
+    host.attach({ device: DEV }, {
+      name: 'small',
+      vendorId: 1,
+      deviceId: 2,
+      classCode: 0,
+      bars: [
+        { index: 0, kind: 'mem32', size: 0x100000, prefetchable: true },
+        { index: 1, kind: 'mem32', size: 16 },
+        { index: 2, kind: 'io', size: 4 },
+        { index: 3, kind: 'mem32', size: 2 ** 31 },
+      ],
+      rom: { size: 0x800 },
+    });
+    expect(sized(ports, 0x10)).toBe(0xfff00008); // 1 MiB, 32-bit, prefetchable (bit 3)
+    expect(sized(ports, 0x14)).toBe(0xfffffff0);
+    expect(sized(ports, 0x18)).toBe(0xfffffffd); // 4-byte I/O: bits 1:0 = reserved 0, I/O 1
+    expect(sized(ports, 0x1c)).toBe(0x80000000); // 2 GiB: only bit 31 decodes
+    expect(sized(ports, 0x30)).toBe(0xfffff801);
+    // Reading back after restoring the old value gives the type bits alone (address unassigned).
+    expect([0x10, 0x14, 0x18, 0x1c].map((r) => cfgRead(ports, 0, DEV, 0, r, 4))).toEqual([0x8, 0x0, 0x1, 0x0]);
+  });
+
   it('undeclared BAR slots are hardwired to 0', () => {
     const { ports, host } = xenRig();
     host.attach({ device: DEV }, { name: 'nobars', vendorId: 1, deviceId: 2, classCode: 0 });
