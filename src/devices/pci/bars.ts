@@ -27,6 +27,7 @@ const MAX_HI_FOR_BUS = 2 ** 20;
 /**
  * What a BAR write does while the BAR is mapped (its space decoded at an assigned address):
  * - `ignore`: Xen vPCI (drivers/vpci/header.c, bar_write: "ignored BAR … write while mapped").
+ *   Memory BARs and the ROM only: vPCI traps no I/O BAR, so an I/O BAR write moves it at once.
  *   An unmapped BAR (unassigned, or refused for a clash) takes the write and maps at once
  *   (Xen maps it at the next command register write).
  * - `remap`: QEMU and real hardware: the new address takes effect at once.

@@ -311,9 +311,11 @@ export class PciFunction {
 
   private barWritten(bar: PciBar, reg: ConfigRegister, value: number): void {
     const cmd = this.command.value;
-    if (bar.region !== null && this.services.barWriteWhileDecoding === 'ignore') {
-      // Xen header.c: a mapped BAR ignores writes ("ignored BAR write while mapped"). A mapped ROM
-      // may be switched off; that write keeps the old address (rom_write only updates it unmapped).
+    // Xen header.c traps only memory BARs and the ROM (an I/O BAR is VPCI_BAR_IO with no handler:
+    // the write reaches the device, which decodes the new ports at once, as under 'remap').
+    if (bar.region !== null && this.services.barWriteWhileDecoding === 'ignore' && bar.space !== 'io') {
+      // A mapped memory BAR ignores writes ("ignored BAR write while mapped"). A mapped ROM may be
+      // switched off; that write keeps the old address (rom_write only updates it unmapped).
       if (bar.space !== 'rom' || (value & ROM_ENABLE) !== 0) {
         this.ignoredBarWrites++;
         return;

@@ -128,7 +128,7 @@ describe('BAR mapping', () => {
     expect(mmio.regionAt(0x8_0000_4000)!.length).toBe(0x4000);
   });
 
-  it('Xen ignores BAR writes while decoding is on; QEMU moves the BAR at once', () => {
+  it('Xen ignores memory BAR writes while decoding is on (I/O BARs move); QEMU moves the BAR at once', () => {
     const xen = xenRig();
     const fx = xen.host.attach({ device: DEV }, definition());
     cfgWrite(xen.ports, 0, DEV, 0, 0x10, 4, 0xfebf0000);
@@ -136,6 +136,14 @@ describe('BAR mapping', () => {
     cfgWrite(xen.ports, 0, DEV, 0, 0x10, 4, 0xfeb00000);
     expect(cfgRead(xen.ports, 0, DEV, 0, 0x10, 4)).toBe(0xfebf0000);
     expect(xen.mmio.read(0xfebf0000, 4)).toBe(0xa000);
+    expect(fx.ignoredBarWrites).toBe(1);
+    // vPCI traps no I/O BAR: with Command.IO on, an I/O BAR write still moves the ports at once.
+    cfgWrite(xen.ports, 0, DEV, 0, 0x14, 4, 0xc000);
+    cfgWrite(xen.ports, 0, DEV, 0, 0x04, 2, 0x0003);
+    expect(xen.ports.read(0xc004, 1)).toBe(0x04);
+    cfgWrite(xen.ports, 0, DEV, 0, 0x14, 4, 0xd000);
+    expect(cfgRead(xen.ports, 0, DEV, 0, 0x14, 4)).toBe(0xd001);
+    expect([xen.ports.read(0xd004, 1), xen.ports.read(0xc004, 1)]).toEqual([0x04, 0xff]);
     expect(fx.ignoredBarWrites).toBe(1);
 
     const q = qemuRig();
