@@ -8,7 +8,22 @@ import { InterruptFabric } from '../src/irq/fabric.js';
 import { VirtualClock } from '../src/time/clock.js';
 import { ApicRouter, NO_EXT_INT_SOURCE, XEN_LAPIC_PARAMS } from '../src/devices/lapic/index.js';
 import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
-import { measure, round } from './harness.js';
+import { measure, round, type Measurement } from './harness.js';
+
+/**
+ * The harness's median, plus the best round: the shared CI container runs other jobs, and the best
+ * of several rounds is the figure least disturbed by them (both are reported).
+ */
+function measureWithBest(body: (ops: number) => number, ops: number, rounds = 15): Measurement & { best: number } {
+  const m = measure(body, ops, rounds);
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    body(ops);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / ops);
+  }
+  return { ...m, best };
+}
 
 const OPS = 200_000;
 const EOI = 0xfee000b0;
@@ -70,7 +85,7 @@ export function benchLapic(): Array<Record<string, number | string>> {
   mmio.write(0xfec00010, 4, 0x8052);
   const edgeLine = fabric.sourceLine('bench-edge', 20);
   const levelLine = fabric.sourceLine('bench-level', 21);
-  const edge = measure((ops) => {
+  const edge = measureWithBest((ops) => {
     let s = 0;
     for (let i = 0; i < ops; i++) {
       edgeLine.raise();
@@ -80,8 +95,8 @@ export function benchLapic(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS);
-  out.push({ case: 'edge: GSI assert→IO-APIC→LAPIC INTA→EOI→deassert', ns: round(edge.nsPerOp), directNs: round(directCycle.nsPerOp), ratio: round(edge.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
-  const level = measure((ops) => {
+  out.push({ case: 'edge: GSI assert→IO-APIC→LAPIC INTA→EOI→deassert', ns: round(edge.nsPerOp), bestNs: round(edge.best), directNs: round(directCycle.nsPerOp), ratio: round(edge.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
+  const level = measureWithBest((ops) => {
     let s = 0;
     for (let i = 0; i < ops; i++) {
       levelLine.raise();
@@ -91,6 +106,6 @@ export function benchLapic(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS);
-  out.push({ case: 'level: GSI assert→INTA→deassert→EOI broadcast', ns: round(level.nsPerOp), directNs: round(directCycle.nsPerOp), ratio: round(level.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
+  out.push({ case: 'level: GSI assert→INTA→deassert→EOI broadcast', ns: round(level.nsPerOp), bestNs: round(level.best), directNs: round(directCycle.nsPerOp), ratio: round(level.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
   return out;
 }
