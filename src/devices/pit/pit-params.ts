@@ -26,6 +26,12 @@ export interface PitParams {
    * ports are unclaimed and a PV guest has no ISA interrupts.
    */
   readonly ports: 'all' | 'pv';
+  /**
+   * IRQ0 right after reset. `out`: it follows OUT0 at once. `quiet`: QEMU's reset leaves IRQ0
+   * deasserted although OUT0 is high (a PIC reads IRR 0 at t = 0); the line follows OUT0 from
+   * OUT0's first transition or the first programming of channel 0.
+   */
+  readonly resetIrq0: 'out' | 'quiet';
 }
 
 export const PIT_PARAMS = Symbol('PitParams');
@@ -36,6 +42,7 @@ export const XEN_PIT_PARAMS: PitParams = Object.freeze({
   resetState: 'unprogrammed',
   minIrqPeriodNs: 100_000,
   ports: 'all',
+  resetIrq0: 'out',
 });
 
 /** Xen PV guests with XEN_X86_EMU_PIT (xen-pv profile): channel 2, the control port and 0x61. */
@@ -47,6 +54,7 @@ export const QEMU_PC_PIT_PARAMS: PitParams = Object.freeze({
   resetState: 'mode3-running',
   minIrqPeriodNs: 0,
   ports: 'all',
+  resetIrq0: 'quiet',
 });
 
 /** Bad PIT options from the host. */
@@ -64,6 +72,9 @@ export function checkPitParams(p: PitParams): PitParams {
   }
   if (!Number.isSafeInteger(p.minIrqPeriodNs) || p.minIrqPeriodNs < 0) {
     throw new PitParamError(`minIrqPeriodNs ${p.minIrqPeriodNs} must be a non-negative integer (Xen: 100000, none: 0)`);
+  }
+  if (p.resetIrq0 !== 'out' && p.resetIrq0 !== 'quiet') {
+    throw new PitParamError(`resetIrq0 '${String(p.resetIrq0)}' must be 'out' or 'quiet' (QEMU's reset leaves IRQ0 low)`);
   }
   if (p.ports !== 'all' && p.ports !== 'pv') {
     throw new PitParamError(`ports '${String(p.ports)}' must be 'all' (HVM) or 'pv' (Xen PV: 0x42, 0x43, 0x61 only)`);

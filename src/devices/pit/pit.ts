@@ -45,6 +45,8 @@ export class Pit implements Device, IoHandler {
   private legacyReplacement = false;
   /** IRQ0 is being delivered at the clamped period instead of following OUT0 (see minIrqPeriodNs). */
   private clamped = false;
+  /** QEMU's reset: IRQ0 stays low until OUT0 first moves or channel 0 is programmed (resetIrq0). */
+  private irqHeldLow = false;
   private readonly irq0: OutputLine;
   private readonly edgeTimer: Timer;
   private readonly params: PitParams;
@@ -207,9 +209,13 @@ export class Pit implements Device, IoHandler {
     }
   }
 
-  /** Brings IRQ0 to OUT0's level and arms the timer for OUT0's next edge. */
-  private syncIrq(restart: boolean): void {
+  /**
+   * Brings IRQ0 to OUT0's level and arms the timer for OUT0's next edge. `restart`: the guest or
+   * host changed channel 0 (a clamped periodic IRQ restarts, a quiet reset ends).
+   */
+  private syncIrq(restart: boolean, endQuietReset = restart): void {
     const ch = this.channels[0];
+    if (endQuietReset) this.irqHeldLow = false;
     if (this.legacyReplacement || !ch.programmed || this.params.ports === 'pv') {
       // Xen: an unprogrammed channel 0 raises nothing (nor does a PV guest's); legacy replacement silences it.
       this.clamped = false;
@@ -237,13 +243,14 @@ export class Pit implements Device, IoHandler {
       this.clamped = false;
       this.edgeTimer.cancel();
     }
-    this.setIrq(out);
+    this.setIrq(out && !this.irqHeldLow);
     const next = ch.nextOutChange(K);
     if (next < 0) this.edgeTimer.cancel();
     else this.edgeTimer.armAt(PIT_CRYSTAL.edgeTime(next));
   }
 
   private onEdge(): void {
+    this.irqHeldLow = false; // OUT0 moved: from now on IRQ0 follows it
     if (this.clamped) {
       this.syncIrq(false);
       if (this.clamped) {
@@ -273,10 +280,14 @@ export class Pit implements Device, IoHandler {
     this.clamped = false;
     this.edgeTimer.cancel();
     this.irq0.lower();
-    this.syncIrq(true);
+    this.irqHeldLow = this.params.resetIrq0 === 'quiet';
+    this.syncIrq(true, false);
   }
 
   snapshot(): PlainData {
+    // Apply the transfers already due, so equal states give equal snapshots.
+    const K = this.edges();
+    for (const c of this.channels) c.settle(K);
     return {
       channels: this.channels.map((c) => c.snapshot()),
       speakerData: this.speakerData,
@@ -284,6 +295,7 @@ export class Pit implements Device, IoHandler {
       legacyReplacement: this.legacyReplacement,
       clampedDeadline: this.clamped ? this.edgeTimer.deadline : -1,
       irq0: this.irq0.level,
+      irqHeldLow: this.irqHeldLow,
       missedTicks: this.missedTicks.snapshot(),
     };
   }
@@ -301,6 +313,7 @@ export class Pit implements Device, IoHandler {
     const min = this.params.minIrqPeriodNs;
     const clampedDeadline = r.number('clampedDeadline', -1, now + min);
     const irq0 = r.bool('irq0');
+    const irqHeldLow = r.bool('irqHeldLow');
     r.object('missedTicks');
     const ticks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${this.id}.missedTicks`);
     if (clampedDeadline !== -1 && (min === 0 || clampedDeadline < now || !Number.isInteger(clampedDeadline))) {
@@ -310,10 +323,14 @@ export class Pit implements Device, IoHandler {
     const probe = [new PitCounter(), new PitCounter(), new PitCounter()];
     appliers.forEach((apply, i) => apply(probe[i]!));
     if (!probe[0]!.gate || !probe[1]!.gate) throw new SnapshotError(`${this.id}: channels 0 and 1 must have GATE high`);
+    if (irqHeldLow && (irq0 || this.params.resetIrq0 !== 'quiet')) {
+      throw new SnapshotError(`${this.id}.irqHeldLow: only a quiet-reset profile holds IRQ0 low, and then the line is low`);
+    }
     appliers.forEach((apply, i) => apply(this.channels[i]!));
     this.speakerData = speakerData;
     this.refreshFlip = refreshFlip;
     this.legacyReplacement = legacyReplacement;
+    this.irqHeldLow = irqHeldLow;
     this.missedTicks.apply(ticks);
     this.edgeTimer.cancel();
     this.clamped = false;

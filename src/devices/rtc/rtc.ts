@@ -428,6 +428,9 @@ export class Rtc implements Device, IoHandler {
   }
 
   snapshot(): PlainData {
+    // Bring the registers up to now first, so equal states give equal snapshots. Any edge this
+    // could deliver was already delivered by its timer, so nothing the guest sees changes.
+    this.sync();
     return {
       cmos: Array.from(this.cmos),
       index: this.index,

@@ -119,14 +119,15 @@ describe('reset state and IRQ0 per profile', () => {
     expect(x.pit.channels[2].gate).toBe(false);
   });
 
-  it('QEMU: channel 0 runs mode 3 with 65536 from t = 0 (OUT falls at edge 32768, 27.46 ms)', () => {
+  it('QEMU: channel 0 runs mode 3 with 65536 from t = 0 (OUT falls at edge 32768, 27.46 ms); IRQ0 quiet until then', () => {
     const q = makePit('qemu');
+    expect(q.pit.out(0)).toBe(true);
+    expect(q.fabric.gsiLevel(0)).toBe(false); // QEMU's reset leaves IRQ0 low although OUT0 is high
     q.clock.advanceToNextDeadline();
     expect(q.clock.now).toBe(27462701); // QEMU's deadline rounds down: 27462700
-    expect(q.irq).toEqual([
-      [0, true],
-      [27462701, false],
-    ]);
+    expect(q.irq).toEqual([]);
+    q.clock.advanceTo(60_000_000);
+    expect(q.irq).toEqual([[edgeNs(65536), true]]); // from OUT0's first move on, IRQ0 follows it
     // The oracle's way to silence it: mode 0, count 1.
     q.out(0x43, 0x30);
     q.out(0x40, 1);
