@@ -1,6 +1,7 @@
 // The periodic LAPIC timer under Xen's missed-tick policies (HVM_PARAM_TIMER_MODE; vpt.c: a tick
 // that expires while the previous one is untaken is counted, and pt_intr_post replays one per
 // acknowledgement, or collapses them), and Xen's x2APIC LDR compatibility for migrated guests.
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
@@ -121,6 +122,38 @@ describe('missed ticks of the periodic LAPIC timer', () => {
     owedWithoutTimer[1].regs[0x38] = 0;
     owedWithoutTimer[1].timer = { counting: false, start: 0, tscDeadline: '0x0', armed: 0, deadline: -1, period: 0 };
     expect(() => c.router.devices()[1]!.restore(owedWithoutTimer[1])).toThrow(SnapshotError);
+  });
+});
+
+describe('missed-tick accounting (property, bounded: ≤ 40 steps of ≤ 1 s)', () => {
+  const step = fc.oneof(
+    fc.record({ k: fc.constant('advance' as const), ns: fc.oneof(fc.integer({ min: 1, max: 3 * PERIOD }), fc.constantFrom(1_000_000, 1_000_000_000)) }),
+    fc.record({ k: fc.constant('take' as const), eoi: fc.boolean() }),
+  );
+  const modes = ['delay_for_missed_ticks', 'no_delay_for_missed_ticks', 'no_missed_ticks_pending', 'one_missed_tick_pending'] as const;
+  test('never more interrupts than expired periods; replaying policies deliver every one once the guest catches up', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...modes), fc.boolean(), fc.array(step, { maxLength: 40 }), (mode, qemu, steps) => {
+        const { clock, l, drain } = rig(mode, qemu ? QEMU_PC_LAPIC_PARAMS : XEN_LAPIC_PARAMS);
+        let delivered = 0;
+        for (const s of steps) {
+          if (s.k === 'advance') clock.advance(s.ns);
+          else {
+            const v = l.acknowledge();
+            if (v !== null) delivered++;
+            if (s.eoi) l.writeRegister(0x0b, 0);
+          }
+          expect(delivered).toBeLessThanOrEqual(Math.floor(clock.now / PERIOD));
+        }
+        while (l.highest(0x10) >= 0) l.writeRegister(0x0b, 0);
+        delivered += drain();
+        const expired = Math.floor(clock.now / PERIOD);
+        expect(delivered).toBeLessThanOrEqual(expired);
+        if (!qemu && (mode === 'delay_for_missed_ticks' || mode === 'no_delay_for_missed_ticks')) expect(delivered).toBe(expired);
+        if (expired > 0) expect(delivered).toBeGreaterThan(0);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
