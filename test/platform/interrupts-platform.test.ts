@@ -60,6 +60,32 @@ describe('interrupt controllers on the platform', () => {
     expect(l.acknowledge()).toBe(0x41);
   });
 
+  it('Xen IRQ0_SPECIAL_ROUTING: a lowest-priority GSI 2 interrupt goes to vCPU 0 while PIT channel 0 runs', () => {
+    const p = createPlatform({ vcpus: 4, ramBytes: 0 });
+    const ctx = accessContext(0);
+    for (const v of [0, 1, 2, 3]) {
+      p.mmio.write(0xfee000f0, 4, 0x1ff, accessContext(v));
+      p.mmio.write(0xfee000d0, 4, (1 << v) << 24, accessContext(v)); // flat logical IDs 1, 2, 4, 8
+      p.mmio.write(0xfee00080, 4, v === 0 ? 0x40 : 0x10, accessContext(v)); // vCPU 0 is the busiest
+    }
+    p.ports.write(0x43, 1, 0x34); // PIT channel 0: lobyte/hibyte, mode 2 (periodic), 0x1000 counts ≈ 3.43 ms
+    p.ports.write(0x40, 1, 0x00);
+    p.ports.write(0x40, 1, 0x10);
+    p.clock.advance(1000); // the 8254 loads the count on the next CLK edge
+    p.mmio.write(0xfec00000, 4, 0x11 + 2 * 2, ctx);
+    p.mmio.write(0xfec00010, 4, 0x0f000000, ctx); // all four
+    p.mmio.write(0xfec00000, 4, 0x10 + 2 * 2, ctx);
+    p.mmio.write(0xfec00010, 4, 0x0900 | 0x50, ctx); // GSI 2: lowest priority, logical, vector 0x50
+    const taker = () => [0, 1, 2, 3].filter((v) => lapicOf(p, v).acknowledge() === 0x50);
+    p.clock.advanceTo(4_000_000); // the PIT's own IRQ0 edge at ≈ 3.43 ms
+    expect(taker()).toEqual([0]); // despite vCPU 0's higher priority
+    [0, 1, 2, 3].forEach((v) => p.mmio.write(0xfee000b0, 4, 0, accessContext(v)));
+    // HPET legacy replacement stops the PIT's channel 0 timer (Xen destroys pt0): plain arbitration.
+    p.mmio.write(0xfed00010, 4, 0x3, ctx);
+    p.irq.isaLine(0).pulse();
+    expect(taker()).toEqual([1]);
+  });
+
   it('the PIC reaches vCPU 0 through LINT0 only once the guest programs LVT0 = ExtINT (Xen), at once under qemu-pc', () => {
     for (const profile of ['xen-hvm', 'qemu-pc'] as const) {
       const p = createPlatform({ profile, vcpus: 2, ramBytes: 0 });
