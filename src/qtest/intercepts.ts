@@ -72,13 +72,15 @@ export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
       });
     }
   }
-  const isaOut = (name: string, irq: number) =>
-    targets.set(name, {
-      name,
-      observeOut: (report) => fabric.observePicInputs((pin, level) => pin === irq && report(0, level)),
-    });
-  if (p.flags & XEN_X86_EMU_PIT) isaOut('pit', 0);
-  if (p.flags & XEN_X86_EMU_RTC) isaOut('rtc', 8);
+  // A timer's own output (not the shared ISA line other sources may also drive).
+  const deviceOut = (name: string, id: string) => {
+    const d = p.devices.get(id) as { observeIrq?: (fn: (level: boolean) => void) => () => void } | undefined;
+    if (d?.observeIrq === undefined) return;
+    const observeIrq = d.observeIrq.bind(d);
+    targets.set(name, { name, observeOut: (report) => observeIrq((level) => report(0, level)) });
+  };
+  if (p.flags & XEN_X86_EMU_PIT) deviceOut('pit', 'pit');
+  if (p.flags & XEN_X86_EMU_RTC) deviceOut('rtc', 'rtc');
   return targets;
 }
 

@@ -134,3 +134,17 @@ OK 0x00ff
     expect(bad).toEqual([{ line: 1, command: 'readl 0xe0000000', expected: ['OK 0x00000000ffffffff'], actual: ['OK 0x0000000000000000'] }]);
   });
 });
+
+describe('device output intercepts', () => {
+  it('irq_intercept_out on the PIT reports its OUT0 as output 0 (mode 2: one-clock low pulse per period)', () => {
+    const s = new QtestSession(createPlatform({ profile: 'xen-hvm', ramBytes: 0 }));
+    expect(s.handle('irq_intercept_out pit')).toEqual(['OK']);
+    const lines = [
+      ...s.handle('outb 0x43 0x34'), // channel 0, lobyte/hibyte, mode 2: OUT goes high
+      ...s.handle('outb 0x40 0x00'),
+      ...s.handle('outb 0x40 0x10'), // count 0x1000 = 4096 ticks = 3.4329 ms
+      ...s.handle('clock_step 3500000'),
+    ];
+    expect(lines.filter((l) => l.startsWith('IRQ'))).toEqual(['IRQ raise 0', 'IRQ lower 0', 'IRQ raise 0']);
+  });
+});
