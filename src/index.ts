@@ -7,6 +7,21 @@ export * from './emuflags/index.js';
 export * from './devices/device.js';
 export * from './devices/snapshot.js';
 export * from './devices/debugcon/debug-console.js';
+export * from './devices/lapic/index.js';
+export * from './devices/ioapic/index.js';
+export * from './devices/pic/index.js';
+export * from './devices/pit/index.js';
+export * from './devices/rtc/index.js';
+export * from './devices/hpet/index.js';
+export * from './devices/pm/index.js';
+export * from './devices/timer-mode/index.js';
+export * from './devices/pci/index.js';
+export * from './devices/vga/index.js';
 export * from './platform/index.js';
 export * from './qtest/index.js';
 export * as x86emu from './x86emu/index.js';
+// Names two device folders both define: the LAPIC's are the canonical ones (same shapes), the
+// platform timer mode is timer-mode's, and the LAPIC's LVT timer mode is renamed.
+export { type ExtIntSource, PIC_INT_LINE } from './devices/lapic/index.js';
+export { type TimerMode } from './devices/timer-mode/index.js';
+export { TimerMode as LapicTimerMode } from './devices/lapic/registers.js';

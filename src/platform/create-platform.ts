@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { MmioBus } from '../bus/mmio-bus.js';
 import { PortBus } from '../bus/port-bus.js';
-import { parseFlags, validateFlags, type FlagsInput, type ValidationResult } from '../emuflags/index.js';
+import { parseFlags, validateFlags, XEN_X86_EMU_VPCI, type FlagsInput, type ValidationResult } from '../emuflags/index.js';
 import { InterruptFabric } from '../irq/fabric.js';
 import { VirtualClock } from '../time/clock.js';
 import type { Device } from '../devices/device.js';
@@ -73,6 +73,9 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   const resolved = resolveOptions(options, profile);
   const flags = options.flags === undefined ? profile.defaultFlags : parseFlags(options.flags);
   const validation = validate(flags, profile, options.xenVersion);
+  if (resolved.pciTestdev && (flags & XEN_X86_EMU_VPCI) === 0) {
+    throw new PlatformOptionError('pciTestdev needs a PCI host: use profile qemu-pc or xen-pvh-dom0, or add the vpci flag');
+  }
 
   const ports = new PortBus(profile.bus.port);
   const mmio = new MmioBus(profile.bus.mmio);

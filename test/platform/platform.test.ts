@@ -235,3 +235,10 @@ describe('PCI on the platform', () => {
     expect(cfg(5, 0, 0)).toBe(0xffffffff);
   });
 });
+
+describe('options that need a device', () => {
+  it('pciTestdev without a PCI host is a typed error naming the fix', () => {
+    expect(() => createPlatform({ pciTestdev: true, ramBytes: 0 })).toThrow(/pciTestdev needs a PCI host: use profile qemu-pc/);
+    expect(createPlatform({ profile: 'qemu-pc', pciTestdev: true, ramBytes: 0 }).devices.has('pci')).toBe(true);
+  });
+});
