@@ -74,6 +74,11 @@ export class Lapic implements Device {
    * on when params.timerMissedTicks: the LAPIC itself sees the guest take the timer vector.
    */
   readonly missedTicks: MissedTicks;
+  /**
+   * Told of every vector this CPU takes on INTA (`fromPic`: it came from the 8259 through ExtINT).
+   * The platform uses it to run the missed-tick policy of platform timers (Xen's pt_intr_post).
+   */
+  acknowledgeObserver: ((vector: number, fromPic: boolean) => void) | null = null;
   private readonly ipi: IpiMessage;
 
   constructor(
@@ -407,13 +412,16 @@ export class Lapic implements Device {
     this.intrSignalled = false;
     if (this.extIntReady()) {
       this.extIntPending = false;
-      return this.extInt.acknowledgeExtInt() & 0xff;
+      const pv = this.extInt.acknowledgeExtInt() & 0xff;
+      this.acknowledgeObserver?.(pv, true);
+      return pv;
     }
     const v = this.pendingVector();
     if (v >= 0) {
       this.clearBit(Reg.Irr0, v);
       this.setBit(Reg.Isr0, v);
       if (this.missedTicks.issued && v === (this.regs[Reg.LvtTimer]! & VECTOR_MASK)) timerTickTaken(this, v);
+      this.acknowledgeObserver?.(v, false);
       return v;
     }
     return signalled ? this.regs[Reg.Svr]! & 0xff : null;
