@@ -37,7 +37,10 @@ export interface ApicMessage {
   readonly source: number;
 }
 
-/** Where sources send interrupt messages. */
+/**
+ * Where sources send interrupt messages. A message is valid only during the call: senders reuse
+ * one message object (no allocation per interrupt), so a sink that keeps it must copy it.
+ */
 export interface ApicMessageSink {
   deliverApicMessage(msg: ApicMessage): void;
 }

@@ -248,8 +248,14 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(PIT_PARAMS, { useValue: ctx.profile.devices.pit });
       const pit = resolveSingleton(c, Pit);
       ctx.links.addLegacyListener(pit);
-      // Xen's pt_active(&vpit.pt0): channel 0 has a live periodic/one-shot timer driving IRQ0.
-      ctx.links.pitChannel0Active = () => pit.channels[0].running && !pit.legacyReplacementActive;
+      // Xen's pt_active(&vpit.pt0) (emul-i8254.c pit_load_count): channel 0 has a live timer —
+      // periodic in modes 2/3, one-shot in modes 1/4 until it fires; none after reset or in modes 0/5.
+      ctx.links.pitChannel0Active = () => {
+        const c = pit.channels[0];
+        if (!c.programmed || !c.running || pit.legacyReplacementActive) return false;
+        if (c.mode === 2 || c.mode === 3) return true;
+        return (c.mode === 1 || c.mode === 4) && !c.segDone;
+      };
       return [pit];
     },
   },
