@@ -143,6 +143,37 @@ describe('MmioBus', () => {
     );
   });
 
+  it('lookup agrees with a linear scan for ranges sharing chunks and pages, and above 4 GiB', () => {
+    const bus = new MmioBus();
+    const ranges: { base: number; end: number; id: number }[] = [];
+    const add = (base: number, length: number) => {
+      const id = ranges.length;
+      bus.register(base, length, { read: () => id, write: () => undefined }, { owner: `r${id}` });
+      ranges.push({ base, end: base + length, id });
+    };
+    for (let i = 0; i < 16; i++) add(0xfec00000 + i * 0x100, 0x80); // 16 in one page
+    for (let i = 0; i < 8; i++) add(0xfed00000 + i * 0x2000, 0x1000); // 8 in one 64 KiB chunk
+    add(0xfedf0000, 0x30000); // crosses chunk boundaries
+    add(0xffffe000, 0x800); // part of the second-to-last page below 4 GiB
+    add(0xfffff800, 0x800); // up to exactly 4 GiB
+    add(0x1_0000_0000, 0x1000); // first page above 4 GiB
+    const scan = (a: number) => ranges.find((r) => a >= r.base && a < r.end)?.id ?? 0xffffffff;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0xfec00000, max: 0xfee00000 }),
+          fc.integer({ min: 0xffffe000, max: 0x1_0000_2000 }),
+        ),
+        (a) => {
+          const aligned = a - (a % 4);
+          const v = bus.read(aligned, 1);
+          expect(v).toBe(scan(aligned) === 0xffffffff ? 0xff : scan(aligned) & 0xff);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('property: random accesses never throw and stay in range, on both policies', () => {
     const xen = new MmioBus();
     const qemu = new MmioBus(QEMU_MMIO);
