@@ -17,6 +17,7 @@ import { LinkRegistry, selectEntries, type CatalogEntry } from './catalog.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
 import { Platform, type VcpuSlot } from './platform.js';
 import { profileByName, type PlatformProfile, type ProfileName } from './profiles.js';
+import { wireTimerAcknowledgements } from './timer-acks.js';
 import { CLOCK, DEBUG_CONSOLE_SINK, INTERRUPT_FABRIC, MMIO_BUS, OPTIONS, PORT_BUS, PROFILE } from './tokens.js';
 
 export const MAX_VCPUS = 128;
@@ -105,6 +106,8 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   const platform = new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built);
   // Port 0xCF9: a guest reset request resets every device (virtual time keeps running).
   ctx.links.resetHandler = () => platform.reset();
+  // Periodic platform timers hear when the guest takes their vector (Xen's missed-tick policy).
+  wireTimerAcknowledgements(platform);
   return platform;
 }
 

@@ -17,7 +17,7 @@ import { GCAP, GEN_CONF, HPET_REG, TN_CONF, TN_CONF_WRITABLE } from './hpet-regi
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
 import { HPET_LEGACY_LISTENER, type LegacyReplacementListener } from './legacy-replacement.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
-import { TIMER_MODE, type TimerMode } from '../timer-mode/timer-mode.js';
+import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
 
 const TWO_32 = 4294967296;
 const ALL_ONES_64 = U64_MASK;
@@ -413,8 +413,10 @@ export class Hpet implements Device, IoHandler {
       this.isr = (this.isr | (1 << n)) >>> 0;
       this.updateLevelLine(t);
     } else if (t.conf & TN_CONF.INT_ENABLE) {
-      // The missed-tick policy decides whether this period's edge is a new interrupt or owed later.
-      if (!(t.conf & TN_CONF.PERIODIC) || t.missed.tick()) this.deliverEdge(t);
+      // The edge goes out as the hardware sends it; the missed-tick policy counts the period and
+      // adds the ticks it owes when the guest acknowledges (acknowledgeInterrupt), as the PIT's does.
+      if (t.conf & TN_CONF.PERIODIC) t.missed.tick();
+      this.deliverEdge(t);
     }
     if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
       if (now === t.exactAt && this.shouldRun(t)) {
@@ -484,9 +486,33 @@ export class Hpet implements Device, IoHandler {
    * The guest took timer n's interrupt (its vector was accepted). With acknowledgement tracking on,
    * a tick owed under the missed-tick policy is delivered now (Xen vpt.c pt_intr_post).
    */
-  acknowledgeInterrupt(n: number): void {
+  acknowledgeInterrupt(n: number, vcpu?: number): void {
     const t = this.timers[n];
-    if (t !== undefined && t.missed.acknowledge() && this.running && t.conf & TN_CONF.INT_ENABLE) this.deliverEdge(t);
+    if (t !== undefined && t.missed.acknowledge(vcpu) && this.running && t.conf & TN_CONF.INT_ENABLE) this.deliverEdge(t);
+  }
+
+  /** The vCPU whose acknowledgements count for every timer (Xen: the i8259 target, vhpet_vcpu). */
+  setTargetVcpu(vcpu: number): void {
+    if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
+    for (const t of this.timers) t.missed.targetVcpu = vcpu;
+  }
+
+  /** Timer n's missed-tick bookkeeping (read-only use: the platform checks `issued` before matching). */
+  missedTicks(n: number): MissedTicks | undefined {
+    return this.timers[n]?.missed;
+  }
+
+  /**
+   * Where timer n's edge goes now, as Xen's vpt names it for pt_irq_vector: an ISA IRQ (0 or 8)
+   * under legacy routing, a GSI (its route) otherwise, or null (FSB delivery, or no valid route).
+   * Returned as ISA IRQ `irq` (>= 0) or GSI as `-1 - gsi`, so the acknowledge path allocates nothing.
+   */
+  interruptSource(n: number): number | null {
+    const t = this.timers[n];
+    if (t === undefined || this.usesFsb(t)) return null;
+    if (t.index <= 1 && this.genConf & GEN_CONF.LEGACY) return t.index === 0 ? 0 : 8;
+    const route = (t.conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
+    return (this.params.routeCap >>> route) & 1 ? -1 - route : null;
   }
 
   /** Turns acknowledgement tracking (and with it the missed-tick policy) on or off for every timer. */

@@ -47,6 +47,8 @@ export class Pit implements Device, IoHandler {
   private clamped = false;
   /** QEMU's reset: IRQ0 stays low until OUT0 first moves or channel 0 is programmed (resetIrq0). */
   private irqHeldLow = false;
+  /** syncIrq runs for a scheduled OUT0 edge (a counter expiry), not for a guest write. */
+  private inEdge = false;
   private readonly irq0: OutputLine;
   private readonly edgeTimer: Timer;
   private readonly params: PitParams;
@@ -203,7 +205,9 @@ export class Pit implements Device, IoHandler {
   private setIrq(level: boolean): void {
     if (level && !this.irq0.level) {
       this.irq0.raise();
-      this.missedTicks.tick();
+      // Only a counter expiry is a tick of the missed-tick policy (Xen's vpt counts periods from
+      // the programming, pit_load_count); OUT0 rising because the guest wrote a control word is not.
+      if (this.inEdge) this.missedTicks.tick();
     } else if (!level) {
       this.irq0.lower();
     }
@@ -260,7 +264,9 @@ export class Pit implements Device, IoHandler {
       }
       return;
     }
+    this.inEdge = true;
     this.syncIrq(false);
+    this.inEdge = false;
   }
 
   // --- Device contract -----------------------------------------------------------------------

@@ -389,12 +389,37 @@ describe('HPET missed-tick policy (Xen timer_mode)', () => {
     mmio.write64(T0_CMP, 6250n);
     mmio.write64(T0_CMP, 6250n);
     mmio.write(GEN_CONF, 4, 1);
-    clock.advance(350_000); // three periods; only the first is a new interrupt
-    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000]);
+    // Three periods: the line carries the hardware's three edges (a LAPIC's IRR holds one of them);
+    // the policy counts three ticks owed, one of them issued.
+    clock.advance(350_000);
+    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 300_000]);
+    expect(hpet.missedTicks(0)).toMatchObject({ pending: 3, issued: true });
+    hpet.acknowledgeInterrupt(0, 1); // another vCPU's acknowledge is not this timer's
+    expect(hpet.missedTicks(0)).toMatchObject({ pending: 3, issued: true });
     hpet.acknowledgeInterrupt(0); // no_delay_for_missed_ticks: the next owed tick at once
-    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 350_000]);
+    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 300_000, 350_000]);
     const snap = hpet.snapshot() as { timers: { missedTicks: { pending: number } }[] };
     expect(snap.timers[0]!.missedTicks.pending).toBe(2);
+    hpet.acknowledgeInterrupt(0);
+    hpet.acknowledgeInterrupt(0); // the last owed tick: nothing more to re-deliver
+    expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 300_000, 350_000, 350_000]);
+    expect(hpet.missedTicks(0)).toMatchObject({ pending: 0, issued: false });
+  });
+
+  it('setTargetVcpu moves every timer to the i8259 target; a bad index is a host error', () => {
+    const { hpet } = xenRig();
+    hpet.setTargetVcpu(2);
+    expect([0, 1, 2].map((n) => hpet.missedTicks(n)?.targetVcpu)).toEqual([2, 2, 2]);
+    expect(() => hpet.setTargetVcpu(-1)).toThrow(/vCPU index/);
+  });
+
+  it('interruptSource: the route as a GSI, ISA IRQ 0/8 under legacy replacement', () => {
+    const { mmio, hpet } = xenRig();
+    mmio.write(T0_CONF, 4, INT_ENB | route(20));
+    mmio.write(T0_CONF + 0x20, 4, INT_ENB | route(21));
+    expect([hpet.interruptSource(0), hpet.interruptSource(1), hpet.interruptSource(7)]).toEqual([-21, -22, null]);
+    mmio.write(GEN_CONF, 4, 3);
+    expect([hpet.interruptSource(0), hpet.interruptSource(1)]).toEqual([0, 8]);
   });
 
   it('without tracking every period is delivered (plain hardware)', () => {
