@@ -97,10 +97,10 @@ export function wireTimerAcknowledgements(platform: Platform): TimerAcknowledgem
   // Xen moves the platform timers when the i8259 target changes (pt_adjust_global_vcpu_target on an
   // LVT LINT0 write); here the target is recomputed whenever it matters, at an acknowledge.
   const accepts: boolean[] = cpus.map(() => false);
-  const retarget = (): number => {
+  const retarget = (current = -1): number => {
     for (let i = 0; i < cpus.length; i++) accepts[i] = cpus[i]!.acceptsPicInterrupt();
     const t = i8259TargetVcpu(accepts);
-    for (const s of sources) s.setTarget(t);
+    if (t !== current) for (const s of sources) s.setTarget(t);
     return t;
   };
   for (const d of devices) if (d instanceof Pit || d instanceof Rtc || d instanceof Hpet) d.setAcknowledgeTracking(true);
@@ -121,22 +121,22 @@ export function wireTimerAcknowledgements(platform: Platform): TimerAcknowledgem
   };
 
   const taken = (vcpu: number, vector: number, fromPic: boolean): void => {
-    // Cheap filter first: nothing to do unless some source has an interrupt outstanding.
-    let any = false;
-    for (const s of sources) if (s.missed()?.issued === true) any = true;
-    if (!any || vcpu !== retarget()) return;
-    for (const s of sources) {
-      if (s.missed()?.issued !== true) continue;
+    for (let i = 0; i < sources.length; i++) {
+      const s = sources[i]!;
+      const m = s.missed();
+      // Xen's is_pt_irq: only a timer with an interrupt issued, whose vector on this path matches.
+      if (m === undefined || !m.issued) continue;
       const irq = s.irq();
-      if (irq !== null && vectorOf(irq, fromPic) === vector) {
-        s.acknowledge(vcpu); // pt_intr_post acknowledges one timer per vector taken
-        return;
-      }
+      if (irq === null || vectorOf(irq, fromPic) !== vector) continue;
+      // The timers live on the i8259 target's list; pt_intr_post looks only at the taker's own.
+      const target = retarget(m.targetVcpu);
+      if (vcpu === target) s.acknowledge(vcpu); // one timer per vector taken
+      return;
     }
   };
   cpus.forEach((l, i) => {
     l.acknowledgeObserver = (vector, fromPic) => taken(i, vector, fromPic);
   });
 
-  return { sources: sources.map((s) => s.name), targetVcpu: retarget };
+  return { sources: sources.map((s) => s.name), targetVcpu: () => retarget() };
 }
