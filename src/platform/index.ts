@@ -4,3 +4,4 @@ export * from './profiles.js';
 export * from './catalog.js';
 export * from './platform.js';
 export * from './create-platform.js';
+export * from './timer-acks.js';
