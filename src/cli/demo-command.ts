@@ -84,6 +84,16 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     ],
   },
   {
+    title: 'The 8254 PIT (1,193,182 Hz): channel 0, mode 2, count 11932 (10 ms); latch and read the count 1 ms later',
+    needs: ['pit'],
+    commands: ['outb 0x43 0x34', 'outb 0x40 0x9c', 'outb 0x40 0x2e', 'clock_step 1000000', 'outb 0x43 0x00', 'inb 0x40', 'inb 0x40'],
+  },
+  {
+    title: 'The RTC (BCD, 24 h) tells the wall time the platform started at (2020-01-01) plus virtual time',
+    needs: ['rtc'],
+    commands: ['outb 0x70 0x00', 'inb 0x71', 'outb 0x70 0x02', 'inb 0x71', 'outb 0x70 0x07', 'inb 0x71', 'outb 0x70 0x08', 'inb 0x71', 'outb 0x70 0x09', 'inb 0x71'],
+  },
+  {
     title: 'The HPET main counter (Xen: 16 ns period, 62.5 MHz) counts 62500 in 1 ms once enabled',
     needs: ['hpet'],
     commands: ['readl 0xfed00000', 'writel 0xfed00010 1', 'clock_step 1000000', 'readl 0xfed000f0'],
