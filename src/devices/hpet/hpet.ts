@@ -7,26 +7,25 @@ import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
-import type { IrqLine } from '../../irq/line.js';
 import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
 import { MAX_CLOCK_NS, type VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js';
+import { catchUpComparator, clampPeriod, comparatorMask, ticksUntilMatch } from './hpet-comparator.js';
+import { HpetInterruptRouting } from './hpet-interrupt-routing.js';
+import { HpetMainCounter } from './hpet-main-counter.js';
 import { HPET_PARAMS, validateHpetParams, type HpetParams } from './hpet-params.js';
-import { GCAP, GEN_CONF, HPET_REG, TN_CONF, TN_CONF_WRITABLE } from './hpet-registers.js';
+import { GEN_CONF, HPET_REG, TN_CONF } from './hpet-registers.js';
+import { hex64, hpetTimerSnapshot, readHpetTimerSnapshot } from './hpet-snapshot.js';
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
 import { HPET_LEGACY_LISTENER, type LegacyReplacementListener } from './legacy-replacement.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
 import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
 
-const TWO_32 = 4294967296;
 const ALL_ONES_64 = U64_MASK;
 /** Xen's HPET_TINY_TIME_SPAN: 1/1024 s. A 32-bit comparator less than this behind the counter fires now. */
 const TINY_SPAN_NS = 976_562;
-
-function hex64(v: bigint): string {
-  return '0x' + v.toString(16);
-}
 
 @injectable()
 export class Hpet implements Device, IoHandler {
@@ -36,31 +35,22 @@ export class Hpet implements Device, IoHandler {
   readonly params: HpetParams;
   /** Counter tick length in ns (period / 1e6 fs). */
   readonly tickNs: number;
-  private readonly minPeriodTicks: bigint;
   private readonly tinySpanTicks: number;
-  private readonly capLo: number;
-  private readonly capHi: number;
-  /** Read-only bits of every Tn_CONF low dword. */
-  private readonly timerCapBits: number;
-  private readonly timerWritable: number;
-  private readonly genWritable: number;
-  private readonly legacyLines: readonly [IrqLine, IrqLine];
+  /** The furthest match that can be scheduled exactly, in counter ticks from now. */
+  private readonly maxMatchTicks: number;
+  private readonly caps: HpetCapabilities;
+  private readonly routing: HpetInterruptRouting;
+  private readonly mainCounter: HpetMainCounter;
 
   private guestEnabled: boolean;
   private genConf = 0;
   private isr = 0;
-  /** Main counter = off + (running ? floor(now / tickNs) : 0), modulo 2^64, as two uint32 halves. */
-  private offLo = 0;
-  private offHi = 0;
   private legacyActive = false;
   private readonly timers: HpetTimerState[];
-  /** Scratch result of counterAt (no allocation on the read path). */
-  private cLo = 0;
-  private cHi = 0;
 
   constructor(
     @inject(MMIO_BUS) mmio: MmioBus,
-    @inject(INTERRUPT_FABRIC) private readonly fabric: InterruptFabric,
+    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
     @inject(CLOCK) private readonly clock: VirtualClock,
     @inject(HPET_PARAMS) params: HpetParams,
     @inject(HPET_LEGACY_LISTENER) private readonly legacy: LegacyReplacementListener,
@@ -69,30 +59,17 @@ export class Hpet implements Device, IoHandler {
     validateHpetParams(params, fabric.gsiCount);
     this.params = params;
     this.tickNs = params.periodFs / 1_000_000;
-    this.minPeriodTicks = BigInt(Math.max(1, Math.ceil(params.minPeriodNs / this.tickNs)));
+    this.caps = hpetCapabilities(params, this.tickNs);
     this.tinySpanTicks = Math.floor(TINY_SPAN_NS / this.tickNs);
-    this.capLo =
-      (params.revision |
-        ((params.timers - 1) << GCAP.NUM_TIM_SHIFT) |
-        GCAP.COUNT_SIZE_64 |
-        (params.legacyCapable ? GCAP.LEGACY_ROUTE : 0) |
-        (params.vendorId << GCAP.VENDOR_SHIFT)) >>>
-      0;
-    this.capHi = params.periodFs >>> 0;
-    this.timerCapBits = TN_CONF.PERIODIC_CAP | TN_CONF.SIZE_64_CAP | (params.fsbCapable ? TN_CONF.FSB_CAP : 0);
-    this.timerWritable = TN_CONF_WRITABLE & ~(params.fsbCapable ? 0 : TN_CONF.FSB_ENABLE);
-    this.genWritable = GEN_CONF.ENABLE | (params.legacyCapable ? GEN_CONF.LEGACY : 0);
-    // Own wired-OR sources on IRQ0/IRQ8 so HPET edges never disturb the PIT's or RTC's own level.
-    this.legacyLines = [
-      fabric.sourceLine('hpet.legacy-irq0', fabric.isaToGsi[0]!, 0),
-      fabric.sourceLine('hpet.legacy-irq8', fabric.isaToGsi[8]!, 8),
-    ];
+    this.maxMatchTicks = Math.floor(MAX_CLOCK_NS / this.tickNs);
+    this.mainCounter = new HpetMainCounter(clock, this.tickNs);
+    this.routing = new HpetInterruptRouting(fabric, params);
     this.guestEnabled = params.guestEnabled;
     this.timers = [];
     for (let n = 0; n < params.timers; n++) {
       const timer = clock.createTimer(`hpet.timer${n}`, (now) => this.onMatch(n, now));
       const t = new HpetTimerState(n, timer, new MissedTicks(timerMode));
-      t.conf = this.timerCapBits;
+      t.conf = this.caps.timerCapBits;
       this.timers.push(t);
     }
     // Every size and alignment reaches the handler, which applies the profile's access rule itself.
@@ -146,7 +123,7 @@ export class Hpet implements Device, IoHandler {
     }
     if (high) return; // GCAP_ID and the route capability are read-only; the rest is reserved
     if (reg === HPET_REG.GEN_CONF) {
-      this.setGeneralConfig(((this.genConf & ~mask) | value) & this.genWritable);
+      this.setGeneralConfig(((this.genConf & ~mask) | value) & this.caps.genWritable);
     } else if (reg === HPET_REG.GINTR_STA) {
       // Write-1-to-clear, only the bytes actually written (HPET 1.0a §2.3.6).
       this.clearStatus(value & this.isr);
@@ -163,11 +140,11 @@ export class Hpet implements Device, IoHandler {
   /** One half of the 64-bit register at `reg` (8-aligned). Reserved and absent registers read 0. */
   private readDword(reg: number, high: boolean): number {
     if (reg === HPET_REG.MAIN_CNT) {
-      this.counterNow();
-      return high ? this.cHi : this.cLo;
+      this.mainCounter.sample(this.running);
+      return high ? this.mainCounter.hi : this.mainCounter.lo;
     }
     if (reg < HPET_REG.TIMER_BASE) {
-      if (reg === HPET_REG.GCAP_ID) return high ? this.capHi : this.capLo;
+      if (reg === HPET_REG.GCAP_ID) return high ? this.caps.capHi : this.caps.capLo;
       if (high) return 0;
       if (reg === HPET_REG.GEN_CONF) return this.genConf;
       if (reg === HPET_REG.GINTR_STA) return this.isr;
@@ -194,8 +171,7 @@ export class Hpet implements Device, IoHandler {
   private writeWide(reg: number, value: bigint, mask: bigint): void {
     const deposit = (old: bigint): bigint => (old & ~mask) | (value & mask);
     if (reg === HPET_REG.MAIN_CNT) {
-      this.counterNow();
-      this.writeCounter(deposit((BigInt(this.cHi) << 32n) | BigInt(this.cLo)));
+      this.writeCounter(deposit(this.counter()));
       return;
     }
     if (reg < HPET_REG.TIMER_BASE) return;
@@ -211,31 +187,13 @@ export class Hpet implements Device, IoHandler {
     return (this.genConf & GEN_CONF.ENABLE) !== 0;
   }
 
-  /** Sets cLo/cHi to the main counter now. */
-  private counterNow(): void {
-    if (!this.running) {
-      this.cLo = this.offLo;
-      this.cHi = this.offHi;
-      return;
-    }
-    const ticks = Math.floor(this.clock.now / this.tickNs);
-    const tLo = ticks % TWO_32;
-    const lo = this.offLo + tLo;
-    this.cLo = lo >>> 0;
-    this.cHi = (this.offHi + (ticks - tLo) / TWO_32 + (lo >= TWO_32 ? 1 : 0)) >>> 0;
-  }
-
   /** The main counter now, exact. */
   counter(): bigint {
-    this.counterNow();
-    return (BigInt(this.cHi) << 32n) | BigInt(this.cLo);
+    return this.mainCounter.value(this.running);
   }
 
   private setCounterBase(value: bigint): void {
-    const ticks = this.running ? BigInt(Math.floor(this.clock.now / this.tickNs)) : 0n;
-    const off = BigInt.asUintN(64, value - ticks);
-    this.offLo = Number(off & U32_MASK);
-    this.offHi = Number(off >> 32n);
+    this.mainCounter.setTo(value, this.running);
   }
 
   private writeCounter(value: bigint): void {
@@ -267,12 +225,17 @@ export class Hpet implements Device, IoHandler {
       }
     }
     // Xen re-checks every route when the general configuration changes (leaving legacy mode).
-    for (const t of this.timers) this.sanitizeRoute(t);
+    for (const t of this.timers) this.routing.sanitizeRoute(t, this.legacyRouting);
     this.updateLegacy();
     for (const t of this.timers) {
       this.updateLevelLine(t);
       this.rearm(t);
     }
+  }
+
+  /** LEG_RT_CNF: timers 0 and 1 interrupt on IRQ0/IRQ8 instead of their own routes. */
+  private get legacyRouting(): boolean {
+    return (this.genConf & GEN_CONF.LEGACY) !== 0;
   }
 
   private updateLegacy(): void {
@@ -286,14 +249,14 @@ export class Hpet implements Device, IoHandler {
 
   private writeTimerConfig(t: HpetTimerState, value: number): void {
     const old = t.conf;
-    let next = ((value & this.timerWritable) | this.timerCapBits) >>> 0;
+    let next = ((value & this.caps.timerWritable) | this.caps.timerCapBits) >>> 0;
     t.conf = next;
     if (next & TN_CONF.MODE_32) {
       // 32-bit mode: the comparator's upper half is cleared and the period limited (Xen does the same).
       t.cmp &= U32_MASK;
       t.period = this.clampPeriod(t.period & U32_MASK, true);
     }
-    this.sanitizeRoute(t);
+    this.routing.sanitizeRoute(t, this.legacyRouting);
     next = t.conf;
     const restart = TN_CONF.INT_ENABLE | TN_CONF.PERIODIC | TN_CONF.MODE_32 | TN_CONF.LEVEL;
     if ((old ^ next) & restart) {
@@ -302,21 +265,6 @@ export class Hpet implements Device, IoHandler {
     }
     this.updateLevelLine(t);
     this.rearm(t);
-  }
-
-  /**
-   * An interrupt route outside Tn_INT_ROUTE_CAP is not kept (HPET 1.0a §2.3.8: the read-back will
-   * not match). As Xen (XSA-261 follow-up): cleared, and the first allowed input when the timer is
-   * enabled. Timers 0/1 under legacy routing keep whatever was written (the field has no effect).
-   */
-  private sanitizeRoute(t: HpetTimerState): void {
-    if (t.index <= 1 && this.genConf & GEN_CONF.LEGACY) return;
-    const route = (t.conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
-    const cap = this.params.routeCap >>> 0;
-    if ((cap >>> route) & 1) return;
-    let conf = t.conf & ~TN_CONF.ROUTE_MASK;
-    if (conf & TN_CONF.INT_ENABLE) conf |= (31 - Math.clz32(cap & -cap)) << TN_CONF.ROUTE_SHIFT;
-    t.conf = conf >>> 0;
   }
 
   private writeComparator(t: HpetTimerState, deposit: (old: bigint) => bigint): void {
@@ -337,39 +285,19 @@ export class Hpet implements Device, IoHandler {
     this.rearm(t);
   }
 
-  /**
-   * Period limits (bad-inputs 27): at least the profile minimum (Xen: 100 µs) and at most half the
-   * comparator range so "after" comparisons never wrap. 0 stays 0 (the timer fires once).
-   */
   private clampPeriod(p: bigint, is32: boolean): bigint {
-    if (p === 0n) return 0n;
-    const max = is32 ? 0x7fff_ffffn : 0x7fff_ffff_ffff_ffffn;
-    if (p < this.minPeriodTicks) p = this.minPeriodTicks;
-    return p > max ? max : p;
+    return clampPeriod(p, is32, this.caps.minPeriodTicks);
   }
 
   // ---- comparators and interrupts -------------------------------------------------------------
 
-  /**
-   * The comparator as the guest sees it. A periodic timer's accumulator gains one period at each
-   * match (HPET 1.0a §2.3.9.2.2), computed here for every match up to now.
-   */
+  /** The comparator as the guest sees it: a running periodic timer's accumulator is brought up to date first. */
   private comparator(t: HpetTimerState): bigint {
-    if (this.running && t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
-      const mask = t.conf & TN_CONF.MODE_32 ? U32_MASK : U64_MASK;
-      const half = (mask >> 1n) + 1n;
-      const elapsed = (this.counter() - t.cmp) & mask;
-      if (elapsed < half) t.cmp = (t.cmp + (elapsed / t.period + 1n) * t.period) & mask;
-    }
-    return t.cmp;
+    return this.running && t.conf & TN_CONF.PERIODIC && t.period !== 0n ? catchUpComparator(t, this.counter()) : t.cmp;
   }
 
   private isLevel(t: HpetTimerState): boolean {
-    return (t.conf & TN_CONF.LEVEL) !== 0 && !this.usesFsb(t);
-  }
-
-  private usesFsb(t: HpetTimerState): boolean {
-    return this.params.fsbCapable && (t.conf & TN_CONF.FSB_ENABLE) !== 0;
+    return this.routing.isLevel(t);
   }
 
   private shouldRun(t: HpetTimerState): boolean {
@@ -385,24 +313,12 @@ export class Hpet implements Device, IoHandler {
     if (!this.shouldRun(t)) return;
     const cmp = this.comparator(t);
     const count = this.counter();
-    let ticks: number;
-    if (t.conf & TN_CONF.MODE_32) {
-      const cur = Number(count & U32_MASK);
-      const c = Number(cmp);
-      // Xen's rule for a 32-bit comparator behind the counter: a little behind fires now, further
-      // behind waits for the counter to wrap round to it.
-      if (c >= cur) ticks = c - cur;
-      else ticks = cur - c > this.tinySpanTicks ? TWO_32 - (cur - c) : 0;
-    } else {
-      const diff = BigInt.asIntN(64, cmp - count);
-      if (diff <= 0n) ticks = 0; // already passed: fire once now (then strictly in the future)
-      else if (diff > BigInt(Math.floor(MAX_CLOCK_NS / this.tickNs))) return; // beyond exact virtual time
-      else ticks = Number(diff);
-    }
+    const ticks = ticksUntilMatch(t, cmp, count, this.tinySpanTicks, this.maxMatchTicks);
+    if (ticks < 0) return; // beyond exact virtual time
     const deadline = (Math.floor(this.clock.now / this.tickNs) + ticks) * this.tickNs;
     if (deadline > MAX_CLOCK_NS) return;
     // Remember whether the counter will equal the comparator exactly at the deadline.
-    t.exactAt = deadline >= this.clock.now && cmp === ((count + BigInt(ticks)) & (t.conf & TN_CONF.MODE_32 ? U32_MASK : U64_MASK)) ? deadline : -1;
+    t.exactAt = deadline >= this.clock.now && cmp === ((count + BigInt(ticks)) & comparatorMask(t)) ? deadline : -1;
     t.timer.armAt(Math.max(deadline, this.clock.now));
   }
 
@@ -421,7 +337,7 @@ export class Hpet implements Device, IoHandler {
     if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
       if (now === t.exactAt && this.shouldRun(t)) {
         // Fast path: the counter equals the comparator now, so the next match is one period on.
-        t.cmp = (t.cmp + t.period) & (t.conf & TN_CONF.MODE_32 ? U32_MASK : U64_MASK);
+        t.cmp = (t.cmp + t.period) & comparatorMask(t);
         const next = now + Number(t.period) * this.tickNs;
         t.timer.cancel();
         if (next <= MAX_CLOCK_NS) {
@@ -437,36 +353,14 @@ export class Hpet implements Device, IoHandler {
   }
 
   private deliverEdge(t: HpetTimerState): void {
-    if (this.usesFsb(t)) {
-      // Tn_FSB_INT_ROUTE: bits 63:32 are the message address, 31:0 the data (HPET 1.0a §2.3.10).
-      this.fabric.sendMsi({ addressLo: Number(t.fsb >> 32n), addressHi: 0, data: Number(t.fsb & U32_MASK) });
-      return;
-    }
-    this.lineFor(t)?.pulse();
-  }
-
-  /** Where timer t's interrupt goes now: IRQ0/IRQ8 under legacy routing, else its IO-APIC input. */
-  private lineFor(t: HpetTimerState): IrqLine | null {
-    if (t.index <= 1 && this.genConf & GEN_CONF.LEGACY) return this.legacyLines[t.index]!;
-    const route = (t.conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
-    if (!((this.params.routeCap >>> route) & 1)) return null;
-    let line = t.routeLines[route];
-    if (line === undefined) {
-      line = this.fabric.sourceLine(`hpet.timer${t.index}`, route);
-      t.routeLines[route] = line;
-    }
-    return line;
+    this.routing.deliverEdge(t, this.legacyRouting);
   }
 
   /** Holds the routed line high exactly while a level interrupt is active and may be signalled. */
   private updateLevelLine(t: HpetTimerState): void {
     const active =
       this.running && this.isLevel(t) && (t.conf & TN_CONF.INT_ENABLE) !== 0 && ((this.isr >>> t.index) & 1) === 1;
-    const want = active ? this.lineFor(t) : null;
-    if (want === t.levelLine) return;
-    t.levelLine?.lower();
-    want?.raise();
-    t.levelLine = want;
+    this.routing.setLevel(t, active, this.legacyRouting);
   }
 
   private clearStatus(bits: number): void {
@@ -502,17 +396,10 @@ export class Hpet implements Device, IoHandler {
     return this.timers[n]?.missed;
   }
 
-  /**
-   * Where timer n's edge goes now, as Xen's vpt names it for pt_irq_vector: an ISA IRQ (0 or 8)
-   * under legacy routing, a GSI (its route) otherwise, or null (FSB delivery, or no valid route).
-   * Returned as ISA IRQ `irq` (>= 0) or GSI as `-1 - gsi`, so the acknowledge path allocates nothing.
-   */
+  /** Where timer n's edge goes now (see HpetInterruptRouting.interruptSource for the encoding). */
   interruptSource(n: number): number | null {
     const t = this.timers[n];
-    if (t === undefined || this.usesFsb(t)) return null;
-    if (t.index <= 1 && this.genConf & GEN_CONF.LEGACY) return t.index === 0 ? 0 : 8;
-    const route = (t.conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
-    return (this.params.routeCap >>> route) & 1 ? -1 - route : null;
+    return t === undefined ? null : this.routing.interruptSource(t, this.legacyRouting);
   }
 
   /** Turns acknowledgement tracking (and with it the missed-tick policy) on or off for every timer. */
@@ -546,9 +433,8 @@ export class Hpet implements Device, IoHandler {
   reset(): void {
     for (const t of this.timers) {
       t.timer.cancel();
-      t.levelLine?.lower();
-      t.levelLine = null;
-      t.conf = this.timerCapBits;
+      this.routing.releaseLevel(t);
+      t.conf = this.caps.timerCapBits;
       t.cmp = U64_MASK;
       t.period = 0n;
       t.fsb = 0n;
@@ -557,8 +443,7 @@ export class Hpet implements Device, IoHandler {
     }
     this.genConf = 0;
     this.isr = 0;
-    this.offLo = 0;
-    this.offHi = 0;
+    this.mainCounter.reset();
     // guestEnabled is a host setting (HVM_PARAM_HPET_ENABLED) and survives a reset.
     // Legacy replacement ends with the reset (Bochs issue #218: it must not survive one).
     this.updateLegacy();
@@ -570,14 +455,7 @@ export class Hpet implements Device, IoHandler {
       genConf: this.genConf,
       isr: this.isr,
       counter: hex64(this.counter()),
-      timers: this.timers.map((t) => ({
-        conf: t.conf,
-        cmp: hex64(this.comparator(t)),
-        period: hex64(t.period),
-        fsb: hex64(t.fsb),
-        fired: t.fired,
-        missedTicks: t.missed.snapshot(),
-      })),
+      timers: this.timers.map((t) => hpetTimerSnapshot(t, this.comparator(t))),
     };
   }
 
@@ -585,17 +463,16 @@ export class Hpet implements Device, IoHandler {
     const r = new SnapshotReader(state, this.id);
     const guestEnabled = r.bool('guestEnabled');
     const genConf = r.uint('genConf', 32);
-    if (genConf & ~this.genWritable) throw new SnapshotError(`${this.id}.genConf: bits 0x${genConf.toString(16)} cannot be set`);
+    if (genConf & ~this.caps.genWritable) throw new SnapshotError(`${this.id}.genConf: bits 0x${genConf.toString(16)} cannot be set`);
     const isr = r.uint('isr', 32);
     if (isr >= 2 ** this.params.timers) throw new SnapshotError(`${this.id}.isr: status bits beyond timer ${this.params.timers - 1}`);
     const counter = r.u64('counter');
     const raw = (state as { timers: Record<string, unknown>[] }).timers;
-    const timers = r.objects('timers', this.params.timers).map((tr, n) => this.readTimer(tr, raw[n]!, n, genConf));
+    const timers = r.objects('timers', this.params.timers).map((tr, n) => readHpetTimerSnapshot(tr, raw[n]!, n, genConf, this.caps));
     // Everything checked: commit.
     for (const t of this.timers) {
       t.timer.cancel();
-      t.levelLine?.lower();
-      t.levelLine = null;
+      this.routing.releaseLevel(t);
     }
     this.guestEnabled = guestEnabled;
     this.genConf = genConf;
@@ -610,25 +487,5 @@ export class Hpet implements Device, IoHandler {
       this.updateLevelLine(t);
       this.rearm(t);
     }
-  }
-
-  private readTimer(r: SnapshotReader, raw: Record<string, unknown>, n: number, genConf: number) {
-    const conf = r.uint('conf', 32);
-    const fail = (why: string): never => {
-      throw new SnapshotError(`${r.path}: ${why}`);
-    };
-    if ((conf & ~this.timerWritable) >>> 0 !== this.timerCapBits) fail(`conf 0x${conf.toString(16)} has wrong capability bits`);
-    const route = (conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
-    const legacyRouted = n <= 1 && (genConf & GEN_CONF.LEGACY) !== 0;
-    const routeOk = ((this.params.routeCap >>> route) & 1) === 1 || (route === 0 && !(conf & TN_CONF.INT_ENABLE));
-    if (!legacyRouted && !routeOk) fail(`route ${route} is not allowed by the route capability`);
-    const is32 = (conf & TN_CONF.MODE_32) !== 0;
-    const cmp = r.u64('cmp');
-    const period = r.u64('period');
-    if (is32 && cmp > U32_MASK) fail('32-bit timer with a comparator above 32 bits');
-    if (period !== this.clampPeriod(period, is32)) fail(`period ${period} is outside the clamp`);
-    r.object('missedTicks');
-    const missed = MissedTicks.read(raw['missedTicks'], `${r.path}.missedTicks`);
-    return { conf, cmp, period, fsb: r.u64('fsb'), fired: r.bool('fired'), missed };
   }
 }

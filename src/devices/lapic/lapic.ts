@@ -10,14 +10,16 @@ import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../tim
 import { IpiMessage } from './lapic-ipi.js';
 import { lapicReadMsr, lapicWriteMsr, x2apicLdrFromId } from './lapic-msr.js';
 import { LapicTimer } from './lapic-timer.js';
-import { timerExpired, timerTickTaken, writeLvtTimer, writeTimerDivide, writeTimerInitial } from './lapic-timer-control.js';
+import { lapicWriteRegister, storeLvt } from './lapic-register-write.js';
+import { timerExpired, timerTickTaken } from './lapic-timer-control.js';
 import { applyLapicState, lapicSnapshot, readLapicState } from './lapic-state.js';
+import { clearVector, deliverableVector, highestVector, processorPriority, setVector, testVector } from './lapic-vector-maps.js';
 import type { MsrReadResult, MsrWriteResult } from './msr.js';
 import type { ExtIntSource, LapicParams } from './params.js';
 import {
-  APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DELIVERY_STATUS, DFR_FLAT, DFR_RESERVED_ONES,
-  ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG, LDR_XAPIC_MASK, LVT_MASKED, LVT_REGS, LVT_WRITE_MASK,
-  REG_SLOTS, Reg, SVR_APIC_ENABLED, SVR_WRITE_MASK, TIMER_MODE_MASK, TRIGGER_LEVEL, TimerMode, VECTOR_MASK,
+  APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DFR_FLAT,
+  ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG, LVT_MASKED, LVT_REGS,
+  REG_SLOTS, Reg, SVR_APIC_ENABLED, TIMER_MODE_MASK, TRIGGER_LEVEL, TimerMode, VECTOR_MASK,
   XAPIC_DEFAULT_BASE, tdcrDivisor, LAPIC_VERSION,
 } from './registers.js';
 
@@ -34,13 +36,11 @@ export interface LapicDomain {
   x2apicLdrFromVcpuId: boolean;
 }
 
-
 /** Where a LAPIC's outgoing messages go. */
 export interface LapicOutbox extends ApicMessageSink {
   /** A level-triggered vector was EOIed: the IO-APICs clear Remote-IRR (SDM §11.8.5). */
   lapicEoi(vector: number): void;
 }
-
 
 export class Lapic implements Device {
   readonly id: string;
@@ -119,10 +119,7 @@ export class Lapic implements Device {
 
   /** Processor priority (SDM §11.8.3.1): TPR, or the class of the highest in-service vector if higher. */
   get ppr(): number {
-    const tpr = this.regs[Reg.Tpr]!;
-    const isr = this.highest(Reg.Isr0);
-    const isrv = isr < 0 ? 0 : isr;
-    return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
+    return processorPriority(this.regs);
   }
 
   // ---- xAPIC MMIO (offset inside the 4 KiB window) -----------------------------------------
@@ -214,89 +211,19 @@ export class Lapic implements Device {
 
   /** A guest write of register `index` (Xen's vlapic_reg_write); read-only and reserved registers ignore it. */
   writeRegister(index: number, val: number): void {
-    const r = this.regs;
-    switch (index) {
-      case Reg.Id:
-        r[Reg.Id] = val;
-        return;
-      case Reg.Tpr:
-        r[Reg.Tpr] = val & 0xff;
-        return;
-      case Reg.Eoi:
-        this.eoi();
-        return;
-      case Reg.Ldr:
-        r[Reg.Ldr] = (val & LDR_XAPIC_MASK) >>> 0;
-        return;
-      case Reg.Dfr:
-        r[Reg.Dfr] = (val | DFR_RESERVED_ONES) >>> 0;
-        return;
-      case Reg.Svr:
-        r[Reg.Svr] = val & SVR_WRITE_MASK;
-        // Software disable masks every LVT (SDM §11.4.7.2); re-enabling leaves them masked.
-        if ((val & SVR_APIC_ENABLED) === 0) for (const lvt of LVT_REGS) r[lvt] = (r[lvt]! | LVT_MASKED) >>> 0;
-        return;
-      case Reg.Esr:
-        // SDM §11.5.3: a write publishes the errors detected since the previous write.
-        r[Reg.Esr] = this.params.esrLatch ? this.pendingEsr : 0;
-        this.pendingEsr = 0;
-        return;
-      case Reg.IcrLow:
-        r[Reg.IcrLow] = (val & ~DELIVERY_STATUS) >>> 0; // the send completes at once
-        this.sendIpi(r[Reg.IcrLow]!, r[Reg.IcrHigh]!);
-        return;
-      case Reg.IcrHigh:
-        r[Reg.IcrHigh] = (val & LDR_XAPIC_MASK) >>> 0;
-        return;
-      case Reg.LvtTimer:
-        writeLvtTimer(this, val);
-        return;
-      case Reg.LvtThermal:
-      case Reg.LvtPerfmon:
-      case Reg.LvtLint0:
-      case Reg.LvtLint1:
-      case Reg.LvtError:
-        this.storeLvt(index, val);
-        return;
-      case Reg.TimerInitial:
-        writeTimerInitial(this, val);
-        return;
-      case Reg.TimerDivide:
-        writeTimerDivide(this, val);
-        return;
-      default:
-        return;
-    }
+    lapicWriteRegister(this, index, val);
   }
 
   /** @internal An LVT write within its mask (masked while the APIC is software-disabled). */
   storeLvt(index: number, val: number): void {
-    if ((this.regs[Reg.Svr]! & SVR_APIC_ENABLED) === 0) val |= LVT_MASKED;
-    let mask = LVT_WRITE_MASK[index]!;
-    if (index === Reg.LvtTimer && !this.params.tscDeadline) mask &= ~0x40000; // modes 2 and 3 do not exist
-    this.regs[index] = (val & mask) >>> 0;
+    storeLvt(this, index, val);
   }
 
   // ---- interrupt acceptance -----------------------------------------------------------------
 
   /** Index of the highest set bit of the 256-bit map at `base` (ISR, TMR or IRR), or −1. */
   highest(base: number): number {
-    const r = this.regs;
-    for (let w = 7; w >= 0; w--) {
-      const bits = r[base + w]!;
-      if (bits !== 0) return (w << 5) + 31 - Math.clz32(bits);
-    }
-    return -1;
-  }
-
-  private testBit(base: number, v: number): boolean {
-    return (this.regs[base + (v >>> 5)]! & (1 << (v & 31))) !== 0;
-  }
-  private setBit(base: number, v: number): void {
-    this.regs[base + (v >>> 5)] = (this.regs[base + (v >>> 5)]! | (1 << (v & 31))) >>> 0;
-  }
-  private clearBit(base: number, v: number): void {
-    this.regs[base + (v >>> 5)] = (this.regs[base + (v >>> 5)]! & ~(1 << (v & 31))) >>> 0;
+    return highestVector(this.regs, base);
   }
 
   /** Sets `vector` pending (Xen's vlapic_set_irq): vectors 0–15 are illegal and only set ESR. */
@@ -306,9 +233,9 @@ export class Lapic implements Device {
       this.error(ESR_RECEIVE_ILLEGAL_VECTOR);
       return;
     }
-    if (level) this.setBit(Reg.Tmr0, vector);
-    else this.clearBit(Reg.Tmr0, vector);
-    this.setBit(Reg.Irr0, vector);
+    if (level) setVector(this.regs, Reg.Tmr0, vector);
+    else clearVector(this.regs, Reg.Tmr0, vector);
+    setVector(this.regs, Reg.Irr0, vector);
   }
 
   /**
@@ -418,16 +345,14 @@ export class Lapic implements Device {
     }
     const v = this.pendingVector();
     if (v >= 0) {
-      this.clearBit(Reg.Irr0, v);
-      this.setBit(Reg.Isr0, v);
+      clearVector(this.regs, Reg.Irr0, v);
+      setVector(this.regs, Reg.Isr0, v);
       if (this.missedTicks.issued && v === (this.regs[Reg.LvtTimer]! & VECTOR_MASK)) timerTickTaken(this, v);
       this.acknowledgeObserver?.(v, false);
       return v;
     }
     return signalled ? this.regs[Reg.Svr]! & 0xff : null;
   }
-
-
 
   /** Takes a pending NMI (true once per accepted NMI; NMIs coalesce while one is pending). */
   takeNmi(): boolean {
@@ -458,23 +383,21 @@ export class Lapic implements Device {
   }
 
   private pendingVector(): number {
-    if (!this.enabled) return -1;
-    const irr = this.highest(Reg.Irr0);
-    return irr >= 0 && (irr & 0xf0) > (this.ppr & 0xf0) ? irr : -1;
+    return this.enabled ? deliverableVector(this.regs) : -1;
   }
 
   /** EOI (SDM §11.8.5): retire the highest in-service vector; level-triggered ones are broadcast. */
   eoi(): void {
-    const v = this.highest(Reg.Isr0);
+    const v = highestVector(this.regs, Reg.Isr0);
     if (v < 0) return;
-    this.clearBit(Reg.Isr0, v);
-    if (this.testBit(Reg.Tmr0, v)) this.outbox.lapicEoi(v);
+    clearVector(this.regs, Reg.Isr0, v);
+    if (testVector(this.regs, Reg.Tmr0, v)) this.outbox.lapicEoi(v);
   }
 
   // ---- IPIs ----------------------------------------------------------------------------------
 
-  /** Sends the ICR's interrupt (Xen's vlapic_ipi): illegal fixed/lowest vectors only set ESR. */
-  private sendIpi(low: number, high: number): void {
+  /** @internal Sends the ICR's interrupt (Xen's vlapic_ipi): illegal fixed/lowest vectors only set ESR. */
+  sendIpi(low: number, high: number): void {
     const mode = (low & DELIVERY_MODE_MASK) >>> 8;
     if ((mode === 0 || mode === 1) && (low & VECTOR_MASK) < 16) {
       this.error(ESR_SEND_ILLEGAL_VECTOR);

@@ -1,0 +1,56 @@
+// Comparator arithmetic of one HPET timer (HPET 1.0a §2.3.9): the periodic accumulator, the period
+// limits, and the distance in counter ticks to the next match. Pure maths on HpetTimerState; the
+// Hpet decides when to call it and schedules the result on the virtual clock.
+import { TN_CONF } from './hpet-registers.js';
+import { U32_MASK, U64_MASK, type HpetTimerState } from './hpet-timer.js';
+
+const TWO_32 = 4294967296;
+
+/** The bits a timer's comparator keeps: 32 in 32-bit mode, else 64. */
+export function comparatorMask(t: HpetTimerState): bigint {
+  return t.conf & TN_CONF.MODE_32 ? U32_MASK : U64_MASK;
+}
+
+/**
+ * Brings a running periodic timer's accumulator up to date: it gains one period at each match
+ * (HPET 1.0a §2.3.9.2.2), so every match up to `counter` is added here. Returns the comparator.
+ */
+export function catchUpComparator(t: HpetTimerState, counter: bigint): bigint {
+  if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
+    const mask = comparatorMask(t);
+    const half = (mask >> 1n) + 1n;
+    const elapsed = (counter - t.cmp) & mask;
+    if (elapsed < half) t.cmp = (t.cmp + (elapsed / t.period + 1n) * t.period) & mask;
+  }
+  return t.cmp;
+}
+
+/**
+ * Period limits (bad-inputs 27): at least the profile minimum (Xen: 100 µs) and at most half the
+ * comparator range so "after" comparisons never wrap. 0 stays 0 (the timer fires once).
+ */
+export function clampPeriod(p: bigint, is32: boolean, minPeriodTicks: bigint): bigint {
+  if (p === 0n) return 0n;
+  const max = is32 ? 0x7fff_ffffn : 0x7fff_ffff_ffff_ffffn;
+  if (p < minPeriodTicks) p = minPeriodTicks;
+  return p > max ? max : p;
+}
+
+/**
+ * Counter ticks from `count` until timer t matches comparator `cmp`, or -1 when the match lies
+ * beyond `maxTicks` (past exact virtual time: never scheduled).
+ */
+export function ticksUntilMatch(t: HpetTimerState, cmp: bigint, count: bigint, tinySpanTicks: number, maxTicks: number): number {
+  if (t.conf & TN_CONF.MODE_32) {
+    const cur = Number(count & U32_MASK);
+    const c = Number(cmp);
+    // Xen's rule for a 32-bit comparator behind the counter: a little behind fires now, further
+    // behind waits for the counter to wrap round to it.
+    if (c >= cur) return c - cur;
+    return cur - c > tinySpanTicks ? TWO_32 - (cur - c) : 0;
+  }
+  const diff = BigInt.asIntN(64, cmp - count);
+  if (diff <= 0n) return 0; // already passed: fire once now (then strictly in the future)
+  if (diff > BigInt(maxTicks)) return -1;
+  return Number(diff);
+}
