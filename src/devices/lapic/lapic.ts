@@ -13,6 +13,7 @@ import { LapicTimer } from './lapic-timer.js';
 import { lapicWriteRegister, storeLvt } from './lapic-register-write.js';
 import { timerExpired, timerTickTaken } from './lapic-timer-control.js';
 import { applyLapicState, lapicSnapshot, readLapicState } from './lapic-state.js';
+import { SnapshotError } from '../snapshot.js';
 import { clearVector, deliverableVector, highestVector, processorPriority, setVector, testVector } from './lapic-vector-maps.js';
 import type { MsrReadResult, MsrWriteResult } from './msr.js';
 import type { ExtIntSource, LapicParams } from './params.js';
@@ -83,7 +84,7 @@ export class Lapic implements Device {
 
   constructor(
     readonly vcpu: number,
-    clock: VirtualClock,
+    private readonly clock: VirtualClock,
     readonly params: LapicParams,
     private readonly outbox: LapicOutbox,
     private readonly extInt: ExtIntSource,
@@ -455,6 +456,10 @@ export class Lapic implements Device {
 
   restore(state: unknown): void {
     const s = readLapicState(state, this.id, this.vcpu, this.params);
+    // A periodic plan shorter than the clock's clamp is not a state the timer can reach.
+    if (s.timerPeriod > 0 && s.timerPeriod < this.clock.minPeriodNs) {
+      throw new SnapshotError(`${this.id}.timer.period: ${s.timerPeriod} ns is below the ${this.clock.minPeriodNs} ns periodic clamp`);
+    }
     applyLapicState(this, s);
   }
 }
