@@ -18,7 +18,7 @@ const {
   IMM_ENTER, IMM_GRP3, IMM_MASK, IMM_MOFFS, IMM_V, IMM_W, IMM_Z, MAP0F, MAP0F38, MAP0F3A, MS_B, MS_D, MS_DQ,
   MS_MASK, MS_MOVSXD, MS_Q, MS_SHIFT, MS_SSE, MS_V, MS_W, MS_X, MS_Y, PRIMARY, SSE_MEM_SIZE,
 } = Tb;
-const { DIGITS, FORMS, SPECIAL_0F, VEX_PP, special0F } = Va;
+const { DIGITS, FORMS, VEX_PP, VEX_RULE, special, vexValid } = Va;
 
 /** Most bytes an instruction may have; a longer one raises #GP(0). */
 export const MAX_INSN_LENGTH = 15;
@@ -48,7 +48,7 @@ function vexExecutable(op: number): boolean {
 /** LOCK is legal only on these read-modify-write forms with a memory destination (SDM Vol. 2 "LOCK"). */
 function lockLegal(d: Insn, amd: boolean): boolean {
   const op = d.opcode;
-  if (d.map === MAP_0F && (op === 0x20 || op === 0x22)) return amd; // AMD: LOCK MOV CR0 = MOV CR8
+  if (d.map === MAP_0F && (op === 0x20 || op === 0x22)) return amd && d.reg === 0; // AMD: LOCK MOV CR0 = MOV CR8 (no CR9-15)
   if (!d.hasMem) return false;
   const r = d.regRaw;
   if (d.map === MAP_PRIMARY) {
@@ -116,6 +116,7 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   let entry = 0;
   let pp = rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : opsz ? 1 : 0;
   let hasModrm = false, immKind = 0;
+  let vvvv = 0; // inverted VEX.vvvv with bit 3 also outside 64-bit mode (d.vexV drops it there)
   if (rex !== 0) {
     W = (rex & 8) !== 0;
     rR = (rex & 4) << 1;
@@ -188,6 +189,7 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
           d.vexL = (buf[i++]! >>> 5) & 3;
         } else d.vexL = (b2 >>> 2) & 1;
       }
+      vvvv = d.vexV;
       if (!is64) {
         rR = rX = rB = 0;
         d.vexV &= 7;
@@ -264,11 +266,13 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   d.reg = 0;
   d.rm = 0;
   let seg = 3;
+  let rmLow = 0; // ModRM.rm without REX.B
   if (hasModrm) {
     if (i >= lim) return stop(d, i);
     const m = buf[i++]!;
     let mod = m >>> 6;
     const rmRaw = m & 7;
+    rmLow = rmRaw;
     d.regRaw = (m >>> 3) & 7;
     d.reg = d.regRaw | rR;
     if ((entry & F_REGONLY) !== 0) mod = 3;
@@ -328,8 +332,14 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   if (enc === ENC_LEGACY) {
     const k = (map << 8) | b;
     const isReg = d.mod === 3;
-    if ((FORMS[k]! & (1 << ((pp << 1) | (isReg ? 1 : 0)))) === 0 || (DIGITS[k]! & (1 << (d.regRaw | (isReg ? 8 : 0)))) === 0) return ud(d, i);
-    if (map === MAP_0F && SPECIAL_0F[b] !== 0 && !special0F(b, pp, isReg, d.regRaw, d.reg)) return ud(d, i);
+    const dg = DIGITS[k]!;
+    if ((FORMS[k]! & (1 << ((pp << 1) | (isReg ? 1 : 0)))) === 0 || (dg & (1 << (d.regRaw | (isReg ? 8 : 0)))) === 0) return ud(d, i);
+    if (dg > 0xffff && !special(k, pp, isReg, d.regRaw, d.reg, rmLow, is64, opsz)) return ud(d, i); // D_SPECIAL
+  } else if (enc === ENC_VEX) {
+    // Per-instruction VEX.L / VEX.W / VEX.vvvv / form rules (validity.ts VEX_RULE).
+    const k = (map << 8) | b;
+    const r = VEX_RULE[(k << 2) | pp]!;
+    if (r !== 0 && !vexValid(r, k, d, vvvv, rmLow)) return ud(d, i);
   }
 
   // Group 5 (FF): near CALL/JMP and PUSH default to 64-bit operands in 64-bit mode.
