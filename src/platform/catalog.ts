@@ -138,7 +138,8 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     flag: XEN_X86_EMU_LAPIC,
     status: 'implemented',
     create: (c, ctx) => {
-      const params: LapicParams = { ...ctx.profile.devices.lapic, tscHz: ctx.options.tscHz };
+      // One switch for every periodic platform timer: the profile's clock.xenVpt.
+      const params: LapicParams = { ...ctx.profile.devices.lapic, tscHz: ctx.options.tscHz, timerMissedTicks: ctx.profile.clock.xenVpt };
       c.register(LAPIC_PARAMS, { useValue: Object.freeze(params) });
       c.register(LAPIC_VCPU_COUNT, { useValue: ctx.vcpus.length });
       c.register(EXT_INT_SOURCE, { useValue: ctx.links.extIntProxy });

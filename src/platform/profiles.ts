@@ -80,7 +80,12 @@ export interface PlatformProfile {
   readonly debugConsole: boolean;
   readonly bus: { readonly port: BusProfile; readonly mmio: BusProfile };
   readonly irq: { readonly gsiCount: number; readonly isaToGsi: readonly number[] };
-  readonly clock: { readonly minPeriodNs: number };
+  /**
+   * Periodic platform timers (PIT, RTC, HPET, LAPIC timer): `minPeriodNs` is the clock's clamp;
+   * `xenVpt` says whether missed ticks follow Xen's hvm/vpt.c (the platform's timerMode, guest
+   * acknowledgements on the vCPU that handles the 8259) or coalesce as hardware does (QEMU).
+   */
+  readonly clock: { readonly minPeriodNs: number; readonly xenVpt: boolean };
   /** Guest RAM mapped by default (bytes below 0xA0000 and from 1 MiB up), 0 for none. */
   readonly ramBytes: number;
   /**
@@ -100,7 +105,7 @@ const XEN_COMMON = {
   debugConsole: true,
   bus: { port: XEN_BUS, mmio: XEN_BUS },
   irq: { gsiCount: 48, isaToGsi: XEN_ISA_TO_GSI },
-  clock: { minPeriodNs: XEN_MIN_PERIOD_NS },
+  clock: { minPeriodNs: XEN_MIN_PERIOD_NS, xenVpt: true },
   ramBytes: 16 * 1024 * 1024,
   qomAliases: {},
   devices: XEN_DEVICES,
@@ -167,7 +172,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
       // QEMU splits wide port accesses into bytes and reads unassigned memory as 0 (ports as all-ones).
       bus: { port: { widthPolicy: 'split', unclaimedRead: 'ones' }, mmio: { widthPolicy: 'split', unclaimedRead: 'zero' } },
       irq: { gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI },
-      clock: { minPeriodNs: 1 },
+      clock: { minPeriodNs: 1, xenVpt: false },
       ramBytes: 128 * 1024 * 1024,
       qomAliases: {
         ioapic: 'ioapic',

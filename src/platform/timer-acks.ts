@@ -45,7 +45,7 @@ export interface TimerAcknowledgements {
 
 /** Whether a platform follows Xen's vpt for its periodic platform timers. */
 export function followsXenVpt(platform: Platform): boolean {
-  return platform.profile.devices.lapic.timerMissedTicks;
+  return platform.profile.clock.xenVpt;
 }
 
 /**
