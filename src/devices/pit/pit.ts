@@ -13,9 +13,9 @@ import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
 import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
-import { PIT_CRYSTAL } from './crystal.js';
+import { PIT_CRYSTAL } from '../../time/crystal.js';
 import { PitCounter } from './counter.js';
-import { OutputLine } from './output-line.js';
+import { OutputLine } from '../../irq/output-line.js';
 import { PIT_PARAMS, checkPitParams, type PitParams } from './pit-params.js';
 
 export const PIT_BASE_PORT = 0x40;

@@ -1,5 +1,5 @@
 // The MC146818 register map and the time-base arithmetic the RTC shares with its tests and docs.
-import { Crystal } from '../pit/crystal.js';
+import { Crystal } from '../../time/crystal.js';
 
 export const RTC_INDEX_PORT = 0x70;
 export const RTC_DATA_PORT = 0x71;

@@ -15,7 +15,7 @@ import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
-import { OutputLine } from '../pit/output-line.js';
+import { OutputLine } from '../../irq/output-line.js';
 import { MissedTicks } from '../timer-mode/missed-ticks.js';
 import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
 import { alarmTarget, nextAlarmSecond } from './alarm.js';

@@ -2,7 +2,7 @@
 // line and tells observers (qtest's `irq_intercept_out pit|rtc`, tests) about it. The shared ISA
 // line is a wired-OR with other sources (the HPET's legacy routes), so only this shows the
 // device's own output.
-import type { IrqLine, LevelObserver } from '../../irq/line.js';
+import type { IrqLine, LevelObserver } from './line.js';
 
 export class OutputLine implements IrqLine {
   private listeners: LevelObserver[] = [];
