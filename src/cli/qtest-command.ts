@@ -71,9 +71,24 @@ export async function runQtest(
     return 0;
   }
   if (values.socket !== undefined) {
-    await listenUnix(platform, values.socket, installExtensions);
-    io.err(`hvmdev qtest: listening on ${values.socket} (Ctrl-C to stop)\n`);
-    await new Promise<void>(() => undefined);
+    const path = values.socket;
+    let close: () => Promise<void>;
+    try {
+      close = await listenUnix(platform, path, installExtensions);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        io.err(`hvmdev qtest: ${path} is in use; if no other server is listening there, remove it (rm ${path}) and retry\n`);
+        return 1;
+      }
+      throw e;
+    }
+    io.err(`hvmdev qtest: listening on ${path} (Ctrl-C to stop)\n`);
+    // Ctrl-C / SIGTERM: stop listening; the server removes its socket file on close.
+    await new Promise<void>((resolve) => {
+      const stop = () => void close().then(resolve);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
     return 0;
   }
   await serveStream(platform, input, output, installExtensions);
