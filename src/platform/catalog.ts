@@ -188,7 +188,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
   },
   {
     kind: 'ioapic',
-    title: 'IO-APIC (Xen domU: one at 0xFEC00000, 48 pins; PVH dom0: one per host IO-APIC)',
+    title: 'IO-APIC at 0xFEC00000 (PVH dom0: one per host IO-APIC)',
     flag: XEN_X86_EMU_IOAPIC,
     status: 'implemented',
     create: (c, ctx) => {
