@@ -67,6 +67,10 @@ const NO_EMULATORS_ROW = {
 } as const satisfies RuleRow;
 
 const PVH_LAPIC_ROW = { guests: ['pvh'], min: LAPIC, opt: 0, label: 'PVH domU: LAPIC only' } as const satisfies RuleRow;
+/** 4.9–4.10: ALL includes USE_PIRQ and an HVM domU must have exactly ALL. */
+const HVM_ALL_3FF_ROW = { guests: ['hvm'], min: HVM_3FF, opt: 0, label: 'HVM domU: exactly ALL (0x3FF, includes USE_PIRQ)' } as const satisfies RuleRow;
+/** 4.9–4.10: the first PVH dom0 rules. */
+const PVH_DOM0_011_ROW = { guests: ['pvh-dom0'], min: LAPIC_IOAPIC, opt: 0, label: 'PVH dom0: exactly LAPIC+IOAPIC (0x011)' } as const satisfies RuleRow;
 
 export const RULE_SETS = [
   {
@@ -125,10 +129,10 @@ export const RULE_SETS = [
     unavailable: {},
     rows: [
       ...PV_ROWS,
-      { guests: ['hvm'], min: HVM_3FF, opt: 0, label: 'HVM domU: exactly ALL (0x3FF, includes USE_PIRQ)' },
+      HVM_ALL_3FF_ROW,
       PVH_LAPIC_ROW,
       NO_EMULATORS_ROW,
-      { guests: ['pvh-dom0'], min: LAPIC_IOAPIC, opt: 0, label: 'PVH dom0: exactly LAPIC+IOAPIC (0x011)' },
+      PVH_DOM0_011_ROW,
     ],
     change: '060be905bb: emulation_flags_ok(), APICs for an HVM hwdom, PIT forced only on PV hwdom; b96b500048: USE_PIRQ',
   },
@@ -143,9 +147,9 @@ export const RULE_SETS = [
     unavailable: {},
     rows: [
       ...PV_ROWS,
-      { guests: ['hvm'], min: HVM_3FF, opt: 0, label: 'HVM domU: exactly ALL (0x3FF, includes USE_PIRQ)' },
+      HVM_ALL_3FF_ROW,
       PVH_LAPIC_ROW,
-      { guests: ['pvh-dom0'], min: LAPIC_IOAPIC, opt: 0, label: 'PVH dom0: exactly LAPIC+IOAPIC (0x011)' },
+      PVH_DOM0_011_ROW,
     ],
     change: 'XSA-256 backport (0aa6158b67): 0 no longer allowed for HVM/PVH domU',
   },
@@ -160,10 +164,10 @@ export const RULE_SETS = [
     unavailable: {},
     rows: [
       ...PV_ROWS,
-      { guests: ['hvm'], min: HVM_3FF, opt: 0, label: 'HVM domU: exactly ALL (0x3FF, includes USE_PIRQ)' },
+      HVM_ALL_3FF_ROW,
       PVH_LAPIC_ROW,
       NO_EMULATORS_ROW,
-      { guests: ['pvh-dom0'], min: LAPIC_IOAPIC, opt: 0, label: 'PVH dom0: exactly LAPIC+IOAPIC (0x011)' },
+      PVH_DOM0_011_ROW,
     ],
     change: 'same rules as 4.9',
   },
@@ -178,9 +182,9 @@ export const RULE_SETS = [
     unavailable: {},
     rows: [
       ...PV_ROWS,
-      { guests: ['hvm'], min: HVM_3FF, opt: 0, label: 'HVM domU: exactly ALL (0x3FF, includes USE_PIRQ)' },
+      HVM_ALL_3FF_ROW,
       PVH_LAPIC_ROW,
-      { guests: ['pvh-dom0'], min: LAPIC_IOAPIC, opt: 0, label: 'PVH dom0: exactly LAPIC+IOAPIC (0x011)' },
+      PVH_DOM0_011_ROW,
     ],
     change: 'XSA-256 backport (0aa6158b67): 0 no longer allowed for HVM/PVH domU',
   },
