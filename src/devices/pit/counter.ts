@@ -92,7 +92,9 @@ export class PitCounter {
       this.reloadPending = false;
       this.segStart = this.reloadTick;
       this.segValue = this.initialCount();
-      this.segPhase = this.reloadLow ? Math.ceil(this.segValue / 2) : 0;
+      // Mode 3 reloaded at the end of a high half starts in its low half; a count of 1 has no
+      // halves (OUT stays high), so its phase is 0 like any phase taken modulo the period.
+      this.segPhase = this.reloadLow ? Math.ceil(this.segValue / 2) % this.segValue : 0;
       this.nullCount = false;
     }
     if (this.nullCount && this.transferTick >= 0 && K >= this.transferTick) this.nullCount = false;

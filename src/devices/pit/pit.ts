@@ -344,9 +344,9 @@ export class Pit implements Device, IoHandler {
     else this.irq0.lower();
     if (clampedDeadline >= 0) {
       this.clamped = true;
+      // A restored clamped timer keeps its phase and stays clamped until its next tick, where
+      // onEdge re-evaluates it, exactly as the saved PIT would (a count reloaded meanwhile included).
       this.edgeTimer.armPeriodic(clampedDeadline, min);
-      // A restored clamped timer keeps its phase; the check below only re-arms if it no longer applies.
-      this.syncIrq(false);
     } else {
       // Re-evaluate without counting a tick for a level the snapshot already had.
       const tracking = this.missedTicks.tracking;
