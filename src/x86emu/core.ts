@@ -10,16 +10,13 @@ import type { CpuFeatures } from './features.js';
 import { BASE_RIP, Insn, NO_REG } from './insn.js';
 import { MODE_LONG64, MODE_REAL, MODE_V86, type CpuMode } from './modes.js';
 import {
-  PendingEvent, VEC_AC, VEC_GP, VEC_SS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, type EmulateContext,
+  PendingEvent, VEC_AC, VEC_GP, VEC_SS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE,
+  X86EMUL_UNIMPLEMENTED, type EmulateContext,
   type X86EmulateOps,
 } from './ops.js';
 
-/** Internal outcome codes of executors. */
-export const R_OK = 0;
-export const R_FAULT = 1;
-export const R_RETRY = 2;
-export const R_UNHANDLEABLE = 3;
-export const R_UNIMPL = 4;
+// Executors return the callback status codes of ops.ts (X86EMUL_*): one vocabulary from a callback
+// through an executor to `ops.done` and the result, so no code can be mistaken for another.
 
 export const ACC_READ = 0;
 export const ACC_WRITE = 1;
@@ -43,7 +40,7 @@ export class Emu implements EmulateContext {
   nextRipHi = 0;
   /** Set by an executor that left RIP on the instruction (an interrupted REP run). */
   keepRip = false;
-  /** Why an executor returned R_UNHANDLEABLE / R_UNIMPL (a static string; no allocation). */
+  /** Why an executor returned X86EMUL_UNHANDLEABLE / X86EMUL_UNIMPLEMENTED (a static string; no allocation). */
   reason = '';
   // scratch values; eaLo/eaHi and linLo/linHi are int32 bit patterns of the uint32 halves
   // (`>>> 0` to read them unsigned): int32 stays unboxed in V8, uint32 ≥ 2^31 does not.
@@ -66,25 +63,27 @@ export class Emu implements EmulateContext {
   // ---- faults -------------------------------------------------------------------------------
   fault(vector: number, errorCode = -1): number {
     this.event.raise(vector, errorCode);
-    return R_FAULT;
+    return X86EMUL_EXCEPTION;
   }
   gp0(): number {
     return this.fault(VEC_GP, 0);
   }
   unimplemented(reason: string): number {
     this.reason = reason;
-    return R_UNIMPL;
+    return X86EMUL_UNIMPLEMENTED;
   }
-  /** Convert a callback status into an executor code. */
+  /**
+   * Check a callback status: OKAY and RETRY pass through, EXCEPTION makes sure a fault is recorded,
+   * anything else (UNHANDLEABLE, or a code the callback had no business returning) is UNHANDLEABLE.
+   */
   status(st: number): number {
-    if (st === X86EMUL_OKAY) return R_OK;
+    if (st === X86EMUL_OKAY || st === X86EMUL_RETRY) return st;
     if (st === X86EMUL_EXCEPTION) {
       if (!this.event.pending) this.event.raise(VEC_GP, 0);
-      return R_FAULT;
+      return X86EMUL_EXCEPTION;
     }
-    if (st === X86EMUL_RETRY) return R_RETRY;
     this.reason = 'callback could not perform the access';
-    return R_UNHANDLEABLE;
+    return X86EMUL_UNHANDLEABLE;
   }
 
   // ---- registers ----------------------------------------------------------------------------
@@ -214,26 +213,26 @@ export class Emu implements EmulateContext {
     if (size > 1 && this.cpl === 3 && (this.linLo & (size > 8 ? 0 : size - 1)) !== 0 && (this.state.cr0 & CR0_AM) !== 0 && (this.state.rflags & RFLAGS_AC) !== 0) {
       return this.fault(VEC_AC, 0);
     }
-    return R_OK;
+    return X86EMUL_OKAY;
   }
 
   // ---- memory -------------------------------------------------------------------------------
   /** Read `size` bytes at seg:offset into this.buf. */
   readMem(seg: number, offLo: number, offHi: number, size: number): number {
     const r = this.linearize(seg, offLo, offHi, size, ACC_READ);
-    if (r !== R_OK) return r;
+    if (r !== X86EMUL_OKAY) return r;
     return this.status(this.ops.read(this.linLo >>> 0, this.linHi >>> 0, size, this.buf, this));
   }
   /** Write `size` bytes from this.buf at seg:offset. */
   writeMem(seg: number, offLo: number, offHi: number, size: number): number {
     const r = this.linearize(seg, offLo, offHi, size, ACC_WRITE);
-    if (r !== R_OK) return r;
+    if (r !== X86EMUL_OKAY) return r;
     return this.status(this.ops.write(this.linLo >>> 0, this.linHi >>> 0, size, this.buf, this));
   }
   /** Scalar (≤ 8 bytes) read at seg:offset into vLo/vHi. */
   readScalar(seg: number, offLo: number, offHi: number, size: number): number {
     const r = this.readMem(seg, offLo, offHi, size);
-    if (r === R_OK) this.unpack(size);
+    if (r === X86EMUL_OKAY) this.unpack(size);
     return r;
   }
   writeScalar(seg: number, offLo: number, offHi: number, size: number, lo: number, hi: number): number {
@@ -259,7 +258,7 @@ export class Emu implements EmulateContext {
     if (!d.hasMem) {
       this.vLo = this.reg(d.rm, size);
       this.vHi = size === 8 ? this.regHi(d.rm) : 0;
-      return R_OK;
+      return X86EMUL_OKAY;
     }
     this.computeEa();
     return this.readScalar(d.seg, this.eaLo, this.eaHi, size);
@@ -269,7 +268,7 @@ export class Emu implements EmulateContext {
     const d = this.insn;
     if (!d.hasMem) {
       this.setReg(d.rm, size, lo, hi);
-      return R_OK;
+      return X86EMUL_OKAY;
     }
     return this.writeScalar(d.seg, this.eaLo, this.eaHi, size, lo, hi);
   }

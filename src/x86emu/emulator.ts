@@ -2,13 +2,16 @@
 // to an executor, and commit RIP only when the instruction completed. Every outcome is a value:
 // executed, an architectural fault, unimplemented, retry, or unhandleable; nothing throws.
 import { CR0_EM, CR0_TS, type CpuState, SEG_CS } from './cpu-state.js';
-import { Emu, R_FAULT, R_OK, R_RETRY, R_UNHANDLEABLE, R_UNIMPL, canonical } from './core.js';
+import { Emu, canonical } from './core.js';
 import { decode, MAX_INSN_LENGTH } from './decoder/decode.js';
 import * as T from './decoder/tables.js';
 import { REFERENCE_CPU, type CpuFeatures } from './features.js';
 import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY, type Insn } from './insn.js';
 import { currentCpl, currentMode, MODE_LONG64, modeBits } from './modes.js';
-import { VEC_GP, VEC_NM, VEC_UD, X86EMUL_RETRY, type X86EmulateOps } from './ops.js';
+import {
+  VEC_GP, VEC_NM, VEC_UD, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, X86EMUL_UNIMPLEMENTED,
+  type X86EmulateOps,
+} from './ops.js';
 import * as A from './exec/arith.js';
 import { execIn, execOut } from './exec/io.js';
 import * as M from './exec/mov.js';
@@ -147,7 +150,7 @@ export class X86Emulator {
     e.is64 = mode === MODE_LONG64;
     e.cpl = currentCpl(state, mode);
     let code = this.fetchAndDecode(opts?.insnBytes);
-    if (code === R_OK) {
+    if (code === X86EMUL_OKAY) {
       const d = e.insn;
       // next RIP, wrapped to the instruction-pointer width (XSA-186)
       if (e.is64) {
@@ -160,12 +163,12 @@ export class X86Emulator {
         e.nextRipHi = 0;
       }
       code = HANDLERS[(d.entry >>> 16) & 0xff]!(e); // entryHandler(), inlined
-      if (code === R_OK && !e.keepRip) {
+      if (code === X86EMUL_OKAY && !e.keepRip) {
         state.ripLo = e.nextRipLo;
         state.ripHi = e.nextRipHi;
       }
     }
-    ops.done?.(code === R_RETRY ? X86EMUL_RETRY : code, e);
+    ops.done?.(code, e); // the same X86EMUL_* vocabulary the callbacks use
     return this.result(code);
   }
 
@@ -178,16 +181,16 @@ export class X86Emulator {
       for (let i = 0; i < avail; i++) buf[i] = bytes[i]!;
     } else {
       avail = this.fetch();
-      if (avail < 0) return R_FAULT;
+      if (avail < 0) return X86EMUL_EXCEPTION;
     }
     const st = decode(e.insn, buf, avail, e.mode, e.features);
-    if (st === DEC_OK) return R_OK;
+    if (st === DEC_OK) return X86EMUL_OKAY;
     if (st === DEC_TOO_LONG) return e.gp0();
     if (st === DEC_FETCH) {
-      if (e.event.pending) return R_FAULT;
+      if (e.event.pending) return X86EMUL_EXCEPTION;
       if (bytes !== undefined) {
         e.reason = 'instruction bytes given to emulate() are incomplete';
-        return R_UNHANDLEABLE;
+        return X86EMUL_UNHANDLEABLE;
       }
       return e.gp0(); // beyond the CS limit
     }
@@ -231,20 +234,20 @@ export class X86Emulator {
   private result(code: number): EmulateResult {
     const e = this.e;
     switch (code) {
-      case R_OK:
+      case X86EMUL_OKAY:
         this.executed.length = e.insn.length;
         this.executed.complete = !e.keepRip;
         return this.executed;
-      case R_FAULT: {
+      case X86EMUL_EXCEPTION: {
         const ev = e.event;
         const vector = ev.vector < 0 ? VEC_GP : ev.vector;
         const errorCode = ev.errorCode < 0 ? null : ev.errorCode;
         if (vector === 14) return { kind: 'fault', vector, errorCode, cr2: (BigInt(ev.cr2Hi) << 32n) | BigInt(ev.cr2Lo) };
         return { kind: 'fault', vector, errorCode };
       }
-      case R_RETRY:
+      case X86EMUL_RETRY:
         return X86Emulator.RETRY;
-      case R_UNIMPL:
+      case X86EMUL_UNIMPLEMENTED:
         return { kind: 'unimplemented', what: e.reason === '' ? describeInsn(e.insn) : `${e.reason} (${describeInsn(e.insn)})`, length: e.insn.length };
       default:
         return { kind: 'unhandleable', reason: e.reason || 'unhandleable' };

@@ -4,7 +4,8 @@ import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
 import type { AccessContext } from '../../src/bus/access.js';
 import {
-  BusEmulateOps, CpuState, RAX, RCX, RDX, RSI, RDI, X86EMUL_OKAY, X86EMUL_RETRY, X86Emulator,
+  BusEmulateOps, CpuState, RAX, RCX, RDX, RSI, RDI, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, X86Emulator,
+  type X86EmulateOps,
 } from '../../src/x86emu/index.js';
 import { hex } from './helpers.js';
 
@@ -153,5 +154,40 @@ describe('x86emu + buses', () => {
     expect(writes).toEqual([[0xfed00100, 8], [0xfed00108, 8]]);
     expect(ops.stats.replayedChunks).toBe(1);
     expect(s.getRip()).toBe(4n);
+  });
+  it('an unhandleable outcome reaches ops.done as UNHANDLEABLE and drops the replay cache (issue 10 item 6)', () => {
+    const mmio = new MmioBus();
+    const ports = new PortBus();
+    let device = 0x1111111111111111n; // what the device answers now
+    let refuse = true;
+    const reads: number[] = [];
+    const ops = new BusEmulateOps(mmio, ports, {
+      mmioBackend: (phys, size, write, data) => {
+        if (!write && phys === 0xfed00008 && refuse) return X86EMUL_UNHANDLEABLE; // the device model gives up
+        reads.push(phys);
+        new DataView(data.buffer, data.byteOffset, 8).setBigUint64(0, device, true);
+        return X86EMUL_OKAY;
+      },
+    });
+    const statuses: number[] = [];
+    const spy: X86EmulateOps = Object.assign(Object.create(ops) as BusEmulateOps, {
+      done: (st: number, c: Parameters<NonNullable<X86EmulateOps['done']>>[1]) => {
+        statuses.push(st);
+        ops.done(st, c);
+      },
+    });
+    const s = new CpuState().setLongMode().setReg(RAX, 0xfed00000);
+    const emu = new X86Emulator();
+    // movdqu xmm0, [rax]: chunk 0 completes (and is cached), chunk 8 is refused
+    expect(emu.emulate(s, spy, { insnBytes: hex('f3 0f 6f 00') })).toMatchObject({ kind: 'unhandleable' });
+    expect(statuses).toEqual([X86EMUL_UNHANDLEABLE]);
+    refuse = false;
+    device = 0x2222222222222222n;
+    // a new instruction at the same address must see the device's current value, not the stale chunk
+    expect(emu.emulate(s, spy, { insnBytes: hex('48 8b 08') }).kind).toBe('executed'); // mov rcx, [rax]
+    expect(s.getReg(RCX)).toBe(0x2222222222222222n);
+    expect(ops.stats.replayedChunks).toBe(0);
+    expect(reads).toEqual([0xfed00000, 0xfed00000]);
+    expect(statuses).toEqual([X86EMUL_UNHANDLEABLE, X86EMUL_OKAY]);
   });
 });

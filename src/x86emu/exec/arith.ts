@@ -9,7 +9,7 @@ import {
   imulTrunc, lzcnt, mul, popcnt, shift, shld, shrd, tzcnt, unary, xadd,
 } from '../alu/index.js';
 import { RAX, RBX, RCX, RDX } from '../cpu-state.js';
-import { type Emu, R_OK, sizeMask } from '../core.js';
+import { type Emu, sizeMask } from '../core.js';
 import { entryArg } from '../decoder/tables.js';
 import { VEC_DE, VEC_GP, VEC_UD, X86EMUL_CMPXCHG_FAILED, X86EMUL_OKAY } from '../ops.js';
 import { execPushEv } from './mov.js';
@@ -19,15 +19,15 @@ type S = OperandSize;
 /** Binary op on the r/m destination with source (bLo, bHi); CMP/TEST write only flags. */
 function rmBinary(e: Emu, op: number, size: number, bLo: number, bHi: number): number {
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const o = e.aluOut;
   alu(op, size as S, e.vLo, e.vHi, bLo >>> 0, bHi >>> 0, e.state.rflags, o);
   if (op !== OP_CMP && op !== OP_TEST) {
     const w = e.writeRm(size, o.lo, o.hi);
-    if (w !== R_OK) return w;
+    if (w !== X86EMUL_OKAY) return w;
   }
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 00-3B (forms 0-3): ALU Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev. */
@@ -37,12 +37,12 @@ export function execAluEG(e: Emu): number {
   const size = d.opSize;
   if ((d.opcode & 2) === 0) return rmBinary(e, op, size, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0);
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const o = e.aluOut;
   alu(op, size as S, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0, e.vLo, e.vHi, e.state.rflags, o);
   if (op !== OP_CMP) e.setReg(d.reg, size, o.lo, o.hi);
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 04/05 … 3C/3D: ALU AL/eAX, imm. */
@@ -54,7 +54,7 @@ export function execAluAI(e: Emu): number {
   alu(op, size as S, e.reg(RAX, size), e.regHi(RAX), d.immLo >>> 0, d.immHi >>> 0, e.state.rflags, o);
   if (op !== OP_CMP) e.setReg(RAX, size, o.lo, o.hi);
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 80-83: group 1 r/m, imm. */
@@ -73,18 +73,18 @@ export function execTestAI(e: Emu): number {
   const o = e.aluOut;
   alu(OP_TEST, d.opSize as S, e.reg(RAX, d.opSize), e.regHi(RAX), d.immLo >>> 0, d.immHi >>> 0, e.state.rflags, o);
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 function rmUnary(e: Emu, op: number, size: number): number {
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const o = e.aluOut;
   unary(op, size as S, e.vLo, e.vHi, e.state.rflags, o);
   const w = e.writeRm(size, o.lo, o.hi);
-  if (w !== R_OK) return w;
+  if (w !== X86EMUL_OKAY) return w;
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 40-4F outside 64-bit mode: INC/DEC reg. */
@@ -95,7 +95,7 @@ export function execIncDecR(e: Emu): number {
   unary(d.opcode < 0x48 ? UN_INC : UN_DEC, d.opSize as S, e.reg(r, d.opSize), 0, e.state.rflags, o);
   e.setReg(r, d.opSize, o.lo, o.hi);
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** F6/F7: TEST imm, NOT, NEG, MUL, IMUL, DIV, IDIV. */
@@ -107,7 +107,7 @@ export function execGrp3(e: Emu): number {
   if (sub === 2) return rmUnary(e, UN_NOT, size);
   if (sub === 3) return rmUnary(e, UN_NEG, size);
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const m = e.mdOut;
   const f = e.state.rflags;
   if (sub < 6) {
@@ -134,7 +134,7 @@ export function execGrp3(e: Emu): number {
     e.setReg(RDX, size, m.extLo, m.extHi);
   }
   e.setFlags(m.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** FE: INC/DEC r/m8. FF: INC/DEC r/m, PUSH r/m (near/far CALL/JMP are control flow: not emulated here). */
@@ -160,14 +160,14 @@ export function execShift(e: Emu): number {
   const count = kind === 0 ? d.immLo & 0xff : kind === 1 ? 1 : e.reg(RCX, 1);
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
-  if ((count & (size === 8 ? 63 : 31)) === 0) return R_OK; // no write, flags unchanged
+  if (r !== X86EMUL_OKAY) return r;
+  if ((count & (size === 8 ? 63 : 31)) === 0) return X86EMUL_OKAY; // no write, flags unchanged
   const o = e.aluOut;
   shift(d.regRaw, size as S, e.vLo, e.vHi, count, e.state.rflags, o);
   const w = e.writeRm(size, o.lo, o.hi);
-  if (w !== R_OK) return w;
+  if (w !== X86EMUL_OKAY) return w;
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 0F A4/A5 SHLD, 0F AC/AD SHRD. */
@@ -176,16 +176,16 @@ export function execShxd(e: Emu, left: boolean): number {
   const count = entryArg(d.entry) === 0 ? d.immLo & 0xff : e.reg(RCX, 1);
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
-  if ((count & (size === 8 ? 63 : 31)) === 0) return R_OK;
+  if (r !== X86EMUL_OKAY) return r;
+  if ((count & (size === 8 ? 63 : 31)) === 0) return X86EMUL_OKAY;
   const o = e.aluOut;
   const sLo = e.reg(d.reg, size), sHi = size === 8 ? e.regHi(d.reg) : 0;
   if (left) shld(size as S, e.vLo, e.vHi, sLo, sHi, count, e.state.rflags, o);
   else shrd(size as S, e.vLo, e.vHi, sLo, sHi, count, e.state.rflags, o);
   const w = e.writeRm(size, o.lo, o.hi);
-  if (w !== R_OK) return w;
+  if (w !== X86EMUL_OKAY) return w;
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 function bitOp(e: Emu, op: number, bit: number, adjust: boolean): number {
@@ -209,15 +209,15 @@ function bitOp(e: Emu, op: number, bit: number, adjust: boolean): number {
     }
     r = e.readScalar(d.seg, e.eaLo, e.eaHi, size);
   }
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const o = e.aluOut;
   bitTest(op, size as S, e.vLo, e.vHi, bit & (size * 8 - 1), e.state.rflags, o);
   if (op !== BT_BT) {
     const w = e.writeRm(size, o.lo, o.hi);
-    if (w !== R_OK) return w;
+    if (w !== X86EMUL_OKAY) return w;
   }
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 0F A3/AB/B3/BB: BT/BTS/BTR/BTC r/m, reg. */
@@ -237,7 +237,7 @@ export function execBitScan(e: Emu, reverse: boolean): number {
   const d = e.insn;
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const o = e.aluOut;
   const f = e.state.rflags;
   const counting = d.rep === 0xf3 && (reverse ? e.features.lzcnt : e.features.bmi1);
@@ -253,7 +253,7 @@ export function execBitScan(e: Emu, reverse: boolean): number {
     if ((e.vLo | e.vHi) !== 0) e.setReg(d.reg, size, o.lo, o.hi);
   }
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** F3 0F B8: POPCNT. */
@@ -261,12 +261,12 @@ export function execPopcnt(e: Emu): number {
   const d = e.insn;
   if (!e.features.popcnt) return e.fault(VEC_UD);
   const r = e.readRm(d.opSize);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const o = e.aluOut;
   popcnt(d.opSize as S, e.vLo, e.vHi, e.state.rflags, o);
   e.setReg(d.reg, d.opSize, o.lo, o.hi);
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 0F AF: IMUL reg, r/m. 69/6B: IMUL reg, r/m, imm. */
@@ -274,13 +274,13 @@ export function execImul(e: Emu, three: boolean): number {
   const d = e.insn;
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const o = e.aluOut;
   if (three) imulTrunc(size as S, e.vLo, e.vHi, d.immLo >>> 0, d.immHi >>> 0, e.state.rflags, o);
   else imulTrunc(size as S, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0, e.vLo, e.vHi, e.state.rflags, o);
   e.setReg(d.reg, size, o.lo, o.hi);
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 0F C0/C1: XADD r/m, reg. */
@@ -288,20 +288,20 @@ export function execXadd(e: Emu): number {
   const d = e.insn;
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const oldLo = e.vLo, oldHi = e.vHi;
   const o = e.aluOut;
   xadd(size as S, oldLo, oldHi, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0, e.state.rflags, o);
   if (d.hasMem) {
     const w = e.writeRm(size, o.lo, o.hi);
-    if (w !== R_OK) return w;
+    if (w !== X86EMUL_OKAY) return w;
     e.setReg(d.reg, size, oldLo, oldHi);
   } else {
     e.setReg(d.reg, size, oldLo, oldHi);
     e.setReg(d.rm, size, o.lo, o.hi);
   }
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /**
@@ -312,7 +312,7 @@ export function execCmpxchg(e: Emu): number {
   const d = e.insn;
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   let dLo = e.vLo, dHi = e.vHi;
   const aLo = e.reg(RAX, size), aHi = size === 8 ? e.regHi(RAX) : 0;
   const o = e.aluOut;
@@ -327,22 +327,22 @@ export function execCmpxchg(e: Emu): number {
         dLo = e.buf2_32[0]! & sizeMask(size);
         dHi = size === 8 ? e.buf2_32[1]! : 0;
         equal = cmpxchg(size as S, aLo, aHi, dLo, dHi, e.state.rflags, o);
-      } else if (c !== R_OK) return c;
+      } else if (c !== X86EMUL_OKAY) return c;
     }
   }
   if (!equal) e.setReg(RAX, size, dLo, dHi);
   e.setFlags(o.flags);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /**
  * Memory compare-exchange through ops.cmpxchg at the already-computed EA: old value in buf2, new in buf.
- * Returns R_OK, an error code, or -1 when the callback reported CMPXCHG_FAILED (current value in buf2).
+ * Returns X86EMUL_OKAY, an error code, or -1 when the callback reported CMPXCHG_FAILED (current value in buf2).
  */
 function casMem(e: Emu, size: number, oLo: number, oHi: number, nLo: number, nHi: number): number {
   const d = e.insn;
   const r = e.linearize(d.seg, e.eaLo, e.eaHi, size, 1);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   e.buf2_32[0] = oLo;
   e.buf2_32[1] = oHi;
   e.buf32[0] = nLo;
@@ -353,7 +353,7 @@ function casMem(e: Emu, size: number, oLo: number, oHi: number, nLo: number, nHi
 function casCall(e: Emu, size: number): number {
   const st = e.ops.cmpxchg(e.linLo >>> 0, e.linHi >>> 0, size, e.buf2, e.buf, e.insn.lock, e);
   if (st === X86EMUL_CMPXCHG_FAILED) return -1;
-  if (st === X86EMUL_OKAY) return R_OK;
+  if (st === X86EMUL_OKAY) return X86EMUL_OKAY;
   return e.status(st);
 }
 
@@ -367,10 +367,10 @@ export function execGrp9(e: Emu): number {
   const size = wide ? 16 : 8;
   e.computeEa();
   const l = e.linearize(d.seg, e.eaLo, e.eaHi, size, 1);
-  if (l !== R_OK) return l;
+  if (l !== X86EMUL_OKAY) return l;
   if (wide && (e.linLo & 15) !== 0) return e.fault(VEC_GP, 0);
   const r = e.status(e.ops.read(e.linLo >>> 0, e.linHi >>> 0, size, e.buf, e));
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const b = e.buf32;
   const g = e.state.gpr;
   // compare EDX:EAX / RDX:RAX
@@ -396,7 +396,7 @@ export function execGrp9(e: Emu): number {
     if (st !== X86EMUL_OKAY) return e.status(st);
     f |= 0x40;
     e.setFlags(f);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   return cx8Fail(e, wide, cur0, cur1, cur2, cur3, f);
 }
@@ -410,5 +410,5 @@ function cx8Fail(e: Emu, wide: boolean, c0: number, c1: number, c2: number, c3: 
     e.setReg(RDX, 4, c1, 0);
   }
   e.setFlags(f & ~0x40);
-  return R_OK;
+  return X86EMUL_OKAY;
 }

@@ -2,10 +2,10 @@
 // immediates, memory), CBW/CWD families, BSWAP, CMOVcc, SETcc, MOVBE, LAHF/SAHF, flag ops and NOPs.
 import { condition } from '../alu/index.js';
 import { RAX, RDX, RSP, SA_DB, SEG_SS } from '../cpu-state.js';
-import { type Emu, R_OK, sizeMask } from '../core.js';
+import { type Emu, sizeMask } from '../core.js';
 import { entryArg } from '../decoder/tables.js';
 import { MODE_REAL, MODE_V86 } from '../modes.js';
-import { VEC_UD } from '../ops.js';
+import { VEC_UD, X86EMUL_OKAY } from '../ops.js';
 
 function signExtendTo(v: number, from: number): number {
   return from === 1 ? (v << 24) >> 24 : from === 2 ? (v << 16) >> 16 : v | 0;
@@ -22,9 +22,9 @@ export function execMovEG(e: Emu): number {
     return e.writeRm(size, lo, hi);
   }
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   e.setReg(d.reg, size, e.vLo, e.vHi);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** A0-A3: MOV AL/eAX ↔ moffs. */
@@ -33,9 +33,9 @@ export function execMovMoffs(e: Emu): number {
   const size = d.opSize;
   if ((d.opcode & 2) === 0) {
     const r = e.readScalar(d.seg, d.dispLo, d.dispHi, size);
-    if (r !== R_OK) return r;
+    if (r !== X86EMUL_OKAY) return r;
     e.setReg(RAX, size, e.vLo, e.vHi);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   return e.writeScalar(d.seg, d.dispLo, d.dispHi, size, e.reg(RAX, size), size === 8 ? e.regHi(RAX) : 0);
 }
@@ -45,7 +45,7 @@ export function execMovRI(e: Emu): number {
   const d = e.insn;
   const r = (d.opcode & 7) | ((d.rex & 1) << 3);
   e.setReg(r, d.opSize, d.immLo, d.opSize === 8 ? d.immHi : 0);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** C6/C7 /0: MOV Eb,Ib / Ev,Iz. Other /r are #UD (XABORT/XBEGIN need TSX, absent on the reference CPU). */
@@ -61,7 +61,7 @@ export function execMovx(e: Emu, signed: boolean): number {
   const d = e.insn;
   const from = entryArg(d.entry);
   const r = e.readRm(from);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   let lo = e.vLo, hi = 0;
   if (signed) {
     lo = signExtendTo(lo, from);
@@ -69,7 +69,7 @@ export function execMovx(e: Emu, signed: boolean): number {
     lo >>>= 0;
   }
   e.setReg(d.reg, d.opSize, d.opSize === 2 ? lo & 0xffff : lo, hi);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 63: MOVSXD in 64-bit mode (ARPL elsewhere: not emulated). */
@@ -81,10 +81,10 @@ export function execMovsxd(e: Emu): number {
   }
   const size = d.opSize;
   const r = e.readRm(size === 8 ? 4 : size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   if (size === 8) e.setReg(d.reg, 8, e.vLo, (e.vLo | 0) < 0 ? 0xffffffff : 0);
   else e.setReg(d.reg, size, e.vLo, 0);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 8C: MOV r/m, Sreg. Memory destinations take 16 bits; registers get the zero-extended selector. */
@@ -94,7 +94,7 @@ export function execMovFromSreg(e: Emu): number {
   const sel = e.segment(d.regRaw).selector & 0xffff;
   if (!d.hasMem) {
     e.setReg(d.rm, d.opSize === 1 ? 2 : d.opSize, sel, 0);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   e.computeEa();
   return e.writeScalar(d.seg, e.eaLo, e.eaHi, 2, sel, 0);
@@ -106,7 +106,7 @@ export function execLea(e: Emu): number {
   if (!d.hasMem) return e.fault(VEC_UD);
   e.computeEa();
   e.setReg(d.reg, d.opSize, e.eaLo, e.eaHi);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 86/87: XCHG r/m, reg (memory form: read, write, then the register; not atomic, like Xen's rmw). */
@@ -114,26 +114,26 @@ export function execXchgEG(e: Emu): number {
   const d = e.insn;
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const oldLo = e.vLo, oldHi = e.vHi;
   if (d.hasMem) {
     const w = e.writeRm(size, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0);
-    if (w !== R_OK) return w;
+    if (w !== X86EMUL_OKAY) return w;
   } else e.setReg(d.rm, size, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0);
   e.setReg(d.reg, size, oldLo, oldHi);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 90-97: XCHG eAX, reg (90 without REX.B is NOP/PAUSE). */
 export function execXchgAx(e: Emu): number {
   const d = e.insn;
   const r = (d.opcode & 7) | ((d.rex & 1) << 3);
-  if (r === RAX) return R_OK;
+  if (r === RAX) return X86EMUL_OKAY;
   const size = d.opSize;
   const aLo = e.reg(RAX, size), aHi = e.regHi(RAX);
   e.setReg(RAX, size, e.reg(r, size), e.regHi(r));
   e.setReg(r, size, aLo, aHi);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 98: CBW/CWDE/CDQE. 99: CWD/CDQ/CQO. */
@@ -143,14 +143,14 @@ export function execCbw(e: Emu): number {
   const v = signExtendTo(e.reg(RAX, half), half);
   if (size === 8) e.setReg(RAX, 8, v >>> 0, v < 0 ? 0xffffffff : 0);
   else e.setReg(RAX, size, (v >>> 0) & sizeMask(size), 0);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 export function execCwd(e: Emu): number {
   const size = e.insn.opSize;
   const top = size === 8 ? e.regHi(RAX) | 0 : signExtendTo(e.reg(RAX, size), size);
   const fill = top < 0 ? 0xffffffff : 0;
   e.setReg(RDX, size, fill & sizeMask(size), fill);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 0F C8+r: BSWAP (16-bit operand size is undefined; the reference CPU writes zero). */
@@ -163,7 +163,7 @@ export function execBswap(e: Emu): number {
   } else if (d.opSize === 4) {
     e.setReg(r, 4, bswap32(lo), 0);
   } else e.setReg(r, 2, 0, 0);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 export function bswap32(v: number): number {
   return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
@@ -174,10 +174,10 @@ export function execCmov(e: Emu): number {
   const d = e.insn;
   const size = d.opSize;
   const r = e.readRm(size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   if (condition(d.opcode & 15, e.state.rflags)) e.setReg(d.reg, size, e.vLo, e.vHi);
   else if (size === 4) e.setReg(d.reg, 4, e.reg(d.reg, 4), 0);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 0F 90-9F: SETcc r/m8. */
@@ -194,11 +194,11 @@ export function execMovbe(e: Emu): number {
   const size = d.opSize;
   if (entryArg(d.entry) === 0) {
     const r = e.readRm(size);
-    if (r !== R_OK) return r;
+    if (r !== X86EMUL_OKAY) return r;
     if (size === 8) e.setReg(d.reg, 8, bswap32(e.vHi), bswap32(e.vLo));
     else if (size === 4) e.setReg(d.reg, 4, bswap32(e.vLo), 0);
     else e.setReg(d.reg, 2, ((e.vLo & 0xff) << 8) | (e.vLo >>> 8), 0);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   e.computeEa();
   const lo = e.reg(d.reg, size);
@@ -243,9 +243,9 @@ export function push(e: Emu, size: number, lo: number, hi: number): number {
   spMinus(e, size);
   const nLo = e.eaLo, nHi = e.eaHi;
   const r = e.writeScalar(SEG_SS, nLo, nHi, size, lo, hi);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   commitSp(e, nLo, nHi);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 export function execPushR(e: Emu): number {
@@ -267,22 +267,22 @@ function popRead(e: Emu, size: number): number {
   const spLo = ss === 2 ? g[2 * RSP]! & 0xffff : g[2 * RSP]!;
   const spHi = ss === 8 ? g[2 * RSP + 1]! : 0;
   const r = e.readScalar(SEG_SS, spLo, spHi, size);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const s = spLo + size;
   e.linLo = ss === 2 ? s & 0xffff : s | 0;
   e.linHi = ss === 8 ? (spHi + (s > 0xffffffff ? 1 : 0)) | 0 : 0;
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 export function execPopR(e: Emu): number {
   const d = e.insn;
   const r = (d.opcode & 7) | ((d.rex & 1) << 3);
   const c = popRead(e, d.opSize);
-  if (c !== R_OK) return c;
+  if (c !== X86EMUL_OKAY) return c;
   const vLo = e.vLo, vHi = e.vHi;
   commitSp(e, e.linLo, e.linHi);
   e.setReg(r, d.opSize, vLo, vHi); // POP rSP: the popped value wins
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 8F /0: POP r/m. The destination address uses RSP after the pop (SDM "POP"). */
@@ -291,19 +291,19 @@ export function execPopEv(e: Emu): number {
   if (d.regRaw !== 0) return e.fault(VEC_UD);
   const size = d.opSize;
   const c = popRead(e, size);
-  if (c !== R_OK) return c;
+  if (c !== X86EMUL_OKAY) return c;
   const vLo = e.vLo, vHi = e.vHi, nLo = e.linLo, nHi = e.linHi;
   if (!d.hasMem) {
     commitSp(e, nLo, nHi);
     e.setReg(d.rm, size, vLo, vHi);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   const g = e.state.gpr;
   const oLo = g[2 * RSP]!, oHi = g[2 * RSP + 1]!;
   commitSp(e, nLo, nHi);
   e.computeEa();
   const w = e.writeScalar(d.seg, e.eaLo, e.eaHi, size, vLo, vHi);
-  if (w !== R_OK) {
+  if (w !== X86EMUL_OKAY) {
     g[2 * RSP] = oLo;
     g[2 * RSP + 1] = oHi;
   }
@@ -314,7 +314,7 @@ export function execPopEv(e: Emu): number {
 export function execPushEv(e: Emu): number {
   const d = e.insn;
   const r = e.readRm(d.opSize);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   return push(e, d.opSize, e.vLo, e.vHi);
 }
 
@@ -329,7 +329,7 @@ export function execFlagOp(e: Emu): number {
     case 0xfc: e.setFlags(f & ~0x400); break;
     default: e.setFlags(f | 0x400);
   }
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** 9E SAHF / 9F LAHF (in 64-bit mode they need LAHF_LM, present on the reference CPU). */
@@ -341,11 +341,11 @@ export function execLahfSahf(e: Emu): number {
     const ah = (e.state.gpr[0]! >>> 8) & 0xd5;
     e.setFlags((f & ~0xd5) | ah | 2);
   }
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 export function execNop(e: Emu): number {
   void e;
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 

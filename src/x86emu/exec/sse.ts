@@ -5,9 +5,9 @@
 // #UD unless CR4.OSXSAVE=1 and XCR0 enables SSE and AVX state, and #NM with CR0.TS=1. All checks
 // happen before any operand access. Aligned forms raise #GP(0) on a misaligned linear address.
 import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXSAVE, XCR0_AVX, XCR0_SSE } from '../cpu-state.js';
-import { ACC_READ, ACC_WRITE, type Emu, R_OK } from '../core.js';
+import { ACC_READ, ACC_WRITE, type Emu } from '../core.js';
 import { ENC_VEX, MAP_0F, MAP_0F38, MAP_0F3A } from '../insn.js';
-import { VEC_GP, VEC_NM, VEC_UD } from '../ops.js';
+import { VEC_GP, VEC_NM, VEC_UD, X86EMUL_OKAY } from '../ops.js';
 
 function cr0(e: Emu): number {
   return e.ops.readCr !== undefined ? e.ops.readCr(0, e) : e.state.cr0;
@@ -16,7 +16,7 @@ function cr4(e: Emu): number {
   return e.ops.readCr !== undefined ? e.ops.readCr(4, e) : e.state.cr4;
 }
 
-/** SSE/AVX availability checks; R_OK or the fault. */
+/** SSE/AVX availability checks; X86EMUL_OKAY or the fault. */
 export function simdCheck(e: Emu, vex: boolean): number {
   const c0 = cr0(e);
   if (vex) {
@@ -25,7 +25,7 @@ export function simdCheck(e: Emu, vex: boolean): number {
     }
   } else if ((c0 & CR0_EM) !== 0 || (cr4(e) & CR4_OSFXSR) === 0 || !e.features.sse2) return e.fault(VEC_UD);
   if ((c0 & CR0_TS) !== 0) return e.fault(VEC_NM);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** MMX forms (legacy, no mandatory prefix, 0F 60-7F / D0-FF / 0F38 SSSE3 rows): #UD with CR0.EM, #NM with CR0.TS (XSA-190). */
@@ -45,14 +45,14 @@ function gatedUnimplemented(e: Emu, what: string): number {
   const d = e.insn;
   if (d.encoding === ENC_VEX) {
     const c = simdCheck(e, true);
-    if (c !== R_OK) return c;
+    if (c !== X86EMUL_OKAY) return c;
   } else if (isMmxForm(e)) {
     const c0 = cr0(e);
     if ((c0 & CR0_EM) !== 0) return e.fault(VEC_UD);
     if ((c0 & CR0_TS) !== 0) return e.fault(VEC_NM);
   } else {
     const c = simdCheck(e, false);
-    if (c !== R_OK) return c;
+    if (c !== X86EMUL_OKAY) return c;
   }
   return e.unimplemented(what);
 }
@@ -62,27 +62,27 @@ function memLinear(e: Emu, size: number, aligned: boolean, access: number): numb
   const d = e.insn;
   e.computeEa();
   const r = e.linearize(d.seg, e.eaLo, e.eaHi, size, access);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   if (aligned && (e.linLo & (size - 1)) !== 0) return e.fault(VEC_GP, 0);
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 /** Load `size` bytes of memory into vector register `x` (zeroing above `zeroTo` bytes up to `clearTo`). */
 function load(e: Emu, x: number, size: number, aligned: boolean, clearTo: number): number {
   const r = memLinear(e, size, aligned, ACC_READ);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const s = e.status(e.ops.read(e.linLo >>> 0, e.linHi >>> 0, size, e.buf, e));
-  if (s !== R_OK) return s;
+  if (s !== X86EMUL_OKAY) return s;
   const v = e.state.vec;
   const base = x * 32;
   for (let i = 0; i < size; i++) v[base + i] = e.buf[i]!;
   for (let i = size; i < clearTo; i++) v[base + i] = 0;
-  return R_OK;
+  return X86EMUL_OKAY;
 }
 
 function store(e: Emu, x: number, size: number, aligned: boolean): number {
   const r = memLinear(e, size, aligned, ACC_WRITE);
-  if (r !== R_OK) return r;
+  if (r !== X86EMUL_OKAY) return r;
   const v = e.state.vec;
   const base = x * 32;
   for (let i = 0; i < size; i++) e.buf[i] = v[base + i]!;
@@ -137,7 +137,7 @@ export function execSse(e: Emu): number {
     size = 16 << d.vexL;
   }
   const c = simdCheck(e, vex);
-  if (c !== R_OK) return c;
+  if (c !== X86EMUL_OKAY) return c;
   if (storeOnly && !d.hasMem) return e.fault(VEC_UD);
   // VEX zeroes the destination register up to bit 255; legacy SSE leaves bits 255:128 alone.
   const vlmax = vex ? 32 : 16;
@@ -145,14 +145,14 @@ export function execSse(e: Emu): number {
     if (!d.hasMem) {
       if (scalar) copyReg(e, d.rm, d.reg, size, size);
       else copyReg(e, d.rm, d.reg, size, vlmax);
-      return R_OK;
+      return X86EMUL_OKAY;
     }
     return store(e, d.reg, size, aligned);
   }
   if (!d.hasMem) {
     if (scalar) copyReg(e, d.reg, d.rm, size, size); // reg-reg MOVSS/MOVSD merge the low element
     else copyReg(e, d.reg, d.rm, size, vlmax);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   return load(e, d.reg, size, aligned, scalar ? 16 : vlmax);
 }
@@ -165,18 +165,18 @@ function movdq(e: Emu): number {
   const gprForm = (op === 0x6e || op === 0x7e) && pp === 1;
   if (!gprForm && !((op === 0x7e && pp === 2) || (op === 0xd6 && pp === 1))) return gatedUnimplemented(e, 'MMX MOVD/MOVQ');
   const c = simdCheck(e, false);
-  if (c !== R_OK) return c;
+  if (c !== X86EMUL_OKAY) return c;
   const v = e.state.vec;
   if (gprForm) {
     const size = d.rexW && e.is64 ? 8 : 4;
     if (op === 0x6e) {
       const r = e.readRm(size);
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       const base = d.reg * 32;
       writeLe(v, base, e.vLo);
       writeLe(v, base + 4, size === 8 ? e.vHi : 0);
       v.fill(0, base + 8, base + 16);
-      return R_OK;
+      return X86EMUL_OKAY;
     }
     const base = d.reg * 32;
     const lo = readLe(v, base), hi = readLe(v, base + 4);
@@ -187,14 +187,14 @@ function movdq(e: Emu): number {
     // MOVQ xmm, xmm/m64: zero-extends to 128 bits
     if (!d.hasMem) {
       copyReg(e, d.reg, d.rm, 8, 16);
-      return R_OK;
+      return X86EMUL_OKAY;
     }
     return load(e, d.reg, 8, false, 16);
   }
   // 66 0F D6: MOVQ xmm/m64, xmm
   if (!d.hasMem) {
     copyReg(e, d.rm, d.reg, 8, 16);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   return store(e, d.reg, 8, false);
 }

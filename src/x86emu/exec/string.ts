@@ -7,7 +7,7 @@ import { OP_CMP, alu } from '../alu/index.js';
 import type { OperandSize } from '../alu/api.js';
 import { FLAG_ZF } from '../alu/api.js';
 import { RAX, RCX, RDI, RDX, RSI, SEG_DS, SEG_ES } from '../cpu-state.js';
-import { ACC_READ, ACC_WRITE, type Emu, R_OK } from '../core.js';
+import { ACC_READ, ACC_WRITE, type Emu } from '../core.js';
 import { H_CMPS, H_INS, H_LODS, H_MOVS, H_OUTS, H_SCAS, H_STOS, entryHandler } from '../decoder/tables.js';
 import { X86EMUL_OKAY, X86EMUL_UNHANDLEABLE } from '../ops.js';
 import { ioCheck, ioSize } from './io.js';
@@ -70,7 +70,7 @@ function rangeOk(e: Emu, seg: number, r: number, access: number, back: boolean, 
   } else if (back ? hi === 0 && lo < span : hi === 0xffffffff && lo + span + size - 1 > 0xffffffff) return false;
   const first = back ? lo - span : lo;
   const fHi = back && first < 0 ? (hi - 1) >>> 0 : hi;
-  if (e.linearize(seg, first >>> 0, fHi, span + size, access) !== R_OK) {
+  if (e.linearize(seg, first >>> 0, fHi, span + size, access) !== X86EMUL_OKAY) {
     e.event.clear();
     return false;
   }
@@ -89,12 +89,12 @@ function tryBulk(e: Emu, h: number, size: number, n: number, back: boolean, srcS
   let sLo = 0, sHi = 0, dLo = 0, dHi = 0;
   if (h === H_MOVS || h === H_OUTS) {
     if (!rangeOk(e, srcSeg, RSI, ACC_READ, back, span, size)) return -1;
-    if (e.linearize(srcSeg, offLo(e, RSI), offHi(e, RSI), size, ACC_READ) !== R_OK) return -1;
+    if (e.linearize(srcSeg, offLo(e, RSI), offHi(e, RSI), size, ACC_READ) !== X86EMUL_OKAY) return -1;
     sLo = e.linLo >>> 0; sHi = e.linHi >>> 0;
   }
   if (h !== H_OUTS) {
     if (!rangeOk(e, SEG_ES, RDI, ACC_WRITE, back, span, size)) return -1;
-    if (e.linearize(SEG_ES, offLo(e, RDI), offHi(e, RDI), size, ACC_WRITE) !== R_OK) return -1;
+    if (e.linearize(SEG_ES, offLo(e, RDI), offHi(e, RDI), size, ACC_WRITE) !== X86EMUL_OKAY) return -1;
     dLo = e.linLo >>> 0; dHi = e.linHi >>> 0;
   }
   e.reps = n;
@@ -119,12 +119,12 @@ function tryBulk(e: Emu, h: number, size: number, n: number, back: boolean, srcS
   if (st === X86EMUL_OKAY) {
     if (done === 0) return -1;
     if (!countZero(e)) e.keepRip = true;
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   if (st === X86EMUL_UNHANDLEABLE && done > 0) {
     // Xen: an error after at least one repetition truncates the count; the rest re-executes.
     e.keepRip = true;
-    return R_OK;
+    return X86EMUL_OKAY;
   }
   return e.status(st);
 }
@@ -135,43 +135,43 @@ function element(e: Emu, h: number, size: number, srcSeg: number, port: number):
   switch (h) {
     case H_MOVS:
       r = e.readMem(srcSeg, offLo(e, RSI), offHi(e, RSI), size);
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       return e.writeMem(SEG_ES, offLo(e, RDI), offHi(e, RDI), size);
     case H_STOS:
       return e.writeScalar(SEG_ES, offLo(e, RDI), offHi(e, RDI), size, e.reg(RAX, size), size === 8 ? e.regHi(RAX) : 0);
     case H_LODS:
       r = e.readScalar(srcSeg, offLo(e, RSI), offHi(e, RSI), size);
-      if (r === R_OK) e.setReg(RAX, size, e.vLo, e.vHi);
+      if (r === X86EMUL_OKAY) e.setReg(RAX, size, e.vLo, e.vHi);
       return r;
     case H_OUTS:
       r = e.readScalar(srcSeg, offLo(e, RSI), offHi(e, RSI), size);
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       return e.status(e.ops.writeIo(port, size as 1 | 2 | 4, e.vLo, e));
     case H_INS: {
       // Check the destination before the port read so a segment fault has no I/O side effect.
       r = e.linearize(SEG_ES, offLo(e, RDI), offHi(e, RDI), size, ACC_WRITE);
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       const b = e.buf;
       b[0] = b[1] = b[2] = b[3] = 0xff;
       r = e.status(e.ops.readIo(port, size as 1 | 2 | 4, b, e));
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       return e.status(e.ops.write(e.linLo >>> 0, e.linHi >>> 0, size, b, e));
     }
     case H_CMPS: {
       r = e.readScalar(srcSeg, offLo(e, RSI), offHi(e, RSI), size);
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       const aLo = e.vLo, aHi = e.vHi;
       r = e.readScalar(SEG_ES, offLo(e, RDI), offHi(e, RDI), size);
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       alu(OP_CMP, size as OperandSize, aLo, aHi, e.vLo, e.vHi, e.state.rflags, e.aluOut);
-      return R_OK;
+      return X86EMUL_OKAY;
     }
     default: {
       // SCAS
       r = e.readScalar(SEG_ES, offLo(e, RDI), offHi(e, RDI), size);
-      if (r !== R_OK) return r;
+      if (r !== X86EMUL_OKAY) return r;
       alu(OP_CMP, size as OperandSize, e.reg(RAX, size), size === 8 ? e.regHi(RAX) : 0, e.vLo, e.vHi, e.state.rflags, e.aluOut);
-      return R_OK;
+      return X86EMUL_OKAY;
     }
   }
 }
@@ -185,7 +185,7 @@ export function execString(e: Emu): number {
   const port = io ? e.reg(RDX, 2) : 0;
   if (io) {
     const c = ioCheck(e, port, size);
-    if (c !== R_OK) return c;
+    if (c !== X86EMUL_OKAY) return c;
   }
   e.stringOp = true;
   const back = (e.state.rflags & 0x400) !== 0;
@@ -195,13 +195,13 @@ export function execString(e: Emu): number {
   const compare = h === H_CMPS || h === H_SCAS;
   if (d.rep === 0) {
     const r = element(e, h, size, srcSeg, port);
-    if (r !== R_OK) return r;
+    if (r !== X86EMUL_OKAY) return r;
     if (compare) e.setFlags(e.aluOut.flags);
     if (usesSi) stepReg(e, RSI, step);
     if (usesDi) stepReg(e, RDI, step);
-    return R_OK;
+    return X86EMUL_OKAY;
   }
-  if (countZero(e)) return R_OK;
+  if (countZero(e)) return X86EMUL_OKAY;
   const n = countUpTo(e, STRING_BATCH);
   if (!compare) {
     const b = tryBulk(e, h, size, n, back, srcSeg, port);
@@ -210,16 +210,16 @@ export function execString(e: Emu): number {
   const repe = d.rep === 0xf3;
   for (let k = 0; k < n; k++) {
     const r = element(e, h, size, srcSeg, port);
-    if (r !== R_OK) return r; // registers reflect the completed elements
+    if (r !== X86EMUL_OKAY) return r; // registers reflect the completed elements
     if (usesSi) stepReg(e, RSI, step);
     if (usesDi) stepReg(e, RDI, step);
     decCount(e, 1);
     if (compare) {
       const f = e.aluOut.flags;
       e.setFlags(f);
-      if (((f & FLAG_ZF) !== 0) !== repe) return R_OK; // REPE stops on ZF=0, REPNE on ZF=1
+      if (((f & FLAG_ZF) !== 0) !== repe) return X86EMUL_OKAY; // REPE stops on ZF=0, REPNE on ZF=1
     }
   }
   if (!countZero(e)) e.keepRip = true;
-  return R_OK;
+  return X86EMUL_OKAY;
 }
