@@ -206,3 +206,48 @@ describe('x86emu: more SIMD and port forms', () => {
     ]);
   });
 });
+
+describe('x86emu: a masked shift count of 0 (issue 10 item 2)', () => {
+  const V = 0x09f582979b938381n;
+  const FLAGS = 0x8d7; // all six status flags set, plus the fixed bit: they must come back unchanged
+  // ROL ROR RCL RCR SHL SHR SAL SAR by imm8 (C1 /d ib) and by CL (D3 /d), eax as destination
+  const digits = [0, 1, 2, 3, 4, 5, 6, 7];
+  it.each(digits.flatMap((dg) => [
+    [`c1 ${(0xc0 | (dg << 3)).toString(16)} 20`, 'imm8 0x20', 0n],
+    [`c1 ${(0xc0 | (dg << 3)).toString(16)} 00`, 'imm8 0', 0n],
+    [`c1 ${(0xc0 | (dg << 3)).toString(16)} e0`, 'imm8 0xe0', 0n],
+    [`d3 ${(0xc0 | (dg << 3)).toString(16)}`, 'CL 0x40', 0x40n],
+    [`d3 ${(0xc0 | (dg << 3)).toString(16)}`, 'CL 0', 0n],
+  ]))('%s (%s) writes the 32-bit result: bits 63:32 of RAX become 0, flags unchanged', (bytes, _what, cl) => {
+    const s = long().setReg(RAX, V).setReg(RCX, cl);
+    s.rflags = FLAGS;
+    expect(run(s, new FlatOps(), bytes)).toMatchObject({ kind: 'executed' });
+    expect(s.getReg(RAX)).toBe(0x9b938381n);
+    expect(s.rflags).toBe(FLAGS);
+  });
+  it.each([
+    ['0f a4 c8 20', 0n], ['0f a5 c8', 0x20n], ['0f ac c8 00', 0n], ['0f ad c8', 0n], ['0f a5 c8', 0xe0n],
+  ])('SHLD/SHRD %s (CL %s) zero-extends eax, flags unchanged', (bytes, cl) => {
+    const s = long().setReg(RAX, V).setReg(RCX, 0xffffffff_00000000n | cl);
+    s.rflags = FLAGS;
+    expect(run(s, new FlatOps(), bytes)).toMatchObject({ kind: 'executed' });
+    expect(s.getReg(RAX)).toBe(0x9b938381n);
+    expect(s.getReg(RCX)).toBe(0xffffffff_00000000n | cl);
+    expect(s.rflags).toBe(FLAGS);
+  });
+  it('16- and 64-bit forms with count 0 change nothing; a memory destination is not written', () => {
+    const s = long().setReg(RAX, V).setReg(RBX, 0x100).setReg(RCX, 0);
+    s.rflags = FLAGS;
+    const m = new FlatOps();
+    m.setU32(0x100, 0x12345678);
+    for (const b of ['66 c1 c0 20', '48 c1 c8 40', '48 d3 e0', '66 0f a5 c8', '48 0f ad c8']) {
+      expect(run(s, m, b)).toMatchObject({ kind: 'executed' });
+      expect(s.getReg(RAX)).toBe(V);
+    }
+    run(s, m, 'c1 23 20'); // shl dword [rbx], 0x20
+    run(s, m, '0f a5 0b'); // shld [rbx], ecx, cl (0)
+    expect(m.u32(0x100)).toBe(0x12345678);
+    expect(m.log.map((a) => a.kind)).toEqual(['r', 'r']);
+    expect(s.rflags).toBe(FLAGS);
+  });
+});

@@ -153,6 +153,18 @@ export function execGrp5(e: Emu): number {
   return e.unimplemented(sub === 2 ? 'CALL r/m' : sub === 3 ? 'CALL far m' : sub === 4 ? 'JMP r/m' : 'JMP far m');
 }
 
+/**
+ * A shift or rotate whose masked count is 0 leaves the value and the flags alone, but it still
+ * writes its destination: a 32-bit register write zero-extends, so bits 63:32 become 0 (as on the
+ * reference CPU). A memory destination is not written (no architecturally visible difference, and
+ * no needless device access).
+ */
+function countZero(e: Emu, size: number): number {
+  const d = e.insn;
+  if (size === 4 && !d.hasMem) e.setReg(d.rm, 4, e.vLo, 0);
+  return X86EMUL_OKAY;
+}
+
 /** C0/C1 (imm8), D0/D1 (1), D2/D3 (CL): ROL ROR RCL RCR SHL SHR SAL SAR. */
 export function execShift(e: Emu): number {
   const d = e.insn;
@@ -161,7 +173,7 @@ export function execShift(e: Emu): number {
   const size = d.opSize;
   const r = e.readRm(size);
   if (r !== X86EMUL_OKAY) return r;
-  if ((count & (size === 8 ? 63 : 31)) === 0) return X86EMUL_OKAY; // no write, flags unchanged
+  if ((count & (size === 8 ? 63 : 31)) === 0) return countZero(e, size);
   const o = e.aluOut;
   shift(d.regRaw, size as S, e.vLo, e.vHi, count, e.state.rflags, o);
   const w = e.writeRm(size, o.lo, o.hi);
@@ -177,7 +189,7 @@ export function execShxd(e: Emu, left: boolean): number {
   const size = d.opSize;
   const r = e.readRm(size);
   if (r !== X86EMUL_OKAY) return r;
-  if ((count & (size === 8 ? 63 : 31)) === 0) return X86EMUL_OKAY;
+  if ((count & (size === 8 ? 63 : 31)) === 0) return countZero(e, size);
   const o = e.aluOut;
   const sLo = e.reg(d.reg, size), sHi = size === 8 ? e.regHi(d.reg) : 0;
   if (left) shld(size as S, e.vLo, e.vHi, sLo, sHi, count, e.state.rflags, o);
