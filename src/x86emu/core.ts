@@ -179,9 +179,9 @@ export class Emu implements EmulateContext {
       let lo = offLo, hi = offHi;
       if (segIdx >= 4) {
         const s = this.segment(segIdx);
-        const sum = lo + s.baseLo;
+        const sum = lo + (s.baseLo >>> 0);
         lo = sum >>> 0;
-        hi = (hi + s.baseHi + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+        hi = (hi + (s.baseHi >>> 0) + (sum > 0xffffffff ? 1 : 0)) >>> 0;
       }
       // canonical: bits 63..47 all equal, for the first and the last byte
       const endLo = lo + size - 1;
@@ -200,13 +200,15 @@ export class Emu implements EmulateContext {
         if (access === ACC_WRITE && ((type & SEG_TYPE_CODE) !== 0 || (type & SEG_TYPE_WRITABLE) === 0)) return this.fault(vec, 0);
         if (access === ACC_READ && (type & SEG_TYPE_CODE) !== 0 && (type & SEG_TYPE_WRITABLE) === 0) return this.fault(vec, 0);
       }
+      // offsets and the limit compared as uint32 (a limit or offset ≥ 2^31 is not negative)
       const off = offLo;
       const last = off + size - 1;
+      const limit = s.limit >>> 0;
       const type = attr & 0xf;
       if ((type & (SEG_TYPE_CODE | SEG_TYPE_EXPAND_DOWN)) === SEG_TYPE_EXPAND_DOWN && prot) {
         const upper = (attr & SA_DB) !== 0 ? 0xffffffff : 0xffff;
-        if (off <= s.limit || last > upper) return this.fault(vec, 0);
-      } else if (last > s.limit) return this.fault(vec, 0);
+        if (off <= limit || last > upper) return this.fault(vec, 0);
+      } else if (last > limit) return this.fault(vec, 0);
       this.linLo = (s.baseLo + off) | 0;
       this.linHi = 0;
     }

@@ -153,81 +153,101 @@ export class X86Emulator {
     if (code === X86EMUL_OKAY) {
       const d = e.insn;
       // next RIP, wrapped to the instruction-pointer width (XSA-186)
+      const s = (state.ripLo >>> 0) + d.length;
       if (e.is64) {
-        const s = state.ripLo + d.length;
         e.nextRipLo = s >>> 0;
-        e.nextRipHi = (state.ripHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
+        e.nextRipHi = ((state.ripHi >>> 0) + (s > 0xffffffff ? 1 : 0)) >>> 0;
+        // A non-canonical RIP is never committed (XSA-170): an instruction that ends at the top of
+        // the canonical lower half (next RIP 0x0000_8000_0000_0000) is #GP(0) before it executes.
+        if (!canonical(e.nextRipHi)) code = e.gp0();
       } else {
-        const s = state.ripLo + d.length;
         e.nextRipLo = modeBits(mode) === 16 ? s & 0xffff : s >>> 0;
         e.nextRipHi = 0;
       }
-      code = HANDLERS[(d.entry >>> 16) & 0xff]!(e); // entryHandler(), inlined
-      if (code === X86EMUL_OKAY && !e.keepRip) {
-        state.ripLo = e.nextRipLo;
-        state.ripHi = e.nextRipHi;
+      if (code === X86EMUL_OKAY) {
+        code = HANDLERS[(d.entry >>> 16) & 0xff]!(e); // entryHandler(), inlined
+        if (code === X86EMUL_OKAY && !e.keepRip) {
+          state.ripLo = e.nextRipLo;
+          state.ripHi = e.nextRipHi;
+        }
       }
     }
     ops.done?.(code, e); // the same X86EMUL_* vocabulary the callbacks use
     return this.result(code);
   }
 
+  /**
+   * Get the instruction bytes (the caller's, or fetched at CS:RIP) and decode them. Both sources are
+   * held to the same bounds: RIP canonical (64-bit) or within the CS limit, and no byte beyond the
+   * canonical lower half or the CS limit; a decoder that needs such a byte gets #GP(0).
+   */
   private fetchAndDecode(bytes: Uint8Array | undefined): number {
     const e = this.e;
     const buf = this.fetchBuf;
+    const room = this.fetchRoom();
+    if (room < 0) return e.gp0();
     let avail: number;
     if (bytes !== undefined) {
-      avail = Math.min(bytes.length, MAX_INSN_LENGTH);
+      avail = Math.min(bytes.length, MAX_INSN_LENGTH, room);
       for (let i = 0; i < avail; i++) buf[i] = bytes[i]!;
     } else {
-      avail = this.fetch();
-      if (avail < 0) return X86EMUL_EXCEPTION;
+      avail = this.fetch(room);
     }
     const st = decode(e.insn, buf, avail, e.mode, e.features);
-    if (st === DEC_OK) return X86EMUL_OKAY;
+    if (st === DEC_OK) {
+      e.event.clear(); // a fetch fault on bytes the instruction does not have is not delivered
+      return X86EMUL_OKAY;
+    }
     if (st === DEC_TOO_LONG) return e.gp0();
     if (st === DEC_FETCH) {
-      if (e.event.pending) return X86EMUL_EXCEPTION;
-      if (bytes !== undefined) {
-        e.reason = 'instruction bytes given to emulate() are incomplete';
-        return X86EMUL_UNHANDLEABLE;
-      }
-      return e.gp0(); // beyond the CS limit
+      if (e.event.pending) return X86EMUL_EXCEPTION; // the fetch fault on a byte the decoder needed
+      if (e.insn.length >= room) return e.gp0(); // beyond the CS limit or the canonical boundary
+      e.reason = bytes !== undefined
+        ? 'instruction bytes given to emulate() are incomplete'
+        : 'insnFetch returned fewer bytes than asked without recording a fault';
+      return X86EMUL_UNHANDLEABLE;
     }
     return e.fault(VEC_UD);
   }
 
-  /** Fetch up to 15 bytes at CS:RIP; returns the count or -1 with a fault recorded. */
-  private fetch(): number {
+  /**
+   * How many instruction bytes may exist at CS:RIP (at most 15), or -1 when RIP itself is outside
+   * (non-canonical, or beyond the CS limit). Offsets are uint32: EIP ≥ 2^31 is an ordinary offset.
+   */
+  private fetchRoom(): number {
+    const e = this.e;
+    const s = e.state;
+    if (e.is64) {
+      const hi = s.ripHi >>> 0;
+      if (!canonical(hi)) return -1;
+      // stop at the end of the canonical lower half
+      const lo = s.ripLo >>> 0;
+      if (hi === 0x7fff && lo > 0xffffffff - MAX_INSN_LENGTH) return 0x1_0000_0000 - lo;
+      return MAX_INSN_LENGTH;
+    }
+    const cs = e.segment(SEG_CS);
+    const limit = cs.limit >>> 0;
+    const ipMax = modeBits(e.mode) === 16 ? 0xffff : 0xffffffff;
+    const ip = (s.ripLo & ipMax) >>> 0;
+    if (ip > limit) return -1;
+    // bytes up to the CS limit; the instruction pointer wraps at 16/32 bits and continues at offset 0
+    const first = Math.min(MAX_INSN_LENGTH, limit - ip + 1);
+    if (first < MAX_INSN_LENGTH && ip + first - 1 === ipMax) return first + Math.min(MAX_INSN_LENGTH - first, limit + 1);
+    return first;
+  }
+
+  /** Fetch up to `room` bytes at CS:RIP; returns the count (a fault on a later byte is left in the event). */
+  private fetch(room: number): number {
     const e = this.e;
     const s = e.state;
     const buf = this.fetchBuf;
-    if (e.is64) {
-      if (!canonical(s.ripHi)) {
-        e.gp0();
-        return -1;
-      }
-      // stop at the end of the canonical lower half; the decoder faults if it needs more
-      let max = MAX_INSN_LENGTH;
-      if (s.ripHi === 0x7fff && s.ripLo > 0xffffffff - MAX_INSN_LENGTH) max = 0x1_0000_0000 - s.ripLo;
-      return e.ops.insnFetch(s.ripLo, s.ripHi, buf, max, e);
-    }
+    if (e.is64) return e.ops.insnFetch(s.ripLo >>> 0, s.ripHi >>> 0, buf, room, e);
     const cs = e.segment(SEG_CS);
     const ipMax = modeBits(e.mode) === 16 ? 0xffff : 0xffffffff;
-    const ip = s.ripLo & ipMax;
-    if (ip > cs.limit) {
-      e.gp0();
-      return -1;
-    }
-    // bytes up to the CS limit; the instruction pointer wraps at 16/32 bits and continues at offset 0
-    const first = Math.min(MAX_INSN_LENGTH, cs.limit - ip + 1);
-    let got = e.ops.insnFetch((cs.baseLo + ip) >>> 0, 0, buf, first, e);
-    let n = got;
-    if (got === first && first < MAX_INSN_LENGTH && ip + first - 1 === ipMax) {
-      const rest = Math.min(MAX_INSN_LENGTH - first, cs.limit + 1);
-      got = e.ops.insnFetch(cs.baseLo >>> 0, 0, buf.subarray(first), rest, e);
-      n += got;
-    }
+    const ip = (s.ripLo & ipMax) >>> 0;
+    const first = Math.min(room, ipMax - ip + 1);
+    let n = e.ops.insnFetch((cs.baseLo + ip) >>> 0, 0, buf, first, e);
+    if (n === first && first < room) n += e.ops.insnFetch(cs.baseLo >>> 0, 0, buf.subarray(first), room - first, e);
     return n;
   }
 
