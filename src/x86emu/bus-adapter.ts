@@ -9,7 +9,7 @@ import { accessContext, type AccessContext } from '../bus/access.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { PortBus } from '../bus/port-bus.js';
 import {
-  X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type EmulateContext, type X86EmulateOps,
+  X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type EmulateContext, type X86EmulateOps,
 } from './ops.js';
 
 export const PAGE_SIZE = 4096;
@@ -100,26 +100,57 @@ export class BusEmulateOps implements X86EmulateOps {
     return linHi >= PHYS_LIMIT_HI ? TWO32 * PHYS_LIMIT_HI : linHi * TWO32 + linLo;
   }
 
-  /** Split at page boundaries; RAM directly, MMIO in chunks through the cache. */
+  /**
+   * Split at page boundaries; RAM directly, MMIO in chunks through the cache. Every page the access
+   * touches is translated before the first byte is read or written (the order of Xen's
+   * linear_write / hvmemul_linear_mmio_access): when the second page faults, neither RAM nor a device
+   * has seen any part of the access, so the restarted instruction is not a second, partial one.
+   */
   private access(linLo: number, linHi: number, size: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
-    let off = 0;
-    while (off < size) {
+    const lo0 = linLo >>> 0;
+    const n0 = Math.min(size, PAGE_SIZE - (lo0 & (PAGE_SIZE - 1)));
+    const p0 = this.phys(lo0, linHi, write, ctxt);
+    if (p0 < 0) return X86EMUL_EXCEPTION; // translate recorded the fault
+    if (n0 === size) return this.piece(linLo, linHi, 0, p0, n0, buf, write, ctxt);
+    if (size - n0 > PAGE_SIZE) return this.accessMany(linLo, linHi, size, buf, write, ctxt);
+    const lo1 = (lo0 + n0) >>> 0;
+    const hi1 = (linHi + (lo0 + n0 > 0xffffffff ? 1 : 0)) >>> 0;
+    const p1 = this.phys(lo1, hi1, write, ctxt);
+    if (p1 < 0) return X86EMUL_EXCEPTION;
+    const st = this.piece(linLo, linHi, 0, p0, n0, buf, write, ctxt);
+    if (st !== X86EMUL_OKAY) return st;
+    return this.piece(linLo, linHi, n0, p1, size - n0, buf, write, ctxt);
+  }
+
+  /** An access over more than two pages (not produced by the emulator, whose accesses are ≤ 64 bytes). */
+  private accessMany(linLo: number, linHi: number, size: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
+    const phys: number[] = [];
+    for (let off = 0; off < size;) {
       const lo = (linLo + off) >>> 0;
       const hi = (linHi + (linLo + off > 0xffffffff ? 1 : 0)) >>> 0;
-      const n = Math.min(size - off, PAGE_SIZE - (lo & (PAGE_SIZE - 1)));
-      const phys = this.phys(lo, hi, write, ctxt);
-      if (phys < 0) return 2; // X86EMUL_EXCEPTION: translate recorded the fault
-      const view = this.mmio.ramView(phys, n);
-      if (view !== null) {
-        if (write) view.set(buf.subarray(off, off + n));
-        else buf.set(view, off);
-      } else {
-        const st = this.mmioPiece(linLo, linHi, off, phys, n, buf, write, ctxt);
-        if (st !== X86EMUL_OKAY) return st;
-      }
+      const p = this.phys(lo, hi, write, ctxt);
+      if (p < 0) return X86EMUL_EXCEPTION;
+      phys.push(p);
+      off += Math.min(size - off, PAGE_SIZE - (lo & (PAGE_SIZE - 1)));
+    }
+    for (let off = 0, k = 0; off < size; k++) {
+      const n = Math.min(size - off, PAGE_SIZE - (((linLo + off) >>> 0) & (PAGE_SIZE - 1)));
+      const st = this.piece(linLo, linHi, off, phys[k]!, n, buf, write, ctxt);
+      if (st !== X86EMUL_OKAY) return st;
       off += n;
     }
     return X86EMUL_OKAY;
+  }
+
+  /** One translated piece of an access: bytes [off, off + n) of `buf` at physical `phys`. */
+  private piece(linLo: number, linHi: number, off: number, phys: number, n: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
+    const view = this.mmio.ramView(phys, n);
+    if (view !== null) {
+      if (write) view.set(buf.subarray(off, off + n));
+      else buf.set(view, off);
+      return X86EMUL_OKAY;
+    }
+    return this.mmioPiece(linLo, linHi, off, phys, n, buf, write, ctxt);
   }
 
   /** Xen's hvmemul_phys_mmio_access: chunk = largest power of two ≤ min(size, 8), shrinking for the tail. */

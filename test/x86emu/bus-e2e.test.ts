@@ -190,4 +190,54 @@ describe('x86emu + buses', () => {
     expect(reads).toEqual([0xfed00000, 0xfed00000]);
     expect(statuses).toEqual([X86EMUL_UNHANDLEABLE, X86EMUL_OKAY]);
   });
+  describe('a page-split access whose second page faults touches nothing (issue 10 item 5)', () => {
+    /** Identity paging with two pages not present: 0x3000 (after RAM page 0x2000) and 0xfed01000 (after MMIO). */
+    function faulting() {
+      const p = platform();
+      const ops = new BusEmulateOps(p.mmio, p.ports, {
+        translate: (lo, hi, write, c) => {
+          const page = (lo & ~0xfff) >>> 0;
+          if (hi === 0 && (page === 0x3000 || page === 0xfed01000)) {
+            c.event.pageFault(write ? 2 : 0, lo, hi);
+            return -1;
+          }
+          return hi * 0x1_0000_0000 + lo;
+        },
+      });
+      p.s.setReg(RCX, 0x1122334455667788n);
+      p.s.vec.fill(0xee);
+      return { ...p, ops };
+    }
+    it.each([
+      ['48 89 08', 'mov [rax], rcx', 0x2ffc],
+      ['f3 0f 7f 00', 'movdqu [rax], xmm0', 0x2ff8],
+      ['c5 fe 7f 00', 'vmovdqu [rax], ymm0', 0x2ff0],
+      ['48 87 08', 'xchg [rax], rcx (read-modify-write)', 0x2ffc],
+    ])('RAM: %s (%s) → #PF with CR2 0x3000, bytes before the boundary unwritten', (bytes, _what, at) => {
+      const p = faulting();
+      p.ram.fill(0x5a, 0x2f00, 0x3000);
+      p.s.setReg(RAX, at);
+      expect(p.emu.emulate(p.s, p.ops, { insnBytes: hex(bytes) })).toMatchObject({ kind: 'fault', vector: 14, cr2: 0x3000n });
+      expect([...p.ram.subarray(0x2f00, 0x3000)].every((b) => b === 0x5a)).toBe(true);
+      expect(p.s.getRip()).toBe(0n);
+    });
+    it.each([
+      ['48 89 08', 0xfed00ffc], ['f3 0f 7f 00', 0xfed00ff8], ['c5 fe 7f 00', 0xfed00ff0], ['48 8b 08', 0xfed00ffc],
+      ['f3 0f 6f 00', 0xfed00ff8], ['66 89 08', 0xfed00fff],
+    ])('MMIO: %s at %s → #PF with CR2 0xfed01000; the device sees no access at all', (bytes, at) => {
+      const p = faulting();
+      p.s.setReg(RAX, at);
+      for (let round = 0; round < 2; round++) { // the guest restarts the instruction: still nothing
+        expect(p.emu.emulate(p.s, p.ops, { insnBytes: hex(bytes) })).toMatchObject({ kind: 'fault', vector: 14, cr2: 0xfed01000n });
+      }
+      expect(p.dev.seen).toEqual([]);
+    });
+    it('the same split store with both pages present goes out whole (4 + 4 chunks)', () => {
+      const p = faulting();
+      p.s.setReg(RAX, 0xfed00ffc);
+      const ops = new BusEmulateOps(p.mmio, p.ports);
+      expect(p.emu.emulate(p.s, ops, { insnBytes: hex('48 89 08') }).kind).toBe('executed');
+      expect(p.dev.seen.map((x) => [x.op, x.off, x.size, x.value])).toEqual([['w', 0xffc, 4, 0x55667788n], ['w', 0x1000, 4, 0x11223344n]]);
+    });
+  });
 });
