@@ -2,8 +2,11 @@
 // the host advances it; timer events fire in deadline order (ties in arming order) with `now`
 // set to their deadline, so a device reading the clock in its callback sees the exact instant.
 //
-// Nanoseconds are kept in a double: exact up to 2^53 ns (104 days of virtual time); arming or
-// advancing past that is refused with a typed error rather than silently losing precision.
+// Nanoseconds are kept in a double: exact up to 2^53 − 1 ns (104 days of virtual time), the end
+// of time. Advancing past it is a host error (ClockError). A deadline past it can never be reached,
+// so it is "never": the timer is left disarmed, as if cancelled. That is the one rule for every
+// timer (one-shot, periodic re-arm, restore), so no device needs a guard of its own and a guest
+// write near the end of time cannot throw.
 import { HvmdevError } from '../bus/errors.js';
 
 export const MAX_CLOCK_NS = Number.MAX_SAFE_INTEGER;
@@ -44,7 +47,10 @@ export class Timer {
     return this.heapIndex >= 0;
   }
 
-  /** Fires once at absolute time `deadline` (a deadline in the past fires at the next advance). */
+  /**
+   * Fires once at absolute time `deadline` (a deadline in the past fires at the next advance; one
+   * past the end of time, MAX_CLOCK_NS, never fires: the timer is left disarmed).
+   */
   armAt(deadline: number): void {
     this.period = 0;
     this.clock.schedule(this, deadline);
@@ -55,7 +61,7 @@ export class Timer {
     this.armAt(this.clock.now + Math.max(0, delay));
   }
 
-  /** Fires at `first`, then every `period` ns (clamped to the clock's minimum period). */
+  /** Fires at `first`, then every `period` ns (clamped to the clock's minimum period) until the end of time. */
   armPeriodic(first: number, period: number): void {
     if (!(period > 0) || !Number.isFinite(period)) {
       throw new ClockError(`${this.name}: period ${period} must be a positive finite number of ns`);
@@ -127,10 +133,12 @@ export class VirtualClock {
         atInstant = 1;
       }
       this.now = when;
-      if (t.period > 0) {
+      if (t.period > 0 && t.deadline + t.period <= MAX_CLOCK_NS) {
         // Re-queue before the callback so the callback may cancel or re-arm it.
         this.place(t, t.deadline + t.period);
       } else {
+        // One-shot, or a periodic timer whose next tick is past the end of time (never).
+        t.period = 0;
         this.unschedule(t);
       }
       this.eventsFired++;
@@ -153,10 +161,14 @@ export class VirtualClock {
     this.now = ns;
   }
 
-  /** @internal */
+  /** @internal Arms `t` at `deadline`; past the end of time that means never (disarmed). */
   schedule(t: Timer, deadline: number): void {
-    if (!Number.isFinite(deadline)) throw new ClockError(`${t.name}: deadline ${deadline} is not finite`);
-    if (deadline > MAX_CLOCK_NS) throw new ClockError(`${t.name}: deadline ${deadline} ns is beyond exact virtual time`);
+    if (deadline > MAX_CLOCK_NS) {
+      t.period = 0;
+      this.unschedule(t);
+      return;
+    }
+    if (!Number.isFinite(deadline)) throw new ClockError(`${t.name}: deadline ${deadline} is not a number of ns`);
     this.place(t, deadline);
   }
 

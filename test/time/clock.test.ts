@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ClockError, VirtualClock } from '../../src/index.js';
+import { ClockError, MAX_CLOCK_NS, VirtualClock } from '../../src/index.js';
 
 describe('VirtualClock', () => {
   it('starts at 0 and moves only when advanced', () => {
@@ -97,13 +97,33 @@ describe('VirtualClock', () => {
     expect(c.storms).toBe(1);
   });
 
-  it('refuses times beyond 2^53 ns and non-finite deadlines', () => {
+  it('a deadline past the end of time (2^53 − 1 ns) is never; advancing past it and NaN are host errors', () => {
     const c = new VirtualClock();
     const t = c.createTimer('t', () => undefined);
-    expect(() => t.armAt(Infinity)).toThrow(ClockError);
-    expect(() => t.armAt(2 ** 54)).toThrow(ClockError);
+    t.armAt(5);
+    t.armAt(Infinity);
+    expect([t.armed, t.deadline, c.nextDeadline()]).toEqual([false, -1, null]); // replaces the armed deadline
+    t.armAt(2 ** 54);
+    expect(t.armed).toBe(false);
+    t.armPeriodic(2 ** 53, 1000);
+    expect([t.armed, t.period]).toEqual([false, 0]);
+    t.armAt(MAX_CLOCK_NS);
+    expect(t.deadline).toBe(MAX_CLOCK_NS); // the last exact instant is still reachable
+    expect(() => t.armAt(Number.NaN)).toThrow(ClockError);
+    expect(() => t.armAt(-Infinity)).toThrow(ClockError);
     expect(() => t.armPeriodic(0, 0)).toThrow(ClockError);
     expect(() => c.advanceTo(2 ** 54)).toThrow(ClockError);
+  });
+
+  it('a periodic timer ticks up to the end of time and is then disarmed', () => {
+    const c = new VirtualClock({ minPeriodNs: 1 });
+    const fired: number[] = [];
+    const t = c.createTimer('p', (now) => fired.push(now));
+    c.restoreTime(MAX_CLOCK_NS - 2500);
+    t.armPeriodic(MAX_CLOCK_NS - 2000, 1000);
+    expect(c.advanceTo(MAX_CLOCK_NS)).toBe(MAX_CLOCK_NS);
+    expect(fired).toEqual([MAX_CLOCK_NS - 2000, MAX_CLOCK_NS - 1000, MAX_CLOCK_NS]);
+    expect([t.armed, t.deadline, t.period]).toEqual([false, -1, 0]);
   });
 
   it('property: any schedule fires each armed timer once, in nondecreasing time, with stable ties', () => {

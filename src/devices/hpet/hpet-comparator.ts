@@ -37,10 +37,10 @@ export function clampPeriod(p: bigint, is32: boolean, minPeriodTicks: bigint): b
 }
 
 /**
- * Counter ticks from `count` until timer t matches comparator `cmp`, or -1 when the match lies
- * beyond `maxTicks` (past exact virtual time: never scheduled).
+ * Counter ticks from `count` until timer t matches comparator `cmp` (a match past the end of
+ * virtual time gives a deadline the clock treats as never).
  */
-export function ticksUntilMatch(t: HpetTimerState, cmp: bigint, count: bigint, tinySpanTicks: number, maxTicks: number): number {
+export function ticksUntilMatch(t: HpetTimerState, cmp: bigint, count: bigint, tinySpanTicks: number): number {
   if (t.conf & TN_CONF.MODE_32) {
     const cur = Number(count & U32_MASK);
     const c = Number(cmp);
@@ -51,6 +51,5 @@ export function ticksUntilMatch(t: HpetTimerState, cmp: bigint, count: bigint, t
   }
   const diff = BigInt.asIntN(64, cmp - count);
   if (diff <= 0n) return 0; // already passed: fire once now (then strictly in the future)
-  if (diff > BigInt(maxTicks)) return -1;
   return Number(diff);
 }

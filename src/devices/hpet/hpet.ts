@@ -8,7 +8,7 @@ import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
-import { MAX_CLOCK_NS, type VirtualClock } from '../../time/clock.js';
+import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js';
@@ -36,8 +36,6 @@ export class Hpet implements Device, IoHandler {
   /** Counter tick length in ns (period / 1e6 fs). */
   readonly tickNs: number;
   private readonly tinySpanTicks: number;
-  /** The furthest match that can be scheduled exactly, in counter ticks from now. */
-  private readonly maxMatchTicks: number;
   private readonly caps: HpetCapabilities;
   private readonly routing: HpetInterruptRouting;
   private readonly mainCounter: HpetMainCounter;
@@ -61,7 +59,6 @@ export class Hpet implements Device, IoHandler {
     this.tickNs = params.periodFs / 1_000_000;
     this.caps = hpetCapabilities(params, this.tickNs);
     this.tinySpanTicks = Math.floor(TINY_SPAN_NS / this.tickNs);
-    this.maxMatchTicks = Math.floor(MAX_CLOCK_NS / this.tickNs);
     this.mainCounter = new HpetMainCounter(clock, this.tickNs);
     this.routing = new HpetInterruptRouting(fabric, params);
     this.guestEnabled = params.guestEnabled;
@@ -313,10 +310,8 @@ export class Hpet implements Device, IoHandler {
     if (!this.shouldRun(t)) return;
     const cmp = this.comparator(t);
     const count = this.counter();
-    const ticks = ticksUntilMatch(t, cmp, count, this.tinySpanTicks, this.maxMatchTicks);
-    if (ticks < 0) return; // beyond exact virtual time
-    const deadline = (Math.floor(this.clock.now / this.tickNs) + ticks) * this.tickNs;
-    if (deadline > MAX_CLOCK_NS) return;
+    const ticks = ticksUntilMatch(t, cmp, count, this.tinySpanTicks);
+    const deadline = (Math.floor(this.clock.now / this.tickNs) + ticks) * this.tickNs; // past the end of time: never
     // Remember whether the counter will equal the comparator exactly at the deadline.
     t.exactAt = deadline >= this.clock.now && cmp === ((count + BigInt(ticks)) & comparatorMask(t)) ? deadline : -1;
     t.timer.armAt(Math.max(deadline, this.clock.now));
@@ -339,11 +334,8 @@ export class Hpet implements Device, IoHandler {
         // Fast path: the counter equals the comparator now, so the next match is one period on.
         t.cmp = (t.cmp + t.period) & comparatorMask(t);
         const next = now + Number(t.period) * this.tickNs;
-        t.timer.cancel();
-        if (next <= MAX_CLOCK_NS) {
-          t.exactAt = next;
-          t.timer.armAt(next);
-        }
+        t.exactAt = next;
+        t.timer.armAt(next); // past the end of time: never (the clock's rule)
       } else {
         this.rearm(t);
       }

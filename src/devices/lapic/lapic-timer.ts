@@ -6,7 +6,7 @@
 //   rescales the rest (vlapic_update_timer);
 // - TSC-deadline: a deadline in the future arms, one at or before the current TSC fires at once,
 //   0 disarms; the MSR reads 0 after the timer fired (SDM §11.5.4.1).
-import { MAX_CLOCK_NS, type Timer, type VirtualClock } from '../../time/clock.js';
+import type { Timer, VirtualClock } from '../../time/clock.js';
 import { TimerMode } from './registers.js';
 
 /** What the timer has on the clock. */
@@ -28,7 +28,10 @@ export class LapicTimer {
   start = 0;
   /** IA32_TSC_DEADLINE (0 = disarmed). */
   tscDeadline = 0n;
-  armed: ArmedKind = ArmedKind.None;
+  /** What was last put on the clock; `armed` is it while the clock still holds it. */
+  private kind: ArmedKind = ArmedKind.None;
+  /** Inside the expiry callback (a periodic timer's last tick before the end of time is still periodic). */
+  private expiring = false;
   private readonly timer: Timer;
   private readonly tscHz: bigint;
 
@@ -98,11 +101,8 @@ export class LapicTimer {
       this.tscDeadline = value;
       // First instant whose TSC reaches the deadline: ⌈value × 1e9 / tscHz⌉ ns.
       const ns = (value * NS_PER_S + this.tscHz - 1n) / this.tscHz;
-      this.cancel();
-      if (ns <= BigInt(MAX_CLOCK_NS)) {
-        this.armed = ArmedKind.Deadline;
-        this.timer.armAt(Number(ns));
-      }
+      this.kind = ArmedKind.Deadline;
+      this.timer.armAt(Number(ns)); // past the end of virtual time: never (the clock's rule)
       return false;
     }
     this.tscDeadline = 0n;
@@ -119,6 +119,14 @@ export class LapicTimer {
     if (this.armed === ArmedKind.Deadline) this.cancel();
   }
 
+  /**
+   * What the timer has on the clock. A deadline or periodic tick past the end of virtual time is
+   * never armed (the clock's rule), so it reads None and snapshots as nothing armed.
+   */
+  get armed(): ArmedKind {
+    return this.timer.armed || this.expiring ? this.kind : ArmedKind.None;
+  }
+
   /** Absolute deadline on the clock (−1 when nothing is armed) and period (0 unless periodic). */
   get deadline(): number {
     return this.timer.armed ? this.timer.deadline : -1;
@@ -131,39 +139,40 @@ export class LapicTimer {
   restoreArmed(kind: ArmedKind, deadline: number, period: number): void {
     this.cancel();
     if (kind === ArmedKind.None || deadline < 0) return;
-    this.armed = kind;
+    this.kind = kind;
     if (kind === ArmedKind.Periodic) this.timer.armPeriodic(deadline, period);
     else this.timer.armAt(deadline);
   }
 
   private arm(deadline: number, period: number): void {
-    if (deadline > MAX_CLOCK_NS) {
-      this.cancel(); // beyond exact virtual time: never fires
-      return;
-    }
     if (period > 0) {
-      this.armed = ArmedKind.Periodic;
+      this.kind = ArmedKind.Periodic;
       this.timer.armPeriodic(deadline, period);
     } else {
-      this.armed = ArmedKind.OneShot;
+      this.kind = ArmedKind.OneShot;
       this.timer.armAt(deadline);
     }
   }
 
   private cancel(): void {
-    this.armed = ArmedKind.None;
+    this.kind = ArmedKind.None;
     this.timer.cancel();
   }
 
   private expired(): void {
-    const kind = this.armed;
+    const kind = this.kind; // the clock may already have dropped a periodic tick past the end of time
     if (kind === ArmedKind.Periodic) {
       // Xen's vlapic_pt_cb: the count restarts from each tick.
       this.start = this.clock.now;
     } else {
-      this.armed = ArmedKind.None;
+      this.kind = ArmedKind.None;
       if (kind === ArmedKind.Deadline) this.tscDeadline = 0n;
     }
-    this.onExpiry();
+    this.expiring = true;
+    try {
+      this.onExpiry();
+    } finally {
+      this.expiring = false;
+    }
   }
 }
