@@ -81,5 +81,6 @@ function writeApicBase(l: Lapic, value: bigint): MsrWriteResult {
   }
   l.setApicBase(value);
   if (l.x2apicMode) l.setX2apicIdentity();
+  l.apicBaseObserver?.(value);
   return MSR_WRITE_OK;
 }

@@ -32,6 +32,11 @@ export class LapicTimer {
   private kind: ArmedKind = ArmedKind.None;
   /** Inside the expiry callback (a periodic timer's last tick before the end of time is still periodic). */
   private expiring = false;
+  /**
+   * The TSC at virtual time 0. 0 for a platform whose TSC starts with the clock; a VMM on real
+   * hardware sets the guest's actual TSC here (the guest reads it with RDTSC, not through us).
+   */
+  tscOrigin = 0n;
   private readonly timer: Timer;
   private readonly tscHz: bigint;
 
@@ -90,17 +95,17 @@ export class LapicTimer {
     this.cancel();
   }
 
-  /** The guest TSC at the current virtual time: ⌊now × tscHz / 1e9⌋, exact. */
+  /** The guest TSC at the current virtual time: origin + ⌊now × tscHz / 1e9⌋, exact. */
   tsc(): bigint {
-    return (BigInt(this.clock.now) * this.tscHz) / NS_PER_S;
+    return this.tscOrigin + (BigInt(this.clock.now) * this.tscHz) / NS_PER_S;
   }
 
   /** IA32_TSC_DEADLINE write in TSC-deadline mode (Xen's vlapic_tdt_msr_set). Returns true if it fired at once. */
   writeDeadline(value: bigint): boolean {
     if (value > this.tsc()) {
       this.tscDeadline = value;
-      // First instant whose TSC reaches the deadline: ⌈value × 1e9 / tscHz⌉ ns.
-      const ns = (value * NS_PER_S + this.tscHz - 1n) / this.tscHz;
+      // First instant whose TSC reaches the deadline: ⌈(value − origin) × 1e9 / tscHz⌉ ns.
+      const ns = ((value - this.tscOrigin) * NS_PER_S + this.tscHz - 1n) / this.tscHz;
       this.kind = ArmedKind.Deadline;
       this.timer.armAt(Number(ns)); // past the end of virtual time: never (the clock's rule)
       return false;

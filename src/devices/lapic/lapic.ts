@@ -80,6 +80,14 @@ export class Lapic implements Device {
    * The platform uses it to run the missed-tick policy of platform timers (Xen's pt_intr_post).
    */
   acknowledgeObserver: ((vector: number, fromPic: boolean) => void) | null = null;
+  /**
+   * Told when something arrived that the CPU may have to act on (a vector in IRR, NMI, SMI, INIT,
+   * SIPI, ExtINT, a LINT edge). A VMM uses it to kick a vCPU out of KVM_RUN or out of HLT; it
+   * must only note the fact (it runs inside device code).
+   */
+  wakeObserver: (() => void) | null = null;
+  /** Told after the guest changed IA32_APIC_BASE (CPUID.1:EDX.APIC follows the enable bit). */
+  apicBaseObserver: ((value: bigint) => void) | null = null;
   private readonly ipi: IpiMessage;
 
   constructor(
@@ -116,6 +124,19 @@ export class Lapic implements Device {
   }
   get timerMode(): number {
     return (this.regs[Reg.LvtTimer]! & TIMER_MODE_MASK) >>> 17;
+  }
+
+  /** Task priority (bits 7:0 of TPR). CR8 is TPR[7:4] (SDM §10.8.6.1): a VMM keeps both in step. */
+  get tpr(): number {
+    return this.regs[Reg.Tpr]!;
+  }
+  set tpr(value: number) {
+    this.writeRegister(Reg.Tpr, value & 0xff);
+  }
+
+  /** The guest's TSC at virtual time 0 (a VMM gives the real one; the default 0 is a TSC that starts with the clock). */
+  setTscOrigin(tsc: bigint): void {
+    this.timer.tscOrigin = tsc;
   }
 
   /** Processor priority (SDM §11.8.3.1): TPR, or the class of the highest in-service vector if higher. */
@@ -237,6 +258,7 @@ export class Lapic implements Device {
     if (level) setVector(this.regs, Reg.Tmr0, vector);
     else clearVector(this.regs, Reg.Tmr0, vector);
     setVector(this.regs, Reg.Irr0, vector);
+    this.wakeObserver?.();
   }
 
   /**
@@ -265,6 +287,11 @@ export class Lapic implements Device {
    * `level` is the trigger mode for fixed/lowest-priority interrupts (IPIs are always edge).
    */
   receive(deliveryMode: number, vector: number, level: boolean, assert: boolean): void {
+    this.receiveMessage(deliveryMode, vector, level, assert);
+    if ((deliveryMode & 7) > 1) this.wakeObserver?.(); // fixed/lowest priority notify from setIrq
+  }
+
+  private receiveMessage(deliveryMode: number, vector: number, level: boolean, assert: boolean): void {
     switch (deliveryMode & 7) {
       case 0: // fixed
       case 1: // lowest priority
@@ -303,6 +330,7 @@ export class Lapic implements Device {
     const was = this.lint[pin];
     this.lint[pin] = level;
     if (!level || was) return;
+    this.wakeObserver?.();
     const lvt = this.regs[Reg.LvtLint0 + pin]!;
     if ((lvt & LVT_MASKED) !== 0) return;
     const mode = (lvt & DELIVERY_MODE_MASK) >>> 8;

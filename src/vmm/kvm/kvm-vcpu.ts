@@ -1,0 +1,172 @@
+// One KVM vCPU: its fd, the shared struct kvm_run page, and the vCPU ioctls. Buffers are allocated
+// once per vCPU so the exit path allocates nothing.
+import { KVM, REGS_ORDER, SIZEOF, SREGS, VCPU_EVENTS } from './abi.js';
+import { KvmCallError } from './errors.js';
+import { EINTR, MAP_SHARED, PROT_READ, PROT_WRITE, type Libc } from './ffi.js';
+import type { CpuidEntry } from './kvm-system.js';
+import type { KvmVm } from './kvm-vm.js';
+
+export type RegName = (typeof REGS_ORDER)[number];
+
+/** Result of KVM_RUN: 0 (an exit to serve) or EINTR (a kick); other errors throw. */
+export const RUN_OK = 0;
+export const RUN_INTERRUPTED = 1;
+
+export class KvmVcpu {
+  readonly libc: Libc;
+  /** The mmapped struct kvm_run. */
+  readonly run: DataView;
+  readonly runBytes: Uint8Array;
+  /** struct kvm_regs / kvm_sregs scratch (GET fills them, SET sends them). */
+  readonly regs = new DataView(new ArrayBuffer(SIZEOF.regs));
+  readonly sregs = new DataView(new ArrayBuffer(SIZEOF.sregs));
+  private readonly regsBytes = new Uint8Array(this.regs.buffer);
+  private readonly sregsBytes = new Uint8Array(this.sregs.buffer);
+  private readonly msrBuf = new Uint8Array(SIZEOF.msrs + SIZEOF.msrEntry);
+  private readonly msrView = new DataView(this.msrBuf.buffer);
+  private readonly intBuf = new Uint8Array(4);
+  private readonly intView = new DataView(this.intBuf.buffer);
+  readonly events = new DataView(new ArrayBuffer(SIZEOF.vcpuEvents));
+  private readonly eventsBytes = new Uint8Array(this.events.buffer);
+  private readonly translateBuf = new Uint8Array(SIZEOF.translation);
+  private readonly translateView = new DataView(this.translateBuf.buffer);
+
+  constructor(
+    readonly vm: KvmVm,
+    readonly fd: number,
+    readonly id: number,
+  ) {
+    this.libc = vm.libc;
+    const size = vm.system.vcpuMmapSize;
+    const ptr = this.libc.mmap(null, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (ptr === null) throw new KvmCallError(`mmap of vCPU ${id}'s kvm_run`, this.libc.errno());
+    const ab = this.libc.koffi.view(ptr, size);
+    this.run = new DataView(ab);
+    this.runBytes = new Uint8Array(ab);
+  }
+
+  /** KVM_RUN on the calling thread: RUN_OK after an exit, RUN_INTERRUPTED after a kick (EINTR). */
+  enter(): number {
+    if (this.libc.ioctlInt(this.fd, KVM.RUN, 0) === 0) return RUN_OK;
+    const e = this.libc.errno();
+    if (e === EINTR || e === 11) return RUN_INTERRUPTED;
+    throw new KvmCallError(`KVM_RUN (vCPU ${this.id})`, e);
+  }
+
+  private call(name: string, req: number, buf: ArrayBufferView | null): void {
+    if (this.libc.ioctlPtr(this.fd, req, buf) < 0) throw new KvmCallError(`${name} (vCPU ${this.id})`, this.libc.errno());
+  }
+
+  getRegs(): DataView {
+    this.call('KVM_GET_REGS', KVM.GET_REGS, this.regsBytes);
+    return this.regs;
+  }
+  setRegs(): void {
+    this.call('KVM_SET_REGS', KVM.SET_REGS, this.regsBytes);
+  }
+  reg(name: RegName): bigint {
+    return this.regs.getBigUint64(REGS_ORDER.indexOf(name) * 8, true);
+  }
+  setReg(name: RegName, v: bigint | number): void {
+    this.regs.setBigUint64(REGS_ORDER.indexOf(name) * 8, BigInt.asUintN(64, BigInt(v)), true);
+  }
+
+  getSregs(): DataView {
+    this.call('KVM_GET_SREGS', KVM.GET_SREGS, this.sregsBytes);
+    return this.sregs;
+  }
+  setSregs(): void {
+    this.call('KVM_SET_SREGS', KVM.SET_SREGS, this.sregsBytes);
+  }
+  sreg64(offset: number): bigint {
+    return this.sregs.getBigUint64(offset, true);
+  }
+
+  setCpuid(entries: readonly CpuidEntry[]): void {
+    const buf = new Uint8Array(SIZEOF.cpuid2 + entries.length * SIZEOF.cpuidEntry2);
+    const dv = new DataView(buf.buffer);
+    dv.setUint32(0, entries.length, true);
+    entries.forEach((e, i) => {
+      const o = SIZEOF.cpuid2 + i * SIZEOF.cpuidEntry2;
+      dv.setUint32(o, e.fn, true);
+      dv.setUint32(o + 4, e.index, true);
+      dv.setUint32(o + 8, e.flags, true);
+      dv.setUint32(o + 12, e.eax, true);
+      dv.setUint32(o + 16, e.ebx, true);
+      dv.setUint32(o + 20, e.ecx, true);
+      dv.setUint32(o + 24, e.edx, true);
+    });
+    this.call('KVM_SET_CPUID2', KVM.SET_CPUID2, buf);
+  }
+
+  /** KVM_GET_MSRS of one MSR; null if KVM does not know it. */
+  getMsr(index: number): bigint | null {
+    this.msrView.setUint32(0, 1, true);
+    this.msrView.setUint32(SIZEOF.msrs, index, true);
+    const n = this.libc.ioctlPtr(this.fd, KVM.GET_MSRS, this.msrBuf);
+    if (n < 0) throw new KvmCallError('KVM_GET_MSRS', this.libc.errno());
+    return n === 1 ? this.msrView.getBigUint64(SIZEOF.msrs + 8, true) : null;
+  }
+
+  /** KVM_SET_MSRS of one MSR (host-initiated, so the MSR filter does not apply); false if refused. */
+  setMsr(index: number, value: bigint): boolean {
+    this.msrView.setUint32(0, 1, true);
+    this.msrView.setUint32(SIZEOF.msrs, index, true);
+    this.msrView.setBigUint64(SIZEOF.msrs + 8, value, true);
+    const n = this.libc.ioctlPtr(this.fd, KVM.SET_MSRS, this.msrBuf);
+    if (n < 0) throw new KvmCallError('KVM_SET_MSRS', this.libc.errno());
+    return n === 1;
+  }
+
+  /** KVM_INTERRUPT: queue external interrupt `vector` for the next entry (userspace irqchip only). */
+  interrupt(vector: number): void {
+    this.intView.setUint32(0, vector, true);
+    this.call('KVM_INTERRUPT', KVM.INTERRUPT, this.intBuf);
+  }
+
+  nmi(): void {
+    if (this.libc.ioctlInt(this.fd, KVM.NMI, 0) < 0) throw new KvmCallError('KVM_NMI', this.libc.errno());
+  }
+
+  getEvents(): DataView {
+    this.call('KVM_GET_VCPU_EVENTS', KVM.GET_VCPU_EVENTS, this.eventsBytes);
+    return this.events;
+  }
+  setEvents(): void {
+    this.call('KVM_SET_VCPU_EVENTS', KVM.SET_VCPU_EVENTS, this.eventsBytes);
+  }
+
+  /** Queues exception `vector` (with `errorCode` unless null) for delivery at the next entry. */
+  injectException(vector: number, errorCode: number | null): void {
+    const ev = this.getEvents();
+    ev.setUint8(VCPU_EVENTS.exceptionInjected, 1);
+    ev.setUint8(VCPU_EVENTS.exceptionNr, vector);
+    ev.setUint8(VCPU_EVENTS.exceptionHasErrorCode, errorCode === null ? 0 : 1);
+    ev.setUint32(VCPU_EVENTS.exceptionErrorCode, errorCode ?? 0, true);
+    ev.setUint32(VCPU_EVENTS.flags, 0, true);
+    this.setEvents();
+  }
+
+  /** KVM_TRANSLATE: guest-linear → guest-physical with the vCPU's current paging, or −1 if not mapped. */
+  translate(linear: number): number {
+    const dv = this.translateView;
+    dv.setBigUint64(0, BigInt(linear), true);
+    if (this.libc.ioctlPtr(this.fd, KVM.TRANSLATE, this.translateBuf) < 0) return -1;
+    if (dv.getUint8(16) === 0) return -1;
+    return Number(dv.getBigUint64(8, true));
+  }
+
+  /** KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is in KVM_RUN (kernel sigset: 8 bytes). */
+  setSignalMask(kernelSigset: Uint8Array): void {
+    const buf = new Uint8Array(4 + 8);
+    new DataView(buf.buffer).setUint32(0, 8, true);
+    buf.set(kernelSigset.subarray(0, 8), 4);
+    this.call('KVM_SET_SIGNAL_MASK', KVM.SET_SIGNAL_MASK, buf);
+  }
+
+  getTscKhz(): number {
+    const r = this.libc.ioctlInt(this.fd, KVM.GET_TSC_KHZ, 0);
+    if (r < 0) throw new KvmCallError('KVM_GET_TSC_KHZ', this.libc.errno());
+    return r;
+  }
+}

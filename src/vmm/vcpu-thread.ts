@@ -1,0 +1,112 @@
+// A vCPU on its own thread (SMP): KVM_RUN blocks the thread that calls it, so each vCPU of a
+// multi-vCPU VM gets a worker thread that does nothing but KVM_RUN. Xen's ioreq model: after
+// every exit the worker posts it (state EXITED, doorbell) and waits; the device-model thread
+// (the platform's only thread) serves the exit through the kvm_run page, prepares the next entry
+// and lets the worker go again. Only the device-model thread touches the platform.
+import { Worker } from 'node:worker_threads';
+
+/** Slots of a vCPU's control block (Int32Array over a SharedArrayBuffer). */
+export const CTL = Object.freeze({ STATE: 0, RESULT: 1, TID: 2, SIZE: 4 });
+/** ctl[STATE]: who owns the vCPU. */
+export const VCPU_THREAD = Object.freeze({
+  /** The device model owns it (serving an exit, or the vCPU is halted). */
+  PARKED: 0,
+  /** The worker owns it: in KVM_RUN or about to be. */
+  GO: 1,
+  /** KVM_RUN returned; ctl[RESULT] is 0 or −errno; the device model must serve it. */
+  EXITED: 2,
+  QUIT: 3,
+});
+
+// Plain JavaScript (a worker runs it without a TypeScript loader); the worker's whole job.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const koffi = require(workerData.koffiPath);
+const lib = koffi.load('libc.so.6');
+const ioctl = lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']);
+const gettid = lib.func('gettid', 'int', []);
+const sigtimedwait = lib.func('sigtimedwait', 'int', ['void *', 'void *', 'void *']);
+const ctl = new Int32Array(workerData.ctl);
+const door = new Int32Array(workerData.door);
+const kick = new Uint8Array(workerData.kickSet);
+const zero = new Uint8Array(16);
+const { fd, KVM_RUN } = workerData;
+const PARKED = ${VCPU_THREAD.PARKED}, GO = ${VCPU_THREAD.GO}, EXITED = ${VCPU_THREAD.EXITED}, QUIT = ${VCPU_THREAD.QUIT};
+Atomics.store(ctl, ${CTL.TID}, gettid());
+Atomics.notify(ctl, ${CTL.TID});
+for (;;) {
+  let s;
+  while ((s = Atomics.load(ctl, ${CTL.STATE})) !== GO) {
+    if (s === QUIT) process.exit(0);
+    Atomics.wait(ctl, ${CTL.STATE}, s);
+  }
+  const r = ioctl(fd, KVM_RUN, 0);
+  let result = 0;
+  if (r < 0) {
+    result = -koffi.errno();
+    if (result === -4) while (sigtimedwait(kick, null, zero) > 0);
+  }
+  ctl[${CTL.RESULT}] = result;
+  Atomics.compareExchange(ctl, ${CTL.STATE}, GO, EXITED);
+  Atomics.add(door, 0, 1);
+  Atomics.notify(door, 0);
+}
+`;
+
+export interface VcpuThreadOptions {
+  readonly koffiPath: string;
+  readonly fd: number;
+  readonly kvmRun: number;
+  readonly door: SharedArrayBuffer;
+  readonly kickSet: Uint8Array;
+}
+
+/** The device-model side of one vCPU worker. */
+export class VcpuThread {
+  readonly ctl: Int32Array;
+  readonly worker: Worker;
+  private exited: Promise<void>;
+
+  constructor(opts: VcpuThreadOptions) {
+    const ctl = new SharedArrayBuffer(CTL.SIZE * 4);
+    this.ctl = new Int32Array(ctl);
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { koffiPath: opts.koffiPath, fd: opts.fd, KVM_RUN: opts.kvmRun, ctl, door: opts.door, kickSet: opts.kickSet },
+    });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+  }
+
+  /** Waits (blocking, bounded) until the worker published its thread id; returns it. */
+  waitReady(timeoutMs = 10_000): number {
+    const deadline = Date.now() + timeoutMs;
+    while (Atomics.load(this.ctl, CTL.TID) === 0 && Date.now() < deadline) Atomics.wait(this.ctl, CTL.TID, 0, 50);
+    return Atomics.load(this.ctl, CTL.TID);
+  }
+
+  get tid(): number {
+    return this.ctl[CTL.TID]!;
+  }
+  get state(): number {
+    return Atomics.load(this.ctl, CTL.STATE);
+  }
+  get result(): number {
+    return this.ctl[CTL.RESULT]!;
+  }
+  park(): void {
+    Atomics.store(this.ctl, CTL.STATE, VCPU_THREAD.PARKED);
+  }
+  go(): void {
+    Atomics.store(this.ctl, CTL.STATE, VCPU_THREAD.GO);
+    Atomics.notify(this.ctl, CTL.STATE);
+  }
+
+  /** Asks the worker to end (the caller kicks it out of KVM_RUN) and waits for it. */
+  async quit(): Promise<void> {
+    Atomics.store(this.ctl, CTL.STATE, VCPU_THREAD.QUIT);
+    Atomics.notify(this.ctl, CTL.STATE);
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,259 @@
+// One vCPU of the VMM: serves its KVM exits on the platform's buses and LAPIC, and prepares each
+// entry (INIT/SIPI, NMI, interrupt injection or an interrupt window, CR8 ↔ TPR). Whoever owns the
+// vCPU at the moment calls these: the thread that ran KVM_RUN for one vCPU, or the device-model
+// thread while a vCPU worker is parked (docs/vmm.md, "Who touches what").
+import { accessContext, type AccessContext } from '../bus/access.js';
+import type { MmioBus } from '../bus/mmio-bus.js';
+import type { PortBus } from '../bus/port-bus.js';
+import type { Lapic } from '../devices/lapic/lapic.js';
+import { EXIT, INTERNAL_ERROR, IO_DIRECTION, RUN, SREGS, SYSTEM_EVENT } from './kvm/abi.js';
+import type { KvmVcpu } from './kvm/kvm-vcpu.js';
+import { ExitStats } from './exit-stats.js';
+import type { StopReason } from './stop-reason.js';
+
+export const enum VcpuState {
+  Running = 0,
+  /** HLT: not entered until an interrupt it can take, an NMI or INIT arrives. */
+  Halted = 1,
+  /** Wait-for-SIPI (an AP after reset or INIT, SDM §8.4). */
+  WaitSipi = 2,
+}
+
+const MSR_IA32_APIC_BASE = 0x1b;
+const TWO_32 = 0x1_0000_0000;
+
+/** What a vCPU needs from its VM. */
+export interface VcpuHost {
+  readonly ports: PortBus;
+  readonly mmio: MmioBus;
+  stop(reason: StopReason): void;
+  /** Completes an instruction this host's KVM could not (true if it did). */
+  completeFailedEmulation(vcpu: Vcpu): boolean;
+}
+
+export class Vcpu {
+  state: VcpuState;
+  readonly stats = new ExitStats();
+  private readonly run: DataView;
+  private readonly runBytes: Uint8Array;
+  private readonly ctx: AccessContext;
+  private readonly stringCtx: AccessContext;
+  /** struct kvm_sregs of a freshly created vCPU (the reset state INIT/SIPI start from). */
+  private readonly resetSregs: Uint8Array;
+
+  constructor(
+    readonly index: number,
+    readonly kvm: KvmVcpu,
+    readonly lapic: Lapic,
+    private readonly host: VcpuHost,
+  ) {
+    this.run = kvm.run;
+    this.runBytes = kvm.runBytes;
+    this.ctx = accessContext(index);
+    this.stringCtx = accessContext(index, true);
+    this.resetSregs = new Uint8Array(kvm.getSregs().buffer.slice(0));
+    this.state = lapic.waitForSipi ? VcpuState.WaitSipi : VcpuState.Running;
+    // Keep KVM's own IA32_APIC_BASE in step with the LAPIC's (KVM derives CPUID.1:EDX.APIC from it).
+    lapic.apicBaseObserver = (value) => kvm.setMsr(MSR_IA32_APIC_BASE, value);
+    kvm.setMsr(MSR_IA32_APIC_BASE, lapic.apicBase);
+  }
+
+  /**
+   * Before KVM_RUN: takes INIT, SIPI and NMI from the LAPIC, injects the highest deliverable
+   * interrupt if the guest can take one now (else asks KVM for an interrupt window), and writes
+   * TPR into CR8. Returns false if the vCPU is not to be entered (halted, waiting for SIPI).
+   */
+  prepareEntry(): boolean {
+    const l = this.lapic;
+    if (l.initPending) {
+      l.takeInit();
+      this.state = VcpuState.WaitSipi;
+    }
+    if (this.state === VcpuState.WaitSipi) {
+      const vector = l.takeSipi();
+      if (vector < 0) return false;
+      this.startAt(vector);
+      this.state = VcpuState.Running;
+    }
+    if (l.nmiPending && l.takeNmi()) {
+      this.kvm.nmi();
+      this.stats.nmis++;
+      this.state = VcpuState.Running;
+    }
+    const run = this.run;
+    if (this.state === VcpuState.Halted) {
+      // HLT ends with an interrupt the CPU accepts (IF set at the HLT), an NMI (above) or INIT.
+      if (this.runBytes[RUN.ifFlag] === 0 || !l.hasPendingInterrupt()) return false;
+      this.state = VcpuState.Running;
+    }
+    run.setUint32(RUN.cr8, l.tpr >>> 4, true);
+    run.setUint32(RUN.cr8 + 4, 0, true);
+    if (l.hasPendingInterrupt()) {
+      if (this.runBytes[RUN.readyForInterruptInjection] !== 0) {
+        const vector = l.acknowledge();
+        if (vector !== null) {
+          this.kvm.interrupt(vector);
+          this.stats.injected[vector]!++;
+        }
+        // One interrupt per entry: if another waits, come back as soon as the guest can take it.
+        this.runBytes[RUN.requestInterruptWindow] = l.hasPendingInterrupt() ? 1 : 0;
+      } else {
+        this.runBytes[RUN.requestInterruptWindow] = 1;
+      }
+    } else {
+      this.runBytes[RUN.requestInterruptWindow] = 0;
+    }
+    return true;
+  }
+
+  /** Would prepareEntry() enter the guest now? (A halted or waiting vCPU has something to do.) */
+  get runnable(): boolean {
+    const l = this.lapic;
+    if (l.initPending || l.nmiPending) return true;
+    if (this.state === VcpuState.WaitSipi) return l.sipiVector >= 0;
+    if (this.state === VcpuState.Halted) return this.runBytes[RUN.ifFlag] !== 0 && l.hasPendingInterrupt();
+    return true;
+  }
+
+  /** SIPI (SDM §8.4.4): real mode at CS = vector << 8, IP = 0, from the reset state. */
+  private startAt(vector: number): void {
+    const k = this.kvm;
+    new Uint8Array(k.sregs.buffer).set(this.resetSregs);
+    const s = k.sregs;
+    s.setBigUint64(SREGS.cs, BigInt(vector << 12), true);
+    s.setUint16(SREGS.cs + 12, vector << 8, true);
+    k.setSregs();
+    k.getRegs();
+    for (let i = 0; i < 18; i++) k.regs.setBigUint64(i * 8, 0n, true);
+    k.setReg('rflags', 2);
+    k.setReg('rip', 0);
+    k.setRegs();
+  }
+
+  /** Serves the exit KVM_RUN just returned (the platform clock is already brought up to date). */
+  serveExit(): void {
+    const run = this.run;
+    const reason = run.getUint32(RUN.exitReason, true);
+    this.stats.byReason[reason & 63]!++;
+    // CR8 (TPR[7:4]) as the guest left it: a MOV to CR8 changed the LAPIC's TPR.
+    const cr8 = run.getUint32(RUN.cr8, true) & 0xf;
+    if (cr8 !== this.lapic.tpr >>> 4) this.lapic.tpr = cr8 << 4;
+    switch (reason) {
+      case EXIT.IO:
+        this.serveIo();
+        return;
+      case EXIT.MMIO:
+        this.serveMmio();
+        return;
+      case EXIT.X86_RDMSR:
+        this.serveRdmsr();
+        return;
+      case EXIT.X86_WRMSR:
+        this.serveWrmsr();
+        return;
+      case EXIT.HLT:
+        this.state = VcpuState.Halted;
+        return;
+      case EXIT.IRQ_WINDOW_OPEN:
+      case EXIT.INTR:
+      case EXIT.SET_TPR:
+        return; // the next prepareEntry() does the work
+      case EXIT.SHUTDOWN:
+        this.host.stop({ kind: 'triple-fault', vcpu: this.index });
+        return;
+      case EXIT.SYSTEM_EVENT: {
+        const type = run.getUint32(RUN.systemEventType, true);
+        this.host.stop(type === SYSTEM_EVENT.RESET ? { kind: 'reset', vcpu: this.index } : { kind: 'power-off' });
+        return;
+      }
+      case EXIT.INTERNAL_ERROR: {
+        const sub = run.getUint32(RUN.internalSuberror, true);
+        if (sub === INTERNAL_ERROR.EMULATION && this.host.completeFailedEmulation(this)) {
+          this.stats.completed++;
+          return;
+        }
+        this.host.stop({ kind: 'guest-error', vcpu: this.index, detail: `KVM internal error (suberror ${sub}) at ${this.describeRip()}` });
+        return;
+      }
+      default:
+        this.host.stop({ kind: 'host-error', detail: `vCPU ${this.index}: unexpected KVM exit reason ${reason} at ${this.describeRip()}` });
+    }
+  }
+
+  private serveIo(): void {
+    const run = this.run;
+    const bytes = this.runBytes;
+    const out = bytes[RUN.ioDirection] === IO_DIRECTION.OUT;
+    const size = bytes[RUN.ioSize]! as 1 | 2 | 4;
+    const port = run.getUint16(RUN.ioPort, true);
+    const count = run.getUint32(RUN.ioCount, true);
+    let off = run.getUint32(RUN.ioDataOffset, true);
+    // String I/O (count > 1): KVM hands over `count` elements in the data area at once.
+    const ctx = count > 1 ? this.stringCtx : this.ctx;
+    const ports = this.host.ports;
+    this.stats.byPort[port]! += 1;
+    for (let i = 0; i < count; i++, off += size) {
+      if (out) {
+        const v = size === 1 ? bytes[off]! : size === 2 ? run.getUint16(off, true) : run.getUint32(off, true);
+        ports.write(port, size, v, ctx);
+      } else {
+        const v = ports.read(port, size, ctx);
+        if (size === 1) bytes[off] = v;
+        else if (size === 2) run.setUint16(off, v, true);
+        else run.setUint32(off, v, true);
+      }
+    }
+  }
+
+  private serveMmio(): void {
+    const run = this.run;
+    const addr = run.getUint32(RUN.mmioPhysAddr, true) + run.getUint32(RUN.mmioPhysAddr + 4, true) * TWO_32;
+    const len = run.getUint32(RUN.mmioLen, true);
+    const write = this.runBytes[RUN.mmioIsWrite] !== 0;
+    const mmio = this.host.mmio;
+    this.stats.mmio(addr);
+    if (len === 4 || len === 2 || len === 1) {
+      if (write) {
+        const v = len === 4 ? run.getUint32(RUN.mmioData, true) : len === 2 ? run.getUint16(RUN.mmioData, true) : this.runBytes[RUN.mmioData]!;
+        mmio.write(addr, len, v, this.ctx);
+      } else {
+        const v = mmio.read(addr, len, this.ctx);
+        run.setUint32(RUN.mmioData, v, true);
+      }
+    } else if (len === 8) {
+      if (write) mmio.write64(addr, run.getBigUint64(RUN.mmioData, true), this.ctx);
+      else run.setBigUint64(RUN.mmioData, mmio.read64(addr, this.ctx), true);
+    } else {
+      // Odd sizes (3, 5, 6, 7) go byte by byte.
+      for (let i = 0; i < len && i < 8; i++) {
+        if (write) mmio.write(addr + i, 1, this.runBytes[RUN.mmioData + i]!, this.ctx);
+        else this.runBytes[RUN.mmioData + i] = mmio.read(addr + i, 1, this.ctx);
+      }
+    }
+  }
+
+  private serveRdmsr(): void {
+    const r = this.lapic.readMsr(this.run.getUint32(RUN.msrIndex, true));
+    if (r.kind === 'ok') {
+      this.run.setBigUint64(RUN.msrData, r.value, true);
+      this.runBytes[RUN.msrError] = 0;
+    } else {
+      this.runBytes[RUN.msrError] = 1; // #GP
+    }
+  }
+
+  private serveWrmsr(): void {
+    const r = this.lapic.writeMsr(this.run.getUint32(RUN.msrIndex, true), this.run.getBigUint64(RUN.msrData, true));
+    this.runBytes[RUN.msrError] = r.kind === 'ok' ? 0 : 1;
+  }
+
+  /** "RIP 0x… (CS:…)" for messages about the guest. */
+  describeRip(): string {
+    try {
+      const rip = this.kvm.getRegs() && this.kvm.reg('rip');
+      return `RIP 0x${rip.toString(16)}`;
+    } catch {
+      return 'an unknown RIP';
+    }
+  }
+}

@@ -1,0 +1,401 @@
+// A KVM virtual machine whose whole platform is hvmdev: no in-kernel irqchip, no in-kernel PIT.
+// Port I/O, MMIO (the xAPIC page included) and the LAPIC's MSRs exit to user space and are served
+// by the platform's buses and LAPICs; interrupts are injected from the LAPICs before each entry;
+// the platform clock follows the host's monotonic clock and the next deadline kicks the vCPU.
+//
+// Threads (docs/vmm.md): with one vCPU, KVM_RUN runs on the calling (device-model) thread, so an
+// exit costs no thread switch. With several, each vCPU has a worker thread that only runs KVM_RUN
+// and posts its exits; the device-model thread serves them in order. The platform is touched by
+// the device-model thread only.
+import { createPlatform, type PlatformOptions } from '../platform/create-platform.js';
+import type { Platform } from '../platform/platform.js';
+import { profileByName, type PlatformProfile, type ProfileName } from '../platform/profiles.js';
+import type { Lapic } from '../devices/lapic/lapic.js';
+import type { PmTimer } from '../devices/pm/index.js';
+import { CAP, EXIT, KVM, MSR_EXIT_REASON } from './kvm/abi.js';
+import { KvmUnavailableError } from './kvm/errors.js';
+import { sigset } from './kvm/ffi.js';
+import { KvmSystem } from './kvm/kvm-system.js';
+import type { KvmVm, GuestMemory } from './kvm/kvm-vm.js';
+import { RUN_INTERRUPTED } from './kvm/kvm-vcpu.js';
+import { hostQuirks, type HostQuirks } from './kvm/pvm-host.js';
+import { guestCpuid } from './cpuid.js';
+import { HostClock } from './host-clock.js';
+import { DeadlineKicker, KickSignal } from './kick.js';
+import { ExitStats } from './exit-stats.js';
+import type { StopReason } from './stop-reason.js';
+import { Vcpu, VcpuState, type VcpuHost } from './vcpu.js';
+import { VCPU_THREAD, VcpuThread } from './vcpu-thread.js';
+import { SREGS } from './kvm/abi.js';
+
+/** RAM below the VGA/BIOS hole, and from 1 MiB up (the PC layout). */
+const LOW_RAM_END = 0xa0000;
+const HIGH_RAM_START = 0x100000;
+export const MAX_RAM_BYTES = 3 * 1024 * 1024 * 1024;
+export const MAX_VMM_VCPUS = 64;
+/** The device-model thread returns to the event loop at least this often (stdin, timeouts). */
+const SLICE_NS = 20_000_000;
+/** Waits shorter than this are spent blocking precisely; longer ones on the event loop. */
+const PRECISE_WAIT_NS = 2_000_000;
+const MSR_IA32_APIC_BASE = 0x1b;
+const MSR_IA32_TSC_DEADLINE = 0x6e0;
+const MSR_IA32_TSC = 0x10;
+
+export interface VmOptions {
+  readonly profile?: ProfileName | PlatformProfile;
+  readonly vcpus?: number;
+  /** Guest RAM in bytes (≤ 3 GiB), default 128 MiB. */
+  readonly ramBytes?: number;
+  /** Extra platform options (flags, wall time, …); vcpus, RAM and TSC come from the VM. */
+  readonly platform?: Omit<PlatformOptions, 'profile' | 'vcpus' | 'ramBytes' | 'tscHz'>;
+  /** Stop with reason 'timeout' after this many seconds of wall time. */
+  readonly timeoutSeconds?: number;
+}
+
+/** Register state vCPU 0 starts in (a loader's BootState). */
+export interface BootState {
+  readonly mode: 'protected32' | 'real16';
+  readonly rip: number;
+  readonly regs: { readonly eax?: number; readonly ebx?: number; readonly esp?: number };
+}
+
+export class Vm {
+  readonly platform: Platform;
+  /** Guest-physical 0 .. ramBytes (the hole 0xA0000–0xFFFFF included but not mapped). */
+  readonly ram: Uint8Array;
+  readonly vcpus: readonly Vcpu[];
+  readonly quirks: HostQuirks;
+  readonly tscKhz: number;
+  readonly ports;
+  readonly mmio;
+  private stopReason: StopReason | null = null;
+  private readonly hostClock: HostClock;
+  private readonly kick: KickSignal;
+  private wakeSleep: (() => void) | null = null;
+  private readonly wakeFlags: Uint8Array;
+  private threads: VcpuThread[] = [];
+  private startedNs = 0;
+  private stoppedNs = 0;
+
+  private constructor(
+    private readonly system: KvmSystem,
+    private readonly kvmVm: KvmVm,
+    readonly memory: GuestMemory,
+    platform: Platform,
+    vcpus: Vcpu[],
+    quirks: HostQuirks,
+    tscKhz: number,
+    kick: KickSignal,
+    private readonly timeoutSeconds: number,
+  ) {
+    this.platform = platform;
+    this.ram = memory.bytes;
+    this.vcpus = vcpus;
+    this.quirks = quirks;
+    this.tscKhz = tscKhz;
+    this.ports = platform.ports;
+    this.mmio = platform.mmio;
+    this.kick = kick;
+    this.hostClock = new HostClock(platform.clock);
+    this.wakeFlags = new Uint8Array(vcpus.length);
+  }
+
+  /** Builds the VM. Throws KvmUnavailableError when this host cannot run one (and says why). */
+  static create(opts: VmOptions = {}): Vm {
+    const vcpuCount = opts.vcpus ?? 1;
+    if (!Number.isInteger(vcpuCount) || vcpuCount < 1 || vcpuCount > MAX_VMM_VCPUS) {
+      throw new RangeError(`vcpus must be an integer from 1 to ${MAX_VMM_VCPUS}, got ${String(vcpuCount)}`);
+    }
+    const ramBytes = opts.ramBytes ?? 128 * 1024 * 1024;
+    if (!Number.isInteger(ramBytes) || ramBytes < 2 * 1024 * 1024 || ramBytes > MAX_RAM_BYTES || ramBytes % 4096 !== 0) {
+      throw new RangeError(`RAM must be a multiple of 4 KiB from 2 MiB to 3 GiB, got ${String(ramBytes)}`);
+    }
+    const system = KvmSystem.open();
+    const vm = system.createVm();
+    try {
+      if (vm.checkExtension(CAP.X86_USER_SPACE_MSR) <= 0 || vm.checkExtension(CAP.X86_MSR_FILTER) <= 0) {
+        throw new KvmUnavailableError('unsupported', 'this KVM cannot send MSR accesses to user space (KVM_CAP_X86_USER_SPACE_MSR / MSR_FILTER, Linux 5.10+)');
+      }
+      vm.enableCap(CAP.X86_USER_SPACE_MSR, BigInt(MSR_EXIT_REASON.INVAL | MSR_EXIT_REASON.FILTER));
+      // IA32_APIC_BASE and IA32_TSC_DEADLINE belong to hvmdev's LAPIC; the x2APIC MSRs, which KVM
+      // cannot filter, reach us as "invalid" (KVM has no in-kernel LAPIC to give them to).
+      vm.setMsrFilter([
+        { base: MSR_IA32_APIC_BASE, count: 1 },
+        { base: MSR_IA32_TSC_DEADLINE, count: 1 },
+      ]);
+      const quirks = hostQuirks();
+      if (quirks.kind === 'vmx') vm.setTssAddress(0xfffbd000);
+      const memory = vm.allocate(ramBytes);
+      vm.setMemoryRegion(0, 0, Math.min(ramBytes, LOW_RAM_END), memory.address);
+      if (ramBytes > HIGH_RAM_START) vm.setMemoryRegion(1, HIGH_RAM_START, ramBytes - HIGH_RAM_START, memory.address + BigInt(HIGH_RAM_START));
+
+      const kick = new KickSignal(system.libc);
+      const kvmVcpus = Array.from({ length: vcpuCount }, (_, i) => vm.createVcpu(i));
+      const tscKhz = kvmVcpus[0]!.getTscKhz();
+      const profile = typeof opts.profile === 'object' ? opts.profile : profileByName(opts.profile ?? 'qemu-pc');
+      const platform = createPlatform({ ...opts.platform, profile, vcpus: vcpuCount, ramBytes: 0, tscHz: tscKhz * 1000 });
+      platform.mmio.addRam(0, memory.bytes.subarray(0, Math.min(ramBytes, LOW_RAM_END)), { owner: 'ram', name: 'low RAM' });
+      if (ramBytes > HIGH_RAM_START) platform.mmio.addRam(HIGH_RAM_START, memory.bytes.subarray(HIGH_RAM_START), { owner: 'ram', name: 'high RAM' });
+
+      const supported = system.supportedCpuid();
+      const runMask = kick.runMask();
+      const vcpus: Vcpu[] = [];
+      let self: Vm | null = null;
+      const host: VcpuHost = {
+        get ports() {
+          return platform.ports;
+        },
+        get mmio() {
+          return platform.mmio;
+        },
+        stop: (r) => self!.stop(r),
+        completeFailedEmulation: (v) => quirks.completeFailedEmulation(v),
+      };
+      kvmVcpus.forEach((k, i) => {
+        const lapic = platform.vcpus[i]!.devices.get('lapic') as Lapic | undefined;
+        if (lapic === undefined) throw new KvmUnavailableError('unsupported', `profile ${profile.name} with these flags has no LAPIC; hvmdev run needs one (flag lapic)`);
+        k.setCpuid(guestCpuid(supported, lapic.params, i, vcpuCount));
+        k.setSignalMask(runMask);
+        vcpus.push(new Vcpu(i, k, lapic, host));
+      });
+      self = new Vm(system, vm, memory, platform, vcpus, quirks, tscKhz, kick, opts.timeoutSeconds ?? 0);
+      self.wire();
+      return self;
+    } catch (e) {
+      vm.close();
+      system.close();
+      throw e;
+    }
+  }
+
+  private wire(): void {
+    this.vcpus.forEach((v, i) => {
+      v.lapic.wakeObserver = () => {
+        this.wakeFlags[i] = 1;
+        this.wakeSleep?.();
+      };
+    });
+    const pm = [...this.platform.devices.values()].find((d) => d.kind === 'pm') as PmTimer | undefined;
+    pm?.onSleepRequest(() => this.stop({ kind: 'power-off' }));
+    // The guest's TSC (the host's on PVM, host + offset on VMX/SVM) at virtual time 0.
+    const tsc = this.vcpus[0]!.kvm.getMsr(MSR_IA32_TSC) ?? 0n;
+    const now = this.platform.clock.now;
+    const origin = tsc - (BigInt(Math.floor(now)) * BigInt(this.tscKhz)) / 1_000_000n;
+    for (const v of this.vcpus) v.lapic.setTscOrigin(origin);
+  }
+
+  /** Puts vCPU 0 in the loader's start state (flat 32-bit protected mode or real mode). */
+  setBootState(boot: BootState): void {
+    const k = this.vcpus[0]!.kvm;
+    const s = k.getSregs();
+    if (boot.mode === 'protected32') {
+      const seg = (off: number, selector: number, type: number) => {
+        s.setBigUint64(off, 0n, true);
+        s.setUint32(off + 8, 0xffffffff, true);
+        s.setUint16(off + 12, selector, true);
+        const b = new Uint8Array(s.buffer, off + 14, 10);
+        b.set([type, 1, 0, 1, 1, 0, 1, 0, 0, 0]); // type present dpl db s l g avl unusable pad
+      };
+      seg(SREGS.cs, 0x10, 0xb);
+      for (const off of [SREGS.ds, SREGS.es, SREGS.fs, SREGS.gs, SREGS.ss]) seg(off, 0x18, 0x3);
+      s.setBigUint64(SREGS.cr0, (s.getBigUint64(SREGS.cr0, true) | 1n) & ~(1n << 31n), true);
+    }
+    k.setSregs();
+    k.getRegs();
+    k.setReg('rip', boot.rip);
+    k.setReg('rflags', 2);
+    if (boot.regs.eax !== undefined) k.setReg('rax', boot.regs.eax >>> 0);
+    if (boot.regs.ebx !== undefined) k.setReg('rbx', boot.regs.ebx >>> 0);
+    if (boot.regs.esp !== undefined) k.setReg('rsp', boot.regs.esp >>> 0);
+    k.setRegs();
+  }
+
+  /** Stops the VM (the first reason wins); running vCPUs are kicked out of KVM_RUN. */
+  stop(reason: StopReason): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.stoppedNs = this.hostClock.hostNs();
+    for (const t of this.threads) if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
+    this.wakeSleep?.();
+  }
+
+  get stopped(): StopReason | null {
+    return this.stopReason;
+  }
+
+  /** Runs until the guest stops (debug exit, power-off, triple fault, …) or the timeout. */
+  async run(): Promise<StopReason> {
+    this.startedNs = this.hostClock.hostNs();
+    try {
+      if (this.vcpus.length === 1) await this.runInline();
+      else await this.runThreaded();
+    } catch (e) {
+      this.stop({ kind: 'host-error', detail: (e as Error).message });
+    } finally {
+      for (const t of this.threads) await t.quit();
+      this.threads = [];
+    }
+    return this.stopReason!;
+  }
+
+  /** Wall time the VM ran and its virtual time. */
+  times(): { wallNs: number; guestNs: number } {
+    const end = this.stopReason === null ? this.hostClock.hostNs() : this.stoppedNs;
+    return { wallNs: end - this.startedNs, guestNs: this.platform.clock.now - this.startedNs };
+  }
+
+  /** Every vCPU's counters added up. */
+  stats(): ExitStats {
+    const s = new ExitStats();
+    for (const v of this.vcpus) s.add(v.stats);
+    return s;
+  }
+
+  private checkTimeout(now: number): void {
+    if (this.timeoutSeconds > 0 && now - this.startedNs >= this.timeoutSeconds * 1e9) this.stop({ kind: 'timeout', seconds: this.timeoutSeconds });
+  }
+
+  // ---- one vCPU: KVM_RUN on this thread ------------------------------------------------------
+
+  private async runInline(): Promise<void> {
+    const v = this.vcpus[0]!;
+    const libc = this.system.libc;
+    const kicker = new DeadlineKicker(libc, this.kick, libc.gettid());
+    const clock = this.hostClock;
+    try {
+      while (this.stopReason === null) {
+        const sliceEnd = clock.hostNs() + SLICE_NS;
+        while (this.stopReason === null) {
+          const now = clock.sync();
+          if (now >= sliceEnd) break;
+          if (!v.prepareEntry()) {
+            // Halted or waiting for SIPI: sleep until the next deadline or a wake-up.
+            const wait = Math.min(clock.untilNextDeadline(now), sliceEnd - now);
+            if (wait >= PRECISE_WAIT_NS) {
+              await this.sleep(wait - PRECISE_WAIT_NS / 2);
+              break;
+            }
+            if (wait > 0) Atomics.wait(SLEEPER, 0, 0, wait / 1e6);
+            continue;
+          }
+          const target = Math.min(now + clock.untilNextDeadline(now), sliceEnd);
+          if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
+          if (v.kvm.enter() === RUN_INTERRUPTED) {
+            this.kick.drain();
+            kicker.armedFor = -1;
+            v.stats.kicks++;
+            v.stats.byReason[EXIT.INTR]!++;
+            continue;
+          }
+          clock.sync();
+          v.serveExit();
+        }
+        this.checkTimeout(clock.hostNs());
+        await yieldToEventLoop();
+      }
+    } finally {
+      kicker.close();
+    }
+  }
+
+  /** Sleeps on the event loop until `ns` passed or a LAPIC wake-up / stop. */
+  private sleep(ns: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, Math.max(0, ns / 1e6));
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeSleep = () => {
+        this.wakeSleep = null;
+        done();
+      };
+    }).then(() => {
+      this.wakeSleep = null;
+    });
+  }
+
+  // ---- several vCPUs: one worker thread each --------------------------------------------------
+
+  private async runThreaded(): Promise<void> {
+    const door = new SharedArrayBuffer(8);
+    const doorbell = new Int32Array(door);
+    const kickSet = sigset(this.kick.signo);
+    const libc = this.system.libc;
+    this.threads = this.vcpus.map((v) => new VcpuThread({ koffiPath: libc.koffiPath, fd: v.kvm.fd, kvmRun: KVM.RUN, door, kickSet }));
+    for (const t of this.threads) if (t.waitReady() === 0) throw new Error('a vCPU worker thread did not start');
+    const clock = this.hostClock;
+    const threads = this.threads;
+    const vcpus = this.vcpus;
+    while (this.stopReason === null) {
+      const sliceEnd = clock.hostNs() + SLICE_NS;
+      while (this.stopReason === null) {
+        const seen = Atomics.load(doorbell, 0);
+        const now = clock.sync();
+        for (let i = 0; i < vcpus.length; i++) {
+          const t = threads[i]!;
+          if (t.state !== VCPU_THREAD.EXITED) continue;
+          const v = vcpus[i]!;
+          t.park();
+          const r = t.result;
+          if (r === 0) v.serveExit();
+          else if (r === -4 || r === -11) {
+            v.stats.kicks++;
+            v.stats.byReason[EXIT.INTR]!++;
+          } else this.stop({ kind: 'host-error', detail: `KVM_RUN (vCPU ${i}) failed: errno ${-r}` });
+        }
+        if (this.stopReason !== null) break;
+        let waiting = true;
+        for (let i = 0; i < vcpus.length; i++) {
+          const t = threads[i]!;
+          const st = t.state;
+          if (st === VCPU_THREAD.PARKED) {
+            this.wakeFlags[i] = 0;
+            if (vcpus[i]!.prepareEntry()) t.go();
+          } else if (st === VCPU_THREAD.GO && this.wakeFlags[i] !== 0) {
+            this.wakeFlags[i] = 0;
+            this.kick.kick(t.tid);
+          } else if (st === VCPU_THREAD.EXITED) waiting = false;
+        }
+        if (!waiting || Atomics.load(doorbell, 0) !== seen) continue;
+        const wait = Math.min(clock.untilNextDeadline(now), sliceEnd - clock.hostNs());
+        if (wait <= 0) break;
+        if (wait >= PRECISE_WAIT_NS && this.allIdle()) {
+          // Every vCPU halted: wait on the event loop (an idle guest uses no CPU).
+          const w = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(doorbell, 0, seen, wait / 1e6);
+          if (w.async) await w.value;
+          break;
+        }
+        Atomics.wait(doorbell, 0, seen, wait / 1e6);
+      }
+      this.checkTimeout(clock.hostNs());
+      await yieldToEventLoop();
+    }
+    for (const t of threads) if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
+  }
+
+  private allIdle(): boolean {
+    for (let i = 0; i < this.vcpus.length; i++) {
+      if (this.threads[i]!.state !== VCPU_THREAD.PARKED) return false;
+      if (this.vcpus[i]!.state === VcpuState.Running) return false;
+    }
+    return true;
+  }
+
+  /** Releases KVM and the guest memory. */
+  close(): void {
+    this.kvmVm.close();
+    this.system.close();
+  }
+}
+
+/** Atomics.waitAsync (Node 16+, ES2024 typings). */
+interface AtomicsWithWaitAsync {
+  waitAsync(a: Int32Array, i: number, v: number, timeoutMs: number): { async: boolean; value: Promise<string> | string };
+}
+
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
