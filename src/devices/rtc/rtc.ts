@@ -65,7 +65,7 @@ export class Rtc implements Device, IoHandler {
   /** Epoch day of the last DSE fall-back (it happens once per October night), -1 if none. */
   private dseFallbackDay = -1;
   readonly missedTicks: MissedTicks;
-  private readonly params: RtcParams;
+  private params: RtcParams;
   private readonly irq8: OutputLine;
   private readonly timer: Timer;
 
@@ -403,6 +403,25 @@ export class Rtc implements Device, IoHandler {
   currentTime(): number {
     this.deliver(this.sync());
     return this.readTime();
+  }
+
+  /**
+   * Board initialisation: gives the RTC battery-backed NVRAM (indices 0x0E–0x7F) holding `bytes`,
+   * with the century kept at `centuryIndex` from now on (written now from the current date). On
+   * Xen the RTC has no NVRAM (xen/arch/x86/hvm/rtc.c serves 0x00–0x0D and leaves the rest to the
+   * device model); a board that is the device model attaches it here. Host call, before the guest
+   * runs; bytes already in NVRAM that `bytes` does not name are kept.
+   */
+  attachNvram(bytes: Readonly<Record<number, number>>, centuryIndex: number | null): void {
+    const year = fromEpochSeconds(this.currentTime()).year;
+    this.params = checkRtcParams({ ...this.params, nvram: true, nvramInit: { ...this.params.nvramInit, ...bytes }, centuryIndex });
+    for (const [k, v] of Object.entries(bytes)) this.cmos[Number(k)] = v;
+    if (centuryIndex !== null) this.cmos[centuryIndex] = encodeField(Math.floor(year / 100) % 100, this.binary);
+  }
+
+  /** Whether indices 0x0E–0x7F are NVRAM (profile parameter, or attached by a board). */
+  get hasNvram(): boolean {
+    return this.params.nvram;
   }
 
   /** The NMI mask bit last written to port 0x70. */
