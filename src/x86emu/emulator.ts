@@ -13,6 +13,7 @@ import {
   type X86EmulateOps,
 } from './ops.js';
 import * as A from './exec/arith.js';
+import { execCrc32 } from './exec/crc32.js';
 import { execIn, execOut } from './exec/io.js';
 import * as M from './exec/mov.js';
 import { execMovnti, execSse } from './exec/sse.js';
@@ -95,6 +96,7 @@ HANDLERS[T.H_SSE] = execSse;
 HANDLERS[T.H_MOVBE] = M.execMovbe;
 HANDLERS[T.H_LAHF_SAHF] = M.execLahfSahf;
 HANDLERS[T.H_MOV_FROM_SREG] = M.execMovFromSreg;
+HANDLERS[T.H_CRC32] = execCrc32;
 
 /** x87 escape: #NM when CR0.EM or CR0.TS is set (XSA-190), otherwise not emulated. */
 function execX87(e: Emu): number {

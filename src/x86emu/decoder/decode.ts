@@ -14,7 +14,7 @@ import * as Va from './validity.js';
 const { BASE_RIP, DEC_FETCH, DEC_OK, DEC_TOO_LONG, DEC_UD, ENC_EVEX, ENC_LEGACY, ENC_VEX, ENC_XOP, MAP_0F, MAP_0F38, MAP_0F3A, MAP_PRIMARY, NO_REG } = In;
 const { MODE_LONG64, MODE_PROT32, MODE_COMPAT32, MODE_REAL, MODE_V86 } = Md;
 const {
-  F_BYTE, F_DEF64, F_FORCE64, F_INV64, F_INVALID, F_MODRM, F_REGONLY, H_SHIFT, H_SSE, IMM_AP, IMM_B, IMM_BB,
+  CRC32_ENTRY, F_BYTE, F_DEF64, F_FORCE64, F_INV64, F_INVALID, F_MODRM, F_REGONLY, H_SHIFT, H_SSE, IMM_AP, IMM_B, IMM_BB,
   IMM_ENTER, IMM_GRP3, IMM_MASK, IMM_MOFFS, IMM_V, IMM_W, IMM_Z, MAP0F, MAP0F38, MAP0F3A, MS_B, MS_D, MS_DQ,
   MS_MASK, MS_MOVSXD, MS_Q, MS_SHIFT, MS_SSE, MS_V, MS_W, MS_X, MS_Y, PRIMARY, SSE_MEM_SIZE,
 } = Tb;
@@ -132,6 +132,7 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
       b = buf[i++]!;
       entry = map === MAP_0F38 ? MAP0F38[b]! : MAP0F3A[b]!;
       if ((entry & F_INVALID) !== 0) return ud(d, i);
+      if (rep === 0xf2 && map === MAP_0F38 && (b === 0xf0 || b === 0xf1)) entry = CRC32_ENTRY[b & 1]!; // not MOVBE
     } else {
       map = MAP_0F;
       entry = MAP0F[b]!;
@@ -415,7 +416,7 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
       if (enc === ENC_VEX && memSize === 16) memSize <<= d.vexL;
       break;
   }
-  if ((map === MAP_0F38 && (b === 0xf0 || b === 0xf1) && pp > 1) || farIndirect) memSize = 0; // CRC32; far pointers
+  if (farIndirect) memSize = 0; // far pointers
   d.memSize = memSize;
 
   if (lock && !lockLegal(d, f.amdDecoding)) return DEC_UD;

@@ -113,7 +113,8 @@ export const H_SSE = 55;
 export const H_MOVBE = 56;
 export const H_LAHF_SAHF = 57;
 export const H_MOV_FROM_SREG = 58;
-export const H_COUNT = 59;
+export const H_CRC32 = 59;
+export const H_COUNT = 60;
 
 function h(id: number, arg = 0): number {
   return (id << H_SHIFT) | (arg << ARG_SHIFT);
@@ -324,6 +325,7 @@ const M = F_MODRM;
   }
   MAP0F38[0xf0] = M | ms(MS_V) | h(H_MOVBE, 0);
   MAP0F38[0xf1] = M | ms(MS_V) | h(H_MOVBE, 1);
+  // (with F2 these two opcodes are CRC32: CRC32_ENTRY, chosen by the decoder)
   set(MAP0F3A, 0x00, 0xff, M | IMM_B | F_INVALID);
   for (const [a, z] of [[0x08, 0x0f], [0x14, 0x17], [0x20, 0x22], [0x40, 0x42], [0x44, 0x44], [0x60, 0x63], [0xcc, 0xcc],
     [0xce, 0xcf], [0xdf, 0xdf]] as const) {
@@ -335,6 +337,13 @@ const M = F_MODRM;
     if ((MAP0F3A[op]! & F_INVALID) === 0) MAP0F3A[op] = M | IMM_B | h(H_SSE);
   }
 })();
+
+/**
+ * F2 0F 38 F0 / F1: CRC32 Gy, Eb and CRC32 Gy, Ev (SSE4.2), indexed by opcode & 1. The mandatory F2
+ * selects them instead of MOVBE; 66 is then an operand-size prefix (F1: r/m16), REX.W a 64-bit
+ * destination (and, for F1, a 64-bit source).
+ */
+export const CRC32_ENTRY = Int32Array.of(M | ms(MS_B) | h(H_CRC32, 0), M | ms(MS_V) | h(H_CRC32, 1));
 
 /**
  * Memory sizes of the SSE forms the executor implements, by opcode and mandatory prefix
