@@ -5,6 +5,7 @@ import { decode } from '../src/x86emu/decoder/decode.js';
 import { REFERENCE_CPU, type CpuFeatures } from '../src/x86emu/features.js';
 import { BASE_RIP, DEC_OK, ENC_LEGACY, Insn, NO_REG } from '../src/x86emu/insn.js';
 import { MODE_LONG64, MODE_PROT16, MODE_PROT32, type CpuMode } from '../src/x86emu/modes.js';
+import { executedMnemonics } from './x86emu-identity.js';
 
 // iced-x86 is a CommonJS wasm-bindgen package; load it lazily so importing this file is cheap.
 type Iced = typeof import('iced-x86');
@@ -55,10 +56,14 @@ export class DecoderOracle {
   private readonly instr = new (iced().Instruction)();
   private readonly memKinds: Set<number>;
   private readonly immKinds: Set<number>;
+  /** Mnemonics whose memory operand is an address only (no access, so no size). */
+  private readonly noAccess: Set<number>;
 
   constructor(private readonly features: CpuFeatures = REFERENCE_CPU) {
     const K = this.I.OpKind;
     this.memKinds = new Set([K.Memory]);
+    this.noAccess = new Set([this.I.Mnemonic.Lea, this.I.Mnemonic.Nop, this.I.Mnemonic.Reservednop, this.I.Mnemonic.Cldemote]);
+    for (const [name, v] of Object.entries(this.I.Mnemonic)) if (name.startsWith('Prefetch') && typeof v === 'number') this.noAccess.add(v);
     this.immKinds = new Set([K.Immediate8, K.Immediate16, K.Immediate32, K.Immediate64, K.Immediate8to16, K.Immediate8to32, K.Immediate8to64, K.Immediate32to64]);
   }
 
@@ -102,6 +107,7 @@ export class DecoderOracle {
       if (this.memKinds.has(kind)) memOp = k;
       else if (immOp < 0 && this.immKinds.has(kind)) immOp = k;
     }
+    const executed = executedMnemonics(d, this.features);
     if (problems.length === 0 && !ins.isVsib) {
       if ((memOp >= 0) !== d.hasMem) problems.push(`memory operand ours ${d.hasMem} iced ${memOp >= 0}`);
       else if (memOp >= 0) {
@@ -120,9 +126,17 @@ export class DecoderOracle {
         if (a !== b) problems.push(`disp ours ${a.toString(16)} iced ${b.toString(16)}`);
         const seg = I.Register[ins.memorySegment];
         if (seg !== SEGS[d.seg]) problems.push(`segment ours ${SEGS[d.seg]} iced ${seg}`);
-        if (d.memSize !== 0) {
+        // Every memory form the executor runs must know its size; others are compared when described.
+        if (d.memSize !== 0 || (executed !== null && !this.noAccess.has(ins.mnemonic))) {
           const ms = I.MemorySizeExt.size(ins.memorySize);
           if (ms !== d.memSize) problems.push(`memory size ours ${d.memSize} iced ${ms}`);
+        }
+      }
+      // Identity: the instruction the executor runs is the one the bytes encode.
+      if (executed !== null) {
+        const m = I.Mnemonic[ins.mnemonic]!;
+        if (!executed.some((n) => (typeof n === 'string' ? n === m : n.test(m)))) {
+          problems.push(`instruction ours ${executed.map(String).join('|')} iced ${m}`);
         }
       }
       if (immOp >= 0 && d.encoding === ENC_LEGACY && d.immSize > 0 && d.immSize <= 8 && d.imm2 === 0 && d.immSize === immBytes(ins.opKind(immOp), I)) {

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { executedMnemonics } from '../../bench/x86emu-identity.js';
 import { DecoderOracle, newStats, Rng, structuredBytes, type Bitness } from '../../bench/x86emu-oracle.js';
+import { MAP0F38 } from '../../src/x86emu/decoder/tables.js';
 import {
   CpuState, DEC_FETCH, DEC_OK, DEC_TOO_LONG, DEC_UD, Insn, MODE_COMPAT32, MODE_LONG64, MODE_PROT16, MODE_PROT32, MODE_REAL,
   MODE_V86, NO_REG, REFERENCE_CPU, X86Emulator, decode, withFeatures, type CpuMode,
@@ -94,6 +96,29 @@ describe('x86emu decoder vs iced-x86 (AMD decoding)', () => {
     );
     expect(stats.mismatches).toBe(0);
     expect(stats.bothValid).toBeGreaterThan(2000);
+  });
+  it.each([
+    // CRC32 used to decode (and run) as MOVBE with no memory size (issue 10 item 1)
+    ['f2 0f 38 f0 00', 64], ['f2 0f 38 f1 00', 64], ['66 f2 0f 38 f1 00', 64], ['f2 48 0f 38 f1 00', 64], ['f2 48 0f 38 f0 c1', 64],
+    ['f2 0f 38 f1 07', 16], ['0f 38 f0 00', 64], ['66 0f 38 f1 00', 32],
+    // executed forms whose memory size the table did not describe
+    ['0f c7 08', 64], ['48 0f c7 0f', 64], ['66 0f c7 0f', 32], ['66 0f 6e 00', 64], ['66 48 0f 6e 00', 64], ['66 48 0f 7e 00', 64], ['66 0f 7e 00', 32],
+    // F3 REX.B 90 exchanges r8 and rAX on the reference CPU (iced names it PAUSE)
+    ['f3 41 90', 64], ['f3 90', 64], ['41 90', 64],
+    // the hint space runs as NOP (CLDEMOTE, ENDBR64 are NOPs on the reference CPU)
+    ['0f 1c 00', 64], ['f3 0f 1e fa', 64], ['0f 18 00', 64],
+  ] as const)('%s (%i-bit): same instruction, same memory size as iced-x86', (bytes, bits) => {
+    const stats = newStats();
+    expect(oracle.check(hex(bytes), bits, stats)).toBeNull();
+    expect(stats.bothValid).toBe(1);
+  });
+  it('the identity check sees an instruction decoded as another one', () => {
+    const d2 = new Insn();
+    const b = hex('f2 0f 38 f1 00');
+    expect(decode(d2, b, b.length, MODE_LONG64, REFERENCE_CPU)).toBe(DEC_OK);
+    expect(executedMnemonics(d2, REFERENCE_CPU)).toEqual(['Crc32']);
+    d2.entry = MAP0F38[0xf1]!; // what the decoder used to pick: the MOVBE entry
+    expect(executedMnemonics(d2, REFERENCE_CPU)).toEqual(['Movbe']);
   });
 });
 

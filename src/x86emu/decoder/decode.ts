@@ -16,7 +16,7 @@ const { MODE_LONG64, MODE_PROT32, MODE_COMPAT32, MODE_REAL, MODE_V86 } = Md;
 const {
   CRC32_ENTRY, F_BYTE, F_DEF64, F_FORCE64, F_INV64, F_INVALID, F_MODRM, F_REGONLY, H_SHIFT, H_SSE, IMM_AP, IMM_B, IMM_BB,
   IMM_ENTER, IMM_GRP3, IMM_MASK, IMM_MOFFS, IMM_V, IMM_W, IMM_Z, MAP0F, MAP0F38, MAP0F3A, MS_B, MS_D, MS_DQ,
-  MS_MASK, MS_MOVSXD, MS_Q, MS_SHIFT, MS_SSE, MS_V, MS_W, MS_X, MS_Y, PRIMARY, SSE_MEM_SIZE,
+  MS_CX, MS_MASK, MS_MOVSXD, MS_Q, MS_SHIFT, MS_SSE, MS_V, MS_W, MS_X, MS_Y, PRIMARY, SSE_MEM_SIZE, SSE_SIZE_Y,
 } = Tb;
 const { DIGITS, FORMS, VEX_PP, VEX_RULE, special, vexValid } = Va;
 
@@ -414,7 +414,9 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
     case MS_SSE:
       memSize = SSE_MEM_SIZE[b * 4 + pp]!;
       if (enc === ENC_VEX && memSize === 16) memSize <<= d.vexL;
+      else if (memSize === SSE_SIZE_Y) memSize = is64 && W ? 8 : 4;
       break;
+    case MS_CX: memSize = d.regRaw === 1 ? (W ? 16 : 8) : 0; break;
   }
   if (farIndirect) memSize = 0; // far pointers
   d.memSize = memSize;

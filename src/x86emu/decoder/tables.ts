@@ -44,7 +44,11 @@ export const MS_SHIFT = 11;
 export const MS_MASK = 0xf << MS_SHIFT;
 /** Memory operand size kinds (for the record's memSize; 0 = not described). */
 export const MS_NONE = 0, MS_B = 1, MS_W = 2, MS_D = 3, MS_Q = 4, MS_V = 5, MS_DQ = 6, MS_X = 7, MS_Y = 8, MS_SSE = 9,
-  MS_MOVSXD = 10, MS_STACK = 11;
+  MS_MOVSXD = 10, MS_STACK = 11,
+  /** CMPXCHG8B/16B: 8 bytes, 16 with REX.W, for 0F C7 /1 only (the other group 9 forms are not described). */
+  MS_CX = 12;
+/** SSE_MEM_SIZE value for MOVD/MOVQ with a GPR-sized operand: 4 bytes, 8 with REX.W in 64-bit mode. */
+export const SSE_SIZE_Y = 0xff;
 
 export const H_SHIFT = 16;
 export const ARG_SHIFT = 24;
@@ -309,7 +313,7 @@ const M = F_MODRM;
   T[0xc2] = M | IMM_B;
   T[0xc3] = M | ms(MS_Y) | h(H_MOVNTI);
   set(T, 0xc4, 0xc6, M | IMM_B);
-  T[0xc7] = M | h(H_GRP9);
+  T[0xc7] = M | ms(MS_CX) | h(H_GRP9);
   set(T, 0xc8, 0xcf, h(H_BSWAP));
   set(T, 0xd0, 0xfe, M | ms(MS_SSE) | h(H_SSE));
   T[0xff] = M | F_INVALID; // UD0 (AMD decodes it without ModRM; the decoder adjusts)
@@ -369,6 +373,8 @@ export const SSE_MEM_SIZE = new Uint8Array(256 * 4);
     s(op, 2, 16);
   }
   s(0xe7, 1, 16);
+  s(0x6e, 1, SSE_SIZE_Y); // MOVD/MOVQ xmm, r/m32/64
+  s(0x7e, 1, SSE_SIZE_Y); // MOVD/MOVQ r/m32/64, xmm
   s(0x7e, 2, 8);
   s(0xd6, 1, 8);
 })();
