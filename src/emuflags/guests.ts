@@ -27,6 +27,8 @@ export function isGuestType(s: string): s is GuestType {
 
 /** Parse a guest type (case-insensitive; `dom0`/`hwdom` suffixes and `_` accepted). @throws GuestTypeError */
 export function parseGuestType(input: string): GuestType {
+  // ASCII only, so that case folding cannot turn another letter into one of the names.
+  if (!/^[A-Za-z0-9_-]+$/.test(input.trim())) throw new GuestTypeError(input, GUEST_TYPES);
   const norm = input.trim().toLowerCase().replace(/_/g, '-').replace(/-(hwdom|hardware)$/, '-dom0');
   if (isGuestType(norm)) return norm;
   throw new GuestTypeError(input, GUEST_TYPES);

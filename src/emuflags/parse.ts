@@ -15,6 +15,8 @@ function parseToken(token: string, input: string): number {
     }
     return value;
   }
+  // ASCII only: toUpperCase() maps 'ı' (dotless i) and 'ſ' (long s) to I and S, so `lapıc` would pass as LAPIC.
+  if (!/^[A-Za-z0-9_]+$/.test(token)) throw new FlagParseError(token, input, VALID_NAMES);
   const upper = token.toUpperCase();
   if (upper === 'NONE') return 0;
   const short = upper.startsWith('XEN_X86_EMU_') ? upper.slice('XEN_X86_EMU_'.length) : upper;

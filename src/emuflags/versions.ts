@@ -18,9 +18,15 @@ export const OLDEST_RELEASE = { major: 4, minor: 7 } as const;
 export const NEWEST_RELEASE = { major: 4, minor: 22 } as const;
 /** Minor version of master (4.23-dev). */
 const MASTER_MINOR = 23;
+/**
+ * Highest point release accepted. Xen makes a point release about every four months while a series
+ * is maintained (its Maintenance Release Policy) and no series has reached ten, so `4.10.99` is a
+ * typo, not a release. Raise this when a series does.
+ */
+export const MAX_POINT_RELEASE = 9;
 
 export const ACCEPTED_VERSION_FORMS: readonly string[] = [
-  '4.N or 4.N.P with N from 7 to 22 (e.g. 4.8.3, 4.10.1, 4.17, 4.21)',
+  `4.N or 4.N.P with N from 7 to 22 and P from 0 to ${MAX_POINT_RELEASE}, no leading zeros (e.g. 4.8.3, 4.10.1, 4.17, 4.21)`,
   'optionally prefixed "v" or "RELEASE-"',
   'master, unstable or 4.23-dev (the development tree, newest)',
 ];
@@ -44,7 +50,8 @@ export function parseXenVersion(input: string | XenVersion): XenVersion {
   if (lower === 'master' || lower === 'unstable' || lower === 'newest' || lower === `4.${MASTER_MINOR}-dev`) {
     return MASTER;
   }
-  const m = /^(?:v|release-)?(\d+)\.(\d+)(?:\.(\d+))?$/i.exec(text);
+  // ASCII digits without leading zeros: `04.10` or `4.010` is not how Xen names a release.
+  const m = /^(?:v|release-)?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?$/i.exec(text);
   if (m === null) {
     throw new XenVersionError(input, ACCEPTED_VERSION_FORMS, `unrecognised Xen version "${input}"`);
   }
@@ -64,6 +71,9 @@ export function parseXenVersion(input: string | XenVersion): XenVersion {
       ACCEPTED_VERSION_FORMS,
       `Xen ${major}.${minor} is newer than the newest known release 4.${NEWEST_RELEASE.minor} (use master)`,
     );
+  }
+  if (patch > MAX_POINT_RELEASE) {
+    throw new XenVersionError(input, ACCEPTED_VERSION_FORMS, `Xen ${major}.${minor}.${patch} is not a release (point releases run from 0 to ${MAX_POINT_RELEASE})`);
   }
   return Object.freeze({ major, minor, patch, isMaster: false, label: `${major}.${minor}.${patch}` });
 }
