@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `hvmdev` executable.
 import 'reflect-metadata';
+import { EXIT } from './errors.js';
 import { main } from './main.js';
 
 // A reader that stops early (`hvmdev demo | head`) closes the pipe: end quietly, as CLI tools do.
@@ -11,12 +12,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// main() reports every failure itself; this is only the last line of defence against a bug.
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`hvmdev: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 70;
+    process.stderr.write(`hvmdev: internal error (a bug in hvmdev): ${(e as Error).message ?? String(e)}\n`);
+    if (process.env.HVMDEV_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+    process.exitCode = EXIT.internal;
   },
 );

@@ -24,6 +24,7 @@ import {
   type ValidationResult,
   type XenVersion,
 } from '../emuflags/index.js';
+import { EXIT_STATUS_HELP, UsageError } from './errors.js';
 
 export interface FlagsCommandIo {
   out(s: string): void;
@@ -56,8 +57,9 @@ Options:
   --json              machine-readable output
   -h, --help          show this help
 
-Exit status: 0 accepted (or command succeeded), 1 refused by Xen (unknown bits,
-refused combination, or guest type absent from that release), 2 usage error.
+${EXIT_STATUS_HELP}
+(flags check/explain: 1 means Xen refuses: unknown bits, a refused combination, or a guest type
+absent from that release.)
 
 Examples:
   hvmdev flags check --guest pvh 0x001
@@ -82,7 +84,6 @@ interface Parsed {
   positional: string[];
 }
 
-class UsageError extends Error {}
 
 const VALUE_OPTIONS = new Set(['--guest', '--xen', '--domid']);
 const BOOL_OPTIONS = new Set(['--json', '--hvm-pirq', '--no-device-model', '--no-apic']);
@@ -318,7 +319,7 @@ export function runFlagsCommand(args: readonly string[], io: FlagsCommandIo): nu
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof FlagParseError || e instanceof XenVersionError || e instanceof GuestTypeError) {
-      io.err(`hvmdev flags: ${e.message}\nRun "hvmdev flags --help" for usage.\n`);
+      io.err(`hvmdev flags: ${e.message} (see "hvmdev flags --help")\n`);
       return 2;
     }
     throw e;

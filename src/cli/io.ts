@@ -9,7 +9,6 @@ export const processIo: CliIo = {
   err: (s) => process.stderr.write(s),
 };
 
-/** A command-line mistake: reported with the command's usage hint, exit status 2. */
-export class UsageError extends Error {}
+export { UsageError } from './errors.js';
 
 export const hex = (n: number, width: number): string => '0x' + n.toString(16).padStart(width, '0');

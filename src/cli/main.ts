@@ -1,26 +1,49 @@
-// The `hvmdev` command: dispatch to subcommands (bin.ts runs it).
+// The `hvmdev` command: the table of subcommands and how a command's failure ends (bin.ts runs it).
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { HvmdevError } from '../bus/errors.js';
 import { runDemo } from './demo-command.js';
 import { runDescribe } from './describe-command.js';
+import { classifyError, EXIT, EXIT_STATUS_HELP } from './errors.js';
 import { runFlagsCommand } from './flags-command.js';
-import { processIo, UsageError, type CliIo } from './io.js';
+import { processIo, type CliIo } from './io.js';
 import { runQtest } from './qtest-command.js';
+
+export interface CliCommand {
+  /** What follows `hvmdev` (also the name used in messages). */
+  readonly name: string;
+  /** Argument sketch shown in the command list. */
+  readonly synopsis: string;
+  readonly summary: string;
+  /** Runs with the arguments after the name; returns the exit status. */
+  readonly run: (args: readonly string[], io: CliIo) => number | Promise<number>;
+}
+
+/** Every subcommand; a new command is one entry here (and its own file). */
+export const COMMANDS: readonly CliCommand[] = [
+  { name: 'flags', synopsis: 'check|explain|defaults|list', summary: 'validate and explain Xen emulation-flag combinations', run: runFlagsCommand },
+  { name: 'describe', synopsis: '', summary: "show a platform's devices and bus map", run: runDescribe },
+  { name: 'qtest', synopsis: '', summary: "serve QEMU's qtest protocol against a platform", run: (args, io) => runQtest(args, io) },
+  { name: 'demo', synopsis: '', summary: 'build the default platform and run a short workload', run: runDemo },
+];
+
+function commandList(): string {
+  const left = COMMANDS.map((c) => (c.synopsis === '' ? c.name : `${c.name} ${c.synopsis}`));
+  const width = Math.max(...left.map((l) => l.length)) + 3;
+  return COMMANDS.map((c, i) => `  ${left[i]!.padEnd(width)}${c.summary}`).join('\n');
+}
 
 export const MAIN_HELP = `Usage: hvmdev <command> [options]
 
 Emulated x86 platform devices modelled on Xen's XEN_X86_EMU_* set.
 
 Commands:
-  flags check|explain|defaults|list   validate and explain Xen emulation-flag combinations
-  describe                            show a platform's devices and bus map
-  qtest                               serve QEMU's qtest protocol against a platform
-  demo                                build the default platform and run a short workload
+${commandList()}
 
 Options:
   -h, --help       show help (also: hvmdev <command> --help)
   -V, --version    show the version
+
+${EXIT_STATUS_HELP}
 
 Examples:
   hvmdev flags explain --guest hvm 0x411
@@ -41,42 +64,36 @@ function version(): string {
   return 'unknown';
 }
 
+/**
+ * Runs `hvmdev ARGV…` and returns the exit status. Never throws: every failure is reported on
+ * stderr as one line with its documented status (0 ok, 1 refused/environment, 2 usage, 70 a bug).
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const [name, ...rest] = argv;
+  switch (name) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      io.out(MAIN_HELP);
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    case '-V':
+    case '--version':
+      io.out(`hvmdev ${version()}\n`);
+      return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    io.err(`hvmdev: unknown command '${name}' (see "hvmdev --help" for the list of commands)\n`);
+    return EXIT.usage;
+  }
   try {
-    switch (cmd) {
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        io.out(MAIN_HELP);
-        return cmd === undefined ? 2 : 0;
-      case '-V':
-      case '--version':
-        io.out(`hvmdev ${version()}\n`);
-        return 0;
-      case 'flags':
-        return runFlagsCommand(rest, io);
-      case 'describe':
-        return runDescribe(rest, io);
-      case 'qtest':
-        return await runQtest(rest, io);
-      case 'demo':
-        return runDemo(rest, io);
-      default:
-        io.err(`hvmdev: unknown command '${cmd}'\nRun "hvmdev --help" for the list of commands.\n`);
-        return 2;
-    }
+    return await command.run(rest, io);
   } catch (e) {
-    const usage = e instanceof UsageError || (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'));
-    if (usage) {
-      io.err(`hvmdev ${cmd}: ${(e as Error).message}\nRun "hvmdev ${cmd} --help" for usage.\n`);
-      return 2;
-    }
-    if (e instanceof HvmdevError) {
-      io.err(`hvmdev ${cmd}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    const outcome = classifyError(e);
+    const hint = outcome.usageHint ? ` (see "hvmdev ${name} --help")` : '';
+    io.err(`hvmdev ${name}: ${outcome.message}${hint}\n`);
+    if (outcome.status === EXIT.internal && process.env.HVMDEV_DEBUG) io.err(`${(e as Error).stack ?? String(e)}\n`);
+    return outcome.status;
   }
 }

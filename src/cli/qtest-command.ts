@@ -1,12 +1,19 @@
 // `hvmdev qtest`: QEMU's qtest protocol over stdin/stdout or a Unix socket, backed by a platform.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { TraceEvent } from '../bus/trace.js';
 import { installExtensions } from '../qtest/extensions.js';
 import { connectUnix, listenUnix, serveStream } from '../qtest/server.js';
 import type { Platform } from '../platform/platform.js';
-import { hex, UsageError, type CliIo } from './io.js';
+import { EnvironmentError, EXIT_STATUS_HELP, systemErrorText, UsageError } from './errors.js';
+import { hex, type CliIo } from './io.js';
+import { choiceOption, wholeNumberOption } from './option-values.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
+
+/** Devices `--device` can add (QEMU's -device names). */
+const DEVICES = ['pci-testdev'] as const;
 
 export const QTEST_HELP = `Usage: hvmdev qtest [options]
 
@@ -22,6 +29,10 @@ ${PLATFORM_OPTIONS_HELP}
   --trace          print every guest access to stderr (rate-limited per device)
   --trace-limit N  accesses shown per device before the rest are only counted (default 1000)
   -h, --help       show this help
+
+${EXIT_STATUS_HELP}
+  (--socket: a path that cannot be listened on, or in use by a live server, is status 1;
+   --connect: nothing listening at PATH is status 1.)
 
 Example:
   printf 'outb 0xe9 0x41\\noutb 0xe9 0x0a\\ninb 0x20\\n' | hvmdev qtest --trace
@@ -54,11 +65,10 @@ export async function runQtest(
   if (values.socket !== undefined && values.connect !== undefined) {
     throw new UsageError('--socket and --connect exclude each other: listen or connect, not both');
   }
-  const limit = values['trace-limit'] === undefined ? 1000 : Number(values['trace-limit']);
-  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--trace-limit takes a whole number, got '${values['trace-limit']}'`);
-
-  for (const d of values.device ?? []) {
-    if (d !== 'pci-testdev') throw new UsageError(`--device ${d}: only pci-testdev is supported`);
+  const limit = values['trace-limit'] === undefined ? 1000 : wholeNumberOption('--trace-limit', values['trace-limit'], 0, 2 ** 31 - 1);
+  for (const d of values.device ?? []) choiceOption('--device', d, DEVICES);
+  for (const [option, path] of [['--socket', values.socket], ['--connect', values.connect]] as const) {
+    if (path === '') throw new UsageError(`${option} needs a socket path`);
   }
   const platform = platformFromArgs(values, {
     debugConsole: { line: (text) => io.err(`[debugcon] ${text}\n`) },
@@ -67,7 +77,12 @@ export async function runQtest(
   if (values.trace) enableTrace(platform, io, limit);
 
   if (values.connect !== undefined) {
-    await connectUnix(platform, values.connect, installExtensions);
+    const path = values.connect;
+    try {
+      await connectUnix(platform, path, installExtensions);
+    } catch (e) {
+      throw new EnvironmentError(`cannot connect to ${path}: ${connectAdvice(e)}`);
+    }
     return 0;
   }
   if (values.socket !== undefined) {
@@ -76,11 +91,7 @@ export async function runQtest(
     try {
       close = await listenUnix(platform, path, installExtensions);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        io.err(`hvmdev qtest: ${path} is in use; if no other server is listening there, remove it (rm ${path}) and retry\n`);
-        return 1;
-      }
-      throw e;
+      throw new EnvironmentError(`cannot listen on ${path}: ${listenAdvice(e)}`);
     }
     io.err(`hvmdev qtest: listening on ${path} (Ctrl-C to stop)\n`);
     // Ctrl-C / SIGTERM: stop listening; the server removes its socket file on close.
@@ -103,4 +114,35 @@ function enableTrace(platform: Platform, io: CliIo, limit: number): void {
   };
   platform.ports.setTrace(sink, { limitPerDevice: limit });
   platform.mmio.setTrace(sink, { limitPerDevice: limit });
+}
+
+/** Why a connect failed, and what to do about it. */
+function connectAdvice(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT':
+      return 'no such socket; start the test harness that listens there first';
+    case 'ECONNREFUSED':
+      return 'the socket file exists but nothing is listening on it; start the harness first';
+    case 'EACCES':
+      return 'permission denied';
+    case 'ENOTSOCK':
+      return 'not a socket';
+    default:
+      return typeof err.code === 'string' ? systemErrorText(err) : String((e as Error).message ?? e);
+  }
+}
+
+/** Why a listen failed, and what to do about it. */
+function listenAdvice(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return 'another server is listening there; stop it or choose another path';
+    case 'ENOENT':
+    case 'EACCES':
+      return `${err.code === 'ENOENT' ? 'no such directory' : 'permission denied'}; choose a path in an existing directory you can write (e.g. ${join(tmpdir(), 'qtest.sock')})`;
+    default:
+      return typeof err.code === 'string' ? systemErrorText(err) : String((e as Error).message ?? e);
+  }
 }
