@@ -85,12 +85,29 @@ export class SnapshotReader {
     if (!Array.isArray(v) || v.length !== length) {
       throw new SnapshotError(`${this.path}.${key}: expected an array of ${length} integers, got ${describe(v)}`);
     }
-    return v.map((x, i) => {
+    // By index, not map(): a sparse array's holes are elements too (undefined), never skipped.
+    const out = new Array<number>(length);
+    for (let i = 0; i < length; i++) {
+      const x: unknown = v[i];
       if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
         throw new SnapshotError(`${this.path}.${key}[${i}]: expected an integer in [${min}, ${max}], got ${describe(x)}`);
       }
-      return x;
-    });
+      out[i] = x;
+    }
+    return out;
+  }
+
+  /** A strictly ascending array (any length up to max + 1) of integers in [0, max]. */
+  ascendingInts(key: string, max: number): number[] {
+    const v = this.get(key);
+    if (!Array.isArray(v) || v.length > max + 1) {
+      throw new SnapshotError(`${this.path}.${key}: expected an ascending array of integers in [0, ${max}], got ${describe(v)}`);
+    }
+    const out = this.intArray(key, v.length, 0, max);
+    for (let i = 1; i < out.length; i++) {
+      if (out[i]! <= out[i - 1]!) throw new SnapshotError(`${this.path}.${key}[${i}]: ${out[i]} does not ascend from ${out[i - 1]}`);
+    }
+    return out;
   }
 
   /** An array of exactly `length` (or any length when null) objects, each read by a nested reader. */
@@ -101,7 +118,10 @@ export class SnapshotReader {
         `${this.path}.${key}: expected an array of ${length ?? 'some'} objects, got ${describe(v)}`,
       );
     }
-    return v.map((x, i) => new SnapshotReader(x, `${this.path}.${key}[${i}]`));
+    // By index, not map(): a hole in a sparse array is refused as "expected an object, got undefined".
+    const out = new Array<SnapshotReader>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = new SnapshotReader(v[i], `${this.path}.${key}[${i}]`);
+    return out;
   }
 
   object(key: string): SnapshotReader {

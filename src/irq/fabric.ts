@@ -4,8 +4,11 @@
 // Xen's model (hvm/irq.c): each source is one bit; a GSI's level is "assert count > 0". Asserting
 // ISA IRQ n sets its bit, and on the GSI's 0→1 transition raises the IO-APIC pin for GSI(n) and
 // the PIC input n. PCI INTx and other sources add to a GSI's count the same way.
+//
+// Restore and reset run in a settling phase (settle()): lines carry levels as state and nobody
+// hears a change, so the order in which devices come back can never make an edge or a delivery.
 import { BusRangeError } from '../bus/errors.js';
-import { Line, type InterruptSink, type IrqLine } from './line.js';
+import { Line, SettleGate, type InterruptSink, type IrqLine } from './line.js';
 import type { MsiMessage, MsiTarget } from './msi.js';
 
 export const ISA_IRQ_COUNT = 16;
@@ -39,6 +42,10 @@ class SourceLine implements IrqLine {
     private readonly picPin: number,
   ) {}
 
+  get settling(): boolean {
+    return this.fabric.settling;
+  }
+
   set(level: boolean): void {
     if (level === this.level) return;
     this.level = level;
@@ -71,6 +78,7 @@ export class InterruptFabric {
   private msiTarget: MsiTarget | null = null;
   /** MSI messages sent while no target was attached (dropped, as on a platform with no LAPIC). */
   droppedMsis = 0;
+  private readonly gate = new SettleGate();
 
   constructor(config: FabricConfig = { gsiCount: DEFAULT_GSI_COUNT, isaToGsi: XEN_ISA_TO_GSI }) {
     if (!Number.isInteger(config.gsiCount) || config.gsiCount < ISA_IRQ_COUNT || config.gsiCount > 4096) {
@@ -182,7 +190,7 @@ export class InterruptFabric {
   namedLine(name: string): Line {
     let line = this.named.get(name);
     if (line === undefined) {
-      line = new Line(name);
+      line = new Line(name, this.gate);
       this.named.set(name, line);
     }
     return line;
@@ -197,6 +205,7 @@ export class InterruptFabric {
   }
 
   sendMsi(msg: MsiMessage): void {
+    if (this.gate.settling) return; // nothing is delivered while the platform settles
     if (this.msiTarget === null) this.droppedMsis++;
     else this.msiTarget.deliverMsi(msg);
   }
@@ -207,13 +216,13 @@ export class InterruptFabric {
       const before = this.gsiAsserts[gsi]!;
       const after = before + delta;
       this.gsiAsserts[gsi] = after;
-      if ((before === 0) !== (after === 0)) this.gsiChanged(gsi, after > 0);
+      if ((before === 0) !== (after === 0) && !this.gate.settling) this.gsiChanged(gsi, after > 0);
     }
     if (picPin >= 0) {
       const before = this.picAsserts[picPin]!;
       const after = before + delta;
       this.picAsserts[picPin] = after;
-      if ((before === 0) !== (after === 0)) {
+      if ((before === 0) !== (after === 0) && !this.gate.settling) {
         const level = after > 0;
         for (const fn of this.picObservers) fn(picPin, level);
         if (this.pic !== null) this.pic.setInput(picPin, level);
@@ -228,7 +237,57 @@ export class InterruptFabric {
     }
   }
 
-  /** Drops every source back to low without notifying sinks (used by platform reset, before devices reset). */
+  /** Whether the platform is settling (see settle()). */
+  get settling(): boolean {
+    return this.gate.settling;
+  }
+
+  /**
+   * Runs `change` (a restore or a reset of devices) in the settling phase: every line keeps the
+   * level it is set to as state, but no controller input, observer or MSI target hears anything, so
+   * no edge is seen and nothing is delivered, whatever the order of the devices. Afterwards:
+   * - 'keep' (restore): controllers keep the input levels they latched; they restored them as state.
+   * - 'adopt' (reset): one pass, still settling, tells every controller input the level of its
+   *   line, as state (a power-on has no edges: 8259A, "following initialization, an interrupt
+   *   request (IR) input must make a low-to-high transition to generate an interrupt").
+   */
+  settle(change: () => void, after: 'keep' | 'adopt'): void {
+    const outer = this.gate.settling;
+    this.gate.settling = true;
+    try {
+      change();
+      if (after === 'adopt') this.adoptLevels();
+    } finally {
+      this.gate.settling = outer;
+    }
+  }
+
+  /**
+   * Every controller input takes its line's current level as state. Still settling: what a
+   * controller's output does meanwhile (the PIC's INT) is state too, and the point-to-point lines
+   * come last so their receivers adopt the final level.
+   */
+  private adoptLevels(): void {
+    this.pic?.adoptInputs?.((pin) => this.picInputLevel(pin));
+    for (const io of this.ioapics) io.sink.adoptInputs?.((pin) => this.gsiLevel(io.gsiBase + pin));
+    for (const line of this.named.values()) line.adoptLevel();
+  }
+
+  /** The GSIs and PIC inputs the host drives high directly (setGsiDirect / setPicInputDirect), ascending. */
+  hostLineLevels(): { gsi: number[]; pic: number[] } {
+    const high = (m: Map<number, IrqLine>) => [...m].filter(([, l]) => l.level).map(([n]) => n).sort((a, b) => a - b);
+    return { gsi: high(this.directGsi), pic: high(this.directPic) };
+  }
+
+  /** Sets the host-driven lines to exactly `levels` (high: the ones listed; checked by the caller). */
+  setHostLineLevels(levels: { readonly gsi: readonly number[]; readonly pic: readonly number[] }): void {
+    for (const [n, l] of this.directGsi) if (!levels.gsi.includes(n)) l.lower();
+    for (const [n, l] of this.directPic) if (!levels.pic.includes(n)) l.lower();
+    for (const n of levels.gsi) this.setGsiDirect(n, true);
+    for (const n of levels.pic) this.setPicInputDirect(n, true);
+  }
+
+  /** Drops every source back to low without notifying anyone (platform reset, inside settle()). */
   resetLevels(): void {
     this.gsiAsserts.fill(0);
     this.picAsserts.fill(0);

@@ -7,6 +7,11 @@ export type LevelObserver = (level: boolean) => void;
 export interface IrqLine {
   readonly name: string;
   readonly level: boolean;
+  /**
+   * True while the platform settles (a restore or reset, see InterruptFabric.settle): a level set
+   * now is state only and nobody hears it. Lines outside a fabric leave it undefined.
+   */
+  readonly settling?: boolean;
   set(level: boolean): void;
   raise(): void;
   lower(): void;
@@ -17,18 +22,53 @@ export interface IrqLine {
 /** What an interrupt controller exposes for its inputs. */
 export interface InterruptSink {
   setInput(pin: number, level: boolean): void;
+  /**
+   * The settling pass after a reset: `level(pin)` is now the level of input `pin`; take it as
+   * state, without the edge a change would otherwise be (nothing is requested or delivered). A
+   * sink without it keeps what it latched.
+   */
+  adoptInputs?(level: (pin: number) => boolean): void;
 }
 
-/** A line that remembers its level and tells its listeners about every change, in order. */
+/** A controller input at the end of a point-to-point line (e.g. a LAPIC's LINT0). */
+export interface LineReceiver {
+  /** The line changed level. */
+  setLevel(level: boolean): void;
+  /** The settling pass after a reset: the line's level is `level`; take it as state, no edge. */
+  adoptLevel(level: boolean): void;
+}
+
+/** Shared by the lines of one fabric: whether the platform is settling (see InterruptFabric.settle). */
+export class SettleGate {
+  settling = false;
+}
+
+const NEVER_SETTLING = new SettleGate();
+
+/**
+ * A line that remembers its level and tells its receivers, then its observers, about every
+ * change, in order; while its gate is settling it only remembers.
+ */
 export class Line implements IrqLine {
   level = false;
+  private receivers: LineReceiver[] = [];
   private listeners: LevelObserver[] = [];
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly gate: SettleGate = NEVER_SETTLING,
+  ) {}
+
+  get settling(): boolean {
+    return this.gate.settling;
+  }
 
   set(level: boolean): void {
     if (level === this.level) return;
     this.level = level;
+    if (this.gate.settling) return;
+    const rs = this.receivers;
+    for (let i = 0; i < rs.length; i++) rs[i]!.setLevel(level);
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i]!(level);
   }
@@ -46,7 +86,17 @@ export class Line implements IrqLine {
     this.set(false);
   }
 
-  /** Adds a listener; returns a function that removes it. */
+  /** Connects a controller input: it hears every change and adopts the level after a reset. */
+  connect(receiver: LineReceiver): void {
+    this.receivers = [...this.receivers, receiver];
+  }
+
+  /** @internal The settling pass: every receiver adopts the current level. */
+  adoptLevel(): void {
+    for (const r of this.receivers) r.adoptLevel(this.level);
+  }
+
+  /** Adds a listener (an observer: qtest intercepts, tests); returns a function that removes it. */
   observe(fn: LevelObserver): () => void {
     this.listeners = [...this.listeners, fn];
     return () => {

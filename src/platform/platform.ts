@@ -4,7 +4,7 @@ import { freeze } from 'immer';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { PortBus } from '../bus/port-bus.js';
 import { formatFlags, type ValidationResult } from '../emuflags/index.js';
-import type { InterruptFabric } from '../irq/fabric.js';
+import { ISA_IRQ_COUNT, type InterruptFabric } from '../irq/fabric.js';
 import type { VirtualClock } from '../time/clock.js';
 import type { Device, PlainData } from '../devices/device.js';
 import { SnapshotError, SnapshotReader } from '../devices/snapshot.js';
@@ -24,6 +24,19 @@ export interface PlatformSnapshot {
   readonly vcpus: number;
   readonly clockNs: number;
   readonly devices: Readonly<Record<string, PlainData>>;
+  /**
+   * The GSIs and PIC inputs the host drives high itself (InterruptFabric.setGsiDirect /
+   * setPicInputDirect, e.g. qtest's `set_irq_in` without a controller model), ascending. Absent in
+   * snapshots of builds before it existed: none.
+   */
+  readonly hostLines?: { readonly gsi: readonly number[]; readonly pic: readonly number[] };
+}
+
+/** A snapshot's checked header and parts, ready to apply. */
+interface CheckedSnapshot {
+  readonly clockNs: number;
+  readonly devices: Readonly<Record<string, unknown>>;
+  readonly hostLines: { readonly gsi: readonly number[]; readonly pic: readonly number[] };
 }
 
 /** Per-vCPU place: devices that exist once per vCPU (the LAPIC) register here. */
@@ -90,10 +103,16 @@ export class Platform {
     return d as T;
   }
 
-  /** Every device back to its power-on state. Virtual time keeps running (it is the host's). */
+  /**
+   * Every device back to its power-on state. Virtual time keeps running (it is the host's). Runs
+   * settling (InterruptFabric.settle): devices reset in any order without edges between them, then
+   * every controller input takes the level its line has after the reset.
+   */
   reset(): void {
-    this.irq.resetLevels();
-    for (const d of this.devices.values()) d.reset();
+    this.irq.settle(() => {
+      this.irq.resetLevels();
+      for (const d of this.devices.values()) d.reset();
+    }, 'adopt');
   }
 
   snapshot(): PlatformSnapshot {
@@ -108,6 +127,7 @@ export class Platform {
         vcpus: this.vcpus.length,
         clockNs: this.clock.now,
         devices,
+        hostLines: this.irq.hostLineLevels(),
       },
       true,
     );
@@ -115,10 +135,27 @@ export class Platform {
 
   /**
    * Restores every device from `snapshot`. The snapshot must come from a platform built with the
-   * same profile, flags and vCPU count. All or nothing: if any part is refused, the platform is
-   * put back as it was and the SnapshotError is rethrown.
+   * same profile, flags and vCPU count.
+   *
+   * Atomic as the guest sees it: devices restore inside InterruptFabric.settle(), so lines carry
+   * their levels as state and no edge, delivery or timer callback happens in between; every
+   * controller's latched inputs come from its own snapshot. All or nothing: if any part is refused,
+   * the platform's own snapshot from before is applied the same way, which puts back exactly the
+   * state it had (snapshot() before == after), and the error is thrown as a SnapshotError.
    */
   restore(snapshot: unknown): void {
+    const checked = this.check(snapshot);
+    const before = this.snapshot();
+    try {
+      this.apply(checked);
+    } catch (e) {
+      this.apply(this.check(before));
+      throw refusal(e);
+    }
+  }
+
+  /** Checks the header and host lines; device parts are checked by the devices themselves. */
+  private check(snapshot: unknown): CheckedSnapshot {
     const r = new SnapshotReader(snapshot, 'snapshot');
     r.string('format', [SNAPSHOT_FORMAT]);
     const version = r.int('version', 0, Number.MAX_SAFE_INTEGER);
@@ -139,18 +176,20 @@ export class Platform {
     for (const id of this.devices.keys()) {
       if (!devs.has(id)) throw new SnapshotError(`snapshot.devices.${id}: missing`);
     }
-    const before = this.snapshot();
-    try {
-      this.applyRestore(clockNs, (snapshot as PlatformSnapshot).devices);
-    } catch (e) {
-      this.applyRestore(before.clockNs, before.devices);
-      throw e;
+    let hostLines: CheckedSnapshot['hostLines'] = { gsi: [], pic: [] };
+    if (r.has('hostLines')) {
+      const h = r.object('hostLines');
+      hostLines = { gsi: h.ascendingInts('gsi', this.irq.gsiCount - 1), pic: h.ascendingInts('pic', ISA_IRQ_COUNT - 1) };
     }
+    return { clockNs, devices: (snapshot as PlatformSnapshot).devices, hostLines };
   }
 
-  private applyRestore(clockNs: number, devices: Readonly<Record<string, unknown>>): void {
-    this.clock.restoreTime(clockNs);
-    for (const [id, d] of this.devices) d.restore(devices[id]);
+  private apply(s: CheckedSnapshot): void {
+    this.irq.settle(() => {
+      this.clock.restoreTime(s.clockNs);
+      for (const [id, d] of this.devices) d.restore(s.devices[id]);
+      this.irq.setHostLineLevels(s.hostLines);
+    }, 'keep');
   }
 
   describe(): PlatformDescription {
@@ -176,4 +215,10 @@ export class Platform {
       ranges,
     };
   }
+}
+
+/** A refused restore's error: SnapshotError as is; anything else (a device's ClockError...) wrapped in one. */
+function refusal(e: unknown): SnapshotError {
+  if (e instanceof SnapshotError) return e;
+  return Object.assign(new SnapshotError(`snapshot could not be restored: ${e instanceof Error ? e.message : String(e)}`), { cause: e });
 }

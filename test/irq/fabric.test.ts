@@ -6,6 +6,7 @@ import {
   IDENTITY_ISA_TO_GSI,
   InterruptFabric,
   Line,
+  OutputLine,
   type InterruptSink,
   type MsiMessage,
 } from '../../src/index.js';
@@ -150,5 +151,83 @@ describe('MSI address/data (Intel SDM Vol. 3A §11.11)', () => {
       const d = decodeMsi(m);
       expect([d.destination, d.vector, d.deliveryMode, d.logical, d.levelTriggered]).toEqual([destination, 0x80, 1, true, true]);
     }
+  });
+});
+
+describe('settling (restore and reset: levels as state, nobody hears)', () => {
+  class AdoptingSink extends SinkLog {
+    adopted: string[] = [];
+    adoptInputs(level: (pin: number) => boolean): void {
+      for (const pin of [0, 2, 5, 9]) this.adopted.push(`${pin}=${level(pin) ? 1 : 0}`);
+    }
+  }
+
+  it('while settling, levels and wired-OR counts change but no sink, observer, receiver or MSI target hears', () => {
+    const fabric = new InterruptFabric();
+    const pic = new SinkLog('pic');
+    const io = new SinkLog('io');
+    fabric.attachPic(pic);
+    fabric.attachIoapic(io, 0, fabric.gsiCount);
+    const heard: string[] = [];
+    fabric.observeGsi((g, l) => heard.push(`gsi${g}=${+l}`));
+    const named = fabric.namedLine('pic.int');
+    named.connect({ setLevel: (l) => heard.push(`lint=${+l}`), adoptLevel: () => heard.push('adopt') });
+    fabric.setMsiTarget({ deliverMsi: () => heard.push('msi') });
+    const a = fabric.sourceLine('a', 9, 5);
+    const b = fabric.sourceLine('b', 9);
+    fabric.settle(() => {
+      expect(fabric.settling && a.settling && named.settling).toBe(true);
+      a.raise();
+      b.raise();
+      b.lower();
+      named.raise();
+      fabric.sendMsi({ addressLo: 0xfee00000, addressHi: 0, data: 0x30 });
+    }, 'keep');
+    expect([fabric.settling, heard, pic.events, io.events]).toEqual([false, [], [], []]);
+    expect([fabric.gsiLevel(9), fabric.picInputLevel(5), named.level]).toEqual([true, true, true]);
+    a.lower(); // after settling, changes are heard again
+    expect(pic.events).toEqual(['pic5=0']);
+    expect(io.events).toEqual(['io9=0']);
+    expect(heard).toEqual(['gsi9=0']);
+  });
+
+  it("'adopt' tells every controller input its line's level, still without edges; 'keep' does not", () => {
+    const fabric = new InterruptFabric();
+    const pic = new AdoptingSink('pic');
+    const io = new AdoptingSink('io');
+    fabric.attachPic(pic);
+    fabric.attachIoapic(io, 0, fabric.gsiCount);
+    const lint: string[] = [];
+    fabric.namedLine('pic.int').connect({ setLevel: (l) => lint.push(`set${+l}`), adoptLevel: (l) => lint.push(`adopt${+l}`) });
+    fabric.settle(() => fabric.isaLine(0).raise(), 'keep');
+    expect([pic.adopted, io.adopted, lint]).toEqual([[], [], []]);
+    fabric.settle(() => fabric.isaLine(9).raise(), 'adopt');
+    expect(pic.adopted).toEqual(['0=1', '2=0', '5=0', '9=1']);
+    expect(io.adopted).toEqual(['0=0', '2=1', '5=0', '9=1']); // Xen: ISA IRQ0 is GSI 2
+    expect(lint).toEqual(['adopt0']);
+    expect([pic.events, io.events]).toEqual([[], []]);
+  });
+
+  it('a device output line is silent to its observers while settling', () => {
+    const fabric = new InterruptFabric();
+    const out = new OutputLine(fabric.isaLine(8));
+    const seen: boolean[] = [];
+    out.observe((l) => seen.push(l));
+    fabric.settle(() => out.raise(), 'keep');
+    expect([seen, out.level, out.settling]).toEqual([[], true, false]);
+    out.lower();
+    expect(seen).toEqual([false]);
+  });
+
+  it('host-driven lines report and take their levels', () => {
+    const fabric = new InterruptFabric();
+    fabric.setGsiDirect(20, true);
+    fabric.setGsiDirect(7, true);
+    fabric.setPicInputDirect(3, true);
+    fabric.setPicInputDirect(4, false);
+    expect(fabric.hostLineLevels()).toEqual({ gsi: [7, 20], pic: [3] });
+    fabric.setHostLineLevels({ gsi: [20, 30], pic: [] });
+    expect(fabric.hostLineLevels()).toEqual({ gsi: [20, 30], pic: [] });
+    expect([fabric.gsiLevel(7), fabric.gsiLevel(30), fabric.picInputLevel(3)]).toEqual([false, true, false]);
   });
 });

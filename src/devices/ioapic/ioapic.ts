@@ -229,6 +229,19 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
     }
   }
 
+  /**
+   * After a reset (InterruptFabric.settle): each pin takes its input's level as state, with no
+   * delivery (every entry is masked after a reset). With input0IsPin2 two inputs feed pin 2 and
+   * neither is wired-OR to the other (QEMU's last writer wins); after a reset it is high if either is.
+   */
+  adoptInputs(level: (input: number) => boolean): void {
+    for (let pin = 0; pin < this.params.pins; pin++) this.inputs[pin] = level(pin) ? 1 : 0;
+    if (this.params.input0IsPin2) {
+      this.inputs[2] = level(0) || (this.params.pins > 2 && level(2)) ? 1 : 0;
+      this.inputs[0] = 0;
+    }
+  }
+
   /** EOI broadcast by vector (Xen vioapic_update_EOI): every entry with that vector. */
   onEoi(vector: number): void {
     const v = vector & 0xff;

@@ -64,7 +64,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     fabric.setMsiTarget(this);
     const bsp = this.lapics[0]!;
     const pic = fabric.namedLine(PIC_INT_LINE);
-    pic.observe((level) => bsp.setLint(0, level));
+    pic.connect({ setLevel: (level) => bsp.setLint(0, level), adoptLevel: (level) => bsp.adoptLint(0, level) });
     if (pic.level) bsp.setLint(0, true);
   }
 

@@ -340,6 +340,11 @@ export class Lapic implements Device {
     } else if (mode === 2 || mode === 4 || mode === 5) this.receive(mode, 0, false, true);
   }
 
+  /** After a reset (InterruptFabric.settle): LINT`pin` is at `level`, taken as state (no edge). */
+  adoptLint(pin: 0 | 1, level: boolean): void {
+    this.lint[pin] = level;
+  }
+
   /**
    * The 8259's INT reaches this CPU (Xen's __vlapic_accept_pic_intr): LINT0 unmasked in ExtINT
    * mode, or (params.picWhenHwDisabled, the SDM's rule) the APIC hardware-disabled.

@@ -88,6 +88,19 @@ export class I8259Chip {
     this.updateOutput();
   }
 
+  /**
+   * The input is at `level` after a reset, taken as state: no edge requests anything. A request
+   * that must be held (level mode, or params.requestFollowsLine) follows the level; in level mode
+   * the level is the request.
+   */
+  adoptInput(ir: number, level: boolean): void {
+    const m = 1 << ir;
+    this.inputs = level ? this.inputs | m : this.inputs & ~m;
+    if ((this.elcr & m) !== 0) this.irr = level ? this.irr | m : this.irr & ~m;
+    else if (!level && this.params.requestFollowsLine) this.irr &= ~m;
+    this.updateOutput();
+  }
+
   // ---- Priority -------------------------------------------------------------------------------
 
   /** Highest priority (0–7, 0 highest) among the bits of `mask`, PRIO_NONE if empty. */

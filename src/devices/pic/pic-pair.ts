@@ -150,6 +150,15 @@ export class PicPair implements Device, InterruptSink, ExtIntSource {
     else this.slave.setInput(pin - 8, level);
   }
 
+  /** After a reset (InterruptFabric.settle): the ISA inputs take their lines' levels as state. */
+  adoptInputs(level: (pin: number) => boolean): void {
+    for (let pin = 0; pin < 16; pin++) {
+      if (pin === CASCADE_IR) continue; // the slave's INT, inside the pair
+      if (pin < 8) this.master.adoptInput(pin, level(pin));
+      else this.slave.adoptInput(pin - 8, level(pin));
+    }
+  }
+
   /** INTA cycle (see ExtIntSource). */
   acknowledgeExtInt(): number {
     const m = this.master;
