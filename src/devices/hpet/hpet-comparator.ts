@@ -16,6 +16,10 @@ export function comparatorMask(t: HpetTimerState): bigint {
  * (HPET 1.0a §2.3.9.2.2), so every match up to `counter` is added here. Returns the comparator.
  */
 export function catchUpComparator(t: HpetTimerState, counter: bigint): bigint {
+  if (t.firstMatchIn >= 0n) {
+    if (((counter - t.firstMatchFrom) & U64_MASK) < t.firstMatchIn) return t.cmp; // not matched yet
+    t.firstMatchIn = -1n; // matched: from here on an ordinary accumulator
+  }
   if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
     const mask = comparatorMask(t);
     const half = (mask >> 1n) + 1n;
@@ -41,6 +45,10 @@ export function clampPeriod(p: bigint, is32: boolean, minPeriodTicks: bigint): b
  * virtual time gives a deadline the clock treats as never).
  */
 export function ticksUntilMatch(t: HpetTimerState, cmp: bigint, count: bigint, tinySpanTicks: number): number {
+  if (t.firstMatchIn >= 0n) {
+    const elapsed = (count - t.firstMatchFrom) & U64_MASK;
+    return elapsed >= t.firstMatchIn ? 0 : Number(t.firstMatchIn - elapsed);
+  }
   if (t.conf & TN_CONF.MODE_32) {
     const cur = Number(count & U32_MASK);
     const c = Number(cmp);
@@ -52,4 +60,18 @@ export function ticksUntilMatch(t: HpetTimerState, cmp: bigint, count: bigint, t
   const diff = BigInt.asIntN(64, cmp - count);
   if (diff <= 0n) return 0; // already passed: fire once now (then strictly in the future)
   return Number(diff);
+}
+
+/**
+ * Ticks from `count` to the first match of comparator `cmp` just programmed, under the
+ * `datasheet` or `qemu` rule (see HpetParams.comparatorBehind), or -1 when the comparator is
+ * ahead of the counter and the ordinary arithmetic applies.
+ */
+export function firstMatchTicks(rule: 'datasheet' | 'qemu', cmp: bigint, count: bigint, is32: boolean): bigint {
+  const mask = is32 ? U32_MASK : U64_MASK;
+  const ahead = (cmp - count) & mask; // ticks until the counter (mod 2^32 or 2^64) equals cmp
+  const half = (mask >> 1n) + 1n;
+  if (ahead !== 0n && ahead < half) return -1n;
+  if (rule === 'qemu') return 1n; // hpet_calculate_diff: a difference ≤ 0 becomes one tick
+  return ahead; // 0: the counter equals it now; else when the counter comes round to it
 }

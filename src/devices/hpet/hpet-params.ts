@@ -50,6 +50,22 @@ export interface HpetParams {
    */
   readonly levelStatusWithoutIntEnable: boolean;
   /**
+   * A comparator "behind" the main counter when it is programmed (written, the counter written,
+   * or the timer switched between one-shot/periodic or 32/64-bit): when it first fires and what
+   * it reads until then.
+   * - `datasheet` (IA-PC HPET 1.0a §2.3.9.2: a timer interrupts when the main counter equals the
+   *   comparator): it reads back what was written and first fires when the counter comes round
+   *   to it (64-bit: after 2^64 ticks, i.e. never in exact virtual time; 32-bit: at the wrap).
+   * - `xen` (xen/arch/x86/hvm/hpet.c hpet_get_comparator, hpet_set_timer): a periodic
+   *   accumulator behind the counter is moved past it by whole periods, on every read and
+   *   (re)start, and fires there; a one-shot comparator behind fires at once, a 32-bit one only
+   *   when less than HPET_TINY_TIME_SPAN (1/1024 s) behind, otherwise at the wrap.
+   * - `qemu` (QEMU 7.2 hw/timer/hpet.c hpet_calculate_diff, hpet_timer): it reads back what was
+   *   written and fires one tick later when it is behind or equal (by less than half the
+   *   comparator range); at that match a periodic accumulator moves past the counter by whole periods.
+   */
+  readonly comparatorBehind: 'datasheet' | 'xen' | 'qemu';
+  /**
    * HVM_PARAM_HPET_ENABLED (xl `hpet=`). When false the window stays claimed but is dead:
    * reads all-ones, writes ignored (Xen's hpet_read/hpet_write early exit).
    */
@@ -72,6 +88,7 @@ export const XEN_HPET_PARAMS: HpetParams = Object.freeze({
   minPeriodNs: 100_000,
   valueSetWritesPeriod: false,
   levelStatusWithoutIntEnable: false,
+  comparatorBehind: 'xen',
   guestEnabled: true,
 });
 
@@ -95,6 +112,7 @@ export const QEMU_PC_HPET_PARAMS: HpetParams = Object.freeze({
   minPeriodNs: 0,
   valueSetWritesPeriod: true,
   levelStatusWithoutIntEnable: true,
+  comparatorBehind: 'qemu',
   guestEnabled: true,
 });
 
@@ -129,4 +147,7 @@ export function validateHpetParams(p: HpetParams, gsiCount: number): void {
     bad('minPeriodNs', `${p.minPeriodNs} must be 0..1e9 ns`);
   }
   if (p.minAccessSize !== 1 && p.minAccessSize !== 4) bad('minAccessSize', 'must be 1 or 4');
+  if (p.comparatorBehind !== 'datasheet' && p.comparatorBehind !== 'xen' && p.comparatorBehind !== 'qemu') {
+    bad('comparatorBehind', `'${String(p.comparatorBehind)}' must be 'datasheet' (HPET 1.0a), 'xen' or 'qemu'`);
+  }
 }

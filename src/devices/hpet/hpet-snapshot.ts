@@ -15,6 +15,8 @@ export interface HpetTimerSnapshot {
   period: bigint;
   fsb: bigint;
   fired: boolean;
+  firstMatchIn: bigint;
+  firstMatchFrom: bigint;
   missed: MissedTicksState;
 }
 
@@ -41,6 +43,8 @@ export function hpetTimerSnapshot(t: HpetTimerState, cmp: bigint): PlainData {
     period: hex64(t.period),
     fsb: hex64(t.fsb),
     fired: t.fired,
+    // A comparator programmed behind the counter, not matched yet (HpetParams.comparatorBehind).
+    firstMatch: t.firstMatchIn >= 0n ? { in: hex64(t.firstMatchIn), from: hex64(t.firstMatchFrom) } : null,
     missedTicks: t.missed.snapshot(),
   };
 }
@@ -69,5 +73,14 @@ export function readHpetTimerSnapshot(
   if (period !== clampPeriod(period, is32, rules.minPeriodTicks)) fail(`period ${period} is outside the clamp`);
   r.object('missedTicks');
   const missed = MissedTicks.read(raw['missedTicks'], `${r.path}.missedTicks`);
-  return { conf, cmp, period, fsb: r.u64('fsb'), fired: r.bool('fired'), missed };
+  let firstMatchIn = -1n;
+  let firstMatchFrom = 0n;
+  if (r.has('firstMatch') && raw['firstMatch'] !== null) {
+    // Absent in older snapshots. At most 2^64 - 1 ticks away (a 64-bit comparator just behind).
+    const f = r.object('firstMatch');
+    firstMatchIn = f.u64('in');
+    firstMatchFrom = f.u64('from');
+    if (is32 && firstMatchIn > U32_MASK + 1n) fail('a 32-bit first match more than 2^32 ticks away');
+  }
+  return { conf, cmp, period, fsb: r.u64('fsb'), fired: r.bool('fired'), firstMatchIn, firstMatchFrom, missed };
 }

@@ -18,6 +18,13 @@ export class HpetTimerState {
   fsb = 0n;
   /** A one-shot (or period-less periodic) timer has fired since it was last programmed. */
   fired = false;
+  /**
+   * The first match of a comparator programmed behind the counter (comparatorBehind `datasheet`
+   * or `qemu`): it comes `firstMatchIn` counter ticks after the counter read `firstMatchFrom`.
+   * Until then the comparator keeps the value written. -1 when no first match is pending.
+   */
+  firstMatchIn = -1n;
+  firstMatchFrom = 0n;
   /** Deadline (ns) at which the counter equals `cmp` exactly, or -1 (for the periodic fast path). */
   exactAt = -1;
   /** The line held high for an active level-triggered interrupt, or null. */

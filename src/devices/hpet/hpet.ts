@@ -12,7 +12,7 @@ import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js';
-import { catchUpComparator, clampPeriod, comparatorMask, ticksUntilMatch } from './hpet-comparator.js';
+import { catchUpComparator, clampPeriod, comparatorMask, firstMatchTicks, ticksUntilMatch } from './hpet-comparator.js';
 import { HpetInterruptRouting } from './hpet-interrupt-routing.js';
 import { HpetMainCounter } from './hpet-main-counter.js';
 import { HPET_PARAMS, validateHpetParams, type HpetParams } from './hpet-params.js';
@@ -198,6 +198,7 @@ export class Hpet implements Device, IoHandler {
     // write to a running counter be overwritten by the running count, so it has no effect here.
     if (this.running) return;
     this.setCounterBase(value);
+    for (const t of this.timers) this.noteProgrammed(t);
   }
 
   // ---- configuration --------------------------------------------------------------------------
@@ -218,7 +219,10 @@ export class Hpet implements Device, IoHandler {
       this.setCounterBase(frozen);
       for (const t of this.timers) {
         t.missed.clear();
-        if (next & GEN_CONF.ENABLE) t.fired = false;
+        if (next & GEN_CONF.ENABLE) {
+          t.fired = false;
+          this.noteProgrammed(t, true);
+        }
       }
     }
     // Xen re-checks every route when the general configuration changes (leaving legacy mode).
@@ -260,6 +264,8 @@ export class Hpet implements Device, IoHandler {
       t.fired = false;
       t.missed.clear(); // Xen re-creates the periodic timer: the backlog goes
     }
+    // QEMU re-plans a timer when its mode changes or its interrupt is enabled (hpet_set_timer).
+    if ((old ^ next) & (TN_CONF.PERIODIC | TN_CONF.MODE_32) || next & ~old & TN_CONF.INT_ENABLE) this.noteProgrammed(t);
     this.updateLevelLine(t);
     this.rearm(t);
   }
@@ -268,7 +274,9 @@ export class Hpet implements Device, IoHandler {
     const is32 = (t.conf & TN_CONF.MODE_32) !== 0;
     const periodic = (t.conf & TN_CONF.PERIODIC) !== 0;
     if (periodic && !(t.conf & TN_CONF.VALUE_SET)) {
-      // Periodic without VAL_SET: the write sets the period; the accumulator runs on.
+      // Periodic without VAL_SET: the write sets the period; the accumulator runs on (the
+      // matches so far at the old period, except under Xen, which applies the new one to them).
+      if (this.params.comparatorBehind !== 'xen') this.comparator(t);
       t.period = this.clampPeriod(deposit(t.period) & (is32 ? U32_MASK : U64_MASK), is32);
     } else {
       t.cmp = deposit(this.comparator(t)) & (is32 ? U32_MASK : U64_MASK);
@@ -279,7 +287,26 @@ export class Hpet implements Device, IoHandler {
     }
     t.fired = false;
     t.missed.clear();
+    this.noteProgrammed(t);
     this.rearm(t);
+  }
+
+  /**
+   * The comparator, the counter or the timer's mode was just programmed: under the `datasheet`
+   * and `qemu` rules a comparator behind the counter keeps its value until a first match
+   * (HpetParams.comparatorBehind); under `xen` the accumulator catches up as hpet_get_comparator does.
+   */
+  private noteProgrammed(t: HpetTimerState, counterStarts = false): void {
+    t.firstMatchIn = -1n;
+    let rule = this.params.comparatorBehind;
+    if (rule === 'xen') return;
+    // QEMU's enable skips a comparator still at its reset value (hpet_ram_write, HPET_CFG).
+    if (counterStarts && t.cmp === U64_MASK) rule = 'datasheet';
+    const count = this.counter();
+    const ticks = firstMatchTicks(rule, t.cmp, count, (t.conf & TN_CONF.MODE_32) !== 0);
+    if (ticks < 0n) return;
+    t.firstMatchIn = ticks;
+    t.firstMatchFrom = count;
   }
 
   private clampPeriod(p: bigint, is32: boolean): bigint {
@@ -333,6 +360,7 @@ export class Hpet implements Device, IoHandler {
       if (now === t.exactAt && this.shouldRun(t)) {
         // Fast path: the counter equals the comparator now, so the next match is one period on.
         t.cmp = (t.cmp + t.period) & comparatorMask(t);
+        t.firstMatchIn = -1n; // the first match, if one was pending, is this one
         const next = now + Number(t.period) * this.tickNs;
         t.exactAt = next;
         t.timer.armAt(next); // past the end of time: never (the clock's rule)
@@ -431,6 +459,7 @@ export class Hpet implements Device, IoHandler {
       t.period = 0n;
       t.fsb = 0n;
       t.fired = false;
+      t.firstMatchIn = -1n;
       t.missed.clear();
     }
     this.genConf = 0;

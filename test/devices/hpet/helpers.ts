@@ -35,8 +35,7 @@ export function xenRig(params: HpetParams = XEN_HPET_PARAMS): Rig {
   return finish(clock, mmio, fabric, params);
 }
 
-export function qemuRig(params: HpetParams): Rig {
-  const clock = new VirtualClock({ minPeriodNs: 1 });
+export function qemuRig(params: HpetParams, clock = new VirtualClock({ minPeriodNs: 1 })): Rig {
   const mmio = new MmioBus({ widthPolicy: 'split', unclaimedRead: 'zero' });
   const fabric = new InterruptFabric({ gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI });
   return finish(clock, mmio, fabric, params);
