@@ -15,9 +15,9 @@ function atUserPrivilege(insn: string): { kind: string; vector?: number }[] {
     const s = mode === 'long' ? new CpuState().setLongMode(3) : new CpuState().setProtectedMode(32, 3);
     s.setReg(RAX, 0x2000).setReg(RCX, 0x1234).setReg(RDX, 0x80).setRip(0x1000n);
     const ops = new SparseOps().put(0x2000n, new Array(64).fill(0));
-    const before = JSON.stringify({ gpr: [...s.gpr], rip: s.getRip().toString(), cr: [s.cr0, s.cr3, s.cr4, s.efer], seg: s.seg, rflags: s.rflags });
+    const before = JSON.stringify({ gpr: [...s.gpr], rip: s.getRip().toString(), cr: [s.cr0, s.cr2Lo, s.cr4, s.cr8, s.efer], seg: s.seg, rflags: s.rflags });
     const r = emu.emulate(s, ops, { insnBytes: bytes(insn) });
-    const after = JSON.stringify({ gpr: [...s.gpr], rip: s.getRip().toString(), cr: [s.cr0, s.cr3, s.cr4, s.efer], seg: s.seg, rflags: s.rflags });
+    const after = JSON.stringify({ gpr: [...s.gpr], rip: s.getRip().toString(), cr: [s.cr0, s.cr2Lo, s.cr4, s.cr8, s.efer], seg: s.seg, rflags: s.rflags });
     expect(after, `${insn} (${mode})`).toBe(before); // no register, RIP, control register or segment change
     expect(ops.log.filter(([k]) => k !== 'read'), `${insn} (${mode})`).toEqual([]); // no write, no port access
     out.push(r.kind === 'fault' ? { kind: r.kind, vector: r.vector } : { kind: r.kind });
