@@ -1,5 +1,6 @@
 // Data from a failed guest memory read is never used: string output from unmapped memory, a load
-// whose second page faults, and x87 memory forms (FBLD) that the emulator does not execute.
+// whose second page faults, and the x87/FXSAVE/descriptor-table image forms that the emulator does
+// not execute.
 import { describe, expect, it } from 'vitest';
 import { CpuState, RAX, RCX, RDX, RSI, X86Emulator } from '../../src/x86emu/index.js';
 import { bytes, SparseOps } from './x86-ops.js';
@@ -39,8 +40,8 @@ describe('bad inputs, class M: failed reads are never used', () => {
     expect(s.getRip()).toBe(0x1000n);
   });
 
-  it('entry 73, XSA-66 (FBLD operand address): x87 memory forms (FBLD, FBSTP, FLD m80, FXSAVE, FXRSTOR) are not executed and touch no memory', () => {
-    for (const insn of ['df 20', 'df 30', 'db 28', '0f ae 00', '0f ae 08']) {
+  it('entries 73 and 74, XSA-66 and CVE-2017-2584 (FBLD operand address; FXSAVE/SGDT/SIDT images): x87 memory forms (FBLD, FBSTP, FLD m80), FXSAVE, FXRSTOR, SGDT and SIDT are not executed and touch no memory', () => {
+    for (const insn of ['df 20', 'df 30', 'db 28', '0f ae 00', '0f ae 08', '0f 01 00', '0f 01 08']) {
       const s = new CpuState().setLongMode(0).setReg(RAX, 0x2000).setRip(0x1000n);
       const ops = new SparseOps().put(0x2000n, new Array(512).fill(0xcc));
       const r = emu.emulate(s, ops, { insnBytes: bytes(insn) });
