@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { TraceEvent } from '../bus/trace.js';
 import { installExtensions } from '../qtest/extensions.js';
-import { connectUnix, listenUnix, serveStream } from '../qtest/server.js';
+import { connectUnix, listenUnix, removeSocketFile, serveStream } from '../qtest/server.js';
 import type { Platform } from '../platform/platform.js';
 import { EnvironmentError, EXIT_STATUS_HELP, systemErrorText, UsageError } from './errors.js';
 import { hex, type CliIo } from './io.js';
@@ -23,7 +23,8 @@ hvmdev platform. Reads commands from stdin and answers on stdout unless a socket
 
 Options:
 ${PLATFORM_OPTIONS_HELP}
-  --socket PATH    listen on a Unix socket and serve connections one after another
+  --socket PATH    listen on a Unix socket and serve connections one after another (a stale
+                   socket file left by a dead server is replaced; the file is removed on exit)
   --connect PATH   connect to a Unix socket (as QEMU does for libqtest's -qtest unix:PATH)
   --device NAME    add a device as QEMU's -device does; supported: pci-testdev (PCI platforms)
   --trace          print every guest access to stderr (rate-limited per device)
@@ -93,13 +94,18 @@ export async function runQtest(
     } catch (e) {
       throw new EnvironmentError(`cannot listen on ${path}: ${listenAdvice(e)}`);
     }
+    // However the process ends, the socket file does not stay behind (a crash included; after a
+    // SIGKILL the next server replaces the stale file).
+    const cleanUp = () => removeSocketFile(path);
+    process.once('exit', cleanUp);
     io.err(`hvmdev qtest: listening on ${path} (Ctrl-C to stop)\n`);
-    // Ctrl-C / SIGTERM: stop listening; the server removes its socket file on close.
+    // Ctrl-C / SIGTERM: end every connection, stop listening, remove the socket file.
     await new Promise<void>((resolve) => {
       const stop = () => void close().then(resolve);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    process.off('exit', cleanUp);
     return 0;
   }
   await serveStream(platform, input, output, installExtensions);

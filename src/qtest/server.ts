@@ -1,16 +1,32 @@
 // Transports for the qtest protocol: stdin/stdout, a Unix socket we listen on (--socket), or a
 // Unix socket we connect to (--connect, as QEMU does when a libqtest test starts it with
 // `-qtest unix:PATH`). Each connection gets its own session over the same platform.
+//
+// Memory stays bounded whatever a peer sends or fails to read: a line longer than MAX_LINE_BYTES is
+// dropped as it arrives and answered with a short FAIL; input is read only while replies are being
+// read (the next chunk is pulled after the previous one's replies were accepted); IRQ lines of a
+// long clock step are streamed as they happen (QtestSession.handleStreaming).
+import { lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Platform } from '../platform/platform.js';
+import { LineSplitter, type SplitLine } from './line-splitter.js';
+import { ReplyWriter } from './reply-writer.js';
 import { QtestSession } from './session.js';
 
 export type SessionSetup = (session: QtestSession) => void;
 
-/** Serves one stream pair until its input ends. Resolves when done. */
-export function serveStream(
+/**
+ * Longest command line accepted, in bytes. Enough for `write ADDR SIZE 0xDATA` of 512 KiB and
+ * `b64write` of 768 KiB (QEMU's qtest reads lines of any length; larger blocks take several lines).
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+/** Connections that may wait for their turn on a listening socket; more are refused (closed). */
+export const MAX_WAITING_CLIENTS = 16;
+
+/** Serves one stream pair until its input ends, fails, or the output's peer goes away. */
+export async function serveStream(
   platform: Platform,
   input: Readable,
   output: Writable,
@@ -18,38 +34,148 @@ export function serveStream(
 ): Promise<void> {
   const session = new QtestSession(platform);
   setup(session);
-  const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
-  rl.on('line', (line) => {
-    const lines = session.handle(line);
-    if (lines.length > 0) output.write(lines.join('\n') + '\n');
+  const writer = new ReplyWriter(output);
+  const splitter = new LineSplitter(MAX_LINE_BYTES);
+  const answer = async (line: SplitLine): Promise<boolean> => {
+    if (typeof line === 'string') await session.handleStreaming(line, writer);
+    else writer.send([`FAIL line too long: ${line.overlong} bytes (the limit is ${MAX_LINE_BYTES})`]);
+    return writer.drained();
+  };
+  try {
+    // The next chunk is read only after this one's replies were accepted: a peer that does not read
+    // its replies stops being read (backpressure), instead of growing our buffers.
+    // (destroyOnReturn: false keeps a socket open after its input ends, so the last replies still go out.)
+    input_: for await (const chunk of input.iterator({ destroyOnReturn: false })) {
+      for (const line of splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))) {
+        if (!(await answer(line))) break input_;
+      }
+    }
+    const last = splitter.end();
+    if (last !== null) await answer(last);
+  } catch {
+    // The input failed (a client reset its connection): this session ends, the server goes on.
+  } finally {
+    session.close();
+  }
+}
+
+export interface ListenOptions {
+  readonly setup?: SessionSetup;
+}
+
+/**
+ * Listens on a Unix socket and serves connections one after another (as QEMU's qtest has one
+ * client); later connections wait their turn (at most MAX_WAITING_CLIENTS). A stale socket file
+ * left by a server that died is replaced. Resolves with `close`, which ends every connection and
+ * removes the socket file.
+ */
+export async function listenUnix(platform: Platform, path: string, setup?: SessionSetup): Promise<() => Promise<void>> {
+  const waiting: Socket[] = [];
+  let current: Socket | null = null;
+  let closing = false;
+
+  const serveNext = (): void => {
+    if (current !== null || closing) return;
+    const sock = waiting.shift();
+    if (sock === undefined) return;
+    if (sock.destroyed) return serveNext();
+    current = sock;
+    void serveStream(platform, sock, sock, setup).finally(() => {
+      sock.end();
+      sock.destroySoon();
+      current = null;
+      serveNext();
+    });
+  };
+
+  const server = createServer({ pauseOnConnect: true }, (sock) => {
+    // A client error (ECONNRESET, EPIPE) ends that client only.
+    sock.on('error', () => undefined);
+    if (closing || waiting.length >= MAX_WAITING_CLIENTS) {
+      sock.destroy();
+      return;
+    }
+    waiting.push(sock);
+    sock.once('close', () => {
+      const i = waiting.indexOf(sock);
+      if (i !== -1) waiting.splice(i, 1);
+    });
+    serveNext();
   });
-  return new Promise((resolve) => {
-    rl.on('close', () => {
-      session.close();
+
+  await listenReplacingStale(server, path);
+  return () =>
+    new Promise<void>((done) => {
+      closing = true;
+      for (const sock of waiting.splice(0)) sock.destroy();
+      current?.destroy();
+      server.close(() => {
+        removeSocketFile(path);
+        done();
+      });
+    });
+}
+
+/** Listens on `path`; if a socket file is there but nothing answers on it, removes it and retries. */
+async function listenReplacingStale(server: ReturnType<typeof createServer>, path: string): Promise<void> {
+  try {
+    await listenOn(server, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !isSocketFile(path) || (await somebodyListens(path))) throw e;
+    removeSocketFile(path);
+    await listenOn(server, path);
+  }
+}
+
+function listenOn(server: ReturnType<typeof createServer>, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(path, () => {
+      server.off('error', onError);
       resolve();
     });
   });
 }
 
-/** Listens on a Unix socket and serves connections one after another. */
-export function listenUnix(platform: Platform, path: string, setup?: SessionSetup): Promise<() => Promise<void>> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((sock: Socket) => {
-      void serveStream(platform, sock, sock, setup).then(() => sock.end());
+function isSocketFile(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** Removes our socket file (never anything else that may have taken its place). */
+export function removeSocketFile(path: string): void {
+  if (!isSocketFile(path)) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function somebodyListens(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
     });
-    server.once('error', reject);
-    server.listen(path, () => {
-      resolve(() => new Promise<void>((done) => server.close(() => done())));
-    });
+    probe.once('error', () => resolve(false));
   });
 }
 
-/** Connects to a Unix socket (the test harness listens) and serves it until it closes. */
+/** Connects to a Unix socket (the test harness listens) and serves it until it closes. Rejects only if the connection fails. */
 export function connectUnix(platform: Platform, path: string, setup?: SessionSetup): Promise<void> {
   return new Promise((resolve, reject) => {
     const sock = createConnection(path);
     sock.once('error', reject);
     sock.once('connect', () => {
+      sock.off('error', reject);
+      // Once connected, an error (the harness resets) ends the session like a close does.
+      sock.on('error', () => undefined);
       void serveStream(platform, sock, sock, setup).then(() => {
         sock.end();
         resolve();

@@ -4,12 +4,24 @@
 // docs/qtest.md; where QEMU would abort (a malformed number, a missing argument) we answer FAIL.
 import { accessContext, type AccessContext } from '../bus/access.js';
 import { MAX_PHYS_ADDR } from '../bus/mmio-bus.js';
+import { MAX_CLOCK_NS } from '../time/clock.js';
 import type { Platform } from '../platform/platform.js';
 import { interceptTargets, resolveTarget, type InterceptTarget } from './intercepts.js';
 import { hex16, hex4, parseI64, parseU64 } from './numbers.js';
 
 /** Largest `read`/`write`/`memset` length accepted (QEMU would try to allocate anything). */
 export const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** Where a streamed command's lines go (a socket, stdout): see `QtestSession.handleStreaming`. */
+export interface ReplySink {
+  /** Sends lines; false when the peer has enough unread data and `drained()` should be awaited. */
+  send(lines: readonly string[]): boolean;
+  /** Resolves true when more may be sent, false when the peer is gone. */
+  drained(): Promise<boolean>;
+}
+
+/** `clock_step` without a number: to the next deadline. */
+const NEXT_DEADLINE = -1;
 
 /** An extension command: returns the reply line (without newline). */
 export type QtestCommand = (args: readonly string[], session: QtestSession) => string;
@@ -57,13 +69,47 @@ export class QtestSession {
     return lines;
   }
 
+  /**
+   * Processes one line like `handle`, sending its lines to `sink`. A `clock_step`/`clock_set` while
+   * an IRQ intercept is active moves the clock one deadline at a time and sends the `IRQ` lines as
+   * they happen, waiting whenever the peer is not reading, so a long step never buffers them (a
+   * periodic timer over 10^12 ns makes 20 M lines). If the peer goes away mid-step, the step stops
+   * there and nothing more is sent. The lines and the reply are the same as `handle`'s.
+   */
+  async handleStreaming(line: string, sink: ReplySink): Promise<void> {
+    const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
+    const cmd = words[0];
+    const clock = this.platform.clock;
+    const target = (cmd === 'clock_step' || cmd === 'clock_set') && this.intercepted !== null ? this.clockTarget(words) : null;
+    if (typeof target !== 'number' || target <= clock.now || target > MAX_CLOCK_NS) {
+      const lines = this.handle(line);
+      if (lines.length > 0) sink.send(lines);
+      return;
+    }
+    let reply: string;
+    try {
+      for (;;) {
+        const next = clock.nextDeadline();
+        const stop = next === null || next >= target ? target : Math.max(next, clock.now);
+        const reached = clock.advanceTo(stop);
+        if (this.out.length > 0 && !sink.send(this.out.splice(0)) && !(await sink.drained())) return;
+        // Reached the target, or the clock stopped early (a timer storm at one instant).
+        if (reached >= target || reached < stop) break;
+      }
+      reply = `OK ${clock.now}`;
+    } catch (e) {
+      reply = `FAIL ${(e as Error).message}`;
+    }
+    sink.send([...this.out.splice(0), reply]);
+  }
+
   /** Stops any interception (end of session). */
   close(): void {
     for (const stop of this.stops.splice(0)) stop();
     this.intercepted = null;
   }
 
-  private dispatch(w: string[]): string | null {
+  private dispatch(w: readonly string[]): string | null {
     const cmd = w[0]!;
     const p = this.platform;
     switch (cmd) {
@@ -130,24 +176,12 @@ export class QtestSession {
         this.writeBlock(addr, new Uint8Array(len).fill(Number(value & 0xffn)));
         return 'OK';
       }
-      case 'clock_step': {
-        if (w.length > 2) return this.usage(cmd, '[NS]');
-        if (w.length === 2) {
-          const ns = parseI64(w[1]);
-          if (ns === null) return this.usage(cmd, '[NS]');
-          // QEMU warps to now + ns; a negative step leaves the clock where it is.
-          if (ns > 0n) p.clock.advanceTo(p.clock.now + Number(ns));
-        } else {
-          // No argument: to the next timer deadline; with none pending, the clock stays.
-          p.clock.advanceToNextDeadline();
-        }
-        return `OK ${p.clock.now}`;
-      }
+      case 'clock_step':
       case 'clock_set': {
-        const ns = parseI64(w[1]);
-        if (ns === null || w.length !== 2) return this.usage(cmd, 'NS');
-        // QEMU never moves the virtual clock backwards: an earlier time answers the current one.
-        if (Number(ns) > p.clock.now) p.clock.advanceTo(Number(ns));
+        const target = this.clockTarget(w);
+        if (typeof target === 'string') return target;
+        if (target === NEXT_DEADLINE) p.clock.advanceToNextDeadline();
+        else if (target > p.clock.now) p.clock.advanceTo(target);
         return `OK ${p.clock.now}`;
       }
       case 'irq_intercept_in':
@@ -179,7 +213,28 @@ export class QtestSession {
     }
   }
 
-  private intercept(dir: 'in' | 'out', w: string[]): string {
+  /**
+   * Where `clock_step [NS]` / `clock_set NS` move the clock: an absolute time (the current one when
+   * the clock stays), NEXT_DEADLINE, or the FAIL reply for malformed arguments.
+   */
+  private clockTarget(w: readonly string[]): number | string {
+    const now = this.platform.clock.now;
+    if (w[0] === 'clock_step') {
+      if (w.length > 2) return this.usage('clock_step', '[NS]');
+      // No argument: to the next timer deadline; with none pending, the clock stays.
+      if (w.length === 1) return NEXT_DEADLINE;
+      const ns = parseI64(w[1]);
+      if (ns === null) return this.usage('clock_step', '[NS]');
+      // QEMU warps to now + ns; a negative step leaves the clock where it is.
+      return ns > 0n ? now + Number(ns) : now;
+    }
+    const ns = parseI64(w[1]);
+    if (ns === null || w.length !== 2) return this.usage('clock_set', 'NS');
+    // QEMU never moves the virtual clock backwards: an earlier time answers the current one.
+    return Number(ns) > now ? Number(ns) : now;
+  }
+
+  private intercept(dir: 'in' | 'out', w: readonly string[]): string {
     if (w.length !== 2) return this.usage(w[0]!, 'QOM_PATH');
     const target = resolveTarget(this.platform, this.targets, w[1]!);
     if (target === null) return 'FAIL Unknown device';

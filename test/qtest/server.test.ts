@@ -41,4 +41,33 @@ describe('qtest transports', () => {
     harness.close();
     expect(replies).toBe('OK 0x00ff\nOK 10\n');
   });
+
+  it('--connect: a harness that resets the connection ends the session quietly (resolves, never rejects)', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'hvmdev-')), 'r.sock');
+    const harness = createServer((sock) => {
+      sock.write('read 0 1048576\n'.repeat(20));
+      setTimeout(() => sock.destroy(), 20);
+    });
+    await new Promise<void>((r) => harness.listen(path, r));
+    await expect(connectUnix(createPlatform({ ramBytes: 0 }), path)).resolves.toBeUndefined();
+    harness.close();
+  });
+
+  it('--socket: connections are served one after another; a waiting one is served when the first ends', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'hvmdev-')), 'q.sock');
+    const close = await listenUnix(createPlatform({ ramBytes: 4096 }), path);
+    try {
+      const first = createConnection(path);
+      first.write('writel 0x20 7\n');
+      const second = exchange(path, 'readl 0x20\n');
+      let firstText = '';
+      first.on('data', (d) => (firstText += String(d)));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(firstText).toBe('OK\n');
+      first.end('writel 0x20 8\n');
+      expect(await second).toBe('OK 0x0000000000000008\n');
+    } finally {
+      await close();
+    }
+  });
 });

@@ -1,0 +1,138 @@
+// `hvmdev qtest --socket` as a real process against hostile clients: resets, a 200 MB line, a client
+// that never reads, and a clock step that makes 20 M IRQ lines. The server survives each, serves
+// the next client, stays under 200 MB resident, and never leaves its socket file behind.
+import { type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { peakRss, spawnCli } from '../support/child.js';
+import { connect, exchange, writeRepeated, writeUntilBlocked } from '../support/qtest-client.js';
+
+const MB = 1024 * 1024;
+const MEMORY_LIMIT = 200 * MB;
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function socketPath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'hvmdev-qt-')), 'qt.sock');
+}
+
+/** Starts `hvmdev qtest --socket PATH`; resolves once it listens. */
+async function startServer(path: string, ...args: string[]): Promise<ChildProcess> {
+  const child = spawnCli(['qtest', '--socket', path, ...args]);
+  children.push(child);
+  child.stdin!.end();
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d) => {
+      err += String(d);
+      if (err.includes('listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+// Concurrent: each test has its own server process and mostly waits on sockets.
+describe.concurrent('hvmdev qtest --socket against hostile clients (child process)', () => {
+  it('a client that resets its connection ends only itself; SIGTERM removes the socket file', async () => {
+    const path = socketPath();
+    const server = await startServer(path);
+    // Reset while the server is writing large replies (EPIPE / ECONNRESET on the server's side).
+    for (let i = 0; i < 3; i++) {
+      const sock = await connect(path);
+      sock.on('error', () => undefined);
+      sock.write('read 0 1048576\n'.repeat(50));
+      await new Promise((r) => setTimeout(r, 20));
+      sock.destroy();
+    }
+    // Reset before sending anything, and in the middle of a line.
+    (await connect(path)).destroy();
+    const half = await connect(path);
+    half.write('writel 0x10');
+    half.destroy();
+    expect(await exchange(path, 'writel 0x10 0x1234\nreadl 0x10\n')).toBe('OK\nOK 0x0000000000001234\n');
+    expect(server.exitCode).toBe(null);
+
+    server.kill('SIGTERM');
+    expect(await exited(server)).toBe(0);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('a server killed outright leaves its socket file; the next one replaces it instead of refusing', async () => {
+    const path = socketPath();
+    const killed = await startServer(path);
+    killed.kill('SIGKILL');
+    await exited(killed);
+    expect(existsSync(path)).toBe(true);
+    const next = await startServer(path);
+    expect(await exchange(path, 'endianness\n')).toBe('OK little\n');
+    next.kill('SIGINT');
+    expect(await exited(next)).toBe(0);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('a 200 MB line is refused with a short FAIL (not echoed) and the server stays under 200 MB', async () => {
+    const path = socketPath();
+    const server = await startServer(path);
+    const sock = await connect(path);
+    let text = '';
+    sock.on('data', (d) => (text += String(d)));
+    await writeRepeated(sock, Buffer.alloc(MB, 'A'), 200 * MB);
+    sock.end('\nendianness\n');
+    await new Promise((r) => sock.once('end', r));
+    expect(text).toBe(`FAIL line too long: ${200 * MB} bytes (the limit is ${MB})\nOK little\n`);
+    expect(peakRss(server.pid!)).toBeLessThan(MEMORY_LIMIT);
+  });
+
+  it('a client that never reads is no longer read (backpressure): 2 GB of replies asked, under 200 MB held', async () => {
+    const path = socketPath();
+    const server = await startServer(path);
+    const sock = await connect(path);
+    sock.on('error', () => undefined);
+    // Each line asks for a 2 MB reply; the client reads nothing until the server stops reading it.
+    expect(await writeUntilBlocked(sock, 'read 0 1048576\n', 4000)).toBe(true);
+    expect(peakRss(server.pid!)).toBeLessThan(MEMORY_LIMIT);
+    sock.destroy();
+    expect(await exchange(path, 'endianness\n')).toBe('OK little\n');
+  });
+
+  it('IRQ lines of a long clock_step stream as they happen (20 M lines are never buffered) and the step stops when the client goes', async () => {
+    const path = socketPath();
+    const server = await startServer(path);
+    const sock = await connect(path);
+    sock.on('error', () => undefined);
+    // HPET timer 0 periodic every 100 µs (Xen's clamp), legacy replacement → GSI 2; 10^12 ns is 10^7 periods.
+    sock.write('irq_intercept_in ioapic\nwritel 0xfed00100 0xc\nwritel 0xfed00108 100\nwritel 0xfed00010 0x3\nclock_step 1000000000000\n');
+    let received = '';
+    await new Promise<void>((resolve) => {
+      sock.on('data', (d) => {
+        received += String(d);
+        if (received.length > 4 * MB) {
+          sock.pause(); // stop reading: the server must wait, not buffer
+          resolve();
+        }
+      });
+    });
+    const lines = received.split('\n');
+    expect(lines.slice(0, 4)).toEqual(['OK', 'OK', 'OK', 'OK']);
+    expect(lines[4]).toBe('IRQ raise 2');
+    expect(lines[5]).toBe('IRQ lower 2');
+    expect(lines.slice(4, -1).every((l, i) => l === (i % 2 === 0 ? 'IRQ raise 2' : 'IRQ lower 2'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(peakRss(server.pid!)).toBeLessThan(MEMORY_LIMIT);
+    sock.destroy();
+    // The abandoned step stopped part-way; the next client is served at once.
+    const now = /^OK (\d+)\n$/.exec(await exchange(path, 'clock_step 0\n'));
+    expect(Number(now![1])).toBeGreaterThan(0);
+    expect(Number(now![1])).toBeLessThan(1e12);
+  });
+});

@@ -1,0 +1,62 @@
+// QtestSession.handleStreaming: the same lines as handle(), sent as they happen, waiting while the
+// peer does not read, and stopping when it is gone.
+import { describe, expect, it } from 'vitest';
+import { createPlatform, QtestSession, type ReplySink } from '../../src/index.js';
+
+const HPET_PERIODIC_100US = ['irq_intercept_in ioapic', 'writel 0xfed00100 0xc', 'writel 0xfed00108 100', 'writel 0xfed00010 0x3'];
+
+class RecordingSink implements ReplySink {
+  readonly batches: string[][] = [];
+  waits = 0;
+  constructor(
+    private readonly acceptLines: number,
+    private readonly goneAfterWaits = Infinity,
+  ) {}
+  get lines(): string[] {
+    return this.batches.flat();
+  }
+  send(lines: readonly string[]): boolean {
+    this.batches.push([...lines]);
+    return this.lines.length < this.acceptLines;
+  }
+  drained(): Promise<boolean> {
+    this.waits++;
+    return Promise.resolve(this.waits <= this.goneAfterWaits);
+  }
+}
+
+async function streamed(script: readonly string[], sink: RecordingSink): Promise<QtestSession> {
+  const s = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
+  for (const line of script) await s.handleStreaming(line, sink);
+  return s;
+}
+
+describe('QtestSession.handleStreaming', () => {
+  it('answers exactly what handle() answers, clock steps with an intercept included', async () => {
+    const script = [...HPET_PERIODIC_100US, 'clock_step 1000000', 'clock_set 1250000', 'clock_step', 'clock_step -5', 'clock_set 9007199254740992', 'inb 0x20', 'bogus'];
+    const sync = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
+    const expected = script.flatMap((l) => sync.handle(l));
+    const sink = new RecordingSink(Infinity);
+    await streamed(script, sink);
+    expect(sink.lines).toEqual(expected);
+    expect(expected.filter((l) => l === 'IRQ raise 2')).toHaveLength(13); // every 100 µs up to 1.3 ms
+    expect(expected.slice(-6)).toEqual(['IRQ lower 2', 'OK 1299984', 'OK 1299984', 'FAIL 9007199254740992 ns is beyond exact virtual time (2^53 ns)', 'OK 0x0000', "FAIL Unknown command 'bogus'"]);
+  });
+
+  it('sends the IRQ lines of a long step in pieces as they happen, each before the reply', async () => {
+    const sink = new RecordingSink(Infinity);
+    await streamed([...HPET_PERIODIC_100US, 'clock_step 1000000'], sink);
+    const step = sink.batches.slice(4);
+    expect(step).toHaveLength(11); // ten periods of 100 µs, then the reply
+    expect(step[0]).toEqual(['IRQ raise 2', 'IRQ lower 2']);
+    expect(step[10]).toEqual(['OK 1000000']);
+  });
+
+  it('waits when the peer is not reading, and stops the step where it is when the peer is gone', async () => {
+    const sink = new RecordingSink(4 + 6, 2); // accepts the four OKs and three periods, then waits; gone at the third wait
+    const s = await streamed([...HPET_PERIODIC_100US, 'clock_step 1000000000000'], sink);
+    expect(sink.waits).toBe(3);
+    expect(sink.lines.slice(4)).toEqual(['IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2']);
+    expect(s.platform.clock.now).toBe(499984); // the fifth match (the HPET counts in 16 ns ticks)
+  });
+});
