@@ -67,12 +67,23 @@ export class DecoderOracle {
     this.immKinds = new Set([K.Immediate8, K.Immediate16, K.Immediate32, K.Immediate64, K.Immediate8to16, K.Immediate8to32, K.Immediate8to64, K.Immediate32to64]);
   }
 
+  /** Our decode status of the last check (DEC_*), with `lastInsn` its record. */
+  lastStatus = -1;
+  get lastInsn(): Insn {
+    return this.insn;
+  }
+  /** iced's decode of the last check (valid until the next one). */
+  get lastIced(): import('iced-x86').Instruction {
+    return this.instr;
+  }
+
   /** Compare one byte string (decoded at ip 0); returns null when consistent, else a description. */
   check(bytes: Uint8Array, bits: Bitness, stats: OracleStats): string | null {
     stats.cases++;
     const I = this.I;
     const d = this.insn;
     const st = decode(d, bytes, bytes.length, BITNESS_MODE[bits], this.features);
+    this.lastStatus = st;
     const decoder = new I.Decoder(bits, bytes, I.DecoderOptions.AMD);
     decoder.ip = 0n;
     decoder.decodeOut(this.instr);
