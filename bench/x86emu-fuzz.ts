@@ -142,6 +142,7 @@ export class EmulatorOracle {
   private readonly decoderOracle = new DecoderOracle();
   private readonly infoFactory = new this.I.InstructionInfoFactory();
   private readonly ops = new RecordingOps();
+  private readonly before = new CpuState();
   readonly stats: OracleStats = newStats();
   readonly outcomes: Record<string, number> = {};
   compared = 0;
@@ -174,7 +175,7 @@ export class EmulatorOracle {
     const d = ours.insn;
     const stringRep = ours.status === DEC_OK && d.rep !== 0 && isString(d);
     if (stringRep) state.setReg(RCX, 1); // one element: iced describes the first one
-    const before = new CpuState();
+    const before = this.before;
     copyState(state, before);
     this.ops.reset();
     let r: EmulateResult;
@@ -185,14 +186,15 @@ export class EmulatorOracle {
     }
     const kind = r.kind === 'executed' && !r.complete ? 'executed-partial' : r.kind;
     this.outcomes[kind] = (this.outcomes[kind] ?? 0) + 1;
-    const what = `${MODE_NAME[mode]} cpl ${input.cpl} ${hexOf(bytes, ours.status === DEC_OK ? d.length : 15)}${icedValid ? ` (${I.Code[ins.code]})` : ''}`;
-    log?.(`case: ${what}; outcome ${JSON.stringify(r)}`);
+    // the case as text, built only for a finding or a trace
+    const what = (): string => `${MODE_NAME[mode]} cpl ${input.cpl} ${hexOf(bytes, ours.status === DEC_OK ? d.length : 15)}${icedValid ? ` (${I.Code[ins.code]})` : ''}`;
+    if (log !== undefined) log(`case: ${what()}; outcome ${JSON.stringify(r)}`);
     for (let k = 0; k < this.ops.addrs.length; k++) log?.(`  ${this.ops.writes[k] ? 'write' : 'read '} ${this.ops.addrs[k]!.toString(16)} size ${this.ops.sizes[k]}`);
-    if (r.kind === 'retry' || r.kind === 'unhandleable') return `outcome ${r.kind} from a memory that never asks for it: ${what}`;
+    if (r.kind === 'retry' || r.kind === 'unhandleable') return `outcome ${r.kind} from a memory that never asks for it: ${what()}`;
     const n = this.ops.addrs.length;
-    if (r.kind === 'unimplemented') return n === 0 ? null : `unimplemented after ${n} memory access(es): ${what}`;
+    if (r.kind === 'unimplemented') return n === 0 ? null : `unimplemented after ${n} memory access(es): ${what()}`;
     if (r.kind === 'fault') {
-      if (this.ops.writes.includes(true) && !isString(d)) return `wrote memory, then faulted (#${r.vector}): ${what}`;
+      if (this.ops.writes.includes(true) && !isString(d)) return `wrote memory, then faulted (#${r.vector}): ${what()}`;
       if (ours.status !== DEC_OK || n === 0) return null;
     }
     if (!icedValid || ours.status !== DEC_OK) return null;
@@ -223,7 +225,7 @@ export class EmulatorOracle {
       }
       if (hit < 0) {
         const allowed = expected.map((x) => `${I.OpAccess[x.access]} ${x.addr?.toString(16) ?? '?'}/${x.size}`).join(', ') || 'none';
-        return `${w ? 'write' : 'read'} of ${size} at ${a.toString(16)} not allowed by iced-x86 (${allowed}): ${what}`;
+        return `${w ? 'write' : 'read'} of ${size} at ${a.toString(16)} not allowed by iced-x86 (${allowed}): ${what()}`;
       }
       matched[hit]! |= w ? 2 : 1;
     }
@@ -234,7 +236,7 @@ export class EmulatorOracle {
       let needWrite = x.access === 3 || x.access === 5;
       if (needWrite && SHIFTS.has(mnemonic) && shiftCountZero(d, before)) needWrite = false; // count 0: no write
       if ((needRead && (matched[j]! & 1) === 0) || (needWrite && (matched[j]! & 2) === 0)) {
-        return `missing ${needRead && (matched[j]! & 1) === 0 ? 'read' : 'write'} of ${x.size} at ${x.addr?.toString(16) ?? '?'} (iced ${I.OpAccess[x.access]}): ${what}`;
+        return `missing ${needRead && (matched[j]! & 1) === 0 ? 'read' : 'write'} of ${x.size} at ${x.addr?.toString(16) ?? '?'} (iced ${I.OpAccess[x.access]}): ${what()}`;
       }
     }
     return null;

@@ -149,3 +149,24 @@ describe('x86emu: a non-canonical RIP is never committed (XSA-170, issue 10 item
     expect(emu.emulate(long(0x1000n), m, { insnBytes: hex('89 08') })).toEqual(GP0);
   });
 });
+
+describe('x86emu: the bytes decide, never the exit reason (bad-inputs 78, CVE-2011-1780)', () => {
+  it('an MMIO exit whose bytes were rewritten to IN, MOV CR0 or a far jump: checked as what was fetched', () => {
+    // vCPU A exited on `mov [rax], ecx`; vCPU B rewrote the bytes before A's emulator fetched them
+    for (const [bytes, expected] of [
+      ['ec', { kind: 'fault', vector: 13, errorCode: 0 }], // IN AL, DX at CPL 3 with IOPL 0 and no bitmap: #GP before any port access
+      ['0f 22 c0', { kind: 'unimplemented' }], // MOV CR0, EAX: not performed
+      ['ff 28', { kind: 'unimplemented' }], // JMP FAR [rax]: no segment load
+      ['0f 01 10', { kind: 'unimplemented' }], // LGDT [rax]
+    ] as const) {
+      const m = new SparseOps().place(0x1000n, bytes);
+      const s = new CpuState().setLongMode(3).setRip(0x1000).setReg(RAX, 0x2000);
+      const cr0 = s.cr0;
+      let ports = 0;
+      m.readIo = () => { ports++; return X86EMUL_OKAY; };
+      expect(emu.emulate(s, m)).toMatchObject(expected);
+      expect([ports, s.getRip(), s.cr0]).toEqual([0, 0x1000n, cr0]);
+      expect(m.log.filter((l) => l[0] !== 'f')).toEqual([]);
+    }
+  });
+});
