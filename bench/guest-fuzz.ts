@@ -1,5 +1,5 @@
 // Campaign (a) for `npm run fuzz`: random guest port/MMIO/MSR/INTA traffic on every profile, with
-// clock steps from 0 ns to 10^12 ns and cases that start just before the end of exact virtual time
+// clock steps from 0 ns to 10^11 ns, short device-programming sequences, and cases that start just before the end of exact virtual time
 // (2^53 ns). Checked: no access throws, every reply is in range, and a snapshot taken at a random
 // point, sent through JSON and restored into a fresh platform, behaves exactly like the original
 // on the same continuation (every reply and the final snapshot are compared).
