@@ -111,7 +111,11 @@ export function attachBoard(platform: Platform, opts: BoardOptions): Board {
     port(ISA_DEBUG_EXIT_PORT, ISA_DEBUG_EXIT_SIZE, debugExit.id, debugExit.kind, 'exit status (code << 1) | 1');
 
     testdev = new PcTestdev();
-    ports.register(PC_TESTDEV_PORT, PC_TESTDEV_PORT_COUNT, testdev, { owner: testdev.id });
+    ports.register(PC_TESTDEV_PORT, 8, testdev, { owner: testdev.id, name: 'scratch 0xE0, flush 0xE4' });
+    // The byte-wise copy at 0xE8 only where nothing else sits there: Xen's debug console owns 0xE9.
+    let byteCopy = true;
+    for (let p = PC_TESTDEV_PORT + 8; p < PC_TESTDEV_PORT + PC_TESTDEV_PORT_COUNT; p++) if (ports.regionAt(p) !== null) byteCopy = false;
+    if (byteCopy) ports.register(PC_TESTDEV_PORT + 8, 4, testdev, { owner: testdev.id, name: 'scratch 0xE8' });
     const iomem = new PcTestdevIomem();
     testdevIomem = iomem;
     mmio.register(PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE, iomem, { owner: iomem.id, sizes: 1 | 2 | 4 });
@@ -119,9 +123,10 @@ export function attachBoard(platform: Platform, opts: BoardOptions): Board {
       id: testdev.id,
       kind: testdev.kind,
       ranges: [
-        { bus: 'port', base: PC_TESTDEV_PORT, end: PC_TESTDEV_PORT + PC_TESTDEV_PORT_COUNT - 1 },
+        { bus: 'port', base: PC_TESTDEV_PORT, end: PC_TESTDEV_PORT + (byteCopy ? PC_TESTDEV_PORT_COUNT : 8) - 1 },
         { bus: 'mmio', base: PC_TESTDEV_IOMEM_BASE, end: PC_TESTDEV_IOMEM_BASE + PC_TESTDEV_IOMEM_SIZE - 1 },
       ],
+      ...(byteCopy ? {} : { note: 'no byte-wise copy at 0xE8: the platform owns a port there (Xen debug console 0xE9)' }),
     });
 
     const lines = Math.min(PC_TESTDEV_IRQ_LINES, irq.gsiCount);

@@ -23,6 +23,8 @@ export class PcTestdev implements IoHandler {
   /** Flush-page writes seen (guest-physical page addresses are not kept). */
   flushes = 0;
 
+  // Registered as 0xE0–0xE7 and (where free) 0xE8–0xEB: offsets 0–3 and 0 (second range) are the
+  // register, 4–7 the flush port.
   read(offset: number, size: PortAccessSize, _ctx: AccessContext): number {
     if (offset >= 4 && offset < 8) return 0; // flush page
     return this.lanes(offset & 3, size);

@@ -58,6 +58,14 @@ describe('attachBoard', () => {
     expect(exits).toEqual([0]);
   });
 
+  it('xen-hvm with testDevices: Xen\'s debug console keeps 0xE9, pc-testdev keeps 0xE0–0xE7', () => {
+    // Regression: the byte-wise copy at 0xE8–0xEB overlapped the debug console and attachBoard threw.
+    const { p, b } = board('xen-hvm', true);
+    p.ports.write(0xe0, 4, 0x01020304);
+    expect([p.ports.read(0xe0, 4), p.ports.read(0xe8, 1)]).toEqual([0x01020304, 0xff]);
+    expect(b.describe().devices.find((d) => d.id === 'pc-testdev')?.note).toMatch(/debug console/);
+  });
+
   it('port 0x92 bit 0 calls onReset', () => {
     const { p, resets } = board('xen-hvm', false);
     p.ports.write(0x92, 1, 1);
