@@ -5,7 +5,7 @@
 // on the same continuation (every reply and the final snapshot are compared).
 import type { Platform, PlatformOptions } from '../src/index.js';
 import {
-  applyOp, buildPlatform, caseSeed, describeOp, FUZZ_PROFILES, FuzzRng, jumpFreshPlatform, randomOptions, startTime,
+  applyOp, buildPlatform, caseSeed, describeOp, FUZZ_PROFILES, FuzzRng, jumpFreshPlatform, linesDisagree, randomOptions, startTime,
   StepTooSlow, TrafficGenerator, type Op,
 } from './guest-traffic.js';
 
@@ -62,6 +62,8 @@ export function guestFuzzCase(seed: number, index: number, log?: (line: string) 
       return found(`throw ${o.k}`, `op ${i} ${describeOp(o)} threw ${errorText(e)}`);
     }
     log?.(`${i}: ${describeOp(o)} → ${a}`);
+    const stale = linesDisagree(p);
+    if (stale !== null) return found('input out of step with its line', `after op ${i} ${describeOp(o)}: ${stale}`);
     if (twin !== null) {
       let b: string;
       try {

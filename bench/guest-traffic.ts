@@ -2,7 +2,9 @@
 // a seeded generator of port/MMIO/MSR/INTA operations aimed at the ranges a platform registered,
 // clock steps from nanoseconds to 10^11 ns, and the checks every reply must pass (an integer in
 // the access size, a vector 0..255, a 64-bit MSR value). Everything is reproducible from a seed.
-import { accessContext, createPlatform, TIMER_MODES, type Platform, type PlatformOptions, type ProfileName } from '../src/index.js';
+import {
+  accessContext, createPlatform, Ioapic, PicPair, TIMER_MODES, type Lapic, type Platform, type PlatformOptions, type ProfileName,
+} from '../src/index.js';
 import { MAX_CLOCK_NS } from '../src/time/clock.js';
 
 /** xorshift32: small, fast and reproducible (not for anything but test traffic). */
@@ -196,7 +198,9 @@ export class TrafficGenerator {
     const out = (port: number, value: number): Op => ({ k: 'out', port, size: 1, value, vcpu });
     const wr = (addr: number, value: number | bigint, size: 4 | 8 = 4): Op => ({ k: 'wr', addr, size, value: BigInt(value), vcpu });
     const small = (): number => (rng.chance(0.5) ? 1 + rng.below(16) : rng.logUniform(1, 1_000_000));
-    switch (rng.below(9)) {
+    switch (rng.below(10)) {
+      case 9: // a reset request through 0xCF9 (PCI platforms), with an interrupt on its way
+        return [out(0x43, 0x30), out(0x40, rng.below(256)), out(0x40, 0), out(0xcf9, rng.pick([0x02, 0x04, 0x06, 0x0e]))];
       case 0: { // HPET timer N: periodic or one-shot, level or edge, a route it may use, a small comparator
         const n = rng.below(3);
         const conf = (rng.chance(0.5) ? 1 << 1 : 0) | (1 << 2) | (rng.chance(0.6) ? (1 << 3) | (1 << 6) : 0) | (rng.pick([2, 8, 20, 21, 22, 23, rng.below(32)]) << 9);
@@ -346,6 +350,41 @@ interface LapicLike {
 
 function lapicOf(p: Platform, vcpu: number): LapicLike | null {
   return (p.vcpus[vcpu]?.devices.get('lapic') as LapicLike | undefined) ?? null;
+}
+
+/**
+ * Every controller input agrees with the line that drives it (the campaign never drives an input
+ * directly): LINT0 of vCPU 0 with the PIC's INT, each 8259 input with its ISA line, each IO-APIC
+ * pin with its GSI. With QEMU's input-0-is-pin-2 wiring, pin 2 has two sources and follows the
+ * last to change, so it must agree with one of them. Returns what disagrees, or null.
+ */
+export function linesDisagree(p: Platform): string | null {
+  const bad: string[] = [];
+  const int = p.irq.namedLines().get('pic.int')?.level ?? false;
+  const lapic = p.vcpus[0]?.devices.get('lapic') as Lapic | undefined;
+  const pic = p.devices.get('pic');
+  if (pic instanceof PicPair) {
+    if (lapic !== undefined && lapic.lint[0] !== int) bad.push(`LINT0 ${lapic.lint[0]} while the PIC's INT line is ${int}`);
+    if (pic.intOutput !== int) bad.push(`PIC INT ${pic.intOutput} while its line is ${int}`);
+    for (let pin = 0; pin < 16; pin++) {
+      if (pin === 2) continue; // the cascade
+      const latched = (((pin < 8 ? pic.master : pic.slave).inputs >>> (pin & 7)) & 1) === 1;
+      if (latched !== p.irq.picInputLevel(pin)) bad.push(`8259 input ${pin} ${latched} while its line is ${!latched}`);
+    }
+  }
+  for (const d of p.devices.values()) {
+    if (!(d instanceof Ioapic)) continue;
+    for (let pin = 0; pin < d.params.pins; pin++) {
+      const latched = d.inputLevel(pin);
+      const gsi = d.params.gsiBase + pin;
+      let ok: boolean;
+      if (!d.params.input0IsPin2 || pin === 1 || pin > 2) ok = latched === p.irq.gsiLevel(gsi);
+      else if (pin === 0) ok = !latched;
+      else ok = latched === p.irq.gsiLevel(0) || latched === p.irq.gsiLevel(2);
+      if (!ok) bad.push(`${d.id} pin ${pin} ${latched} while GSI ${gsi} is ${p.irq.gsiLevel(gsi)}`);
+    }
+  }
+  return bad.length === 0 ? null : bad.join('; ');
 }
 
 /** Where a case's clock starts: 0 mostly, sometimes anywhere, sometimes just before the end of exact time. */
