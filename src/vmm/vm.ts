@@ -175,7 +175,7 @@ export class Vm {
         this.wakeSleep?.();
       };
     });
-    const pm = [...this.platform.devices.values()].find((d) => d.kind === 'pm') as PmTimer | undefined;
+    const pm = [...this.platform.devices.values()].find((d) => d.kind === 'acpi-pm1') as PmTimer | undefined;
     pm?.onSleepRequest(() => this.stop({ kind: 'power-off' }));
     // The guest's TSC (the host's on PVM, host + offset on VMX/SVM) at virtual time 0.
     const tsc = this.vcpus[0]!.kvm.getMsr(MSR_IA32_TSC) ?? 0n;
