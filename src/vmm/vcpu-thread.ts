@@ -1,8 +1,9 @@
-// A vCPU on its own thread (SMP): KVM_RUN blocks the thread that calls it, so each vCPU of a
-// multi-vCPU VM gets a worker thread that does nothing but KVM_RUN. Xen's ioreq model: after
-// every exit the worker posts it (state EXITED, doorbell) and waits; the device-model thread
-// (the platform's only thread) serves the exit through the kvm_run page, prepares the next entry
-// and lets the worker go again. Only the device-model thread touches the platform.
+// A vCPU on its own thread (SMP): KVM_RUN blocks the thread that calls it, so vCPUs 1..N−1 of a
+// multi-vCPU VM get a worker thread each that does nothing but KVM_RUN (vCPU 0 runs on the
+// device-model thread itself). Xen's ioreq model: after every exit the worker posts it (state
+// EXITED, doorbell, and a kick if the device-model thread is inside KVM_RUN) and waits; the
+// device-model thread (the platform's only thread) serves the exit through the kvm_run page,
+// prepares the next entry and lets the worker go again. Only that thread touches the platform.
 import { Worker } from 'node:worker_threads';
 
 /** Slots of a vCPU's control block (Int32Array over a SharedArrayBuffer). */
@@ -26,11 +27,12 @@ const lib = koffi.load('libc.so.6');
 const ioctl = lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']);
 const gettid = lib.func('gettid', 'int', []);
 const sigtimedwait = lib.func('sigtimedwait', 'int', ['void *', 'void *', 'void *']);
+const tgkill = lib.func('tgkill', 'int', ['int', 'int', 'int']);
 const ctl = new Int32Array(workerData.ctl);
 const door = new Int32Array(workerData.door);
 const kick = new Uint8Array(workerData.kickSet);
 const zero = new Uint8Array(16);
-const { fd, KVM_RUN } = workerData;
+const { fd, KVM_RUN, pid, mainTid, signo } = workerData;
 const PARKED = ${VCPU_THREAD.PARKED}, GO = ${VCPU_THREAD.GO}, EXITED = ${VCPU_THREAD.EXITED}, QUIT = ${VCPU_THREAD.QUIT};
 Atomics.store(ctl, ${CTL.TID}, gettid());
 Atomics.notify(ctl, ${CTL.TID});
@@ -50,6 +52,8 @@ for (;;) {
   Atomics.compareExchange(ctl, ${CTL.STATE}, GO, EXITED);
   Atomics.add(door, 0, 1);
   Atomics.notify(door, 0);
+  // The device-model thread may be in KVM_RUN for vCPU 0: kick it so it serves this exit.
+  if (Atomics.load(door, 1) !== 0) tgkill(pid, mainTid, signo);
 }
 `;
 
@@ -57,8 +61,12 @@ export interface VcpuThreadOptions {
   readonly koffiPath: string;
   readonly fd: number;
   readonly kvmRun: number;
+  /** Int32 [0]: doorbell (bumped after every posted exit); [1]: 1 while the device-model thread is in KVM_RUN. */
   readonly door: SharedArrayBuffer;
   readonly kickSet: Uint8Array;
+  readonly pid: number;
+  readonly mainTid: number;
+  readonly signo: number;
 }
 
 /** The device-model side of one vCPU worker. */
@@ -72,7 +80,17 @@ export class VcpuThread {
     this.ctl = new Int32Array(ctl);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { koffiPath: opts.koffiPath, fd: opts.fd, KVM_RUN: opts.kvmRun, ctl, door: opts.door, kickSet: opts.kickSet },
+      workerData: {
+        koffiPath: opts.koffiPath,
+        fd: opts.fd,
+        KVM_RUN: opts.kvmRun,
+        ctl,
+        door: opts.door,
+        kickSet: opts.kickSet,
+        pid: opts.pid,
+        mainTid: opts.mainTid,
+        signo: opts.signo,
+      },
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
   }

@@ -34,6 +34,11 @@ export interface VcpuHost {
 export class Vcpu {
   state: VcpuState;
   readonly stats = new ExitStats();
+  /**
+   * An exception or software interrupt was queued with KVM_SET_VCPU_EVENTS (completing an
+   * instruction): the next entry delivers it, so no external interrupt is injected with it.
+   */
+  eventQueued = false;
   private readonly run: DataView;
   private readonly runBytes: Uint8Array;
   private readonly ctx: AccessContext;
@@ -88,21 +93,24 @@ export class Vcpu {
     }
     run.setUint32(RUN.cr8, l.tpr >>> 4, true);
     run.setUint32(RUN.cr8 + 4, 0, true);
+    let window = 0;
     if (l.hasPendingInterrupt()) {
-      if (this.runBytes[RUN.readyForInterruptInjection] !== 0) {
+      if (this.eventQueued) {
+        window = 1;
+      } else if (this.runBytes[RUN.readyForInterruptInjection] !== 0) {
         const vector = l.acknowledge();
         if (vector !== null) {
           this.kvm.interrupt(vector);
           this.stats.injected[vector]!++;
         }
         // One interrupt per entry: if another waits, come back as soon as the guest can take it.
-        this.runBytes[RUN.requestInterruptWindow] = l.hasPendingInterrupt() ? 1 : 0;
+        window = l.hasPendingInterrupt() ? 1 : 0;
       } else {
-        this.runBytes[RUN.requestInterruptWindow] = 1;
+        window = 1;
       }
-    } else {
-      this.runBytes[RUN.requestInterruptWindow] = 0;
     }
+    this.eventQueued = false;
+    this.runBytes[RUN.requestInterruptWindow] = window;
     return true;
   }
 

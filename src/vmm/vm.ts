@@ -27,6 +27,7 @@ import type { StopReason } from './stop-reason.js';
 import { Vcpu, VcpuState, type VcpuHost } from './vcpu.js';
 import { VCPU_THREAD, VcpuThread } from './vcpu-thread.js';
 import { SREGS } from './kvm/abi.js';
+import type { BootState } from './loaders/boot-state.js';
 
 /** RAM below the VGA/BIOS hole, and from 1 MiB up (the PC layout). */
 const LOW_RAM_END = 0xa0000;
@@ -50,13 +51,19 @@ export interface VmOptions {
   readonly platform?: Omit<PlatformOptions, 'profile' | 'vcpus' | 'ramBytes' | 'tscHz'>;
   /** Stop with reason 'timeout' after this many seconds of wall time. */
   readonly timeoutSeconds?: number;
+  /** CPU features the guest sees, over the profile's (QEMU's -cpu +x2apic / -tsc-deadline). */
+  readonly cpu?: CpuFeatureOverrides;
+  /**
+   * QEMU's test devices will be attached: their pc-testdev byte port 0xE8–0xEB takes the place of
+   * Xen's debug console at 0xE9 on the Xen profiles (one owner per port).
+   */
+  readonly testDevices?: boolean;
 }
 
-/** Register state vCPU 0 starts in (a loader's BootState). */
-export interface BootState {
-  readonly mode: 'protected32' | 'real16';
-  readonly rip: number;
-  readonly regs: { readonly eax?: number; readonly ebx?: number; readonly esp?: number };
+/** LAPIC features a guest's CPUID advertises (the LAPIC model follows them). */
+export interface CpuFeatureOverrides {
+  readonly x2apic?: boolean;
+  readonly tscDeadline?: boolean;
 }
 
 export class Vm {
@@ -132,7 +139,8 @@ export class Vm {
       const kick = new KickSignal(system.libc);
       const kvmVcpus = Array.from({ length: vcpuCount }, (_, i) => vm.createVcpu(i));
       const tscKhz = kvmVcpus[0]!.getTscKhz();
-      const profile = typeof opts.profile === 'object' ? opts.profile : profileByName(opts.profile ?? 'qemu-pc');
+      const base = typeof opts.profile === 'object' ? opts.profile : profileByName(opts.profile ?? 'qemu-pc');
+      const profile = vmmProfile(base, opts.cpu ?? {}, opts.testDevices ?? false);
       const platform = createPlatform({ ...opts.platform, profile, vcpus: vcpuCount, ramBytes: 0, tscHz: tscKhz * 1000 });
       platform.mmio.addRam(0, memory.bytes.subarray(0, Math.min(ramBytes, LOW_RAM_END)), { owner: 'ram', name: 'low RAM' });
       if (ramBytes > HIGH_RAM_START) platform.mmio.addRam(HIGH_RAM_START, memory.bytes.subarray(HIGH_RAM_START), { owner: 'ram', name: 'high RAM' });
@@ -149,7 +157,7 @@ export class Vm {
           return platform.mmio;
         },
         stop: (r) => self!.stop(r),
-        completeFailedEmulation: (v) => quirks.completeFailedEmulation(v),
+        completeFailedEmulation: (v) => quirks.completeFailedEmulation(v, memory.bytes),
       };
       kvmVcpus.forEach((k, i) => {
         const lapic = platform.vcpus[i]!.devices.get('lapic') as Lapic | undefined;
@@ -199,10 +207,17 @@ export class Vm {
       seg(SREGS.cs, 0x10, 0xb);
       for (const off of [SREGS.ds, SREGS.es, SREGS.fs, SREGS.gs, SREGS.ss]) seg(off, 0x18, 0x3);
       s.setBigUint64(SREGS.cr0, (s.getBigUint64(SREGS.cr0, true) | 1n) & ~(1n << 31n), true);
+    } else {
+      // Real mode: every segment (rip >> 4) & 0xF000, IP the low 16 bits (loaders/boot-state.ts).
+      const selector = (boot.rip >>> 4) & 0xf000;
+      for (const off of [SREGS.cs, SREGS.ds, SREGS.es, SREGS.fs, SREGS.gs, SREGS.ss]) {
+        s.setBigUint64(off, BigInt(selector << 4), true);
+        s.setUint16(off + 12, selector, true);
+      }
     }
     k.setSregs();
     k.getRegs();
-    k.setReg('rip', boot.rip);
+    k.setReg('rip', boot.mode === 'real16' ? boot.rip & 0xffff : boot.rip);
     k.setReg('rflags', 2);
     if (boot.regs.eax !== undefined) k.setReg('rax', boot.regs.eax >>> 0);
     if (boot.regs.ebx !== undefined) k.setReg('rbx', boot.regs.ebx >>> 0);
@@ -285,6 +300,7 @@ export class Vm {
             kicker.armedFor = -1;
             v.stats.kicks++;
             v.stats.byReason[EXIT.INTR]!++;
+            this.quirks.afterKick(v, this.ram);
             continue;
           }
           clock.sync();
@@ -315,69 +331,120 @@ export class Vm {
     });
   }
 
-  // ---- several vCPUs: one worker thread each --------------------------------------------------
+  // ---- several vCPUs: vCPU 0 on this thread, one worker thread for each other -----------------
 
   private async runThreaded(): Promise<void> {
     const door = new SharedArrayBuffer(8);
     const doorbell = new Int32Array(door);
     const kickSet = sigset(this.kick.signo);
     const libc = this.system.libc;
-    this.threads = this.vcpus.map((v) => new VcpuThread({ koffiPath: libc.koffiPath, fd: v.kvm.fd, kvmRun: KVM.RUN, door, kickSet }));
-    for (const t of this.threads) if (t.waitReady() === 0) throw new Error('a vCPU worker thread did not start');
+    const mainTid = libc.gettid();
+    const workers = this.vcpus.slice(1).map(
+      (v) => new VcpuThread({ koffiPath: libc.koffiPath, fd: v.kvm.fd, kvmRun: KVM.RUN, door, kickSet, pid: this.kick.pid, mainTid, signo: this.kick.signo }),
+    );
+    this.threads = workers;
+    for (const t of workers) if (t.waitReady() === 0) throw new Error('a vCPU worker thread did not start');
+    const kicker = new DeadlineKicker(libc, this.kick, mainTid);
     const clock = this.hostClock;
-    const threads = this.threads;
     const vcpus = this.vcpus;
-    while (this.stopReason === null) {
-      const sliceEnd = clock.hostNs() + SLICE_NS;
+    const v0 = vcpus[0]!;
+    try {
       while (this.stopReason === null) {
-        const seen = Atomics.load(doorbell, 0);
-        const now = clock.sync();
-        for (let i = 0; i < vcpus.length; i++) {
-          const t = threads[i]!;
-          if (t.state !== VCPU_THREAD.EXITED) continue;
-          const v = vcpus[i]!;
-          t.park();
-          const r = t.result;
-          if (r === 0) v.serveExit();
-          else if (r === -4 || r === -11) {
-            v.stats.kicks++;
-            v.stats.byReason[EXIT.INTR]!++;
-          } else this.stop({ kind: 'host-error', detail: `KVM_RUN (vCPU ${i}) failed: errno ${-r}` });
+        const sliceEnd = clock.hostNs() + SLICE_NS;
+        while (this.stopReason === null) {
+          const seen = Atomics.load(doorbell, 0);
+          const now = clock.sync();
+          this.serveWorkers(workers);
+          if (this.stopReason !== null) break;
+          if (now >= sliceEnd) break;
+          if (v0.prepareEntry()) {
+            this.wakeFlags[0] = 0;
+            // Workers kick this thread while [1] is set; one that posted before it was set is
+            // seen by the doorbell check, one after makes KVM_RUN return at once.
+            Atomics.store(doorbell, 1, 1);
+            if (Atomics.load(doorbell, 0) !== seen) {
+              Atomics.store(doorbell, 1, 0);
+              continue;
+            }
+            const target = Math.min(now + clock.untilNextDeadline(now), sliceEnd);
+            if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
+            const r = v0.kvm.enter();
+            Atomics.store(doorbell, 1, 0);
+            if (r === RUN_INTERRUPTED) {
+              this.kick.drain();
+              kicker.armedFor = -1;
+              v0.stats.kicks++;
+              v0.stats.byReason[EXIT.INTR]!++;
+              this.quirks.afterKick(v0, this.ram);
+              continue;
+            }
+            clock.sync();
+            v0.serveExit();
+            continue;
+          }
+          // vCPU 0 halted: wait for a worker's exit, a wake-up or the next deadline.
+          if (Atomics.load(doorbell, 0) !== seen || this.wakeFlags[0] !== 0) {
+            this.wakeFlags[0] = 0;
+            continue;
+          }
+          const wait = Math.min(clock.untilNextDeadline(now), sliceEnd - clock.hostNs());
+          if (wait <= 0) continue;
+          if (wait >= PRECISE_WAIT_NS && this.allIdle()) {
+            // Every vCPU halted: wait on the event loop (an idle guest uses no CPU).
+            const w = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(doorbell, 0, seen, wait / 1e6);
+            if (w.async) await Promise.race([w.value, this.sleep(wait)]);
+            break;
+          }
+          Atomics.wait(doorbell, 0, seen, Math.min(wait, PRECISE_WAIT_NS) / 1e6);
         }
-        if (this.stopReason !== null) break;
-        let waiting = true;
-        for (let i = 0; i < vcpus.length; i++) {
-          const t = threads[i]!;
-          const st = t.state;
-          if (st === VCPU_THREAD.PARKED) {
-            this.wakeFlags[i] = 0;
-            if (vcpus[i]!.prepareEntry()) t.go();
-          } else if (st === VCPU_THREAD.GO && this.wakeFlags[i] !== 0) {
-            this.wakeFlags[i] = 0;
-            this.kick.kick(t.tid);
-          } else if (st === VCPU_THREAD.EXITED) waiting = false;
-        }
-        if (!waiting || Atomics.load(doorbell, 0) !== seen) continue;
-        const wait = Math.min(clock.untilNextDeadline(now), sliceEnd - clock.hostNs());
-        if (wait <= 0) break;
-        if (wait >= PRECISE_WAIT_NS && this.allIdle()) {
-          // Every vCPU halted: wait on the event loop (an idle guest uses no CPU).
-          const w = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(doorbell, 0, seen, wait / 1e6);
-          if (w.async) await w.value;
-          break;
-        }
-        Atomics.wait(doorbell, 0, seen, wait / 1e6);
+        this.checkTimeout(clock.hostNs());
+        await yieldToEventLoop();
       }
-      this.checkTimeout(clock.hostNs());
-      await yieldToEventLoop();
+    } finally {
+      kicker.close();
+      for (const t of workers) if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
     }
-    for (const t of threads) if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
+  }
+
+  /** Serves every posted worker exit, lets parked runnable workers go, kicks running ones that have news. */
+  private serveWorkers(workers: readonly VcpuThread[]): void {
+    for (let w = 0; w < workers.length; w++) {
+      const t = workers[w]!;
+      const i = w + 1;
+      const v = this.vcpus[i]!;
+      let st = t.state;
+      if (st === VCPU_THREAD.EXITED) {
+        t.park();
+        st = VCPU_THREAD.PARKED;
+        const r = t.result;
+        if (r === 0) v.serveExit();
+        else if (r === -4 || r === -11) {
+          v.stats.kicks++;
+          v.stats.byReason[EXIT.INTR]!++;
+          this.quirks.afterKick(v, this.ram);
+        } else this.stop({ kind: 'host-error', detail: `KVM_RUN (vCPU ${i}) failed: errno ${-r}` });
+      }
+    }
+    if (this.stopReason !== null) return;
+    for (let w = 0; w < workers.length; w++) {
+      const t = workers[w]!;
+      const i = w + 1;
+      const st = t.state;
+      if (st === VCPU_THREAD.PARKED) {
+        this.wakeFlags[i] = 0;
+        if (this.vcpus[i]!.prepareEntry()) t.go();
+      } else if (st === VCPU_THREAD.GO && this.wakeFlags[i] !== 0) {
+        this.wakeFlags[i] = 0;
+        this.kick.kick(t.tid);
+      }
+    }
   }
 
   private allIdle(): boolean {
-    for (let i = 0; i < this.vcpus.length; i++) {
-      if (this.threads[i]!.state !== VCPU_THREAD.PARKED) return false;
-      if (this.vcpus[i]!.state === VcpuState.Running) return false;
+    if (this.vcpus[0]!.state === VcpuState.Running) return false;
+    for (let w = 0; w < this.threads.length; w++) {
+      if (this.threads[w]!.state !== VCPU_THREAD.PARKED) return false;
+      if (this.vcpus[w + 1]!.state === VcpuState.Running) return false;
     }
     return true;
   }
@@ -392,6 +459,21 @@ export class Vm {
 /** Atomics.waitAsync (Node 16+, ES2024 typings). */
 interface AtomicsWithWaitAsync {
   waitAsync(a: Int32Array, i: number, v: number, timeoutMs: number): { async: boolean; value: Promise<string> | string };
+}
+
+/**
+ * The profile as a KVM VM presents it (profiles are data; this derives data): the LAPIC features
+ * that mirror CPUID bits as the user chose them, and the xAPIC page of a CPU whose APIC does not
+ * serve it reading all-ones, as QEMU on KVM answers there (hw/i386/kvm/apic.c kvm_apic_mem_read).
+ */
+function vmmProfile(p: PlatformProfile, cpu: CpuFeatureOverrides, testDevices: boolean): PlatformProfile {
+  const lapic = {
+    ...p.devices.lapic,
+    offWindowReadsOnes: true,
+    ...(cpu.x2apic !== undefined ? { x2apic: cpu.x2apic } : {}),
+    ...(cpu.tscDeadline !== undefined ? { tscDeadline: cpu.tscDeadline } : {}),
+  };
+  return { ...p, debugConsole: p.debugConsole && !testDevices, devices: { ...p.devices, lapic } };
 }
 
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));

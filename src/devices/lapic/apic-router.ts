@@ -6,6 +6,7 @@ import { inject, injectable } from 'tsyringe';
 import { SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
+import type { Region } from '../../bus/region.js';
 import type { ApicMessage, EoiListener } from '../../irq/apic-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import { decodeMsi, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
@@ -31,6 +32,9 @@ const enum Shorthand {
 
 @injectable()
 export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
+  /** Windows moved away from 0xFEE00000 (relocatableWindow), by base. */
+  private readonly movedWindows = new Map<number, Region>();
+  private readonly mmio: MmioBus;
   readonly id = 'apic-bus';
   readonly kind = 'apic-router';
   readonly lapics: readonly Lapic[];
@@ -60,7 +64,8 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     // One window for every vCPU; each access is served by the accessing vCPU's LAPIC. The LAPIC
     // checks widths itself (Xen serves sub-register accesses and reads 0 for the rest).
     mmio.register(XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES, this, { owner: this.id, name: 'xAPIC window', sizes: SIZES_8 });
-    this.offWindowValue = mmio.profile.unclaimedRead === 'ones' ? 0xffffffff : 0;
+    this.offWindowValue = mmio.profile.unclaimedRead === 'ones' || params.offWindowReadsOnes ? 0xffffffff : 0;
+    this.mmio = mmio;
     fabric.setMsiTarget(this);
     const bsp = this.lapics[0]!;
     const pic = fabric.namedLine(PIC_INT_LINE);
@@ -87,20 +92,67 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   // ---- xAPIC window ----------------------------------------------------------------------------
 
   read(offset: number, size: PortAccessSize, ctx: AccessContext): number {
-    const l = this.lapics[ctx.vcpu];
-    if (l === undefined || !l.mmioActive) return size === 4 ? this.offWindowValue : this.offWindowValue & ((1 << (size * 8)) - 1);
-    return l.mmioRead(offset, size);
+    return this.windowRead(XAPIC_DEFAULT_BASE, offset, size, ctx);
   }
 
   write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
-    const l = this.lapics[ctx.vcpu];
-    if (l !== undefined && l.mmioActive) l.mmioWrite(offset, size, value);
+    this.windowWrite(XAPIC_DEFAULT_BASE, offset, size, value, ctx);
   }
 
   read64(_offset: number, ctx: AccessContext): bigint {
+    return this.windowRead64(XAPIC_DEFAULT_BASE, ctx);
+  }
+
+  /** The LAPIC that serves the window at `base` for this access, or undefined. */
+  private serving(base: number, ctx: AccessContext): Lapic | undefined {
     const l = this.lapics[ctx.vcpu];
-    if (l === undefined || !l.mmioActive) return this.offWindowValue === 0 ? 0n : 0xffff_ffff_ffff_ffffn;
+    return l !== undefined && l.mmioActive && l.windowBase === base ? l : undefined;
+  }
+
+  private windowRead(base: number, offset: number, size: PortAccessSize, ctx: AccessContext): number {
+    const l = this.serving(base, ctx);
+    if (l === undefined) return size === 4 ? this.offWindowValue : this.offWindowValue & ((1 << (size * 8)) - 1);
+    return l.mmioRead(offset, size);
+  }
+
+  private windowWrite(base: number, offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+    this.serving(base, ctx)?.mmioWrite(offset, size, value);
+  }
+
+  private windowRead64(base: number, ctx: AccessContext): bigint {
+    if (this.serving(base, ctx) === undefined) return this.offWindowValue === 0 ? 0n : 0xffff_ffff_ffff_ffffn;
     return 0n; // wider than one register: Xen reads 0
+  }
+
+  /**
+   * LapicOutbox: an APIC's IA32_APIC_BASE changed. With relocatable windows (KVM), every base an
+   * xAPIC-mode APIC uses gets a window; one nobody uses any more is removed. A base that would
+   * overlap another device is not served (the guest's accesses there reach that device).
+   */
+  lapicWindowChanged(): void {
+    if (!this.params.relocatableWindow || this.lapics === undefined) return; // (LAPICs being built)
+    const wanted = new Set<number>();
+    for (const l of this.lapics) if (l.mmioActive && l.windowBase !== XAPIC_DEFAULT_BASE) wanted.add(l.windowBase);
+    for (const [base, region] of this.movedWindows) {
+      if (!wanted.has(base)) {
+        region.remove();
+        this.movedWindows.delete(base);
+      }
+    }
+    for (const base of wanted) {
+      if (this.movedWindows.has(base)) continue;
+      const handler: IoHandler = {
+        read: (o, size, ctx) => this.windowRead(base, o, size, ctx),
+        write: (o, size, v, ctx) => this.windowWrite(base, o, size, v, ctx),
+        read64: (_o, ctx) => this.windowRead64(base, ctx),
+        write64: () => undefined,
+      };
+      try {
+        this.movedWindows.set(base, this.mmio.register(base, XAPIC_WINDOW_BYTES, handler, { owner: this.id, name: 'moved xAPIC window', sizes: SIZES_8 }));
+      } catch {
+        // overlaps another device or RAM: not served there
+      }
+    }
   }
 
   write64(): void {

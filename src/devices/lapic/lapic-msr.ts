@@ -66,8 +66,12 @@ export function lapicWriteMsr(l: Lapic, msr: number, value: bigint): MsrWriteRes
 function writeApicBase(l: Lapic, value: bigint): MsrWriteResult {
   const allowed = APIC_BASE_ADDR_MASK | APIC_BASE_ENABLE | APIC_BASE_BSP | (l.params.x2apic ? APIC_BASE_EXTD : 0n);
   if ((value & ~allowed) !== 0n) return MSR_GP;
-  // Xen refuses to move the xAPIC window ("tried to move the APIC MMIO window").
-  if ((value & (APIC_BASE_EXTD | APIC_BASE_ENABLE)) === APIC_BASE_ENABLE && (value & APIC_BASE_ADDR_MASK) !== BigInt(XAPIC_DEFAULT_BASE)) {
+  // Xen refuses to move the xAPIC window ("tried to move the APIC MMIO window"); KVM moves it.
+  if (
+    !l.params.relocatableWindow &&
+    (value & (APIC_BASE_EXTD | APIC_BASE_ENABLE)) === APIC_BASE_ENABLE &&
+    (value & APIC_BASE_ADDR_MASK) !== BigInt(XAPIC_DEFAULT_BASE)
+  ) {
     return MSR_GP;
   }
   const changed = l.apicBase ^ value;
@@ -81,6 +85,7 @@ function writeApicBase(l: Lapic, value: bigint): MsrWriteResult {
   }
   l.setApicBase(value);
   if (l.x2apicMode) l.setX2apicIdentity();
+  l.windowChanged();
   l.apicBaseObserver?.(value);
   return MSR_WRITE_OK;
 }

@@ -18,7 +18,7 @@ import { clearVector, deliverableVector, highestVector, processorPriority, setVe
 import type { MsrReadResult, MsrWriteResult } from './msr.js';
 import type { ExtIntSource, LapicParams } from './params.js';
 import {
-  APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DFR_FLAT,
+  APIC_BASE_ADDR_MASK, APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DFR_FLAT,
   ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG, LVT_MASKED, LVT_REGS,
   REG_SLOTS, Reg, SVR_APIC_ENABLED, TIMER_MODE_MASK, TRIGGER_LEVEL, TimerMode, VECTOR_MASK,
   XAPIC_DEFAULT_BASE, tdcrDivisor, LAPIC_VERSION,
@@ -41,6 +41,8 @@ export interface LapicDomain {
 export interface LapicOutbox extends ApicMessageSink {
   /** A level-triggered vector was EOIed: the IO-APICs clear Remote-IRR (SDM §11.8.5). */
   lapicEoi(vector: number): void;
+  /** IA32_APIC_BASE changed: the xAPIC window may have moved, appeared or gone. */
+  lapicWindowChanged?(lapic: Lapic): void;
 }
 
 export class Lapic implements Device {
@@ -121,6 +123,14 @@ export class Lapic implements Device {
   /** The xAPIC MMIO window is served only in xAPIC mode (Xen's vlapic_range). */
   get mmioActive(): boolean {
     return this.hwEnabled && !this.x2apicMode;
+  }
+  /** Guest-physical base of this CPU's xAPIC window (IA32_APIC_BASE bits 51:12). */
+  get windowBase(): number {
+    return Number(this.apicBase & APIC_BASE_ADDR_MASK);
+  }
+  /** @internal After an IA32_APIC_BASE write: the router re-places the windows. */
+  windowChanged(): void {
+    this.outbox.lapicWindowChanged?.(this);
   }
   get timerMode(): number {
     return (this.regs[Reg.LvtTimer]! & TIMER_MODE_MASK) >>> 17;
@@ -481,6 +491,7 @@ export class Lapic implements Device {
     this.initPending = false;
     this.sipiVector = -1;
     this.waitForSipi = this.vcpu !== 0;
+    this.windowChanged();
   }
 
   snapshot(): PlainData {
@@ -494,5 +505,6 @@ export class Lapic implements Device {
       throw new SnapshotError(`${this.id}.timer.period: ${s.timerPeriod} ns is below the ${this.clock.minPeriodNs} ns periodic clamp`);
     }
     applyLapicState(this, s);
+    this.windowChanged();
   }
 }

@@ -45,6 +45,19 @@ export interface LapicParams {
    * False for new guests. Only the LDR changes; the ID is always 2 × vcpu.
    */
   readonly x2apicLdrFromVcpuId: boolean;
+  /**
+   * IA32_APIC_BASE may move the xAPIC window of an enabled APIC (SDM §11.4.4), and the window is
+   * then served at the new base for that CPU. Xen: no, the write is #GP ("tried to move the APIC
+   * MMIO window", xen/arch/x86/hvm/vlapic.c guest_wrmsr_apic_base); KVM: yes (kvm_lapic_set_base
+   * in arch/x86/kvm/lapic.c), as QEMU's apic_set_base accepts any base.
+   */
+  readonly relocatableWindow: boolean;
+  /**
+   * What the xAPIC window reads for a CPU whose APIC does not serve it (hardware-disabled, x2APIC
+   * mode, or moved away): false = the memory bus's unclaimed value; true = all-ones, as QEMU on
+   * KVM answers there (its MSI region behind the APIC page, hw/i386/kvm/apic.c kvm_apic_mem_read).
+   */
+  readonly offWindowReadsOnes: boolean;
 }
 
 export const XEN_LAPIC_PARAMS: LapicParams = Object.freeze({
@@ -60,6 +73,8 @@ export const XEN_LAPIC_PARAMS: LapicParams = Object.freeze({
   acceptSmi: false,
   timerMissedTicks: true,
   x2apicLdrFromVcpuId: false,
+  relocatableWindow: false,
+  offWindowReadsOnes: false,
 });
 
 export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
@@ -75,6 +90,8 @@ export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
   acceptSmi: true,
   timerMissedTicks: false,
   x2apicLdrFromVcpuId: false,
+  relocatableWindow: true,
+  offWindowReadsOnes: false,
 });
 
 /** Injection token of the LapicParams. */

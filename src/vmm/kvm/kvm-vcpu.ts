@@ -1,6 +1,6 @@
 // One KVM vCPU: its fd, the shared struct kvm_run page, and the vCPU ioctls. Buffers are allocated
 // once per vCPU so the exit path allocates nothing.
-import { KVM, REGS_ORDER, SIZEOF, SREGS, VCPU_EVENTS } from './abi.js';
+import { KVM, REGS_ORDER, SIZEOF, VCPU_EVENTS } from './abi.js';
 import { KvmCallError } from './errors.js';
 import { EINTR, MAP_SHARED, PROT_READ, PROT_WRITE, type Libc } from './ffi.js';
 import type { CpuidEntry } from './kvm-system.js';
@@ -147,6 +147,16 @@ export class KvmVcpu {
     this.setEvents();
   }
 
+  /** Queues software interrupt `vector` (INT n) for delivery at the next entry. */
+  injectSoftwareInterrupt(vector: number): void {
+    const ev = this.getEvents();
+    ev.setUint8(VCPU_EVENTS.interruptInjected, 1);
+    ev.setUint8(VCPU_EVENTS.interruptNr, vector);
+    ev.setUint8(VCPU_EVENTS.interruptSoft, 1);
+    ev.setUint32(VCPU_EVENTS.flags, 0, true);
+    this.setEvents();
+  }
+
   /** KVM_TRANSLATE: guest-linear → guest-physical with the vCPU's current paging, or −1 if not mapped. */
   translate(linear: number): number {
     const dv = this.translateView;
@@ -162,6 +172,14 @@ export class KvmVcpu {
     new DataView(buf.buffer).setUint32(0, 8, true);
     buf.set(kernelSigset.subarray(0, 8), 4);
     this.call('KVM_SET_SIGNAL_MASK', KVM.SET_SIGNAL_MASK, buf);
+  }
+
+  /** KVM_GET_FPU / KVM_SET_FPU (struct kvm_fpu, 416 bytes; MXCSR at 408). */
+  getFpu(buf: Uint8Array): void {
+    this.call('KVM_GET_FPU', KVM.GET_FPU, buf);
+  }
+  setFpu(buf: Uint8Array): void {
+    this.call('KVM_SET_FPU', KVM.SET_FPU, buf);
   }
 
   getTscKhz(): number {

@@ -1,6 +1,8 @@
 // What a VMM needs from the LAPIC beyond the guest interface: a TSC origin (the guest's TSC is the
 // hardware's, not 0 at clock 0), TPR for CR8, a wake-up notification, an IA32_APIC_BASE hook.
 import { describe, expect, test } from 'vitest';
+import { accessContext } from '../../../src/bus/access.js';
+import { QEMU_PC_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
 import { makePlatform } from './helpers.js';
 
 describe('LAPIC API for a VMM', () => {
@@ -65,5 +67,31 @@ describe('LAPIC API for a VMM', () => {
     expect(l.writeMsr(0x1b, 0xfee00100n)).toEqual({ kind: 'ok' }); // disable (EN = 0)
     expect(l.writeMsr(0x1b, 0xfee00500n).kind).toBe('fault'); // disabled → x2APIC directly: #GP
     expect(seen).toEqual([0xfee00100n]);
+  });
+});
+
+describe('xAPIC window placement', () => {
+  test('QEMU/KVM parameters: an enabled APIC may move its window; it is served there for that CPU only', () => {
+    const p = makePlatform(2, QEMU_PC_LAPIC_PARAMS);
+    const l = p.lapic(0);
+    expect(l.writeMsr(0x1b, 0xfed40000n | 0x900n)).toEqual({ kind: 'ok' }); // BSP, EN, new base
+    expect(p.mmio.read(0xfed40030, 4, accessContext(0))).toBe(0x50014);
+    expect(p.mmio.read(0xfee00030, 4, accessContext(0))).toBe(0xffffffff); // moved away: the bus's unclaimed value (this bus: all-ones)
+    expect(p.mmio.read(0xfee00030, 4, accessContext(1))).toBe(0x50014); // vCPU 1 still at the default
+    expect(p.mmio.read(0xfed40030, 4, accessContext(1))).toBe(0xffffffff);
+    expect(l.writeMsr(0x1b, 0xfee00900n)).toEqual({ kind: 'ok' });
+    expect(p.mmio.regionAt(0xfed40000)).toBeNull(); // nobody uses the moved window: removed
+  });
+
+  test('Xen parameters refuse the move (#GP), as xen/arch/x86/hvm/vlapic.c does', () => {
+    const p = makePlatform(1);
+    expect(p.lapic().writeMsr(0x1b, 0xfed40000n | 0x900n).kind).toBe('fault');
+  });
+
+  test('offWindowReadsOnes: a CPU whose APIC does not serve the page reads all-ones (QEMU on KVM)', () => {
+    const p = makePlatform(1, { ...QEMU_PC_LAPIC_PARAMS, offWindowReadsOnes: true });
+    expect(p.lapic().writeMsr(0x1b, 0xfee00100n)).toEqual({ kind: 'ok' }); // hardware-disabled
+    expect(p.rd(0x30)).toBe(0xffffffff);
+    expect(p.rd(0x80, 0, 2)).toBe(0xffff);
   });
 });
