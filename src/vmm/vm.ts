@@ -53,11 +53,6 @@ export interface VmOptions {
   readonly timeoutSeconds?: number;
   /** CPU features the guest sees, over the profile's (QEMU's -cpu +x2apic / -tsc-deadline). */
   readonly cpu?: CpuFeatureOverrides;
-  /**
-   * QEMU's test devices will be attached: their pc-testdev byte port 0xE8–0xEB takes the place of
-   * Xen's debug console at 0xE9 on the Xen profiles (one owner per port).
-   */
-  readonly testDevices?: boolean;
 }
 
 /** LAPIC features a guest's CPUID advertises (the LAPIC model follows them). */
@@ -140,7 +135,7 @@ export class Vm {
       const kvmVcpus = Array.from({ length: vcpuCount }, (_, i) => vm.createVcpu(i));
       const tscKhz = kvmVcpus[0]!.getTscKhz();
       const base = typeof opts.profile === 'object' ? opts.profile : profileByName(opts.profile ?? 'qemu-pc');
-      const profile = vmmProfile(base, opts.cpu ?? {}, opts.testDevices ?? false);
+      const profile = vmmProfile(base, opts.cpu ?? {});
       const platform = createPlatform({ ...opts.platform, profile, vcpus: vcpuCount, ramBytes: 0, tscHz: tscKhz * 1000 });
       platform.mmio.addRam(0, memory.bytes.subarray(0, Math.min(ramBytes, LOW_RAM_END)), { owner: 'ram', name: 'low RAM' });
       if (ramBytes > HIGH_RAM_START) platform.mmio.addRam(HIGH_RAM_START, memory.bytes.subarray(HIGH_RAM_START), { owner: 'ram', name: 'high RAM' });
@@ -466,14 +461,14 @@ interface AtomicsWithWaitAsync {
  * that mirror CPUID bits as the user chose them, and the xAPIC page of a CPU whose APIC does not
  * serve it reading all-ones, as QEMU on KVM answers there (hw/i386/kvm/apic.c kvm_apic_mem_read).
  */
-function vmmProfile(p: PlatformProfile, cpu: CpuFeatureOverrides, testDevices: boolean): PlatformProfile {
+function vmmProfile(p: PlatformProfile, cpu: CpuFeatureOverrides): PlatformProfile {
   const lapic = {
     ...p.devices.lapic,
     offWindowReadsOnes: true,
     ...(cpu.x2apic !== undefined ? { x2apic: cpu.x2apic } : {}),
     ...(cpu.tscDeadline !== undefined ? { tscDeadline: cpu.tscDeadline } : {}),
   };
-  return { ...p, debugConsole: p.debugConsole && !testDevices, devices: { ...p.devices, lapic } };
+  return { ...p, devices: { ...p.devices, lapic } };
 }
 
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));

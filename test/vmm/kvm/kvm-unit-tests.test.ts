@@ -47,8 +47,8 @@ const CASES: readonly KutCase[] = [
   },
   { name: 'eventinj', file: 'eventinj', smp: 1, timeout: 30, minPass: 8 },
   { name: 'tsc', file: 'tsc', smp: 1, timeout: 30, minPass: 0 },
-  { name: 'x2apic', file: 'apic', smp: 2, cpu: { x2apic: true, tscDeadline: true }, timeout: 40, minPass: 25 },
-  { name: 'xapic', file: 'apic', smp: 2, cpu: { x2apic: false, tscDeadline: true }, timeout: 40, minPass: 18 },
+  { name: 'x2apic', file: 'apic', smp: 2, cpu: { x2apic: true, tscDeadline: true }, timeout: 25, minPass: 25 },
+  { name: 'xapic', file: 'apic', smp: 2, cpu: { x2apic: false, tscDeadline: true }, timeout: 25, minPass: 18 },
 ];
 
 /**
