@@ -24,7 +24,7 @@ function errorText(e: unknown): string {
 }
 
 /** Case `index` of a campaign run with `seed`: fully determined by the two numbers. */
-export function guestFuzzCase(seed: number, index: number, log?: (line: string) => void): GuestCaseResult {
+export function guestFuzzCase(seed: number, index: number, log?: (line: string) => void, stopAt = Infinity): GuestCaseResult {
   const profile = FUZZ_PROFILES[index % FUZZ_PROFILES.length]!;
   const rng = new FuzzRng(caseSeed(seed, index));
   const options: PlatformOptions = randomOptions(profile, rng);
@@ -45,6 +45,11 @@ export function guestFuzzCase(seed: number, index: number, log?: (line: string) 
 
   let twin: Platform | null = null;
   for (let i = 0; i < n; i++) {
+    // The campaign's time is up: end the case here (both platforms have run the same operations).
+    if ((i & 255) === 255 && Date.now() > stopAt) {
+      ops.length = i;
+      break;
+    }
     if (i === split) {
       const made = restoreTwin(p, options);
       if (typeof made === 'string') return found('restore refused', `restore of a reachable state refused at op ${i}: ${made}`);
@@ -76,14 +81,14 @@ export function guestFuzzCase(seed: number, index: number, log?: (line: string) 
       if (a !== b) return found(`differs ${o.k}`, `op ${i} ${describeOp(o)}: original replied ${a}, restored twin ${b}`);
     }
   }
-  if (split === n) {
+  if (split >= ops.length) {
     const made = restoreTwin(p, options);
     if (typeof made === 'string') return found('restore refused', `restore of a reachable state refused at the end: ${made}`);
     if (made.drift !== null) return found('restore changed state', `snapshot of the restored twin differs at the end: ${made.drift}`);
   } else if (twin !== null) {
     const a = JSON.stringify(p.snapshot());
     const b = JSON.stringify(twin.snapshot());
-    if (a !== b) return found('final snapshots differ', `final snapshots differ after ${n} ops (split at ${split}): ${firstDifference(JSON.parse(a), JSON.parse(b))}`);
+    if (a !== b) return found('final snapshots differ', `final snapshots differ after ${ops.length} ops (split at ${split}): ${firstDifference(JSON.parse(a), JSON.parse(b))}`);
   }
   return { profile, accesses, twinAccesses, finding: null };
 }
@@ -149,7 +154,7 @@ export function runGuestFuzz(budgetMs: number, seed: number): Record<string, unk
   for (; Date.now() < deadline; index++) {
     let r: GuestCaseResult;
     try {
-      r = guestFuzzCase(seed, index);
+      r = guestFuzzCase(seed, index, undefined, deadline);
     } catch (e) {
       const profile = FUZZ_PROFILES[index % FUZZ_PROFILES.length]!;
       r = { profile, accesses: 0, twinAccesses: 0, finding: { kind: 'harness throw', text: `${errorText(e)}; seed ${seed} case ${index}` } };
