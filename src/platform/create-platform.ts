@@ -54,6 +54,11 @@ export interface PlatformOptions {
   readonly vgaWrites?: VgaWriteSink;
   /** Attach QEMU's pci-testdev (1b36:0005) at 00:02.0, as `-device pci-testdev` does (PCI platforms). */
   readonly pciTestdev?: boolean;
+  /**
+   * The work budget of one clock advance in timer events (default 20,000; Infinity: every event
+   * one by one). Past it the rest of the advance is coalesced: see VirtualClock.maxEventsPerAdvance.
+   */
+  readonly maxEventsPerAdvance?: number;
 }
 
 /** Options after defaults, as devices see them through the OPTIONS token. */
@@ -83,7 +88,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   // A PVH dom0's GSI space covers every host IO-APIC it mirrors.
   const gsiCount = Math.max(profile.irq.gsiCount, ...(resolved.hostIoapics ?? []).map((h) => h.gsiBase + h.pins));
   const irq = new InterruptFabric({ ...profile.irq, gsiCount });
-  const clock = new VirtualClock({ minPeriodNs: profile.clock.minPeriodNs });
+  const clock = new VirtualClock({ minPeriodNs: profile.clock.minPeriodNs, maxEventsPerAdvance: options.maxEventsPerAdvance });
   mapRam(mmio, resolved.ramBytes);
 
   const c: DependencyContainer = rootContainer.createChildContainer();

@@ -13,7 +13,13 @@ export const MAX_CLOCK_NS = Number.MAX_SAFE_INTEGER;
 
 export class ClockError extends HvmdevError {}
 
-export type TimerCallback = (now: number) => void;
+/**
+ * A timer event. `periods` is 1, except for a periodic timer whose ticks were coalesced (see
+ * `maxEventsPerAdvance`): then it is the number of its periods that ended by `now`, the last of
+ * them at `Timer.firedAt`. A one-shot timer fired late (coalesced, or armed in the past) sees
+ * `now` > `firedAt`; analytic devices compute their state at `now` anyway.
+ */
+export type TimerCallback = (now: number, periods: number) => void;
 
 export interface ClockOptions {
   /**
@@ -24,6 +30,11 @@ export interface ClockOptions {
   readonly minPeriodNs?: number;
   /** Events fired at one instant before the clock stops to let the host see a storm (default 100_000). */
   readonly maxEventsPerInstant?: number;
+  /**
+   * The work budget of one advance: after this many events the rest of the span is coalesced
+   * (see VirtualClock.maxEventsPerAdvance). Default 20_000; Infinity fires every event one by one.
+   */
+  readonly maxEventsPerAdvance?: number;
 }
 
 /** A timer owned by a device. Arming again replaces the previous deadline; cancel never fires. */
@@ -36,6 +47,13 @@ export class Timer {
   heapIndex = -1;
   /** @internal arming order for stable ties. */
   seq = 0;
+  /** The deadline of the period that fired last (read it in the callback; for one-shot timers the deadline itself). */
+  firedAt = -1;
+  /**
+   * For a device that re-arms a one-shot timer at each event: the time of its last event at or
+   * before `target` had every event fired (orders a coalesced advance; default: the deadline).
+   */
+  lastEventBy: ((target: number) => number) | null = null;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -80,6 +98,19 @@ export class VirtualClock {
   now = 0;
   readonly minPeriodNs: number;
   readonly maxEventsPerInstant: number;
+  /**
+   * The host's bound on the work of one advance (a per-platform budget, settable at any time).
+   * Once an advance has fired this many events, the rest of its span is coalesced: the clock
+   * moves to the target and fires each timer due by then once, late, at the target; a periodic
+   * timer is told how many of its periods ended (TimerCallback `periods`) and moves past the
+   * target. Between two host calls nobody can observe the individual events: devices compute
+   * counters from time, interrupt requests (IRR, ISR, status bits) are latched once, and missed-tick
+   * counts take `periods`. What is lost is the individual edges a line observer (a qtest
+   * intercept) would have seen. `coalesced` counts the advances that did this.
+   */
+  maxEventsPerAdvance: number;
+  /** Advances whose tail was coalesced because they exceeded maxEventsPerAdvance. */
+  coalesced = 0;
   private heap: Timer[] = [];
   private seq = 0;
   /** Events fired since creation (for benchmarks and tests). */
@@ -90,6 +121,8 @@ export class VirtualClock {
   constructor(opts: ClockOptions = {}) {
     this.minPeriodNs = opts.minPeriodNs ?? 100_000;
     this.maxEventsPerInstant = opts.maxEventsPerInstant ?? 100_000;
+    this.maxEventsPerAdvance = opts.maxEventsPerAdvance ?? 20_000;
+    if (!(this.maxEventsPerAdvance >= 1)) throw new ClockError(`maxEventsPerAdvance must be ≥ 1, got ${opts.maxEventsPerAdvance}`);
     if (!(this.minPeriodNs >= 1)) throw new ClockError(`minPeriodNs must be ≥ 1 ns, got ${opts.minPeriodNs}`);
   }
 
@@ -119,7 +152,15 @@ export class VirtualClock {
     if (target > MAX_CLOCK_NS) throw new ClockError(`${target} ns is beyond exact virtual time (2^53 ns)`);
     let instant = -1;
     let atInstant = 0;
+    let budget = this.maxEventsPerAdvance;
     while (this.heap.length > 0 && this.heap[0]!.deadline <= target) {
+      if (--budget < 0 && this.now < target) {
+        // Over budget: the rest of the span is coalesced at the target (see maxEventsPerAdvance).
+        this.coalesced++;
+        budget = Infinity;
+        this.coalesceTo(target);
+        continue;
+      }
       const t = this.heap[0]!;
       const when = Math.max(t.deadline, this.now);
       if (when === instant) {
@@ -132,20 +173,54 @@ export class VirtualClock {
         instant = when;
         atInstant = 1;
       }
-      this.now = when;
-      if (t.period > 0 && t.deadline + t.period <= MAX_CLOCK_NS) {
-        // Re-queue before the callback so the callback may cancel or re-arm it.
-        this.place(t, t.deadline + t.period);
-      } else {
-        // One-shot, or a periodic timer whose next tick is past the end of time (never).
-        t.period = 0;
-        this.unschedule(t);
-      }
-      this.eventsFired++;
-      t.callback(when);
+      this.fire(t, when);
     }
     this.now = target;
     return target;
+  }
+
+  /**
+   * Moves to `target` and fires every timer due by then once, late, in the order of the last
+   * event each would have had by `target` (so that where two sources drive one input, the one
+   * that moved last in exact time still moves last).
+   */
+  private coalesceTo(target: number): void {
+    this.now = target;
+    const due: Timer[] = [];
+    for (const t of this.heap) if (t.deadline <= target) due.push(t);
+    const key = new Map<Timer, number>();
+    for (const t of due) {
+      const periodicLast = t.period > 0 ? t.deadline + Math.floor((target - t.deadline) / t.period) * t.period : t.deadline;
+      key.set(t, t.lastEventBy !== null ? t.lastEventBy(target) : periodicLast);
+    }
+    due.sort((a, b) => key.get(a)! - key.get(b)! || a.seq - b.seq);
+    for (const t of due) {
+      // A callback before may have cancelled or re-armed it.
+      if (t.armed && t.deadline <= target) this.fire(t, target);
+    }
+  }
+
+  /** Fires `t` at `when` (≥ its deadline): re-queues a periodic timer first, then calls back. */
+  private fire(t: Timer, when: number): void {
+    this.now = when;
+    let periods = 1;
+    t.firedAt = t.deadline;
+    if (t.period > 0 && when > t.deadline) {
+      // A periodic timer fired late (coalesced, or armed in the past) owes every period ended by now.
+      periods = Math.floor((when - t.deadline) / t.period) + 1;
+      t.firedAt = t.deadline + (periods - 1) * t.period;
+    }
+    const next = t.firedAt + t.period;
+    if (t.period > 0 && next <= MAX_CLOCK_NS) {
+      // Re-queue before the callback so the callback may cancel or re-arm it.
+      this.place(t, next);
+    } else {
+      // One-shot, or a periodic timer whose next tick is past the end of time (never).
+      t.period = 0;
+      this.unschedule(t);
+    }
+    this.eventsFired++;
+    t.callback(when, periods);
   }
 
   /** Advances to the next deadline and fires what is due there; returns the new time, or null if nothing is armed. */

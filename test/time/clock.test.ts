@@ -115,6 +115,45 @@ describe('VirtualClock', () => {
     expect(() => c.advanceTo(2 ** 54)).toThrow(ClockError);
   });
 
+  it('over its event budget an advance coalesces: each due timer fires once at the target, periodic ones with their period count', () => {
+    const c = new VirtualClock({ minPeriodNs: 1, maxEventsPerAdvance: 3 });
+    const calls: Array<[string, number, number, number]> = [];
+    const fast = c.createTimer('fast', (now, periods) => calls.push(['fast', now, periods, fast.firedAt]));
+    const slow = c.createTimer('slow', (now, periods) => calls.push(['slow', now, periods, slow.firedAt]));
+    const shot = c.createTimer('shot', (now, periods) => {
+      calls.push(['shot', now, periods, shot.firedAt]);
+      shot.armAt(now + 7); // a device that re-arms a one-shot timer at each event
+    });
+    fast.armPeriodic(10, 10);
+    slow.armPeriodic(25, 100);
+    shot.armAt(1);
+    shot.lastEventBy = (target) => target - ((target - 1) % 7); // its last event by `target` had it fired one by one
+    expect(c.advanceTo(1000)).toBe(1000);
+    expect(c.coalesced).toBe(1);
+    expect(calls).toEqual([
+      ['shot', 1, 1, 1],
+      ['shot', 8, 1, 8],
+      ['fast', 10, 1, 10],
+      // budget spent: coalesced at 1000, in the order of each timer's last event by then (slow 925, shot 995, fast 1000)
+      ['slow', 1000, 10, 925],
+      ['shot', 1000, 1, 15],
+      ['fast', 1000, 99, 1000],
+    ]);
+    expect([fast.deadline, slow.deadline, shot.deadline]).toEqual([1010, 1025, 1007]);
+    expect(c.eventsFired).toBe(6);
+  });
+
+  it('a periodic timer armed in the past fires once with every period it owes', () => {
+    const c = new VirtualClock({ minPeriodNs: 1 });
+    const calls: number[][] = [];
+    const t = c.createTimer('p', (now, periods) => calls.push([now, periods, t.firedAt]));
+    c.restoreTime(1000);
+    t.armPeriodic(100, 300); // ticks at 100, 400, 700, 1000 are owed
+    c.advance(0);
+    expect(calls).toEqual([[1000, 4, 1000]]);
+    expect(t.deadline).toBe(1300);
+  });
+
   it('a periodic timer ticks up to the end of time and is then disarmed', () => {
     const c = new VirtualClock({ minPeriodNs: 1 });
     const fired: number[] = [];

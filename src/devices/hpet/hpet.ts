@@ -65,6 +65,7 @@ export class Hpet implements Device, IoHandler {
     this.timers = [];
     for (let n = 0; n < params.timers; n++) {
       const timer = clock.createTimer(`hpet.timer${n}`, (now) => this.onMatch(n, now));
+      timer.lastEventBy = (target) => this.lastMatchBy(n, target);
       const t = new HpetTimerState(n, timer, new MissedTicks(timerMode));
       t.conf = this.caps.timerCapBits;
       this.timers.push(t);
@@ -347,13 +348,18 @@ export class Hpet implements Device, IoHandler {
   private onMatch(n: number, now: number): void {
     const t = this.timers[n]!;
     if (!this.shouldRun(t)) return;
+    // Late (the clock coalesced the matches up to now): each periodic match is a tick of the policy.
+    let matches = 1;
+    if (now > t.timer.firedAt && t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
+      matches = Math.floor((now - t.timer.firedAt) / (Number(t.period) * this.tickNs)) + 1;
+    }
     if (this.isLevel(t)) {
       this.isr = (this.isr | (1 << n)) >>> 0;
       this.updateLevelLine(t);
     } else if (t.conf & TN_CONF.INT_ENABLE) {
       // The edge goes out as the hardware sends it; the missed-tick policy counts the period and
       // adds the ticks it owes when the guest acknowledges (acknowledgeInterrupt), as the PIT's does.
-      if (t.conf & TN_CONF.PERIODIC) t.missed.tick();
+      if (t.conf & TN_CONF.PERIODIC) t.missed.tick(matches);
       this.deliverEdge(t);
     }
     if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
@@ -370,6 +376,18 @@ export class Hpet implements Device, IoHandler {
     } else {
       t.fired = true;
     }
+  }
+
+  /** The time of timer n's last match at or before `target` (the clock orders a coalesced advance by it). */
+  private lastMatchBy(n: number, target: number): number {
+    const t = this.timers[n]!;
+    const deadline = t.timer.deadline;
+    // A level timer acts at its first match only (then its status bit holds it until acknowledged).
+    if (!this.running || !(t.conf & TN_CONF.PERIODIC) || t.period === 0n || t.firstMatchIn >= 0n || this.isLevel(t)) return deadline;
+    // After catching up, the comparator is the first match after now; the one before was a period earlier.
+    const count = this.counter();
+    const ago = Number((count - ((this.comparator(t) - t.period) & comparatorMask(t))) & comparatorMask(t));
+    return Math.max(deadline, (Math.floor(target / this.tickNs) - ago) * this.tickNs);
   }
 
   private deliverEdge(t: HpetTimerState): void {

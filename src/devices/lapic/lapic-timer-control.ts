@@ -44,13 +44,13 @@ export function writeLvtTimer(l: Lapic, val: number): void {
 }
 
 /** The count ran out (or the deadline passed): the LVT vector becomes pending unless masked. */
-export function timerExpired(l: Lapic): void {
+export function timerExpired(l: Lapic, periods = 1): void {
   const lvtt = l.regs[Reg.LvtTimer]!;
   if (!l.enabled || (lvtt & LVT_MASKED) !== 0) return;
   const vector = lvtt & VECTOR_MASK;
   // A periodic tick while the previous one is still untaken is owed, not delivered (vpt.c
   // pt_timer_fn counts it; pt_intr_post replays it). Illegal vectors only set ESR (never issued).
-  if (l.timer.armed === ArmedKind.Periodic && vector >= 16 && !l.missedTicks.tick()) return;
+  if (l.timer.armed === ArmedKind.Periodic && vector >= 16 && !l.missedTicks.tick(periods)) return;
   l.setIrq(vector, false);
 }
 

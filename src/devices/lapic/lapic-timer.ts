@@ -45,11 +45,11 @@ export class LapicTimer {
     name: string,
     private readonly busCycleNs: number,
     tscHz: number,
-    /** Called at each expiry, after the timer's own state is updated. */
-    private readonly onExpiry: () => void,
+    /** Called at each expiry, after the timer's own state is updated, with the periods that ended (coalesced: > 1). */
+    private readonly onExpiry: (periods: number) => void,
   ) {
     this.tscHz = BigInt(tscHz);
-    this.timer = clock.createTimer(name, () => this.expired());
+    this.timer = clock.createTimer(name, (_now, periods) => this.expired(periods));
   }
 
   /** The counter as TMCCT reads it (only meaningful in one-shot and periodic mode). */
@@ -114,7 +114,7 @@ export class LapicTimer {
     this.cancel();
     if (value === 0n) return false;
     // A deadline already passed fires immediately.
-    this.onExpiry();
+    this.onExpiry(1);
     return true;
   }
 
@@ -164,18 +164,18 @@ export class LapicTimer {
     this.timer.cancel();
   }
 
-  private expired(): void {
+  private expired(periods: number): void {
     const kind = this.kind; // the clock may already have dropped a periodic tick past the end of time
     if (kind === ArmedKind.Periodic) {
-      // Xen's vlapic_pt_cb: the count restarts from each tick.
-      this.start = this.clock.now;
+      // Xen's vlapic_pt_cb: the count restarts from each tick (the last one, if ticks were coalesced).
+      this.start = this.timer.firedAt;
     } else {
       this.kind = ArmedKind.None;
       if (kind === ArmedKind.Deadline) this.tscDeadline = 0n;
     }
     this.expiring = true;
     try {
-      this.onExpiry();
+      this.onExpiry(periods);
     } finally {
       this.expiring = false;
     }

@@ -104,7 +104,7 @@ export class Lapic implements Device {
     this.id = `lapic${vcpu}`;
     this.ipi = new IpiMessage(vcpu);
     this.waitForSipi = vcpu !== 0;
-    this.timer = new LapicTimer(clock, `${this.id}.timer`, params.busCycleNs, params.tscHz, () => timerExpired(this));
+    this.timer = new LapicTimer(clock, `${this.id}.timer`, params.busCycleNs, params.tscHz, (periods) => timerExpired(this, periods));
     this.missedTicks = new MissedTicks(timerMode);
     this.missedTicks.tracking = params.timerMissedTicks;
     this.reset();

@@ -63,7 +63,8 @@ export class Pit implements Device, IoHandler {
     this.params = checkPitParams(params);
     this.missedTicks = new MissedTicks(timerMode);
     this.irq0 = new OutputLine(fabric.isaLine(0));
-    this.edgeTimer = clock.createTimer('pit.irq0', () => this.onEdge());
+    this.edgeTimer = clock.createTimer('pit.irq0', (_now, periods) => this.onEdge(periods));
+    this.edgeTimer.lastEventBy = (target) => this.lastOutChangeBy(target);
     // Xen registers 0x40–0x43 and 0x61 byte-only; other widths never reach the device.
     if (params.ports === 'all') {
       ports.register(PIT_BASE_PORT, 4, this, { owner: this.id, name: 'i8254', sizes: 1 });
@@ -253,20 +254,62 @@ export class Pit implements Device, IoHandler {
     else this.edgeTimer.armAt(PIT_CRYSTAL.edgeTime(next));
   }
 
-  private onEdge(): void {
+  private onEdge(periods: number): void {
     this.irqHeldLow = false; // OUT0 moved: from now on IRQ0 follows it
     if (this.clamped) {
       this.syncIrq(false);
       if (this.clamped) {
         this.irq0.lower();
         this.irq0.raise();
-        this.missedTicks.tick();
+        this.missedTicks.tick(periods);
       }
       return;
     }
     this.inEdge = true;
+    // Late (the clock coalesced the edges up to now): what the interrupt controllers latch is
+    // whether OUT0 rose at all, and the policy counts the rises.
+    if (this.clock.now > this.edgeTimer.firedAt) this.replayRises(PIT_CRYSTAL.edgesAt(this.edgeTimer.firedAt));
     this.syncIrq(false);
     this.inEdge = false;
+  }
+
+  /** The time of OUT0's last change at or before `target` (the clock orders a coalesced advance by it). */
+  private lastOutChangeBy(target: number): number {
+    const deadline = this.edgeTimer.deadline;
+    const ch = this.channels[0];
+    if (this.clamped || !ch.running || (ch.mode !== 2 && ch.mode !== 3) || ch.segValue <= 1) return deadline;
+    const K = PIT_CRYSTAL.edgesAt(target);
+    // A periodic waveform changes at least once per period: look one period back from K.
+    let k = Math.max(PIT_CRYSTAL.edgesAt(deadline) - 1, K - ch.segValue - 1);
+    let last = -1;
+    for (let i = 0; i < 6; i++) {
+      const c = ch.nextOutChange(k);
+      if (c < 0 || c > K) break;
+      last = c;
+      k = c;
+    }
+    return last < 0 ? deadline : PIT_CRYSTAL.edgeTime(last);
+  }
+
+  /** One rising edge on IRQ0 if OUT0 rose at a CLK edge from `from` to now, and a tick per rise. */
+  private replayRises(from: number): void {
+    const ch = this.channels[0];
+    if (this.legacyReplacement || !ch.programmed || this.params.ports === 'pv') return;
+    const K = this.edges();
+    let k = from - 1;
+    let rise = -1;
+    for (let i = 0; i < 4 && rise < 0; i++) {
+      const c = ch.nextOutChange(k);
+      if (c < 0 || c > K) return;
+      if (ch.out(c)) rise = c;
+      k = c;
+    }
+    if (rise < 0) return;
+    const periodic = (ch.mode === 2 || ch.mode === 3) && ch.segValue > 1;
+    const rises = periodic ? 1 + Math.floor((K - rise) / ch.segValue) : 1;
+    this.irq0.lower();
+    this.setIrq(true); // one edge for every latch (PIC IRR, IO-APIC), one tick
+    if (rises > 1) this.missedTicks.tick(rises - 1);
   }
 
   // --- Device contract -----------------------------------------------------------------------

@@ -59,6 +59,8 @@ export class Rtc implements Device, IoHandler {
   private lastSync: number;
   /** Time-base edges at lastSync (derived, not saved). */
   private lastSyncEdge: number;
+  /** Periodic-interrupt periods that ended between the last two syncs (for the missed-tick policy). */
+  private periodsSinceSync = 0;
   /** Time-base edge number where the divider chain's count is 0 (updates at +32768·k, k ≥ 1). */
   private chainOrigin: number;
   private legacyReplacement = false;
@@ -274,7 +276,8 @@ export class Rtc implements Device, IoHandler {
         if (this.advanceTime(updates)) occurred |= RTC_REG_C.AF;
       }
       const p = rtcPeriodicEdges(this.cmos[RTC_REG.A]!);
-      if (p > 0 && Math.floor(kb / p) > Math.floor(ka / p)) occurred |= RTC_REG_C.PF;
+      this.periodsSinceSync = p > 0 ? Math.floor(kb / p) - Math.floor(ka / p) : 0;
+      if (this.periodsSinceSync > 0) occurred |= RTC_REG_C.PF;
     }
     this.lastSync = now;
     this.lastSyncEdge = nowEdge;
@@ -319,7 +322,8 @@ export class Rtc implements Device, IoHandler {
     } else {
       this.irq8.raise();
     }
-    if ((enabledNew & RTC_REG_C.PF) !== 0) this.missedTicks.tick();
+    // One tick per periodic interrupt, several when the clock coalesced them into one late event.
+    if ((enabledNew & RTC_REG_C.PF) !== 0) this.missedTicks.tick(Math.max(1, this.periodsSinceSync));
   }
 
   /** Arms the timer for the next event that can move IRQ8, if any. */

@@ -57,10 +57,13 @@ export class MissedTicks {
     this.rules = TIMER_MODE_RULES[mode];
   }
 
-  /** A period expired. Returns true when this tick issues a new interrupt (none was outstanding). */
-  tick(): boolean {
+  /**
+   * `periods` periods expired (more than 1 when the clock coalesced them). Returns true when this
+   * issues a new interrupt (none was outstanding).
+   */
+  tick(periods = 1): boolean {
     if (!this.tracking) return true;
-    if (this.pending < Number.MAX_SAFE_INTEGER) this.pending++;
+    this.pending = Math.min(Number.MAX_SAFE_INTEGER, this.pending + periods);
     if (this.issued) return false;
     this.issued = true;
     return true;
