@@ -136,7 +136,10 @@ export class DecoderOracle {
         const b = BigInt.asUintN(w, ins.memoryDisplacement);
         if (a !== b) problems.push(`disp ours ${a.toString(16)} iced ${b.toString(16)}`);
         const seg = I.Register[ins.memorySegment];
-        if (seg !== SEGS[d.seg]) problems.push(`segment ours ${SEGS[d.seg]} iced ${seg}`);
+        // In 64-bit mode iced names an ES/CS/SS/DS override, which the CPU ignores (the default
+        // segment stays: #SS for rBP/rSP bases, checked natively); only FS/GS must agree there.
+        const nullOverride = bits === 64 && d.seg < 4 && (seg === 'ES' || seg === 'CS' || seg === 'SS' || seg === 'DS');
+        if (seg !== SEGS[d.seg] && !nullOverride) problems.push(`segment ours ${SEGS[d.seg]} iced ${seg}`);
         // Every memory form the executor runs must know its size; others are compared when described.
         if (d.memSize !== 0 || (executed !== null && !this.noAccess.has(ins.mnemonic))) {
           const ms = I.MemorySizeExt.size(ins.memorySize);

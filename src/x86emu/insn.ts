@@ -70,7 +70,7 @@ export class Insn {
    */
   dispLo = 0;
   dispHi = 0;
-  /** Effective segment (SEG_*) of the memory operand, after overrides. */
+  /** Effective segment (SEG_*) of the memory operand, after overrides (in 64-bit mode only FS/GS override). */
   seg = 3;
   /** Memory operand size in bytes when the table knows it (0 = not described). */
   memSize = 0;

@@ -124,6 +124,17 @@ describe('x86emu: modes and segmentation', () => {
     s.setReg(5, 0x0000800000000000n);
     expect(run(s, m, '8b 45 00')).toMatchObject({ kind: 'fault', vector: 12, errorCode: 0 });
   });
+  it('64-bit mode: an ES/CS/SS/DS override is a null prefix, so the fault follows the default segment', () => {
+    // recorded natively on the reference CPU: 2E/3E/26 on an rBP/rSP base give #SS (SIGBUS), 36 on rAX #GP (SIGSEGV)
+    const s = long().setReg(RAX, 0x0000800000000000n).setReg(5, 0x0000800000000000n).setReg(4, 0x0000800000000000n);
+    const m = new FlatOps();
+    for (const b of ['2e 8b 45 00', '3e 8b 45 00', '26 8b 45 00', '26 0f 91 04 24']) {
+      expect([b, run(s, m, b)]).toMatchObject([b, { kind: 'fault', vector: 12, errorCode: 0 }]);
+    }
+    for (const b of ['36 8b 00', '2e 8b 00']) expect([b, run(s, m, b)]).toMatchObject([b, { kind: 'fault', vector: 13, errorCode: 0 }]);
+    expect(run(s, m, '64 8b 45 00')).toMatchObject({ kind: 'fault', vector: 13, errorCode: 0 }); // FS does override
+    expect(m.log).toEqual([]);
+  });
   it('32-bit address size in 64-bit mode wraps the effective address', () => {
     const s = long().setReg(RAX, 0x1_ffff_fff0n).setReg(RCX, 3);
     const m = new FlatOps();

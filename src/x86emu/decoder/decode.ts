@@ -324,7 +324,9 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
         d.dispLo = v;
         d.dispHi = v >> 31;
       }
-      if (segOv >= 0) seg = segOv;
+      // In 64-bit mode ES/CS/SS/DS overrides are null prefixes: the default segment stays, so an
+      // rBP/rSP-based non-canonical address is still #SS and an SS override on another base #GP.
+      if (segOv >= 0 && (!is64 || segOv >= 4)) seg = segOv;
     }
   }
 
@@ -374,7 +376,7 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
       d.hasMem = true;
       d.dispLo = buf[i]! | (buf[i + 1]! << 8) | (immSize > 2 ? (buf[i + 2]! << 16) | (buf[i + 3]! << 24) : 0);
       d.dispHi = immSize === 8 ? buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24) : 0;
-      seg = segOv >= 0 ? segOv : 3;
+      seg = segOv >= 0 && (!is64 || segOv >= 4) ? segOv : 3;
     } else if (immKind === IMM_ENTER || immKind === IMM_BB || immKind === IMM_AP) {
       const n = immSize - (immKind === IMM_AP ? 2 : 1);
       let v = 0;
