@@ -124,6 +124,14 @@ describe('x86emu: modes and segmentation', () => {
     s.setReg(5, 0x0000800000000000n);
     expect(run(s, m, '8b 45 00')).toMatchObject({ kind: 'fault', vector: 12, errorCode: 0 });
   });
+  it('0F 0D (AMD PREFETCH group) with a register operand is #UD; with memory and 0F 18-1F it is a NOP', () => {
+    // recorded natively on the reference CPU: 0f 0d c0/c8/d0 SIGILL, 0f 18 c0 and 0f 1f c0 run
+    const s = long();
+    const m = new FlatOps();
+    for (const b of ['0f 0d c0', '0f 0d c8', '0f 0d d3', '41 0f 0d c7']) expect([b, run(s, m, b)]).toMatchObject([b, { kind: 'fault', vector: 6 }]);
+    for (const b of ['0f 0d 00', '0f 0d 08', '0f 18 c0', '0f 1f c0', '0f 19 c0']) expect([b, run(s, m, b)]).toMatchObject([b, { kind: 'executed' }]);
+    expect(m.log).toEqual([]);
+  });
   it('64-bit mode: an ES/CS/SS/DS override is a null prefix, so the fault follows the default segment', () => {
     // recorded natively on the reference CPU: 2E/3E/26 on an rBP/rSP base give #SS (SIGBUS), 36 on rAX #GP (SIGSEGV)
     const s = long().setReg(RAX, 0x0000800000000000n).setReg(5, 0x0000800000000000n).setReg(4, 0x0000800000000000n);

@@ -4,6 +4,7 @@ import { condition } from '../alu/index.js';
 import { RAX, RDX, RSP, SA_DB, SEG_SS } from '../cpu-state.js';
 import { type Emu, sizeMask } from '../core.js';
 import { entryArg } from '../decoder/tables.js';
+import { MAP_0F } from '../insn.js';
 import { MODE_REAL, MODE_V86 } from '../modes.js';
 import { VEC_UD, X86EMUL_OKAY } from '../ops.js';
 
@@ -345,7 +346,10 @@ export function execLahfSahf(e: Emu): number {
 }
 
 export function execNop(e: Emu): number {
-  void e;
+  const d = e.insn;
+  // 0F 0D is AMD's PREFETCH group: its register form is #UD there (run natively on the reference CPU:
+  // SIGILL), while Intel treats it as a reserved NOP.
+  if (d.opcode === 0x0d && d.map === MAP_0F && !d.hasMem && e.features.amdDecoding) return e.fault(VEC_UD);
   return X86EMUL_OKAY;
 }
 
