@@ -36,6 +36,6 @@ describe('x86emu fuzz campaign (issue 10, campaign c)', () => {
     const r = runX86emuFuzz(300, 42);
     expect(r.findings).toEqual([]);
     expect(r.cases).toBeGreaterThan(500);
-    expect(r.seconds).toBeLessThan(2);
+    expect(r.seconds).toBeLessThan(5); // 300 ms budget, checked every 500 cases (a loaded 2-vCPU machine)
   });
 });
