@@ -11,6 +11,8 @@ describe('QEMU golden transcripts (HPET and PM timer)', () => {
     ['hpet', 'hpet'],
     ['hpet', 'hpet-level'],
     ['hpet', 'hpet-legacy'],
+    ['hpet', 'hpet-behind'],
+    ['hpet', 'hpet-behind-32'],
     ['pm', 'pm-timer'],
     ['pm', 'pm-sci'],
   ] as const) {
