@@ -13,6 +13,7 @@ describe('QEMU golden transcripts (HPET and PM timer)', () => {
     ['hpet', 'hpet-legacy'],
     ['hpet', 'hpet-behind'],
     ['hpet', 'hpet-behind-32'],
+    ['hpet', 'hpet-behind-enable'],
     ['pm', 'pm-timer'],
     ['pm', 'pm-sci'],
   ] as const) {
