@@ -25,3 +25,5 @@ export * as x86emu from './x86emu/index.js';
 export { type ExtIntSource, PIC_INT_LINE } from './devices/lapic/index.js';
 export { type TimerMode } from './devices/timer-mode/index.js';
 export { TimerMode as LapicTimerMode } from './devices/lapic/registers.js';
+// Firmware tables (ACPI, MP, e820) generated from a built platform.
+export * from './firmware/index.js';

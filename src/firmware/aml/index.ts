@@ -1,0 +1,3 @@
+export * from './encoding.js';
+export * from './terms.js';
+export * from './resources.js';
