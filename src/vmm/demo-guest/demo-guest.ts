@@ -26,7 +26,7 @@ const TIMEOUT_PM = PM_HZ; // one second per test
 /** Records kept per test (PM timer readings, one per interrupt). */
 const MAX_RECORDS = 40;
 
-export const DEMO_VECTOR = { PIT_PIC: 0x20, LAPIC_TIMER: 0x30, PIT_IOAPIC: 0x31, HPET: 0x32, RTC: 0x33, PM_SCI: 0x34, SPURIOUS: 0xff } as const;
+export const DEMO_VECTOR = { PIT_PIC: 0x20, LAPIC_TIMER: 0x30, PIT_IOAPIC: 0x31, HPET: 0x32, RTC: 0x33, PM_SCI: 0x34, WATCHDOG: 0x35, SPURIOUS: 0xff } as const;
 
 export interface DemoGuest {
   /** The Multiboot image (load it with loadMultiboot). */
@@ -124,17 +124,49 @@ export function buildDemoGuest(): DemoGuest {
   const mmioStoreReg = (addr: number, r: Reg) => a.movImm(EBP, addr).storeAt(EBP, 0, r);
   const mmioLoad = (r: Reg, addr: number) => a.movImm(EBP, addr).loadAt(r, EBP, 0);
 
+  const MASKED = 0x10000, LEVEL = 0x8000;
+
   // --- LAPIC on, LINT0 as ExtINT (virtual wire), the 8259s at vectors 0x20/0x28 ----------------
   mmioStore(LAPIC + 0xf0, 0x100 | DEMO_VECTOR.SPURIOUS);
   mmioStore(LAPIC + 0x80, 0);
   mmioStore(LAPIC + 0x350, 0x700);
   mmioStore(LAPIC + 0x360, 0x400);
+
+  // --- LAPIC timer: calibrate against 10 ms of PM timer. From here on it is also the watchdog:
+  // while the guest waits for a device's interrupts it fires every 50 ms (vector 0x35), so a device
+  // that never interrupts ends in a FAIL line instead of a guest halted for good.
+  // Each reading pairs the LAPIC's current count with the PM timer, retried until both came
+  // within 50 µs (a host that deschedules the vCPU between the two reads would skew the ratio).
+  const cal = local('cal');
+  const lapicReading = (pm: string, count: string) => {
+    const again = local('reading');
+    a.label(again).call('pm_now').store(pm, EAX);
+    mmioLoad(EBX, LAPIC + 0x390).store(count, EBX);
+    a.call('pm_now').load(ECX, pm).alu('sub', EAX, ECX).load(ECX, 'pmMask').alu('and', EAX, ECX);
+    a.aluImm('cmp', EAX, 179).jcc(CC.A, again);
+  };
+  mmioStore(LAPIC + 0x3e0, 0x0b);
+  mmioStore(LAPIC + 0x320, MASKED | DEMO_VECTOR.LAPIC_TIMER);
+  mmioStore(LAPIC + 0x380, 0xffffffff);
+  lapicReading('t0', 'c0');
+  a.label(cal).call('pm_now').load(ECX, 't0').alu('sub', EAX, ECX).load(ECX, 'pmMask').alu('and', EAX, ECX);
+  a.aluImm('cmp', EAX, TEN_MS_PM).jcc(CC.B, cal);
+  lapicReading('t1', 'c1');
+  // Counts per 10 ms = (c0 − c1) × 35795 / (t1 − t0).
+  a.load(EAX, 'c0').load(ECX, 'c1').alu('sub', EAX, ECX).movImm(ECX, TEN_MS_PM).mul(ECX);
+  a.load(ECX, 't1').load(EBX, 't0').alu('sub', ECX, EBX).load(EBX, 'pmMask').alu('and', ECX, EBX).div(ECX).store('lapicTen', EAX);
+  print('LAPIC timer: ');
+  a.movImm(EDX, 0).movImm(ECX, 10).div(ECX);
+  printDec(EAX);
+  print(' kHz (divide by 1, counted over 10 ms of PM timer)\n');
+  a.load(EAX, 'lapicTen').movImm(ECX, 5).mul(ECX).store('watchdogCount', EAX);
+
+  // --- the 8259s (vectors 0x20/0x28, only IRQ0 unmasked) and the PIT ---------------------------
   for (const [port, v] of [[0x20, 0x11], [0xa0, 0x11], [0x21, 0x20], [0xa1, 0x28], [0x21, 0x04], [0xa1, 0x02], [0x21, 0x01], [0xa1, 0x01], [0x21, 0xfe], [0xa1, 0xff]] as const) {
     a.movImm(EAX, v).outImm(port, 1);
   }
   // PIT channel 0, mode 2 (rate generator), binary, count 11932: 100 Hz.
   a.movImm(EAX, 0x34).outImm(0x43, 1).movImm(EAX, 11932 & 0xff).outImm(0x40, 1).movImm(EAX, 11932 >> 8).outImm(0x40, 1);
-  // Lets an interrupt still pending from the previous test in with recording off, then records `n`.
   // Records `n` interrupts of `vector` (an interrupt of another source still in flight from the
   // previous test is taken but not recorded).
   const startRecording = (n: number, vector: number) => {
@@ -156,30 +188,19 @@ export function buildDemoGuest(): DemoGuest {
     mmioStore(IOAPIC, 0x10 + 2 * pin);
     mmioStore(IOAPIC + 0x10, low);
   };
-  const MASKED = 0x10000, LEVEL = 0x8000;
   redirect(2, DEMO_VECTOR.PIT_IOAPIC);
   takeInterrupts('PIT via the IO-APIC (pin 2, vector 0x31)', 10, DEMO_VECTOR.PIT_IOAPIC);
   redirect(2, MASKED);
 
-  // --- LAPIC timer: calibrate against 10 ms of PM timer, then periodic at that count ---------
-  const cal = local('cal');
-  mmioStore(LAPIC + 0x3e0, 0x0b);
-  mmioStore(LAPIC + 0x320, MASKED | DEMO_VECTOR.LAPIC_TIMER);
-  a.call('pm_now').store('t0', EAX);
-  mmioStore(LAPIC + 0x380, 0xffffffff);
-  a.label(cal).call('pm_now').load(ECX, 't0').alu('sub', EAX, ECX).load(ECX, 'pmMask').alu('and', EAX, ECX);
-  a.aluImm('cmp', EAX, TEN_MS_PM).jcc(CC.B, cal);
-  mmioLoad(EBX, LAPIC + 0x390).movImm(EAX, 0xffffffff).alu('sub', EAX, EBX).store('lapicTen', EAX);
-  print('LAPIC timer: ');
-  a.movImm(EDX, 0).movImm(ECX, 10).div(ECX);
-  printDec(EAX);
-  print(' kHz (divide by 1, counted over 10 ms of PM timer)\n');
+  // --- LAPIC timer, periodic at the calibrated count (the watchdog is this timer: off) -------
+  a.storeImm('watchdogCount', 0);
   mmioStore(LAPIC + 0x320, 0x20000 | DEMO_VECTOR.LAPIC_TIMER);
   a.load(EAX, 'lapicTen');
   mmioStoreReg(LAPIC + 0x380, EAX);
   takeInterrupts('LAPIC timer, periodic at that count (vector 0x30)', 10, DEMO_VECTOR.LAPIC_TIMER);
   mmioStore(LAPIC + 0x380, 0);
   mmioStore(LAPIC + 0x320, MASKED);
+  a.load(EAX, 'lapicTen').movImm(ECX, 5).mul(ECX).store('watchdogCount', EAX);
 
   // --- HPET: capabilities, then timer 0 periodic 10 ms in legacy replacement (IRQ0 → pin 2) --
   print('HPET: ');
@@ -255,9 +276,13 @@ export function buildDemoGuest(): DemoGuest {
   a.label('wait_loop').cli().load(EAX, 'recPtr').load(ECX, 'waitEnd').alu('cmp', EAX, ECX).jcc(CC.AE, 'wait_done');
   a.call('pm_now').load(ECX, 'waitStart').alu('sub', EAX, ECX).load(ECX, 'pmMask').alu('and', EAX, ECX);
   a.load(ECX, 'timeout').alu('cmp', EAX, ECX).jcc(CC.A, 'wait_timeout');
-  a.sti().hlt().jmp('wait_loop');
-  a.label('wait_done').ret();
-  a.label('wait_timeout').push(ESI);
+  a.load(EAX, 'watchdogCount').test(EAX, EAX).jcc(CC.E, 'wait_sleep');
+  mmioStore(LAPIC + 0x320, DEMO_VECTOR.WATCHDOG);
+  a.load(EAX, 'watchdogCount');
+  mmioStoreReg(LAPIC + 0x380, EAX);
+  a.label('wait_sleep').sti().hlt().jmp('wait_loop');
+  a.label('wait_done').call('watchdog_off').ret();
+  a.label('wait_timeout').call('watchdog_off').push(ESI);
   print('FAIL: timed out waiting for interrupts: ');
   a.pop(ESI).call('puts').jmp('fail');
 
@@ -307,6 +332,11 @@ export function buildDemoGuest(): DemoGuest {
   a.label('puthex_digit').aluImm('add', EAX, 0x30).call('putc').pop(EAX).aluImm('sub', ECX, 1).jcc(CC.NE, 'puthex_loop');
   a.popAll().ret();
 
+  // watchdog_off: stops the LAPIC timer if it is the watchdog. Clobbers EAX.
+  a.label('watchdog_off').load(EAX, 'watchdogCount').test(EAX, EAX).jcc(CC.E, 'watchdog_off_done');
+  mmioStore(LAPIC + 0x380, 0);
+  a.label('watchdog_off_done').ret();
+
   a.label('lapic_eoi').push(EBP);
   mmioStore(LAPIC + 0xb0, 0);
   a.pop(EBP).ret();
@@ -325,6 +355,7 @@ export function buildDemoGuest(): DemoGuest {
   timerHandler(DEMO_VECTOR.LAPIC_TIMER, () => a.call('lapic_eoi'));
   timerHandler(DEMO_VECTOR.HPET, () => a.call('lapic_eoi'));
   timerHandler(DEMO_VECTOR.RTC, () => a.movImm(EAX, 0x0c).outImm(0x70, 1).inImm(0x71, 1).call('lapic_eoi'));
+  timerHandler(DEMO_VECTOR.WATCHDOG, () => a.call('lapic_eoi'));
   timerHandler(DEMO_VECTOR.PM_SCI, () => a.load(EDX, 'pmBase').movImm(EAX, 1).outDx(2).call('lapic_eoi'));
   // Spurious vectors (LAPIC 0xFF, the 8259s' IRQ7 / IRQ15) need no EOI.
   a.label('isr_spurious').iret();
@@ -355,7 +386,7 @@ export function buildDemoGuest(): DemoGuest {
   a.align(16).label('idt').zeros(256 * 16);
   a.label('idtr').dw(256 * 16 - 1).dd('idt').dd(0);
   a.align(4);
-  for (const v of ['pmBase', 'pmTmr', 'pmMask', 'pmBits', 'recVector', 'recPtr', 'recEnd', 'waitStart', 'waitEnd', 'timeout', 't0', 'lapicTen', 'hpetPeriod']) a.label(v).dd(0);
+  for (const v of ['pmBase', 'pmTmr', 'pmMask', 'pmBits', 'watchdogCount', 'recVector', 'recPtr', 'recEnd', 'waitStart', 'waitEnd', 'timeout', 't0', 't1', 'c0', 'c1', 'lapicTen', 'hpetPeriod']) a.label(v).dd(0);
   a.label('records').zeros(4 * MAX_RECORDS);
   for (const [text, name] of strings) a.label(name).asciz(text);
   a.align(4096).label('end');
