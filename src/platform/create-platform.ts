@@ -109,8 +109,9 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
     built.push({ entry, devices });
   }
   const platform = new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built);
-  // Port 0xCF9: a guest reset request resets every device (virtual time keeps running).
-  ctx.links.resetHandler = () => platform.reset();
+  // Port 0xCF9: a guest reset request resets every device (virtual time keeps running), then tells
+  // the host's listeners (Platform.onResetRequest), which reset the vCPUs.
+  ctx.links.resetHandler = (kind) => platform.guestResetRequest(kind);
   // Periodic platform timers hear when the guest takes their vector (Xen's missed-tick policy).
   wireTimerAcknowledgements(platform);
   return platform;

@@ -74,9 +74,13 @@ export interface PlatformDescription {
   readonly ranges: readonly RangeSummary[];
 }
 
+/** Told of a guest reset request (0xCF9): 'hard' with SYS_RST set, 'soft' without. */
+export type ResetRequestListener = (kind: 'hard' | 'soft') => void;
+
 export class Platform {
   /** Devices by id, in creation order. */
   readonly devices: ReadonlyMap<string, Device>;
+  private readonly resetRequestListeners: ResetRequestListener[] = [];
 
   constructor(
     readonly profile: PlatformProfile,
@@ -101,6 +105,24 @@ export class Platform {
       throw new PlatformOptionError(`this platform has no device '${id}' (it has: ${[...this.devices.keys()].join(', ')})`);
     }
     return d as T;
+  }
+
+  /**
+   * Hears guest reset requests (a write with RST_CPU to the reset control register 0xCF9), after
+   * the request has reset every device: the VMM resets its vCPUs there. Returns the unsubscribe.
+   */
+  onResetRequest(listener: ResetRequestListener): () => void {
+    this.resetRequestListeners.push(listener);
+    return () => {
+      const i = this.resetRequestListeners.indexOf(listener);
+      if (i >= 0) this.resetRequestListeners.splice(i, 1);
+    };
+  }
+
+  /** A guest reset request: every device back to power-on (as before), then the listeners. */
+  guestResetRequest(kind: 'hard' | 'soft'): void {
+    this.reset();
+    for (const l of [...this.resetRequestListeners]) l(kind);
   }
 
   /**
