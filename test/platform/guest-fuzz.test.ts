@@ -184,17 +184,25 @@ const mutation: fc.Arbitrary<(old: unknown) => unknown> = fc.oneof(
 
 describe('random guest traffic on every profile', () => {
   for (const profile of PROFILE_NAMES) {
-    it(`${profile}: in range, and snapshot → JSON → restore into a fresh platform gives the same replies and final snapshot`, () => {
+    it(`${profile}: in range, and snapshot → JSON → restore into a fresh or a used platform gives the same replies and final snapshot`, () => {
       fc.assert(
-        fc.property(ops(30), ops(30), (prefix, continuation) => {
+        fc.property(ops(30), ops(30), ops(15), (prefix, continuation, elsewhere) => {
           const p = build(profile);
           run(p, prefix);
           const snap = snapshotJson(p);
           const q = build(profile);
           q.restore(JSON.parse(snap));
           expect(snapshotJson(q)).toBe(snap);
-          expect(run(q, continuation)).toEqual(run(p, continuation));
+          // A platform with a history of its own restores to the same thing.
+          const r = build(profile);
+          run(r, elsewhere);
+          r.restore(JSON.parse(snap));
+          expect(snapshotJson(r)).toBe(snap);
+          const replies = run(p, continuation);
+          expect(run(q, continuation)).toEqual(replies);
+          expect(run(r, continuation)).toEqual(replies);
           expect(snapshotJson(q)).toBe(snapshotJson(p));
+          expect(snapshotJson(r)).toBe(snapshotJson(p));
         }),
         { numRuns: RUNS },
       );
@@ -232,7 +240,11 @@ describe('random guest traffic on every profile', () => {
           } else {
             // Usable: never throws. The lines may disagree with latches the mutation changed: a
             // host may drive controller inputs directly (qtest's set_irq_in, Lapic.setLint).
-            run(p, continuation, false);
+            // Restoring into a used platform is the same as into a fresh one, even for a state no guest made.
+            const fresh = build(profile);
+            fresh.restore(structuredClone(mutated));
+            expect(snapshotJson(p)).toBe(snapshotJson(fresh));
+            expect(run(p, continuation, false)).toEqual(run(fresh, continuation, false));
             const again = snapshotJson(p);
             const q = build(profile);
             q.restore(JSON.parse(again));
