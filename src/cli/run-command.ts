@@ -21,7 +21,7 @@ optional package koffi. See docs/vmm.md.
 
 Options:
   --kernel FILE     the Multiboot kernel (ELF32 or a.out kludge)
-  --append STR      kernel command line
+  --append STR      kernel command line (the guest sees "FILE STR", as QEMU passes it)
   --module FILE     a Multiboot module (repeatable; kvm-unit-tests: the environment file)
   --vcpus N         vCPUs, 1-${MAX_VMM_VCPUS} (default 1)
   --memory SIZE     guest RAM, e.g. 128M or 1G, at most 3G (default 128M)
@@ -127,7 +127,8 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
   try {
     guest = createMultibootGuest({
       kernel,
-      ...(values.append !== undefined ? { cmdline: values.append } : {}),
+      // As QEMU builds a Multiboot command line: the kernel's path, then --append (argv[0] first).
+      cmdline: values.append === undefined ? values.kernel : `${values.kernel} ${values.append}`,
       modules,
       vcpus,
       ramBytes,

@@ -16,6 +16,11 @@ export class HostClock {
     return performance.now() * 1e6 - this.originNs;
   }
 
+  /** The platform clock's time (ns), as of the last sync(). */
+  get now(): number {
+    return this.clock.now;
+  }
+
   /** Brings the platform clock up to host time (running every timer due), returns the new time. */
   sync(): number {
     const t = Math.floor(this.hostNs());

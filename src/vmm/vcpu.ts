@@ -20,6 +20,7 @@ export const enum VcpuState {
 }
 
 const MSR_IA32_APIC_BASE = 0x1b;
+const MSR_IA32_TSC_DEADLINE = 0x6e0;
 const TWO_32 = 0x1_0000_0000;
 
 /** What a vCPU needs from its VM. */
@@ -29,6 +30,8 @@ export interface VcpuHost {
   stop(reason: StopReason): void;
   /** Completes an instruction this host's KVM could not (true if it did). */
   completeFailedEmulation(vcpu: Vcpu): boolean;
+  /** Re-reads the guest's TSC through `vcpu` and sets every LAPIC's TSC origin from it. */
+  anchorTsc(vcpu: Vcpu): void;
 }
 
 export class Vcpu {
@@ -251,7 +254,11 @@ export class Vcpu {
   }
 
   private serveWrmsr(): void {
-    const r = this.lapic.writeMsr(this.run.getUint32(RUN.msrIndex, true), this.run.getBigUint64(RUN.msrData, true));
+    const index = this.run.getUint32(RUN.msrIndex, true);
+    // A TSC deadline is computed from the guest's RDTSC: anchor the LAPIC's TSC to the real one
+    // now, so a small error in KVM_GET_TSC_KHZ never makes an expired deadline look future.
+    if (index === MSR_IA32_TSC_DEADLINE) this.host.anchorTsc(this);
+    const r = this.lapic.writeMsr(index, this.run.getBigUint64(RUN.msrData, true));
     this.runBytes[RUN.msrError] = r.kind === 'ok' ? 0 : 1;
   }
 

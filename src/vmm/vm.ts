@@ -152,6 +152,7 @@ export class Vm {
           return platform.mmio;
         },
         stop: (r) => self!.stop(r),
+        anchorTsc: (v) => self!.anchorTsc(v),
         completeFailedEmulation: (v) => quirks.completeFailedEmulation(v, memory.bytes),
       };
       kvmVcpus.forEach((k, i) => {
@@ -180,11 +181,18 @@ export class Vm {
     });
     const pm = [...this.platform.devices.values()].find((d) => d.kind === 'acpi-pm1') as PmTimer | undefined;
     pm?.onSleepRequest(() => this.stop({ kind: 'power-off' }));
-    // The guest's TSC (the host's on PVM, host + offset on VMX/SVM) at virtual time 0.
-    const tsc = this.vcpus[0]!.kvm.getMsr(MSR_IA32_TSC) ?? 0n;
-    const now = this.platform.clock.now;
+    this.anchorTsc(this.vcpus[0]!);
+  }
+
+  /**
+   * The guest's TSC (the host's on PVM, host + offset on VMX/SVM) at virtual time 0, from a read
+   * of IA32_TSC and the host time together (the platform clock follows that host time).
+   */
+  anchorTsc(v: Vcpu): void {
+    const tsc = v.kvm.getMsr(MSR_IA32_TSC) ?? 0n;
+    const now = this.hostClock.hostNs();
     const origin = tsc - (BigInt(Math.floor(now)) * BigInt(this.tscKhz)) / 1_000_000n;
-    for (const v of this.vcpus) v.lapic.setTscOrigin(origin);
+    for (const u of this.vcpus) u.lapic.setTscOrigin(origin);
   }
 
   /** Puts vCPU 0 in the loader's start state (flat 32-bit protected mode or real mode). */
@@ -275,8 +283,11 @@ export class Vm {
     try {
       while (this.stopReason === null) {
         const sliceEnd = clock.hostNs() + SLICE_NS;
+        // The clock was brought up to date right after the last exit: no second host-time read.
+        let fresh = false;
         while (this.stopReason === null) {
-          const now = clock.sync();
+          const now = fresh ? clock.now : clock.sync();
+          fresh = false;
           if (now >= sliceEnd) break;
           if (!v.prepareEntry()) {
             // Halted or waiting for SIPI: sleep until the next deadline or a wake-up.
@@ -299,6 +310,7 @@ export class Vm {
             continue;
           }
           clock.sync();
+          fresh = true;
           v.serveExit();
         }
         this.checkTimeout(clock.hostNs());
