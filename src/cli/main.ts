@@ -7,7 +7,6 @@ import { classifyError, EXIT, EXIT_STATUS_HELP } from './errors.js';
 import { runFlagsCommand } from './flags-command.js';
 import { processIo, type CliIo } from './io.js';
 import { runQtest } from './qtest-command.js';
-import { runRun } from './run-command.js';
 
 export interface CliCommand {
   /** What follows `hvmdev` (also the name used in messages). */
@@ -25,7 +24,8 @@ export const COMMANDS: readonly CliCommand[] = [
   { name: 'describe', synopsis: '', summary: "show a platform's devices and bus map", run: runDescribe },
   { name: 'qtest', synopsis: '', summary: "serve QEMU's qtest protocol against a platform", run: (args, io) => runQtest(args, io) },
   { name: 'demo', synopsis: '', summary: 'build the default platform and run a short workload', run: runDemo },
-  { name: 'run', synopsis: '--kernel FILE', summary: 'boot a Multiboot kernel on KVM with hvmdev as its platform', run: runRun },
+  // The VMM (and its FFI) is loaded only when a VM is to run.
+  { name: 'run', synopsis: '--kernel FILE', summary: 'boot a Multiboot kernel on KVM with hvmdev as its platform', run: async (args, io) => (await import('./run-command.js')).runRun(args, io) },
 ];
 
 function commandList(): string {

@@ -24,6 +24,8 @@ interface KutCase {
   readonly timeout: number;
   /** Passing cases the run must at least produce (all of them when it finishes). */
   readonly minPass: number;
+  /** Only on these profiles (default: both). */
+  readonly profiles?: readonly ProfileName[];
   /** Where xen-hvm deliberately differs (the Xen source that says so), its own bound. */
   readonly xen?: { readonly timeout: number; readonly minPass: number; readonly why: string };
 }
@@ -34,6 +36,8 @@ const CASES: readonly KutCase[] = [
   { name: 'hpet_read_test', file: 'hpet_read_test', smp: 1, timeout: 30, minPass: 1 },
   { name: 'smptest', file: 'smptest', smp: 2, timeout: 30, minPass: 1 },
   { name: 'smptest3', file: 'smptest', smp: 3, timeout: 30, minPass: 1 },
+  // 8 vCPUs: INIT/SIPI bring-up of 7 APs and an IPI to each (worker threads, wake-ups).
+  { name: 'smptest8', file: 'smptest', smp: 8, timeout: 60, minPass: 1, profiles: ['qemu-pc'] },
   {
     name: 'ioapic',
     file: 'ioapic',
@@ -120,6 +124,7 @@ describe.skipIf(skip !== null)('kvm-unit-tests on hvmdev (KVM)', () => {
   for (const profile of PROFILES) {
     describe(profile, () => {
       for (const c of CASES) {
+        if (c.profiles !== undefined && !c.profiles.includes(profile)) continue;
         const xen = profile === 'xen-hvm' ? c.xen : undefined;
         const bound = xen?.timeout ?? c.timeout;
         it(`${c.name} (${c.smp} vCPU${c.smp > 1 ? 's' : ''})`, { timeout: (bound + 30) * 1000 }, async () => {
