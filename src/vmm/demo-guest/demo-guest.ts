@@ -216,9 +216,12 @@ export function buildDemoGuest(): DemoGuest {
   mmioStore(HPET + 0x10, 0);
   mmioStore(HPET + 0xf0, 0);
   mmioStore(HPET + 0xf4, 0);
-  // Timer 0: 32-bit mode, periodic, interrupt enabled, accumulator set by the next comparator write.
+  // Timer 0: 32-bit mode, periodic, interrupt enabled. HPET 1.0a §2.3.9.2.2: with Tn_VAL_SET_CNF the
+  // first comparator write sets the accumulator (the first match) and the second the period. QEMU
+  // takes one write for both; Xen (xen/arch/x86/hvm/hpet.c) and the datasheet need the two.
   mmioStore(HPET + 0x100, 0x100 | 0x40 | 0x08 | 0x04);
   a.movImm(EDX, 0x918).movImm(EAX, 0x4e72a000).load(ECX, 'hpetPeriod').div(ECX); // 10 ms = 10^13 fs
+  mmioStoreReg(HPET + 0x108, EAX);
   mmioStoreReg(HPET + 0x108, EAX);
   redirect(2, DEMO_VECTOR.HPET);
   mmioStore(HPET + 0x10, 0x3); // ENABLE_CNF | LEG_RT_CNF
