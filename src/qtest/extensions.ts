@@ -5,6 +5,7 @@
 //   wrmsr MSR VALUE   → OK | FAIL #GP
 //   inta              → OK 0x%02x | OK none   (the current vCPU's LAPIC delivers a vector, moves it to ISR)
 import type { Lapic } from '../devices/lapic/lapic.js';
+import { echoWord } from './echo.js';
 import { hex16, parseU64 } from './numbers.js';
 import type { QtestSession } from './session.js';
 
@@ -15,7 +16,7 @@ function currentLapic(s: QtestSession): Lapic | null {
 export function installExtensions(session: QtestSession): void {
   session.registerCommand('vcpu', (args, s) => {
     const n = args.length === 1 && /^\d+$/.test(args[0]!) ? Number(args[0]) : -1;
-    return s.selectVcpu(n) ? 'OK' : `FAIL no vCPU ${args[0] ?? ''} (this platform has ${s.platform.vcpus.length})`;
+    return s.selectVcpu(n) ? 'OK' : `FAIL no vCPU ${echoWord(args[0] ?? '')} (this platform has ${s.platform.vcpus.length})`;
   });
   session.registerCommand('rdmsr', (args, s) => {
     const msr = parseU64(args[0]);

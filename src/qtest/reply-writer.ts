@@ -22,6 +22,11 @@ export class ReplyWriter implements ReplySink {
     return this.stream.write(lines.join('\n') + '\n');
   }
 
+  sendPart(text: string): boolean {
+    if (this.closed) return false;
+    return this.stream.write(text);
+  }
+
   /** True at once if nothing is waiting to be read; otherwise when the peer has read enough. */
   drained(): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);

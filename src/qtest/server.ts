@@ -88,7 +88,9 @@ export async function listenUnix(platform: Platform, path: string, setup?: Sessi
     });
   };
 
-  const server = createServer({ pauseOnConnect: true }, (sock) => {
+  // allowHalfOpen: a client that sends its script and half-closes (FIN) still gets every reply; we end
+  // our side once its last command is answered (Node would otherwise end it as soon as input ends).
+  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (sock) => {
     // A client error (ECONNRESET, EPIPE) ends that client only.
     sock.on('error', () => undefined);
     if (closing || waiting.length >= MAX_WAITING_CLIENTS) {
@@ -170,7 +172,7 @@ function somebodyListens(path: string): Promise<boolean> {
 /** Connects to a Unix socket (the test harness listens) and serves it until it closes. Rejects only if the connection fails. */
 export function connectUnix(platform: Platform, path: string, setup?: SessionSetup): Promise<void> {
   return new Promise((resolve, reject) => {
-    const sock = createConnection(path);
+    const sock = createConnection({ path, allowHalfOpen: true });
     sock.once('error', reject);
     sock.once('connect', () => {
       sock.off('error', reject);

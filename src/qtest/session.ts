@@ -6,6 +6,7 @@ import { accessContext, type AccessContext } from '../bus/access.js';
 import { MAX_PHYS_ADDR } from '../bus/mmio-bus.js';
 import { MAX_CLOCK_NS } from '../time/clock.js';
 import type { Platform } from '../platform/platform.js';
+import { echoWord } from './echo.js';
 import { interceptTargets, resolveTarget, type InterceptTarget } from './intercepts.js';
 import { hex16, hex4, parseI64, parseU64 } from './numbers.js';
 
@@ -16,9 +17,14 @@ export const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 export interface ReplySink {
   /** Sends lines; false when the peer has enough unread data and `drained()` should be awaited. */
   send(lines: readonly string[]): boolean;
+  /** Sends part of a line (no newline added); same return as `send`. */
+  sendPart(text: string): boolean;
   /** Resolves true when more may be sent, false when the peer is gone. */
   drained(): Promise<boolean>;
 }
+
+/** Bytes encoded per piece of a streamed `read`/`b64read` reply (a multiple of 3 for base64). */
+const REPLY_PIECE_BYTES = 48 * 1024;
 
 /** `clock_step` without a number: to the next deadline. */
 const NEXT_DEADLINE = -1;
@@ -79,6 +85,11 @@ export class QtestSession {
   async handleStreaming(line: string, sink: ReplySink): Promise<void> {
     const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
     const cmd = words[0];
+    if ((cmd === 'read' || cmd === 'b64read') && words.length === 3) {
+      const addr = parseU64(words[1]);
+      const len = this.length(words[2]);
+      if (addr !== null && len !== null && len > REPLY_PIECE_BYTES) return this.streamBlock(cmd, addr, len, sink);
+    }
     const clock = this.platform.clock;
     const target = (cmd === 'clock_step' || cmd === 'clock_set') && this.intercepted !== null ? this.clockTarget(words) : null;
     if (typeof target !== 'number' || target <= clock.now || target > MAX_CLOCK_NS) {
@@ -101,6 +112,23 @@ export class QtestSession {
       reply = `FAIL ${(e as Error).message}`;
     }
     sink.send([...this.out.splice(0), reply]);
+  }
+
+  /**
+   * A large `read`/`b64read` reply (up to 32 MiB of text) goes out in pieces as it is encoded, so
+   * the server never holds the whole line (and its copies) at once. Same bytes as `handle`'s reply.
+   */
+  private async streamBlock(cmd: 'read' | 'b64read', addr: bigint, len: number, sink: ReplySink): Promise<void> {
+    const bytes = this.readBlock(addr, len);
+    if (this.out.length > 0) sink.send(this.out.splice(0));
+    const encoding = cmd === 'read' ? 'hex' : 'base64';
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    sink.sendPart(cmd === 'read' ? 'OK 0x' : 'OK ');
+    for (let at = 0; at < len; at += REPLY_PIECE_BYTES) {
+      const piece = view.subarray(at, Math.min(len, at + REPLY_PIECE_BYTES)).toString(encoding);
+      if (!sink.sendPart(piece) && !(await sink.drained())) return;
+    }
+    sink.sendPart('\n');
   }
 
   /** Stops any interception (end of session). */
@@ -195,12 +223,12 @@ export class QtestSession {
         const level = parseI64(w[4]);
         if (n === null || level === null) return this.usage(cmd, 'QOM_PATH NAME NUM LEVEL');
         if (w[2] !== 'unnamed-gpio-in' || target.setIn === undefined || n < 0n || n > 0xffffn) {
-          return `FAIL ${target.name} has no input ${w[2]} ${n}`;
+          return `FAIL ${target.name} has no input ${echoWord(w[2]!)} ${n}`;
         }
         // QEMU: set_irq_in goes through the intercept of that input (if any), then to the device.
         const intercepting = this.intercepted === target && this.interceptDir === 'in';
         if (intercepting) this.report(Number(n), level !== 0n);
-        if (!target.setIn(Number(n), level !== 0n)) return `FAIL ${target.name} has no input ${w[2]} ${n}`;
+        if (!target.setIn(Number(n), level !== 0n)) return `FAIL ${target.name} has no input ${echoWord(w[2]!)} ${n}`;
         return 'OK';
       }
       case 'endianness':
@@ -208,7 +236,7 @@ export class QtestSession {
       default: {
         const ext = this.extensions.get(cmd);
         if (ext !== undefined) return ext(w.slice(1), this);
-        return `FAIL Unknown command '${cmd}'`;
+        return `FAIL Unknown command '${echoWord(cmd)}'`;
       }
     }
   }

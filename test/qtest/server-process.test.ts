@@ -105,6 +105,24 @@ describe.concurrent('hvmdev qtest --socket against hostile clients (child proces
     expect(await exchange(path, 'endianness\n')).toBe('OK little\n');
   });
 
+  it('16 MiB reads (32 MiB reply lines) go out in pieces: the server stays under 200 MB (a fuzz finding)', async () => {
+    const path = socketPath();
+    const server = await startServer(path);
+    const sock = await connect(path);
+    let bytes = 0;
+    let tail = '';
+    sock.on('data', (d: Buffer) => {
+      bytes += d.length;
+      tail = (tail + d.toString('latin1')).slice(-40);
+    });
+    sock.end('read 0 16777216\nb64read 0xfed00000 16777216\nread 0x100000 16777216\nread 0 16777216\n');
+    await new Promise((r) => sock.once('end', r));
+    // Three 'OK 0x' + 32 MiB of hex + '\n', and 'OK ' + base64 of 16 MiB (22369624 characters) + '\n'.
+    expect(bytes).toBe(3 * (5 + 2 * 16 * MB + 1) + (3 + 22369624 + 1));
+    expect(tail).toMatch(/^[0-9a-f]{39}\n$/);
+    expect(peakRss(server.pid!)).toBeLessThan(MEMORY_LIMIT);
+  });
+
   it('IRQ lines of a long clock_step stream as they happen (20 M lines are never buffered) and the step stops when the client goes', async () => {
     const path = socketPath();
     const server = await startServer(path);

@@ -19,6 +19,11 @@ class RecordingSink implements ReplySink {
     this.batches.push([...lines]);
     return this.lines.length < this.acceptLines;
   }
+  sendPart(text: string): boolean {
+    this.parts.push(text);
+    return true;
+  }
+  readonly parts: string[] = [];
   drained(): Promise<boolean> {
     this.waits++;
     return Promise.resolve(this.waits <= this.goneAfterWaits);
@@ -58,5 +63,19 @@ describe('QtestSession.handleStreaming', () => {
     expect(sink.waits).toBe(3);
     expect(sink.lines.slice(4)).toEqual(['IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2']);
     expect(s.platform.clock.now).toBe(499984); // the fifth match (the HPET counts in 16 ns ticks)
+  });
+
+  it('a large read/b64read reply goes out in pieces whose concatenation is exactly handle()\'s reply', async () => {
+    const sync = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
+    sync.handle('memset 0x100000 200000 0x5a');
+    sync.handle('writel 0x100010 0x12345678');
+    for (const cmd of ['read', 'b64read']) {
+      const line = `${cmd} 0x100000 200000`;
+      const expected = sync.handle(line)[0]! + '\n';
+      const sink = new RecordingSink(Infinity);
+      await sync.handleStreaming(line, sink);
+      expect(sink.parts.length).toBe(1 + Math.ceil(200000 / (48 * 1024)) + 1);
+      expect(sink.parts.join('')).toBe(expected);
+    }
   });
 });
