@@ -26,6 +26,9 @@ export interface ReplySink {
 /** Bytes encoded per piece of a streamed `read`/`b64read` reply (a multiple of 3 for base64). */
 const REPLY_PIECE_BYTES = 48 * 1024;
 
+/** Events of a streamed step's budget left for its final, buffered advance (bounds the lines it buffers). */
+const STREAM_BUDGET_SLACK = 1024;
+
 /** `clock_step` without a number: to the next deadline. */
 const NEXT_DEADLINE = -1;
 
@@ -78,9 +81,11 @@ export class QtestSession {
   /**
    * Processes one line like `handle`, sending its lines to `sink`. A `clock_step`/`clock_set` while
    * an IRQ intercept is active moves the clock one deadline at a time and sends the `IRQ` lines as
-   * they happen, waiting whenever the peer is not reading, so a long step never buffers them (a
-   * periodic timer over 10^12 ns makes 20 M lines). If the peer goes away mid-step, the step stops
-   * there and nothing more is sent. The lines and the reply are the same as `handle`'s.
+   * they happen, waiting whenever the peer is not reading, so a long step never buffers them (with
+   * `maxEventsPerAdvance: Infinity`, a periodic timer over 10^12 ns makes 20 M lines). The clock's
+   * per-advance event budget applies to the whole command, as in `handle`. If the peer goes away
+   * mid-step, the step stops there and nothing more is sent. The lines and the reply are the same
+   * as `handle`'s.
    */
   async handleStreaming(line: string, sink: ReplySink): Promise<void> {
     const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
@@ -97,12 +102,24 @@ export class QtestSession {
       if (lines.length > 0) sink.send(lines);
       return;
     }
+    // One command is one advance for the clock's per-advance event budget, as in `handle`: the steps
+    // share it, and once it is nearly spent the rest is one advance to the target (which coalesces).
+    const budget = clock.maxEventsPerAdvance;
+    const firedBefore = clock.eventsFired;
     let reply: string;
     try {
       for (;;) {
+        const left = budget - (clock.eventsFired - firedBefore);
+        if (left <= STREAM_BUDGET_SLACK) {
+          clock.maxEventsPerAdvance = Math.max(1, left);
+          clock.advanceTo(target);
+          break;
+        }
+        clock.maxEventsPerAdvance = left;
         const next = clock.nextDeadline();
         const stop = next === null || next >= target ? target : Math.max(next, clock.now);
         const reached = clock.advanceTo(stop);
+        clock.maxEventsPerAdvance = budget;
         if (this.out.length > 0 && !sink.send(this.out.splice(0)) && !(await sink.drained())) return;
         // Reached the target, or the clock stopped early (a timer storm at one instant).
         if (reached >= target || reached < stop) break;
@@ -110,6 +127,8 @@ export class QtestSession {
       reply = `OK ${clock.now}`;
     } catch (e) {
       reply = `FAIL ${(e as Error).message}`;
+    } finally {
+      clock.maxEventsPerAdvance = budget;
     }
     sink.send([...this.out.splice(0), reply]);
   }

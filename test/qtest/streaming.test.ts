@@ -12,12 +12,14 @@ class RecordingSink implements ReplySink {
     private readonly acceptLines: number,
     private readonly goneAfterWaits = Infinity,
   ) {}
+  private count = 0;
   get lines(): string[] {
     return this.batches.flat();
   }
   send(lines: readonly string[]): boolean {
     this.batches.push([...lines]);
-    return this.lines.length < this.acceptLines;
+    this.count += lines.length;
+    return this.count < this.acceptLines;
   }
   sendPart(text: string): boolean {
     this.parts.push(text);
@@ -30,8 +32,8 @@ class RecordingSink implements ReplySink {
   }
 }
 
-async function streamed(script: readonly string[], sink: RecordingSink): Promise<QtestSession> {
-  const s = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
+async function streamed(script: readonly string[], sink: RecordingSink, maxEventsPerAdvance?: number): Promise<QtestSession> {
+  const s = new QtestSession(createPlatform({ profile: 'xen-hvm', ...(maxEventsPerAdvance !== undefined ? { maxEventsPerAdvance } : {}) }));
   for (const line of script) await s.handleStreaming(line, sink);
   return s;
 }
@@ -57,9 +59,22 @@ describe('QtestSession.handleStreaming', () => {
     expect(step[10]).toEqual(['OK 1000000']);
   });
 
-  it('waits when the peer is not reading, and stops the step where it is when the peer is gone', async () => {
+  it('the clock\'s per-advance event budget covers the whole command: a 10^12 ns step answers what handle() does', async () => {
+    const script = [...HPET_PERIODIC_100US, 'clock_step 1000000000000', 'clock_step 1000000'];
+    const sync = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
+    const expected = script.flatMap((l) => sync.handle(l));
+    const sink = new RecordingSink(Infinity);
+    const s = await streamed(script, sink);
+    expect(sink.lines).toEqual(expected);
+    expect(s.platform.clock.coalesced).toBe(1);
+    expect(expected.filter((l) => l === 'IRQ raise 2').length).toBeGreaterThan(19000);
+    expect(expected.filter((l) => l === 'IRQ raise 2').length).toBeLessThan(21000);
+    expect(sink.batches.length).toBeGreaterThan(18000); // streamed period by period, then the coalesced tail
+  });
+
+  it('without a budget, waits when the peer is not reading, and stops the step where it is when the peer is gone', async () => {
     const sink = new RecordingSink(4 + 6, 2); // accepts the four OKs and three periods, then waits; gone at the third wait
-    const s = await streamed([...HPET_PERIODIC_100US, 'clock_step 1000000000000'], sink);
+    const s = await streamed([...HPET_PERIODIC_100US, 'clock_step 1000000000000'], sink, Infinity);
     expect(sink.waits).toBe(3);
     expect(sink.lines.slice(4)).toEqual(['IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2']);
     expect(s.platform.clock.now).toBe(499984); // the fifth match (the HPET counts in 16 ns ticks)

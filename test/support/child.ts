@@ -37,3 +37,10 @@ export function peakRss(pid: number): number {
   if (m === null) throw new Error(`no VmHWM for process ${pid}`);
   return Number(m[1]) * 1024;
 }
+
+/** Current resident memory of a live process in bytes (VmRSS). */
+export function residentNow(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (m === null) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(m[1]) * 1024;
+}
