@@ -1,12 +1,10 @@
-// Where the kvm-unit-tests binaries are (../shared/guests, never copied into the repository).
+// Where the kvm-unit-tests binaries are: the shared guests directory (never copied into the
+// repository), found as every guest-running test finds it.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { KVM_UNIT_TESTS_DIR } from '../loaders/guest-files.js';
 
-export const KUT_DIR = fileURLToPath(new URL('../../../../shared/guests/kvm-unit-tests', import.meta.url));
-const SHARED_FALLBACK = '/work/shared/guests/kvm-unit-tests';
-
-/** The directory that holds the .flat files (the repository's sibling shared/, or the workplace's). */
-export const KUT = existsSync(KUT_DIR) ? KUT_DIR : SHARED_FALLBACK;
+/** The directory that holds the .flat files, or a path that does not exist when there is none. */
+export const KUT = KVM_UNIT_TESTS_DIR ?? '/nonexistent/shared/guests/kvm-unit-tests';
 
 export function kutAvailable(name: string): boolean {
   return existsSync(`${KUT}/${name}.flat`);

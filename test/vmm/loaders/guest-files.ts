@@ -1,9 +1,12 @@
 // Where the shared guest binaries are (never copied into the repository): $HVMDEV_GUESTS, else the
 // first `shared/guests` found beside the checkout or one of its parents (../shared/guests from
-// the main checkout, ../../shared/guests from a worktree).
+// the main checkout, ../../shared/guests from a worktree), else the workplace's /work/shared/guests
+// (a clean clone elsewhere, as CI makes). The one place every guest-running test asks.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const WORKPLACE_GUESTS = '/work/shared/guests';
 
 function findGuestsDir(): string | null {
   const env = process.env['HVMDEV_GUESTS'];
@@ -14,7 +17,7 @@ function findGuestsDir(): string | null {
     if (existsSync(join(candidate, 'kvm-unit-tests'))) return resolve(candidate);
     dir = resolve(dir, '..');
   }
-  return null;
+  return existsSync(join(WORKPLACE_GUESTS, 'kvm-unit-tests')) ? WORKPLACE_GUESTS : null;
 }
 
 export const GUESTS_DIR = findGuestsDir();
