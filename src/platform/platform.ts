@@ -193,7 +193,7 @@ export class Platform {
           `this one is ${this.profile.name}, 0x${this.flags.toString(16)}, ${this.vcpus.length} vCPUs: build a matching platform first`,
       );
     }
-    const clockNs = r.number('clockNs', 0, Number.MAX_SAFE_INTEGER);
+    const clockNs = r.int('clockNs', 0, Number.MAX_SAFE_INTEGER);
     const devs = r.object('devices');
     for (const id of this.devices.keys()) {
       if (!devs.has(id)) throw new SnapshotError(`snapshot.devices.${id}: missing`);

@@ -153,6 +153,8 @@ describe('snapshots', () => {
     expect(() => fresh().restore(mutate((s) => (s.devices = {})))).toThrow(/devices\.\S+: missing/);
     expect(() => fresh().restore(null)).toThrow(SnapshotError);
     expect(() => fresh().restore(mutate((s) => (s.clockNs = -1)))).toThrow(SnapshotError);
+    // A fractional time is refused by the header check itself (it used to reach the clock as ClockError).
+    expect(() => fresh().restore(mutate((s) => (s.clockNs = 0.5)))).toThrow(/clockNs: expected an integer/);
 
     const target = createPlatform({ ramBytes: 0 });
     target.clock.advance(99);

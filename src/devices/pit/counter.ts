@@ -361,7 +361,9 @@ export class PitCounter {
       if (this.paused) {
         const M = this.modulus;
         const done = this.pausedDone;
-        this.startWave(K, this.idleCe === 0 && !done ? M : this.idleCe, this.idleCe, this.idleOut);
+        // CE 0 is the full modulus (the same count modulo M), also past terminal count: the wave
+        // is kept in the range a snapshot can carry.
+        this.startWave(K, this.idleCe === 0 ? M : this.idleCe, this.idleCe, this.idleOut);
         this.segDone = done;
         if (m === 0 && !done && this.idleOut) this.segDone = true;
       }

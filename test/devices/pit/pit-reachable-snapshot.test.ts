@@ -35,6 +35,34 @@ describe('issue 10 item 7: a mode 3 reload to count 1 restores', () => {
   }
 });
 
+describe('fuzz finding: channel 2 paused past terminal count at CE 0 restores', () => {
+  // Found by campaign (a) (xen-pv case 2593): GATE2 lowered and raised through port 0x61 after the
+  // counter reached terminal count at CE 0 left a wave of count 0, which restore refused.
+  for (const profile of ['xen-hvm', 'xen-pv', 'qemu-pc'] as const) {
+    it(`${profile}: restore accepts and both read alike`, () => {
+      const p = createPlatform({ profile });
+      p.clock.advance(174);
+      p.ports.write(0x42, 1, 0x01);
+      p.ports.write(0x61, 1, 0xff);
+      p.clock.advance(803);
+      p.ports.write(0x61, 1, 0x96);
+      p.ports.write(0x61, 1, 0x1f);
+      const snap = p.snapshot();
+      const q = createPlatform({ profile });
+      q.restore(JSON.parse(JSON.stringify(snap)));
+      expect(JSON.stringify(q.snapshot())).toBe(JSON.stringify(snap));
+      for (const step of [0, 838, 1000, 60_000_000]) {
+        p.clock.advance(step);
+        q.clock.advance(step);
+        p.ports.write(0x43, 1, 0xc8); // read-back: status + count of channel 2
+        q.ports.write(0x43, 1, 0xc8);
+        const a = [p.ports.read(0x42, 1), p.ports.read(0x42, 1), p.ports.read(0x42, 1), p.ports.read(0x61, 1)];
+        expect([q.ports.read(0x42, 1), q.ports.read(0x42, 1), q.ports.read(0x42, 1), q.ports.read(0x61, 1)]).toEqual(a);
+      }
+    });
+  }
+});
+
 type Op =
   | { kind: 'out'; port: number; value: number }
   | { kind: 'in'; port: number }
