@@ -6,22 +6,11 @@ import {
   accessContext, createPlatform, Ioapic, PicPair, TIMER_MODES, type Lapic, type Platform, type PlatformOptions, type ProfileName,
 } from '../src/index.js';
 import { MAX_CLOCK_NS } from '../src/time/clock.js';
+import { Rng } from './xorshift32.js';
 
-/** xorshift32: small, fast and reproducible (not for anything but test traffic). */
-export class FuzzRng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  below(n: number): number {
+/** The guest-traffic draws on xorshift32 (bench/xorshift32.ts): `below` scales rather than takes a remainder. */
+export class FuzzRng extends Rng {
+  override below(n: number): number {
     return Math.floor((this.next() / 0x1_0000_0000) * n);
   }
   chance(p: number): boolean {

@@ -6,6 +6,8 @@ import { REFERENCE_CPU, type CpuFeatures } from '../src/x86emu/features.js';
 import { BASE_RIP, DEC_OK, ENC_LEGACY, Insn, NO_REG } from '../src/x86emu/insn.js';
 import { MODE_LONG64, MODE_PROT16, MODE_PROT32, type CpuMode } from '../src/x86emu/modes.js';
 import { executedMnemonics } from './x86emu-identity.js';
+import { Rng } from './xorshift32.js';
+export { Rng };
 
 // iced-x86 is a CommonJS wasm-bindgen package; load it lazily so importing this file is cheap.
 type Iced = typeof import('iced-x86');
@@ -181,24 +183,6 @@ function immBytes(kind: number, I: Iced): number {
 
 // ---- structured byte-string generator (also used by the property test) -------------------------
 const PREFIXES = [0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65];
-
-/** A simple deterministic PRNG (xorshift32) so campaigns are reproducible from a seed. */
-export class Rng {
-  constructor(private s: number) {
-    if (this.s === 0) this.s = 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
 
 /** Fill `out` (16 bytes) with a structured instruction: a few prefixes, REX, an escape, an opcode, ModRM, SIB and random tail. */
 export function structuredBytes(rng: Rng, bits: Bitness, out: Uint8Array): void {

@@ -3,9 +3,28 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform } from '../../../src/platform/index.js';
+import { createPlatform, type Platform, type PlatformSnapshot } from '../../../src/platform/index.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { makePit, type PitRig } from './harness.js';
+
+/**
+ * Restores `snap` (taken from `p`) into a fresh platform of the same profile through JSON, checks
+ * the snapshots agree, then after each step writes the read-back command `readBack` to both and
+ * requires the same bytes from `ports` in order.
+ */
+function expectRestoredTwinReadsAlike(p: Platform, snap: PlatformSnapshot, steps: readonly number[], readBack: number, ports: readonly number[]): void {
+  const q = createPlatform({ profile: p.profile.name });
+  q.restore(JSON.parse(JSON.stringify(snap)));
+  expect(JSON.stringify(q.snapshot())).toBe(JSON.stringify(snap));
+  for (const step of steps) {
+    p.clock.advance(step);
+    q.clock.advance(step);
+    p.ports.write(0x43, 1, readBack);
+    q.ports.write(0x43, 1, readBack);
+    const a = ports.map((port) => p.ports.read(port, 1));
+    expect(ports.map((port) => q.ports.read(port, 1))).toEqual(a);
+  }
+}
 
 describe('issue 10 item 7: a mode 3 reload to count 1 restores', () => {
   for (const profile of ['xen-hvm', 'qemu-pc'] as const) {
@@ -20,17 +39,7 @@ describe('issue 10 item 7: a mode 3 reload to count 1 restores', () => {
       p.clock.advance(2_000_000);
       const snap = p.snapshot();
       expect((snap.devices as any).pit.channels[0].segPhase).toBe(0); // a count of 1 has no phase
-      const q = createPlatform({ profile });
-      q.restore(JSON.parse(JSON.stringify(snap)));
-      expect(JSON.stringify(q.snapshot())).toBe(JSON.stringify(snap));
-      for (const step of [0, 1000, 838, 5_000_000]) {
-        p.clock.advance(step);
-        q.clock.advance(step);
-        p.ports.write(0x43, 1, 0xc2); // read-back: status + count of channel 0
-        q.ports.write(0x43, 1, 0xc2);
-        const a = [p.ports.read(0x40, 1), p.ports.read(0x40, 1), p.ports.read(0x40, 1)];
-        expect([q.ports.read(0x40, 1), q.ports.read(0x40, 1), q.ports.read(0x40, 1)]).toEqual(a);
-      }
+      expectRestoredTwinReadsAlike(p, snap, [0, 1000, 838, 5_000_000], 0xc2, [0x40, 0x40, 0x40]); // read-back: status + count of channel 0
     });
   }
 });
@@ -47,18 +56,7 @@ describe('fuzz finding: channel 2 paused past terminal count at CE 0 restores', 
       p.clock.advance(803);
       p.ports.write(0x61, 1, 0x96);
       p.ports.write(0x61, 1, 0x1f);
-      const snap = p.snapshot();
-      const q = createPlatform({ profile });
-      q.restore(JSON.parse(JSON.stringify(snap)));
-      expect(JSON.stringify(q.snapshot())).toBe(JSON.stringify(snap));
-      for (const step of [0, 838, 1000, 60_000_000]) {
-        p.clock.advance(step);
-        q.clock.advance(step);
-        p.ports.write(0x43, 1, 0xc8); // read-back: status + count of channel 2
-        q.ports.write(0x43, 1, 0xc8);
-        const a = [p.ports.read(0x42, 1), p.ports.read(0x42, 1), p.ports.read(0x42, 1), p.ports.read(0x61, 1)];
-        expect([q.ports.read(0x42, 1), q.ports.read(0x42, 1), q.ports.read(0x42, 1), q.ports.read(0x61, 1)]).toEqual(a);
-      }
+      expectRestoredTwinReadsAlike(p, p.snapshot(), [0, 838, 1000, 60_000_000], 0xc8, [0x42, 0x42, 0x42, 0x61]); // read-back: status + count of channel 2
     });
   }
 });
