@@ -63,6 +63,20 @@ export function ticksUntilMatch(t: HpetTimerState, cmp: bigint, count: bigint, t
 }
 
 /**
+ * Ticks from `count` to the first match of a periodic comparator `cmp` just programmed behind the
+ * counter under the `xen` rule: the match Xen's catch-up moves it to (xen/arch/x86/hvm/hpet.c
+ * hpet_get_comparator adds whole periods until it is past the counter, hpet_set_timer arms that),
+ * or -1 when the comparator is ahead (or there is no period) and the ordinary arithmetic applies.
+ */
+export function xenFirstMatchTicks(cmp: bigint, period: bigint, count: bigint, is32: boolean): bigint {
+  if (period === 0n) return -1n;
+  const mask = is32 ? U32_MASK : U64_MASK;
+  const elapsed = (count - cmp) & mask; // Xen: (int64_t)(counter - comparator) >= 0
+  if (elapsed >= (mask >> 1n) + 1n) return -1n;
+  return period - (elapsed % period); // in (0, period]: the next multiple of the period past the counter
+}
+
+/**
  * Ticks from `count` to the first match of comparator `cmp` just programmed, under the
  * `datasheet` or `qemu` rule (see HpetParams.comparatorBehind), or -1 when the comparator is
  * ahead of the counter and the ordinary arithmetic applies.

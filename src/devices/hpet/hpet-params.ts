@@ -57,9 +57,11 @@ export interface HpetParams {
    *   comparator): it reads back what was written and first fires when the counter comes round
    *   to it (64-bit: after 2^64 ticks, i.e. never in exact virtual time; 32-bit: at the wrap).
    * - `xen` (xen/arch/x86/hvm/hpet.c hpet_get_comparator, hpet_set_timer): a periodic
-   *   accumulator behind the counter is moved past it by whole periods, on every read and
-   *   (re)start, and fires there; a one-shot comparator behind fires at once, a 32-bit one only
-   *   when less than HPET_TINY_TIME_SPAN (1/1024 s) behind, otherwise at the wrap.
+   *   comparator written behind the counter first fires where Xen's catch-up moves it (whole
+   *   periods past the counter); a one-shot comparator behind fires at once, a 32-bit one only
+   *   when less than HPET_TINY_TIME_SPAN (1/1024 s) behind, otherwise at the wrap. Unlike Xen it
+   *   reads back what was written until that first match (issue 10 item 14: the register reads
+   *   back what the guest wrote on every profile); Xen's hpet_read64 returns the caught-up value.
    * - `qemu` (QEMU 7.2 hw/timer/hpet.c hpet_calculate_diff, hpet_timer): it reads back what was
    *   written and fires one tick later when it is behind or equal (by less than half the
    *   comparator range); at that match a periodic accumulator moves past the counter by whole periods.

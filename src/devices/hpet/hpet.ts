@@ -12,7 +12,7 @@ import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../device.js';
 import { SnapshotError, SnapshotReader } from '../snapshot.js';
 import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js';
-import { catchUpComparator, clampPeriod, comparatorMask, firstMatchTicks, ticksUntilMatch } from './hpet-comparator.js';
+import { catchUpComparator, clampPeriod, comparatorMask, firstMatchTicks, ticksUntilMatch, xenFirstMatchTicks } from './hpet-comparator.js';
 import { HpetInterruptRouting } from './hpet-interrupt-routing.js';
 import { HpetMainCounter } from './hpet-main-counter.js';
 import { HPET_PARAMS, validateHpetParams, type HpetParams } from './hpet-params.js';
@@ -274,6 +274,7 @@ export class Hpet implements Device, IoHandler {
   private writeComparator(t: HpetTimerState, deposit: (old: bigint) => bigint): void {
     const is32 = (t.conf & TN_CONF.MODE_32) !== 0;
     const periodic = (t.conf & TN_CONF.PERIODIC) !== 0;
+    let written = false; // the accumulator (not the period) was written
     if (periodic && !(t.conf & TN_CONF.VALUE_SET)) {
       // Periodic without VAL_SET: the write sets the period; the accumulator runs on (the
       // matches so far at the old period, except under Xen, which applies the new one to them).
@@ -285,26 +286,49 @@ export class Hpet implements Device, IoHandler {
         t.period = this.clampPeriod(deposit(t.period) & (is32 ? U32_MASK : U64_MASK), is32);
       }
       t.conf = (t.conf & ~TN_CONF.VALUE_SET) >>> 0;
+      written = true;
     }
     t.fired = false;
     t.missed.clear();
-    this.noteProgrammed(t);
+    this.noteProgrammed(t, false, written);
     this.rearm(t);
   }
 
   /**
-   * The comparator, the counter or the timer's mode was just programmed: under the `datasheet`
-   * and `qemu` rules a comparator behind the counter keeps its value until a first match
-   * (HpetParams.comparatorBehind); under `xen` the accumulator catches up as hpet_get_comparator does.
+   * The comparator (`written`), the counter or the timer's mode was just programmed: a comparator
+   * behind the counter keeps the value written until a first match (HpetParams.comparatorBehind),
+   * which the profile's rule places.
    */
-  private noteProgrammed(t: HpetTimerState, counterStarts = false): void {
-    t.firstMatchIn = -1n;
+  private noteProgrammed(t: HpetTimerState, counterStarts = false, written = false): void {
     let rule = this.params.comparatorBehind;
-    if (rule === 'xen') return;
+    if (rule === 'xen') {
+      this.noteProgrammedXen(t, written);
+      return;
+    }
+    t.firstMatchIn = -1n;
     // QEMU's enable skips a comparator still at its reset value (hpet_ram_write, HPET_CFG).
     if (counterStarts && t.cmp === U64_MASK) rule = 'datasheet';
     const count = this.counter();
     const ticks = firstMatchTicks(rule, t.cmp, count, (t.conf & TN_CONF.MODE_32) !== 0);
+    if (ticks < 0n) return;
+    t.firstMatchIn = ticks;
+    t.firstMatchFrom = count;
+  }
+
+  /**
+   * The `xen` rule: a periodic comparator written behind the counter first fires where Xen's
+   * catch-up puts it (hpet_get_comparator, hpet_set_timer) but reads back what was written until
+   * then (issue 10 item 14; Xen itself reads back the caught-up value). An accumulator the
+   * hardware has been advancing (nothing written since, no first match pending) catches up as before.
+   */
+  private noteProgrammedXen(t: HpetTimerState, written: boolean): void {
+    if (written) t.firstMatchIn = -1n;
+    else if (this.running) this.comparator(t); // settles a pending first match that has passed
+    const pending = t.firstMatchIn >= 0n;
+    t.firstMatchIn = -1n;
+    if (!(written || pending) || !(t.conf & TN_CONF.PERIODIC)) return;
+    const count = this.counter();
+    const ticks = xenFirstMatchTicks(t.cmp, t.period, count, (t.conf & TN_CONF.MODE_32) !== 0);
     if (ticks < 0n) return;
     t.firstMatchIn = ticks;
     t.firstMatchFrom = count;

@@ -1,7 +1,7 @@
 // A comparator programmed "behind" the main counter (issue 10, item 14): what it reads back and
 // when it fires, per HpetParams.comparatorBehind — `datasheet` (HPET 1.0a: only when the counter
-// equals it), `xen` (xen/arch/x86/hvm/hpet.c catches the accumulator up) and `qemu` (QEMU 7.2
-// hw/timer/hpet.c: one tick later).
+// equals it), `xen` (xen/arch/x86/hvm/hpet.c: at its catch-up point) and `qemu` (QEMU 7.2
+// hw/timer/hpet.c: one tick later). Every rule reads back what was written until the first match.
 import { describe, expect, it } from 'vitest';
 import { QEMU_PC_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../../../src/devices/hpet/hpet-params.js';
 import { VirtualClock } from '../../../src/time/clock.js';
@@ -54,7 +54,7 @@ describe('issue 10 item 14: a periodic comparator written behind the counter', (
     expect(edges(r)).toEqual([2_000_010, 2_000_010 + Number(next - 100_001n) * 10]);
   });
 
-  it('xen-hvm: Xen catches the accumulator up by whole periods past the counter (hpet_get_comparator) and fires there', () => {
+  it('xen-hvm: period 0 fires at once; a period written after that catches the accumulator up (hpet_get_comparator) and fires there', () => {
     const r = xenRig(XEN_HPET_PARAMS);
     issueCase(r, ROUTE20);
     // Period 0 (Xen's VAL_SET write keeps the period): no accumulator to catch up; it reads as
@@ -72,6 +72,53 @@ describe('issue 10 item 14: a periodic comparator written behind the counter', (
     expect(edges(r, 20)).toEqual([2_000_000]);
     r.clock.advance(1);
     expect(edges(r, 20)).toEqual([2_000_000, 2_000_000 + Number(caught - count) * 16]);
+  });
+
+  it('xen-hvm with a period: reads back what was written (not the caught-up 0x1d398) until Xen\'s catch-up point fires', () => {
+    // Xen's VAL_SET write keeps the period, so the period comes first; a 32-bit guest then writes
+    // the comparator as two VAL_SET halves, high (all ones) then low: 0xffffffff_0001a1f8.
+    const r = xenRig(XEN_HPET_PARAMS);
+    r.clock.advance(1_000_000);
+    r.mmio.write(GEN_CONF, 4, 1);
+    r.clock.advance(1_000_000); // counter 62,500 (16 ns ticks)
+    r.mmio.write(T0_CONF, 4, ROUTE20 | PERIODIC | INT_ENB);
+    r.mmio.write(T0_CMP, 4, 0x1a1f8); // the period: 107,000 ticks
+    r.mmio.write(T0_CONF, 4, ROUTE20 | PERIODIC | INT_ENB | VAL_SET);
+    r.mmio.write(T0_CMP + 4, 4, 0xffffffff);
+    r.mmio.write(T0_CONF, 4, ROUTE20 | PERIODIC | INT_ENB | VAL_SET);
+    r.gsi.length = 0;
+    r.mmio.write(T0_CMP, 4, 0x1a1f8); // the issue's writel
+    expect(r.mmio.read64(T0_CMP)).toBe(0xffff_ffff_0001_a1f8n);
+    expect([r.mmio.read(T0_CMP, 4), r.mmio.read(T0_CMP + 4, 4)]).toEqual([0x1a1f8, 0xffffffff]);
+    // Xen's hpet_get_comparator moves it by whole periods past the counter, to 0x1d398 (119,704),
+    // 57,204 ticks on; hpet_set_timer arms that: 2 ms + 57,204 × 16 ns = 2,915,264 ns.
+    r.clock.advance(915_263);
+    expect(edges(r, 20)).toEqual([]);
+    expect(r.mmio.read64(T0_CMP)).toBe(0xffff_ffff_0001_a1f8n);
+    r.clock.advance(1);
+    expect(edges(r, 20)).toEqual([2_915_264]);
+    // Matched: from here on the accumulator gains the period (HPET 1.0a §2.3.9.2.2).
+    expect(r.mmio.read64(T0_CMP)).toBe(0x1d398n + 0x1a1f8n);
+    r.clock.advance(107_000 * 16);
+    expect(edges(r, 20)).toEqual([2_915_264, 2_915_264 + 1_712_000]);
+    expect(r.mmio.read64(T0_CMP)).toBe(0x1d398n + 2n * 0x1a1f8n);
+  });
+
+  it('xen-hvm: a period written while the first match is pending moves that match, not the value read back', () => {
+    const r = xenRig(XEN_HPET_PARAMS);
+    r.mmio.write(COUNTER, 4, 100_000);
+    r.mmio.write(GEN_CONF, 4, 1);
+    r.mmio.write(T0_CONF, 4, ROUTE20 | PERIODIC | INT_ENB);
+    r.mmio.write(T0_CMP, 4, 10_000); // period 10,000 ticks
+    r.mmio.write(T0_CONF, 4, ROUTE20 | PERIODIC | INT_ENB | VAL_SET);
+    r.mmio.write(T0_CMP, 4, 95_000); // behind by 5,000: first match at 105,000
+    expect(r.hpet.nextInterruptAt(0)).toBe(5_000 * 16);
+    r.mmio.write(T0_CMP, 4, 8_000); // period 8,000: Xen's catch-up now lands on 103,000
+    expect(r.mmio.read(T0_CMP, 4)).toBe(95_000);
+    expect(r.hpet.nextInterruptAt(0)).toBe(3_000 * 16);
+    r.clock.advance(3_000 * 16);
+    expect(edges(r, 20)).toEqual([48_000]);
+    expect(r.mmio.read(T0_CMP, 4)).toBe(111_000);
   });
 
   it('datasheet rule: reads back what was written and never fires (the 64-bit counter would have to wrap)', () => {
@@ -141,4 +188,31 @@ describe('issue 10 item 14: a periodic comparator written behind the counter', (
       expect(b.gsi).toEqual(a.gsi);
     });
   }
+
+  it('xen rule: a snapshot taken before the first match restores it (reads and edges alike)', () => {
+    const a = xenRig(XEN_HPET_PARAMS);
+    a.mmio.write(COUNTER, 4, 100_000);
+    a.mmio.write(GEN_CONF, 4, 1);
+    a.mmio.write(T0_CONF, 4, ROUTE20 | PERIODIC | INT_ENB);
+    a.mmio.write(T0_CMP, 4, 10_000);
+    a.mmio.write(T0_CONF, 4, ROUTE20 | PERIODIC | INT_ENB | VAL_SET);
+    a.mmio.write(T0_CMP, 4, 95_000);
+    a.clock.advance(1_000);
+    const snap = JSON.parse(JSON.stringify(a.hpet.snapshot()));
+    expect(snap.timers[0].cmp).toBe('0x17318'); // 95,000: the value written, not the catch-up
+    expect(snap.timers[0].firstMatch).not.toBe(null);
+    const clock = new VirtualClock();
+    clock.restoreTime(a.clock.now);
+    const b = xenRig(XEN_HPET_PARAMS, clock);
+    b.hpet.restore(snap);
+    expect(JSON.stringify(b.hpet.snapshot())).toBe(JSON.stringify(snap));
+    a.gsi.length = 0;
+    for (const step of [5, 77_000, 2, 160_000, 1_000_000]) {
+      a.clock.advance(step);
+      b.clock.advance(step);
+      expect(b.mmio.read64(T0_CMP)).toBe(a.mmio.read64(T0_CMP));
+    }
+    expect(edges(b, 20)).toEqual([80_000, 240_000, 400_000, 560_000, 720_000, 880_000, 1_040_000, 1_200_000]);
+    expect(b.gsi).toEqual(a.gsi);
+  });
 });

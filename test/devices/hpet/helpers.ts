@@ -28,8 +28,7 @@ export interface Rig {
   msis: MsiMessage[];
 }
 
-export function xenRig(params: HpetParams = XEN_HPET_PARAMS): Rig {
-  const clock = new VirtualClock();
+export function xenRig(params: HpetParams = XEN_HPET_PARAMS, clock = new VirtualClock()): Rig {
   const mmio = new MmioBus();
   const fabric = new InterruptFabric();
   return finish(clock, mmio, fabric, params);
