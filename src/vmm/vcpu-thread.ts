@@ -73,6 +73,9 @@ export interface VcpuThreadOptions {
 export class VcpuThread {
   readonly ctl: Int32Array;
   readonly worker: Worker;
+  /** Exits the device-model thread served for this worker (kicks included), and that count at the last slice end. */
+  served = 0;
+  servedAtSliceEnd = 0;
   private exited: Promise<void>;
 
   constructor(opts: VcpuThreadOptions) {

@@ -405,6 +405,7 @@ export class Vm {
           Atomics.wait(doorbell, 0, seen, Math.min(wait, PRECISE_WAIT_NS) / 1e6);
         }
         this.checkTimeout(clock.hostNs());
+        if (this.quirks.kickSilentWorkers) this.kickSilentWorkers(workers);
         await yieldToEventLoop();
       }
     } finally {
@@ -422,6 +423,7 @@ export class Vm {
       let st = t.state;
       if (st === VCPU_THREAD.EXITED) {
         t.park();
+        t.served++;
         st = VCPU_THREAD.PARKED;
         const r = t.result;
         if (r === 0) v.serveExit();
@@ -444,6 +446,14 @@ export class Vm {
         this.wakeFlags[i] = 0;
         this.kick.kick(t.tid);
       }
+    }
+  }
+
+  /** Kicks every worker that stayed in KVM_RUN a whole slice without an exit (HostQuirks.kickSilentWorkers). */
+  private kickSilentWorkers(workers: readonly VcpuThread[]): void {
+    for (const t of workers) {
+      if (t.state === VCPU_THREAD.GO && t.served === t.servedAtSliceEnd) this.kick.kick(t.tid);
+      t.servedAtSliceEnd = t.served;
     }
   }
 

@@ -5,7 +5,8 @@
 //  - fails on a few instructions with KVM_INTERNAL_ERROR_EMULATION (INT3, INT n, FWAIT,
 //    CLAC/STAC and LDMXCSR/STMXCSR were seen): hvmdev decodes them with its own decoder (src/x86emu) and
 //    completes them as the SDM says;
-//  - never completes VMCALL/VMMCALL (the vCPU stays on the instruction, kick after kick): hvmdev
+//  - never completes VMCALL/VMMCALL (the vCPU stays on the instruction, kick after kick, with no
+//    exit of its own; so a vCPU worker that posts nothing for a slice is kicked): hvmdev
 //    completes it as KVM does on VMX/SVM for a hypercall it does not offer here (RAX =
 //    −KVM_ENOSYS; KVM_HC_SEND_IPI needs an in-kernel LAPIC, arch/x86/kvm/x86.c
 //    kvm_emulate_hypercall).
@@ -24,12 +25,18 @@ export interface HostQuirks {
   completeFailedEmulation(vcpu: Vcpu, ram: Uint8Array): boolean;
   /** After a kick (EINTR): notices a vCPU the host leaves stuck, and completes its instruction. */
   afterKick(vcpu: Vcpu, ram: Uint8Array): void;
+  /**
+   * The host can leave a vCPU inside KVM_RUN without an exit (PVM and VMCALL): a vCPU worker that
+   * posted no exit for a whole slice is kicked, so afterKick() sees it. Nothing needs this on VMX/SVM.
+   */
+  readonly kickSilentWorkers: boolean;
 }
 
 const NONE: HostQuirks = Object.freeze({
   kind: 'unknown' as HostKind,
   completeFailedEmulation: () => false,
   afterKick: () => undefined,
+  kickSilentWorkers: false,
 });
 
 export function hostQuirks(kind: HostKind = detectHostKind()): HostQuirks {
@@ -51,6 +58,7 @@ const SEG_OFFSETS = [SREGS.es, SREGS.cs, SREGS.ss, SREGS.ds, SREGS.fs, SREGS.gs]
 
 class PvmQuirks implements HostQuirks {
   readonly kind: HostKind = 'pvm';
+  readonly kickSilentWorkers = true;
   private readonly insn = new Insn();
   private readonly bytes = new Uint8Array(16);
   private readonly fpu = new Uint8Array(416);
