@@ -42,6 +42,12 @@ export class Vcpu {
    * instruction): the next entry delivers it, so no external interrupt is injected with it.
    */
   eventQueued = false;
+  /**
+   * NMIs taken from the LAPIC and not yet handed to KVM (at most 2). The LAPIC's NMI latch is a
+   * flag; the VMM takes it as each NMI arrives (noteNmi from the wake-up), so two NMIs that reach
+   * this CPU before its next entry are two NMIs, as KVM's in-kernel LAPIC counts them.
+   */
+  nmisArrived = 0;
   private readonly run: DataView;
   private readonly runBytes: Uint8Array;
   private readonly ctx: AccessContext;
@@ -83,9 +89,13 @@ export class Vcpu {
       this.startAt(vector);
       this.state = VcpuState.Running;
     }
-    if (l.nmiPending && l.takeNmi()) {
-      this.kvm.nmi();
-      this.stats.nmis++;
+    this.noteNmi();
+    if (this.nmisArrived > 0) {
+      // KVM keeps one NMI being delivered and one latched until IRET (SDM §6.7.1): hand it each.
+      for (; this.nmisArrived > 0; this.nmisArrived--) {
+        this.kvm.nmi();
+        this.stats.nmis++;
+      }
       this.state = VcpuState.Running;
     }
     const run = this.run;
@@ -117,10 +127,16 @@ export class Vcpu {
     return true;
   }
 
+  /** Takes an NMI the LAPIC latched (called on every LAPIC wake-up and before each entry). */
+  noteNmi(): void {
+    const l = this.lapic;
+    if (l.nmiPending && l.takeNmi() && this.nmisArrived < 2) this.nmisArrived++;
+  }
+
   /** Would prepareEntry() enter the guest now? (A halted or waiting vCPU has something to do.) */
   get runnable(): boolean {
     const l = this.lapic;
-    if (l.initPending || l.nmiPending) return true;
+    if (l.initPending || l.nmiPending || this.nmisArrived > 0) return true;
     if (this.state === VcpuState.WaitSipi) return l.sipiVector >= 0;
     if (this.state === VcpuState.Halted) return this.runBytes[RUN.ifFlag] !== 0 && l.hasPendingInterrupt();
     return true;

@@ -175,6 +175,7 @@ export class Vm {
   private wire(): void {
     this.vcpus.forEach((v, i) => {
       v.lapic.wakeObserver = () => {
+        v.noteNmi();
         this.wakeFlags[i] = 1;
         this.wakeSleep?.();
       };
