@@ -31,15 +31,16 @@ Options:
   --serial WHERE    stdio (default) or a FILE the guest's serial output is written to
   --timeout S       stop after S seconds of wall time (default: none)
   --stats           print exits by kind and port/page, injected interrupts, wall vs guest time
+  --no-reboot       a guest reset (0xCF9, port 0x92) ends the run instead of rebooting the kernel
   -h, --help        show this help
 
 Exit status:
-  0     the guest powered off (ACPI SLP_EN)
+  0     the guest powered off (ACPI S5: SLP_EN with SLP_TYP 0 in PM1a_CNT)
   odd   the guest wrote CODE to isa-debug-exit: status (CODE << 1) | 1, as QEMU
   1     a file cannot be read or is not a Multiboot kernel
   2     usage: unknown option, malformed or out-of-range value
   ${RUN_STATUS.tripleFault}     the guest triple-faulted (KVM shutdown)
-  ${RUN_STATUS.reset}     the guest asked for a reset (not rebooted)
+  ${RUN_STATUS.reset}     the guest asked for a reset with --no-reboot (without it the kernel reboots)
   ${RUN_STATUS.guestError}     an instruction neither KVM nor hvmdev could complete
   ${RUN_STATUS.hostError}   host error while running (a KVM call failed)
   ${RUN_STATUS.timeout}   --timeout expired
@@ -90,6 +91,7 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
       serial: { type: 'string' },
       timeout: { type: 'string' },
       stats: { type: 'boolean' },
+      'no-reboot': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -136,6 +138,7 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
       cpu,
       timeoutSeconds,
       testDevices: values['test-devices'] ?? false,
+      onReset: values['no-reboot'] === true ? 'stop' : 'reboot',
       serialOut,
     });
   } catch (e) {

@@ -31,14 +31,25 @@ export function createMultibootGuest(opts: GuestOptions): Guest {
       cpus: vm.vcpus.length,
       ramSize,
       onDebugExit: (code) => vm.stop({ kind: 'debug-exit', code }),
-      onReset: () => vm.stop({ kind: 'reset', vcpu: 0 }),
+      // Port 0x92's fast reset is a reset like 0xCF9's: devices, then the vCPUs (Vm.requestReset).
+      onReset: () => vm.platform.guestResetRequest('hard'),
+      onSleep: (slpTyp) => vm.sleepRequest(slpTyp),
     });
-    const boot = loadMultiboot(vm.ram, opts.kernel, {
-      ramSize,
-      ...(opts.cmdline !== undefined ? { cmdline: opts.cmdline } : {}),
-      ...(opts.modules !== undefined ? { modules: opts.modules } : {}),
+    const load = () =>
+      vm.setBootState(
+        loadMultiboot(vm.ram, opts.kernel, {
+          ramSize,
+          ...(opts.cmdline !== undefined ? { cmdline: opts.cmdline } : {}),
+          ...(opts.modules !== undefined ? { modules: opts.modules } : {}),
+        }),
+      );
+    load();
+    // Reboot policy (no firmware to run at the reset vector): the board's devices reset, the
+    // kernel and its Multiboot information are loaded again and the BSP re-enters the kernel.
+    vm.onReboot(() => {
+      board.reset();
+      load();
     });
-    vm.setBootState(boot);
     return { vm, board };
   } catch (e) {
     vm.close();

@@ -51,7 +51,7 @@ export function describeStop(r: StopReason): string {
     case 'triple-fault':
       return `vCPU ${r.vcpu} triple-faulted (KVM shutdown exit)`;
     case 'reset':
-      return `vCPU ${r.vcpu} requested a reset (hvmdev run does not reboot)`;
+      return `the guest requested a reset (--no-reboot)`;
     case 'guest-error':
       return `vCPU ${r.vcpu}: ${r.detail}`;
     case 'timeout':

@@ -6,7 +6,7 @@ import { accessContext, type AccessContext } from '../bus/access.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { PortBus } from '../bus/port-bus.js';
 import type { Lapic } from '../devices/lapic/lapic.js';
-import { EXIT, INTERNAL_ERROR, IO_DIRECTION, RUN, SREGS, SYSTEM_EVENT } from './kvm/abi.js';
+import { EXIT, INTERNAL_ERROR, IO_DIRECTION, RUN, SREGS, SYSTEM_EVENT, VCPU_EVENTS, VCPUEVENT_VALID } from './kvm/abi.js';
 import type { KvmVcpu } from './kvm/kvm-vcpu.js';
 import { ExitStats } from './exit-stats.js';
 import type { StopReason } from './stop-reason.js';
@@ -30,6 +30,8 @@ export interface VcpuHost {
   stop(reason: StopReason): void;
   /** Completes an instruction this host's KVM could not (true if it did). */
   completeFailedEmulation(vcpu: Vcpu): boolean;
+  /** The platform and every vCPU go back to power-on (a guest reset request; Vm.requestReset). */
+  requestReset(vcpu: number): void;
   /** Re-reads the guest's TSC through `vcpu` and sets every LAPIC's TSC origin from it. */
   anchorTsc(vcpu: Vcpu): void;
 }
@@ -142,6 +144,38 @@ export class Vcpu {
     return true;
   }
 
+  /**
+   * The vCPU as after RESET (SDM Vol. 3A §9.1.1): KVM's state of a fresh vCPU (real mode, CS base
+   * 0xFFFF0000, IP 0xFFF0, RFLAGS 2), no event pending or injected, NMIs unblocked; the BSP runs,
+   * an AP waits for SIPI (the LAPIC, reset with the platform, says which). An exit KVM_RUN returned
+   * is completed first (KVM_RUN with immediate_exit), so finishing it cannot touch the new state.
+   */
+  resetToPowerOn(): void {
+    const k = this.kvm;
+    this.runBytes[RUN.immediateExit] = 1;
+    try {
+      k.enter();
+    } finally {
+      this.runBytes[RUN.immediateExit] = 0;
+    }
+    new Uint8Array(k.sregs.buffer).set(this.resetSregs);
+    k.setSregs();
+    k.getRegs();
+    for (let i = 0; i < 18; i++) k.regs.setBigUint64(i * 8, 0n, true);
+    k.setReg('rflags', 2);
+    k.setReg('rip', 0xfff0);
+    k.setRegs();
+    const ev = k.getEvents();
+    new Uint8Array(ev.buffer).fill(0);
+    ev.setUint32(VCPU_EVENTS.flags, VCPUEVENT_VALID.NMI_PENDING | VCPUEVENT_VALID.SHADOW, true);
+    k.setEvents();
+    k.setMsr(MSR_IA32_APIC_BASE, this.lapic.apicBase);
+    this.nmisArrived = 0;
+    this.eventQueued = false;
+    this.runBytes[RUN.requestInterruptWindow] = 0;
+    this.state = this.lapic.waitForSipi ? VcpuState.WaitSipi : VcpuState.Running;
+  }
+
   /** SIPI (SDM §8.4.4): real mode at CS = vector << 8, IP = 0, from the reset state. */
   private startAt(vector: number): void {
     const k = this.kvm;
@@ -190,7 +224,8 @@ export class Vcpu {
         return;
       case EXIT.SYSTEM_EVENT: {
         const type = run.getUint32(RUN.systemEventType, true);
-        this.host.stop(type === SYSTEM_EVENT.RESET ? { kind: 'reset', vcpu: this.index } : { kind: 'power-off' });
+        if (type === SYSTEM_EVENT.RESET) this.host.requestReset(this.index);
+        else this.host.stop({ kind: 'power-off' });
         return;
       }
       case EXIT.INTERNAL_ERROR: {

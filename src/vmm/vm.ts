@@ -25,7 +25,7 @@ import { DeadlineKicker, KickSignal } from './kick.js';
 import { ExitStats } from './exit-stats.js';
 import type { StopReason } from './stop-reason.js';
 import { Vcpu, VcpuState, type VcpuHost } from './vcpu.js';
-import { VCPU_THREAD, VcpuThread } from './vcpu-thread.js';
+import { CTL, VCPU_THREAD, VcpuThread } from './vcpu-thread.js';
 import { SREGS } from './kvm/abi.js';
 import type { BootState } from './loaders/boot-state.js';
 
@@ -53,6 +53,17 @@ export interface VmOptions {
   readonly timeoutSeconds?: number;
   /** CPU features the guest sees, over the profile's (QEMU's -cpu +x2apic / -tsc-deadline). */
   readonly cpu?: CpuFeatureOverrides;
+  /**
+   * A guest reset request (0xCF9, port 0x92, KVM's reset event): 'reboot' (default) resets the
+   * platform and the vCPUs and runs on (Vm.onReboot re-enters the kernel); 'stop' ends the run
+   * with reason 'reset' (QEMU's -no-reboot).
+   */
+  readonly onReset?: 'reboot' | 'stop';
+  /**
+   * SLP_TYP of S5 in the firmware the guest is given (its DSDT's \_S5; src/firmware's default 0):
+   * SLP_EN with this type powers off; other sleep types are not entered (the guest runs on).
+   */
+  readonly s5SleepType?: number;
 }
 
 /** LAPIC features a guest's CPUID advertises (the LAPIC model follows them). */
@@ -78,6 +89,13 @@ export class Vm {
   private threads: VcpuThread[] = [];
   private startedNs = 0;
   private stoppedNs = 0;
+  /** A guest reset was requested; done at the run loop's next safe point (performReset). */
+  private resetPending = false;
+  private rebootListener: (() => void) | null = null;
+  /** Guest resets done (reboots). */
+  resets = 0;
+  private readonly resetPolicy: 'reboot' | 'stop';
+  private readonly s5SleepType: number;
 
   private constructor(
     private readonly system: KvmSystem,
@@ -89,7 +107,10 @@ export class Vm {
     tscKhz: number,
     kick: KickSignal,
     private readonly timeoutSeconds: number,
+    opts: VmOptions,
   ) {
+    this.resetPolicy = opts.onReset ?? 'reboot';
+    this.s5SleepType = opts.s5SleepType ?? 0;
     this.platform = platform;
     this.ram = memory.bytes;
     this.vcpus = vcpus;
@@ -153,6 +174,7 @@ export class Vm {
         },
         stop: (r) => self!.stop(r),
         anchorTsc: (v) => self!.anchorTsc(v),
+        requestReset: () => self!.platform.guestResetRequest('hard'),
         completeFailedEmulation: (v) => quirks.completeFailedEmulation(v, memory.bytes),
       };
       kvmVcpus.forEach((k, i) => {
@@ -162,7 +184,7 @@ export class Vm {
         k.setSignalMask(runMask);
         vcpus.push(new Vcpu(i, k, lapic, host));
       });
-      self = new Vm(system, vm, memory, platform, vcpus, quirks, tscKhz, kick, opts.timeoutSeconds ?? 0);
+      self = new Vm(system, vm, memory, platform, vcpus, quirks, tscKhz, kick, opts.timeoutSeconds ?? 0, opts);
       self.wire();
       return self;
     } catch (e) {
@@ -181,8 +203,52 @@ export class Vm {
       };
     });
     const pm = [...this.platform.devices.values()].find((d) => d.kind === 'acpi-pm1') as PmTimer | undefined;
-    pm?.onSleepRequest(() => this.stop({ kind: 'power-off' }));
+    pm?.onSleepRequest((slpTyp) => this.sleepRequest(slpTyp));
+    // 0xCF9 resets the devices, then tells us (Platform.guestResetRequest): the vCPUs follow.
+    this.platform.onResetRequest(() => this.requestReset());
     this.anchorTsc(this.vcpus[0]!);
+  }
+
+  /**
+   * The guest set SLP_EN in PM1a_CNT (hvmdev's PM block, or the board's where the profile leaves
+   * PM1a_CNT to the device model): S5 powers off; S1–S4 are not entered and the guest runs on.
+   */
+  sleepRequest(slpTyp: number): void {
+    if (slpTyp === this.s5SleepType) this.stop({ kind: 'power-off' });
+  }
+
+  /**
+   * A guest reset (the platform's devices are already reset): the vCPUs go back to power-on at the
+   * run loop's next safe point, then the reboot listener re-enters the kernel. With onReset
+   * 'stop' the run ends instead.
+   */
+  requestReset(): void {
+    if (this.resetPolicy === 'stop') this.stop({ kind: 'reset', vcpu: 0 });
+    else this.resetPending = true;
+  }
+
+  /** Called after each reboot, with every vCPU at power-on: the loader puts the BSP at the kernel again. */
+  onReboot(listener: () => void): void {
+    this.rebootListener = listener;
+  }
+
+  /** Every vCPU out of KVM_RUN (workers kicked and parked, their last exit dropped), reset, rebooted. */
+  private performReset(workers: readonly VcpuThread[]): void {
+    this.resetPending = false;
+    for (const t of workers) {
+      if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
+      for (let i = 0; i < 200 && t.state === VCPU_THREAD.GO; i++) Atomics.wait(t.ctl, CTL.STATE, VCPU_THREAD.GO, 10);
+      if (t.state === VCPU_THREAD.GO) throw new Error('a vCPU worker did not leave KVM_RUN for the reset within 2 s');
+      if (t.state === VCPU_THREAD.EXITED) {
+        t.park();
+        t.served++;
+      }
+    }
+    for (const v of this.vcpus) v.resetToPowerOn();
+    this.wakeFlags.fill(0);
+    this.resets++;
+    this.anchorTsc(this.vcpus[0]!);
+    this.rebootListener?.();
   }
 
   /**
@@ -290,6 +356,7 @@ export class Vm {
           const now = fresh ? clock.now : clock.sync();
           fresh = false;
           if (now >= sliceEnd) break;
+          if (this.resetPending) this.performReset([]);
           if (!v.prepareEntry()) {
             // Halted or waiting for SIPI: sleep until the next deadline or a wake-up.
             const wait = Math.min(clock.untilNextDeadline(now), sliceEnd - now);
@@ -364,6 +431,10 @@ export class Vm {
           const now = clock.sync();
           this.serveWorkers(workers);
           if (this.stopReason !== null) break;
+          if (this.resetPending) {
+            this.performReset(workers);
+            continue;
+          }
           if (now >= sliceEnd) break;
           if (v0.prepareEntry()) {
             this.wakeFlags[0] = 0;
@@ -427,7 +498,10 @@ export class Vm {
         t.served++;
         st = VCPU_THREAD.PARKED;
         const r = t.result;
-        if (r === 0) v.serveExit();
+        if (r === 0) {
+          // After a reset request the vCPU's in-flight exit belongs to the machine before it.
+          if (!this.resetPending) v.serveExit();
+        }
         else if (r === -4 || r === -11) {
           v.stats.kicks++;
           v.stats.byReason[EXIT.INTR]!++;
@@ -435,7 +509,7 @@ export class Vm {
         } else this.stop({ kind: 'host-error', detail: `KVM_RUN (vCPU ${i}) failed: errno ${-r}` });
       }
     }
-    if (this.stopReason !== null) return;
+    if (this.stopReason !== null || this.resetPending) return;
     for (let w = 0; w < workers.length; w++) {
       const t = workers[w]!;
       const i = w + 1;

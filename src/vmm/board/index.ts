@@ -1,6 +1,6 @@
 // The VMM's board: the devices a PC has outside the XEN_X86_EMU set, attached to a built platform.
 // Always: the 16550A UART at 0x3F8 (ISA IRQ 4), System Control Port A (0x92, fast reset) and CMOS
-// NVRAM for the RTC (when the platform has one). With testDevices: QEMU's test devices that
+// NVRAM for the RTC (when the platform has one); PM1a_CNT where the PM block leaves it to the device model (Xen). With testDevices: QEMU's test devices that
 // kvm-unit-tests expect (fw_cfg 0x510, isa-debug-exit 0xF4, pc-testdev 0xE0 and its IRQ lines at
 // 0x2000). Each device sees only the port bus, a line and callbacks.
 import type { Platform } from '../../platform/platform.js';
@@ -13,6 +13,8 @@ import { ISA_DEBUG_EXIT_PORT, ISA_DEBUG_EXIT_SIZE, IsaDebugExit } from './isa-de
 import { PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE, PC_TESTDEV_PORT, PC_TESTDEV_PORT_COUNT, PcTestdev, PcTestdevIomem } from './pc-testdev.js';
 import { PC_TESTDEV_IRQ_LINES, PC_TESTDEV_IRQ_PORT, PcTestdevIrqLines } from './pc-testdev-irq-lines.js';
 import { SYSTEM_CONTROL_PORT_A, SystemControlPortA } from './system-control-port.js';
+import { Pm1aControl } from './pm1a-control.js';
+import type { PmTimer } from '../../devices/pm/index.js';
 import { COM1_IRQ, COM1_PORT, Uart16550A } from './uart-16550a.js';
 
 export * from './cmos-nvram.js';
@@ -39,6 +41,8 @@ export interface BoardOptions {
   readonly onDebugExit?: (code: number) => void;
   /** The guest asked for a system reset (port 0x92 fast reset). */
   readonly onReset?: () => void;
+  /** The guest set SLP_EN in a PM1a_CNT the board serves (profiles whose PM block has none), with SLP_TYP. */
+  readonly onSleep?: (slpTyp: number) => void;
 }
 
 export interface BoardDeviceSummary {
@@ -61,6 +65,8 @@ export interface Board {
   readonly debugExit: IsaDebugExit | null;
   readonly testdev: PcTestdev | null;
   readonly testdevIrqLines: PcTestdevIrqLines | null;
+  /** PM1a_CNT, where the platform's PM block leaves it to the device model (xen-hvm), else null. */
+  readonly pm1aControl: Pm1aControl | null;
   /** Host input for the UART (queued until the guest's receiver has room). */
   serialInput(bytes: Uint8Array): void;
   /** Board devices back to power-on state (NVRAM and queued host input stay). */
@@ -87,6 +93,15 @@ export function attachBoard(platform: Platform, opts: BoardOptions): Board {
   const port92 = new SystemControlPortA(() => opts.onReset?.());
   ports.register(SYSTEM_CONTROL_PORT_A, 1, port92, { owner: port92.id, sizes: 1 });
   port(SYSTEM_CONTROL_PORT_A, 1, port92.id, port92.kind, 'bit 0: fast reset');
+
+  // Xen's PM block has no PM1a_CNT (its device model serves it): the board does, at base + 4.
+  let pm1aControl: Pm1aControl | null = null;
+  const pm = [...platform.devices.values()].find((d) => d.kind === 'acpi-pm1') as PmTimer | undefined;
+  if (pm !== undefined && !pm.params.controlRegister && pm.base !== null) {
+    pm1aControl = new Pm1aControl((slpTyp) => opts.onSleep?.(slpTyp));
+    ports.register(pm.base + 4, 2, pm1aControl, { owner: pm1aControl.id, name: 'PM1a_CNT', sizes: 1 | 2 });
+    port(pm.base + 4, 2, pm1aControl.id, pm1aControl.kind, 'SLP_EN with SLP_TYP (S5: power-off)');
+  }
 
   let nvram: Readonly<Record<number, number>> = {};
   const rtc = platform.devices.get('rtc') as Rtc | undefined;
@@ -135,10 +150,11 @@ export function attachBoard(platform: Platform, opts: BoardOptions): Board {
     port(PC_TESTDEV_IRQ_PORT, lines, testdevIrqLines.id, testdevIrqLines.kind, 'byte n: GSI n (and PIC input n < 16)');
   }
 
-  const devices = [uart, port92, fwCfg, debugExit, testdev, testdevIomem, testdevIrqLines];
+  const devices = [uart, port92, pm1aControl, fwCfg, debugExit, testdev, testdevIomem, testdevIrqLines];
   return {
     uart,
     port92,
+    pm1aControl,
     fwCfg,
     debugExit,
     testdev,
