@@ -5,15 +5,14 @@ import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { TraceEvent } from '../bus/trace.js';
 import { installExtensions } from '../qtest/extensions.js';
-import { connectUnix, listenUnix, removeSocketFile, serveStream } from '../qtest/server.js';
+import { connectUnixClient, listenUnix, removeSocketFile, serveStream, type QtestClientConnection } from '../qtest/server.js';
+import type { PciTestdevSlot } from '../platform/create-platform.js';
 import type { Platform } from '../platform/platform.js';
 import { EnvironmentError, EXIT_STATUS_HELP, systemErrorText, UsageError } from './errors.js';
 import { hex, type CliIo } from './io.js';
-import { choiceOption, wholeNumberOption } from './option-values.js';
+import { wholeNumberOption } from './option-values.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
 
-/** Devices `--device` can add (QEMU's -device names). */
-const DEVICES = ['pci-testdev'] as const;
 
 export const QTEST_HELP = `Usage: hvmdev qtest [options]
 
@@ -23,10 +22,13 @@ hvmdev platform. Reads commands from stdin and answers on stdout unless a socket
 
 Options:
 ${PLATFORM_OPTIONS_HELP}
-  --socket PATH    listen on a Unix socket and serve connections one after another (a stale
-                   socket file left by a dead server is replaced; the file is removed on exit)
+  --socket PATH    listen on a Unix socket and serve connections one after another, each on a
+                   fresh platform (a stale socket file left by a dead server is replaced; the
+                   file is removed on exit)
+  --shared         with --socket: every connection uses the same platform (its clock, RAM, devices)
   --connect PATH   connect to a Unix socket (as QEMU does for libqtest's -qtest unix:PATH)
-  --device NAME    add a device as QEMU's -device does; supported: pci-testdev (PCI platforms)
+  --device SPEC    add a device as QEMU's -device does; supported: pci-testdev[,addr=SS[.F]]
+                   (PCI platforms; default slot 02.0, the next ones 03.0, 04.0, ...)
   --trace          print every guest access to stderr (rate-limited per device)
   --trace-limit N  accesses shown per device before the rest are only counted (default 1000)
   -h, --help       show this help
@@ -54,6 +56,7 @@ export async function runQtest(
       trace: { type: 'boolean' },
       'trace-limit': { type: 'string' },
       device: { type: 'string', multiple: true },
+      shared: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -67,30 +70,59 @@ export async function runQtest(
     throw new UsageError('--socket and --connect exclude each other: listen or connect, not both');
   }
   const limit = values['trace-limit'] === undefined ? 1000 : wholeNumberOption('--trace-limit', values['trace-limit'], 0, 2 ** 31 - 1);
-  for (const d of values.device ?? []) choiceOption('--device', d, DEVICES);
+  const testdevs = (values.device ?? []).map((d, i) => deviceOption(d, i));
+  if (values.shared && values.socket === undefined) throw new UsageError('--shared applies to --socket only (one platform for every connection)');
   for (const [option, path] of [['--socket', values.socket], ['--connect', values.connect]] as const) {
     if (path === '') throw new UsageError(`${option} needs a socket path`);
   }
-  const platform = platformFromArgs(values, {
-    debugConsole: { line: (text) => io.err(`[debugcon] ${text}\n`) },
-    pciTestdev: (values.device ?? []).includes('pci-testdev'),
-  });
-  if (values.trace) enableTrace(platform, io, limit);
+  const build = (): Platform => {
+    const p = platformFromArgs(values, {
+      debugConsole: { line: (text) => io.err(`[debugcon] ${text}\n`) },
+      pciTestdev: testdevs,
+    });
+    if (values.trace) enableTrace(p, io, limit);
+    return p;
+  };
+  // Built once here so a bad combination is reported before any socket is touched.
+  const platform = build();
+  let first: Platform | null = platform;
+  // --socket: each connection a fresh platform (the first one uses the one just built), unless --shared.
+  const perConnection = (): Platform => {
+    const p = first ?? build();
+    first = null;
+    return p;
+  };
 
   if (values.connect !== undefined) {
     const path = values.connect;
+    let connection: QtestClientConnection;
     try {
-      await connectUnix(platform, path, installExtensions);
+      connection = await connectUnixClient(platform, path, installExtensions);
     } catch (e) {
       throw new EnvironmentError(`cannot connect to ${path}: ${connectAdvice(e)}`);
     }
+    // SIGTERM/SIGINT end the session with status 0, as QEMU does (libqtest SIGTERMs it and counts a
+    // death by signal as a crash).
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        connection.socket.destroy();
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      void connection.ended.then(() => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      });
+    });
     return 0;
   }
   if (values.socket !== undefined) {
     const path = values.socket;
     let close: () => Promise<void>;
     try {
-      close = await listenUnix(platform, path, installExtensions);
+      close = await listenUnix(values.shared ? platform : perConnection, path, installExtensions);
     } catch (e) {
       throw new EnvironmentError(`cannot listen on ${path}: ${listenAdvice(e)}`);
     }
@@ -110,6 +142,22 @@ export async function runQtest(
   }
   await serveStream(platform, input, output, installExtensions);
   return 0;
+}
+
+/** `--device pci-testdev[,addr=SS[.F]]` (QEMU's -device syntax); the i-th one defaults to slot 2 + i. */
+function deviceOption(text: string, index: number): PciTestdevSlot {
+  const [driver, ...props] = text.split(',');
+  if (driver !== 'pci-testdev') throw new UsageError(`--device: unknown device '${driver}'; hvmdev has pci-testdev[,addr=SS[.F]]`);
+  let slot: PciTestdevSlot = { device: 2 + index, function: 0 };
+  for (const prop of props) {
+    const m = /^addr=(?:0[xX])?([0-9a-fA-F]{1,2})(?:\.([0-7]))?$/.exec(prop);
+    const device = m === null ? NaN : parseInt(m[1]!, 16);
+    if (m === null || device < 1 || device > 0x1f) {
+      throw new UsageError(`--device ${text}: '${prop}' is not addr=SS[.F] (slot 01-1f in hex, function 0-7)`);
+    }
+    slot = { device, function: m[2] === undefined ? 0 : Number(m[2]) };
+  }
+  return slot;
 }
 
 function enableTrace(platform: Platform, io: CliIo, limit: number): void {

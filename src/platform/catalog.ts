@@ -283,7 +283,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
         c.register(PM_BLOCK_PLACEMENT, { useValue: { placePmBlock: (base: number | null) => void pm?.place(base) } });
         c.resolve(QemuPcChipset);
       }
-      if (ctx.options.pciTestdev) attachPciTestdev(host);
+      for (const slot of ctx.options.pciTestdevs) attachPciTestdev(host, slot.device, slot.function);
       return [host];
     },
   },

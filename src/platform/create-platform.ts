@@ -12,6 +12,7 @@ import type { Device } from '../devices/device.js';
 import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
 import { TIMER_MODE, TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../devices/timer-mode/index.js';
 import type { HostIoapic } from '../devices/ioapic/index.js';
+import { PCI_TESTDEV_SLOT } from '../devices/pci/testdev.js';
 import { DISCARD_VGA_WRITES, type VgaWriteSink } from '../devices/vga/index.js';
 import { LinkRegistry, selectEntries, type CatalogEntry } from './catalog.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
@@ -52,8 +53,11 @@ export interface PlatformOptions {
   readonly hostIoapics?: readonly HostIoapic[];
   /** Where single direct writes to the legacy VGA window go (default: discarded). */
   readonly vgaWrites?: VgaWriteSink;
-  /** Attach QEMU's pci-testdev (1b36:0005) at 00:02.0, as `-device pci-testdev` does (PCI platforms). */
-  readonly pciTestdev?: boolean;
+  /**
+   * Attach QEMU's pci-testdev (1b36:0005), as `-device pci-testdev[,addr=SS.F]` does (PCI platforms):
+   * true for one at 00:02.0 (QEMU's slot for it on `pc -nodefaults`), or the slots of each one.
+   */
+  readonly pciTestdev?: boolean | readonly PciTestdevSlot[];
   /**
    * The work budget of one clock advance in timer events (default 20,000; Infinity: every event
    * one by one). Past it the rest of the advance is coalesced: see VirtualClock.maxEventsPerAdvance.
@@ -71,7 +75,14 @@ export interface ResolvedOptions {
   /** The host IO-APICs a PVH dom0 mirrors, or null for the profile's own IO-APIC. */
   readonly hostIoapics: readonly HostIoapic[] | null;
   readonly vgaWrites: VgaWriteSink;
-  readonly pciTestdev: boolean;
+  /** Where pci-testdev functions are attached (empty: none). */
+  readonly pciTestdevs: readonly PciTestdevSlot[];
+}
+
+/** A pci-testdev's place on bus 0: slot and function. */
+export interface PciTestdevSlot {
+  readonly device: number;
+  readonly function?: number;
 }
 
 export function createPlatform(options: PlatformOptions = {}): Platform {
@@ -79,7 +90,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   const resolved = resolveOptions(options, profile);
   const flags = options.flags === undefined ? profile.defaultFlags : parseFlags(options.flags);
   const validation = validate(flags, profile, options.xenVersion);
-  if (resolved.pciTestdev && (flags & XEN_X86_EMU_VPCI) === 0) {
+  if (resolved.pciTestdevs.length > 0 && (flags & XEN_X86_EMU_VPCI) === 0) {
     throw new PlatformOptionError('pciTestdev needs a PCI host: use profile qemu-pc or xen-pvh-dom0, or add the vpci flag');
   }
 
@@ -161,8 +172,20 @@ function resolveOptions(options: PlatformOptions, profile: PlatformProfile): Res
     timerMode,
     hostIoapics,
     vgaWrites: options.vgaWrites ?? DISCARD_VGA_WRITES,
-    pciTestdev: options.pciTestdev ?? false,
+    pciTestdevs: pciTestdevSlots(options.pciTestdev),
   });
+}
+
+function pciTestdevSlots(option: PlatformOptions['pciTestdev']): readonly PciTestdevSlot[] {
+  if (option === undefined || option === false) return [];
+  if (option === true) return [{ device: PCI_TESTDEV_SLOT }];
+  for (const s of option) {
+    const fn = s.function ?? 0;
+    if (!Number.isInteger(s.device) || s.device < 1 || s.device > 31 || !Number.isInteger(fn) || fn < 0 || fn > 7) {
+      throw new PlatformOptionError(`pciTestdev slot ${String(s.device)}.${String(fn)}: device must be 1-31 and function 0-7`);
+    }
+  }
+  return option;
 }
 
 function mapRam(mmio: MmioBus, ramBytes: number): void {

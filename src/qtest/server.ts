@@ -12,9 +12,19 @@ import type { Readable, Writable } from 'node:stream';
 import type { Platform } from '../platform/platform.js';
 import { LineSplitter, type SplitLine } from './line-splitter.js';
 import { ReplyWriter } from './reply-writer.js';
-import { QtestSession } from './session.js';
+import { QtestSession, type ReplySink } from './session.js';
 
 export type SessionSetup = (session: QtestSession) => void;
+
+/** A platform shared by every connection, or a factory giving each connection a fresh one. */
+export type PlatformSource = Platform | (() => Platform);
+
+/** Receives each command line ('R') and each line sent back ('S'), as QEMU's -qtest-log does. */
+export type QtestLog = (dir: 'R' | 'S', line: string) => void;
+
+function platformFrom(source: PlatformSource): Platform {
+  return typeof source === 'function' ? source() : source;
+}
 
 /**
  * Longest command line accepted, in bytes. Enough for `write ADDR SIZE 0xDATA` of 512 KiB and
@@ -31,13 +41,17 @@ export async function serveStream(
   input: Readable,
   output: Writable,
   setup: SessionSetup = () => undefined,
+  log?: QtestLog,
 ): Promise<void> {
   const session = new QtestSession(platform);
   setup(session);
-  const writer = new ReplyWriter(output);
+  const writer: ReplySink & { drained(): Promise<boolean> } = log === undefined ? new ReplyWriter(output) : new LoggingSink(new ReplyWriter(output), log);
   const splitter = new LineSplitter(MAX_LINE_BYTES);
   const answer = async (line: SplitLine): Promise<boolean> => {
-    if (typeof line === 'string') await session.handleStreaming(line, writer);
+    if (typeof line === 'string') {
+      log?.('R', line);
+      await session.handleStreaming(line, writer);
+    }
     else writer.send([`FAIL line too long: ${line.overlong} bytes (the limit is ${MAX_LINE_BYTES})`]);
     return writer.drained();
   };
@@ -69,7 +83,7 @@ export interface ListenOptions {
  * left by a server that died is replaced. Resolves with `close`, which ends every connection and
  * removes the socket file.
  */
-export async function listenUnix(platform: Platform, path: string, setup?: SessionSetup): Promise<() => Promise<void>> {
+export async function listenUnix(platforms: PlatformSource, path: string, setup?: SessionSetup): Promise<() => Promise<void>> {
   const waiting: Socket[] = [];
   let current: Socket | null = null;
   let closing = false;
@@ -80,6 +94,14 @@ export async function listenUnix(platform: Platform, path: string, setup?: Sessi
     if (sock === undefined) return;
     if (sock.destroyed) return serveNext();
     current = sock;
+    let platform: Platform;
+    try {
+      platform = platformFrom(platforms);
+    } catch {
+      sock.destroy();
+      current = null;
+      return serveNext();
+    }
     void serveStream(platform, sock, sock, setup).finally(() => {
       sock.end();
       sock.destroySoon();
@@ -169,8 +191,17 @@ function somebodyListens(path: string): Promise<boolean> {
   });
 }
 
-/** Connects to a Unix socket (the test harness listens) and serves it until it closes. Rejects only if the connection fails. */
-export function connectUnix(platform: Platform, path: string, setup?: SessionSetup): Promise<void> {
+/** A connection made with `connectUnix`: `ended` resolves when the session is over. */
+export interface QtestClientConnection {
+  readonly socket: Socket;
+  readonly ended: Promise<void>;
+}
+
+/**
+ * Connects to a Unix socket (the test harness listens, as libqtest does) and serves it until it
+ * closes. Resolves once connected; rejects only if the connection fails.
+ */
+export function connectUnixClient(platform: Platform, path: string, setup?: SessionSetup, log?: QtestLog): Promise<QtestClientConnection> {
   return new Promise((resolve, reject) => {
     const sock = createConnection({ path, allowHalfOpen: true });
     sock.once('error', reject);
@@ -178,10 +209,40 @@ export function connectUnix(platform: Platform, path: string, setup?: SessionSet
       sock.off('error', reject);
       // Once connected, an error (the harness resets) ends the session like a close does.
       sock.on('error', () => undefined);
-      void serveStream(platform, sock, sock, setup).then(() => {
+      const ended = serveStream(platform, sock, sock, setup, log).then(() => {
         sock.end();
-        resolve();
       });
+      resolve({ socket: sock, ended });
     });
   });
+}
+
+/** Connects to a Unix socket and serves it until it closes. Rejects only if the connection fails. */
+export async function connectUnix(platform: Platform, path: string, setup?: SessionSetup): Promise<void> {
+  await (await connectUnixClient(platform, path, setup)).ended;
+}
+
+/** Passes lines on to a sink and logs each one sent. */
+class LoggingSink implements ReplySink {
+  private partial = '';
+  constructor(
+    private readonly inner: ReplyWriter,
+    private readonly log: QtestLog,
+  ) {}
+  send(lines: readonly string[]): boolean {
+    for (const l of lines) this.log('S', l);
+    return this.inner.send(lines);
+  }
+  sendPart(text: string): boolean {
+    // A streamed reply is logged whole once its newline arrives (long read replies: only the first 200 characters).
+    this.partial += this.partial.length < 200 ? text : '';
+    if (text.endsWith('\n')) {
+      this.log('S', this.partial.slice(0, 200).replace(/\n$/, ''));
+      this.partial = '';
+    }
+    return this.inner.sendPart(text);
+  }
+  drained(): Promise<boolean> {
+    return this.inner.drained();
+  }
 }

@@ -65,7 +65,7 @@ export class QtestSession {
 
   /** Processes one line; returns every line to send (IRQ lines first, then the reply). Never throws. */
   handle(line: string): string[] {
-    const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
+    const words = splitWords(line);
     let reply: string | null;
     try {
       reply = words.length === 0 ? null : this.dispatch(words);
@@ -88,9 +88,9 @@ export class QtestSession {
    * as `handle`'s.
    */
   async handleStreaming(line: string, sink: ReplySink): Promise<void> {
-    const words = line.trim().split(/\s+/).filter((w) => w.length > 0);
+    const words = splitWords(line);
     const cmd = words[0];
-    if ((cmd === 'read' || cmd === 'b64read') && words.length === 3) {
+    if ((cmd === 'read' || cmd === 'b64read') && words.length >= 3) {
       const addr = parseU64(words[1]);
       const len = this.length(words[2]);
       if (addr !== null && len !== null && len > REPLY_PIECE_BYTES) return this.streamBlock(cmd, addr, len, sink);
@@ -165,7 +165,7 @@ export class QtestSession {
       case 'outl': {
         const port = this.port(w[1]);
         const value = parseU64(w[2]);
-        if (port === null || value === null || w.length !== 3) return this.usage(cmd, 'PORT VALUE');
+        if (port === null || value === null) return this.usage(cmd, 'PORT VALUE');
         const size = cmd === 'outb' ? 1 : cmd === 'outw' ? 2 : 4;
         p.ports.write(port, size, Number(BigInt.asUintN(size * 8, value)), this.ctx);
         return 'OK';
@@ -174,7 +174,7 @@ export class QtestSession {
       case 'inw':
       case 'inl': {
         const port = this.port(w[1]);
-        if (port === null || w.length !== 2) return this.usage(cmd, 'PORT');
+        if (port === null) return this.usage(cmd, 'PORT');
         const size = cmd === 'inb' ? 1 : cmd === 'inw' ? 2 : 4;
         return 'OK ' + hex4(p.ports.read(port, size, this.ctx));
       }
@@ -183,7 +183,7 @@ export class QtestSession {
       case 'readl':
       case 'readq': {
         const addr = parseU64(w[1]);
-        if (addr === null || w.length !== 2) return this.usage(cmd, 'ADDR');
+        if (addr === null) return this.usage(cmd, 'ADDR');
         return 'OK ' + hex16(this.readMem(addr, sizeOf(cmd)));
       }
       case 'writeb':
@@ -192,7 +192,7 @@ export class QtestSession {
       case 'writeq': {
         const addr = parseU64(w[1]);
         const value = parseU64(w[2]);
-        if (addr === null || value === null || w.length !== 3) return this.usage(cmd, 'ADDR VALUE');
+        if (addr === null || value === null) return this.usage(cmd, 'ADDR VALUE');
         this.writeMem(addr, sizeOf(cmd), value);
         return 'OK';
       }
@@ -200,7 +200,7 @@ export class QtestSession {
       case 'b64read': {
         const addr = parseU64(w[1]);
         const len = this.length(w[2]);
-        if (addr === null || len === null || w.length !== 3) return this.usage(cmd, 'ADDR SIZE (1–16 MiB)');
+        if (addr === null || len === null) return this.usage(cmd, 'ADDR SIZE (1–16 MiB)');
         const bytes = this.readBlock(addr, len);
         return cmd === 'read' ? 'OK 0x' + Buffer.from(bytes).toString('hex') : 'OK ' + Buffer.from(bytes).toString('base64');
       }
@@ -208,7 +208,7 @@ export class QtestSession {
       case 'b64write': {
         const addr = parseU64(w[1]);
         const len = this.length(w[2]);
-        if (addr === null || len === null || w.length !== 4) return this.usage(cmd, 'ADDR SIZE DATA');
+        if (addr === null || len === null || w[3] === undefined) return this.usage(cmd, 'ADDR SIZE DATA');
         // QEMU's b64write writes only as many bytes as decode (at most SIZE).
         const data = cmd === 'write' ? hexData(w[3]!, len) : b64Data(w[3]!, len);
         if (data === null) return `FAIL ${cmd}: DATA must be ${cmd === 'write' ? '0x followed by hex digits' : 'base64'}`;
@@ -219,7 +219,7 @@ export class QtestSession {
         const addr = parseU64(w[1]);
         const len = this.length(w[2]);
         const value = parseU64(w[3]);
-        if (addr === null || len === null || value === null || w.length !== 4) return this.usage(cmd, 'ADDR SIZE VALUE');
+        if (addr === null || len === null || value === null) return this.usage(cmd, 'ADDR SIZE VALUE');
         this.writeBlock(addr, new Uint8Array(len).fill(Number(value & 0xffn)));
         return 'OK';
       }
@@ -235,7 +235,7 @@ export class QtestSession {
       case 'irq_intercept_out':
         return this.intercept(cmd === 'irq_intercept_in' ? 'in' : 'out', w);
       case 'set_irq_in': {
-        if (w.length !== 5) return this.usage(cmd, 'QOM_PATH NAME NUM LEVEL');
+        if (w.length < 5) return this.usage(cmd, 'QOM_PATH NAME NUM LEVEL');
         const target = resolveTarget(p, this.targets, w[1]!);
         if (target === null) return 'FAIL Unknown device';
         const n = parseI64(w[3]);
@@ -267,7 +267,6 @@ export class QtestSession {
   private clockTarget(w: readonly string[]): number | string {
     const now = this.platform.clock.now;
     if (w[0] === 'clock_step') {
-      if (w.length > 2) return this.usage('clock_step', '[NS]');
       // No argument: to the next timer deadline; with none pending, the clock stays.
       if (w.length === 1) return NEXT_DEADLINE;
       const ns = parseI64(w[1]);
@@ -276,13 +275,13 @@ export class QtestSession {
       return ns > 0n ? now + Number(ns) : now;
     }
     const ns = parseI64(w[1]);
-    if (ns === null || w.length !== 2) return this.usage('clock_set', 'NS');
+    if (ns === null) return this.usage('clock_set', 'NS');
     // QEMU never moves the virtual clock backwards: an earlier time answers the current one.
     return Number(ns) > now ? Number(ns) : now;
   }
 
   private intercept(dir: 'in' | 'out', w: readonly string[]): string {
-    if (w.length !== 2) return this.usage(w[0]!, 'QOM_PATH');
+    if (w.length < 2) return this.usage(w[0]!, 'QOM_PATH');
     const target = resolveTarget(this.platform, this.targets, w[1]!);
     if (target === null) return 'FAIL Unknown device';
     if (this.intercepted !== null) {
@@ -342,6 +341,15 @@ export class QtestSession {
   private writeBlock(addr: bigint, data: Uint8Array): void {
     if (addr + BigInt(data.length) <= BigInt(MAX_PHYS_ADDR)) this.platform.mmio.writeBytes(Number(addr), data, this.ctx);
   }
+}
+
+/**
+ * A command line's words. QEMU splits at spaces and ignores words after the ones a command takes
+ * (so a trailing `# comment` changes nothing); only '\n' ends a line, so any other ASCII
+ * whitespace (a CR before the newline, a tab) only separates words here.
+ */
+export function splitWords(line: string): string[] {
+  return line.split(/[ \t\r\v\f]+/).filter((w) => w.length > 0);
 }
 
 function sizeOf(cmd: string): 1 | 2 | 4 | 8 {

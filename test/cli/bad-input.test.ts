@@ -54,7 +54,9 @@ const CASES: readonly (readonly [string, number, RegExp])[] = [
   ] as const),
   ['describe --json=yes', USAGE, /--json/],
   // qtest's own options
-  ['qtest --device foo', USAGE, /--device: unknown value 'foo'; choose one of pci-testdev/],
+  ['qtest --device foo', USAGE, /--device: unknown device 'foo'; hvmdev has pci-testdev\[,addr=SS\[\.F\]\]/],
+  ['qtest --profile qemu-pc --device pci-testdev,addr=20', USAGE, /'addr=20' is not addr=SS\[\.F\] \(slot 01-1f in hex, function 0-7\)/],
+  ['qtest --profile qemu-pc --shared', USAGE, /--shared applies to --socket only/],
   ['qtest --profile xen-hvm --device pci-testdev', USAGE, /pciTestdev needs a PCI host/],
   ['qtest --trace-limit -1', USAGE, /--trace-limit/],
   ['qtest --trace-limit 1e3', USAGE, /--trace-limit takes a whole number from 0 to 2147483647, got '1e3'/],

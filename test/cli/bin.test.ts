@@ -29,7 +29,7 @@ describe('npm run build leaves every bin executable', () => {
   it('the build script ends by marking the bins executable, and start/bench/fuzz build first', () => {
     expect(pkg.scripts.build).toMatch(/&& tsc -p tsconfig\.json && node tools\/mark-bins-executable\.mjs$/);
     for (const s of ['start', 'bench', 'fuzz']) expect(pkg.scripts[s]).toMatch(/^npm run --silent build && /);
-    expect(Object.values(pkg.bin)).toEqual(['dist/src/cli/bin.js']);
+    expect(pkg.bin).toEqual({ hvmdev: 'dist/src/cli/bin.js', 'hvmdev-system-x86_64': 'dist/src/cli/qemu-system-bin.js' });
   });
 
   it('tools/mark-bins-executable.mjs makes each bin executable (0644 → 0755) and fails on a bin the build did not produce', () => {

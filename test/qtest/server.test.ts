@@ -17,6 +17,30 @@ function exchange(sockPath: string, script: string): Promise<string> {
 }
 
 describe('qtest transports', () => {
+  it('--socket with a platform factory: each connection starts on a fresh platform (clock 0, empty RAM)', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'hvmdev-')), 'qt.sock');
+    let built = 0;
+    const close = await listenUnix(() => (built++, createPlatform({ ramBytes: 4096 })), path);
+    try {
+      expect(await exchange(path, 'clock_step 100\nwritel 0x10 0x1234\n')).toBe('OK 100\nOK\n');
+      expect(await exchange(path, 'clock_step 100\nreadl 0x10\n')).toBe('OK 100\nOK 0x0000000000000000\n');
+      expect(built).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('--socket with one platform (--shared): the second connection sees the first one\'s clock and RAM', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'hvmdev-')), 'qt.sock');
+    const close = await listenUnix(createPlatform({ ramBytes: 4096 }), path);
+    try {
+      expect(await exchange(path, 'clock_step 100\nwritel 0x10 0x1234\n')).toBe('OK 100\nOK\n');
+      expect(await exchange(path, 'clock_step 100\nreadl 0x10\n')).toBe('OK 200\nOK 0x0000000000001234\n');
+    } finally {
+      await close();
+    }
+  });
+
   it('--socket: listens and serves each connection with its own session', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'hvmdev-')), 'qt.sock');
     const close = await listenUnix(createPlatform({ ramBytes: 4096 }), path);

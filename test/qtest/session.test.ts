@@ -71,6 +71,32 @@ describe('qtest reply formats (QEMU 7.2)', () => {
     expect(s.handle('clock_step 999999999999999999')[0]).toMatch(/^FAIL /);
   });
 
+  it('words after a command\'s arguments are ignored, as QEMU does (a trailing # comment is no FAIL)', () => {
+    const s = session('qemu-pc');
+    expect(s.handle('writel 0x1000 0x12345678 # comment')).toEqual(['OK']);
+    expect(s.handle('readl 0x1000 extra words')).toEqual(['OK 0x0000000000012345678'.replace('00000000000', '00000000')]);
+    expect(s.handle('outb 0x70 0x0b # select B')).toEqual(['OK']);
+    expect(s.handle('inb 0x71 # read B')).toEqual(['OK 0x0002']);
+    expect(s.handle('clock_step 1000 # 1 us')).toEqual(['OK 1000']);
+    expect(s.handle('clock_set 2000 x')).toEqual(['OK 2000']);
+    expect(s.handle('write 0x1000 2 0xabcd trailing')).toEqual(['OK']);
+    expect(s.handle('read 0x1000 2 trailing')).toEqual(['OK 0xabcd']);
+    expect(s.handle('memset 0x1000 1 0x11 trailing')).toEqual(['OK']);
+    expect(s.handle('readb 0x1000')).toEqual(['OK 0x0000000000000011']);
+    expect(s.handle('irq_intercept_in ioapic # all inputs')).toEqual(['OK']);
+    expect(s.handle('endianness please')).toEqual(['OK little']);
+    expect(s.handle('vcpu 0 # first')).toEqual(['OK']);
+    expect(s.handle('inta now')).toEqual(['OK none']);
+  });
+
+  it('only \\n ends a line: a CR or tab inside a line separates words, it never starts a new command', () => {
+    const s = session('qemu-pc');
+    // "inb 0x71" after a CR is extra words of the outb (ignored), not a second command.
+    expect(s.handle('outb 0x70 0x0b\rinb 0x71')).toEqual(['OK']);
+    expect(s.handle('inb\t0x71\r')).toEqual(['OK 0x0002']);
+    expect(s.handle('inb 0x71\u2028')).toEqual(['OK 0x0002']);
+  });
+
   it('irq_intercept_in ioapic: IRQ lines come before the OK of the command that caused them', () => {
     const s = session();
     expect(s.handle('irq_intercept_in ioapic')).toEqual(['OK']);

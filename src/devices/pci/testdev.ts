@@ -24,6 +24,6 @@ export const PCI_TESTDEV: PciFunctionDefinition = Object.freeze<PciFunctionDefin
   ],
 });
 
-export function attachPciTestdev(host: PciHost, device = PCI_TESTDEV_SLOT): PciFunction {
-  return host.attach({ device }, PCI_TESTDEV);
+export function attachPciTestdev(host: PciHost, device = PCI_TESTDEV_SLOT, fn = 0): PciFunction {
+  return host.attach({ device, function: fn }, PCI_TESTDEV);
 }

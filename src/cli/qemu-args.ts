@@ -1,0 +1,301 @@
+// The command line of `hvmdev-system-x86_64`: the options libqtest (QEMU 7.2 tests/qtest/libqtest.c)
+// builds and the ones QEMU's device tests add. Anything hvmdev cannot honour is refused with one
+// line naming the option (never a silently different machine); a `-global` naming nothing hvmdev
+// models is ignored with a note.
+
+/** A refused command line: the message names the option. */
+export class QemuArgError extends Error {
+  override readonly name = 'QemuArgError';
+}
+
+/** Where a character device leads. */
+export type QemuChardev = { readonly kind: 'unix'; readonly path: string } | { readonly kind: 'stdio' };
+
+export interface PciTestdevAddr {
+  readonly device: number;
+  readonly fn: number;
+}
+
+export interface QemuInvocation {
+  /** The qtest channel (`-qtest`), or null: QEMU without -qtest has no test channel. */
+  readonly qtest: QemuChardev | null;
+  /** `-qtest-log` file, or null for none (`none`, `/dev/null`, or absent). */
+  readonly qtestLog: string | null;
+  /** The control monitor's socket (`-chardev socket,path=P,id=ID` + `-mon chardev=ID,mode=control`). */
+  readonly qmp: string | null;
+  /** Profile of the machine (`-machine`): QEMU's default is `pc`. */
+  readonly machine: 'pc' | 'q35';
+  readonly vcpus: number;
+  /** `-m`, in bytes; null: the profile's default (QEMU: 128 MiB). */
+  readonly ramBytes: number | null;
+  /** `-rtc base=`: 'utc', 'localtime' or an ISO date-time (UTC). */
+  readonly rtcBase: string;
+  /** `-S`: stopped at start (QMP query-status: prelaunch). */
+  readonly paused: boolean;
+  /** `-device pci-testdev[,addr=SS.F]`, in order. */
+  readonly pciTestdevs: readonly PciTestdevAddr[];
+  /** Things accepted but without effect, one line each, for stderr. */
+  readonly notes: readonly string[];
+}
+
+/** QEMU's slot for the first pci-testdev on `pc -nodefaults`. */
+const DEFAULT_TESTDEV_SLOT = 2;
+
+/** `-global` drivers whose device hvmdev models: a property of one of these cannot be ignored. */
+const MODELLED_DRIVERS = new Set([
+  'mc146818rtc',
+  'isa-pit',
+  'kvm-pit',
+  'hpet',
+  'ioapic',
+  'kvm-ioapic',
+  'isa-i8259',
+  'kvm-i8259',
+  'i8259',
+  'apic',
+  'kvm-apic',
+  'PIIX4_PM',
+  'piix3-ide',
+  'PIIX3',
+  'i440FX-pcihost',
+  'i440FX',
+  'pci-testdev',
+  'mch',
+  'q35-pcihost',
+  'ICH9-LPC',
+]);
+
+/** ICH9-LPC properties that belong to parts hvmdev does not model (TCO watchdog, SMM). */
+const UNMODELLED_PROPERTIES = new Set(['ICH9-LPC.noreboot', 'ICH9-LPC.disable_s3', 'ICH9-LPC.disable_s4', 'ICH9-LPC.x-smi-broadcast']);
+
+/** Options that take no value and change nothing hvmdev has (QEMU defaults it has no part of). */
+const NO_VALUE = new Set(['-nodefaults', '-no-user-config', '-S', '-no-reboot', '-no-shutdown', '-enable-kvm']);
+
+/** Options whose only accepted value is the one shown. */
+const ONLY_VALUE: Readonly<Record<string, string>> = {
+  '-display': 'none',
+  '-serial': 'none',
+  '-monitor': 'none',
+  '-parallel': 'none',
+  '-accel': 'qtest',
+  '-vga': 'none',
+  '-net': 'none',
+};
+
+/** Parses the argv; @throws QemuArgError naming the first option that cannot be honoured. */
+export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
+  let qtest: QemuChardev | null = null;
+  let qtestLog: string | null = null;
+  const chardevs = new Map<string, string>();
+  let monitorId: string | null = null;
+  let machine: 'pc' | 'q35' = 'pc';
+  let vcpus = 1;
+  let ramBytes: number | null = null;
+  let rtcBase = 'utc';
+  let paused = false;
+  const pciTestdevs: PciTestdevAddr[] = [];
+  const notes: string[] = [];
+
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i]!;
+    // QEMU takes --opt as -opt.
+    const opt = raw.startsWith('--') ? raw.slice(1) : raw;
+    if (!opt.startsWith('-')) throw new QemuArgError(`${raw}: unexpected argument (hvmdev takes no disk image)`);
+    if (NO_VALUE.has(opt)) {
+      if (opt === '-S') paused = true;
+      if (opt === '-enable-kvm') throw new QemuArgError('-enable-kvm: hvmdev-system-x86_64 runs only the qtest accelerator');
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined) throw new QemuArgError(`${opt}: requires an argument`);
+    const expected = ONLY_VALUE[opt];
+    if (expected !== undefined) {
+      if (value !== expected) throw new QemuArgError(`${opt} ${value}: not supported (hvmdev-system-x86_64 accepts only ${opt} ${expected})`);
+      continue;
+    }
+    switch (opt) {
+      case '-qtest':
+        qtest = parseQtestChardev(value);
+        break;
+      case '-qtest-log':
+        qtestLog = value === 'none' || value === '/dev/null' ? null : value;
+        break;
+      case '-chardev': {
+        const { head, props } = splitOpts(value);
+        if (head !== 'socket') throw new QemuArgError(`-chardev ${value}: only socket chardevs are supported`);
+        const path = props.get('path');
+        const id = props.get('id');
+        if (path === undefined || id === undefined) throw new QemuArgError(`-chardev ${value}: needs path= and id=`);
+        for (const [k, v] of props) {
+          if (k === 'path' || k === 'id') continue;
+          if ((k === 'server' || k === 'wait') && (v === 'off' || v === 'false')) continue;
+          throw new QemuArgError(`-chardev ${value}: '${k}=${v}' not supported (hvmdev connects to the socket as a client)`);
+        }
+        chardevs.set(id, path);
+        break;
+      }
+      case '-mon': {
+        const props = keyValues(value, '-mon');
+        if ((props.get('mode') ?? 'readline') !== 'control') throw new QemuArgError(`-mon ${value}: only mode=control (QMP) is supported`);
+        const id = props.get('chardev');
+        if (id === undefined) throw new QemuArgError(`-mon ${value}: needs chardev=ID`);
+        for (const k of props.keys()) if (k !== 'mode' && k !== 'chardev' && k !== 'pretty') throw new QemuArgError(`-mon ${value}: '${k}' not supported`);
+        monitorId = id;
+        break;
+      }
+      case '-machine':
+      case '-M':
+        machine = parseMachine(value);
+        break;
+      case '-smp':
+        vcpus = parseSmp(value);
+        break;
+      case '-m':
+        ramBytes = parseMemory(value);
+        break;
+      case '-rtc':
+        rtcBase = parseRtc(value, notes);
+        break;
+      case '-device':
+        pciTestdevs.push(parseDevice(value, pciTestdevs.length));
+        break;
+      case '-global':
+        notes.push(globalNote(value));
+        break;
+      default:
+        throw new QemuArgError(`${raw}: option not supported by hvmdev-system-x86_64 (see docs/qtest.md)`);
+    }
+  }
+  let qmp: string | null = null;
+  if (monitorId !== null) {
+    qmp = chardevs.get(monitorId) ?? null;
+    if (qmp === null) throw new QemuArgError(`-mon chardev=${monitorId}: no -chardev with id=${monitorId}`);
+  }
+  const slots = new Set<number>();
+  for (const d of pciTestdevs) {
+    const key = d.device * 8 + d.fn;
+    if (slots.has(key) || d.device === 0) throw new QemuArgError(`-device pci-testdev,addr=${slotText(d)}: PCI address already in use`);
+    slots.add(key);
+  }
+  return { qtest, qtestLog, qmp, machine, vcpus, ramBytes, rtcBase, paused, pciTestdevs, notes };
+}
+
+function slotText(d: PciTestdevAddr): string {
+  return `${d.device.toString(16).padStart(2, '0')}.${d.fn}`;
+}
+
+function parseQtestChardev(value: string): QemuChardev {
+  if (value === 'stdio') return { kind: 'stdio' };
+  const m = /^unix:([^,]+)(,.*)?$/.exec(value);
+  if (m === null) throw new QemuArgError(`-qtest ${value}: only unix:PATH and stdio are supported`);
+  const rest = m[2] === undefined ? [] : m[2].slice(1).split(',');
+  for (const p of rest) {
+    if (p === 'server=off' || p === 'wait=off' || p === 'nowait' || p === '') continue;
+    throw new QemuArgError(`-qtest ${value}: '${p}' not supported (hvmdev connects to the socket as a client)`);
+  }
+  return { kind: 'unix', path: m[1]! };
+}
+
+function parseMachine(value: string): 'pc' | 'q35' {
+  const { head, props } = splitOpts(value);
+  let type = head;
+  for (const [k, v] of props) {
+    if (k === 'type') type = v;
+    else if (k === 'accel' && v === 'qtest') continue;
+    else throw new QemuArgError(`-machine ${value}: property '${k}=${v}' not supported`);
+  }
+  if (type === 'pc' || /^pc-i440fx-[0-9.]+$/.test(type)) return 'pc';
+  if (type === 'q35' || /^pc-q35-[0-9.]+$/.test(type)) return 'q35';
+  throw new QemuArgError(`-machine ${value}: machine type '${type}' not modelled (hvmdev has pc and q35)`);
+}
+
+function parseSmp(value: string): number {
+  const { head, props } = splitOpts(value);
+  const text = props.get('cpus') ?? head;
+  for (const k of props.keys()) if (k !== 'cpus') throw new QemuArgError(`-smp ${value}: '${k}' not supported (only the CPU count)`);
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 128) throw new QemuArgError(`-smp ${value}: CPU count must be 1 to 128`);
+  return Number(text);
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 2 ** 20, B: 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+function parseMemory(value: string): number {
+  const { head, props } = splitOpts(value);
+  const text = props.get('size') ?? head;
+  for (const k of props.keys()) if (k !== 'size') throw new QemuArgError(`-m ${value}: '${k}' not supported (no memory hotplug)`);
+  const m = /^([0-9]+)([bBkKmMgGtT]?)$/.exec(text);
+  if (m === null) throw new QemuArgError(`-m ${value}: expected a size such as 128, 512M or 1G`);
+  const bytes = Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!;
+  if (bytes < 2 ** 20 || bytes > 2 ** 32) throw new QemuArgError(`-m ${value}: hvmdev models 1 MiB to 4 GiB of RAM`);
+  return bytes;
+}
+
+function parseRtc(value: string, notes: string[]): string {
+  const props = keyValues(value, '-rtc');
+  let base = 'utc';
+  for (const [k, v] of props) {
+    if (k === 'base') {
+      if (v === 'utc' || v === 'localtime') base = v;
+      else if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?$/.test(v)) base = v.length === 10 ? `${v}T00:00:00` : v;
+      else throw new QemuArgError(`-rtc ${value}: base must be utc, localtime or a date such as 2006-06-17T16:01:21`);
+    } else if (k === 'clock') {
+      // hvmdev's RTC always runs on the virtual clock (devices never read the host clock).
+      if (v !== 'vm') throw new QemuArgError(`-rtc ${value}: clock=${v} not supported (hvmdev's RTC follows the virtual clock: clock=vm)`);
+    } else if (k === 'driftfix') {
+      if (v !== 'none') throw new QemuArgError(`-rtc ${value}: driftfix=${v} not supported (only none)`);
+    } else {
+      throw new QemuArgError(`-rtc ${value}: '${k}' not supported`);
+    }
+  }
+  if (!props.has('clock')) notes.push(`-rtc ${value}: the RTC follows the virtual clock (as clock=vm)`);
+  return base;
+}
+
+function parseDevice(value: string, index: number): PciTestdevAddr {
+  const { head, props } = splitOpts(value);
+  const driver = props.get('driver') ?? head;
+  if (driver !== 'pci-testdev') throw new QemuArgError(`-device ${value}: device '${driver}' not modelled (hvmdev has pci-testdev)`);
+  let addr: PciTestdevAddr = { device: DEFAULT_TESTDEV_SLOT + index, fn: 0 };
+  for (const [k, v] of props) {
+    if (k === 'driver' || k === 'id') continue;
+    if (k !== 'addr') throw new QemuArgError(`-device ${value}: property '${k}' not supported`);
+    addr = parsePciAddr(v, `-device ${value}`);
+  }
+  return addr;
+}
+
+/** QEMU's PCI `addr` property: `SS` or `SS.F`, hex slot 0–1f and function 0–7. */
+export function parsePciAddr(text: string, what: string): PciTestdevAddr {
+  const m = /^(?:0[xX])?([0-9a-fA-F]{1,2})(?:\.([0-7]))?$/.exec(text);
+  const device = m === null ? NaN : parseInt(m[1]!, 16);
+  if (m === null || device > 0x1f) throw new QemuArgError(`${what}: addr must be SS[.F] (slot 00–1f in hex, function 0–7)`);
+  return { device, fn: m[2] === undefined ? 0 : Number(m[2]) };
+}
+
+function globalNote(value: string): string {
+  const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(value);
+  if (m === null) throw new QemuArgError(`-global ${value}: expected DRIVER.PROPERTY=VALUE`);
+  const driver = m[1]!;
+  if (MODELLED_DRIVERS.has(driver) && !UNMODELLED_PROPERTIES.has(`${driver}.${m[2]}`)) {
+    throw new QemuArgError(`-global ${value}: property '${m[2]}' of ${driver} is not supported by hvmdev`);
+  }
+  return `-global ${value} ignored: hvmdev does not model ${UNMODELLED_PROPERTIES.has(`${driver}.${m[2]}`) ? `${driver}'s ${m[2]}` : driver}`;
+}
+
+/** `head,k=v,k=v` (QemuOpts with an implied first key). */
+function splitOpts(value: string): { head: string; props: Map<string, string> } {
+  const [head = '', ...rest] = value.split(',');
+  if (head.includes('=')) return { head: '', props: keyValues(value, '') };
+  return { head, props: keyValues(rest.join(','), '') };
+}
+
+function keyValues(text: string, option: string): Map<string, string> {
+  const props = new Map<string, string>();
+  if (text === '') return props;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new QemuArgError(`${option} ${text}: '${part}' is not KEY=VALUE`.trimStart());
+    props.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  return props;
+}

@@ -1,0 +1,157 @@
+// `hvmdev-system-x86_64`: hvmdev started the way libqtest starts QEMU (QTEST_QEMU_BINARY), so QEMU's
+// own qtest programs run unchanged against an hvmdev platform. It connects to the qtest socket and
+// the QMP socket as QEMU does, serves qtest there and the QMP subset in src/qtest/qmp.ts, and exits 0
+// on SIGTERM/SIGINT, on QMP `quit`, and when the test closes its qtest connection.
+import { appendFileSync, openSync, closeSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { createPlatform } from '../platform/create-platform.js';
+import { PROFILE_NAMES, type ProfileName } from '../platform/profiles.js';
+import type { Platform } from '../platform/platform.js';
+import { installExtensions } from '../qtest/extensions.js';
+import { serveQmp } from '../qtest/qmp.js';
+import { connectUnixClient, serveStream, type QtestLog } from '../qtest/server.js';
+import { parseQemuArgs, QemuArgError, type QemuInvocation } from './qemu-args.js';
+
+export const QEMU_SYSTEM_NAME = 'hvmdev-system-x86_64';
+
+/** The hvmdev profile of each QEMU machine type. */
+const MACHINE_PROFILES: Readonly<Record<QemuInvocation['machine'], string>> = { pc: 'qemu-pc', q35: 'qemu-q35' };
+
+export interface QemuSystemIo {
+  err(text: string): void;
+  /** Ends the process with `code` (the real bin: process.exit). */
+  exit(code: number): void;
+  /** Host wall-clock now in ms (the RTC's start for base=utc/localtime; QMP event timestamps). */
+  now(): number;
+  /** Local-time offset from UTC in minutes at `ms` (base=localtime). */
+  localOffsetMinutes(ms: number): number;
+}
+
+export const processQemuIo: QemuSystemIo = {
+  err: (t) => void process.stderr.write(t),
+  exit: (code) => process.exit(code),
+  now: () => Date.now(),
+  localOffsetMinutes: (ms) => -new Date(ms).getTimezoneOffset(),
+};
+
+/** The RTC start time `-rtc base=` asks for, as an ISO date-time (UTC). */
+export function rtcStartTime(base: string, io: Pick<QemuSystemIo, 'now' | 'localOffsetMinutes'>): string {
+  if (base !== 'utc' && base !== 'localtime') return base;
+  const ms = io.now();
+  const shifted = base === 'utc' ? ms : ms + io.localOffsetMinutes(ms) * 60_000;
+  return new Date(shifted).toISOString().slice(0, 19);
+}
+
+/** Builds the platform the invocation describes; @throws QemuArgError when hvmdev lacks it. */
+export function qemuPlatform(inv: QemuInvocation, io: Pick<QemuSystemIo, 'now' | 'localOffsetMinutes'>): Platform {
+  const profile = MACHINE_PROFILES[inv.machine];
+  if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
+    throw new QemuArgError(`-machine ${inv.machine}: not modelled yet (hvmdev has no ${profile} profile)`);
+  }
+  try {
+    return createPlatform({
+      profile: profile as ProfileName,
+      vcpus: inv.vcpus,
+      ...(inv.ramBytes === null ? {} : { ramBytes: inv.ramBytes }),
+      wallTime: rtcStartTime(inv.rtcBase, io),
+      pciTestdev: inv.pciTestdevs.map((d) => ({ device: d.device, function: d.fn })),
+    });
+  } catch (e) {
+    throw new QemuArgError((e as Error).message);
+  }
+}
+
+/**
+ * Runs with QEMU's arguments. Returns once everything is connected; the process ends through
+ * `io.exit` (a signal, QMP quit, the qtest connection closing) or with status 1 on a refused
+ * command line or a socket that cannot be reached.
+ */
+export async function runQemuSystem(argv: readonly string[], io: QemuSystemIo = processQemuIo): Promise<void> {
+  let ended = false;
+  const finish = (code: number) => {
+    if (ended) return;
+    ended = true;
+    io.exit(code);
+  };
+  // Installed first: a SIGTERM during start-up is still a clean exit, as in QEMU.
+  process.once('SIGTERM', () => finish(0));
+  process.once('SIGINT', () => finish(0));
+
+  let inv: QemuInvocation;
+  let platform: Platform;
+  try {
+    inv = parseQemuArgs(argv);
+    platform = qemuPlatform(inv, io);
+  } catch (e) {
+    if (!(e instanceof QemuArgError)) throw e;
+    io.err(`${QEMU_SYSTEM_NAME}: ${e.message}\n`);
+    return finish(1);
+  }
+  for (const note of inv.notes) io.err(`${QEMU_SYSTEM_NAME}: note: ${note}\n`);
+
+  const log = inv.qtestLog === null ? undefined : openLog(inv.qtestLog, io);
+  if (log === null) return finish(1);
+
+  let qmpSocket: Socket | null = null;
+  try {
+    if (inv.qmp !== null) {
+      qmpSocket = await connectSocket(inv.qmp);
+      const sock = qmpSocket;
+      serveQmp(sock, {
+        packageName: 'hvmdev',
+        paused: inv.paused,
+        reset: () => platform.reset(),
+        quit: () => {
+          sock.end(() => finish(0));
+        },
+      });
+    }
+    if (inv.qtest === null) return; // no test channel: runs until a signal or QMP quit
+    if (inv.qtest.kind === 'stdio') {
+      void serveStream(platform, process.stdin, process.stdout, installExtensions, log).then(() => finish(0));
+      return;
+    }
+    const path = inv.qtest.path;
+    const qtest = await connectUnixClient(platform, path, installExtensions, log).catch((e: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`-qtest unix:${path}: cannot connect: ${e.code ?? e.message}`), { connectFailure: true });
+    });
+    // The test closed its qtest connection (libqtest quits by SIGTERM first): nothing more can come.
+    void qtest.ended.then(() => finish(0));
+  } catch (e) {
+    const message = (e as { connectFailure?: boolean }).connectFailure ? (e as Error).message : `-chardev socket,path=${inv.qmp}: cannot connect: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    io.err(`${QEMU_SYSTEM_NAME}: ${message}\n`);
+    qmpSocket?.destroy();
+    return finish(1);
+  }
+}
+
+function connectSocket(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ path });
+    sock.once('error', reject);
+    sock.once('connect', () => {
+      sock.off('error', reject);
+      sock.on('error', () => undefined);
+      resolve(sock);
+    });
+  });
+}
+
+/** A -qtest-log file (QEMU's format: `[R +secs] command`, `[S +secs] reply`), or null if it cannot be opened. */
+function openLog(path: string, io: QemuSystemIo): QtestLog | null {
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (e) {
+    io.err(`${QEMU_SYSTEM_NAME}: -qtest-log ${path}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return null;
+  }
+  const start = io.now();
+  return (dir, line) => {
+    const t = ((io.now() - start) / 1000).toFixed(6);
+    try {
+      appendFileSync(path, `[${dir} +${t}] ${line}\n`);
+    } catch {
+      // A log that stops working never stops the test.
+    }
+  };
+}
