@@ -33,6 +33,22 @@ export interface RtcParams {
    * jump (false); true follows the MC146818A datasheet.
    */
   readonly daylightSaving: boolean;
+  /**
+   * What the time registers show after register B's DM (binary/BCD) or 24/12-hour bit changes
+   * while the clock runs. 'raw' (datasheet, Xen's hvm/rtc.c): the bytes stay as they were, now read
+   * in the new format. 'converted' (QEMU 7.2 hw/rtc/mc146818rtc.c: it keeps the time as a count
+   * and encodes the registers in register B's current format on each read): the same time, in the
+   * new format.
+   */
+  readonly formatSwitch: 'raw' | 'converted';
+  /**
+   * Where the periodic interrupt's next tap lies after the rate (register A RS) changes while PIE
+   * is on. 'divider-chain' (datasheet): taps stay on the divider chain, every 2^(RS-1) cycles from
+   * its origin. 'from-last-interrupt' (QEMU 7.2 hw/rtc/mc146818rtc.c periodic_timer_update with
+   * period_change): the new period counts from the last tap (at once if that already passed), and
+   * taps follow every new period from there.
+   */
+  readonly periodicRateChange: 'divider-chain' | 'from-last-interrupt';
 }
 
 export const RTC_PARAMS = Symbol('RtcParams');
@@ -54,6 +70,8 @@ export const XEN_RTC_PARAMS: RtcParams = Object.freeze({
   uipWindowEdges: XEN_UIP_WINDOW_EDGES,
   indexPortRead: 0xff,
   daylightSaving: false,
+  formatSwitch: 'raw',
+  periodicRateChange: 'divider-chain',
 });
 
 const MIB = 1024 * 1024;
@@ -95,6 +113,8 @@ export function qemuPcRtcParams(ramBytes: number): RtcParams {
     uipWindowEdges: XEN_UIP_WINDOW_EDGES,
     indexPortRead: 0xff,
     daylightSaving: false,
+    formatSwitch: 'converted',
+    periodicRateChange: 'from-last-interrupt',
   });
 }
 
@@ -118,6 +138,12 @@ export function checkRtcParams(p: RtcParams): RtcParams {
   }
   if (typeof p.daylightSaving !== 'boolean') {
     throw new RtcParamError(`daylightSaving must be a boolean (false: Xen and QEMU ignore DSE; true: the datasheet's jumps)`);
+  }
+  if (p.formatSwitch !== 'raw' && p.formatSwitch !== 'converted') {
+    throw new RtcParamError(`formatSwitch '${String(p.formatSwitch)}' must be 'raw' (datasheet, Xen) or 'converted' (QEMU)`);
+  }
+  if (p.periodicRateChange !== 'divider-chain' && p.periodicRateChange !== 'from-last-interrupt') {
+    throw new RtcParamError(`periodicRateChange '${String(p.periodicRateChange)}' must be 'divider-chain' (datasheet) or 'from-last-interrupt' (QEMU)`);
   }
   if (!Number.isInteger(p.indexPortRead) || p.indexPortRead < 0 || p.indexPortRead > 0xff) {
     throw new RtcParamError(`indexPortRead ${p.indexPortRead} must be a byte`);

@@ -63,6 +63,11 @@ export class Rtc implements Device, IoHandler {
   private periodsSinceSync = 0;
   /** Time-base edge number where the divider chain's count is 0 (updates at +32768·k, k ≥ 1). */
   private chainOrigin: number;
+  /**
+   * Edge number the periodic taps count from (taps at +2^(RS-1)·k), when a rate change moved them
+   * off the divider chain (periodicRateChange 'from-last-interrupt'); null: the chain's origin.
+   */
+  private periodicOrigin: number | null = null;
   private legacyReplacement = false;
   /** Epoch day of the last DSE fall-back (it happens once per October night), -1 if none. */
   private dseFallbackDay = -1;
@@ -142,15 +147,30 @@ export class Rtc implements Device, IoHandler {
     switch (i) {
       case RTC_REG.A: {
         const wasRunning = dividerRuns(this.cmos[i]!);
+        const oldPeriod = rtcPeriodicEdges(this.cmos[i]!);
         this.cmos[i] = v & 0x7f; // UIP is read-only
-        if (!wasRunning && dividerRuns(v)) this.chainOrigin = RTC_CRYSTAL.edgesAt(this.clock.now) - HALF_SECOND_EDGES;
+        if (!wasRunning && dividerRuns(v)) {
+          this.chainOrigin = RTC_CRYSTAL.edgesAt(this.clock.now) - HALF_SECOND_EDGES;
+          this.periodicOrigin = null;
+        } else if (wasRunning && dividerRuns(v)) {
+          this.rateChanged(oldPeriod, rtcPeriodicEdges(v));
+        }
         break;
       }
       case RTC_REG.B: {
         const old = this.cmos[i]!;
         // "UIE is cleared when the SET bit goes high."
         if ((old & RTC_REG_B.SET) === 0 && (v & RTC_REG_B.SET) !== 0) v &= ~RTC_REG_B.UIE;
+        // QEMU shows a running clock's time in the current format: a DM or 24/12 switch converts it.
+        const convert =
+          this.params.formatSwitch === 'converted' &&
+          this.running() &&
+          ((old | v) & RTC_REG_B.SET) === 0 &&
+          ((old ^ v) & (RTC_REG_B.DM | RTC_REG_B.H24)) !== 0;
+        const t = convert ? this.readTime() : 0;
+        const dow = convert ? decodeField(this.cmos[RTC_REG.DAY_OF_WEEK]!, this.binary) : 0;
         this.cmos[i] = v;
+        if (convert) this.writeTime(t, dow);
         break;
       }
       case RTC_REG.C:
@@ -276,7 +296,8 @@ export class Rtc implements Device, IoHandler {
         if (this.advanceTime(updates)) occurred |= RTC_REG_C.AF;
       }
       const p = rtcPeriodicEdges(this.cmos[RTC_REG.A]!);
-      this.periodsSinceSync = p > 0 ? Math.floor(kb / p) - Math.floor(ka / p) : 0;
+      const po = this.periodicOrigin ?? o;
+      this.periodsSinceSync = p > 0 ? Math.floor((nowEdge - po) / p) - Math.floor((this.lastSyncEdge - po) / p) : 0;
       if (this.periodsSinceSync > 0) occurred |= RTC_REG_C.PF;
     }
     this.lastSync = now;
@@ -300,6 +321,26 @@ export class Rtc implements Device, IoHandler {
   private nextUpdateEdge(K: number): number {
     const o = this.chainOrigin;
     return o + EDGES_PER_SECOND * (Math.floor((K - o) / EDGES_PER_SECOND) + 1);
+  }
+
+  /**
+   * The rate changed from `oldPeriod` to `newPeriod` edges (0: none) while the divider runs. With
+   * periodicRateChange 'from-last-interrupt' and PIE on, the new period counts from the last tap
+   * (the next tap at once if a whole new period has passed since), as QEMU 7.2's
+   * periodic_timer_update does (hw/rtc/mc146818rtc.c); from no rate, from now.
+   */
+  private rateChanged(oldPeriod: number, newPeriod: number): void {
+    if (this.params.periodicRateChange !== 'from-last-interrupt' || oldPeriod === newPeriod || newPeriod === 0) return;
+    if ((this.cmos[RTC_REG.B]! & RTC_REG_B.PIE) === 0) return;
+    const K = this.edgeNow();
+    if (oldPeriod === 0) {
+      this.periodicOrigin = K;
+      return;
+    }
+    const po = this.periodicOrigin ?? this.chainOrigin;
+    const lastTap = po + oldPeriod * Math.floor((K - po) / oldPeriod);
+    const next = Math.max(lastTap + newPeriod, K + 1);
+    this.periodicOrigin = next - newPeriod;
   }
 
   // --- IRQ8 ----------------------------------------------------------------------------------
@@ -338,7 +379,8 @@ export class Rtc implements Device, IoHandler {
     const o = this.chainOrigin;
     let next = Infinity;
     const p = rtcPeriodicEdges(this.cmos[RTC_REG.A]!);
-    if ((b & RTC_REG_B.PIE) !== 0 && p > 0) next = o + p * (Math.floor((K - o) / p) + 1);
+    const po = this.periodicOrigin ?? o;
+    if ((b & RTC_REG_B.PIE) !== 0 && p > 0) next = po + p * (Math.floor((K - po) / p) + 1);
     if ((b & RTC_REG_B.SET) === 0 && (b & (RTC_REG_B.UIE | RTC_REG_B.AIE)) !== 0) {
       const u = this.nextUpdateEdge(K);
       if ((b & RTC_REG_B.UIE) !== 0) next = Math.min(next, u);
@@ -441,6 +483,7 @@ export class Rtc implements Device, IoHandler {
     this.cmos[RTC_REG.A] = RTC_RESET_A;
     this.cmos[RTC_REG.B] = RTC_RESET_B;
     if (!wasRunning) this.chainOrigin = RTC_CRYSTAL.edgesAt(this.clock.now) - HALF_SECOND_EDGES;
+    this.periodicOrigin = null;
     this.flags = 0;
     this.index = 0;
     this.nmiDisabled = false;
@@ -461,6 +504,7 @@ export class Rtc implements Device, IoHandler {
       flags: this.flags,
       lastSync: this.lastSync,
       chainOrigin: this.chainOrigin,
+      periodicOrigin: this.periodicOrigin,
       legacyReplacement: this.legacyReplacement,
       dseFallbackDay: this.dseFallbackDay,
       irq8: this.irq8.level,
@@ -477,6 +521,11 @@ export class Rtc implements Device, IoHandler {
     const flags = r.int('flags', 0, 0x70);
     const lastSync = r.int('lastSync', 0, now);
     const chainOrigin = r.int('chainOrigin', -HALF_SECOND_EDGES, RTC_CRYSTAL.edgesAt(now));
+    // Snapshots from before periodicOrigin existed have the divider chain's phase.
+    const periodicOrigin =
+      r.has('periodicOrigin') && (state as { periodicOrigin: unknown }).periodicOrigin !== null
+        ? r.int('periodicOrigin', -HALF_SECOND_EDGES, RTC_CRYSTAL.edgesAt(now) + 2 ** 16)
+        : null;
     const legacyReplacement = r.bool('legacyReplacement');
     const dseFallbackDay = r.int('dseFallbackDay', -1, MAX_EPOCH_DAY);
     const irq8 = r.bool('irq8');
@@ -500,6 +549,7 @@ export class Rtc implements Device, IoHandler {
     this.lastSync = lastSync;
     this.lastSyncEdge = RTC_CRYSTAL.edgesAt(lastSync);
     this.chainOrigin = chainOrigin;
+    this.periodicOrigin = periodicOrigin;
     this.legacyReplacement = legacyReplacement;
     this.dseFallbackDay = dseFallbackDay;
     this.missedTicks.apply(ticks);

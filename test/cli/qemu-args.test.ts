@@ -1,0 +1,75 @@
+// hvmdev-system-x86_64's command line: what libqtest and QEMU's device tests pass is accepted; what
+// hvmdev cannot honour is refused with one line naming the option.
+import { describe, expect, it } from 'vitest';
+import { parseQemuArgs } from '../../src/cli/qemu-args.js';
+import { rtcStartTime } from '../../src/cli/qemu-system.js';
+
+const LIBQTEST = (extra: string) =>
+  `-qtest unix:/tmp/qtest-1.sock -qtest-log /dev/null -chardev socket,path=/tmp/qtest-1.qmp,id=char0 -mon chardev=char0,mode=control -display none ${extra} -accel qtest`
+    .split(' ')
+    .filter((w) => w !== '');
+
+describe('hvmdev-system-x86_64 arguments', () => {
+  it("libqtest's command line: the qtest and QMP sockets, defaults of QEMU's pc", () => {
+    expect(parseQemuArgs(LIBQTEST('-rtc clock=vm'))).toEqual({
+      qtest: { kind: 'unix', path: '/tmp/qtest-1.sock' },
+      qtestLog: null,
+      qmp: '/tmp/qtest-1.qmp',
+      machine: 'pc',
+      vcpus: 1,
+      ramBytes: null,
+      rtcBase: 'utc',
+      paused: false,
+      pciTestdevs: [],
+      notes: [],
+    });
+  });
+
+  it('every option the issue lists', () => {
+    const inv = parseQemuArgs(
+      LIBQTEST(
+        '-machine pc-i440fx-7.2,accel=qtest -smp 2 -m 512M -rtc base=2006-06-17T16:01:21,clock=vm -device pci-testdev -device pci-testdev,addr=05.3 -nodefaults -no-user-config -S -serial none -monitor none -parallel none -global ICH9-LPC.noreboot=false -global e1000.mac=1',
+      ).concat(['-qtest-log', '/tmp/log']),
+    );
+    expect(inv).toMatchObject({ machine: 'pc', vcpus: 2, ramBytes: 512 * 2 ** 20, rtcBase: '2006-06-17T16:01:21', paused: true, qtestLog: '/tmp/log' });
+    expect(inv.pciTestdevs).toEqual([{ device: 2, fn: 0 }, { device: 5, fn: 3 }]);
+    expect(inv.notes).toEqual([
+      "-global ICH9-LPC.noreboot=false ignored: hvmdev does not model ICH9-LPC's noreboot",
+      '-global e1000.mac=1 ignored: hvmdev does not model e1000',
+    ]);
+    expect(parseQemuArgs(['-M', 'q35', '-m', '128', '-rtc', 'base=localtime']).machine).toBe('q35');
+    expect(parseQemuArgs(['-machine', 'pc-q35-7.2', '-m', 'size=1G', '-qtest', 'stdio']).ramBytes).toBe(2 ** 30);
+    expect(parseQemuArgs(['-rtc', 'base=utc']).notes).toEqual(['-rtc base=utc: the RTC follows the virtual clock (as clock=vm)']);
+  });
+
+  it('what cannot be honoured: one line naming the option', () => {
+    const refused: [string, RegExp][] = [
+      ['-machine isapc', /^-machine isapc: machine type 'isapc' not modelled \(hvmdev has pc and q35\)$/],
+      ['-machine pc,smm=on', /^-machine pc,smm=on: property 'smm=on' not supported$/],
+      ['-accel kvm', /^-accel kvm: not supported \(hvmdev-system-x86_64 accepts only -accel qtest\)$/],
+      ['-device e1000', /^-device e1000: device 'e1000' not modelled \(hvmdev has pci-testdev\)$/],
+      ['-device pci-testdev,addr=20.0', /addr must be SS\[\.F\]/],
+      ['-device pci-testdev,addr=2 -device pci-testdev,addr=02.0', /PCI address already in use/],
+      ['-rtc base=utc,clock=host', /clock=host not supported \(hvmdev's RTC follows the virtual clock: clock=vm\)/],
+      ['-global mc146818rtc.lost_tick_policy=slew', /property 'lost_tick_policy' of mc146818rtc is not supported by hvmdev/],
+      ['-bios foo.bin', /^-bios: option not supported by hvmdev-system-x86_64/],
+      ['-m 8G', /hvmdev models 1 MiB to 4 GiB of RAM/],
+      ['-smp 0', /CPU count must be 1 to 128/],
+      ['-mon chardev=x,mode=readline', /only mode=control/],
+      ['-mon chardev=nope,mode=control', /no -chardev with id=nope/],
+      ['-chardev socket,path=/x,id=a,server=on', /'server=on' not supported/],
+      ['-qtest tcp:1234', /only unix:PATH and stdio/],
+      ['-display gtk', /accepts only -display none/],
+      ['-smp', /^-smp: requires an argument$/],
+      ['disk.img', /unexpected argument/],
+    ];
+    for (const [args, message] of refused) expect(() => parseQemuArgs(args.split(' ')), args).toThrow(message);
+  });
+
+  it('-rtc base=utc/localtime start at the host time; a date starts there', () => {
+    const io = { now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 600), localOffsetMinutes: () => 90 };
+    expect(rtcStartTime('utc', io)).toBe('2026-01-02T03:04:05');
+    expect(rtcStartTime('localtime', io)).toBe('2026-01-02T04:34:05');
+    expect(rtcStartTime('2006-06-17T16:01:21', io)).toBe('2006-06-17T16:01:21');
+  });
+});
