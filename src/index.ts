@@ -1,11 +1,12 @@
 // hvmdev public API. reflect-metadata comes first: tsyringe needs it before any decorated class loads.
 import 'reflect-metadata';
+export * from './errors/hvmdev-error.js';
 export * from './bus/index.js';
 export * from './irq/index.js';
 export * from './time/index.js';
 export * from './emuflags/index.js';
-export * from './devices/device.js';
-export * from './devices/snapshot.js';
+export * from './device-model/device.js';
+export * from './device-model/snapshot.js';
 export * from './devices/debugcon/debug-console.js';
 export * from './devices/lapic/index.js';
 export * from './devices/ioapic/index.js';
@@ -14,7 +15,7 @@ export * from './devices/pit/index.js';
 export * from './devices/rtc/index.js';
 export * from './devices/hpet/index.js';
 export * from './devices/pm/index.js';
-export * from './devices/timer-mode/index.js';
+export * from './device-model/timer-mode/index.js';
 export * from './devices/pci/index.js';
 export * from './devices/vga/index.js';
 export * from './platform/index.js';
@@ -23,7 +24,7 @@ export * as x86emu from './x86emu/index.js';
 // Names two device folders both define: the LAPIC's are the canonical ones (same shapes), the
 // platform timer mode is timer-mode's, and the LAPIC's LVT timer mode is renamed.
 export { type ExtIntSource, PIC_INT_LINE } from './devices/lapic/index.js';
-export { type TimerMode } from './devices/timer-mode/index.js';
+export { type TimerMode } from './device-model/timer-mode/index.js';
 export { TimerMode as LapicTimerMode } from './devices/lapic/registers.js';
 // Firmware tables (ACPI, MP, e820) generated from a built platform.
 export * from './firmware/index.js';

@@ -1,12 +1,7 @@
 // Host programming errors on the buses. Guest accesses never throw; these are for the code that
 // builds a platform (overlapping regions, ranges outside the address space, bad options).
 
-export class HvmdevError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+import { HvmdevError } from '../errors/hvmdev-error.js';
 
 export interface RangeOwner {
   readonly owner: string;

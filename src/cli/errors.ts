@@ -1,7 +1,7 @@
 // How a failed command ends: every error a command can meet is one of three kinds, each with its
 // documented exit status (see EXIT_STATUS_HELP). Only a bug in hvmdev is "internal".
 import { getSystemErrorMap } from 'node:util';
-import { HvmdevError } from '../bus/errors.js';
+import { HvmdevError } from '../errors/hvmdev-error.js';
 import { FlagParseError, GuestTypeError, XenVersionError } from '../emuflags/index.js';
 import { InvalidFlagsError, PlatformOptionError } from '../platform/errors.js';
 

@@ -1,4 +1,4 @@
 // Host errors of the firmware-table builder: each names the problem and the fix.
-import { HvmdevError } from '../bus/errors.js';
+import { HvmdevError } from '../errors/hvmdev-error.js';
 
 export class FirmwareError extends HvmdevError {}

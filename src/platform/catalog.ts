@@ -15,7 +15,7 @@ import {
   XEN_X86_EMU_VGA,
   XEN_X86_EMU_VPCI,
 } from '../emuflags/index.js';
-import type { Device } from '../devices/device.js';
+import type { Device } from '../device-model/device.js';
 import { DebugConsole } from '../devices/debugcon/debug-console.js';
 import type { EoiListener } from '../irq/apic-bus.js';
 import {

@@ -1,4 +1,4 @@
-import { HvmdevError } from '../bus/errors.js';
+import { HvmdevError } from '../errors/hvmdev-error.js';
 import type { ValidationResult } from '../emuflags/index.js';
 
 /** The requested flag set is not one the chosen Xen rule set accepts. Carries the validator's answer. */

@@ -1,5 +1,5 @@
 // Acknowledgement plumbing for the periodic platform timers (PIT channel 0, RTC periodic
-// interrupt, HPET timers): the missed-tick policy (HVM_PARAM_TIMER_MODE, devices/timer-mode) only
+// interrupt, HPET timers): the missed-tick policy (HVM_PARAM_TIMER_MODE, src/device-model/timer-mode) only
 // acts once a device hears that the guest took its interrupt. Xen does this in vpt.c: when a vCPU
 // takes a vector (hvm_vcpu_ack_pending_irq → pt_intr_post), the periodic timer whose interrupt was
 // issued and whose vector matches is acknowledged. The vector a timer's interrupt arrives with
@@ -21,8 +21,8 @@ import type { Lapic } from '../devices/lapic/lapic.js';
 import { PicPair } from '../devices/pic/pic-pair.js';
 import { Pit } from '../devices/pit/pit.js';
 import { Rtc } from '../devices/rtc/rtc.js';
-import type { MissedTicks } from '../devices/timer-mode/missed-ticks.js';
-import { i8259TargetVcpu } from '../devices/timer-mode/vcpu-target.js';
+import type { MissedTicks } from '../device-model/timer-mode/missed-ticks.js';
+import { i8259TargetVcpu } from '../device-model/timer-mode/vcpu-target.js';
 import type { Platform } from './platform.js';
 
 /** One periodic platform-timer interrupt source as the acknowledge path sees it. */

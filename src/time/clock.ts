@@ -7,7 +7,7 @@
 // so it is "never": the timer is left disarmed, as if cancelled. That is the one rule for every
 // timer (one-shot, periodic re-arm, restore), so no device needs a guard of its own and a guest
 // write near the end of time cannot throw.
-import { HvmdevError } from '../bus/errors.js';
+import { HvmdevError } from '../errors/hvmdev-error.js';
 
 export const MAX_CLOCK_NS = Number.MAX_SAFE_INTEGER;
 

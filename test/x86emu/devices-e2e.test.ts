@@ -12,7 +12,7 @@ import { XEN_LAPIC_PARAMS, type ExtIntSource } from '../../src/devices/lapic/par
 import { Hpet } from '../../src/devices/hpet/hpet.js';
 import { XEN_HPET_PARAMS } from '../../src/devices/hpet/hpet-params.js';
 import { RecordingLegacyListener } from '../../src/devices/hpet/legacy-replacement.js';
-import { XEN_DEFAULT_TIMER_MODE } from '../../src/devices/timer-mode/timer-mode.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../src/device-model/timer-mode/timer-mode.js';
 import { BusEmulateOps, CpuState, RAX, RCX, RDX, X86Emulator } from '../../src/x86emu/index.js';
 import { hex } from './helpers.js';
 

@@ -7,8 +7,8 @@ import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import { DEBUG_CONSOLE_SINK, PORT_BUS } from '../../platform/tokens.js';
-import type { Device, PlainData } from '../device.js';
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 
 export const DEBUG_CONSOLE_PORT = 0xe9;
 /** Xen's DOMAIN_PBUF_SIZE: a line is flushed when it reaches size - 1 characters. */

@@ -1,6 +1,6 @@
 // Per-profile parameters of the HPET (IA-PC HPET 1.0a). Xen's model (xen/arch/x86/hvm/hpet.c)
 // and QEMU 7.2's `pc` HPET differ in a handful of documented places; each difference is one field.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 /** A host programming error in HPET parameters (names the field and the fix). */
 export class HpetParamError extends HvmdevError {}

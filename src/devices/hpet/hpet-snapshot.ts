@@ -1,9 +1,9 @@
 // The snapshot form of one HPET timer and its checks on restore: a snapshot is refused whole if any
 // timer holds a value the guest could not have programmed (wrong capability bits, a route outside
 // the route capability, a period outside the clamp).
-import type { PlainData } from '../device.js';
-import { SnapshotError, type SnapshotReader } from '../snapshot.js';
-import { MissedTicks, type MissedTicksState } from '../timer-mode/missed-ticks.js';
+import type { PlainData } from '../../device-model/device.js';
+import { SnapshotError, type SnapshotReader } from '../../device-model/snapshot.js';
+import { MissedTicks, type MissedTicksState } from '../../device-model/timer-mode/missed-ticks.js';
 import { clampPeriod } from './hpet-comparator.js';
 import { GEN_CONF, TN_CONF } from './hpet-registers.js';
 import { U32_MASK, type HpetTimerState } from './hpet-timer.js';

@@ -2,7 +2,7 @@
 // accumulator, the period, the FSB route, and what it currently drives.
 import type { IrqLine } from '../../irq/line.js';
 import type { Timer } from '../../time/clock.js';
-import type { MissedTicks } from '../timer-mode/missed-ticks.js';
+import type { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 
 export const U64_MASK = 0xffff_ffff_ffff_ffffn;
 export const U32_MASK = 0xffff_ffffn;

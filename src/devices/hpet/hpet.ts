@@ -9,8 +9,8 @@ import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
 import type { VirtualClock } from '../../time/clock.js';
-import type { Device, PlainData } from '../device.js';
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js';
 import { catchUpComparator, clampPeriod, comparatorMask, firstMatchTicks, ticksUntilMatch, xenFirstMatchTicks } from './hpet-comparator.js';
 import { HpetInterruptRouting } from './hpet-interrupt-routing.js';
@@ -20,8 +20,8 @@ import { GEN_CONF, HPET_REG, TN_CONF } from './hpet-registers.js';
 import { hex64, hpetTimerSnapshot, readHpetTimerSnapshot } from './hpet-snapshot.js';
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
 import { HPET_LEGACY_LISTENER, type LegacyReplacementListener } from './legacy-replacement.js';
-import { MissedTicks } from '../timer-mode/missed-ticks.js';
-import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
+import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
+import { TIMER_MODE, TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 
 const ALL_ONES_64 = U64_MASK;
 /** Xen's HPET_TINY_TIME_SPAN: 1/1024 s. A 32-bit comparator less than this behind the counter fires now. */

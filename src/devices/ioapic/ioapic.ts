@@ -20,8 +20,8 @@ import { ApicShorthand, type ApicMessage, type ApicMessageSink, type EoiListener
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink } from '../../irq/line.js';
 import { APIC_BUS, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
-import type { Device, PlainData } from '../device.js';
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { IOAPIC_PARAMS, validateIoapicParams, type IoapicParams } from './params.js';
 import {
   IOAPIC_DIRECT,

@@ -1,6 +1,6 @@
 // Configuration of one IO-APIC, and the frozen parameter sets of the profiles. Every place where
 // Xen and QEMU 7.2 differ is a parameter here, so each profile follows its reference exactly.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 import type { WidthPolicy } from '../../bus/handler.js';
 
 /** A host programming error in IO-APIC parameters. */

@@ -3,9 +3,9 @@
 // register within its write mask, no vector below 16 in IRR/ISR/TMR, a legal APIC_BASE, a timer
 // plan consistent with the LVT timer mode. It validates everything before changing anything.
 import { MAX_CLOCK_NS } from '../../time/clock.js';
-import type { PlainData } from '../device.js';
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
-import { MissedTicks } from '../timer-mode/missed-ticks.js';
+import type { PlainData } from '../../device-model/device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { x2apicLdrFromId } from './lapic-msr.js';
 import { ArmedKind } from './lapic-timer.js';
 import type { Lapic } from './lapic.js';

@@ -4,16 +4,16 @@
 // (the ApicRouter), and messages come in through receive().
 import type { ApicMessageSink } from '../../irq/apic-bus.js';
 import type { VirtualClock } from '../../time/clock.js';
-import type { Device, PlainData } from '../device.js';
-import { MissedTicks } from '../timer-mode/missed-ticks.js';
-import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../timer-mode/timer-mode.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
+import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../../device-model/timer-mode/timer-mode.js';
 import { IpiMessage } from './lapic-ipi.js';
 import { lapicReadMsr, lapicWriteMsr, x2apicLdrFromId } from './lapic-msr.js';
 import { LapicTimer } from './lapic-timer.js';
 import { lapicWriteRegister, storeLvt } from './lapic-register-write.js';
 import { timerExpired, timerTickTaken } from './lapic-timer-control.js';
 import { applyLapicState, lapicSnapshot, readLapicState } from './lapic-state.js';
-import { SnapshotError } from '../snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
 import { clearVector, deliverableVector, highestVector, processorPriority, setVector, testVector } from './lapic-vector-maps.js';
 import type { MsrReadResult, MsrWriteResult } from './msr.js';
 import type { ExtIntSource, LapicParams } from './params.js';

@@ -1,6 +1,6 @@
 // Parameters of the local APICs and their router, with the frozen sets for the Xen and QEMU
 // profiles. Everything a profile may change is here; the device code reads no profile name.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export interface LapicParams {
   /** APIC timer input clock period in ns. Xen: 10 (100 MHz bus, APIC_BUS_CYCLE_NS); QEMU TCG: 1. */

@@ -3,7 +3,7 @@
 // write handlers and ro / rw1c / rsvdp / rsvdz masks. A guest access may span several registers
 // and gaps; every register it touches sees only the bytes the guest wrote.
 import { PciRegisterError } from './errors.js';
-import { SnapshotError } from '../snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
 
 export type RegisterSize = 1 | 2 | 4;
 

@@ -1,6 +1,6 @@
 // Host programming errors of the PCI layer: bad device definitions, clashing addresses, bad
 // parameters. Guest config traffic never throws; these are for the code that builds a platform.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 /** A config register definition is malformed or collides with another one. */
 export class PciRegisterError extends HvmdevError {}

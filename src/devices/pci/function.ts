@@ -5,8 +5,8 @@ import type { PortAccessSize } from '../../bus/access.js';
 import type { IoHandler, RegionOptions } from '../../bus/handler.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { IrqLine } from '../../irq/line.js';
-import type { PlainData } from '../device.js';
-import { SnapshotReader } from '../snapshot.js';
+import type { PlainData } from '../../device-model/device.js';
+import { SnapshotReader } from '../../device-model/snapshot.js';
 import {
   PCI_COMMAND_INTX_DISABLE,
   PCI_COMMAND_MASTER,

@@ -3,7 +3,7 @@
 // Array, both inside memory BARs. Bounds follow bad-inputs entries 40–41: every table/PBA access
 // is checked against the table size; accesses other than aligned 4 or 8 bytes read all-ones and
 // are dropped (as Xen's msix.c access check); the PBA is read-only.
-import { SnapshotError } from '../snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
 import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { ConfigRegister, ConfigSpace } from './config-space.js';

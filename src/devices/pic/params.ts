@@ -1,6 +1,6 @@
 // Configuration of the 8259A pair with its ELCR, and the frozen parameter sets of the profiles.
 // Each place where Xen (hvm/vpic.c) and QEMU 7.2 (hw/intc/i8259.c) differ is a parameter.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 import type { WidthPolicy } from '../../bus/handler.js';
 
 export class PicConfigError extends HvmdevError {}

@@ -10,7 +10,7 @@ import type { PortBus } from '../../bus/port-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink, Line } from '../../irq/line.js';
 import { INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
-import type { Device, PlainData } from '../device.js';
+import type { Device, PlainData } from '../../device-model/device.js';
 import type { ExtIntSource } from './ext-int.js';
 import { I8259Chip } from './i8259-chip.js';
 import { PIC_PARAMS, validatePicParams, type PicParams } from './params.js';

@@ -1,7 +1,7 @@
 // Snapshots of one 8254 counter: plain data out, and a full check before anything is applied
 // (bad-inputs entry 23 and class K: no restored field is later used unchecked as an index or divisor).
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
-import type { PlainData } from '../device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import type { PlainData } from '../../device-model/device.js';
 import { PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
 import type { PitCounter } from './counter.js';
 

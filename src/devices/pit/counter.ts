@@ -11,7 +11,7 @@
 //   period (mode 2) or half-cycle (mode 3); GATE low stops counting and forces OUT high; GATE
 //   rising reloads the count on the next CLK edge.
 // - Modes 0 and 4: GATE low suspends counting; counting resumes where it stopped.
-import type { PlainData } from '../device.js';
+import type { PlainData } from '../../device-model/device.js';
 import { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
 import { checkCounterState, counterSnapshot } from './counter-state.js';
 

@@ -1,5 +1,5 @@
 // Per-profile parameters of the 8254 PIT and port 0x61, and their injection token.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export interface PitParams {
   /** What a read of the write-only control port 0x43 returns: Xen 0xFF (emul-i8254.c), QEMU 0. */

@@ -9,10 +9,10 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { LevelObserver } from '../../irq/line.js';
 import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
-import type { Device, PlainData } from '../device.js';
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
-import { MissedTicks } from '../timer-mode/missed-ticks.js';
-import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
+import { TIMER_MODE, TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { PIT_CRYSTAL } from '../../time/crystal.js';
 import { PitCounter } from './counter.js';
 import { OutputLine } from '../../irq/output-line.js';
@@ -175,7 +175,7 @@ export class Pit implements Device, IoHandler {
 
   /**
    * The guest took IRQ0's interrupt (the PIC's INTA or the LAPIC's acceptance of its vector).
-   * Wiring this turns on the missed-tick policy; see timer-mode/missed-ticks.ts.
+   * Wiring this turns on the missed-tick policy; see src/device-model/timer-mode/missed-ticks.ts.
    */
   acknowledgeInterrupt(vcpu?: number): void {
     if (!this.missedTicks.acknowledge(vcpu)) return;
@@ -195,7 +195,7 @@ export class Pit implements Device, IoHandler {
     this.missedTicks.clear();
   }
 
-  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see timer-mode/vcpu-target.ts). */
+  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see src/device-model/timer-mode/vcpu-target.ts). */
   setTargetVcpu(vcpu: number): void {
     if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
     this.missedTicks.targetVcpu = vcpu;

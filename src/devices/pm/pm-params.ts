@@ -1,6 +1,6 @@
 // Per-profile parameters of the ACPI PM timer and PM1a event/control block (ACPI 6.x §4.8.3.1,
 // §4.8.3.3). Xen's model is hvm/pmtimer.c; QEMU 7.2's the PIIX4 PM function (hw/acpi/core.c).
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export class PmParamError extends HvmdevError {}
 

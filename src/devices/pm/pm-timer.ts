@@ -12,8 +12,8 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { IrqLine } from '../../irq/line.js';
 import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
-import type { Device, PlainData } from '../device.js';
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { PM1_CNT, PM1_STS, PM_PARAMS, PM_TIMER_HZ, validatePmParams, type PmParams } from './pm-params.js';
 
 const NS_PER_S = 1_000_000_000;

@@ -1,5 +1,5 @@
 // Per-profile parameters of the MC146818 RTC/CMOS, the start-time option, and their tokens.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 import { daysFromCivil } from './calendar.js';
 
 export interface RtcParams {

@@ -13,11 +13,11 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { LevelObserver } from '../../irq/line.js';
 import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
-import type { Device, PlainData } from '../device.js';
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { OutputLine } from '../../irq/output-line.js';
-import { MissedTicks } from '../timer-mode/missed-ticks.js';
-import { TIMER_MODE, TimerModeError, type TimerMode } from '../timer-mode/timer-mode.js';
+import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
+import { TIMER_MODE, TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { alarmTarget, nextAlarmSecond } from './alarm.js';
 import { dayOfWeek, decodeField, decodeHour, daysFromCivil, encodeField, encodeHour, fromEpochSeconds } from './calendar.js';
 import { daylightSavingJump, updatesUntilTwoAm } from './daylight-saving.js';
@@ -426,7 +426,7 @@ export class Rtc implements Device, IoHandler {
     return this.irq8.observe(fn);
   }
 
-  /** The guest took IRQ8's periodic interrupt; see timer-mode/missed-ticks.ts. */
+  /** The guest took IRQ8's periodic interrupt; see src/device-model/timer-mode/missed-ticks.ts. */
   acknowledgeInterrupt(vcpu?: number): void {
     if (this.missedTicks.acknowledge(vcpu) && !this.legacyReplacement) {
       this.irq8.lower();
@@ -439,7 +439,7 @@ export class Rtc implements Device, IoHandler {
     this.missedTicks.clear();
   }
 
-  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see timer-mode/vcpu-target.ts). */
+  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see src/device-model/timer-mode/vcpu-target.ts). */
   setTargetVcpu(vcpu: number): void {
     if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
     this.missedTicks.targetVcpu = vcpu;

@@ -1,5 +1,5 @@
 // Parameters and injection tokens of the legacy VGA window.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export const VGA_MEM_BASE = 0xa0000;
 export const VGA_MEM_SIZE = 0x20000;

@@ -12,8 +12,8 @@ import { SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/acce
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import { MMIO_BUS } from '../../platform/tokens.js';
-import type { Device, PlainData } from '../device.js';
-import { SnapshotReader } from '../snapshot.js';
+import type { Device, PlainData } from '../../device-model/device.js';
+import { SnapshotReader } from '../../device-model/snapshot.js';
 import { checkVgaParams, VGA_WINDOW_PARAMS, VGA_WRITE_SINK, type VgaWindowParams, type VgaWriteSink } from './params.js';
 
 @injectable()

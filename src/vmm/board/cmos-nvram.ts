@@ -8,7 +8,7 @@
 //   0x32, 0x37  the century in BCD (0x32 is the one the RTC keeps current; 0x37 is the IBM PS/2 copy)
 // On Xen, the RTC emulates only indices 0x00–0x0D (xen/arch/x86/hvm/rtc.c) and leaves NVRAM to the
 // device model; hvmdev's VMM board is that device model, so it attaches this NVRAM to the RTC.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export const CMOS_CENTURY_INDEX = 0x32;
 export const CMOS_PS2_CENTURY_INDEX = 0x37;

@@ -11,7 +11,7 @@
 // QEMU's pc board always provides, with the same little-endian layouts.
 import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export const FW_CFG_PORT = 0x510;
 /** Selector (2 bytes at 0x510) and data (1 byte at 0x511). */

@@ -5,7 +5,7 @@
 // 0x2000). Each device sees only the port bus, a line and callbacks.
 import type { Platform } from '../../platform/platform.js';
 import type { Rtc } from '../../devices/rtc/rtc.js';
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 import { fromEpochSeconds } from '../../devices/rtc/calendar.js';
 import { CMOS_CENTURY_INDEX, pcBiosNvram } from './cmos-nvram.js';
 import { FW_CFG_PORT, FW_CFG_PORT_COUNT, FwCfg } from './fw-cfg.js';

@@ -8,7 +8,7 @@
 // use the SIB "no base, no index" form, which means [disp32] in both modes (ModRM rm = 101 alone
 // would be RIP-relative in 64-bit mode); 64-bit mode sign-extends that disp32, so it reaches only the
 // low 2 GiB: devices above (the LAPIC at 0xFEE00000) go through a base register.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7;
 export type Reg = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;

@@ -1,6 +1,6 @@
 // Host errors of the KVM boundary: each names the problem and the fix. Guest behaviour never
 // raises these; they are for a host that cannot run a VM or a VMM bug the kernel refused.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 /** A VM cannot be started on this host (no koffi, no /dev/kvm, no permission, unsupported KVM). */
 export class KvmUnavailableError extends HvmdevError {

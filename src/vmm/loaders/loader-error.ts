@@ -1,5 +1,5 @@
 // Why an image cannot be loaded: a host error (the image or the options are wrong), never a guest one.
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 export type LoaderProblem =
   /** The file ends before a structure it declares (header, program headers, a segment). */

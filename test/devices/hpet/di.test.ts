@@ -8,7 +8,7 @@ import { VirtualClock } from '../../../src/time/clock.js';
 import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../../src/platform/tokens.js';
 import { Hpet, HPET_LEGACY_LISTENER, HPET_PARAMS, RecordingLegacyListener, XEN_HPET_PARAMS } from '../../../src/devices/hpet/index.js';
 import { PM_PARAMS, PmTimer, XEN_PM_PARAMS } from '../../../src/devices/pm/index.js';
-import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE } from '../../../src/devices/timer-mode/index.js';
+import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
 
 describe('dependency injection', () => {
   it('resolves Hpet and PmTimer from their tokens', () => {

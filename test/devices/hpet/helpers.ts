@@ -5,7 +5,7 @@ import { VirtualClock } from '../../../src/time/clock.js';
 import { Hpet } from '../../../src/devices/hpet/hpet.js';
 import { XEN_HPET_PARAMS, type HpetParams } from '../../../src/devices/hpet/hpet-params.js';
 import { RecordingLegacyListener } from '../../../src/devices/hpet/legacy-replacement.js';
-import { XEN_DEFAULT_TIMER_MODE } from '../../../src/devices/timer-mode/timer-mode.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/timer-mode.js';
 
 export const BASE = 0xfed00000;
 export const T0_CONF = BASE + 0x100;

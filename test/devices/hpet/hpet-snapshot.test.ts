@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { COUNTER, GEN_CONF, GINTR, T0_CMP, T0_CONF, tCmp, tConf, xenRig, type Rig } from './helpers.js';
 
 /** A busy HPET: counter running, a periodic edge timer, a pending level timer, a one-shot armed. */

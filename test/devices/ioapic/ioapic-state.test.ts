@@ -1,7 +1,7 @@
 // Snapshots (bad-inputs class K) and properties over random guest traffic (classes A, F, M).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { makeRig } from './helpers.js';
 
 const LEVEL = 1 << 15;

@@ -6,10 +6,10 @@ import { describe, expect, test } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { ApicRouter } from '../../../src/devices/lapic/apic-router.js';
 import { QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS, type LapicParams } from '../../../src/devices/lapic/params.js';
-import type { TimerMode } from '../../../src/devices/timer-mode/timer-mode.js';
+import type { TimerMode } from '../../../src/device-model/timer-mode/timer-mode.js';
 import { FakePic } from './helpers.js';
 
 const PERIOD = 100_000; // TMICT 10 000 at divide-by-1 on Xen's 10 ns bus cycle: 100 µs

@@ -1,7 +1,7 @@
 // Snapshot → restore into a fresh platform → identical behaviour; hostile snapshots refused.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { makePlatform, toX2apic } from './helpers.js';
 
 type P = ReturnType<typeof makePlatform>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSpace } from '../../../src/devices/pci/config-space.js';
 import { PciRegisterError } from '../../../src/devices/pci/errors.js';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 
 describe('config register framework (vPCI-style)', () => {
   it('refuses misaligned, oversized and overlapping registers with a typed error', () => {

@@ -7,7 +7,7 @@ import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
-import type { Device } from '../../../src/devices/device.js';
+import type { Device } from '../../../src/device-model/device.js';
 import { ApicRouter } from '../../../src/devices/lapic/apic-router.js';
 import { NO_EXT_INT_SOURCE, XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
 import { PciHost } from '../../../src/devices/pci/host.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import type { PciFunctionDefinition } from '../../../src/devices/pci/definition.js';
 import { QemuPcChipset } from '../../../src/devices/pci/qemu-pc-chipset.js';
 import { cfgRead, cfgWrite, qemuRig, xenRig, type Rig } from './helpers.js';

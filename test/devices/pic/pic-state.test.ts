@@ -1,7 +1,7 @@
 // Snapshots (bad-inputs 18, class K) and properties over random traffic (classes A, F, L, M).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { makePic } from './helpers.js';
 
 function busy(profile: 'xen' | 'qemu') {

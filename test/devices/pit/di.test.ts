@@ -8,7 +8,7 @@ import { VirtualClock } from '../../../src/time/clock.js';
 import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../../src/platform/tokens.js';
 import { Pit, PIT_PARAMS, QEMU_PC_PIT_PARAMS } from '../../../src/devices/pit/index.js';
 import { Rtc, RTC_PARAMS, RTC_START_TIME, QEMU_PC_RTC_PARAMS } from '../../../src/devices/rtc/index.js';
-import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE } from '../../../src/devices/timer-mode/index.js';
+import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
 import type { LegacyReplacementListener } from '../../../src/devices/hpet/legacy-replacement.js';
 
 describe('dependency injection', () => {

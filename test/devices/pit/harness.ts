@@ -4,7 +4,7 @@ import { InterruptFabric, IDENTITY_ISA_TO_GSI } from '../../../src/irq/fabric.js
 import { VirtualClock } from '../../../src/time/clock.js';
 import { Pit } from '../../../src/devices/pit/pit.js';
 import { QEMU_PC_PIT_PARAMS, XEN_PIT_PARAMS, type PitParams } from '../../../src/devices/pit/pit-params.js';
-import { XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../../../src/devices/timer-mode/timer-mode.js';
+import { XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../../../src/device-model/timer-mode/timer-mode.js';
 
 export const F = 1_193_182;
 /** Time of CLK edge n: ceil(n · 10^9 / 1193182) ns (the first whole ns at or after the edge). */

@@ -3,7 +3,7 @@
 // out-of-range values, keep deadlines in the future and bound the callbacks per window.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { edgeNs, makePit, type PitRig } from './harness.js';
 

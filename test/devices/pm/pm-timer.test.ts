@@ -4,7 +4,7 @@ import { IDENTITY_ISA_TO_GSI, InterruptFabric } from '../../../src/irq/fabric.js
 import { VirtualClock } from '../../../src/time/clock.js';
 import { PmTimer, pmTicksAt, pmTickTime } from '../../../src/devices/pm/pm-timer.js';
 import { PM1_STS, QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../../../src/devices/pm/pm-params.js';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 
 function rig(params: PmParams = XEN_PM_PARAMS) {
   const clock = new VirtualClock();

@@ -4,7 +4,7 @@ import { InterruptFabric, IDENTITY_ISA_TO_GSI } from '../../../src/irq/fabric.js
 import { VirtualClock } from '../../../src/time/clock.js';
 import { Rtc } from '../../../src/devices/rtc/rtc.js';
 import { DEFAULT_RTC_START_TIME, QEMU_PC_RTC_PARAMS, XEN_RTC_PARAMS, type RtcParams, type RtcStartTime } from '../../../src/devices/rtc/rtc-params.js';
-import { XEN_DEFAULT_TIMER_MODE } from '../../../src/devices/timer-mode/timer-mode.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/timer-mode.js';
 
 export interface RtcRig {
   ports: PortBus;

@@ -1,7 +1,7 @@
 // Snapshots and property tests (bad-inputs classes A, B, D, E, K, L, M) for the RTC.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { makeRtc, type RtcRig } from './harness.js';
 

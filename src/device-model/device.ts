@@ -4,13 +4,6 @@
 /** Plain, JSON-compatible data: what a snapshot is made of. */
 export type PlainData = null | boolean | number | string | readonly PlainData[] | { readonly [key: string]: PlainData };
 
-export interface DeviceRange {
-  readonly bus: 'port' | 'mmio';
-  readonly base: number;
-  readonly length: number;
-  readonly name: string;
-}
-
 export interface Device {
   /** Unique instance id in its platform (e.g. "pit", "lapic1"); also the owner name on the buses. */
   readonly id: string;
@@ -21,9 +14,9 @@ export interface Device {
   /** The device's full state as plain data (timers as absolute deadlines). Cheap, no side effects. */
   snapshot(): PlainData;
   /**
-   * Replaces the state with `state` after validating every field (bad-inputs class K: a corrupt or
-   * hostile snapshot is refused with a SnapshotError and leaves the device unchanged; a value is
-   * never used as an index or divisor before it is checked). Re-arms timers from the state.
+   * Replaces the state with `state` after validating every field (a corrupt or hostile snapshot is
+   * refused with a SnapshotError and leaves the device unchanged; a value is never used as an index
+   * or divisor before it is checked; docs/robustness.md). Re-arms timers from the state.
    */
   restore(state: unknown): void;
 }

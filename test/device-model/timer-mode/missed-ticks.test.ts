@@ -1,8 +1,8 @@
 // Xen's four timer_mode policies (vpt.c) as bookkeeping: ticks owed, issued interrupts, replays.
 import { describe, expect, it } from 'vitest';
-import { MissedTicks } from '../../../src/devices/timer-mode/missed-ticks.js';
-import { i8259TargetVcpu } from '../../../src/devices/timer-mode/vcpu-target.js';
-import { SnapshotError } from '../../../src/devices/snapshot.js';
+import { MissedTicks } from '../../../src/device-model/timer-mode/missed-ticks.js';
+import { i8259TargetVcpu } from '../../../src/device-model/timer-mode/vcpu-target.js';
+import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import {
   TIMER_MODES,
   TIMER_MODE_RULES,
@@ -10,7 +10,7 @@ import {
   XEN_DEFAULT_TIMER_MODE,
   parseTimerMode,
   type TimerMode,
-} from '../../../src/devices/timer-mode/timer-mode.js';
+} from '../../../src/device-model/timer-mode/timer-mode.js';
 
 function backlog(mode: TimerMode, ticks: number, acks: number): { issued: number; replays: number; pending: number } {
   const m = new MissedTicks(mode);

@@ -1,6 +1,6 @@
 // Checked reading of snapshot data. Every restore goes through these so that a hostile snapshot is
 // refused with a typed error naming the field, never used as an index or a divisor unchecked.
-import { HvmdevError } from '../bus/errors.js';
+import { HvmdevError } from '../errors/hvmdev-error.js';
 
 export class SnapshotError extends HvmdevError {}
 

@@ -1,7 +1,7 @@
 // Xen's missed-tick policies for periodic platform timers (HVM_PARAM_TIMER_MODE, public/hvm/params.h;
 // the mechanism lives in xen/arch/x86/hvm/vpt.c). One policy governs every periodic interrupt
 // source of a platform (PIT channel 0, RTC periodic, HPET, LAPIC timer).
-import { HvmdevError } from '../../bus/errors.js';
+import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 /** The four policies, indexed by their HVM_PARAM_TIMER_MODE value (0–3). */
 export const TIMER_MODES = [
