@@ -1,4 +1,4 @@
-// hvmdev public API. reflect-metadata comes first: tsyringe needs it before any decorated class loads.
+// hvmdev public API. reflect-metadata comes first: tsyringe (the platform's container) needs it loaded.
 import 'reflect-metadata';
 export * from './errors/hvmdev-error.js';
 export * from './bus/index.js';

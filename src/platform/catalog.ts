@@ -1,7 +1,7 @@
 // Which device models each emulation flag selects, and how each is built in the platform's
 // container. A flag whose device is not built yet is reported as "not implemented" in the
 // platform description; a flag that selects no device in Xen says so.
-import { Lifecycle, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import {
   XEN_X86_EMU_HPET,
   XEN_X86_EMU_IOAPIC,
@@ -18,35 +18,38 @@ import {
 import type { Device } from '../device-model/device.js';
 import { DebugConsole } from '../devices/debugcon/debug-console.js';
 import type { EoiListener } from '../irq/apic-bus.js';
-import {
-  ApicRouter,
-  EXT_INT_SOURCE,
-  LAPIC_PARAMS,
-  LAPIC_VCPU_COUNT,
-  type ExtIntSource,
-  type LapicParams,
-} from '../devices/lapic/index.js';
-import { Hpet, HPET_LEGACY_LISTENER, HPET_PARAMS, type LegacyReplacementListener } from '../devices/hpet/index.js';
-import { PM_PARAMS, PmTimer } from '../devices/pm/index.js';
-import { Ioapic, IOAPIC_PARAMS, xenDom0IoapicParams, xenIrq0Routing } from '../devices/ioapic/index.js';
-import { PIC_PARAMS, PicPair } from '../devices/pic/index.js';
+import { ApicRouter, type ExtIntSource, type LapicParams } from '../devices/lapic/index.js';
+import { Hpet, type LegacyReplacementListener } from '../devices/hpet/index.js';
+import { PmTimer } from '../devices/pm/index.js';
+import { Ioapic, xenDom0IoapicParams, xenIrq0Routing } from '../devices/ioapic/index.js';
+import { PicPair } from '../devices/pic/index.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
-import {
-  attachPciTestdev,
-  PCI_HOST,
-  PCI_HOST_PARAMS,
-  PciHost,
-  PLATFORM_RESET_REQUEST,
-  PM_BLOCK_PLACEMENT,
-  QemuPcChipset,
-} from '../devices/pci/index.js';
-import { VGA_WINDOW_PARAMS, VGA_WRITE_SINK, VgaWindow } from '../devices/vga/index.js';
-import { Pit, PIT_PARAMS } from '../devices/pit/index.js';
-import { qemuPcRtcParams, Rtc, RTC_PARAMS, RTC_START_TIME } from '../devices/rtc/index.js';
+import { attachPciTestdev, PciHost, QemuPcChipset } from '../devices/pci/index.js';
+import { VgaWindow } from '../devices/vga/index.js';
+import { Pit } from '../devices/pit/index.js';
+import { qemuPcRtcParams, Rtc } from '../devices/rtc/index.js';
 import type { ResolvedOptions } from './create-platform.js';
 import type { VcpuSlot } from './platform.js';
 import type { PlatformProfile } from './profiles.js';
-import { APIC_BUS } from './tokens.js';
+import {
+  APIC_BUS,
+  EXT_INT_SOURCE,
+  HPET_LEGACY_LISTENER,
+  HPET_PARAMS,
+  IOAPIC_PARAMS,
+  LAPIC_PARAMS,
+  LAPIC_VCPU_COUNT,
+  PCI_HOST_PARAMS,
+  PIC_PARAMS,
+  PIT_PARAMS,
+  PLATFORM_RESET_REQUEST,
+  PM_BLOCK_PLACEMENT,
+  PM_PARAMS,
+  RTC_PARAMS,
+  RTC_START_TIME,
+  VGA_WINDOW_PARAMS,
+  VGA_WRITE_SINK,
+} from './tokens.js';
 
 export interface BuildContext {
   readonly profile: PlatformProfile;
@@ -95,6 +98,11 @@ export class LinkRegistry {
     for (const r of this.routers) r.addEoiListener(listener);
   }
 
+  /** The APIC router once the LAPIC entry has built it (the IO-APICs' IRQ0 routing asks it). */
+  router: ApicRouter | null = null;
+  /** The ACPI PM block once the PM entry has built it (PIIX4 PM places it). */
+  pm: PmTimer | null = null;
+
   /** What port 0xCF9 reset requests do: the platform's reset once it exists. */
   resetHandler: (kind: 'hard' | 'soft') => void = () => undefined;
 
@@ -125,12 +133,6 @@ export interface CatalogEntry {
 /** Where IO-APIC messages go on a platform without local APICs: nowhere (counted by the IO-APIC). */
 const DROPPING_APIC_BUS: ApicMessageSink = Object.freeze({ deliverApicMessage: () => undefined });
 
-/** Registers `cls` as a container-scoped singleton and resolves it. */
-export function resolveSingleton<T>(c: DependencyContainer, cls: new (...args: never[]) => T): T {
-  c.register(cls as never, { useClass: cls as never }, { lifecycle: Lifecycle.ContainerScoped });
-  return c.resolve(cls as never) as T;
-}
-
 export const DEVICE_CATALOG: readonly CatalogEntry[] = [
   {
     kind: 'lapic',
@@ -143,7 +145,8 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(LAPIC_PARAMS, { useValue: Object.freeze(params) });
       c.register(LAPIC_VCPU_COUNT, { useValue: ctx.vcpus.length });
       c.register(EXT_INT_SOURCE, { useValue: ctx.links.extIntProxy });
-      const router = resolveSingleton(c, ApicRouter);
+      const router = c.resolve(ApicRouter);
+      ctx.links.router = router;
       c.register(APIC_BUS, { useValue: router });
       ctx.links.addEoiSource(router);
       router.lapics.forEach((lapic, i) => ctx.vcpus[i]!.devices.set('lapic', lapic));
@@ -158,7 +161,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     create: (c, ctx) => {
       c.register(HPET_PARAMS, { useValue: ctx.profile.devices.hpet });
       c.register(HPET_LEGACY_LISTENER, { useValue: ctx.links.legacyProxy });
-      return [resolveSingleton(c, Hpet)];
+      return [c.resolve(Hpet)];
     },
   },
   {
@@ -168,7 +171,9 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     status: 'implemented',
     create: (c, ctx) => {
       c.register(PM_PARAMS, { useValue: ctx.profile.devices.pm });
-      return [resolveSingleton(c, PmTimer)];
+      const pm = c.resolve(PmTimer);
+      ctx.links.pm = pm;
+      return [pm];
     },
   },
   {
@@ -181,7 +186,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       const params = ctx.profile.name === 'qemu-pc' ? qemuPcRtcParams(ctx.options.ramBytes) : ctx.profile.devices.rtc;
       c.register(RTC_PARAMS, { useValue: params });
       c.register(RTC_START_TIME, { useValue: ctx.options.wallTime });
-      const rtc = resolveSingleton(c, Rtc);
+      const rtc = c.resolve(Rtc);
       ctx.links.addLegacyListener(rtc);
       return [rtc];
     },
@@ -197,7 +202,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
         ctx.options.hostIoapics !== null
           ? ctx.options.hostIoapics.map((host, i) => xenDom0IoapicParams(i, host))
           : [ctx.profile.devices.ioapic];
-      const router = c.isRegistered(ApicRouter) ? c.resolve(ApicRouter) : null;
+      const router = ctx.links.router;
       return paramSets.map((params) => {
         const child = c.createChildContainer();
         child.register(IOAPIC_PARAMS, { useValue: params });
@@ -217,7 +222,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     status: 'implemented',
     create: (c, ctx) => {
       c.register(PIC_PARAMS, { useValue: ctx.profile.devices.pic });
-      const pic = resolveSingleton(c, PicPair);
+      const pic = c.resolve(PicPair);
       ctx.links.setExtIntSource(pic);
       return [pic];
     },
@@ -230,7 +235,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     create: (c, ctx) => {
       c.register(VGA_WINDOW_PARAMS, { useValue: ctx.profile.devices.vga });
       c.register(VGA_WRITE_SINK, { useValue: ctx.options.vgaWrites });
-      return [resolveSingleton(c, VgaWindow)];
+      return [c.resolve(VgaWindow)];
     },
   },
   {
@@ -247,7 +252,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     status: 'implemented',
     create: (c, ctx) => {
       c.register(PIT_PARAMS, { useValue: ctx.profile.devices.pit });
-      const pit = resolveSingleton(c, Pit);
+      const pit = c.resolve(Pit);
       ctx.links.addLegacyListener(pit);
       // Xen's pt_active(&vpit.pt0) (emul-i8254.c pit_load_count): channel 0 has a live timer —
       // periodic in modes 2/3, one-shot in modes 1/4 until it fires; none after reset or in modes 0/5.
@@ -275,11 +280,10 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     create: (c, ctx) => {
       c.register(PCI_HOST_PARAMS, { useValue: ctx.profile.devices.pci });
       c.register(PLATFORM_RESET_REQUEST, { useValue: { requestReset: (kind: 'hard' | 'soft') => ctx.links.resetHandler(kind) } });
-      const host = resolveSingleton(c, PciHost);
-      c.register(PCI_HOST, { useValue: host });
+      const host = c.resolve(PciHost);
       if (ctx.profile.name === 'qemu-pc') {
         // i440FX + PIIX3 + PIIX4 PM: PMBA/PMREGMISC place the ACPI PM block (if the platform has one).
-        const pm = c.isRegistered(PmTimer) ? c.resolve(PmTimer) : null;
+        const pm = ctx.links.pm;
         c.register(PM_BLOCK_PLACEMENT, { useValue: { placePmBlock: (base: number | null) => void pm?.place(base) } });
         c.resolve(QemuPcChipset);
       }
@@ -292,7 +296,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     title: "Xen debug console on port 0xE9",
     flag: 0,
     status: 'implemented',
-    create: (c) => [resolveSingleton(c, DebugConsole)],
+    create: (c) => [c.resolve(DebugConsole)],
   },
 ];
 

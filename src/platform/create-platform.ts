@@ -10,7 +10,7 @@ import { InterruptFabric } from '../irq/fabric.js';
 import { VirtualClock } from '../time/clock.js';
 import type { Device } from '../device-model/device.js';
 import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
-import { TIMER_MODE, TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../device-model/timer-mode/index.js';
+import { TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../device-model/timer-mode/index.js';
 import type { HostIoapic } from '../devices/ioapic/index.js';
 import { PCI_TESTDEV_SLOT } from '../devices/pci/testdev.js';
 import { DISCARD_VGA_WRITES, type VgaWriteSink } from '../devices/vga/index.js';
@@ -19,7 +19,8 @@ import { InvalidFlagsError, PlatformOptionError } from './errors.js';
 import { Platform, type VcpuSlot } from './platform.js';
 import { profileByName, type PlatformProfile, type ProfileName } from './profiles.js';
 import { wireTimerAcknowledgements } from './timer-acks.js';
-import { CLOCK, DEBUG_CONSOLE_SINK, INTERRUPT_FABRIC, MMIO_BUS, OPTIONS, PORT_BUS, PROFILE } from './tokens.js';
+import { registerDeviceFactories } from './device-factories.js';
+import { CLOCK, DEBUG_CONSOLE_SINK, INTERRUPT_FABRIC, MMIO_BUS, OPTIONS, PORT_BUS, PROFILE, TIMER_MODE } from './tokens.js';
 
 export const MAX_VCPUS = 128;
 const DEFAULT_HOST_IOAPIC: HostIoapic = Object.freeze({ base: 0xfec00000, apicId: 0, gsiBase: 0, pins: 24 });
@@ -111,6 +112,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   c.registerInstance(OPTIONS, resolved);
   c.registerInstance(DEBUG_CONSOLE_SINK, options.debugConsole ?? new CollectingSink());
   c.registerInstance(TIMER_MODE, resolved.timerMode);
+  registerDeviceFactories(c);
 
   const vcpus: VcpuSlot[] = Array.from({ length: resolved.vcpus }, (_, index) => ({ index, devices: new Map() }));
   const built: { entry: CatalogEntry; devices: Device[] }[] = [];

@@ -1,4 +1,5 @@
 export * from './tokens.js';
+export * from './device-factories.js';
 export * from './errors.js';
 export * from './profiles.js';
 export * from './catalog.js';

@@ -15,9 +15,6 @@ export type TimerMode = (typeof TIMER_MODES)[number];
 /** libxl's default (`timer_mode = "no_delay_for_missed_ticks"` in xl.cfg(5)). */
 export const XEN_DEFAULT_TIMER_MODE: TimerMode = 'no_delay_for_missed_ticks';
 
-/** Injection token for the platform's TimerMode. */
-export const TIMER_MODE = Symbol('TimerMode');
-
 /** A bad timer-mode option from the host (not a guest action). */
 export class TimerModeError extends HvmdevError {}
 

@@ -2,11 +2,9 @@
 // Behaviour (xen/arch/x86/hvm/hvm.c, hvm_print_line): byte writes only; reads are not handled (so
 // the null handler answers all-ones); characters that are not printable, '\n' or '\t' are dropped;
 // a line is emitted at '\n' or when the 200-byte buffer holds 199 characters.
-import { inject, injectable } from 'tsyringe';
 import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
-import { DEBUG_CONSOLE_SINK, PORT_BUS } from '../../platform/tokens.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 
@@ -27,15 +25,14 @@ export class CollectingSink implements DebugConsoleSink {
   }
 }
 
-@injectable()
 export class DebugConsole implements Device, IoHandler {
   readonly id = 'debugcon';
   readonly kind = 'xen-debugcon';
   private buffer = '';
 
   constructor(
-    @inject(PORT_BUS) ports: PortBus,
-    @inject(DEBUG_CONSOLE_SINK) private readonly sink: DebugConsoleSink,
+    ports: PortBus,
+    private readonly sink: DebugConsoleSink,
   ) {
     // Only byte accesses are claimed; Xen registers the handler for one port.
     ports.register(DEBUG_CONSOLE_PORT, 1, this, { owner: this.id, name: 'debug console', sizes: 1 });

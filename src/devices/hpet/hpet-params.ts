@@ -118,9 +118,6 @@ export const QEMU_PC_HPET_PARAMS: HpetParams = Object.freeze({
   guestEnabled: true,
 });
 
-/** Injection token for HpetParams. */
-export const HPET_PARAMS = Symbol('HpetParams');
-
 /** Checks host-supplied parameters; throws HpetParamError naming the field and the fix. */
 export function validateHpetParams(p: HpetParams, gsiCount: number): void {
   const bad = (field: string, why: string): never => {

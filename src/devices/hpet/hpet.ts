@@ -1,13 +1,11 @@
 // IA-PC HPET 1.0a event timer block with analytic time: the main counter is computed from the
 // virtual clock at each read; only comparator matches are scheduled. Xen's model (hvm/hpet.c) and
 // QEMU 7.2's are covered by HpetParams; the differences are documented there and in docs/devices/hpet.md.
-import { inject, injectable } from 'tsyringe';
 import { allOnes, type AccessContext, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
-import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
@@ -15,19 +13,18 @@ import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js'
 import { catchUpComparator, clampPeriod, comparatorMask, firstMatchTicks, ticksUntilMatch, xenFirstMatchTicks } from './hpet-comparator.js';
 import { HpetInterruptRouting } from './hpet-interrupt-routing.js';
 import { HpetMainCounter } from './hpet-main-counter.js';
-import { HPET_PARAMS, validateHpetParams, type HpetParams } from './hpet-params.js';
+import { validateHpetParams, type HpetParams } from './hpet-params.js';
 import { GEN_CONF, HPET_REG, TN_CONF } from './hpet-registers.js';
 import { hex64, hpetTimerSnapshot, readHpetTimerSnapshot } from './hpet-snapshot.js';
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
-import { HPET_LEGACY_LISTENER, type LegacyReplacementListener } from './legacy-replacement.js';
+import { type LegacyReplacementListener } from './legacy-replacement.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { TIMER_MODE, TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 
 const ALL_ONES_64 = U64_MASK;
 /** Xen's HPET_TINY_TIME_SPAN: 1/1024 s. A 32-bit comparator less than this behind the counter fires now. */
 const TINY_SPAN_NS = 976_562;
 
-@injectable()
 export class Hpet implements Device, IoHandler {
   readonly id = 'hpet';
   readonly kind = 'hpet';
@@ -47,12 +44,12 @@ export class Hpet implements Device, IoHandler {
   private readonly timers: HpetTimerState[];
 
   constructor(
-    @inject(MMIO_BUS) mmio: MmioBus,
-    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
-    @inject(CLOCK) private readonly clock: VirtualClock,
-    @inject(HPET_PARAMS) params: HpetParams,
-    @inject(HPET_LEGACY_LISTENER) private readonly legacy: LegacyReplacementListener,
-    @inject(TIMER_MODE) timerMode: TimerMode,
+    mmio: MmioBus,
+    fabric: InterruptFabric,
+    private readonly clock: VirtualClock,
+    params: HpetParams,
+    private readonly legacy: LegacyReplacementListener,
+    timerMode: TimerMode,
   ) {
     validateHpetParams(params, fabric.gsiCount);
     this.params = params;

@@ -1,6 +1,5 @@
 export { Hpet } from './hpet.js';
 export {
-  HPET_PARAMS,
   HpetParamError,
   QEMU_PC_HPET_PARAMS,
   XEN_HPET_PARAMS,
@@ -8,4 +7,4 @@ export {
   type HpetParams,
 } from './hpet-params.js';
 export { GCAP, GEN_CONF, HPET_REG, HPET_REGISTER_TABLE, TN_CONF } from './hpet-registers.js';
-export { HPET_LEGACY_LISTENER, RecordingLegacyListener, type LegacyReplacementListener } from './legacy-replacement.js';
+export { RecordingLegacyListener, type LegacyReplacementListener } from './legacy-replacement.js';

@@ -7,9 +7,6 @@ export interface LegacyReplacementListener {
   setLegacyReplacement(on: boolean): void;
 }
 
-/** Injection token for the listener the platform connects to the PIT/RTC. */
-export const HPET_LEGACY_LISTENER = Symbol('HpetLegacyReplacementListener');
-
 /** For platforms without a PIT (and tests): remembers the last state. */
 export class RecordingLegacyListener implements LegacyReplacementListener {
   on = false;

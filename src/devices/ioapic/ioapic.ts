@@ -12,17 +12,15 @@
 // - Writing an entry: Remote-IRR and Delivery Status are read-only; switching to edge clears
 //   Remote-IRR; an unmasked level entry whose input is asserted and Remote-IRR clear delivers at
 //   once (unmasking an asserted level pin).
-import { inject, injectable } from 'tsyringe';
 import { SIZES_4, SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import { ApicShorthand, type ApicMessage, type ApicMessageSink, type EoiListener } from '../../irq/apic-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink } from '../../irq/line.js';
-import { APIC_BUS, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
-import { IOAPIC_PARAMS, validateIoapicParams, type IoapicParams } from './params.js';
+import { validateIoapicParams, type IoapicParams } from './params.js';
 import {
   IOAPIC_DIRECT,
   IOAPIC_ID_MASK,
@@ -69,7 +67,6 @@ const TRIGGER_LEVEL = RTE.TRIGGER_LEVEL;
 const MASK = RTE.MASK;
 const REMOTE_IRR = RTE.REMOTE_IRR;
 
-@injectable()
 export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
   readonly id: string;
   readonly kind = 'ioapic';
@@ -94,10 +91,10 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
   messagesDropped = 0;
 
   constructor(
-    @inject(MMIO_BUS) mmio: MmioBus,
-    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
-    @inject(APIC_BUS) private readonly apicBus: ApicMessageSink,
-    @inject(IOAPIC_PARAMS) params: IoapicParams,
+    mmio: MmioBus,
+    fabric: InterruptFabric,
+    private readonly apicBus: ApicMessageSink,
+    params: IoapicParams,
   ) {
     this.params = validateIoapicParams(params);
     this.id = params.id;

@@ -9,9 +9,6 @@ export class IoapicConfigError extends HvmdevError {}
 /** The ID register holds 4 bits (82093AA §3.2.1). */
 const IOAPIC_MAX_ID = 0xf;
 
-/** Injection token for one IO-APIC's IoapicParams. */
-export const IOAPIC_PARAMS = Symbol('IoapicParams');
-
 export interface IoapicParams {
   /** Device id on the platform and owner name on the bus (e.g. "ioapic0"). */
   readonly id: string;

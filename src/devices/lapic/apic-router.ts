@@ -2,7 +2,6 @@
 // and routes interrupt messages (IPIs, IO-APIC redirections, MSIs) to their destinations, with
 // lowest-priority arbitration and EOI broadcasts back to the IO-APICs. Devices send it messages;
 // LAPICs never reach into one another.
-import { inject, injectable } from 'tsyringe';
 import { SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
@@ -10,14 +9,13 @@ import type { Region } from '../../bus/region.js';
 import type { ApicMessage, EoiListener } from '../../irq/apic-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import { decodeMsi, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
-import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS } from '../../platform/tokens.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotReader } from '../../device-model/snapshot.js';
-import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE, parseTimerMode, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { XEN_DEFAULT_TIMER_MODE, parseTimerMode, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { destinationMatches } from './destination.js';
 import { Lapic, type LapicDomain, type LapicOutbox } from './lapic.js';
-import { EXT_INT_SOURCE, LAPIC_PARAMS, LAPIC_VCPU_COUNT, checkLapicParams, type ExtIntSource, type LapicParams } from './params.js';
+import { checkLapicParams, type ExtIntSource, type LapicParams } from './params.js';
 import { XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES } from './registers.js';
 
 /** The named line the 8259's INT output drives: LINT0 of the BSP. */
@@ -30,7 +28,6 @@ const enum Shorthand {
   AllButSelf = 3,
 }
 
-@injectable()
 export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   /** Windows moved away from 0xFEE00000 (relocatableWindow), by base. */
   private readonly movedWindows = new Map<number, Region>();
@@ -48,14 +45,14 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   private readonly offWindowValue: number;
 
   constructor(
-    @inject(MMIO_BUS) mmio: MmioBus,
-    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
-    @inject(CLOCK) clock: VirtualClock,
-    @inject(LAPIC_PARAMS) readonly params: LapicParams,
-    @inject(LAPIC_VCPU_COUNT) vcpus: number,
-    @inject(EXT_INT_SOURCE) extInt: ExtIntSource,
+    mmio: MmioBus,
+    fabric: InterruptFabric,
+    clock: VirtualClock,
+    readonly params: LapicParams,
+    vcpus: number,
+    extInt: ExtIntSource,
     /** The platform's missed-tick policy (HVM_PARAM_TIMER_MODE) for the periodic LAPIC timers. */
-    @inject(TIMER_MODE) timerMode: TimerMode = XEN_DEFAULT_TIMER_MODE,
+    timerMode: TimerMode = XEN_DEFAULT_TIMER_MODE,
   ) {
     checkLapicParams(params, vcpus);
     const mode = parseTimerMode(timerMode);

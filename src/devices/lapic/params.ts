@@ -94,12 +94,6 @@ export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
   offWindowReadsOnes: false,
 });
 
-/** Injection token of the LapicParams. */
-export const LAPIC_PARAMS = Symbol('LapicParams');
-/** Injection token of the number of vCPUs (one LAPIC each). */
-export const LAPIC_VCPU_COUNT = Symbol('LapicVcpuCount');
-/** Injection token of the ExtIntSource (the 8259 PIC pair). */
-export const EXT_INT_SOURCE = Symbol('ExtIntSource');
 
 /**
  * Who answers the INTA cycle of an ExtINT interrupt (SDM §11.5.1: "the processor ... expects the

@@ -1,11 +1,9 @@
 // The PCI host: the function registry per segment/bus, config access by mechanism #1 and ECAM,
 // the reset control port and INTx routing. One Device holds the state of every function on it.
-import { inject, injectable } from 'tsyringe';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
-import { INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../platform/tokens.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import type { PciFunctionDefinition } from './definition.js';
@@ -15,7 +13,6 @@ import { PciFunction, type PciAddress } from './function.js';
 import { PCI_LINK_COUNT, PciInterruptRouter } from './intx.js';
 import { CONFIG_ADDRESS_PORT, CONFIG_DATA_PORT, ConfigMechanism1, type PlatformResetRequest } from './mechanism1.js';
 import { checkHostParams, type EcamRegionSpec, type PciHostParams } from './params.js';
-import { PCI_HOST_PARAMS, PLATFORM_RESET_REQUEST } from './tokens.js';
 
 /** Where to attach a function; segment and bus default to 0, function to 0. */
 export interface PciSlot {
@@ -38,7 +35,6 @@ function ones(size: number): number {
 const fmtBdf = (a: PciAddress) =>
   `${a.segment.toString(16).padStart(4, '0')}:${a.bus.toString(16).padStart(2, '0')}:${a.device.toString(16).padStart(2, '0')}.${a.function}`;
 
-@injectable()
 export class PciHost implements Device {
   readonly id = 'pci';
   readonly kind = 'pci-host';
@@ -51,11 +47,11 @@ export class PciHost implements Device {
   private readonly ecamRegions: { window: EcamWindow; region: Region }[] = [];
 
   constructor(
-    @inject(PORT_BUS) private readonly ports: PortBus,
-    @inject(MMIO_BUS) private readonly mmio: MmioBus,
-    @inject(INTERRUPT_FABRIC) private readonly fabric: InterruptFabric,
-    @inject(PCI_HOST_PARAMS) readonly params: PciHostParams,
-    @inject(PLATFORM_RESET_REQUEST) resetRequest: PlatformResetRequest | null,
+    private readonly ports: PortBus,
+    private readonly mmio: MmioBus,
+    private readonly fabric: InterruptFabric,
+    readonly params: PciHostParams,
+    resetRequest: PlatformResetRequest | null,
   ) {
     checkHostParams(params);
     this.segments.set(0, this.seg0);

@@ -11,7 +11,6 @@ export * from './ecam.js';
 export * from './params.js';
 export * from './host-bridge.js';
 export * from './host.js';
-export * from './tokens.js';
 export * from './piix3.js';
 export * from './piix4-pm.js';
 export * from './qemu-pc-chipset.js';

@@ -1,13 +1,11 @@
 // The PCI functions QEMU 7.2's `pc` machine has beside its host bridge: PIIX3 ISA bridge 00:01.0,
 // the PIIX3 IDE function 00:01.1 (config space only) and PIIX4 PM 00:01.3.
-import { inject, injectable } from 'tsyringe';
 import type { PciFunctionDefinition } from './definition.js';
 import type { PciFunction } from './function.js';
 import { QEMU_SUBSYSTEM } from './host-bridge.js';
 import type { PciHost } from './host.js';
 import { Piix3IsaBridge } from './piix3.js';
 import { Piix4Pm, type PmBlockPlacement } from './piix4-pm.js';
-import { PCI_HOST, PM_BLOCK_PLACEMENT } from './tokens.js';
 
 /**
  * PIIX3 IDE (8086:7010, class 0x010180): its config space as QEMU shows it, with the 16-byte
@@ -23,13 +21,12 @@ export const PIIX3_IDE_CONFIG_ONLY: PciFunctionDefinition = Object.freeze<PciFun
   bars: [{ index: 4, kind: 'io', size: 16 }],
 });
 
-@injectable()
 export class QemuPcChipset {
   readonly isa: Piix3IsaBridge;
   readonly ide: PciFunction;
   readonly pm: Piix4Pm;
 
-  constructor(@inject(PCI_HOST) host: PciHost, @inject(PM_BLOCK_PLACEMENT) pmBlock: PmBlockPlacement) {
+  constructor(host: PciHost, pmBlock: PmBlockPlacement) {
     this.isa = new Piix3IsaBridge(host, 1);
     this.ide = host.attach({ device: 1, function: 1 }, PIIX3_IDE_CONFIG_ONLY);
     this.pm = new Piix4Pm(host, pmBlock, 1, 3);

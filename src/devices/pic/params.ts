@@ -5,9 +5,6 @@ import type { WidthPolicy } from '../../bus/handler.js';
 
 export class PicConfigError extends HvmdevError {}
 
-/** Injection token for PicParams. */
-export const PIC_PARAMS = Symbol('PicParams');
-
 export interface PicParams {
   /** Device id on the platform and owner name on the bus. */
   readonly id: string;

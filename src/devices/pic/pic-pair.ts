@@ -3,17 +3,15 @@
 // The master's INT output drives the named line "pic.int" (LAPIC LINT0 / CPU INTR); the CPU side
 // acknowledges through ExtIntSource. ISA IRQ n arrives on input n (0–15) from the fabric; input 2
 // is the cascade and ignores the ISA line (Xen vpic_irq_positive_edge returns for IRQ 2).
-import { inject, injectable } from 'tsyringe';
 import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink, Line } from '../../irq/line.js';
-import { INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import type { ExtIntSource } from './ext-int.js';
 import { I8259Chip } from './i8259-chip.js';
-import { PIC_PARAMS, validatePicParams, type PicParams } from './params.js';
+import { validatePicParams, type PicParams } from './params.js';
 import { restorePicChips, snapshotPicChip } from './pic-snapshot.js';
 
 export const PIC_MASTER_PORT = 0x20;
@@ -61,7 +59,6 @@ class ElcrPorts implements IoHandler {
   }
 }
 
-@injectable()
 export class PicPair implements Device, InterruptSink, ExtIntSource {
   readonly id: string;
   readonly kind = 'i8259-pair';
@@ -72,9 +69,9 @@ export class PicPair implements Device, InterruptSink, ExtIntSource {
   private readonly intLine: Line;
 
   constructor(
-    @inject(PORT_BUS) ports: PortBus,
-    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
-    @inject(PIC_PARAMS) params: PicParams,
+    ports: PortBus,
+    fabric: InterruptFabric,
+    params: PicParams,
   ) {
     this.params = validatePicParams(params);
     this.id = params.id;

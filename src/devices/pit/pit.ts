@@ -1,22 +1,20 @@
 // Intel 8254 programmable interval timer at ports 0x40–0x43, plus the PC's port 0x61 (speaker
 // data, channel 2 GATE and OUT, refresh toggle). Three counters at 1.193182 MHz (counter.ts);
 // channel 0's OUT drives ISA IRQ0, with only its edges scheduled on the clock.
-import { inject, injectable } from 'tsyringe';
 import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { LevelObserver } from '../../irq/line.js';
-import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { TIMER_MODE, TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { PIT_CRYSTAL } from '../../time/crystal.js';
 import { PitCounter } from './counter.js';
 import { OutputLine } from '../../irq/output-line.js';
-import { PIT_PARAMS, checkPitParams, type PitParams } from './pit-params.js';
+import { checkPitParams, type PitParams } from './pit-params.js';
 
 export const PIT_BASE_PORT = 0x40;
 export const PIT_CONTROL_PORT = 0x43;
@@ -33,7 +31,6 @@ export const PORT61 = Object.freeze({
 /** Xen's refresh toggle: bit 14 of the nanosecond clock (emul-i8254.c, "approximate as 2^14ns"). */
 const REFRESH_SHIFT_NS = 1 << 14;
 
-@injectable()
 export class Pit implements Device, IoHandler {
   readonly id = 'pit';
   readonly kind = 'i8254';
@@ -54,11 +51,11 @@ export class Pit implements Device, IoHandler {
   private readonly params: PitParams;
 
   constructor(
-    @inject(PORT_BUS) ports: PortBus,
-    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
-    @inject(CLOCK) private readonly clock: VirtualClock,
-    @inject(PIT_PARAMS) params: PitParams,
-    @inject(TIMER_MODE) timerMode: TimerMode,
+    ports: PortBus,
+    fabric: InterruptFabric,
+    private readonly clock: VirtualClock,
+    params: PitParams,
+    timerMode: TimerMode,
   ) {
     this.params = checkPitParams(params);
     this.missedTicks = new MissedTicks(timerMode);

@@ -2,7 +2,6 @@ export { PmTimer, SCI_IRQ, pmTickTime, pmTicksAt, type SleepListener } from './p
 export {
   PM1_CNT,
   PM1_STS,
-  PM_PARAMS,
   PM_TIMER_HZ,
   PmParamError,
   QEMU_PC_PM_PARAMS,

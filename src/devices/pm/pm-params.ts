@@ -86,8 +86,6 @@ export const QEMU_PC_PM_PARAMS: PmParams = Object.freeze({
   resetZeroesTimer: false,
 } as const);
 
-export const PM_PARAMS = Symbol('PmParams');
-
 export function validatePmParams(p: PmParams): void {
   const bad = (field: string, why: string): never => {
     throw new PmParamError(`PM parameter ${field}: ${why}`);

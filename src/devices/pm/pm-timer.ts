@@ -3,18 +3,16 @@
 // most significant bit toggles; an SCI is raised while an enabled status bit is set.
 // Analytic: the count is computed from the virtual clock at each read; the only event scheduled
 // is the next MSB toggle, and only while TMR_EN is set and TMR_STS clear.
-import { inject, injectable } from 'tsyringe';
 import { allOnes, type AccessContext, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { IrqLine } from '../../irq/line.js';
-import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
-import { PM1_CNT, PM1_STS, PM_PARAMS, PM_TIMER_HZ, validatePmParams, type PmParams } from './pm-params.js';
+import { PM1_CNT, PM1_STS, PM_TIMER_HZ, validatePmParams, type PmParams } from './pm-params.js';
 
 const NS_PER_S = 1_000_000_000;
 /** SCI is ISA IRQ 9 (Xen SCI_IRQ; the FADT's SCI_INT). */
@@ -39,7 +37,6 @@ export function pmTickTime(ticks: number): number {
 /** Told when the guest writes SLP_EN (ACPI §4.8.3.2.1), with the SLP_TYP value. */
 export type SleepListener = (slpTyp: number) => void;
 
-@injectable()
 export class PmTimer implements Device {
   readonly id = 'pm';
   readonly kind = 'acpi-pm1';
@@ -66,10 +63,10 @@ export class PmTimer implements Device {
   private baseNow: number | null = null;
 
   constructor(
-    @inject(PORT_BUS) private readonly ports: PortBus,
-    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
-    @inject(CLOCK) private readonly clock: VirtualClock,
-    @inject(PM_PARAMS) params: PmParams,
+    private readonly ports: PortBus,
+    fabric: InterruptFabric,
+    private readonly clock: VirtualClock,
+    params: PmParams,
   ) {
     validatePmParams(params);
     this.params = params;

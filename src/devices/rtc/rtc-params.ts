@@ -51,9 +51,6 @@ export interface RtcParams {
   readonly periodicRateChange: 'divider-chain' | 'from-last-interrupt';
 }
 
-export const RTC_PARAMS = Symbol('RtcParams');
-/** Injection token for the RTC's initial wall time (seconds since 1970 or an ISO-8601 UTC string). */
-export const RTC_START_TIME = Symbol('RtcStartTime');
 export type RtcStartTime = number | string;
 /** The default start time: the one the QEMU oracle runner uses (`-rtc base=2020-01-01T00:00:00`). */
 export const DEFAULT_RTC_START_TIME = '2020-01-01T00:00:00';

@@ -5,19 +5,17 @@
 // to date lazily (sync) from the edges that passed since the last access; only events that move
 // IRQ8 are scheduled on the clock. Time registers are stored as the raw bytes the guest sees and
 // advanced with exact calendar arithmetic, so a guest-set time persists and keeps running.
-import { inject, injectable } from 'tsyringe';
 import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { LevelObserver } from '../../irq/line.js';
-import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../platform/tokens.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { OutputLine } from '../../irq/output-line.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { TIMER_MODE, TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { alarmTarget, nextAlarmSecond } from './alarm.js';
 import { dayOfWeek, decodeField, decodeHour, daysFromCivil, encodeField, encodeHour, fromEpochSeconds } from './calendar.js';
 import { daylightSavingJump, updatesUntilTwoAm } from './daylight-saving.js';
@@ -41,11 +39,10 @@ import {
   dividerRuns,
   rtcPeriodicEdges,
 } from './rtc-registers.js';
-import { RTC_PARAMS, RTC_START_TIME, checkRtcParams, parseRtcStartTime, type RtcParams, type RtcStartTime } from './rtc-params.js';
+import { checkRtcParams, parseRtcStartTime, type RtcParams, type RtcStartTime } from './rtc-params.js';
 
 export * from './rtc-registers.js';
 
-@injectable()
 export class Rtc implements Device, IoHandler {
   readonly id = 'rtc';
   readonly kind = 'mc146818';
@@ -77,12 +74,12 @@ export class Rtc implements Device, IoHandler {
   private readonly timer: Timer;
 
   constructor(
-    @inject(PORT_BUS) ports: PortBus,
-    @inject(INTERRUPT_FABRIC) fabric: InterruptFabric,
-    @inject(CLOCK) private readonly clock: VirtualClock,
-    @inject(RTC_PARAMS) params: RtcParams,
-    @inject(RTC_START_TIME) startTime: RtcStartTime,
-    @inject(TIMER_MODE) timerMode: TimerMode,
+    ports: PortBus,
+    fabric: InterruptFabric,
+    private readonly clock: VirtualClock,
+    params: RtcParams,
+    startTime: RtcStartTime,
+    timerMode: TimerMode,
   ) {
     this.params = checkRtcParams(params);
     const start = parseRtcStartTime(startTime);

@@ -21,8 +21,6 @@ export interface VgaWriteSink {
 /** A sink that drops everything (no device model attached). */
 export const DISCARD_VGA_WRITES: VgaWriteSink = Object.freeze({ write: () => undefined, write64: () => undefined });
 
-export const VGA_WINDOW_PARAMS = Symbol('VgaWindowParams');
-export const VGA_WRITE_SINK = Symbol('VgaWriteSink');
 
 export class VgaParamsError extends HvmdevError {}
 

@@ -7,16 +7,13 @@
 // Our buses give each address one owner, so "not claimed" is answered here exactly as the bus's
 // null handler would: reads return the unclaimed value of the memory bus (all-ones under Xen),
 // writes are dropped. They are counted so a host can see what its device model would have missed.
-import { inject, injectable } from 'tsyringe';
 import { SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
-import { MMIO_BUS } from '../../platform/tokens.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotReader } from '../../device-model/snapshot.js';
-import { checkVgaParams, VGA_WINDOW_PARAMS, VGA_WRITE_SINK, type VgaWindowParams, type VgaWriteSink } from './params.js';
+import { checkVgaParams, type VgaWindowParams, type VgaWriteSink } from './params.js';
 
-@injectable()
 export class VgaWindow implements Device, IoHandler {
   readonly id = 'vga';
   readonly kind = 'xen-stdvga-window';
@@ -27,9 +24,9 @@ export class VgaWindow implements Device, IoHandler {
   private readonly ones: boolean;
 
   constructor(
-    @inject(MMIO_BUS) mmio: MmioBus,
-    @inject(VGA_WINDOW_PARAMS) readonly params: VgaWindowParams,
-    @inject(VGA_WRITE_SINK) private readonly sink: VgaWriteSink,
+    mmio: MmioBus,
+    readonly params: VgaWindowParams,
+    private readonly sink: VgaWriteSink,
   ) {
     checkVgaParams(params);
     this.ones = mmio.profile.unclaimedRead === 'ones';

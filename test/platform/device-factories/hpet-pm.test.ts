@@ -1,18 +1,20 @@
-// The classes resolve from a tsyringe container with the tokens the platform builder will register.
+// The device classes resolve from a tsyringe container through the platform's factories (registerDeviceFactories) and the tokens the platform builder binds.
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
-import { CLOCK, INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../../src/platform/tokens.js';
-import { Hpet, HPET_LEGACY_LISTENER, HPET_PARAMS, RecordingLegacyListener, XEN_HPET_PARAMS } from '../../../src/devices/hpet/index.js';
-import { PM_PARAMS, PmTimer, XEN_PM_PARAMS } from '../../../src/devices/pm/index.js';
-import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
+import { CLOCK, HPET_LEGACY_LISTENER, HPET_PARAMS, INTERRUPT_FABRIC, MMIO_BUS, PM_PARAMS, PORT_BUS, TIMER_MODE } from '../../../src/platform/tokens.js';
+import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
+import { Hpet, RecordingLegacyListener, XEN_HPET_PARAMS } from '../../../src/devices/hpet/index.js';
+import { PmTimer, XEN_PM_PARAMS } from '../../../src/devices/pm/index.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
 
 describe('dependency injection', () => {
   it('resolves Hpet and PmTimer from their tokens', () => {
     const c = container.createChildContainer();
+    registerDeviceFactories(c);
     const clock = new VirtualClock();
     const mmio = new MmioBus();
     const ports = new PortBus();

@@ -1,17 +1,19 @@
-// The classes resolve through tsyringe with the platform's tokens (every parameter has an @inject).
+// The device classes resolve from a tsyringe container through the platform's factories (registerDeviceFactories) and the tokens the platform builder binds.
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
-import { APIC_BUS, INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../../src/platform/tokens.js';
-import { IOAPIC_PARAMS, Ioapic, QEMU_PC_IOAPIC_PARAMS } from '../../../src/devices/ioapic/index.js';
-import { PIC_PARAMS, PicPair, QEMU_PC_PIC_PARAMS } from '../../../src/devices/pic/index.js';
-import { RecordingApicBus } from './helpers.js';
+import { APIC_BUS, INTERRUPT_FABRIC, IOAPIC_PARAMS, MMIO_BUS, PIC_PARAMS, PORT_BUS } from '../../../src/platform/tokens.js';
+import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
+import { Ioapic, QEMU_PC_IOAPIC_PARAMS } from '../../../src/devices/ioapic/index.js';
+import { PicPair, QEMU_PC_PIC_PARAMS } from '../../../src/devices/pic/index.js';
+import { RecordingApicBus } from '../../devices/ioapic/helpers.js';
 
 describe('dependency injection', () => {
   it('Ioapic and PicPair resolve from a child container', () => {
     const c = container.createChildContainer();
+    registerDeviceFactories(c);
     const mmio = new MmioBus();
     const ports = new PortBus();
     const fabric = new InterruptFabric();

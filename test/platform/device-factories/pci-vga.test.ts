@@ -1,25 +1,19 @@
-// The classes resolve through tsyringe with the tokens the platform builder binds.
+// The device classes resolve from a tsyringe container through the platform's factories (registerDeviceFactories) and the tokens the platform builder binds.
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
-import { INTERRUPT_FABRIC, MMIO_BUS, PORT_BUS } from '../../../src/platform/tokens.js';
-import {
-  PCI_HOST,
-  PCI_HOST_PARAMS,
-  PLATFORM_RESET_REQUEST,
-  PM_BLOCK_PLACEMENT,
-  PciHost,
-  QEMU_PC_PCI_HOST_PARAMS,
-  QemuPcChipset,
-} from '../../../src/devices/pci/index.js';
-import { VGA_WINDOW_PARAMS, VGA_WRITE_SINK, VgaWindow, XEN_VGA_WINDOW_PARAMS, DISCARD_VGA_WRITES } from '../../../src/devices/vga/index.js';
-import { cfgRead, RecordingReset } from './helpers.js';
+import { INTERRUPT_FABRIC, MMIO_BUS, PCI_HOST, PCI_HOST_PARAMS, PLATFORM_RESET_REQUEST, PM_BLOCK_PLACEMENT, PORT_BUS, VGA_WINDOW_PARAMS, VGA_WRITE_SINK } from '../../../src/platform/tokens.js';
+import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
+import { PciHost, QEMU_PC_PCI_HOST_PARAMS, QemuPcChipset } from '../../../src/devices/pci/index.js';
+import { VgaWindow, XEN_VGA_WINDOW_PARAMS, DISCARD_VGA_WRITES } from '../../../src/devices/vga/index.js';
+import { cfgRead, RecordingReset } from '../../devices/pci/helpers.js';
 
 describe('dependency injection', () => {
   it('builds the qemu-pc PCI host, its chipset and the VGA window from tokens', () => {
     const c = container.createChildContainer();
+    registerDeviceFactories(c);
     const ports = new PortBus();
     const mmio = new MmioBus();
     c.registerInstance(PORT_BUS, ports);
@@ -29,7 +23,6 @@ describe('dependency injection', () => {
     c.registerInstance(PLATFORM_RESET_REQUEST, new RecordingReset());
     const placed: (number | null)[] = [];
     c.registerInstance(PM_BLOCK_PLACEMENT, { placePmBlock: (b: number | null) => void placed.push(b) });
-    c.registerSingleton(PCI_HOST, PciHost);
     c.registerInstance(VGA_WINDOW_PARAMS, XEN_VGA_WINDOW_PARAMS);
     c.registerInstance(VGA_WRITE_SINK, DISCARD_VGA_WRITES);
     const host = c.resolve<PciHost>(PCI_HOST);

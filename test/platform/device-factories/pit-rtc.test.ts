@@ -1,19 +1,20 @@
-// Pit and Rtc resolve from a tsyringe container with the tokens the platform builder registers,
-// and the HPET's legacy-replacement listener can drive both.
+// Pit and Rtc resolve from a tsyringe container through the platform's factories (registerDeviceFactories) and the tokens the platform builder binds, and the HPET's legacy-replacement listener can drive both.
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
-import { CLOCK, INTERRUPT_FABRIC, PORT_BUS } from '../../../src/platform/tokens.js';
-import { Pit, PIT_PARAMS, QEMU_PC_PIT_PARAMS } from '../../../src/devices/pit/index.js';
-import { Rtc, RTC_PARAMS, RTC_START_TIME, QEMU_PC_RTC_PARAMS } from '../../../src/devices/rtc/index.js';
-import { TIMER_MODE, XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
+import { CLOCK, INTERRUPT_FABRIC, PIT_PARAMS, PORT_BUS, RTC_PARAMS, RTC_START_TIME, TIMER_MODE } from '../../../src/platform/tokens.js';
+import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
+import { Pit, QEMU_PC_PIT_PARAMS } from '../../../src/devices/pit/index.js';
+import { Rtc, QEMU_PC_RTC_PARAMS } from '../../../src/devices/rtc/index.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
 import type { LegacyReplacementListener } from '../../../src/devices/hpet/legacy-replacement.js';
 
 describe('dependency injection', () => {
   it('resolves Pit and Rtc from their tokens', () => {
     const c = container.createChildContainer();
+    registerDeviceFactories(c);
     const clock = new VirtualClock({ minPeriodNs: 1 });
     const ports = new PortBus();
     const fabric = new InterruptFabric();
