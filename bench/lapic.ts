@@ -6,7 +6,8 @@ import { MmioBus } from '../src/bus/mmio-bus.js';
 import type { ApicMessage } from '../src/irq/apic-bus.js';
 import { InterruptFabric } from '../src/irq/fabric.js';
 import { VirtualClock } from '../src/time/clock.js';
-import { ApicRouter, NO_EXT_INT_SOURCE, XEN_LAPIC_PARAMS } from '../src/devices/lapic/index.js';
+import { ApicRouter, XEN_LAPIC_PARAMS } from '../src/devices/lapic/index.js';
+import { NO_EXT_INT_SOURCE } from '../src/irq/ext-int-source.js';
 import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
 import { measure, round, type Measurement } from './harness.js';
 

@@ -21,9 +21,8 @@ export * from './devices/vga/index.js';
 export * from './platform/index.js';
 export * from './qtest/index.js';
 export * as x86emu from './x86emu/index.js';
-// Names two device folders both define: the LAPIC's are the canonical ones (same shapes), the
-// platform timer mode is timer-mode's, and the LAPIC's LVT timer mode is renamed.
-export { type ExtIntSource, PIC_INT_LINE } from './devices/lapic/index.js';
+// A name two folders define: the platform timer mode is timer-mode's, and the LAPIC's LVT timer
+// mode is renamed.
 export { type TimerMode } from './device-model/timer-mode/index.js';
 export { TimerMode as LapicTimerMode } from './devices/lapic/registers.js';
 // Firmware tables (ACPI, MP, e820) generated from a built platform.

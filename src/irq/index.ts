@@ -3,3 +3,7 @@ export * from './msi.js';
 export * from './fabric.js';
 export * from './apic-bus.js';
 export * from './output-line.js';
+export * from './ext-int-source.js';
+export * from './legacy-replacement.js';
+export * from './irq0-routing.js';
+export * from './periodic-timer-source.js';

@@ -15,21 +15,18 @@ import {
   XEN_X86_EMU_VGA,
   XEN_X86_EMU_VPCI,
 } from '../emuflags/index.js';
-import type { Device } from '../device-model/device.js';
 import { DebugConsole } from '../devices/debugcon/debug-console.js';
-import type { EoiListener } from '../irq/apic-bus.js';
-import { ApicRouter, type ExtIntSource, type LapicParams } from '../devices/lapic/index.js';
-import { Hpet, type LegacyReplacementListener } from '../devices/hpet/index.js';
+import { ApicRouter, type LapicParams } from '../devices/lapic/index.js';
+import { Hpet } from '../devices/hpet/index.js';
 import { PmTimer } from '../devices/pm/index.js';
-import { Ioapic, xenDom0IoapicParams, xenIrq0Routing } from '../devices/ioapic/index.js';
+import { Ioapic, xenDom0IoapicParams } from '../devices/ioapic/index.js';
 import { PicPair } from '../devices/pic/index.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
 import { attachPciTestdev, PciHost, QemuPcChipset } from '../devices/pci/index.js';
 import { VgaWindow } from '../devices/vga/index.js';
 import { Pit } from '../devices/pit/index.js';
 import { qemuPcRtcParams, Rtc } from '../devices/rtc/index.js';
-import type { ResolvedOptions } from './create-platform.js';
-import type { VcpuSlot } from './platform.js';
+import type { CatalogEntry } from './build-context.js';
 import type { PlatformProfile } from './profiles.js';
 import {
   APIC_BUS,
@@ -51,85 +48,6 @@ import {
   VGA_WRITE_SINK,
 } from './tokens.js';
 
-export interface BuildContext {
-  readonly profile: PlatformProfile;
-  readonly options: ResolvedOptions;
-  readonly vcpus: readonly VcpuSlot[];
-  /** Connections made once every device exists (e.g. IO-APICs listening to LAPIC EOIs). */
-  readonly links: LinkRegistry;
-}
-
-/**
- * Late connections between devices built by different catalog entries: the PIC answers the
- * LAPIC's ExtINT acknowledge, IO-APICs hear the LAPICs' EOI broadcasts. Either side may be built
- * first or not at all.
- */
-export class LinkRegistry {
-  private extInt: ExtIntSource | null = null;
-  private readonly eoiListeners: EoiListener[] = [];
-  private readonly routers: { addEoiListener(l: EoiListener): unknown }[] = [];
-  private readonly legacyListeners: LegacyReplacementListener[] = [];
-  private legacyOn = false;
-
-  /** What the HPET calls when legacy replacement starts or stops: the PIT (and RTC) if present. */
-  readonly legacyProxy: LegacyReplacementListener = {
-    setLegacyReplacement: (on: boolean) => {
-      this.legacyOn = on;
-      for (const l of this.legacyListeners) l.setLegacyReplacement(on);
-    },
-  };
-
-  addLegacyListener(listener: LegacyReplacementListener): void {
-    this.legacyListeners.push(listener);
-    if (this.legacyOn) listener.setLegacyReplacement(true);
-  }
-
-  /** What the LAPICs call on an ExtINT acknowledge: the PIC if there is one. */
-  readonly extIntProxy: ExtIntSource = {
-    acknowledgeExtInt: () => (this.extInt === null ? 0xff : this.extInt.acknowledgeExtInt()),
-  };
-
-  setExtIntSource(source: ExtIntSource): void {
-    this.extInt = source;
-  }
-
-  addEoiListener(listener: EoiListener): void {
-    this.eoiListeners.push(listener);
-    for (const r of this.routers) r.addEoiListener(listener);
-  }
-
-  /** The APIC router once the LAPIC entry has built it (the IO-APICs' IRQ0 routing asks it). */
-  router: ApicRouter | null = null;
-  /** The ACPI PM block once the PM entry has built it (PIIX4 PM places it). */
-  pm: PmTimer | null = null;
-
-  /** What port 0xCF9 reset requests do: the platform's reset once it exists. */
-  resetHandler: (kind: 'hard' | 'soft') => void = () => undefined;
-
-  /** Xen's IRQ0 special routing asks whether PIT channel 0 is running (pt_active); the PIT answers. */
-  pitChannel0Active: () => boolean = () => false;
-
-  addEoiSource(router: { addEoiListener(l: EoiListener): unknown }): void {
-    this.routers.push(router);
-    for (const l of this.eoiListeners) router.addEoiListener(l);
-  }
-}
-
-export type CatalogStatus = 'implemented' | 'not-implemented' | 'no-device';
-
-export interface CatalogEntry {
-  /** Short device name used in descriptions (e.g. "pit"). */
-  readonly kind: string;
-  readonly title: string;
-  /** The selecting XEN_X86_EMU_* flag; 0 for devices the profile itself selects. */
-  readonly flag: number;
-  readonly status: CatalogStatus;
-  /** Why the entry has no device, or what is still missing. */
-  readonly note?: string;
-  /** Registers the device classes in the platform's container and resolves them (once). */
-  readonly create?: (c: DependencyContainer, ctx: BuildContext) => Device[];
-}
-
 /** Where IO-APIC messages go on a platform without local APICs: nowhere (counted by the IO-APIC). */
 const DROPPING_APIC_BUS: ApicMessageSink = Object.freeze({ deliverApicMessage: () => undefined });
 
@@ -146,9 +64,10 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(LAPIC_VCPU_COUNT, { useValue: ctx.vcpus.length });
       c.register(EXT_INT_SOURCE, { useValue: ctx.links.extIntProxy });
       const router = c.resolve(ApicRouter);
-      ctx.links.router = router;
       c.register(APIC_BUS, { useValue: router });
       ctx.links.addEoiSource(router);
+      ctx.links.vcpu0Delivery = router;
+      ctx.links.interruptTakers.push(...router.lapics);
       router.lapics.forEach((lapic, i) => ctx.vcpus[i]!.devices.set('lapic', lapic));
       return router.devices();
     },
@@ -161,7 +80,9 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     create: (c, ctx) => {
       c.register(HPET_PARAMS, { useValue: ctx.profile.devices.hpet });
       c.register(HPET_LEGACY_LISTENER, { useValue: ctx.links.legacyProxy });
-      return [c.resolve(Hpet)];
+      const hpet = c.resolve(Hpet);
+      ctx.links.periodicTimers.push(...hpet.periodicTimers);
+      return [hpet];
     },
   },
   {
@@ -172,7 +93,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     create: (c, ctx) => {
       c.register(PM_PARAMS, { useValue: ctx.profile.devices.pm });
       const pm = c.resolve(PmTimer);
-      ctx.links.pm = pm;
+      ctx.links.pmBlock = (base) => void pm.place(base);
       return [pm];
     },
   },
@@ -188,6 +109,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(RTC_START_TIME, { useValue: ctx.options.wallTime });
       const rtc = c.resolve(Rtc);
       ctx.links.addLegacyListener(rtc);
+      ctx.links.periodicTimers.push(rtc.periodicTimer);
       return [rtc];
     },
   },
@@ -202,14 +124,15 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
         ctx.options.hostIoapics !== null
           ? ctx.options.hostIoapics.map((host, i) => xenDom0IoapicParams(i, host))
           : [ctx.profile.devices.ioapic];
-      const router = ctx.links.router;
       return paramSets.map((params) => {
         const child = c.createChildContainer();
         child.register(IOAPIC_PARAMS, { useValue: params });
         const ioapic = child.resolve(Ioapic);
         ctx.links.addEoiListener(ioapic);
-        if (router !== null && ctx.profile.validation.kind === 'xen') {
-          ioapic.setIrq0Routing(xenIrq0Routing(router, () => ctx.links.pitChannel0Active()));
+        ctx.links.gsiVectors.push(ioapic);
+        const vcpu0 = ctx.links.vcpu0Delivery;
+        if (vcpu0 !== null && ctx.profile.validation.kind === 'xen') {
+          ioapic.setIrq0Routing({ pitChannel0Active: () => ctx.links.pitChannel0Active(), deliverToVcpu0: (msg) => vcpu0.deliverToVcpu0(msg) });
         }
         return ioapic;
       });
@@ -224,6 +147,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(PIC_PARAMS, { useValue: ctx.profile.devices.pic });
       const pic = c.resolve(PicPair);
       ctx.links.setExtIntSource(pic);
+      ctx.links.isaVectors = pic;
       return [pic];
     },
   },
@@ -254,14 +178,8 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(PIT_PARAMS, { useValue: ctx.profile.devices.pit });
       const pit = c.resolve(Pit);
       ctx.links.addLegacyListener(pit);
-      // Xen's pt_active(&vpit.pt0) (emul-i8254.c pit_load_count): channel 0 has a live timer —
-      // periodic in modes 2/3, one-shot in modes 1/4 until it fires; none after reset or in modes 0/5.
-      ctx.links.pitChannel0Active = () => {
-        const c = pit.channels[0];
-        if (!c.programmed || !c.running || pit.legacyReplacementActive) return false;
-        if (c.mode === 2 || c.mode === 3) return true;
-        return (c.mode === 1 || c.mode === 4) && !c.segDone;
-      };
+      ctx.links.periodicTimers.push(pit.periodicTimer);
+      ctx.links.pitTimer = pit.periodicTimer;
       return [pit];
     },
   },
@@ -283,8 +201,8 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       const host = c.resolve(PciHost);
       if (ctx.profile.name === 'qemu-pc') {
         // i440FX + PIIX3 + PIIX4 PM: PMBA/PMREGMISC place the ACPI PM block (if the platform has one).
-        const pm = ctx.links.pm;
-        c.register(PM_BLOCK_PLACEMENT, { useValue: { placePmBlock: (base: number | null) => void pm?.place(base) } });
+        const pmBlock = ctx.links.pmBlock;
+        c.register(PM_BLOCK_PLACEMENT, { useValue: { placePmBlock: (base: number | null) => void pmBlock?.(base) } });
         c.resolve(QemuPcChipset);
       }
       for (const slot of ctx.options.pciTestdevs) attachPciTestdev(host, slot.device, slot.function);

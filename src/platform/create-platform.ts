@@ -14,9 +14,13 @@ import { TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../device-m
 import type { HostIoapic } from '../devices/ioapic/index.js';
 import { PCI_TESTDEV_SLOT } from '../devices/pci/testdev.js';
 import { DISCARD_VGA_WRITES, type VgaWriteSink } from '../devices/vga/index.js';
-import { LinkRegistry, selectEntries, type CatalogEntry } from './catalog.js';
+import type { CatalogEntry, PciTestdevSlot, ResolvedOptions, VcpuSlot } from './build-context.js';
+
+export type { PciTestdevSlot };
+import { selectEntries } from './catalog.js';
+import { DeviceLinks } from './device-links.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
-import { Platform, type VcpuSlot } from './platform.js';
+import { Platform } from './platform.js';
 import { profileByName, type PlatformProfile, type ProfileName } from './profiles.js';
 import { wireTimerAcknowledgements } from './timer-acks.js';
 import { registerDeviceFactories } from './device-factories.js';
@@ -66,26 +70,6 @@ export interface PlatformOptions {
   readonly maxEventsPerAdvance?: number;
 }
 
-/** Options after defaults, as devices see them through the OPTIONS token. */
-export interface ResolvedOptions {
-  readonly vcpus: number;
-  readonly wallTime: string;
-  readonly tscHz: number;
-  readonly ramBytes: number;
-  readonly timerMode: TimerMode;
-  /** The host IO-APICs a PVH dom0 mirrors, or null for the profile's own IO-APIC. */
-  readonly hostIoapics: readonly HostIoapic[] | null;
-  readonly vgaWrites: VgaWriteSink;
-  /** Where pci-testdev functions are attached (empty: none). */
-  readonly pciTestdevs: readonly PciTestdevSlot[];
-}
-
-/** A pci-testdev's place on bus 0: slot and function. */
-export interface PciTestdevSlot {
-  readonly device: number;
-  readonly function?: number;
-}
-
 export function createPlatform(options: PlatformOptions = {}): Platform {
   const profile = typeof options.profile === 'object' ? options.profile : profileByName(options.profile ?? 'xen-hvm');
   const resolved = resolveOptions(options, profile);
@@ -116,17 +100,17 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
 
   const vcpus: VcpuSlot[] = Array.from({ length: resolved.vcpus }, (_, index) => ({ index, devices: new Map() }));
   const built: { entry: CatalogEntry; devices: Device[] }[] = [];
-  const ctx = { profile, options: resolved, vcpus, links: new LinkRegistry() };
+  const ctx = { profile, options: resolved, vcpus, links: new DeviceLinks() };
   for (const entry of selectEntries(flags, profile)) {
     const devices = entry.create?.(c, ctx) ?? [];
     built.push({ entry, devices });
   }
-  const platform = new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built);
+  // Periodic platform timers hear when the guest takes their vector (Xen's missed-tick policy).
+  const acks = wireTimerAcknowledgements(ctx.links, irq.isaToGsi, profile.clock.xenVpt);
+  const platform = new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built, acks);
   // Port 0xCF9: a guest reset request resets every device (virtual time keeps running), then tells
   // the host's listeners (Platform.onResetRequest), which reset the vCPUs.
   ctx.links.resetHandler = (kind) => platform.guestResetRequest(kind);
-  // Periodic platform timers hear when the guest takes their vector (Xen's missed-tick policy).
-  wireTimerAcknowledgements(platform);
   return platform;
 }
 

@@ -2,6 +2,8 @@ export * from './tokens.js';
 export * from './device-factories.js';
 export * from './errors.js';
 export * from './profiles.js';
+export * from './build-context.js';
+export * from './device-links.js';
 export * from './catalog.js';
 export * from './platform.js';
 export * from './create-platform.js';

@@ -9,7 +9,8 @@ import type { VirtualClock } from '../time/clock.js';
 import type { Device, PlainData } from '../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../device-model/snapshot.js';
 import { PlatformOptionError } from './errors.js';
-import type { CatalogEntry, CatalogStatus } from './catalog.js';
+import type { CatalogEntry, CatalogStatus, VcpuSlot } from './build-context.js';
+import type { TimerAcknowledgements } from './timer-acks.js';
 import type { PlatformProfile } from './profiles.js';
 
 export const SNAPSHOT_FORMAT = 'hvmdev-platform';
@@ -37,12 +38,6 @@ interface CheckedSnapshot {
   readonly clockNs: number;
   readonly devices: Readonly<Record<string, unknown>>;
   readonly hostLines: { readonly gsi: readonly number[]; readonly pic: readonly number[] };
-}
-
-/** Per-vCPU place: devices that exist once per vCPU (the LAPIC) register here. */
-export interface VcpuSlot {
-  readonly index: number;
-  readonly devices: Map<string, Device>;
 }
 
 export interface DeviceSummary {
@@ -92,6 +87,8 @@ export class Platform {
     readonly clock: VirtualClock,
     readonly vcpus: readonly VcpuSlot[],
     private readonly entries: readonly { entry: CatalogEntry; devices: readonly Device[] }[],
+    /** The periodic timers' "tick taken" wiring (Xen's vpt), or null where the profile has none. */
+    readonly timerAcknowledgements: TimerAcknowledgements | null = null,
   ) {
     const map = new Map<string, Device>();
     for (const { devices } of entries) for (const d of devices) map.set(d.id, d);

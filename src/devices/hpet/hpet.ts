@@ -17,9 +17,11 @@ import { validateHpetParams, type HpetParams } from './hpet-params.js';
 import { GEN_CONF, HPET_REG, TN_CONF } from './hpet-registers.js';
 import { hex64, hpetTimerSnapshot, readHpetTimerSnapshot } from './hpet-snapshot.js';
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
-import { type LegacyReplacementListener } from './legacy-replacement.js';
+import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
+import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
+import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 
 const ALL_ONES_64 = U64_MASK;
 /** Xen's HPET_TINY_TIME_SPAN: 1/1024 s. A 32-bit comparator less than this behind the counter fires now. */
@@ -42,6 +44,8 @@ export class Hpet implements Device, IoHandler {
   private isr = 0;
   private legacyActive = false;
   private readonly timers: HpetTimerState[];
+  /** Each timer as a periodic timer source ('hpet.timer0', ...), for the missed-tick policy. */
+  readonly periodicTimers: readonly PeriodicTimerSource[];
 
   constructor(
     mmio: MmioBus,
@@ -67,6 +71,16 @@ export class Hpet implements Device, IoHandler {
       t.conf = this.caps.timerCapBits;
       this.timers.push(t);
     }
+    this.periodicTimers = this.timers.map(
+      (t) =>
+        new MissedTickSource(`hpet.timer${t.index}`, t.missed, {
+          active: () => this.running && (t.conf & TN_CONF.INT_ENABLE) !== 0,
+          tickLine: () => this.routing.interruptSource(t, this.legacyRouting),
+          redeliverTick: () => {
+            if (this.running && t.conf & TN_CONF.INT_ENABLE) this.deliverEdge(t);
+          },
+        }),
+    );
     // Every size and alignment reaches the handler, which applies the profile's access rule itself.
     this.region = mmio.register(params.base, params.windowBytes, this, { owner: this.id, name: 'HPET', sizes: 1 | 2 | 4 | 8 });
   }
@@ -434,40 +448,6 @@ export class Hpet implements Device, IoHandler {
   }
 
   // ---- host API -------------------------------------------------------------------------------
-
-  /**
-   * The guest took timer n's interrupt (its vector was accepted). With acknowledgement tracking on,
-   * a tick owed under the missed-tick policy is delivered now (Xen vpt.c pt_intr_post).
-   */
-  acknowledgeInterrupt(n: number, vcpu?: number): void {
-    const t = this.timers[n];
-    if (t !== undefined && t.missed.acknowledge(vcpu) && this.running && t.conf & TN_CONF.INT_ENABLE) this.deliverEdge(t);
-  }
-
-  /** The vCPU whose acknowledgements count for every timer (Xen: the i8259 target, vhpet_vcpu). */
-  setTargetVcpu(vcpu: number): void {
-    if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
-    for (const t of this.timers) t.missed.targetVcpu = vcpu;
-  }
-
-  /** Timer n's missed-tick bookkeeping (read-only use: the platform checks `issued` before matching). */
-  missedTicks(n: number): MissedTicks | undefined {
-    return this.timers[n]?.missed;
-  }
-
-  /** Where timer n's edge goes now (see HpetInterruptRouting.interruptSource for the encoding). */
-  interruptSource(n: number): number | null {
-    const t = this.timers[n];
-    return t === undefined ? null : this.routing.interruptSource(t, this.legacyRouting);
-  }
-
-  /** Turns acknowledgement tracking (and with it the missed-tick policy) on or off for every timer. */
-  setAcknowledgeTracking(on: boolean): void {
-    for (const t of this.timers) {
-      t.missed.tracking = on;
-      t.missed.clear();
-    }
-  }
 
   /** HVM_PARAM_HPET_ENABLED: false leaves the window claimed but dead (all-ones, writes ignored). */
   setGuestEnabled(on: boolean): void {

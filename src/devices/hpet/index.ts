@@ -7,4 +7,4 @@ export {
   type HpetParams,
 } from './hpet-params.js';
 export { GCAP, GEN_CONF, HPET_REG, HPET_REGISTER_TABLE, TN_CONF } from './hpet-registers.js';
-export { RecordingLegacyListener, type LegacyReplacementListener } from './legacy-replacement.js';
+export { RecordingLegacyListener } from './legacy-replacement.js';

@@ -1,4 +1,3 @@
 export * from './registers.js';
 export * from './params.js';
 export * from './ioapic.js';
-export * from './irq0-routing.js';

@@ -16,6 +16,8 @@ import { SIZES_4, SIZES_8, type AccessContext, type PortAccessSize } from '../..
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import { ApicShorthand, type ApicMessage, type ApicMessageSink, type EoiListener } from '../../irq/apic-bus.js';
+import type { Irq0SpecialRouting } from '../../irq/irq0-routing.js';
+import type { GsiVectorLookup } from '../../irq/periodic-timer-source.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink } from '../../irq/line.js';
 import type { Device, PlainData } from '../../device-model/device.js';
@@ -31,22 +33,6 @@ import {
   RTE_RESET_LOW,
   versionRegister,
 } from './registers.js';
-
-/**
- * Xen's IRQ0_SPECIAL_ROUTING needs two facts only the platform has: whether PIT channel 0 is
- * active, and whether vCPU 0's LAPIC is enabled and matched by a destination. The platform
- * implements this and hands it to the IO-APIC with setIrq0Routing().
- */
-export interface Irq0SpecialRouting {
-  /** Xen pit_channel0_enabled(): PIT channel 0's periodic timer is active. */
-  pitChannel0Active(): boolean;
-  /**
-   * Delivers `msg` to vCPU 0 alone if vCPU 0's LAPIC is enabled and matches the message's
-   * destination; returns false (delivering nothing) otherwise, and the IO-APIC then sends the
-   * message normally (lowest-priority arbitration).
-   */
-  deliverToVcpu0(msg: ApicMessage): boolean;
-}
 
 
 /** The message an IO-APIC sends, reused for every delivery (see deliver()). */
@@ -67,7 +53,7 @@ const TRIGGER_LEVEL = RTE.TRIGGER_LEVEL;
 const MASK = RTE.MASK;
 const REMOTE_IRR = RTE.REMOTE_IRR;
 
-export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
+export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, GsiVectorLookup {
   readonly id: string;
   readonly kind = 'ioapic';
   readonly params: IoapicParams;
@@ -299,6 +285,12 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener {
   // ---- Inspection ----------------------------------------------------------------------------
 
   /** The 64-bit redirection entry of `pin`. */
+  /** The vector of GSI `gsi`'s redirection entry, or −1 when `gsi` is not one of this IO-APIC's pins. */
+  vectorOfGsi(gsi: number): number {
+    const pin = gsi - this.params.gsiBase;
+    return pin >= 0 && pin < this.params.pins ? this.rteLow[pin]! & 0xff : -1;
+  }
+
   redirectionEntry(pin: number): bigint {
     this.checkPin(pin);
     return (BigInt(this.rteHigh[pin]!) << 32n) | BigInt(this.rteLow[pin]!);

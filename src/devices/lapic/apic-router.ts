@@ -15,11 +15,9 @@ import { SnapshotReader } from '../../device-model/snapshot.js';
 import { XEN_DEFAULT_TIMER_MODE, parseTimerMode, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { destinationMatches } from './destination.js';
 import { Lapic, type LapicDomain, type LapicOutbox } from './lapic.js';
-import { checkLapicParams, type ExtIntSource, type LapicParams } from './params.js';
+import { checkLapicParams, type LapicParams } from './params.js';
+import { PIC_INT_LINE, type ExtIntSource } from '../../irq/ext-int-source.js';
 import { XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES } from './registers.js';
-
-/** The named line the 8259's INT output drives: LINT0 of the BSP. */
-export const PIC_INT_LINE = 'pic.int';
 
 const enum Shorthand {
   None = 0,
@@ -77,6 +75,18 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
 
   lapic(vcpu: number): Lapic | undefined {
     return this.lapics[vcpu];
+  }
+
+  /**
+   * Xen's IRQ0_SPECIAL_ROUTING (xen/arch/x86/hvm/vioapic.c): delivers `msg` to vCPU 0 alone if
+   * vCPU 0's LAPIC is enabled and named by the message's 8-bit (IO-APIC format) destination;
+   * returns false, delivering nothing, otherwise (see src/irq/irq0-routing.ts).
+   */
+  deliverToVcpu0(msg: ApicMessage): boolean {
+    const l0 = this.lapics[0];
+    if (l0 === undefined || !l0.enabled || !destinationMatches(l0, msg.destination, msg.logical, true)) return false;
+    l0.receive(msg.deliveryMode, msg.vector, msg.levelTriggered, msg.assert);
+    return true;
   }
 
   addEoiListener(listener: EoiListener): () => void {

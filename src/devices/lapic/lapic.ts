@@ -16,7 +16,9 @@ import { applyLapicState, lapicSnapshot, readLapicState } from './lapic-state.js
 import { SnapshotError } from '../../device-model/snapshot.js';
 import { clearVector, deliverableVector, highestVector, processorPriority, setVector, testVector } from './lapic-vector-maps.js';
 import type { MsrReadResult, MsrWriteResult } from './msr.js';
-import type { ExtIntSource, LapicParams } from './params.js';
+import type { LapicParams } from './params.js';
+import type { ExtIntSource } from '../../irq/ext-int-source.js';
+import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
 import {
   APIC_BASE_ADDR_MASK, APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DFR_FLAT,
   ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG, LVT_MASKED, LVT_REGS,
@@ -45,7 +47,7 @@ export interface LapicOutbox extends ApicMessageSink {
   lapicWindowChanged?(lapic: Lapic): void;
 }
 
-export class Lapic implements Device {
+export class Lapic implements Device, InterruptTaker {
   readonly id: string;
   readonly kind = 'lapic';
   /** Register page image, index = offset >> 4 (ISR/TMR/IRR live in it too, as in Xen's LAPIC_REGS). */

@@ -95,18 +95,6 @@ export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
 });
 
 
-/**
- * Who answers the INTA cycle of an ExtINT interrupt (SDM §11.5.1: "the processor ... expects the
- * vector from an external controller"): the master 8259, through LINT0 or an IO-APIC ExtINT pin.
- */
-export interface ExtIntSource {
-  /** Performs the INTA sequence and returns the vector (the PIC's spurious IRQ7 vector if nothing is pending). */
-  acknowledgeExtInt(): number;
-}
-
-/** For platforms without a PIC (PVH): nothing ever asserts ExtINT, so this is never asked. */
-export const NO_EXT_INT_SOURCE: ExtIntSource = Object.freeze({ acknowledgeExtInt: () => 0xff });
-
 /** Most vCPUs: xAPIC IDs are 8-bit and 0xFF is the broadcast ID; Xen's HVM_MAX_VCPUS is 128. */
 export const MAX_LAPIC_VCPUS = 128;
 

@@ -1,4 +1,3 @@
 export * from './params.js';
-export * from './ext-int.js';
 export * from './i8259-chip.js';
 export * from './pic-pair.js';

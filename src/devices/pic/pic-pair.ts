@@ -9,7 +9,8 @@ import type { PortBus } from '../../bus/port-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink, Line } from '../../irq/line.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import type { ExtIntSource } from './ext-int.js';
+import { PIC_INT_LINE, type ExtIntSource } from '../../irq/ext-int-source.js';
+import type { IsaVectorLookup } from '../../irq/periodic-timer-source.js';
 import { I8259Chip } from './i8259-chip.js';
 import { validatePicParams, type PicParams } from './params.js';
 import { restorePicChips, snapshotPicChip } from './pic-snapshot.js';
@@ -17,8 +18,6 @@ import { restorePicChips, snapshotPicChip } from './pic-snapshot.js';
 export const PIC_MASTER_PORT = 0x20;
 export const PIC_SLAVE_PORT = 0xa0;
 export const ELCR_PORT = 0x4d0;
-/** Name of the master's INT output line on the fabric. */
-export const PIC_INT_LINE = 'pic.int';
 /** The master input the slave's INT output drives. */
 export const CASCADE_IR = 2;
 
@@ -59,7 +58,7 @@ class ElcrPorts implements IoHandler {
   }
 }
 
-export class PicPair implements Device, InterruptSink, ExtIntSource {
+export class PicPair implements Device, InterruptSink, ExtIntSource, IsaVectorLookup {
   readonly id: string;
   readonly kind = 'i8259-pair';
   readonly params: PicParams;
@@ -154,6 +153,11 @@ export class PicPair implements Device, InterruptSink, ExtIntSource {
       if (pin < 8) this.master.adoptInput(pin, level(pin));
       else this.slave.adoptInput(pin - 8, level(pin));
     }
+  }
+
+  /** The vector ISA IRQ `irq` arrives with through ExtINT: its 8259's ICW2 base plus its pin. */
+  vectorOfIsaIrq(irq: number): number {
+    return ((irq < 8 ? this.master : this.slave).irqBase + (irq & 7)) & 0xff;
   }
 
   /** INTA cycle (see ExtIntSource). */

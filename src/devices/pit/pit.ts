@@ -10,7 +10,10 @@ import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
+import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
+import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { PIT_CRYSTAL } from '../../time/crystal.js';
 import { PitCounter } from './counter.js';
 import { OutputLine } from '../../irq/output-line.js';
@@ -31,12 +34,14 @@ export const PORT61 = Object.freeze({
 /** Xen's refresh toggle: bit 14 of the nanosecond clock (emul-i8254.c, "approximate as 2^14ns"). */
 const REFRESH_SHIFT_NS = 1 << 14;
 
-export class Pit implements Device, IoHandler {
+export class Pit implements Device, IoHandler, LegacyReplacementListener {
   readonly id = 'pit';
   readonly kind = 'i8254';
   readonly channels: readonly [PitCounter, PitCounter, PitCounter] = [new PitCounter(), new PitCounter(), new PitCounter()];
   /** Xen's timer_mode policy for IRQ0's periodic ticks. */
-  readonly missedTicks: MissedTicks;
+  private readonly missedTicks: MissedTicks;
+  /** Channel 0 as a periodic timer source: IRQ0's ticks, for the missed-tick policy and Xen's IRQ0 routing. */
+  readonly periodicTimer: PeriodicTimerSource;
   speakerData = false;
   private refreshFlip = false;
   private legacyReplacement = false;
@@ -59,6 +64,11 @@ export class Pit implements Device, IoHandler {
   ) {
     this.params = checkPitParams(params);
     this.missedTicks = new MissedTicks(timerMode);
+    this.periodicTimer = new MissedTickSource('pit', this.missedTicks, {
+      active: () => this.channel0Active(),
+      tickLine: () => 0,
+      redeliverTick: () => this.redeliverIrq0Tick(),
+    });
     this.irq0 = new OutputLine(fabric.isaLine(0));
     this.edgeTimer = clock.createTimer('pit.irq0', (_now, periods) => this.onEdge(periods));
     this.edgeTimer.lastEventBy = (target) => this.lastOutChangeBy(target);
@@ -171,12 +181,19 @@ export class Pit implements Device, IoHandler {
   }
 
   /**
-   * The guest took IRQ0's interrupt (the PIC's INTA or the LAPIC's acceptance of its vector).
-   * Wiring this turns on the missed-tick policy; see src/device-model/timer-mode/missed-ticks.ts.
+   * Xen's pt_active(&vpit.pt0) (emul-i8254.c pit_load_count): channel 0 has a live timer —
+   * periodic in modes 2/3, one-shot in modes 1/4 until it fires; none after reset, in modes 0/5,
+   * or while the HPET's legacy replacement silences IRQ0.
    */
-  acknowledgeInterrupt(vcpu?: number): void {
-    if (!this.missedTicks.acknowledge(vcpu)) return;
-    // Re-inject one owed tick now as an edge, leaving the line where OUT0 has it.
+  private channel0Active(): boolean {
+    const c = this.channels[0];
+    if (!c.programmed || !c.running || this.legacyReplacement) return false;
+    if (c.mode === 2 || c.mode === 3) return true;
+    return (c.mode === 1 || c.mode === 4) && !c.segDone;
+  }
+
+  /** One owed IRQ0 tick as an edge (the missed-tick policy), leaving the line where OUT0 has it. */
+  private redeliverIrq0Tick(): void {
     if (this.irq0.level) {
       this.irq0.lower();
       this.irq0.raise();
@@ -184,18 +201,6 @@ export class Pit implements Device, IoHandler {
       this.irq0.raise();
       this.irq0.lower();
     }
-  }
-
-  /** Turns acknowledgement tracking (and with it the missed-tick policy) on or off. */
-  setAcknowledgeTracking(on: boolean): void {
-    this.missedTicks.tracking = on;
-    this.missedTicks.clear();
-  }
-
-  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see src/device-model/timer-mode/vcpu-target.ts). */
-  setTargetVcpu(vcpu: number): void {
-    if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
-    this.missedTicks.targetVcpu = vcpu;
   }
 
   // --- IRQ0 ----------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { OutputLine } from '../../irq/output-line.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { TimerModeError, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
+import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
+import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { alarmTarget, nextAlarmSecond } from './alarm.js';
 import { dayOfWeek, decodeField, decodeHour, daysFromCivil, encodeField, encodeHour, fromEpochSeconds } from './calendar.js';
 import { daylightSavingJump, updatesUntilTwoAm } from './daylight-saving.js';
@@ -43,7 +46,7 @@ import { checkRtcParams, parseRtcStartTime, type RtcParams, type RtcStartTime } 
 
 export * from './rtc-registers.js';
 
-export class Rtc implements Device, IoHandler {
+export class Rtc implements Device, IoHandler, LegacyReplacementListener {
   readonly id = 'rtc';
   readonly kind = 'mc146818';
   /** Raw CMOS contents; register C lives in `flags`, register D is constant. */
@@ -68,7 +71,9 @@ export class Rtc implements Device, IoHandler {
   private legacyReplacement = false;
   /** Epoch day of the last DSE fall-back (it happens once per October night), -1 if none. */
   private dseFallbackDay = -1;
-  readonly missedTicks: MissedTicks;
+  private readonly missedTicks: MissedTicks;
+  /** The periodic interrupt as a periodic timer source (IRQ8's ticks, for the missed-tick policy). */
+  readonly periodicTimer: PeriodicTimerSource;
   private params: RtcParams;
   private readonly irq8: OutputLine;
   private readonly timer: Timer;
@@ -84,6 +89,11 @@ export class Rtc implements Device, IoHandler {
     this.params = checkRtcParams(params);
     const start = parseRtcStartTime(startTime);
     this.missedTicks = new MissedTicks(timerMode);
+    this.periodicTimer = new MissedTickSource('rtc', this.missedTicks, {
+      active: () => this.periodicActive(),
+      tickLine: () => 8,
+      redeliverTick: () => this.redeliverIrq8Tick(),
+    });
     this.irq8 = new OutputLine(fabric.isaLine(8));
     this.timer = clock.createTimer('rtc.irq8', () => this.onEvent());
     this.lastSync = clock.now;
@@ -423,23 +433,16 @@ export class Rtc implements Device, IoHandler {
     return this.irq8.observe(fn);
   }
 
-  /** The guest took IRQ8's periodic interrupt; see src/device-model/timer-mode/missed-ticks.ts. */
-  acknowledgeInterrupt(vcpu?: number): void {
-    if (this.missedTicks.acknowledge(vcpu) && !this.legacyReplacement) {
-      this.irq8.lower();
-      this.irq8.raise();
-    }
+  /** The periodic interrupt runs: PIE set, a rate selected, the divider running (Xen rtc_timer_update). */
+  private periodicActive(): boolean {
+    return (this.cmos[RTC_REG.B]! & RTC_REG_B.PIE) !== 0 && rtcPeriodicEdges(this.cmos[RTC_REG.A]!) > 0 && this.running();
   }
 
-  setAcknowledgeTracking(on: boolean): void {
-    this.missedTicks.tracking = on;
-    this.missedTicks.clear();
-  }
-
-  /** The vCPU whose acknowledgements count (Xen: the i8259 target, see src/device-model/timer-mode/vcpu-target.ts). */
-  setTargetVcpu(vcpu: number): void {
-    if (!Number.isInteger(vcpu) || vcpu < 0) throw new TimerModeError(`target vCPU ${vcpu} must be a vCPU index (0, 1, ...)`);
-    this.missedTicks.targetVcpu = vcpu;
+  /** One owed periodic tick (the missed-tick policy): IRQ8 pulses unless legacy replacement owns it. */
+  private redeliverIrq8Tick(): void {
+    if (this.legacyReplacement) return;
+    this.irq8.lower();
+    this.irq8.raise();
   }
 
   /** The time the registers show now, as seconds since 1970 (host convenience). */

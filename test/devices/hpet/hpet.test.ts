@@ -381,10 +381,15 @@ describe('HPET halting a periodic timer', () => {
   });
 });
 
+/** Timer n's missed-tick bookkeeping, as its snapshot shows it. */
+const missedTicks = (hpet: Hpet, n: number) => (hpet.snapshot() as { timers: { missedTicks: object }[] }).timers[n]!.missedTicks;
+/** Where timer n's ticks go (null for a timer the HPET does not have). */
+const tickLine = (hpet: Hpet, n: number) => hpet.periodicTimers[n]?.tickLine() ?? null;
+
 describe('HPET missed-tick policy (Xen timer_mode)', () => {
   it('with acknowledgement tracking, unacknowledged periods are owed and re-delivered on acknowledgement', () => {
     const { mmio, clock, gsi, hpet } = xenRig();
-    hpet.setAcknowledgeTracking(true);
+    for (const t of hpet.periodicTimers) t.trackTicksTaken(true);
     mmio.write(T0_CONF, 4, INT_ENB | PERIODIC | VAL_SET | route(20));
     mmio.write64(T0_CMP, 6250n);
     mmio.write64(T0_CMP, 6250n);
@@ -393,33 +398,33 @@ describe('HPET missed-tick policy (Xen timer_mode)', () => {
     // the policy counts three ticks owed, one of them issued.
     clock.advance(350_000);
     expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 300_000]);
-    expect(hpet.missedTicks(0)).toMatchObject({ pending: 3, issued: true });
-    hpet.acknowledgeInterrupt(0, 1); // another vCPU's acknowledge is not this timer's
-    expect(hpet.missedTicks(0)).toMatchObject({ pending: 3, issued: true });
-    hpet.acknowledgeInterrupt(0); // no_delay_for_missed_ticks: the next owed tick at once
+    expect(missedTicks(hpet, 0)).toMatchObject({ pending: 3, issued: true });
+    hpet.periodicTimers[0]!.tickTaken(1); // another vCPU's acknowledge is not this timer's
+    expect(missedTicks(hpet, 0)).toMatchObject({ pending: 3, issued: true });
+    hpet.periodicTimers[0]!.tickTaken(0); // no_delay_for_missed_ticks: the next owed tick at once
     expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 300_000, 350_000]);
     const snap = hpet.snapshot() as { timers: { missedTicks: { pending: number } }[] };
     expect(snap.timers[0]!.missedTicks.pending).toBe(2);
-    hpet.acknowledgeInterrupt(0);
-    hpet.acknowledgeInterrupt(0); // the last owed tick: nothing more to re-deliver
+    hpet.periodicTimers[0]!.tickTaken(0);
+    hpet.periodicTimers[0]!.tickTaken(0); // the last owed tick: nothing more to re-deliver
     expect(gsi.filter((e) => e[2]).map((e) => e[0])).toEqual([100_000, 200_000, 300_000, 350_000, 350_000]);
-    expect(hpet.missedTicks(0)).toMatchObject({ pending: 0, issued: false });
+    expect(missedTicks(hpet, 0)).toMatchObject({ pending: 0, issued: false });
   });
 
-  it('setTargetVcpu moves every timer to the i8259 target; a bad index is a host error', () => {
+  it('setTargetVcpu moves each timer to the i8259 target; a bad index is a host error', () => {
     const { hpet } = xenRig();
-    hpet.setTargetVcpu(2);
-    expect([0, 1, 2].map((n) => hpet.missedTicks(n)?.targetVcpu)).toEqual([2, 2, 2]);
-    expect(() => hpet.setTargetVcpu(-1)).toThrow(/vCPU index/);
+    for (const t of hpet.periodicTimers) t.setTargetVcpu(2);
+    expect(hpet.periodicTimers.map((t) => t.targetVcpu())).toEqual([2, 2, 2]);
+    expect(() => hpet.periodicTimers[0]!.setTargetVcpu(-1)).toThrow(/vCPU index/);
   });
 
-  it('interruptSource: the route as a GSI, ISA IRQ 0/8 under legacy replacement', () => {
+  it('tickLine: the route as a GSI, ISA IRQ 0/8 under legacy replacement', () => {
     const { mmio, hpet } = xenRig();
     mmio.write(T0_CONF, 4, INT_ENB | route(20));
     mmio.write(T0_CONF + 0x20, 4, INT_ENB | route(21));
-    expect([hpet.interruptSource(0), hpet.interruptSource(1), hpet.interruptSource(7)]).toEqual([-21, -22, null]);
+    expect([tickLine(hpet, 0), tickLine(hpet, 1), tickLine(hpet, 7)]).toEqual([-21, -22, null]);
     mmio.write(GEN_CONF, 4, 3);
-    expect([hpet.interruptSource(0), hpet.interruptSource(1)]).toEqual([0, 8]);
+    expect([tickLine(hpet, 0), tickLine(hpet, 1)]).toEqual([0, 8]);
   });
 
   it('without tracking every period is delivered (plain hardware)', () => {
@@ -429,7 +434,7 @@ describe('HPET missed-tick policy (Xen timer_mode)', () => {
     mmio.write64(T0_CMP, 6250n);
     mmio.write(GEN_CONF, 4, 1);
     clock.advance(350_000);
-    hpet.acknowledgeInterrupt(0);
+    hpet.periodicTimers[0]!.tickTaken(0);
     expect(gsi.filter((e) => e[2]).length).toBe(3);
   });
 });

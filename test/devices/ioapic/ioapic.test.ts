@@ -6,8 +6,8 @@ import {
   IoapicConfigError,
   XEN_IOAPIC_PARAMS,
   xenDom0IoapicParams,
-  type Irq0SpecialRouting,
 } from '../../../src/devices/ioapic/index.js';
+import type { Irq0SpecialRouting } from '../../../src/irq/irq0-routing.js';
 import type { ApicMessage } from '../../../src/irq/apic-bus.js';
 import { BASE, EOI, IOREGSEL, IOWIN, makeRig, msg, RecordingApicBus } from './helpers.js';
 

@@ -7,7 +7,7 @@ import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { ApicRouter } from '../../../src/devices/lapic/apic-router.js';
 import { XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
-import { Ioapic, XEN_IOAPIC_PARAMS, xenIrq0Routing } from '../../../src/devices/ioapic/index.js';
+import { Ioapic, XEN_IOAPIC_PARAMS } from '../../../src/devices/ioapic/index.js';
 import { PicPair, XEN_PIC_PARAMS } from '../../../src/devices/pic/index.js';
 
 function platform(vcpus = 2) {
@@ -66,7 +66,7 @@ describe('IO-APIC → APIC router → LAPIC', () => {
   it('Xen IRQ0 special routing: lowest priority on GSI 2 goes to vCPU 0 while the PIT runs', () => {
     let pitActive = true;
     const p = platform(2);
-    p.ioapic.setIrq0Routing(xenIrq0Routing(p.router, () => pitActive));
+    p.ioapic.setIrq0Routing({ pitChannel0Active: () => pitActive, deliverToVcpu0: (m) => p.router.deliverToVcpu0(m) });
     // Flat logical, both vCPUs in the destination; vCPU 0 busy at a higher TPR so arbitration would pick vCPU 1.
     for (const v of [0, 1]) {
       p.lapicWrite(v, 0xe0, 0xffffffff);

@@ -5,7 +5,8 @@ import type { EoiListener } from '../../../src/irq/apic-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { ApicRouter } from '../../../src/devices/lapic/apic-router.js';
-import { XEN_LAPIC_PARAMS, type ExtIntSource, type LapicParams } from '../../../src/devices/lapic/params.js';
+import { XEN_LAPIC_PARAMS, type LapicParams } from '../../../src/devices/lapic/params.js';
+import type { ExtIntSource } from '../../../src/irq/ext-int-source.js';
 
 export const BASE = 0xfee00000;
 

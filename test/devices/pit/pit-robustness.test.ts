@@ -46,14 +46,14 @@ function apply(r: PitRig, op: Op, reads: number[]): void {
       r.clock.advance(op.ns);
       break;
     case 'ack':
-      r.pit.acknowledgeInterrupt();
+      r.pit.periodicTimer.tickTaken(0);
       break;
   }
 }
 
 function busy(profile: 'xen' | 'qemu'): PitRig {
   const r = makePit(profile);
-  r.pit.setAcknowledgeTracking(true);
+  r.pit.periodicTimer.trackTicksTaken(true);
   r.out(0x43, 0x34);
   r.out(0x40, 0x00);
   r.out(0x40, 0x30); // ch0 mode 2, 12288

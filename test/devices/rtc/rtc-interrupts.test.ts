@@ -175,14 +175,14 @@ describe('IRQ8 wiring', () => {
 
   it('missed-tick policy: owed periodic ticks are replayed per acknowledgement (no_delay_for_missed_ticks)', () => {
     const r = makeRtc('xen');
-    r.rtc.setAcknowledgeTracking(true);
+    r.rtc.periodicTimer.trackTicksTaken(true);
     r.set(10, 0x2a); // 64 Hz
     r.set(11, 0x42);
     r.clock.advance(100_000_000); // 6 ticks, none acknowledged
     let replays = 0;
     for (let i = 0; i < 10; i++) {
       const n = r.irq.length;
-      r.rtc.acknowledgeInterrupt();
+      r.rtc.periodicTimer.tickTaken(0);
       if (r.irq.length > n) replays++;
     }
     expect(replays).toBe(5);

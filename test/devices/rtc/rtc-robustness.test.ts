@@ -54,14 +54,14 @@ function apply(r: RtcRig, op: Op, reads: number[]): void {
       r.clock.advance(op.ns);
       break;
     case 'ack':
-      r.rtc.acknowledgeInterrupt();
+      r.rtc.periodicTimer.tickTaken(0);
       break;
   }
 }
 
 function busy(profile: 'xen' | 'qemu'): RtcRig {
   const r = makeRtc(profile);
-  r.rtc.setAcknowledgeTracking(true);
+  r.rtc.periodicTimer.trackTicksTaken(true);
   r.set(10, 0x2c); // 16 Hz
   r.set(5, 0xc0);
   r.set(3, 0xc0);

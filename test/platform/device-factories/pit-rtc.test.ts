@@ -9,7 +9,7 @@ import { registerDeviceFactories } from '../../../src/platform/device-factories.
 import { Pit, QEMU_PC_PIT_PARAMS } from '../../../src/devices/pit/index.js';
 import { Rtc, QEMU_PC_RTC_PARAMS } from '../../../src/devices/rtc/index.js';
 import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
-import type { LegacyReplacementListener } from '../../../src/devices/hpet/legacy-replacement.js';
+import type { LegacyReplacementListener } from '../../../src/irq/legacy-replacement.js';
 
 describe('dependency injection', () => {
   it('resolves Pit and Rtc from their tokens', () => {

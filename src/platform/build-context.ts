@@ -1,0 +1,59 @@
+// What the catalog's factories see while a platform is being composed: the profile, the resolved
+// options, the per-vCPU slots and the links between devices. Kept apart from createPlatform and
+// Platform so that the composition files import it, and not each other.
+import type { DependencyContainer } from 'tsyringe';
+import type { Device } from '../device-model/device.js';
+import type { TimerMode } from '../device-model/timer-mode/timer-mode.js';
+import type { HostIoapic } from '../devices/ioapic/params.js';
+import type { VgaWriteSink } from '../devices/vga/params.js';
+import type { DeviceLinks } from './device-links.js';
+import type { PlatformProfile } from './profiles.js';
+
+/** Options after defaults, as devices see them through the OPTIONS token. */
+export interface ResolvedOptions {
+  readonly vcpus: number;
+  readonly wallTime: string;
+  readonly tscHz: number;
+  readonly ramBytes: number;
+  readonly timerMode: TimerMode;
+  /** The host IO-APICs a PVH dom0 mirrors, or null for the profile's own IO-APIC. */
+  readonly hostIoapics: readonly HostIoapic[] | null;
+  readonly vgaWrites: VgaWriteSink;
+  /** Where pci-testdev functions are attached (empty: none). */
+  readonly pciTestdevs: readonly PciTestdevSlot[];
+}
+
+/** A pci-testdev's place on bus 0: slot and function. */
+export interface PciTestdevSlot {
+  readonly device: number;
+  readonly function?: number;
+}
+
+/** Per-vCPU place: devices that exist once per vCPU (the LAPIC) register here. */
+export interface VcpuSlot {
+  readonly index: number;
+  readonly devices: Map<string, Device>;
+}
+
+export interface BuildContext {
+  readonly profile: PlatformProfile;
+  readonly options: ResolvedOptions;
+  readonly vcpus: readonly VcpuSlot[];
+  /** The contracts each built device offers, connected once every device exists. */
+  readonly links: DeviceLinks;
+}
+
+export type CatalogStatus = 'implemented' | 'not-implemented' | 'no-device';
+
+export interface CatalogEntry {
+  /** Short device name used in descriptions (e.g. "pit"). */
+  readonly kind: string;
+  readonly title: string;
+  /** The selecting XEN_X86_EMU_* flag; 0 for devices the profile itself selects. */
+  readonly flag: number;
+  readonly status: CatalogStatus;
+  /** Why the entry has no device, or what is still missing. */
+  readonly note?: string;
+  /** Resolves the entry's devices from the platform's container (once) and offers their contracts. */
+  readonly create?: (c: DependencyContainer, ctx: BuildContext) => Device[];
+}

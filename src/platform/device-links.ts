@@ -1,0 +1,76 @@
+// The connections between devices built by different catalog entries, by their contracts
+// (src/irq): the PIC answers the LAPICs' ExtINT acknowledge, IO-APICs hear the LAPICs' EOIs, the
+// HPET's legacy replacement silences the PIT and RTC, the periodic timers hear which ticks the
+// vCPUs took. Either side of a link may be built first, or not at all.
+import type { ApicMessage, EoiListener } from '../irq/apic-bus.js';
+import type { ExtIntSource } from '../irq/ext-int-source.js';
+import type { LegacyReplacementListener } from '../irq/legacy-replacement.js';
+import type { GsiVectorLookup, InterruptTaker, IsaVectorLookup, PeriodicTimerSource } from '../irq/periodic-timer-source.js';
+
+/** Who broadcasts EOIs (the APIC router): listeners added to it hear every LAPIC's EOI. */
+export interface EoiSource {
+  addEoiListener(listener: EoiListener): unknown;
+}
+
+export class DeviceLinks {
+  private extInt: ExtIntSource | null = null;
+  private readonly eoiListeners: EoiListener[] = [];
+  private readonly eoiSources: EoiSource[] = [];
+  private readonly legacyListeners: LegacyReplacementListener[] = [];
+  private legacyOn = false;
+
+  /** Every periodic platform timer (PIT channel 0, RTC, HPET timers), in build order. */
+  readonly periodicTimers: PeriodicTimerSource[] = [];
+  /** PIT channel 0, whose activity Xen's IRQ0 routing asks about; null without a PIT. */
+  pitTimer: PeriodicTimerSource | null = null;
+  /** The 8259 pair's vectors for ISA IRQs; null without a PIC. */
+  isaVectors: IsaVectorLookup | null = null;
+  /** Every IO-APIC's vectors for its GSIs. */
+  readonly gsiVectors: GsiVectorLookup[] = [];
+  /** Every vCPU's LAPIC, by vCPU index (empty without LAPICs). */
+  readonly interruptTakers: InterruptTaker[] = [];
+  /** Delivers to vCPU 0 alone for Xen's IRQ0 routing (the APIC router); null without LAPICs. */
+  vcpu0Delivery: { deliverToVcpu0(msg: ApicMessage): boolean } | null = null;
+  /** Where PIIX4 PM's PMBA/PMREGMISC place the ACPI PM block; null without one. */
+  pmBlock: ((base: number | null) => void) | null = null;
+
+  /** What the HPET calls when legacy replacement starts or stops: the PIT and RTC if present. */
+  readonly legacyProxy: LegacyReplacementListener = {
+    setLegacyReplacement: (on: boolean) => {
+      this.legacyOn = on;
+      for (const l of this.legacyListeners) l.setLegacyReplacement(on);
+    },
+  };
+
+  addLegacyListener(listener: LegacyReplacementListener): void {
+    this.legacyListeners.push(listener);
+    if (this.legacyOn) listener.setLegacyReplacement(true);
+  }
+
+  /** What the LAPICs call on an ExtINT acknowledge: the PIC if there is one. */
+  readonly extIntProxy: ExtIntSource = {
+    acknowledgeExtInt: () => (this.extInt === null ? 0xff : this.extInt.acknowledgeExtInt()),
+  };
+
+  setExtIntSource(source: ExtIntSource): void {
+    this.extInt = source;
+  }
+
+  addEoiListener(listener: EoiListener): void {
+    this.eoiListeners.push(listener);
+    for (const s of this.eoiSources) s.addEoiListener(listener);
+  }
+
+  addEoiSource(source: EoiSource): void {
+    this.eoiSources.push(source);
+    for (const l of this.eoiListeners) source.addEoiListener(l);
+  }
+
+  /** Xen's pt_active(&vpit.pt0): PIT channel 0 runs (false without a PIT). */
+  pitChannel0Active(): boolean {
+    return this.pitTimer !== null && this.pitTimer.active();
+  }
+
+  /** What port 0xCF9 reset requests do: the platform's reset once it exists. */
+  resetHandler: (kind: 'hard' | 'soft') => void = () => undefined;
+}
