@@ -142,7 +142,8 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
   if (timerArmed === ArmedKind.Periodic && mode !== TimerMode.Periodic) bad('timer.armed', 'periodic plan in one-shot mode');
   if (tscDeadline !== 0n && mode !== TimerMode.TscDeadline) bad('timer.tscDeadline', 'a deadline outside TSC-deadline mode');
   if (timerArmed === ArmedKind.Deadline && tscDeadline === 0n) bad('timer.armed', 'deadline armed without IA32_TSC_DEADLINE');
-  if (!counts && at(Reg.TimerInitial) !== 0) bad('regs[56]', 'TMICT is 0 outside one-shot and periodic mode');
+  // Entering or leaving TSC-deadline mode clears TMICT; a move to the reserved mode 3 keeps it.
+  if (mode === TimerMode.TscDeadline && at(Reg.TimerInitial) !== 0) bad('regs[56]', 'TMICT is 0 in TSC-deadline mode');
 
   const sipiVector = r.int('sipiVector', -1, 0xff);
   r.object('missedTicks');

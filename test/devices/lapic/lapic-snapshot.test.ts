@@ -66,6 +66,25 @@ describe('snapshot', () => {
     expect(observe(b)).toEqual(observe(a));
   });
 
+  test('fuzz finding: a count left in TMICT when the LVT timer moves to the reserved mode 3 restores', () => {
+    // Campaign (a) seed 20261209 case 1790: one-shot TMICT 0x1234, then an LVT timer write with
+    // mode bits 18:17 = 3. Only entering or leaving TSC-deadline mode clears TMICT (SDM §11.5.4.1),
+    // so the register keeps the count (it reads 0 while nothing counts, as Xen's vlapic_read
+    // gives) and shows it again back in one-shot mode: the state must restore.
+    const p = makePlatform(3);
+    p.enable(0);
+    p.wr(0x320, 0x31, 0); // one-shot, vector 0x31
+    p.wr(0x380, 0x1234, 0);
+    p.wr(0x320, 0x60031, 0); // mode 3 (reserved)
+    expect(p.rd(0x380, 0)).toBe(0);
+    const q = restoreInto(save(p), p.clock.now);
+    expect(save(q)).toEqual(save(p));
+    for (const x of [p, q]) {
+      x.wr(0x320, 0x31, 0); // back to one-shot: the kept count reads again
+      expect(x.rd(0x380, 0)).toBe(0x1234);
+    }
+  });
+
   test('reset restores the power-on state', () => {
     const a = busy();
     a.router.devices().forEach((d) => d.reset());
