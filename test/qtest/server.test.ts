@@ -85,8 +85,8 @@ describe('qtest transports', () => {
       first.write('writel 0x20 7\n');
       const second = exchange(path, 'readl 0x20\n');
       let firstText = '';
-      first.on('data', (d) => (firstText += String(d)));
-      await new Promise((r) => setTimeout(r, 50));
+      // Wait for the first reply itself, not a fixed delay (a loaded machine takes longer).
+      await new Promise<void>((r) => first.on('data', (d) => ((firstText += String(d)), firstText.endsWith('\n') && r())));
       expect(firstText).toBe('OK\n');
       first.end('writel 0x20 8\n');
       expect(await second).toBe('OK 0x0000000000000008\n');
