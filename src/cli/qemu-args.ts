@@ -162,6 +162,11 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
       case '-global':
         notes.push(globalNote(value));
         break;
+      case '-bios':
+      case '-pflash':
+      case '-drive':
+      case '-kernel':
+        throw new QemuArgError(`${opt} ${value}: firmware and disk images are not modelled (hvmdev-system-x86_64 loads nothing into guest memory)`);
       default:
         throw new QemuArgError(`${raw}: option not supported by hvmdev-system-x86_64 (see docs/qtest.md)`);
     }

@@ -75,3 +75,31 @@ describe('RTC periodicRateChange: the next periodic tap after a rate change', ()
     expect(run8HzThen2Hz('xen-hvm')).toEqual(['OK 125000000', 'OK 500000000', 'OK 625000000']);
   });
 });
+
+describe('PCI configAddressLowBits: CONFIG_ADDRESS bits 1:0 and the data port offset', () => {
+  const pci = (profile: 'qemu-pc' | 'xen-pvh-dom0') => {
+    const s = new QtestSession(createPlatform({ profile, ramBytes: 1 << 20 }));
+    return (line: string) => s.handle(line).join(' | ');
+  };
+
+  it("qemu-pc ('or-offset', QEMU's config_reg | (addr & 3)): libqos's outl 0xcf8 REG; inw 0xcfc reads at REG", () => {
+    const run = pci('qemu-pc');
+    const at = (reg: number, read: string) => (run(`outl 0xcf8 ${0x80000000 | reg}`), run(read));
+    expect(at(0x02, 'inw 0xcfc')).toBe('OK 0x1237'); // device ID
+    expect(at(0x0a, 'inw 0xcfc')).toBe('OK 0x0600'); // class
+    expect(at(0x0e, 'inb 0xcfc')).toBe('OK 0x0000'); // header type
+    expect(at(0x00, 'inw 0xcfe')).toBe('OK 0x1237'); // the port offset still selects
+    expect(at(0x01, 'inb 0xcfe')).toBe('OK 0x0012'); // 1 | 2 = 3: the device ID's high byte
+    // A write lands where a read looks: PIIX3 PIRQRC[C] (00:01.0 config 0x62, reset 0x80).
+    run('outl 0xcf8 0x80000862');
+    run('outb 0xcfc 0x0b');
+    expect(at(0x860, 'inl 0xcfc')).toBe('OK 0x800b8080');
+  });
+
+  it("xen-pvh-dom0 ('ignored', PCI spec and Xen): bits 1:0 do not move the access", () => {
+    const run = pci('xen-pvh-dom0');
+    run('outl 0xcf8 0x80000002');
+    expect(run('inw 0xcfc')).toBe('OK 0x8086');
+    expect(run('inw 0xcfe')).toBe('OK 0x1237');
+  });
+});

@@ -42,6 +42,8 @@ export class ConfigMechanism1 {
     private readonly narrow: 'unclaimed' | 'qemu',
     private readonly resetControl: boolean,
     private readonly resetRequest: PlatformResetRequest | null,
+    /** CONFIG_ADDRESS bits kept for the register number: 0xFC (datasheet, Xen) or 0xFF (QEMU ORs the port offset in). */
+    private readonly registerMask: 0xfc | 0xff = 0xfc,
   ) {
     this.addressPort = new AddressPortHandler(this);
     this.dataPort = new DataPortHandler(this);
@@ -66,13 +68,13 @@ export class ConfigMechanism1 {
   readData(offset: number, size: number): number {
     const a = this.cf8;
     if ((a & CONFIG_ADDRESS_ENABLE) === 0) return ones(size); // not a config cycle: the null handler's all-ones
-    return this.target.configRead(0, (a >>> 16) & 0xff, (a >>> 8) & 0xff, (a & 0xfc) | offset, size);
+    return this.target.configRead(0, (a >>> 16) & 0xff, (a >>> 8) & 0xff, (a & this.registerMask) | offset, size);
   }
 
   writeData(offset: number, size: number, value: number): void {
     const a = this.cf8;
     if ((a & CONFIG_ADDRESS_ENABLE) === 0) return;
-    this.target.configWrite(0, (a >>> 16) & 0xff, (a >>> 8) & 0xff, (a & 0xfc) | offset, size, value);
+    this.target.configWrite(0, (a >>> 16) & 0xff, (a >>> 8) & 0xff, (a & this.registerMask) | offset, size, value);
   }
 
   private writeResetControl(value: number): void {

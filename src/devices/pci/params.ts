@@ -30,6 +30,13 @@ export interface PciHostParams {
    * truncated to the access size whatever the offset, writes are ignored).
    */
   readonly latchNarrowAccess: 'unclaimed' | 'qemu';
+  /**
+   * What CONFIG_ADDRESS bits 1:0 do for a data access at 0xCFC+k. 'ignored' (PCI Local Bus 3.0
+   * §3.2.2.3.2 and Xen: the register is bits 7:2, the byte is k): register (CF8 & 0xFC) + k.
+   * 'or-offset' (QEMU 7.2 hw/pci/pci_host.c: `config_reg | (addr & 3)`): register (CF8 & 0xFF) | k,
+   * so libqos's `outl 0xcf8 …|0x02; inw 0xcfc` reads the word at offset 2.
+   */
+  readonly configAddressLowBits: 'ignored' | 'or-offset';
   /** The reset control register, a byte port at 0xCF9 (PIIX3 RCR). */
   readonly resetControl: boolean;
   /** ECAM windows present from the start (more can be added with `addEcamRegion`). */
@@ -56,6 +63,7 @@ export const XEN_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
   intx: Object.freeze({ gsi: 'xen', link: 'xen' }),
   mechanism1: true,
   latchNarrowAccess: 'unclaimed',
+  configAddressLowBits: 'ignored',
   resetControl: true,
   capabilityView: 'all',
   ecam: Object.freeze([Object.freeze({ segment: 0, busStart: 0, busEnd: 255, base: 0xe0000000 })]),
@@ -69,6 +77,7 @@ export const QEMU_PC_PCI_HOST_PARAMS: PciHostParams = Object.freeze({
   intx: Object.freeze({ gsi: 'none', link: 'i440fx' }),
   mechanism1: true,
   latchNarrowAccess: 'qemu',
+  configAddressLowBits: 'or-offset',
   resetControl: true,
   capabilityView: 'all',
   ecam: Object.freeze([]),
@@ -108,6 +117,7 @@ export function checkHostParams(p: PciHostParams): void {
   if (!['xen', 'none'].includes(p.intx?.gsi)) fail("intx.gsi must be 'xen' or 'none'");
   if (!['xen', 'i440fx', 'none'].includes(p.intx?.link)) fail("intx.link must be 'xen', 'i440fx' or 'none'");
   if (p.latchNarrowAccess !== 'unclaimed' && p.latchNarrowAccess !== 'qemu') fail("latchNarrowAccess must be 'unclaimed' or 'qemu'");
+  if (p.configAddressLowBits !== 'ignored' && p.configAddressLowBits !== 'or-offset') fail("configAddressLowBits must be 'ignored' or 'or-offset'");
   if (p.capabilityView !== 'all' && p.capabilityView !== 'msi-only') fail("capabilityView must be 'all' or 'msi-only'");
   if (!Array.isArray(p.ecam)) fail('ecam must be an array of regions');
 }
