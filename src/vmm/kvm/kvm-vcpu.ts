@@ -158,9 +158,10 @@ export class KvmVcpu {
   }
 
   /** KVM_TRANSLATE: guest-linear → guest-physical with the vCPU's current paging, or −1 if not mapped. */
-  translate(linear: number): number {
+  translate(linear: number | bigint): number {
     const dv = this.translateView;
-    dv.setBigUint64(0, BigInt(linear), true);
+    // Canonical addresses above 2^53 (a long-mode kernel's) only survive as a bigint.
+    dv.setBigUint64(0, BigInt.asUintN(64, BigInt(linear)), true);
     if (this.libc.ioctlPtr(this.fd, KVM.TRANSLATE, this.translateBuf) < 0) return -1;
     if (dv.getUint8(16) === 0) return -1;
     return Number(dv.getBigUint64(8, true));

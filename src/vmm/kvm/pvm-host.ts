@@ -44,8 +44,12 @@ export function hostQuirks(kind: HostKind = detectHostKind()): HostQuirks {
   return new PvmQuirks();
 }
 
-const VEC_UD = 6, VEC_NM = 7, VEC_GP = 13, VEC_BP = 3;
-const CR0_PE = 1n, CR0_MP = 2n, CR0_TS = 8n;
+const VEC_UD = 6, VEC_NM = 7, VEC_NP = 11, VEC_GP = 13, VEC_PF = 14, VEC_BP = 3;
+/** #PF error code bits (SDM Vol. 3A §4.7): the page is present, the access a write. */
+const PF_PRESENT = 1, PF_WRITE = 2;
+const CR0_PE = 1n, CR0_MP = 2n, CR0_TS = 8n, CR0_WP = 1n << 16n;
+/** Bits 51:12 of a paging-structure entry: the next table's or the page's frame. */
+const PAGE_FRAME = 0x000f_ffff_ffff_f000n;
 const CR4_SMAP = 1n << 21n;
 const EFER_LMA = 1n << 10n;
 const RFLAGS_AC = 1n << 18n;
@@ -62,6 +66,7 @@ class PvmQuirks implements HostQuirks {
   private readonly insn = new Insn();
   private readonly bytes = new Uint8Array(16);
   private readonly fpu = new Uint8Array(416);
+  private readonly scratch = new Uint8Array(16);
   /** RIP of a VMCALL seen at the previous kick, per vCPU. */
   private readonly hypercallRip = new Map<number, bigint>();
 
@@ -76,6 +81,23 @@ class PvmQuirks implements HostQuirks {
     if (n === 0 || decode(d, this.bytes, n, mode, REFERENCE_CPU) !== DEC_OK) return false;
     const next = rip + BigInt(d.length);
     const cpl = mode === MODE_REAL ? 0 : mode === MODE_V86 ? 3 : s.getUint16(SREGS.cs + 12, true) & 3;
+    if (d.map === MAP_PRIMARY && (d.opcode === 0xcc || d.opcode === 0xcd)) {
+      // The host delivers the event without the checks of SDM Vol. 2A "INT n" (gate present and
+      // reachable, code segment present): a fault there is raised here, on the INT instruction.
+      const vector = d.opcode === 0xcc ? VEC_BP : d.immLo & 0xff;
+      const f = this.softwareInterruptFault(v, ram, s, mode, cpl, vector);
+      if (f >= 0) {
+        // Delivering that fault pushes its frame; if the stack page is read-only the CPU raises
+        // #PF first (the host would end in a shutdown instead).
+        const at = this.unwritableFrame(v, ram, s, mode, f >>> 16);
+        if (at !== null) {
+          s.setBigUint64(SREGS.cr2, at, true);
+          k.setSregs();
+          return this.fault(v, VEC_PF, PF_PRESENT | PF_WRITE);
+        }
+        return this.fault(v, f >>> 16, f & 0xffff);
+      }
+    }
     if (d.map === MAP_PRIMARY && d.opcode === 0xcc) {
       // INT3: a trap, the handler returns to the next instruction (SDM Vol. 2A "INT n").
       k.setReg('rip', next);
@@ -135,6 +157,84 @@ class PvmQuirks implements HostQuirks {
     v.stats.completed++;
   }
 
+  /**
+   * The fault INT n / INT3 raises before reaching its handler in protected or long mode (SDM Vol. 2A
+   * "INT n" and Vol. 3A §6.12.1), as (vector << 16) | error code, or −1 if delivery may go ahead:
+   * a gate outside the IDT or of a wrong type, or a DPL below CPL → #GP(n × 8 + 2); a gate not
+   * present → #NP(n × 8 + 2); a null handler selector → #GP(0); one outside its table or not a code
+   * segment or more privileged than allowed → #GP(selector); a code segment not present →
+   * #NP(selector). EXT is 0: a software interrupt. Task gates are left to the host.
+   */
+  private softwareInterruptFault(v: Vcpu, ram: Uint8Array, s: DataView, mode: CpuMode, cpl: number, vector: number): number {
+    if (mode === MODE_REAL || mode === MODE_V86) return -1;
+    const long = mode === MODE_LONG64 || mode === MODE_COMPAT32 || mode === MODE_COMPAT16;
+    const gateSize = long ? 16 : 8;
+    const idtErr = (vector << 3) | 2;
+    if (vector * gateSize + gateSize - 1 > s.getUint16(SREGS.idt + 8, true)) return (VEC_GP << 16) | idtErr;
+    const gate = this.readLinear(v, ram, s.getBigUint64(SREGS.idt, true) + BigInt(vector * gateSize), 8);
+    if (gate === null) return -1; // unreadable: let the host decide
+    const access = gate[5]!;
+    const type = access & 0x1f;
+    if (type === 0x05 && !long) return -1; // task gate
+    const ok = long ? type === 0x0e || type === 0x0f : type === 0x06 || type === 0x07 || type === 0x0e || type === 0x0f;
+    if (!ok || ((access >>> 5) & 3) < cpl) return (VEC_GP << 16) | idtErr;
+    if ((access & 0x80) === 0) return (VEC_NP << 16) | idtErr;
+    const selector = gate[2]! | (gate[3]! << 8);
+    if ((selector & 0xfffc) === 0) return VEC_GP << 16;
+    const table = (selector & 4) !== 0 ? SREGS.ldt : SREGS.gdt;
+    const tableBase = table === SREGS.ldt ? s.getBigUint64(SREGS.ldt, true) : s.getBigUint64(SREGS.gdt, true);
+    const tableLimit = table === SREGS.ldt ? s.getUint32(SREGS.ldt + 8, true) : s.getUint16(SREGS.gdt + 8, true);
+    const selErr = selector & 0xfffc;
+    if ((selector & 0xfff8) + 7 > tableLimit) return (VEC_GP << 16) | selErr;
+    const desc = this.readLinear(v, ram, tableBase + BigInt(selector & 0xfff8), 8);
+    if (desc === null) return -1;
+    const dAccess = desc[5]!;
+    if ((dAccess & 0x18) !== 0x18 || ((dAccess >>> 5) & 3) > cpl) return (VEC_GP << 16) | selErr;
+    if ((dAccess & 0x80) === 0) return (VEC_NP << 16) | selErr;
+    return -1;
+  }
+
+  /**
+   * Long mode, a fault taken at CPL 0: the linear address of the first frame slot (SS, RSP, RFLAGS,
+   * CS, RIP, error code; SDM Vol. 3A §6.14.2) that lies on a present read-only page, or null.
+   * The frame goes to the gate's IST stack if it names one, else below RSP aligned to 16.
+   */
+  private unwritableFrame(v: Vcpu, ram: Uint8Array, s: DataView, mode: CpuMode, vector: number): bigint | null {
+    if (mode !== MODE_LONG64 || (s.getUint16(SREGS.cs + 12, true) & 3) !== 0) return null;
+    const gate = this.readLinear(v, ram, s.getBigUint64(SREGS.idt, true) + BigInt(vector * 16), 8);
+    if (gate === null) return null;
+    const ist = gate[4]! & 7;
+    let top: bigint;
+    if (ist !== 0) {
+      const slot = this.readLinear(v, ram, s.getBigUint64(SREGS.tr, true) + BigInt(0x24 + (ist - 1) * 8), 8);
+      if (slot === null) return null;
+      top = new DataView(slot.buffer).getBigUint64(0, true);
+    } else {
+      top = v.kvm.reg('rsp');
+    }
+    top &= ~15n;
+    if ((s.getBigUint64(SREGS.cr0, true) & CR0_WP) === 0n) return null; // CPL 0 writes ignore R/W
+    for (let i = 1n; i <= 6n; i++) {
+      const at = BigInt.asUintN(64, top - i * 8n);
+      if (pageWritable(ram, s.getBigUint64(SREGS.cr3, true), at) === false) return at;
+    }
+    return null;
+  }
+
+  /** `n` bytes (≤ 16) of guest-linear memory through the guest's paging, or null. */
+  private readLinear(v: Vcpu, ram: Uint8Array, linear: bigint, n: number): Uint8Array | null {
+    const out = this.scratch;
+    for (let i = 0; i < n; ) {
+      const at = BigInt.asUintN(64, linear + BigInt(i));
+      const phys = v.kvm.translate(at);
+      if (phys < 0 || phys >= ram.length) return null;
+      const inPage = Math.min(n - i, 4096 - Number(at & 0xfffn), ram.length - phys);
+      out.set(ram.subarray(phys, phys + inPage), i);
+      i += inPage;
+    }
+    return out;
+  }
+
   /** LDMXCSR / STMXCSR m32 (SDM Vol. 2A): MXCSR through KVM_GET/SET_FPU. */
   private mxcsr(v: Vcpu, ram: Uint8Array, s: DataView, mode: CpuMode, next: bigint, load: boolean): boolean {
     const k = v.kvm;
@@ -186,6 +286,26 @@ class PvmQuirks implements HostQuirks {
     }
     return n;
   }
+}
+
+/**
+ * 4-level paging (SDM Vol. 3A §4.5): whether `linear` is on a present page writable at every
+ * level, or null if it is not present (KVM_TRANSLATE does not report R/W on x86).
+ */
+function pageWritable(ram: Uint8Array, cr3: bigint, linear: bigint): boolean | null {
+  const mem = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
+  let table = Number(cr3 & PAGE_FRAME);
+  let writable = true;
+  for (const shift of [39n, 30n, 21n, 12n]) {
+    const at = table + Number((linear >> shift) & 0x1ffn) * 8;
+    if (at + 8 > ram.length) return null;
+    const e = mem.getBigUint64(at, true);
+    if ((e & 1n) === 0n) return null;
+    writable &&= (e & 2n) !== 0n;
+    if (shift !== 12n && shift !== 39n && (e & 0x80n) !== 0n) break; // 1 GiB or 2 MiB page
+    table = Number(e & PAGE_FRAME);
+  }
+  return writable;
 }
 
 function segBase(s: DataView, off: number, mode: CpuMode): bigint {
