@@ -37,6 +37,11 @@ export abstract class BusCore {
     return this.tracer;
   }
 
+  /** The value each byte of an unclaimed read has: 0xFF (Xen's null handler) or 0 (QEMU's unassigned memory). */
+  get unclaimedByte(): number {
+    return this.profile.unclaimedRead === 'ones' ? 0xff : 0;
+  }
+
   protected unclaimedValue(size: number): number {
     return this.profile.unclaimedRead === 'ones' ? allOnes(size) : 0;
   }

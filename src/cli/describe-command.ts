@@ -56,8 +56,16 @@ export function formatDescription(d: PlatformDescription): string {
     for (const r of ranges) lines.push(`  ${hex(r.base, w)}-${hex(r.end, w)}  ${r.owner.padEnd(12)} ${r.name}`);
   }
   lines.push('');
-  lines.push(`Unclaimed accesses read ${d.profile === 'qemu-pc' ? 'all-ones on ports and 0 in memory (QEMU)' : 'all-ones (Xen null handler)'}; writes are dropped.`);
+  lines.push(`Unclaimed accesses read ${unclaimedText(d.unclaimedRead)}; writes are dropped.`);
   return lines.join('\n') + '\n';
+}
+
+/** The profile's unclaimed-read rule in words (Xen's null handler; QEMU's unassigned memory). */
+function unclaimedText(r: PlatformDescription['unclaimedRead']): string {
+  const word = (v: 'ones' | 'zero') => (v === 'ones' ? 'all-ones' : '0');
+  if (r.port === 'ones' && r.mmio === 'ones') return 'all-ones (Xen null handler)';
+  if (r.port === 'ones' && r.mmio === 'zero') return 'all-ones on ports and 0 in memory (QEMU)';
+  return `${word(r.port)} on ports and ${word(r.mmio)} in memory`;
 }
 
 export { UsageError };

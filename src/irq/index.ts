@@ -7,3 +7,4 @@ export * from './ext-int-source.js';
 export * from './legacy-replacement.js';
 export * from './irq0-routing.js';
 export * from './periodic-timer-source.js';
+export * from './irq-output.js';

@@ -25,7 +25,7 @@ import type { ApicMessageSink } from '../irq/apic-bus.js';
 import { attachPciTestdev, PciHost, QemuPcChipset } from '../devices/pci/index.js';
 import { VgaWindow } from '../devices/vga/index.js';
 import { Pit } from '../devices/pit/index.js';
-import { qemuPcRtcParams, Rtc } from '../devices/rtc/index.js';
+import { qemuPcNvram, Rtc } from '../devices/rtc/index.js';
 import type { CatalogEntry } from './build-context.js';
 import type { PlatformProfile } from './profiles.js';
 import {
@@ -103,13 +103,16 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     flag: XEN_X86_EMU_RTC,
     status: 'implemented',
     create: (c, ctx) => {
-      // QEMU's board bytes in CMOS (memory sizes) follow the RAM size.
-      const params = ctx.profile.name === 'qemu-pc' ? qemuPcRtcParams(ctx.options.ramBytes) : ctx.profile.devices.rtc;
+      const rtcParams = ctx.profile.devices.rtc;
+      const params = ctx.profile.board.cmosMemorySizes
+        ? { ...rtcParams, nvramInit: { ...rtcParams.nvramInit, ...qemuPcNvram(ctx.options.ramBytes) } }
+        : rtcParams;
       c.register(RTC_PARAMS, { useValue: params });
       c.register(RTC_START_TIME, { useValue: ctx.options.wallTime });
       const rtc = c.resolve(Rtc);
       ctx.links.addLegacyListener(rtc);
       ctx.links.periodicTimers.push(rtc.periodicTimer);
+      ctx.links.irqOutputs.set(rtc.id, rtc);
       return [rtc];
     },
   },
@@ -130,8 +133,9 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
         const ioapic = child.resolve(Ioapic);
         ctx.links.addEoiListener(ioapic);
         ctx.links.gsiVectors.push(ioapic);
+        ctx.links.ioapic ??= ioapic;
         const vcpu0 = ctx.links.vcpu0Delivery;
-        if (vcpu0 !== null && ctx.profile.validation.kind === 'xen') {
+        if (vcpu0 !== null && ctx.profile.board.irq0SpecialRouting) {
           ioapic.setIrq0Routing({ pitChannel0Active: () => ctx.links.pitChannel0Active(), deliverToVcpu0: (msg) => vcpu0.deliverToVcpu0(msg) });
         }
         return ioapic;
@@ -148,6 +152,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       const pic = c.resolve(PicPair);
       ctx.links.setExtIntSource(pic);
       ctx.links.isaVectors = pic;
+      ctx.links.pic = pic;
       return [pic];
     },
   },
@@ -180,6 +185,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       ctx.links.addLegacyListener(pit);
       ctx.links.periodicTimers.push(pit.periodicTimer);
       ctx.links.pitTimer = pit.periodicTimer;
+      ctx.links.irqOutputs.set(pit.id, pit);
       return [pit];
     },
   },
@@ -199,7 +205,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(PCI_HOST_PARAMS, { useValue: ctx.profile.devices.pci });
       c.register(PLATFORM_RESET_REQUEST, { useValue: { requestReset: (kind: 'hard' | 'soft') => ctx.links.resetHandler(kind) } });
       const host = c.resolve(PciHost);
-      if (ctx.profile.name === 'qemu-pc') {
+      if (ctx.profile.board.pciChipset === 'piix') {
         // i440FX + PIIX3 + PIIX4 PM: PMBA/PMREGMISC place the ACPI PM block (if the platform has one).
         const pmBlock = ctx.links.pmBlock;
         c.register(PM_BLOCK_PLACEMENT, { useValue: { placePmBlock: (base: number | null) => void pmBlock?.(base) } });

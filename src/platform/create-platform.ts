@@ -34,7 +34,7 @@ const HIGH_RAM_START = 0x100000;
 
 export interface PlatformOptions {
   /** A profile name (default 'xen-hvm') or a profile object. */
-  readonly profile?: ProfileName | PlatformProfile;
+  readonly profile?: ProfileName | (string & {}) | PlatformProfile;
   /** Emulation flags (number, names like 'lapic,ioapic', or a list); default: the profile's. */
   readonly flags?: FlagsInput;
   /** Xen release whose rules validate the flags (Xen profiles), e.g. '4.17'; default the newest. */
@@ -107,7 +107,7 @@ export function createPlatform(options: PlatformOptions = {}): Platform {
   }
   // Periodic platform timers hear when the guest takes their vector (Xen's missed-tick policy).
   const acks = wireTimerAcknowledgements(ctx.links, irq.isaToGsi, profile.clock.xenVpt);
-  const platform = new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built, acks);
+  const platform = new Platform(profile, flags, validation, ports, mmio, irq, clock, vcpus, built, ctx.links, acks);
   // Port 0xCF9: a guest reset request resets every device (virtual time keeps running), then tells
   // the host's listeners (Platform.onResetRequest), which reset the vCPUs.
   ctx.links.resetHandler = (kind) => platform.guestResetRequest(kind);

@@ -4,6 +4,8 @@
 // vCPUs took. Either side of a link may be built first, or not at all.
 import type { ApicMessage, EoiListener } from '../irq/apic-bus.js';
 import type { ExtIntSource } from '../irq/ext-int-source.js';
+import type { IrqOutput } from '../irq/irq-output.js';
+import type { InterruptSink } from '../irq/line.js';
 import type { LegacyReplacementListener } from '../irq/legacy-replacement.js';
 import type { GsiVectorLookup, InterruptTaker, IsaVectorLookup, PeriodicTimerSource } from '../irq/periodic-timer-source.js';
 
@@ -12,12 +14,26 @@ export interface EoiSource {
   addEoiListener(listener: EoiListener): unknown;
 }
 
-export class DeviceLinks {
+/** The interrupt controllers and timer outputs a front-end may drive or watch (qtest's intercepts). */
+export interface InterruptTopology {
+  /** The first IO-APIC's inputs ('ioapic', or 'ioapic0' on a PVH dom0); null without one. */
+  readonly ioapic: InterruptSink | null;
+  /** The 8259 pair's inputs 0–15; null without a PIC. */
+  readonly pic: InterruptSink | null;
+  /** Each platform timer's own output by device id: 'pit' (IRQ0), 'rtc' (IRQ8). */
+  readonly irqOutputs: ReadonlyMap<string, IrqOutput>;
+}
+
+export class DeviceLinks implements InterruptTopology {
   private extInt: ExtIntSource | null = null;
   private readonly eoiListeners: EoiListener[] = [];
   private readonly eoiSources: EoiSource[] = [];
   private readonly legacyListeners: LegacyReplacementListener[] = [];
   private legacyOn = false;
+
+  ioapic: InterruptSink | null = null;
+  pic: InterruptSink | null = null;
+  readonly irqOutputs = new Map<string, IrqOutput>();
 
   /** Every periodic platform timer (PIT channel 0, RTC, HPET timers), in build order. */
   readonly periodicTimers: PeriodicTimerSource[] = [];

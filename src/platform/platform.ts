@@ -10,6 +10,7 @@ import type { Device, PlainData } from '../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../device-model/snapshot.js';
 import { PlatformOptionError } from './errors.js';
 import type { CatalogEntry, CatalogStatus, VcpuSlot } from './build-context.js';
+import type { InterruptTopology } from './device-links.js';
 import type { TimerAcknowledgements } from './timer-acks.js';
 import type { PlatformProfile } from './profiles.js';
 
@@ -67,6 +68,8 @@ export interface PlatformDescription {
   readonly vcpus: number;
   readonly devices: readonly DeviceSummary[];
   readonly ranges: readonly RangeSummary[];
+  /** What unclaimed reads return on each bus (the profile's bus rule). */
+  readonly unclaimedRead: { readonly port: 'ones' | 'zero'; readonly mmio: 'ones' | 'zero' };
 }
 
 /** Told of a guest reset request (0xCF9): 'hard' with SYS_RST set, 'soft' without. */
@@ -87,6 +90,8 @@ export class Platform {
     readonly clock: VirtualClock,
     readonly vcpus: readonly VcpuSlot[],
     private readonly entries: readonly { entry: CatalogEntry; devices: readonly Device[] }[],
+    /** The controllers and timer outputs a front-end may drive or watch (qtest's intercepts). */
+    readonly interrupts: InterruptTopology,
     /** The periodic timers' "tick taken" wiring (Xen's vpt), or null where the profile has none. */
     readonly timerAcknowledgements: TimerAcknowledgements | null = null,
   ) {
@@ -232,6 +237,7 @@ export class Platform {
         instances: devices.map((d) => d.id),
       })),
       ranges,
+      unclaimedRead: { port: this.ports.profile.unclaimedRead, mmio: this.mmio.profile.unclaimedRead },
     };
   }
 }

@@ -66,8 +66,32 @@ const QEMU_PC_DEVICES: DeviceParams = {
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
+/**
+ * What a profile adds around the device models, as QEMU's pc machine code or Xen's hypervisor
+ * does. Each is a field so that a user-built profile behaves by its values, never by its name.
+ */
+export interface BoardProfile {
+  /**
+   * The board's bytes in CMOS (memory sizes at 0x15–0x18, 0x30–0x31, 0x34–0x35, with QEMU's
+   * equipment, century and boot bytes: qemuPcNvram) follow the platform's RAM size, as QEMU's
+   * pc_cmos_init writes them (hw/i386/pc.c); false: the RTC parameters' NVRAM bytes as they are.
+   */
+  readonly cmosMemorySizes: boolean;
+  /**
+   * The PCI functions of QEMU's pc machine beside the host bridge: PIIX3 (ISA bridge, IDE) and
+   * PIIX4 PM, whose PMBA/PMREGMISC place the ACPI PM block (hw/i386/pc_piix.c); null: none.
+   */
+  readonly pciChipset: 'piix' | null;
+  /**
+   * Xen's IRQ0_SPECIAL_ROUTING (xen/arch/x86/hvm/vioapic.c): while PIT channel 0 runs, a
+   * lowest-priority interrupt on GSI 2 goes to vCPU 0 when its LAPIC is named.
+   */
+  readonly irq0SpecialRouting: boolean;
+}
+
 export interface PlatformProfile {
-  readonly name: ProfileName;
+  /** One of PROFILE_NAMES for the built-in profiles; any name for a profile built by a user. */
+  readonly name: string;
   readonly description: string;
   /**
    * How the flag set is checked: against Xen's rules for `guest` (the Xen profiles), or only
@@ -93,6 +117,8 @@ export interface PlatformProfile {
    * recorded against QEMU replays unchanged. Values are this platform's controller names.
    */
   readonly qomAliases: Readonly<Record<string, string>>;
+  /** What the profile adds around the devices. */
+  readonly board: BoardProfile;
   /** Device model parameters. */
   readonly devices: DeviceParams;
 }
@@ -108,6 +134,7 @@ const XEN_COMMON = {
   clock: { minPeriodNs: XEN_MIN_PERIOD_NS, xenVpt: true },
   ramBytes: 16 * 1024 * 1024,
   qomAliases: {},
+  board: { cmosMemorySizes: false, pciChipset: null, irq0SpecialRouting: true },
   devices: XEN_DEVICES,
 } as const;
 
@@ -185,6 +212,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
         '/machine/unattached/device[18]': 'pm',
         '/machine/unattached/device[0]/lapic': 'lapic0',
       },
+      board: { cmosMemorySizes: true, pciChipset: 'piix', irq0SpecialRouting: false },
       devices: QEMU_PC_DEVICES,
     },
   },

@@ -5,14 +5,9 @@
 // - pic-master / pic-slave inputs: N = the PIC's own pin 0–7 (ISA IRQ n, or n − 8 on the slave).
 // - pic-master output: N = 0 (the INT line towards the CPU / LAPIC LINT0).
 // - pit / rtc outputs: N = 0 (ISA IRQ0 / IRQ8 as the device drives it).
-import type { InterruptSink } from '../irq/line.js';
+import { PIC_INT_LINE } from '../irq/ext-int-source.js';
 import type { Platform } from '../platform/platform.js';
-import {
-  XEN_X86_EMU_IOAPIC,
-  XEN_X86_EMU_PIC,
-  XEN_X86_EMU_PIT,
-  XEN_X86_EMU_RTC,
-} from '../emuflags/index.js';
+import { XEN_X86_EMU_IOAPIC, XEN_X86_EMU_PIC } from '../emuflags/index.js';
 
 export type LevelReport = (n: number, level: boolean) => void;
 
@@ -26,21 +21,14 @@ export interface InterceptTarget {
   readonly setIn?: (n: number, level: boolean) => boolean;
 }
 
-/**
- * `set_irq_in` drives the controller's input directly, as QEMU's qemu_set_irq does: the last
- * writer sets the input's level, whatever other sources (a running PIT) last put there.
- */
-function directInput(p: Platform, id: string): InterruptSink | null {
-  const d = p.devices.get(id) as (InterruptSink & object) | undefined;
-  return d !== undefined && typeof (d as Partial<InterruptSink>).setInput === 'function' ? d : null;
-}
-
 export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
   const targets = new Map<string, InterceptTarget>();
   const fabric = p.irq;
   if (p.flags & XEN_X86_EMU_IOAPIC) {
-    const ioapic = directInput(p, 'ioapic') ?? directInput(p, 'ioapic0');
-    const pins = Math.min(fabric.gsiCount, p.profile.name === 'qemu-pc' ? 24 : fabric.gsiCount);
+    // set_irq_in drives the controller's input directly, as QEMU's qemu_set_irq does: the last
+    // writer sets the input's level, whatever other sources (a running PIT) last put there.
+    const ioapic = p.interrupts.ioapic;
+    const pins = fabric.gsiCount;
     targets.set('ioapic', {
       name: 'ioapic',
       observeIn: (report) => fabric.observeGsi((gsi, level) => gsi < pins && report(gsi, level)),
@@ -53,8 +41,8 @@ export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
     });
   }
   if (p.flags & XEN_X86_EMU_PIC) {
-    const int = fabric.namedLine('pic.int');
-    const pic = directInput(p, 'pic');
+    const int = fabric.namedLine(PIC_INT_LINE);
+    const pic = p.interrupts.pic;
     for (const [name, first] of [
       ['pic-master', 0],
       ['pic-slave', 8],
@@ -73,14 +61,9 @@ export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
     }
   }
   // A timer's own output (not the shared ISA line other sources may also drive).
-  const deviceOut = (name: string, id: string) => {
-    const d = p.devices.get(id) as { observeIrq?: (fn: (level: boolean) => void) => () => void } | undefined;
-    if (d?.observeIrq === undefined) return;
-    const observeIrq = d.observeIrq.bind(d);
-    targets.set(name, { name, observeOut: (report) => observeIrq((level) => report(0, level)) });
-  };
-  if (p.flags & XEN_X86_EMU_PIT) deviceOut('pit', 'pit');
-  if (p.flags & XEN_X86_EMU_RTC) deviceOut('rtc', 'rtc');
+  for (const [name, output] of p.interrupts.irqOutputs) {
+    targets.set(name, { name, observeOut: (report) => output.observeIrq((level) => report(0, level)) });
+  }
   return targets;
 }
 

@@ -318,7 +318,8 @@ export class QtestSession {
 
   private readMem(addr: bigint, size: 1 | 2 | 4 | 8): bigint {
     const mmio = this.platform.mmio;
-    if (addr + BigInt(size) > BigInt(MAX_PHYS_ADDR)) return mmio.profile.unclaimedRead === 'ones' ? BigInt.asUintN(size * 8, -1n) : 0n;
+    // Beyond the physical address space nothing is claimed: every byte reads as the bus's unclaimed byte.
+    if (addr + BigInt(size) > BigInt(MAX_PHYS_ADDR)) return BigInt.asUintN(size * 8, BigInt(mmio.unclaimedByte) * 0x0101010101010101n);
     const a = Number(addr);
     return size === 8 ? mmio.read64(a, this.ctx) : BigInt(mmio.read(a, size, this.ctx));
   }
@@ -334,7 +335,7 @@ export class QtestSession {
   private readBlock(addr: bigint, len: number): Uint8Array {
     const buf = new Uint8Array(len);
     if (addr + BigInt(len) <= BigInt(MAX_PHYS_ADDR)) this.platform.mmio.readBytes(Number(addr), buf, this.ctx);
-    else if (this.platform.mmio.profile.unclaimedRead === 'ones') buf.fill(0xff);
+    else buf.fill(this.platform.mmio.unclaimedByte);
     return buf;
   }
 

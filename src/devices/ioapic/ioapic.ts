@@ -284,13 +284,13 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
 
   // ---- Inspection ----------------------------------------------------------------------------
 
-  /** The 64-bit redirection entry of `pin`. */
   /** The vector of GSI `gsi`'s redirection entry, or −1 when `gsi` is not one of this IO-APIC's pins. */
   vectorOfGsi(gsi: number): number {
     const pin = gsi - this.params.gsiBase;
     return pin >= 0 && pin < this.params.pins ? this.rteLow[pin]! & 0xff : -1;
   }
 
+  /** The 64-bit redirection entry of `pin`. */
   redirectionEntry(pin: number): bigint {
     this.checkPin(pin);
     return (BigInt(this.rteHigh[pin]!) << 32n) | BigInt(this.rteLow[pin]!);

@@ -12,6 +12,7 @@ import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
 import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import type { IrqOutput } from '../../irq/irq-output.js';
 import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
 import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { PIT_CRYSTAL } from '../../time/crystal.js';
@@ -34,7 +35,7 @@ export const PORT61 = Object.freeze({
 /** Xen's refresh toggle: bit 14 of the nanosecond clock (emul-i8254.c, "approximate as 2^14ns"). */
 const REFRESH_SHIFT_NS = 1 << 14;
 
-export class Pit implements Device, IoHandler, LegacyReplacementListener {
+export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOutput {
   readonly id = 'pit';
   readonly kind = 'i8254';
   readonly channels: readonly [PitCounter, PitCounter, PitCounter] = [new PitCounter(), new PitCounter(), new PitCounter()];

@@ -17,6 +17,7 @@ import { OutputLine } from '../../irq/output-line.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
+import type { IrqOutput } from '../../irq/irq-output.js';
 import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
 import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { alarmTarget, nextAlarmSecond } from './alarm.js';
@@ -46,7 +47,7 @@ import { checkRtcParams, parseRtcStartTime, type RtcParams, type RtcStartTime } 
 
 export * from './rtc-registers.js';
 
-export class Rtc implements Device, IoHandler, LegacyReplacementListener {
+export class Rtc implements Device, IoHandler, LegacyReplacementListener, IrqOutput {
   readonly id = 'rtc';
   readonly kind = 'mc146818';
   /** Raw CMOS contents; register C lives in `flags`, register D is constant. */
