@@ -41,7 +41,7 @@ const VPCI = 0x400;
 
 /** The flags libxl (or, for dom0, Xen's own builder) uses by default. @throws XenVersionError / GuestTypeError */
 export function libxlDefaultFlags(
-  guestInput: GuestType | string,
+  guestInput: GuestType,
   xen: string | XenVersion = NEWEST_VERSION,
   options: LibxlOptions = {},
 ): LibxlDefault {

@@ -11,8 +11,8 @@ export const EINVAL = -22;
 export const EOPNOTSUPP = -95;
 
 export interface ValidateOptions {
-  /** Guest type (default `hvm`). */
-  readonly guest?: GuestType | string;
+  /** Guest type (default `hvm`). JavaScript callers may also pass an alias that `parseGuestType` accepts (`PVH_DOM0`, `pvh-hwdom`). */
+  readonly guest?: GuestType;
   /** Xen release, e.g. `4.8.3`, `4.17`, `master` (default: newest, i.e. master). */
   readonly xen?: string | XenVersion;
   /** Domain id rendered in the log line (default 0 for the dom0 types, 1 otherwise). */

@@ -1,0 +1,148 @@
+// The package as a user gets it: `npm run package`'s tarball, unpacked into fresh ESM, CommonJS and
+// strict-TypeScript projects whose other dependencies are links to this checkout's node_modules, so
+// the test stays offline. Uses the built dist/ (`npm ci` builds it; run `npm run build` after edits).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+let work = '';
+let tarball = '';
+
+/** The unpacked package, laid out as a linked (pnpm-style) install: its dependencies beside it only. */
+let installed = '';
+
+function link(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  symlinkSync(from, to, 'dir');
+}
+
+/** A fresh project whose node_modules links hvmdev (and `extra` dependencies of its own). */
+function project(name: string, pkg: object, extra: readonly string[] = []): string {
+  const dir = join(work, name);
+  link(installed, join(dir, 'node_modules/hvmdev'));
+  for (const dep of extra) link(join(root, 'node_modules', dep), join(dir, 'node_modules', dep));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  return dir;
+}
+
+function node(cwd: string, ...args: string[]): { stdout: string } {
+  return { stdout: execFileSync(process.execPath, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } }) };
+}
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/src/index.js'))) throw new Error('dist/ is not built: run `npm run build` (npm ci does it)');
+  work = mkdtempSync(join(tmpdir(), 'hvmdev-package-test-'));
+  tarball = execFileSync(process.execPath, [join(root, 'tools/pack-package.mjs'), work], { encoding: 'utf8' }).trim();
+  installed = join(work, 'store/node_modules/hvmdev');
+  mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
+  for (const dep of ['immer', 'reflect-metadata', 'tsyringe', 'tslib']) link(join(root, 'node_modules', dep), join(work, 'store/node_modules', dep));
+}, 45_000);
+
+afterAll(() => {
+  if (work !== '') rmSync(work, { recursive: true, force: true });
+}, 20_000);
+
+describe('the published package', () => {
+  it('has no scripts, no dependency with an install step, and the license and changelog', () => {
+    const dir = project('meta', { name: 'meta', private: true });
+    const pkg = JSON.parse(readFileSync(join(dir, 'node_modules/hvmdev/package.json'), 'utf8')) as Record<string, unknown>;
+    expect(pkg.scripts).toBeUndefined();
+    expect(pkg.optionalDependencies).toBeUndefined();
+    expect(pkg.devDependencies).toBeUndefined();
+    expect(pkg.peerDependenciesMeta).toEqual({ koffi: { optional: true } });
+    expect(Object.keys(pkg.dependencies as object).sort()).toEqual(['immer', 'reflect-metadata', 'tsyringe']);
+    expect(readFileSync(join(dir, 'node_modules/hvmdev/LICENSE'), 'utf8')).toContain('Copyright (c) 2026 the hvmdev authors');
+    expect(existsSync(join(dir, 'node_modules/hvmdev/CHANGELOG.md'))).toBe(true);
+    expect(existsSync(join(dir, 'node_modules/hvmdev/docs/api'))).toBe(false);
+  });
+
+  it('ships the source every source map names', () => {
+    const pkgDir = installed;
+    const maps = (readdirSync(join(pkgDir, 'dist/src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(100);
+    const missing: string[] = [];
+    for (const m of maps) {
+      const file = join(pkgDir, 'dist/src', m);
+      const { sources } = JSON.parse(readFileSync(file, 'utf8')) as { sources: string[] };
+      for (const s of sources) if (!existsSync(resolve(dirname(file), s))) missing.push(`${m} -> ${s}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("imports from a fresh ES module project (hvmdev's dependencies are not the project's)", () => {
+    const dir = project('esm', { name: 'esm', private: true, type: 'module' });
+    writeFileSync(
+      join(dir, 'main.js'),
+      `import { createPlatform, validateFlags } from 'hvmdev';
+const p = createPlatform({ profile: 'xen-hvm' });
+console.log(p.ports.read(0x1234, 2), validateFlags(0x411, { guest: 'hvm', xen: '4.17' }).errnoName);\n`,
+    );
+    expect(node(dir, 'main.js').stdout).toBe('65535 EOPNOTSUPP\n');
+  });
+
+  it("require('hvmdev') works from a CommonJS project, with no warning", () => {
+    const dir = project('cjs', { name: 'cjs', private: true, type: 'commonjs' });
+    writeFileSync(
+      join(dir, 'main.js'),
+      `const { createPlatform, validateFlags } = require('hvmdev');
+const p = createPlatform({ profile: 'qemu-pc' });
+console.log(p.ports.read(0x1234, 2), validateFlags(0x1ff).valid);\n`,
+    );
+    const out = execFileSync(process.execPath, ['main.js'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toBe('65535 true\n');
+    const run = spawnSync(process.execPath, ['main.js'], { cwd: dir, encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+  });
+
+  it('the hvmdev command runs from the installed package', () => {
+    const dir = project('bin', { name: 'bin', private: true });
+    const out = node(dir, 'node_modules/hvmdev/dist/src/cli/bin.js', 'flags', 'check', '--guest', 'hvm', '0x1ff').stdout;
+    expect(out.split('\n')[0]).toBe('valid: 0x1FF (LAPIC|HPET|PM|RTC|IOAPIC|PIC|VGA|IOMMU|PIT) for HVM domU on Xen master (4.23-dev)');
+  });
+
+  it('type-checks and runs in a strict nodenext TypeScript project (exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax, skipLibCheck false)', () => {
+    const dir = project('strict-ts', { name: 'strict-ts', private: true, type: 'module' }, ['@types/node']);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          verbatimModuleSyntax: true,
+          skipLibCheck: false,
+          types: ['node'],
+          outDir: 'out',
+        },
+        files: ['main.ts'],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'main.ts'),
+      `import { createPlatform, validateFlags, type PlatformOptions, type GuestType } from 'hvmdev';
+const options: PlatformOptions = { profile: 'xen-pvh-dom0', vcpus: 2 };
+const p = createPlatform(options);
+const guest: GuestType = 'pvh-dom0';
+const v = validateFlags(0x411, { guest, xen: '4.17' });
+// @ts-expect-error the guest option is the union of guest types, so a typo is a type error
+export const typo = () => validateFlags(0x411, { guest: 'hmv' });
+const first = p.describe().devices[0];
+console.log(v.valid, first === undefined ? 'none' : first.kind);\n`,
+    );
+    let tscOutput = '';
+    try {
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      tscOutput = String((e as { stdout?: string }).stdout);
+    }
+    expect(tscOutput).toBe('');
+    expect(node(dir, 'out/main.js').stdout).toMatch(/^true \S+\n$/);
+  }, 45_000);
+});
