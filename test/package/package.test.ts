@@ -1,8 +1,8 @@
 // The package as a user gets it: `npm run package`'s tarball, unpacked into fresh ESM, CommonJS and
 // strict-TypeScript projects whose other dependencies are links to this checkout's node_modules, so
-// the test stays offline. Uses the built dist/ (`npm ci` builds it; run `npm run build` after edits).
+// the test stays offline. Packs the built dist/ (`npm ci` builds it; a stale one is rebuilt first).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,15 +32,25 @@ function node(cwd: string, ...args: string[]): { stdout: string } {
   return { stdout: execFileSync(process.execPath, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } }) };
 }
 
+/** Whether dist/src is missing, or older than src/, or holds output of a source file that is gone. */
+function distIsStale(): boolean {
+  const built = (f: string) => join(root, 'dist/src', f.replace(/\.ts$/, '.js'));
+  const sources = (readdirSync(join(root, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  if (sources.some((f) => !existsSync(built(f)) || statSync(built(f)).mtimeMs < statSync(join(root, 'src', f)).mtimeMs)) return true;
+  const outputs = (readdirSync(join(root, 'dist/src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+  return outputs.some((f) => !existsSync(join(root, 'src', f.replace(/\.js$/, '.ts'))));
+}
+
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/src/index.js'))) throw new Error('dist/ is not built: run `npm run build` (npm ci does it)');
+  // CI's `npm ci` builds dist/; a checkout edited since its last build is rebuilt here first.
+  if (!existsSync(join(root, 'dist/src')) || distIsStale()) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
   work = mkdtempSync(join(tmpdir(), 'hvmdev-package-test-'));
   tarball = execFileSync(process.execPath, [join(root, 'tools/pack-package.mjs'), work], { encoding: 'utf8' }).trim();
   installed = join(work, 'store/node_modules/hvmdev');
   mkdirSync(installed, { recursive: true });
   execFileSync('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
   for (const dep of ['immer', 'reflect-metadata', 'tsyringe', 'tslib']) link(join(root, 'node_modules', dep), join(work, 'store/node_modules', dep));
-}, 90_000); // npm pack ~3 s of CPU, more wall time on a loaded machine
+}, 300_000); // npm pack ~3 s of CPU (a rebuild ~30 s), more wall time on a loaded machine
 
 afterAll(() => {
   if (work !== '') rmSync(work, { recursive: true, force: true });
