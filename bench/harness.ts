@@ -25,3 +25,38 @@ export function measure(body: (ops: number) => number, ops: number, rounds = 7):
 export const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
 
 export type BenchRecord = Record<string, number | string | boolean>;
+
+/** min and median ns/op of one case over interleaved rounds. */
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+}
+
+/**
+ * Runs every body once per round, in turn (the order rotates each round), after one warm-up pass
+ * of each: a load spike then hits every case of a round alike, so ratios of the minimums hold.
+ */
+export function interleaved<K extends string>(bodies: Record<K, (ops: number) => number>, ops: number, rounds = 9): Record<K, Spread> {
+  const keys = Object.keys(bodies) as K[];
+  let sink = 0;
+  for (const k of keys) sink += bodies[k](Math.max(1, ops >> 2));
+  const samples = new Map<K, number[]>(keys.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[(j + r) % keys.length]!;
+      const t0 = process.hrtime.bigint();
+      sink += bodies[k](ops);
+      samples.get(k)!.push(Number(process.hrtime.bigint() - t0) / ops);
+    }
+  }
+  if (sink === 0.5) console.log('');
+  const out = {} as Record<K, Spread>;
+  for (const k of keys) {
+    const xs = samples.get(k)!.sort((a, b) => a - b);
+    out[k] = { min: round(xs[0]!), median: round(xs[xs.length >> 1]!) };
+  }
+  return out;
+}
+
+/** True when the run was started with `--quick` (fewer rounds and operations). */
+export const QUICK = process.argv.includes('--quick');

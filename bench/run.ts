@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv[2];
+const only = process.argv.slice(2).find((a) => !a.startsWith('--')); // `--quick` is read by the modules
 
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.js') && !['run.js', 'fuzz.js', 'harness.js'].includes(f))

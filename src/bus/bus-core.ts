@@ -31,6 +31,11 @@ export abstract class BusCore {
   /** True if any region intersects [addr, addr+size). */
   protected abstract anyRegionIn(addr: number, size: number): boolean;
 
+  /** True while a tracer sees accesses (a caller dispatching to a region itself must then use the bus). */
+  get tracing(): boolean {
+    return this.tracer !== null;
+  }
+
   /** Sees every guest access (rate-limited per device); pass null to stop. */
   setTrace(sink: TraceSink | null, opts?: TraceOptions): Tracer | null {
     this.tracer = sink === null ? null : new Tracer(sink, opts);

@@ -11,6 +11,13 @@ export interface IoHandler {
   write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void;
   read64?(offset: number, ctx: AccessContext): bigint;
   write64?(offset: number, value: bigint, ctx: AccessContext): void;
+  /**
+   * Optional bigint-free form of read64 for guest paths: the low and high uint32 halves into
+   * out[0] and out[1]. Used by MmioBus.read64Halves when present; must agree with read64.
+   */
+  read64Halves?(offset: number, out: Uint32Array, ctx: AccessContext): void;
+  /** Optional bigint-free form of write64 (uint32 halves); must agree with write64. */
+  write64Halves?(offset: number, lo: number, hi: number, ctx: AccessContext): void;
 }
 
 /**

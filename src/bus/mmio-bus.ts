@@ -158,6 +158,50 @@ export class MmioBus extends BusCore implements RegionHost {
     this.write(addr + 4, 4, Number(v >> 32n), ctx);
   }
 
+  /**
+   * 8-byte read as two uint32 halves into out[0] (low) and out[1] (high), for guest paths: no
+   * bigint when the range is RAM or its handler has read64Halves. Otherwise (and while tracing)
+   * exactly the access read64 makes.
+   */
+  read64Halves(addr: number, out: Uint32Array, ctx: AccessContext = HOST_ACCESS): void {
+    const r = this.find(addr);
+    if (r !== null && addr + 8 <= r.end && this.tracer === null) {
+      const view = r.view;
+      if (view !== null) {
+        const off = addr - r.base;
+        out[0] = view.getUint32(off, true);
+        out[1] = view.getUint32(off + 4, true);
+        return;
+      }
+      if (r.handler.read64Halves !== undefined && (r.sizes & 8) !== 0 && (!r.aligned || addr % 8 === 0)) {
+        r.handler.read64Halves(addr - r.base, out, ctx);
+        return;
+      }
+    }
+    const v = this.read64(addr, ctx);
+    out[0] = Number(v & 0xffff_ffffn);
+    out[1] = Number(v >> 32n);
+  }
+
+  /** 8-byte write from uint32 halves; the bigint-free counterpart of write64 (see read64Halves). */
+  write64Halves(addr: number, lo: number, hi: number, ctx: AccessContext = HOST_ACCESS): void {
+    const r = this.find(addr);
+    if (r !== null && addr + 8 <= r.end && this.tracer === null) {
+      const view = r.view;
+      if (view !== null) {
+        const off = addr - r.base;
+        view.setUint32(off, lo >>> 0, true);
+        view.setUint32(off + 4, hi >>> 0, true);
+        return;
+      }
+      if (r.handler.write64Halves !== undefined && (r.sizes & 8) !== 0 && (!r.aligned || addr % 8 === 0)) {
+        r.handler.write64Halves(addr - r.base, lo >>> 0, hi >>> 0, ctx);
+        return;
+      }
+    }
+    this.write64(addr, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), ctx);
+  }
+
   /** Reads `dst.length` bytes starting at `addr` (RAM copied directly; devices byte by byte). */
   readBytes(addr: number, dst: Uint8Array, ctx: AccessContext = HOST_ACCESS): void {
     let i = 0;

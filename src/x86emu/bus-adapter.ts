@@ -7,6 +7,7 @@
 // the domain there).
 import { accessContext, type AccessContext } from '../bus/access.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
+import type { Region } from '../bus/region.js';
 import type { PortBus } from '../bus/port-bus.js';
 import {
   X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type EmulateContext, type X86EmulateOps,
@@ -56,7 +57,20 @@ export interface BusOpsStats {
 export class BusEmulateOps implements X86EmulateOps {
   private readonly cache: CacheEntry[] = [];
   private readonly chunkBuf = new Uint8Array(8);
-  private readonly chunkView = new DataView(this.chunkBuf.buffer);
+  private readonly halves = new Uint32Array(2);
+  /**
+   * Physical address of the piece in progress (see translate). It travels here, not as an argument
+   * or return value: an address above 2^31 passed between functions the JIT does not inline is a
+   * heap-allocated number; a typed array stores the double as it is.
+   */
+  private readonly pa = new Float64Array(1);
+  /**
+   * The regions of the last data access and the last fetch: checked before a bus lookup (a region
+   * object is always current: the bus moves it in place and marks it dead when removed, and live
+   * regions never overlap).
+   */
+  private region: Region | null = null;
+  private fetchRegion: Region | null = null;
   private readonly elem = new Uint8Array(8);
   readonly stats: BusOpsStats = { mmioChunks: 0, replayedChunks: 0 };
 
@@ -83,21 +97,37 @@ export class BusEmulateOps implements X86EmulateOps {
     let done = 0;
     while (done < max) {
       const lo = (linLo + done) >>> 0;
-      const hi = (linHi + (linLo + done > 0xffffffff ? 1 : 0)) >>> 0;
+      const hi = (linHi + ((linLo >>> 0) + done > 0xffffffff ? 1 : 0)) >>> 0;
       const n = Math.min(max - done, PAGE_SIZE - (lo & (PAGE_SIZE - 1)));
-      const phys = this.phys(lo, hi, false, ctxt);
-      if (phys < 0) return done;
-      const view = this.mmio.ramView(phys, n);
-      if (view !== null) dst.set(view, done);
+      if (!this.translate(lo, hi, false, ctxt)) return done;
+      const phys = this.pa[0]!;
+      let r = this.fetchRegion;
+      if (r === null || !r.live || phys < r.base || phys >= r.end) {
+        r = this.mmio.regionAt(phys);
+        this.fetchRegion = r;
+      }
+      const ram = r === null ? null : r.ram;
+      if (ram !== null && phys + n <= r!.end) copyBytes(dst, done, ram, phys - r!.base, n);
       else this.mmio.readBytes(phys, dst.subarray(done, done + n), accessContext(ctxt.vcpu));
       done += n;
     }
     return done;
   }
 
-  private phys(linLo: number, linHi: number, write: boolean, ctxt: EmulateContext): number {
-    if (this.opts.translate !== undefined) return this.opts.translate(linLo, linHi, write, ctxt);
-    return linHi >= PHYS_LIMIT_HI ? TWO32 * PHYS_LIMIT_HI : linHi * TWO32 + linLo;
+  /**
+   * Linear → physical into this.pa[0]; false after the translate callback recorded a fault.
+   */
+  private translate(lo: number, hi: number, write: boolean, ctxt: EmulateContext): boolean {
+    const t = this.opts.translate;
+    if (t !== undefined) {
+      const p = t(lo >>> 0, hi >>> 0, write, ctxt);
+      if (p < 0) return false;
+      this.pa[0] = p;
+      return true;
+    }
+    hi >>>= 0;
+    this.pa[0] = hi >= PHYS_LIMIT_HI ? TWO32 * PHYS_LIMIT_HI : hi * TWO32 + (lo >>> 0);
+    return true;
   }
 
   /**
@@ -105,56 +135,72 @@ export class BusEmulateOps implements X86EmulateOps {
    * touches is translated before the first byte is read or written (the order of Xen's
    * linear_write / hvmemul_linear_mmio_access): when the second page faults, neither RAM nor a device
    * has seen any part of the access, so the restarted instruction is not a second, partial one.
+   * linLo/linHi may be int32 or uint32 bit patterns.
    */
   private access(linLo: number, linHi: number, size: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
-    const lo0 = linLo >>> 0;
-    const n0 = Math.min(size, PAGE_SIZE - (lo0 & (PAGE_SIZE - 1)));
-    const p0 = this.phys(lo0, linHi, write, ctxt);
-    if (p0 < 0) return X86EMUL_EXCEPTION; // translate recorded the fault
-    if (n0 === size) return this.piece(linLo, linHi, 0, p0, n0, buf, write, ctxt);
+    linLo |= 0; // the replay cache's key: one representation
+    linHi |= 0;
+    const n0 = Math.min(size, PAGE_SIZE - (linLo & (PAGE_SIZE - 1)));
+    if (!this.translate(linLo, linHi, write, ctxt)) return X86EMUL_EXCEPTION; // translate recorded the fault
+    if (n0 === size) return this.piece(linLo, linHi, 0, n0, buf, write, ctxt);
     if (size - n0 > PAGE_SIZE) return this.accessMany(linLo, linHi, size, buf, write, ctxt);
+    const p0 = this.pa[0]!;
+    const lo0 = linLo >>> 0;
     const lo1 = (lo0 + n0) >>> 0;
     const hi1 = (linHi + (lo0 + n0 > 0xffffffff ? 1 : 0)) >>> 0;
-    const p1 = this.phys(lo1, hi1, write, ctxt);
-    if (p1 < 0) return X86EMUL_EXCEPTION;
-    const st = this.piece(linLo, linHi, 0, p0, n0, buf, write, ctxt);
+    if (!this.translate(lo1, hi1, write, ctxt)) return X86EMUL_EXCEPTION;
+    const p1 = this.pa[0]!;
+    this.pa[0] = p0;
+    const st = this.piece(linLo, linHi, 0, n0, buf, write, ctxt);
     if (st !== X86EMUL_OKAY) return st;
-    return this.piece(linLo, linHi, n0, p1, size - n0, buf, write, ctxt);
+    this.pa[0] = p1;
+    return this.piece(linLo, linHi, n0, size - n0, buf, write, ctxt);
   }
 
   /** An access over more than two pages (not produced by the emulator, whose accesses are ≤ 64 bytes). */
   private accessMany(linLo: number, linHi: number, size: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
     const phys: number[] = [];
+    const lo0 = linLo >>> 0;
     for (let off = 0; off < size;) {
-      const lo = (linLo + off) >>> 0;
-      const hi = (linHi + (linLo + off > 0xffffffff ? 1 : 0)) >>> 0;
-      const p = this.phys(lo, hi, write, ctxt);
-      if (p < 0) return X86EMUL_EXCEPTION;
-      phys.push(p);
+      const lo = (lo0 + off) >>> 0;
+      const hi = (linHi + (lo0 + off > 0xffffffff ? 1 : 0)) >>> 0;
+      if (!this.translate(lo, hi, write, ctxt)) return X86EMUL_EXCEPTION;
+      phys.push(this.pa[0]!);
       off += Math.min(size - off, PAGE_SIZE - (lo & (PAGE_SIZE - 1)));
     }
     for (let off = 0, k = 0; off < size; k++) {
-      const n = Math.min(size - off, PAGE_SIZE - (((linLo + off) >>> 0) & (PAGE_SIZE - 1)));
-      const st = this.piece(linLo, linHi, off, phys[k]!, n, buf, write, ctxt);
+      const n = Math.min(size - off, PAGE_SIZE - (((lo0 + off) >>> 0) & (PAGE_SIZE - 1)));
+      this.pa[0] = phys[k]!;
+      const st = this.piece(linLo, linHi, off, n, buf, write, ctxt);
       if (st !== X86EMUL_OKAY) return st;
       off += n;
     }
     return X86EMUL_OKAY;
   }
 
-  /** One translated piece of an access: bytes [off, off + n) of `buf` at physical `phys`. */
-  private piece(linLo: number, linHi: number, off: number, phys: number, n: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
-    const view = this.mmio.ramView(phys, n);
-    if (view !== null) {
-      if (write) view.set(buf.subarray(off, off + n));
-      else buf.set(view, off);
+  /** One translated piece of an access: bytes [off, off + n) of `buf` at physical this.pa[0]. */
+  private piece(linLo: number, linHi: number, off: number, n: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
+    const phys = this.pa[0]!;
+    let r = this.region;
+    if (r === null || !r.live || phys < r.base || phys >= r.end) {
+      r = this.mmio.regionAt(phys);
+      this.region = r;
+    }
+    const ram = r === null ? null : r.ram;
+    if (ram !== null && phys + n <= r!.end) {
+      // Guest RAM: copied in place (no view object per access).
+      if (write) copyBytes(ram, phys - r!.base, buf, off, n);
+      else copyBytes(buf, off, ram, phys - r!.base, n);
       return X86EMUL_OKAY;
     }
-    return this.mmioPiece(linLo, linHi, off, phys, n, buf, write, ctxt);
+    return this.mmioPiece(linLo, linHi, off, n, buf, write, ctxt);
   }
 
-  /** Xen's hvmemul_phys_mmio_access: chunk = largest power of two ≤ min(size, 8), shrinking for the tail. */
-  private mmioPiece(linLo: number, linHi: number, bufOff: number, phys: number, n: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
+  /**
+   * Xen's hvmemul_phys_mmio_access: chunk = largest power of two ≤ min(size, 8), shrinking for the
+   * tail. Bytes [bufOff, bufOff + n) of `buf` at physical this.pa[0].
+   */
+  private mmioPiece(linLo: number, linHi: number, bufOff: number, n: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
     // Only a backend that can answer RETRY needs the replay cache; the synchronous bus never does.
     const entry = this.opts.mmioBackend !== undefined ? this.cacheEntry(linLo, linHi, write) : null;
     let chunk = n < 8 ? n : 8;
@@ -171,7 +217,7 @@ export class BusEmulateOps implements X86EmulateOps {
           for (let i = 0; i < chunk; i++) if (entry.data[pos + i] !== buf[pos + i]) return X86EMUL_UNHANDLEABLE;
         } else for (let i = 0; i < chunk; i++) buf[pos + i] = entry.data[pos + i]!;
       } else {
-        const st = this.chunk(phys + done, chunk as 1 | 2 | 4 | 8, write, buf, pos, ctx);
+        const st = this.chunk(done, chunk as 1 | 2 | 4 | 8, write, buf, pos, ctx);
         if (st !== X86EMUL_OKAY) return st;
         if (entry !== null && pos + chunk <= MMIO_CACHE_BYTES) {
           for (let i = 0; i < chunk; i++) entry.data[pos + i] = buf[pos + i]!;
@@ -183,8 +229,10 @@ export class BusEmulateOps implements X86EmulateOps {
     return X86EMUL_OKAY;
   }
 
-  private chunk(phys: number, size: 1 | 2 | 4 | 8, write: boolean, buf: Uint8Array, pos: number, ctx: AccessContext): number {
+  /** One MMIO chunk at physical this.pa[0] + `at`. */
+  private chunk(at: number, size: 1 | 2 | 4 | 8, write: boolean, buf: Uint8Array, pos: number, ctx: AccessContext): number {
     this.stats.mmioChunks++;
+    const phys = this.pa[0]! + at;
     const backend = this.opts.mmioBackend;
     if (backend !== undefined) {
       const c = this.chunkBuf;
@@ -194,28 +242,60 @@ export class BusEmulateOps implements X86EmulateOps {
       return st;
     }
     const bus = this.mmio;
-    if (size === 8) {
-      const v = this.chunkView;
-      if (write) {
-        for (let i = 0; i < 8; i++) this.chunkBuf[i] = buf[pos + i]!;
-        bus.write64(phys, v.getBigUint64(0, true), ctx);
+    const r = this.region;
+    if (r !== null && r.ram === null && r.serves(phys, size) && !bus.tracing) {
+      // The region piece() found serves the chunk: dispatch to it as the bus would, without a second lookup.
+      const h = r.handler;
+      const off = phys - r.base;
+      if (size === 8) {
+        if (write && h.write64Halves !== undefined) {
+          h.write64Halves(off, le32(buf, pos) >>> 0, le32(buf, pos + 4) >>> 0, ctx);
+          return X86EMUL_OKAY;
+        }
+        if (!write && h.read64Halves !== undefined) {
+          const hv = this.halves;
+          h.read64Halves(off, hv, ctx);
+          put32(buf, pos, hv[0]!);
+          put32(buf, pos + 4, hv[1]!);
+          return X86EMUL_OKAY;
+        }
+      } else if (write) {
+        h.write(off, size, size === 1 ? buf[pos]! : size === 2 ? buf[pos]! | (buf[pos + 1]! << 8) : le32(buf, pos) >>> 0, ctx);
+        return X86EMUL_OKAY;
       } else {
-        v.setBigUint64(0, bus.read64(phys, ctx), true);
-        for (let i = 0; i < 8; i++) buf[pos + i] = this.chunkBuf[i]!;
+        const raw = h.read(off, size, ctx);
+        buf[pos] = raw;
+        if (size > 1) {
+          buf[pos + 1] = raw >>> 8;
+          if (size > 2) {
+            buf[pos + 2] = raw >>> 16;
+            buf[pos + 3] = raw >>> 24;
+          }
+        }
+        return X86EMUL_OKAY;
+      }
+    }
+    if (size === 8) {
+      // Two uint32 halves: no bigint on the guest path.
+      if (write) bus.write64Halves(phys, le32(buf, pos), le32(buf, pos + 4), ctx);
+      else {
+        const h = this.halves;
+        bus.read64Halves(phys, h, ctx);
+        put32(buf, pos, h[0]!);
+        put32(buf, pos + 4, h[1]!);
       }
       return X86EMUL_OKAY;
     }
     if (write) {
-      const val = size === 1 ? buf[pos]! : size === 2 ? buf[pos]! | (buf[pos + 1]! << 8)
-        : (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) >>> 0;
+      const val = size === 1 ? buf[pos]! : size === 2 ? buf[pos]! | (buf[pos + 1]! << 8) : le32(buf, pos);
       bus.write(phys, size, val, ctx);
     } else {
       const val = bus.read(phys, size, ctx);
-      buf[pos] = val & 0xff;
+      buf[pos] = val;
       if (size > 1) {
-        buf[pos + 1] = (val >>> 8) & 0xff;
+        buf[pos + 1] = val >>> 8;
         if (size > 2) {
-          buf[pos + 2] = (val >>> 16) & 0xff;
+          buf[pos + 2] = val >>> 16;
           buf[pos + 3] = val >>> 24;
         }
       }
@@ -276,17 +356,36 @@ export class BusEmulateOps implements X86EmulateOps {
   }
 
   repMovs(sLo: number, sHi: number, dLo: number, dHi: number, size: number, back: boolean, ctxt: EmulateContext): number {
+    sLo >>>= 0;
+    dLo >>>= 0;
     const n = Math.min(BusEmulateOps.pageReps(sLo, size, back, ctxt.reps), BusEmulateOps.pageReps(dLo, size, back, ctxt.reps));
     const step = back ? -size : size;
-    // RAM to RAM without overlap: one copy.
-    const sp = this.phys(back ? sLo - (n - 1) * size : sLo, sHi, false, ctxt);
-    const dp = this.phys(back ? dLo - (n - 1) * size : dLo, dHi, true, ctxt);
-    if (sp >= 0 && dp >= 0) {
-      const sv = this.mmio.ramView(sp, n * size), dv = this.mmio.ramView(dp, n * size);
-      if (sv !== null && dv !== null && (sp + n * size <= dp || dp + n * size <= sp)) {
-        dv.set(sv);
-        ctxt.reps = n;
-        return X86EMUL_OKAY;
+    const bytes = n * size;
+    // Both sides lie in one page each: one translation per side for the whole batch.
+    if (this.translate(back ? sLo - (n - 1) * size : sLo, sHi, false, ctxt)) {
+      const sp = this.pa[0]!;
+      if (this.translate(back ? dLo - (n - 1) * size : dLo, dHi, true, ctxt)) {
+        const dp = this.pa[0]!;
+        const sr = this.mmio.regionAt(sp);
+        const sRam = sr !== null && sr.ram !== null && sp + bytes <= sr.end ? sr.ram : null;
+        const dr = this.mmio.regionAt(dp);
+        const dRam = dr !== null && dr.ram !== null && dp + bytes <= dr.end ? dr.ram : null;
+        if (sRam !== null && dRam !== null) {
+          // RAM to RAM without overlap: one copy (an overlapping move keeps element order below).
+          if (sp + bytes <= dp || dp + bytes <= sp) {
+            dRam.set(sRam.subarray(sp - sr!.base, sp - sr!.base + bytes), dp - dr!.base);
+            ctxt.reps = n;
+            return X86EMUL_OKAY;
+          }
+        } else if ((sRam !== null || dRam !== null) && this.opts.mmioBackend === undefined) {
+          // RAM and a device: one pass, each element one device access in order, no re-translation.
+          const first = back ? (n - 1) * size : 0;
+          const ctx = accessContext(ctxt.vcpu, ctxt.stringOp);
+          if (sRam !== null) this.ramToMmio(sRam, sp - sr!.base + first, dp + first, step, n, size, ctx);
+          else this.mmioToRam(sp + first, dRam!, dp - dr!.base + first, step, n, size, ctx);
+          ctxt.reps = n;
+          return X86EMUL_OKAY;
+        }
       }
     }
     const e = this.elem;
@@ -300,6 +399,40 @@ export class BusEmulateOps implements X86EmulateOps {
     }
     ctxt.reps = n;
     return X86EMUL_OKAY;
+  }
+
+  /** `n` elements of `size` from ram[off] to the bus at `phys`, both stepping by `step`. */
+  private ramToMmio(ram: Uint8Array, off: number, phys: number, step: number, n: number, size: number, ctx: AccessContext): void {
+    const bus = this.mmio;
+    this.stats.mmioChunks += n;
+    for (let k = 0; k < n; k++, off += step, phys += step) {
+      if (size === 8) bus.write64Halves(phys, le32(ram, off), le32(ram, off + 4), ctx);
+      else bus.write(phys, size as 1 | 2 | 4, size === 4 ? le32(ram, off) : size === 2 ? ram[off]! | (ram[off + 1]! << 8) : ram[off]!, ctx);
+    }
+  }
+
+  /** `n` elements of `size` from the bus at `phys` to ram[off], both stepping by `step`. */
+  private mmioToRam(phys: number, ram: Uint8Array, off: number, step: number, n: number, size: number, ctx: AccessContext): void {
+    const bus = this.mmio;
+    const h = this.halves;
+    this.stats.mmioChunks += n;
+    for (let k = 0; k < n; k++, off += step, phys += step) {
+      if (size === 8) {
+        bus.read64Halves(phys, h, ctx);
+        put32(ram, off, h[0]!);
+        put32(ram, off + 4, h[1]!);
+      } else {
+        const v = bus.read(phys, size as 1 | 2 | 4, ctx);
+        ram[off] = v;
+        if (size > 1) {
+          ram[off + 1] = v >>> 8;
+          if (size > 2) {
+            ram[off + 2] = v >>> 16;
+            ram[off + 3] = v >>> 24;
+          }
+        }
+      }
+    }
   }
 
   repStos(dLo: number, dHi: number, size: number, value: Uint8Array, back: boolean, ctxt: EmulateContext): number {
@@ -352,3 +485,22 @@ export class BusEmulateOps implements X86EmulateOps {
   }
 }
 
+
+/** Copies n bytes src[sOff..) → dst[dOff..): a loop for the short copies of one instruction, set() for long ones. */
+function copyBytes(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i]!;
+  } else dst.set(src.subarray(sOff, sOff + n), dOff);
+}
+
+/** Little-endian uint32 at b[i..i+4) as an int32 bit pattern (stays a small integer in V8). */
+function le32(b: Uint8Array, i: number): number {
+  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+}
+
+function put32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v;
+  b[i + 1] = v >>> 8;
+  b[i + 2] = v >>> 16;
+  b[i + 3] = v >>> 24;
+}

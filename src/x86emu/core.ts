@@ -223,13 +223,13 @@ export class Emu implements EmulateContext {
   readMem(seg: number, offLo: number, offHi: number, size: number): number {
     const r = this.linearize(seg, offLo, offHi, size, ACC_READ);
     if (r !== X86EMUL_OKAY) return r;
-    return this.status(this.ops.read(this.linLo >>> 0, this.linHi >>> 0, size, this.buf, this));
+    return this.status(this.ops.read(this.linLo, this.linHi, size, this.buf, this));
   }
   /** Write `size` bytes from this.buf at seg:offset. */
   writeMem(seg: number, offLo: number, offHi: number, size: number): number {
     const r = this.linearize(seg, offLo, offHi, size, ACC_WRITE);
     if (r !== X86EMUL_OKAY) return r;
-    return this.status(this.ops.write(this.linLo >>> 0, this.linHi >>> 0, size, this.buf, this));
+    return this.status(this.ops.write(this.linLo, this.linHi, size, this.buf, this));
   }
   /** Scalar (≤ 8 bytes) read at seg:offset into vLo/vHi. */
   readScalar(seg: number, offLo: number, offHi: number, size: number): number {

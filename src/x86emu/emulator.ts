@@ -243,13 +243,13 @@ export class X86Emulator {
     const e = this.e;
     const s = e.state;
     const buf = this.fetchBuf;
-    if (e.is64) return e.ops.insnFetch(s.ripLo >>> 0, s.ripHi >>> 0, buf, room, e);
+    if (e.is64) return e.ops.insnFetch(s.ripLo | 0, s.ripHi | 0, buf, room, e);
     const cs = e.segment(SEG_CS);
     const ipMax = modeBits(e.mode) === 16 ? 0xffff : 0xffffffff;
     const ip = (s.ripLo & ipMax) >>> 0;
     const first = Math.min(room, ipMax - ip + 1);
-    let n = e.ops.insnFetch((cs.baseLo + ip) >>> 0, 0, buf, first, e);
-    if (n === first && first < room) n += e.ops.insnFetch(cs.baseLo >>> 0, 0, buf.subarray(first), room - first, e);
+    let n = e.ops.insnFetch((cs.baseLo + ip) | 0, 0, buf, first, e);
+    if (n === first && first < room) n += e.ops.insnFetch(cs.baseLo | 0, 0, buf.subarray(first), room - first, e);
     return n;
   }
 

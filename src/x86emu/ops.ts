@@ -3,6 +3,9 @@
 // code, exceptions are recorded in the context's pending event, and the rep_* callbacks report how
 // many repetitions they actually did. Addresses given to callbacks are *linear* (segmentation,
 // limits and canonical checks are done by the emulator); callbacks translate linear → physical.
+// An address is two 32-bit halves (lo, hi) given as bit patterns of either signedness (the emulator
+// passes int32, which V8 keeps unboxed; a uint32 ≥ 2^31 crossing a call is a heap number):
+// a callback reads them with `>>> 0`.
 import type { CpuState, SegmentRegister } from './cpu-state.js';
 
 export const X86EMUL_OKAY = 0;

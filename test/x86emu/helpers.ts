@@ -19,6 +19,8 @@ export class FlatOps implements X86EmulateOps {
     this.mem = new Uint8Array(size);
   }
   private ok(lo: number, hi: number, size: number, ctxt: EmulateContext): boolean {
+    lo >>>= 0;
+    hi >>>= 0;
     if (hi !== 0 || lo + size > this.mem.length) {
       ctxt.event.pageFault(0, lo, hi);
       return false;
@@ -26,12 +28,14 @@ export class FlatOps implements X86EmulateOps {
     return true;
   }
   read(lo: number, hi: number, size: number, dst: Uint8Array, ctxt: EmulateContext): number {
+    lo >>>= 0; // the emulator passes address halves as int32 bit patterns
     if (!this.ok(lo, hi, size, ctxt)) return X86EMUL_EXCEPTION;
     dst.set(this.mem.subarray(lo, lo + size));
     this.log.push({ kind: 'r', addr: lo, size });
     return X86EMUL_OKAY;
   }
   write(lo: number, hi: number, size: number, src: Uint8Array, ctxt: EmulateContext): number {
+    lo >>>= 0;
     if (!this.ok(lo, hi, size, ctxt)) return X86EMUL_EXCEPTION;
     this.mem.set(src.subarray(0, size), lo);
     this.log.push({ kind: 'w', addr: lo, size });
@@ -41,6 +45,8 @@ export class FlatOps implements X86EmulateOps {
     return this.write(lo, hi, size, neu, ctxt);
   }
   insnFetch(lo: number, hi: number, dst: Uint8Array, max: number, ctxt: EmulateContext): number {
+    lo >>>= 0;
+    hi >>>= 0;
     if (hi !== 0 || lo >= this.mem.length) {
       ctxt.event.pageFault(0x10, lo, hi);
       return 0;

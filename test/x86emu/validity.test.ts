@@ -242,6 +242,7 @@ describe('x86emu: REP with a 32-bit address size in 64-bit mode wraps and zero-e
     const writes: number[] = [];
     const m = new FlatOps(0x1000);
     m.write = (lo, _hi, size, src) => {
+      lo >>>= 0; // address halves arrive as 32-bit patterns of either signedness (ops.ts)
       writes.push(lo);
       if (lo < 0x1000) m.mem.set(src.subarray(0, size), lo);
       return 0;

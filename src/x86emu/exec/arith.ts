@@ -363,7 +363,7 @@ function casMem(e: Emu, size: number, oLo: number, oHi: number, nLo: number, nHi
 }
 
 function casCall(e: Emu, size: number): number {
-  const st = e.ops.cmpxchg(e.linLo >>> 0, e.linHi >>> 0, size, e.buf2, e.buf, e.insn.lock, e);
+  const st = e.ops.cmpxchg(e.linLo, e.linHi, size, e.buf2, e.buf, e.insn.lock, e);
   if (st === X86EMUL_CMPXCHG_FAILED) return -1;
   if (st === X86EMUL_OKAY) return X86EMUL_OKAY;
   return e.status(st);
@@ -381,7 +381,7 @@ export function execGrp9(e: Emu): number {
   const l = e.linearize(d.seg, e.eaLo, e.eaHi, size, 1);
   if (l !== X86EMUL_OKAY) return l;
   if (wide && (e.linLo & 15) !== 0) return e.fault(VEC_GP, 0);
-  const r = e.status(e.ops.read(e.linLo >>> 0, e.linHi >>> 0, size, e.buf, e));
+  const r = e.status(e.ops.read(e.linLo, e.linHi, size, e.buf, e));
   if (r !== X86EMUL_OKAY) return r;
   const b = e.buf32;
   const g = e.state.gpr;
@@ -399,7 +399,7 @@ export function execGrp9(e: Emu): number {
     } else {
       b[0] = g[2 * RBX]!; b[1] = g[2 * RCX]!;
     }
-    const st = e.ops.cmpxchg(e.linLo >>> 0, e.linHi >>> 0, size, e.buf2, e.buf, d.lock, e);
+    const st = e.ops.cmpxchg(e.linLo, e.linHi, size, e.buf2, e.buf, d.lock, e);
     if (st === X86EMUL_CMPXCHG_FAILED) {
       // fall through as a failed compare with the value the callback reported
       const c = e.buf2_32;

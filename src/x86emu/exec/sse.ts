@@ -71,7 +71,7 @@ function memLinear(e: Emu, size: number, aligned: boolean, access: number): numb
 function load(e: Emu, x: number, size: number, aligned: boolean, clearTo: number): number {
   const r = memLinear(e, size, aligned, ACC_READ);
   if (r !== X86EMUL_OKAY) return r;
-  const s = e.status(e.ops.read(e.linLo >>> 0, e.linHi >>> 0, size, e.buf, e));
+  const s = e.status(e.ops.read(e.linLo, e.linHi, size, e.buf, e));
   if (s !== X86EMUL_OKAY) return s;
   const v = e.state.vec;
   const base = x * 32;
@@ -86,7 +86,7 @@ function store(e: Emu, x: number, size: number, aligned: boolean): number {
   const v = e.state.vec;
   const base = x * 32;
   for (let i = 0; i < size; i++) e.buf[i] = v[base + i]!;
-  return e.status(e.ops.write(e.linLo >>> 0, e.linHi >>> 0, size, e.buf, e));
+  return e.status(e.ops.write(e.linLo, e.linHi, size, e.buf, e));
 }
 
 /** Register-to-register copy of `size` bytes, zeroing dst bytes [size, clearTo). */

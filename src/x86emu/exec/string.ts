@@ -155,7 +155,7 @@ function element(e: Emu, h: number, size: number, srcSeg: number, port: number):
       b[0] = b[1] = b[2] = b[3] = 0xff;
       r = e.status(e.ops.readIo(port, size as 1 | 2 | 4, b, e));
       if (r !== X86EMUL_OKAY) return r;
-      return e.status(e.ops.write(e.linLo >>> 0, e.linHi >>> 0, size, b, e));
+      return e.status(e.ops.write(e.linLo, e.linHi, size, b, e));
     }
     case H_CMPS: {
       r = e.readScalar(srcSeg, offLo(e, RSI), offHi(e, RSI), size);
