@@ -26,19 +26,21 @@ export class LapicTimer {
   counting = false;
   /** Virtual time (ns) the count is measured from; may be negative after a rescale near time 0. */
   start = 0;
-  /** IA32_TSC_DEADLINE (0 = disarmed). */
-  tscDeadline = 0n;
+  /** IA32_TSC_DEADLINE as uint32 halves (0 = disarmed): the guest path keeps no bigint. */
+  deadlineLo = 0;
+  deadlineHi = 0;
   /** What was last put on the clock; `armed` is it while the clock still holds it. */
   private kind: ArmedKind = ArmedKind.None;
   /** Inside the expiry callback (a periodic timer's last tick before the end of time is still periodic). */
   private expiring = false;
-  /**
-   * The TSC at virtual time 0. 0 for a platform whose TSC starts with the clock; a VMM on real
-   * hardware sets the guest's actual TSC here (the guest reads it with RDTSC, not through us).
-   */
-  tscOrigin = 0n;
+  /** The guest TSC at virtual time 0 (see tscOrigin), as uint32 halves. */
+  private originLo = 0;
+  private originHi = 0;
   private readonly timer: Timer;
   private readonly tscHz: bigint;
+  /** tscHz / 1e9 in lowest terms, a / b: deadlines convert to ns exactly with plain numbers while D × b < 2^53. */
+  private readonly ratioA: number;
+  private readonly ratioB: number;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -49,6 +51,9 @@ export class LapicTimer {
     private readonly onExpiry: (periods: number) => void,
   ) {
     this.tscHz = BigInt(tscHz);
+    const g = gcd(tscHz, 1_000_000_000);
+    this.ratioA = tscHz / g;
+    this.ratioB = 1_000_000_000 / g;
     this.timer = clock.createTimer(name, (_now, periods) => this.expired(periods));
   }
 
@@ -95,32 +100,84 @@ export class LapicTimer {
     this.cancel();
   }
 
+  /** IA32_TSC_DEADLINE as a bigint (snapshots, host reads). */
+  get tscDeadline(): bigint {
+    return (BigInt(this.deadlineHi) << 32n) | BigInt(this.deadlineLo);
+  }
+  set tscDeadline(value: bigint) {
+    this.deadlineLo = Number(value & 0xffff_ffffn);
+    this.deadlineHi = Number(BigInt.asUintN(64, value) >> 32n);
+  }
+
+  /**
+   * The TSC at virtual time 0. 0 for a platform whose TSC starts with the clock; a VMM on real
+   * hardware sets the guest's actual TSC here (the guest reads it with RDTSC, not through us).
+   */
+  get tscOrigin(): bigint {
+    return (BigInt(this.originHi) << 32n) | BigInt(this.originLo);
+  }
+  set tscOrigin(value: bigint) {
+    this.originLo = Number(value & 0xffff_ffffn);
+    this.originHi = Number(BigInt.asUintN(64, value) >> 32n);
+  }
+
   /** The guest TSC at the current virtual time: origin + ⌊now × tscHz / 1e9⌋, exact. */
   tsc(): bigint {
     return this.tscOrigin + (BigInt(this.clock.now) * this.tscHz) / NS_PER_S;
   }
 
-  /** IA32_TSC_DEADLINE write in TSC-deadline mode (Xen's vlapic_tdt_msr_set). Returns true if it fired at once. */
-  writeDeadline(value: bigint): boolean {
-    if (value > this.tsc()) {
-      this.tscDeadline = value;
-      // First instant whose TSC reaches the deadline: ⌈(value − origin) × 1e9 / tscHz⌉ ns.
-      const ns = ((value - this.tscOrigin) * NS_PER_S + this.tscHz - 1n) / this.tscHz;
+  /**
+   * IA32_TSC_DEADLINE write in TSC-deadline mode (Xen's vlapic_tdt_msr_set), as uint32 halves.
+   * Returns true if it fired at once. With D = deadline − origin, the first instant whose TSC
+   * reaches the deadline is t = ⌈D × 1e9 / tscHz⌉ ns, and the deadline is in the future exactly
+   * when now < t; in plain numbers while D × b < 2^53 (b = 1e9 / gcd(tscHz, 1e9): about 104 days of
+   * TSC at 1 GHz), in bigint beyond.
+   */
+  writeDeadlineHalves(lo: number, hi: number): boolean {
+    lo >>>= 0;
+    hi >>>= 0;
+    // D = value − origin as halves with a borrow; negative D: the deadline is behind the origin.
+    let dLo = lo - this.originLo;
+    let dHi = hi - this.originHi;
+    if (dLo < 0) {
+      dLo += 0x1_0000_0000;
+      dHi -= 1;
+    }
+    let at: number;
+    if (dHi < 0) at = -1;
+    else if (dHi < 0x20_0000 && (dHi * 0x1_0000_0000 + dLo) * this.ratioB <= Number.MAX_SAFE_INTEGER) {
+      // D × b < 2^53 is exact, and so is ⌈D × b / a⌉ (a quotient of exact integers below 2^53 never rounds onto an integer).
+      at = Math.ceil(((dHi * 0x1_0000_0000 + dLo) * this.ratioB) / this.ratioA);
+    } else {
+      const d = (BigInt(dHi) << 32n) + BigInt(dLo);
+      at = Number((d * NS_PER_S + this.tscHz - 1n) / this.tscHz); // past the end of virtual time: never (the clock's rule)
+    }
+    if (at > this.clock.now) {
+      this.deadlineLo = lo;
+      this.deadlineHi = hi;
       this.kind = ArmedKind.Deadline;
-      this.timer.armAt(Number(ns)); // past the end of virtual time: never (the clock's rule)
+      this.timer.armAt(at);
       return false;
     }
-    this.tscDeadline = 0n;
+    this.deadlineLo = 0;
+    this.deadlineHi = 0;
     this.cancel();
-    if (value === 0n) return false;
+    if (lo === 0 && hi === 0) return false;
     // A deadline already passed fires immediately.
     this.onExpiry(1);
     return true;
   }
 
+  /** IA32_TSC_DEADLINE write at a host boundary (any bigint, modulo 2^64). */
+  writeDeadline(value: bigint): boolean {
+    value = BigInt.asUintN(64, value);
+    return this.writeDeadlineHalves(Number(value & 0xffff_ffffn), Number(value >> 32n));
+  }
+
   /** Leaves TSC-deadline mode or enters it: TMICT and the deadline are cleared by the caller's rules. */
   clearDeadline(): void {
-    this.tscDeadline = 0n;
+    this.deadlineLo = 0;
+    this.deadlineHi = 0;
     if (this.armed === ArmedKind.Deadline) this.cancel();
   }
 
@@ -171,7 +228,10 @@ export class LapicTimer {
       this.start = this.timer.firedAt;
     } else {
       this.kind = ArmedKind.None;
-      if (kind === ArmedKind.Deadline) this.tscDeadline = 0n;
+      if (kind === ArmedKind.Deadline) {
+        this.deadlineLo = 0;
+        this.deadlineHi = 0;
+      }
     }
     this.expiring = true;
     try {
@@ -180,4 +240,9 @@ export class LapicTimer {
       this.expiring = false;
     }
   }
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }

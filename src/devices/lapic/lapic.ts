@@ -8,7 +8,7 @@ import type { Device, PlainData } from '../../device-model/device.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../../device-model/timer-mode/timer-mode.js';
 import { IpiMessage } from './lapic-ipi.js';
-import { lapicReadMsr, lapicWriteMsr, x2apicLdrFromId } from './lapic-msr.js';
+import { lapicReadMsr, lapicReadMsrHalves, lapicWriteMsr, lapicWriteMsrHalves, x2apicLdrFromId } from './lapic-msr.js';
 import { LapicTimer } from './lapic-timer.js';
 import { lapicWriteRegister, storeLvt } from './lapic-register-write.js';
 import { timerExpired, timerTickTaken } from './lapic-timer-control.js';
@@ -198,6 +198,16 @@ export class Lapic implements Device, InterruptTaker {
 
   writeMsr(msr: number, value: bigint): MsrWriteResult {
     return lapicWriteMsr(this, msr, value);
+  }
+
+  /** RDMSR in plain numbers (guest paths): halves into out[0..1]; MSR_STATUS_OK / _GP / _UNHANDLED. */
+  readMsrHalves(msr: number, out: Uint32Array): number {
+    return lapicReadMsrHalves(this, msr, out);
+  }
+
+  /** WRMSR in plain numbers (guest paths): MSR_STATUS_OK / _GP / _UNHANDLED. */
+  writeMsrHalves(msr: number, lo: number, hi: number): number {
+    return lapicWriteMsrHalves(this, msr, lo, hi);
   }
 
   /** @internal Sets IA32_APIC_BASE and the derived mode flags, no checks (reset, restore). */
