@@ -9,7 +9,7 @@ import { VirtualClock } from '../src/time/clock.js';
 import { ApicRouter, XEN_LAPIC_PARAMS } from '../src/devices/lapic/index.js';
 import { NO_EXT_INT_SOURCE } from '../src/irq/ext-int-source.js';
 import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
-import { measure, round, type Measurement } from './harness.js';
+import { interleaved, measure, QUICK, round, type Measurement } from './harness.js';
 
 /**
  * The harness's median, plus the best round: the shared CI container runs other jobs, and the best
@@ -109,4 +109,60 @@ export function benchLapic(): Array<Record<string, number | string>> {
   }, OPS);
   out.push({ case: 'level: GSI assert→INTA→deassert→EOI broadcast', ns: round(level.nsPerOp), bestNs: round(level.best), directNs: round(directCycle.nsPerOp), ratio: round(level.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
   return out;
+}
+
+/**
+ * Issue 14's MSR rows: x2APIC EOI by WRMSR (plain-number path) against xAPIC EOI by an MMIO write
+ * through the bus, and arming the TSC-deadline timer (WRMSR 0x6E0); the bigint host API beside
+ * each for reference. Min and median of interleaved rounds.
+ */
+export function benchLapicMsr(): Array<Record<string, number | string>> {
+  const mmio = new MmioBus();
+  const router = new ApicRouter(mmio, new InterruptFabric(), new VirtualClock(), XEN_LAPIC_PARAMS, 2, NO_EXT_INT_SOURCE);
+  const x = router.lapics[0]!;
+  const x2 = router.lapics[1]!;
+  const cpu0 = accessContext(0);
+  mmio.write(0xfee000f0, 4, 0x1ff, cpu0);
+  x2.writeMsr(0x1b, 0xfee00c00n); // x2APIC mode
+  x2.writeMsr(0x80f, 0x1ffn);
+  x2.writeMsr(0x832, 0x40040n); // LVT timer: TSC-deadline mode, vector 0x40
+  const ops = QUICK ? 20_000 : 50_000;
+  const rounds = QUICK ? 15 : 41;
+  const m = interleaved({
+    xapicMmio: (n: number) => {
+      for (let i = 0; i < n; i++) {
+        x.regs[0x12] = 1;
+        mmio.write(EOI, 4, 0, cpu0);
+      }
+      return x.regs[0x12]!;
+    },
+    x2apicWrmsr: (n: number) => {
+      for (let i = 0; i < n; i++) {
+        x2.regs[0x12] = 1;
+        x2.writeMsrHalves(0x80b, 0, 0);
+      }
+      return x2.regs[0x12]!;
+    },
+    x2apicWrmsrBigint: (n: number) => {
+      for (let i = 0; i < n; i++) {
+        x2.regs[0x12] = 1;
+        x2.writeMsr(0x80b, 0n);
+      }
+      return x2.regs[0x12]!;
+    },
+    deadline: (n: number) => {
+      let k = 0;
+      for (let i = 0; i < n; i++) k += x2.writeMsrHalves(0x6e0, 1_000_000 + (i & 1023), 0);
+      return k;
+    },
+    deadlineBigint: (n: number) => {
+      let k = 0;
+      for (let i = 0; i < n; i++) k += x2.writeMsr(0x6e0, BigInt(1_000_000 + (i & 1023))).kind.length;
+      return k;
+    },
+  }, ops, rounds);
+  return [
+    { case: 'x2APIC EOI via WRMSR (plain numbers) vs xAPIC EOI via MMIO', ns: m.x2apicWrmsr.min, nsMedian: m.x2apicWrmsr.median, xapicNs: m.xapicMmio.min, ratio: round(m.x2apicWrmsr.min / m.xapicMmio.min), bigintApiNs: m.x2apicWrmsrBigint.min, target: 'ratio <= 1' },
+    { case: 'TSC-deadline arm (WRMSR 0x6E0, plain numbers)', ns: m.deadline.min, nsMedian: m.deadline.median, bigintApiNs: m.deadlineBigint.min, targetNs: 10 },
+  ];
 }
