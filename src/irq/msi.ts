@@ -38,18 +38,24 @@ export interface DecodedMsi {
 }
 
 export function decodeMsi(msg: MsiMessage): DecodedMsi {
+  return decodeMsiInto(msg, {
+    valid: false, destination: 0, redirectionHint: false, logical: false, vector: 0, deliveryMode: 0, assert: false, levelTriggered: false,
+  });
+}
+
+/** decodeMsi into a caller's record (a delivery path reuses one: no allocation per MSI). */
+export function decodeMsiInto<T extends { -readonly [K in keyof DecodedMsi]: DecodedMsi[K] }>(msg: MsiMessage, out: T): T {
   const a = msg.addressLo >>> 0;
   const d = msg.data >>> 0;
-  return {
-    valid: a >>> 20 === 0xfee,
-    destination: ((a >>> 12) & 0xff) | ((msg.addressHi >>> 8) << 8) >>> 0,
-    redirectionHint: (a & 0x8) !== 0,
-    logical: (a & 0x4) !== 0,
-    vector: d & 0xff,
-    deliveryMode: (d >>> 8) & 0x7,
-    assert: (d & 0x4000) !== 0,
-    levelTriggered: (d & 0x8000) !== 0,
-  };
+  out.valid = a >>> 20 === 0xfee;
+  out.destination = ((a >>> 12) & 0xff) | ((msg.addressHi >>> 8) << 8) >>> 0;
+  out.redirectionHint = (a & 0x8) !== 0;
+  out.logical = (a & 0x4) !== 0;
+  out.vector = d & 0xff;
+  out.deliveryMode = (d >>> 8) & 0x7;
+  out.assert = (d & 0x4000) !== 0;
+  out.levelTriggered = (d & 0x8000) !== 0;
+  return out;
 }
 
 export function encodeMsi(m: {

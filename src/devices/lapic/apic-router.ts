@@ -8,12 +8,13 @@ import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { ApicMessage, EoiListener } from '../../irq/apic-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
-import { decodeMsi, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
+import { decodeMsiInto, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotReader } from '../../device-model/snapshot.js';
 import { XEN_DEFAULT_TIMER_MODE, parseTimerMode, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { destinationMatches } from './destination.js';
+import { DestinationIndex } from './destination-index.js';
 import { Lapic, type LapicDomain, type LapicOutbox } from './lapic.js';
 import { checkLapicParams, type LapicParams } from './params.js';
 import { PIC_INT_LINE, type ExtIntSource } from '../../irq/ext-int-source.js';
@@ -41,6 +42,13 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   readonly domain: LapicDomain;
   private eoiListeners: EoiListener[] = [];
   private readonly offWindowValue: number;
+  /** The decoded MSI being delivered (shorthand none, no sender). */
+  private readonly msi = {
+    valid: false, destination: 0, redirectionHint: false, logical: false, vector: 0, deliveryMode: 0, assert: false, levelTriggered: false,
+    shorthand: 0, source: -1,
+  };
+  /** Which LAPICs each destination names, kept current by lapicRoutingChanged. */
+  private readonly index = new DestinationIndex(() => this.lapics);
 
   constructor(
     mmio: MmioBus,
@@ -185,35 +193,44 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     // Fixed IPIs are edge-triggered; the trigger bit of an ICR only matters for INIT de-assert.
     const level = msg.levelTriggered && (sender === null || mode === 5);
     // Everything is read from `msg` before any LAPIC sees it: senders reuse one message object.
+    // The candidates: a shorthand's, or the index's list for the destination (never a scan of all).
+    let list: readonly Lapic[];
+    if (shorthand === Shorthand.None) list = this.index.targets(dest, logical, narrow);
+    else if (shorthand === Shorthand.Self) {
+      if (sender !== null && mode !== 1) sender.receive(mode, vector, level, assert);
+      else if (sender !== null && sender.enabled) {
+        this.lowestPriorityCursor = sender.vcpu;
+        sender.receive(mode, vector, level, assert);
+      }
+      return;
+    } else list = this.index.everyone();
+    const skip = shorthand === Shorthand.AllButSelf ? sender : null;
     if (mode === 1) {
-      const target = this.lowestPriority(sender, shorthand, dest, logical, narrow);
+      const target = this.lowestPriority(list, skip);
       if (target !== null) target.receive(mode, vector, level, assert);
       return;
     }
-    const lapics = this.lapics;
-    for (let i = 0; i < n; i++) {
-      const l = lapics[i]!;
-      if (this.targets(l, sender, shorthand, dest, logical, narrow)) l.receive(mode, vector, level, assert);
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i]!;
+      if (l !== skip) l.receive(mode, vector, level, assert);
     }
+  }
+
+  /** LapicOutbox: an APIC ID, LDR, DFR or APIC mode changed; the destination index forgets its lists. */
+  lapicRoutingChanged(): void {
+    this.index.invalidate();
   }
 
   /** MSI (SDM §11.11): the address names the destination, the data the vector and mode. */
   deliverMsi(msg: MsiMessage): void {
-    const d = decodeMsi(msg);
-    if (!d.valid) {
+    // One record serves as the decoded MSI and the APIC message: deliverApicMessage reads it all
+    // before any LAPIC sees it, so a nested delivery may reuse it.
+    const m = decodeMsiInto(msg, this.msi);
+    if (!m.valid) {
       this.invalidMsis++;
       return;
     }
-    this.deliverApicMessage({
-      vector: d.vector,
-      deliveryMode: d.deliveryMode,
-      logical: d.logical,
-      destination: d.destination,
-      levelTriggered: d.levelTriggered,
-      assert: d.assert,
-      shorthand: 0,
-      source: -1,
-    });
+    this.deliverApicMessage(m);
   }
 
   /** LapicOutbox: a LAPIC EOIed a level-triggered vector; every IO-APIC hears it (Xen's vioapic_update_EOI). */
@@ -248,18 +265,24 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
    * Lowest-priority arbitration (SDM §11.6.2.4), as Xen's vlapic_lowest_prio: among the enabled
    * LAPICs the destination names, the one with the lowest PPR; ties go to the first in round-robin
    * order starting after the previous winner. Xen ignores the focus processor, and so does this.
+   * One pass over the candidates (`skip` excluded: the all-but-self shorthand's sender).
    */
-  private lowestPriority(sender: Lapic | null, shorthand: number, dest: number, logical: boolean, narrow: boolean): Lapic | null {
+  private lowestPriority(candidates: readonly Lapic[], skip: Lapic | null): Lapic | null {
     const n = this.lapics.length;
+    const cursor = this.lowestPriorityCursor;
     let best: Lapic | null = null;
     let bestPpr = 0x100;
-    for (let k = 1; k <= n; k++) {
-      const l = this.lapics[(this.lowestPriorityCursor + k) % n]!;
-      if (!l.enabled || !this.targets(l, sender, shorthand, dest, logical, narrow)) continue;
+    let bestTurn = n;
+    for (let i = 0; i < candidates.length; i++) {
+      const l = candidates[i]!;
+      if (l === skip || !l.enabled) continue;
       const ppr = l.ppr;
-      if (ppr < bestPpr) {
+      // Position in the round-robin order that starts just after the cursor (1 … n).
+      const turn = ((l.vcpu - cursor + n - 1) % n) + 1;
+      if (ppr < bestPpr || (ppr === bestPpr && turn < bestTurn)) {
         best = l;
         bestPpr = ppr;
+        bestTurn = turn;
       }
     }
     if (best !== null) this.lowestPriorityCursor = best.vcpu;

@@ -14,6 +14,7 @@ export function lapicWriteRegister(l: Lapic, index: number, val: number): void {
   switch (index) {
     case Reg.Id:
       r[Reg.Id] = val;
+      l.routingChanged();
       return;
     case Reg.Tpr:
       r[Reg.Tpr] = val & 0xff;
@@ -23,9 +24,11 @@ export function lapicWriteRegister(l: Lapic, index: number, val: number): void {
       return;
     case Reg.Ldr:
       r[Reg.Ldr] = (val & LDR_XAPIC_MASK) >>> 0;
+      l.routingChanged();
       return;
     case Reg.Dfr:
       r[Reg.Dfr] = (val | DFR_RESERVED_ONES) >>> 0;
+      l.routingChanged();
       return;
     case Reg.Svr:
       r[Reg.Svr] = val & SVR_WRITE_MASK;

@@ -45,6 +45,8 @@ export interface LapicOutbox extends ApicMessageSink {
   lapicEoi(vector: number): void;
   /** IA32_APIC_BASE changed: the xAPIC window may have moved, appeared or gone. */
   lapicWindowChanged?(lapic: Lapic): void;
+  /** The APIC ID, LDR, DFR or x2APIC mode changed: which destinations name this LAPIC may differ. */
+  lapicRoutingChanged?(lapic: Lapic): void;
 }
 
 export class Lapic implements Device, InterruptTaker {
@@ -215,6 +217,12 @@ export class Lapic implements Device, InterruptTaker {
     this.apicBase = value;
     this.hwEnabled = (value & APIC_BASE_ENABLE) !== 0n;
     this.x2apicMode = this.hwEnabled && (value & APIC_BASE_EXTD) !== 0n;
+    this.routingChanged();
+  }
+
+  /** @internal Tells the router that ID, LDR, DFR or the mode changed (its destination index is stale). */
+  routingChanged(): void {
+    this.outbox.lapicRoutingChanged?.(this);
   }
 
   /**
@@ -230,6 +238,7 @@ export class Lapic implements Device, InterruptTaker {
   setX2apicIdentity(): void {
     this.regs[Reg.Id] = this.vcpu * this.params.apicIdStride;
     this.regs[Reg.Ldr] = this.x2apicLdr();
+    this.routingChanged();
   }
 
   // ---- registers ---------------------------------------------------------------------------
@@ -484,6 +493,7 @@ export class Lapic implements Device, InterruptTaker {
     this.timer.tscDeadline = 0n;
     this.extIntPending = false;
     this.intrSignalled = false;
+    this.routingChanged();
   }
 
   /** @internal Power-on register state (Xen's vlapic_reset): APIC_BASE, ID, then INIT. */
@@ -517,6 +527,7 @@ export class Lapic implements Device, InterruptTaker {
       throw new SnapshotError(`${this.id}.timer.period: ${s.timerPeriod} ns is below the ${this.clock.minPeriodNs} ns periodic clamp`);
     }
     applyLapicState(this, s);
+    this.routingChanged();
     this.windowChanged();
   }
 }
