@@ -73,6 +73,7 @@ export const CAP = Object.freeze({
   VCPU_EVENTS: 41,
   GET_TSC_KHZ: 61,
   MAX_VCPUS: 66,
+  SYNC_REGS: 74,
   IMMEDIATE_EXIT: 136,
   X86_USER_SPACE_MSR: 188,
   X86_MSR_FILTER: 189,
@@ -114,6 +115,11 @@ export const RUN = Object.freeze({
   flags: 14,
   cr8: 16,
   apicBase: 24,
+  kvmValidRegs: 288,
+  kvmDirtyRegs: 296,
+  /** struct kvm_sync_regs: kvm_regs, kvm_sregs, kvm_vcpu_events. */
+  syncRegs: 304,
+  syncEvents: 304 + 144 + 312,
   // exit union at 32
   ioDirection: 32,
   ioSize: 33,
@@ -180,3 +186,5 @@ export const VCPU_EVENTS = Object.freeze({
   flags: 20,
 });
 export const VCPUEVENT_VALID = Object.freeze({ NMI_PENDING: 1, SIPI_VECTOR: 2, SHADOW: 4 });
+/** kvm_run.kvm_valid_regs / kvm_dirty_regs bits (KVM_CAP_SYNC_REGS). */
+export const SYNC_X86 = Object.freeze({ REGS: 1, SREGS: 2, EVENTS: 4 });

@@ -92,29 +92,31 @@ export function loadLibc(): Libc {
   const timerSettime = f('timer_settime', 'int', ['uint64_t', 'int', 'void *', 'void *']);
   const timerDelete = f('timer_delete', 'int', ['uint64_t']);
   const sigrtmin = f('__libc_current_sigrtmin', 'int', []);
+  // The bound functions go in as they are (no wrapper closure per call: the exit path calls
+  // ioctl once per exit). The casts only give them their TypeScript signatures.
   cached = {
     koffi,
     koffiPath,
-    open: (p, fl) => open(p, fl) as number,
-    close: (fd) => close(fd) as number,
-    ioctlPtr: (fd, req, arg) => ioctlPtr(fd, req, arg) as number,
-    ioctlInt: (fd, req, arg) => ioctlInt(fd, req, arg) as number,
+    open: open as Libc['open'],
+    close: close as Libc['close'],
+    ioctlPtr: ioctlPtr as Libc['ioctlPtr'],
+    ioctlInt: ioctlInt as Libc['ioctlInt'],
     mmap: (a, len, prot, fl, fd, off) => {
       const p = mmap(a, len, prot, fl, fd, off) as NativePointer | null;
       // MAP_FAILED is (void *) -1.
       if (p === null || koffi.address(p) === 0xffff_ffff_ffff_ffffn) return null;
       return p;
     },
-    munmap: (p, len) => munmap(p, len) as number,
-    gettid: () => gettid() as number,
-    getpid: () => getpid() as number,
-    tgkill: (a, b, c) => tgkill(a, b, c) as number,
-    pthreadSigmask: (how, set, old) => pthreadSigmask(how, set, old) as number,
-    sigtimedwait: (set, info, timeout) => sigtimedwait(set, info, timeout) as number,
-    timerCreate: (c, s, t) => timerCreate(c, s, t) as number,
-    timerSettime: (t, fl, v, o) => timerSettime(t, fl, v, o) as number,
-    timerDelete: (t) => timerDelete(t) as number,
-    sigrtmin: () => sigrtmin() as number,
+    munmap: munmap as Libc['munmap'],
+    gettid: gettid as Libc['gettid'],
+    getpid: getpid as Libc['getpid'],
+    tgkill: tgkill as Libc['tgkill'],
+    pthreadSigmask: pthreadSigmask as Libc['pthreadSigmask'],
+    sigtimedwait: sigtimedwait as Libc['sigtimedwait'],
+    timerCreate: timerCreate as Libc['timerCreate'],
+    timerSettime: timerSettime as Libc['timerSettime'],
+    timerDelete: timerDelete as Libc['timerDelete'],
+    sigrtmin: sigrtmin as Libc['sigrtmin'],
     errno: () => koffi.errno(),
   };
   return cached;

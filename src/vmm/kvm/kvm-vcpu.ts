@@ -1,6 +1,6 @@
 // One KVM vCPU: its fd, the shared struct kvm_run page, and the vCPU ioctls. Buffers are allocated
 // once per vCPU so the exit path allocates nothing.
-import { KVM, REGS_ORDER, SIZEOF, VCPU_EVENTS } from './abi.js';
+import { CAP, KVM, REGS_ORDER, RUN, SIZEOF, SYNC_X86, VCPU_EVENTS, VCPUEVENT_VALID } from './abi.js';
 import { KvmCallError } from './errors.js';
 import { EINTR, MAP_SHARED, PROT_READ, PROT_WRITE, type Libc } from './ffi.js';
 import type { CpuidEntry } from './kvm-system.js';
@@ -11,6 +11,7 @@ export type RegName = (typeof REGS_ORDER)[number];
 /** Result of KVM_RUN: 0 (an exit to serve) or EINTR (a kick); other errors throw. */
 export const RUN_OK = 0;
 export const RUN_INTERRUPTED = 1;
+const KVM_RUN = KVM.RUN;
 
 export class KvmVcpu {
   readonly libc: Libc;
@@ -30,6 +31,16 @@ export class KvmVcpu {
   private readonly eventsBytes = new Uint8Array(this.events.buffer);
   private readonly translateBuf = new Uint8Array(SIZEOF.translation);
   private readonly translateView = new DataView(this.translateBuf.buffer);
+  /** libc's ioctl as koffi bound it, held here so KVM_RUN is one property load and one call. */
+  private readonly ioctlRun: Libc['ioctlInt'];
+  /** KVM_CAP_SYNC_REGS with events: KVM leaves struct kvm_vcpu_events in kvm_run at every return. */
+  readonly syncsEvents: boolean;
+  /**
+   * kvm_run's copy of the events is KVM's current state: KVM_RUN returned since the last ioctl
+   * that changes them (SET_REGS, SET_SREGS, SET_VCPU_EVENTS). Whoever runs KVM_RUN for this vCPU
+   * on another thread sets it when it hands the vCPU back.
+   */
+  eventsSynced = false;
 
   constructor(
     readonly vm: KvmVm,
@@ -37,17 +48,24 @@ export class KvmVcpu {
     readonly id: number,
   ) {
     this.libc = vm.libc;
+    this.ioctlRun = vm.libc.ioctlInt;
     const size = vm.system.vcpuMmapSize;
     const ptr = this.libc.mmap(null, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (ptr === null) throw new KvmCallError(`mmap of vCPU ${id}'s kvm_run`, this.libc.errno());
     const ab = this.libc.koffi.view(ptr, size);
     this.run = new DataView(ab);
     this.runBytes = new Uint8Array(ab);
+    // Interrupts then go in through kvm_run (no KVM_INTERRUPT ioctl, which costs as much as an exit
+    // on hosts where every vCPU ioctl reloads the vCPU; see interrupt()).
+    this.syncsEvents = (vm.checkExtension(CAP.SYNC_REGS) & SYNC_X86.EVENTS) !== 0;
+    if (this.syncsEvents) this.run.setBigUint64(RUN.kvmValidRegs, BigInt(SYNC_X86.EVENTS), true);
   }
 
   /** KVM_RUN on the calling thread: RUN_OK after an exit, RUN_INTERRUPTED after a kick (EINTR). */
   enter(): number {
-    if (this.libc.ioctlInt(this.fd, KVM.RUN, 0) === 0) return RUN_OK;
+    const r = this.ioctlRun(this.fd, KVM_RUN, 0);
+    this.eventsSynced = this.syncsEvents;
+    if (r === 0) return RUN_OK;
     const e = this.libc.errno();
     if (e === EINTR || e === 11) return RUN_INTERRUPTED;
     throw new KvmCallError(`KVM_RUN (vCPU ${this.id})`, e);
@@ -62,6 +80,7 @@ export class KvmVcpu {
     return this.regs;
   }
   setRegs(): void {
+    this.eventsSynced = false;
     this.call('KVM_SET_REGS', KVM.SET_REGS, this.regsBytes);
   }
   reg(name: RegName): bigint {
@@ -76,6 +95,7 @@ export class KvmVcpu {
     return this.sregs;
   }
   setSregs(): void {
+    this.eventsSynced = false;
     this.call('KVM_SET_SREGS', KVM.SET_SREGS, this.sregsBytes);
   }
   sreg64(offset: number): bigint {
@@ -119,7 +139,24 @@ export class KvmVcpu {
   }
 
   /** KVM_INTERRUPT: queue external interrupt `vector` for the next entry (userspace irqchip only). */
+  /**
+   * Injects external interrupt `vector` at the next entry; the caller saw
+   * ready_for_interrupt_injection. With synced events it is written into kvm_run's copy and marked
+   * dirty, so KVM_RUN applies it (KVM_SET_VCPU_EVENTS semantics: delivered on entry, which is what
+   * KVM_INTERRUPT does when the guest can take it); the NMI-pending flag is left out so a KVM_NMI
+   * sent since the exit stands. Otherwise KVM_INTERRUPT.
+   */
   interrupt(vector: number): void {
+    if (this.eventsSynced) {
+      const b = this.runBytes;
+      const e = RUN.syncEvents;
+      b[e + VCPU_EVENTS.interruptInjected] = 1;
+      b[e + VCPU_EVENTS.interruptNr] = vector;
+      b[e + VCPU_EVENTS.interruptSoft] = 0;
+      b[e + VCPU_EVENTS.flags] = b[e + VCPU_EVENTS.flags]! & ~VCPUEVENT_VALID.NMI_PENDING;
+      b[RUN.kvmDirtyRegs] = b[RUN.kvmDirtyRegs]! | SYNC_X86.EVENTS;
+      return;
+    }
     this.intView.setUint32(0, vector, true);
     this.call('KVM_INTERRUPT', KVM.INTERRUPT, this.intBuf);
   }
@@ -133,6 +170,7 @@ export class KvmVcpu {
     return this.events;
   }
   setEvents(): void {
+    this.eventsSynced = false;
     this.call('KVM_SET_VCPU_EVENTS', KVM.SET_VCPU_EVENTS, this.eventsBytes);
   }
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CAP, EXIT, INTERNAL_ERROR, KVM, MSR_EXIT_REASON, MSR_FILTER, RUN, SEGMENT, SIZEOF, SREGS, SYSTEM_EVENT, VCPU_EVENTS } from '../../../src/vmm/kvm/abi.js';
+import { CAP, EXIT, INTERNAL_ERROR, KVM, MSR_EXIT_REASON, MSR_FILTER, RUN, SEGMENT, SIZEOF, SREGS, SYNC_X86, SYSTEM_EVENT, VCPU_EVENTS, VCPUEVENT_VALID } from '../../../src/vmm/kvm/abi.js';
 
 function compilerReason(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
@@ -52,6 +52,16 @@ const EXPECTED: Record<string, number> = {
   'offsetof(struct kvm_run, flags)': RUN.flags,
   'offsetof(struct kvm_run, cr8)': RUN.cr8,
   'offsetof(struct kvm_run, apic_base)': RUN.apicBase,
+  'offsetof(struct kvm_run, kvm_valid_regs)': RUN.kvmValidRegs,
+  'offsetof(struct kvm_run, kvm_dirty_regs)': RUN.kvmDirtyRegs,
+  'offsetof(struct kvm_run, s.regs)': RUN.syncRegs,
+  'offsetof(struct kvm_run, s.regs.events)': RUN.syncEvents,
+  KVM_SYNC_X86_REGS: SYNC_X86.REGS,
+  KVM_SYNC_X86_SREGS: SYNC_X86.SREGS,
+  KVM_SYNC_X86_EVENTS: SYNC_X86.EVENTS,
+  'offsetof(struct kvm_vcpu_events, interrupt.nr)': VCPU_EVENTS.interruptNr,
+  'offsetof(struct kvm_vcpu_events, interrupt.soft)': VCPU_EVENTS.interruptSoft,
+  KVM_VCPUEVENT_VALID_NMI_PENDING: VCPUEVENT_VALID.NMI_PENDING,
   'offsetof(struct kvm_run, io.direction)': RUN.ioDirection,
   'offsetof(struct kvm_run, io.size)': RUN.ioSize,
   'offsetof(struct kvm_run, io.port)': RUN.ioPort,
