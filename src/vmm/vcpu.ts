@@ -19,6 +19,16 @@ export const enum VcpuState {
   WaitSipi = 2,
 }
 
+/** What the next entry must do when nothing changed since prepareEntry() last ran (Vcpu.entryClean). */
+const enum EntryWork {
+  /** Look at everything (something may have changed). */
+  Needed = 0,
+  /** Nothing: no interrupt pending. */
+  None = 1,
+  /** Nothing while the guest cannot take interrupts: the window asked for is still asked for. */
+  WindowRequested = 2,
+}
+
 const MSR_IA32_APIC_BASE = 0x1b;
 const MSR_IA32_TSC_DEADLINE = 0x6e0;
 const TWO_32 = 0x1_0000_0000;
@@ -32,7 +42,7 @@ export interface VcpuHost {
   completeFailedEmulation(vcpu: Vcpu): boolean;
   /** The platform and every vCPU go back to power-on (a guest reset request; Vm.requestReset). */
   requestReset(vcpu: number): void;
-  /** Re-reads the guest's TSC through `vcpu` and sets every LAPIC's TSC origin from it. */
+  /** Re-reads the guest's TSC through `vcpu` and sets every LAPIC's TSC origin from it (when the last anchor is stale). */
   anchorTsc(vcpu: Vcpu): void;
 }
 
@@ -50,6 +60,14 @@ export class Vcpu {
    * this CPU before its next entry are two NMIs, as KVM's in-kernel LAPIC counts them.
    */
   nmisArrived = 0;
+   * What the last prepareEntry() left behind when nothing it looks at can have changed since: only
+   * port I/O and MMIO off this CPU's xAPIC page were served and the LAPIC reported nothing
+   * arriving (wake()). Anything else sets Needed. The next entry then needs no work, which is
+   * most exits of a device-heavy guest.
+   */
+  private entryClean = EntryWork.Needed;
+  /** Guest-physical base of this CPU's xAPIC page (kept in step with IA32_APIC_BASE). */
+  private apicWindow: number;
   private readonly run: DataView;
   private readonly runBytes: Uint8Array;
   private readonly ctx: AccessContext;
@@ -69,8 +87,12 @@ export class Vcpu {
     this.stringCtx = accessContext(index, true);
     this.resetSregs = new Uint8Array(kvm.getSregs().buffer.slice(0));
     this.state = lapic.waitForSipi ? VcpuState.WaitSipi : VcpuState.Running;
+    this.apicWindow = lapic.windowBase;
     // Keep KVM's own IA32_APIC_BASE in step with the LAPIC's (KVM derives CPUID.1:EDX.APIC from it).
-    lapic.apicBaseObserver = (value) => kvm.setMsr(MSR_IA32_APIC_BASE, value);
+    lapic.apicBaseObserver = (value) => {
+      this.apicWindow = lapic.windowBase;
+      kvm.setMsr(MSR_IA32_APIC_BASE, value);
+    };
     kvm.setMsr(MSR_IA32_APIC_BASE, lapic.apicBase);
   }
 
@@ -80,9 +102,13 @@ export class Vcpu {
    * TPR into CR8. Returns false if the vCPU is not to be entered (halted, waiting for SIPI).
    */
   prepareEntry(): boolean {
+    const clean = this.entryClean;
+    // A window already requested stays right until the guest can take the interrupt.
+    if (clean === EntryWork.None || (clean === EntryWork.WindowRequested && this.runBytes[RUN.readyForInterruptInjection] === 0)) return true;
     const l = this.lapic;
     if (l.initPending) {
       l.takeInit();
+      this.apicWindow = l.windowBase;
       this.state = VcpuState.WaitSipi;
     }
     if (this.state === VcpuState.WaitSipi) {
@@ -109,6 +135,7 @@ export class Vcpu {
     run.setUint32(RUN.cr8, l.tpr >>> 4, true);
     run.setUint32(RUN.cr8 + 4, 0, true);
     let window = 0;
+    let injected = false;
     if (l.hasPendingInterrupt()) {
       if (this.eventQueued) {
         window = 1;
@@ -117,6 +144,7 @@ export class Vcpu {
         if (vector !== null) {
           this.kvm.interrupt(vector);
           this.stats.injected[vector]!++;
+          injected = true;
         }
         // One interrupt per entry: if another waits, come back as soon as the guest can take it.
         window = l.hasPendingInterrupt() ? 1 : 0;
@@ -126,6 +154,7 @@ export class Vcpu {
     }
     this.eventQueued = false;
     this.runBytes[RUN.requestInterruptWindow] = window;
+    this.entryClean = injected ? EntryWork.Needed : window !== 0 ? EntryWork.WindowRequested : EntryWork.None;
     return true;
   }
 
@@ -133,6 +162,11 @@ export class Vcpu {
   noteNmi(): void {
     const l = this.lapic;
     if (l.nmiPending && l.takeNmi() && this.nmisArrived < 2) this.nmisArrived++;
+  }
+
+  /** The LAPIC has news for this CPU (an interrupt, NMI, INIT, SIPI, a LINT edge): look at it before the next entry. */
+  wake(): void {
+    this.entryClean = EntryWork.Needed;
   }
 
   /** Would prepareEntry() enter the guest now? (A halted or waiting vCPU has something to do.) */
@@ -173,6 +207,8 @@ export class Vcpu {
     this.nmisArrived = 0;
     this.eventQueued = false;
     this.runBytes[RUN.requestInterruptWindow] = 0;
+    this.entryClean = EntryWork.Needed;
+    this.apicWindow = this.lapic.windowBase;
     this.state = this.lapic.waitForSipi ? VcpuState.WaitSipi : VcpuState.Running;
   }
 
@@ -196,6 +232,8 @@ export class Vcpu {
     const run = this.run;
     const reason = run.getUint32(RUN.exitReason, true);
     this.stats.byReason[reason & 63]!++;
+    // Port I/O and MMIO reach the LAPIC only through wake() (or its page, checked in serveMmio).
+    if (reason !== EXIT.IO && reason !== EXIT.MMIO) this.entryClean = EntryWork.Needed;
     // CR8 (TPR[7:4]) as the guest left it: a MOV to CR8 changed the LAPIC's TPR.
     const cr8 = run.getUint32(RUN.cr8, true) & 0xf;
     if (cr8 !== this.lapic.tpr >>> 4) this.lapic.tpr = cr8 << 4;
@@ -274,6 +312,8 @@ export class Vcpu {
     const write = this.runBytes[RUN.mmioIsWrite] !== 0;
     const mmio = this.host.mmio;
     this.stats.mmio(addr);
+    const apicOffset = addr - this.apicWindow;
+    if (apicOffset >= 0 && apicOffset < 4096) this.entryClean = EntryWork.Needed;
     if (len === 4 || len === 2 || len === 1) {
       if (write) {
         const v = len === 4 ? run.getUint32(RUN.mmioData, true) : len === 2 ? run.getUint16(RUN.mmioData, true) : this.runBytes[RUN.mmioData]!;
@@ -306,8 +346,8 @@ export class Vcpu {
 
   private serveWrmsr(): void {
     const index = this.run.getUint32(RUN.msrIndex, true);
-    // A TSC deadline is computed from the guest's RDTSC: anchor the LAPIC's TSC to the real one
-    // now, so a small error in KVM_GET_TSC_KHZ never makes an expired deadline look future.
+    // A TSC deadline is computed from the guest's RDTSC: keep the LAPIC's TSC anchored to the real
+    // one, so a small error in KVM_GET_TSC_KHZ never makes an expired deadline look future.
     if (index === MSR_IA32_TSC_DEADLINE) this.host.anchorTsc(this);
     const r = this.lapic.writeMsr(index, this.run.getBigUint64(RUN.msrData, true));
     this.runBytes[RUN.msrError] = r.kind === 'ok' ? 0 : 1;

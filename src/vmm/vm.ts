@@ -41,6 +41,10 @@ const PRECISE_WAIT_NS = 2_000_000;
 const MSR_IA32_APIC_BASE = 0x1b;
 const MSR_IA32_TSC_DEADLINE = 0x6e0;
 const MSR_IA32_TSC = 0x10;
+/** A TSC_DEADLINE write re-reads the guest's TSC when the last anchor is older than this. */
+const TSC_REANCHOR_NS = 50_000_000;
+/** Two host-time reads around KVM_GET_MSRS further apart than this are retried. */
+const ANCHOR_READ_SLACK_NS = 20_000;
 
 export interface VmOptions {
   readonly profile?: ProfileName | PlatformProfile;
@@ -88,6 +92,8 @@ export class Vm {
   private readonly wakeFlags: Uint8Array;
   private threads: VcpuThread[] = [];
   private startedNs = 0;
+  /** Platform time of the last TSC anchor (−1: none yet). */
+  private anchoredAt = -1;
   private stoppedNs = 0;
   /** A guest reset was requested; done at the run loop's next safe point (performReset). */
   private resetPending = false;
@@ -173,7 +179,7 @@ export class Vm {
           return platform.mmio;
         },
         stop: (r) => self!.stop(r),
-        anchorTsc: (v) => self!.anchorTsc(v),
+        anchorTsc: (v) => self!.anchorTsc(v, false),
         requestReset: () => self!.platform.guestResetRequest('hard'),
         completeFailedEmulation: (v) => quirks.completeFailedEmulation(v, memory.bytes),
       };
@@ -198,6 +204,7 @@ export class Vm {
     this.vcpus.forEach((v, i) => {
       v.lapic.wakeObserver = () => {
         v.noteNmi();
+        v.wake();
         this.wakeFlags[i] = 1;
         this.wakeSleep?.();
       };
@@ -253,13 +260,27 @@ export class Vm {
 
   /**
    * The guest's TSC (the host's on PVM, host + offset on VMX/SVM) at virtual time 0, from a read
-   * of IA32_TSC and the host time together (the platform clock follows that host time).
+   * of IA32_TSC and the host time together (the platform clock follows that host time). The host
+   * time is the middle of two reads around KVM_GET_MSRS, retried when they are far apart (the
+   * thread was preempted between them). A TSC_DEADLINE write re-anchors when the last anchor is
+   * older than TSC_REANCHOR_NS: a rate error of a few ppm in KVM_GET_TSC_KHZ stays below a
+   * microsecond, and a busy deadline loop is not charged an extra ioctl per write.
    */
-  anchorTsc(v: Vcpu): void {
-    const tsc = v.kvm.getMsr(MSR_IA32_TSC) ?? 0n;
-    const now = this.hostClock.hostNs();
-    const origin = tsc - (BigInt(Math.floor(now)) * BigInt(this.tscKhz)) / 1_000_000n;
+  anchorTsc(v: Vcpu, force = true): void {
+    const clock = this.hostClock;
+    if (!force && this.anchoredAt >= 0 && clock.now - this.anchoredAt < TSC_REANCHOR_NS) return;
+    let tsc = 0n;
+    let mid = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = clock.hostNs();
+      tsc = v.kvm.getMsr(MSR_IA32_TSC) ?? 0n;
+      const after = clock.hostNs();
+      mid = (before + after) / 2;
+      if (after - before < ANCHOR_READ_SLACK_NS) break;
+    }
+    const origin = tsc - (BigInt(Math.floor(mid)) * BigInt(this.tscKhz)) / 1_000_000n;
     for (const u of this.vcpus) u.lapic.setTscOrigin(origin);
+    this.anchoredAt = clock.now;
   }
 
   /** Puts vCPU 0 in the loader's start state (flat 32-bit protected mode or real mode). */
@@ -353,7 +374,8 @@ export class Vm {
         // The clock was brought up to date right after the last exit: no second host-time read.
         let fresh = false;
         while (this.stopReason === null) {
-          const now = fresh ? clock.now : clock.sync();
+          // An exit may have armed a timer at or before now (a deadline already passed): fire it first.
+          const now = fresh ? clock.fireDue() : clock.sync();
           fresh = false;
           if (now >= sliceEnd) break;
           if (this.resetPending) this.performReset([]);
@@ -496,6 +518,7 @@ export class Vm {
       if (st === VCPU_THREAD.EXITED) {
         t.park();
         t.served++;
+        v.kvm.eventsSynced = v.kvm.syncsEvents; // the worker's KVM_RUN returned
         st = VCPU_THREAD.PARKED;
         const r = t.result;
         if (r === 0) {
@@ -510,6 +533,7 @@ export class Vm {
       }
     }
     if (this.stopReason !== null || this.resetPending) return;
+    this.hostClock.fireDue();
     for (let w = 0; w < workers.length; w++) {
       const t = workers[w]!;
       const i = w + 1;

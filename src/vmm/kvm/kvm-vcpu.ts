@@ -170,6 +170,8 @@ export class KvmVcpu {
     return this.events;
   }
   setEvents(): void {
+    // These events replace whatever kvm_run's copy was to carry in.
+    this.runBytes[RUN.kvmDirtyRegs] = this.runBytes[RUN.kvmDirtyRegs]! & ~SYNC_X86.EVENTS;
     this.eventsSynced = false;
     this.call('KVM_SET_VCPU_EVENTS', KVM.SET_VCPU_EVENTS, this.eventsBytes);
   }

@@ -1,0 +1,159 @@
+// Vcpu.prepareEntry's shortcut: after port I/O and MMIO off the xAPIC page, with nothing arriving
+// at the LAPIC, the next entry needs no work. These run the real Vcpu and LAPIC against a stand-in
+// for the KVM vCPU (a kvm_run page in memory), so every case is exact and needs no /dev/kvm.
+import 'reflect-metadata';
+import { describe, expect, it } from 'vitest';
+import { accessContext } from '../../src/bus/access.js';
+import type { Lapic } from '../../src/devices/lapic/lapic.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { EXIT, IO_DIRECTION, RUN, SIZEOF } from '../../src/vmm/kvm/abi.js';
+import type { KvmVcpu } from '../../src/vmm/kvm/kvm-vcpu.js';
+import { Vcpu, type VcpuHost } from '../../src/vmm/vcpu.js';
+
+const APIC = 0xfee00000;
+const TPR = 0x80;
+const SVR = 0xf0;
+const VECTOR = 0x40;
+const PORT = 0x80;
+
+function setup() {
+  const platform = createPlatform({ profile: 'qemu-pc', vcpus: 1 });
+  const lapic = platform.vcpus[0]!.devices.get('lapic') as Lapic;
+  const page = new ArrayBuffer(4096);
+  const run = new DataView(page);
+  const runBytes = new Uint8Array(page);
+  const injected: number[] = [];
+  const kvm = {
+    run,
+    runBytes,
+    sregs: new DataView(new ArrayBuffer(SIZEOF.sregs)),
+    getSregs() {
+      return this.sregs;
+    },
+    setMsr: () => undefined,
+    interrupt: (v: number) => injected.push(v),
+    nmi: () => undefined,
+  } as unknown as KvmVcpu;
+  const host: VcpuHost = {
+    ports: platform.ports,
+    mmio: platform.mmio,
+    stop: () => undefined,
+    completeFailedEmulation: () => false,
+    anchorTsc: () => undefined,
+  };
+  const vcpu = new Vcpu(0, kvm, lapic, host);
+  lapic.wakeObserver = () => vcpu.wake(); // as Vm wires it
+  platform.ports.register(PORT, 1, { read: () => 0, write: () => undefined }, { owner: 'test' });
+  // Software-enable the LAPIC (SVR bit 8) the way the guest would.
+  platform.mmio.write(APIC + SVR, 4, 0x1ff, accessContext(0));
+  let lapicLooks = 0;
+  const has = lapic.hasPendingInterrupt.bind(lapic);
+  lapic.hasPendingInterrupt = () => {
+    lapicLooks++;
+    return has();
+  };
+
+  /** KVM returned from KVM_RUN with `OUT port, AL`; the guest can take an interrupt iff `ready`. */
+  const portExit = (ready: boolean, port = PORT) => {
+    run.setUint32(RUN.exitReason, EXIT.IO, true);
+    runBytes[RUN.ioDirection] = IO_DIRECTION.OUT;
+    runBytes[RUN.ioSize] = 1;
+    run.setUint16(RUN.ioPort, port, true);
+    run.setUint32(RUN.ioCount, 1, true);
+    run.setUint32(RUN.ioDataOffset, 1024, true);
+    runBytes[RUN.readyForInterruptInjection] = ready ? 1 : 0;
+    runBytes[RUN.ifFlag] = ready ? 1 : 0;
+    vcpu.serveExit();
+  };
+  /** KVM returned with a 4-byte MMIO write of `value` at `addr`. */
+  const mmioWrite = (addr: number, value: number, ready: boolean) => {
+    run.setUint32(RUN.exitReason, EXIT.MMIO, true);
+    run.setBigUint64(RUN.mmioPhysAddr, BigInt(addr), true);
+    run.setUint32(RUN.mmioLen, 4, true);
+    runBytes[RUN.mmioIsWrite] = 1;
+    run.setUint32(RUN.mmioData, value, true);
+    runBytes[RUN.readyForInterruptInjection] = ready ? 1 : 0;
+    runBytes[RUN.ifFlag] = ready ? 1 : 0;
+    vcpu.serveExit();
+  };
+  return { platform, lapic, vcpu, run, runBytes, injected, portExit, mmioWrite, looks: () => lapicLooks };
+}
+
+describe('Vcpu entry preparation after exits that change nothing', () => {
+  it('enters after port exits without looking at the LAPIC again once it found nothing to do', () => {
+    const t = setup();
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    const after = t.looks();
+    for (let i = 0; i < 5; i++) {
+      t.portExit(true);
+      expect(t.vcpu.prepareEntry()).toBe(true);
+    }
+    expect(t.looks()).toBe(after);
+    expect(t.injected).toEqual([]);
+  });
+
+  it('injects an interrupt that arrived during a port exit at the next entry (the LAPIC wake-up)', () => {
+    const t = setup();
+    t.vcpu.prepareEntry();
+    t.platform.ports.register(0x81, 1, { read: () => 0, write: () => t.lapic.setIrq(VECTOR, false) }, { owner: 'test' });
+    t.portExit(true, 0x81);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR]);
+    expect(t.runBytes[RUN.requestInterruptWindow]).toBe(0);
+  });
+
+  it('re-evaluates after an MMIO write to the xAPIC page: a vector TPR held back goes in once TPR drops', () => {
+    const t = setup();
+    t.mmioWrite(APIC + TPR, 0xf0, true);
+    t.lapic.setIrq(VECTOR, false); // below TPR's class: not deliverable
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([]);
+    t.portExit(true);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([]);
+    // Lowering TPR is an MMIO exit on the LAPIC's page: no wake-up, yet the vector is now deliverable.
+    t.mmioWrite(APIC + TPR, 0, true);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR]);
+  });
+
+  it('MMIO off the xAPIC page keeps the shortcut', () => {
+    const t = setup();
+    t.vcpu.prepareEntry();
+    const after = t.looks();
+    t.mmioWrite(0xd0000000, 1, true);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.looks()).toBe(after);
+  });
+
+  it('keeps an interrupt window asked for while the guest cannot take the interrupt, and injects at the first exit where it can', () => {
+    const t = setup();
+    t.lapic.setIrq(VECTOR, false);
+    t.portExit(false);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([]);
+    expect(t.runBytes[RUN.requestInterruptWindow]).toBe(1);
+    t.portExit(false);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([]);
+    expect(t.runBytes[RUN.requestInterruptWindow]).toBe(1);
+    // The guest executed STI and then the OUT: KVM reports it ready at this port exit.
+    t.portExit(true);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR]);
+    expect(t.runBytes[RUN.requestInterruptWindow]).toBe(0);
+  });
+
+  it('any other exit (HLT here) looks at everything again', () => {
+    const t = setup();
+    t.vcpu.prepareEntry();
+    t.run.setUint32(RUN.exitReason, EXIT.HLT, true);
+    t.runBytes[RUN.ifFlag] = 1;
+    t.vcpu.serveExit();
+    expect(t.vcpu.prepareEntry()).toBe(false); // halted, nothing pending
+    t.lapic.setIrq(VECTOR, false);
+    t.runBytes[RUN.readyForInterruptInjection] = 1;
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR]);
+  });
+});
