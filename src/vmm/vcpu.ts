@@ -60,6 +60,7 @@ export class Vcpu {
    * this CPU before its next entry are two NMIs, as KVM's in-kernel LAPIC counts them.
    */
   nmisArrived = 0;
+  /**
    * What the last prepareEntry() left behind when nothing it looks at can have changed since: only
    * port I/O and MMIO off this CPU's xAPIC page were served and the LAPIC reported nothing
    * arriving (wake()). Anything else sets Needed. The next entry then needs no work, which is

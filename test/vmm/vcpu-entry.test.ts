@@ -23,13 +23,12 @@ function setup() {
   const run = new DataView(page);
   const runBytes = new Uint8Array(page);
   const injected: number[] = [];
+  const sregs = new DataView(new ArrayBuffer(SIZEOF.sregs));
   const kvm = {
     run,
     runBytes,
-    sregs: new DataView(new ArrayBuffer(SIZEOF.sregs)),
-    getSregs() {
-      return this.sregs;
-    },
+    sregs,
+    getSregs: () => sregs,
     setMsr: () => undefined,
     interrupt: (v: number) => injected.push(v),
     nmi: () => undefined,
@@ -39,6 +38,7 @@ function setup() {
     mmio: platform.mmio,
     stop: () => undefined,
     completeFailedEmulation: () => false,
+    requestReset: () => undefined,
     anchorTsc: () => undefined,
   };
   const vcpu = new Vcpu(0, kvm, lapic, host);
