@@ -439,8 +439,15 @@ export class Rtc implements Device, IoHandler, LegacyReplacementListener, IrqOut
     return (this.cmos[RTC_REG.B]! & RTC_REG_B.PIE) !== 0 && rtcPeriodicEdges(this.cmos[RTC_REG.A]!) > 0 && this.running();
   }
 
-  /** One owed periodic tick (the missed-tick policy): IRQ8 pulses unless legacy replacement owns it. */
+  /**
+   * One owed periodic tick (the missed-tick policy) is injected: like every tick it sets PF (Xen
+   * injects it through vpt, whose callback sets REG_C.PF|IRQF: xen/arch/x86/hvm/rtc.c
+   * rtc_pf_callback), so IRQ8 pulses and register C agrees with the line, unless legacy
+   * replacement owns IRQ8 or the periodic interrupt has stopped meanwhile (Xen destroys the timer).
+   */
   private redeliverIrq8Tick(): void {
+    if (!this.periodicActive()) return;
+    this.flags |= RTC_REG_C.PF;
     if (this.legacyReplacement) return;
     this.irq8.lower();
     this.irq8.raise();

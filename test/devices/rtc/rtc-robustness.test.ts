@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { VirtualClock } from '../../../src/time/clock.js';
+import { accessContext, createPlatform, type Lapic } from '../../../src/index.js';
 import { makeRtc, type RtcRig } from './harness.js';
 
 type Op =
@@ -197,5 +198,31 @@ describe('RTC under random guest traffic', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('RTC owed periodic ticks (Xen missed-tick policy)', () => {
+  it('fuzz finding: a replayed tick after register C was read sets PF again, so IRQ8 and register C agree and the state restores', () => {
+    // Campaign (a) seed 20261210 case 13840, reduced. Xen injects an owed RTC tick through vpt and
+    // its callback sets REG_C.PF|IRQF (xen/arch/x86/hvm/rtc.c rtc_pf_callback); the replay raised
+    // IRQ8 with register C clear, a state restore then refused.
+    const options = { profile: 'xen-hvm', vcpus: 1, ramBytes: 65536, timerMode: 'no_delay_for_missed_ticks' } as const;
+    const p = createPlatform(options);
+    const cpu = accessContext(0);
+    p.clock.advance(1_464_533);
+    p.mmio.write(0xfee000f0, 4, 0x1ff, cpu); // LAPIC on
+    p.mmio.write(0xfee00350, 4, 0x700, cpu); // LINT0 ExtINT
+    p.ports.write(0x70, 1, 0x0b, cpu);
+    p.ports.write(0x71, 1, 0x42, cpu); // PIE, 24 h
+    p.ports.write(0x70, 1, 0x0c, cpu);
+    p.clock.advance(1_550_989); // one tick delivered, the next owed (not taken)
+    expect(p.ports.read(0x71, 1, cpu)).toBe(0xc0); // IRQF|PF, cleared by the read
+    p.ports.write(0x43, 1, 0x3a, cpu); // PIT channel 0 reprogrammed: IRQ0 drops
+    const lapic = p.vcpus[0]!.devices.get('lapic') as Lapic;
+    lapic.acknowledge(); // the guest takes IRQ8: the owed tick is replayed
+    p.ports.write(0x70, 1, 0x0c, cpu);
+    const twin = createPlatform(options);
+    twin.restore(JSON.parse(JSON.stringify(p.snapshot())));
+    for (const x of [p, twin]) expect(x.ports.read(0x71, 1, cpu)).toBe(0xc0); // the replayed tick's PF
   });
 });
