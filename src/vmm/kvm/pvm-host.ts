@@ -67,8 +67,8 @@ class PvmQuirks implements HostQuirks {
   private readonly bytes = new Uint8Array(16);
   private readonly fpu = new Uint8Array(416);
   private readonly scratch = new Uint8Array(16);
-  /** RIP of a VMCALL seen at the previous kick, per vCPU. */
-  private readonly hypercallRip = new Map<number, bigint>();
+  /** RIP at the previous kick, per vCPU (cleared once the instruction there was looked at). */
+  private readonly kickRip = new Map<number, bigint>();
 
   completeFailedEmulation(v: Vcpu, ram: Uint8Array): boolean {
     const k = v.kvm;
@@ -137,25 +137,25 @@ class PvmQuirks implements HostQuirks {
     const k = v.kvm;
     k.getRegs();
     const rip = k.reg('rip');
+    // Only a vCPU found at the same RIP as at its previous kick can be stuck: the instruction is
+    // looked at then (each vCPU ioctl costs ~7 µs here, and most kicks are timer deadlines).
+    if (this.kickRip.get(v.index) !== rip) {
+      this.kickRip.set(v.index, rip); // first sighting: give the host one more slice
+      return;
+    }
+    this.kickRip.delete(v.index);
     const s = k.getSregs();
     const mode = cpuMode(s, k.reg('rflags'));
     const n = this.fetch(v, ram, segBase(s, SREGS.cs, mode) + rip);
     const b = this.bytes;
     const hypercall = n >= 3 && b[0] === 0x0f && b[1] === 0x01 && (b[2] === 0xc1 || b[2] === 0xd9);
-    if (!hypercall) {
-      this.hypercallRip.delete(v.index);
-      return;
-    }
-    if (this.hypercallRip.get(v.index) !== rip) {
-      this.hypercallRip.set(v.index, rip); // first sighting: give the host one more slice
-      return;
-    }
-    this.hypercallRip.delete(v.index);
+    if (!hypercall) return;
     k.setReg('rax', -KVM_ENOSYS);
     k.setReg('rip', rip + 3n);
     k.setRegs();
     v.stats.completed++;
   }
+
 
   /**
    * The fault INT n / INT3 raises before reaching its handler in protected or long mode (SDM Vol. 2A
