@@ -1,14 +1,13 @@
 // The physical memory bus: device ranges and guest RAM side by side. Addresses are numbers: x86
 // physical addresses are at most 52 bits (MAXPHYADDR ≤ 52, Intel SDM Vol. 3A §4.1.4), which a
 // double holds exactly; an address outside [0, 2^52) simply finds no range. Lookup: a last-hit
-// check; below 4 GiB two small tables built lazily after registrations change — one Uint16 per
-// 64 KiB chunk (128 KiB, cache-friendly) naming the only range in that chunk, and, for chunks
-// several ranges share, one Uint16 per 4 KiB page: O(1); above 4 GiB, or on a page shared by
-// several ranges, a binary search over the sorted range starts: O(log n).
+// check, then a four-level radix table with 16-byte leaves (MmioRangeMap): the same few loads for
+// any region size, address and layout, and updates that touch only the ranges that change.
 import { HOST_ACCESS, SIZES_8, type AccessContext, type PortAccessSize } from './access.js';
 import { BusCore, XEN_BUS_PROFILE, type BusProfile } from './bus-core.js';
 import { BusOverlapError, BusRangeError } from './errors.js';
 import type { IoHandler, RegionOptions } from './handler.js';
+import { MmioRangeMap } from './mmio-range-map.js';
 import { Region, type RegionHost } from './region.js';
 
 /** Largest physical address width the bus accepts for registrations (Intel SDM: MAXPHYADDR ≤ 52). */
@@ -21,19 +20,23 @@ const RAM_HANDLER: IoHandler = {
 };
 
 const ALL_ONES_64 = 0xffff_ffff_ffff_ffffn;
-const PAGE_SHIFT = 12;
-const CHUNK_SHIFT = 16;
-const TABLE_LIMIT = 2 ** 32;
-/** Page-table entry: several ranges share the page, use the binary search. */
-const MIXED = 0xffff;
+
+/** Per-id flags: bits 1, 2, 4, 8 the sizes the handler takes directly, then these. */
+const ALIGNED = 0x10;
+/** A device range longer than 2^30 bytes: its offsets may not fit a small integer. */
+const LARGE = 0x40;
+/** The value mask per access size 1, 2, 4, without a branch on the size (guests mix sizes). */
+const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
+const RAM = 0x20;
+const UNUSUAL = ALIGNED | RAM | LARGE;
 
 export class MmioBus extends BusCore implements RegionHost {
-  private sorted: Region[] = [];
-  private starts = new Float64Array(0);
+  private readonly map = new MmioRangeMap();
   private last: Region | null = null;
-  private chunkTable: Uint16Array | null = null;
-  private pageTable: Uint16Array | null = null;
-  private pageTableDirty = true;
+  /** By region id (MmioRangeMap), so the fast path reads compact arrays, not Region objects. */
+  private readonly handlers: IoHandler[] = [RAM_HANDLER];
+  private readonly views: (DataView | null)[] = [null];
+  private flags = new Uint8Array(16);
 
   constructor(profile: BusProfile = XEN_BUS_PROFILE) {
     super('mmio', profile);
@@ -63,42 +66,68 @@ export class MmioBus extends BusCore implements RegionHost {
   }
 
   read(addr: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
-    const r = this.find(addr);
-    if (r !== null && addr + size <= r.end) {
-      const view = r.view;
-      if (view !== null) {
-        const off = addr - r.base;
-        return size === 4 ? view.getUint32(off, true) : size === 2 ? view.getUint16(off, true) : view.getUint8(off);
-      }
-      if ((r.sizes & size) !== 0 && (!r.aligned || addr % size === 0)) {
-        const raw = r.handler.read(addr - r.base, size, ctx);
-        const v = size === 4 ? raw >>> 0 : raw & ((1 << (size << 3)) - 1);
-        if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, size, v, r.owner, ctx);
-        return v;
+    const map = this.map;
+    const id = map.lookupId(addr);
+    if (id !== 0 && addr + size <= map.ends[id]!) {
+      const f = this.flags[id]!;
+      if ((f & size) !== 0) {
+        if ((f & UNUSUAL) === 0) {
+          // The offset as a small integer: a double would be boxed for the device call.
+          const v = (this.handlers[id]!.read((addr - map.bases[id]!) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+          if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, size, v, map.byId[id]!.owner, ctx);
+          return v;
+        }
+        if ((f & RAM) !== 0) {
+          const view = this.views[id]!;
+          const off = addr - map.bases[id]!;
+          return size === 4 ? view.getUint32(off, true) : size === 2 ? view.getUint16(off, true) : view.getUint8(off);
+        }
+        if ((f & ALIGNED) === 0 || addr % size === 0) return this.handlerRead(id, addr, size, ctx);
       }
     }
     return this.slowRead(addr, size, ctx);
   }
 
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
-    const r = this.find(addr);
-    if (r !== null && addr + size <= r.end) {
-      const view = r.view;
-      if (view !== null) {
-        const off = addr - r.base;
-        if (size === 4) view.setUint32(off, value >>> 0, true);
-        else if (size === 2) view.setUint16(off, value & 0xffff, true);
-        else view.setUint8(off, value & 0xff);
-        return;
-      }
-      if ((r.sizes & size) !== 0 && (!r.aligned || addr % size === 0)) {
-        const v = size === 4 ? value >>> 0 : value & ((1 << (size << 3)) - 1);
-        if (this.tracer !== null) this.tracer.record('mmio', 'write', addr, size, v, r.owner, ctx);
-        r.handler.write(addr - r.base, size, v, ctx);
-        return;
+    const map = this.map;
+    const id = map.lookupId(addr);
+    if (id !== 0 && addr + size <= map.ends[id]!) {
+      const f = this.flags[id]!;
+      if ((f & size) !== 0) {
+        if ((f & UNUSUAL) === 0) {
+          const v = (value & SIZE_MASK[size]!) >>> 0;
+          if (this.tracer !== null) this.tracer.record('mmio', 'write', addr, size, v, map.byId[id]!.owner, ctx);
+          this.handlers[id]!.write((addr - map.bases[id]!) | 0, size, v, ctx);
+          return;
+        }
+        if ((f & RAM) !== 0) {
+          const view = this.views[id]!;
+          const off = addr - map.bases[id]!;
+          if (size === 4) view.setUint32(off, value >>> 0, true);
+          else if (size === 2) view.setUint16(off, value & 0xffff, true);
+          else view.setUint8(off, value & 0xff);
+          return;
+        }
+        if ((f & ALIGNED) === 0 || addr % size === 0) {
+          this.handlerWrite(id, addr, size, value, ctx);
+          return;
+        }
       }
     }
     this.slowWrite(addr, size, value, ctx);
+  }
+
+  /** A device access the fast path leaves aside (an aligned-only range, or offsets past 2^30). */
+  private handlerRead(id: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
+    const v = (this.handlers[id]!.read(addr - this.map.bases[id]!, size, ctx) & SIZE_MASK[size]!) >>> 0;
+    if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, size, v, this.map.byId[id]!.owner, ctx);
+    return v;
+  }
+
+  private handlerWrite(id: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+    const v = (value & SIZE_MASK[size]!) >>> 0;
+    if (this.tracer !== null) this.tracer.record('mmio', 'write', addr, size, v, this.map.byId[id]!.owner, ctx);
+    this.handlers[id]!.write(addr - this.map.bases[id]!, size, v, ctx);
   }
 
   /** 8-byte read, exact. */
@@ -249,125 +278,67 @@ export class MmioBus extends BusCore implements RegionHost {
 
   /** Every live region, sorted by base. */
   list(): readonly Region[] {
-    return this.sorted.slice();
+    return this.map.regions();
   }
 
   moveRegion(region: Region, newBase: number): void {
     checkMemRange(newBase, region.length, region.owner);
-    this.detach(region);
-    const oldBase = region.base;
+    const other = this.map.overlapping(newBase, newBase + region.length, region);
+    if (other !== null) throw new BusOverlapError('mmio', { ...describe(region), base: newBase }, describe(other));
+    this.drop(region);
     region.base = newBase;
     region.end = newBase + region.length;
-    try {
-      this.insert(region);
-    } catch (e) {
-      region.base = oldBase;
-      region.end = oldBase + region.length;
-      this.insert(region);
-      throw e;
-    }
+    this.add(region);
+    this.last = null;
   }
 
   removeRegion(region: Region): void {
-    this.detach(region);
+    this.drop(region);
+    this.last = null;
     region.live = false;
   }
 
   protected anyRegionIn(addr: number, size: number): boolean {
-    const i = this.indexAtOrBefore(addr + size - 1);
-    return i >= 0 && this.sorted[i]!.end > addr;
+    for (let i = 0; i < size; i++) if (this.map.lookup(addr + i) !== null) return true;
+    return false;
   }
 
   private find(addr: number): Region | null {
     const last = this.last;
     if (last !== null && addr >= last.base && addr < last.end) return last;
-    if (addr < TABLE_LIMIT && addr >= 0) {
-      if (this.pageTableDirty) this.buildPageTable();
-      let e = this.chunkTable![addr >>> CHUNK_SHIFT]!;
-      if (e === MIXED) e = this.pageTable![addr >>> PAGE_SHIFT]!;
-      if (e === 0) return null;
-      if (e !== MIXED) {
-        const r = this.sorted[e - 1]!;
-        if (addr >= r.base && addr < r.end) {
-          this.last = r;
-          return r;
-        }
-        return null;
-      }
-    }
-    const i = this.indexAtOrBefore(addr);
-    if (i < 0) return null;
-    const r = this.sorted[i]!;
-    if (addr < r.end) {
-      this.last = r;
-      return r;
-    }
-    return null;
-  }
-
-  /** Index of the last region whose base ≤ addr, or -1. */
-  private indexAtOrBefore(addr: number): number {
-    const starts = this.starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    let ans = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid]! <= addr) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
+    const r = this.map.lookup(addr);
+    if (r !== null) this.last = r;
+    return r;
   }
 
   private insert(region: Region): void {
-    const i = this.indexAtOrBefore(region.end - 1);
-    // The only candidate overlaps are the region starting at or before our end, and the one before it.
-    for (const j of [i, i - 1]) {
-      const other = this.sorted[j];
-      if (other !== undefined && other.end > region.base && other.base < region.end) {
-        throw new BusOverlapError('mmio', describe(region), describe(other));
-      }
+    const other = this.map.overlapping(region.base, region.end);
+    if (other !== null) throw new BusOverlapError('mmio', describe(region), describe(other));
+    this.add(region);
+  }
+
+  /** Takes a region out of the map and the fast path's arrays (no reference to its device stays). */
+  private drop(region: Region): void {
+    const id = this.map.delete(region);
+    this.flags[id] = 0;
+    this.handlers[id] = RAM_HANDLER;
+    this.views[id] = null;
+  }
+
+  /** Enters a region (already checked) in the map and in the fast path's arrays. */
+  private add(region: Region): void {
+    const id = this.map.add(region);
+    if (id >= this.flags.length) {
+      const flags = new Uint8Array(this.flags.length * 2);
+      flags.set(this.flags);
+      this.flags = flags;
     }
-    this.sorted.splice(i + 1, 0, region);
-    this.rebuild();
+    // RAM takes every size; a device range what it declared, naturally aligned if it asked to be.
+    this.flags[id] =
+      region.ram !== null ? RAM | SIZES_8 : region.sizes | (region.aligned ? ALIGNED : 0) | (region.length > 2 ** 30 ? LARGE : 0);
+    this.handlers[id] = region.handler;
+    this.views[id] = region.view;
   }
-
-  private detach(region: Region): void {
-    const i = this.sorted.indexOf(region);
-    if (i >= 0) this.sorted.splice(i, 1);
-    this.rebuild();
-  }
-
-  private rebuild(): void {
-    this.starts = Float64Array.from(this.sorted, (r) => r.base);
-    this.last = null;
-    this.pageTableDirty = true;
-  }
-
-  private buildPageTable(): void {
-    this.chunkTable = this.fillTable(this.chunkTable, CHUNK_SHIFT);
-    this.pageTable = this.fillTable(this.pageTable, PAGE_SHIFT);
-    this.pageTableDirty = false;
-  }
-
-  /** One entry per 2^shift bytes below 4 GiB: 0 none, i+1 the only range there, MIXED several. */
-  private fillTable(existing: Uint16Array | null, shift: number): Uint16Array {
-    const table = existing ?? new Uint16Array(TABLE_LIMIT / 2 ** shift);
-    table.fill(0);
-    this.sorted.forEach((r, i) => {
-      if (r.base >= TABLE_LIMIT) return;
-      const first = Math.floor(r.base / 2 ** shift);
-      const last = Math.floor((Math.min(r.end, TABLE_LIMIT) - 1) / 2 ** shift);
-      const entry = i + 1 < MIXED ? i + 1 : MIXED;
-      // Only the first and last unit can be shared with a neighbour (ranges do not overlap).
-      for (const u of first === last ? [first] : [first, last]) table[u] = table[u] === 0 ? entry : MIXED;
-      if (last - first > 1) table.fill(entry, first + 1, last);
-    });
-    return table;
-  }
-
 }
 
 function describe(r: Region) {
