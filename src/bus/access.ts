@@ -34,14 +34,8 @@ export function accessContext(vcpu: number, stringOp = false): AccessContext {
 /** Bit set of access sizes, one bit per size value (1, 2, 4, 8). */
 export const SIZES_8 = 1 | 2 | 4 | 8;
 export const SIZES_4 = 1 | 2 | 4;
-export const SIZE_1_ONLY = 1;
 
 /** All-ones of `size` bytes for sizes 1, 2, 4 (as uint32). */
 export function allOnes(size: number): number {
   return size >= 4 ? 0xffffffff : (1 << (size * 8)) - 1;
-}
-
-/** Mask a value to `size` bytes (sizes 1, 2, 4), as uint32. */
-export function maskToSize(value: number, size: number): number {
-  return size >= 4 ? value >>> 0 : value & ((1 << (size * 8)) - 1);
 }

@@ -25,11 +25,7 @@ import {
   type XenVersion,
 } from '../emuflags/index.js';
 import { EXIT_STATUS_HELP, UsageError } from './errors.js';
-
-export interface FlagsCommandIo {
-  out(s: string): void;
-  err(s: string): void;
-}
+import type { CliIo } from './io.js';
 
 export const FLAGS_HELP = `Usage: hvmdev flags <command> [options] [FLAGS...]
 
@@ -204,7 +200,7 @@ function verdictLines(r: ValidationResult, withReason: boolean): string[] {
   return lines;
 }
 
-function runCheckOrExplain(p: Parsed, io: FlagsCommandIo): number {
+function runCheckOrExplain(p: Parsed, io: CliIo): number {
   if (p.positional.length === 0) throw new UsageError(`${p.command} needs FLAGS (a number or flag names)`);
   const flags = parseFlags(p.positional);
   const result = validateFlags(flags, { guest: p.guest ?? 'hvm', xen: p.xen, ...(p.domid === undefined ? {} : { domid: p.domid }) });
@@ -243,7 +239,7 @@ function runCheckOrExplain(p: Parsed, io: FlagsCommandIo): number {
   return result.valid ? 0 : 1;
 }
 
-function runDefaults(p: Parsed, io: FlagsCommandIo): number {
+function runDefaults(p: Parsed, io: CliIo): number {
   if (p.positional.length > 0) throw new UsageError(`defaults takes no FLAGS (got "${p.positional.join(' ')}")`);
   const guests: readonly GuestType[] = p.guest === undefined ? GUEST_TYPES : [p.guest];
   const opts = { hvmPirq: p.hvmPirq, deviceModel: p.deviceModel, apic: p.apic };
@@ -271,7 +267,7 @@ function runDefaults(p: Parsed, io: FlagsCommandIo): number {
   return 0;
 }
 
-function runList(p: Parsed, io: FlagsCommandIo): number {
+function runList(p: Parsed, io: CliIo): number {
   if (p.positional.length > 0) throw new UsageError(`list takes no FLAGS (got "${p.positional.join(' ')}")`);
   const all = ruleSetFor(p.xen).all;
   if (p.json) {
@@ -300,7 +296,7 @@ function runList(p: Parsed, io: FlagsCommandIo): number {
 }
 
 /** Run `hvmdev flags …` (args are everything after `flags`). Returns the exit status. */
-export function runFlagsCommand(args: readonly string[], io: FlagsCommandIo): number {
+export function runFlagsCommand(args: readonly string[], io: CliIo): number {
   let parsed: Parsed | 'help';
   try {
     parsed = parseArgs(args);

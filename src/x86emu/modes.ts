@@ -12,8 +12,6 @@ export const MODE_COMPAT32 = 5;
 export const MODE_LONG64 = 6;
 export type CpuMode = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
-export const MODE_NAMES = ['real', 'v86', 'prot16', 'prot32', 'compat16', 'compat32', 'long64'] as const;
-
 /** Default code size (operand and address size) in bytes for a mode. */
 export function modeBits(mode: CpuMode): 16 | 32 | 64 {
   if (mode === MODE_LONG64) return 64;

@@ -91,7 +91,6 @@ export const LVT_REGS: readonly number[] = Object.freeze([
 
 // Spurious-interrupt vector register (SDM §11.9, Figure 11-23). Xen keeps bits 9:0.
 export const SVR_APIC_ENABLED = 0x100;
-export const SVR_FOCUS_DISABLED = 0x200;
 export const SVR_WRITE_MASK = 0x3ff;
 
 /** Writable bits of TDCR (bits 0, 1, 3; SDM §11.5.4 Figure 11-10). */

@@ -1,11 +1,47 @@
-// Snapshots of one 8254 counter: plain data out, and a full check before anything is applied
-// (bad-inputs entry 23 and class K: no restored field is later used unchecked as an index or divisor).
+// Snapshots of one 8254 counter: plain data out, and a full check before anything is applied (a
+// corrupt or hostile snapshot is refused; no restored field is later used unchecked as an index or
+// divisor: docs/robustness.md).
+// PitCounter has each of CounterFields as a public field; this file names the fields, not the class,
+// so that counter.ts imports it and not the other way round.
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import type { PlainData } from '../../device-model/device.js';
 import { PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
-import type { PitCounter } from './counter.js';
 
-export function counterSnapshot(c: PitCounter): PlainData {
+/** The fields of one counter that its snapshot carries (PitCounter's, by name). */
+export interface CounterFields {
+  programmed: boolean;
+  modeBits: number;
+  rw: number;
+  bcd: boolean;
+  cr: number;
+  crValid: boolean;
+  writeLsb: number;
+  writeMsbNext: boolean;
+  readMsbNext: boolean;
+  latchValue: number;
+  latchBytes: number;
+  statusLatched: boolean;
+  statusValue: number;
+  gate: boolean;
+  nullCount: boolean;
+  transferTick: number;
+  running: boolean;
+  segStart: number;
+  segValue: number;
+  segDone: boolean;
+  segPhase: number;
+  idleCe: number;
+  idleOut: boolean;
+  paused: boolean;
+  pausedDone: boolean;
+  reloadPending: boolean;
+  reloadTick: number;
+  reloadLow: boolean;
+  /** Derived from modeBits (not in the snapshot). */
+  mode: number;
+}
+
+export function counterSnapshot(c: Readonly<CounterFields>): PlainData {
 return {
     programmed: c.programmed,
     modeBits: c.modeBits,
@@ -42,7 +78,7 @@ return {
  * Reads and checks a counter snapshot against `K` (edges so far); returns a function that
  * applies it, so a device can validate all parts before changing any.
  */
-export function checkCounterState(state: unknown, path: string, K: number): (c: PitCounter) => void {
+export function checkCounterState(state: unknown, path: string, K: number): (c: CounterFields) => void {
   const r = new SnapshotReader(state, path);
   const programmed = r.bool('programmed');
   const modeBits = r.int('modeBits', 0, 7);
@@ -91,7 +127,7 @@ export function checkCounterState(state: unknown, path: string, K: number): (c: 
   }
   if (s.segPhase >= s.segValue && s.segPhase !== 0) throw new SnapshotError(`${path}.segPhase: beyond the period`);
   if (s.writeMsbNext && rw !== PIT_RW_WORD) throw new SnapshotError(`${path}: a half-written count outside word access`);
-  return (c: PitCounter) => {
+  return (c: CounterFields) => {
     Object.assign(c, s);
     c.mode = programmed ? mode : 0;
   };

@@ -13,7 +13,7 @@
 // - Modes 0 and 4: GATE low suspends counting; counting resumes where it stopped.
 import type { PlainData } from '../../device-model/device.js';
 import { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
-import { checkCounterState, counterSnapshot } from './counter-state.js';
+import { checkCounterState, counterSnapshot, type CounterFields } from './counter-state.js';
 
 export { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS };
 
@@ -28,7 +28,7 @@ function decToBcd(v: number): number {
   );
 }
 
-export class PitCounter {
+export class PitCounter implements CounterFields {
   // Programming (control word).
   programmed = false;
   /** Mode field as written (0–7; 6 and 7 alias 2 and 3); shown in the read-back status. */

@@ -4,16 +4,9 @@ import { KvmCallError, KvmUnavailableError } from './errors.js';
 import { loadLibc, O_CLOEXEC, O_RDWR, type Libc } from './ffi.js';
 import { KvmVm } from './kvm-vm.js';
 
-/** One CPUID leaf as KVM_GET_SUPPORTED_CPUID / KVM_SET_CPUID2 carry it. */
-export interface CpuidEntry {
-  fn: number;
-  index: number;
-  flags: number;
-  eax: number;
-  ebx: number;
-  ecx: number;
-  edx: number;
-}
+import type { CpuidEntry } from './cpuid-entry.js';
+
+export type { CpuidEntry };
 
 const MAX_CPUID_ENTRIES = 256;
 

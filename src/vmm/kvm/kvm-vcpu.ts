@@ -3,8 +3,8 @@
 import { CAP, KVM, REGS_ORDER, RUN, SIZEOF, SYNC_X86, VCPU_EVENTS, VCPUEVENT_VALID } from './abi.js';
 import { KvmCallError } from './errors.js';
 import { EINTR, MAP_SHARED, PROT_READ, PROT_WRITE, type Libc } from './ffi.js';
-import type { CpuidEntry } from './kvm-system.js';
-import type { KvmVm } from './kvm-vm.js';
+import type { CpuidEntry } from './cpuid-entry.js';
+import type { KvmVcpuHost } from './kvm-vm-host.js';
 
 export type RegName = (typeof REGS_ORDER)[number];
 
@@ -43,7 +43,7 @@ export class KvmVcpu {
   eventsSynced = false;
 
   constructor(
-    readonly vm: KvmVm,
+    readonly vm: KvmVcpuHost,
     readonly fd: number,
     readonly id: number,
   ) {

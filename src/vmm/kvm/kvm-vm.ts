@@ -3,8 +3,8 @@
 import { KVM, MSR_FILTER, SIZEOF } from './abi.js';
 import { KvmCallError } from './errors.js';
 import { MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Libc, type NativePointer } from './ffi.js';
-import type { KvmSystem } from './kvm-system.js';
 import { KvmVcpu } from './kvm-vcpu.js';
+import type { KvmVmHost } from './kvm-vm-host.js';
 
 /** Anonymous host memory given to the guest: a native mapping and the Uint8Array over it. */
 export interface GuestMemory {
@@ -24,7 +24,7 @@ export class KvmVm {
   private readonly mappings: { ptr: NativePointer; len: number }[] = [];
 
   constructor(
-    readonly system: KvmSystem,
+    readonly system: KvmVmHost,
     readonly fd: number,
   ) {
     this.libc = system.libc;
