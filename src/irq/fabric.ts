@@ -8,6 +8,7 @@
 // Restore and reset run in a settling phase (settle()): lines carry levels as state and nobody
 // hears a change, so the order in which devices come back can never make an edge or a delivery.
 import { BusRangeError } from '../bus/errors.js';
+import { LevelLine } from './level-line.js';
 import { Line, SettleGate, type InterruptSink, type IrqLine } from './line.js';
 import type { MsiMessage, MsiTarget } from './msi.js';
 
@@ -33,14 +34,16 @@ interface IoapicAttachment {
 }
 
 /** One source's contribution: where its assertion counts. */
-class SourceLine implements IrqLine {
+class SourceLine extends LevelLine implements IrqLine {
   level = false;
   constructor(
     readonly name: string,
     private readonly fabric: InterruptFabric,
     private readonly gsi: number,
     private readonly picPin: number,
-  ) {}
+  ) {
+    super();
+  }
 
   get settling(): boolean {
     return this.fabric.settling;
@@ -50,16 +53,6 @@ class SourceLine implements IrqLine {
     if (level === this.level) return;
     this.level = level;
     this.fabric.adjust(this.gsi, this.picPin, level ? 1 : -1);
-  }
-  raise(): void {
-    this.set(true);
-  }
-  lower(): void {
-    this.set(false);
-  }
-  pulse(): void {
-    this.set(true);
-    this.set(false);
   }
 }
 

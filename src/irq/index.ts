@@ -8,3 +8,4 @@ export * from './legacy-replacement.js';
 export * from './irq0-routing.js';
 export * from './periodic-timer-source.js';
 export * from './irq-output.js';
+export * from './level-line.js';

@@ -1,7 +1,7 @@
 // An interrupt line as a device sees it: a level it can set, plus edge pulses.
+import { LevelLine, LevelObservers, type LevelObserver } from './level-line.js';
 
-/** Called with the new level whenever a line changes. */
-export type LevelObserver = (level: boolean) => void;
+export type { LevelObserver };
 
 /** What a device drives. Setting the level it already has does nothing. */
 export interface IrqLine {
@@ -49,15 +49,17 @@ const NEVER_SETTLING = new SettleGate();
  * A line that remembers its level and tells its receivers, then its observers, about every
  * change, in order; while its gate is settling it only remembers.
  */
-export class Line implements IrqLine {
+export class Line extends LevelLine implements IrqLine {
   level = false;
   private receivers: LineReceiver[] = [];
-  private listeners: LevelObserver[] = [];
+  private readonly observers = new LevelObservers();
 
   constructor(
     readonly name: string,
     private readonly gate: SettleGate = NEVER_SETTLING,
-  ) {}
+  ) {
+    super();
+  }
 
   get settling(): boolean {
     return this.gate.settling;
@@ -69,21 +71,7 @@ export class Line implements IrqLine {
     if (this.gate.settling) return;
     const rs = this.receivers;
     for (let i = 0; i < rs.length; i++) rs[i]!.setLevel(level);
-    const ls = this.listeners;
-    for (let i = 0; i < ls.length; i++) ls[i]!(level);
-  }
-
-  raise(): void {
-    this.set(true);
-  }
-
-  lower(): void {
-    this.set(false);
-  }
-
-  pulse(): void {
-    this.set(true);
-    this.set(false);
+    this.observers.notify(level);
   }
 
   /** Connects a controller input: it hears every change and adopts the level after a reset. */
@@ -98,9 +86,6 @@ export class Line implements IrqLine {
 
   /** Adds a listener (an observer: qtest intercepts, tests); returns a function that removes it. */
   observe(fn: LevelObserver): () => void {
-    this.listeners = [...this.listeners, fn];
-    return () => {
-      this.listeners = this.listeners.filter((f) => f !== fn);
-    };
+    return this.observers.add(fn);
   }
 }

@@ -2,12 +2,15 @@
 // line and tells observers (qtest's `irq_intercept_out pit|rtc`, tests) about it. The shared ISA
 // line is a wired-OR with other sources (the HPET's legacy routes), so only this shows the
 // device's own output. While the platform settles (restore, reset) observers hear nothing.
+import { LevelLine, LevelObservers } from './level-line.js';
 import type { IrqLine, LevelObserver } from './line.js';
 
-export class OutputLine implements IrqLine {
-  private listeners: LevelObserver[] = [];
+export class OutputLine extends LevelLine implements IrqLine {
+  private readonly observers = new LevelObservers();
 
-  constructor(private readonly target: IrqLine) {}
+  constructor(private readonly target: IrqLine) {
+    super();
+  }
 
   get name(): string {
     return this.target.name;
@@ -25,28 +28,11 @@ export class OutputLine implements IrqLine {
     if (level === this.target.level) return;
     this.target.set(level);
     if (this.target.settling === true) return; // a restore or reset: state only, nobody hears it
-    const ls = this.listeners;
-    for (let i = 0; i < ls.length; i++) ls[i]!(level);
-  }
-
-  raise(): void {
-    this.set(true);
-  }
-
-  lower(): void {
-    this.set(false);
-  }
-
-  pulse(): void {
-    this.set(true);
-    this.set(false);
+    this.observers.notify(level);
   }
 
   /** Adds an observer of the device's output; returns a function that removes it. */
   observe(fn: LevelObserver): () => void {
-    this.listeners = [...this.listeners, fn];
-    return () => {
-      this.listeners = this.listeners.filter((f) => f !== fn);
-    };
+    return this.observers.add(fn);
   }
 }

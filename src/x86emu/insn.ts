@@ -1,7 +1,7 @@
 // The decoded-instruction record. One instance is preallocated per decoder and overwritten by every
 // decode: nothing is allocated per instruction. Register and memory operands live in separate fields
 // (a memory operand is present only when `hasMem`), so an unused prefix can never alias one into
-// the other (bad-inputs entry 60).
+// the other (docs/robustness.md entry 60).
 import type { CpuMode } from './modes.js';
 
 /** Instruction encodings. */

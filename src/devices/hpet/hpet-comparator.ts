@@ -30,7 +30,7 @@ export function catchUpComparator(t: HpetTimerState, counter: bigint): bigint {
 }
 
 /**
- * Period limits (bad-inputs 27): at least the profile minimum (Xen: 100 µs) and at most half the
+ * Period limits (docs/robustness.md entry 27): at least the profile minimum (Xen: 100 µs) and at most half the
  * comparator range so "after" comparisons never wrap. 0 stays 0 (the timer fires once).
  */
 export function clampPeriod(p: bigint, is32: boolean, minPeriodTicks: bigint): bigint {

@@ -161,7 +161,7 @@ export class Hpet implements Device, IoHandler {
     }
     const n = (reg - HPET_REG.TIMER_BASE) >> 5;
     const t = this.timers[n];
-    if (t === undefined) return 0; // bad-inputs 28: timers beyond NUM_TIM_CAP read 0
+    if (t === undefined) return 0; // docs/robustness.md entry 28: timers beyond NUM_TIM_CAP read 0
     switch (reg & 0x18) {
       case HPET_REG.TN_CONF:
         return high ? this.params.routeCap >>> 0 : t.conf;

@@ -8,7 +8,7 @@
 // - Level pin: a rising input on an unmasked pin with Remote-IRR clear sets Remote-IRR and sends a
 //   message. Remote-IRR is cleared by an EOI of the entry's vector (LAPIC broadcast, or the EOI
 //   register on version 0x20); if the input is still asserted and the pin unmasked the message is
-//   sent again at once (exactly one delivery per assert–EOI cycle, bad-inputs entry 16).
+//   sent again at once (exactly one delivery per assert–EOI cycle, docs/robustness.md entry 16).
 // - Writing an entry: Remote-IRR and Delivery Status are read-only; switching to edge clears
 //   Remote-IRR; an unmasked level entry whose input is asserted and Remote-IRR clear delivers at
 //   once (unmasking an asserted level pin).
@@ -158,7 +158,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     }
     if (sel === IOAPIC_INDEX.VERSION) return this.versionValue;
     const pin = this.pinOfIndex(sel);
-    if (pin < 0) return 0; // Out of range (bad-inputs entries 12, 13): reads 0, nothing indexed.
+    if (pin < 0) return 0; // Out of range (docs/robustness.md entries 12, 13): reads 0, nothing indexed.
     return (sel & 1) !== 0 ? this.rteHigh[pin]! : this.rteLow[pin]!;
   }
 

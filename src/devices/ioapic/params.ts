@@ -54,7 +54,7 @@ export interface IoapicParams {
   readonly widthPolicy?: WidthPolicy;
 }
 
-/** Xen HVM domU: one IO-APIC at 0xFEC00000, 48 pins, version 0x11, no EOI register (xen-facts §3.2). */
+/** Xen HVM domU: one IO-APIC at 0xFEC00000, 48 pins, version 0x11, no EOI register (xen/arch/x86/hvm/vioapic.c). */
 export const XEN_IOAPIC_PARAMS: IoapicParams = Object.freeze({
   id: 'ioapic0',
   base: 0xfec00000,
@@ -88,7 +88,7 @@ export const QEMU_PC_IOAPIC_PARAMS: IoapicParams = Object.freeze({
   droppedDeliveryModes: 0,
 } as const);
 
-/** A host IO-APIC as Xen's PVH dom0 mirrors it (xen-facts §3.2 "Hardware domain"). */
+/** A host IO-APIC as Xen's PVH dom0 mirrors it (xen/arch/x86/hvm/vioapic.c, vioapic_init for the hardware domain). */
 export interface HostIoapic {
   readonly base: number;
   readonly apicId: number;

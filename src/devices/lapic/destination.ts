@@ -1,6 +1,6 @@
 // Which LAPICs a message's destination names (SDM Vol. 3A §11.6.2, §11.12.9, §11.12.10). Total:
 // any 32-bit destination, in any mode, resolves to a subset of the existing LAPICs and never
-// indexes a table with a guest value (bad-inputs entries 9, 10, 53).
+// indexes a table with a guest value (docs/robustness.md entries 9, 10, 53).
 import { DFR_CLUSTER, DFR_FLAT, Reg } from './registers.js';
 import type { Lapic } from './lapic.js';
 

@@ -1,6 +1,6 @@
 // The LAPIC's MSR interface (Xen hvm/vlapic.c guest_rdmsr_x2apic / guest_wrmsr_x2apic /
 // guest_wrmsr_apic_base; SDM Vol. 3A §11.12): IA32_APIC_BASE with the SDM's state machine,
-// IA32_TSC_DEADLINE, and the x2APIC window 0x800–0xBFF from Xen's whitelists (bad-inputs
+// IA32_TSC_DEADLINE, and the x2APIC window 0x800–0xBFF from Xen's whitelists (docs/robustness.md
 // entries 1, 2, 7). Every guest value is a result, never an exception.
 import type { Lapic } from './lapic.js';
 import {

@@ -1,5 +1,5 @@
-// Snapshot and checked restore of one LAPIC (Xen's LAPIC + LAPIC_REGS records, xen-facts §5.3, as
-// plain data). A restore accepts only states guest accesses can reach (bad-inputs class K): every
+// Snapshot and checked restore of one LAPIC (Xen's LAPIC + LAPIC_REGS records, xen/include/public/arch-x86/hvm/save.h, as
+// plain data). A restore accepts only states guest accesses can reach (docs/robustness.md): every
 // register within its write mask, no vector below 16 in IRR/ISR/TMR, a legal APIC_BASE, a timer
 // plan consistent with the LVT timer mode. It validates everything before changing anything.
 import { MAX_CLOCK_NS } from '../../time/clock.js';

@@ -1,5 +1,5 @@
 // MSR access results and Xen's x2APIC MSR tables (hvm/vlapic.c guest_rdmsr_x2apic /
-// guest_wrmsr_x2apic; bad-inputs entries 1, 2: a whitelist, #GP for everything else).
+// guest_wrmsr_x2apic; docs/robustness.md entries 1, 2 (XSA-108): a whitelist, #GP for everything else).
 import { LVT_WRITE_MASK, Reg, SVR_WRITE_MASK, TDCR_MASK } from './registers.js';
 
 export type MsrReadResult =

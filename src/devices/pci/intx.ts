@@ -7,6 +7,7 @@
 // QEMU's `pc` has no direct GSIs (IO-APIC pins 16–23 stay unused) and maps slot s pin p to link
 // (s − 1 + p) mod 4 (pci_slot_get_pirq in hw/pci-host/i440fx.c); Xen uses (dev + pin) mod 4.
 import type { InterruptFabric } from '../../irq/fabric.js';
+import { LevelLine } from '../../irq/level-line.js';
 import type { IrqLine } from '../../irq/line.js';
 import { PciParamsError } from './errors.js';
 
@@ -38,30 +39,22 @@ export function i440fxIntxLink(device: number, pin: number): number {
 }
 
 /** One function's INTx pin: a direct GSI source plus a share of its PCI link. */
-class PciIntxLine implements IrqLine {
+class PciIntxLine extends LevelLine implements IrqLine {
   level = false;
   constructor(
     readonly name: string,
     private readonly direct: IrqLine | null,
     private readonly router: PciInterruptRouter,
     private readonly link: number,
-  ) {}
+  ) {
+    super();
+  }
 
   set(level: boolean): void {
     if (level === this.level) return;
     this.level = level;
     if (this.direct !== null) this.direct.set(level);
     if (this.link >= 0) this.router.adjustLink(this.link, level ? 1 : -1);
-  }
-  raise(): void {
-    this.set(true);
-  }
-  lower(): void {
-    this.set(false);
-  }
-  pulse(): void {
-    this.set(true);
-    this.set(false);
   }
 }
 

@@ -62,7 +62,7 @@ export class ConfigMechanism1 {
       return;
     }
     if (offset === 1 && size === 1 && this.resetControl) this.writeResetControl(value & 0xff);
-    // Other widths never change the latch (bad-inputs entry 38: defined, and tested).
+    // Other widths never change the latch (docs/robustness.md entry 38: defined, and tested).
   }
 
   readData(offset: number, size: number): number {

@@ -1,6 +1,6 @@
 // The MSI-X capability (PCI 3.0 §6.8.2): Message Control (table size, Function Mask, enable),
 // the table (16 bytes per entry: address low/high, data, vector control) and the Pending Bit
-// Array, both inside memory BARs. Bounds follow bad-inputs entries 40–41: every table/PBA access
+// Array, both inside memory BARs. Bounds follow docs/robustness.md entries 40–41: every table/PBA access
 // is checked against the table size; accesses other than aligned 4 or 8 bytes read all-ones and
 // are dropped (as Xen's msix.c access check); the PBA is read-only.
 import { SnapshotError } from '../../device-model/snapshot.js';

@@ -44,7 +44,7 @@ export interface PciHostParams {
   /**
    * Capabilities the guest sees: `all` (QEMU; Xen's hardware domain sees the whole list) or
    * `msi-only` (Xen vPCI's domU view: only MSI and MSI-X are linked and emulated, the others
-   * become gaps; xen-facts §3.9).
+   * become gaps; xen/drivers/vpci/header.c).
    */
   readonly capabilityView: 'all' | 'msi-only';
   /** The host bridge at 00:00.0, or null. */

@@ -1,6 +1,6 @@
-// Snapshot of the 8259A pair: per chip the fields of Xen's hvm_hw_vpic record (xen-facts §5.3)
+// Snapshot of the 8259A pair: per chip the fields of Xen's hvm_hw_vpic record (xen/include/public/arch-x86/hvm/save.h)
 // plus the input line levels. Restore accepts only states guest port writes can reach from reset
-// (bad-inputs entry 18 and class K): Xen's vpic_check rules and more.
+// (docs/robustness.md entry 18): Xen's vpic_check rules and more.
 import type { PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { CASCADE_BIT, I8259Chip, REACHABLE_INIT_STATES } from './i8259-chip.js';

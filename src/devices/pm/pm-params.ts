@@ -42,7 +42,7 @@ export interface PmParams {
   readonly timerBits: 32 | 24;
   /**
    * PM_TMR reads other than 4 bytes: Xen answers all-ones (hvm/pmtimer.c handle_pmt_io); 'slice'
-   * returns the addressed bytes of the 32-bit value (bad-inputs 35).
+   * returns the addressed bytes of the 32-bit value (docs/robustness.md entry 35).
    */
   readonly timerNarrowReads: 'ones' | 'slice';
   /** Access sizes (bit set of 1|2|4) served by the PM1a_STS/EN ports. Xen 1|2|4; QEMU 1|2. */

@@ -1,0 +1,46 @@
+// What every interrupt line shares, written once: raise, lower and pulse in terms of set(level),
+// and the list of level observers a line tells about its changes. Line (the fabric's named
+// lines), OutputLine (a device's own output), the fabric's source lines and PCI INTx pins extend
+// LevelLine and say only what setting a level does.
+
+/** Called with the new level whenever a line changes. */
+export type LevelObserver = (level: boolean) => void;
+
+/** The shared half of IrqLine (src/irq/line.ts); subclasses implement IrqLine. */
+export abstract class LevelLine {
+  abstract readonly name: string;
+  abstract readonly level: boolean;
+  abstract set(level: boolean): void;
+
+  raise(): void {
+    this.set(true);
+  }
+
+  lower(): void {
+    this.set(false);
+  }
+
+  /** An edge: raise then lower (a no-op rise if already high, then low). */
+  pulse(): void {
+    this.set(true);
+    this.set(false);
+  }
+}
+
+/** The observers of one line's level (qtest intercepts, tests), told in the order they were added. */
+export class LevelObservers {
+  private list: LevelObserver[] = [];
+
+  /** Adds `fn`; returns a function that removes it. */
+  add(fn: LevelObserver): () => void {
+    this.list = [...this.list, fn];
+    return () => {
+      this.list = this.list.filter((f) => f !== fn);
+    };
+  }
+
+  notify(level: boolean): void {
+    const ls = this.list;
+    for (let i = 0; i < ls.length; i++) ls[i]!(level);
+  }
+}
