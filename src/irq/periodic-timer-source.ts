@@ -62,4 +62,6 @@ export interface InterruptTaker {
   acceptsPicInterrupt(): boolean;
   /** Told of every vector this CPU takes; fromPic when it came through ExtINT (the 8259). */
   acknowledgeObserver: ((vector: number, fromPic: boolean) => void) | null;
+  /** Told whenever acceptsPicInterrupt() may have changed, so a listener need not poll every CPU. */
+  picAcceptanceObserver: (() => void) | null;
 }

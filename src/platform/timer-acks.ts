@@ -49,11 +49,19 @@ export function wireTimerAcknowledgements(
   const ioapics = links.gsiVectors;
 
   // Xen moves the platform timers when the i8259 target changes (pt_adjust_global_vcpu_target on an
-  // LVT LINT0 write); here the target is recomputed whenever it matters, at an acknowledge.
+  // LVT LINT0 write); here the target is recomputed at an acknowledge, and only after some CPU
+  // said its answer may have changed: an acknowledgement costs the same at 1 or 128 vCPUs.
   const accepts: boolean[] = cpus.map(() => false);
+  let stale = true;
+  let target = 0;
+  for (const c of cpus) c.picAcceptanceObserver = () => (stale = true);
   const retarget = (current = -1): number => {
-    for (let i = 0; i < cpus.length; i++) accepts[i] = cpus[i]!.acceptsPicInterrupt();
-    const t = i8259TargetVcpu(accepts);
+    if (stale) {
+      stale = false;
+      for (let i = 0; i < cpus.length; i++) accepts[i] = cpus[i]!.acceptsPicInterrupt();
+      target = i8259TargetVcpu(accepts);
+    }
+    const t = target;
     if (t !== current) for (const s of sources) s.setTargetVcpu(t);
     return t;
   };

@@ -296,12 +296,6 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     return (BigInt(this.rteHigh[pin]!) << 32n) | BigInt(this.rteLow[pin]!);
   }
 
-  /** The vector of `pin`'s redirection entry (bits 7:0), a plain number for per-interrupt paths. */
-  redirectionVector(pin: number): number {
-    this.checkPin(pin);
-    return this.rteLow[pin]! & 0xff;
-  }
-
   remoteIrr(pin: number): boolean {
     this.checkPin(pin);
     return (this.rteLow[pin]! & RTE.REMOTE_IRR) !== 0;

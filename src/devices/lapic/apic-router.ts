@@ -106,35 +106,37 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
 
   // ---- xAPIC window ----------------------------------------------------------------------------
 
+  // The default window passes `null` for its base: an address above 2^31 passed to a function
+  // the JIT does not inline is a heap-allocated number, once per access.
   read(offset: number, size: PortAccessSize, ctx: AccessContext): number {
-    return this.windowRead(XAPIC_DEFAULT_BASE, offset, size, ctx);
+    return this.windowRead(null, offset, size, ctx);
   }
 
   write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
-    this.windowWrite(XAPIC_DEFAULT_BASE, offset, size, value, ctx);
+    this.windowWrite(null, offset, size, value, ctx);
   }
 
   read64(_offset: number, ctx: AccessContext): bigint {
-    return this.windowRead64(XAPIC_DEFAULT_BASE, ctx);
+    return this.windowRead64(null, ctx);
   }
 
-  /** The LAPIC that serves the window at `base` for this access, or undefined. */
-  private serving(base: number, ctx: AccessContext): Lapic | undefined {
+  /** The LAPIC that serves the window at `base` (null: the default 0xFEE00000) for this access, or undefined. */
+  private serving(base: number | null, ctx: AccessContext): Lapic | undefined {
     const l = this.lapics[ctx.vcpu];
-    return l !== undefined && l.mmioActive && l.windowBase === base ? l : undefined;
+    return l !== undefined && l.mmioActive && l.windowBase === (base === null ? XAPIC_DEFAULT_BASE : base) ? l : undefined;
   }
 
-  private windowRead(base: number, offset: number, size: PortAccessSize, ctx: AccessContext): number {
+  private windowRead(base: number | null, offset: number, size: PortAccessSize, ctx: AccessContext): number {
     const l = this.serving(base, ctx);
     if (l === undefined) return size === 4 ? this.offWindowValue : this.offWindowValue & ((1 << (size * 8)) - 1);
     return l.mmioRead(offset, size);
   }
 
-  private windowWrite(base: number, offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+  private windowWrite(base: number | null, offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     this.serving(base, ctx)?.mmioWrite(offset, size, value);
   }
 
-  private windowRead64(base: number, ctx: AccessContext): bigint {
+  private windowRead64(base: number | null, ctx: AccessContext): bigint {
     if (this.serving(base, ctx) === undefined) return this.offWindowValue === 0 ? 0n : 0xffff_ffff_ffff_ffffn;
     return 0n; // wider than one register: Xen reads 0
   }

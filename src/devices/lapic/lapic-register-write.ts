@@ -33,7 +33,10 @@ export function lapicWriteRegister(l: Lapic, index: number, val: number): void {
     case Reg.Svr:
       r[Reg.Svr] = val & SVR_WRITE_MASK;
       // Software disable masks every LVT (SDM §11.4.7.2); re-enabling leaves them masked.
-      if ((val & SVR_APIC_ENABLED) === 0) for (const lvt of LVT_REGS) r[lvt] = (r[lvt]! | LVT_MASKED) >>> 0;
+      if ((val & SVR_APIC_ENABLED) === 0) {
+        for (const lvt of LVT_REGS) r[lvt] = (r[lvt]! | LVT_MASKED) >>> 0;
+        l.picAcceptanceChanged();
+      }
       return;
     case Reg.Esr:
       // SDM §11.5.3: a write publishes the errors detected since the previous write.
@@ -74,4 +77,5 @@ export function storeLvt(l: Lapic, index: number, val: number): void {
   let mask = LVT_WRITE_MASK[index]!;
   if (index === Reg.LvtTimer && !l.params.tscDeadline) mask &= ~0x40000; // modes 2 and 3 do not exist
   l.regs[index] = (val & mask) >>> 0;
+  if (index === Reg.LvtLint0) l.picAcceptanceChanged();
 }

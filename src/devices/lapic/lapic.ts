@@ -56,6 +56,8 @@ export class Lapic implements Device, InterruptTaker {
   readonly regs = new Uint32Array(REG_SLOTS);
   /** IA32_APIC_BASE. */
   apicBase = 0n;
+  /** IA32_APIC_BASE bits 51:12 as a number, kept by setApicBase. */
+  private windowBaseNumber = 0;
   /** EN set (not hardware-disabled). */
   hwEnabled = true;
   /** EN and EXTD set. */
@@ -86,6 +88,8 @@ export class Lapic implements Device, InterruptTaker {
    * The platform uses it to run the missed-tick policy of platform timers (Xen's pt_intr_post).
    */
   acknowledgeObserver: ((vector: number, fromPic: boolean) => void) | null = null;
+  /** InterruptTaker: told when acceptsPicInterrupt() may have changed (LVT LINT0, APIC enable, INIT, reset, restore). */
+  picAcceptanceObserver: (() => void) | null = null;
   /**
    * Told when something arrived that the CPU may have to act on (a vector in IRR, NMI, SMI, INIT,
    * SIPI, ExtINT, a LINT edge). A VMM uses it to kick a vCPU out of KVM_RUN or out of HLT; it
@@ -130,7 +134,7 @@ export class Lapic implements Device, InterruptTaker {
   }
   /** Guest-physical base of this CPU's xAPIC window (IA32_APIC_BASE bits 51:12). */
   get windowBase(): number {
-    return Number(this.apicBase & APIC_BASE_ADDR_MASK);
+    return this.windowBaseNumber;
   }
   /** @internal After an IA32_APIC_BASE write: the router re-places the windows. */
   windowChanged(): void {
@@ -215,14 +219,21 @@ export class Lapic implements Device, InterruptTaker {
   /** @internal Sets IA32_APIC_BASE and the derived mode flags, no checks (reset, restore). */
   setApicBase(value: bigint): void {
     this.apicBase = value;
+    this.windowBaseNumber = Number(value & APIC_BASE_ADDR_MASK); // read on every xAPIC access: no bigint there
     this.hwEnabled = (value & APIC_BASE_ENABLE) !== 0n;
     this.x2apicMode = this.hwEnabled && (value & APIC_BASE_EXTD) !== 0n;
     this.routingChanged();
+    this.picAcceptanceChanged();
   }
 
   /** @internal Tells the router that ID, LDR, DFR or the mode changed (its destination index is stale). */
   routingChanged(): void {
     this.outbox.lapicRoutingChanged?.(this);
+  }
+
+  /** @internal LVT LINT0 or the hardware enable changed: acceptsPicInterrupt() may answer differently. */
+  picAcceptanceChanged(): void {
+    this.picAcceptanceObserver?.();
   }
 
   /**
@@ -494,6 +505,7 @@ export class Lapic implements Device, InterruptTaker {
     this.extIntPending = false;
     this.intrSignalled = false;
     this.routingChanged();
+    this.picAcceptanceChanged();
   }
 
   /** @internal Power-on register state (Xen's vlapic_reset): APIC_BASE, ID, then INIT. */
@@ -502,6 +514,7 @@ export class Lapic implements Device, InterruptTaker {
     this.regs[Reg.Id] = ((this.vcpu * this.params.apicIdStride) << 24) >>> 0;
     this.initReset();
     if (this.vcpu === 0) this.regs[Reg.LvtLint0] = this.params.bspLint0Reset;
+    this.picAcceptanceChanged();
   }
 
   reset(): void {
@@ -528,6 +541,7 @@ export class Lapic implements Device, InterruptTaker {
     }
     applyLapicState(this, s);
     this.routingChanged();
+    this.picAcceptanceChanged();
     this.windowChanged();
   }
 }
