@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `hvmdev` executable.
-import 'reflect-metadata';
-import { EXIT } from './errors.js';
+import { EXIT } from './exit-status.js';
 import { main } from './main.js';
 
 // A reader that stops early (`hvmdev demo | head`) closes the pipe: end quietly, as CLI tools do.

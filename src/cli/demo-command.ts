@@ -1,20 +1,22 @@
 // `hvmdev demo` (what `npm start` runs): builds the default platform, shows what the flags selected
 // and the bus map, then runs a short scripted guest workload through the qtest protocol and prints
 // what happened, step by step.
-import { parseArgs } from 'node:util';
+import { parseOptions as parseArgs } from './parse-options.js';
 import { installExtensions } from '../qtest/extensions.js';
 import { QtestSession } from '../qtest/session.js';
 import type { Platform } from '../platform/platform.js';
 import type { ProfileName } from '../platform/profiles.js';
-import { formatDescription } from './describe-command.js';
+import { formatHex } from '../emuflags/parse.js';
+import type { PlatformDescription } from '../platform/platform.js';
 import type { CliIo } from './io.js';
 import { runGuestDemo } from './demo-guest.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
 
 export const DEMO_HELP = `Usage: hvmdev demo [options]
 
-Builds a platform (default: Xen HVM), prints the devices its emulation flags selected and its
-bus map, then runs a short guest workload and shows each access and its result.
+Builds a platform (default: Xen HVM), prints the devices its emulation flags selected, then runs
+a short guest workload and shows each access and its result (one screen; repeated interrupt
+lines are counted, not listed), and ends with what to try next.
 
 With --guest (what \`npm start\` runs): boots the project's demo guest under KVM on hvmdev's
 platform (--profile, default qemu-pc) and shows what it measured; where KVM cannot run, one line
@@ -141,34 +143,102 @@ function runPlatformDemo(args: readonly string[], io: CliIo): number {
   const consoleLines: string[] = [];
   const platform = platformFromArgs(values, { debugConsole: { line: (t) => consoleLines.push(t) } });
   io.out('hvmdev demo\n===========\n\n');
-  io.out(formatDescription(platform.describe()));
-  io.out('\nWorkload (qtest protocol: "> command" then the reply)\n');
+  io.out(formatOverview(platform.describe()));
+  io.out('\nWorkload (qtest protocol: commands, then "->" and the reply; writes answer OK)\n');
   const session = new QtestSession(platform);
   installExtensions(session);
   const started = process.hrtime.bigint();
   let accesses = 0;
   for (const step of DEMO_STEPS) {
     const missing = step.needs.filter((id) => !hasPart(platform, id));
-    io.out(`\n* ${step.title}\n`);
+    io.out(`* ${step.title}\n`);
     if (missing.length > 0) {
       io.out(`  (skipped: this platform has no ${missing.join(', ')})\n`);
       continue;
     }
     const quiet = step.quiet === true;
+    // Commands that only answer OK are shown on the line of the next command that answers more.
+    let pending: string[] = [];
     for (const cmd of step.commands) {
       const reply = session.handle(cmd);
       accesses++;
-      if (!quiet) io.out(`  > ${cmd}\n${reply.map((l) => `    ${l}\n`).join('')}`);
+      if (quiet) continue;
+      if (reply.length === 1 && reply[0] === 'OK') {
+        pending.push(cmd);
+        continue;
+      }
+      const shown = summariseIrqLines(reply);
+      io.out(`  ${[...pending, cmd].join('; ')} -> ${shown.join('; ')}\n`);
+      pending = [];
     }
+    if (pending.length > 0) io.out(`  ${pending.join('; ')} -> OK\n`);
     if (quiet) io.out(`  (${step.commands.length} byte writes, each answered OK)\n`);
     for (const line of consoleLines.splice(0)) io.out(`  debug console: "${line}"\n`);
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   io.out(
-    `\nDone: ${accesses} commands in ${ms.toFixed(2)} ms of host time; virtual time is now ${platform.clock.now} ns; ` +
+    `Done: ${accesses} commands in ${ms.toFixed(2)} ms of host time; virtual time is now ${platform.clock.now} ns; ` +
       `${platform.ports.unclaimedAccesses + platform.mmio.unclaimedAccesses} unclaimed accesses.\n`,
   );
+  io.out(NEXT_STEPS);
   return 0;
+}
+
+export const NEXT_STEPS = `
+Try next:
+  hvmdev describe --profile qemu-pc          the devices and bus map of another profile
+  hvmdev flags explain --guest hvm 0x411     why Xen refuses a flag combination
+  echo 'inb 0x61' | hvmdev qtest             drive a platform with QEMU's qtest protocol
+  hvmdev demo --guest                        the demo guest under KVM (where /dev/kvm is usable)
+`;
+
+/** The platform in a few lines: the full device table and bus map are `hvmdev describe`'s. */
+export function formatOverview(d: PlatformDescription): string {
+  const devices = d.devices.map((dev) => (dev.status === 'implemented' ? dev.kind : `${dev.kind} (${dev.status})`));
+  return (
+    `Platform ${d.profile}: ${d.profileDescription}\n` +
+    `Flags:    ${formatHex(d.flags)} (${d.flagNames || 'none'}), ${d.validation}\n` +
+    `Devices:  ${devices.join(', ')}\n` +
+    `Ranges:   ${d.ranges.filter((r) => r.bus === 'port').length} port I/O, ${d.ranges.filter((r) => r.bus === 'mmio').length} MMIO ` +
+    `(hvmdev describe${d.profile === 'xen-hvm' ? '' : ` --profile ${d.profile}`} lists them)\n`
+  );
+}
+
+/** More than this many interrupt lines in a row are summarised, one line per IRQ. */
+const IRQ_LINES_SHOWN = 4;
+
+/**
+ * Replaces a long run of qtest interrupt notifications ("IRQ raise 2", "IRQ lower 2", ...) by one
+ * line per IRQ ("IRQ 2 toggled 200 times (100 raise, 100 lower)"), so a second of a periodic
+ * timer fits on the screen. Other lines, and short runs, are kept as they are.
+ */
+export function summariseIrqLines(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length <= IRQ_LINES_SHOWN) {
+      out.push(...run);
+    } else {
+      const counts = new Map<string, { raise: number; lower: number }>();
+      for (const line of run) {
+        const [, edge, irq] = /^IRQ (raise|lower) (\S+)$/.exec(line)!;
+        const c = counts.get(irq!) ?? { raise: 0, lower: 0 };
+        c[edge as 'raise' | 'lower']++;
+        counts.set(irq!, c);
+      }
+      for (const [irq, c] of counts) out.push(`IRQ ${irq} toggled ${c.raise + c.lower} times (${c.raise} raise, ${c.lower} lower)`);
+    }
+    run = [];
+  };
+  for (const line of lines) {
+    if (/^IRQ (raise|lower) \S+$/.test(line)) run.push(line);
+    else {
+      flush();
+      out.push(line);
+    }
+  }
+  flush();
+  return out;
 }
 
 function hasPart(p: Platform, id: string): boolean {

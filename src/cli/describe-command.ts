@@ -1,5 +1,6 @@
 // `hvmdev describe`: what a platform is made of — devices the flags selected and the bus map.
-import { parseArgs } from 'node:util';
+import { parseOptions as parseArgs } from './parse-options.js';
+import { formatHex } from '../emuflags/parse.js';
 import type { PlatformDescription } from '../platform/platform.js';
 import { hex, UsageError, type CliIo } from './io.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
@@ -28,11 +29,22 @@ export function runDescribe(args: readonly string[], io: CliIo): number {
   }
   const platform = platformFromArgs(values);
   const d = platform.describe();
-  io.out(values.json ? JSON.stringify(d, null, 2) + '\n' : formatDescription(d));
+  io.out(values.json ? JSON.stringify(describeJson(d), null, 2) + '\n' : formatDescription(d));
   return 0;
 }
 
-const STATUS_TEXT = { implemented: 'present', 'not-implemented': 'NOT IMPLEMENTED', 'no-device': 'no device' } as const;
+/**
+ * `describe --json`: the description with flag values written as `flags --json` writes them
+ * (`"0x1FF"`, formatHex); a device the profile adds without a flag has `"flag": null`.
+ * Schema in docs/cli.md.
+ */
+export function describeJson(d: PlatformDescription): object {
+  return {
+    ...d,
+    flags: formatHex(d.flags),
+    devices: d.devices.map((dev) => ({ ...dev, flag: dev.flag === 0 ? null : formatHex(dev.flag) })),
+  };
+}
 
 export function formatDescription(d: PlatformDescription): string {
   const lines: string[] = [];
@@ -45,7 +57,7 @@ export function formatDescription(d: PlatformDescription): string {
     const flag = dev.flag === 0 ? 'profile' : hex(dev.flag, 3);
     const inst = dev.instances.length > 0 ? dev.instances.join(',') : '-';
     const note = dev.note !== undefined ? `  (${dev.note})` : '';
-    lines.push(`  ${flag.padEnd(8)} ${dev.kind.padEnd(9)} ${STATUS_TEXT[dev.status].padEnd(16)} ${inst.padEnd(14)} ${dev.title}${note}`);
+    lines.push(`  ${flag.padEnd(8)} ${dev.kind.padEnd(9)} ${dev.status.padEnd(16)} ${inst.padEnd(14)} ${dev.title}${note}`);
   }
   for (const bus of ['port', 'mmio'] as const) {
     const ranges = d.ranges.filter((r) => r.bus === bus);

@@ -26,6 +26,7 @@ import {
 } from '../emuflags/index.js';
 import { EXIT_STATUS_HELP, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
+import { didYouMean } from './near-miss.js';
 
 export const FLAGS_HELP = `Usage: hvmdev flags <command> [options] [FLAGS...]
 
@@ -104,16 +105,17 @@ function parseArgs(args: readonly string[]): Parsed | 'help' {
         const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
         if (value === undefined || value === '') throw new UsageError(`option ${name} needs a value`);
         values.set(name, value);
-      } else if (BOOL_OPTIONS.has(name) && eq === -1) {
+      } else if (BOOL_OPTIONS.has(name)) {
+        if (eq !== -1) throw new UsageError(`option ${name} takes no value`);
         bools.add(name);
       } else {
-        throw new UsageError(`unknown option ${arg}`);
+        throw new UsageError(`unknown option ${name}${didYouMean(name, [...VALUE_OPTIONS, ...BOOL_OPTIONS, '--help'])}`);
       }
       continue;
     }
     if (command === undefined) {
       if (!(COMMANDS as readonly string[]).includes(arg)) {
-        throw new UsageError(`unknown command "${arg}" (expected ${COMMANDS.join(', ')})`);
+        throw new UsageError(`unknown command '${arg}'${didYouMean(arg, COMMANDS)}; choose one of ${COMMANDS.join(', ')}`);
       }
       command = arg as Command;
     } else {
@@ -132,7 +134,7 @@ function parseArgs(args: readonly string[]): Parsed | 'help' {
   }
   return {
     command,
-    guest: guestText === undefined ? undefined : parseGuestType(guestText),
+    guest: guestText === undefined ? undefined : guestOption(guestText),
     xen: parseXenVersion(values.get('--xen') ?? 'master'),
     domid,
     json: bools.has('--json'),
@@ -141,6 +143,16 @@ function parseArgs(args: readonly string[]): Parsed | 'help' {
     apic: !bools.has('--no-apic'),
     positional,
   };
+}
+
+/** --guest's value; a near miss (`hmv`) gets a suggestion. */
+function guestOption(text: string): GuestType {
+  try {
+    return parseGuestType(text);
+  } catch (e) {
+    if (e instanceof GuestTypeError) throw new UsageError(`--guest: unknown value '${text}'${didYouMean(text, GUEST_TYPES)}; choose one of ${GUEST_TYPES.join(', ')}`);
+    throw e;
+  }
 }
 
 function xenLabel(v: XenVersion): string {

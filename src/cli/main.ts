@@ -1,12 +1,10 @@
 // The `hvmdev` command: the table of subcommands and how a command's failure ends (bin.ts runs it).
-import 'reflect-metadata';
+// A subcommand's modules load only when it runs, so `hvmdev --help` and `hvmdev flags` start fast
+// (the platform brings tsyringe, reflect-metadata and immer; the VMM its FFI).
 import { readFileSync } from 'node:fs';
-import { runDemo } from './demo-command.js';
-import { runDescribe } from './describe-command.js';
-import { classifyError, EXIT, EXIT_STATUS_HELP } from './errors.js';
-import { runFlagsCommand } from './flags-command.js';
+import { EXIT, EXIT_STATUS_HELP } from './exit-status.js';
 import { processIo, type CliIo } from './io.js';
-import { runQtest } from './qtest-command.js';
+import { didYouMean } from './near-miss.js';
 
 export interface CliCommand {
   /** What follows `hvmdev` (also the name used in messages). */
@@ -18,14 +16,44 @@ export interface CliCommand {
   readonly run: (args: readonly string[], io: CliIo) => number | Promise<number>;
 }
 
-/** Every subcommand; a new command is one entry here (and its own file). */
+/** Loads what every platform-building command needs first: tsyringe's decorators need reflect-metadata when their classes load. */
+async function withPlatform<T>(load: () => Promise<T>): Promise<T> {
+  await import('reflect-metadata');
+  return load();
+}
+
+/** Every subcommand; a new command is one entry here (and its own file, imported only when it runs). */
 export const COMMANDS: readonly CliCommand[] = [
-  { name: 'flags', synopsis: 'check|explain|defaults|list', summary: 'validate and explain Xen emulation-flag combinations', run: runFlagsCommand },
-  { name: 'describe', synopsis: '', summary: "show a platform's devices and bus map", run: runDescribe },
-  { name: 'qtest', synopsis: '', summary: "serve QEMU's qtest protocol against a platform", run: (args, io) => runQtest(args, io) },
-  { name: 'demo', synopsis: '', summary: 'build the default platform and run a short workload', run: runDemo },
-  // The VMM (and its FFI) is loaded only when a VM is to run.
-  { name: 'run', synopsis: '--kernel FILE', summary: 'boot a Multiboot kernel on KVM with hvmdev as its platform', run: async (args, io) => (await import('./run-command.js')).runRun(args, io) },
+  {
+    name: 'flags',
+    synopsis: 'check|explain|defaults|list',
+    summary: 'validate and explain Xen emulation-flag combinations',
+    run: async (args, io) => (await import('./flags-command.js')).runFlagsCommand(args, io),
+  },
+  {
+    name: 'describe',
+    synopsis: '',
+    summary: "show a platform's devices and bus map",
+    run: async (args, io) => (await withPlatform(() => import('./describe-command.js'))).runDescribe(args, io),
+  },
+  {
+    name: 'qtest',
+    synopsis: '',
+    summary: "serve QEMU's qtest protocol against a platform",
+    run: async (args, io) => (await withPlatform(() => import('./qtest-command.js'))).runQtest(args, io),
+  },
+  {
+    name: 'demo',
+    synopsis: '',
+    summary: 'build the default platform and run a short workload',
+    run: async (args, io) => (await withPlatform(() => import('./demo-command.js'))).runDemo(args, io),
+  },
+  {
+    name: 'run',
+    synopsis: '--kernel FILE',
+    summary: 'boot a Multiboot kernel on KVM with hvmdev as its platform',
+    run: async (args, io) => (await withPlatform(() => import('./run-command.js'))).runRun(args, io),
+  },
 ];
 
 function commandList(): string {
@@ -86,12 +114,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    io.err(`hvmdev: unknown command '${name}' (see "hvmdev --help" for the list of commands)\n`);
+    const names = COMMANDS.map((c) => c.name);
+    io.err(`hvmdev: unknown command '${name}'${didYouMean(name, names)} (see "hvmdev --help" for the list of commands)\n`);
     return EXIT.usage;
   }
   try {
     return await command.run(rest, io);
   } catch (e) {
+    const { classifyError } = await import('./errors.js');
     const outcome = classifyError(e);
     const hint = outcome.usageHint ? ` (see "hvmdev ${name} --help")` : '';
     io.err(`hvmdev ${name}: ${outcome.message}${hint}\n`);

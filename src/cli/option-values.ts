@@ -1,6 +1,7 @@
 // Typed parsers for option values: every value a user types is checked here, before any library
 // code sees it, and a bad one becomes a UsageError naming the option (exit status 2).
 import { UsageError } from './errors.js';
+import { didYouMean } from './near-miss.js';
 
 /** A decimal whole number from `min` to `max` (ASCII digits only: no sign, exponent or spaces). */
 export function wholeNumberOption(option: string, text: string, min: number, max: number): number {
@@ -13,7 +14,7 @@ export function wholeNumberOption(option: string, text: string, min: number, max
 /** One of a fixed set of words, spelled exactly. */
 export function choiceOption<T extends string>(option: string, text: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(text)) {
-    throw new UsageError(`${option}: unknown value '${text}'; choose one of ${choices.join(', ')}`);
+    throw new UsageError(`${option}: unknown value '${text}'${didYouMean(text, choices)}; choose one of ${choices.join(', ')}`);
   }
   return text as T;
 }

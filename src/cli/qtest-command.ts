@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
+import { parseOptions as parseArgs } from './parse-options.js';
 import type { TraceEvent } from '../bus/trace.js';
 import { installExtensions } from '../qtest/extensions.js';
 import { connectUnixClient, listenUnix, removeSocketFile, serveStream, type QtestClientConnection } from '../qtest/server.js';

@@ -1,6 +1,6 @@
 // `hvmdev run`: boots a Multiboot guest on KVM with hvmdev as its whole platform (src/vmm).
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseOptions as parseArgs } from './parse-options.js';
 import { PROFILE_NAMES, type ProfileName } from '../platform/profiles.js';
 import { KvmUnavailableError } from '../vmm/kvm/errors.js';
 import { createMultibootGuest } from '../vmm/guest.js';

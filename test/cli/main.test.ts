@@ -46,7 +46,8 @@ describe('hvmdev', () => {
     expect(r.out).toMatch(/Platform xen-pvh/);
     expect(r.out).toMatch(/0x00e9-0x00e9  debugcon/);
     const j = await run('describe', '--profile', 'xen-pvh-dom0', '--json');
-    expect(JSON.parse(j.out)).toMatchObject({ profile: 'xen-pvh-dom0', flags: 0x411 });
+    expect(JSON.parse(j.out)).toMatchObject({ profile: 'xen-pvh-dom0', flags: '0x411' }); // as flags --json writes flags
+    expect(r.out).toMatch(/\n  0x001    lapic     implemented  /); // the words of describe().devices[].status
   });
 
   it('describe with a refused flag set exits 1 and explains', async () => {
@@ -60,7 +61,12 @@ describe('hvmdev', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Platform xen-hvm/);
     expect(r.out).toMatch(/debug console: "Hello from the guest"/);
-    expect(r.out).toMatch(/> inb 0x1234\n {4}OK 0x00ff/);
+    expect(r.out).toMatch(/\n {2}inb 0x1234 -> OK 0x00ff\n/);
+    // One second of the PIT's 100 Hz interrupt is one counted line, not 200; the whole fits a screen.
+    expect(r.out).toMatch(/\n {2}clock_step 1000000000 -> IRQ 2 toggled 200 times \(100 raise, 100 lower\); OK 1007010000\n/);
+    expect(r.out).not.toMatch(/IRQ (raise|lower) 2\n/);
+    expect(r.out.split('\n').length).toBeLessThanOrEqual(62);
+    expect(r.out).toMatch(/\nTry next:\n {2}hvmdev describe --profile qemu-pc/);
   });
 
   it('qtest serves the protocol over a stream; debug console lines go to stderr', async () => {
