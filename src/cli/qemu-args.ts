@@ -38,8 +38,8 @@ export interface QemuInvocation {
   readonly notes: readonly string[];
 }
 
-/** QEMU's slot for the first pci-testdev on `pc -nodefaults`. */
-const DEFAULT_TESTDEV_SLOT = 2;
+/** QEMU's slot for the first pci-testdev with `-nodefaults`: the first free one (pc: 01 is PIIX3; q35: 01). */
+const FIRST_FREE_SLOT: Readonly<Record<'pc' | 'q35', number>> = { pc: 2, q35: 1 };
 
 /** `-global` drivers whose device hvmdev models: a property of one of these cannot be ignored. */
 const MODELLED_DRIVERS = new Set([
@@ -69,7 +69,7 @@ const MODELLED_DRIVERS = new Set([
 const UNMODELLED_PROPERTIES = new Set(['ICH9-LPC.noreboot', 'ICH9-LPC.disable_s3', 'ICH9-LPC.disable_s4', 'ICH9-LPC.x-smi-broadcast']);
 
 /** Options that take no value and change nothing hvmdev has (QEMU defaults it has no part of). */
-const NO_VALUE = new Set(['-nodefaults', '-no-user-config', '-S', '-no-reboot', '-no-shutdown', '-enable-kvm']);
+const NO_VALUE = new Set(['-nodefaults', '-no-user-config', '-S', '-no-reboot', '-no-shutdown', '-enable-kvm', '-nographic']);
 
 /** Options whose only accepted value is the one shown. */
 const ONLY_VALUE: Readonly<Record<string, string>> = {
@@ -93,7 +93,8 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
   let ramBytes: number | null = null;
   let rtcBase = 'utc';
   let paused = false;
-  const pciTestdevs: PciTestdevAddr[] = [];
+  /** pci-testdevs in order; null: no addr=, QEMU's next free slot. */
+  const testdevAddrs: (PciTestdevAddr | null)[] = [];
   const notes: string[] = [];
 
   for (let i = 0; i < argv.length; i++) {
@@ -157,7 +158,7 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
         rtcBase = parseRtc(value, notes);
         break;
       case '-device':
-        pciTestdevs.push(parseDevice(value, pciTestdevs.length));
+        testdevAddrs.push(parseDevice(value));
         break;
       case '-global':
         notes.push(globalNote(value));
@@ -176,10 +177,12 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
     qmp = chardevs.get(monitorId) ?? null;
     if (qmp === null) throw new QemuArgError(`-mon chardev=${monitorId}: no -chardev with id=${monitorId}`);
   }
+  let nextFree = FIRST_FREE_SLOT[machine];
+  const pciTestdevs = testdevAddrs.map((a) => a ?? { device: nextFree++, fn: 0 });
   const slots = new Set<number>();
   for (const d of pciTestdevs) {
     const key = d.device * 8 + d.fn;
-    if (slots.has(key) || d.device === 0) throw new QemuArgError(`-device pci-testdev,addr=${slotText(d)}: PCI address already in use`);
+    if (slots.has(key) || d.device === 0 || (machine === 'q35' && d.device === 0x1f)) throw new QemuArgError(`-device pci-testdev,addr=${slotText(d)}: PCI address already in use`);
     slots.add(key);
   }
   return { qtest, qtestLog, qmp, machine, vcpus, ramBytes, rtcBase, paused, pciTestdevs, notes };
@@ -256,11 +259,11 @@ function parseRtc(value: string, notes: string[]): string {
   return base;
 }
 
-function parseDevice(value: string, index: number): PciTestdevAddr {
+function parseDevice(value: string): PciTestdevAddr | null {
   const { head, props } = splitOpts(value);
   const driver = props.get('driver') ?? head;
   if (driver !== 'pci-testdev') throw new QemuArgError(`-device ${value}: device '${driver}' not modelled (hvmdev has pci-testdev)`);
-  let addr: PciTestdevAddr = { device: DEFAULT_TESTDEV_SLOT + index, fn: 0 };
+  let addr: PciTestdevAddr | null = null;
   for (const [k, v] of props) {
     if (k === 'driver' || k === 'id') continue;
     if (k !== 'addr') throw new QemuArgError(`-device ${value}: property '${k}' not supported`);

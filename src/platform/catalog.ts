@@ -22,7 +22,7 @@ import { PmTimer } from '../devices/pm/index.js';
 import { Ioapic, xenDom0IoapicParams } from '../devices/ioapic/index.js';
 import { PicPair } from '../devices/pic/index.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
-import { attachPciTestdev, PciHost, QemuPcChipset } from '../devices/pci/index.js';
+import { attachPciTestdev, PciHost, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
 import { VgaWindow } from '../devices/vga/index.js';
 import { Pit } from '../devices/pit/index.js';
 import { qemuPcNvram, Rtc } from '../devices/rtc/index.js';
@@ -103,6 +103,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     flag: XEN_X86_EMU_RTC,
     status: 'implemented',
     create: (c, ctx) => {
+      // QEMU's board bytes in CMOS (memory sizes) follow the RAM size.
       const rtcParams = ctx.profile.devices.rtc;
       const params = ctx.profile.board.cmosMemorySizes
         ? { ...rtcParams, nvramInit: { ...rtcParams.nvramInit, ...qemuPcNvram(ctx.options.ramBytes) } }
@@ -205,11 +206,17 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
       c.register(PCI_HOST_PARAMS, { useValue: ctx.profile.devices.pci });
       c.register(PLATFORM_RESET_REQUEST, { useValue: { requestReset: (kind: 'hard' | 'soft') => ctx.links.resetHandler(kind) } });
       const host = c.resolve(PciHost);
-      if (ctx.profile.board.pciChipset === 'piix') {
-        // i440FX + PIIX3 + PIIX4 PM: PMBA/PMREGMISC place the ACPI PM block (if the platform has one).
+      const chipset = ctx.profile.board.pciChipset;
+      if (chipset !== null) {
+        // PIIX4 PM's PMBA/PMREGMISC (pc) or ICH9 LPC's PMBASE/ACPI_CNTL (q35) place the ACPI PM block (if the platform has one).
         const pmBlock = ctx.links.pmBlock;
-        c.register(PM_BLOCK_PLACEMENT, { useValue: { placePmBlock: (base: number | null) => void pmBlock?.(base) } });
-        c.resolve(QemuPcChipset);
+        const placement = { placePmBlock: (base: number | null) => void pmBlock?.(base) };
+        if (chipset === 'piix') {
+          c.register(PM_BLOCK_PLACEMENT, { useValue: placement });
+          c.resolve(QemuPcChipset);
+        } else {
+          new Q35Chipset(host, placement);
+        }
       }
       for (const slot of ctx.options.pciTestdevs) attachPciTestdev(host, slot.device, slot.function);
       return [host];

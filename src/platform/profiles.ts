@@ -17,11 +17,11 @@ import {
 } from '../emuflags/index.js';
 import { IDENTITY_ISA_TO_GSI, XEN_ISA_TO_GSI } from '../irq/fabric.js';
 import { QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS, type LapicParams } from '../devices/lapic/params.js';
-import { QEMU_PC_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../devices/hpet/index.js';
+import { QEMU_PC_HPET_PARAMS, QEMU_Q35_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../devices/hpet/index.js';
 import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../devices/pm/index.js';
 import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../devices/ioapic/index.js';
 import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/index.js';
-import { QEMU_PC_PCI_HOST_PARAMS, XEN_PCI_HOST_PARAMS, type PciHostParams } from '../devices/pci/index.js';
+import { QEMU_PC_PCI_HOST_PARAMS, QEMU_Q35_PCI_HOST_PARAMS, XEN_PCI_HOST_PARAMS, type PciHostParams } from '../devices/pci/index.js';
 import { XEN_VGA_WINDOW_PARAMS, type VgaWindowParams } from '../devices/vga/index.js';
 import { QEMU_PC_PIT_PARAMS, XEN_PIT_PARAMS, XEN_PV_PIT_PARAMS, type PitParams } from '../devices/pit/index.js';
 import { QEMU_PC_RTC_PARAMS, XEN_RTC_PARAMS, type RtcParams } from '../devices/rtc/index.js';
@@ -63,7 +63,14 @@ const QEMU_PC_DEVICES: DeviceParams = {
   rtc: QEMU_PC_RTC_PARAMS,
 };
 
-export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc'] as const;
+/** QEMU 7.2 `q35`: as `pc` except the HPET's route capabilities and the PCI chipset (MCH + ICH9). */
+const QEMU_Q35_DEVICES: DeviceParams = {
+  ...QEMU_PC_DEVICES,
+  hpet: QEMU_Q35_HPET_PARAMS,
+  pci: QEMU_Q35_PCI_HOST_PARAMS,
+};
+
+export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc', 'qemu-q35'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /**
@@ -78,10 +85,12 @@ export interface BoardProfile {
    */
   readonly cmosMemorySizes: boolean;
   /**
-   * The PCI functions of QEMU's pc machine beside the host bridge: PIIX3 (ISA bridge, IDE) and
-   * PIIX4 PM, whose PMBA/PMREGMISC place the ACPI PM block (hw/i386/pc_piix.c); null: none.
+   * The PCI functions beside the host bridge: 'piix' (QEMU's pc: PIIX3 ISA bridge and IDE, PIIX4 PM
+   * whose PMBA/PMREGMISC place the ACPI PM block; hw/i386/pc_piix.c), 'ich9' (QEMU's q35: the MCH
+   * with PCIEXBAR at 00:00.0, ICH9 LPC whose PMBASE/ACPI_CNTL place the PM block, AHCI and SMBus
+   * config spaces; hw/i386/pc_q35.c), or null: none.
    */
-  readonly pciChipset: 'piix' | null;
+  readonly pciChipset: 'piix' | 'ich9' | null;
   /**
    * Xen's IRQ0_SPECIAL_ROUTING (xen/arch/x86/hvm/vioapic.c): while PIT channel 0 runs, a
    * lowest-priority interrupt on GSI 2 goes to vCPU 0 when its LAPIC is named.
@@ -149,6 +158,20 @@ const HVM_FLAGS =
   XEN_X86_EMU_IOMMU |
   XEN_X86_EMU_PIT;
 
+/** The devices of QEMU's pc and q35 machines, as emulation flags. */
+const QEMU_FLAGS =
+  XEN_X86_EMU_LAPIC |
+  XEN_X86_EMU_HPET |
+  XEN_X86_EMU_PM |
+  XEN_X86_EMU_RTC |
+  XEN_X86_EMU_IOAPIC |
+  XEN_X86_EMU_PIC |
+  XEN_X86_EMU_PIT |
+  XEN_X86_EMU_VPCI;
+
+/** QEMU splits wide port accesses into bytes and reads unassigned memory as 0 (ports as all-ones). */
+const QEMU_BUS = { port: { widthPolicy: 'split', unclaimedRead: 'ones' }, mmio: { widthPolicy: 'split', unclaimedRead: 'zero' } } as const;
+
 export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
   {
     'xen-hvm': {
@@ -186,18 +209,9 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
       name: 'qemu-pc',
       description: "QEMU 7.2 'pc' (i440FX + PIIX) device parameters, to compare with a real QEMU in qtest mode",
       validation: { kind: 'structural' },
-      defaultFlags:
-        XEN_X86_EMU_LAPIC |
-        XEN_X86_EMU_HPET |
-        XEN_X86_EMU_PM |
-        XEN_X86_EMU_RTC |
-        XEN_X86_EMU_IOAPIC |
-        XEN_X86_EMU_PIC |
-        XEN_X86_EMU_PIT |
-        XEN_X86_EMU_VPCI,
+      defaultFlags: QEMU_FLAGS,
       debugConsole: false,
-      // QEMU splits wide port accesses into bytes and reads unassigned memory as 0 (ports as all-ones).
-      bus: { port: { widthPolicy: 'split', unclaimedRead: 'ones' }, mmio: { widthPolicy: 'split', unclaimedRead: 'zero' } },
+      bus: QEMU_BUS,
       irq: { gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI },
       clock: { minPeriodNs: 1, xenVpt: false },
       ramBytes: 128 * 1024 * 1024,
@@ -214,6 +228,31 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
       },
       board: { cmosMemorySizes: true, pciChipset: 'piix', irq0SpecialRouting: false },
       devices: QEMU_PC_DEVICES,
+    },
+    'qemu-q35': {
+      name: 'qemu-q35',
+      description: "QEMU 7.2 'q35' (MCH + ICH9) device parameters, to compare with a real QEMU in qtest mode",
+      validation: { kind: 'structural' },
+      defaultFlags: QEMU_FLAGS,
+      debugConsole: false,
+      bus: QEMU_BUS,
+      irq: { gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI },
+      clock: { minPeriodNs: 1, xenVpt: false },
+      ramBytes: 128 * 1024 * 1024,
+      // QEMU 7.2 `q35 -nodefaults` object paths (../shared/oracle/README.md).
+      qomAliases: {
+        ioapic: 'ioapic',
+        '/machine/q35/ioapic': 'ioapic',
+        '/machine/unattached/device[5]': 'pic-master',
+        '/machine/unattached/device[6]': 'pic-slave',
+        '/machine/unattached/device[7]': 'hpet',
+        '/machine/unattached/device[8]': 'rtc',
+        '/machine/unattached/device[9]': 'pit',
+        '/machine/unattached/device[2]': 'pm',
+        '/machine/unattached/device[0]/lapic': 'lapic0',
+      },
+      board: { cmosMemorySizes: true, pciChipset: 'ich9', irq0SpecialRouting: false },
+      devices: QEMU_Q35_DEVICES,
     },
   },
   true,

@@ -38,6 +38,12 @@ describe('hvmdev-system-x86_64 arguments', () => {
       '-global e1000.mac=1 ignored: hvmdev does not model e1000',
     ]);
     expect(parseQemuArgs(['-M', 'q35', '-m', '128', '-rtc', 'base=localtime']).machine).toBe('q35');
+    // Without addr=, pci-testdev takes QEMU's first free slot: 02 on pc (01 is PIIX3), 01 on q35.
+    expect(parseQemuArgs(['-device', 'pci-testdev', '-M', 'q35', '-device', 'pci-testdev', '-nographic']).pciTestdevs).toEqual([
+      { device: 1, fn: 0 },
+      { device: 2, fn: 0 },
+    ]);
+    expect(() => parseQemuArgs(['-M', 'q35', '-device', 'pci-testdev,addr=1f.4'])).toThrow(/PCI address already in use/);
     expect(parseQemuArgs(['-machine', 'pc-q35-7.2', '-m', 'size=1G', '-qtest', 'stdio']).ramBytes).toBe(2 ** 30);
     expect(parseQemuArgs(['-rtc', 'base=utc']).notes).toEqual(['-rtc base=utc: the RTC follows the virtual clock (as clock=vm)']);
   });

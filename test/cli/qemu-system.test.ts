@@ -51,6 +51,25 @@ describe('hvmdev-system-x86_64 started as libqtest starts QEMU', () => {
     expect(await q.exited).toEqual({ code: 0, signal: null });
   }, 30_000);
 
+  it("-M pc-q35-5.0 (lpc-ich9-test's scenario): ICH9 LPC PMBASE/ACPI_CNTL place the PM block; MCH and ECAM answer", async () => {
+    const q = await LibqtestClient.start('-M pc-q35-5.0 -nographic -monitor none -serial none');
+    try {
+      expect(await q.cmd('outl 0xcf8 0x8000f840')).toBe('OK');
+      expect(await q.cmd('outl 0xcfc 0x5d00')).toBe('OK');
+      expect(await q.cmd('outl 0xcf8 0x8000f844')).toBe('OK');
+      expect(await q.cmd('outl 0xcfc 0xeb')).toBe('OK');
+      expect(await q.cmd('outw 0x5d02 0x205d')).toBe('OK');
+      expect(await q.cmd('inw 0x5d02')).toBe('OK 0x205d'); // PM1_EN reads back as QEMU's (pm/pm-ich9.out)
+      expect(await q.cmd('clock_step 1000000000')).toBe('OK 1000000000');
+      expect(await q.cmd('inl 0x5d08')).toBe('OK 0x369e99'); // 3579545 ticks in 1 s
+      expect(await q.cmd('outl 0xcf8 0x80000060')).toBe('OK');
+      expect(await q.cmd('outl 0xcfc 0xb0000001')).toBe('OK');
+      expect(await q.cmd('readl 0xb00f8000')).toBe('OK 0x0000000029188086');
+    } finally {
+      expect(await q.quit()).toEqual({ code: 0, signal: null });
+    }
+  }, 30_000);
+
   it('an option hvmdev cannot honour: one line naming it, exit 1', async () => {
     const q = LibqtestClient.start('-machine isapc');
     await expect(q).rejects.toThrow(

@@ -118,6 +118,9 @@ export const QEMU_PC_HPET_PARAMS: HpetParams = Object.freeze({
   guestEnabled: true,
 });
 
+/** QEMU 7.2 `q35`: as `pc`, but each timer may route to IO-APIC inputs 2, 8 and 16–23 (hw/i386/pc_q35.c sets HPET_INTCAP 0xff0104). */
+export const QEMU_Q35_HPET_PARAMS: HpetParams = Object.freeze({ ...QEMU_PC_HPET_PARAMS, routeCap: 0x00ff0104 });
+
 /** Checks host-supplied parameters; throws HpetParamError naming the field and the fix. */
 export function validateHpetParams(p: HpetParams, gsiCount: number): void {
   const bad = (field: string, why: string): never => {

@@ -2,6 +2,7 @@ export { Hpet } from './hpet.js';
 export {
   HpetParamError,
   QEMU_PC_HPET_PARAMS,
+  QEMU_Q35_HPET_PARAMS,
   XEN_HPET_PARAMS,
   validateHpetParams,
   type HpetParams,

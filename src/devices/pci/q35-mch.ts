@@ -1,7 +1,7 @@
 // The Q35 MCH host bridge (8086:29C0) of QEMU's `q35` machine and its PCIEXBAR register, which
 // places the ECAM window (Intel 3 Series Chipset datasheet, PCIEXBAR at 0x60: bit 0 enable,
 // bits 2:1 length 256/128/64 MiB, base bits 35:28/27/26). Offered for platforms that want ECAM
-// the way firmware programs it on q35; hvmdev's profiles do not include q35 today.
+// the way firmware programs it on q35; the qemu-q35 profile has it (see q35-chipset.ts).
 // QEMU keeps every PCIEXBAR bit as written; this model keeps the datasheet's writable bits and
 // decodes the same window (a reserved length, which QEMU aborts on, disables it).
 import { BusOverlapError, BusRangeError } from '../../bus/errors.js';
