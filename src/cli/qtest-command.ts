@@ -28,7 +28,7 @@ ${PLATFORM_OPTIONS_HELP}
   --shared         with --socket: every connection uses the same platform (its clock, RAM, devices)
   --connect PATH   connect to a Unix socket (as QEMU does for libqtest's -qtest unix:PATH)
   --device SPEC    add a device as QEMU's -device does; supported: pci-testdev[,addr=SS[.F]]
-                   (PCI platforms; default slot 02.0, the next ones 03.0, 04.0, ...)
+                   (PCI platforms; without addr, the next free slot from 02.0, as QEMU)
   --trace          print every guest access to stderr (rate-limited per device)
   --trace-limit N  accesses shown per device before the rest are only counted (default 1000)
   -h, --help       show this help
@@ -70,7 +70,9 @@ export async function runQtest(
     throw new UsageError('--socket and --connect exclude each other: listen or connect, not both');
   }
   const limit = values['trace-limit'] === undefined ? 1000 : wholeNumberOption('--trace-limit', values['trace-limit'], 0, 2 ** 31 - 1);
-  const testdevs = (values.device ?? []).map((d, i) => deviceOption(d, i));
+  // Without addr=, a pci-testdev takes the next free slot from 02 (QEMU's first free one on pc -nodefaults).
+  let nextFree = 2;
+  const testdevs = (values.device ?? []).map((d) => deviceOption(d) ?? { device: nextFree++, function: 0 });
   if (values.shared && values.socket === undefined) throw new UsageError('--shared applies to --socket only (one platform for every connection)');
   for (const [option, path] of [['--socket', values.socket], ['--connect', values.connect]] as const) {
     if (path === '') throw new UsageError(`${option} needs a socket path`);
@@ -144,11 +146,11 @@ export async function runQtest(
   return 0;
 }
 
-/** `--device pci-testdev[,addr=SS[.F]]` (QEMU's -device syntax); the i-th one defaults to slot 2 + i. */
-function deviceOption(text: string, index: number): PciTestdevSlot {
+/** `--device pci-testdev[,addr=SS[.F]]` (QEMU's -device syntax): its slot, or null without addr=. */
+function deviceOption(text: string): PciTestdevSlot | null {
   const [driver, ...props] = text.split(',');
   if (driver !== 'pci-testdev') throw new UsageError(`--device: unknown device '${driver}'; hvmdev has pci-testdev[,addr=SS[.F]]`);
-  let slot: PciTestdevSlot = { device: 2 + index, function: 0 };
+  let slot: PciTestdevSlot | null = null;
   for (const prop of props) {
     const m = /^addr=(?:0[xX])?([0-9a-fA-F]{1,2})(?:\.([0-7]))?$/.exec(prop);
     const device = m === null ? NaN : parseInt(m[1]!, 16);
