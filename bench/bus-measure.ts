@@ -112,21 +112,3 @@ export function directLoop(m: AccessMix): (ops: number) => number {
     return acc;
   };
 }
-
-/** The same accesses through a bus's read/write. */
-export function busLoop(
-  bus: { read(a: number, s: PortAccessSize, c: AccessContext): number; write(a: number, s: PortAccessSize, v: number, c: AccessContext): void },
-  m: AccessMix,
-): (ops: number) => number {
-  return (ops) => {
-    let acc = 0;
-    const { addrs, sizes, writes } = m;
-    for (let i = 0; i < ops; i++) {
-      const j = i & (MIX_LENGTH - 1);
-      const size = sizes[j] as PortAccessSize;
-      if (writes[j] === 1) bus.write(addrs[j]!, size, i & 0xff, HOST_ACCESS);
-      else acc += bus.read(addrs[j]!, size, HOST_ACCESS);
-    }
-    return acc;
-  };
-}
