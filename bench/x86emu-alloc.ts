@@ -119,7 +119,7 @@ export function countScavenges(name: AllocCase, total: number): { scavenges: num
 }
 
 export function benchX86emuAlloc(): BenchRecord[] {
-  const total = process.argv.includes('--quick') ? 2_000_000 : 10_000_000;
+  const total = process.argv.includes('--quick') ? 1_000_000 : 10_000_000;
   return (Object.keys(ALLOC_CASES) as AllocCase[]).map((name) => {
     const r = countScavenges(name, total);
     return { case: `x86emu allocation per instruction: ${name}`, instructions: total, scavenges: r.scavenges, bytesPerInsn: Number(r.bytesPerInsn.toFixed(1)), allExecuted: r.executed, target: '0 scavenges, 0 B' };
