@@ -2,7 +2,8 @@
 import { parseOptions as parseArgs } from './parse-options.js';
 import { formatHex } from '../emuflags/parse.js';
 import type { PlatformDescription } from '../platform/platform.js';
-import { hex, UsageError, type CliIo } from './io.js';
+import { UsageError } from './errors.js';
+import { hex, type CliIo } from './io.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
 
 export const DESCRIBE_HELP = `Usage: hvmdev describe [options]
