@@ -35,7 +35,7 @@ describe('x86emu fuzz campaign (issue 10, campaign c)', () => {
   it('the campaign keeps to its budget and returns the convention shape', () => {
     const r = runX86emuFuzz(300, 42);
     expect(r.findings).toEqual([]);
-    expect(r.cases).toBeGreaterThan(500);
+    expect(r.cases).toBeGreaterThanOrEqual(500); // whole batches of 500, at least one
     expect(r.seconds).toBeLessThan(5); // 300 ms budget, checked every 500 cases (a loaded 2-vCPU machine)
   });
 });
