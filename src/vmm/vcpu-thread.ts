@@ -7,7 +7,16 @@
 import { Worker } from 'node:worker_threads';
 
 /** Slots of a vCPU's control block (Int32Array over a SharedArrayBuffer). */
-export const CTL = Object.freeze({ STATE: 0, RESULT: 1, TID: 2, SIZE: 4 });
+export const CTL = Object.freeze({
+  STATE: 0,
+  RESULT: 1,
+  TID: 2,
+  /** NMIs the device model mailed to a running worker; the worker hands them to KVM itself (KVM_NMI). */
+  NMIS: 3,
+  /** 1: the next kick wants the exit posted (the device model has work for the entry); 0: a kick only delivers NMIs. */
+  POST: 4,
+  SIZE: 6,
+});
 /** ctl[STATE]: who owns the vCPU. */
 export const VCPU_THREAD = Object.freeze({
   /** The device model owns it (serving an exit, or the vCPU is halted). */
@@ -32,7 +41,7 @@ const ctl = new Int32Array(workerData.ctl);
 const door = new Int32Array(workerData.door);
 const kick = new Uint8Array(workerData.kickSet);
 const zero = new Uint8Array(16);
-const { fd, KVM_RUN, pid, mainTid, signo } = workerData;
+const { fd, KVM_RUN, KVM_NMI, pid, mainTid, signo } = workerData;
 const PARKED = ${VCPU_THREAD.PARKED}, GO = ${VCPU_THREAD.GO}, EXITED = ${VCPU_THREAD.EXITED}, QUIT = ${VCPU_THREAD.QUIT};
 Atomics.store(ctl, ${CTL.TID}, gettid());
 Atomics.notify(ctl, ${CTL.TID});
@@ -42,11 +51,14 @@ for (;;) {
     if (s === QUIT) process.exit(0);
     Atomics.wait(ctl, ${CTL.STATE}, s);
   }
-  const r = ioctl(fd, KVM_RUN, 0);
   let result = 0;
-  if (r < 0) {
-    result = -koffi.errno();
+  for (;;) {
+    result = ioctl(fd, KVM_RUN, 0) < 0 ? -koffi.errno() : 0;
     if (result === -4) while (sigtimedwait(kick, null, zero) > 0);
+    // NMIs mailed while this vCPU ran: this thread owns it, so it hands them to KVM right here.
+    for (let n = Atomics.exchange(ctl, ${CTL.NMIS}, 0); n > 0; n--) ioctl(fd, KVM_NMI, 0);
+    // A kick that only brought NMIs needs no device model: straight back into the guest.
+    if (result !== -4 || Atomics.exchange(ctl, ${CTL.POST}, 0) !== 0 || Atomics.load(ctl, ${CTL.STATE}) !== GO) break;
   }
   ctl[${CTL.RESULT}] = result;
   Atomics.compareExchange(ctl, ${CTL.STATE}, GO, EXITED);
@@ -61,6 +73,7 @@ export interface VcpuThreadOptions {
   readonly koffiPath: string;
   readonly fd: number;
   readonly kvmRun: number;
+  readonly kvmNmi: number;
   /** Int32 [0]: doorbell (bumped after every posted exit); [1]: 1 while the device-model thread is in KVM_RUN. */
   readonly door: SharedArrayBuffer;
   readonly kickSet: Uint8Array;
@@ -87,6 +100,7 @@ export class VcpuThread {
         koffiPath: opts.koffiPath,
         fd: opts.fd,
         KVM_RUN: opts.kvmRun,
+        KVM_NMI: opts.kvmNmi,
         ctl,
         door: opts.door,
         kickSet: opts.kickSet,
@@ -114,8 +128,19 @@ export class VcpuThread {
   get result(): number {
     return this.ctl[CTL.RESULT]!;
   }
-  park(): void {
+  /** The device model takes the vCPU; returns the NMIs mailed too late for the worker to hand over. */
+  park(): number {
     Atomics.store(this.ctl, CTL.STATE, VCPU_THREAD.PARKED);
+    Atomics.store(this.ctl, CTL.POST, 0);
+    return Atomics.exchange(this.ctl, CTL.NMIS, 0);
+  }
+  /** Mails `n` NMIs to the running worker (the caller kicks it). */
+  mailNmis(n: number): void {
+    Atomics.add(this.ctl, CTL.NMIS, n);
+  }
+  /** The next kick must bring the exit to the device model. */
+  wantPost(): void {
+    Atomics.store(this.ctl, CTL.POST, 1);
   }
   go(): void {
     Atomics.store(this.ctl, CTL.STATE, VCPU_THREAD.GO);

@@ -170,6 +170,12 @@ export class Vcpu {
     this.entryClean = EntryWork.Needed;
   }
 
+  /** Something only prepareEntry() can do for this vCPU (inject or window an interrupt, INIT, SIPI). */
+  get needsEntryWork(): boolean {
+    const l = this.lapic;
+    return l.hasPendingInterrupt() || l.initPending || l.sipiVector >= 0 || l.nmiPending;
+  }
+
   /** Would prepareEntry() enter the guest now? (A halted or waiting vCPU has something to do.) */
   get runnable(): boolean {
     const l = this.lapic;

@@ -243,7 +243,7 @@ export class Vm {
   private performReset(workers: readonly VcpuThread[]): void {
     this.resetPending = false;
     for (const t of workers) {
-      if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
+      if (t.state === VCPU_THREAD.GO) this.kickWorker(t);
       for (let i = 0; i < 200 && t.state === VCPU_THREAD.GO; i++) Atomics.wait(t.ctl, CTL.STATE, VCPU_THREAD.GO, 10);
       if (t.state === VCPU_THREAD.GO) throw new Error('a vCPU worker did not leave KVM_RUN for the reset within 2 s');
       if (t.state === VCPU_THREAD.EXITED) {
@@ -321,7 +321,7 @@ export class Vm {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
     this.stoppedNs = this.hostClock.hostNs();
-    for (const t of this.threads) if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
+    for (const t of this.threads) if (t.state === VCPU_THREAD.GO) this.kickWorker(t);
     this.wakeSleep?.();
   }
 
@@ -437,7 +437,7 @@ export class Vm {
     const libc = this.system.libc;
     const mainTid = libc.gettid();
     const workers = this.vcpus.slice(1).map(
-      (v) => new VcpuThread({ koffiPath: libc.koffiPath, fd: v.kvm.fd, kvmRun: KVM.RUN, door, kickSet, pid: this.kick.pid, mainTid, signo: this.kick.signo }),
+      (v) => new VcpuThread({ koffiPath: libc.koffiPath, fd: v.kvm.fd, kvmRun: KVM.RUN, kvmNmi: KVM.NMI, door, kickSet, pid: this.kick.pid, mainTid, signo: this.kick.signo }),
     );
     this.threads = workers;
     for (const t of workers) if (t.waitReady() === 0) throw new Error('a vCPU worker thread did not start');
@@ -504,7 +504,7 @@ export class Vm {
       }
     } finally {
       kicker.close();
-      for (const t of workers) if (t.state === VCPU_THREAD.GO) this.kick.kick(t.tid);
+      for (const t of workers) if (t.state === VCPU_THREAD.GO) this.kickWorker(t);
     }
   }
 
@@ -516,7 +516,11 @@ export class Vm {
       const v = this.vcpus[i]!;
       let st = t.state;
       if (st === VCPU_THREAD.EXITED) {
-        t.park();
+        const late = t.park();
+        if (late > 0) {
+          v.nmisArrived = Math.min(2, v.nmisArrived + late);
+          v.stats.nmis -= late;
+        }
         t.served++;
         v.kvm.eventsSynced = v.kvm.syncsEvents; // the worker's KVM_RUN returned
         st = VCPU_THREAD.PARKED;
@@ -543,6 +547,15 @@ export class Vm {
         if (this.vcpus[i]!.prepareEntry()) t.go();
       } else if (st === VCPU_THREAD.GO && this.wakeFlags[i] !== 0) {
         this.wakeFlags[i] = 0;
+        const v = this.vcpus[i]!;
+        v.noteNmi();
+        if (v.nmisArrived > 0) {
+          // The worker hands NMIs to KVM itself: one kick, no exit to serve, no wake-up.
+          t.mailNmis(v.nmisArrived);
+          v.stats.nmis += v.nmisArrived;
+          v.nmisArrived = 0;
+        }
+        if (v.needsEntryWork) t.wantPost();
         this.kick.kick(t.tid);
       }
     }
@@ -551,9 +564,15 @@ export class Vm {
   /** Kicks every worker that stayed in KVM_RUN a whole slice without an exit (HostQuirks.kickSilentWorkers). */
   private kickSilentWorkers(workers: readonly VcpuThread[]): void {
     for (const t of workers) {
-      if (t.state === VCPU_THREAD.GO && t.served === t.servedAtSliceEnd) this.kick.kick(t.tid);
+      if (t.state === VCPU_THREAD.GO && t.served === t.servedAtSliceEnd) this.kickWorker(t);
       t.servedAtSliceEnd = t.served;
     }
+  }
+
+  /** Kicks a running worker out of KVM_RUN with its exit posted to the device model. */
+  private kickWorker(t: VcpuThread): void {
+    t.wantPost();
+    this.kick.kick(t.tid);
   }
 
   private allIdle(): boolean {
