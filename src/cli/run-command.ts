@@ -3,7 +3,11 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { parseOptions as parseArgs } from './parse-options.js';
 import { PROFILE_NAMES, type ProfileName } from '../platform/profiles.js';
 import { KvmUnavailableError } from '../vmm/kvm/errors.js';
-import { createMultibootGuest } from '../vmm/guest.js';
+import { createLinuxGuest, createMultibootGuest, type Guest } from '../vmm/guest.js';
+import { LoaderError } from '../vmm/loaders/loader-error.js';
+import { linuxKernelFormat } from '../vmm/loaders/linux.js';
+import { checkKernelImage } from '../vmm/loaders/check-kernel.js';
+import { SerialMarker } from '../vmm/serial-marker.js';
 import { formatStats } from '../vmm/exit-stats.js';
 import { describeStop, exitStatus, RUN_STATUS, type StopReason } from '../vmm/stop-reason.js';
 import type { CpuFeatureOverrides } from '../vmm/vm.js';
@@ -14,14 +18,18 @@ import { choiceOption, wholeNumberOption } from './option-values.js';
 
 export const RUN_HELP = `Usage: hvmdev run --kernel FILE [options]
 
-Boots a Multiboot (v1) kernel on KVM. The CPU is KVM's; the whole platform (LAPIC, IO-APIC, PIC,
+Boots a Multiboot (v1) kernel or a Linux kernel (bzImage or x86-64 ELF vmlinux, 64-bit boot
+protocol; detected from the file) on KVM, with ACPI and MP tables and an e820 map in guest RAM. The CPU is KVM's; the whole platform (LAPIC, IO-APIC, PIC,
 PIT, HPET, RTC, ACPI PM timer, PCI) is hvmdev's, plus a 16550A UART at 0x3F8 (IRQ 4) and, with
 --test-devices, QEMU's fw_cfg, isa-debug-exit and pc-testdev. Needs Linux, /dev/kvm and the
 optional package koffi. See docs/vmm.md.
 
 Options:
-  --kernel FILE     the Multiboot kernel (ELF32 or a.out kludge)
-  --append STR      kernel command line (the guest sees "FILE STR", as QEMU passes it)
+  --kernel FILE     the kernel: Multiboot (ELF32 or a.out kludge), bzImage or ELF64 vmlinux
+  --append STR      kernel command line (Multiboot: the guest sees "FILE STR", as QEMU passes it;
+                    Linux: STR as it is)
+  --initrd FILE     Linux: the initial RAM disk (e.g. a newc cpio archive)
+  --stop-at MARKER  stop the VM when the guest's serial output contains MARKER (status 10)
   --module FILE     a Multiboot module (repeatable; kvm-unit-tests: the environment file)
   --vcpus N         vCPUs, 1-${MAX_VMM_VCPUS} (default 1)
   --memory SIZE     guest RAM, e.g. 128M or 1G, at most 3G (default 128M)
@@ -37,12 +45,13 @@ Options:
 Exit status:
   0     the guest powered off (ACPI S5: SLP_EN with SLP_TYP 0 in PM1a_CNT)
   odd   the guest wrote CODE to isa-debug-exit: status (CODE << 1) | 1, as QEMU
-  1     a file cannot be read or is not a Multiboot kernel
+  1     a file cannot be read
   2     usage: unknown option, malformed or out-of-range value
   ${RUN_STATUS.tripleFault}     the guest triple-faulted (KVM shutdown)
   ${RUN_STATUS.reset}     the guest asked for a reset with --no-reboot (without it the kernel reboots)
   ${RUN_STATUS.guestError}     an instruction neither KVM nor hvmdev could complete
-  ${RUN_STATUS.hostError}   host error while running (a KVM call failed)
+  ${RUN_STATUS.marker}    the --stop-at marker appeared in the guest's serial output
+  ${RUN_STATUS.hostError}   host error: the kernel cannot be loaded (one line says why), or a KVM call failed
   ${RUN_STATUS.timeout}   --timeout expired
   ${RUN_STATUS.kvmUnavailable}   this host cannot run a VM (no koffi, no /dev/kvm, KVM too old)
   70    internal error: a bug in hvmdev
@@ -82,6 +91,8 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
     options: {
       kernel: { type: 'string' },
       append: { type: 'string' },
+      initrd: { type: 'string' },
+      'stop-at': { type: 'string' },
       module: { type: 'string', multiple: true },
       vcpus: { type: 'string' },
       memory: { type: 'string' },
@@ -110,8 +121,23 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
   const profile: ProfileName = values.profile === undefined ? 'qemu-pc' : choiceOption('--profile', values.profile, PROFILE_NAMES);
   const timeoutSeconds = values.timeout === undefined ? 0 : wholeNumberOption('--timeout', values.timeout, 1, 1_000_000);
   const cpu = values.cpu === undefined ? {} : parseCpuFeatures(values.cpu);
+  if (values['stop-at'] === '') throw new UsageError('--stop-at needs a non-empty MARKER');
+  const marker = values['stop-at'] === undefined ? null : new SerialMarker(values['stop-at']);
   const kernel = readInput(values.kernel, '--kernel');
   const modules = (values.module ?? []).map((path) => ({ data: readInput(path, '--module'), cmdline: path }));
+  const linux = linuxKernelFormat(kernel) !== null;
+  try {
+    checkKernelImage(kernel); // before KVM is touched: a bad image is the same error on every host
+  } catch (e) {
+    if (e instanceof LoaderError) {
+      io.err(`hvmdev run: cannot load ${values.kernel}: ${e.message}\n`);
+      return RUN_STATUS.hostError;
+    }
+    throw e;
+  }
+  if (!linux && values.initrd !== undefined) throw new UsageError('--initrd is for a Linux kernel; a Multiboot kernel takes --module');
+  if (linux && modules.length > 0) throw new UsageError('--module is for a Multiboot kernel; a Linux kernel takes --initrd');
+  const initrd = values.initrd === undefined ? undefined : readInput(values.initrd, '--initrd');
 
   let serialFd = -1;
   const serialTarget = values.serial ?? 'stdio';
@@ -123,29 +149,36 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
     }
   }
   const decoder = new TextDecoder();
-  const serialOut = serialFd >= 0 ? (b: Uint8Array) => void writeSync(serialFd, b) : (b: Uint8Array) => io.out(decoder.decode(b, { stream: true }));
+  const write = serialFd >= 0 ? (b: Uint8Array) => void writeSync(serialFd, b) : (b: Uint8Array) => io.out(decoder.decode(b, { stream: true }));
+  let guest: Guest | null = null;
+  const serialOut =
+    marker === null
+      ? write
+      : (b: Uint8Array) => {
+          write(b);
+          if (marker.feed(b)) guest?.vm.stop({ kind: 'marker', marker: marker.marker });
+        };
 
-  let guest;
   try {
-    guest = createMultibootGuest({
-      kernel,
-      // As QEMU builds a Multiboot command line: the kernel's path, then --append (argv[0] first).
-      cmdline: values.append === undefined ? values.kernel : `${values.kernel} ${values.append}`,
-      modules,
-      vcpus,
-      ramBytes,
-      profile,
-      cpu,
-      timeoutSeconds,
-      testDevices: values['test-devices'] ?? false,
-      onReset: values['no-reboot'] === true ? 'stop' : 'reboot',
-      serialOut,
-    });
+    const common = { vcpus, ramBytes, profile, cpu, timeoutSeconds, testDevices: values['test-devices'] ?? false, onReset: values['no-reboot'] === true ? ('stop' as const) : ('reboot' as const), serialOut };
+    guest = linux
+      ? createLinuxGuest({ ...common, kernel, cmdline: values.append ?? '', ...(initrd !== undefined ? { initrd } : {}) })
+      : createMultibootGuest({
+          ...common,
+          kernel,
+          // As QEMU builds a Multiboot command line: the kernel's path, then --append (argv[0] first).
+          cmdline: values.append === undefined ? values.kernel : `${values.kernel} ${values.append}`,
+          modules,
+        });
   } catch (e) {
     if (serialFd >= 0) closeSync(serialFd);
     if (e instanceof KvmUnavailableError) {
       io.err(`hvmdev run: cannot run a VM here: ${e.message}\n`);
       return RUN_STATUS.kvmUnavailable;
+    }
+    if (e instanceof LoaderError) {
+      io.err(`hvmdev run: cannot load ${values.kernel}: ${e.message}\n`);
+      return RUN_STATUS.hostError;
     }
     throw e;
   }
@@ -169,6 +202,6 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
   }
   vm.close();
   const status = exitStatus(reason);
-  if (reason.kind !== 'debug-exit' && reason.kind !== 'power-off') io.err(`hvmdev run: ${describeStop(reason)}\n`);
+  if (reason.kind !== 'debug-exit' && reason.kind !== 'power-off' && reason.kind !== 'marker') io.err(`hvmdev run: ${describeStop(reason)}\n`);
   return status;
 }

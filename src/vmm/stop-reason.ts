@@ -8,6 +8,8 @@ export type StopReason =
   | { readonly kind: 'reset'; readonly vcpu: number }
   | { readonly kind: 'guest-error'; readonly vcpu: number; readonly detail: string }
   | { readonly kind: 'timeout'; readonly seconds: number }
+  /** The guest's serial output contained the host's `--stop-at` marker. */
+  | { readonly kind: 'marker'; readonly marker: string }
   | { readonly kind: 'host-error'; readonly detail: string };
 
 /** Exit statuses of `hvmdev run` (docs/vmm.md lists them). */
@@ -17,6 +19,7 @@ export const RUN_STATUS = Object.freeze({
   tripleFault: 4,
   reset: 6,
   guestError: 8,
+  marker: 10,
   hostError: 120,
   timeout: 124,
   kvmUnavailable: 126,
@@ -36,6 +39,8 @@ export function exitStatus(r: StopReason): number {
       return RUN_STATUS.guestError;
     case 'timeout':
       return RUN_STATUS.timeout;
+    case 'marker':
+      return RUN_STATUS.marker;
     case 'host-error':
       return RUN_STATUS.hostError;
   }
@@ -56,6 +61,8 @@ export function describeStop(r: StopReason): string {
       return `vCPU ${r.vcpu}: ${r.detail}`;
     case 'timeout':
       return `timed out after ${r.seconds} s`;
+    case 'marker':
+      return `stopped at ${JSON.stringify(r.marker)} in the serial output (--stop-at)`;
     case 'host-error':
       return `host error: ${r.detail}`;
   }

@@ -32,6 +32,8 @@ import type { BootState } from './loaders/boot-state.js';
 /** RAM below the VGA/BIOS hole, and from 1 MiB up (the PC layout). */
 const LOW_RAM_END = 0xa0000;
 const HIGH_RAM_START = 0x100000;
+/** The BIOS area the OS scans for the RSDP and the MP table (firmware-tables.ts writes them there). */
+export const BIOS_AREA_START = 0xe0000;
 export const MAX_RAM_BYTES = 3 * 1024 * 1024 * 1024;
 export const MAX_VMM_VCPUS = 64;
 /** The device-model thread returns to the event loop at least this often (stdin, timeouts). */
@@ -157,6 +159,8 @@ export class Vm {
       const memory = vm.allocate(ramBytes);
       vm.setMemoryRegion(0, 0, Math.min(ramBytes, LOW_RAM_END), memory.address);
       if (ramBytes > HIGH_RAM_START) vm.setMemoryRegion(1, HIGH_RAM_START, ramBytes - HIGH_RAM_START, memory.address + BigInt(HIGH_RAM_START));
+      // The BIOS area is memory on a PC (shadowed ROM): the firmware tables live there.
+      if (ramBytes > HIGH_RAM_START) vm.setMemoryRegion(2, BIOS_AREA_START, HIGH_RAM_START - BIOS_AREA_START, memory.address + BigInt(BIOS_AREA_START));
 
       const kick = new KickSignal(system.libc);
       const kvmVcpus = Array.from({ length: vcpuCount }, (_, i) => vm.createVcpu(i));
@@ -283,21 +287,33 @@ export class Vm {
     this.anchoredAt = clock.now;
   }
 
-  /** Puts vCPU 0 in the loader's start state (flat 32-bit protected mode or real mode). */
+  /** Puts vCPU 0 in the loader's start state (flat 32-bit protected mode, 64-bit long mode or real mode). */
   setBootState(boot: BootState): void {
     const k = this.vcpus[0]!.kvm;
     const s = k.getSregs();
-    if (boot.mode === 'protected32') {
-      const seg = (off: number, selector: number, type: number) => {
-        s.setBigUint64(off, 0n, true);
-        s.setUint32(off + 8, 0xffffffff, true);
-        s.setUint16(off + 12, selector, true);
-        const b = new Uint8Array(s.buffer, off + 14, 10);
-        b.set([type, 1, 0, 1, 1, 0, 1, 0, 0, 0]); // type present dpl db s l g avl unusable pad
-      };
-      seg(SREGS.cs, 0x10, 0xb);
-      for (const off of [SREGS.ds, SREGS.es, SREGS.fs, SREGS.gs, SREGS.ss]) seg(off, 0x18, 0x3);
+    const seg = (off: number, selector: number, type: number, long: boolean) => {
+      s.setBigUint64(off, 0n, true);
+      s.setUint32(off + 8, 0xffffffff, true);
+      s.setUint16(off + 12, selector, true);
+      const b = new Uint8Array(s.buffer, off + 14, 10);
+      // type present dpl db s l g avl unusable pad (a 64-bit code segment has L = 1, D = 0)
+      b.set([type, 1, 0, long ? 0 : 1, 1, long ? 1 : 0, 1, 0, 0, 0]);
+    };
+    if (boot.mode === 'protected32' || boot.mode === 'long64') {
+      const long = boot.mode === 'long64';
+      seg(SREGS.cs, 0x10, 0xb, long);
+      for (const off of [SREGS.ds, SREGS.es, SREGS.fs, SREGS.gs, SREGS.ss]) seg(off, 0x18, 0x3, false);
       s.setBigUint64(SREGS.cr0, (s.getBigUint64(SREGS.cr0, true) | 1n) & ~(1n << 31n), true);
+      if (long) {
+        // Long mode as the loader's tables describe it: CR0.PG|PE, CR4.PAE, EFER.LME|LMA, CR3, GDTR.
+        const lm = boot.longMode!;
+        s.setBigUint64(SREGS.gdt, BigInt(lm.gdtBase), true);
+        s.setUint16(SREGS.gdt + 8, lm.gdtLimit, true);
+        s.setBigUint64(SREGS.cr3, BigInt(lm.cr3), true);
+        s.setBigUint64(SREGS.cr4, s.getBigUint64(SREGS.cr4, true) | (1n << 5n), true);
+        s.setBigUint64(SREGS.efer, s.getBigUint64(SREGS.efer, true) | (1n << 8n) | (1n << 10n), true);
+        s.setBigUint64(SREGS.cr0, s.getBigUint64(SREGS.cr0, true) | 1n | (1n << 31n), true);
+      }
     } else {
       // Real mode: every segment (rip >> 4) & 0xF000, IP the low 16 bits (loaders/boot-state.ts).
       const selector = (boot.rip >>> 4) & 0xf000;
@@ -313,6 +329,7 @@ export class Vm {
     if (boot.regs.eax !== undefined) k.setReg('rax', boot.regs.eax >>> 0);
     if (boot.regs.ebx !== undefined) k.setReg('rbx', boot.regs.ebx >>> 0);
     if (boot.regs.esp !== undefined) k.setReg('rsp', boot.regs.esp >>> 0);
+    if (boot.regs.esi !== undefined) k.setReg('rsi', boot.regs.esi >>> 0);
     k.setRegs();
   }
 

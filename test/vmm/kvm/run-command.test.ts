@@ -1,4 +1,7 @@
 // `hvmdev run`: option parsing and exit statuses (no KVM needed), and one real guest when KVM is usable.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { parseCpuFeatures, parseMemorySize } from '../../../src/cli/run-command.js';
@@ -45,6 +48,35 @@ describe('hvmdev run: options', () => {
   });
 });
 
+describe('hvmdev run: kernels that cannot be loaded', () => {
+  it('an image no loader takes is status 120 with one line naming the problem, before any VM exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hvmdev-run-'));
+    try {
+      const junk = join(dir, 'junk.bin');
+      writeFileSync(junk, new Uint8Array(9000).fill(0x41));
+      const a = io();
+      expect(await main(['run', '--kernel', junk], a.io)).toBe(RUN_STATUS.hostError);
+      expect(a.err.join('')).toMatch(/^hvmdev run: cannot load .*junk\.bin: no Multiboot header .*\n$/);
+      // A bzImage with protocol 2.11: no 64-bit entry.
+      const old = new Uint8Array(2048);
+      const dv = new DataView(old.buffer);
+      old[0x1f1] = 1;
+      dv.setUint16(0x1fe, 0xaa55, true);
+      old[0x201] = 0x6a;
+      dv.setUint32(0x202, 0x53726448, true);
+      dv.setUint16(0x206, 0x020b, true);
+      writeFileSync(join(dir, 'old'), old);
+      const b = io();
+      expect(await main(['run', '--kernel', join(dir, 'old')], b.io)).toBe(RUN_STATUS.hostError);
+      expect(b.err.join('')).toMatch(/boot protocol 2\.11 is older than 2\.12/);
+      const c = io();
+      expect(await main(['run', '--kernel', junk, '--stop-at', ''], c.io)).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('exit statuses', () => {
   it('isa-debug-exit is QEMU\'s (code << 1) | 1; every other reason has its own even status', () => {
     expect(exitStatus({ kind: 'debug-exit', code: 0 })).toBe(1);
@@ -57,6 +89,7 @@ describe('exit statuses', () => {
       exitStatus({ kind: 'guest-error', vcpu: 0, detail: 'x' }),
       exitStatus({ kind: 'timeout', seconds: 1 }),
       exitStatus({ kind: 'host-error', detail: 'x' }),
+      exitStatus({ kind: 'marker', marker: 'x' }),
       RUN_STATUS.kvmUnavailable,
     ];
     expect(new Set(others).size).toBe(others.length);

@@ -28,3 +28,8 @@ export function readKvmUnitTest(name: string): Uint8Array {
   if (KVM_UNIT_TESTS_DIR === null) throw new Error(NO_GUESTS_REASON);
   return new Uint8Array(readFileSync(join(KVM_UNIT_TESTS_DIR, `${name}.flat`)));
 }
+
+/** The test kernel's uncompressed vmlinux (gunzipped from vmlinux-6.1.0-57-amd64.gz), or null. */
+export const LINUX_VMLINUX_GZ = GUESTS_DIR === null ? null : join(GUESTS_DIR, 'vmlinux-6.1.0-57-amd64.gz');
+export const LINUX_BZIMAGE = GUESTS_DIR === null ? null : join(GUESTS_DIR, 'vmlinuz-6.1.0-57-amd64');
+export const BUSYBOX_STATIC = GUESTS_DIR === null ? null : join(GUESTS_DIR, 'busybox-static');

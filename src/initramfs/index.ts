@@ -1,0 +1,2 @@
+// An initramfs writer (newc cpio) for Linux guests.
+export * from './newc-writer.js';
