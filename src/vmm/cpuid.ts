@@ -11,14 +11,15 @@ const CPUID1_ECX_HYPERVISOR = 1 << 31;
 const CPUID1_EDX_APIC = 1 << 9;
 const KVM_CPUID_FEATURES = 0x40000001;
 
-export function guestCpuid(supported: readonly CpuidEntry[], lapic: LapicParams, vcpu: number, vcpus: number): CpuidEntry[] {
+/** `hiddenEcx1`: CPUID.1:ECX bits this host cannot back (kvm/pvm-host.ts). */
+export function guestCpuid(supported: readonly CpuidEntry[], lapic: LapicParams, vcpu: number, vcpus: number, hiddenEcx1 = 0): CpuidEntry[] {
   const apicId = vcpu * lapic.apicIdStride;
   return supported.map((e0) => {
     const e = { ...e0 };
     switch (e.fn) {
       case 1:
         e.ebx = ((e.ebx & 0x0000ffff) | ((Math.min(vcpus, 255) & 0xff) << 16) | ((apicId & 0xff) << 24)) >>> 0;
-        e.ecx = (e.ecx & ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE)) | CPUID1_ECX_HYPERVISOR;
+        e.ecx = (e.ecx & ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE | hiddenEcx1)) | CPUID1_ECX_HYPERVISOR;
         if (lapic.x2apic) e.ecx |= CPUID1_ECX_X2APIC;
         if (lapic.tscDeadline) e.ecx |= CPUID1_ECX_TSC_DEADLINE;
         e.ecx >>>= 0;

@@ -190,7 +190,7 @@ export class Vm {
       kvmVcpus.forEach((k, i) => {
         const lapic = platform.vcpus[i]!.devices.get('lapic') as Lapic | undefined;
         if (lapic === undefined) throw new KvmUnavailableError('unsupported', `profile ${profile.name} with these flags has no LAPIC; hvmdev run needs one (flag lapic)`);
-        k.setCpuid(guestCpuid(supported, lapic.params, i, vcpuCount));
+        k.setCpuid(guestCpuid(supported, lapic.params, i, vcpuCount, quirks.hiddenCpuid1Ecx));
         k.setSignalMask(runMask);
         vcpus.push(new Vcpu(i, k, lapic, host));
       });

@@ -9,7 +9,11 @@
 //    exit of its own; so a vCPU worker that posts nothing for a slice is kicked): hvmdev
 //    completes it as KVM does on VMX/SVM for a hypercall it does not offer here (RAX =
 //    −KVM_ENOSYS; KVM_HC_SEND_IPI needs an in-kernel LAPIC, arch/x86/kvm/x86.c
-//    kvm_emulate_hypercall).
+//    kvm_emulate_hypercall);
+//  - cannot emulate CMPXCHG16B (arch/x86/kvm/emulate.c em_cmpxchg8b refuses a 16-byte operand),
+//    and no user-space completion could make it atomic against other running vCPUs: the guest's
+//    CPUID does not offer CX16 here, so a kernel takes its non-CX16 paths (Linux's SLUB did fail
+//    with KVM_INTERNAL_ERROR_EMULATION on `lock cmpxchg16b` in a boot).
 // On VMX/SVM none of this runs: those hosts execute or handle these instructions themselves.
 import { decode } from '../../x86emu/decoder/decode.js';
 import { REFERENCE_CPU } from '../../x86emu/features.js';
@@ -30,6 +34,8 @@ export interface HostQuirks {
    * posted no exit for a whole slice is kicked, so afterKick() sees it. Nothing needs this on VMX/SVM.
    */
   readonly kickSilentWorkers: boolean;
+  /** CPUID.1:ECX bits the guest must not be offered on this host. */
+  readonly hiddenCpuid1Ecx: number;
 }
 
 const NONE: HostQuirks = Object.freeze({
@@ -37,6 +43,7 @@ const NONE: HostQuirks = Object.freeze({
   completeFailedEmulation: () => false,
   afterKick: () => undefined,
   kickSilentWorkers: false,
+  hiddenCpuid1Ecx: 0,
 });
 
 export function hostQuirks(kind: HostKind = detectHostKind()): HostQuirks {
@@ -60,9 +67,13 @@ const FPU_MXCSR = 408;
 const GPR_TO_KVM = [0, 2, 3, 1, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15];
 const SEG_OFFSETS = [SREGS.es, SREGS.cs, SREGS.ss, SREGS.ds, SREGS.fs, SREGS.gs];
 
+/** CPUID.1:ECX.CX16 (CMPXCHG16B). */
+export const CPUID1_ECX_CX16 = 1 << 13;
+
 class PvmQuirks implements HostQuirks {
   readonly kind: HostKind = 'pvm';
   readonly kickSilentWorkers = true;
+  readonly hiddenCpuid1Ecx = CPUID1_ECX_CX16;
   private readonly insn = new Insn();
   private readonly bytes = new Uint8Array(16);
   private readonly fpu = new Uint8Array(416);
