@@ -1,0 +1,14 @@
+// The kernel command line of the Linux boot test, each option with why (docs/vmm.md lists them too).
+export const LINUX_TEST_CMDLINE_PARTS: readonly [string, string][] = [
+  ['console=ttyS0', 'the kernel log on the 16550A at 0x3F8, where the test reads it'],
+  ['earlyprintk=serial,ttyS0,115200', 'the log from setup_arch on, before the 8250 driver binds (progress from the first minute)'],
+  ['apic=verbose', 'the APIC timer calibration and IO-APIC routing lines the criteria read'],
+  ['rodata=off', 'skips mark_rodata_ro() and its W+X page-table walk (minutes of emulated ring-0 code on PVM)'],
+  ['cryptomgr.notests', 'skips the crypto self-tests (the RSA ones take minutes here)'],
+  ['init_on_alloc=0', 'Debian zeroes every allocated page by default; that memset is emulated instruction by instruction here'],
+  ['mitigations=off', 'no speculative-execution mitigations to set up or patch in (none matter for a boot test)'],
+  ['printk.time=1', 'timestamps: the guest-side time of each step'],
+  ['noxsave', "PVM's instruction emulator fails XRSTOR in ring 0 (a boot stopped in the FPU setup there); FXSAVE/FXRSTOR work"],
+];
+
+export const LINUX_TEST_CMDLINE = LINUX_TEST_CMDLINE_PARTS.map(([o]) => o).join(' ');
