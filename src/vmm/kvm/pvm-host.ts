@@ -256,8 +256,8 @@ class PvmQuirks implements HostQuirks {
     if (d.index !== NO_REG) ea += k.regs.getBigUint64(GPR_TO_KVM[d.index]! * 8, true) * BigInt(d.scale);
     ea = BigInt.asUintN(d.addrSize * 8, ea);
     const linear = BigInt.asUintN(64, segBase(s, SEG_OFFSETS[d.seg]!, mode) + ea);
-    const phys = k.translate(Number(linear));
-    if (phys < 0 || (Number(linear) & 0xfff) > 0xffc || phys + 4 > ram.length) return false;
+    const phys = k.translate(linear);
+    if (phys < 0 || Number(linear & 0xfffn) > 0xffc || phys + 4 > ram.length) return false;
     const mem = new DataView(ram.buffer, ram.byteOffset + phys, 4);
     k.getFpu(this.fpu);
     const fpu = new DataView(this.fpu.buffer);
@@ -287,11 +287,13 @@ class PvmQuirks implements HostQuirks {
   /** Up to 15 instruction bytes at `linear` (through the guest's paging), or 0. */
   private fetch(v: Vcpu, ram: Uint8Array, linear: bigint): number {
     let n = 0;
-    const lin = Number(BigInt.asUintN(64, linear));
+    // A long-mode kernel's addresses (0xffffffff8…) are above 2^53: they stay bigints to KVM_TRANSLATE.
+    const lin = BigInt.asUintN(64, linear);
+    const pageOffset = Number(lin & 0xfffn);
     while (n < 15) {
-      const phys = v.kvm.translate(lin + n);
+      const phys = v.kvm.translate(lin + BigInt(n));
       if (phys < 0 || phys >= ram.length) break;
-      const inPage = Math.min(15 - n, 4096 - ((lin + n) & 0xfff), ram.length - phys);
+      const inPage = Math.min(15 - n, 4096 - ((pageOffset + n) & 0xfff), ram.length - phys);
       this.bytes.set(ram.subarray(phys, phys + inPage), n);
       n += inPage;
     }
