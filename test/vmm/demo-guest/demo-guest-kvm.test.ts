@@ -50,11 +50,14 @@ describe.skipIf(KVM_SKIP_REASON !== null)('demo guest on KVM', () => {
       expect(us, String(what)).toBeLessThan(40_000);
     }
     expect(apart(out, /^RTC periodic/)).toBeGreaterThan(900);
-    // The SCI comes when PM_TMR bit 23 toggles: the value read in the handler is just past 0x800000.
+    // The SCI comes when PM_TMR bit 23 toggles (ACPI: either way, 0x7FFFFF → 0x800000 or the
+    // 24-bit wrap to 0): the value read in the handler is just past one of them. Which one depends
+    // on how long a loaded host took to bring the guest to its SCI set-up (2.34 s at most for the first).
     const sci = /TMR_STS set at PM_TMR 0x([0-9a-f]{8})$/m.exec(out);
     expect(sci).not.toBeNull();
-    expect(parseInt(sci![1]!, 16)).toBeGreaterThanOrEqual(0x800000);
-    expect(parseInt(sci![1]!, 16)).toBeLessThan(0x900000);
+    const pmTmr = parseInt(sci![1]!, 16);
+    expect(pmTmr).toBeLessThan(0x1000000);
+    expect(pmTmr & 0x7fffff).toBeLessThan(0x100000);
     expect(out).toMatch(/\ndemo: every timer interrupted as programmed; powering off\n\nVM stopped/);
   }, 40_000);
 
