@@ -106,7 +106,8 @@ export function benchBusMmioUpdates(): BenchRecord[] {
     moveNs = Math.min(moveNs, (c1 - c0) / moves);
     // A first access after a move is an ordinary lookup (nothing is rebuilt): timed in a batch.
     firstNs = Math.min(firstNs, (c2 - c1) / moves);
-    for (let i = 0; i < moves; i++) picked[i]!.move(targets[i]! >= 0x1_0000_0000 ? targets[i]! - 0x1_0000_0000 + 0xd000_0000 : targets[i]! - 0xd000_0000 + 0x1_0000_0000);
+    for (let i = 0; i < moves; i++)
+      picked[i]!.move(targets[i]! >= 0x1_0000_0000 ? targets[i]! - 0x1_0000_0000 + 0xd000_0000 : targets[i]! - 0xd000_0000 + 0x1_0000_0000);
   }
   if (sink === 0.5) console.log('');
   return [

@@ -74,7 +74,9 @@ type Replayer = { name: string; file: string; fn: (seed: number, index: number, 
 
 async function discover(here: string, only: string | null, replayers: Replayer[] = []): Promise<Campaign[]> {
   const campaigns: Campaign[] = [];
-  for (const file of readdirSync(here).filter((f) => f.endsWith('.js')).sort()) {
+  for (const file of readdirSync(here)
+    .filter((f) => f.endsWith('.js'))
+    .sort()) {
     if (['run.js', 'fuzz.js', 'harness.js'].includes(file)) continue;
     const mod = (await import(pathToFileURL(join(here, file)).href)) as Record<string, unknown>;
     for (const [name, fn] of Object.entries(mod)) {
@@ -94,7 +96,11 @@ function normalise(raw: unknown, wallSeconds: number): FuzzResult {
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const cases = typeof r.cases === 'number' ? r.cases : num(r.decodeCases) + num(r.executed);
-  const findings = Array.isArray(r.findings) ? r.findings.map(String) : r.ok === false ? [`campaign reported ok: false: ${JSON.stringify(r).slice(0, 300)}`] : [];
+  const findings = Array.isArray(r.findings)
+    ? r.findings.map(String)
+    : r.ok === false
+      ? [`campaign reported ok: false: ${JSON.stringify(r).slice(0, 300)}`]
+      : [];
   return { ...r, cases, seconds: typeof r.seconds === 'number' ? r.seconds : wallSeconds, findings };
 }
 
@@ -115,7 +121,9 @@ async function main(): Promise<number> {
   const campaigns = await discover(here, args.only, replayers);
   if (args.caseIndex !== null) {
     if (replayers.length !== 1) {
-      process.stderr.write(`fuzz: --case needs --only to name exactly one campaign that can replay a case; matches: ${replayers.map((r) => r.name).join(', ') || 'none'}\n`);
+      process.stderr.write(
+        `fuzz: --case needs --only to name exactly one campaign that can replay a case; matches: ${replayers.map((r) => r.name).join(', ') || 'none'}\n`,
+      );
       return 2;
     }
     const r = replayers[0]!;
@@ -150,9 +158,7 @@ async function main(): Promise<number> {
     totalCases += result.cases;
     totalFindings += result.findings.length;
     const rate = result.seconds > 0 ? Math.round(result.cases / result.seconds) : 0;
-    process.stdout.write(
-      `${c.name}: ${result.cases} cases in ${result.seconds.toFixed(1)} s (${rate}/s), ${result.findings.length} finding(s)\n`,
-    );
+    process.stdout.write(`${c.name}: ${result.cases} cases in ${result.seconds.toFixed(1)} s (${rate}/s), ${result.findings.length} finding(s)\n`);
     for (const f of result.findings.slice(0, 50)) process.stdout.write(`  finding: ${f}\n`);
     if (result.findings.length > 50) process.stdout.write(`  … and ${result.findings.length - 50} more\n`);
     const { cases: _c, seconds: _s, findings: _f, ...extra } = result;

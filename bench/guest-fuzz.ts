@@ -5,8 +5,19 @@
 // on the same continuation (every reply and the final snapshot are compared).
 import type { Platform, PlatformOptions } from '../src/index.js';
 import {
-  applyOp, buildPlatform, caseSeed, describeOp, FUZZ_PROFILES, FuzzRng, jumpFreshPlatform, linesDisagree, randomOptions, startTime,
-  StepTooSlow, TrafficGenerator, type Op,
+  applyOp,
+  buildPlatform,
+  caseSeed,
+  describeOp,
+  FUZZ_PROFILES,
+  FuzzRng,
+  jumpFreshPlatform,
+  linesDisagree,
+  randomOptions,
+  startTime,
+  StepTooSlow,
+  TrafficGenerator,
+  type Op,
 } from './guest-traffic.js';
 
 export interface GuestCaseResult {
@@ -88,7 +99,11 @@ export function guestFuzzCase(seed: number, index: number, log?: (line: string) 
   } else if (twin !== null) {
     const a = JSON.stringify(p.snapshot());
     const b = JSON.stringify(twin.snapshot());
-    if (a !== b) return found('final snapshots differ', `final snapshots differ after ${ops.length} ops (split at ${split}): ${firstDifference(JSON.parse(a), JSON.parse(b))}`);
+    if (a !== b)
+      return found(
+        'final snapshots differ',
+        `final snapshots differ after ${ops.length} ops (split at ${split}): ${firstDifference(JSON.parse(a), JSON.parse(b))}`,
+      );
   }
   return { profile, accesses, twinAccesses, finding: null };
 }

@@ -3,7 +3,15 @@
 // clock steps from nanoseconds to 10^11 ns, and the checks every reply must pass (an integer in
 // the access size, a vector 0..255, a 64-bit MSR value). Everything is reproducible from a seed.
 import {
-  accessContext, createPlatform, Ioapic, PicPair, TIMER_MODES, type Lapic, type Platform, type PlatformOptions, type ProfileName,
+  accessContext,
+  createPlatform,
+  Ioapic,
+  PicPair,
+  TIMER_MODES,
+  type Lapic,
+  type Platform,
+  type PlatformOptions,
+  type ProfileName,
 } from '../src/index.js';
 import { MAX_CLOCK_NS } from '../src/time/clock.js';
 import { Rng } from './xorshift32.js';
@@ -68,31 +76,45 @@ export type Op =
 export function describeOp(o: Op): string {
   const h = (n: number | bigint): string => `0x${n.toString(16)}`;
   switch (o.k) {
-    case 'in': return `in${o.size} ${h(o.port)} (vcpu ${o.vcpu})`;
-    case 'out': return `out${o.size} ${h(o.port)} ${h(o.value)} (vcpu ${o.vcpu})`;
-    case 'rd': return `read${o.size} ${h(o.addr)} (vcpu ${o.vcpu})`;
-    case 'wr': return `write${o.size} ${h(o.addr)} ${h(o.value)} (vcpu ${o.vcpu})`;
-    case 'rdmsr': return `rdmsr ${h(o.msr)} (vcpu ${o.vcpu})`;
-    case 'wrmsr': return `wrmsr ${h(o.msr)} ${h(o.value)} (vcpu ${o.vcpu})`;
-    case 'inta': return `inta (vcpu ${o.vcpu})`;
-    case 'step': return `advance ${o.ns} ns`;
+    case 'in':
+      return `in${o.size} ${h(o.port)} (vcpu ${o.vcpu})`;
+    case 'out':
+      return `out${o.size} ${h(o.port)} ${h(o.value)} (vcpu ${o.vcpu})`;
+    case 'rd':
+      return `read${o.size} ${h(o.addr)} (vcpu ${o.vcpu})`;
+    case 'wr':
+      return `write${o.size} ${h(o.addr)} ${h(o.value)} (vcpu ${o.vcpu})`;
+    case 'rdmsr':
+      return `rdmsr ${h(o.msr)} (vcpu ${o.vcpu})`;
+    case 'wrmsr':
+      return `wrmsr ${h(o.msr)} ${h(o.value)} (vcpu ${o.vcpu})`;
+    case 'inta':
+      return `inta (vcpu ${o.vcpu})`;
+    case 'step':
+      return `advance ${o.ns} ns`;
   }
 }
 
 const INTERESTING = [
-  0, 1, 2, 3, 0x0c, 0x10, 0x20, 0x30, 0x34, 0x36, 0x3f, 0x40, 0x70, 0x7f, 0x80, 0xb6, 0xc0, 0xd0, 0xff, 0x100, 0x1ff, 0x8000,
-  0xffff, 0x10000, 0x80000000, 0xffffffff,
+  0, 1, 2, 3, 0x0c, 0x10, 0x20, 0x30, 0x34, 0x36, 0x3f, 0x40, 0x70, 0x7f, 0x80, 0xb6, 0xc0, 0xd0, 0xff, 0x100, 0x1ff, 0x8000, 0xffff, 0x10000, 0x80000000,
+  0xffffffff,
 ];
 // IA32_APIC_BASE values: xAPIC on, x2APIC on (EXTD|EN), disabled, and with the BSP bit.
 const APIC_BASE_VALUES = [0xfee00800n, 0xfee00c00n, 0xfee00000n, 0xfee00900n, 0xfee00d00n, 0xfee00100n];
 
 function value32(rng: FuzzRng): number {
   switch (rng.below(6)) {
-    case 0: case 1: return rng.next();
-    case 2: return rng.below(0x100);
-    case 3: return rng.pick(INTERESTING);
-    case 4: return (1 << rng.below(32)) >>> 0;
-    default: return rng.below(0x10000);
+    case 0:
+    case 1:
+      return rng.next();
+    case 2:
+      return rng.below(0x100);
+    case 3:
+      return rng.pick(INTERESTING);
+    case 4:
+      return (1 << rng.below(32)) >>> 0;
+    default:
+      return rng.below(0x10000);
   }
 }
 
@@ -107,7 +129,10 @@ export class TrafficGenerator {
   private readonly mmio: Range[] = [];
   private readonly vcpus: number;
 
-  constructor(p: Platform, private readonly rng: FuzzRng) {
+  constructor(
+    p: Platform,
+    private readonly rng: FuzzRng,
+  ) {
     for (const r of p.describe().ranges) {
       const range = { base: r.base, len: r.end - r.base + 1 };
       if (r.bus === 'port') this.ports.push(range);
@@ -136,10 +161,14 @@ export class TrafficGenerator {
       return Math.max(0, r.base + off);
     }
     switch (rng.below(4)) {
-      case 0: return rng.next();
-      case 1: return 2 ** 32 - 1 - rng.below(16);
-      case 2: return 2 ** 52 - 1 - rng.below(16); // the top of the physical address space
-      default: return rng.below(0x100000);
+      case 0:
+        return rng.next();
+      case 1:
+        return 2 ** 32 - 1 - rng.below(16);
+      case 2:
+        return 2 ** 52 - 1 - rng.below(16); // the top of the physical address space
+      default:
+        return rng.below(0x100000);
     }
   }
 
@@ -190,38 +219,70 @@ export class TrafficGenerator {
     switch (rng.below(10)) {
       case 9: // a reset request through 0xCF9 (PCI platforms), with an interrupt on its way
         return [out(0x43, 0x30), out(0x40, rng.below(256)), out(0x40, 0), out(0xcf9, rng.pick([0x02, 0x04, 0x06, 0x0e]))];
-      case 0: { // HPET timer N: periodic or one-shot, level or edge, a route it may use, a small comparator
+      case 0: {
+        // HPET timer N: periodic or one-shot, level or edge, a route it may use, a small comparator
         const n = rng.below(3);
-        const conf = (rng.chance(0.5) ? 1 << 1 : 0) | (1 << 2) | (rng.chance(0.6) ? (1 << 3) | (1 << 6) : 0) | (rng.pick([2, 8, 20, 21, 22, 23, rng.below(32)]) << 9);
+        const conf =
+          (rng.chance(0.5) ? 1 << 1 : 0) | (1 << 2) | (rng.chance(0.6) ? (1 << 3) | (1 << 6) : 0) | (rng.pick([2, 8, 20, 21, 22, 23, rng.below(32)]) << 9);
         const cmp = small();
         return [wr(0xfed00100 + 0x20 * n, conf), wr(0xfed00108 + 0x20 * n, cmp), wr(0xfed00108 + 0x20 * n, cmp), wr(0xfed00010, rng.chance(0.3) ? 3 : 1)];
       }
-      case 1: { // LAPIC timer: enabled APIC, a divide, periodic or one-shot, a small count
+      case 1: {
+        // LAPIC timer: enabled APIC, a divide, periodic or one-shot, a small count
         return [
-          wr(0xfee000f0, 0x1ff), wr(0xfee003e0, rng.pick([0, 1, 2, 3, 8, 9, 10, 11])),
-          wr(0xfee00320, (rng.chance(0.6) ? 0x20000 : 0) | (0x20 + rng.below(0xe0))), wr(0xfee00380, small()),
+          wr(0xfee000f0, 0x1ff),
+          wr(0xfee003e0, rng.pick([0, 1, 2, 3, 8, 9, 10, 11])),
+          wr(0xfee00320, (rng.chance(0.6) ? 0x20000 : 0) | (0x20 + rng.below(0xe0))),
+          wr(0xfee00380, small()),
         ];
       }
-      case 2: { // PIT channel 0 or 2: a mode and a count, low byte then high byte
+      case 2: {
+        // PIT channel 0 or 2: a mode and a count, low byte then high byte
         const ch = rng.chance(0.7) ? 0 : 2;
         const count = rng.chance(0.5) ? 1 + rng.below(16) : rng.below(0x10000);
-        return [out(0x43, (ch << 6) | 0x30 | (rng.below(6) << 1)), out(0x40 + ch, count & 0xff), out(0x40 + ch, count >> 8), ...(ch === 2 ? [out(0x61, 1)] : [])];
+        return [
+          out(0x43, (ch << 6) | 0x30 | (rng.below(6) << 1)),
+          out(0x40 + ch, count & 0xff),
+          out(0x40 + ch, count >> 8),
+          ...(ch === 2 ? [out(0x61, 1)] : []),
+        ];
       }
       case 3: // RTC: a periodic rate and interrupt enables
         return [out(0x70, 0x0a), out(0x71, 0x20 | (1 + rng.below(15))), out(0x70, 0x0b), out(0x71, 0x02 | (rng.below(8) << 4)), out(0x70, 0x0c)];
       case 4: // PM: timer overflow events and SCI enable (both Xen port blocks)
-        return [{ k: 'out', port: 0x1f42, size: 2, value: 1, vcpu }, { k: 'out', port: 0xb002, size: 2, value: 1, vcpu }];
-      case 5: { // IO-APIC: one redirection entry, unmasked
+        return [
+          { k: 'out', port: 0x1f42, size: 2, value: 1, vcpu },
+          { k: 'out', port: 0xb002, size: 2, value: 1, vcpu },
+        ];
+      case 5: {
+        // IO-APIC: one redirection entry, unmasked
         const pin = rng.pick([0, 1, 2, 4, 8, 9, 20, 21, 22, 23, rng.below(24)]);
-        const low = (0x20 + rng.below(0xe0)) | (rng.chance(0.4) ? 1 << 15 : 0) | (rng.below(8) << 8) * (rng.chance(0.2) ? 1 : 0) | (rng.chance(0.2) ? 1 << 11 : 0);
+        const low =
+          (0x20 + rng.below(0xe0)) | (rng.chance(0.4) ? 1 << 15 : 0) | ((rng.below(8) << 8) * (rng.chance(0.2) ? 1 : 0)) | (rng.chance(0.2) ? 1 << 11 : 0);
         return [wr(0xfec00000, 0x11 + 2 * pin), wr(0xfec00010, rng.chance(0.7) ? 0 : rng.next()), wr(0xfec00000, 0x10 + 2 * pin), wr(0xfec00010, low)];
       }
       case 6: // 8259 pair: the usual initialisation, then a random mask
-        return [out(0x20, 0x11), out(0x21, 0x20), out(0x21, 0x04), out(0x21, 0x01), out(0xa0, 0x11), out(0xa1, 0x28), out(0xa1, 0x02), out(0xa1, 0x01), out(0x21, rng.below(256)), out(0xa1, rng.below(256))];
+        return [
+          out(0x20, 0x11),
+          out(0x21, 0x20),
+          out(0x21, 0x04),
+          out(0x21, 0x01),
+          out(0xa0, 0x11),
+          out(0xa1, 0x28),
+          out(0xa1, 0x02),
+          out(0xa1, 0x01),
+          out(0x21, rng.below(256)),
+          out(0xa1, rng.below(256)),
+        ];
       case 7: // LINT0 as ExtINT (virtual wire), LINT1 as NMI, the APIC enabled
         return [wr(0xfee000f0, 0x1ff), wr(0xfee00350, 0x700), wr(0xfee00360, 0x400)];
-      default: { // an IPI: a shorthand or a destination, a delivery mode, a vector
-        return [wr(0xfee000f0, 0x1ff), wr(0xfee00310, rng.below(8) << 24), wr(0xfee00300, (rng.below(4) << 18) | (rng.pick([0, 0, 0, 1, 4, 5, 6]) << 8) | rng.below(256))];
+      default: {
+        // an IPI: a shorthand or a destination, a delivery mode, a vector
+        return [
+          wr(0xfee000f0, 0x1ff),
+          wr(0xfee00310, rng.below(8) << 24),
+          wr(0xfee00300, (rng.below(4) << 18) | (rng.pick([0, 0, 0, 1, 4, 5, 6]) << 8) | rng.below(256)),
+        ];
       }
     }
   }
@@ -229,11 +290,16 @@ export class TrafficGenerator {
   private msr(): number {
     const rng = this.rng;
     switch (rng.below(6)) {
-      case 0: return 0x1b;
-      case 1: return 0x6e0;
-      case 2: return 0x800 + rng.below(0x400);
-      case 3: return rng.next();
-      default: return 0x800 + rng.below(0x40);
+      case 0:
+        return 0x1b;
+      case 1:
+        return 0x6e0;
+      case 2:
+        return 0x800 + rng.below(0x400);
+      case 3:
+        return rng.next();
+      default:
+        return 0x800 + rng.below(0x40);
     }
   }
 
@@ -274,7 +340,9 @@ export function stepClock(p: Platform, ns: number): number {
     const reached = clock.advanceTo(target);
     const took = Date.now() - t0;
     if (took > limitMs) {
-      throw new StepTooSlow(`advance ${ns} ns from ${from} ns took ${took} ms of host time, over ${Math.round(limitMs)} ms (${clock.eventsFired - events} events)`);
+      throw new StepTooSlow(
+        `advance ${ns} ns from ${from} ns took ${took} ms of host time, over ${Math.round(limitMs)} ms (${clock.eventsFired - events} events)`,
+      );
     }
     return reached;
   }

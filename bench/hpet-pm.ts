@@ -47,7 +47,12 @@ export function benchHpetPm(): Array<Record<string, number | string>> {
     }
     return s;
   }, 1_000_000);
-  out.push({ case: 'hpet counter read (4 bytes)', busNs: round(viaBus.nsPerOp), directNs: round(direct.nsPerOp), ratio: round(viaBus.nsPerOp / direct.nsPerOp) });
+  out.push({
+    case: 'hpet counter read (4 bytes)',
+    busNs: round(viaBus.nsPerOp),
+    directNs: round(direct.nsPerOp),
+    ratio: round(viaBus.nsPerOp / direct.nsPerOp),
+  });
   const q = measure((n) => {
     let s = 0n;
     for (let i = 0; i < n; i++) {

@@ -61,7 +61,12 @@ export function benchIoapic(): Array<Record<string, number | string>> {
     for (let i = 0; i < ops; i++) s += ioapic.read(0x10, 4, HOST_ACCESS);
     return s;
   }, OPS * 5);
-  out.push({ case: 'ioapic IOWIN read via MMIO bus', ns: round(viaBus.nsPerOp), directNs: round(direct.nsPerOp), ratio: round(viaBus.nsPerOp / direct.nsPerOp) });
+  out.push({
+    case: 'ioapic IOWIN read via MMIO bus',
+    ns: round(viaBus.nsPerOp),
+    directNs: round(direct.nsPerOp),
+    ratio: round(viaBus.nsPerOp / direct.nsPerOp),
+  });
 
   // Edge cycle through the IO-APIC: GSI 20 edge, vector 0x50.
   mmio.write(0xfec00000, 4, 0x10 + 2 * 20);
@@ -78,7 +83,16 @@ export function benchIoapic(): Array<Record<string, number | string>> {
     return s;
   }, OPS);
   // The same bookkeeping with the message handed to the LAPIC directly (no line, no IO-APIC).
-  const prebuilt: ApicMessage = { vector: 0x50, deliveryMode: 0, logical: false, destination: 0, levelTriggered: false, assert: true, shorthand: 0, source: -1 };
+  const prebuilt: ApicMessage = {
+    vector: 0x50,
+    deliveryMode: 0,
+    logical: false,
+    destination: 0,
+    levelTriggered: false,
+    assert: true,
+    shorthand: 0,
+    source: -1,
+  };
   const directCycle = measure((ops) => {
     let s = 0;
     for (let i = 0; i < ops; i++) {
@@ -88,7 +102,13 @@ export function benchIoapic(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS);
-  out.push({ case: 'edge cycle: assert→IO-APIC→ack→EOI→deassert', ns: round(edge.nsPerOp), directNs: round(directCycle.nsPerOp), ratio: round(edge.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
+  out.push({
+    case: 'edge cycle: assert→IO-APIC→ack→EOI→deassert',
+    ns: round(edge.nsPerOp),
+    directNs: round(directCycle.nsPerOp),
+    ratio: round(edge.nsPerOp / directCycle.nsPerOp),
+    targetNs: 200,
+  });
 
   // Level cycle: GSI 21 level, vector 0x51; EOI reaches the IO-APIC (Remote-IRR).
   mmio.write(0xfec00000, 4, 0x10 + 2 * 21);
@@ -104,10 +124,26 @@ export function benchIoapic(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS);
-  out.push({ case: 'level cycle: assert→ack→deassert→EOI (Remote-IRR)', ns: round(level.nsPerOp), directNs: round(directCycle.nsPerOp), ratio: round(level.nsPerOp / directCycle.nsPerOp), targetNs: 200 });
+  out.push({
+    case: 'level cycle: assert→ack→deassert→EOI (Remote-IRR)',
+    ns: round(level.nsPerOp),
+    directNs: round(directCycle.nsPerOp),
+    ratio: round(level.nsPerOp / directCycle.nsPerOp),
+    targetNs: 200,
+  });
 
   // PIC cycle: ISA IRQ 1 edge → INT → INTA → non-specific EOI (port write) → deassert.
-  for (const [p, v] of [[0x20, 0x11], [0x21, 0x08], [0x21, 0x04], [0x21, 0x01], [0xa0, 0x11], [0xa1, 0x70], [0xa1, 0x02], [0xa1, 0x01]] as const) ports.write(p, 1, v);
+  for (const [p, v] of [
+    [0x20, 0x11],
+    [0x21, 0x08],
+    [0x21, 0x04],
+    [0x21, 0x01],
+    [0xa0, 0x11],
+    [0xa1, 0x70],
+    [0xa1, 0x02],
+    [0xa1, 0x01],
+  ] as const)
+    ports.write(p, 1, v);
   const irq1 = fabric.isaLine(1);
   const picCycle = measure((ops) => {
     let s = 0;
@@ -151,7 +187,16 @@ function benchWithRealLapic(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS);
-  const prebuilt: ApicMessage = { vector: 0x50, deliveryMode: 0, logical: false, destination: 0, levelTriggered: false, assert: true, shorthand: 0, source: -1 };
+  const prebuilt: ApicMessage = {
+    vector: 0x50,
+    deliveryMode: 0,
+    logical: false,
+    destination: 0,
+    levelTriggered: false,
+    assert: true,
+    shorthand: 0,
+    source: -1,
+  };
   const direct = measure((ops) => {
     let s = 0;
     for (let i = 0; i < ops; i++) {
@@ -161,7 +206,13 @@ function benchWithRealLapic(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS);
-  out.push({ case: 'real LAPIC: edge assert→IO-APIC→router→LAPIC→INTA→EOI (MMIO)→deassert', ns: round(edge.nsPerOp), directNs: round(direct.nsPerOp), ratio: round(edge.nsPerOp / direct.nsPerOp), targetNs: 200 });
+  out.push({
+    case: 'real LAPIC: edge assert→IO-APIC→router→LAPIC→INTA→EOI (MMIO)→deassert',
+    ns: round(edge.nsPerOp),
+    directNs: round(direct.nsPerOp),
+    ratio: round(edge.nsPerOp / direct.nsPerOp),
+    targetNs: 200,
+  });
 
   mmio.write(0xfec00000, 4, 0x10 + 2 * 21);
   mmio.write(0xfec00010, 4, 0x8051);
@@ -176,10 +227,26 @@ function benchWithRealLapic(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS);
-  out.push({ case: 'real LAPIC: level cycle with EOI broadcast (Remote-IRR)', ns: round(level.nsPerOp), directNs: round(direct.nsPerOp), ratio: round(level.nsPerOp / direct.nsPerOp), targetNs: 200 });
+  out.push({
+    case: 'real LAPIC: level cycle with EOI broadcast (Remote-IRR)',
+    ns: round(level.nsPerOp),
+    directNs: round(direct.nsPerOp),
+    ratio: round(level.nsPerOp / direct.nsPerOp),
+    targetNs: 200,
+  });
 
   mmio.write(0xfee00350, 4, 0x700, cpu0); // LINT0 ExtINT
-  for (const [p, v] of [[0x20, 0x11], [0x21, 0x08], [0x21, 0x04], [0x21, 0x01], [0xa0, 0x11], [0xa1, 0x70], [0xa1, 0x02], [0xa1, 0x01]] as const) ports.write(p, 1, v);
+  for (const [p, v] of [
+    [0x20, 0x11],
+    [0x21, 0x08],
+    [0x21, 0x04],
+    [0x21, 0x01],
+    [0xa0, 0x11],
+    [0xa1, 0x70],
+    [0xa1, 0x02],
+    [0xa1, 0x01],
+  ] as const)
+    ports.write(p, 1, v);
   const irq1 = fabric.isaLine(1);
   const picCycle = measure((ops) => {
     let s = 0;

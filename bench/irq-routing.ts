@@ -63,13 +63,25 @@ function platform(vcpus: number) {
 export function benchIrqRouting(): BenchRecord[] {
   const one = platform(1);
   const many = platform(128);
-  const m = interleaved({
-    ioapic1: one.ioapicEdge, ioapic128: many.ioapicEdge,
-    msi1: one.msi, msi128: many.msi,
-    ipi1: one.ipi, ipi128: many.ipi,
-  }, 2_000, QUICK ? 61 : 201); // short rounds: on a loaded machine some fall between preemptions
+  const m = interleaved(
+    {
+      ioapic1: one.ioapicEdge,
+      ioapic128: many.ioapicEdge,
+      msi1: one.msi,
+      msi128: many.msi,
+      ipi1: one.ipi,
+      ipi128: many.ipi,
+    },
+    2_000,
+    QUICK ? 61 : 201,
+  ); // short rounds: on a loaded machine some fall between preemptions
   const row = (what: string, a: { min: number; median: number }, b: { min: number; median: number }): BenchRecord => ({
-    case: `unicast ${what} to vCPU 0, taken and EOI'd: 128 vCPUs vs 1`, ns128: b.min, ns128Median: b.median, ns1: a.min, ratio: round(b.min / a.min), target: 1.2,
+    case: `unicast ${what} to vCPU 0, taken and EOI'd: 128 vCPUs vs 1`,
+    ns128: b.min,
+    ns128Median: b.median,
+    ns1: a.min,
+    ratio: round(b.min / a.min),
+    target: 1.2,
   });
   return [row('IO-APIC edge', m.ioapic1, m.ioapic128), row('MSI', m.msi1, m.msi128), row('fixed IPI', m.ipi1, m.ipi128)];
 }

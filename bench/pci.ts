@@ -25,14 +25,17 @@ export function benchPci(): Array<Record<string, number | string>> {
   const target = new CountingTarget();
   fabric.setMsiTarget(target);
   const host = new PciHost(ports, mmio, fabric, XEN_PCI_HOST_PARAMS, null);
-  const fn = host.attach({ device: 3 }, {
-    name: 'bench-dev',
-    vendorId: 0x1af4,
-    deviceId: 0x1041,
-    classCode: 0x020000,
-    bars: [{ index: 0, kind: 'mem32', size: 0x4000 }],
-    capabilities: [{ kind: 'msix', vectors: 64, tableBar: 0, tableOffset: 0, pbaBar: 0, pbaOffset: 0x2000 }],
-  });
+  const fn = host.attach(
+    { device: 3 },
+    {
+      name: 'bench-dev',
+      vendorId: 0x1af4,
+      deviceId: 0x1041,
+      classCode: 0x020000,
+      bars: [{ index: 0, kind: 'mem32', size: 0x4000 }],
+      capabilities: [{ kind: 'msix', vectors: 64, tableBar: 0, tableOffset: 0, pbaBar: 0, pbaOffset: 0x2000 }],
+    },
+  );
   const out: Array<Record<string, number | string>> = [];
   const direct = measure((ops) => {
     let s = 0;
@@ -49,7 +52,12 @@ export function benchPci(): Array<Record<string, number | string>> {
     }
     return s;
   }, OPS * 5);
-  out.push({ case: 'config read via 0xCF8/0xCFC (two port accesses)', ns: round(cf8.nsPerOp), directNs: round(direct.nsPerOp), ratio: round(cf8.nsPerOp / direct.nsPerOp) });
+  out.push({
+    case: 'config read via 0xCF8/0xCFC (two port accesses)',
+    ns: round(cf8.nsPerOp),
+    directNs: round(direct.nsPerOp),
+    ratio: round(cf8.nsPerOp / direct.nsPerOp),
+  });
 
   const ecamAddr = 0xe0000000 + (3 << 15);
   const ecam = measure((ops) => {
@@ -72,7 +80,12 @@ export function benchPci(): Array<Record<string, number | string>> {
     for (let i = 0; i < ops; i++) msix.tableWrite(((i & 63) << 4) + 8, i & 0xff);
     return ops;
   }, OPS * 5);
-  out.push({ case: 'MSI-X table write via BAR', ns: round(viaBar.nsPerOp), directNs: round(tableDirect.nsPerOp), ratio: round(viaBar.nsPerOp / tableDirect.nsPerOp) });
+  out.push({
+    case: 'MSI-X table write via BAR',
+    ns: round(viaBar.nsPerOp),
+    directNs: round(tableDirect.nsPerOp),
+    ratio: round(viaBar.nsPerOp / tableDirect.nsPerOp),
+  });
 
   for (let e = 0; e < 64; e++) {
     mmio.write(0xfe000000 + (e << 4), 4, 0xfee00000);

@@ -102,24 +102,61 @@ function collect(sock: Socket, ms: number): Promise<string> {
 // ---- what hostile clients send ------------------------------------------------------------------
 
 const COMMANDS = [
-  'outb', 'outw', 'outl', 'inb', 'inw', 'inl', 'readb', 'readw', 'readl', 'readq', 'writeb', 'writew', 'writel', 'writeq',
-  'read', 'write', 'b64read', 'b64write', 'memset', 'clock_step', 'clock_set', 'irq_intercept_in', 'irq_intercept_out',
-  'set_irq_in', 'endianness', 'vcpu', 'rdmsr', 'wrmsr', 'inta', 'bogus', '',
+  'outb',
+  'outw',
+  'outl',
+  'inb',
+  'inw',
+  'inl',
+  'readb',
+  'readw',
+  'readl',
+  'readq',
+  'writeb',
+  'writew',
+  'writel',
+  'writeq',
+  'read',
+  'write',
+  'b64read',
+  'b64write',
+  'memset',
+  'clock_step',
+  'clock_set',
+  'irq_intercept_in',
+  'irq_intercept_out',
+  'set_irq_in',
+  'endianness',
+  'vcpu',
+  'rdmsr',
+  'wrmsr',
+  'inta',
+  'bogus',
+  '',
 ] as const;
 const PATHS = ['ioapic', 'pic', 'pic-master', 'pic-slave', 'pit', 'rtc', '/machine/i440fx/ioapic', 'nope', ''];
 const ADDRS = [0, 0x10, 0x20, 0x40, 0x70, 0x80, 0xcf8, 0xcfc, 0xe9, 0xfed00000, 0xfed00100, 0xfec00000, 0xfee00000, 0xfee00300, 0xb8000, 0xffff, 0x10000];
 
 function number(rng: FuzzRng): string {
   switch (rng.below(9)) {
-    case 0: return String(rng.below(1000));
-    case 1: return '0x' + rng.next().toString(16);
-    case 2: return '0x' + rng.pick(ADDRS).toString(16);
-    case 3: return '-' + rng.below(100000);
-    case 4: return '0' + rng.below(0o777).toString(8);
-    case 5: return '0x' + 'f'.repeat(1 + rng.below(20));
-    case 6: return String(rng.below(10 ** 9));
-    case 7: return rng.pick(['', 'x', '0x', '1e3', '0b101', '٣', '+5', '0x-1', '18446744073709551616', 'NaN']);
-    default: return String(rng.below(65536));
+    case 0:
+      return String(rng.below(1000));
+    case 1:
+      return '0x' + rng.next().toString(16);
+    case 2:
+      return '0x' + rng.pick(ADDRS).toString(16);
+    case 3:
+      return '-' + rng.below(100000);
+    case 4:
+      return '0' + rng.below(0o777).toString(8);
+    case 5:
+      return '0x' + 'f'.repeat(1 + rng.below(20));
+    case 6:
+      return String(rng.below(10 ** 9));
+    case 7:
+      return rng.pick(['', 'x', '0x', '1e3', '0b101', '٣', '+5', '0x-1', '18446744073709551616', 'NaN']);
+    default:
+      return String(rng.below(65536));
   }
 }
 
@@ -163,8 +200,14 @@ async function hostileClient(kind: Kind, rng: FuzzRng, path: string): Promise<{ 
         const answered = collect(sock, 3000);
         await write(sock, data);
         sock.end();
-        const bad = (await answered).split('\n').slice(0, -1).find((l) => !REPLY.test(l) || l.length > 200);
-        return { lines: data.filter((c) => c === 10).length + 1, ...(bad !== undefined ? { finding: `malformed reply ${JSON.stringify(bad.slice(0, 80))}` } : {}) };
+        const bad = (await answered)
+          .split('\n')
+          .slice(0, -1)
+          .find((l) => !REPLY.test(l) || l.length > 200);
+        return {
+          lines: data.filter((c) => c === 10).length + 1,
+          ...(bad !== undefined ? { finding: `malformed reply ${JSON.stringify(bad.slice(0, 80))}` } : {}),
+        };
       }
       case 'commands': {
         const script = Array.from({ length: 1 + rng.below(200) }, () => command(rng));
@@ -218,7 +261,10 @@ async function hostileClient(kind: Kind, rng: FuzzRng, path: string): Promise<{ 
         await write(sock, script.join('\n') + '\n');
         const text = await answered;
         sock.destroy();
-        const bad = text.split('\n').slice(0, -1).find((l) => !REPLY.test(l));
+        const bad = text
+          .split('\n')
+          .slice(0, -1)
+          .find((l) => !REPLY.test(l));
         return { lines: script.length, ...(bad !== undefined ? { finding: `malformed reply ${JSON.stringify(bad.slice(0, 80))}` } : {}) };
       }
       case 'slow-reader': {
@@ -272,7 +318,10 @@ async function stopServer(s: Server): Promise<string | null> {
   return finding;
 }
 
-export async function runQtestFuzz(budgetMs: number, seed: number): Promise<{ cases: number; seconds: number; findings: string[]; clients: number; peakRssMB: number; byKind: Record<string, number> }> {
+export async function runQtestFuzz(
+  budgetMs: number,
+  seed: number,
+): Promise<{ cases: number; seconds: number; findings: string[]; clients: number; peakRssMB: number; byKind: Record<string, number> }> {
   const t0 = Date.now();
   const deadline = t0 + budgetMs;
   const findings: string[] = [];
@@ -295,7 +344,11 @@ export async function runQtestFuzz(budgetMs: number, seed: number): Promise<{ ca
     for (let n = 0; n < CASES_PER_SERVER && Date.now() < deadline - 1500; n++, index++) {
       const rng = new FuzzRng((seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0);
       // Mostly cheap kinds; the slow ones (overlong, irq-stream) now and then.
-      const kind: Kind = rng.chance(0.05) ? 'overlong' : rng.chance(0.06) ? 'irq-stream' : rng.pick(['garbage', 'commands', 'commands', 'flood', 'reset', 'slow-reader'] as const);
+      const kind: Kind = rng.chance(0.05)
+        ? 'overlong'
+        : rng.chance(0.06)
+          ? 'irq-stream'
+          : rng.pick(['garbage', 'commands', 'commands', 'flood', 'reset', 'slow-reader'] as const);
       try {
         const r = await hostileClient(kind, rng, server.path);
         cases += r.lines;

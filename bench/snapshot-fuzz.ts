@@ -9,10 +9,18 @@
 import { SnapshotError, type Platform, type PlatformOptions } from '../src/index.js';
 import { copyRam, FindingLog, firstDifference } from './guest-fuzz.js';
 import {
-  applyOp, buildPlatform, caseSeed, describeOp, FUZZ_PROFILES, FuzzRng, randomOptions, StepTooSlow, TrafficGenerator, type Op,
+  applyOp,
+  buildPlatform,
+  caseSeed,
+  describeOp,
+  FUZZ_PROFILES,
+  FuzzRng,
+  randomOptions,
+  StepTooSlow,
+  TrafficGenerator,
+  type Op,
 } from './guest-traffic.js';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Path = (string | number)[];
 
 export interface SnapshotCaseResult {
@@ -81,11 +89,24 @@ function mutate(root: Record<string, unknown>, rng: FuzzRng): string {
   if (Array.isArray(old) && r < 7) {
     const a = old as unknown[];
     switch (rng.below(5)) {
-      case 0: a.push(a.length > 0 ? structuredClone(a[a.length - 1]) : 0); return `${where}: one more element (${a.length})`;
-      case 1: a.pop(); return `${where}: one element fewer (${a.length})`;
-      case 2: a.length += 1 + rng.below(300); return `${where}: extended with holes to ${a.length}`;
-      case 3: if (a.length > 0) { delete a[rng.below(a.length)]; return `${where}: a hole punched`; } break;
-      default: parent[key] = Object.assign({}, a); return `${where}: array → object`;
+      case 0:
+        a.push(a.length > 0 ? structuredClone(a[a.length - 1]) : 0);
+        return `${where}: one more element (${a.length})`;
+      case 1:
+        a.pop();
+        return `${where}: one element fewer (${a.length})`;
+      case 2:
+        a.length += 1 + rng.below(300);
+        return `${where}: extended with holes to ${a.length}`;
+      case 3:
+        if (a.length > 0) {
+          delete a[rng.below(a.length)];
+          return `${where}: a hole punched`;
+        }
+        break;
+      default:
+        parent[key] = Object.assign({}, a);
+        return `${where}: array → object`;
     }
   }
   switch (rng.below(4)) {
@@ -190,10 +211,18 @@ export function snapshotFuzzCase(seed: number, index: number, log?: (line: strin
     } catch (e) {
       accepted = false;
       refused++;
-      if (!(e instanceof SnapshotError)) return found(`refused with ${(e as Error)?.constructor?.name ?? typeof e}`, `restore of a mutated snapshot threw ${errorText(e)} instead of SnapshotError (${did.join('; ')})`);
+      if (!(e instanceof SnapshotError))
+        return found(
+          `refused with ${(e as Error)?.constructor?.name ?? typeof e}`,
+          `restore of a mutated snapshot threw ${errorText(e)} instead of SnapshotError (${did.join('; ')})`,
+        );
       log?.(`  refused: ${(e as Error).message}`);
       const after = JSON.stringify(p.snapshot());
-      if (after !== json) return found('refused restore changed the platform', `refused (${(e as Error).message}) yet the platform changed: ${firstDifference(JSON.parse(json), JSON.parse(after))} (${did.join('; ')})`);
+      if (after !== json)
+        return found(
+          'refused restore changed the platform',
+          `refused (${(e as Error).message}) yet the platform changed: ${firstDifference(JSON.parse(json), JSON.parse(after))} (${did.join('; ')})`,
+        );
     }
     if (!accepted) {
       const d = runBoth(p, untouched, continuation);
@@ -210,7 +239,11 @@ export function snapshotFuzzCase(seed: number, index: number, log?: (line: strin
       return found('accepted state not re-restorable', `accepted (${did.join('; ')}) but its own snapshot is refused: ${errorText(e)}`);
     }
     const s3 = JSON.stringify(again.snapshot());
-    if (s3 !== snap2) return found('accepted state drifts on re-restore', `accepted (${did.join('; ')}); re-restored snapshot differs: ${firstDifference(JSON.parse(snap2), JSON.parse(s3))}`);
+    if (s3 !== snap2)
+      return found(
+        'accepted state drifts on re-restore',
+        `accepted (${did.join('; ')}); re-restored snapshot differs: ${firstDifference(JSON.parse(snap2), JSON.parse(s3))}`,
+      );
     const d = runBoth(p, again, continuation);
     accesses += 2 * continuation.length;
     if (d !== null) return found(`after acceptance: ${d.kind}`, `accepted (${did.join('; ')}), against its re-restored twin: ${d.text}`);

@@ -53,7 +53,13 @@ export function programStorm(p: Platform, o: StormOptions = {}): void {
   out(0x40, 1, count & 0xff);
   out(0x40, 1, count >> 8);
   // RTC: 8192 Hz periodic, update-ended and an alarm every second (don't-care hours/minutes/seconds).
-  for (const [reg, v] of [[1, 0xff], [3, 0xff], [5, 0xff], [0x0a, 0x23], [0x0b, 0x72]] as const) {
+  for (const [reg, v] of [
+    [1, 0xff],
+    [3, 0xff],
+    [5, 0xff],
+    [0x0a, 0x23],
+    [0x0b, 0x72],
+  ] as const) {
     out(0x70, 1, reg);
     out(0x71, 1, v);
   }

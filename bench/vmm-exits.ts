@@ -97,7 +97,10 @@ function median(xs: number[]): number {
 }
 
 function runC(dir: string, kind: 'out' | 'mmio'): { wallNs: number; cpuNs: number } {
-  const [wall, cpu] = execFileSync(join(dir, 'vmm'), [String(N), kind], { encoding: 'utf8' }).trim().split(' ').map(Number);
+  const [wall, cpu] = execFileSync(join(dir, 'vmm'), [String(N), kind], { encoding: 'utf8' })
+    .trim()
+    .split(' ')
+    .map(Number);
   return { wallNs: wall!, cpuNs: cpu! };
 }
 

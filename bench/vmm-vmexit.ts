@@ -52,9 +52,26 @@ function hvmdev(flat: string, op: string): Promise<string> {
 
 function qemu(flat: string, op: string): Promise<string> {
   return output(QEMU, [
-    '-accel', 'kvm', '-machine', 'pc,kernel-irqchip=off', '-cpu', 'qemu64,+x2apic,+tsc-deadline',
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-device', 'pc-testdev',
-    '-display', 'none', '-serial', 'stdio', '-m', '128', '-kernel', flat, '-append', op,
+    '-accel',
+    'kvm',
+    '-machine',
+    'pc,kernel-irqchip=off',
+    '-cpu',
+    'qemu64,+x2apic,+tsc-deadline',
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=4',
+    '-device',
+    'pc-testdev',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-m',
+    '128',
+    '-kernel',
+    flat,
+    '-append',
+    op,
   ]);
 }
 

@@ -45,7 +45,7 @@ const hex = (h: string): Uint8Array => Uint8Array.from(h.split(' ').map((x) => p
 /** The three cases of the issue's table; each alternates a load and a store. */
 export const ALLOC_CASES = {
   /** Instructions fetched from guest RAM at RIP; 4-byte MMIO operand at 0xFED00030 (above 2^31). */
-  'fetch': { code: ['8b 02', '89 0a'], fetched: true, addr: 0xfed00030 },
+  fetch: { code: ['8b 02', '89 0a'], fetched: true, addr: 0xfed00030 },
   /** Bytes supplied by the exit; the operand is in guest RAM. */
   'ram-operand': { code: ['8b 02', '89 0a'], fetched: false, addr: 0x8000 },
   /** Bytes supplied; 8-byte MMIO operand (`mov rax, [rdx]` / `mov [rdx], rcx`). */
@@ -107,7 +107,8 @@ function child(name: AllocCase, total: number): void {
 /** Runs one case in a child under --trace-gc: scavenges between the start and end markers, bytes per instruction. */
 export function countScavenges(name: AllocCase, total: number): { scavenges: number; bytesPerInsn: number; executed: boolean } {
   const r = spawnSync(process.execPath, ['--trace-gc', '--expose-gc', fileURLToPath(import.meta.url), CHILD_FLAG, name, String(total)], {
-    encoding: 'utf8', maxBuffer: 64 << 20,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
   });
   if (r.status !== 0) throw new Error(`x86emu-alloc child for ${name} failed: ${r.stderr}`);
   const lines = r.stdout.split('\n');
@@ -122,7 +123,14 @@ export function benchX86emuAlloc(): BenchRecord[] {
   const total = process.argv.includes('--quick') ? 1_000_000 : 10_000_000;
   return (Object.keys(ALLOC_CASES) as AllocCase[]).map((name) => {
     const r = countScavenges(name, total);
-    return { case: `x86emu allocation per instruction: ${name}`, instructions: total, scavenges: r.scavenges, bytesPerInsn: Number(r.bytesPerInsn.toFixed(1)), allExecuted: r.executed, target: '0 scavenges, 0 B' };
+    return {
+      case: `x86emu allocation per instruction: ${name}`,
+      instructions: total,
+      scavenges: r.scavenges,
+      bytesPerInsn: Number(r.bytesPerInsn.toFixed(1)),
+      allExecuted: r.executed,
+      target: '0 scavenges, 0 B',
+    };
   });
 }
 

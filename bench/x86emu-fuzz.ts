@@ -13,8 +13,25 @@
 // `npm run fuzz -- --only x86emu --seed s --case i` (x86emuFuzzCase prints the trace).
 import { createRequire } from 'node:module';
 import {
-  CpuState, MODE_COMPAT32, MODE_LONG64, MODE_PROT16, MODE_PROT32, MODE_REAL, MODE_V86, RCX, SA_DB, SA_L, SEG_CS, SEG_FS, SEG_GS,
-  X86EMUL_OKAY, X86Emulator, type CpuMode, type EmulateResult, type Insn, type X86EmulateOps,
+  CpuState,
+  MODE_COMPAT32,
+  MODE_LONG64,
+  MODE_PROT16,
+  MODE_PROT32,
+  MODE_REAL,
+  MODE_V86,
+  RCX,
+  SA_DB,
+  SA_L,
+  SEG_CS,
+  SEG_FS,
+  SEG_GS,
+  X86EMUL_OKAY,
+  X86Emulator,
+  type CpuMode,
+  type EmulateResult,
+  type Insn,
+  type X86EmulateOps,
 } from '../src/x86emu/index.js';
 import * as T from '../src/x86emu/decoder/tables.js';
 import { BASE_RIP, DEC_OK } from '../src/x86emu/insn.js';
@@ -90,12 +107,18 @@ function bitsOf(mode: CpuMode): Bitness {
 /** A register value: small, near a boundary, or any 64 bits. */
 function regValue(rng: Rng): bigint {
   switch (rng.below(6)) {
-    case 0: return BigInt(rng.below(0x10000));
-    case 1: return BigInt(rng.next());
-    case 2: return (BigInt(rng.next()) << 32n) | BigInt(rng.next());
-    case 3: return BigInt.asUintN(64, -BigInt(rng.below(0x100)));
-    case 4: return 0xffffn - BigInt(rng.below(16)) + (rng.below(2) === 0 ? 0n : 0xffff0000n);
-    default: return BigInt(rng.below(16)) * 0x1000n + BigInt(rng.below(0x1000));
+    case 0:
+      return BigInt(rng.below(0x10000));
+    case 1:
+      return BigInt(rng.next());
+    case 2:
+      return (BigInt(rng.next()) << 32n) | BigInt(rng.next());
+    case 3:
+      return BigInt.asUintN(64, -BigInt(rng.below(0x100)));
+    case 4:
+      return 0xffffn - BigInt(rng.below(16)) + (rng.below(2) === 0 ? 0n : 0xffff0000n);
+    default:
+      return BigInt(rng.below(16)) * 0x1000n + BigInt(rng.below(0x1000));
   }
 }
 
@@ -107,8 +130,10 @@ export function makeCase(seed: number, index: number): CaseInput {
   if (mode === MODE_REAL) s.setRealMode();
   else if (mode === MODE_V86) s.setV86Mode(rng.below(4));
   else if (mode === MODE_LONG64) s.setLongMode(cpl);
-  else if (mode === MODE_COMPAT32) { s.setLongMode(cpl); s.seg[SEG_CS]!.attr = (s.seg[SEG_CS]!.attr & ~SA_L) | SA_DB; }
-  else s.setProtectedMode(mode === MODE_PROT16 ? 16 : 32, cpl);
+  else if (mode === MODE_COMPAT32) {
+    s.setLongMode(cpl);
+    s.seg[SEG_CS]!.attr = (s.seg[SEG_CS]!.attr & ~SA_L) | SA_DB;
+  } else s.setProtectedMode(mode === MODE_PROT16 ? 16 : 32, cpl);
   // segment bases: real/v86 follow the selector; elsewhere random (64-bit mode must ignore all but FS/GS)
   for (let i = 0; i < 6; i++) {
     const sg = s.seg[i]!;
@@ -187,9 +212,11 @@ export class EmulatorOracle {
     const kind = r.kind === 'executed' && !r.complete ? 'executed-partial' : r.kind;
     this.outcomes[kind] = (this.outcomes[kind] ?? 0) + 1;
     // the case as text, built only for a finding or a trace
-    const what = (): string => `${MODE_NAME[mode]} cpl ${input.cpl} ${hexOf(bytes, ours.status === DEC_OK ? d.length : 15)}${icedValid ? ` (${I.Code[ins.code]})` : ''}`;
+    const what = (): string =>
+      `${MODE_NAME[mode]} cpl ${input.cpl} ${hexOf(bytes, ours.status === DEC_OK ? d.length : 15)}${icedValid ? ` (${I.Code[ins.code]})` : ''}`;
     if (log !== undefined) log(`case: ${what()}; outcome ${JSON.stringify(r)}`);
-    for (let k = 0; k < this.ops.addrs.length; k++) log?.(`  ${this.ops.writes[k] ? 'write' : 'read '} ${this.ops.addrs[k]!.toString(16)} size ${this.ops.sizes[k]}`);
+    for (let k = 0; k < this.ops.addrs.length; k++)
+      log?.(`  ${this.ops.writes[k] ? 'write' : 'read '} ${this.ops.addrs[k]!.toString(16)} size ${this.ops.sizes[k]}`);
     if (r.kind === 'retry' || r.kind === 'unhandleable') return `outcome ${r.kind} from a memory that never asks for it: ${what()}`;
     const n = this.ops.addrs.length;
     if (r.kind === 'unimplemented') return n === 0 ? null : `unimplemented after ${n} memory access(es): ${what()}`;
@@ -212,7 +239,9 @@ export class EmulatorOracle {
     for (const x of expected) log?.(`  iced: ${I.OpAccess[x.access]} ${x.addr === null ? '?' : x.addr.toString(16)} size ${x.size}`);
     const matched = new Array<number>(expected.length).fill(0); // bit 0: read seen, bit 1: write seen
     for (let k = 0; k < n; k++) {
-      const a = this.ops.addrs[k]!, size = this.ops.sizes[k]!, w = this.ops.writes[k]!;
+      const a = this.ops.addrs[k]!,
+        size = this.ops.sizes[k]!,
+        w = this.ops.writes[k]!;
       // the first allowed operand not yet matched in this direction (two operands may share an address)
       let hit = -1;
       const bit = w ? 2 : 1;
@@ -251,7 +280,10 @@ export class EmulatorOracle {
     if (u.base === I.Register.None && u.index === I.Register.None && d.hasMem && d.base === BASE_RIP) {
       ea += s.getRip(); // RIP-relative: iced decoded at ip 0, so its displacement is relative to RIP
     }
-    for (const [reg, scale] of [[u.base, 1], [u.index, u.scale]] as const) {
+    for (const [reg, scale] of [
+      [u.base, 1],
+      [u.index, u.scale],
+    ] as const) {
       if (reg === I.Register.None) continue;
       const g = this.regIndex.get(reg);
       if (g === undefined) return null; // e.g. XLAT's AL, RIP
@@ -301,10 +333,18 @@ function copyState(from: CpuState, to: CpuState): void {
   to.ripHi = from.ripHi;
   to.rflags = from.rflags;
   for (let i = 0; i < 6; i++) {
-    const a = from.seg[i]!, b = to.seg[i]!;
-    b.selector = a.selector; b.baseLo = a.baseLo; b.baseHi = a.baseHi; b.limit = a.limit; b.attr = a.attr;
+    const a = from.seg[i]!,
+      b = to.seg[i]!;
+    b.selector = a.selector;
+    b.baseLo = a.baseLo;
+    b.baseHi = a.baseHi;
+    b.limit = a.limit;
+    b.attr = a.attr;
   }
-  to.cr0 = from.cr0; to.cr4 = from.cr4; to.efer = from.efer; to.xcr0 = from.xcr0;
+  to.cr0 = from.cr0;
+  to.cr4 = from.cr4;
+  to.efer = from.efer;
+  to.xcr0 = from.xcr0;
 }
 
 function hexOf(b: Uint8Array, n: number): string {

@@ -10,9 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as T from '../src/x86emu/decoder/tables.js';
-import {
-  CpuState, RSP, X86EMUL_OKAY, X86Emulator, type EmulateContext, type EmulateResult, type X86EmulateOps,
-} from '../src/x86emu/index.js';
+import { CpuState, RSP, X86EMUL_OKAY, X86Emulator, type EmulateContext, type EmulateResult, type X86EmulateOps } from '../src/x86emu/index.js';
 import { Rng, structuredBytes } from './x86emu-oracle.js';
 
 /** Any memory or port access makes a case unusable here (the native run has no such memory). */
@@ -48,7 +46,18 @@ const FLAGS_COMPARED = 0x8d5 | 0x400; // status flags and DF
 const OUTSIDE_GPRS = new Set([T.H_SSE, T.H_MOVNTI, T.H_X87]);
 /** Handlers that use memory without a ModRM memory operand (stack, strings, moffs). */
 const IMPLICIT_MEMORY = new Set([
-  T.H_PUSH_R, T.H_POP_R, T.H_PUSH_I, T.H_POP_EV, T.H_MOV_MOFFS, T.H_MOVS, T.H_CMPS, T.H_STOS, T.H_LODS, T.H_SCAS, T.H_INS, T.H_OUTS,
+  T.H_PUSH_R,
+  T.H_POP_R,
+  T.H_PUSH_I,
+  T.H_POP_EV,
+  T.H_MOV_MOFFS,
+  T.H_MOVS,
+  T.H_CMPS,
+  T.H_STOS,
+  T.H_LODS,
+  T.H_SCAS,
+  T.H_INS,
+  T.H_OUTS,
 ]);
 
 function here(): string {
@@ -140,7 +149,10 @@ function candidate(rng: Rng, emu: X86Emulator, ops: RefusingOps): Candidate | nu
 function runNative(harness: string, cases: Candidate[]): { lines: string[]; how: string } {
   const input = cases.map((c) => `${hex(c.bytes, c.length)} ${c.regs.map((v) => v.toString(16)).join(' ')} ${c.flags.toString(16)}`).join('\n') + '\n';
   const res = spawnSync(harness, [], { input, maxBuffer: 64 << 20 });
-  const lines = res.stdout.toString().split('\n').filter((l) => l.length > 0);
+  const lines = res.stdout
+    .toString()
+    .split('\n')
+    .filter((l) => l.length > 0);
   return { lines, how: `status ${res.status}, signal ${res.signal}` };
 }
 
@@ -201,7 +213,10 @@ export function runX86emuNativeFuzz(budgetMs: number, seed: number): { cases: nu
   const ops = new RefusingOps();
   const rng = new Rng(seed >>> 0 || 1);
   const findings: string[] = [];
-  let cases = 0, drawn = 0, faults = 0, batchNo = 0;
+  let cases = 0,
+    drawn = 0,
+    faults = 0,
+    batchNo = 0;
   const stats: NativeStats = { udByModel: 0, udSamples: [] };
   while (Date.now() - t0 < budgetMs) {
     const batch: Candidate[] = [];

@@ -33,7 +33,17 @@ export interface OracleStats {
 }
 
 export function newStats(): OracleStats {
-  return { cases: 0, bothValid: 0, oursOnly: 0, icedOnly: 0, bothInvalid: 0, mismatches: 0, firstMismatches: [], icedOnlySamples: new Map(), oursOnlySamples: new Map() };
+  return {
+    cases: 0,
+    bothValid: 0,
+    oursOnly: 0,
+    icedOnly: 0,
+    bothInvalid: 0,
+    mismatches: 0,
+    firstMismatches: [],
+    icedOnlySamples: new Map(),
+    oursOnlySamples: new Map(),
+  };
 }
 
 const GPR64 = ['RAX', 'RCX', 'RDX', 'RBX', 'RSP', 'RBP', 'RSI', 'RDI', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15'];
@@ -66,7 +76,16 @@ export class DecoderOracle {
     this.memKinds = new Set([K.Memory]);
     this.noAccess = new Set([this.I.Mnemonic.Lea, this.I.Mnemonic.Nop, this.I.Mnemonic.Reservednop, this.I.Mnemonic.Cldemote]);
     for (const [name, v] of Object.entries(this.I.Mnemonic)) if (name.startsWith('Prefetch') && typeof v === 'number') this.noAccess.add(v);
-    this.immKinds = new Set([K.Immediate8, K.Immediate16, K.Immediate32, K.Immediate64, K.Immediate8to16, K.Immediate8to32, K.Immediate8to64, K.Immediate32to64]);
+    this.immKinds = new Set([
+      K.Immediate8,
+      K.Immediate16,
+      K.Immediate32,
+      K.Immediate64,
+      K.Immediate8to16,
+      K.Immediate8to32,
+      K.Immediate8to64,
+      K.Immediate32to64,
+    ]);
   }
 
   /** Our decode status of the last check (DEC_*), with `lastInsn` its record. */
@@ -122,7 +141,7 @@ export class DecoderOracle {
     }
     const executed = executedMnemonics(d, this.features);
     if (problems.length === 0 && !ins.isVsib) {
-      if ((memOp >= 0) !== d.hasMem) problems.push(`memory operand ours ${d.hasMem} iced ${memOp >= 0}`);
+      if (memOp >= 0 !== d.hasMem) problems.push(`memory operand ours ${d.hasMem} iced ${memOp >= 0}`);
       else if (memOp >= 0) {
         const base = I.Register[ins.memoryBase];
         const index = I.Register[ins.memoryIndex];
@@ -173,11 +192,20 @@ export class DecoderOracle {
 function immBytes(kind: number, I: Iced): number {
   const K = I.OpKind;
   switch (kind) {
-    case K.Immediate8: case K.Immediate8to16: case K.Immediate8to32: case K.Immediate8to64: return 1;
-    case K.Immediate16: return 2;
-    case K.Immediate32: case K.Immediate32to64: return 4;
-    case K.Immediate64: return 8;
-    default: return 0;
+    case K.Immediate8:
+    case K.Immediate8to16:
+    case K.Immediate8to32:
+    case K.Immediate8to64:
+      return 1;
+    case K.Immediate16:
+      return 2;
+    case K.Immediate32:
+    case K.Immediate32to64:
+      return 4;
+    case K.Immediate64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -193,12 +221,22 @@ export function structuredBytes(rng: Rng, bits: Bitness, out: Uint8Array): void 
   if (bits === 64 && rng.below(3) === 0) out[i++] = 0x40 | rng.below(16);
   const esc = rng.below(10);
   if (esc < 3) out[i++] = 0x0f;
-  else if (esc === 3) { out[i++] = 0x0f; out[i++] = 0x38; }
-  else if (esc === 4) { out[i++] = 0x0f; out[i++] = 0x3a; }
-  else if (esc === 5) {
+  else if (esc === 3) {
+    out[i++] = 0x0f;
+    out[i++] = 0x38;
+  } else if (esc === 4) {
+    out[i++] = 0x0f;
+    out[i++] = 0x3a;
+  } else if (esc === 5) {
     // VEX
-    if (rng.below(2) === 0) { out[i++] = 0xc5; out[i++] = (rng.next() & 0xff) | (bits === 64 ? 0 : 0x80); }
-    else { out[i++] = 0xc4; out[i++] = (rng.below(3) + 1) | (rng.next() & 0xe0) | (bits === 64 ? 0 : 0xc0); out[i++] = rng.next() & 0xff; }
+    if (rng.below(2) === 0) {
+      out[i++] = 0xc5;
+      out[i++] = (rng.next() & 0xff) | (bits === 64 ? 0 : 0x80);
+    } else {
+      out[i++] = 0xc4;
+      out[i++] = (rng.below(3) + 1) | (rng.next() & 0xe0) | (bits === 64 ? 0 : 0xc0);
+      out[i++] = rng.next() & 0xff;
+    }
   }
   i++; // opcode (random)
   if (i < out.length) {

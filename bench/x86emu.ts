@@ -50,30 +50,52 @@ export function benchX86emu(): BenchRecord[] {
   const fetched = [{}, {}];
   s.setReg(RAX, 0xfed00000).setReg(RCX, 0x1234).setReg(RDX, 0xfed00030);
   const ctx = accessContext(0);
-  const whole = (o: readonly EmulateOptions[]) => (n: number): number => {
-    let k = 0;
-    for (let i = 0; i < n; i += 2) {
-      s.ripLo = 0x1000;
-      if (emu.emulate(s, ops, o[0]).kind === 'executed') k++;
-      s.ripLo = 0x2000;
-      if (emu.emulate(s, ops, o[1]).kind === 'executed') k++;
-    }
-    return k;
-  };
-  const m = interleaved({
-    given: whole(given),
-    fetched: whole(fetched),
-    bus: (n: number): number => {
+  const whole =
+    (o: readonly EmulateOptions[]) =>
+    (n: number): number => {
       let k = 0;
       for (let i = 0; i < n; i += 2) {
-        mmio.write(0xfed00030, 4, i, ctx);
-        k += mmio.read(0xfed00030, 4, ctx);
+        s.ripLo = 0x1000;
+        if (emu.emulate(s, ops, o[0]).kind === 'executed') k++;
+        s.ripLo = 0x2000;
+        if (emu.emulate(s, ops, o[1]).kind === 'executed') k++;
       }
       return k;
+    };
+  const m = interleaved(
+    {
+      given: whole(given),
+      fetched: whole(fetched),
+      bus: (n: number): number => {
+        let k = 0;
+        for (let i = 0; i < n; i += 2) {
+          mmio.write(0xfed00030, 4, i, ctx);
+          k += mmio.read(0xfed00030, 4, ctx);
+        }
+        return k;
+      },
     },
-  }, 2_000, rounds); // short rounds: on a loaded machine some fall between preemptions
-  out.push({ case: 'whole MMIO instruction, bytes supplied (mov [rax+0x30], ecx / mov ebx, [rdx] alternating)', nsMin: m.given.min, nsMedian: m.given.median, targetNs: 60, busAccessNs: m.bus.min, ratioToBus: round(m.given.min / m.bus.min), loadavg: loadNow });
-  out.push({ case: 'whole MMIO instruction, fetched from guest RAM at RIP', nsMin: m.fetched.min, nsMedian: m.fetched.median, targetNs: 80, busAccessNs: m.bus.min, ratioToBus: round(m.fetched.min / m.bus.min), loadavg: loadNow });
+    2_000,
+    rounds,
+  ); // short rounds: on a loaded machine some fall between preemptions
+  out.push({
+    case: 'whole MMIO instruction, bytes supplied (mov [rax+0x30], ecx / mov ebx, [rdx] alternating)',
+    nsMin: m.given.min,
+    nsMedian: m.given.median,
+    targetNs: 60,
+    busAccessNs: m.bus.min,
+    ratioToBus: round(m.given.min / m.bus.min),
+    loadavg: loadNow,
+  });
+  out.push({
+    case: 'whole MMIO instruction, fetched from guest RAM at RIP',
+    nsMin: m.fetched.min,
+    nsMedian: m.fetched.median,
+    targetNs: 80,
+    busAccessNs: m.bus.min,
+    ratioToBus: round(m.fetched.min / m.bus.min),
+    loadavg: loadNow,
+  });
 
   // REP MOVS between RAM and a device: ns per element, the device seeing every element in order.
   // Baseline: the same number of direct device calls.
@@ -89,20 +111,42 @@ export function benchX86emu(): BenchRecord[] {
       return k;
     };
   };
-  const r = interleaved({
-    toDevice1: movs(bytes('f3 a4'), 0x10000, 0xfed00000, 4096),
-    toDevice4: movs(bytes('f3 a5'), 0x10000, 0xfed00000, 1024),
-    fromDevice4: movs(bytes('f3 a5'), 0xfed00000, 0x10000, 1024),
-    bus: (n: number): number => {
-      for (let i = 0; i < n; i++) mmio.write(0xfed00000 + (i & 0xfff), 1, i, ctx);
-      return dev.value;
+  const r = interleaved(
+    {
+      toDevice1: movs(bytes('f3 a4'), 0x10000, 0xfed00000, 4096),
+      toDevice4: movs(bytes('f3 a5'), 0x10000, 0xfed00000, 1024),
+      fromDevice4: movs(bytes('f3 a5'), 0xfed00000, 0x10000, 1024),
+      bus: (n: number): number => {
+        for (let i = 0; i < n; i++) mmio.write(0xfed00000 + (i & 0xfff), 1, i, ctx);
+        return dev.value;
+      },
     },
-  }, 8_192, rounds);
-  out.push({ case: 'rep movsb 4 KiB RAM -> MMIO device, per element', nsMin: r.toDevice1.min, nsMedian: r.toDevice1.median, targetNs: 15, busAccessNs: r.bus.min });
-  out.push({ case: 'rep movsd 4 KiB RAM -> MMIO device, per element', nsMin: r.toDevice4.min, nsMedian: r.toDevice4.median, targetNs: 15, busAccessNs: r.bus.min });
-  out.push({ case: 'rep movsd 4 KiB MMIO device -> RAM, per element', nsMin: r.fromDevice4.min, nsMedian: r.fromDevice4.median, targetNs: 15, busAccessNs: r.bus.min });
+    8_192,
+    rounds,
+  );
+  out.push({
+    case: 'rep movsb 4 KiB RAM -> MMIO device, per element',
+    nsMin: r.toDevice1.min,
+    nsMedian: r.toDevice1.median,
+    targetNs: 15,
+    busAccessNs: r.bus.min,
+  });
+  out.push({
+    case: 'rep movsd 4 KiB RAM -> MMIO device, per element',
+    nsMin: r.toDevice4.min,
+    nsMedian: r.toDevice4.median,
+    targetNs: 15,
+    busAccessNs: r.bus.min,
+  });
+  out.push({
+    case: 'rep movsd 4 KiB MMIO device -> RAM, per element',
+    nsMin: r.fromDevice4.min,
+    nsMedian: r.fromDevice4.median,
+    targetNs: 15,
+    busAccessNs: r.bus.min,
+  });
   const rr = measure(movs(bytes('f3 a4'), 0x10000, 0x20000, 4096), QUICK ? 200_000 : 2_000_000, 5);
-  out.push({ case: 'rep movsb 4 KiB RAM -> RAM', usPerInsn: round(rr.nsPerOp * 4096 / 1000) });
+  out.push({ case: 'rep movsb 4 KiB RAM -> RAM', usPerInsn: round((rr.nsPerOp * 4096) / 1000) });
 
   // Decode only: ours vs iced-x86 decodeOut (one Decoder over a buffer, Instruction reused) on the
   // same bytes. Ours decodes each instruction from its own buffer (what an exit handler has). The

@@ -23,7 +23,7 @@ export * from './qtest/index.js';
 export * as x86emu from './x86emu/index.js';
 // A name two folders define: the platform timer mode is timer-mode's, and the LAPIC's LVT timer
 // mode is renamed.
-export { type TimerMode } from './device-model/timer-mode/index.js';
+export type { TimerMode } from './device-model/timer-mode/index.js';
 export { TimerMode as LapicTimerMode } from './devices/lapic/registers.js';
 // Firmware tables (ACPI, MP, e820) generated from a built platform.
 export * from './firmware/index.js';

@@ -24,8 +24,7 @@ export class BusOverlapError extends HvmdevError {
   ) {
     const w = bus === 'port' ? 4 : 8;
     super(
-      `${bus} range ${fmtRange(requested, w)} overlaps ${fmtRange(existing, w)}; ` +
-        `each address has one owner: move one of them (or remove the other first)`,
+      `${bus} range ${fmtRange(requested, w)} overlaps ${fmtRange(existing, w)}; ` + `each address has one owner: move one of them (or remove the other first)`,
     );
   }
 }

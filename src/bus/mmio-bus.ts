@@ -334,8 +334,7 @@ export class MmioBus extends BusCore implements RegionHost {
       this.flags = flags;
     }
     // RAM takes every size; a device range what it declared, naturally aligned if it asked to be.
-    this.flags[id] =
-      region.ram !== null ? RAM | SIZES_8 : region.sizes | (region.aligned ? ALIGNED : 0) | (region.length > 2 ** 30 ? LARGE : 0);
+    this.flags[id] = region.ram !== null ? RAM | SIZES_8 : region.sizes | (region.aligned ? ALIGNED : 0) | (region.length > 2 ** 30 ? LARGE : 0);
     this.handlers[id] = region.handler;
     this.views[id] = region.view;
   }
@@ -347,8 +346,6 @@ function describe(r: Region) {
 
 function checkMemRange(base: number, length: number, owner: string): void {
   if (!Number.isInteger(base) || !Number.isInteger(length) || length < 1 || base < 0 || base + length > MAX_PHYS_ADDR) {
-    throw new BusRangeError(
-      `${owner}: memory range base=${base} length=${length} must be whole bytes inside the 52-bit physical address space`,
-    );
+    throw new BusRangeError(`${owner}: memory range base=${base} length=${length} must be whole bytes inside the 52-bit physical address space`);
   }
 }

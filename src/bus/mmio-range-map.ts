@@ -291,7 +291,6 @@ export class MmioRangeMap {
     for (const r of this.leafRegions[leaf]!) if (addr >= r.base && addr < r.end) return this.ids.get(r)!;
     return 0;
   }
-
 }
 
 function insertSorted(list: Region[], r: Region): void {

@@ -136,8 +136,6 @@ function describeRegion(r: Region) {
 
 function checkPortRange(base: number, length: number, owner: string): void {
   if (!Number.isInteger(base) || !Number.isInteger(length) || length < 1 || base < 0 || base + length > PORT_SPACE_SIZE) {
-    throw new BusRangeError(
-      `${owner}: port range base=${base} length=${length} is outside the 16-bit port space [0, 0xffff]`,
-    );
+    throw new BusRangeError(`${owner}: port range base=${base} length=${length} is outside the 16-bit port space [0, 0xffff]`);
   }
 }

@@ -64,12 +64,7 @@ export class Region {
 
   /** True when [addr, addr+size) lies inside the range and the handler implements that access. */
   serves(addr: number, size: number): boolean {
-    return (
-      addr >= this.base &&
-      addr + size <= this.end &&
-      (this.sizes & size) !== 0 &&
-      (!this.aligned || addr % size === 0)
-    );
+    return addr >= this.base && addr + size <= this.end && (this.sizes & size) !== 0 && (!this.aligned || addr % size === 0);
   }
 
   private assertLive(): void {

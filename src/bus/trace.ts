@@ -37,15 +37,7 @@ export class Tracer {
     this.limit = opts.limitPerDevice ?? 1000;
   }
 
-  record(
-    bus: 'port' | 'mmio',
-    dir: 'read' | 'write',
-    addr: number,
-    size: number,
-    value: number | bigint,
-    owner: string | null,
-    ctx: AccessContext,
-  ): void {
+  record(bus: 'port' | 'mmio', dir: 'read' | 'write', addr: number, size: number, value: number | bigint, owner: string | null, ctx: AccessContext): void {
     const key = owner ?? 'unclaimed';
     if (this.filter !== null && !this.filter.has(key)) return;
     const n = (this.seen.get(key) ?? 0) + 1;

@@ -64,7 +64,7 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     commands: ['clock_step 1000000', 'clock_set 5000000'],
   },
   {
-    title: "The local APIC (vCPU 0): version 0x00050014, timer one-shot 1000 counts at 100 MHz = 10 µs, then INTA and EOI",
+    title: 'The local APIC (vCPU 0): version 0x00050014, timer one-shot 1000 counts at 100 MHz = 10 µs, then INTA and EOI',
     needs: ['lapic0'],
     commands: [
       'readl 0xfee00030',
@@ -100,7 +100,18 @@ export const DEMO_STEPS: readonly DemoStep[] = [
   {
     title: 'The RTC (BCD, 24 h) tells the wall time the platform started at (2020-01-01) plus virtual time',
     needs: ['rtc'],
-    commands: ['outb 0x70 0x00', 'inb 0x71', 'outb 0x70 0x02', 'inb 0x71', 'outb 0x70 0x07', 'inb 0x71', 'outb 0x70 0x08', 'inb 0x71', 'outb 0x70 0x09', 'inb 0x71'],
+    commands: [
+      'outb 0x70 0x00',
+      'inb 0x71',
+      'outb 0x70 0x02',
+      'inb 0x71',
+      'outb 0x70 0x07',
+      'inb 0x71',
+      'outb 0x70 0x08',
+      'inb 0x71',
+      'outb 0x70 0x09',
+      'inb 0x71',
+    ],
   },
   {
     title: 'The HPET main counter (Xen: 16 ns period, 62.5 MHz) counts 62500 in 1 ms once enabled',

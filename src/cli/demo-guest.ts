@@ -19,12 +19,9 @@ export async function runGuestDemo(
     const run = await boot({
       profile: name,
       serialOut: (b) => io.out(decoder.decode(b, { stream: true })),
-      onStart: () =>
-        io.out(`hvmdev demo: the demo guest under KVM, on hvmdev's ${name} platform (1 vCPU, ${DEMO_GUEST_RAM >> 20} MiB); its COM1 output:\n\n`),
+      onStart: () => io.out(`hvmdev demo: the demo guest under KVM, on hvmdev's ${name} platform (1 vCPU, ${DEMO_GUEST_RAM >> 20} MiB); its COM1 output:\n\n`),
     });
-    io.out(
-      `\nVM stopped: ${describeStop(run.stop)}; ${(run.wallNs / 1e6).toFixed(0)} ms wall, ${(run.guestNs / 1e6).toFixed(0)} ms guest time.\n`,
-    );
+    io.out(`\nVM stopped: ${describeStop(run.stop)}; ${(run.wallNs / 1e6).toFixed(0)} ms wall, ${(run.guestNs / 1e6).toFixed(0)} ms guest time.\n`);
     return run.succeeded ? 0 : 1;
   } catch (e) {
     if (!(e instanceof KvmUnavailableError)) throw e;

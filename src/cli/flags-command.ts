@@ -81,7 +81,6 @@ interface Parsed {
   positional: string[];
 }
 
-
 const VALUE_OPTIONS = new Set(['--guest', '--xen', '--domid']);
 const BOOL_OPTIONS = new Set(['--json', '--hvm-pirq', '--no-device-model', '--no-apic']);
 
@@ -150,7 +149,8 @@ function guestOption(text: string): GuestType {
   try {
     return parseGuestType(text);
   } catch (e) {
-    if (e instanceof GuestTypeError) throw new UsageError(`--guest: unknown value '${text}'${didYouMean(text, GUEST_TYPES)}; choose one of ${GUEST_TYPES.join(', ')}`);
+    if (e instanceof GuestTypeError)
+      throw new UsageError(`--guest: unknown value '${text}'${didYouMean(text, GUEST_TYPES)}; choose one of ${GUEST_TYPES.join(', ')}`);
     throw e;
   }
 }
@@ -231,9 +231,7 @@ function runCheckOrExplain(p: Parsed, io: CliIo): number {
   for (const f of EMU_FLAGS) {
     if ((flags & f.value) !== 0) lines.push(`  bit ${String(f.bit).padEnd(2)} ${f.name.padEnd(8)} ${formatHex(f.value)}  ${f.meaning}`);
   }
-  lines.push(
-    `Guest: ${GUEST_INFO[result.guest].label}; Xen ${xenLabel(p.xen)} (rules of ${rules.id}, XEN_X86_EMU_ALL = ${formatHex(rules.all)})`,
-  );
+  lines.push(`Guest: ${GUEST_INFO[result.guest].label}; Xen ${xenLabel(p.xen)} (rules of ${rules.id}, XEN_X86_EMU_ALL = ${formatHex(rules.all)})`);
   lines.push('', ...verdictLines(result, false), '', `Why: ${result.reason}`);
   if (!result.valid && result.suggestions.length > 0) {
     lines.push('', 'Would be accepted (nearest first):');
@@ -299,9 +297,7 @@ function runList(p: Parsed, io: CliIo): number {
   lines.push('  bit  value  name      since  in this release  meaning');
   for (const f of EMU_FLAGS) {
     const exists = (all & f.value) !== 0 ? 'yes' : 'no ';
-    lines.push(
-      `  ${String(f.bit).padStart(3)}  ${formatHex(f.value)}  ${f.name.padEnd(8)}  ${f.since.padEnd(5)}  ${exists.padEnd(15)}  ${f.meaning}`,
-    );
+    lines.push(`  ${String(f.bit).padStart(3)}  ${formatHex(f.value)}  ${f.name.padEnd(8)}  ${f.since.padEnd(5)}  ${exists.padEnd(15)}  ${f.meaning}`);
   }
   io.out(lines.join('\n') + '\n');
   return 0;

@@ -182,7 +182,8 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
   const slots = new Set<number>();
   for (const d of pciTestdevs) {
     const key = d.device * 8 + d.fn;
-    if (slots.has(key) || d.device === 0 || (machine === 'q35' && d.device === 0x1f)) throw new QemuArgError(`-device pci-testdev,addr=${slotText(d)}: PCI address already in use`);
+    if (slots.has(key) || d.device === 0 || (machine === 'q35' && d.device === 0x1f))
+      throw new QemuArgError(`-device pci-testdev,addr=${slotText(d)}: PCI address already in use`);
     slots.add(key);
   }
   return { qtest, qtestLog, qmp, machine, vcpus, ramBytes, rtcBase, paused, pciTestdevs, notes };

@@ -115,7 +115,9 @@ export async function runQemuSystem(argv: readonly string[], io: QemuSystemIo = 
     // The test closed its qtest connection (libqtest quits by SIGTERM first): nothing more can come.
     void qtest.ended.then(() => finish(0));
   } catch (e) {
-    const message = (e as { connectFailure?: boolean }).connectFailure ? (e as Error).message : `-chardev socket,path=${inv.qmp}: cannot connect: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    const message = (e as { connectFailure?: boolean }).connectFailure
+      ? (e as Error).message
+      : `-chardev socket,path=${inv.qmp}: cannot connect: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
     io.err(`${QEMU_SYSTEM_NAME}: ${message}\n`);
     qmpSocket?.destroy();
     return finish(1);

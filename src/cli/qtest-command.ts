@@ -13,7 +13,6 @@ import { hex, type CliIo } from './io.js';
 import { wholeNumberOption } from './option-values.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
 
-
 export const QTEST_HELP = `Usage: hvmdev qtest [options]
 
 Speaks QEMU's qtest text protocol (outb/inb, readl/writel, read/write/memset, clock_step,
@@ -41,12 +40,7 @@ Example:
   printf 'outb 0xe9 0x41\\noutb 0xe9 0x0a\\ninb 0x20\\n' | hvmdev qtest --trace
 `;
 
-export async function runQtest(
-  args: readonly string[],
-  io: CliIo,
-  input: Readable = process.stdin,
-  output: Writable = process.stdout,
-): Promise<number> {
+export async function runQtest(args: readonly string[], io: CliIo, input: Readable = process.stdin, output: Writable = process.stdout): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -74,7 +68,10 @@ export async function runQtest(
   let nextFree = 2;
   const testdevs = (values.device ?? []).map((d) => deviceOption(d) ?? { device: nextFree++, function: 0 });
   if (values.shared && values.socket === undefined) throw new UsageError('--shared applies to --socket only (one platform for every connection)');
-  for (const [option, path] of [['--socket', values.socket], ['--connect', values.connect]] as const) {
+  for (const [option, path] of [
+    ['--socket', values.socket],
+    ['--connect', values.connect],
+  ] as const) {
     if (path === '') throw new UsageError(`${option} needs a socket path`);
   }
   const build = (): Platform => {

@@ -160,7 +160,16 @@ export async function runRun(args: readonly string[], io: CliIo): Promise<number
         };
 
   try {
-    const common = { vcpus, ramBytes, profile, cpu, timeoutSeconds, testDevices: values['test-devices'] ?? false, onReset: values['no-reboot'] === true ? ('stop' as const) : ('reboot' as const), serialOut };
+    const common = {
+      vcpus,
+      ramBytes,
+      profile,
+      cpu,
+      timeoutSeconds,
+      testDevices: values['test-devices'] ?? false,
+      onReset: values['no-reboot'] === true ? ('stop' as const) : ('reboot' as const),
+      serialOut,
+    };
     guest = linux
       ? createLinuxGuest({ ...common, kernel, cmdline: values.append ?? '', ...(initrd !== undefined ? { initrd } : {}) })
       : createMultibootGuest({

@@ -19,14 +19,14 @@ export class SnapshotReader {
   }
 
   private get(key: string): unknown {
-    if (!Object.prototype.hasOwnProperty.call(this.obj, key)) {
+    if (!Object.hasOwn(this.obj, key)) {
       throw new SnapshotError(`${this.path}.${key}: missing`);
     }
     return this.obj[key];
   }
 
   has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.obj, key);
+    return Object.hasOwn(this.obj, key);
   }
 
   /** An integer in [min, max]. */
@@ -61,9 +61,7 @@ export class SnapshotReader {
   string(key: string, allowed?: readonly string[]): string {
     const v = this.get(key);
     if (typeof v !== 'string' || (allowed !== undefined && !allowed.includes(v))) {
-      throw new SnapshotError(
-        `${this.path}.${key}: expected ${allowed ? `one of ${allowed.join(', ')}` : 'a string'}, got ${describe(v)}`,
-      );
+      throw new SnapshotError(`${this.path}.${key}: expected ${allowed ? `one of ${allowed.join(', ')}` : 'a string'}, got ${describe(v)}`);
     }
     return v;
   }
@@ -114,9 +112,7 @@ export class SnapshotReader {
   objects(key: string, length: number | null): SnapshotReader[] {
     const v = this.get(key);
     if (!Array.isArray(v) || (length !== null && v.length !== length)) {
-      throw new SnapshotError(
-        `${this.path}.${key}: expected an array of ${length ?? 'some'} objects, got ${describe(v)}`,
-      );
+      throw new SnapshotError(`${this.path}.${key}: expected an array of ${length ?? 'some'} objects, got ${describe(v)}`);
     }
     // By index, not map(): a hole in a sparse array is refused as "expected an object, got undefined".
     const out = new Array<SnapshotReader>(v.length);

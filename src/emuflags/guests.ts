@@ -16,10 +16,7 @@ export const GUEST_INFO = {
   pvh: { class: 'hvm-domu', label: 'PVH domU', hvmContainer: true, hardwareDomain: false },
   'pvh-dom0': { class: 'hvm-hwdom', label: 'PVH dom0 (HVM hardware domain)', hvmContainer: true, hardwareDomain: true },
   hvm: { class: 'hvm-domu', label: 'HVM domU', hvmContainer: true, hardwareDomain: false },
-} as const satisfies Record<
-  GuestType,
-  { class: XenDomainClass; label: string; hvmContainer: boolean; hardwareDomain: boolean }
->;
+} as const satisfies Record<GuestType, { class: XenDomainClass; label: string; hvmContainer: boolean; hardwareDomain: boolean }>;
 
 export function isGuestType(s: string): s is GuestType {
   return (GUEST_TYPES as readonly string[]).includes(s);
@@ -29,7 +26,11 @@ export function isGuestType(s: string): s is GuestType {
 export function parseGuestType(input: string): GuestType {
   // ASCII only, so that case folding cannot turn another letter into one of the names.
   if (!/^[A-Za-z0-9_-]+$/.test(input.trim())) throw new GuestTypeError(input, GUEST_TYPES);
-  const norm = input.trim().toLowerCase().replace(/_/g, '-').replace(/-(hwdom|hardware)$/, '-dom0');
+  const norm = input
+    .trim()
+    .toLowerCase()
+    .replace(/_/g, '-')
+    .replace(/-(hwdom|hardware)$/, '-dom0');
   if (isGuestType(norm)) return norm;
   throw new GuestTypeError(input, GUEST_TYPES);
 }

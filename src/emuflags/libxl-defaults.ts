@@ -40,11 +40,7 @@ const USE_PIRQ = 0x200;
 const VPCI = 0x400;
 
 /** The flags libxl (or, for dom0, Xen's own builder) uses by default. @throws XenVersionError / GuestTypeError */
-export function libxlDefaultFlags(
-  guestInput: GuestType,
-  xen: string | XenVersion = NEWEST_VERSION,
-  options: LibxlOptions = {},
-): LibxlDefault {
+export function libxlDefaultFlags(guestInput: GuestType, xen: string | XenVersion = NEWEST_VERSION, options: LibxlOptions = {}): LibxlDefault {
   const guest = parseGuestType(guestInput);
   const version = parseXenVersion(xen);
   const range = [...LIBXL_DEFAULT_RANGES].reverse().find((r) => atLeast(version, r.from));
@@ -59,8 +55,7 @@ export function libxlDefaultFlags(
   if (!dm && guest === 'hvm' && atLeast(version, [4, 10, 0])) {
     notes.push('device_model_version="none" does not change the HVM default from 4.10 (use type=pvh)');
   }
-  const ok = (flags: number, source: 'libxl' | 'xen' = 'libxl') =>
-    ({ available: true, guest, version, flags, source, notes }) as const;
+  const ok = (flags: number, source: 'libxl' | 'xen' = 'libxl') => ({ available: true, guest, version, flags, source, notes }) as const;
 
   switch (guest) {
     case 'pv':
@@ -103,11 +98,7 @@ export function libxlDefaultFlags(
         case 'all-but-vpci':
           return ok((range.all & ~VPCI) >>> 0);
         case 'all-but-vpci-pirq-optional':
-          notes.push(
-            hvmPirq
-              ? 'hvm_pirq=1 keeps USE_PIRQ'
-              : 'USE_PIRQ cleared because hvm_pirq defaults to 0 for new domains (1 on restore/migration)',
-          );
+          notes.push(hvmPirq ? 'hvm_pirq=1 keeps USE_PIRQ' : 'USE_PIRQ cleared because hvm_pirq defaults to 0 for new domains (1 on restore/migration)');
           return ok((range.all & ~VPCI & (hvmPirq ? ~0 : ~USE_PIRQ)) >>> 0);
       }
   }

@@ -105,4 +105,3 @@ export function formatFlags(flags: number, options: FormatOptions = {}): string 
 export function formatFlagsWithHex(flags: number): string {
   return `${formatHex(flags)} (${formatFlags(flags)})`;
 }
-

@@ -71,9 +71,7 @@ export function refusedReason(
   if (guest === 'hvm' && effective !== 0) {
     const withPirq = (effective | XEN_X86_EMU_USE_PIRQ) >>> 0;
     const pirqFixes =
-      (rules.all & XEN_X86_EMU_USE_PIRQ) !== 0 &&
-      (effective & XEN_X86_EMU_USE_PIRQ) === 0 &&
-      validValuesFor('hvm', rules).some((v) => v.flags === withPirq);
+      (rules.all & XEN_X86_EMU_USE_PIRQ) !== 0 && (effective & XEN_X86_EMU_USE_PIRQ) === 0 && validValuesFor('hvm', rules).some((v) => v.flags === withPirq);
     if (pirqFixes) {
       out.push('Before 4.19 (72cad62abb) USE_PIRQ was mandatory for an HVM domU: ALL was required, not ALL without USE_PIRQ.');
     } else {
@@ -95,13 +93,7 @@ export function refusedReason(
   return out.join(' ');
 }
 
-export function acceptedReason(
-  requested: number,
-  effective: number,
-  guest: GuestType,
-  version: XenVersion,
-  rowLabel: string,
-): string {
+export function acceptedReason(requested: number, effective: number, guest: GuestType, version: XenVersion, rowLabel: string): string {
   const base = `${versionLabel(version)} accepts ${formatFlagsWithHex(effective)} for ${withArticle(GUEST_INFO[guest].label)} (${rowLabel}).`;
   return effective === requested ? base : `${base} Xen forced PIT on first: you asked for ${formatHex(requested)}.`;
 }

@@ -98,12 +98,7 @@ export const RULE_SETS = [
     logText: 'old',
     xsa256: false,
     unavailable: { 'pvh-dom0': PVH_DOM0_BEFORE_49 },
-    rows: [
-      ...PV_ROWS,
-      { guests: ['hvm'], min: HVM_1FF, opt: 0, label: 'HVM domU: exactly ALL (0x1FF)' },
-      PVH_LAPIC_ROW,
-      NO_EMULATORS_ROW,
-    ],
+    rows: [...PV_ROWS, { guests: ['hvm'], min: HVM_1FF, opt: 0, label: 'HVM domU: exactly ALL (0x1FF)' }, PVH_LAPIC_ROW, NO_EMULATORS_ROW],
     change: 'a PVHv2 domU may ask for the emulated LAPIC (inline check in arch_domain_create)',
   },
   {
@@ -127,13 +122,7 @@ export const RULE_SETS = [
     logText: 'old',
     xsa256: false,
     unavailable: {},
-    rows: [
-      ...PV_ROWS,
-      HVM_ALL_3FF_ROW,
-      PVH_LAPIC_ROW,
-      NO_EMULATORS_ROW,
-      PVH_DOM0_011_ROW,
-    ],
+    rows: [...PV_ROWS, HVM_ALL_3FF_ROW, PVH_LAPIC_ROW, NO_EMULATORS_ROW, PVH_DOM0_011_ROW],
     change: '060be905bb: emulation_flags_ok(), APICs for an HVM hwdom, PIT forced only on PV hwdom; b96b500048: USE_PIRQ',
   },
   {
@@ -145,12 +134,7 @@ export const RULE_SETS = [
     logText: 'old',
     xsa256: true,
     unavailable: {},
-    rows: [
-      ...PV_ROWS,
-      HVM_ALL_3FF_ROW,
-      PVH_LAPIC_ROW,
-      PVH_DOM0_011_ROW,
-    ],
+    rows: [...PV_ROWS, HVM_ALL_3FF_ROW, PVH_LAPIC_ROW, PVH_DOM0_011_ROW],
     change: 'XSA-256 backport (0aa6158b67): 0 no longer allowed for HVM/PVH domU',
   },
   {
@@ -162,13 +146,7 @@ export const RULE_SETS = [
     logText: 'old',
     xsa256: false,
     unavailable: {},
-    rows: [
-      ...PV_ROWS,
-      HVM_ALL_3FF_ROW,
-      PVH_LAPIC_ROW,
-      NO_EMULATORS_ROW,
-      PVH_DOM0_011_ROW,
-    ],
+    rows: [...PV_ROWS, HVM_ALL_3FF_ROW, PVH_LAPIC_ROW, NO_EMULATORS_ROW, PVH_DOM0_011_ROW],
     change: 'same rules as 4.9',
   },
   {
@@ -180,12 +158,7 @@ export const RULE_SETS = [
     logText: 'old',
     xsa256: true,
     unavailable: {},
-    rows: [
-      ...PV_ROWS,
-      HVM_ALL_3FF_ROW,
-      PVH_LAPIC_ROW,
-      PVH_DOM0_011_ROW,
-    ],
+    rows: [...PV_ROWS, HVM_ALL_3FF_ROW, PVH_LAPIC_ROW, PVH_DOM0_011_ROW],
     change: 'XSA-256 backport (0aa6158b67): 0 no longer allowed for HVM/PVH domU',
   },
   {
@@ -272,5 +245,5 @@ export function rowValues(row: RuleRow): number[] {
 }
 
 export function rowMatches(row: RuleRow, effective: number): boolean {
-  return ((effective & ~row.opt) >>> 0) === row.min;
+  return (effective & ~row.opt) >>> 0 === row.min;
 }

@@ -56,4 +56,3 @@ export function describeChange(s: Suggestion): string {
   if (s.removeNames.length > 0) parts.push(`remove ${s.removeNames.join(', ')}`);
   return parts.length === 0 ? 'no change' : parts.join('; ');
 }
-

@@ -96,10 +96,7 @@ export function validateFlags(flags: number, options: ValidateOptions = {}): Val
   }
   const rules: RuleSet = ruleSetFor(version);
   const info = GUEST_INFO[guest];
-  const forcedBits =
-    info.hardwareDomain && (rules.pitForcedOn === 'every-hwdom' || !info.hvmContainer)
-      ? XEN_X86_EMU_PIT & ~flags
-      : 0;
+  const forcedBits = info.hardwareDomain && (rules.pitForcedOn === 'every-hwdom' || !info.hvmContainer) ? XEN_X86_EMU_PIT & ~flags : 0;
   const effective = (flags | forcedBits) >>> 0;
   const common = { guest, version, ruleSet: rules.id, all: rules.all, requested: flags, effective, forcedBits, domid };
 

@@ -59,11 +59,7 @@ export function parseXenVersion(input: string | XenVersion): XenVersion {
   const minor = Number(m[2]);
   const patch = m[3] === undefined ? 0 : Number(m[3]);
   if (major !== 4 || minor < OLDEST_RELEASE.minor) {
-    throw new XenVersionError(
-      input,
-      ACCEPTED_VERSION_FORMS,
-      `Xen ${major}.${minor} has no emulation flags (they were introduced in 4.7)`,
-    );
+    throw new XenVersionError(input, ACCEPTED_VERSION_FORMS, `Xen ${major}.${minor} has no emulation flags (they were introduced in 4.7)`);
   }
   if (minor > NEWEST_RELEASE.minor) {
     throw new XenVersionError(
@@ -73,7 +69,11 @@ export function parseXenVersion(input: string | XenVersion): XenVersion {
     );
   }
   if (patch > MAX_POINT_RELEASE) {
-    throw new XenVersionError(input, ACCEPTED_VERSION_FORMS, `Xen ${major}.${minor}.${patch} is not a release (point releases run from 0 to ${MAX_POINT_RELEASE})`);
+    throw new XenVersionError(
+      input,
+      ACCEPTED_VERSION_FORMS,
+      `Xen ${major}.${minor}.${patch} is not a release (point releases run from 0 to ${MAX_POINT_RELEASE})`,
+    );
   }
   return Object.freeze({ major, minor, patch, isMaster: false, label: `${major}.${minor}.${patch}` });
 }

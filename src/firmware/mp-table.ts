@@ -50,7 +50,16 @@ export function buildMpConfigTable(p: FirmwarePlatform, oemId = 'HVMDEV'): Uint8
   };
   p.cpus.forEach((cpu, i) => {
     // Processor: LAPIC version 0x14 (integrated), EN | BP for vCPU 0; family 6 signature, FPU + APIC features.
-    add((w) => w.u8(0).u8(cpu.apicId).u8(0x14).u8(1 | (i === 0 ? 2 : 0)).u32(0x600).u32(0x201).zeros(8));
+    add((w) =>
+      w
+        .u8(0)
+        .u8(cpu.apicId)
+        .u8(0x14)
+        .u8(1 | (i === 0 ? 2 : 0))
+        .u32(0x600)
+        .u32(0x201)
+        .zeros(8),
+    );
   });
   const pciBus = p.pci !== null ? 0 : null;
   const isaBus = pciBus === null ? 0 : 1;

@@ -94,9 +94,7 @@ export class InterruptFabric {
   attachIoapic(sink: InterruptSink, gsiBase: number, pins: number): void {
     for (const other of this.ioapics) {
       if (gsiBase < other.gsiBase + other.pins && other.gsiBase < gsiBase + pins) {
-        throw new BusRangeError(
-          `IO-APIC GSI range [${gsiBase}, ${gsiBase + pins}) overlaps one at [${other.gsiBase}, ${other.gsiBase + other.pins})`,
-        );
+        throw new BusRangeError(`IO-APIC GSI range [${gsiBase}, ${gsiBase + pins}) overlaps one at [${other.gsiBase}, ${other.gsiBase + other.pins})`);
       }
     }
     if (gsiBase < 0 || gsiBase + pins > this.gsiCount) {
@@ -268,7 +266,11 @@ export class InterruptFabric {
 
   /** The GSIs and PIC inputs the host drives high directly (setGsiDirect / setPicInputDirect), ascending. */
   hostLineLevels(): { gsi: number[]; pic: number[] } {
-    const high = (m: Map<number, IrqLine>) => [...m].filter(([, l]) => l.level).map(([n]) => n).sort((a, b) => a - b);
+    const high = (m: Map<number, IrqLine>) =>
+      [...m]
+        .filter(([, l]) => l.level)
+        .map(([n]) => n)
+        .sort((a, b) => a - b);
     return { gsi: high(this.directGsi), pic: high(this.directPic) };
   }
 

@@ -39,7 +39,14 @@ export interface DecodedMsi {
 
 export function decodeMsi(msg: MsiMessage): DecodedMsi {
   return decodeMsiInto(msg, {
-    valid: false, destination: 0, redirectionHint: false, logical: false, vector: 0, deliveryMode: 0, assert: false, levelTriggered: false,
+    valid: false,
+    destination: 0,
+    redirectionHint: false,
+    logical: false,
+    vector: 0,
+    deliveryMode: 0,
+    assert: false,
+    levelTriggered: false,
   });
 }
 
@@ -48,7 +55,7 @@ export function decodeMsiInto<T extends { -readonly [K in keyof DecodedMsi]: Dec
   const a = msg.addressLo >>> 0;
   const d = msg.data >>> 0;
   out.valid = a >>> 20 === 0xfee;
-  out.destination = ((a >>> 12) & 0xff) | ((msg.addressHi >>> 8) << 8) >>> 0;
+  out.destination = ((a >>> 12) & 0xff) | (((msg.addressHi >>> 8) << 8) >>> 0);
   out.redirectionHint = (a & 0x8) !== 0;
   out.logical = (a & 0x4) !== 0;
   out.vector = d & 0xff;
@@ -68,12 +75,9 @@ export function encodeMsi(m: {
   assert?: boolean;
 }): MsiMessage {
   return {
-    addressLo:
-      (MSI_ADDRESS_BASE | ((m.destination & 0xff) << 12) | (m.redirectionHint ? 8 : 0) | (m.logical ? 4 : 0)) >>> 0,
+    addressLo: (MSI_ADDRESS_BASE | ((m.destination & 0xff) << 12) | (m.redirectionHint ? 8 : 0) | (m.logical ? 4 : 0)) >>> 0,
     addressHi: m.destination > 0xff ? ((m.destination >>> 8) << 8) >>> 0 : 0,
-    data:
-      ((m.vector & 0xff) | ((m.deliveryMode ?? 0) << 8) | (m.assert ?? true ? 0x4000 : 0) | (m.levelTriggered ? 0x8000 : 0)) >>>
-      0,
+    data: ((m.vector & 0xff) | ((m.deliveryMode ?? 0) << 8) | ((m.assert ?? true) ? 0x4000 : 0) | (m.levelTriggered ? 0x8000 : 0)) >>> 0,
   };
 }
 

@@ -1,7 +1,3 @@
-// Which device models each emulation flag selects, and how each is built in the platform's
-// container. A flag whose device is not built yet is reported as "not implemented" in the
-// platform description; a flag that selects no device in Xen says so.
-import type { DependencyContainer } from 'tsyringe';
 import {
   XEN_X86_EMU_HPET,
   XEN_X86_EMU_IOAPIC,
@@ -125,9 +121,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     create: (c, ctx) => {
       if (!c.isRegistered(APIC_BUS)) c.register(APIC_BUS, { useValue: DROPPING_APIC_BUS });
       const paramSets =
-        ctx.options.hostIoapics !== null
-          ? ctx.options.hostIoapics.map((host, i) => xenDom0IoapicParams(i, host))
-          : [ctx.profile.devices.ioapic];
+        ctx.options.hostIoapics !== null ? ctx.options.hostIoapics.map((host, i) => xenDom0IoapicParams(i, host)) : [ctx.profile.devices.ioapic];
       return paramSets.map((params) => {
         const child = c.createChildContainer();
         child.register(IOAPIC_PARAMS, { useValue: params });
@@ -224,7 +218,7 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
   },
   {
     kind: 'debugcon',
-    title: "Xen debug console on port 0xE9",
+    title: 'Xen debug console on port 0xE9',
     flag: 0,
     status: 'implemented',
     create: (c) => [c.resolve(DebugConsole)],

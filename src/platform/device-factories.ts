@@ -47,23 +47,35 @@ export function registerDeviceFactories(c: DependencyContainer): void {
   const once = <T>(cls: abstract new (...args: never[]) => T, make: (r: DependencyContainer) => T): void => {
     c.register(cls as never, { useFactory: instanceCachingFactory(make) });
   };
-  once(ApicRouter, (r) =>
-    new ApicRouter(
-      r.resolve(MMIO_BUS),
-      r.resolve(INTERRUPT_FABRIC),
-      r.resolve(CLOCK),
-      r.resolve(LAPIC_PARAMS),
-      r.resolve(LAPIC_VCPU_COUNT),
-      r.resolve(EXT_INT_SOURCE),
-      r.resolve(TIMER_MODE),
-    ),
+  once(
+    ApicRouter,
+    (r) =>
+      new ApicRouter(
+        r.resolve(MMIO_BUS),
+        r.resolve(INTERRUPT_FABRIC),
+        r.resolve(CLOCK),
+        r.resolve(LAPIC_PARAMS),
+        r.resolve(LAPIC_VCPU_COUNT),
+        r.resolve(EXT_INT_SOURCE),
+        r.resolve(TIMER_MODE),
+      ),
   );
-  once(Hpet, (r) =>
-    new Hpet(r.resolve(MMIO_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(CLOCK), r.resolve(HPET_PARAMS), r.resolve(HPET_LEGACY_LISTENER), r.resolve(TIMER_MODE)),
+  once(
+    Hpet,
+    (r) =>
+      new Hpet(
+        r.resolve(MMIO_BUS),
+        r.resolve(INTERRUPT_FABRIC),
+        r.resolve(CLOCK),
+        r.resolve(HPET_PARAMS),
+        r.resolve(HPET_LEGACY_LISTENER),
+        r.resolve(TIMER_MODE),
+      ),
   );
   once(PmTimer, (r) => new PmTimer(r.resolve(PORT_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(CLOCK), r.resolve(PM_PARAMS)));
-  once(Rtc, (r) =>
-    new Rtc(r.resolve(PORT_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(CLOCK), r.resolve(RTC_PARAMS), r.resolve(RTC_START_TIME), r.resolve(TIMER_MODE)),
+  once(
+    Rtc,
+    (r) => new Rtc(r.resolve(PORT_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(CLOCK), r.resolve(RTC_PARAMS), r.resolve(RTC_START_TIME), r.resolve(TIMER_MODE)),
   );
   // One IO-APIC per container: a PVH dom0 resolves each of its IO-APICs in a child container with
   // its own IOAPIC_PARAMS, so this factory builds anew on every resolve.
@@ -73,8 +85,9 @@ export function registerDeviceFactories(c: DependencyContainer): void {
   once(PicPair, (r) => new PicPair(r.resolve(PORT_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(PIC_PARAMS)));
   once(VgaWindow, (r) => new VgaWindow(r.resolve(MMIO_BUS), r.resolve(VGA_WINDOW_PARAMS), r.resolve(VGA_WRITE_SINK)));
   once(Pit, (r) => new Pit(r.resolve(PORT_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(CLOCK), r.resolve(PIT_PARAMS), r.resolve(TIMER_MODE)));
-  once(PciHost, (r) =>
-    new PciHost(r.resolve(PORT_BUS), r.resolve(MMIO_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(PCI_HOST_PARAMS), r.resolve(PLATFORM_RESET_REQUEST)),
+  once(
+    PciHost,
+    (r) => new PciHost(r.resolve(PORT_BUS), r.resolve(MMIO_BUS), r.resolve(INTERRUPT_FABRIC), r.resolve(PCI_HOST_PARAMS), r.resolve(PLATFORM_RESET_REQUEST)),
   );
   c.register(PCI_HOST, { useFactory: (r) => r.resolve(PciHost) });
   once(QemuPcChipset, (r) => new QemuPcChipset(r.resolve(PCI_HOST), r.resolve(PM_BLOCK_PLACEMENT)));

@@ -160,14 +160,7 @@ const HVM_FLAGS =
 
 /** The devices of QEMU's pc and q35 machines, as emulation flags. */
 const QEMU_FLAGS =
-  XEN_X86_EMU_LAPIC |
-  XEN_X86_EMU_HPET |
-  XEN_X86_EMU_PM |
-  XEN_X86_EMU_RTC |
-  XEN_X86_EMU_IOAPIC |
-  XEN_X86_EMU_PIC |
-  XEN_X86_EMU_PIT |
-  XEN_X86_EMU_VPCI;
+  XEN_X86_EMU_LAPIC | XEN_X86_EMU_HPET | XEN_X86_EMU_PM | XEN_X86_EMU_RTC | XEN_X86_EMU_IOAPIC | XEN_X86_EMU_PIC | XEN_X86_EMU_PIT | XEN_X86_EMU_VPCI;
 
 /** QEMU splits wide port accesses into bytes and reads unassigned memory as 0 (ports as all-ones). */
 const QEMU_BUS = { port: { widthPolicy: 'split', unclaimedRead: 'ones' }, mmio: { widthPolicy: 'split', unclaimedRead: 'zero' } } as const;

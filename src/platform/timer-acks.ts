@@ -37,11 +37,7 @@ export function followsXenVpt(platform: { readonly profile: PlatformProfile }): 
  * timer, and turns on "tick taken" tracking in every periodic timer source. Returns null (and
  * changes nothing) on platforms that do not follow Xen's vpt or have no LAPIC to take interrupts.
  */
-export function wireTimerAcknowledgements(
-  links: DeviceLinks,
-  isaToGsi: readonly number[],
-  xenVpt: boolean,
-): TimerAcknowledgements | null {
+export function wireTimerAcknowledgements(links: DeviceLinks, isaToGsi: readonly number[], xenVpt: boolean): TimerAcknowledgements | null {
   const cpus = links.interruptTakers;
   const sources = links.periodicTimers;
   if (!xenVpt || cpus.length === 0 || sources.length === 0) return null;

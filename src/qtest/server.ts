@@ -36,13 +36,7 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 export const MAX_WAITING_CLIENTS = 16;
 
 /** Serves one stream pair until its input ends, fails, or the output's peer goes away. */
-export async function serveStream(
-  platform: Platform,
-  input: Readable,
-  output: Writable,
-  setup: SessionSetup = () => undefined,
-  log?: QtestLog,
-): Promise<void> {
+export async function serveStream(platform: Platform, input: Readable, output: Writable, setup: SessionSetup = () => undefined, log?: QtestLog): Promise<void> {
   const session = new QtestSession(platform);
   setup(session);
   const writer: ReplySink & { drained(): Promise<boolean> } = log === undefined ? new ReplyWriter(output) : new LoggingSink(new ReplyWriter(output), log);
@@ -51,8 +45,7 @@ export async function serveStream(
     if (typeof line === 'string') {
       log?.('R', line);
       await session.handleStreaming(line, writer);
-    }
-    else writer.send([`FAIL line too long: ${line.overlong} bytes (the limit is ${MAX_LINE_BYTES})`]);
+    } else writer.send([`FAIL line too long: ${line.overlong} bytes (the limit is ${MAX_LINE_BYTES})`]);
     return writer.drained();
   };
   try {
@@ -92,7 +85,10 @@ export async function listenUnix(platforms: PlatformSource, path: string, setup?
     if (current !== null || closing) return;
     const sock = waiting.shift();
     if (sock === undefined) return;
-    if (sock.destroyed) return serveNext();
+    if (sock.destroyed) {
+      serveNext();
+      return;
+    }
     current = sock;
     let platform: Platform;
     try {
@@ -100,7 +96,8 @@ export async function listenUnix(platforms: PlatformSource, path: string, setup?
     } catch {
       sock.destroy();
       current = null;
-      return serveNext();
+      serveNext();
+      return;
     }
     void serveStream(platform, sock, sock, setup).finally(() => {
       sock.end();

@@ -189,7 +189,8 @@ export class Vm {
       };
       kvmVcpus.forEach((k, i) => {
         const lapic = platform.vcpus[i]!.devices.get('lapic') as Lapic | undefined;
-        if (lapic === undefined) throw new KvmUnavailableError('unsupported', `profile ${profile.name} with these flags has no LAPIC; hvmdev run needs one (flag lapic)`);
+        if (lapic === undefined)
+          throw new KvmUnavailableError('unsupported', `profile ${profile.name} with these flags has no LAPIC; hvmdev run needs one (flag lapic)`);
         k.setCpuid(guestCpuid(supported, lapic.params, i, vcpuCount, quirks.hiddenCpuid1Ecx));
         k.setSignalMask(runMask);
         vcpus.push(new Vcpu(i, k, lapic, host));
@@ -454,7 +455,18 @@ export class Vm {
     const libc = this.system.libc;
     const mainTid = libc.gettid();
     const workers = this.vcpus.slice(1).map(
-      (v) => new VcpuThread({ koffiPath: libc.koffiPath, fd: v.kvm.fd, kvmRun: KVM.RUN, kvmNmi: KVM.NMI, door, kickSet, pid: this.kick.pid, mainTid, signo: this.kick.signo }),
+      (v) =>
+        new VcpuThread({
+          koffiPath: libc.koffiPath,
+          fd: v.kvm.fd,
+          kvmRun: KVM.RUN,
+          kvmNmi: KVM.NMI,
+          door,
+          kickSet,
+          pid: this.kick.pid,
+          mainTid,
+          signo: this.kick.signo,
+        }),
     );
     this.threads = workers;
     for (const t of workers) if (t.waitReady() === 0) throw new Error('a vCPU worker thread did not start');
@@ -545,8 +557,7 @@ export class Vm {
         if (r === 0) {
           // After a reset request the vCPU's in-flight exit belongs to the machine before it.
           if (!this.resetPending) v.serveExit();
-        }
-        else if (r === -4 || r === -11) {
+        } else if (r === -4 || r === -11) {
           v.stats.kicks++;
           v.stats.byReason[EXIT.INTR]!++;
           this.quirks.afterKick(v, this.ram);

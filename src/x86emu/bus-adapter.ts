@@ -9,9 +9,7 @@ import { accessContext, type AccessContext } from '../bus/access.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { Region } from '../bus/region.js';
 import type { PortBus } from '../bus/port-bus.js';
-import {
-  X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type EmulateContext, type X86EmulateOps,
-} from './ops.js';
+import { X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type EmulateContext, type X86EmulateOps } from './ops.js';
 
 export const PAGE_SIZE = 4096;
 export const MMIO_CACHE_ENTRIES = 3;
@@ -74,7 +72,11 @@ export class BusEmulateOps implements X86EmulateOps {
   private readonly elem = new Uint8Array(8);
   readonly stats: BusOpsStats = { mmioChunks: 0, replayedChunks: 0 };
 
-  constructor(readonly mmio: MmioBus, readonly ports: PortBus, private readonly opts: BusOpsOptions = {}) {
+  constructor(
+    readonly mmio: MmioBus,
+    readonly ports: PortBus,
+    private readonly opts: BusOpsOptions = {},
+  ) {
     for (let i = 0; i < MMIO_CACHE_ENTRIES; i++) this.cache.push(new CacheEntry());
   }
 
@@ -161,7 +163,7 @@ export class BusEmulateOps implements X86EmulateOps {
   private accessMany(linLo: number, linHi: number, size: number, buf: Uint8Array, write: boolean, ctxt: EmulateContext): number {
     const phys: number[] = [];
     const lo0 = linLo >>> 0;
-    for (let off = 0; off < size;) {
+    for (let off = 0; off < size; ) {
       const lo = (lo0 + off) >>> 0;
       const hi = (linHi + (lo0 + off > 0xffffffff ? 1 : 0)) >>> 0;
       if (!this.translate(lo, hi, write, ctxt)) return X86EMUL_EXCEPTION;
@@ -473,7 +475,10 @@ export class BusEmulateOps implements X86EmulateOps {
     const ctx = accessContext(ctxt.vcpu, true);
     for (let k = 0; k < n; k++) {
       const v = this.ports.read(port & 0xffff, size, ctx);
-      e[0] = v & 0xff; e[1] = (v >>> 8) & 0xff; e[2] = (v >>> 16) & 0xff; e[3] = v >>> 24;
+      e[0] = v & 0xff;
+      e[1] = (v >>> 8) & 0xff;
+      e[2] = (v >>> 16) & 0xff;
+      e[3] = v >>> 24;
       const st = this.write((dLo + k * step) >>> 0, dHi, size, e, ctxt);
       if (st !== X86EMUL_OKAY) {
         ctxt.reps = k;
@@ -484,7 +489,6 @@ export class BusEmulateOps implements X86EmulateOps {
     return X86EMUL_OKAY;
   }
 }
-
 
 /** Copies n bytes src[sOff..) → dst[dOff..): a loop for the short copies of one instruction, set() for long ones. */
 function copyBytes(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, n: number): void {

@@ -3,15 +3,33 @@
 // Executors (src/x86emu/exec/*) receive this object; nothing here allocates per instruction.
 import type { AluOut, BitAddrOut, MulDivOut } from './alu/api.js';
 import {
-  CR0_AM, CpuState, RFLAGS_AC, SA_DB, SA_P, SA_S, SA_UNUSABLE, SEG_SS, SEG_TYPE_CODE, SEG_TYPE_EXPAND_DOWN,
-  SEG_TYPE_WRITABLE, type SegmentRegister,
+  CR0_AM,
+  type CpuState,
+  RFLAGS_AC,
+  SA_DB,
+  SA_P,
+  SA_S,
+  SA_UNUSABLE,
+  SEG_SS,
+  SEG_TYPE_CODE,
+  SEG_TYPE_EXPAND_DOWN,
+  SEG_TYPE_WRITABLE,
+  type SegmentRegister,
 } from './cpu-state.js';
 import type { CpuFeatures } from './features.js';
 import { BASE_RIP, Insn, NO_REG } from './insn.js';
 import { MODE_LONG64, MODE_REAL, MODE_V86, type CpuMode } from './modes.js';
 import {
-  PendingEvent, VEC_AC, VEC_GP, VEC_SS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE,
-  X86EMUL_UNIMPLEMENTED, type EmulateContext,
+  PendingEvent,
+  VEC_AC,
+  VEC_GP,
+  VEC_SS,
+  X86EMUL_EXCEPTION,
+  X86EMUL_OKAY,
+  X86EMUL_RETRY,
+  X86EMUL_UNHANDLEABLE,
+  X86EMUL_UNIMPLEMENTED,
+  type EmulateContext,
   type X86EmulateOps,
 } from './ops.js';
 
@@ -136,7 +154,8 @@ export class Emu implements EmulateContext {
   computeEa(): void {
     const d = this.insn;
     const g = this.state.gpr;
-    let lo = d.dispLo >>> 0, hi = d.dispHi >>> 0;
+    let lo = d.dispLo >>> 0,
+      hi = d.dispHi >>> 0;
     if (d.base !== NO_REG) {
       let bLo: number, bHi: number;
       if (d.base === BASE_RIP) {
@@ -176,7 +195,8 @@ export class Emu implements EmulateContext {
     offLo >>>= 0;
     offHi >>>= 0;
     if (this.is64) {
-      let lo = offLo, hi = offHi;
+      let lo = offLo,
+        hi = offHi;
       if (segIdx >= 4) {
         const s = this.segment(segIdx);
         const sum = lo + (s.baseLo >>> 0);
@@ -212,7 +232,13 @@ export class Emu implements EmulateContext {
       this.linLo = (s.baseLo + off) | 0;
       this.linHi = 0;
     }
-    if (size > 1 && this.cpl === 3 && (this.linLo & (size > 8 ? 0 : size - 1)) !== 0 && (this.state.cr0 & CR0_AM) !== 0 && (this.state.rflags & RFLAGS_AC) !== 0) {
+    if (
+      size > 1 &&
+      this.cpl === 3 &&
+      (this.linLo & (size > 8 ? 0 : size - 1)) !== 0 &&
+      (this.state.cr0 & CR0_AM) !== 0 &&
+      (this.state.rflags & RFLAGS_AC) !== 0
+    ) {
       return this.fault(VEC_AC, 0);
     }
     return X86EMUL_OKAY;
@@ -244,10 +270,19 @@ export class Emu implements EmulateContext {
   /** this.buf[0..size) → vLo/vHi. */
   unpack(size: number): void {
     const b = this.buf;
-    if (size === 1) { this.vLo = b[0]!; this.vHi = 0; }
-    else if (size === 2) { this.vLo = b[0]! | (b[1]! << 8); this.vHi = 0; }
-    else if (size === 4) { this.vLo = this.buf32[0]!; this.vHi = 0; }
-    else { this.vLo = this.buf32[0]!; this.vHi = this.buf32[1]!; }
+    if (size === 1) {
+      this.vLo = b[0]!;
+      this.vHi = 0;
+    } else if (size === 2) {
+      this.vLo = b[0]! | (b[1]! << 8);
+      this.vHi = 0;
+    } else if (size === 4) {
+      this.vLo = this.buf32[0]!;
+      this.vHi = 0;
+    } else {
+      this.vLo = this.buf32[0]!;
+      this.vHi = this.buf32[1]!;
+    }
   }
   pack(size: number, lo: number, hi: number): void {
     this.buf32[0] = lo;

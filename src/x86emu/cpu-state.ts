@@ -4,11 +4,30 @@
 // XCR0 are already here, so paging and exception delivery can be added without reshaping it).
 
 /** GPR numbers in encoding order (ModRM.reg / rm with REX extension). */
-export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
-export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
+export const RAX = 0,
+  RCX = 1,
+  RDX = 2,
+  RBX = 3,
+  RSP = 4,
+  RBP = 5,
+  RSI = 6,
+  RDI = 7;
+export const R8 = 8,
+  R9 = 9,
+  R10 = 10,
+  R11 = 11,
+  R12 = 12,
+  R13 = 13,
+  R14 = 14,
+  R15 = 15;
 
 /** Segment registers in encoding order (sreg field of 8C/8E, prefix mapping). */
-export const SEG_ES = 0, SEG_CS = 1, SEG_SS = 2, SEG_DS = 3, SEG_FS = 4, SEG_GS = 5;
+export const SEG_ES = 0,
+  SEG_CS = 1,
+  SEG_SS = 2,
+  SEG_DS = 3,
+  SEG_FS = 4,
+  SEG_GS = 5;
 /** Number of architectural segment registers; every array indexed by a segment has exactly this length. */
 export const SEG_COUNT = 6;
 
@@ -22,7 +41,10 @@ export const SA_DB = 1 << 14;
 export const SA_G = 1 << 15;
 export const SA_UNUSABLE = 1 << 16;
 /** Type bits for data/code segments (with S=1). */
-export const SEG_TYPE_ACCESSED = 1, SEG_TYPE_WRITABLE = 2, SEG_TYPE_EXPAND_DOWN = 4, SEG_TYPE_CODE = 8;
+export const SEG_TYPE_ACCESSED = 1,
+  SEG_TYPE_WRITABLE = 2,
+  SEG_TYPE_EXPAND_DOWN = 4,
+  SEG_TYPE_CODE = 8;
 
 export const CR0_PE = 1 << 0;
 export const CR0_MP = 1 << 1;
@@ -35,7 +57,9 @@ export const CR4_OSXMMEXCPT = 1 << 10;
 export const CR4_OSXSAVE = 1 << 18;
 export const EFER_LME = 1 << 8;
 export const EFER_LMA = 1 << 10;
-export const XCR0_X87 = 1, XCR0_SSE = 2, XCR0_AVX = 4;
+export const XCR0_X87 = 1,
+  XCR0_SSE = 2,
+  XCR0_AVX = 4;
 export const RFLAGS_FIXED1 = 0x2;
 export const RFLAGS_AC = 1 << 18;
 export const RFLAGS_VM = 1 << 17;

@@ -9,7 +9,14 @@ import { REFERENCE_CPU, type CpuFeatures } from './features.js';
 import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY, type Insn } from './insn.js';
 import { currentCpl, currentMode, MODE_LONG64, modeBits } from './modes.js';
 import {
-  VEC_GP, VEC_NM, VEC_UD, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, X86EMUL_UNIMPLEMENTED,
+  VEC_GP,
+  VEC_NM,
+  VEC_UD,
+  X86EMUL_EXCEPTION,
+  X86EMUL_OKAY,
+  X86EMUL_RETRY,
+  X86EMUL_UNHANDLEABLE,
+  X86EMUL_UNIMPLEMENTED,
   type X86EmulateOps,
 } from './ops.js';
 import * as A from './exec/arith.js';
@@ -204,9 +211,8 @@ export class X86Emulator {
     if (st === DEC_FETCH) {
       if (e.event.pending) return X86EMUL_EXCEPTION; // the fetch fault on a byte the decoder needed
       if (e.insn.length >= room) return e.gp0(); // beyond the CS limit or the canonical boundary
-      e.reason = bytes !== undefined
-        ? 'instruction bytes given to emulate() are incomplete'
-        : 'insnFetch returned fewer bytes than asked without recording a fault';
+      e.reason =
+        bytes !== undefined ? 'instruction bytes given to emulate() are incomplete' : 'insnFetch returned fewer bytes than asked without recording a fault';
       return X86EMUL_UNHANDLEABLE;
     }
     return e.fault(VEC_UD);
@@ -276,4 +282,3 @@ export class X86Emulator {
     }
   }
 }
-

@@ -5,9 +5,16 @@
 import type { CpuMode } from './modes.js';
 
 /** Instruction encodings. */
-export const ENC_LEGACY = 0, ENC_VEX = 1, ENC_EVEX = 2, ENC_XOP = 3, ENC_3DNOW = 4;
+export const ENC_LEGACY = 0,
+  ENC_VEX = 1,
+  ENC_EVEX = 2,
+  ENC_XOP = 3,
+  ENC_3DNOW = 4;
 /** Opcode maps. */
-export const MAP_PRIMARY = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3;
+export const MAP_PRIMARY = 0,
+  MAP_0F = 1,
+  MAP_0F38 = 2,
+  MAP_0F3A = 3;
 /** Pseudo base register number for RIP-relative addressing. */
 export const BASE_RIP = 16;
 export const NO_REG = -1;

@@ -1,7 +1,5 @@
 // Operating modes and how they follow from the state (SDM Vol. 3 §2.2, §9.8.5; AMD APM Vol. 2 §1.2).
-import {
-  CR0_PE, CpuState, EFER_LMA, RFLAGS_VM, SA_DB, SA_DPL_SHIFT, SA_L, SEG_CS, SEG_SS,
-} from './cpu-state.js';
+import { CR0_PE, type CpuState, EFER_LMA, RFLAGS_VM, SA_DB, SA_DPL_SHIFT, SA_L, SEG_CS, SEG_SS } from './cpu-state.js';
 
 export const MODE_REAL = 0;
 export const MODE_V86 = 1;

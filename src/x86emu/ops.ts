@@ -19,7 +19,15 @@ export const X86EMUL_UNIMPLEMENTED = 5;
 /** cmpxchg only: the memory did not hold `old`; the callback wrote the current value into `old`. */
 export const X86EMUL_CMPXCHG_FAILED = 7;
 
-export const VEC_DE = 0, VEC_UD = 6, VEC_NM = 7, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_AC = 17;
+export const VEC_DE = 0,
+  VEC_UD = 6,
+  VEC_NM = 7,
+  VEC_TS = 10,
+  VEC_NP = 11,
+  VEC_SS = 12,
+  VEC_GP = 13,
+  VEC_PF = 14,
+  VEC_AC = 17;
 
 /** An exception waiting to be delivered to the guest (Xen's `ctxt->event`). */
 export class PendingEvent {

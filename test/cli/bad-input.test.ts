@@ -29,32 +29,35 @@ const CASES: readonly (readonly [string, number, RegExp])[] = [
   ['describe --vcpus 0', USAGE, /--vcpus takes a whole number from 1 to 128, got 0/],
   ['describe --vcpus abc', USAGE, /--vcpus takes a whole number from 1 to 128, got 'abc'/],
   // shared platform options, on every command that builds a platform
-  ...['describe', 'qtest', 'demo'].flatMap((cmd) => [
-    [`${cmd} --profile bogus`, USAGE, /--profile: unknown value 'bogus'; choose one of xen-hvm/],
-    [`${cmd} --profile XEN-HVM`, USAGE, /--profile: unknown value 'XEN-HVM'/],
-    [`${cmd} --flags`, USAGE, /--flags/],
-    [`${cmd} --flags ,`, USAGE, /no emulation flags given/],
-    [`${cmd} --flags 0x100000000`, USAGE, /does not fit in 32 bits/],
-    [`${cmd} --flags pıt`, USAGE, /unknown emulation flag "pıt"/],
-    [`${cmd} --flags uſe_pirq`, USAGE, /unknown emulation flag "uſe_pirq"/],
-    [`${cmd} --xen 4.010`, USAGE, /unrecognised Xen version/],
-    [`${cmd} --xen 4.23`, USAGE, /newer than the newest known release/],
-    [`${cmd} --xen 5.0`, USAGE, /has no emulation flags/],
-    [`${cmd} --xen ４.10`, USAGE, /unrecognised Xen version/],
-    [`${cmd} --vcpus 129`, USAGE, /from 1 to 128, got 129/],
-    [`${cmd} --vcpus -1`, USAGE, /--vcpus/],
-    [`${cmd} --vcpus 1.5`, USAGE, /got '1\.5'/],
-    [`${cmd} --vcpus 0x2`, USAGE, /got '0x2'/],
-    [`${cmd} --vcpus 1e1`, USAGE, /got '1e1'/],
-    [`${cmd} --vcpus ２`, USAGE, /got '２'/],
-    [`${cmd} --vcpus 99999999999999999999`, USAGE, /from 1 to 128/],
-    [`${cmd} --flags 0x411`, ENVIRONMENT, /refused for hvm/],
-    [`${cmd} --nope`, USAGE, /^hvmdev \w+: unknown option --nope \(see/],
-    [`${cmd} --profle xen-hvm`, USAGE, /unknown option --profle \(did you mean --profile\?\)/],
-    [`${cmd} --profile xen-hmv`, USAGE, /--profile: unknown value 'xen-hmv' \(did you mean xen-hvm\?\); choose one of/],
-    [`${cmd} --profile`, USAGE, /option --profile needs a value/],
-    [`${cmd} stray`, USAGE, /stray/],
-  ] as const),
+  ...['describe', 'qtest', 'demo'].flatMap(
+    (cmd) =>
+      [
+        [`${cmd} --profile bogus`, USAGE, /--profile: unknown value 'bogus'; choose one of xen-hvm/],
+        [`${cmd} --profile XEN-HVM`, USAGE, /--profile: unknown value 'XEN-HVM'/],
+        [`${cmd} --flags`, USAGE, /--flags/],
+        [`${cmd} --flags ,`, USAGE, /no emulation flags given/],
+        [`${cmd} --flags 0x100000000`, USAGE, /does not fit in 32 bits/],
+        [`${cmd} --flags pıt`, USAGE, /unknown emulation flag "pıt"/],
+        [`${cmd} --flags uſe_pirq`, USAGE, /unknown emulation flag "uſe_pirq"/],
+        [`${cmd} --xen 4.010`, USAGE, /unrecognised Xen version/],
+        [`${cmd} --xen 4.23`, USAGE, /newer than the newest known release/],
+        [`${cmd} --xen 5.0`, USAGE, /has no emulation flags/],
+        [`${cmd} --xen ４.10`, USAGE, /unrecognised Xen version/],
+        [`${cmd} --vcpus 129`, USAGE, /from 1 to 128, got 129/],
+        [`${cmd} --vcpus -1`, USAGE, /--vcpus/],
+        [`${cmd} --vcpus 1.5`, USAGE, /got '1\.5'/],
+        [`${cmd} --vcpus 0x2`, USAGE, /got '0x2'/],
+        [`${cmd} --vcpus 1e1`, USAGE, /got '1e1'/],
+        [`${cmd} --vcpus ２`, USAGE, /got '２'/],
+        [`${cmd} --vcpus 99999999999999999999`, USAGE, /from 1 to 128/],
+        [`${cmd} --flags 0x411`, ENVIRONMENT, /refused for hvm/],
+        [`${cmd} --nope`, USAGE, /^hvmdev \w+: unknown option --nope \(see/],
+        [`${cmd} --profle xen-hvm`, USAGE, /unknown option --profle \(did you mean --profile\?\)/],
+        [`${cmd} --profile xen-hmv`, USAGE, /--profile: unknown value 'xen-hmv' \(did you mean xen-hvm\?\); choose one of/],
+        [`${cmd} --profile`, USAGE, /option --profile needs a value/],
+        [`${cmd} stray`, USAGE, /stray/],
+      ] as const,
+  ),
   ['describe --json=yes', USAGE, /option --json takes no value/],
   // qtest's own options
   ['qtest --device foo', USAGE, /--device: unknown device 'foo'; hvmdev has pci-testdev\[,addr=SS\[\.F\]\]/],
@@ -115,7 +118,14 @@ describe('bad host input on every command: one line, a documented status, no sta
   it('a bug still ends as one line with status 70 (the stack only with HVMDEV_DEBUG)', async () => {
     const { COMMANDS } = await import('../../src/cli/main.js');
     const table = COMMANDS as { name: string; synopsis: string; summary: string; run: () => number }[];
-    table.push({ name: 'crash', synopsis: '', summary: 'test only', run: () => { throw new TypeError('boom'); } });
+    table.push({
+      name: 'crash',
+      synopsis: '',
+      summary: 'test only',
+      run: () => {
+        throw new TypeError('boom');
+      },
+    });
     try {
       const r = await run(['crash']);
       expect(r.code).toBe(70);

@@ -44,10 +44,10 @@ describe('hvmdev', () => {
     const r = await run('describe', '--profile', 'xen-pvh');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Platform xen-pvh/);
-    expect(r.out).toMatch(/0x00e9-0x00e9  debugcon/);
+    expect(r.out).toMatch(/0x00e9-0x00e9 {2}debugcon/);
     const j = await run('describe', '--profile', 'xen-pvh-dom0', '--json');
     expect(JSON.parse(j.out)).toMatchObject({ profile: 'xen-pvh-dom0', flags: '0x411' }); // as flags --json writes flags
-    expect(r.out).toMatch(/\n  0x001    lapic     implemented  /); // the words of describe().devices[].status
+    expect(r.out).toMatch(/\n {2}0x001 {4}lapic {5}implemented {2}/); // the words of describe().devices[].status
   });
 
   it('describe with a refused flag set exits 1 and explains', async () => {

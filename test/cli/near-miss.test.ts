@@ -26,7 +26,11 @@ describe('near-miss suggestions', () => {
 describe('hvmdev demo output', () => {
   it('counts a long run of interrupt lines, keeps short runs and other lines', () => {
     const storm = Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? 'IRQ raise 2' : 'IRQ lower 2'));
-    expect(summariseIrqLines([...storm, 'IRQ raise 8', 'OK 5'])).toEqual(['IRQ 2 toggled 6 times (3 raise, 3 lower)', 'IRQ 8 toggled 1 times (1 raise, 0 lower)', 'OK 5']);
+    expect(summariseIrqLines([...storm, 'IRQ raise 8', 'OK 5'])).toEqual([
+      'IRQ 2 toggled 6 times (3 raise, 3 lower)',
+      'IRQ 8 toggled 1 times (1 raise, 0 lower)',
+      'OK 5',
+    ]);
     expect(summariseIrqLines(['IRQ raise 9', 'OK'])).toEqual(['IRQ raise 9', 'OK']);
     expect(summariseIrqLines(['OK 1'])).toEqual(['OK 1']);
   });

@@ -32,7 +32,10 @@ describe('hvmdev-system-x86_64 arguments', () => {
       ).concat(['-qtest-log', '/tmp/log']),
     );
     expect(inv).toMatchObject({ machine: 'pc', vcpus: 2, ramBytes: 512 * 2 ** 20, rtcBase: '2006-06-17T16:01:21', paused: true, qtestLog: '/tmp/log' });
-    expect(inv.pciTestdevs).toEqual([{ device: 2, fn: 0 }, { device: 5, fn: 3 }]);
+    expect(inv.pciTestdevs).toEqual([
+      { device: 2, fn: 0 },
+      { device: 5, fn: 3 },
+    ]);
     expect(inv.notes).toEqual([
       "-global ICH9-LPC.noreboot=false ignored: hvmdev does not model ICH9-LPC's noreboot",
       '-global e1000.mac=1 ignored: hvmdev does not model e1000',

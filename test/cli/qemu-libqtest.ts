@@ -34,7 +34,10 @@ class LineReader {
   private lines: string[] = [];
   private waiter: (() => void) | null = null;
   closed = false;
-  constructor(sock: Socket, private readonly separator: string) {
+  constructor(
+    sock: Socket,
+    private readonly separator: string,
+  ) {
     sock.setEncoding('utf8');
     sock.on('data', (d: string) => {
       this.buf += d;

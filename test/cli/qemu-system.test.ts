@@ -106,7 +106,16 @@ describe("QEMU 7.2 rtc-test's scenarios through hvmdev-system-x86_64", () => {
     return values;
   };
   const setDateBcd = async () => {
-    for (const [reg, v] of [[4, 0x02], [2, 0x04], [0, 0x58], [9, 0x11], [0x32, 0x20], [8, 0x02], [7, 0x02]] as const) await write(reg, v);
+    for (const [reg, v] of [
+      [4, 0x02],
+      [2, 0x04],
+      [0, 0x58],
+      [9, 0x11],
+      [0x32, 0x20],
+      [8, 0x02],
+      [7, 0x02],
+    ] as const)
+      await write(reg, v);
   };
 
   beforeAll(async () => {
@@ -184,7 +193,11 @@ describe("QEMU 7.2 rtc-test's scenarios through hvmdev-system-x86_64", () => {
   });
 
   it('set-year 20xx and 1980: year and century read back as written', async () => {
-    for (const [year, century] of [[0x11, 0x20], [0x80, 0x20], [0x80, 0x19]] as const) {
+    for (const [year, century] of [
+      [0x11, 0x20],
+      [0x80, 0x20],
+      [0x80, 0x19],
+    ] as const) {
       await write(REG_B, B_24H);
       await write(REG_A, 0x76);
       await setDateBcd();

@@ -25,15 +25,19 @@ const FRAGMENT = '// (a fragment:';
 describe('TypeScript blocks in the docs', () => {
   it.skip.each(blocks.filter((b) => b.code.includes(FRAGMENT)).map((b) => [b.name] as const))('%s (a fragment)', () => undefined);
 
-  it.each(blocks.filter((b) => !b.code.includes(FRAGMENT)).map((b) => [b.name, b.code] as const))('%s runs', async (name, code) => {
-    const file = join(root, 'test/docs', `.block-${name.replace(/[^a-z0-9]+/gi, '-')}.tmp.ts`);
-    writeFileSync(file, code.replaceAll("from 'hvmdev';", "from '../../src/index.js';"));
-    const spy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    try {
-      await expect(import(file)).resolves.toBeDefined();
-    } finally {
-      spy.mockRestore();
-      rmSync(file, { force: true });
-    }
-  }, 60_000); // the first block loads (and transforms) all of src/ on a loaded machine
+  it.each(blocks.filter((b) => !b.code.includes(FRAGMENT)).map((b) => [b.name, b.code] as const))(
+    '%s runs',
+    async (name, code) => {
+      const file = join(root, 'test/docs', `.block-${name.replace(/[^a-z0-9]+/gi, '-')}.tmp.ts`);
+      writeFileSync(file, code.replaceAll("from 'hvmdev';", "from '../../src/index.js';"));
+      const spy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+      try {
+        await expect(import(file)).resolves.toBeDefined();
+      } finally {
+        spy.mockRestore();
+        rmSync(file, { force: true });
+      }
+    },
+    60_000,
+  ); // the first block loads (and transforms) all of src/ on a loaded machine
 });

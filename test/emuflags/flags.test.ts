@@ -41,9 +41,7 @@ describe('XEN_X86_EMU_* flags (facts §1)', () => {
   });
 
   it('exports the C constants', () => {
-    expect([XEN_X86_EMU_LAPIC, XEN_X86_EMU_IOAPIC, XEN_X86_EMU_PIT, XEN_X86_EMU_USE_PIRQ, XEN_X86_EMU_VPCI]).toEqual([
-      0x001, 0x010, 0x100, 0x200, 0x400,
-    ]);
+    expect([XEN_X86_EMU_LAPIC, XEN_X86_EMU_IOAPIC, XEN_X86_EMU_PIT, XEN_X86_EMU_USE_PIRQ, XEN_X86_EMU_VPCI]).toEqual([0x001, 0x010, 0x100, 0x200, 0x400]);
     expect(XEN_X86_EMU_ALL).toBe(0x7ff);
   });
 

@@ -18,7 +18,11 @@ describe('structural check (beyond Xen)', () => {
   });
 
   it('VPCI needs a LAPIC for MSI and an IOAPIC for INTx', () => {
-    expect(checkStructure(0x400).filter((f) => f.severity !== 'info').map((f) => [f.code, f.severity])).toEqual([
+    expect(
+      checkStructure(0x400)
+        .filter((f) => f.severity !== 'info')
+        .map((f) => [f.code, f.severity]),
+    ).toEqual([
       ['vpci-msi-needs-lapic', 'error'],
       ['vpci-intx-needs-ioapic', 'warning'],
     ]);
@@ -46,7 +50,7 @@ describe('structural check (beyond Xen)', () => {
     expect(codes(0x13d)).not.toContain('pit-no-irq-path');
   });
 
-  it('Xen\'s HVM set 0x1FF has no errors or warnings', () => {
+  it("Xen's HVM set 0x1FF has no errors or warnings", () => {
     expect(checkStructure(0x1ff).filter((f) => f.severity !== 'info')).toEqual([]);
   });
 

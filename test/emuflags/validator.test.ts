@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  GUEST_TYPES,
-  GuestTypeError,
-  XenVersionError,
-  allFlagsFor,
-  validateFlags,
-  type ValidationResult,
-} from '../../src/emuflags/index.js';
+import { GUEST_TYPES, GuestTypeError, XenVersionError, allFlagsFor, validateFlags, type ValidationResult } from '../../src/emuflags/index.js';
 
 const VERSIONS = ['4.7', '4.8.3', '4.8.4', '4.9.1', '4.9.2', '4.10', '4.10.1', '4.11', '4.17', '4.19', '4.20', '4.21', '4.22', 'master'];
 
@@ -33,18 +26,12 @@ describe('errno and Xen log lines (§2.1)', () => {
   });
 
   it('new wording names a hardware domain; old wording does not', () => {
-    expect(refused(validateFlags(0x011, { guest: 'pvh-dom0' })).logLine).toBe(
-      'd0: will not create HVM hardware domain with emulators: 0x11',
-    );
+    expect(refused(validateFlags(0x011, { guest: 'pvh-dom0' })).logLine).toBe('d0: will not create HVM hardware domain with emulators: 0x11');
     expect(refused(validateFlags(0x011, { guest: 'pvh-dom0', xen: '4.20' })).logLine).toBe(
       'd0: Xen does not allow HVM domain creation with the current selection of emulators: 0x11',
     );
-    expect(refused(validateFlags(0x020, { guest: 'pv-dom0', xen: 'master' })).logLine).toBe(
-      'd0: will not create PV hardware domain with emulators: 0x120',
-    );
-    expect(refused(validateFlags(0x020, { guest: 'pv', xen: 'master' })).logLine).toBe(
-      'd1: will not create PV domain with emulators: 0x20',
-    );
+    expect(refused(validateFlags(0x020, { guest: 'pv-dom0', xen: 'master' })).logLine).toBe('d0: will not create PV hardware domain with emulators: 0x120');
+    expect(refused(validateFlags(0x020, { guest: 'pv', xen: 'master' })).logLine).toBe('d1: will not create PV domain with emulators: 0x20');
   });
 
   it('prints 0 as "0" like Xen\'s %#x', () => {
@@ -209,7 +196,7 @@ describe('properties', () => {
   it('unknown bits always give EINVAL (when the guest type exists)', () => {
     fc.assert(
       fc.property(arbCase, fc.integer({ min: 11, max: 31 }), ({ flags, guest, xen }, bit) => {
-        const withUnknown = (flags | 2 ** bit) >>> 0;
+        const withUnknown = (flags | (2 ** bit)) >>> 0;
         const r = validateFlags(withUnknown, { guest, xen });
         if (r.status === 'guest-unavailable') return;
         expect(r.status).toBe('unknown-bits');

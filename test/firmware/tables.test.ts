@@ -65,12 +65,7 @@ describe('MADT', () => {
     // Skip header (36), address/flags (8), one LAPIC (8), one IO-APIC (12).
     const isos = madt.subarray(36 + 8 + 8 + 12, madt.length - 6);
     expect(hex(isos)).toBe(
-      [
-        '02 0a 00 00 02 00 00 00 00 00',
-        '02 0a 00 09 09 00 00 00 0d 00',
-        '02 0a 00 0a 0a 00 00 00 0d 00',
-        '02 0a 00 0b 0b 00 00 00 0d 00',
-      ].join(' '),
+      ['02 0a 00 00 02 00 00 00 00 00', '02 0a 00 09 09 00 00 00 0d 00', '02 0a 00 0a 0a 00 00 00 0d 00', '02 0a 00 0b 0b 00 00 00 0d 00'].join(' '),
     );
   });
 
@@ -230,7 +225,7 @@ describe('DSDT follows the platform', () => {
     expect(has(d, [...aml.io(0x3f8, 0x3f8, 1, 8), ...aml.irqNoFlags(4)])).toBe(true);
   });
 
-  it('xen-pvh-dom0: _PRT uses Xen\'s GSI formula (slot 1 INTA# → GSI 20), bus range 0–255, no HPET/RTC device, no \\_S5', () => {
+  it("xen-pvh-dom0: _PRT uses Xen's GSI formula (slot 1 INTA# → GSI 20), bus range 0–255, no HPET/RTC device, no \\_S5", () => {
     const img = image({ profile: 'xen-pvh-dom0' });
     const d = table(img, img.tables.DSDT);
     expect(has(d, aml.pkg(0x1ffff, 0, 0, 20).bytes)).toBe(true);

@@ -45,11 +45,29 @@ describe('newc archive bytes', () => {
   it('one file: header fields as 8 upper-case hex digits, name and data padded to 4, then the trailer', () => {
     const a = writeNewc([{ type: 'file', path: '/init', data: 'hi\n', mode: 0o755 }]);
     const expected =
-      '070701' + '00000001' + '000081ED' + '00000000' + '00000000' + '00000001' + '00000000' + '00000003' + '00000000'.repeat(4) + '00000005' + '00000000' +
-      'init\0' + '\0' + // 110 + 5 = 115 → 116
-      'hi\n' + '\0' + // 3 → 4
-      '070701' + '00000000'.repeat(4) + '00000001' + '00000000'.repeat(6) + '0000000B' + '00000000' +
-      'TRAILER!!!\0' + '\0\0\0'; // 110 + 11 = 121 → 124
+      '070701' +
+      '00000001' +
+      '000081ED' +
+      '00000000' +
+      '00000000' +
+      '00000001' +
+      '00000000' +
+      '00000003' +
+      '00000000'.repeat(4) +
+      '00000005' +
+      '00000000' +
+      'init\0' +
+      '\0' + // 110 + 5 = 115 → 116
+      'hi\n' +
+      '\0' + // 3 → 4
+      '070701' +
+      '00000000'.repeat(4) +
+      '00000001' +
+      '00000000'.repeat(6) +
+      '0000000B' +
+      '00000000' +
+      'TRAILER!!!\0' +
+      '\0\0\0'; // 110 + 11 = 121 → 124
     expect(a.length).toBe(244);
     expect(text(a)).toBe(expected);
   });
@@ -90,7 +108,10 @@ describe('newc archive bytes', () => {
     const bad: InitramfsEntry[][] = [
       [{ type: 'dir', path: '' }],
       [{ type: 'dir', path: 'a/../b' }],
-      [{ type: 'dir', path: 'a' }, { type: 'dir', path: '/a' }],
+      [
+        { type: 'dir', path: 'a' },
+        { type: 'dir', path: '/a' },
+      ],
       [{ type: 'file', path: 'TRAILER!!!', data: '' }],
       [{ type: 'dir', path: 'a', mode: 0o10000 }],
       [{ type: 'char', path: 'c', major: -1, minor: 0 }],

@@ -80,6 +80,7 @@ describe.skipIf(skip !== null)(`Linux 6.1 on hvmdev${skip !== null ? ` (skipped:
         const started = Date.now();
         const lastLine = () => log.trimEnd().split('\n').pop() ?? '';
         const progress = setInterval(() => process.stderr.write(`[linux ${profile} ${Math.round((Date.now() - started) / 1000)} s] ${lastLine()}\n`), 15_000);
+        // biome-ignore lint/suspicious/noImplicitAnyLet: assigned in the try below, typed by vm.run()
         let reason;
         try {
           reason = await vm.run();
@@ -92,7 +93,9 @@ describe.skipIf(skip !== null)(`Linux 6.1 on hvmdev${skip !== null ? ` (skipped:
         vm.close();
         const logFile = `/tmp/hvmdev-linux-${profile}-${VCPUS}cpu.log`;
         writeFileSync(logFile, `${log}\n--- stop: ${JSON.stringify(reason)}\n${stats}`);
-        process.stderr.write(`[linux ${profile}] stopped after ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(reason)}; log in ${logFile}\n${stats}\n`);
+        process.stderr.write(
+          `[linux ${profile}] stopped after ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(reason)}; log in ${logFile}\n${stats}\n`,
+        );
         const results = checkLinuxLog(log, f);
         for (const r of results) process.stderr.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}\n`);
         expect(reason).toEqual({ kind: 'marker', marker: INIT_MARKER });

@@ -39,7 +39,10 @@ const GOOD = `[    0.000000] x2apic enabled
 [    2.000000] Run /init as init process
 `;
 
-const failed = (log: string, f = FACTS) => checkLinuxLog(log, f).filter((r) => !r.ok).map((r) => r.name);
+const failed = (log: string, f = FACTS) =>
+  checkLinuxLog(log, f)
+    .filter((r) => !r.ok)
+    .map((r) => r.name);
 
 describe('checkLinuxLog', () => {
   it('a log with every line and nothing forbidden passes every criterion', () => {
@@ -51,7 +54,7 @@ describe('checkLinuxLog', () => {
     const bad: [string, string][] = [
       ['WARNING: CPU: 0 PID: 1 at kernel/foo.c:1 bar+0x1/0x2', 'no WARNING'],
       ['irq 9: nobody cared (try booting with the "irqpoll" option)', 'no nobody cared'],
-      ['clocksource: timekeeping watchdog on CPU0: Marking clocksource \'tsc\' as unstable because the skew is too large:', 'no unstable clocksource'],
+      ["clocksource: timekeeping watchdog on CPU0: Marking clocksource 'tsc' as unstable because the skew is too large:", 'no unstable clocksource'],
       ['hrtimer: interrupt took 123456 ns', 'no hrtimer'],
       ['APIC calibration not consistent with PM-Timer: 139ms instead of 100ms', 'no APIC calibration'],
       ['..MP-BIOS bug: 8254 timer not connected to IO-APIC', 'no timer not through the IO-APIC'],

@@ -41,7 +41,10 @@ const FORBIDDEN: readonly [string, RegExp][] = [
   ['unstable clocksource', /clocksource.*unstable/i],
   ['hrtimer', /hrtimer: interrupt took/],
   ['APIC calibration', /APIC calibration not consistent/],
-  ['timer not through the IO-APIC', /MP-BIOS bug: 8254 timer not connected|trying to set up timer as Virtual Wire|trying to set up timer as ExtINT|timer doesn't work through/],
+  [
+    'timer not through the IO-APIC',
+    /MP-BIOS bug: 8254 timer not connected|trying to set up timer as Virtual Wire|trying to set up timer as ExtINT|timer doesn't work through/,
+  ],
   ['no PCI', /System does not support PCI|No config space access function found/],
   ['RTC without PNP', /rtc_cmos: probe of .* failed|no PNP device found/],
 ];

@@ -29,7 +29,9 @@ function project(name: string, pkg: object, extra: readonly string[] = []): stri
 }
 
 function node(cwd: string, ...args: string[]): { stdout: string } {
-  return { stdout: execFileSync(process.execPath, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } }) };
+  return {
+    stdout: execFileSync(process.execPath, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } }),
+  };
 }
 
 /** Whether dist/src is missing, or older than src/, or holds output of a source file that is gone. */
@@ -148,7 +150,11 @@ console.log(v.valid, first === undefined ? 'none' : first.kind);\n`,
     );
     let tscOutput = '';
     try {
-      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (e) {
       tscOutput = String((e as { stdout?: string }).stdout);
     }

@@ -100,11 +100,7 @@ describe('busy-platform snapshots', () => {
       else paths.push(path);
     };
     walk(snap.devices, ['devices']);
-    const hostile = fc.oneof(
-      fc.constantFrom(-1, 2 ** 53, 1e308, 0.5, null, true, 'x', '0xffffffffffffffffff', [], {}),
-      fc.integer(),
-      fc.string(),
-    );
+    const hostile = fc.oneof(fc.constantFrom(-1, 2 ** 53, 1e308, 0.5, null, true, 'x', '0xffffffffffffffffff', [], {}), fc.integer(), fc.string());
     const target = new QtestSession(createPlatform(OPTIONS));
     installExtensions(target);
     fc.assert(

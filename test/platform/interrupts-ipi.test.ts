@@ -105,14 +105,23 @@ describe('4 vCPUs, x2APIC (IDs 0, 2, 4, 6; LDR cluster 0, member bits 1 << ID)',
   const x2 = () => {
     const t = platform();
     for (const v of ALL) expect(t.lapic(v).writeMsr(0x1b, 0xfee00c00n | (v === 0 ? 0x100n : 0n)).kind).toBe('ok');
-    const icr = (sender: number, low: number, dest: number) => expect(t.lapic(sender).writeMsr(0x830, (BigInt(dest >>> 0) << 32n) | BigInt(low)).kind).toBe('ok');
+    const icr = (sender: number, low: number, dest: number) =>
+      expect(t.lapic(sender).writeMsr(0x830, (BigInt(dest >>> 0) << 32n) | BigInt(low)).kind).toBe('ok');
     return { ...t, icr };
   };
 
   it('physical: 32-bit IDs; 0xFFFFFFFF is the broadcast; 0xFF is just an ID', () => {
     const t = x2();
     const cases: [number, number[]][] = [
-      [0, [0]], [2, [1]], [4, [2]], [6, [3]], [1, []], [0xff, []], [0x100, []], [0x10002, []], [0xffffffff, ALL],
+      [0, [0]],
+      [2, [1]],
+      [4, [2]],
+      [6, [3]],
+      [1, []],
+      [0xff, []],
+      [0x100, []],
+      [0x10002, []],
+      [0xffffffff, ALL],
     ];
     for (const [dest, expected] of cases) {
       t.icr(2, VECTOR, dest);
@@ -142,7 +151,7 @@ describe('4 vCPUs, x2APIC (IDs 0, 2, 4, 6; LDR cluster 0, member bits 1 << ID)',
     expect(t.receivers()).toEqual([2]);
   });
 
-  it('the IO-APIC\'s 8-bit 0xFF still broadcasts to x2APIC-mode LAPICs', () => {
+  it("the IO-APIC's 8-bit 0xFF still broadcasts to x2APIC-mode LAPICs", () => {
     const t = x2();
     t.p.mmio.write(0xfec00000, 4, 0x10 + 2 * 10, accessContext(0));
     t.p.mmio.write(0xfec00010, 4, VECTOR, accessContext(0));

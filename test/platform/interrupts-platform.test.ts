@@ -41,7 +41,7 @@ describe('interrupt controllers on the platform', () => {
     expect(q.device<Ioapic>('ioapic0').inputLevel(9)).toBe(true);
   });
 
-  it('an MSI reaches the named vCPU through the APIC router; a level MSI\'s EOI is broadcast to the IO-APIC', () => {
+  it("an MSI reaches the named vCPU through the APIC router; a level MSI's EOI is broadcast to the IO-APIC", () => {
     const p = createPlatform({ vcpus: 2, ramBytes: 0 });
     for (const v of [0, 1]) p.mmio.write(0xfee000f0, 4, 0x1ff, accessContext(v));
     p.irq.sendMsi(encodeMsi({ destination: 2, vector: 0x66 }));
@@ -89,7 +89,14 @@ describe('interrupt controllers on the platform', () => {
   it('the PIC reaches vCPU 0 through LINT0 only once the guest programs LVT0 = ExtINT (Xen), at once under qemu-pc', () => {
     for (const profile of ['xen-hvm', 'qemu-pc'] as const) {
       const p = createPlatform({ profile, vcpus: 2, ramBytes: 0 });
-      for (const [port, v] of [[0x20, 0x11], [0x21, 0x30], [0x21, 0x04], [0x21, 0x01], [0x21, 0xfd]] as const) p.ports.write(port, 1, v);
+      for (const [port, v] of [
+        [0x20, 0x11],
+        [0x21, 0x30],
+        [0x21, 0x04],
+        [0x21, 0x01],
+        [0x21, 0xfd],
+      ] as const)
+        p.ports.write(port, 1, v);
       p.irq.isaLine(1).raise();
       const l0 = lapicOf(p, 0);
       expect(l0.acknowledge()).toBe(profile === 'qemu-pc' ? 0x31 : null);

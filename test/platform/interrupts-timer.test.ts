@@ -36,7 +36,8 @@ describe('missed-tick policy of the LAPIC timer through createPlatform', () => {
     const a = createPlatform({ profile: 'xen-hvm', vcpus: 1, ramBytes: 0 });
     const s = new QtestSession(a);
     installExtensions(s);
-    for (const cmd of ['writel 0xfee000f0 0x1ff', 'writel 0xfee003e0 0xb', 'writel 0xfee00320 0x20040', 'writel 0xfee00380 10000', 'clock_step 350000']) s.handle(cmd);
+    for (const cmd of ['writel 0xfee000f0 0x1ff', 'writel 0xfee003e0 0xb', 'writel 0xfee00320 0x20040', 'writel 0xfee00380 10000', 'clock_step 350000'])
+      s.handle(cmd);
     const b = createPlatform({ profile: 'xen-hvm', vcpus: 1, ramBytes: 0 });
     b.restore(a.snapshot());
     const t = new QtestSession(b);

@@ -16,13 +16,33 @@ const REGS = [0x04, 0x10, 0x14, 0x18, 0x30, 0x3c, 0x40, 0x42, 0x60, 0x61, 0x62, 
 
 const command = fc.oneof(
   // Config cycles (mechanism #1) to the chipset, pci-testdev and empty slots, any lane.
-  fc.record({ dev: fc.constantFrom(0, 1, 2, 3, 7), fn: fc.constantFrom(0, 1, 3), reg: fc.constantFrom(...REGS), lane: fc.nat(3), size: fc.constantFrom(1, 2, 4), v: fc.oneof(fc.constantFrom(...PLACES).map((p) => p | 1), fc.constantFrom(...PLACES), fc.constantFrom(0x3, 0x7, 0x0b, 0x80, 0x601)) }).map(
-    (o) => [`outl 0xcf8 ${hex(0x80000000 | (o.dev << 11) | (o.fn << 8) | o.reg)}`, `out${o.size === 1 ? 'b' : o.size === 2 ? 'w' : 'l'} ${hex(0xcfc + (o.lane & (4 - o.size)))} ${hex(o.v)}`],
-  ),
-  fc.record({ port: fc.integer({ min: 0xcf6, max: 0xd00 }), size: fc.constantFrom('b', 'w', 'l'), v: fc.nat(0xffffffff), write: fc.boolean() }).map((o) => [o.write ? `out${o.size} ${hex(o.port)} ${hex(o.v)}` : `in${o.size} ${hex(o.port)}`]),
+  fc
+    .record({
+      dev: fc.constantFrom(0, 1, 2, 3, 7),
+      fn: fc.constantFrom(0, 1, 3),
+      reg: fc.constantFrom(...REGS),
+      lane: fc.nat(3),
+      size: fc.constantFrom(1, 2, 4),
+      v: fc.oneof(
+        fc.constantFrom(...PLACES).map((p) => p | 1),
+        fc.constantFrom(...PLACES),
+        fc.constantFrom(0x3, 0x7, 0x0b, 0x80, 0x601),
+      ),
+    })
+    .map((o) => [
+      `outl 0xcf8 ${hex(0x80000000 | (o.dev << 11) | (o.fn << 8) | o.reg)}`,
+      `out${o.size === 1 ? 'b' : o.size === 2 ? 'w' : 'l'} ${hex(0xcfc + (o.lane & (4 - o.size)))} ${hex(o.v)}`,
+    ]),
+  fc
+    .record({ port: fc.integer({ min: 0xcf6, max: 0xd00 }), size: fc.constantFrom('b', 'w', 'l'), v: fc.nat(0xffffffff), write: fc.boolean() })
+    .map((o) => [o.write ? `out${o.size} ${hex(o.port)} ${hex(o.v)}` : `in${o.size} ${hex(o.port)}`]),
   fc.constantFrom(['outb 0xcf9 0x06'], ['outb 0xcf9 0x04'], ['outb 0xcf9 0x02']),
-  fc.record({ at: fc.constantFrom(...PLACES), off: fc.nat(0x1003), size: fc.constantFrom('b', 'w', 'l', 'q'), write: fc.boolean() }).map((o) => [o.write ? `write${o.size} ${hex(o.at + o.off)} 0x5a` : `read${o.size} ${hex(o.at + o.off)}`]),
-  fc.record({ port: fc.constantFrom(...PLACES.filter((p) => p < 0x10000)), off: fc.nat(15), write: fc.boolean() }).map((o) => [o.write ? `outb ${hex(o.port + o.off)} 0x5a` : `inb ${hex(o.port + o.off)}`]),
+  fc
+    .record({ at: fc.constantFrom(...PLACES), off: fc.nat(0x1003), size: fc.constantFrom('b', 'w', 'l', 'q'), write: fc.boolean() })
+    .map((o) => [o.write ? `write${o.size} ${hex(o.at + o.off)} 0x5a` : `read${o.size} ${hex(o.at + o.off)}`]),
+  fc
+    .record({ port: fc.constantFrom(...PLACES.filter((p) => p < 0x10000)), off: fc.nat(15), write: fc.boolean() })
+    .map((o) => [o.write ? `outb ${hex(o.port + o.off)} 0x5a` : `inb ${hex(o.port + o.off)}`]),
 );
 
 /** Who owns the platform's fixed ranges before any guest traffic. */
@@ -57,11 +77,27 @@ describe('random guest traffic on createPlatform platforms with PCI', () => {
           const s = new QtestSession(createPlatform({ profile, pciTestdev: profile === 'qemu-pc', ramBytes: 2 << 20 }));
           const host = s.platform.device<PciHost>('pci');
           // pci-testdev's shape at slot 2 on dom0 too, so both platforms have BARs to move.
-          if (profile === 'xen-pvh-dom0') host.attach({ device: 2 }, { name: 'dev', vendorId: 1, deviceId: 2, classCode: 0, bars: [{ index: 0, kind: 'mem32', size: 0x1000 }, { index: 1, kind: 'io', size: 0x100 }] });
+          if (profile === 'xen-pvh-dom0')
+            host.attach(
+              { device: 2 },
+              {
+                name: 'dev',
+                vendorId: 1,
+                deviceId: 2,
+                classCode: 0,
+                bars: [
+                  { index: 0, kind: 'mem32', size: 0x1000 },
+                  { index: 1, kind: 'io', size: 0x100 },
+                ],
+              },
+            );
           const before = owners(s);
           for (const line of cmds.flat()) {
             const replies = s.handle(line);
-            expect(replies.filter((r) => r.startsWith('FAIL')), line).toEqual([]);
+            expect(
+              replies.filter((r) => r.startsWith('FAIL')),
+              line,
+            ).toEqual([]);
           }
           expect(owners(s)).toEqual(before);
           checkBars(s);

@@ -79,7 +79,11 @@ describe('MSI and MSI-X end to end (createPlatform, vector read back at the LAPI
       cfg(0x04, 2, 0x0006); // memory + bus master
       const entry = (i: number) => '0x' + (BAR + 0x2000 + i * 16).toString(16);
       // Entry 2 → vCPU 0, vector 0x71 (an 8-byte write of the address, as a 64-bit driver does).
-      run(`writeq ${entry(2)} 0xfee00000`, `writel 0x${(BAR + 0x2000 + 2 * 16 + 8).toString(16)} 0x71`, `writel 0x${(BAR + 0x2000 + 2 * 16 + 12).toString(16)} 0`);
+      run(
+        `writeq ${entry(2)} 0xfee00000`,
+        `writel 0x${(BAR + 0x2000 + 2 * 16 + 8).toString(16)} 0x71`,
+        `writel 0x${(BAR + 0x2000 + 2 * 16 + 12).toString(16)} 0`,
+      );
       cfg(0x5a, 2, 0xc000); // enable + function mask
       expect(fn.signalMsi(2)).toBe(true);
       expect(run('inta', `readl 0x${(BAR + 0x3000).toString(16)}`)).toEqual(['OK none', 'OK 0x0000000000000004']);
@@ -122,10 +126,19 @@ describe('INTx end to end', () => {
 
   /** PIC: vector bases 0x20/0x28, all but IRQ0 unmasked, IRQ 11 level (ELCR); LAPIC LINT0 ExtINT. */
   const PIC_SETUP = [
-    'outb 0x20 0x11', 'outb 0x21 0x20', 'outb 0x21 0x04', 'outb 0x21 0x01',
-    'outb 0xa0 0x11', 'outb 0xa1 0x28', 'outb 0xa1 0x02', 'outb 0xa1 0x01',
-    'outb 0x21 0x01', 'outb 0xa1 0x00', 'outb 0x4d1 0x08',
-    'writel 0xfee000f0 0x1ff', 'writel 0xfee00350 0x700',
+    'outb 0x20 0x11',
+    'outb 0x21 0x20',
+    'outb 0x21 0x04',
+    'outb 0x21 0x01',
+    'outb 0xa0 0x11',
+    'outb 0xa1 0x28',
+    'outb 0xa1 0x02',
+    'outb 0xa1 0x01',
+    'outb 0x21 0x01',
+    'outb 0xa1 0x00',
+    'outb 0x4d1 0x08',
+    'writel 0xfee000f0 0x1ff',
+    'writel 0xfee00350 0x700',
   ];
 
   it('qemu-pc: slot 3 INTA → PIRQC (i440FX swizzle) → PIIX3 PIRQRC routes it to IRQ 11 on the PIC', () => {

@@ -25,12 +25,18 @@ function qtest(options: Parameters<typeof createPlatform>[0]) {
 describe('port 0xCF9 on a qemu-pc platform with pci-testdev', () => {
   /** BAR0 at 0xfebf0000, BAR1 at 0xc000, decoding on; PIRQA → IRQ 11; the PM block at 0x600; the latch left set. */
   const BUSY = [
-    `outl 0xcf8 ${cfgAddr(2, 0, 0x10)}`, 'outl 0xcfc 0xfebf0000',
-    `outl 0xcf8 ${cfgAddr(2, 0, 0x14)}`, 'outl 0xcfc 0xc001',
-    `outl 0xcf8 ${cfgAddr(2, 0, 0x04)}`, 'outw 0xcfc 0x0003',
-    `outl 0xcf8 ${cfgAddr(1, 0, 0x60)}`, 'outb 0xcfc 0x0b',
-    `outl 0xcf8 ${cfgAddr(1, 3, 0x40)}`, 'outl 0xcfc 0x601',
-    `outl 0xcf8 ${cfgAddr(1, 3, 0x80)}`, 'outb 0xcfc 0x01',
+    `outl 0xcf8 ${cfgAddr(2, 0, 0x10)}`,
+    'outl 0xcfc 0xfebf0000',
+    `outl 0xcf8 ${cfgAddr(2, 0, 0x14)}`,
+    'outl 0xcfc 0xc001',
+    `outl 0xcf8 ${cfgAddr(2, 0, 0x04)}`,
+    'outw 0xcfc 0x0003',
+    `outl 0xcf8 ${cfgAddr(1, 0, 0x60)}`,
+    'outb 0xcfc 0x0b',
+    `outl 0xcf8 ${cfgAddr(1, 3, 0x40)}`,
+    'outl 0xcfc 0x601',
+    `outl 0xcf8 ${cfgAddr(1, 3, 0x80)}`,
+    'outb 0xcfc 0x01',
     `outl 0xcf8 ${cfgAddr(0, 0, 0x00)}`,
   ];
 
@@ -83,7 +89,16 @@ describe("BARs placed over the platform's own ranges (bad-inputs 43)", () => {
   for (const c of CASES) {
     it(`${c.profile}: a BAR over the ${c.range} stays unmapped, the ${c.range} keeps answering, moving the BAR maps it`, () => {
       const { s, run, host } = qtest({ profile: c.profile });
-      const fn = host.attach({ device: 3 }, { name: 'greedy', vendorId: 1, deviceId: 2, classCode: 0, bars: [{ index: 0, kind: 'mem32', size: 0x1000, handler: { read: () => 0x5a5a5a5a, write: () => undefined } }] });
+      const fn = host.attach(
+        { device: 3 },
+        {
+          name: 'greedy',
+          vendorId: 1,
+          deviceId: 2,
+          classCode: 0,
+          bars: [{ index: 0, kind: 'mem32', size: 0x1000, handler: { read: () => 0x5a5a5a5a, write: () => undefined } }],
+        },
+      );
       const before = run(c.probe);
       run(`outl 0xcf8 ${cfgAddr(3, 0, 0x10)}`, `outl 0xcfc ${hex(c.at)}`, `outl 0xcf8 ${cfgAddr(3, 0, 0x04)}`, 'outw 0xcfc 0x0002');
       expect(fn.bars[0]!.conflict).toBe(true);
@@ -138,14 +153,17 @@ describe('guest instructions (x86emu) on PCI and VGA ranges', () => {
     const host = p.device<PciHost>('pci');
     const offsets: [number, number][] = [];
     const inner: IoHandler = { read: () => 0, write: (o, sz) => void offsets.push([o, sz]) };
-    const fn = host.attach({ device: 6 }, {
-      name: 'msix-dev',
-      vendorId: 1,
-      deviceId: 2,
-      classCode: 0,
-      bars: [{ index: 0, kind: 'mem32', size: 0x1000, handler: inner }],
-      capabilities: [{ kind: 'msix', vectors: 8, tableBar: 0, tableOffset: 0xf00, pbaBar: 0, pbaOffset: 0x800 }],
-    });
+    const fn = host.attach(
+      { device: 6 },
+      {
+        name: 'msix-dev',
+        vendorId: 1,
+        deviceId: 2,
+        classCode: 0,
+        bars: [{ index: 0, kind: 'mem32', size: 0x1000, handler: inner }],
+        capabilities: [{ kind: 'msix', vectors: 8, tableBar: 0, tableOffset: 0xf00, pbaBar: 0, pbaOffset: 0x800 }],
+      },
+    );
     host.configWrite(0, 0, 6 << 3, 0x10, 4, 0xfe000000);
     host.configWrite(0, 0, 6 << 3, 0x04, 2, 0x0002);
     // Table entries 0–7 sit at 0xf00–0xf7f; start inside entry 6 and run 96 dwords: through the

@@ -160,9 +160,7 @@ describe('snapshots', () => {
     target.clock.advance(99);
     print(target, 'xyz');
     const before: PlatformSnapshot = target.snapshot();
-    expect(() => target.restore(mutate((s) => ((s.devices as Record<string, unknown>).debugcon = { buffer: 'a\u0001' })))).toThrow(
-      SnapshotError,
-    );
+    expect(() => target.restore(mutate((s) => ((s.devices as Record<string, unknown>).debugcon = { buffer: 'a\u0001' })))).toThrow(SnapshotError);
     expect(target.snapshot()).toEqual(before);
   });
 

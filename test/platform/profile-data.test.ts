@@ -56,7 +56,11 @@ function irq0Takers(profile: PlatformProfile): (number | null)[] {
 describe('profiles are data', () => {
   it('a copy of qemu-pc under another name is a qemu-pc platform: chipset, CMOS memory sizes, unclaimed reads', () => {
     const mine = withBoard(QEMU_PC, 'my-pc', {});
-    const fns = (profile: PlatformProfile) => createPlatform({ profile }).device<PciHost>('pci').functions().map((f) => f.name);
+    const fns = (profile: PlatformProfile) =>
+      createPlatform({ profile })
+        .device<PciHost>('pci')
+        .functions()
+        .map((f) => f.name);
     expect(fns(mine)).toEqual(['i440fx', 'piix3', 'piix3-ide', 'piix4-pm']);
     expect(fns(mine)).toEqual(fns(QEMU_PC));
     // Memory above 16 MiB in 64 KiB units (CMOS 0x35): 256 MiB → 0x0F00, QEMU's pc_cmos_init.
@@ -69,12 +73,22 @@ describe('profiles are data', () => {
 
   it('board fields change what a platform has, whatever its name', () => {
     const noChipset = withBoard(QEMU_PC, 'qemu-pc', { pciChipset: null });
-    expect(createPlatform({ profile: noChipset }).device<PciHost>('pci').functions().map((f) => f.name)).toEqual(['i440fx']);
+    expect(
+      createPlatform({ profile: noChipset })
+        .device<PciHost>('pci')
+        .functions()
+        .map((f) => f.name),
+    ).toEqual(['i440fx']);
     // Without cmosMemorySizes the RTC's NVRAM bytes stay as the parameters give them (128 MiB: 0x07).
     expect(cmos(withBoard(QEMU_PC, 'fixed-cmos', { cmosMemorySizes: false }), 256 * 1024 * 1024, 0x35)).toBe(0x07);
     // A Xen profile given the chipset gets it beside its PCI host.
     const xenWithPiix = withBoard(PROFILES['xen-pvh-dom0'], 'dom0-piix', { pciChipset: 'piix' });
-    expect(createPlatform({ profile: xenWithPiix }).device<PciHost>('pci').functions().map((f) => f.name)).toContain('piix3');
+    expect(
+      createPlatform({ profile: xenWithPiix })
+        .device<PciHost>('pci')
+        .functions()
+        .map((f) => f.name),
+    ).toContain('piix3');
   });
 
   it("Xen's IRQ0 special routing follows board.irq0SpecialRouting", () => {

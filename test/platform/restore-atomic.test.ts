@@ -224,7 +224,9 @@ describe('host-driven lines are part of the snapshot', () => {
     const p = createPlatform({ profile: 'xen-hvm' });
     const snap = JSON.parse(json(p)) as PlatformSnapshot;
     expect(() => p.restore({ ...snap, hostLines: { gsi: [9, 9], pic: [] } })).toThrow(new SnapshotError('snapshot.hostLines.gsi[1]: 9 does not ascend from 9'));
-    expect(() => p.restore({ ...snap, hostLines: { gsi: [48], pic: [] } })).toThrow(new SnapshotError('snapshot.hostLines.gsi[0]: expected an integer in [0, 47], got 48'));
+    expect(() => p.restore({ ...snap, hostLines: { gsi: [48], pic: [] } })).toThrow(
+      new SnapshotError('snapshot.hostLines.gsi[0]: expected an integer in [0, 47], got 48'),
+    );
     expect(() => p.restore({ ...snap, hostLines: { gsi: [], pic: [16] } })).toThrow(SnapshotError);
   });
 });

@@ -57,7 +57,13 @@ function program(p: Platform, s: Setup): void {
   p.ports.write(0x43, 1, 0x30 | (s.pitMode << 1));
   p.ports.write(0x40, 1, s.pitCount & 0xff);
   p.ports.write(0x40, 1, s.pitCount >> 8);
-  for (const [reg, v] of [[1, 0xff], [3, 0xff], [5, 0xff], [0x0a, 0x20 | s.rtcRate], [0x0b, 0x72]] as const) {
+  for (const [reg, v] of [
+    [1, 0xff],
+    [3, 0xff],
+    [5, 0xff],
+    [0x0a, 0x20 | s.rtcRate],
+    [0x0b, 0x72],
+  ] as const) {
     p.ports.write(0x70, 1, reg);
     p.ports.write(0x71, 1, v);
   }

@@ -18,27 +18,59 @@ const SETUP = [
   ...rte(9, 0x8039), // SCI, level
   ...rte(20, 0x48), // HPET timer 0
   ...rte(21, 0x8029), // HPET timer 2, level (a lower priority class)
-  'outb 0x43 0x34', 'outb 0x40 0xa9', 'outb 0x40 0x04', // PIT ch0 mode 2, 1 kHz
-  'outb 0x61 0x01', 'outb 0x43 0xb6', 'outb 0x42 0x34', 'outb 0x42 0x12', // ch2 mode 3 behind gate
-  'outb 0x70 0x0a', 'outb 0x71 0x26', 'outb 0x70 0x0b', 'outb 0x71 0x52', // RTC 1024 Hz, PIE + UIE
-  'writel 0xfed00100 0x284c', 'writeq 0xfed00108 62500', 'writeq 0xfed00108 62500', // T0 periodic 1 ms → GSI 20
-  'writel 0xfed00120 0x104', 'writel 0xfed00128 400000', // T1 32-bit one-shot... route 0 sanitised
-  'writel 0xfed00140 0x2a06', 'writeq 0xfed00148 300000', // T2 level one-shot → GSI 21
+  'outb 0x43 0x34',
+  'outb 0x40 0xa9',
+  'outb 0x40 0x04', // PIT ch0 mode 2, 1 kHz
+  'outb 0x61 0x01',
+  'outb 0x43 0xb6',
+  'outb 0x42 0x34',
+  'outb 0x42 0x12', // ch2 mode 3 behind gate
+  'outb 0x70 0x0a',
+  'outb 0x71 0x26',
+  'outb 0x70 0x0b',
+  'outb 0x71 0x52', // RTC 1024 Hz, PIE + UIE
+  'writel 0xfed00100 0x284c',
+  'writeq 0xfed00108 62500',
+  'writeq 0xfed00108 62500', // T0 periodic 1 ms → GSI 20
+  'writel 0xfed00120 0x104',
+  'writel 0xfed00128 400000', // T1 32-bit one-shot... route 0 sanitised
+  'writel 0xfed00140 0x2a06',
+  'writeq 0xfed00148 300000', // T2 level one-shot → GSI 21
   'writel 0xfed00010 1',
   'outw 0x1f42 0x0001', // PM1a_EN.TMR_EN
   'clock_step 5500000', // 5 PIT periods unacknowledged
-  'inta', 'writel 0xfee000b0 0', // one taken: the backlog is being replayed
+  'inta',
+  'writel 0xfee000b0 0', // one taken: the backlog is being replayed
 ];
 
 const CONTINUATION = [
   ...Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 'inta' : 'writel 0xfee000b0 0')),
-  'outb 0x43 0x00', 'inb 0x40', 'inb 0x40', 'outb 0x43 0xe8', 'inb 0x42', 'inb 0x61',
-  'outb 0x70 0x0c', 'inb 0x71', 'outb 0x70 0x0a', 'inb 0x71', 'outb 0x70 0x00', 'inb 0x71',
-  'readq 0xfed000f0', 'readl 0xfed00020', 'readq 0xfed00108', 'readl 0xfed00148',
-  'inl 0x1f48', 'inw 0x1f40',
+  'outb 0x43 0x00',
+  'inb 0x40',
+  'inb 0x40',
+  'outb 0x43 0xe8',
+  'inb 0x42',
+  'inb 0x61',
+  'outb 0x70 0x0c',
+  'inb 0x71',
+  'outb 0x70 0x0a',
+  'inb 0x71',
+  'outb 0x70 0x00',
+  'inb 0x71',
+  'readq 0xfed000f0',
+  'readl 0xfed00020',
+  'readq 0xfed00108',
+  'readl 0xfed00148',
+  'inl 0x1f48',
+  'inw 0x1f40',
   'clock_step 2345678',
   ...Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 'inta' : 'writel 0xfee000b0 0')),
-  'outb 0x70 0x0c', 'inb 0x71', 'readq 0xfed000f0', 'readl 0xfed00020', 'inl 0x1f48', 'inw 0x1f40',
+  'outb 0x70 0x0c',
+  'inb 0x71',
+  'readq 0xfed000f0',
+  'readl 0xfed00020',
+  'inl 0x1f48',
+  'inw 0x1f40',
 ];
 
 function busy(): QtestSession {

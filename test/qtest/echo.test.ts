@@ -7,7 +7,7 @@ describe('words quoted back in FAIL replies', () => {
   const s = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
   installExtensions(s);
 
-  it("a printable name up to 64 characters comes back as QEMU sends it", () => {
+  it('a printable name up to 64 characters comes back as QEMU sends it', () => {
     expect(s.handle('bogus')).toEqual(["FAIL Unknown command 'bogus'"]);
     expect(s.handle('b'.repeat(64))).toEqual([`FAIL Unknown command '${'b'.repeat(64)}'`]);
   });

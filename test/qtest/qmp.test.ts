@@ -7,10 +7,14 @@ function connection(paused = false) {
   const sent: unknown[] = [];
   const calls: string[] = [];
   const machine: QmpMachine = { packageName: 'hvmdev', paused, reset: () => calls.push('reset'), quit: () => calls.push('quit') };
-  const conn = new QmpConnection(machine, (text) => {
-    expect(text.endsWith('\r\n')).toBe(true);
-    sent.push(JSON.parse(text));
-  }, () => 1_700_000_000_123);
+  const conn = new QmpConnection(
+    machine,
+    (text) => {
+      expect(text.endsWith('\r\n')).toBe(true);
+      sent.push(JSON.parse(text));
+    },
+    () => 1_700_000_000_123,
+  );
   return { conn, sent, calls };
 }
 
@@ -35,7 +39,11 @@ describe('QMP subset', () => {
     sent.length = 0;
     conn.receive('{"execute":"query-status","id":1}{"execute":"query-version","id":"v"}\n{"execute":"system_reset"}');
     conn.receive('{"execute":"cont"}{"execute":"quit","id":9}');
-    const event = (name: string, reason: string) => ({ timestamp: { seconds: 1_700_000_000, microseconds: 123_000 }, event: name, data: { guest: false, reason } });
+    const event = (name: string, reason: string) => ({
+      timestamp: { seconds: 1_700_000_000, microseconds: 123_000 },
+      event: name,
+      data: { guest: false, reason },
+    });
     expect(sent).toEqual([
       { return: { status: 'running', singlestep: false, running: true }, id: 1 },
       { return: { qemu: { major: 7, minor: 2, micro: 0 }, package: 'hvmdev' }, id: 'v' },

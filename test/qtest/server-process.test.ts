@@ -2,7 +2,7 @@
 // that never reads, 16 MiB reads, and a long intercepted clock step. The server survives each,
 // serves the next client, stays bounded in memory (the built CLI under 200 MB resident: see
 // docs/qtest.md), and never leaves its socket file behind.
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +88,9 @@ describe.concurrent('hvmdev qtest --socket against hostile clients (child proces
   });
 
   // One server takes every memory attack in turn; its peak resident size (VmHWM) covers them all.
-  it('memory stays bounded whatever a client sends (growth under 120 MB): a 200 MB line, unread replies, 16 MiB reads, a 10^12 ns step intercepted', { timeout: 60_000 }, async () => {
+  it('memory stays bounded whatever a client sends (growth under 120 MB): a 200 MB line, unread replies, 16 MiB reads, a 10^12 ns step intercepted', {
+    timeout: 60_000,
+  }, async () => {
     const path = socketPath();
     const server = await startServer(path);
     expect(await exchange(path, 'endianness\n')).toBe('OK little\n');
@@ -133,7 +135,10 @@ describe.concurrent('hvmdev qtest --socket against hostile clients (child proces
     // happen until the clock's per-advance budget (20,000 events) coalesces the rest, then the reply.
     {
       // HPET timer 0 periodic every 100 µs (Xen's clamp), legacy replacement → GSI 2.
-      const text = await exchange(path, 'irq_intercept_in ioapic\nwritel 0xfed00100 0xc\nwritel 0xfed00108 100\nwritel 0xfed00010 0x3\nclock_step 1000000000000\n');
+      const text = await exchange(
+        path,
+        'irq_intercept_in ioapic\nwritel 0xfed00100 0xc\nwritel 0xfed00108 100\nwritel 0xfed00010 0x3\nclock_step 1000000000000\n',
+      );
       const lines = text.split('\n');
       expect(lines.slice(0, 6)).toEqual(['OK', 'OK', 'OK', 'OK', 'IRQ raise 2', 'IRQ lower 2']);
       expect(lines.slice(-2)).toEqual(['OK 1000000000000', '']);

@@ -30,7 +30,7 @@ describe('qtest transports', () => {
     }
   });
 
-  it('--socket with one platform (--shared): the second connection sees the first one\'s clock and RAM', async () => {
+  it("--socket with one platform (--shared): the second connection sees the first one's clock and RAM", async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'hvmdev-')), 'qt.sock');
     const close = await listenUnix(createPlatform({ ramBytes: 4096 }), path);
     try {

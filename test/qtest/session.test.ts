@@ -71,7 +71,7 @@ describe('qtest reply formats (QEMU 7.2)', () => {
     expect(s.handle('clock_step 999999999999999999')[0]).toMatch(/^FAIL /);
   });
 
-  it('words after a command\'s arguments are ignored, as QEMU does (a trailing # comment is no FAIL)', () => {
+  it("words after a command's arguments are ignored, as QEMU does (a trailing # comment is no FAIL)", () => {
     const s = session('qemu-pc');
     expect(s.handle('writel 0x1000 0x12345678 # comment')).toEqual(['OK']);
     expect(s.handle('readl 0x1000 extra words')).toEqual(['OK 0x0000000000012345678'.replace('00000000000', '00000000')]);

@@ -40,14 +40,30 @@ async function streamed(script: readonly string[], sink: RecordingSink, maxEvent
 
 describe('QtestSession.handleStreaming', () => {
   it('answers exactly what handle() answers, clock steps with an intercept included', async () => {
-    const script = [...HPET_PERIODIC_100US, 'clock_step 1000000', 'clock_set 1250000', 'clock_step', 'clock_step -5', 'clock_set 9007199254740992', 'inb 0x20', 'bogus'];
+    const script = [
+      ...HPET_PERIODIC_100US,
+      'clock_step 1000000',
+      'clock_set 1250000',
+      'clock_step',
+      'clock_step -5',
+      'clock_set 9007199254740992',
+      'inb 0x20',
+      'bogus',
+    ];
     const sync = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
     const expected = script.flatMap((l) => sync.handle(l));
     const sink = new RecordingSink(Infinity);
     await streamed(script, sink);
     expect(sink.lines).toEqual(expected);
     expect(expected.filter((l) => l === 'IRQ raise 2')).toHaveLength(13); // every 100 µs up to 1.3 ms
-    expect(expected.slice(-6)).toEqual(['IRQ lower 2', 'OK 1299984', 'OK 1299984', 'FAIL 9007199254740992 ns is beyond exact virtual time (2^53 ns)', 'OK 0x0000', "FAIL Unknown command 'bogus'"]);
+    expect(expected.slice(-6)).toEqual([
+      'IRQ lower 2',
+      'OK 1299984',
+      'OK 1299984',
+      'FAIL 9007199254740992 ns is beyond exact virtual time (2^53 ns)',
+      'OK 0x0000',
+      "FAIL Unknown command 'bogus'",
+    ]);
   });
 
   it('sends the IRQ lines of a long step in pieces as they happen, each before the reply', async () => {
@@ -59,7 +75,7 @@ describe('QtestSession.handleStreaming', () => {
     expect(step[10]).toEqual(['OK 1000000']);
   });
 
-  it('the clock\'s per-advance event budget covers the whole command: a 10^12 ns step answers what handle() does', async () => {
+  it("the clock's per-advance event budget covers the whole command: a 10^12 ns step answers what handle() does", async () => {
     const script = [...HPET_PERIODIC_100US, 'clock_step 1000000000000', 'clock_step 1000000'];
     const sync = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
     const expected = script.flatMap((l) => sync.handle(l));
@@ -76,11 +92,22 @@ describe('QtestSession.handleStreaming', () => {
     const sink = new RecordingSink(4 + 6, 2); // accepts the four OKs and three periods, then waits; gone at the third wait
     const s = await streamed([...HPET_PERIODIC_100US, 'clock_step 1000000000000'], sink, Infinity);
     expect(sink.waits).toBe(3);
-    expect(sink.lines.slice(4)).toEqual(['IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2', 'IRQ raise 2', 'IRQ lower 2']);
+    expect(sink.lines.slice(4)).toEqual([
+      'IRQ raise 2',
+      'IRQ lower 2',
+      'IRQ raise 2',
+      'IRQ lower 2',
+      'IRQ raise 2',
+      'IRQ lower 2',
+      'IRQ raise 2',
+      'IRQ lower 2',
+      'IRQ raise 2',
+      'IRQ lower 2',
+    ]);
     expect(s.platform.clock.now).toBe(499984); // the fifth match (the HPET counts in 16 ns ticks)
   });
 
-  it('a large read/b64read reply goes out in pieces whose concatenation is exactly handle()\'s reply', async () => {
+  it("a large read/b64read reply goes out in pieces whose concatenation is exactly handle()'s reply", async () => {
     const sync = new QtestSession(createPlatform({ profile: 'xen-hvm' }));
     sync.handle('memset 0x100000 200000 0x5a');
     sync.handle('writel 0x100010 0x12345678');

@@ -92,7 +92,18 @@ describe('bad inputs, class B: access size and address totality on every profile
     for (const profile of PROFILE_NAMES) {
       const p = createPlatform({ profile, vcpus: 1, ramBytes: 0 });
       const seen: number[] = [];
-      p.ports.register(0, 1, { read: () => { seen.push(0); return 0x5a; }, write: () => seen.push(0) }, { owner: 'port0', sizes: 1 });
+      p.ports.register(
+        0,
+        1,
+        {
+          read: () => {
+            seen.push(0);
+            return 0x5a;
+          },
+          write: () => seen.push(0),
+        },
+        { owner: 'port0', sizes: 1 },
+      );
       p.ports.register(0xfffe, 2, { read: () => 0xabcd, write: () => undefined }, { owner: 'top', sizes: 2 });
       for (const port of [0x10000, 0x10001, 0x1ffff, 0xffffffff]) {
         for (const size of [1, 2, 4] as const) {

@@ -36,7 +36,7 @@ function readRteLow(p: Platform, base: number, pin: number): number {
 }
 
 describe('bad inputs, class F: routing with several IO-APICs and re-programmed timers', () => {
-  it('entry 15, Xen vIOAPIC index vs GSI confusion (commit 3ae469af8e): on the second IO-APIC, unmasking a level pin whose GSI is asserted delivers exactly once per assert/EOI cycle, and nothing reaches the first IO-APIC\'s pin of the same index', () => {
+  it("entry 15, Xen vIOAPIC index vs GSI confusion (commit 3ae469af8e): on the second IO-APIC, unmasking a level pin whose GSI is asserted delivers exactly once per assert/EOI cycle, and nothing reaches the first IO-APIC's pin of the same index", () => {
     const second = 0xfec20000;
     const p = createPlatform({
       profile: 'xen-pvh-dom0',

@@ -3,9 +3,7 @@
 // bus tables changed by a handler while the bus is dispatching to it.
 import { describe, expect, it } from 'vitest';
 import { accessContext, createPlatform, MmioBus, PortBus, StaleRegionError, type Platform, type Region } from '../../src/index.js';
-import {
-  BusEmulateOps, CpuState, RAX, X86EMUL_OKAY, X86EMUL_RETRY, X86Emulator,
-} from '../../src/x86emu/index.js';
+import { BusEmulateOps, CpuState, RAX, X86EMUL_OKAY, X86EMUL_RETRY, X86Emulator } from '../../src/x86emu/index.js';
 
 const LAPIC = 0xfee00000;
 const IOAPIC = 0xfec00000;
@@ -20,7 +18,7 @@ function hex(s: string): Uint8Array {
 }
 
 describe('bad inputs, class G: re-entrancy and atomicity', () => {
-  it('entry 49, XSA-336 (vpt timer retargeted while it fires): an IO-APIC destination rewritten, then the timer stopped, from inside the timer\'s own interrupt: every tick is delivered once, to the destination in force, and none after the stop', () => {
+  it("entry 49, XSA-336 (vpt timer retargeted while it fires): an IO-APIC destination rewritten, then the timer stopped, from inside the timer's own interrupt: every tick is delivered once, to the destination in force, and none after the stop", () => {
     const p = createPlatform({ profile: 'xen-hvm', vcpus: 2, ramBytes: 0 });
     for (const v of [0, 1]) p.mmio.write(LAPIC + 0xf0, 4, 0x1ff, accessContext(v));
     const apicId = (v: number): number => p.mmio.read(LAPIC + 0x20, 4, accessContext(v)) >>> 24;
@@ -59,7 +57,11 @@ describe('bad inputs, class G: re-entrancy and atomicity', () => {
     // is one delivery); ticks 3–5 on vCPU 1; nothing after the stop.
     expect(got.length).toBe(5);
     expect(got[0]).toEqual([0, 0]);
-    expect(got.slice(2)).toEqual([[2, 1], [3, 1], [4, 1]]);
+    expect(got.slice(2)).toEqual([
+      [2, 1],
+      [3, 1],
+      [4, 1],
+    ]);
     expect(p.clock.nextDeadline()).toBe(null);
   });
 
@@ -117,15 +119,20 @@ describe('bad inputs, class G: re-entrancy and atomicity', () => {
     const ports = new PortBus({ widthPolicy: 'split', unclaimedRead: 'ones' });
     let second: Region | null = null;
     const log: string[] = [];
-    const first = ports.register(0x100, 1, {
-      read: () => {
-        log.push('first');
-        second?.remove();
-        second = ports.register(0x101, 1, { read: () => (log.push('replacement'), 0x77), write: () => undefined }, { owner: 'replacement', sizes: 1 });
-        return 0x11;
+    const first = ports.register(
+      0x100,
+      1,
+      {
+        read: () => {
+          log.push('first');
+          second?.remove();
+          second = ports.register(0x101, 1, { read: () => (log.push('replacement'), 0x77), write: () => undefined }, { owner: 'replacement', sizes: 1 });
+          return 0x11;
+        },
+        write: () => undefined,
       },
-      write: () => undefined,
-    }, { owner: 'first', sizes: 1 });
+      { owner: 'first', sizes: 1 },
+    );
     second = ports.register(0x101, 1, { read: () => (log.push('second'), 0x22), write: () => undefined }, { owner: 'second', sizes: 1 });
     // The second half is looked up after the first handler ran: it finds the replacement.
     expect(ports.read(0x100, 2)).toBe(0x7711);
@@ -138,13 +145,18 @@ describe('bad inputs, class G: re-entrancy and atomicity', () => {
     // MMIO, Xen reject policy: a handler that moves its own range away during its own write.
     const mmio = new MmioBus();
     let hits = 0;
-    const bar: Region = mmio.register(0xe0000000, 0x1000, {
-      read: () => 0x5a5a5a5a,
-      write: (off, _size, value) => {
-        hits++;
-        if (off === 0 && value === 1) bar.move(0xe0100000); // e.g. a BAR relocated by its own register
+    const bar: Region = mmio.register(
+      0xe0000000,
+      0x1000,
+      {
+        read: () => 0x5a5a5a5a,
+        write: (off, _size, value) => {
+          hits++;
+          if (off === 0 && value === 1) bar.move(0xe0100000); // e.g. a BAR relocated by its own register
+        },
       },
-    }, { owner: 'bar', sizes: 4 });
+      { owner: 'bar', sizes: 4 },
+    );
     mmio.write(0xe0000000, 4, 1);
     expect(hits).toBe(1);
     expect(mmio.read(0xe0000000, 4)).toBe(0xffffffff); // the old place is unclaimed at once

@@ -19,7 +19,10 @@ function atUserPrivilege(insn: string): { kind: string; vector?: number }[] {
     const r = emu.emulate(s, ops, { insnBytes: bytes(insn) });
     const after = JSON.stringify({ gpr: [...s.gpr], rip: s.getRip().toString(), cr: [s.cr0, s.cr2Lo, s.cr4, s.cr8, s.efer], seg: s.seg, rflags: s.rflags });
     expect(after, `${insn} (${mode})`).toBe(before); // no register, RIP, control register or segment change
-    expect(ops.log.filter(([k]) => k !== 'read'), `${insn} (${mode})`).toEqual([]); // no write, no port access
+    expect(
+      ops.log.filter(([k]) => k !== 'read'),
+      `${insn} (${mode})`,
+    ).toEqual([]); // no write, no port access
     out.push(r.kind === 'fault' ? { kind: r.kind, vector: r.vector } : { kind: r.kind });
   }
   return out;
@@ -33,8 +36,14 @@ describe('bad inputs, class J: privilege and gating in the emulator', () => {
       expect(atUserPrivilege(insn), insn).toEqual(NOT_EXECUTED);
     }
     // CLI/STI and port I/O above IOPL are checked before any effect: IN/OUT give #GP(0) with no port access.
-    expect(atUserPrivilege('ee')).toEqual([{ kind: 'fault', vector: 13 }, { kind: 'fault', vector: 13 }]);
-    expect(atUserPrivilege('e4 71')).toEqual([{ kind: 'fault', vector: 13 }, { kind: 'fault', vector: 13 }]);
+    expect(atUserPrivilege('ee')).toEqual([
+      { kind: 'fault', vector: 13 },
+      { kind: 'fault', vector: 13 },
+    ]);
+    expect(atUserPrivilege('e4 71')).toEqual([
+      { kind: 'fault', vector: 13 },
+      { kind: 'fault', vector: 13 },
+    ]);
     expect(atUserPrivilege('fa')).toEqual(NOT_EXECUTED);
   });
 
@@ -58,7 +67,10 @@ describe('bad inputs, class J: privilege and gating in the emulator', () => {
     expect(atUserPrivilege('0f 05')).toEqual([{ kind: 'unimplemented' }, { kind: 'unimplemented' }]);
     for (const insn of ['0f 07', '0f 34', '0f 35', '9d', 'cf']) {
       const r = atUserPrivilege(insn);
-      expect(r.every((x) => x.kind === 'unimplemented' || (x.kind === 'fault' && x.vector === 6)), insn).toBe(true);
+      expect(
+        r.every((x) => x.kind === 'unimplemented' || (x.kind === 'fault' && x.vector === 6)),
+        insn,
+      ).toBe(true);
     }
   });
 

@@ -14,7 +14,10 @@ describe('bad inputs, class M: failed reads are never used', () => {
       const ops = new SparseOps(); // nothing mapped at 0x9000
       const r = emu.emulate(s, ops, { insnBytes: bytes(insn) });
       expect(r, insn).toMatchObject({ kind: 'fault', vector: 14 });
-      expect(ops.log.filter(([k]) => k === 'out'), insn).toEqual([]);
+      expect(
+        ops.log.filter(([k]) => k === 'out'),
+        insn,
+      ).toEqual([]);
       expect(s.getReg(RSI)).toBe(0x9000n);
       expect(s.getReg(RCX)).toBe(4n);
       expect(s.getRip()).toBe(0x1000n);

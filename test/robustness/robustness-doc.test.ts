@@ -7,7 +7,11 @@ const doc = readFileSync(new URL('../../docs/robustness.md', import.meta.url), '
 
 describe('docs/robustness.md', () => {
   it('has one row for each of the 80 entries, in order', () => {
-    const rows = doc.split('\n').map((l) => /^\| (\d+) \|/.exec(l)?.[1]).filter((n) => n !== undefined).map(Number);
+    const rows = doc
+      .split('\n')
+      .map((l) => /^\| (\d+) \|/.exec(l)?.[1])
+      .filter((n) => n !== undefined)
+      .map(Number);
     expect(rows).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
   });
 

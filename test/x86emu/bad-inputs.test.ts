@@ -5,9 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccessContext } from '../../src/bus/access.js';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
-import {
-  BusEmulateOps, CpuState, RAX, RCX, RDI, RDX, RSI, X86Emulator,
-} from '../../src/x86emu/index.js';
+import { BusEmulateOps, CpuState, RAX, RCX, RDI, RDX, RSI, X86Emulator } from '../../src/x86emu/index.js';
 import { FlatOps, hex } from './helpers.js';
 
 const DEV_BASE = 0xfed00000;
@@ -49,7 +47,10 @@ describe('class H: REP string operations stay inside the claimed range and resum
           const s = new CpuState().setLongMode();
           if (df) s.rflags |= 0x400;
           const devAddr = DEV_BASE + start;
-          s.setReg(RSI, devIsDst ? 0x8000 : devAddr).setReg(RDI, devIsDst ? devAddr : 0x8000).setReg(RCX, count).setReg(RDX, 0x80);
+          s.setReg(RSI, devIsDst ? 0x8000 : devAddr)
+            .setReg(RDI, devIsDst ? devAddr : 0x8000)
+            .setReg(RCX, count)
+            .setReg(RDX, 0x80);
           let guard = 0;
           while (s.getReg(RCX) !== 0n && guard++ < 20) {
             const r = emu.emulate(s, ops, { insnBytes: hex(insn) });
@@ -57,7 +58,13 @@ describe('class H: REP string operations stay inside the claimed range and resum
           }
           expect(s.getReg(RCX)).toBe(0n);
           expect(dev.violations).toBe(0);
-          const size = insn.includes('48') ? 8 : insn.includes('66') ? 2 : insn.endsWith('a4') || insn.endsWith('aa') || insn.endsWith('ac') || insn.endsWith('6c') ? 1 : 4;
+          const size = insn.includes('48')
+            ? 8
+            : insn.includes('66')
+              ? 2
+              : insn.endsWith('a4') || insn.endsWith('aa') || insn.endsWith('ac') || insn.endsWith('6c')
+                ? 1
+                : 4;
           const step = BigInt(df ? -size * count : size * count);
           const usesSi = /a4|a5|ac|6f|6e/.test(insn);
           const usesDi = !/ac|6f|6e/.test(insn);
@@ -75,7 +82,9 @@ describe('class J: privilege and architectural gating', () => {
     const emu = new X86Emulator();
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
         fc.constantFrom('ee', 'ef', 'ec', 'e6 80', 'e4 71', '66 ed', 'f3 6e', '6c', 'f3 6d'),
         fc.constantFrom('long', 'prot32', 'v86', 'real'),
         (cpl, iopl, bitmap, insn, mode) => {
@@ -106,7 +115,11 @@ describe('class J: privilege and architectural gating', () => {
     const emu = new X86Emulator();
     fc.assert(
       fc.property(
-        fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.constantFrom(1, 3, 7),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom(1, 3, 7),
         fc.constantFrom('0f 11 00', '66 0f 7f 00', 'f3 0f 6f 00', 'c5 fe 7f 00', 'c5 f8 11 00', '66 0f d6 00', 'd9 00'),
         (ts, em, osfxsr, osxsave, xcr0, insn) => {
           const s = new CpuState().setLongMode().setReg(RAX, 0x100);
@@ -157,7 +170,14 @@ describe('class M: results depend only on guest-visible state', () => {
           s.setReg(RCX, 3);
           const m = new FlatOps(0x2000);
           const r = e.emulate(s, m, { insnBytes: bytes });
-          return { r: JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)), gpr: Array.from(s.gpr), rip: s.getRip(), fl: s.rflags, vec: Array.from(s.vec), mem: Buffer.from(m.mem).toString('hex') };
+          return {
+            r: JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+            gpr: Array.from(s.gpr),
+            rip: s.getRip(),
+            fl: s.rflags,
+            vec: Array.from(s.vec),
+            mem: Buffer.from(m.mem).toString('hex'),
+          };
         };
         expect(run(b)).toEqual(run(a));
       }),

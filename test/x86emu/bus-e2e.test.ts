@@ -4,12 +4,28 @@ import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
 import type { AccessContext } from '../../src/bus/access.js';
 import {
-  BusEmulateOps, CpuState, RAX, RCX, RDX, RSI, RDI, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, X86Emulator,
+  BusEmulateOps,
+  CpuState,
+  RAX,
+  RCX,
+  RDX,
+  RSI,
+  RDI,
+  X86EMUL_OKAY,
+  X86EMUL_RETRY,
+  X86EMUL_UNHANDLEABLE,
+  X86Emulator,
   type X86EmulateOps,
 } from '../../src/x86emu/index.js';
 import { hex } from './helpers.js';
 
-interface Seen { op: 'r' | 'w'; off: number; size: number; value: bigint; stringOp: boolean }
+interface Seen {
+  op: 'r' | 'w';
+  off: number;
+  size: number;
+  value: bigint;
+  stringOp: boolean;
+}
 
 class FakeDevice {
   readonly seen: Seen[] = [];
@@ -69,14 +85,18 @@ describe('x86emu + buses', () => {
     p.s.vecView(0).set(hex('01 02 03 04 05 06 07 08 11 12 13 14 15 16 17 18'));
     p.emu.emulate(p.s, p.ops, { insnBytes: hex('f3 0f 7f 00') });
     expect(p.dev.seen.map((x) => [x.op, x.off, x.size, x.value])).toEqual([
-      ['w', 0x100, 8, 0x0807060504030201n], ['w', 0x108, 8, 0x1817161514131211n],
+      ['w', 0x100, 8, 0x0807060504030201n],
+      ['w', 0x108, 8, 0x1817161514131211n],
     ]);
   });
   it('a 6-byte access is split 4 + 2 and an access crossing a page is split at the boundary', () => {
     const p = platform();
     p.s.setReg(RAX, 0xfed00ffe).setReg(RCX, 0x44332211);
     p.emu.emulate(p.s, p.ops, { insnBytes: hex('89 08') }); // 4 bytes at ...ffe: 2 + 2 across the page
-    expect(p.dev.seen.map((x) => [x.off, x.size])).toEqual([[0xffe, 2], [0x1000, 2]]);
+    expect(p.dev.seen.map((x) => [x.off, x.size])).toEqual([
+      [0xffe, 2],
+      [0x1000, 2],
+    ]);
   });
   it('rep movsb of 4 KiB from RAM to the device: every byte, string-op context, registers exact', () => {
     const p = platform();
@@ -103,7 +123,9 @@ describe('x86emu + buses', () => {
     p.s.setReg(RSI, 0x2000).setReg(RDX, 0x3f8).setReg(RCX, 3);
     expect(p.emu.emulate(p.s, p.ops, { insnBytes: hex('f3 6e') }).kind).toBe('executed');
     expect(p.port.seen.map((x) => [x.op, x.off, Number(x.value), x.stringOp])).toEqual([
-      ['w', 0, 0x48, true], ['w', 0, 0x69, true], ['w', 0, 0x21, true],
+      ['w', 0, 0x48, true],
+      ['w', 0, 0x69, true],
+      ['w', 0, 0x21, true],
     ]);
     p.s.setReg(RDI, 0x3000).setReg(RCX, 2);
     p.emu.emulate(p.s, p.ops, { insnBytes: hex('f3 6c') });
@@ -151,7 +173,10 @@ describe('x86emu + buses', () => {
     expect(emu.emulate(s, ops, { insnBytes: bytes }).kind).toBe('retry');
     expect(s.getRip()).toBe(0n);
     expect(emu.emulate(s, ops, { insnBytes: bytes, retrying: true }).kind).toBe('executed');
-    expect(writes).toEqual([[0xfed00100, 8], [0xfed00108, 8]]);
+    expect(writes).toEqual([
+      [0xfed00100, 8],
+      [0xfed00108, 8],
+    ]);
     expect(ops.stats.replayedChunks).toBe(1);
     expect(s.getRip()).toBe(4n);
   });
@@ -222,12 +247,17 @@ describe('x86emu + buses', () => {
       expect(p.s.getRip()).toBe(0n);
     });
     it.each([
-      ['48 89 08', 0xfed00ffc], ['f3 0f 7f 00', 0xfed00ff8], ['c5 fe 7f 00', 0xfed00ff0], ['48 8b 08', 0xfed00ffc],
-      ['f3 0f 6f 00', 0xfed00ff8], ['66 89 08', 0xfed00fff],
+      ['48 89 08', 0xfed00ffc],
+      ['f3 0f 7f 00', 0xfed00ff8],
+      ['c5 fe 7f 00', 0xfed00ff0],
+      ['48 8b 08', 0xfed00ffc],
+      ['f3 0f 6f 00', 0xfed00ff8],
+      ['66 89 08', 0xfed00fff],
     ])('MMIO: %s at %s → #PF with CR2 0xfed01000; the device sees no access at all', (bytes, at) => {
       const p = faulting();
       p.s.setReg(RAX, at);
-      for (let round = 0; round < 2; round++) { // the guest restarts the instruction: still nothing
+      for (let round = 0; round < 2; round++) {
+        // the guest restarts the instruction: still nothing
         expect(p.emu.emulate(p.s, p.ops, { insnBytes: hex(bytes) })).toMatchObject({ kind: 'fault', vector: 14, cr2: 0xfed01000n });
       }
       expect(p.dev.seen).toEqual([]);
@@ -237,7 +267,10 @@ describe('x86emu + buses', () => {
       p.s.setReg(RAX, 0xfed00ffc);
       const ops = new BusEmulateOps(p.mmio, p.ports);
       expect(p.emu.emulate(p.s, ops, { insnBytes: hex('48 89 08') }).kind).toBe('executed');
-      expect(p.dev.seen.map((x) => [x.op, x.off, x.size, x.value])).toEqual([['w', 0xffc, 4, 0x55667788n], ['w', 0x1000, 4, 0x11223344n]]);
+      expect(p.dev.seen.map((x) => [x.op, x.off, x.size, x.value])).toEqual([
+        ['w', 0xffc, 4, 0x55667788n],
+        ['w', 0x1000, 4, 0x11223344n],
+      ]);
     });
   });
 });

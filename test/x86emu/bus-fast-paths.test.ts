@@ -16,7 +16,7 @@ class LogDevice {
   next = 0;
   constructor(readonly name: string) {}
   read(off: number, size: number, ctx: AccessContext): number {
-    const v = (0xa0 + this.next++) * 0x01010101 >>> 0;
+    const v = ((0xa0 + this.next++) * 0x01010101) >>> 0;
     const masked = size === 4 ? v : v & ((1 << (size * 8)) - 1);
     this.seen.push(`${this.name} r${size} ${off.toString(16)}${ctx.stringOp ? ' s' : ''}`);
     return masked;

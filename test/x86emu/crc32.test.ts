@@ -1,9 +1,7 @@
 // CRC32 (F2 0F 38 F0/F1, SSE4.2): CRC-32C, register and memory sources of 8/16/32/64 bits, reads only
 // (issue 10 item 1: it used to execute as MOVBE and write memory).
 import { describe, expect, it } from 'vitest';
-import {
-  CpuState, MODE_LONG64, RAX, RBX, RCX, REFERENCE_CPU, X86Emulator, decode, Insn, withFeatures,
-} from '../../src/x86emu/index.js';
+import { CpuState, MODE_LONG64, RAX, RBX, RCX, REFERENCE_CPU, X86Emulator, decode, Insn, withFeatures } from '../../src/x86emu/index.js';
 import { FlatOps, hex, long, run } from './helpers.js';
 
 /** Bitwise CRC-32C reference (reflected polynomial 0x82F63B78, no inversion), one bit at a time. */
@@ -66,7 +64,11 @@ describe('x86emu: CRC32 computes CRC-32C', () => {
     expect(s.rflags).toBe(FLAGS);
   });
   it.each([
-    ['f2 0f 38 f0 03', 1], ['66 f2 0f 38 f1 03', 2], ['f2 0f 38 f1 03', 4], ['f2 48 0f 38 f1 03', 8], ['f2 48 0f 38 f0 03', 1],
+    ['f2 0f 38 f0 03', 1],
+    ['66 f2 0f 38 f1 03', 2],
+    ['f2 0f 38 f1 03', 4],
+    ['f2 48 0f 38 f1 03', 8],
+    ['f2 48 0f 38 f0 03', 1],
   ])('%s: memory source of %i bytes, read once, never written', (bytes, n) => {
     const m = new FlatOps();
     m.setU64(0x2000, SRC);
@@ -81,7 +83,12 @@ describe('x86emu: CRC32 computes CRC-32C', () => {
     for (let i = 0; i < 200; i++) {
       const src = (BigInt(rnd()) << 32n) | BigInt(rnd());
       const dst = BigInt(rnd());
-      for (const [bytes, n] of [['f2 0f 38 f0 c1', 1], ['66 f2 0f 38 f1 c1', 2], ['f2 0f 38 f1 c1', 4], ['f2 48 0f 38 f1 c1', 8]] as const) {
+      for (const [bytes, n] of [
+        ['f2 0f 38 f0 c1', 1],
+        ['66 f2 0f 38 f1 c1', 2],
+        ['f2 0f 38 f1 c1', 4],
+        ['f2 48 0f 38 f1 c1', 8],
+      ] as const) {
         const s = long().setReg(RAX, dst).setReg(RCX, src);
         run(s, new FlatOps(), bytes);
         expect(s.getReg(RAX)).toBe(BigInt(crc32c(Number(dst), le(src, n))));
@@ -89,7 +96,10 @@ describe('x86emu: CRC32 computes CRC-32C', () => {
     }
   });
   it('16-bit code: without 66 the F1 source is 16 bits, with 66 it is 32; the destination stays 32-bit', () => {
-    for (const [bytes, n] of [['f2 0f 38 f1 c1', 2], ['66 f2 0f 38 f1 c1', 4]] as const) {
+    for (const [bytes, n] of [
+      ['f2 0f 38 f1 c1', 2],
+      ['66 f2 0f 38 f1 c1', 4],
+    ] as const) {
       const s = new CpuState().setProtectedMode(16).setReg(RAX, 0x12345678).setReg(RCX, 0xcafebabe);
       expect(run(s, new FlatOps(), bytes)).toMatchObject({ kind: 'executed' });
       expect(s.getReg(RAX)).toBe(BigInt(crc32c(0x12345678, le(0xcafebaben, n))));
@@ -97,7 +107,13 @@ describe('x86emu: CRC32 computes CRC-32C', () => {
   });
   it('decodes with the memory size of its source (not as MOVBE)', () => {
     const d = new Insn();
-    for (const [bytes, size] of [['f2 0f 38 f0 00', 1], ['f2 0f 38 f1 00', 4], ['66 f2 0f 38 f1 00', 2], ['f2 48 0f 38 f1 00', 8], ['0f 38 f1 00', 4]] as const) {
+    for (const [bytes, size] of [
+      ['f2 0f 38 f0 00', 1],
+      ['f2 0f 38 f1 00', 4],
+      ['66 f2 0f 38 f1 00', 2],
+      ['f2 48 0f 38 f1 00', 8],
+      ['0f 38 f1 00', 4],
+    ] as const) {
       const b = hex(bytes);
       decode(d, b, b.length, MODE_LONG64, REFERENCE_CPU);
       expect([bytes, d.memSize]).toEqual([bytes, size]);

@@ -4,8 +4,24 @@ import { executedMnemonics } from '../../bench/x86emu-identity.js';
 import { DecoderOracle, newStats, Rng, structuredBytes, type Bitness } from '../../bench/x86emu-oracle.js';
 import { MAP0F38 } from '../../src/x86emu/decoder/tables.js';
 import {
-  CpuState, DEC_FETCH, DEC_OK, DEC_TOO_LONG, DEC_UD, Insn, MODE_COMPAT32, MODE_LONG64, MODE_PROT16, MODE_PROT32, MODE_REAL,
-  MODE_V86, NO_REG, REFERENCE_CPU, X86Emulator, decode, withFeatures, type CpuMode,
+  CpuState,
+  DEC_FETCH,
+  DEC_OK,
+  DEC_TOO_LONG,
+  DEC_UD,
+  Insn,
+  MODE_COMPAT32,
+  MODE_LONG64,
+  MODE_PROT16,
+  MODE_PROT32,
+  MODE_REAL,
+  MODE_V86,
+  NO_REG,
+  REFERENCE_CPU,
+  X86Emulator,
+  decode,
+  withFeatures,
+  type CpuMode,
 } from '../../src/x86emu/index.js';
 import { FlatOps, hex } from './helpers.js';
 
@@ -17,10 +33,24 @@ function dec(bytes: string, mode: CpuMode = MODE_LONG64): number {
 
 describe('x86emu decoder: lengths and operands', () => {
   it.each([
-    ['89 48 30', 3], ['8b 02', 2], ['48 8b 04 c8', 4], ['66 0f 7f 00', 4], ['c5 f9 7f 00', 4], ['c4 e1 7e 7f 00', 5],
-    ['48 b8 01 02 03 04 05 06 07 08', 10], ['c8 10 00 01', 4], ['66 e8 00 00', 4], ['e8 00 00 00 00', 5],
-    ['0f 3a 0f c1 08', 5], ['f7 00 01 00 00 00', 6], ['f7 10', 2], ['0f 20 00', 3], ['a1 11 22 33 44 55 66 77 88', 9],
-    ['67 a1 11 22 33 44', 6], ['0f ba 20 05', 4], ['c7 84 88 00 01 00 00 78 56 34 12', 11],
+    ['89 48 30', 3],
+    ['8b 02', 2],
+    ['48 8b 04 c8', 4],
+    ['66 0f 7f 00', 4],
+    ['c5 f9 7f 00', 4],
+    ['c4 e1 7e 7f 00', 5],
+    ['48 b8 01 02 03 04 05 06 07 08', 10],
+    ['c8 10 00 01', 4],
+    ['66 e8 00 00', 4],
+    ['e8 00 00 00 00', 5],
+    ['0f 3a 0f c1 08', 5],
+    ['f7 00 01 00 00 00', 6],
+    ['f7 10', 2],
+    ['0f 20 00', 3],
+    ['a1 11 22 33 44 55 66 77 88', 9],
+    ['67 a1 11 22 33 44', 6],
+    ['0f ba 20 05', 4],
+    ['c7 84 88 00 01 00 00 78 56 34 12', 11],
   ])('%s is %i bytes in 64-bit mode', (bytes, len) => {
     expect(dec(bytes)).toBe(DEC_OK);
     expect(d.length).toBe(len);
@@ -99,14 +129,30 @@ describe('x86emu decoder vs iced-x86 (AMD decoding)', () => {
   });
   it.each([
     // CRC32 used to decode (and run) as MOVBE with no memory size (issue 10 item 1)
-    ['f2 0f 38 f0 00', 64], ['f2 0f 38 f1 00', 64], ['66 f2 0f 38 f1 00', 64], ['f2 48 0f 38 f1 00', 64], ['f2 48 0f 38 f0 c1', 64],
-    ['f2 0f 38 f1 07', 16], ['0f 38 f0 00', 64], ['66 0f 38 f1 00', 32],
+    ['f2 0f 38 f0 00', 64],
+    ['f2 0f 38 f1 00', 64],
+    ['66 f2 0f 38 f1 00', 64],
+    ['f2 48 0f 38 f1 00', 64],
+    ['f2 48 0f 38 f0 c1', 64],
+    ['f2 0f 38 f1 07', 16],
+    ['0f 38 f0 00', 64],
+    ['66 0f 38 f1 00', 32],
     // executed forms whose memory size the table did not describe
-    ['0f c7 08', 64], ['48 0f c7 0f', 64], ['66 0f c7 0f', 32], ['66 0f 6e 00', 64], ['66 48 0f 6e 00', 64], ['66 48 0f 7e 00', 64], ['66 0f 7e 00', 32],
+    ['0f c7 08', 64],
+    ['48 0f c7 0f', 64],
+    ['66 0f c7 0f', 32],
+    ['66 0f 6e 00', 64],
+    ['66 48 0f 6e 00', 64],
+    ['66 48 0f 7e 00', 64],
+    ['66 0f 7e 00', 32],
     // F3 REX.B 90 exchanges r8 and rAX on the reference CPU (iced names it PAUSE)
-    ['f3 41 90', 64], ['f3 90', 64], ['41 90', 64],
+    ['f3 41 90', 64],
+    ['f3 90', 64],
+    ['41 90', 64],
     // the hint space runs as NOP (CLDEMOTE, ENDBR64 are NOPs on the reference CPU)
-    ['0f 1c 00', 64], ['f3 0f 1e fa', 64], ['0f 18 00', 64],
+    ['0f 1c 00', 64],
+    ['f3 0f 1e fa', 64],
+    ['0f 18 00', 64],
   ] as const)('%s (%i-bit): same instruction, same memory size as iced-x86', (bytes, bits) => {
     const stats = newStats();
     expect(oracle.check(hex(bytes), bits, stats)).toBeNull();
@@ -145,19 +191,27 @@ describe('x86emu bad inputs, class I: decoder totality', () => {
     const e = new X86Emulator();
     const ops = new FlatOps(0x10000);
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.constantFrom(...modes), fc.integer({ min: 0, max: 3 }), fc.bigUint64Array({ minLength: 16, maxLength: 16 }), (bytes, mode, cpl, regs) => {
-        const s = new CpuState();
-        if (mode === MODE_REAL) s.setRealMode();
-        else if (mode === MODE_V86) s.setV86Mode();
-        else if (mode === MODE_LONG64) s.setLongMode(cpl);
-        else if (mode === MODE_COMPAT32) { s.setLongMode(cpl); s.seg[1]!.attr &= ~(1 << 13); }
-        else s.setProtectedMode(mode === MODE_PROT16 ? 16 : 32, cpl);
-        for (let i = 0; i < 16; i++) s.setReg(i, i % 3 === 0 ? regs[i]! & 0xfffn : regs[i]!);
-        s.setReg(1, 3n); // keep REP counts small
-        const r = e.emulate(s, ops, { insnBytes: bytes });
-        expect(['executed', 'fault', 'unimplemented', 'retry', 'unhandleable']).toContain(r.kind);
-        if (r.kind === 'fault') expect([0, 6, 7, 12, 13, 14, 17]).toContain(r.vector);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 16 }),
+        fc.constantFrom(...modes),
+        fc.integer({ min: 0, max: 3 }),
+        fc.bigUint64Array({ minLength: 16, maxLength: 16 }),
+        (bytes, mode, cpl, regs) => {
+          const s = new CpuState();
+          if (mode === MODE_REAL) s.setRealMode();
+          else if (mode === MODE_V86) s.setV86Mode();
+          else if (mode === MODE_LONG64) s.setLongMode(cpl);
+          else if (mode === MODE_COMPAT32) {
+            s.setLongMode(cpl);
+            s.seg[1]!.attr &= ~(1 << 13);
+          } else s.setProtectedMode(mode === MODE_PROT16 ? 16 : 32, cpl);
+          for (let i = 0; i < 16; i++) s.setReg(i, i % 3 === 0 ? regs[i]! & 0xfffn : regs[i]!);
+          s.setReg(1, 3n); // keep REP counts small
+          const r = e.emulate(s, ops, { insnBytes: bytes });
+          expect(['executed', 'fault', 'unimplemented', 'retry', 'unhandleable']).toContain(r.kind);
+          if (r.kind === 'fault') expect([0, 6, 7, 12, 13, 14, 17]).toContain(r.vector);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

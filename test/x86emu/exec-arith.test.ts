@@ -202,7 +202,9 @@ describe('x86emu: more SIMD and port forms', () => {
     run(s, m, 'e6 80');
     run(s, m, '48 ef'); // REX.W does not widen port I/O
     expect(m.log.filter((a) => a.kind === 'out').map((a) => [a.addr, a.size, a.value])).toEqual([
-      [0x3f8, 2, 0xc3d4], [0x80, 1, 0xd4], [0x3f8, 4, 0xa1b2c3d4],
+      [0x3f8, 2, 0xc3d4],
+      [0x80, 1, 0xd4],
+      [0x3f8, 4, 0xa1b2c3d4],
     ]);
   });
 });
@@ -212,13 +214,15 @@ describe('x86emu: a masked shift count of 0 (issue 10 item 2)', () => {
   const FLAGS = 0x8d7; // all six status flags set, plus the fixed bit: they must come back unchanged
   // ROL ROR RCL RCR SHL SHR SAL SAR by imm8 (C1 /d ib) and by CL (D3 /d), eax as destination
   const digits = [0, 1, 2, 3, 4, 5, 6, 7];
-  it.each(digits.flatMap((dg) => [
-    [`c1 ${(0xc0 | (dg << 3)).toString(16)} 20`, 'imm8 0x20', 0n],
-    [`c1 ${(0xc0 | (dg << 3)).toString(16)} 00`, 'imm8 0', 0n],
-    [`c1 ${(0xc0 | (dg << 3)).toString(16)} e0`, 'imm8 0xe0', 0n],
-    [`d3 ${(0xc0 | (dg << 3)).toString(16)}`, 'CL 0x40', 0x40n],
-    [`d3 ${(0xc0 | (dg << 3)).toString(16)}`, 'CL 0', 0n],
-  ]))('%s (%s) writes the 32-bit result: bits 63:32 of RAX become 0, flags unchanged', (bytes, _what, cl) => {
+  it.each(
+    digits.flatMap((dg) => [
+      [`c1 ${(0xc0 | (dg << 3)).toString(16)} 20`, 'imm8 0x20', 0n],
+      [`c1 ${(0xc0 | (dg << 3)).toString(16)} 00`, 'imm8 0', 0n],
+      [`c1 ${(0xc0 | (dg << 3)).toString(16)} e0`, 'imm8 0xe0', 0n],
+      [`d3 ${(0xc0 | (dg << 3)).toString(16)}`, 'CL 0x40', 0x40n],
+      [`d3 ${(0xc0 | (dg << 3)).toString(16)}`, 'CL 0', 0n],
+    ]),
+  )('%s (%s) writes the 32-bit result: bits 63:32 of RAX become 0, flags unchanged', (bytes, _what, cl) => {
     const s = long().setReg(RAX, V).setReg(RCX, cl);
     s.rflags = FLAGS;
     expect(run(s, new FlatOps(), bytes)).toMatchObject({ kind: 'executed' });
@@ -226,9 +230,15 @@ describe('x86emu: a masked shift count of 0 (issue 10 item 2)', () => {
     expect(s.rflags).toBe(FLAGS);
   });
   it.each([
-    ['0f a4 c8 20', 0n], ['0f a5 c8', 0x20n], ['0f ac c8 00', 0n], ['0f ad c8', 0n], ['0f a5 c8', 0xe0n],
+    ['0f a4 c8 20', 0n],
+    ['0f a5 c8', 0x20n],
+    ['0f ac c8 00', 0n],
+    ['0f ad c8', 0n],
+    ['0f a5 c8', 0xe0n],
   ])('SHLD/SHRD %s (CL %s) zero-extends eax, flags unchanged', (bytes, cl) => {
-    const s = long().setReg(RAX, V).setReg(RCX, 0xffffffff_00000000n | cl);
+    const s = long()
+      .setReg(RAX, V)
+      .setReg(RCX, 0xffffffff_00000000n | cl);
     s.rflags = FLAGS;
     expect(run(s, new FlatOps(), bytes)).toMatchObject({ kind: 'executed' });
     expect(s.getReg(RAX)).toBe(0x9b938381n);

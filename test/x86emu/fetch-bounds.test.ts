@@ -1,9 +1,7 @@
 // Where an instruction may be: the CS limit with uint32 offsets (EIP ≥ 2^31), the canonical boundary
 // in 64-bit mode (XSA-170), for fetched bytes and for bytes handed over as `insnBytes` (issue 10 items 3, 4).
 import { describe, expect, it } from 'vitest';
-import {
-  CpuState, RAX, RCX, SEG_CS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86Emulator, type EmulateContext, type X86EmulateOps,
-} from '../../src/x86emu/index.js';
+import { CpuState, RAX, RCX, SEG_CS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86Emulator, type EmulateContext, type X86EmulateOps } from '../../src/x86emu/index.js';
 import { hex } from './helpers.js';
 
 /** Sparse 64-bit linear memory: bytes anywhere, every access logged; unmapped bytes fault. */
@@ -163,7 +161,10 @@ describe('x86emu: the bytes decide, never the exit reason (bad-inputs 78, CVE-20
       const s = new CpuState().setLongMode(3).setRip(0x1000).setReg(RAX, 0x2000);
       const cr0 = s.cr0;
       let ports = 0;
-      m.readIo = () => { ports++; return X86EMUL_OKAY; };
+      m.readIo = () => {
+        ports++;
+        return X86EMUL_OKAY;
+      };
       expect(emu.emulate(s, m)).toMatchObject(expected);
       expect([ports, s.getRip(), s.cr0]).toEqual([0, 0x1000n, cr0]);
       expect(m.log.filter((l) => l[0] !== 'f')).toEqual([]);

@@ -1,13 +1,22 @@
 // Test doubles: a flat little memory and a port log behind X86EmulateOps.
-import {
-  CpuState, X86EMUL_OKAY, X86EMUL_EXCEPTION, X86Emulator, type EmulateContext, type EmulateResult, type X86EmulateOps,
-} from '../../src/x86emu/index.js';
+import { CpuState, X86EMUL_OKAY, X86EMUL_EXCEPTION, X86Emulator, type EmulateContext, type EmulateResult, type X86EmulateOps } from '../../src/x86emu/index.js';
 
 export function hex(s: string): Uint8Array {
-  return Uint8Array.from(s.trim().split(/\s+/).filter(Boolean).map((x) => parseInt(x, 16)));
+  return Uint8Array.from(
+    s
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((x) => parseInt(x, 16)),
+  );
 }
 
-export interface Access { kind: 'r' | 'w' | 'in' | 'out'; addr: number; size: number; value?: number }
+export interface Access {
+  kind: 'r' | 'w' | 'in' | 'out';
+  addr: number;
+  size: number;
+  value?: number;
+}
 
 /** Memory of `size` bytes at linear 0; accesses beyond raise #PF. Ports echo a pattern. */
 export class FlatOps implements X86EmulateOps {

@@ -4,12 +4,7 @@
 import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 /** The four policies, indexed by their HVM_PARAM_TIMER_MODE value (0–3). */
-export const TIMER_MODES = [
-  'delay_for_missed_ticks',
-  'no_delay_for_missed_ticks',
-  'no_missed_ticks_pending',
-  'one_missed_tick_pending',
-] as const;
+export const TIMER_MODES = ['delay_for_missed_ticks', 'no_delay_for_missed_ticks', 'no_missed_ticks_pending', 'one_missed_tick_pending'] as const;
 export type TimerMode = (typeof TIMER_MODES)[number];
 
 /** libxl's default (`timer_mode = "no_delay_for_missed_ticks"` in xl.cfg(5)). */
@@ -46,7 +41,5 @@ export function parseTimerMode(value: unknown): TimerMode {
     return TIMER_MODES[value]!;
   }
   if (typeof value === 'string' && (TIMER_MODES as readonly string[]).includes(value)) return value as TimerMode;
-  throw new TimerModeError(
-    `timer mode ${JSON.stringify(value)} is not one of ${TIMER_MODES.map((m, i) => `${m} (${i})`).join(', ')}`,
-  );
+  throw new TimerModeError(`timer mode ${JSON.stringify(value)} is not one of ${TIMER_MODES.map((m, i) => `${m} (${i})`).join(', ')}`);
 }

@@ -17,10 +17,7 @@ export class HpetInterruptRouting {
   ) {
     this.routeCap = params.routeCap >>> 0;
     // Own wired-OR sources on IRQ0/IRQ8 so HPET edges never disturb the PIT's or RTC's own level.
-    this.legacyLines = [
-      fabric.sourceLine('hpet.legacy-irq0', fabric.isaToGsi[0]!, 0),
-      fabric.sourceLine('hpet.legacy-irq8', fabric.isaToGsi[8]!, 8),
-    ];
+    this.legacyLines = [fabric.sourceLine('hpet.legacy-irq0', fabric.isaToGsi[0]!, 0), fabric.sourceLine('hpet.legacy-irq8', fabric.isaToGsi[8]!, 8)];
   }
 
   usesFsb(t: HpetTimerState): boolean {

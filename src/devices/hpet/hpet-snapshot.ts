@@ -50,13 +50,7 @@ export function hpetTimerSnapshot(t: HpetTimerState, cmp: bigint): PlainData {
 }
 
 /** Reads and checks timer n of a snapshot whose general configuration is `genConf`. */
-export function readHpetTimerSnapshot(
-  r: SnapshotReader,
-  raw: Record<string, unknown>,
-  n: number,
-  genConf: number,
-  rules: HpetTimerRules,
-): HpetTimerSnapshot {
+export function readHpetTimerSnapshot(r: SnapshotReader, raw: Record<string, unknown>, n: number, genConf: number, rules: HpetTimerRules): HpetTimerSnapshot {
   const conf = r.uint('conf', 32);
   const fail = (why: string): never => {
     throw new SnapshotError(`${r.path}: ${why}`);

@@ -431,8 +431,7 @@ export class Hpet implements Device, IoHandler {
 
   /** Holds the routed line high exactly while a level interrupt is active and may be signalled. */
   private updateLevelLine(t: HpetTimerState): void {
-    const active =
-      this.running && this.isLevel(t) && (t.conf & TN_CONF.INT_ENABLE) !== 0 && ((this.isr >>> t.index) & 1) === 1;
+    const active = this.running && this.isLevel(t) && (t.conf & TN_CONF.INT_ENABLE) !== 0 && ((this.isr >>> t.index) & 1) === 1;
     this.routing.setLevel(t, active, this.legacyRouting);
   }
 

@@ -23,17 +23,7 @@ import type { InterruptSink } from '../../irq/line.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { validateIoapicParams, type IoapicParams } from './params.js';
-import {
-  IOAPIC_DIRECT,
-  IOAPIC_ID_MASK,
-  IOAPIC_ID_SHIFT,
-  IOAPIC_INDEX,
-  RTE,
-  RTE_READ_ONLY,
-  RTE_RESET_LOW,
-  versionRegister,
-} from './registers.js';
-
+import { IOAPIC_DIRECT, IOAPIC_ID_MASK, IOAPIC_ID_SHIFT, IOAPIC_INDEX, RTE, RTE_READ_ONLY, RTE_RESET_LOW, versionRegister } from './registers.js';
 
 /** The message an IO-APIC sends, reused for every delivery (see deliver()). */
 class RedirectionMessage implements ApicMessage {
@@ -370,4 +360,3 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.inputs.set(inputs);
   }
 }
-

@@ -118,7 +118,9 @@ export function validateIoapicParams(p: IoapicParams): IoapicParams {
   if (!Number.isInteger(p.base) || p.base < 0 || p.base % 16 !== 0) fail(`base 0x${p.base.toString(16)} must be a 16-byte aligned address`);
   const minWindow = p.eoiRegister ? 0x44 : 0x14;
   if (!Number.isInteger(p.windowLength) || p.windowLength < minWindow) {
-    fail(`windowLength 0x${p.windowLength.toString(16)} is too short: it must cover IOWIN${p.eoiRegister ? ' and EOI' : ''} (at least 0x${minWindow.toString(16)})`);
+    fail(
+      `windowLength 0x${p.windowLength.toString(16)} is too short: it must cover IOWIN${p.eoiRegister ? ' and EOI' : ''} (at least 0x${minWindow.toString(16)})`,
+    );
   }
   if (p.ioregselBits !== 8 && p.ioregselBits !== 32) fail(`ioregselBits must be 8 or 32`);
   if (p.windowAccess !== 'any' && p.windowAccess !== 'dword') fail(`windowAccess must be 'any' or 'dword'`);

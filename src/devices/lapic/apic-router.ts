@@ -44,8 +44,16 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   private readonly offWindowValue: number;
   /** The decoded MSI being delivered (shorthand none, no sender). */
   private readonly msi = {
-    valid: false, destination: 0, redirectionHint: false, logical: false, vector: 0, deliveryMode: 0, assert: false, levelTriggered: false,
-    shorthand: 0, source: -1,
+    valid: false,
+    destination: 0,
+    redirectionHint: false,
+    logical: false,
+    vector: 0,
+    deliveryMode: 0,
+    assert: false,
+    levelTriggered: false,
+    shorthand: 0,
+    source: -1,
   };
   /** Which LAPICs each destination names, kept current by lapicRoutingChanged. */
   private readonly index = new DestinationIndex(() => this.lapics);
@@ -182,7 +190,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   deliverApicMessage(msg: ApicMessage): void {
     const n = this.lapics.length;
     const sender = msg.source >= 0 && msg.source < n ? this.lapics[msg.source]! : null;
-    let mode = msg.deliveryMode & 7;
+    const mode = msg.deliveryMode & 7;
     // ExtINT IPIs are not supported (SDM §11.6.1); Xen would crash the domain, the model drops them.
     // A start-up message only comes from an ICR.
     if (sender !== null ? mode === 7 : mode === 6) return;
@@ -245,9 +253,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   resolve(msg: Pick<ApicMessage, 'destination' | 'logical' | 'shorthand' | 'source'>): number[] {
     const sender = msg.source >= 0 && msg.source < this.lapics.length ? this.lapics[msg.source]! : null;
     const narrow = sender === null || !sender.x2apicMode;
-    return this.lapics
-      .filter((l) => this.targets(l, sender, msg.shorthand & 3, msg.destination >>> 0, msg.logical, narrow))
-      .map((l) => l.vcpu);
+    return this.lapics.filter((l) => this.targets(l, sender, msg.shorthand & 3, msg.destination >>> 0, msg.logical, narrow)).map((l) => l.vcpu);
   }
 
   private targets(l: Lapic, sender: Lapic | null, shorthand: number, dest: number, logical: boolean, narrow: boolean): boolean {

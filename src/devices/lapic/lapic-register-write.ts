@@ -4,7 +4,14 @@
 import type { Lapic } from './lapic.js';
 import { writeLvtTimer, writeTimerDivide, writeTimerInitial } from './lapic-timer-control.js';
 import {
-  DELIVERY_STATUS, DFR_RESERVED_ONES, LDR_XAPIC_MASK, LVT_MASKED, LVT_REGS, LVT_WRITE_MASK, Reg, SVR_APIC_ENABLED,
+  DELIVERY_STATUS,
+  DFR_RESERVED_ONES,
+  LDR_XAPIC_MASK,
+  LVT_MASKED,
+  LVT_REGS,
+  LVT_WRITE_MASK,
+  Reg,
+  SVR_APIC_ENABLED,
   SVR_WRITE_MASK,
 } from './registers.js';
 

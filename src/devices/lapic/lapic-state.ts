@@ -11,9 +11,24 @@ import { ArmedKind } from './lapic-timer.js';
 import type { Lapic } from './lapic.js';
 import type { LapicParams } from './params.js';
 import {
-  APIC_BASE_ADDR_MASK, APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DFR_RESERVED_ONES, ESR_RECEIVE_ILLEGAL_VECTOR,
-  ESR_SEND_ILLEGAL_VECTOR, LVT_REGS, LVT_WRITE_MASK, REG_SLOTS, Reg, SVR_WRITE_MASK, TDCR_MASK, TIMER_MODE_MASK,
-  TimerMode, XAPIC_DEFAULT_BASE, tdcrDivisor, LAPIC_VERSION,
+  APIC_BASE_ADDR_MASK,
+  APIC_BASE_BSP,
+  APIC_BASE_ENABLE,
+  APIC_BASE_EXTD,
+  DFR_RESERVED_ONES,
+  ESR_RECEIVE_ILLEGAL_VECTOR,
+  ESR_SEND_ILLEGAL_VECTOR,
+  LVT_REGS,
+  LVT_WRITE_MASK,
+  REG_SLOTS,
+  Reg,
+  SVR_WRITE_MASK,
+  TDCR_MASK,
+  TIMER_MODE_MASK,
+  TimerMode,
+  XAPIC_DEFAULT_BASE,
+  tdcrDivisor,
+  LAPIC_VERSION,
 } from './registers.js';
 
 export interface LapicState {
@@ -42,8 +57,19 @@ export interface LapicState {
 
 /** Register slots that hold state; every other slot of the page always reads back 0. */
 const STATEFUL = new Set<number>([
-  Reg.Id, Reg.Version, Reg.Tpr, Reg.Ldr, Reg.Dfr, Reg.Svr, Reg.Esr, Reg.IcrLow, Reg.IcrHigh,
-  Reg.TimerInitial, Reg.TimerDivide, ...LVT_REGS, ...Array.from({ length: 24 }, (_, i) => Reg.Isr0 + i),
+  Reg.Id,
+  Reg.Version,
+  Reg.Tpr,
+  Reg.Ldr,
+  Reg.Dfr,
+  Reg.Svr,
+  Reg.Esr,
+  Reg.IcrLow,
+  Reg.IcrHigh,
+  Reg.TimerInitial,
+  Reg.TimerDivide,
+  ...LVT_REGS,
+  ...Array.from({ length: 24 }, (_, i) => Reg.Isr0 + i),
 ]);
 const ESR_BITS = ESR_SEND_ILLEGAL_VECTOR | ESR_RECEIVE_ILLEGAL_VECTOR;
 const hex = (v: bigint) => '0x' + v.toString(16);
@@ -133,8 +159,8 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
   const tscDeadline = t.u64('tscDeadline');
   const timerCounting = t.bool('counting');
   const timerStart = t.int('start', -MAX_CLOCK_NS, MAX_CLOCK_NS);
-  if ((timerArmed === ArmedKind.None) !== (timerDeadline < 0)) bad('timer', 'armed kind and deadline disagree');
-  if ((timerArmed === ArmedKind.Periodic) !== (timerPeriod > 0)) bad('timer.period', 'only a periodic timer has a period');
+  if ((timerArmed === ArmedKind.None) !== timerDeadline < 0) bad('timer', 'armed kind and deadline disagree');
+  if ((timerArmed === ArmedKind.Periodic) !== timerPeriod > 0) bad('timer.period', 'only a periodic timer has a period');
   const counts = mode === TimerMode.OneShot || mode === TimerMode.Periodic;
   if ((timerArmed === ArmedKind.OneShot || timerArmed === ArmedKind.Periodic) && (!counts || !timerCounting || at(Reg.TimerInitial) === 0)) {
     bad('timer.armed', 'a count is armed but the LVT timer mode or TMICT does not count');

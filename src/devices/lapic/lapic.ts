@@ -20,10 +20,27 @@ import type { LapicParams } from './params.js';
 import type { ExtIntSource } from '../../irq/ext-int-source.js';
 import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
 import {
-  APIC_BASE_ADDR_MASK, APIC_BASE_BSP, APIC_BASE_ENABLE, APIC_BASE_EXTD, DELIVERY_MODE_MASK, DFR_FLAT,
-  ESR_RECEIVE_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, LAST_MMIO_REG, LVT_MASKED, LVT_REGS,
-  REG_SLOTS, Reg, SVR_APIC_ENABLED, TIMER_MODE_MASK, TRIGGER_LEVEL, TimerMode, VECTOR_MASK,
-  XAPIC_DEFAULT_BASE, tdcrDivisor, LAPIC_VERSION,
+  APIC_BASE_ADDR_MASK,
+  APIC_BASE_BSP,
+  APIC_BASE_ENABLE,
+  APIC_BASE_EXTD,
+  DELIVERY_MODE_MASK,
+  DFR_FLAT,
+  ESR_RECEIVE_ILLEGAL_VECTOR,
+  ESR_SEND_ILLEGAL_VECTOR,
+  LAST_MMIO_REG,
+  LVT_MASKED,
+  LVT_REGS,
+  REG_SLOTS,
+  Reg,
+  SVR_APIC_ENABLED,
+  TIMER_MODE_MASK,
+  TRIGGER_LEVEL,
+  TimerMode,
+  VECTOR_MASK,
+  XAPIC_DEFAULT_BASE,
+  tdcrDivisor,
+  LAPIC_VERSION,
 } from './registers.js';
 
 /**

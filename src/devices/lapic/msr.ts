@@ -8,10 +8,7 @@ export type MsrReadResult =
   /** Not an MSR the local APIC owns: the CPU model asks its other MSR owners. */
   | { readonly kind: 'unhandled' };
 
-export type MsrWriteResult =
-  | { readonly kind: 'ok' }
-  | { readonly kind: 'fault'; readonly vector: 13; readonly errorCode: 0 }
-  | { readonly kind: 'unhandled' };
+export type MsrWriteResult = { readonly kind: 'ok' } | { readonly kind: 'fault'; readonly vector: 13; readonly errorCode: 0 } | { readonly kind: 'unhandled' };
 
 export const MSR_GP = Object.freeze({ kind: 'fault', vector: 13, errorCode: 0 } as const);
 export const MSR_WRITE_OK = Object.freeze({ kind: 'ok' } as const);

@@ -94,7 +94,6 @@ export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
   offWindowReadsOnes: false,
 });
 
-
 /** Most vCPUs: xAPIC IDs are 8-bit and 0xFF is the broadcast ID; Xen's HVM_MAX_VCPUS is 128. */
 export const MAX_LAPIC_VCPUS = 128;
 

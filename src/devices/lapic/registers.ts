@@ -80,14 +80,7 @@ export const LVT_WRITE_MASK: Readonly<Record<number, number>> = Object.freeze({
 });
 
 /** The six LVTs the version register advertises (max LVT entry 5), in page order. */
-export const LVT_REGS: readonly number[] = Object.freeze([
-  Reg.LvtTimer,
-  Reg.LvtThermal,
-  Reg.LvtPerfmon,
-  Reg.LvtLint0,
-  Reg.LvtLint1,
-  Reg.LvtError,
-]);
+export const LVT_REGS: readonly number[] = Object.freeze([Reg.LvtTimer, Reg.LvtThermal, Reg.LvtPerfmon, Reg.LvtLint0, Reg.LvtLint1, Reg.LvtError]);
 
 // Spurious-interrupt vector register (SDM §11.9, Figure 11-23). Xen keeps bits 9:0.
 export const SVR_APIC_ENABLED = 0x100;

@@ -39,9 +39,7 @@ export function layoutCapabilities(def: PciFunctionDefinition, view: 'all' | 'ms
     at = (at + capabilityLength(cap) + 3) & ~3;
   }
   if (at > 0x100) {
-    throw new PciDeviceDefinitionError(
-      `PCI function ${def.name}: capabilities need ${at - base} bytes from 0x${base.toString(16)}; they must end by 0x100`,
-    );
+    throw new PciDeviceDefinitionError(`PCI function ${def.name}: capabilities need ${at - base} bytes from 0x${base.toString(16)}; they must end by 0x100`);
   }
   const shown = caps.map((c) => view === 'all' || c.kind !== 'custom');
   return { offsets, shown, linked: offsets.filter((_, i) => shown[i]) };

@@ -129,9 +129,7 @@ export class ConfigSpace {
       throw new PciRegisterError(`config register ${name}: size ${String(size)} must be 1, 2 or 4 bytes`);
     }
     if (!Number.isInteger(offset) || offset < 0 || offset + size > this.size || offset % size !== 0) {
-      throw new PciRegisterError(
-        `config register ${name}: offset ${offset} must be a multiple of its size ${size} inside the ${this.size}-byte config space`,
-      );
+      throw new PciRegisterError(`config register ${name}: offset ${offset} must be a multiple of its size ${size} inside the ${this.size}-byte config space`);
     }
     for (let b = offset; b < offset + size; b++) {
       const other = this.map[b]!;

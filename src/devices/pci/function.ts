@@ -7,15 +7,7 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { IrqLine } from '../../irq/line.js';
 import type { PlainData } from '../../device-model/device.js';
 import { SnapshotReader } from '../../device-model/snapshot.js';
-import {
-  PCI_COMMAND_INTX_DISABLE,
-  PCI_COMMAND_MASTER,
-  PciBar,
-  ROM_ENABLE,
-  type BarBuses,
-  type BarWriteWhileDecoding,
-  type BarSpace,
-} from './bars.js';
+import { PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_MASTER, PciBar, ROM_ENABLE, type BarBuses, type BarWriteWhileDecoding, type BarSpace } from './bars.js';
 import { ConfigSpace, type ConfigRegister, type GapPolicy } from './config-space.js';
 import { checkDefinition, type BarDefinition, type PciFunctionDefinition } from './definition.js';
 import { PciDeviceDefinitionError } from './errors.js';
@@ -131,11 +123,20 @@ export class PciFunction {
       if (cap.kind === 'msi') {
         msi = new MsiCapability(space, base, cap, this.sendMessage, () => this.interruptModeChanged());
       } else if (cap.kind === 'msix') {
-        msix = new MsixCapability(space, base, cap, this.sendMessage, () => this.interruptModeChanged(), () => (this.command.value & PCI_COMMAND_MASTER) !== 0);
+        msix = new MsixCapability(
+          space,
+          base,
+          cap,
+          this.sendMessage,
+          () => this.interruptModeChanged(),
+          () => (this.command.value & PCI_COMMAND_MASTER) !== 0,
+        );
       } else {
         for (const r of cap.registers ?? []) {
           if (r.offset < 2 || r.offset + r.size > cap.length) {
-            throw new PciDeviceDefinitionError(`PCI function ${def.name}: register ${r.name} of capability 0x${id.toString(16)} must lie in [2, ${cap.length})`);
+            throw new PciDeviceDefinitionError(
+              `PCI function ${def.name}: register ${r.name} of capability 0x${id.toString(16)} must lie in [2, ${cap.length})`,
+            );
           }
           space.add({ ...r, offset: base + r.offset });
         }

@@ -57,7 +57,13 @@ export class PciHost implements Device {
     this.segments.set(0, this.seg0);
     this.router = new PciInterruptRouter(fabric, params.intx);
     if (params.mechanism1) {
-      const m = new ConfigMechanism1(this, params.latchNarrowAccess, params.resetControl, resetRequest, params.configAddressLowBits === 'or-offset' ? 0xff : 0xfc);
+      const m = new ConfigMechanism1(
+        this,
+        params.latchNarrowAccess,
+        params.resetControl,
+        resetRequest,
+        params.configAddressLowBits === 'or-offset' ? 0xff : 0xfc,
+      );
       // 0xCF8–0xCFB: the latch (4-byte) and, at 0xCF9, the reset control byte; the handler answers narrow accesses itself.
       ports.register(CONFIG_ADDRESS_PORT, 4, m.addressPort, { owner: this.id, name: 'CONFIG_ADDRESS' });
       // 0xCFC–0xCFF: naturally aligned 1/2/4-byte data accesses; the bus applies the profile's width policy to the rest.

@@ -61,7 +61,10 @@ export class Ich9Lpc {
     host: PciHost,
     private readonly pm: PmBlockPlacement,
   ) {
-    this.fn = host.attach({ device: ICH9_SLOT, function: 0 }, ich9LpcDefinition(() => this.update(false)));
+    this.fn = host.attach(
+      { device: ICH9_SLOT, function: 0 },
+      ich9LpcDefinition(() => this.update(false)),
+    );
     this.fn.onStateReplaced(() => this.update(true));
   }
 

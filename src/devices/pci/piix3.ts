@@ -62,7 +62,10 @@ export class Piix3IsaBridge {
     private readonly host: PciHost,
     device = 1,
   ) {
-    this.fn = host.attach({ device, function: 0 }, piix3Definition((link, reg, v) => this.routeWritten(link, reg, v)));
+    this.fn = host.attach(
+      { device, function: 0 },
+      piix3Definition((link, reg, v) => this.routeWritten(link, reg, v)),
+    );
     // After reset or restore the links follow the registers again.
     this.fn.onStateReplaced(() => this.applyRoutes());
   }

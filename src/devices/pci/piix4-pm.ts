@@ -74,7 +74,10 @@ export class Piix4Pm {
     device = 1,
     fnNumber = 3,
   ) {
-    this.fn = host.attach({ device, function: fnNumber }, piix4PmDefinition(() => this.update(false)));
+    this.fn = host.attach(
+      { device, function: fnNumber },
+      piix4PmDefinition(() => this.update(false)),
+    );
     // After reset or restore, tell the PM block where it belongs even if this cache agrees.
     this.fn.onStateReplaced(() => this.update(true));
   }

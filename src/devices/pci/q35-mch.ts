@@ -57,10 +57,13 @@ export class Q35Mch {
   conflict = false;
 
   constructor(private readonly host: PciHost) {
-    this.fn = host.attach({ device: 0 }, q35MchDefinition((reg, v) => {
-      reg.store(v);
-      this.update();
-    }));
+    this.fn = host.attach(
+      { device: 0 },
+      q35MchDefinition((reg, v) => {
+        reg.store(v);
+        this.update();
+      }),
+    );
     this.fn.onStateReplaced(() => this.update());
   }
 

@@ -67,11 +67,7 @@ export class PicPair implements Device, InterruptSink, ExtIntSource, IsaVectorLo
   private readonly chips: readonly [I8259Chip, I8259Chip];
   private readonly intLine: Line;
 
-  constructor(
-    ports: PortBus,
-    fabric: InterruptFabric,
-    params: PicParams,
-  ) {
+  constructor(ports: PortBus, fabric: InterruptFabric, params: PicParams) {
     this.params = validatePicParams(params);
     this.id = params.id;
     this.intLine = fabric.namedLine(PIC_INT_LINE);

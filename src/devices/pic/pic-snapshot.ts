@@ -104,7 +104,10 @@ export function restorePicChips(state: unknown, id: string, master: I8259Chip, s
     throw new SnapshotError(`${id}: the master's IR2 input must equal the slave's INT output`);
   }
   // INT outputs are a function of the rest: recompute them on scratch chips and compare.
-  for (const [name, st, isMaster] of [['slave', s, false], ['master', m, true]] as const) {
+  for (const [name, st, isMaster] of [
+    ['slave', s, false],
+    ['master', m, true],
+  ] as const) {
     const probe = new I8259Chip(isMaster, params, () => undefined);
     apply(probe, st);
     probe.intOutput = !st.intOutput;

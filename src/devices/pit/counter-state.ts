@@ -42,7 +42,7 @@ export interface CounterFields {
 }
 
 export function counterSnapshot(c: Readonly<CounterFields>): PlainData {
-return {
+  return {
     programmed: c.programmed,
     modeBits: c.modeBits,
     rw: c.rw,

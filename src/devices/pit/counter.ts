@@ -17,15 +17,12 @@ import { checkCounterState, counterSnapshot, type CounterFields } from './counte
 
 export { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS };
 
-
 function bcdToDec(v: number): number {
   return ((v >> 12) & 0xf) * 1000 + ((v >> 8) & 0xf) * 100 + ((v >> 4) & 0xf) * 10 + (v & 0xf);
 }
 
 function decToBcd(v: number): number {
-  return (
-    (Math.floor(v / 1000) % 10) * 0x1000 + (Math.floor(v / 100) % 10) * 0x100 + (Math.floor(v / 10) % 10) * 0x10 + (v % 10)
-  );
+  return (Math.floor(v / 1000) % 10) * 0x1000 + (Math.floor(v / 100) % 10) * 0x100 + (Math.floor(v / 10) % 10) * 0x10 + (v % 10);
 }
 
 export class PitCounter implements CounterFields {

@@ -34,7 +34,6 @@ export interface PitParams {
   readonly resetIrq0: 'out' | 'quiet';
 }
 
-
 export const XEN_PIT_PARAMS: PitParams = Object.freeze({
   controlPortRead: 0xff,
   refreshToggle: 'time',

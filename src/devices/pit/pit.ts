@@ -143,10 +143,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
       refresh = this.refreshFlip;
     }
     return (
-      (ch2.gate ? PORT61.GATE2 : 0) |
-      (this.speakerData ? PORT61.SPEAKER_DATA : 0) |
-      (refresh ? PORT61.REFRESH : 0) |
-      (ch2.out(this.edges()) ? PORT61.OUT2 : 0)
+      (ch2.gate ? PORT61.GATE2 : 0) | (this.speakerData ? PORT61.SPEAKER_DATA : 0) | (refresh ? PORT61.REFRESH : 0) | (ch2.out(this.edges()) ? PORT61.OUT2 : 0)
     );
   }
 

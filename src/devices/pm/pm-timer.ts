@@ -3,7 +3,7 @@
 // most significant bit toggles; an SCI is raised while an enabled status bit is set.
 // Analytic: the count is computed from the virtual clock at each read; the only event scheduled
 // is the next MSB toggle, and only while TMR_EN is set and TMR_STS clear.
-import { allOnes, type AccessContext, type PortAccessSize } from '../../bus/access.js';
+import { allOnes, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { Region } from '../../bus/region.js';
@@ -122,7 +122,10 @@ export class PmTimer implements Device {
   }
 
   private portsFree(base: number): boolean {
-    const spans: [number, number][] = [[base, 4], [base + 8, 4]];
+    const spans: [number, number][] = [
+      [base, 4],
+      [base + 8, 4],
+    ];
     if (this.params.controlRegister) spans.push([base + 4, 2]);
     for (const [start, len] of spans) {
       for (let p = start; p < start + len; p++) {

@@ -171,10 +171,7 @@ export class Rtc implements Device, IoHandler, LegacyReplacementListener, IrqOut
         if ((old & RTC_REG_B.SET) === 0 && (v & RTC_REG_B.SET) !== 0) v &= ~RTC_REG_B.UIE;
         // QEMU shows a running clock's time in the current format: a DM or 24/12 switch converts it.
         const convert =
-          this.params.formatSwitch === 'converted' &&
-          this.running() &&
-          ((old | v) & RTC_REG_B.SET) === 0 &&
-          ((old ^ v) & (RTC_REG_B.DM | RTC_REG_B.H24)) !== 0;
+          this.params.formatSwitch === 'converted' && this.running() && ((old | v) & RTC_REG_B.SET) === 0 && ((old ^ v) & (RTC_REG_B.DM | RTC_REG_B.H24)) !== 0;
         const t = convert ? this.readTime() : 0;
         const dow = convert ? decodeField(this.cmos[RTC_REG.DAY_OF_WEEK]!, this.binary) : 0;
         this.cmos[i] = v;

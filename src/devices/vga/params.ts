@@ -21,7 +21,6 @@ export interface VgaWriteSink {
 /** A sink that drops everything (no device model attached). */
 export const DISCARD_VGA_WRITES: VgaWriteSink = Object.freeze({ write: () => undefined, write64: () => undefined });
 
-
 export class VgaParamsError extends HvmdevError {}
 
 export function checkVgaParams(p: VgaWindowParams): void {

@@ -69,24 +69,13 @@ export function buildDsdt(p: FirmwarePlatform, ids: AcpiIds): Uint8Array {
 
 function pciRootBridge(p: FirmwarePlatform): AmlTerm {
   const pci = p.pci!;
-  const crs: ResourceDescriptor[] = [
-    wordBusNumber(0, pci.lastBus),
-    io(0xcf8, 0xcf8, 1, 8),
-    wordIo(0x0000, 0x0cf7),
-    wordIo(0x0d00, 0xffff),
-  ];
+  const crs: ResourceDescriptor[] = [wordBusNumber(0, pci.lastBus), io(0xcf8, 0xcf8, 1, 8), wordIo(0x0000, 0x0cf7), wordIo(0x0d00, 0xffff)];
   if (p.vga) crs.push(dwordMemory(VGA_WINDOW.base, VGA_WINDOW.end));
   for (const [start, end] of pciHoleWindows(p)) crs.push(dwordMemory(start, end));
   crs.push(qwordMemory(PCI_WINDOW64.base, PCI_WINDOW64.base + PCI_WINDOW64.size - 1));
   // _PRT rows: Package { address (device << 16 | 0xFFFF), pin, source 0 (a GSI), GSI }.
   const prt = pci.routes.map((r) => pkg(((r.device << 16) | 0xffff) >>> 0, r.pin, 0, r.gsi));
-  return device(
-    'PCI0',
-    name('_HID', eisaId('PNP0A03')),
-    name('_UID', 0),
-    name('_CRS', resourceTemplate(...crs)),
-    name('_PRT', pkg(...prt)),
-  );
+  return device('PCI0', name('_HID', eisaId('PNP0A03')), name('_UID', 0), name('_CRS', resourceTemplate(...crs)), name('_PRT', pkg(...prt)));
 }
 
 /** 32-bit MMIO windows: from the end of RAM below 4 GiB (1 MiB aligned) to the IO-APIC, minus ECAM windows. */

@@ -31,7 +31,10 @@ export function checkAcpiIds(ids: AcpiIds): void {
   ascii(ids.oemId, 6, 'oemId');
   ascii(ids.oemTableId, 8, 'oemTableId');
   ascii(ids.creatorId, 4, 'creatorId');
-  for (const [k, v] of [['oemRevision', ids.oemRevision], ['creatorRevision', ids.creatorRevision]] as const) {
+  for (const [k, v] of [
+    ['oemRevision', ids.oemRevision],
+    ['creatorRevision', ids.creatorRevision],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new FirmwareError(`${k} ${v} must be a 32-bit value`);
   }
 }

@@ -37,12 +37,29 @@ export function irqLevelHighShared(...irqs: number[]): ResourceDescriptor {
 
 /** Memory32Fixed(ReadWrite|ReadOnly, base, length) — large item 0x86 (§6.4.3.4). */
 export function memory32Fixed(writable: boolean, base: number, length: number): ResourceDescriptor {
-  return new ByteWriter().u8(0x86).u16(9).u8(writable ? 1 : 0).u32(base).u32(length).toArray();
+  return new ByteWriter()
+    .u8(0x86)
+    .u16(9)
+    .u8(writable ? 1 : 0)
+    .u32(base)
+    .u32(length)
+    .toArray();
 }
 
 function wordAddress(type: number, typeFlags: number, min: number, max: number): ResourceDescriptor {
   if (max < min || max > 0xffff) throw new FirmwareError(`Word address range 0x${min.toString(16)}–0x${max.toString(16)} is empty or above 0xFFFF`);
-  return new ByteWriter().u8(0x88).u16(13).u8(type).u8(PRODUCER_FIXED).u8(typeFlags).u16(0).u16(min).u16(max).u16(0).u16(max - min + 1).toArray();
+  return new ByteWriter()
+    .u8(0x88)
+    .u16(13)
+    .u8(type)
+    .u8(PRODUCER_FIXED)
+    .u8(typeFlags)
+    .u16(0)
+    .u16(min)
+    .u16(max)
+    .u16(0)
+    .u16(max - min + 1)
+    .toArray();
 }
 
 /** WordBusNumber(ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, min, max, 0, count) (§6.4.3.5.3). */
@@ -59,13 +76,36 @@ export function wordIo(min: number, max: number): ResourceDescriptor {
 export function dwordMemory(min: number, max: number): ResourceDescriptor {
   if (max < min || max > 0xffffffff) throw new FirmwareError(`DWord memory range 0x${min.toString(16)}–0x${max.toString(16)} is empty or above 4 GiB`);
   // Type-specific flags: _RW = 1 (read-write), _MEM = 1 (cacheable).
-  return new ByteWriter().u8(0x87).u16(23).u8(0).u8(PRODUCER_FIXED).u8(0x03).u32(0).u32(min).u32(max).u32(0).u32(max - min + 1).toArray();
+  return new ByteWriter()
+    .u8(0x87)
+    .u16(23)
+    .u8(0)
+    .u8(PRODUCER_FIXED)
+    .u8(0x03)
+    .u32(0)
+    .u32(min)
+    .u32(max)
+    .u32(0)
+    .u32(max - min + 1)
+    .toArray();
 }
 
 /** QWordMemory(... Cacheable, ReadWrite, 0, min, max, 0, length) (§6.4.3.5.1). */
 export function qwordMemory(min: number, max: number): ResourceDescriptor {
-  if (max < min || !Number.isSafeInteger(max)) throw new FirmwareError(`QWord memory range 0x${min.toString(16)}–0x${max.toString(16)} is empty or beyond 2^53`);
-  return new ByteWriter().u8(0x8a).u16(43).u8(0).u8(PRODUCER_FIXED).u8(0x03).u64(0).u64(min).u64(max).u64(0).u64(max - min + 1).toArray();
+  if (max < min || !Number.isSafeInteger(max))
+    throw new FirmwareError(`QWord memory range 0x${min.toString(16)}–0x${max.toString(16)} is empty or beyond 2^53`);
+  return new ByteWriter()
+    .u8(0x8a)
+    .u16(43)
+    .u8(0)
+    .u8(PRODUCER_FIXED)
+    .u8(0x03)
+    .u64(0)
+    .u64(min)
+    .u64(max)
+    .u64(0)
+    .u64(max - min + 1)
+    .toArray();
 }
 
 /** ResourceTemplate(){ descriptors } — a Buffer ending with the EndTag 0x79 (checksum 0: "treat as correct"). */

@@ -60,5 +60,5 @@ export function pcBiosNvram(mem: PcMemoryLayout, year: number): Readonly<Record<
 }
 
 function bcd(n: number): number {
-  return ((Math.floor(n / 10) % 10) << 4) | n % 10;
+  return ((Math.floor(n / 10) % 10) << 4) | (n % 10);
 }

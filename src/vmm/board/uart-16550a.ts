@@ -91,7 +91,7 @@ export class Uart16550A implements IoHandler {
 
   constructor(
     private readonly irq: IrqLine,
-    private readonly clock: UartClock,
+    clock: UartClock,
     opts: UartOptions,
   ) {
     this.id = opts.id ?? 'uart0';
@@ -239,10 +239,7 @@ export class Uart16550A implements IoHandler {
     if ((this.mcr & MCR.LOOP) === 0) return this.msrInputs;
     const m = this.mcr;
     return (
-      ((m & MCR.RTS) !== 0 ? MSR.CTS : 0) |
-      ((m & MCR.DTR) !== 0 ? MSR.DSR : 0) |
-      ((m & MCR.OUT1) !== 0 ? MSR.RI : 0) |
-      ((m & MCR.OUT2) !== 0 ? MSR.DCD : 0)
+      ((m & MCR.RTS) !== 0 ? MSR.CTS : 0) | ((m & MCR.DTR) !== 0 ? MSR.DSR : 0) | ((m & MCR.OUT1) !== 0 ? MSR.RI : 0) | ((m & MCR.OUT2) !== 0 ? MSR.DCD : 0)
     );
   }
 

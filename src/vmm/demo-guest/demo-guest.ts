@@ -14,8 +14,14 @@ import { CC, DS, EAX, EBP, EBX, ECX, EDI, EDX, ES, ESI, ESP, FS, GS, SS, X86Asm,
 
 export const DEMO_LOAD_ADDRESS = 0x100000;
 /** After the image (its 'end' label, 4 KiB aligned): PML4, PDPT, four page directories, the stack. */
-const PML4 = 0x0000, PDPT = 0x1000, PD = 0x2000, STACK_TOP = 0x8000, BSS_BYTES = STACK_TOP;
-const CODE32 = 0x08, DATA = 0x10, CODE64 = 0x18;
+const PML4 = 0x0000,
+  PDPT = 0x1000,
+  PD = 0x2000,
+  STACK_TOP = 0x8000,
+  BSS_BYTES = STACK_TOP;
+const CODE32 = 0x08,
+  DATA = 0x10,
+  CODE64 = 0x18;
 const COM1 = 0x3f8;
 const LAPIC = 0xfee00000;
 const IOAPIC = 0xfec00000;
@@ -58,7 +64,10 @@ export function buildDemoGuest(): DemoGuest {
 
   // Multiboot header (a.out kludge: flags bit 16; bit 1 asks for memory information).
   const flags = 0x00010002;
-  a.label('header').dd(0x1badb002).dd(flags).dd((-(0x1badb002 + flags)) >>> 0);
+  a.label('header')
+    .dd(0x1badb002)
+    .dd(flags)
+    .dd(-(0x1badb002 + flags) >>> 0);
   a.dd('header').dd('header').dd(0).dd({ label: 'end', add: BSS_BYTES }).dd('start');
 
   // --- entry (32-bit): our GDT, flat segments, page tables, long mode -------------------------
@@ -69,7 +78,9 @@ export function buildDemoGuest(): DemoGuest {
   for (const s of [DS, ES, FS, GS, SS] as const) a.movSreg(s, EAX);
   a.movImm(ESP, end(STACK_TOP));
   // Four page directories of 2 MiB pages (present, writable, PS) map 0–4 GiB one to one.
-  a.movImm(EDI, end(PD)).movImm(EAX, 0x83).movImm(ECX, 4 * 512);
+  a.movImm(EDI, end(PD))
+    .movImm(EAX, 0x83)
+    .movImm(ECX, 4 * 512);
   a.label('pd_fill').storeAt(EDI, 0, EAX).aluImm('add', EDI, 8).aluImm('add', EAX, 0x200000).aluImm('sub', ECX, 1).jcc(CC.NE, 'pd_fill');
   for (let i = 0; i < 4; i++) a.storeImm(end(PDPT + 8 * i), end(PD + 0x1000 * i + 3));
   a.storeImm(end(PML4), end(PDPT + 3));
@@ -90,7 +101,15 @@ export function buildDemoGuest(): DemoGuest {
   // --- CMOS: the RTC date and the memory size the board wrote to NVRAM ---------------------
   const cmos = (index: number) => a.movImm(EAX, index).outImm(0x70, 1).inImm(0x71, 1).aluImm('and', EAX, 0xff);
   print('CMOS: RTC ');
-  for (const [index, sep] of [[0x32, ''], [0x09, '-'], [0x08, '-'], [0x07, ' '], [0x04, ':'], [0x02, ':'], [0x00, '']] as const) {
+  for (const [index, sep] of [
+    [0x32, ''],
+    [0x09, '-'],
+    [0x08, '-'],
+    [0x07, ' '],
+    [0x04, ':'],
+    [0x02, ':'],
+    [0x00, ''],
+  ] as const) {
     cmos(index).call('putbcd');
     if (sep !== '') print(sep);
   }
@@ -124,7 +143,8 @@ export function buildDemoGuest(): DemoGuest {
   const mmioStoreReg = (addr: number, r: Reg) => a.movImm(EBP, addr).storeAt(EBP, 0, r);
   const mmioLoad = (r: Reg, addr: number) => a.movImm(EBP, addr).loadAt(r, EBP, 0);
 
-  const MASKED = 0x10000, LEVEL = 0x8000;
+  const MASKED = 0x10000,
+    LEVEL = 0x8000;
 
   // --- LAPIC on, LINT0 as ExtINT (virtual wire), the 8259s at vectors 0x20/0x28 ----------------
   mmioStore(LAPIC + 0xf0, 0x100 | DEMO_VECTOR.SPURIOUS);
@@ -162,19 +182,39 @@ export function buildDemoGuest(): DemoGuest {
   a.load(EAX, 'lapicTen').movImm(ECX, 5).mul(ECX).store('watchdogCount', EAX);
 
   // --- the 8259s (vectors 0x20/0x28, only IRQ0 unmasked) and the PIT ---------------------------
-  for (const [port, v] of [[0x20, 0x11], [0xa0, 0x11], [0x21, 0x20], [0xa1, 0x28], [0x21, 0x04], [0xa1, 0x02], [0x21, 0x01], [0xa1, 0x01], [0x21, 0xfe], [0xa1, 0xff]] as const) {
+  for (const [port, v] of [
+    [0x20, 0x11],
+    [0xa0, 0x11],
+    [0x21, 0x20],
+    [0xa1, 0x28],
+    [0x21, 0x04],
+    [0xa1, 0x02],
+    [0x21, 0x01],
+    [0xa1, 0x01],
+    [0x21, 0xfe],
+    [0xa1, 0xff],
+  ] as const) {
     a.movImm(EAX, v).outImm(port, 1);
   }
   // PIT channel 0, mode 2 (rate generator), binary, count 11932: 100 Hz.
-  a.movImm(EAX, 0x34).outImm(0x43, 1).movImm(EAX, 11932 & 0xff).outImm(0x40, 1).movImm(EAX, 11932 >> 8).outImm(0x40, 1);
+  a.movImm(EAX, 0x34)
+    .outImm(0x43, 1)
+    .movImm(EAX, 11932 & 0xff)
+    .outImm(0x40, 1)
+    .movImm(EAX, 11932 >> 8)
+    .outImm(0x40, 1);
   // Records `n` interrupts of `vector` (an interrupt of another source still in flight from the
   // previous test is taken but not recorded).
   const startRecording = (n: number, vector: number) => {
-    a.storeImm('recVector', vector).storeImm('recPtr', 'records').storeImm('recEnd', { label: 'records', add: 4 * n });
+    a.storeImm('recVector', vector)
+      .storeImm('recPtr', 'records')
+      .storeImm('recEnd', { label: 'records', add: 4 * n });
   };
   const takeInterrupts = (what: string, count: number, vector: number) => {
     startRecording(count + 1, vector);
-    a.movImm(ESI, str(what)).movImm(EDI, count + 1).call('wait_records');
+    a.movImm(ESI, str(what))
+      .movImm(EDI, count + 1)
+      .call('wait_records');
     print(what);
     a.movImm(EAX, count).call('report');
   };
@@ -250,7 +290,10 @@ export function buildDemoGuest(): DemoGuest {
   a.aluImm('add', EDX, 2).movImm(EAX, 1).outDx(2); // PM1a_CNT.SCI_EN
   redirect(9, LEVEL | DEMO_VECTOR.PM_SCI);
   startRecording(1, DEMO_VECTOR.PM_SCI);
-  a.movImm(ESI, str('PM timer SCI')).movImm(EDI, 1).storeImm('timeout', 3 * PM_HZ).call('wait_records_timeout');
+  a.movImm(ESI, str('PM timer SCI'))
+    .movImm(EDI, 1)
+    .storeImm('timeout', 3 * PM_HZ)
+    .call('wait_records_timeout');
   redirect(9, MASKED);
   print('PM timer overflow SCI via IO-APIC pin 9 (vector 0x34, level): TMR_STS set at PM_TMR 0x');
   a.load(EAX, 'records').call('puthex32');
@@ -317,7 +360,10 @@ export function buildDemoGuest(): DemoGuest {
   a.label('puts_loop').lodsb().aluImm('and', EAX, 0xff).jcc(CC.E, 'puts_done').call('putc').jmp('puts_loop');
   a.label('puts_done').pop(EAX).ret();
   // putc: AL to COM1 once THR is empty (LSR bit 5).
-  a.label('putc').push(EDX).push(EAX).movImm(EDX, COM1 + 5);
+  a.label('putc')
+    .push(EDX)
+    .push(EAX)
+    .movImm(EDX, COM1 + 5);
   a.label('putc_wait').inDx(1).aluImm('and', EAX, 0x20).jcc(CC.E, 'putc_wait');
   a.pop(EAX).movImm(EDX, COM1).outDx(1).pop(EDX).ret();
   // putdec: EAX in decimal.
@@ -366,7 +412,9 @@ export function buildDemoGuest(): DemoGuest {
   for (let v = 0; v < 256; v++) {
     if (handlers.has(v)) continue;
     const name = `stub_${v}`;
-    a.label(name).pushImm(v).jmp(v < 32 ? 'fatal_exception' : 'fatal_interrupt');
+    a.label(name)
+      .pushImm(v)
+      .jmp(v < 32 ? 'fatal_exception' : 'fatal_interrupt');
     handlers.set(v, name);
   }
   a.label('fatal_exception');
@@ -385,11 +433,37 @@ export function buildDemoGuest(): DemoGuest {
   a.dd(0x0000ffff).dd(0x00cf9a00); // 0x08: 32-bit code, base 0, 4 GiB
   a.dd(0x0000ffff).dd(0x00cf9200); // 0x10: data, base 0, 4 GiB
   a.dd(0x0000ffff).dd(0x00af9a00); // 0x18: 64-bit code (L = 1)
-  a.label('gdtr').dw(4 * 8 - 1).dd('gdt');
-  a.align(16).label('idt').zeros(256 * 16);
-  a.label('idtr').dw(256 * 16 - 1).dd('idt').dd(0);
+  a.label('gdtr')
+    .dw(4 * 8 - 1)
+    .dd('gdt');
+  a.align(16)
+    .label('idt')
+    .zeros(256 * 16);
+  a.label('idtr')
+    .dw(256 * 16 - 1)
+    .dd('idt')
+    .dd(0);
   a.align(4);
-  for (const v of ['pmBase', 'pmTmr', 'pmMask', 'pmBits', 'watchdogCount', 'recVector', 'recPtr', 'recEnd', 'waitStart', 'waitEnd', 'timeout', 't0', 't1', 'c0', 'c1', 'lapicTen', 'hpetPeriod']) a.label(v).dd(0);
+  for (const v of [
+    'pmBase',
+    'pmTmr',
+    'pmMask',
+    'pmBits',
+    'watchdogCount',
+    'recVector',
+    'recPtr',
+    'recEnd',
+    'waitStart',
+    'waitEnd',
+    'timeout',
+    't0',
+    't1',
+    'c0',
+    'c1',
+    'lapicTen',
+    'hpetPeriod',
+  ])
+    a.label(v).dd(0);
   a.label('records').zeros(4 * MAX_RECORDS);
   for (const [text, name] of strings) a.label(name).asciz(text);
   a.align(4096).label('end');

@@ -10,10 +10,21 @@
 // low 2 GiB: devices above (the LAPIC at 0xFEE00000) go through a base register.
 import { HvmdevError } from '../../errors/hvmdev-error.js';
 
-export const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7;
+export const EAX = 0,
+  ECX = 1,
+  EDX = 2,
+  EBX = 3,
+  ESP = 4,
+  EBP = 5,
+  ESI = 6,
+  EDI = 7;
 export type Reg = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 /** Segment registers as the ModRM reg field of MOV Sreg (8E /r). */
-export const ES = 0, SS = 2, DS = 3, FS = 4, GS = 5;
+export const ES = 0,
+  SS = 2,
+  DS = 3,
+  FS = 4,
+  GS = 5;
 export type Sreg = 0 | 2 | 3 | 4 | 5;
 
 /** Condition codes (the low nibble of Jcc, 0F 80+cc). */
@@ -102,7 +113,9 @@ export class X86Asm {
   // --- moves ---------------------------------------------------------------------------------
   /** MOV r32, imm32 (B8+rd id). */
   movImm(r: Reg, v: Value): this {
-    return this.op(0xb8 + r).imm32(v).end();
+    return this.op(0xb8 + r)
+      .imm32(v)
+      .end();
   }
   /** MOV r32, r32 (89 /r). */
   mov(dst: Reg, src: Reg): this {
@@ -110,27 +123,41 @@ export class X86Asm {
   }
   /** MOV r32, [addr] (8B /r, SIB disp32). */
   load(r: Reg, addr: Value): this {
-    return this.op(0x8b, modrm(0, r, 4), ABS_SIB).abs(addr).end();
+    return this.op(0x8b, modrm(0, r, 4), ABS_SIB)
+      .abs(addr)
+      .end();
   }
   /** MOV [addr], r32 (89 /r, SIB disp32). */
   store(addr: Value, r: Reg): this {
-    return this.op(0x89, modrm(0, r, 4), ABS_SIB).abs(addr).end();
+    return this.op(0x89, modrm(0, r, 4), ABS_SIB)
+      .abs(addr)
+      .end();
   }
   /** MOV r32, [base + disp32] (8B /r, mod 10); base ≠ ESP. */
   loadAt(r: Reg, base: Reg, disp: number): this {
-    return this.op(0x8b, modrm(2, r, noSib(base))).imm32(disp).end();
+    return this.op(0x8b, modrm(2, r, noSib(base)))
+      .imm32(disp)
+      .end();
   }
   /** MOV [base + disp32], r32 (89 /r, mod 10); base ≠ ESP. */
   storeAt(base: Reg, disp: number, r: Reg): this {
-    return this.op(0x89, modrm(2, r, noSib(base))).imm32(disp).end();
+    return this.op(0x89, modrm(2, r, noSib(base)))
+      .imm32(disp)
+      .end();
   }
   /** MOV dword [addr], imm32 (C7 /0, SIB disp32). */
   storeImm(addr: Value, v: Value): this {
-    return this.op(0xc7, modrm(0, 0, 4), ABS_SIB).abs(addr).imm32(v).end();
+    return this.op(0xc7, modrm(0, 0, 4), ABS_SIB)
+      .abs(addr)
+      .imm32(v)
+      .end();
   }
   /** MOV dword [base + disp32], imm32 (C7 /0, mod 10). */
   storeImmAt(base: Reg, disp: number, v: Value): this {
-    return this.op(0xc7, modrm(2, 0, noSib(base))).imm32(disp).imm32(v).end();
+    return this.op(0xc7, modrm(2, 0, noSib(base)))
+      .imm32(disp)
+      .imm32(v)
+      .end();
   }
   /** MOV Sreg, r16 (8E /r). */
   movSreg(s: Sreg, r: Reg): this {
@@ -140,7 +167,9 @@ export class X86Asm {
   // --- arithmetic ----------------------------------------------------------------------------
   /** op r32, imm32 (81 /n id). */
   aluImm(op: AluOp, r: Reg, v: Value): this {
-    return this.op(0x81, modrm(3, ALU[op][0], r)).imm32(v).end();
+    return this.op(0x81, modrm(3, ALU[op][0], r))
+      .imm32(v)
+      .end();
   }
   /** op r32, r32 (01/09/21/29/31/39 /r: dst = r/m, src = reg). */
   alu(op: AluOp, dst: Reg, src: Reg): this {
@@ -148,7 +177,10 @@ export class X86Asm {
   }
   /** op dword [addr], imm32 (81 /n, SIB disp32). */
   aluMemImm(op: AluOp, addr: Value, v: Value): this {
-    return this.op(0x81, modrm(0, ALU[op][0], 4), ABS_SIB).abs(addr).imm32(v).end();
+    return this.op(0x81, modrm(0, ALU[op][0], 4), ABS_SIB)
+      .abs(addr)
+      .imm32(v)
+      .end();
   }
   /** TEST r32, r32 (85 /r). */
   test(a: Reg, b: Reg): this {
@@ -156,7 +188,9 @@ export class X86Asm {
   }
   /** INC dword [addr] (FF /0, SIB disp32). */
   incMem(addr: Value): this {
-    return this.op(0xff, modrm(0, 0, 4), ABS_SIB).abs(addr).end();
+    return this.op(0xff, modrm(0, 0, 4), ABS_SIB)
+      .abs(addr)
+      .end();
   }
   /** SHR r32, imm8 (C1 /5 ib) and SHL (C1 /4 ib). */
   shr(r: Reg, n: number): this {
@@ -204,7 +238,9 @@ export class X86Asm {
   }
   /** Jcc rel32 (0F 80+cc cd). */
   jcc(cc: Cond, target: string): this {
-    return this.op(0x0f, 0x80 + cc).rel32(target).end();
+    return this.op(0x0f, 0x80 + cc)
+      .rel32(target)
+      .end();
   }
   /** CALL rel32 (E8 cd). */
   call(target: string): this {
@@ -220,7 +256,10 @@ export class X86Asm {
   /** JMP ptr16:32 (EA cd cw): reloads CS. 32-bit mode only. */
   farJmp(selector: number, target: string): this {
     this.only32('JMP ptr16:32');
-    return this.op(0xea).imm32(target).db(selector, selector >>> 8).end();
+    return this.op(0xea)
+      .imm32(target)
+      .db(selector, selector >>> 8)
+      .end();
   }
 
   // --- system --------------------------------------------------------------------------------
@@ -245,10 +284,14 @@ export class X86Asm {
   }
   /** LGDT (0F 01 /2) and LIDT (0F 01 /3) from an absolute address: 6-byte (32-bit) or 10-byte (64-bit) operand. */
   lgdt(addr: Value): this {
-    return this.op(0x0f, 0x01, modrm(0, 2, 4), ABS_SIB).abs(addr).end();
+    return this.op(0x0f, 0x01, modrm(0, 2, 4), ABS_SIB)
+      .abs(addr)
+      .end();
   }
   lidt(addr: Value): this {
-    return this.op(0x0f, 0x01, modrm(0, 3, 4), ABS_SIB).abs(addr).end();
+    return this.op(0x0f, 0x01, modrm(0, 3, 4), ABS_SIB)
+      .abs(addr)
+      .end();
   }
   /** MOV CRn, r32 (0F 22 /r) and MOV r32, CRn (0F 20 /r); 32-bit mode (in 64-bit mode they move 64 bits). */
   movToCr(cr: 0 | 3 | 4, r: Reg): this {

@@ -143,7 +143,26 @@ export const RUN = Object.freeze({
 });
 
 /** struct kvm_regs: 18 u64 in this order. */
-export const REGS_ORDER = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rsp', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'rflags'] as const;
+export const REGS_ORDER = [
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'rsp',
+  'rbp',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'rip',
+  'rflags',
+] as const;
 
 /** struct kvm_sregs offsets: 8 segments (cs ds es fs gs ss tr ldt) of 24 bytes, then the tables. */
 export const SREGS = Object.freeze({

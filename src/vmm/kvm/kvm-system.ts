@@ -24,7 +24,8 @@ export class KvmSystem {
     if (fd < 0) {
       const e = libc.errno();
       if (e === 2) throw new KvmUnavailableError('no-device', `${path} does not exist: this host has no KVM (enable virtualization, load kvm_intel/kvm_amd)`);
-      if (e === 13 || e === 1) throw new KvmUnavailableError('no-permission', `${path} is not accessible to this user: add the user to group 'kvm' or run as root`);
+      if (e === 13 || e === 1)
+        throw new KvmUnavailableError('no-permission', `${path} is not accessible to this user: add the user to group 'kvm' or run as root`);
       throw new KvmUnavailableError('no-device', `cannot open ${path}: errno ${e}`);
     }
     const version = libc.ioctlInt(fd, KVM.GET_API_VERSION, 0);
@@ -33,7 +34,11 @@ export class KvmSystem {
       throw new KvmUnavailableError('unsupported', `KVM API version ${version} is not ${KVM_API_VERSION}`);
     }
     const sys = new KvmSystem(libc, fd, libc.ioctlInt(fd, KVM.GET_VCPU_MMAP_SIZE, 0));
-    for (const [name, cap] of [['USER_MEMORY', CAP.USER_MEMORY], ['EXT_CPUID', CAP.EXT_CPUID], ['IMMEDIATE_EXIT', CAP.IMMEDIATE_EXIT]] as const) {
+    for (const [name, cap] of [
+      ['USER_MEMORY', CAP.USER_MEMORY],
+      ['EXT_CPUID', CAP.EXT_CPUID],
+      ['IMMEDIATE_EXIT', CAP.IMMEDIATE_EXIT],
+    ] as const) {
       if (sys.checkExtension(cap) <= 0) {
         libc.close(fd);
         throw new KvmUnavailableError('unsupported', `this KVM lacks KVM_CAP_${name}, which hvmdev run needs (Linux 4.11 or newer)`);

@@ -51,10 +51,19 @@ export function hostQuirks(kind: HostKind = detectHostKind()): HostQuirks {
   return new PvmQuirks();
 }
 
-const VEC_UD = 6, VEC_NM = 7, VEC_NP = 11, VEC_GP = 13, VEC_PF = 14, VEC_BP = 3;
+const VEC_UD = 6,
+  VEC_NM = 7,
+  VEC_NP = 11,
+  VEC_GP = 13,
+  VEC_PF = 14,
+  VEC_BP = 3;
 /** #PF error code bits (SDM Vol. 3A §4.7): the page is present, the access a write. */
-const PF_PRESENT = 1, PF_WRITE = 2;
-const CR0_PE = 1n, CR0_MP = 2n, CR0_TS = 8n, CR0_WP = 1n << 16n;
+const PF_PRESENT = 1,
+  PF_WRITE = 2;
+const CR0_PE = 1n,
+  CR0_MP = 2n,
+  CR0_TS = 8n,
+  CR0_WP = 1n << 16n;
 /** Bits 51:12 of a paging-structure entry: the next table's or the page's frame. */
 const PAGE_FRAME = 0x000f_ffff_ffff_f000n;
 const CR4_SMAP = 1n << 21n;
@@ -166,7 +175,6 @@ class PvmQuirks implements HostQuirks {
     k.setRegs();
     v.stats.completed++;
   }
-
 
   /**
    * The fault INT n / INT3 raises before reaching its handler in protected or long mode (SDM Vol. 2A

@@ -35,7 +35,10 @@ export function parseElf32(image: Uint8Array): Elf32Image {
   const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
   if (dv.getUint32(0, true) !== ELF_MAGIC) throw new LoaderError('unsupported', 'not an ELF image (no \\x7FELF magic)');
   if (image[4] !== ELFCLASS32) {
-    throw new LoaderError('unsupported', `ELF class ${image[4]} is not ELFCLASS32: Multiboot v1 loads 32-bit ELF (objcopy -O elf32-i386 converts an x86-64 image)`);
+    throw new LoaderError(
+      'unsupported',
+      `ELF class ${image[4]} is not ELFCLASS32: Multiboot v1 loads 32-bit ELF (objcopy -O elf32-i386 converts an x86-64 image)`,
+    );
   }
   if (image[5] !== ELFDATA2LSB) throw new LoaderError('unsupported', `ELF data encoding ${image[5]} is not little-endian`);
   if (image[6] !== EV_CURRENT) throw new LoaderError('unsupported', `ELF version ${image[6]} is not 1`);

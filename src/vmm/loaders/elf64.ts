@@ -64,7 +64,8 @@ export function parseElf64(image: Uint8Array): Elf64Image {
     if (!Number.isSafeInteger(offset + fileSize) || offset + fileSize > image.length) {
       throw new LoaderError('truncated', `ELF segment ${i} (${fileSize} bytes at file offset ${offset}) runs past the end of the ${image.length}-byte image`);
     }
-    if (!Number.isSafeInteger(paddr + memSize)) throw new LoaderError('unsupported', `ELF segment ${i}: physical address 0x${paddr.toString(16)} is out of range`);
+    if (!Number.isSafeInteger(paddr + memSize))
+      throw new LoaderError('unsupported', `ELF segment ${i}: physical address 0x${paddr.toString(16)} is out of range`);
     segments.push({ offset, vaddr, paddr, fileSize, memSize });
   }
   if (segments.length === 0) throw new LoaderError('unsupported', 'ELF image has no PT_LOAD segment');

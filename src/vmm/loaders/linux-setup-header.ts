@@ -68,19 +68,28 @@ export function parseSetupHeader(image: Uint8Array): SetupHeader {
   const version = dv.getUint16(SETUP_HEADER.version, true);
   const hex = (n: number) => n.toString(16).padStart(4, '0');
   if (version < MIN_PROTOCOL_VERSION) {
-    throw new LoaderError('unsupported', `bzImage boot protocol ${version >> 8}.${version & 0xff} is older than 2.12 (0x${hex(version)}): it offers no 64-bit entry`);
+    throw new LoaderError(
+      'unsupported',
+      `bzImage boot protocol ${version >> 8}.${version & 0xff} is older than 2.12 (0x${hex(version)}): it offers no 64-bit entry`,
+    );
   }
   const headerEnd = SETUP_HEADER.header + image[SETUP_HEADER.jump + 1]!;
   if (headerEnd < SETUP_HEADER.initSize + 4 || headerEnd > image.length) {
-    throw new LoaderError('truncated', `bzImage setup header ends at 0x${headerEnd.toString(16)}: too short for protocol 2.12 fields or past the ${image.length}-byte file`);
+    throw new LoaderError(
+      'truncated',
+      `bzImage setup header ends at 0x${headerEnd.toString(16)}: too short for protocol 2.12 fields or past the ${image.length}-byte file`,
+    );
   }
   const sects = image[SETUP_HEADER.setupSects]! === 0 ? 4 : image[SETUP_HEADER.setupSects]!;
   const setupBytes = (sects + 1) * 512;
-  if (setupBytes >= image.length) throw new LoaderError('truncated', `bzImage has ${setupBytes} bytes of setup but is only ${image.length} bytes long: no protected-mode kernel`);
+  if (setupBytes >= image.length)
+    throw new LoaderError('truncated', `bzImage has ${setupBytes} bytes of setup but is only ${image.length} bytes long: no protected-mode kernel`);
   const loadflags = image[SETUP_HEADER.loadflags]!;
   const xloadflags = dv.getUint16(SETUP_HEADER.xloadflags, true);
-  if ((xloadflags & XLF.KERNEL_64) === 0) throw new LoaderError('unsupported', 'bzImage xloadflags lack XLF_KERNEL_64: it has no 64-bit entry point (a 32-bit kernel)');
-  if ((loadflags & LOADFLAGS.LOADED_HIGH) === 0) throw new LoaderError('unsupported', 'bzImage loadflags lack LOADED_HIGH: a zImage loaded at 0x10000 is not supported');
+  if ((xloadflags & XLF.KERNEL_64) === 0)
+    throw new LoaderError('unsupported', 'bzImage xloadflags lack XLF_KERNEL_64: it has no 64-bit entry point (a 32-bit kernel)');
+  if ((loadflags & LOADFLAGS.LOADED_HIGH) === 0)
+    throw new LoaderError('unsupported', 'bzImage loadflags lack LOADED_HIGH: a zImage loaded at 0x10000 is not supported');
   return {
     version,
     setupBytes,

@@ -108,11 +108,16 @@ export function loadLinux(ram: Uint8Array, image: Uint8Array, opts: LinuxOptions
     cmdlineMax = h.cmdlineSize;
   } else {
     const elf = parseElf64(image);
-    placements = elf.segments.filter((s) => s.memSize > 0).map((s, i) => ({ what: `ELF segment ${i}`, addr: s.paddr, data: image.subarray(s.offset, s.offset + s.fileSize), memSize: s.memSize }));
+    placements = elf.segments
+      .filter((s) => s.memSize > 0)
+      .map((s, i) => ({ what: `ELF segment ${i}`, addr: s.paddr, data: image.subarray(s.offset, s.offset + s.fileSize), memSize: s.memSize }));
     entry = Number(elf.entry);
     // A vmlinux's e_entry is startup_64's physical address (ENTRY(phys_startup_64) in vmlinux.lds).
     if (!placements.some((p) => entry >= p.addr && entry < p.addr + p.memSize)) {
-      throw new LoaderError('unsupported', `vmlinux entry 0x${elf.entry.toString(16)} is not the physical address of a loaded segment: not a kernel linked for the 64-bit boot protocol`);
+      throw new LoaderError(
+        'unsupported',
+        `vmlinux entry 0x${elf.entry.toString(16)} is not the physical address of a loaded segment: not a kernel linked for the 64-bit boot protocol`,
+      );
     }
     zp.setUint16(SETUP_HEADER.bootFlag, BOOT_FLAG, true);
     zp.setUint32(SETUP_HEADER.header, HDRS_MAGIC, true);
@@ -134,7 +139,10 @@ export function loadLinux(ram: Uint8Array, image: Uint8Array, opts: LinuxOptions
   for (const p of placements) {
     const end = p.addr + p.memSize;
     if (!inRam(p.addr, end)) {
-      throw new LoaderError('outside-ram', `${p.what} at [0x${hex(p.addr)}, 0x${hex(end)}) is not inside usable RAM (${ramSize >>> 20} MiB): give the VM more memory`);
+      throw new LoaderError(
+        'outside-ram',
+        `${p.what} at [0x${hex(p.addr)}, 0x${hex(end)}) is not inside usable RAM (${ramSize >>> 20} MiB): give the VM more memory`,
+      );
     }
     kernelStart = Math.min(kernelStart, p.addr);
     kernelEnd = Math.max(kernelEnd, end);
@@ -150,7 +158,11 @@ export function loadLinux(ram: Uint8Array, image: Uint8Array, opts: LinuxOptions
       const at = Math.floor((top - size) / PAGE) * PAGE;
       if (at >= Math.max(e.base, kernelEnd) && at > best) best = at;
     }
-    if (best < 0) throw new LoaderError('outside-ram', `the initrd (${size} bytes) does not fit in RAM above the kernel's end 0x${hex(kernelEnd)}: give the VM more memory`);
+    if (best < 0)
+      throw new LoaderError(
+        'outside-ram',
+        `the initrd (${size} bytes) does not fit in RAM above the kernel's end 0x${hex(kernelEnd)}: give the VM more memory`,
+      );
     initrd = { start: best, size };
   }
 
@@ -164,7 +176,8 @@ export function loadLinux(ram: Uint8Array, image: Uint8Array, opts: LinuxOptions
   zp.setUint32(SETUP_HEADER.ramdiskSize, initrd?.size ?? 0, true);
   zp.setUint32(SETUP_HEADER.hardwareSubarch, 0, true); // a normal PC
   zp.setBigUint64(BOOT_PARAMS.acpiRsdpAddr, BigInt(opts.rsdp ?? 0), true);
-  if (opts.e820.length > E820_MAX_ZEROPAGE) throw new LoaderError('bad-option', `the e820 map has ${opts.e820.length} entries; boot_params holds ${E820_MAX_ZEROPAGE}`);
+  if (opts.e820.length > E820_MAX_ZEROPAGE)
+    throw new LoaderError('bad-option', `the e820 map has ${opts.e820.length} entries; boot_params holds ${E820_MAX_ZEROPAGE}`);
   opts.e820.forEach((e, i) => {
     const p = BOOT_PARAMS.e820Table + 20 * i;
     zp.setBigUint64(p, BigInt(e.base), true);

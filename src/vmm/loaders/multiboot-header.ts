@@ -42,7 +42,7 @@ export function findMultibootHeader(image: Uint8Array): MultibootHeader {
     if (dv.getUint32(off, true) !== MULTIBOOT_HEADER_MAGIC) continue;
     const flags = dv.getUint32(off + 4, true);
     const checksum = dv.getUint32(off + 8, true);
-    if (((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0) !== 0) continue; // not a header, keep looking
+    if ((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0 !== 0) continue; // not a header, keep looking
     const unknown = flags & REQUIRED_MASK & ~SUPPORTED_REQUIRED;
     if (unknown !== 0) {
       const what = (unknown & MB_HEADER_FLAG.VIDEO_MODE) !== 0 ? ' (bit 2: a video mode table; this VMM has no display)' : '';
@@ -61,5 +61,8 @@ export function findMultibootHeader(image: Uint8Array): MultibootHeader {
     }
     return { offset: off, flags, aout };
   }
-  throw new LoaderError('no-header', `no Multiboot header (magic 0x1BADB002 with a valid checksum, 4-byte aligned) in the first ${MULTIBOOT_SEARCH_LIMIT} bytes`);
+  throw new LoaderError(
+    'no-header',
+    `no Multiboot header (magic 0x1BADB002 with a valid checksum, 4-byte aligned) in the first ${MULTIBOOT_SEARCH_LIMIT} bytes`,
+  );
 }

@@ -43,16 +43,14 @@ export function infoSize(modules: readonly { cmdline: string }[], map: readonly 
 }
 
 /** Writes the structure at MULTIBOOT_INFO_ADDR; returns its address and size. */
-export function writeMultibootInfo(
-  ram: Uint8Array,
-  cmdline: string,
-  modules: readonly LoadedModule[],
-  map: readonly MemoryRegion[],
-): InfoLayout {
+export function writeMultibootInfo(ram: Uint8Array, cmdline: string, modules: readonly LoadedModule[], map: readonly MemoryRegion[]): InfoLayout {
   const size = infoSize(modules, map, cmdline);
   const base = MULTIBOOT_INFO_ADDR;
   if (base + size > MULTIBOOT_INFO_LIMIT) {
-    throw new LoaderError('bad-option', `the Multiboot information (${size} bytes: command lines and modules) does not fit below 0x${MULTIBOOT_INFO_LIMIT.toString(16)}; shorten the command lines`);
+    throw new LoaderError(
+      'bad-option',
+      `the Multiboot information (${size} bytes: command lines and modules) does not fit below 0x${MULTIBOOT_INFO_LIMIT.toString(16)}; shorten the command lines`,
+    );
   }
   ram.fill(0, base, base + size);
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);

@@ -66,7 +66,13 @@ export function loadMultiboot(ram: Uint8Array, image: Uint8Array, opts: Multiboo
   const cmdline = opts.cmdline ?? '';
   const mods = opts.modules ?? [];
   const infoStart = MULTIBOOT_INFO_ADDR;
-  const infoEnd = infoStart + infoSize(mods.map((m) => ({ cmdline: m.cmdline ?? '' })), map, cmdline);
+  const infoEnd =
+    infoStart +
+    infoSize(
+      mods.map((m) => ({ cmdline: m.cmdline ?? '' })),
+      map,
+      cmdline,
+    );
   let kernelEnd = 0;
   for (const p of placements) {
     if (p.memSize === 0) continue;
@@ -75,7 +81,10 @@ export function loadMultiboot(ram: Uint8Array, image: Uint8Array, opts: Multiboo
       throw new LoaderError('outside-ram', `${p.what} at [0x${hex(p.addr)}, 0x${hex(end)}) is not inside usable RAM (${describeMap(ramSize)})`);
     }
     if (p.addr < infoEnd && infoStart < end) {
-      throw new LoaderError('overlaps-info', `${p.what} at [0x${hex(p.addr)}, 0x${hex(end)}) overlaps the Multiboot information at [0x${hex(infoStart)}, 0x${hex(infoEnd)})`);
+      throw new LoaderError(
+        'overlaps-info',
+        `${p.what} at [0x${hex(p.addr)}, 0x${hex(end)}) overlaps the Multiboot information at [0x${hex(infoStart)}, 0x${hex(infoEnd)})`,
+      );
     }
     kernelEnd = Math.max(kernelEnd, end);
   }
@@ -111,7 +120,10 @@ function aoutPlacement(image: Uint8Array, headerOffset: number, a: AoutKludge): 
   }
   const offset = headerOffset - (a.headerAddr - a.loadAddr);
   if (offset < 0) {
-    throw new LoaderError('unsupported', `a.out kludge: header_addr - load_addr = 0x${hex(a.headerAddr - a.loadAddr)} reaches before the file's start (header at byte ${headerOffset})`);
+    throw new LoaderError(
+      'unsupported',
+      `a.out kludge: header_addr - load_addr = 0x${hex(a.headerAddr - a.loadAddr)} reaches before the file's start (header at byte ${headerOffset})`,
+    );
   }
   let fileSize: number;
   if (a.loadEndAddr === 0) {
@@ -126,7 +138,10 @@ function aoutPlacement(image: Uint8Array, headerOffset: number, a: AoutKludge): 
   let memSize = fileSize;
   if (a.bssEndAddr !== 0) {
     if (a.bssEndAddr < a.loadAddr + fileSize) {
-      throw new LoaderError('unsupported', `a.out kludge: bss_end_addr 0x${hex(a.bssEndAddr)} is below the end of the loaded data 0x${hex(a.loadAddr + fileSize)}`);
+      throw new LoaderError(
+        'unsupported',
+        `a.out kludge: bss_end_addr 0x${hex(a.bssEndAddr)} is below the end of the loaded data 0x${hex(a.loadAddr + fileSize)}`,
+      );
     }
     memSize = a.bssEndAddr - a.loadAddr;
   }
@@ -144,4 +159,3 @@ function hex(n: number): string {
 function describeMap(ramSize: number): string {
   return `[0, 0x9fc00) and [0x100000, 0x${hex(ramSize)})`;
 }
-

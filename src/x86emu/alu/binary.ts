@@ -42,7 +42,7 @@ export function addCore(size: number, aLo: number, aHi: number, bLo: number, bHi
     rLo = l >>> 0;
     const h = aHi + bHi + (l > 0xffffffff ? 1 : 0);
     rHi = h >>> 0;
-    f = (h > 0xffffffff ? CF : 0) | ((((aHi ^ rHi) & (bHi ^ rHi)) & 0x80000000) !== 0 ? OF : 0);
+    f = (h > 0xffffffff ? CF : 0) | (((aHi ^ rHi) & (bHi ^ rHi) & 0x80000000) !== 0 ? OF : 0);
     if ((rLo | rHi) === 0) f |= ZF;
     if ((rHi & 0x80000000) !== 0) f |= SF;
   } else {
@@ -56,7 +56,7 @@ export function addCore(size: number, aLo: number, aHi: number, bLo: number, bHi
     }
     const r = aLo + bLo + c;
     rLo = size === 4 ? r >>> 0 : r & m;
-    f = (r > m ? CF : 0) | ((((aLo ^ rLo) & (bLo ^ rLo)) & sb) !== 0 ? OF : 0);
+    f = (r > m ? CF : 0) | (((aLo ^ rLo) & (bLo ^ rLo) & sb) !== 0 ? OF : 0);
     if (rLo === 0) f |= ZF;
     if ((rLo & sb) !== 0) f |= SF;
   }
@@ -80,7 +80,7 @@ export function subCore(size: number, aLo: number, aHi: number, bLo: number, bHi
     rLo = l >>> 0;
     const h = aHi - bHi - (l < 0 ? 1 : 0);
     rHi = h >>> 0;
-    f = (h < 0 ? CF : 0) | ((((aHi ^ bHi) & (aHi ^ rHi)) & 0x80000000) !== 0 ? OF : 0);
+    f = (h < 0 ? CF : 0) | (((aHi ^ bHi) & (aHi ^ rHi) & 0x80000000) !== 0 ? OF : 0);
     if ((rLo | rHi) === 0) f |= ZF;
     if ((rHi & 0x80000000) !== 0) f |= SF;
   } else {
@@ -94,7 +94,7 @@ export function subCore(size: number, aLo: number, aHi: number, bLo: number, bHi
     }
     const r = aLo - bLo - c;
     rLo = size === 4 ? r >>> 0 : r & m;
-    f = (r < 0 ? CF : 0) | ((((aLo ^ bLo) & (aLo ^ rLo)) & sb) !== 0 ? OF : 0);
+    f = (r < 0 ? CF : 0) | (((aLo ^ bLo) & (aLo ^ rLo) & sb) !== 0 ? OF : 0);
     if (rLo === 0) f |= ZF;
     if ((rLo & sb) !== 0) f |= SF;
   }

@@ -111,7 +111,7 @@ function imulCore(size: number, aLo: number, aHi: number, bLo: number, bHi: numb
     out.extLo = (p >> (size * 8)) & m;
     out.accHi = 0;
     out.extHi = 0;
-    return ((p << sh) >> sh) !== p;
+    return (p << sh) >> sh !== p;
   }
   if (size === 4) {
     const a = aLo >>> 0;
@@ -247,7 +247,17 @@ function udiv128(n0: number, n1: number, n2: number, n3: number, dLo: number, dH
 }
 
 /** DIV: dividend ext:acc (size 1: AH:AL), divisor src. Returns true on #DE (zero divisor or quotient overflow), in which case out holds the inputs unchanged. Otherwise out.acc = quotient, out.ext = remainder. */
-export function div(size: OperandSize, accLo: number, accHi: number, extLo: number, extHi: number, srcLo: number, srcHi: number, flagsIn: number, out: MulDivOut): boolean {
+export function div(
+  size: OperandSize,
+  accLo: number,
+  accHi: number,
+  extLo: number,
+  extHi: number,
+  srcLo: number,
+  srcHi: number,
+  flagsIn: number,
+  out: MulDivOut,
+): boolean {
   if (size === 8) {
     accLo >>>= 0;
     accHi >>>= 0;
@@ -286,7 +296,17 @@ export function div(size: OperandSize, accLo: number, accHi: number, extLo: numb
 }
 
 /** IDIV (signed, quotient truncated toward zero, remainder has the dividend's sign). Same contract as div(). */
-export function idiv(size: OperandSize, accLo: number, accHi: number, extLo: number, extHi: number, srcLo: number, srcHi: number, flagsIn: number, out: MulDivOut): boolean {
+export function idiv(
+  size: OperandSize,
+  accLo: number,
+  accHi: number,
+  extLo: number,
+  extHi: number,
+  srcLo: number,
+  srcHi: number,
+  flagsIn: number,
+  out: MulDivOut,
+): boolean {
   if (size !== 8) {
     const m = maskOf(size);
     const sb = (m >>> 1) + 1;

@@ -167,7 +167,7 @@ export function shift(op: number, size: OperandSize, aLo: number, aHi: number, c
     case SH_SHR:
       r = rsh32(a, c);
       cf = c <= w ? (a >>> (c - 1)) & 1 : 0;
-      of = c === 1 ? a >>> (w - 1) : ((r >>> (w - 1)) ^ ((r >>> (w - 2)) & 1));
+      of = c === 1 ? a >>> (w - 1) : (r >>> (w - 1)) ^ ((r >>> (w - 2)) & 1);
       break;
     case SH_SAR: {
       const sa = (a << (32 - w)) >> (32 - w);

@@ -14,9 +14,45 @@ import * as Va from './validity.js';
 const { BASE_RIP, DEC_FETCH, DEC_OK, DEC_TOO_LONG, DEC_UD, ENC_EVEX, ENC_LEGACY, ENC_VEX, ENC_XOP, MAP_0F, MAP_0F38, MAP_0F3A, MAP_PRIMARY, NO_REG } = In;
 const { MODE_LONG64, MODE_PROT32, MODE_COMPAT32, MODE_REAL, MODE_V86 } = Md;
 const {
-  CRC32_ENTRY, F_BYTE, F_DEF64, F_FORCE64, F_INV64, F_INVALID, F_MODRM, F_REGONLY, H_SHIFT, H_SSE, IMM_AP, IMM_B, IMM_BB,
-  IMM_ENTER, IMM_GRP3, IMM_MASK, IMM_MOFFS, IMM_V, IMM_W, IMM_Z, MAP0F, MAP0F38, MAP0F3A, MS_B, MS_D, MS_DQ,
-  MS_CX, MS_MASK, MS_MOVSXD, MS_Q, MS_SHIFT, MS_SSE, MS_V, MS_W, MS_X, MS_Y, PRIMARY, SSE_MEM_SIZE, SSE_SIZE_Y,
+  CRC32_ENTRY,
+  F_BYTE,
+  F_DEF64,
+  F_FORCE64,
+  F_INV64,
+  F_INVALID,
+  F_MODRM,
+  F_REGONLY,
+  H_SHIFT,
+  H_SSE,
+  IMM_AP,
+  IMM_B,
+  IMM_BB,
+  IMM_ENTER,
+  IMM_GRP3,
+  IMM_MASK,
+  IMM_MOFFS,
+  IMM_V,
+  IMM_W,
+  IMM_Z,
+  MAP0F,
+  MAP0F38,
+  MAP0F3A,
+  MS_B,
+  MS_D,
+  MS_DQ,
+  MS_CX,
+  MS_MASK,
+  MS_MOVSXD,
+  MS_Q,
+  MS_SHIFT,
+  MS_SSE,
+  MS_V,
+  MS_W,
+  MS_X,
+  MS_Y,
+  PRIMARY,
+  SSE_MEM_SIZE,
+  SSE_SIZE_Y,
 } = Tb;
 const { DIGITS, FORMS, VEX_PP, VEX_RULE, special, vexValid } = Va;
 
@@ -76,7 +112,12 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   const bits32 = mode === MODE_PROT32 || mode === MODE_COMPAT32;
   const lim = avail < MAX_INSN_LENGTH ? avail : MAX_INSN_LENGTH;
   let i = 0;
-  let opsz = false, adsz = false, lock = false, rep = 0, segOv = -1, rex = 0;
+  let opsz = false,
+    adsz = false,
+    lock = false,
+    rep = 0,
+    segOv = -1,
+    rex = 0;
   let b = 0;
   // ---- legacy prefixes and REX (any order, any repetition; REX counts only when last) ----
   for (;;) {
@@ -89,8 +130,7 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
     else if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e) {
       // In 64-bit mode these are null prefixes: they never displace an FS/GS override.
       if (!is64 || segOv < 4) segOv = (b >>> 3) & 3;
-    }
-    else if (b === 0x64 || b === 0x65) segOv = b - 0x60;
+    } else if (b === 0x64 || b === 0x65) segOv = b - 0x60;
     else if (is64 && (b & 0xf0) === 0x40) {
       rex = b;
       i++;
@@ -112,10 +152,14 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   d.imm2 = 0;
   let enc = ENC_LEGACY;
   let map = MAP_PRIMARY;
-  let rR = 0, rX = 0, rB = 0, W = false;
+  let rR = 0,
+    rX = 0,
+    rB = 0,
+    W = false;
   let entry = 0;
   let pp = rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : opsz ? 1 : 0;
-  let hasModrm = false, immKind = 0;
+  let hasModrm = false,
+    immKind = 0;
   let vvvv = 0; // inverted VEX.vvvv with bit 3 also outside 64-bit mode (d.vexV drops it there)
   if (rex !== 0) {
     W = (rex & 8) !== 0;
@@ -151,7 +195,7 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
         return ud(d, i);
       }
     }
-  } else if ((b === 0xc4 || b === 0xc5 || b === 0x62 || b === 0x8f)) {
+  } else if (b === 0xc4 || b === 0xc5 || b === 0x62 || b === 0x8f) {
     if (i >= lim) return stop(d, i);
     const b1 = buf[i]!;
     const isVex = (b === 0xc4 || b === 0xc5) && (is64 || (b1 & 0xc0) === 0xc0);
@@ -285,17 +329,39 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
       let dispSize = mod === 1 ? 1 : mod === 2 ? (addrSize === 2 ? 2 : 4) : 0;
       if (addrSize === 2) {
         switch (rmRaw) {
-          case 0: d.base = 3; d.index = 6; break; // BX+SI
-          case 1: d.base = 3; d.index = 7; break; // BX+DI
-          case 2: d.base = 5; d.index = 6; seg = 2; break; // BP+SI
-          case 3: d.base = 5; d.index = 7; seg = 2; break; // BP+DI
-          case 4: d.base = 6; break; // SI
-          case 5: d.base = 7; break; // DI
+          case 0:
+            d.base = 3;
+            d.index = 6;
+            break; // BX+SI
+          case 1:
+            d.base = 3;
+            d.index = 7;
+            break; // BX+DI
+          case 2:
+            d.base = 5;
+            d.index = 6;
+            seg = 2;
+            break; // BP+SI
+          case 3:
+            d.base = 5;
+            d.index = 7;
+            seg = 2;
+            break; // BP+DI
+          case 4:
+            d.base = 6;
+            break; // SI
+          case 5:
+            d.base = 7;
+            break; // DI
           case 6:
             if (mod === 0) dispSize = 2;
-            else { d.base = 5; seg = 2; }
+            else {
+              d.base = 5;
+              seg = 2;
+            }
             break;
-          default: d.base = 3; // BX
+          default:
+            d.base = 3; // BX
         }
       } else {
         let base: number;
@@ -357,15 +423,33 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   // ---- immediates ----
   let immSize = 0;
   switch (immKind) {
-    case IMM_B: immSize = 1; break;
-    case IMM_W: immSize = 2; break;
-    case IMM_Z: immSize = opSize === 2 ? 2 : 4; break;
-    case IMM_V: immSize = opSize; break;
-    case IMM_AP: immSize = opSize === 2 ? 4 : 6; break;
-    case IMM_MOFFS: immSize = addrSize; break;
-    case IMM_ENTER: immSize = 3; break;
-    case IMM_GRP3: immSize = d.regRaw < 2 ? (opSize === 1 ? 1 : opSize === 2 ? 2 : 4) : 0; break;
-    case IMM_BB: immSize = 2; break;
+    case IMM_B:
+      immSize = 1;
+      break;
+    case IMM_W:
+      immSize = 2;
+      break;
+    case IMM_Z:
+      immSize = opSize === 2 ? 2 : 4;
+      break;
+    case IMM_V:
+      immSize = opSize;
+      break;
+    case IMM_AP:
+      immSize = opSize === 2 ? 4 : 6;
+      break;
+    case IMM_MOFFS:
+      immSize = addrSize;
+      break;
+    case IMM_ENTER:
+      immSize = 3;
+      break;
+    case IMM_GRP3:
+      immSize = d.regRaw < 2 ? (opSize === 1 ? 1 : opSize === 2 ? 2 : 4) : 0;
+      break;
+    case IMM_BB:
+      immSize = 2;
+      break;
   }
   d.immSize = immSize;
   d.immLo = 0;
@@ -404,21 +488,41 @@ export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f
   // ---- memory operand size (for executors and the differential test) ----
   let memSize = 0;
   switch ((entry & MS_MASK) >>> MS_SHIFT) {
-    case MS_B: memSize = 1; break;
-    case MS_W: memSize = 2; break;
-    case MS_D: memSize = 4; break;
-    case MS_Q: memSize = 8; break;
-    case MS_V: memSize = opSize; break;
-    case MS_DQ: memSize = 16; break;
-    case MS_X: memSize = 16 << d.vexL; break;
-    case MS_Y: memSize = is64 && W ? 8 : 4; break;
-    case MS_MOVSXD: memSize = !is64 ? 2 : opSize === 8 ? 4 : opSize; break;
+    case MS_B:
+      memSize = 1;
+      break;
+    case MS_W:
+      memSize = 2;
+      break;
+    case MS_D:
+      memSize = 4;
+      break;
+    case MS_Q:
+      memSize = 8;
+      break;
+    case MS_V:
+      memSize = opSize;
+      break;
+    case MS_DQ:
+      memSize = 16;
+      break;
+    case MS_X:
+      memSize = 16 << d.vexL;
+      break;
+    case MS_Y:
+      memSize = is64 && W ? 8 : 4;
+      break;
+    case MS_MOVSXD:
+      memSize = !is64 ? 2 : opSize === 8 ? 4 : opSize;
+      break;
     case MS_SSE:
       memSize = SSE_MEM_SIZE[b * 4 + pp]!;
       if (enc === ENC_VEX && memSize === 16) memSize <<= d.vexL;
       else if (memSize === SSE_SIZE_Y) memSize = is64 && W ? 8 : 4;
       break;
-    case MS_CX: memSize = d.regRaw === 1 ? (W ? 16 : 8) : 0; break;
+    case MS_CX:
+      memSize = d.regRaw === 1 ? (W ? 16 : 8) : 0;
+      break;
   }
   if (farIndirect) memSize = 0; // far pointers
   d.memSize = memSize;

@@ -43,8 +43,18 @@ export const F_FORCE64 = 1 << 10;
 export const MS_SHIFT = 11;
 export const MS_MASK = 0xf << MS_SHIFT;
 /** Memory operand size kinds (for the record's memSize; 0 = not described). */
-export const MS_NONE = 0, MS_B = 1, MS_W = 2, MS_D = 3, MS_Q = 4, MS_V = 5, MS_DQ = 6, MS_X = 7, MS_Y = 8, MS_SSE = 9,
-  MS_MOVSXD = 10, MS_STACK = 11,
+export const MS_NONE = 0,
+  MS_B = 1,
+  MS_W = 2,
+  MS_D = 3,
+  MS_Q = 4,
+  MS_V = 5,
+  MS_DQ = 6,
+  MS_X = 7,
+  MS_Y = 8,
+  MS_SSE = 9,
+  MS_MOVSXD = 10,
+  MS_STACK = 11,
   /** CMPXCHG8B/16B: 8 bytes, 16 with REX.W, for 0F C7 /1 only (the other group 9 forms are not described). */
   MS_CX = 12;
 /** SSE_MEM_SIZE value for MOVD/MOVQ with a GPR-sized operand: 4 bytes, 8 with REX.W in 64-bit mode. */
@@ -323,16 +333,41 @@ const M = F_MODRM;
   // Legacy-encoded 0F38/0F3A opcodes that exist (SSSE3, SSE4.1/4.2, AES, SHA, GFNI, MOVBE, CRC32,
   // ADX, MOVDIR*, ENQCMD, INVEPT/INVVPID/INVPCID); every other one is #UD.
   set(MAP0F38, 0x00, 0xff, M | F_INVALID);
-  for (const [a, z] of [[0x00, 0x0b], [0x10, 0x10], [0x14, 0x15], [0x17, 0x17], [0x1c, 0x1e], [0x20, 0x25], [0x28, 0x2b],
-    [0x30, 0x35], [0x37, 0x41], [0x80, 0x82], [0xc8, 0xcd], [0xcf, 0xcf], [0xdb, 0xdf], [0xf0, 0xf1], [0xf5, 0xf6], [0xf8, 0xf9]] as const) {
+  for (const [a, z] of [
+    [0x00, 0x0b],
+    [0x10, 0x10],
+    [0x14, 0x15],
+    [0x17, 0x17],
+    [0x1c, 0x1e],
+    [0x20, 0x25],
+    [0x28, 0x2b],
+    [0x30, 0x35],
+    [0x37, 0x41],
+    [0x80, 0x82],
+    [0xc8, 0xcd],
+    [0xcf, 0xcf],
+    [0xdb, 0xdf],
+    [0xf0, 0xf1],
+    [0xf5, 0xf6],
+    [0xf8, 0xf9],
+  ] as const) {
     set(MAP0F38, a, z, M);
   }
   MAP0F38[0xf0] = M | ms(MS_V) | h(H_MOVBE, 0);
   MAP0F38[0xf1] = M | ms(MS_V) | h(H_MOVBE, 1);
   // (with F2 these two opcodes are CRC32: CRC32_ENTRY, chosen by the decoder)
   set(MAP0F3A, 0x00, 0xff, M | IMM_B | F_INVALID);
-  for (const [a, z] of [[0x08, 0x0f], [0x14, 0x17], [0x20, 0x22], [0x40, 0x42], [0x44, 0x44], [0x60, 0x63], [0xcc, 0xcc],
-    [0xce, 0xcf], [0xdf, 0xdf]] as const) {
+  for (const [a, z] of [
+    [0x08, 0x0f],
+    [0x14, 0x17],
+    [0x20, 0x22],
+    [0x40, 0x42],
+    [0x44, 0x44],
+    [0x60, 0x63],
+    [0xcc, 0xcc],
+    [0xce, 0xcf],
+    [0xdf, 0xdf],
+  ] as const) {
     set(MAP0F3A, a, z, M | IMM_B);
   }
   // SIMD rows (everything below F0 except INVEPT/INVVPID/INVPCID) go to the SIMD handler for gating.

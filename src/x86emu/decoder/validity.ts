@@ -16,8 +16,13 @@ export const DIGITS = new Uint32Array(4 * 256).fill(0xffff);
 /** DIGITS flag: the opcode has more rules (`special`); kept in the same word so the hot path makes no extra probe. */
 export const D_SPECIAL = 1 << 16;
 
-const N = 0, P66 = 1, F3 = 2, F2 = 3;
-const MEM = 1, REG = 2, BOTH = 3;
+const N = 0,
+  P66 = 1,
+  F3 = 2,
+  F2 = 3;
+const MEM = 1,
+  REG = 2,
+  BOTH = 3;
 
 /** Prefix/form list: [pp, forms] pairs. */
 type Forms = readonly (readonly [number, number])[];
@@ -42,36 +47,151 @@ function digits(map: number, op: number, mem: readonly number[], reg: readonly n
   DIGITS[map * 256 + op] = (DIGITS[map * 256 + op]! & D_SPECIAL) | m;
 }
 
-const NP66: Forms = [[N, BOTH], [P66, BOTH]];
-const ALL4: Forms = [[N, BOTH], [P66, BOTH], [F3, BOTH], [F2, BOTH]];
+const NP66: Forms = [
+  [N, BOTH],
+  [P66, BOTH],
+];
+const ALL4: Forms = [
+  [N, BOTH],
+  [P66, BOTH],
+  [F3, BOTH],
+  [F2, BOTH],
+];
 const ONLY66: Forms = [[P66, BOTH]];
 
 (function build0F(): void {
   const M = 1;
   forms(M, [0x10, 0x11, 0x2c, 0x2d, 0x51, 0x58, 0x59, 0x5a, 0x5c, 0x5d, 0x5e, 0x5f, 0x70, 0xc2], ALL4);
   forms(M, [0x2a], ALL4);
-  forms(M, [0x12], [[N, BOTH], [P66, MEM], [F3, BOTH], [F2, BOTH]]); // MOVLPS/MOVHLPS, MOVLPD, MOVSLDUP, MOVDDUP
-  forms(M, [0x16], [[N, BOTH], [P66, MEM], [F3, BOTH]]); // MOVHPS/MOVLHPS, MOVHPD, MOVSHDUP
-  forms(M, [0x13, 0x17, 0x2b], [[N, MEM], [P66, MEM]]); // MOVLPS/MOVHPS stores, MOVNTPS/PD (SSE4a MOVNTSS/SD: off)
+  forms(
+    M,
+    [0x12],
+    [
+      [N, BOTH],
+      [P66, MEM],
+      [F3, BOTH],
+      [F2, BOTH],
+    ],
+  ); // MOVLPS/MOVHLPS, MOVLPD, MOVSLDUP, MOVDDUP
+  forms(
+    M,
+    [0x16],
+    [
+      [N, BOTH],
+      [P66, MEM],
+      [F3, BOTH],
+    ],
+  ); // MOVHPS/MOVLHPS, MOVHPD, MOVSHDUP
+  forms(
+    M,
+    [0x13, 0x17, 0x2b],
+    [
+      [N, MEM],
+      [P66, MEM],
+    ],
+  ); // MOVLPS/MOVHPS stores, MOVNTPS/PD (SSE4a MOVNTSS/SD: off)
   forms(M, [0x14, 0x15, 0x28, 0x29, 0x2e, 0x2f, 0x54, 0x55, 0x56, 0x57], NP66);
-  forms(M, [0x50], [[N, REG], [P66, REG]]); // MOVMSKPS/PD
-  forms(M, [0x52, 0x53], [[N, BOTH], [F3, BOTH]]);
-  forms(M, [0x5b], [[N, BOTH], [P66, BOTH], [F3, BOTH]]);
+  forms(
+    M,
+    [0x50],
+    [
+      [N, REG],
+      [P66, REG],
+    ],
+  ); // MOVMSKPS/PD
+  forms(
+    M,
+    [0x52, 0x53],
+    [
+      [N, BOTH],
+      [F3, BOTH],
+    ],
+  );
+  forms(
+    M,
+    [0x5b],
+    [
+      [N, BOTH],
+      [P66, BOTH],
+      [F3, BOTH],
+    ],
+  );
   forms(M, [...range(0x60, 0x6b), 0x6e, 0x74, 0x75, 0x76, 0xc4, 0xc6], NP66);
   forms(M, [0x6c, 0x6d], ONLY66);
-  forms(M, [0x6f, 0x7e, 0x7f], [[N, BOTH], [P66, BOTH], [F3, BOTH]]);
-  forms(M, [0x71, 0x72, 0x73], [[N, REG], [P66, REG]]); // shift-by-immediate groups 12-14
+  forms(
+    M,
+    [0x6f, 0x7e, 0x7f],
+    [
+      [N, BOTH],
+      [P66, BOTH],
+      [F3, BOTH],
+    ],
+  );
+  forms(
+    M,
+    [0x71, 0x72, 0x73],
+    [
+      [N, REG],
+      [P66, REG],
+    ],
+  ); // shift-by-immediate groups 12-14
   forms(M, [0x77, 0x37], [[N, BOTH]]); // EMMS, GETSEC
   forms(M, [0x78, 0x79], [[N, BOTH]]); // VMREAD/VMWRITE (66/F2 SSE4a EXTRQ/INSERTQ are resolved earlier)
-  forms(M, [0x7c, 0x7d, 0xd0], [[P66, BOTH], [F2, BOTH]]);
+  forms(
+    M,
+    [0x7c, 0x7d, 0xd0],
+    [
+      [P66, BOTH],
+      [F2, BOTH],
+    ],
+  );
   forms(M, [0xc3], [[N, MEM]]); // MOVNTI
-  forms(M, [0xc5, 0xd7, 0xf7], [[N, REG], [P66, REG]]); // PEXTRW, PMOVMSKB, MASKMOVQ/MASKMOVDQU
+  forms(
+    M,
+    [0xc5, 0xd7, 0xf7],
+    [
+      [N, REG],
+      [P66, REG],
+    ],
+  ); // PEXTRW, PMOVMSKB, MASKMOVQ/MASKMOVDQU
   forms(M, [...range(0xd1, 0xd5), ...range(0xd8, 0xe5), ...range(0xe8, 0xef), ...range(0xf1, 0xf6), ...range(0xf8, 0xfe)], NP66);
-  forms(M, [0xd6], [[P66, BOTH], [F3, REG], [F2, REG]]); // MOVQ, MOVQ2DQ, MOVDQ2Q
-  forms(M, [0xe6], [[P66, BOTH], [F3, BOTH], [F2, BOTH]]);
-  forms(M, [0xe7], [[N, MEM], [P66, MEM]]); // MOVNTQ, MOVNTDQ
+  forms(
+    M,
+    [0xd6],
+    [
+      [P66, BOTH],
+      [F3, REG],
+      [F2, REG],
+    ],
+  ); // MOVQ, MOVQ2DQ, MOVDQ2Q
+  forms(
+    M,
+    [0xe6],
+    [
+      [P66, BOTH],
+      [F3, BOTH],
+      [F2, BOTH],
+    ],
+  );
+  forms(
+    M,
+    [0xe7],
+    [
+      [N, MEM],
+      [P66, MEM],
+    ],
+  ); // MOVNTQ, MOVNTDQ
   forms(M, [0xf0], [[F2, MEM]]); // LDDQU
-  forms(M, [0xb2, 0xb4, 0xb5], [[N, MEM], [P66, MEM], [F3, MEM], [F2, MEM]]); // LSS/LFS/LGS
+  forms(
+    M,
+    [0xb2, 0xb4, 0xb5],
+    [
+      [N, MEM],
+      [P66, MEM],
+      [F3, MEM],
+      [F2, MEM],
+    ],
+  ); // LSS/LFS/LGS
   digits(M, 0x00, [0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5]); // group 6
   digits(M, 0x71, [], [2, 4, 6]);
   digits(M, 0x72, [], [2, 4, 6]);
@@ -102,10 +222,34 @@ const ONLY66: Forms = [[P66, BOTH]];
   forms(2, [0x2a], [[P66, MEM]]); // MOVNTDQA
   forms(2, [0x80, 0x81, 0x82], [[P66, MEM]]); // INVEPT, INVVPID, INVPCID
   forms(2, range(0xc8, 0xcd), [[N, BOTH]]); // SHA
-  forms(2, [0xf0, 0xf1], [[N, MEM], [P66, MEM], [F2, BOTH]]); // MOVBE; CRC32 (F2, also 66 F2)
+  forms(
+    2,
+    [0xf0, 0xf1],
+    [
+      [N, MEM],
+      [P66, MEM],
+      [F2, BOTH],
+    ],
+  ); // MOVBE; CRC32 (F2, also 66 F2)
   forms(2, [0xf5], [[P66, MEM]]); // WRUSS
-  forms(2, [0xf6], [[N, MEM], [P66, BOTH], [F3, BOTH]]); // WRSS, ADCX, ADOX
-  forms(2, [0xf8], [[P66, MEM], [F3, MEM], [F2, MEM]]); // MOVDIR64B, ENQCMDS, ENQCMD
+  forms(
+    2,
+    [0xf6],
+    [
+      [N, MEM],
+      [P66, BOTH],
+      [F3, BOTH],
+    ],
+  ); // WRSS, ADCX, ADOX
+  forms(
+    2,
+    [0xf8],
+    [
+      [P66, MEM],
+      [F3, MEM],
+      [F2, MEM],
+    ],
+  ); // MOVDIR64B, ENQCMDS, ENQCMD
   forms(2, [0xf9], [[N, MEM]]); // MOVDIRI
   // Legacy 0F3A (SDM Table A-5).
   forms(3, [0x0f], NP66); // PALIGNR
@@ -129,25 +273,39 @@ function vex(map: number, spec: string): void {
     for (let op = a; op <= (z ?? a); op++) VEX_PP[map * 256 + op] = m;
   }
 }
-vex(1, `10-12:N632 13:N6 14-15:N6 16:N63 17:N6 28-29:N6 2a:32 2b:N6 2c-2d:32 2e-2f:N6 50:N6 51:N632 52-53:N3
+vex(
+  1,
+  `10-12:N632 13:N6 14-15:N6 16:N63 17:N6 28-29:N6 2a:32 2b:N6 2c-2d:32 2e-2f:N6 50:N6 51:N632 52-53:N3
   54-57:N6 58-5a:N632 5b:N63 5c-5f:N632 60-6e:6 6f:63 70:632 71-76:6 77:N 7c-7d:62 7e-7f:63 ae:N c2:N632 c4-c5:6
-  c6:N6 d0:62 d1-df:6 e0-e5:6 e6:632 e7-ef:6 f0:2 f1-fe:6`);
-vex(2, `00-0f:6 13:6 16-1a:6 1c-1e:6 20-25:6 28-2f:6 30-41:6 45-47:6 58-5a:6 78-79:6 8c:6 8e:6 90-93:6 96-9f:6
-  a6-af:6 b6-bf:6 cf:6 dc-df:6 db:6 f2-f3:N f5:N32 f6:2 f7:N632`);
+  c6:N6 d0:62 d1-df:6 e0-e5:6 e6:632 e7-ef:6 f0:2 f1-fe:6`,
+);
+vex(
+  2,
+  `00-0f:6 13:6 16-1a:6 1c-1e:6 20-25:6 28-2f:6 30-41:6 45-47:6 58-5a:6 78-79:6 8c:6 8e:6 90-93:6 96-9f:6
+  a6-af:6 b6-bf:6 cf:6 dc-df:6 db:6 f2-f3:N f5:N32 f6:2 f7:N632`,
+);
 vex(3, `00-02:6 04-06:6 08-0f:6 14-19:6 1d:6 20-22:6 38-39:6 40-42:6 44:6 46:6 4a-4c:6 60-63:6 ce-cf:6 df:6 f0:2`);
 
 /** Group 9 (0F C7) and group 15 (0F AE) digits by prefix: [memory, register] masks for none, 66, F3, F2. */
 const GROUP9 = Uint8Array.of(
-  0b11111010, 0b11000000, // CMPXCHG8B/16B, XRSTORS, XSAVEC, XSAVES, VMPTRLD, VMPTRST | RDRAND, RDSEED
-  0b01000010, 0b11000000, // CMPXCHG8B, VMCLEAR | RDRAND, RDSEED
-  0b01000010, 0b10000000, // CMPXCHG8B, VMXON | RDPID
-  0b00000010, 0b00000000, // CMPXCHG8B (F2 ignored, XSA-200)
+  0b11111010,
+  0b11000000, // CMPXCHG8B/16B, XRSTORS, XSAVEC, XSAVES, VMPTRLD, VMPTRST | RDRAND, RDSEED
+  0b01000010,
+  0b11000000, // CMPXCHG8B, VMCLEAR | RDRAND, RDSEED
+  0b01000010,
+  0b10000000, // CMPXCHG8B, VMXON | RDPID
+  0b00000010,
+  0b00000000, // CMPXCHG8B (F2 ignored, XSA-200)
 );
 const GROUP15 = Uint8Array.of(
-  0b11111111, 0b11100000, // FXSAVE … CLFLUSH | LFENCE, MFENCE, SFENCE
-  0b11000000, 0b00000000, // CLWB, CLFLUSHOPT
-  0b01010000, 0b00111111, // PTWRITE, CLRSSBSY | RD/WRFSBASE, RD/WRGSBASE, PTWRITE, INCSSP
-  0b00000000, 0b00000000,
+  0b11111111,
+  0b11100000, // FXSAVE … CLFLUSH | LFENCE, MFENCE, SFENCE
+  0b11000000,
+  0b00000000, // CLWB, CLFLUSHOPT
+  0b01010000,
+  0b00111111, // PTWRITE, CLRSSBSY | RD/WRFSBASE, RD/WRGSBASE, PTWRITE, INCSSP
+  0b00000000,
+  0b00000000,
 );
 
 // ---- register forms of x87 (D8-DF mod=3) and of the 0F 01 system group -----------------------
@@ -297,15 +455,24 @@ function vexRules(map: number, spec: string): void {
 }
 // Flags: l L0, L L1, w W0, W W1, v vvvv = 1111b, V the same in the memory form, m memory, r register,
 // d group digits, s VSIB. Prefixes: N none, 6 = 66, 3 = F3, 2 = F2.
-vexRules(1, `10-11:N6:v 10-11:32:V 12:N:l 12:6:lm 12:32:v 13:N6:lmv 16:N:l 16:6:lm 16:3:v 17:N6:lmv 28-29:N6:v
+vexRules(
+  1,
+  `10-11:N6:v 10-11:32:V 12:N:l 12:6:lm 12:32:v 13:N6:lmv 16:N:l 16:6:lm 16:3:v 17:N6:lmv 28-29:N6:v
   2b:N6:mv 2c-2d:32:v 2e-2f:N6:v 50:N6:rv 51:N6:v 52-53:N:v 5a:N6:v 5b:N63:v 6e:6:lv 6f:63:v 70:632:v
   71-73:6:rd 77:N:v 7e:6:lv 7e:3:lv 7f:63:v ae:N:lmvd c4:6:l c5:6:lrv d6:6:lv d7:6:rv e6:632:v e7:6:mv f0:2:mv
-  f7:6:lrv`);
-vexRules(2, `0c-0d:6:w 0e-0f:6:wv 13:6:wv 16:6:Lw 17:6:v 18:6:wv 19:6:Lwv 1a:6:Lwvm 1c-1e:6:v 20-25:6:v 2a:6:mv
+  f7:6:lrv`,
+);
+vexRules(
+  2,
+  `0c-0d:6:w 0e-0f:6:wv 13:6:wv 16:6:Lw 17:6:v 18:6:wv 19:6:Lwv 1a:6:Lwvm 1c-1e:6:v 20-25:6:v 2a:6:mv
   2c-2f:6:wm 30-35:6:v 36:6:Lw 41:6:lv 46:6:w 58-59:6:wv 5a:6:Lwvm 78-79:6:wv 8c:6:m 8e:6:m 90-93:6:ms cf:6:w
-  db:6:lv f2:N:l f3:N:ld f5:N32:l f6:2:l f7:N632:l`);
-vexRules(3, `00-01:6:LWv 02:6:w 04-05:6:wv 06:6:Lw 08-09:6:v 14-17:6:lv 18:6:Lw 19:6:Lwv 1d:6:wv 20-22:6:l 38:6:Lw
-  39:6:Lwv 41:6:l 46:6:Lw 4a-4c:6:w 60-63:6:lv ce-cf:6:W df:6:lv f0:2:lv`);
+  db:6:lv f2:N:l f3:N:ld f5:N32:l f6:2:l f7:N632:l`,
+);
+vexRules(
+  3,
+  `00-01:6:LWv 02:6:w 04-05:6:wv 06:6:Lw 08-09:6:v 14-17:6:lv 18:6:Lw 19:6:Lwv 1d:6:wv 20-22:6:l 38:6:Lw
+  39:6:Lwv 41:6:l 46:6:Lw 4a-4c:6:w 60-63:6:lv ce-cf:6:W df:6:lv f0:2:lv`,
+);
 VEX_DIGITS[256 + 0x71] = VEX_DIGITS[256 + 0x72] = (1 << 10) | (1 << 12) | (1 << 14); // VPSRLW/D, VPSRAW/D, VPSLLW/D
 VEX_DIGITS[256 + 0x73] = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15); // VPSRLQ, VPSRLDQ, VPSLLQ, VPSLLDQ
 VEX_DIGITS[256 + 0xae] = (1 << 2) | (1 << 3); // VLDMXCSR, VSTMXCSR

@@ -5,8 +5,32 @@
 // Read-modify-write on memory is a read followed by a write, as in Xen's HVM emulation (not atomic).
 import type { OperandSize } from '../alu/api.js';
 import {
-  BT_BT, OP_CMP, OP_TEST, UN_DEC, UN_INC, UN_NEG, UN_NOT, alu, bitAddress, bitTest, bsf, bsr, cmpxchg, div, idiv, imul,
-  imulTrunc, lzcnt, mul, popcnt, shift, shld, shrd, tzcnt, unary, xadd,
+  BT_BT,
+  OP_CMP,
+  OP_TEST,
+  UN_DEC,
+  UN_INC,
+  UN_NEG,
+  UN_NOT,
+  alu,
+  bitAddress,
+  bitTest,
+  bsf,
+  bsr,
+  cmpxchg,
+  div,
+  idiv,
+  imul,
+  imulTrunc,
+  lzcnt,
+  mul,
+  popcnt,
+  shift,
+  shld,
+  shrd,
+  tzcnt,
+  unary,
+  xadd,
 } from '../alu/index.js';
 import { RAX, RBX, RCX, RDX } from '../cpu-state.js';
 import { type Emu, sizeMask } from '../core.js';
@@ -111,21 +135,25 @@ export function execGrp3(e: Emu): number {
   const m = e.mdOut;
   const f = e.state.rflags;
   if (sub < 6) {
-    const accLo = e.reg(RAX, size), accHi = size === 8 ? e.regHi(RAX) : 0;
+    const accLo = e.reg(RAX, size),
+      accHi = size === 8 ? e.regHi(RAX) : 0;
     if (sub === 4) mul(size as S, accLo, accHi, e.vLo, e.vHi, f, m);
     else imul(size as S, accLo, accHi, e.vLo, e.vHi, f, m);
   } else {
     let accLo: number, accHi: number, extLo: number, extHi: number;
     if (size === 1) {
       const ax = e.reg(RAX, 2);
-      accLo = ax & 0xff; accHi = 0; extLo = ax >>> 8; extHi = 0;
+      accLo = ax & 0xff;
+      accHi = 0;
+      extLo = ax >>> 8;
+      extHi = 0;
     } else {
-      accLo = e.reg(RAX, size); accHi = size === 8 ? e.regHi(RAX) : 0;
-      extLo = e.reg(RDX, size); extHi = size === 8 ? e.regHi(RDX) : 0;
+      accLo = e.reg(RAX, size);
+      accHi = size === 8 ? e.regHi(RAX) : 0;
+      extLo = e.reg(RDX, size);
+      extHi = size === 8 ? e.regHi(RDX) : 0;
     }
-    const de = sub === 6
-      ? div(size as S, accLo, accHi, extLo, extHi, e.vLo, e.vHi, f, m)
-      : idiv(size as S, accLo, accHi, extLo, extHi, e.vLo, e.vHi, f, m);
+    const de = sub === 6 ? div(size as S, accLo, accHi, extLo, extHi, e.vLo, e.vHi, f, m) : idiv(size as S, accLo, accHi, extLo, extHi, e.vLo, e.vHi, f, m);
     if (de) return e.fault(VEC_DE);
   }
   if (size === 1) e.setReg(RAX, 2, (m.accLo & 0xff) | ((m.extLo & 0xff) << 8), 0);
@@ -191,7 +219,8 @@ export function execShxd(e: Emu, left: boolean): number {
   if (r !== X86EMUL_OKAY) return r;
   if ((count & (size === 8 ? 63 : 31)) === 0) return countZero(e, size);
   const o = e.aluOut;
-  const sLo = e.reg(d.reg, size), sHi = size === 8 ? e.regHi(d.reg) : 0;
+  const sLo = e.reg(d.reg, size),
+    sHi = size === 8 ? e.regHi(d.reg) : 0;
   if (left) shld(size as S, e.vLo, e.vHi, sLo, sHi, count, e.state.rflags, o);
   else shrd(size as S, e.vLo, e.vHi, sLo, sHi, count, e.state.rflags, o);
   const w = e.writeRm(size, o.lo, o.hi);
@@ -214,7 +243,10 @@ function bitOp(e: Emu, op: number, bit: number, adjust: boolean): number {
       const s = (e.eaLo >>> 0) + b.dispLo;
       let lo = s >>> 0;
       let hi = ((e.eaHi >>> 0) + b.dispHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
-      if (d.addrSize === 2) { lo &= 0xffff; hi = 0; } else if (d.addrSize === 4) hi = 0;
+      if (d.addrSize === 2) {
+        lo &= 0xffff;
+        hi = 0;
+      } else if (d.addrSize === 4) hi = 0;
       e.eaLo = lo | 0;
       e.eaHi = hi | 0;
       bit = b.bit;
@@ -258,7 +290,8 @@ export function execBitScan(e: Emu, reverse: boolean): number {
     else tzcnt(size as S, e.vLo, e.vHi, f, o);
     e.setReg(d.reg, size, o.lo, o.hi);
   } else {
-    const dLo = e.reg(d.reg, size), dHi = size === 8 ? e.regHi(d.reg) : 0;
+    const dLo = e.reg(d.reg, size),
+      dHi = size === 8 ? e.regHi(d.reg) : 0;
     if (reverse) bsr(size as S, e.vLo, e.vHi, dLo, dHi, f, o);
     else bsf(size as S, e.vLo, e.vHi, dLo, dHi, f, o);
     // Source zero: the destination is unchanged (AMD documents it; a 32-bit write still zero-extends on Intel, not AMD).
@@ -301,7 +334,8 @@ export function execXadd(e: Emu): number {
   const size = d.opSize;
   const r = e.readRm(size);
   if (r !== X86EMUL_OKAY) return r;
-  const oldLo = e.vLo, oldHi = e.vHi;
+  const oldLo = e.vLo,
+    oldHi = e.vHi;
   const o = e.aluOut;
   xadd(size as S, oldLo, oldHi, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0, e.state.rflags, o);
   if (d.hasMem) {
@@ -325,11 +359,14 @@ export function execCmpxchg(e: Emu): number {
   const size = d.opSize;
   const r = e.readRm(size);
   if (r !== X86EMUL_OKAY) return r;
-  let dLo = e.vLo, dHi = e.vHi;
-  const aLo = e.reg(RAX, size), aHi = size === 8 ? e.regHi(RAX) : 0;
+  let dLo = e.vLo,
+    dHi = e.vHi;
+  const aLo = e.reg(RAX, size),
+    aHi = size === 8 ? e.regHi(RAX) : 0;
   const o = e.aluOut;
   let equal = cmpxchg(size as S, aLo, aHi, dLo, dHi, e.state.rflags, o);
-  const sLo = e.reg(d.reg, size), sHi = size === 8 ? e.regHi(d.reg) : 0;
+  const sLo = e.reg(d.reg, size),
+    sHi = size === 8 ? e.regHi(d.reg) : 0;
   if (equal) {
     if (!d.hasMem) e.setReg(d.rm, size, sLo, sHi);
     else {
@@ -389,15 +426,25 @@ export function execGrp9(e: Emu): number {
   const eq = wide
     ? b[0] === g[2 * RAX] && b[1] === g[2 * RAX + 1] && b[2] === g[2 * RDX] && b[3] === g[2 * RDX + 1]
     : b[0] === g[2 * RAX] && b[1] === g[2 * RDX];
-  const cur0 = b[0]!, cur1 = b[1]!, cur2 = b[2]!, cur3 = b[3]!;
+  const cur0 = b[0]!,
+    cur1 = b[1]!,
+    cur2 = b[2]!,
+    cur3 = b[3]!;
   let f = e.state.rflags & ~0x40;
   if (eq) {
     const o = e.buf2_32;
-    o[0] = cur0; o[1] = cur1; o[2] = cur2; o[3] = cur3;
+    o[0] = cur0;
+    o[1] = cur1;
+    o[2] = cur2;
+    o[3] = cur3;
     if (wide) {
-      b[0] = g[2 * RBX]!; b[1] = g[2 * RBX + 1]!; b[2] = g[2 * RCX]!; b[3] = g[2 * RCX + 1]!;
+      b[0] = g[2 * RBX]!;
+      b[1] = g[2 * RBX + 1]!;
+      b[2] = g[2 * RCX]!;
+      b[3] = g[2 * RCX + 1]!;
     } else {
-      b[0] = g[2 * RBX]!; b[1] = g[2 * RCX]!;
+      b[0] = g[2 * RBX]!;
+      b[1] = g[2 * RCX]!;
     }
     const st = e.ops.cmpxchg(e.linLo, e.linHi, size, e.buf2, e.buf, d.lock, e);
     if (st === X86EMUL_CMPXCHG_FAILED) {

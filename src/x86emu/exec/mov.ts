@@ -63,7 +63,8 @@ export function execMovx(e: Emu, signed: boolean): number {
   const from = entryArg(d.entry);
   const r = e.readRm(from);
   if (r !== X86EMUL_OKAY) return r;
-  let lo = e.vLo, hi = 0;
+  let lo = e.vLo,
+    hi = 0;
   if (signed) {
     lo = signExtendTo(lo, from);
     hi = lo < 0 ? 0xffffffff : 0;
@@ -116,7 +117,8 @@ export function execXchgEG(e: Emu): number {
   const size = d.opSize;
   const r = e.readRm(size);
   if (r !== X86EMUL_OKAY) return r;
-  const oldLo = e.vLo, oldHi = e.vHi;
+  const oldLo = e.vLo,
+    oldHi = e.vHi;
   if (d.hasMem) {
     const w = e.writeRm(size, e.reg(d.reg, size), size === 8 ? e.regHi(d.reg) : 0);
     if (w !== X86EMUL_OKAY) return w;
@@ -131,7 +133,8 @@ export function execXchgAx(e: Emu): number {
   const r = (d.opcode & 7) | ((d.rex & 1) << 3);
   if (r === RAX) return X86EMUL_OKAY;
   const size = d.opSize;
-  const aLo = e.reg(RAX, size), aHi = e.regHi(RAX);
+  const aLo = e.reg(RAX, size),
+    aHi = e.regHi(RAX);
   e.setReg(RAX, size, e.reg(r, size), e.regHi(r));
   e.setReg(r, size, aLo, aHi);
   return X86EMUL_OKAY;
@@ -218,7 +221,8 @@ export function stackSize(e: Emu): number {
 function spMinus(e: Emu, n: number): void {
   const ss = stackSize(e);
   const g = e.state.gpr;
-  let lo = g[2 * RSP]! - n, hi = g[2 * RSP + 1]!;
+  let lo = g[2 * RSP]! - n,
+    hi = g[2 * RSP + 1]!;
   if (lo < 0) {
     lo += 0x1_0000_0000;
     hi = (hi - 1) >>> 0;
@@ -235,14 +239,16 @@ function spMinus(e: Emu, n: number): void {
 function commitSp(e: Emu, lo: number, hi: number): void {
   const ss = stackSize(e);
   if (ss === 2) e.setReg(RSP, 2, lo, 0);
-  else if (ss === 4) e.state.gpr[2 * RSP] = lo; // upper half of RSP untouched outside 64-bit mode
+  else if (ss === 4)
+    e.state.gpr[2 * RSP] = lo; // upper half of RSP untouched outside 64-bit mode
   else e.setReg(RSP, 8, lo, hi);
 }
 
 /** Push `size` bytes (lo, hi): write below RSP, then commit RSP. */
 export function push(e: Emu, size: number, lo: number, hi: number): number {
   spMinus(e, size);
-  const nLo = e.eaLo, nHi = e.eaHi;
+  const nLo = e.eaLo,
+    nHi = e.eaHi;
   const r = e.writeScalar(SEG_SS, nLo, nHi, size, lo, hi);
   if (r !== X86EMUL_OKAY) return r;
   commitSp(e, nLo, nHi);
@@ -280,7 +286,8 @@ export function execPopR(e: Emu): number {
   const r = (d.opcode & 7) | ((d.rex & 1) << 3);
   const c = popRead(e, d.opSize);
   if (c !== X86EMUL_OKAY) return c;
-  const vLo = e.vLo, vHi = e.vHi;
+  const vLo = e.vLo,
+    vHi = e.vHi;
   commitSp(e, e.linLo, e.linHi);
   e.setReg(r, d.opSize, vLo, vHi); // POP rSP: the popped value wins
   return X86EMUL_OKAY;
@@ -293,14 +300,18 @@ export function execPopEv(e: Emu): number {
   const size = d.opSize;
   const c = popRead(e, size);
   if (c !== X86EMUL_OKAY) return c;
-  const vLo = e.vLo, vHi = e.vHi, nLo = e.linLo, nHi = e.linHi;
+  const vLo = e.vLo,
+    vHi = e.vHi,
+    nLo = e.linLo,
+    nHi = e.linHi;
   if (!d.hasMem) {
     commitSp(e, nLo, nHi);
     e.setReg(d.rm, size, vLo, vHi);
     return X86EMUL_OKAY;
   }
   const g = e.state.gpr;
-  const oLo = g[2 * RSP]!, oHi = g[2 * RSP + 1]!;
+  const oLo = g[2 * RSP]!,
+    oHi = g[2 * RSP + 1]!;
   commitSp(e, nLo, nHi);
   e.computeEa();
   const w = e.writeScalar(d.seg, e.eaLo, e.eaHi, size, vLo, vHi);
@@ -324,11 +335,20 @@ export function execPushEv(e: Emu): number {
 export function execFlagOp(e: Emu): number {
   const f = e.state.rflags;
   switch (entryArg(e.insn.entry)) {
-    case 0xf5: e.setFlags(f ^ 1); break;
-    case 0xf8: e.setFlags(f & ~1); break;
-    case 0xf9: e.setFlags(f | 1); break;
-    case 0xfc: e.setFlags(f & ~0x400); break;
-    default: e.setFlags(f | 0x400);
+    case 0xf5:
+      e.setFlags(f ^ 1);
+      break;
+    case 0xf8:
+      e.setFlags(f & ~1);
+      break;
+    case 0xf9:
+      e.setFlags(f | 1);
+      break;
+    case 0xfc:
+      e.setFlags(f & ~0x400);
+      break;
+    default:
+      e.setFlags(f | 0x400);
   }
   return X86EMUL_OKAY;
 }
@@ -352,4 +372,3 @@ export function execNop(e: Emu): number {
   if (d.opcode === 0x0d && d.map === MAP_0F && !d.hasMem && e.features.amdDecoding) return e.fault(VEC_UD);
   return X86EMUL_OKAY;
 }
-

@@ -104,29 +104,48 @@ export function execSse(e: Emu): number {
   const pp = d.pp;
   if (d.map !== MAP_0F) return gatedUnimplemented(e, vex ? 'VEX instruction' : 'SSE instruction');
   // Identify the form first: MMX and unlisted forms are not emulated (after their gating).
-  let size = 16, aligned = false, toMem = false, scalar = false, storeOnly = false;
+  let size = 16,
+    aligned = false,
+    toMem = false,
+    scalar = false,
+    storeOnly = false;
   switch (op) {
-    case 0x10: case 0x11:
+    case 0x10:
+    case 0x11:
       toMem = op === 0x11;
-      if (pp >= 2) { if (vex) return gatedUnimplemented(e, 'VMOVSS/VMOVSD'); scalar = true; size = pp === 2 ? 4 : 8; }
+      if (pp >= 2) {
+        if (vex) return gatedUnimplemented(e, 'VMOVSS/VMOVSD');
+        scalar = true;
+        size = pp === 2 ? 4 : 8;
+      }
       break;
-    case 0x28: case 0x29:
+    case 0x28:
+    case 0x29:
       if (pp > 1) return gatedUnimplemented(e, 'SSE conversion');
-      toMem = op === 0x29; aligned = true;
+      toMem = op === 0x29;
+      aligned = true;
       break;
     case 0x2b:
       if (pp > 1) return gatedUnimplemented(e, 'SSE4a MOVNTSS/MOVNTSD');
-      toMem = true; aligned = true; storeOnly = true;
+      toMem = true;
+      aligned = true;
+      storeOnly = true;
       break;
-    case 0x6f: case 0x7f:
+    case 0x6f:
+    case 0x7f:
       if (pp === 0 || pp === 3) return gatedUnimplemented(e, 'MMX MOVQ');
-      toMem = op === 0x7f; aligned = pp === 1;
+      toMem = op === 0x7f;
+      aligned = pp === 1;
       break;
     case 0xe7:
       if (pp !== 1) return gatedUnimplemented(e, 'MMX MOVNTQ');
-      toMem = true; aligned = true; storeOnly = true;
+      toMem = true;
+      aligned = true;
+      storeOnly = true;
       break;
-    case 0x6e: case 0x7e: case 0xd6:
+    case 0x6e:
+    case 0x7e:
+    case 0xd6:
       if (vex) return gatedUnimplemented(e, 'VMOVD/VMOVQ');
       return movdq(e);
     default:
@@ -150,7 +169,8 @@ export function execSse(e: Emu): number {
     return store(e, d.reg, size, aligned);
   }
   if (!d.hasMem) {
-    if (scalar) copyReg(e, d.reg, d.rm, size, size); // reg-reg MOVSS/MOVSD merge the low element
+    if (scalar)
+      copyReg(e, d.reg, d.rm, size, size); // reg-reg MOVSS/MOVSD merge the low element
     else copyReg(e, d.reg, d.rm, size, vlmax);
     return X86EMUL_OKAY;
   }
@@ -179,7 +199,8 @@ function movdq(e: Emu): number {
       return X86EMUL_OKAY;
     }
     const base = d.reg * 32;
-    const lo = readLe(v, base), hi = readLe(v, base + 4);
+    const lo = readLe(v, base),
+      hi = readLe(v, base + 4);
     if (d.hasMem) e.computeEa();
     return e.writeRm(size, lo, size === 8 ? hi : 0);
   }

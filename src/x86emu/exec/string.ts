@@ -63,7 +63,8 @@ function offHi(e: Emu, r: number): number {
 /** The whole batch range of register `r` is addressable without wrapping the address size. */
 function rangeOk(e: Emu, seg: number, r: number, access: number, back: boolean, span: number, size: number): boolean {
   const as = e.insn.addrSize;
-  const lo = offLo(e, r), hi = offHi(e, r);
+  const lo = offLo(e, r),
+    hi = offHi(e, r);
   if (as !== 8) {
     const max = as === 2 ? 0xffff : 0xffffffff;
     if (back ? lo < span : lo + span + size - 1 > max) return false;
@@ -86,16 +87,21 @@ function tryBulk(e: Emu, h: number, size: number, n: number, back: boolean, srcS
   const fn = h === H_MOVS ? ops.repMovs : h === H_STOS ? ops.repStos : h === H_INS ? ops.repIns : h === H_OUTS ? ops.repOuts : undefined;
   if (fn === undefined || n < 2) return -1;
   const span = (n - 1) * size;
-  let sLo = 0, sHi = 0, dLo = 0, dHi = 0;
+  let sLo = 0,
+    sHi = 0,
+    dLo = 0,
+    dHi = 0;
   if (h === H_MOVS || h === H_OUTS) {
     if (!rangeOk(e, srcSeg, RSI, ACC_READ, back, span, size)) return -1;
     if (e.linearize(srcSeg, offLo(e, RSI), offHi(e, RSI), size, ACC_READ) !== X86EMUL_OKAY) return -1;
-    sLo = e.linLo >>> 0; sHi = e.linHi >>> 0;
+    sLo = e.linLo >>> 0;
+    sHi = e.linHi >>> 0;
   }
   if (h !== H_OUTS) {
     if (!rangeOk(e, SEG_ES, RDI, ACC_WRITE, back, span, size)) return -1;
     if (e.linearize(SEG_ES, offLo(e, RDI), offHi(e, RDI), size, ACC_WRITE) !== X86EMUL_OKAY) return -1;
-    dLo = e.linLo >>> 0; dHi = e.linHi >>> 0;
+    dLo = e.linLo >>> 0;
+    dHi = e.linHi >>> 0;
   }
   e.reps = n;
   let st: number;
@@ -160,7 +166,8 @@ function element(e: Emu, h: number, size: number, srcSeg: number, port: number):
     case H_CMPS: {
       r = e.readScalar(srcSeg, offLo(e, RSI), offHi(e, RSI), size);
       if (r !== X86EMUL_OKAY) return r;
-      const aLo = e.vLo, aHi = e.vHi;
+      const aLo = e.vLo,
+        aHi = e.vHi;
       r = e.readScalar(SEG_ES, offLo(e, RDI), offHi(e, RDI), size);
       if (r !== X86EMUL_OKAY) return r;
       alu(OP_CMP, size as OperandSize, aLo, aHi, e.vLo, e.vHi, e.state.rflags, e.aluOut);

@@ -74,7 +74,7 @@ describe('issue 10 item 14: a periodic comparator written behind the counter', (
     expect(edges(r, 20)).toEqual([2_000_000, 2_000_000 + Number(caught - count) * 16]);
   });
 
-  it('xen-hvm with a period: reads back what was written (not the caught-up 0x1d398) until Xen\'s catch-up point fires', () => {
+  it("xen-hvm with a period: reads back what was written (not the caught-up 0x1d398) until Xen's catch-up point fires", () => {
     // Xen's VAL_SET write keeps the period, so the period comes first; a 32-bit guest then writes
     // the comparator as two VAL_SET halves, high (all ones) then low: 0xffffffff_0001a1f8.
     const r = xenRig(XEN_HPET_PARAMS);

@@ -37,9 +37,9 @@ describe('HPET capabilities and reset state', () => {
       HpetParamError,
     );
     const q = qemuRig(QEMU_PC_HPET_PARAMS);
-    expect(() => new Hpet(q.mmio, q.fabric, q.clock, { ...QEMU_PC_HPET_PARAMS, base: 0xfed01000, routeCap: 1 << 24 }, q.legacy, 'no_delay_for_missed_ticks')).toThrow(
-      /beyond the platform's 24 GSIs/,
-    );
+    expect(
+      () => new Hpet(q.mmio, q.fabric, q.clock, { ...QEMU_PC_HPET_PARAMS, base: 0xfed01000, routeCap: 1 << 24 }, q.legacy, 'no_delay_for_missed_ticks'),
+    ).toThrow(/beyond the platform's 24 GSIs/);
   });
 });
 

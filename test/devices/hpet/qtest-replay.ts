@@ -28,14 +28,19 @@ export function replay(scriptPath: string): string {
   let pmba = 0;
   let pmregmisc = 0;
   ports.register(0xcf8, 4, { read: () => cf8, write: (_o, _s, v) => void (cf8 = v >>> 0) }, { owner: 'stub-cf8', sizes: 4 });
-  ports.register(0xcfc, 4, {
-    read: () => 0xffffffff,
-    write: (_o, _s, v) => {
-      if (cf8 === 0x80000b40) pmba = v & 0xffc0;
-      if (cf8 === 0x80000b80) pmregmisc = v & 1;
-      pm.place(pmregmisc ? pmba : null);
+  ports.register(
+    0xcfc,
+    4,
+    {
+      read: () => 0xffffffff,
+      write: (_o, _s, v) => {
+        if (cf8 === 0x80000b40) pmba = v & 0xffc0;
+        if (cf8 === 0x80000b80) pmregmisc = v & 1;
+        pm.place(pmregmisc ? pmba : null);
+      },
     },
-  }, { owner: 'stub-cfc' });
+    { owner: 'stub-cfc' },
+  );
   // Stub PIT: the silencing sequence (0x43 ← 0x30, count 1) raises OUT0 once.
   const pitTimer = clock.createTimer('stub-pit', () => {
     if (!hpet.legacyReplacementActive) pitIrq.raise();

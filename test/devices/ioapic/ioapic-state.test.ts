@@ -119,8 +119,7 @@ describe('IO-APIC properties', () => {
               else if (op.k === 'q') {
                 if (op.write) r.mmio.write64(0xfec00000 + op.off, op.v);
                 else expect(r.mmio.read64(0xfec00000 + op.off) <= 0xffff_ffff_ffff_ffffn).toBe(true);
-              }
-              else {
+              } else {
                 const v = r.mmio.read(0xfec00000 + op.off, op.size);
                 expect(Number.isInteger(v) && v >= 0 && v <= 0xffffffff).toBe(true);
               }

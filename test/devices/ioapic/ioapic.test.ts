@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
-import {
-  Ioapic,
-  IoapicConfigError,
-  XEN_IOAPIC_PARAMS,
-  xenDom0IoapicParams,
-} from '../../../src/devices/ioapic/index.js';
+import { Ioapic, IoapicConfigError, XEN_IOAPIC_PARAMS, xenDom0IoapicParams } from '../../../src/devices/ioapic/index.js';
 import type { Irq0SpecialRouting } from '../../../src/irq/irq0-routing.js';
 import type { ApicMessage } from '../../../src/irq/apic-bus.js';
 import { BASE, EOI, IOREGSEL, IOWIN, makeRig, msg, RecordingApicBus } from './helpers.js';
@@ -199,7 +194,13 @@ describe('IO-APIC delivery', () => {
 
   it('Xen drops SMI, INIT, ExtINT and the reserved modes (vioapic_deliver); Remote-IRR is still set', () => {
     const { rte, ioapic, bus } = makeRig('xen');
-    for (const [pin, mode] of [[20, 2], [21, 3], [22, 5], [23, 6], [24, 7]] as const) {
+    for (const [pin, mode] of [
+      [20, 2],
+      [21, 3],
+      [22, 5],
+      [23, 6],
+      [24, 7],
+    ] as const) {
       rte(pin, 0x70 | (mode << 8) | LEVEL);
       ioapic.setInput(pin, true);
       expect(ioapic.remoteIrr(pin)).toBe(true);

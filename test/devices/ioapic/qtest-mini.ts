@@ -28,7 +28,10 @@ export function replay(script: string): string {
   });
   const hex = (v: number | bigint, w: number) => '0x' + v.toString(16).padStart(w, '0');
   for (const raw of script.split('\n')) {
-    const line = raw.replace(/\s+#.*$/, '').trim().replace(/\s+/g, ' ');
+    const line = raw
+      .replace(/\s+#.*$/, '')
+      .trim()
+      .replace(/\s+/g, ' ');
     if (line === '') continue;
     if (line.startsWith('#')) {
       out.push(line);

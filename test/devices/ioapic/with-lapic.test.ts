@@ -52,7 +52,16 @@ describe('IO-APIC → APIC router → LAPIC', () => {
   it('PIC through LINT0 (ExtINT): INTA returns the PIC vector', () => {
     const p = platform(1);
     p.lapicWrite(0, 0x350, 0x700); // LVT LINT0: ExtINT, unmasked (hvmloader's virtual-wire set-up)
-    for (const [port, v] of [[0x20, 0x11], [0x21, 0x08], [0x21, 0x04], [0x21, 0x01], [0xa0, 0x11], [0xa1, 0x70], [0xa1, 0x02], [0xa1, 0x01]] as const) {
+    for (const [port, v] of [
+      [0x20, 0x11],
+      [0x21, 0x08],
+      [0x21, 0x04],
+      [0x21, 0x01],
+      [0xa0, 0x11],
+      [0xa1, 0x70],
+      [0xa1, 0x02],
+      [0xa1, 0x01],
+    ] as const) {
       p.ports.write(port, 1, v);
     }
     p.fabric.isaLine(12).raise();

@@ -87,7 +87,7 @@ describe('x2APIC destinations', () => {
     expect(router.resolve(at(2))).toEqual([1]);
   });
 
-  test('an IPI through the 64-bit ICR reaches the destination\'s IRR', () => {
+  test("an IPI through the 64-bit ICR reaches the destination's IRR", () => {
     const p = x2();
     expect(p.lapic(0).writeMsr(0x830, (4n << 32n) | 0x44n).kind).toBe('ok');
     expect(p.lapic(2).readMsr(0x822)).toEqual({ kind: 'ok', value: 0x10n });

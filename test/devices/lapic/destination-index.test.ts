@@ -47,14 +47,32 @@ describe('APIC router: routing by index', () => {
           const v = rng.below(vcpus);
           const l = lapics[v]!;
           switch (rng.below(8)) {
-            case 0: p.wr(0x20, (rng.below(6) << 24) >>> 0, v); break; // xAPIC ID (duplicates likely)
-            case 1: p.wr(0xd0, (rng.next() & 0xff000000) >>> 0, v); break; // LDR
-            case 2: p.wr(0xe0, [0xffffffff, 0x0fffffff, 0x5fffffff][rng.below(3)]!, v); break; // DFR flat / cluster / invalid
-            case 3: if (!l.x2apicMode) l.writeMsr(0x1b, 0xfee00c00n | (v === 0 ? 0x100n : 0n)); break; // x2APIC
-            case 4: p.wr(0xf0, rng.below(2) ? 0x1ff : 0xff, v); l.writeMsr(0x80f, 0x1ffn); break; // software enable/disable
-            case 5: p.wr(0x80, rng.below(256), v); l.writeMsr(0x808, BigInt(rng.below(256))); break; // TPR (PPR)
-            case 6: l.reset(); p.enable(v); break;
-            default: break;
+            case 0:
+              p.wr(0x20, (rng.below(6) << 24) >>> 0, v);
+              break; // xAPIC ID (duplicates likely)
+            case 1:
+              p.wr(0xd0, (rng.next() & 0xff000000) >>> 0, v);
+              break; // LDR
+            case 2:
+              p.wr(0xe0, [0xffffffff, 0x0fffffff, 0x5fffffff][rng.below(3)]!, v);
+              break; // DFR flat / cluster / invalid
+            case 3:
+              if (!l.x2apicMode) l.writeMsr(0x1b, 0xfee00c00n | (v === 0 ? 0x100n : 0n));
+              break; // x2APIC
+            case 4:
+              p.wr(0xf0, rng.below(2) ? 0x1ff : 0xff, v);
+              l.writeMsr(0x80f, 0x1ffn);
+              break; // software enable/disable
+            case 5:
+              p.wr(0x80, rng.below(256), v);
+              l.writeMsr(0x808, BigInt(rng.below(256)));
+              break; // TPR (PPR)
+            case 6:
+              l.reset();
+              p.enable(v);
+              break;
+            default:
+              break;
           }
         }
         const mode = rng.below(3) === 0 ? 1 : 0;
@@ -64,8 +82,14 @@ describe('APIC router: routing by index', () => {
           ? [0xffffffff, (rng.below(3) << 16) | (1 << rng.below(16)), rng.below(8), rng.next()][rng.below(4)]! >>> 0
           : [0xff, rng.below(6), 1 << rng.below(8), rng.below(256)][rng.below(4)]!;
         const msg: ApicMessage = {
-          vector: 0x40 + rng.below(0x80), deliveryMode: mode, logical: rng.below(2) === 0, destination,
-          levelTriggered: false, assert: true, shorthand, source: shorthand !== 0 || wide ? rng.below(vcpus) : -1,
+          vector: 0x40 + rng.below(0x80),
+          deliveryMode: mode,
+          logical: rng.below(2) === 0,
+          destination,
+          levelTriggered: false,
+          assert: true,
+          shorthand,
+          source: shorthand !== 0 || wide ? rng.below(vcpus) : -1,
         };
         const named = router.resolve(msg);
         const cursor = router.lowestPriorityCursor;

@@ -137,8 +137,26 @@ describe('EOI broadcast', () => {
   test('level-triggered vectors set TMR and their EOI reaches the IO-APICs; edge ones do not', () => {
     const p = makePlatform();
     p.enable();
-    p.router.deliverApicMessage({ vector: 0x61, deliveryMode: 0, logical: false, destination: 0, levelTriggered: true, assert: true, shorthand: 0, source: -1 });
-    p.router.deliverApicMessage({ vector: 0x71, deliveryMode: 0, logical: false, destination: 0, levelTriggered: false, assert: true, shorthand: 0, source: -1 });
+    p.router.deliverApicMessage({
+      vector: 0x61,
+      deliveryMode: 0,
+      logical: false,
+      destination: 0,
+      levelTriggered: true,
+      assert: true,
+      shorthand: 0,
+      source: -1,
+    });
+    p.router.deliverApicMessage({
+      vector: 0x71,
+      deliveryMode: 0,
+      logical: false,
+      destination: 0,
+      levelTriggered: false,
+      assert: true,
+      shorthand: 0,
+      source: -1,
+    });
     expect(p.rd(0x1b0)).toBe(0x2); // TMR bit 0x61
     expect(p.lapic().acknowledge()).toBe(0x71);
     p.wr(0xb0, 0);

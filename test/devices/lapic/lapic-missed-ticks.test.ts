@@ -82,7 +82,11 @@ describe('missed ticks of the periodic LAPIC timer', () => {
   });
 
   test('reprogramming (TMICT, TDCR or LVTT) drops the backlog, as Xen re-creates the periodic timer', () => {
-    for (const [reg, value] of [[0x38, PERIOD / 10], [0x3e, 0xb], [0x32, 0x20040]] as const) {
+    for (const [reg, value] of [
+      [0x38, PERIOD / 10],
+      [0x3e, 0xb],
+      [0x32, 0x20040],
+    ] as const) {
       const { clock, l, drain } = rig();
       clock.advanceTo(4 * PERIOD);
       l.writeRegister(reg, value);
@@ -163,8 +167,7 @@ describe('x2APIC LDR of guests migrated from Xen 4.4–4.18 (bug_x2apic_ldr_vcpu
     expect(l.writeMsr(0x1b, l.apicBase | 0x400n).kind).toBe('ok');
     return l;
   };
-  const make = (params: LapicParams = XEN_LAPIC_PARAMS) =>
-    new ApicRouter(new MmioBus(), new InterruptFabric(), new VirtualClock(), params, 10, new FakePic());
+  const make = (params: LapicParams = XEN_LAPIC_PARAMS) => new ApicRouter(new MmioBus(), new InterruptFabric(), new VirtualClock(), params, 10, new FakePic());
 
   test('new guests: LDR from the x2APIC ID (2 × vCPU); compat flag: from the vCPU index; the ID is 2 × vCPU either way', () => {
     const fresh = make();

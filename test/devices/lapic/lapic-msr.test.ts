@@ -4,9 +4,25 @@ import { XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
 import { makePlatform, toX2apic } from './helpers.js';
 
 const READABLE = new Set([
-  0x802, 0x803, 0x808, 0x80a, 0x80d, 0x80f,
+  0x802,
+  0x803,
+  0x808,
+  0x80a,
+  0x80d,
+  0x80f,
   ...Array.from({ length: 24 }, (_, i) => 0x810 + i),
-  0x828, 0x82f, 0x830, 0x832, 0x833, 0x834, 0x835, 0x836, 0x837, 0x838, 0x839, 0x83e,
+  0x828,
+  0x82f,
+  0x830,
+  0x832,
+  0x833,
+  0x834,
+  0x835,
+  0x836,
+  0x837,
+  0x838,
+  0x839,
+  0x83e,
 ]);
 const WRITABLE_WITH_ZERO = new Set([0x808, 0x80b, 0x80f, 0x828, 0x82f, 0x830, 0x832, 0x833, 0x834, 0x835, 0x836, 0x837, 0x838, 0x83e, 0x83f]);
 const GP = { kind: 'fault', vector: 13, errorCode: 0 };
@@ -23,7 +39,7 @@ describe('the whole 0x800–0xBFF range in each APIC mode', () => {
     });
   }
 
-  test('x2APIC: exactly Xen\'s readable set', () => {
+  test("x2APIC: exactly Xen's readable set", () => {
     const p = makePlatform();
     toX2apic(p.router);
     for (let msr = 0x800; msr <= 0xbff; msr++) {
@@ -32,7 +48,7 @@ describe('the whole 0x800–0xBFF range in each APIC mode', () => {
     }
   });
 
-  test('x2APIC: exactly Xen\'s writable set (value 0)', () => {
+  test("x2APIC: exactly Xen's writable set (value 0)", () => {
     const p = makePlatform();
     toX2apic(p.router);
     for (let msr = 0x800; msr <= 0xbff; msr++) {
@@ -41,7 +57,7 @@ describe('the whole 0x800–0xBFF range in each APIC mode', () => {
     }
   });
 
-  test('MSRs outside the APIC\'s are not its business', () => {
+  test("MSRs outside the APIC's are not its business", () => {
     const p = makePlatform();
     expect(p.lapic().readMsr(0x10).kind).toBe('unhandled');
     expect(p.lapic().writeMsr(0xc00, 0n).kind).toBe('unhandled');
@@ -127,9 +143,18 @@ describe('IA32_APIC_BASE state machine (SDM §11.12.5)', () => {
   const STATES = { disabled: 0x000n, xapic: 0x800n, x2apic: 0xc00n, invalid: 0x400n } as const;
   type S = keyof typeof STATES;
   const legal: Record<string, boolean> = {
-    'disabled→disabled': true, 'disabled→xapic': true, 'disabled→x2apic': false, 'disabled→invalid': false,
-    'xapic→disabled': true, 'xapic→xapic': true, 'xapic→x2apic': true, 'xapic→invalid': false,
-    'x2apic→disabled': true, 'x2apic→xapic': false, 'x2apic→x2apic': true, 'x2apic→invalid': false,
+    'disabled→disabled': true,
+    'disabled→xapic': true,
+    'disabled→x2apic': false,
+    'disabled→invalid': false,
+    'xapic→disabled': true,
+    'xapic→xapic': true,
+    'xapic→x2apic': true,
+    'xapic→invalid': false,
+    'x2apic→disabled': true,
+    'x2apic→xapic': false,
+    'x2apic→x2apic': true,
+    'x2apic→invalid': false,
   };
   const reach = (p: ReturnType<typeof makePlatform>, s: S) => {
     if (s === 'disabled') p.lapic().writeMsr(0x1b, 0xfee00100n);

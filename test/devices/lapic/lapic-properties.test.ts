@@ -27,7 +27,11 @@ const op = fc.oneof(
     k: fc.constant('wrmsr' as const),
     vcpu: fc.integer({ min: 0, max: 2 }),
     msr: fc.oneof(fc.integer({ min: 0x800, max: 0x83f }), fc.constantFrom(0x1b, 0x6e0, 0x900, 0xbff)),
-    value: fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 0xfffffn }), fc.constantFrom(0n, 0xfee00800n, 0xfee00c00n, 0xfee00000n, 0xfee00900n, 0xfee00d00n)),
+    value: fc.oneof(
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+      fc.bigInt({ min: 0n, max: 0xfffffn }),
+      fc.constantFrom(0n, 0xfee00800n, 0xfee00c00n, 0xfee00000n, 0xfee00900n, 0xfee00d00n),
+    ),
   }),
   fc.record({
     k: fc.constant('message' as const),
@@ -40,7 +44,12 @@ const op = fc.oneof(
     shorthand: fc.integer({ min: 0, max: 3 }),
     source: fc.integer({ min: -1, max: 5 }),
   }),
-  fc.record({ k: fc.constant('msi' as const), addressLo: fc.integer({ min: 0xfedf0000, max: 0xfeefffff }), addressHi: fc.integer({ min: 0, max: 0xffff }), data: fc.integer({ min: 0, max: 0xffff }) }),
+  fc.record({
+    k: fc.constant('msi' as const),
+    addressLo: fc.integer({ min: 0xfedf0000, max: 0xfeefffff }),
+    addressHi: fc.integer({ min: 0, max: 0xffff }),
+    data: fc.integer({ min: 0, max: 0xffff }),
+  }),
   fc.record({ k: fc.constant('advance' as const), ns: fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.constantFrom(1e6, 1e9, 1e12)) }),
   fc.record({ k: fc.constant('ack' as const), vcpu: fc.integer({ min: 0, max: 2 }) }),
   fc.record({ k: fc.constant('lint' as const), pin: fc.constantFrom(0 as const, 1 as const), level: fc.boolean() }),

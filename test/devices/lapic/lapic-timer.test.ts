@@ -4,7 +4,14 @@ import { QEMU_PC_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
 import { makePlatform } from './helpers.js';
 
 const DIVIDES: [number, number][] = [
-  [0x0, 2], [0x1, 4], [0x2, 8], [0x3, 16], [0x8, 32], [0x9, 64], [0xa, 128], [0xb, 1],
+  [0x0, 2],
+  [0x1, 4],
+  [0x2, 8],
+  [0x3, 16],
+  [0x8, 32],
+  [0x9, 64],
+  [0xa, 128],
+  [0xb, 1],
 ];
 const irr = (p: ReturnType<typeof makePlatform>, v: number) => (p.rd(0x200 + (v >>> 5) * 0x10) >>> (v & 31)) & 1;
 

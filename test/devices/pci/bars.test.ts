@@ -56,19 +56,22 @@ describe('BAR sizing (PCI 3.0 §6.2.5.1)', () => {
 
   it('32-bit prefetchable memory, the smallest BARs (16-byte memory, 4-byte I/O) and a 2 KiB ROM', () => {
     const { ports, host } = xenRig();
-    host.attach({ device: DEV }, {
-      name: 'small',
-      vendorId: 1,
-      deviceId: 2,
-      classCode: 0,
-      bars: [
-        { index: 0, kind: 'mem32', size: 0x100000, prefetchable: true },
-        { index: 1, kind: 'mem32', size: 16 },
-        { index: 2, kind: 'io', size: 4 },
-        { index: 3, kind: 'mem32', size: 2 ** 31 },
-      ],
-      rom: { size: 0x800 },
-    });
+    host.attach(
+      { device: DEV },
+      {
+        name: 'small',
+        vendorId: 1,
+        deviceId: 2,
+        classCode: 0,
+        bars: [
+          { index: 0, kind: 'mem32', size: 0x100000, prefetchable: true },
+          { index: 1, kind: 'mem32', size: 16 },
+          { index: 2, kind: 'io', size: 4 },
+          { index: 3, kind: 'mem32', size: 2 ** 31 },
+        ],
+        rom: { size: 0x800 },
+      },
+    );
     expect(sized(ports, 0x10)).toBe(0xfff00008); // 1 MiB, 32-bit, prefetchable (bit 3)
     expect(sized(ports, 0x14)).toBe(0xfffffff0);
     expect(sized(ports, 0x18)).toBe(0xfffffffd); // 4-byte I/O: bits 1:0 = reserved 0, I/O 1
@@ -92,7 +95,16 @@ describe('BAR sizing (PCI 3.0 §6.2.5.1)', () => {
     expect(() => host.attach({ device: 4 }, { ...base, bars: [{ index: 0, kind: 'io', size: 512 }] })).toThrow(/4–256/);
     expect(() => host.attach({ device: 4 }, { ...base, bars: [{ index: 5, kind: 'mem64', size: 16 }] })).toThrow(/two slots/);
     expect(() =>
-      host.attach({ device: 4 }, { ...base, bars: [{ index: 0, kind: 'mem64', size: 16 }, { index: 1, kind: 'io', size: 4 }] }),
+      host.attach(
+        { device: 4 },
+        {
+          ...base,
+          bars: [
+            { index: 0, kind: 'mem64', size: 16 },
+            { index: 1, kind: 'io', size: 4 },
+          ],
+        },
+      ),
     ).toThrow(/already used/);
   });
 });

@@ -35,7 +35,10 @@ describe('config register framework (vPCI-style)', () => {
   });
 
   it('assembles accesses spanning registers and gaps; gaps follow the policy', () => {
-    for (const [policy, gap] of [['ones', 0xff], ['zero', 0x00]] as const) {
+    for (const [policy, gap] of [
+      ['ones', 0xff],
+      ['zero', 0x00],
+    ] as const) {
       const s = new ConfigSpace(256, policy);
       s.add({ offset: 0x40, size: 1, name: 'a', reset: 0x11 });
       s.add({ offset: 0x42, size: 2, name: 'b', reset: 0x3322 });

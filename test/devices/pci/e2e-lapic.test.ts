@@ -26,13 +26,16 @@ function platform() {
 describe('MSI end to end (Xen: APIC IDs 0 and 2)', () => {
   it('an MSI programmed through config space reaches vCPU 1 with its vector', () => {
     const p = platform();
-    const fn = p.host.attach({ device: 4 }, {
-      name: 'm',
-      vendorId: 1,
-      deviceId: 2,
-      classCode: 0,
-      capabilities: [{ kind: 'msi', vectors: 2 }],
-    });
+    const fn = p.host.attach(
+      { device: 4 },
+      {
+        name: 'm',
+        vendorId: 1,
+        deviceId: 2,
+        classCode: 0,
+        capabilities: [{ kind: 'msi', vectors: 2 }],
+      },
+    );
     // MSI at 0x40: control 0x42, address 0x44, upper 0x48, data 0x4c.
     cfgWrite(p.ports, 0, 4, 0, 0x44, 4, 0xfee02000); // destination APIC ID 2 = vCPU 1
     cfgWrite(p.ports, 0, 4, 0, 0x4c, 2, 0x0062);
@@ -45,14 +48,17 @@ describe('MSI end to end (Xen: APIC IDs 0 and 2)', () => {
 
   it('an MSI-X entry written through the BAR reaches vCPU 0', () => {
     const p = platform();
-    const fn = p.host.attach({ device: 5 }, {
-      name: 'x',
-      vendorId: 1,
-      deviceId: 3,
-      classCode: 0,
-      bars: [{ index: 2, kind: 'mem64', size: 0x4000 }],
-      capabilities: [{ kind: 'msix', vectors: 4, tableBar: 2, tableOffset: 0x2000, pbaBar: 2, pbaOffset: 0x3000 }],
-    });
+    const fn = p.host.attach(
+      { device: 5 },
+      {
+        name: 'x',
+        vendorId: 1,
+        deviceId: 3,
+        classCode: 0,
+        bars: [{ index: 2, kind: 'mem64', size: 0x4000 }],
+        capabilities: [{ kind: 'msix', vectors: 4, tableBar: 2, tableOffset: 0x2000, pbaBar: 2, pbaOffset: 0x3000 }],
+      },
+    );
     cfgWrite(p.ports, 0, 5, 0, 0x18, 4, 0xfd000000);
     cfgWrite(p.ports, 0, 5, 0, 0x1c, 4, 0);
     cfgWrite(p.ports, 0, 5, 0, 0x04, 2, 0x0006);

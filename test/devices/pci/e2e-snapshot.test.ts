@@ -21,15 +21,18 @@ function platform() {
   const fabric = new InterruptFabric();
   const router = new ApicRouter(mmio, fabric, new VirtualClock(), XEN_LAPIC_PARAMS, 2, NO_EXT_INT_SOURCE);
   const host = new PciHost(ports, mmio, fabric, XEN_PCI_HOST_PARAMS, null);
-  const fn = host.attach({ device: 5 }, {
-    name: 'dev',
-    vendorId: 1,
-    deviceId: 3,
-    classCode: 0,
-    interruptPin: 1,
-    bars: [{ index: 0, kind: 'mem32', size: 0x1000 }],
-    capabilities: [{ kind: 'msix', vectors: 4, tableBar: 0, tableOffset: 0, pbaBar: 0, pbaOffset: 0x800 }],
-  });
+  const fn = host.attach(
+    { device: 5 },
+    {
+      name: 'dev',
+      vendorId: 1,
+      deviceId: 3,
+      classCode: 0,
+      interruptPin: 1,
+      bars: [{ index: 0, kind: 'mem32', size: 0x1000 }],
+      capabilities: [{ kind: 'msix', vectors: 4, tableBar: 0, tableOffset: 0, pbaBar: 0, pbaOffset: 0x800 }],
+    },
+  );
   const other = host.attach({ device: 6 }, { name: 'legacy', vendorId: 1, deviceId: 4, classCode: 0, interruptPin: 1 });
   const devices: Device[] = [...router.devices(), host];
   return { ports, mmio, fabric, router, host, fn, other, devices };
@@ -39,7 +42,10 @@ function busy(p: ReturnType<typeof platform>) {
   for (const v of [0, 1]) p.mmio.write(0xfee000f0, 4, 0x1ff, accessContext(v));
   cfgWrite(p.ports, 0, 5, 0, 0x10, 4, 0xfd000000);
   cfgWrite(p.ports, 0, 5, 0, 0x04, 2, 0x0006);
-  for (const [e, dest, vec] of [[0, 0, 0x61], [1, 2, 0x62]] as const) {
+  for (const [e, dest, vec] of [
+    [0, 0, 0x61],
+    [1, 2, 0x62],
+  ] as const) {
     p.mmio.write(0xfd000000 + e * 16, 4, 0xfee00000 | (dest << 12));
     p.mmio.write(0xfd000000 + e * 16 + 8, 4, vec);
     p.mmio.write(0xfd000000 + e * 16 + 12, 4, 0);

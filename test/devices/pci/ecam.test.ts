@@ -10,15 +10,21 @@ const ecamAddr = (bus: number, dev: number, fn: number, reg: number) => ECAM + b
 describe('ECAM / MMCFG', () => {
   it('reads the same first 256 bytes as mechanism #1, for every size and lane', () => {
     const { ports, mmio, host } = xenRig();
-    host.attach({ device: 2 }, {
-      name: 'nic',
-      vendorId: 0x8086,
-      deviceId: 0x100e,
-      classCode: 0x020000,
-      interruptPin: 1,
-      bars: [{ index: 0, kind: 'mem32', size: 0x20000 }, { index: 1, kind: 'io', size: 0x40 }],
-      capabilities: [{ kind: 'msi', vectors: 4, perVectorMask: true }],
-    });
+    host.attach(
+      { device: 2 },
+      {
+        name: 'nic',
+        vendorId: 0x8086,
+        deviceId: 0x100e,
+        classCode: 0x020000,
+        interruptPin: 1,
+        bars: [
+          { index: 0, kind: 'mem32', size: 0x20000 },
+          { index: 1, kind: 'io', size: 0x40 },
+        ],
+        capabilities: [{ kind: 'msi', vectors: 4, perVectorMask: true }],
+      },
+    );
     for (const dev of [0, 2, 7]) {
       for (let reg = 0; reg < 256; reg++) {
         for (const size of [1, 2, 4] as const) {
@@ -54,14 +60,17 @@ describe('ECAM / MMCFG', () => {
 
   it('reaches the extended config space of a PCI Express function; a conventional one reads all-ones there', () => {
     const { mmio, host } = xenRig();
-    host.attach({ device: 1 }, {
-      name: 'pcie',
-      vendorId: 0x1b36,
-      deviceId: 0x000c,
-      classCode: 0x060400,
-      express: true,
-      registers: [{ offset: 0x200, size: 4, name: 'vendor scratch' }],
-    });
+    host.attach(
+      { device: 1 },
+      {
+        name: 'pcie',
+        vendorId: 0x1b36,
+        deviceId: 0x000c,
+        classCode: 0x060400,
+        express: true,
+        registers: [{ offset: 0x200, size: 4, name: 'vendor scratch' }],
+      },
+    );
     expect(mmio.read(ecamAddr(0, 1, 0, 0x100), 4)).toBe(0);
     mmio.write(ecamAddr(0, 1, 0, 0x200), 4, 0xcafef00d);
     expect(mmio.read(ecamAddr(0, 1, 0, 0x200), 4)).toBe(0xcafef00d);

@@ -45,7 +45,19 @@ describe('capability list', () => {
   it('refuses capabilities that do not fit below 0x100', () => {
     const r = xenRig();
     expect(() =>
-      r.host.attach({ device: 9 }, { name: 'big', vendorId: 1, deviceId: 1, classCode: 0, capabilities: [{ kind: 'custom', id: 9, length: 192 }, { kind: 'msi', vectors: 1 }] }),
+      r.host.attach(
+        { device: 9 },
+        {
+          name: 'big',
+          vendorId: 1,
+          deviceId: 1,
+          classCode: 0,
+          capabilities: [
+            { kind: 'custom', id: 9, length: 192 },
+            { kind: 'msi', vectors: 1 },
+          ],
+        },
+      ),
     ).toThrow(PciDeviceDefinitionError);
   });
 });

@@ -122,11 +122,11 @@ describe('MSI-X (PCI 3.0 §6.8.2)', () => {
 
   it('refuses a table that does not fit its BAR', () => {
     const r = xenRig();
-    expect(() => r.host.attach({ device: 7 }, { ...DEF, capabilities: [{ kind: 'msix', vectors: 256, tableBar: 0, tableOffset: 0, pbaBar: 0, pbaOffset: 0x800 }] })).toThrow(
-      PciDeviceDefinitionError,
-    );
-    expect(() => r.host.attach({ device: 7 }, { ...DEF, capabilities: [{ kind: 'msix', vectors: 8, tableBar: 1, tableOffset: 0, pbaBar: 0, pbaOffset: 0x800 }] })).toThrow(
-      /memory BAR/,
-    );
+    expect(() =>
+      r.host.attach({ device: 7 }, { ...DEF, capabilities: [{ kind: 'msix', vectors: 256, tableBar: 0, tableOffset: 0, pbaBar: 0, pbaOffset: 0x800 }] }),
+    ).toThrow(PciDeviceDefinitionError);
+    expect(() =>
+      r.host.attach({ device: 7 }, { ...DEF, capabilities: [{ kind: 'msix', vectors: 8, tableBar: 1, tableOffset: 0, pbaBar: 0, pbaOffset: 0x800 }] }),
+    ).toThrow(/memory BAR/);
   });
 });

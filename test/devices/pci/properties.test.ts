@@ -34,20 +34,57 @@ const DEVS: PciFunctionDefinition[] = [
     classCode: 0x020000,
     interruptPin: 2,
     express: true,
-    bars: [{ index: 0, kind: 'mem32', size: 0x1000 }, { index: 1, kind: 'io', size: 0x40 }],
+    bars: [
+      { index: 0, kind: 'mem32', size: 0x1000 },
+      { index: 1, kind: 'io', size: 0x40 },
+    ],
   },
 ];
 
 // Addresses the guest picks BARs from: a few distinct windows so clashes happen often.
 const BAR_VALUES = [0, 0xffffffff, 0xcc1, 0xa0000, 0xfe000000, 0xfe001000, 0xfe002000, 0xfe000008, 0xc000, 0xc040, 0xc001, 0xfebfff00, 0xe0000000, 0x12345678];
-const REGS = [0x64, 0x00, 0x04, 0x06, 0x0c, 0x10, 0x14, 0x18, 0x1c, 0x30, 0x3c, 0x40, 0x42, 0x44, 0x48, 0x4c, 0x50, 0x54, 0x58, 0x5a, 0x5c, 0x60, 0x62, 0x80, 0x100, 0xfc];
+const REGS = [
+  0x64, 0x00, 0x04, 0x06, 0x0c, 0x10, 0x14, 0x18, 0x1c, 0x30, 0x3c, 0x40, 0x42, 0x44, 0x48, 0x4c, 0x50, 0x54, 0x58, 0x5a, 0x5c, 0x60, 0x62, 0x80, 0x100, 0xfc,
+];
 
 const op = fc.oneof(
-  fc.record({ k: fc.constant('cf8' as const), v: fc.oneof(fc.nat(0xffffffff), fc.constantFrom(0x80001800, 0x80002000, 0x80000800, 0x80000b00).chain((b) => fc.constantFrom(...REGS).map((r) => (b | r) >>> 0))) }),
-  fc.record({ k: fc.constant('port' as const), port: fc.integer({ min: 0xcf6, max: 0xd01 }), size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>, v: fc.oneof(fc.nat(0xffffffff), fc.constantFrom(...BAR_VALUES)), write: fc.boolean() }),
-  fc.record({ k: fc.constant('cfg' as const), dev: fc.constantFrom(3, 4, 1, 0), fn: fc.constantFrom(0, 3), reg: fc.constantFrom(...REGS), size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>, v: fc.oneof(fc.constantFrom(...BAR_VALUES), fc.nat(0xffff), fc.constantFrom(0x7, 0x3, 0x406, 0x8000, 0xc000, 0xe0000001, 0xfe000001, 0xfc000003)) }),
-  fc.record({ k: fc.constant('ecam' as const), off: fc.nat(0x3fffff), size: fc.constantFrom(1, 2, 4, 8) as fc.Arbitrary<1 | 2 | 4 | 8>, v: fc.nat(0xffffffff), write: fc.boolean(), aligned: fc.boolean() }),
-  fc.record({ k: fc.constant('mmio' as const), addr: fc.integer({ min: 0xfdfffff0, max: 0xfe003010 }), size: fc.constantFrom(1, 2, 4, 8) as fc.Arbitrary<1 | 2 | 4 | 8>, v: fc.nat(0xffffffff), write: fc.boolean() }),
+  fc.record({
+    k: fc.constant('cf8' as const),
+    v: fc.oneof(
+      fc.nat(0xffffffff),
+      fc.constantFrom(0x80001800, 0x80002000, 0x80000800, 0x80000b00).chain((b) => fc.constantFrom(...REGS).map((r) => (b | r) >>> 0)),
+    ),
+  }),
+  fc.record({
+    k: fc.constant('port' as const),
+    port: fc.integer({ min: 0xcf6, max: 0xd01 }),
+    size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>,
+    v: fc.oneof(fc.nat(0xffffffff), fc.constantFrom(...BAR_VALUES)),
+    write: fc.boolean(),
+  }),
+  fc.record({
+    k: fc.constant('cfg' as const),
+    dev: fc.constantFrom(3, 4, 1, 0),
+    fn: fc.constantFrom(0, 3),
+    reg: fc.constantFrom(...REGS),
+    size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<1 | 2 | 4>,
+    v: fc.oneof(fc.constantFrom(...BAR_VALUES), fc.nat(0xffff), fc.constantFrom(0x7, 0x3, 0x406, 0x8000, 0xc000, 0xe0000001, 0xfe000001, 0xfc000003)),
+  }),
+  fc.record({
+    k: fc.constant('ecam' as const),
+    off: fc.nat(0x3fffff),
+    size: fc.constantFrom(1, 2, 4, 8) as fc.Arbitrary<1 | 2 | 4 | 8>,
+    v: fc.nat(0xffffffff),
+    write: fc.boolean(),
+    aligned: fc.boolean(),
+  }),
+  fc.record({
+    k: fc.constant('mmio' as const),
+    addr: fc.integer({ min: 0xfdfffff0, max: 0xfe003010 }),
+    size: fc.constantFrom(1, 2, 4, 8) as fc.Arbitrary<1 | 2 | 4 | 8>,
+    v: fc.nat(0xffffffff),
+    write: fc.boolean(),
+  }),
   fc.record({ k: fc.constant('irq' as const), which: fc.nat(1), level: fc.boolean(), vector: fc.integer({ min: -1, max: 9 }) }),
 );
 
@@ -137,7 +174,10 @@ function checkMappings(p: ReturnType<typeof setup>, f: PciFunction): void {
   }
   // No orphan regions: every live region owned by the function is one of its BARs' regions.
   const owned = [...p.mmio.list(), ...p.ports.list()].filter((r) => r.owner === f.name);
-  const mine = f.declaredBars().map((b) => b.region).filter((r) => r !== null);
+  const mine = f
+    .declaredBars()
+    .map((b) => b.region)
+    .filter((r) => r !== null);
   expect(owned.length).toBe(mine.length);
   for (const r of owned) expect(mine).toContain(r);
 }

@@ -20,7 +20,13 @@ function platform(machine: 'pc' | 'q35', args: string) {
   // The real ACPI PM block (src/devices/pm), placed by PIIX4 PM's PMBA/PMREGMISC.
   const pm = new PmTimer(rig.ports, rig.fabric, clock, QEMU_PC_PM_PARAMS);
   const placed: (number | null)[] = [];
-  if (machine === 'pc') new QemuPcChipset(rig.host, { placePmBlock: (b) => { placed.push(b); pm.place(b); } });
+  if (machine === 'pc')
+    new QemuPcChipset(rig.host, {
+      placePmBlock: (b) => {
+        placed.push(b);
+        pm.place(b);
+      },
+    });
   else new Q35Mch(rig.host);
   if (args.includes('pci-testdev')) attachPciTestdev(rig.host);
   return { ...rig, placed, clock };
@@ -70,8 +76,12 @@ function run(p: ReturnType<typeof platform>, cmd: string): string {
 
 // Transcripts of `pc` sit in the folder itself, those of `q35` in q35/.
 const files = [
-  ...readdirSync(DIR).filter((f) => f.endsWith('.out')).map((f) => ({ machine: 'pc' as const, file: f })),
-  ...readdirSync(join(DIR, 'q35')).filter((f) => f.endsWith('.out')).map((f) => ({ machine: 'q35' as const, file: join('q35', f) })),
+  ...readdirSync(DIR)
+    .filter((f) => f.endsWith('.out'))
+    .map((f) => ({ machine: 'pc' as const, file: f })),
+  ...readdirSync(join(DIR, 'q35'))
+    .filter((f) => f.endsWith('.out'))
+    .map((f) => ({ machine: 'q35' as const, file: join('q35', f) })),
 ];
 
 describe('golden QEMU 7.2 transcripts (PCI, pc and q35)', () => {

@@ -34,7 +34,13 @@ describe.each(PROFILES)('crosvm PIC scenarios (%s)', (profile) => {
     r.init(SFNM_AEOI, SFNM_AEOI);
     const m = r.pic.master;
     expect({ irr: m.irr, imr: m.imr, isr: m.isr, prio: m.priorityAdd, base: m.irqBase, readIsr: m.readselIsr, poll: m.poll }).toEqual({
-      irr: 0, imr: 0, isr: 0, prio: 0, base: 0x08, readIsr: false, poll: false,
+      irr: 0,
+      imr: 0,
+      isr: 0,
+      prio: 0,
+      base: 0x08,
+      readIsr: false,
+      poll: false,
     });
     expect([m.specialMask, m.initState, m.autoEoi, m.rotateOnAutoEoi, m.specialFullyNested, r.inb(0x4d0)]).toEqual([false, 0, true, false, true, 0]);
   });

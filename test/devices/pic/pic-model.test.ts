@@ -15,7 +15,10 @@ class ReferenceChip {
   order = [0, 1, 2, 3, 4, 5, 6, 7];
   smm = false;
   rotateOnAeoi = false;
-  constructor(readonly aeoi: boolean, readonly base: number) {}
+  constructor(
+    readonly aeoi: boolean,
+    readonly base: number,
+  ) {}
 
   private makeLowest(ir: number): void {
     this.order = Array.from({ length: 8 }, (_, k) => (ir + 1 + k) % 8);
@@ -93,7 +96,7 @@ describe('master 8259A against a reference model', () => {
         r.init(aeoi ? 0x03 : 0x01);
         r.out(0x4d0, elcr);
         const m = new ReferenceChip(aeoi, 0x08);
-        for (let i = 0; i < 8; i++) m.level[i] = ((elcr & 0xf8) & (1 << i)) !== 0;
+        for (let i = 0; i < 8; i++) m.level[i] = (elcr & 0xf8 & (1 << i)) !== 0;
         for (const o of ops) {
           switch (o.k) {
             case 'in':
@@ -137,7 +140,10 @@ describe('master 8259A against a reference model', () => {
           });
         }
       }),
-      { numRuns: 300, examples: [[false, 0, [{ k: 'in', ir: 3, up: true }, { k: 'inta' }, { k: 'ocw1', v: 0x08 }, { k: 'smm', on: true }, { k: 'in', ir: 5, up: true }]]] },
+      {
+        numRuns: 300,
+        examples: [[false, 0, [{ k: 'in', ir: 3, up: true }, { k: 'inta' }, { k: 'ocw1', v: 0x08 }, { k: 'smm', on: true }, { k: 'in', ir: 5, up: true }]]],
+      },
     );
   });
 });

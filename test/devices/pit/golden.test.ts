@@ -10,7 +10,9 @@ const dir = (d: string) => new URL(`../../fixtures/qtest/${d}/`, import.meta.url
 
 describe('QEMU golden transcripts (PIT and RTC, qemu-pc)', () => {
   for (const folder of ['pit', 'rtc']) {
-    for (const file of readdirSync(dir(folder)).filter((f) => f.endsWith('.qtest')).sort()) {
+    for (const file of readdirSync(dir(folder))
+      .filter((f) => f.endsWith('.qtest'))
+      .sort()) {
       const name = file.replace(/\.qtest$/, '');
       it(`${folder}/${name}`, () => {
         const expected = readFileSync(dir(folder) + `${name}.out`, 'utf8');

@@ -138,9 +138,7 @@ describe('8254 mode 2: rate generator', () => {
     q.out(0x40, 0);
     q.irq.length = 0;
     q.clock.advance(1_000_000);
-    expect(q.irq.filter(([, l]) => l).map(([t]) => t)).toEqual(
-      Array.from({ length: 119 }, (_, i) => edgeNs(11 + 10 * i)),
-    );
+    expect(q.irq.filter(([, l]) => l).map(([t]) => t)).toEqual(Array.from({ length: 119 }, (_, i) => edgeNs(11 + 10 * i)));
   });
 });
 
@@ -174,8 +172,16 @@ describe('8254 mode 3: square wave', () => {
       seen.push([r.inb(0x42), (r.inb(0x61) & 0x20) !== 0]);
     }
     expect(seen).toEqual([
-      [5, true], [4, true], [2, true], [5, false], [2, false],
-      [5, true], [4, true], [2, true], [5, false], [2, false],
+      [5, true],
+      [4, true],
+      [2, true],
+      [5, false],
+      [2, false],
+      [5, true],
+      [4, true],
+      [2, true],
+      [5, false],
+      [2, false],
     ]);
   });
 

@@ -97,14 +97,21 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(0x40, 0x41, 0x42, 0x61) }) },
   // Steps of 0, one CLK, a few CLKs, a half-cycle of 4096, up to 2 ms (QEMU has no IRQ0 clamp).
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('step' as const), ns: fc.oneof(fc.constantFrom(0, 1, 838, 839, 1676, 1_716_000), fc.integer({ min: 0, max: 2_000_000 })) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('step' as const),
+      ns: fc.oneof(fc.constantFrom(0, 1, 838, 839, 1676, 1_716_000), fc.integer({ min: 0, max: 2_000_000 })),
+    }),
+  },
 );
 
 function run(r: PitRig, ops: readonly Op[]): number[] {
   const reads: number[] = [];
   for (const op of ops) {
     if (op.kind === 'out') r.out(op.port, op.value);
-    else if (op.kind === 'in') reads.push(op.port === 0x61 ? r.inb(0x61) & 0x21 : r.inb(op.port)); // bit 4 toggles per read on QEMU
+    else if (op.kind === 'in')
+      reads.push(op.port === 0x61 ? r.inb(0x61) & 0x21 : r.inb(op.port)); // bit 4 toggles per read on QEMU
     else if (op.kind === 'step') r.clock.advance(op.ns);
     else {
       if (op.kind === 'program') r.out(0x43, (op.channel << 6) | 0x30 | (op.mode << 1) | (op.bcd ? 1 : 0));

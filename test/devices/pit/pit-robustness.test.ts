@@ -7,11 +7,7 @@ import { SnapshotError } from '../../../src/device-model/snapshot.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { edgeNs, makePit, type PitRig } from './harness.js';
 
-type Op =
-  | { kind: 'out'; port: number; value: number }
-  | { kind: 'in'; port: number; size: 1 | 2 | 4 }
-  | { kind: 'step'; ns: number }
-  | { kind: 'ack' };
+type Op = { kind: 'out'; port: number; value: number } | { kind: 'in'; port: number; size: 1 | 2 | 4 } | { kind: 'step'; ns: number } | { kind: 'ack' };
 
 const PORTS = [0x40, 0x41, 0x42, 0x43, 0x61];
 /**
@@ -19,18 +15,22 @@ const PORTS = [0x40, 0x41, 0x42, 0x43, 0x61];
  * QEMU does not clamp (mode 3 with count 2 is 2.4 M edges per second); the huge jumps are in the
  * dedicated test below.
  */
-const makeOps = (maxStep: number): fc.Arbitrary<Op> => fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('out' as const), port: fc.constantFrom(...PORTS), value: fc.integer({ min: 0, max: 255 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(...PORTS), size: fc.constantFrom(1 as const, 2 as const, 4 as const) }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('step' as const),
-      ns: fc.oneof(fc.integer({ min: 0, max: maxStep }), fc.constantFrom(1, 838, 100_000, maxStep)),
-    }),
-  },
-  { weight: 1, arbitrary: fc.constant({ kind: 'ack' as const }) },
-);
+const makeOps = (maxStep: number): fc.Arbitrary<Op> =>
+  fc.oneof(
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('out' as const), port: fc.constantFrom(...PORTS), value: fc.integer({ min: 0, max: 255 }) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(...PORTS), size: fc.constantFrom(1 as const, 2 as const, 4 as const) }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('step' as const),
+        ns: fc.oneof(fc.integer({ min: 0, max: maxStep }), fc.constantFrom(1, 838, 100_000, maxStep)),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ kind: 'ack' as const }) },
+  );
 const opArb = makeOps(50_000_000);
 const qemuOpArb = makeOps(2_000_000);
 

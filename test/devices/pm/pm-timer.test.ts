@@ -151,7 +151,7 @@ describe('qemu-pc PM block (PIIX4 PM)', () => {
     expect(ports.read(0x608, 4)).toBe(0x369e99);
     clock.advance(4_000_000_000);
     expect(ports.read(0x608, 4)).toBe((5 * 3_579_545) % 2 ** 24);
-    expect(ports.read(0x609, 1)).toBe(((5 * 3_579_545) % 2 ** 24) >>> 8 & 0xff); // the addressed byte
+    expect(ports.read(0x609, 1)).toBe((((5 * 3_579_545) % 2 ** 24) >>> 8) & 0xff); // the addressed byte
     expect(pm.place(null)).toBe(true);
     expect(ports.read(0x608, 4)).toBe(0xffffffff);
   });

@@ -1,15 +1,7 @@
 // Calendar arithmetic (no Date, no wall clock) and the register encodings.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  civilFromDays,
-  dayOfWeek,
-  daysFromCivil,
-  decodeHour,
-  encodeHour,
-  fromEpochSeconds,
-  toEpochSeconds,
-} from '../../../src/devices/rtc/calendar.js';
+import { civilFromDays, dayOfWeek, daysFromCivil, decodeHour, encodeHour, fromEpochSeconds, toEpochSeconds } from '../../../src/devices/rtc/calendar.js';
 import { makeRtc } from './harness.js';
 
 describe('calendar', () => {

@@ -17,10 +17,7 @@ export interface RtcRig {
   rises(): number[];
 }
 
-export function makeRtc(
-  profile: 'xen' | 'qemu' = 'xen',
-  opts: { params?: Partial<RtcParams>; start?: RtcStartTime; clock?: VirtualClock } = {},
-): RtcRig {
+export function makeRtc(profile: 'xen' | 'qemu' = 'xen', opts: { params?: Partial<RtcParams>; start?: RtcStartTime; clock?: VirtualClock } = {}): RtcRig {
   const xen = profile === 'xen';
   const ports = new PortBus(xen ? undefined : { widthPolicy: 'split', unclaimedRead: 'ones' });
   const fabric = xen ? new InterruptFabric() : new InterruptFabric({ gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI });

@@ -6,9 +6,7 @@ import { makeRtc, rtcEdgeNs } from './harness.js';
 
 describe('periodic interrupt', () => {
   it('periods per rate select: 0 none, 1–2 as 8–9, 3 = 8192 Hz … 15 = 2 Hz (32.768 kHz edges)', () => {
-    expect(Array.from({ length: 16 }, (_, rs) => rtcPeriodicEdges(rs))).toEqual([
-      0, 128, 256, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
-    ]);
+    expect(Array.from({ length: 16 }, (_, rs) => rtcPeriodicEdges(rs))).toEqual([0, 128, 256, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]);
   });
 
   for (let rs = 1; rs <= 15; rs++) {

@@ -25,7 +25,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       value: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x20, 0x23, 0x2f, 0x76, 0x42, 0x22, 0x12, 0x72, 0xc0, 0xff)),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(0x70, 0x71), size: fc.constantFrom(1 as const, 2 as const, 4 as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('in' as const), port: fc.constantFrom(0x70, 0x71), size: fc.constantFrom(1 as const, 2 as const, 4 as const) }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({

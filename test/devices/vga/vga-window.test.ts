@@ -79,7 +79,9 @@ describe('legacy VGA window (Xen stdvga accept filter)', () => {
   it('random guest accesses never throw and only single direct writes inside the window are forwarded', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ addr: fc.integer({ min: 0x9fff0, max: 0xc0010 }), size: fc.constantFrom(1, 2, 4, 8), write: fc.boolean(), str: fc.boolean() }), { maxLength: 50 }),
+        fc.array(fc.record({ addr: fc.integer({ min: 0x9fff0, max: 0xc0010 }), size: fc.constantFrom(1, 2, 4, 8), write: fc.boolean(), str: fc.boolean() }), {
+          maxLength: 50,
+        }),
         (ops) => {
           const { mmio, sink } = rig();
           let expected = 0;

@@ -4,9 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
-import { INTERRUPT_FABRIC, MMIO_BUS, PCI_HOST, PCI_HOST_PARAMS, PLATFORM_RESET_REQUEST, PM_BLOCK_PLACEMENT, PORT_BUS, VGA_WINDOW_PARAMS, VGA_WRITE_SINK } from '../../../src/platform/tokens.js';
+import {
+  INTERRUPT_FABRIC,
+  MMIO_BUS,
+  PCI_HOST,
+  PCI_HOST_PARAMS,
+  PLATFORM_RESET_REQUEST,
+  PM_BLOCK_PLACEMENT,
+  PORT_BUS,
+  VGA_WINDOW_PARAMS,
+  VGA_WRITE_SINK,
+} from '../../../src/platform/tokens.js';
 import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
-import { PciHost, QEMU_PC_PCI_HOST_PARAMS, QemuPcChipset } from '../../../src/devices/pci/index.js';
+import { type PciHost, QEMU_PC_PCI_HOST_PARAMS, QemuPcChipset } from '../../../src/devices/pci/index.js';
 import { VgaWindow, XEN_VGA_WINDOW_PARAMS, DISCARD_VGA_WRITES } from '../../../src/devices/vga/index.js';
 import { cfgRead, RecordingReset } from '../../devices/pci/helpers.js';
 

@@ -16,7 +16,14 @@ function board(profile: 'xen-hvm' | 'qemu-pc' | 'xen-pvh', testDevices: boolean,
   const out: number[] = [];
   const exits: number[] = [];
   let resets = 0;
-  const b = attachBoard(p, { serialOut: (bytes) => out.push(...bytes), testDevices, cpus: 2, ramSize, onDebugExit: (c) => exits.push(c), onReset: () => resets++ });
+  const b = attachBoard(p, {
+    serialOut: (bytes) => out.push(...bytes),
+    testDevices,
+    cpus: 2,
+    ramSize,
+    onDebugExit: (c) => exits.push(c),
+    onReset: () => resets++,
+  });
   return { p, b, out, exits, resets: () => resets };
 }
 
@@ -58,7 +65,7 @@ describe('attachBoard', () => {
     expect(exits).toEqual([0]);
   });
 
-  it('xen-hvm with testDevices: Xen\'s debug console keeps 0xE9, pc-testdev keeps 0xE0–0xE7', () => {
+  it("xen-hvm with testDevices: Xen's debug console keeps 0xE9, pc-testdev keeps 0xE0–0xE7", () => {
     // Regression: the byte-wise copy at 0xE8–0xEB overlapped the debug console and attachBoard threw.
     const { p, b } = board('xen-hvm', true);
     p.ports.write(0xe0, 4, 0x01020304);
@@ -104,7 +111,7 @@ describe('CMOS NVRAM from the board', () => {
     expect(idx.map((i) => cmos(p, i))).toEqual([0x06, 0x80, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0x0f, 0x20, 0, 0, 0]);
   });
 
-  it('qemu-pc: the board writes the VMM\'s RAM size even when the platform was built with another', () => {
+  it("qemu-pc: the board writes the VMM's RAM size even when the platform was built with another", () => {
     const { p } = board('qemu-pc', false, 32 * MIB);
     expect([0x17, 0x18, 0x34, 0x35].map((i) => cmos(p, i))).toEqual([0x00, 0x7c, 0x00, 0x01]); // 31744 KiB; 256 × 64 KiB
   });

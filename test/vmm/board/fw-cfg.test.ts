@@ -35,7 +35,7 @@ describe('fw_cfg (x86 I/O ports)', () => {
     expect(get(FW_CFG_KEY.RAM_SIZE, 8)).toBe(0x1_2345_6000n);
   });
 
-  it('reads past an item\'s end and of unknown keys return 0', () => {
+  it("reads past an item's end and of unknown keys return 0", () => {
     const { bytes } = rig();
     expect(bytes(FW_CFG_KEY.SIGNATURE, 6)).toEqual([0x51, 0x45, 0x4d, 0x55, 0, 0]);
     expect(bytes(0x1234, 3)).toEqual([0, 0, 0]);

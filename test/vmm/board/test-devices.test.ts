@@ -9,7 +9,7 @@ import { SYSTEM_CONTROL_PORT_A, SystemControlPortA } from '../../../src/vmm/boar
 import { HOST_ACCESS } from '../../../src/bus/access.js';
 
 describe('isa-debug-exit', () => {
-  it('hands every written code to the VMM; the exit status is QEMU\'s (code << 1) | 1', () => {
+  it("hands every written code to the VMM; the exit status is QEMU's (code << 1) | 1", () => {
     const ports = new PortBus();
     const codes: number[] = [];
     const dev = new IsaDebugExit((c) => codes.push(c));

@@ -5,8 +5,16 @@ import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { COM1_PORT, IER, IIR, LCR, LSR, MCR, MSR, Uart16550A, UART_HOST_QUEUE_LIMIT } from '../../../src/vmm/board/uart-16550a.js';
 
-const RBR = COM1_PORT, THR = COM1_PORT, IER_P = COM1_PORT + 1, IIR_P = COM1_PORT + 2, FCR_P = COM1_PORT + 2;
-const LCR_P = COM1_PORT + 3, MCR_P = COM1_PORT + 4, LSR_P = COM1_PORT + 5, MSR_P = COM1_PORT + 6, SCR_P = COM1_PORT + 7;
+const RBR = COM1_PORT,
+  THR = COM1_PORT,
+  IER_P = COM1_PORT + 1,
+  IIR_P = COM1_PORT + 2,
+  FCR_P = COM1_PORT + 2;
+const LCR_P = COM1_PORT + 3,
+  MCR_P = COM1_PORT + 4,
+  LSR_P = COM1_PORT + 5,
+  MSR_P = COM1_PORT + 6,
+  SCR_P = COM1_PORT + 7;
 
 function rig(opts: { out2GatesIrq?: boolean } = {}) {
   const ports = new PortBus();
@@ -236,7 +244,10 @@ describe('16550A robustness', () => {
 
   it('reset returns every register to power-on values', () => {
     const { uart, wr, rd } = rig();
-    wr(FCR_P, 0x01); wr(LCR_P, 0x9b); wr(MCR_P, 0x1f); wr(IER_P, 0x0f);
+    wr(FCR_P, 0x01);
+    wr(LCR_P, 0x9b);
+    wr(MCR_P, 0x1f);
+    wr(IER_P, 0x0f);
     uart.reset();
     expect([rd(IER_P), rd(IIR_P), rd(LCR_P), rd(MCR_P), rd(LSR_P)]).toEqual([0, 0x01, 0, 0, 0x60]);
   });

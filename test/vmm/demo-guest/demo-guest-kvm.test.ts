@@ -84,6 +84,13 @@ describe('demo --guest where KVM cannot run', () => {
 
   it('other errors are not hidden behind the fallback', async () => {
     const io = { out: () => undefined, err: () => undefined };
-    await expect(runGuestDemo(undefined, io, () => 0, () => Promise.reject(new RangeError('bug')))).rejects.toThrow('bug');
+    await expect(
+      runGuestDemo(
+        undefined,
+        io,
+        () => 0,
+        () => Promise.reject(new RangeError('bug')),
+      ),
+    ).rejects.toThrow('bug');
   });
 });

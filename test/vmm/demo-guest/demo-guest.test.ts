@@ -14,7 +14,7 @@ describe('demo guest image', () => {
     const ram = new Uint8Array(4 * 1024 * 1024).fill(0xcc);
     const s = loadMultiboot(ram, g.image, { ramSize: ram.length, cmdline: 'demo' });
     expect(s).toEqual({ mode: 'protected32', rip: g.symbols.get('start'), regs: { eax: 0x2badb002, ebx: 0x9000 } });
-    const end = g.symbols.get('end')! ;
+    const end = g.symbols.get('end')!;
     expect(end % 4096).toBe(0);
     expect(ram.subarray(DEMO_LOAD_ADDRESS, DEMO_LOAD_ADDRESS + g.image.length)).toEqual(g.image);
     expect(ram.subarray(end, end + 0x8000).every((b) => b === 0)).toBe(true);
@@ -33,7 +33,8 @@ describe('demo guest image', () => {
       const dec = new iced.Decoder(bits, g.image.subarray(at - DEMO_LOAD_ADDRESS, next - DEMO_LOAD_ADDRESS + 15), iced.DecoderOptions.None);
       dec.ip = BigInt(at);
       const ins = dec.decode();
-      if (ins.isInvalid || ins.length !== next - at) problems.push(`0x${at.toString(16)}: ${ins.isInvalid ? 'invalid' : `length ${ins.length}, expected ${next - at}`}`);
+      if (ins.isInvalid || ins.length !== next - at)
+        problems.push(`0x${at.toString(16)}: ${ins.isInvalid ? 'invalid' : `length ${ins.length}, expected ${next - at}`}`);
       if (ins.isIpRelMemoryOperand) problems.push(`0x${at.toString(16)}: RIP-relative operand`);
       const flow = ins.flowControl;
       if (flow === iced.FlowControl.UnconditionalBranch || flow === iced.FlowControl.ConditionalBranch || flow === iced.FlowControl.Call) {
@@ -52,7 +53,8 @@ describe('demo guest image', () => {
     const idt = g.symbols.get('idt')! - DEMO_LOAD_ADDRESS;
     const dv = new DataView(g.image.buffer, g.image.byteOffset);
     const gate = (v: number) => {
-      const lo = dv.getUint32(idt + 16 * v, true), hi = dv.getUint32(idt + 16 * v + 4, true);
+      const lo = dv.getUint32(idt + 16 * v, true),
+        hi = dv.getUint32(idt + 16 * v + 4, true);
       return { selector: lo >>> 16, type: (hi >>> 8) & 0xff, target: ((hi & 0xffff0000) | (lo & 0xffff)) >>> 0, upper: dv.getUint32(idt + 16 * v + 8, true) };
     };
     for (const [name, v] of Object.entries(DEMO_VECTOR)) {

@@ -5,7 +5,22 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CAP, EXIT, INTERNAL_ERROR, KVM, MSR_EXIT_REASON, MSR_FILTER, RUN, SEGMENT, SIZEOF, SREGS, SYNC_X86, SYSTEM_EVENT, VCPU_EVENTS, VCPUEVENT_VALID } from '../../../src/vmm/kvm/abi.js';
+import {
+  CAP,
+  EXIT,
+  INTERNAL_ERROR,
+  KVM,
+  MSR_EXIT_REASON,
+  MSR_FILTER,
+  RUN,
+  SEGMENT,
+  SIZEOF,
+  SREGS,
+  SYNC_X86,
+  SYSTEM_EVENT,
+  VCPU_EVENTS,
+  VCPUEVENT_VALID,
+} from '../../../src/vmm/kvm/abi.js';
 
 function compilerReason(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
@@ -81,10 +96,13 @@ const EXPECTED: Record<string, number> = {
   'offsetof(struct kvm_run, system_event.type)': RUN.systemEventType,
   'offsetof(struct kvm_run, fail_entry.hardware_entry_failure_reason)': RUN.failEntryReason,
   'offsetof(struct kvm_run, ex.exception)': RUN.exceptionVector,
-  ...Object.fromEntries(Object.entries(SREGS).map(([k, v]) => [`offsetof(struct kvm_sregs, ${k === 'apicBase' ? 'apic_base' : k === 'interruptBitmap' ? 'interrupt_bitmap' : k})`, v])),
   ...Object.fromEntries(
-    Object.entries(SEGMENT).map(([k, v]) => [`offsetof(struct kvm_segment, ${k})`, v]),
+    Object.entries(SREGS).map(([k, v]) => [
+      `offsetof(struct kvm_sregs, ${k === 'apicBase' ? 'apic_base' : k === 'interruptBitmap' ? 'interrupt_bitmap' : k})`,
+      v,
+    ]),
   ),
+  ...Object.fromEntries(Object.entries(SEGMENT).map(([k, v]) => [`offsetof(struct kvm_segment, ${k})`, v])),
   'offsetof(struct kvm_vcpu_events, exception.injected)': VCPU_EVENTS.exceptionInjected,
   'offsetof(struct kvm_vcpu_events, exception.nr)': VCPU_EVENTS.exceptionNr,
   'offsetof(struct kvm_vcpu_events, exception.has_error_code)': VCPU_EVENTS.exceptionHasErrorCode,

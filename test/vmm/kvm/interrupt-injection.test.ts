@@ -40,6 +40,7 @@ describe.skipIf(KVM_SKIP_REASON !== null || !kutAvailable('vmexit'))('interrupt 
         if (req === KVM.INTERRUPT) interruptIoctls++;
         return ioctlPtr(fd, req, arg);
       };
+      // biome-ignore lint/suspicious/noImplicitAnyLet: assigned in the try below, typed by vm.run()
       let reason;
       try {
         reason = await vm.run();

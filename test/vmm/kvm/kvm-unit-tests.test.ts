@@ -146,9 +146,12 @@ describe.skipIf(skip !== null)('kvm-unit-tests on hvmdev (KVM)', () => {
         const run: KutCase = profile === 'xen-hvm' && c.xen !== undefined ? { ...c, ...c.xen } : c;
         it(`${c.name} (${run.smp} vCPU${run.smp > 1 ? 's' : ''})`, { timeout: (run.timeout + 30) * 1000 }, async () => {
           const o = await runCase(run, profile);
-          console.log(`[kvm-unit-tests] ${profile} ${c.name}: ${o.pass.length} PASS, ${o.fail.length} FAIL, ${o.skipped.length} SKIP, ${o.stop}, ${(o.wallMs / 1000).toFixed(1)} s`);
+          console.log(
+            `[kvm-unit-tests] ${profile} ${c.name}: ${o.pass.length} PASS, ${o.fail.length} FAIL, ${o.skipped.length} SKIP, ${o.stop}, ${(o.wallMs / 1000).toFixed(1)} s`,
+          );
           const undiagnosed = o.fail.filter((f) => NOT_YET_DIAGNOSED.includes(baseName(f)));
-          if (undiagnosed.length > 0) console.log(`[kvm-unit-tests] ${profile} ${c.name}: failing, not yet diagnosed (open work): ${undiagnosed.map(baseName).join(', ')}`);
+          if (undiagnosed.length > 0)
+            console.log(`[kvm-unit-tests] ${profile} ${c.name}: failing, not yet diagnosed (open work): ${undiagnosed.map(baseName).join(', ')}`);
           const unexpected = o.fail.filter((f) => !allowed.has(baseName(f)));
           expect(unexpected).toEqual([]);
           expect(o.pass.length).toBeGreaterThanOrEqual(run.minPass);

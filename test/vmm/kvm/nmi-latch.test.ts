@@ -7,16 +7,26 @@ import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
 
 announceKvmSkip('KVM NMI latch test');
 
-const CODE = 0x1000, NMI_HANDLER = 0x1800, COUNTER = 0x2000;
+const CODE = 0x1000,
+  NMI_HANDLER = 0x1800,
+  COUNTER = 0x2000;
 
 /** Real mode at 0:0x1000 (the IVT sends vector 2 to NMI_HANDLER): signal ready, 100 port exits, report the NMI count. */
 const GUEST = [
-  0xe6, 0xf8, //       out 0xf8, al      (ready: the test's device sends two NMIs)
-  0xb9, 0x64, 0x00, // mov cx, 100
-  0xe6, 0x80, //       out 0x80, al      (an exit, so entries follow)
-  0xe2, 0xfc, //       loop -4
-  0xa1, 0x00, 0x20, // mov ax, [0x2000]
-  0xe7, 0xf4, //       out 0xf4, ax
+  0xe6,
+  0xf8, //       out 0xf8, al      (ready: the test's device sends two NMIs)
+  0xb9,
+  0x64,
+  0x00, // mov cx, 100
+  0xe6,
+  0x80, //       out 0x80, al      (an exit, so entries follow)
+  0xe2,
+  0xfc, //       loop -4
+  0xa1,
+  0x00,
+  0x20, // mov ax, [0x2000]
+  0xe7,
+  0xf4, //       out 0xf4, ax
   0xf4, //             hlt
 ];
 const HANDLER = [0xff, 0x06, 0x00, 0x20, 0xcf]; // inc word [0x2000]; iret
@@ -32,14 +42,24 @@ describe.skipIf(KVM_SKIP_REASON !== null)('NMIs on KVM', () => {
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 10 });
     const v = vm;
     const lapic = v.vcpus[0]!.lapic;
-    v.platform.ports.register(0xf4, 4, { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) }, { owner: 'test-exit' });
-    v.platform.ports.register(0xf8, 1, {
-      read: () => 0xff,
-      write: () => {
-        lapic.receive(4, 0, false, true); // delivery mode NMI, as an IPI or the IO-APIC sends it
-        lapic.receive(4, 0, false, true);
+    v.platform.ports.register(
+      0xf4,
+      4,
+      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
+      { owner: 'test-exit' },
+    );
+    v.platform.ports.register(
+      0xf8,
+      1,
+      {
+        read: () => 0xff,
+        write: () => {
+          lapic.receive(4, 0, false, true); // delivery mode NMI, as an IPI or the IO-APIC sends it
+          lapic.receive(4, 0, false, true);
+        },
       },
-    }, { owner: 'test-nmi' });
+      { owner: 'test-nmi' },
+    );
     const mem = new DataView(v.ram.buffer, v.ram.byteOffset);
     v.ram.set(GUEST, CODE);
     v.ram.set(HANDLER, NMI_HANDLER);

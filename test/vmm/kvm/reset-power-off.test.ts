@@ -27,13 +27,32 @@ const RESET_PORT92 = [0xe4, 0x92, 0x0c, 0x01, 0xe6, 0x92, 0x90]; // in al, 0x92;
  */
 function resetOnceKernel(reset: readonly number[]): Uint8Array {
   const code = [
-    0xfe, 0x05, 0x00, 0x00, 0x30, 0x00, //             inc byte [BOOTS]
-    0x80, 0x3d, 0x00, 0x00, 0x30, 0x00, 0x01, //       cmp byte [BOOTS], 1
-    0x75, 0x08, //                                     jne report
+    0xfe,
+    0x05,
+    0x00,
+    0x00,
+    0x30,
+    0x00, //             inc byte [BOOTS]
+    0x80,
+    0x3d,
+    0x00,
+    0x00,
+    0x30,
+    0x00,
+    0x01, //       cmp byte [BOOTS], 1
+    0x75,
+    0x08, //                                     jne report
     ...reset, //                                       (7 bytes)
     0xf4, //                                           hlt
-    0x0f, 0xb6, 0x05, 0x00, 0x00, 0x30, 0x00, // report: movzx eax, byte [BOOTS]
-    0xe7, 0xf4, //                                     out 0xf4, eax
+    0x0f,
+    0xb6,
+    0x05,
+    0x00,
+    0x00,
+    0x30,
+    0x00, // report: movzx eax, byte [BOOTS]
+    0xe7,
+    0xf4, //                                     out 0xf4, eax
     0xf4, //                                           hlt
   ];
   return elf32(0x10000c, [{ paddr: 0x100000, data: concat(mbHeader(0), new Uint8Array(code)) }]);
@@ -79,7 +98,15 @@ describe.skipIf(KVM_SKIP_REASON !== null)('guest reset and power-off', () => {
   }
 
   it('with onReset "stop" a reset ends the run (status 6)', async () => {
-    guest = createMultibootGuest({ kernel: resetOnceKernel(RESET_CF9), profile: 'qemu-pc', ramBytes: 8 * 1024 * 1024, testDevices: true, timeoutSeconds: 15, onReset: 'stop', serialOut: () => undefined });
+    guest = createMultibootGuest({
+      kernel: resetOnceKernel(RESET_CF9),
+      profile: 'qemu-pc',
+      ramBytes: 8 * 1024 * 1024,
+      testDevices: true,
+      timeoutSeconds: 15,
+      onReset: 'stop',
+      serialOut: () => undefined,
+    });
     const r = await guest.vm.run();
     expect(r).toEqual({ kind: 'reset', vcpu: 0 });
     expect(exitStatus(r)).toBe(6);
@@ -88,24 +115,82 @@ describe.skipIf(KVM_SKIP_REASON !== null)('guest reset and power-off', () => {
   it('a reset brings a running AP (worker thread) back to wait-for-SIPI', async () => {
     // vCPU 0 (32-bit flat at 0x1000): first boot starts vCPU 1 at 0x2000, waits for its mark, resets through 0xCF9.
     const bsp = [
-      0xfe, 0x05, 0x00, 0x30, 0x00, 0x00, //                               inc byte [0x3000]
-      0x80, 0x3d, 0x00, 0x30, 0x00, 0x00, 0x01, //                         cmp byte [0x3000], 1
-      0x75, 0x2f, //                                                       jne report
-      0xc7, 0x05, 0x10, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x01, //       mov dword [ICR high], 1 << 24
-      0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x45, 0x00, 0x00, //       mov dword [ICR low], INIT
-      0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x02, 0x46, 0x00, 0x00, //       mov dword [ICR low], SIPI 2
-      0x80, 0x3d, 0x01, 0x30, 0x00, 0x00, 0x00, //                   wait: cmp byte [0x3001], 0
-      0x74, 0xf7, //                                                       je wait
+      0xfe,
+      0x05,
+      0x00,
+      0x30,
+      0x00,
+      0x00, //                               inc byte [0x3000]
+      0x80,
+      0x3d,
+      0x00,
+      0x30,
+      0x00,
+      0x00,
+      0x01, //                         cmp byte [0x3000], 1
+      0x75,
+      0x2f, //                                                       jne report
+      0xc7,
+      0x05,
+      0x10,
+      0x03,
+      0xe0,
+      0xfe,
+      0x00,
+      0x00,
+      0x00,
+      0x01, //       mov dword [ICR high], 1 << 24
+      0xc7,
+      0x05,
+      0x00,
+      0x03,
+      0xe0,
+      0xfe,
+      0x00,
+      0x45,
+      0x00,
+      0x00, //       mov dword [ICR low], INIT
+      0xc7,
+      0x05,
+      0x00,
+      0x03,
+      0xe0,
+      0xfe,
+      0x02,
+      0x46,
+      0x00,
+      0x00, //       mov dword [ICR low], SIPI 2
+      0x80,
+      0x3d,
+      0x01,
+      0x30,
+      0x00,
+      0x00,
+      0x00, //                   wait: cmp byte [0x3001], 0
+      0x74,
+      0xf7, //                                                       je wait
       ...RESET_CF9, //                                                     reset
       0xf4, //                                                             hlt
-      0x0f, 0xb6, 0x05, 0x00, 0x30, 0x00, 0x00, //                 report: movzx eax, byte [0x3000]
-      0xe7, 0xf4, //                                                       out 0xf4, eax
+      0x0f,
+      0xb6,
+      0x05,
+      0x00,
+      0x30,
+      0x00,
+      0x00, //                 report: movzx eax, byte [0x3000]
+      0xe7,
+      0xf4, //                                                       out 0xf4, eax
       0xf4, //                                                             hlt
     ];
     const ap = [0xc6, 0x06, 0x01, 0x30, 0x01, 0xeb, 0xfe]; // real mode: mov byte [0x3001], 1; jmp $
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 2, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 15 });
     const v = vm;
-    v.platform.ports.register(0xf4, 4, { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) }, { owner: 'test-exit' });
+    v.platform.ports.register(
+      0xf4,
+      4,
+      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
+      { owner: 'test-exit' },
+    );
     v.ram.set(bsp, 0x1000);
     v.ram.set(ap, 0x2000);
     const start = () => v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });

@@ -78,7 +78,7 @@ describe('hvmdev run: kernels that cannot be loaded', () => {
 });
 
 describe('exit statuses', () => {
-  it('isa-debug-exit is QEMU\'s (code << 1) | 1; every other reason has its own even status', () => {
+  it("isa-debug-exit is QEMU's (code << 1) | 1; every other reason has its own even status", () => {
     expect(exitStatus({ kind: 'debug-exit', code: 0 })).toBe(1);
     expect(exitStatus({ kind: 'debug-exit', code: 3 })).toBe(7);
     expect(exitStatus({ kind: 'debug-exit', code: 0xff })).toBe(0xff);

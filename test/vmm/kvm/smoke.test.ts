@@ -8,15 +8,47 @@ announceKvmSkip('KVM smoke tests');
 
 /** 32-bit flat protected-mode code at 0x1000. */
 const GUEST = [
-  0xb0, 0x0a, //             mov al, 0x0a
-  0xe6, 0x70, //             out 0x70, al        (RTC index: register A)
-  0xe4, 0x71, //             in al, 0x71
-  0xa2, 0x00, 0x20, 0x00, 0x00, // mov [0x2000], al
-  0xc7, 0x05, 0x80, 0x00, 0xe0, 0xfe, 0x20, 0x00, 0x00, 0x00, // mov dword [0xfee00080], 0x20  (LAPIC TPR)
-  0xa1, 0x80, 0x00, 0xe0, 0xfe, //   mov eax, [0xfee00080]
-  0xa3, 0x04, 0x20, 0x00, 0x00, //   mov [0x2004], eax
-  0xba, 0xf4, 0x00, 0x00, 0x00, //   mov edx, 0xf4
-  0xb8, 0x2a, 0x00, 0x00, 0x00, //   mov eax, 42
+  0xb0,
+  0x0a, //             mov al, 0x0a
+  0xe6,
+  0x70, //             out 0x70, al        (RTC index: register A)
+  0xe4,
+  0x71, //             in al, 0x71
+  0xa2,
+  0x00,
+  0x20,
+  0x00,
+  0x00, // mov [0x2000], al
+  0xc7,
+  0x05,
+  0x80,
+  0x00,
+  0xe0,
+  0xfe,
+  0x20,
+  0x00,
+  0x00,
+  0x00, // mov dword [0xfee00080], 0x20  (LAPIC TPR)
+  0xa1,
+  0x80,
+  0x00,
+  0xe0,
+  0xfe, //   mov eax, [0xfee00080]
+  0xa3,
+  0x04,
+  0x20,
+  0x00,
+  0x00, //   mov [0x2004], eax
+  0xba,
+  0xf4,
+  0x00,
+  0x00,
+  0x00, //   mov edx, 0xf4
+  0xb8,
+  0x2a,
+  0x00,
+  0x00,
+  0x00, //   mov eax, 42
   0xef, //                   out dx, eax         (the test's exit port)
   0xf4, //                   hlt
 ];
@@ -31,7 +63,12 @@ describe.skipIf(KVM_SKIP_REASON !== null)('KVM smoke', () => {
   it('serves port I/O and MMIO exits from the platform and stops on the exit port', async () => {
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 10 });
     const v = vm;
-    v.platform.ports.register(0xf4, 4, { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) }, { owner: 'test-exit' });
+    v.platform.ports.register(
+      0xf4,
+      4,
+      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
+      { owner: 'test-exit' },
+    );
     v.ram.set(GUEST, 0x1000);
     v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
     const r = await v.run();

@@ -10,18 +10,50 @@ announceKvmSkip('KVM worker hypercall test');
 
 /** vCPU 0, 32-bit flat at 0x1000: INIT and SIPI (vector 2 → 0x2000) to APIC ID 1, then halts with IF clear. */
 const BSP = [
-  0xc7, 0x05, 0x10, 0x03, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x01, // mov dword [0xfee00310], 1 << 24   (ICR high: APIC ID 1)
-  0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x00, 0x45, 0x00, 0x00, // mov dword [0xfee00300], 0x4500    (INIT)
-  0xc7, 0x05, 0x00, 0x03, 0xe0, 0xfe, 0x02, 0x46, 0x00, 0x00, // mov dword [0xfee00300], 0x4602    (SIPI, vector 2)
+  0xc7,
+  0x05,
+  0x10,
+  0x03,
+  0xe0,
+  0xfe,
+  0x00,
+  0x00,
+  0x00,
+  0x01, // mov dword [0xfee00310], 1 << 24   (ICR high: APIC ID 1)
+  0xc7,
+  0x05,
+  0x00,
+  0x03,
+  0xe0,
+  0xfe,
+  0x00,
+  0x45,
+  0x00,
+  0x00, // mov dword [0xfee00300], 0x4500    (INIT)
+  0xc7,
+  0x05,
+  0x00,
+  0x03,
+  0xe0,
+  0xfe,
+  0x02,
+  0x46,
+  0x00,
+  0x00, // mov dword [0xfee00300], 0x4602    (SIPI, vector 2)
   0xfa, //                   cli
   0xf4, //                   hlt
-  0xeb, 0xfd, //             jmp hlt
+  0xeb,
+  0xfd, //             jmp hlt
 ];
 
 /** vCPU 1, real mode at 0x2000 (CS = 0x200): VMCALL, then report AX on the exit port. */
 const AP = [
-  0x0f, 0x01, 0xc1, //       vmcall
-  0xba, 0xf4, 0x00, //       mov dx, 0xf4
+  0x0f,
+  0x01,
+  0xc1, //       vmcall
+  0xba,
+  0xf4,
+  0x00, //       mov dx, 0xf4
   0xef, //                   out dx, ax
   0xf4, //                   hlt
 ];
@@ -36,7 +68,12 @@ describe.skipIf(KVM_SKIP_REASON !== null)('VMCALL on a vCPU worker', () => {
   it('completes with −KVM_ENOSYS and the guest runs on', async () => {
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 2, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 10 });
     const v = vm;
-    v.platform.ports.register(0xf4, 4, { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) }, { owner: 'test-exit' });
+    v.platform.ports.register(
+      0xf4,
+      4,
+      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
+      { owner: 'test-exit' },
+    );
     v.ram.set(BSP, 0x1000);
     v.ram.set(AP, 0x2000);
     v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });

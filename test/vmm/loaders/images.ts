@@ -22,7 +22,8 @@ export interface Seg {
 
 /** An ELF32 i386 executable with these segments; the Multiboot header sits in the first segment's data. */
 export function elf32(entry: number, segs: Seg[], patch?: (dv: DataView) => void): Uint8Array {
-  const ehsize = 52, phentsize = 32;
+  const ehsize = 52,
+    phentsize = 32;
   const phoff = ehsize;
   let off = phoff + phentsize * segs.length;
   const offsets = segs.map((s) => {

@@ -4,7 +4,16 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BOOT_PARAMS, BOOT_PARAMS_ADDR, CMDLINE_ADDR, linuxKernelFormat, loadLinux, LoaderError, parseSetupHeader, SETUP_HEADER } from '../../../src/vmm/loaders/index.js';
+import {
+  BOOT_PARAMS,
+  BOOT_PARAMS_ADDR,
+  CMDLINE_ADDR,
+  linuxKernelFormat,
+  loadLinux,
+  LoaderError,
+  parseSetupHeader,
+  SETUP_HEADER,
+} from '../../../src/vmm/loaders/index.js';
 import { writeLongModeTables } from '../../../src/vmm/loaders/long-mode-tables.js';
 import { LINUX_BZIMAGE, LINUX_VMLINUX_GZ, NO_GUESTS_REASON } from './guest-files.js';
 
@@ -27,7 +36,9 @@ function problem(fn: () => unknown): string {
 }
 
 /** A minimal bzImage: 1 setup sector after the boot sector, a protocol-`version` header, `payload` after. */
-function bzImage(opts: { version?: number; xloadflags?: number; loadflags?: number; payload?: Uint8Array; initSize?: number; cmdlineSize?: number } = {}): Uint8Array {
+function bzImage(
+  opts: { version?: number; xloadflags?: number; loadflags?: number; payload?: Uint8Array; initSize?: number; cmdlineSize?: number } = {},
+): Uint8Array {
   const payload = opts.payload ?? new Uint8Array([0x90, 0x90, 0xf4]);
   const img = new Uint8Array(1024 + payload.length);
   const dv = new DataView(img.buffer);
@@ -158,7 +169,15 @@ describe.skipIf(LINUX_BZIMAGE === null)(`Debian 6.1 kernel${LINUX_BZIMAGE === nu
     const image = new Uint8Array(readFileSync(LINUX_BZIMAGE!));
     const h = parseSetupHeader(image);
     expect([h.version, h.setupBytes, h.headerLength, h.xloadflags, h.kernelAlignment, h.relocatable, h.cmdlineSize, h.prefAddress, h.initSize]).toEqual([
-      0x020f, 40 * 512, 0x7b, 0x7f, 0x200000, true, 2047, 0x1000000, 0x3f98000,
+      0x020f,
+      40 * 512,
+      0x7b,
+      0x7f,
+      0x200000,
+      true,
+      2047,
+      0x1000000,
+      0x3f98000,
     ]);
     const ram = new Uint8Array(128 * MIB);
     const r = loadLinux(ram, image, { ramSize: 128 * MIB, e820: E820_128M, cmdline: 'console=ttyS0' });
@@ -180,7 +199,9 @@ describe.skipIf(LINUX_BZIMAGE === null)(`Debian 6.1 kernel${LINUX_BZIMAGE === nu
     expect(ram.subarray(0x1000000, 0x1000000 + 0x10000)).toEqual(image.subarray(0x200000, 0x210000));
     expect(ram.subarray(0x3044000, 0x3044000 + 0x1000)).toEqual(image.subarray(0x2400000, 0x2401000));
     const zp = zeroPage(ram);
-    expect([zp.getUint16(SETUP_HEADER.bootFlag, true), zp.getUint32(SETUP_HEADER.header, true), zp.getUint16(SETUP_HEADER.version, true)]).toEqual([0xaa55, 0x53726448, 0x020f]);
+    expect([zp.getUint16(SETUP_HEADER.bootFlag, true), zp.getUint32(SETUP_HEADER.header, true), zp.getUint16(SETUP_HEADER.version, true)]).toEqual([
+      0xaa55, 0x53726448, 0x020f,
+    ]);
     expect(zp.getBigUint64(BOOT_PARAMS.acpiRsdpAddr, true)).toBe(0xf0000n);
   });
 });

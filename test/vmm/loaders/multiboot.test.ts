@@ -56,7 +56,9 @@ describe.skipIf(KVM_UNIT_TESTS_DIR === null)(`kvm-unit-tests images${KVM_UNIT_TE
 
   it('16 MiB is too small for their 12 MiB bss: outside-ram, naming the segment', () => {
     const ram = new Uint8Array(16 * MIB);
-    expect(() => loadMultiboot(ram, readKvmUnitTest('ioapic'), { ramSize: 16 * MIB })).toThrow(/ELF segment 1 at \[0x408000, 0x103d030\) is not inside usable RAM/);
+    expect(() => loadMultiboot(ram, readKvmUnitTest('ioapic'), { ramSize: 16 * MIB })).toThrow(
+      /ELF segment 1 at \[0x408000, 0x103d030\) is not inside usable RAM/,
+    );
   });
 
   it('a truncated .flat is refused before anything is written', () => {
@@ -105,22 +107,60 @@ describe('Multiboot ELF32 images built here', () => {
     // Not ELF and no a.out kludge.
     expect(problem(() => loadMultiboot(ram, concat(hdr, code(64)), opts))).toBe('unsupported');
     // ELF64 class.
-    expect(problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }], (dv) => dv.setUint8(4, 2)), opts))).toBe('unsupported');
+    expect(
+      problem(() =>
+        loadMultiboot(
+          ram,
+          elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }], (dv) => dv.setUint8(4, 2)),
+          opts,
+        ),
+      ),
+    ).toBe('unsupported');
     // Segment in the VGA hole, above RAM, crossing 4 GiB.
     expect(problem(() => loadMultiboot(ram, elf32(0xa0000, [{ paddr: 0xa0000, data: concat(hdr, code(8)) }]), opts))).toBe('outside-ram');
     expect(problem(() => loadMultiboot(ram, elf32(0x3ff000, [{ paddr: 0x3ff000, data: concat(hdr, code(0x1000)) }]), opts))).toBe('outside-ram');
-    expect(problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }, { paddr: 0xfffff000, data: code(8), memSize: 0x2000 }]), opts))).toBe('outside-ram');
+    expect(
+      problem(() =>
+        loadMultiboot(
+          ram,
+          elf32(0x100000, [
+            { paddr: 0x100000, data: concat(hdr, code(8)) },
+            { paddr: 0xfffff000, data: code(8), memSize: 0x2000 },
+          ]),
+          opts,
+        ),
+      ),
+    ).toBe('outside-ram');
     // Segment over the information area at 0x9000.
-    expect(() => loadMultiboot(ram, elf32(0x8000, [{ paddr: 0x8000, data: concat(hdr, code(0x1100)) }]), opts)).toThrow(/overlaps the Multiboot information at \[0x9000/);
+    expect(() => loadMultiboot(ram, elf32(0x8000, [{ paddr: 0x8000, data: concat(hdr, code(0x1100)) }]), opts)).toThrow(
+      /overlaps the Multiboot information at \[0x9000/,
+    );
     // filesz > memsz, program headers past the end, entry outside RAM.
     expect(problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(64)), memSize: 8 }]), opts))).toBe('unsupported');
-    expect(problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }], (dv) => dv.setUint16(44, 500, true)), opts))).toBe('truncated');
+    expect(
+      problem(() =>
+        loadMultiboot(
+          ram,
+          elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }], (dv) => dv.setUint16(44, 500, true)),
+          opts,
+        ),
+      ),
+    ).toBe('truncated');
     expect(problem(() => loadMultiboot(ram, elf32(0xb8000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }]), opts))).toBe('outside-ram');
     // Options.
     expect(problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }]), { ramSize: 8 * MIB }))).toBe('bad-option');
-    expect(problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }]), { ramSize: 4 * MIB, cmdline: 'x'.repeat(700_000) }))).toBe('bad-option');
+    expect(
+      problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }]), { ramSize: 4 * MIB, cmdline: 'x'.repeat(700_000) })),
+    ).toBe('bad-option');
     // A module that does not fit.
-    expect(problem(() => loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }]), { ramSize: 4 * MIB, modules: [{ data: new Uint8Array(3 * MIB + 1) }] }))).toBe('outside-ram');
+    expect(
+      problem(() =>
+        loadMultiboot(ram, elf32(0x100000, [{ paddr: 0x100000, data: concat(hdr, code(8)) }]), {
+          ramSize: 4 * MIB,
+          modules: [{ data: new Uint8Array(3 * MIB + 1) }],
+        }),
+      ),
+    ).toBe('outside-ram');
   });
 
   it('modules are page-aligned one after another, each with its string', () => {
@@ -135,7 +175,7 @@ describe('Multiboot ELF32 images built here', () => {
 });
 
 describe('Multiboot a.out kludge', () => {
-  it('loads from header_addr\'s file offset back to load_addr, zeroes the bss, enters at entry_addr', () => {
+  it("loads from header_addr's file offset back to load_addr, zeroes the bss, enters at entry_addr", () => {
     // File: 0x40 bytes of text, the header at offset 0x40, then data. Loaded at 0x200000.
     const text = Uint8Array.from({ length: 0x40 }, (_, i) => 0x90 + (i & 1));
     const header = mbHeader(0x10003, { header: 0x200040, load: 0x200000, loadEnd: 0x200080, bssEnd: 0x201000, entry: 0x200004 });
@@ -173,7 +213,9 @@ describe('Multiboot a.out kludge', () => {
     expect(problem(() => loadMultiboot(ram, mk({ header: 0x200000, load: 0x200010, loadEnd: 0, bssEnd: 0, entry: 0x200000 }), opts))).toBe('unsupported');
     expect(problem(() => loadMultiboot(ram, mk({ header: 0x200100, load: 0x200000, loadEnd: 0, bssEnd: 0, entry: 0x200000 }), opts))).toBe('unsupported');
     expect(problem(() => loadMultiboot(ram, mk({ header: 0x200000, load: 0x200000, loadEnd: 0x201000, bssEnd: 0, entry: 0x200000 }), opts))).toBe('truncated');
-    expect(problem(() => loadMultiboot(ram, mk({ header: 0x200000, load: 0x200000, loadEnd: 0x200040, bssEnd: 0x200010, entry: 0x200000 }), opts))).toBe('unsupported');
+    expect(problem(() => loadMultiboot(ram, mk({ header: 0x200000, load: 0x200000, loadEnd: 0x200040, bssEnd: 0x200010, entry: 0x200000 }), opts))).toBe(
+      'unsupported',
+    );
     expect(problem(() => loadMultiboot(ram, mbHeader(0x10000).subarray(0, 12), opts))).toBe('truncated');
   });
 });
@@ -183,7 +225,9 @@ describe('Multiboot loader robustness', () => {
     const ram = new Uint8Array(2 * MIB);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 0, max: 0x1ffff }), fc.boolean(), (bytes, flags, elfy) => {
-        const body = elfy ? elf32(0x100000, [{ paddr: 0x100000, data: concat(mbHeader(flags | 0x10000 * (flags & 1)), bytes) }]) : concat(mbHeader(flags), bytes);
+        const body = elfy
+          ? elf32(0x100000, [{ paddr: 0x100000, data: concat(mbHeader(flags | (0x10000 * (flags & 1))), bytes) }])
+          : concat(mbHeader(flags), bytes);
         if (elfy) body.set(bytes.subarray(0, Math.min(bytes.length, 48)), 4); // scramble the ELF header
         problem(() => loadMultiboot(ram, body, { ramSize: 2 * MIB }));
       }),

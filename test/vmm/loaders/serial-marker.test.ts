@@ -9,20 +9,25 @@ describe('SerialMarker', () => {
   it('finds a marker split across any chunk boundaries, and reports it once', () => {
     const marker = 'Run /init as init process';
     fc.assert(
-      fc.property(fc.string({ maxLength: 50 }), fc.string({ maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 30 }), (before, after, cuts) => {
-        fc.pre(!before.includes('Run') && !after.includes('Run'));
-        const bytes = enc.encode(`${before}${marker}${after}${marker}`);
-        const m = new SerialMarker(marker);
-        let hits = 0;
-        let at = 0;
-        let i = 0;
-        while (at < bytes.length) {
-          const n = cuts[i++ % cuts.length]!;
-          if (m.feed(bytes.subarray(at, at + n))) hits++;
-          at += n;
-        }
-        expect(hits).toBe(1);
-      }),
+      fc.property(
+        fc.string({ maxLength: 50 }),
+        fc.string({ maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 30 }),
+        (before, after, cuts) => {
+          fc.pre(!before.includes('Run') && !after.includes('Run'));
+          const bytes = enc.encode(`${before}${marker}${after}${marker}`);
+          const m = new SerialMarker(marker);
+          let hits = 0;
+          let at = 0;
+          let i = 0;
+          while (at < bytes.length) {
+            const n = cuts[i++ % cuts.length]!;
+            if (m.feed(bytes.subarray(at, at + n))) hits++;
+            at += n;
+          }
+          expect(hits).toBe(1);
+        },
+      ),
       { numRuns: 300 },
     );
   });

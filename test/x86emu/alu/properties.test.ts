@@ -2,12 +2,62 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  alu, unary, mul, imul, imulTrunc, div, idiv, shift, shld, shrd, bitTest, bitAddress, bsf, bsr, tzcnt, lzcnt,
-  popcnt, cmpxchg, xadd, condition, parityFlag, szpFlags,
-  OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP, OP_TEST, UN_INC, UN_DEC, UN_NOT, UN_NEG,
-  SH_ROL, SH_ROR, SH_SHL, SH_SHR, SH_SAR, SH_SAL, BT_BT, BT_BTS, BT_BTR, BT_BTC,
-  FLAG_CF, FLAG_PF, FLAG_AF, FLAG_ZF, FLAG_SF, FLAG_OF, FLAGS_STATUS,
-  type AluOut, type BitAddrOut, type MulDivOut, type OperandSize,
+  alu,
+  unary,
+  mul,
+  imul,
+  imulTrunc,
+  div,
+  idiv,
+  shift,
+  shld,
+  shrd,
+  bitTest,
+  bitAddress,
+  bsf,
+  bsr,
+  tzcnt,
+  lzcnt,
+  popcnt,
+  cmpxchg,
+  xadd,
+  condition,
+  parityFlag,
+  szpFlags,
+  OP_ADD,
+  OP_OR,
+  OP_ADC,
+  OP_SBB,
+  OP_AND,
+  OP_SUB,
+  OP_XOR,
+  OP_CMP,
+  OP_TEST,
+  UN_INC,
+  UN_DEC,
+  UN_NOT,
+  UN_NEG,
+  SH_ROL,
+  SH_ROR,
+  SH_SHL,
+  SH_SHR,
+  SH_SAR,
+  SH_SAL,
+  BT_BT,
+  BT_BTS,
+  BT_BTR,
+  BT_BTC,
+  FLAG_CF,
+  FLAG_PF,
+  FLAG_AF,
+  FLAG_ZF,
+  FLAG_SF,
+  FLAG_OF,
+  FLAGS_STATUS,
+  type AluOut,
+  type BitAddrOut,
+  type MulDivOut,
+  type OperandSize,
 } from '../../../src/x86emu/alu/index.js';
 
 const RUNS = { numRuns: 200 };
@@ -114,22 +164,26 @@ describe('x86emu/alu properties vs bigint model', () => {
 
   it('INC/DEC preserve CF, NEG sets CF = (a != 0), NOT changes no flags', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...SIZES).chain((s) => fc.tuple(fc.constant(s), sized(s))), flagsArb, ([s, a], fin) => {
-        unary(UN_INC, s, L(a), H(a), fin, o);
-        alu(OP_ADD, s, L(a), H(a), 1, 0, fin, o2);
-        expect(B(o.lo, o.hi)).toBe(B(o2.lo, o2.hi));
-        expect(o.flags).toBe(((o2.flags & ~FLAG_CF) | (fin & FLAG_CF)) >>> 0);
-        unary(UN_DEC, s, L(a), H(a), fin, o);
-        alu(OP_SUB, s, L(a), H(a), 1, 0, fin, o2);
-        expect(B(o.lo, o.hi)).toBe(B(o2.lo, o2.hi));
-        expect(o.flags).toBe(((o2.flags & ~FLAG_CF) | (fin & FLAG_CF)) >>> 0);
-        unary(UN_NEG, s, L(a), H(a), fin, o);
-        expect(res(s)).toBe(-a & maskB(s));
-        expect((o.flags & FLAG_CF) !== 0).toBe(a !== 0n);
-        unary(UN_NOT, s, L(a), H(a), fin, o);
-        expect(res(s)).toBe(~a & maskB(s));
-        expect(o.flags).toBe(fin);
-      }),
+      fc.property(
+        fc.constantFrom(...SIZES).chain((s) => fc.tuple(fc.constant(s), sized(s))),
+        flagsArb,
+        ([s, a], fin) => {
+          unary(UN_INC, s, L(a), H(a), fin, o);
+          alu(OP_ADD, s, L(a), H(a), 1, 0, fin, o2);
+          expect(B(o.lo, o.hi)).toBe(B(o2.lo, o2.hi));
+          expect(o.flags).toBe(((o2.flags & ~FLAG_CF) | (fin & FLAG_CF)) >>> 0);
+          unary(UN_DEC, s, L(a), H(a), fin, o);
+          alu(OP_SUB, s, L(a), H(a), 1, 0, fin, o2);
+          expect(B(o.lo, o.hi)).toBe(B(o2.lo, o2.hi));
+          expect(o.flags).toBe(((o2.flags & ~FLAG_CF) | (fin & FLAG_CF)) >>> 0);
+          unary(UN_NEG, s, L(a), H(a), fin, o);
+          expect(res(s)).toBe(-a & maskB(s));
+          expect((o.flags & FLAG_CF) !== 0).toBe(a !== 0n);
+          unary(UN_NOT, s, L(a), H(a), fin, o);
+          expect(res(s)).toBe(~a & maskB(s));
+          expect(o.flags).toBe(fin);
+        },
+      ),
       RUNS,
     );
   });
@@ -160,9 +214,9 @@ describe('x86emu/alu properties vs bigint model', () => {
   });
 
   it('DIV/IDIV: quotient/remainder, #DE on zero divisor and on quotient overflow', () => {
-    const arb = fc.constantFrom(...SIZES).chain((s) =>
-      fc.tuple(fc.constant(s), sized(s), fc.oneof(sized(s), fc.constantFrom(0n, 1n), fc.bigInt({ min: 0n, max: 0xfn })), sized(s), fc.boolean()),
-    );
+    const arb = fc
+      .constantFrom(...SIZES)
+      .chain((s) => fc.tuple(fc.constant(s), sized(s), fc.oneof(sized(s), fc.constantFrom(0n, 1n), fc.bigInt({ min: 0n, max: 0xfn })), sized(s), fc.boolean()));
     fc.assert(
       fc.property(arb, flagsArb, ([s, acc, ext0, d, signExt], fin) => {
         const w = bits(s);

@@ -2,18 +2,62 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  alu, unary, shift, shld, shrd, bitTest, bsf, bsr, tzcnt, lzcnt, popcnt, mul, imul, imulTrunc, div, idiv,
-  cmpxchg, xadd, condition, FLAGS_STATUS, type AluOut, type MulDivOut, type OperandSize,
-  OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP, OP_TEST,
-  UN_INC, UN_DEC, UN_NOT, UN_NEG, SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAR,
-  BT_BT, BT_BTS, BT_BTR, BT_BTC,
+  alu,
+  unary,
+  shift,
+  shld,
+  shrd,
+  bitTest,
+  bsf,
+  bsr,
+  tzcnt,
+  lzcnt,
+  popcnt,
+  mul,
+  imul,
+  imulTrunc,
+  div,
+  idiv,
+  cmpxchg,
+  xadd,
+  condition,
+  FLAGS_STATUS,
+  type AluOut,
+  type MulDivOut,
+  type OperandSize,
+  OP_ADD,
+  OP_OR,
+  OP_ADC,
+  OP_SBB,
+  OP_AND,
+  OP_SUB,
+  OP_XOR,
+  OP_CMP,
+  OP_TEST,
+  UN_INC,
+  UN_DEC,
+  UN_NOT,
+  UN_NEG,
+  SH_ROL,
+  SH_ROR,
+  SH_RCL,
+  SH_RCR,
+  SH_SHL,
+  SH_SHR,
+  SH_SAR,
+  BT_BT,
+  BT_BTS,
+  BT_BTR,
+  BT_BTC,
 } from '../../../src/x86emu/alu/index.js';
 
 export const FIXTURE_FILES = ['binary', 'unary', 'shift', 'bits', 'muldiv', 'misc'] as const;
 
 export function loadVectors(name: string): string[] {
   const url = new URL(`../../fixtures/alu-vectors/${name}.txt`, import.meta.url);
-  return readFileSync(fileURLToPath(url), 'utf8').split('\n').filter((l) => l.length > 0);
+  return readFileSync(fileURLToPath(url), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 const BIN: Record<string, number> = { add: OP_ADD, or: OP_OR, adc: OP_ADC, sbb: OP_SBB, and: OP_AND, sub: OP_SUB, xor: OP_XOR, cmp: OP_CMP, test: OP_TEST };
@@ -52,12 +96,24 @@ export function checkLine(line: string, index: number): string | null {
   const a = ins[3]!;
   const b = ins[4] ?? '0';
   const c = ins[5] ?? '0';
-  const expFlags = outs[outs.length - 1] === 'DE' ? fin : ((parseInt(outs[outs.length - 1]!, 16) | extra) >>> 0);
+  const expFlags = outs[outs.length - 1] === 'DE' ? fin : (parseInt(outs[outs.length - 1]!, 16) | extra) >>> 0;
   let got: string;
   let want: string;
   let fout: number;
-  if (name in BIN || name in UN || name in SH || name in BT || name === 'shld' || name === 'shrd' || name === 'imul2' ||
-      name === 'bsf' || name === 'bsr' || name === 'tzcnt' || name === 'lzcnt' || name === 'popcnt') {
+  if (
+    name in BIN ||
+    name in UN ||
+    name in SH ||
+    name in BT ||
+    name === 'shld' ||
+    name === 'shrd' ||
+    name === 'imul2' ||
+    name === 'bsf' ||
+    name === 'bsr' ||
+    name === 'tzcnt' ||
+    name === 'lzcnt' ||
+    name === 'popcnt'
+  ) {
     if (name in BIN) alu(BIN[name]!, size, lo(a), hi(a), lo(b), hi(b), fin, o);
     else if (name in UN) unary(UN[name]!, size, lo(a), hi(a), fin, o);
     else if (name in SH) shift(SH[name]!, size, lo(a), hi(a), lo(b), fin, o);
