@@ -2,30 +2,11 @@
 // the same megamorphic device call), and virtual-clock event throughput.
 import { MmioBus } from '../src/bus/mmio-bus.js';
 import { PortBus } from '../src/bus/port-bus.js';
-import { HOST_ACCESS, type AccessContext, type PortAccessSize } from '../src/bus/access.js';
+import { HOST_ACCESS } from '../src/bus/access.js';
 import type { IoHandler } from '../src/bus/handler.js';
 import { VirtualClock } from '../src/time/clock.js';
+import { deviceClasses } from './bus-measure.js';
 import { measure, round, type BenchRecord } from './harness.js';
-
-/** Makes `n` device classes with distinct shapes, as a real platform has. */
-function deviceClasses(n: number): (new () => IoHandler)[] {
-  const out: (new () => IoHandler)[] = [];
-  for (let k = 0; k < n; k++) {
-    const cls = class implements IoHandler {
-      regs = new Uint8Array(64);
-      read(offset: number, _size: PortAccessSize, _ctx: AccessContext): number {
-        return this.regs[offset & 63]! + k;
-      }
-      write(offset: number, _size: PortAccessSize, value: number, _ctx: AccessContext): void {
-        this.regs[offset & 63] = value;
-      }
-    };
-    // Distinct own-property layouts give each class its own hidden class.
-    for (let j = 0; j < k % 7; j++) Object.defineProperty(cls.prototype, `p${j}`, { value: j });
-    out.push(cls);
-  }
-  return out;
-}
 
 const PATTERN = 4096;
 

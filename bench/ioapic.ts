@@ -15,6 +15,18 @@ import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
 import { PicPair, XEN_PIC_PARAMS } from '../src/devices/pic/index.js';
 import { measure, QUICK, round } from './harness.js';
 
+/** ICW1–ICW4 for both 8259s: vector bases 0x08 and 0x70, slave on IRQ 2, 8086 mode. */
+const PIC_INIT = [
+  [0x20, 0x11],
+  [0x21, 0x08],
+  [0x21, 0x04],
+  [0x21, 0x01],
+  [0xa0, 0x11],
+  [0xa1, 0x70],
+  [0xa1, 0x02],
+  [0xa1, 0x01],
+] as const;
+
 /** The least a LAPIC must do: latch the vector, hand it out on INTA, tell the IO-APIC on EOI. */
 class StandInLapic implements ApicMessageSink {
   readonly irr = new Uint8Array(256);
@@ -133,17 +145,7 @@ export function benchIoapic(): Array<Record<string, number | string>> {
   });
 
   // PIC cycle: ISA IRQ 1 edge → INT → INTA → non-specific EOI (port write) → deassert.
-  for (const [p, v] of [
-    [0x20, 0x11],
-    [0x21, 0x08],
-    [0x21, 0x04],
-    [0x21, 0x01],
-    [0xa0, 0x11],
-    [0xa1, 0x70],
-    [0xa1, 0x02],
-    [0xa1, 0x01],
-  ] as const)
-    ports.write(p, 1, v);
+  for (const [p, v] of PIC_INIT) ports.write(p, 1, v);
   const irq1 = fabric.isaLine(1);
   const picCycle = measure((ops) => {
     let s = 0;
@@ -236,17 +238,7 @@ function benchWithRealLapic(): Array<Record<string, number | string>> {
   });
 
   mmio.write(0xfee00350, 4, 0x700, cpu0); // LINT0 ExtINT
-  for (const [p, v] of [
-    [0x20, 0x11],
-    [0x21, 0x08],
-    [0x21, 0x04],
-    [0x21, 0x01],
-    [0xa0, 0x11],
-    [0xa1, 0x70],
-    [0xa1, 0x02],
-    [0xa1, 0x01],
-  ] as const)
-    ports.write(p, 1, v);
+  for (const [p, v] of PIC_INIT) ports.write(p, 1, v);
   const irq1 = fabric.isaLine(1);
   const picCycle = measure((ops) => {
     let s = 0;

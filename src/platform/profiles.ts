@@ -165,6 +165,17 @@ const QEMU_FLAGS =
 /** QEMU splits wide port accesses into bytes and reads unassigned memory as 0 (ports as all-ones). */
 const QEMU_BUS = { port: { widthPolicy: 'split', unclaimedRead: 'ones' }, mmio: { widthPolicy: 'split', unclaimedRead: 'zero' } } as const;
 
+/** What QEMU's pc and q35 machines share: no Xen flag rules, QEMU's bus rules, 24 GSIs, no vpt. */
+const QEMU_MACHINE = {
+  validation: { kind: 'structural' },
+  defaultFlags: QEMU_FLAGS,
+  debugConsole: false,
+  bus: QEMU_BUS,
+  irq: { gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI },
+  clock: { minPeriodNs: 1, xenVpt: false },
+  ramBytes: 128 * 1024 * 1024,
+} as const;
+
 export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
   {
     'xen-hvm': {
@@ -201,13 +212,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
     'qemu-pc': {
       name: 'qemu-pc',
       description: "QEMU 7.2 'pc' (i440FX + PIIX) device parameters, to compare with a real QEMU in qtest mode",
-      validation: { kind: 'structural' },
-      defaultFlags: QEMU_FLAGS,
-      debugConsole: false,
-      bus: QEMU_BUS,
-      irq: { gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI },
-      clock: { minPeriodNs: 1, xenVpt: false },
-      ramBytes: 128 * 1024 * 1024,
+      ...QEMU_MACHINE,
       qomAliases: {
         ioapic: 'ioapic',
         '/machine/i440fx/ioapic': 'ioapic',
@@ -225,13 +230,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
     'qemu-q35': {
       name: 'qemu-q35',
       description: "QEMU 7.2 'q35' (MCH + ICH9) device parameters, to compare with a real QEMU in qtest mode",
-      validation: { kind: 'structural' },
-      defaultFlags: QEMU_FLAGS,
-      debugConsole: false,
-      bus: QEMU_BUS,
-      irq: { gsiCount: 24, isaToGsi: IDENTITY_ISA_TO_GSI },
-      clock: { minPeriodNs: 1, xenVpt: false },
-      ramBytes: 128 * 1024 * 1024,
+      ...QEMU_MACHINE,
       // QEMU 7.2 `q35 -nodefaults` object paths (../shared/oracle/README.md).
       qomAliases: {
         ioapic: 'ioapic',

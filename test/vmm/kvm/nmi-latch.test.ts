@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Vm } from '../../../src/vmm/vm.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
+import { stopOnPortF4 } from './test-exit-port.js';
 
 announceKvmSkip('KVM NMI latch test');
 
@@ -42,12 +43,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('NMIs on KVM', () => {
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 10 });
     const v = vm;
     const lapic = v.vcpus[0]!.lapic;
-    v.platform.ports.register(
-      0xf4,
-      4,
-      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
-      { owner: 'test-exit' },
-    );
+    stopOnPortF4(v);
     v.platform.ports.register(
       0xf8,
       1,

@@ -13,6 +13,7 @@ import { Vm } from '../../../src/vmm/vm.js';
 import { VcpuState } from '../../../src/vmm/vcpu.js';
 import { concat, elf32, mbHeader } from '../loaders/images.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
+import { stopOnPortF4 } from './test-exit-port.js';
 
 announceKvmSkip('KVM reset and power-off tests');
 
@@ -185,12 +186,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('guest reset and power-off', () => {
     const ap = [0xc6, 0x06, 0x01, 0x30, 0x01, 0xeb, 0xfe]; // real mode: mov byte [0x3001], 1; jmp $
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 2, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 15 });
     const v = vm;
-    v.platform.ports.register(
-      0xf4,
-      4,
-      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
-      { owner: 'test-exit' },
-    );
+    stopOnPortF4(v);
     v.ram.set(bsp, 0x1000);
     v.ram.set(ap, 0x2000);
     const start = () => v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });

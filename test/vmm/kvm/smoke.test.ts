@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Vm } from '../../../src/vmm/vm.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
+import { stopOnPortF4 } from './test-exit-port.js';
 
 announceKvmSkip('KVM smoke tests');
 
@@ -63,12 +64,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('KVM smoke', () => {
   it('serves port I/O and MMIO exits from the platform and stops on the exit port', async () => {
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 10 });
     const v = vm;
-    v.platform.ports.register(
-      0xf4,
-      4,
-      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
-      { owner: 'test-exit' },
-    );
+    stopOnPortF4(v);
     v.ram.set(GUEST, 0x1000);
     v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
     const r = await v.run();

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Vm } from '../../../src/vmm/vm.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
+import { stopOnPortF4 } from './test-exit-port.js';
 
 announceKvmSkip('KVM worker hypercall test');
 
@@ -68,12 +69,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('VMCALL on a vCPU worker', () => {
   it('completes with −KVM_ENOSYS and the guest runs on', async () => {
     vm = Vm.create({ profile: 'qemu-pc', vcpus: 2, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 10 });
     const v = vm;
-    v.platform.ports.register(
-      0xf4,
-      4,
-      { read: () => 0xffffffff, write: (_o, _s, value) => v.stop({ kind: 'debug-exit', code: value }) },
-      { owner: 'test-exit' },
-    );
+    stopOnPortF4(v);
     v.ram.set(BSP, 0x1000);
     v.ram.set(AP, 0x2000);
     v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
