@@ -7,4 +7,3 @@ export * from './msr.js';
 export * from './params.js';
 export * from './registers.js';
 export type { LapicState } from './lapic-state.js';
-export { x2apicLdrFromId } from './lapic-msr.js';

@@ -1,14 +1,11 @@
-// Snapshot and checked restore of one LAPIC (Xen's LAPIC + LAPIC_REGS records, xen/include/public/arch-x86/hvm/save.h, as
+// The checked snapshot of one LAPIC (Xen's LAPIC + LAPIC_REGS records, xen/include/public/arch-x86/hvm/save.h, as
 // plain data). A restore accepts only states guest accesses can reach (docs/robustness.md): every
 // register within its write mask, no vector below 16 in IRR/ISR/TMR, a legal APIC_BASE, a timer
 // plan consistent with the LVT timer mode. It validates everything before changing anything.
 import { MAX_CLOCK_NS } from '../../time/clock.js';
-import type { PlainData } from '../../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { x2apicLdrFromId } from './lapic-msr.js';
 import { ArmedKind } from './lapic-timer.js';
-import type { Lapic } from './lapic.js';
 import type { LapicParams } from './params.js';
 import {
   APIC_BASE_ADDR_MASK,
@@ -19,7 +16,6 @@ import {
   ESR_RECEIVE_ILLEGAL_VECTOR,
   ESR_SEND_ILLEGAL_VECTOR,
   LVT_REGS,
-  LVT_WRITE_MASK,
   REG_SLOTS,
   Reg,
   SVR_WRITE_MASK,
@@ -27,8 +23,9 @@ import {
   TIMER_MODE_MASK,
   TimerMode,
   XAPIC_DEFAULT_BASE,
-  tdcrDivisor,
   LAPIC_VERSION,
+  lvtWriteMask,
+  x2apicLdrFromId,
 } from './registers.js';
 
 export interface LapicState {
@@ -72,35 +69,6 @@ const STATEFUL = new Set<number>([
   ...Array.from({ length: 24 }, (_, i) => Reg.Isr0 + i),
 ]);
 const ESR_BITS = ESR_SEND_ILLEGAL_VECTOR | ESR_RECEIVE_ILLEGAL_VECTOR;
-const hex = (v: bigint) => '0x' + v.toString(16);
-
-export function lapicSnapshot(l: Lapic): PlainData {
-  return {
-    vcpu: l.vcpu,
-    regs: Array.from(l.regs),
-    apicBase: hex(l.apicBase),
-    pendingEsr: l.pendingEsr,
-    timer: {
-      counting: l.timer.counting,
-      start: l.timer.start,
-      tscDeadline: hex(l.timer.tscDeadline),
-      armed: l.timer.armed,
-      deadline: l.timer.deadline,
-      period: l.timer.period,
-    },
-    lint0: l.lint[0]!,
-    lint1: l.lint[1]!,
-    extIntPending: l.extIntPending,
-    nmiPending: l.nmiPending,
-    smiPending: l.smiPending,
-    initPending: l.initPending,
-    sipiVector: l.sipiVector,
-    waitForSipi: l.waitForSipi,
-    intrSignalled: l.intrSignalled,
-    missedTicks: l.missedTicks.snapshot(),
-  };
-}
-
 export function readLapicState(state: unknown, path: string, vcpu: number, params: LapicParams): LapicState {
   const r = new SnapshotReader(state, path);
   const bad = (field: string, why: string): never => {
@@ -119,9 +87,7 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
   if ((at(Reg.Esr) & ~ESR_BITS) !== 0) bad('regs[40]', 'ESR has error bits the model never sets');
   if ((at(Reg.TimerDivide) & ~TDCR_MASK) !== 0) bad('regs[62]', 'TDCR has bits other than 0, 1, 3');
   for (const lvt of LVT_REGS) {
-    let mask = LVT_WRITE_MASK[lvt]!;
-    if (lvt === Reg.LvtTimer && !params.tscDeadline) mask &= ~0x40000;
-    if ((at(lvt) & ~mask) !== 0) bad(`regs[${lvt}]`, 'LVT bits outside its write mask');
+    if ((at(lvt) & ~lvtWriteMask(lvt, params.tscDeadline)) !== 0) bad(`regs[${lvt}]`, 'LVT bits outside its write mask');
   }
   for (const base of [Reg.Isr0, Reg.Tmr0, Reg.Irr0]) {
     if ((at(base) & 0xffff) !== 0) bad(`regs[${base}]`, 'vectors 0–15 can never be pending or in service');
@@ -203,26 +169,4 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
     missedTicks,
     legacyX2apicLdr,
   };
-}
-
-export function applyLapicState(l: Lapic, s: LapicState): void {
-  l.regs.set(s.regs);
-  l.setApicBase(s.apicBase);
-  l.pendingEsr = s.pendingEsr;
-  l.timer.divisor = tdcrDivisor(s.regs[Reg.TimerDivide]!);
-  l.timer.counting = s.timerCounting;
-  l.timer.start = s.timerStart;
-  l.timer.tscDeadline = s.tscDeadline;
-  l.timer.restoreArmed(s.timerArmed, s.timerDeadline, s.timerPeriod);
-  l.lint[0] = s.lint0;
-  l.lint[1] = s.lint1;
-  l.extIntPending = s.extIntPending;
-  l.nmiPending = s.nmiPending;
-  l.smiPending = s.smiPending;
-  l.initPending = s.initPending;
-  l.sipiVector = s.sipiVector;
-  l.waitForSipi = s.waitForSipi;
-  l.intrSignalled = s.intrSignalled;
-  l.missedTicks.apply(s.missedTicks);
-  if (s.legacyX2apicLdr) l.domain.x2apicLdrFromVcpuId = true;
 }

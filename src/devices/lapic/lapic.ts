@@ -1,46 +1,51 @@
 // One local APIC (one per vCPU), modelled on Xen's hvm/vlapic.c and the Intel SDM Vol. 3A ch. 11.
-// A state machine: the register page, IRR/ISR/TMR, the timer, the APIC_BASE mode, and the CPU-side
-// interface. It never touches another APIC: IPIs and EOI broadcasts go out through its LapicOutbox
-// (the ApicRouter), and messages come in through receive().
+// A state machine composed of parts that each own their state: the register page (Xen's LAPIC_REGS
+// image), the IRR/ISR/TMR vector maps in it (LapicVectors), the timer (LapicTimerRegisters),
+// IA32_APIC_BASE (ApicBaseMsr) and the ICR's sender (IcrSender); the MSR decoding is lapic-msr.ts.
+// This class dispatches register accesses to them, holds the signals the CPU takes (NMI, SMI,
+// INIT, SIPI, ExtINT) and the CPU-side interface. It never touches another APIC: IPIs and EOI
+// broadcasts go out through its LapicOutbox (the ApicRouter), and messages come in through receive().
 import type { ApicMessageSink } from '../../irq/apic-bus.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
+import type { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../../device-model/timer-mode/timer-mode.js';
-import { IpiMessage } from './lapic-ipi.js';
-import { lapicReadMsr, lapicReadMsrHalves, lapicWriteMsr, lapicWriteMsrHalves, x2apicLdrFromId } from './lapic-msr.js';
-import { LapicTimer } from './lapic-timer.js';
-import { lapicWriteRegister, storeLvt } from './lapic-register-write.js';
-import { timerExpired, timerTickTaken } from './lapic-timer-control.js';
-import { applyLapicState, lapicSnapshot, readLapicState } from './lapic-state.js';
 import { SnapshotError } from '../../device-model/snapshot.js';
-import { clearVector, deliverableVector, highestVector, processorPriority, setVector, testVector } from './lapic-vector-maps.js';
-import type { MsrReadResult, MsrWriteResult } from './msr.js';
-import type { LapicParams } from './params.js';
 import type { ExtIntSource } from '../../irq/ext-int-source.js';
 import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
+import { ApicBaseMsr, ApicBaseWrite } from './apic-base.js';
+import { IcrSender } from './lapic-ipi.js';
+import { type LapicMsrTarget, lapicReadMsr, lapicReadMsrHalves, lapicWriteMsr, lapicWriteMsrHalves } from './lapic-msr.js';
+import { type LapicState, readLapicState } from './lapic-state.js';
+import type { LapicTimer } from './lapic-timer.js';
+import { LapicTimerRegisters, type TimerInterruptTarget } from './lapic-timer-registers.js';
+import { LapicVectors } from './lapic-vectors.js';
+import type { MsrReadResult, MsrWriteResult } from './msr.js';
+import type { LapicParams } from './params.js';
 import {
-  APIC_BASE_ADDR_MASK,
   APIC_BASE_BSP,
   APIC_BASE_ENABLE,
-  APIC_BASE_EXTD,
   DELIVERY_MODE_MASK,
+  DELIVERY_STATUS,
   DFR_FLAT,
+  DFR_RESERVED_ONES,
   ESR_RECEIVE_ILLEGAL_VECTOR,
   ESR_SEND_ILLEGAL_VECTOR,
+  LAPIC_VERSION,
   LAST_MMIO_REG,
+  LDR_XAPIC_MASK,
   LVT_MASKED,
   LVT_REGS,
   REG_SLOTS,
   Reg,
   SVR_APIC_ENABLED,
-  TIMER_MODE_MASK,
+  SVR_WRITE_MASK,
   TRIGGER_LEVEL,
-  TimerMode,
   VECTOR_MASK,
   XAPIC_DEFAULT_BASE,
+  lvtStoredValue,
   tdcrDivisor,
-  LAPIC_VERSION,
+  x2apicLdrFromId,
 } from './registers.js';
 
 /**
@@ -66,40 +71,35 @@ export interface LapicOutbox extends ApicMessageSink {
   lapicRoutingChanged?(lapic: Lapic): void;
 }
 
-export class Lapic implements Device, InterruptTaker {
+const hex = (v: bigint) => '0x' + v.toString(16);
+
+export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInterruptTarget {
   readonly id: string;
   readonly kind = 'lapic';
-  /** Register page image, index = offset >> 4 (ISR/TMR/IRR live in it too, as in Xen's LAPIC_REGS). */
-  readonly regs = new Uint32Array(REG_SLOTS);
-  /** IA32_APIC_BASE. */
-  apicBase = 0n;
-  /** IA32_APIC_BASE bits 51:12 as a number, kept by setApicBase. */
-  private windowBaseNumber = 0;
-  /** EN set (not hardware-disabled). */
-  hwEnabled = true;
-  /** EN and EXTD set. */
-  x2apicMode = false;
-  /** Errors detected since the last ESR write (Xen ≥ 4.21 pending_esr). */
-  pendingEsr = 0;
-  readonly timer: LapicTimer;
-  /** Input levels of LINT0/LINT1. */
-  readonly lint = [false, false];
-  /** An ExtINT message (IO-APIC pin programmed ExtINT) waits for INTA. */
-  extIntPending = false;
-  nmiPending = false;
-  smiPending = false;
-  initPending = false;
-  /** Vector of an accepted start-up IPI, −1 if none. */
-  sipiVector = -1;
-  /** INIT received and no SIPI yet (SDM §8.4: application processors start here). */
-  waitForSipi: boolean;
-  /** hasPendingInterrupt() said yes and acknowledge() has not run (for the spurious vector, SDM §11.9). */
-  intrSignalled = false;
   /**
-   * The periodic timer's missed-tick bookkeeping (Xen vpt.c, HVM_PARAM_TIMER_MODE). Tracking is
-   * on when params.timerMissedTicks: the LAPIC itself sees the guest take the timer vector.
+   * Register page image, index = offset >> 4 (ISR/TMR/IRR live in it too, as in Xen's LAPIC_REGS).
+   * Guests change it through mmioWrite/writeRegister/writeMsr; a test may plant a state in it.
    */
-  readonly missedTicks: MissedTicks;
+  readonly regs = new Uint32Array(REG_SLOTS);
+  private readonly vectors = new LapicVectors(this.regs);
+  private readonly base: ApicBaseMsr;
+  private readonly timerRegs: LapicTimerRegisters;
+  private readonly icr: IcrSender;
+  /** Errors detected since the last ESR write (Xen ≥ 4.21 pending_esr). */
+  private pendingEsr = 0;
+  /** Input levels of LINT0/LINT1. */
+  private readonly lintLevels = [false, false];
+  /** An ExtINT message (IO-APIC pin programmed ExtINT) waits for INTA. */
+  private extInt = false;
+  private nmi = false;
+  private smi = false;
+  private init = false;
+  /** Vector of an accepted start-up IPI, −1 if none. */
+  private sipi = -1;
+  /** INIT received and no SIPI yet (SDM §8.4: application processors start here). */
+  private waitingForSipi: boolean;
+  /** hasPendingInterrupt() said yes and acknowledge() has not run (for the spurious vector, SDM §11.9). */
+  private intrSignalled = false;
   /**
    * Told of every vector this CPU takes on INTA (`fromPic`: it came from the 8259 through ExtINT).
    * The platform uses it to run the missed-tick policy of platform timers (Xen's pt_intr_post).
@@ -115,50 +115,93 @@ export class Lapic implements Device, InterruptTaker {
   wakeObserver: (() => void) | null = null;
   /** Told after the guest changed IA32_APIC_BASE (CPUID.1:EDX.APIC follows the enable bit). */
   apicBaseObserver: ((value: bigint) => void) | null = null;
-  private readonly ipi: IpiMessage;
 
   constructor(
     readonly vcpu: number,
     private readonly clock: VirtualClock,
     readonly params: LapicParams,
     private readonly outbox: LapicOutbox,
-    private readonly extInt: ExtIntSource,
+    private readonly extIntSource: ExtIntSource,
     timerMode: MissedTickMode = XEN_DEFAULT_TIMER_MODE,
     readonly domain: LapicDomain = { x2apicLdrFromVcpuId: params.x2apicLdrFromVcpuId },
   ) {
     this.id = `lapic${vcpu}`;
-    this.ipi = new IpiMessage(vcpu);
-    this.waitForSipi = vcpu !== 0;
-    this.timer = new LapicTimer(clock, `${this.id}.timer`, params.busCycleNs, params.tscHz, (periods) => timerExpired(this, periods));
-    this.missedTicks = new MissedTicks(timerMode);
-    this.missedTicks.tracking = params.timerMissedTicks;
+    this.base = new ApicBaseMsr(params);
+    this.icr = new IcrSender(vcpu, outbox);
+    this.waitingForSipi = vcpu !== 0;
+    this.timerRegs = new LapicTimerRegisters(this.regs, clock, `${this.id}.timer`, params, timerMode, this);
     this.reset();
   }
 
   // ---- identity and mode -------------------------------------------------------------------
 
+  /** IA32_APIC_BASE. */
+  get apicBase(): bigint {
+    return this.base.value;
+  }
+  /** EN set (not hardware-disabled). */
+  get hwEnabled(): boolean {
+    return this.base.hwEnabled;
+  }
+  /** EN and EXTD set. */
+  get x2apicMode(): boolean {
+    return this.base.x2apicMode;
+  }
   /** xAPIC: ID bits 31:24; x2APIC: the 32-bit ID. */
   get apicId(): number {
-    return this.x2apicMode ? this.regs[Reg.Id]! : this.regs[Reg.Id]! >>> 24;
+    return this.base.x2apicMode ? this.regs[Reg.Id]! : this.regs[Reg.Id]! >>> 24;
   }
   /** Not hardware- nor software-disabled (Xen's vlapic_enabled). */
   get enabled(): boolean {
-    return this.hwEnabled && (this.regs[Reg.Svr]! & SVR_APIC_ENABLED) !== 0;
+    return this.base.hwEnabled && (this.regs[Reg.Svr]! & SVR_APIC_ENABLED) !== 0;
   }
   /** The xAPIC MMIO window is served only in xAPIC mode (Xen's vlapic_range). */
   get mmioActive(): boolean {
-    return this.hwEnabled && !this.x2apicMode;
+    return this.base.hwEnabled && !this.base.x2apicMode;
   }
   /** Guest-physical base of this CPU's xAPIC window (IA32_APIC_BASE bits 51:12). */
   get windowBase(): number {
-    return this.windowBaseNumber;
+    return this.base.windowBase;
   }
-  /** @internal After an IA32_APIC_BASE write: the router re-places the windows. */
-  windowChanged(): void {
-    this.outbox.lapicWindowChanged?.(this);
-  }
+  /** The LVT timer mode (TimerMode). */
   get timerMode(): number {
-    return (this.regs[Reg.LvtTimer]! & TIMER_MODE_MASK) >>> 17;
+    return this.timerRegs.mode;
+  }
+  /** The timer's analytic count and what it has on the clock. */
+  get timer(): LapicTimer {
+    return this.timerRegs.count;
+  }
+  /** The periodic timer's missed-tick bookkeeping (Xen vpt.c, HVM_PARAM_TIMER_MODE). */
+  get missedTicks(): MissedTicks {
+    return this.timerRegs.missedTicks;
+  }
+  /** Input levels of LINT0 and LINT1. */
+  get lint(): readonly boolean[] {
+    return this.lintLevels;
+  }
+  get extIntPending(): boolean {
+    return this.extInt;
+  }
+  get nmiPending(): boolean {
+    return this.nmi;
+  }
+  get smiPending(): boolean {
+    return this.smi;
+  }
+  get initPending(): boolean {
+    return this.init;
+  }
+  /** Vector of an accepted start-up IPI, −1 if none. */
+  get sipiVector(): number {
+    return this.sipi;
+  }
+  /** INIT received and no SIPI yet (SDM §8.4: application processors start here). */
+  get waitForSipi(): boolean {
+    return this.waitingForSipi;
+  }
+  /** IA32_TSC_DEADLINE exists (LapicParams.tscDeadline). */
+  get hasTscDeadline(): boolean {
+    return this.params.tscDeadline;
   }
 
   /** Task priority (bits 7:0 of TPR). CR8 is TPR[7:4] (SDM §10.8.6.1): a VMM keeps both in step. */
@@ -171,12 +214,21 @@ export class Lapic implements Device, InterruptTaker {
 
   /** The guest's TSC at virtual time 0 (a VMM gives the real one; the default 0 is a TSC that starts with the clock). */
   setTscOrigin(tsc: bigint): void {
-    this.timer.tscOrigin = tsc;
+    this.timerRegs.count.tscOrigin = tsc;
   }
 
   /** Processor priority (SDM §11.8.3.1): TPR, or the class of the highest in-service vector if higher. */
   get ppr(): number {
-    return processorPriority(this.regs);
+    return this.vectors.ppr();
+  }
+
+  /**
+   * The x2APIC LDR this LAPIC gets on entering x2APIC mode (SDM §11.12.10.2: cluster = ID[19:4],
+   * bit 1 << ID[3:0]). Xen derives it from the vCPU index instead for guests migrated from
+   * Xen 4.4–4.18 (the domain's bug_x2apic_ldr_vcpu_id flag, LapicDomain.x2apicLdrFromVcpuId).
+   */
+  x2apicLdr(): number {
+    return x2apicLdrFromId(this.domain.x2apicLdrFromVcpuId ? this.vcpu : this.vcpu * this.params.apicIdStride);
   }
 
   // ---- xAPIC MMIO (offset inside the 4 KiB window) -----------------------------------------
@@ -213,7 +265,7 @@ export class Lapic implements Device, InterruptTaker {
     this.writeRegister(index, v);
   }
 
-  // ---- MSRs (Xen's tables and the IA32_APIC_BASE state machine live in lapic-msr.ts) ----------
+  // ---- MSRs (decoded in lapic-msr.ts onto the register interface below) ----------------------
 
   readMsr(msr: number): MsrReadResult {
     return lapicReadMsr(this, msr);
@@ -233,40 +285,35 @@ export class Lapic implements Device, InterruptTaker {
     return lapicWriteMsrHalves(this, msr, lo, hi);
   }
 
-  /** @internal Sets IA32_APIC_BASE and the derived mode flags, no checks (reset, restore). */
-  setApicBase(value: bigint): void {
-    this.apicBase = value;
-    this.windowBaseNumber = Number(value & APIC_BASE_ADDR_MASK); // read on every xAPIC access: no bigint there
-    this.hwEnabled = (value & APIC_BASE_ENABLE) !== 0n;
-    this.x2apicMode = this.hwEnabled && (value & APIC_BASE_EXTD) !== 0n;
-    this.routingChanged();
-    this.picAcceptanceChanged();
+  /** IA32_APIC_BASE write through the SDM §11.12.5 state machine (ApicBaseMsr); false: #GP, nothing changed. */
+  writeApicBase(value: bigint): boolean {
+    const change = this.base.classify(value);
+    if (change === ApicBaseWrite.Refused) return false;
+    if (change === ApicBaseWrite.AcceptedAfterReset) this.resetRegisters();
+    this.setApicBase(value);
+    if (this.base.x2apicMode) {
+      // Entering x2APIC mode: ID = stride × vCPU, LDR as x2apicLdr().
+      this.regs[Reg.Id] = this.vcpu * this.params.apicIdStride;
+      this.regs[Reg.Ldr] = this.x2apicLdr();
+      this.routingChanged();
+    }
+    this.windowChanged();
+    this.apicBaseObserver?.(value);
+    return true;
   }
 
-  /** @internal Tells the router that ID, LDR, DFR or the mode changed (its destination index is stale). */
-  routingChanged(): void {
-    this.outbox.lapicRoutingChanged?.(this);
+  /** The 64-bit x2APIC ICR write: ICR high takes all 32 bits, then the low half sends. */
+  writeIcr(low: number, high: number): void {
+    this.regs[Reg.IcrHigh] = high >>> 0;
+    this.writeRegister(Reg.IcrLow, low);
   }
 
-  /** @internal LVT LINT0 or the hardware enable changed: acceptsPicInterrupt() may answer differently. */
-  picAcceptanceChanged(): void {
-    this.picAcceptanceObserver?.();
+  readTscDeadline(out: Uint32Array): void {
+    this.timerRegs.readDeadlineHalves(out);
   }
 
-  /**
-   * The x2APIC LDR this LAPIC gets on entering x2APIC mode (SDM §11.12.10.2: cluster = ID[19:4],
-   * bit 1 << ID[3:0]). Xen derives it from the vCPU index instead for guests migrated from
-   * Xen 4.4–4.18 (the domain's bug_x2apic_ldr_vcpu_id flag, LapicDomain.x2apicLdrFromVcpuId).
-   */
-  x2apicLdr(): number {
-    return x2apicLdrFromId(this.domain.x2apicLdrFromVcpuId ? this.vcpu : this.vcpu * this.params.apicIdStride);
-  }
-
-  /** @internal x2APIC ID = stride × vCPU, LDR as x2apicLdr() (entering x2APIC mode). */
-  setX2apicIdentity(): void {
-    this.regs[Reg.Id] = this.vcpu * this.params.apicIdStride;
-    this.regs[Reg.Ldr] = this.x2apicLdr();
-    this.routingChanged();
+  writeTscDeadline(lo: number, hi: number): void {
+    this.timerRegs.writeDeadlineHalves(lo, hi);
   }
 
   // ---- registers ---------------------------------------------------------------------------
@@ -275,36 +322,88 @@ export class Lapic implements Device, InterruptTaker {
   readRegister(index: number): number {
     switch (index) {
       case Reg.Ppr:
-        return this.ppr;
-      case Reg.TimerCurrent: {
-        const mode = this.timerMode;
-        if (mode !== TimerMode.OneShot && mode !== TimerMode.Periodic) return 0;
-        return this.timer.currentCount(this.regs[Reg.TimerInitial]!, mode === TimerMode.Periodic);
-      }
-      case Reg.TimerInitial: {
-        const mode = this.timerMode;
-        return mode === TimerMode.OneShot || mode === TimerMode.Periodic ? this.regs[index]! : 0;
-      }
+        return this.vectors.ppr();
+      case Reg.TimerCurrent:
+        return this.timerRegs.readCurrent();
+      case Reg.TimerInitial:
+        return this.timerRegs.readInitial();
       default:
         return index < REG_SLOTS ? this.regs[index]! : 0;
     }
   }
 
-  /** A guest write of register `index` (Xen's vlapic_reg_write); read-only and reserved registers ignore it. */
+  /**
+   * A guest write of register `index` (Xen's vlapic_reg_write; SDM §11.4–11.6): the bits each
+   * register keeps and the side effects of the write. Read-only and reserved registers ignore it.
+   */
   writeRegister(index: number, val: number): void {
-    lapicWriteRegister(this, index, val);
-  }
-
-  /** @internal An LVT write within its mask (masked while the APIC is software-disabled). */
-  storeLvt(index: number, val: number): void {
-    storeLvt(this, index, val);
+    const r = this.regs;
+    switch (index) {
+      case Reg.Id:
+        r[Reg.Id] = val;
+        this.routingChanged();
+        return;
+      case Reg.Tpr:
+        r[Reg.Tpr] = val & 0xff;
+        return;
+      case Reg.Eoi:
+        this.eoi();
+        return;
+      case Reg.Ldr:
+        r[Reg.Ldr] = (val & LDR_XAPIC_MASK) >>> 0;
+        this.routingChanged();
+        return;
+      case Reg.Dfr:
+        r[Reg.Dfr] = (val | DFR_RESERVED_ONES) >>> 0;
+        this.routingChanged();
+        return;
+      case Reg.Svr:
+        r[Reg.Svr] = val & SVR_WRITE_MASK;
+        // Software disable masks every LVT (SDM §11.4.7.2); re-enabling leaves them masked.
+        if ((val & SVR_APIC_ENABLED) === 0) {
+          for (const lvt of LVT_REGS) r[lvt] = (r[lvt]! | LVT_MASKED) >>> 0;
+          this.picAcceptanceChanged();
+        }
+        return;
+      case Reg.Esr:
+        // SDM §11.5.3: a write publishes the errors detected since the previous write.
+        r[Reg.Esr] = this.params.esrLatch ? this.pendingEsr : 0;
+        this.pendingEsr = 0;
+        return;
+      case Reg.IcrLow:
+        r[Reg.IcrLow] = (val & ~DELIVERY_STATUS) >>> 0; // the send completes at once
+        if (!this.icr.send(r[Reg.IcrLow]!, r[Reg.IcrHigh]!, this.base.x2apicMode)) this.error(ESR_SEND_ILLEGAL_VECTOR);
+        return;
+      case Reg.IcrHigh:
+        r[Reg.IcrHigh] = (val & LDR_XAPIC_MASK) >>> 0;
+        return;
+      case Reg.LvtTimer:
+        this.timerRegs.writeLvt(val);
+        return;
+      case Reg.LvtThermal:
+      case Reg.LvtPerfmon:
+      case Reg.LvtLint0:
+      case Reg.LvtLint1:
+      case Reg.LvtError:
+        r[index] = lvtStoredValue(index, val, r[Reg.Svr]!, this.params.tscDeadline);
+        if (index === Reg.LvtLint0) this.picAcceptanceChanged();
+        return;
+      case Reg.TimerInitial:
+        this.timerRegs.writeInitial(val);
+        return;
+      case Reg.TimerDivide:
+        this.timerRegs.writeDivide(val);
+        return;
+      default:
+        return;
+    }
   }
 
   // ---- interrupt acceptance -----------------------------------------------------------------
 
   /** Index of the highest set bit of the 256-bit map at `base` (ISR, TMR or IRR), or −1. */
   highest(base: number): number {
-    return highestVector(this.regs, base);
+    return this.vectors.highest(base);
   }
 
   /** Sets `vector` pending (Xen's vlapic_set_irq): vectors 0–15 are illegal and only set ESR. */
@@ -314,9 +413,7 @@ export class Lapic implements Device, InterruptTaker {
       this.error(ESR_RECEIVE_ILLEGAL_VECTOR);
       return;
     }
-    if (level) setVector(this.regs, Reg.Tmr0, vector);
-    else clearVector(this.regs, Reg.Tmr0, vector);
-    setVector(this.regs, Reg.Irr0, vector);
+    this.vectors.request(vector, level);
     this.wakeObserver?.();
   }
 
@@ -357,27 +454,27 @@ export class Lapic implements Device, InterruptTaker {
         if (this.enabled) this.setIrq(vector, level);
         return;
       case 2:
-        if (this.params.acceptSmi) this.smiPending = true;
+        if (this.params.acceptSmi) this.smi = true;
         return;
       case 4:
-        this.nmiPending = true;
+        this.nmi = true;
         return;
       case 5:
         if (level && !assert) return; // INIT level de-assert: nothing to do (P4 and later, SDM §11.6.1)
         this.initReset();
-        this.initPending = true;
-        this.waitForSipi = true;
-        this.sipiVector = -1;
+        this.init = true;
+        this.waitingForSipi = true;
+        this.sipi = -1;
         return;
       case 6:
         // SDM §8.4.4: a start-up IPI is only accepted in the wait-for-SIPI state.
-        if (this.waitForSipi) {
-          this.waitForSipi = false;
-          this.sipiVector = vector & 0xff;
+        if (this.waitingForSipi) {
+          this.waitingForSipi = false;
+          this.sipi = vector & 0xff;
         }
         return;
       case 7:
-        this.extIntPending = true;
+        this.extInt = true;
         return;
       default:
         return; // 3 (remote read) and reserved: ignored
@@ -386,8 +483,8 @@ export class Lapic implements Device, InterruptTaker {
 
   /** Level change on LINT0 (pin 0, the PIC's INT on the BSP) or LINT1 (pin 1). */
   setLint(pin: 0 | 1, level: boolean): void {
-    const was = this.lint[pin];
-    this.lint[pin] = level;
+    const was = this.lintLevels[pin];
+    this.lintLevels[pin] = level;
     if (!level || was) return;
     this.wakeObserver?.();
     const lvt = this.regs[Reg.LvtLint0 + pin]!;
@@ -401,7 +498,7 @@ export class Lapic implements Device, InterruptTaker {
 
   /** After a reset (InterruptFabric.settle): LINT`pin` is at `level`, taken as state (no edge). */
   adoptLint(pin: 0 | 1, level: boolean): void {
-    this.lint[pin] = level;
+    this.lintLevels[pin] = level;
   }
 
   /**
@@ -409,7 +506,7 @@ export class Lapic implements Device, InterruptTaker {
    * mode, or (params.picWhenHwDisabled, the SDM's rule) the APIC hardware-disabled.
    */
   acceptsPicInterrupt(): boolean {
-    if (!this.hwEnabled) return this.params.picWhenHwDisabled;
+    if (!this.base.hwEnabled) return this.params.picWhenHwDisabled;
     return (this.regs[Reg.LvtLint0]! & (DELIVERY_MODE_MASK | LVT_MASKED)) === 0x700;
   }
 
@@ -431,16 +528,15 @@ export class Lapic implements Device, InterruptTaker {
     const signalled = this.intrSignalled;
     this.intrSignalled = false;
     if (this.extIntReady()) {
-      this.extIntPending = false;
-      const pv = this.extInt.acknowledgeExtInt() & 0xff;
+      this.extInt = false;
+      const pv = this.extIntSource.acknowledgeExtInt() & 0xff;
       this.acknowledgeObserver?.(pv, true);
       return pv;
     }
     const v = this.pendingVector();
     if (v >= 0) {
-      clearVector(this.regs, Reg.Irr0, v);
-      setVector(this.regs, Reg.Isr0, v);
-      if (this.missedTicks.issued && v === (this.regs[Reg.LvtTimer]! & VECTOR_MASK)) timerTickTaken(this, v);
+      this.vectors.accept(v);
+      this.timerRegs.vectorTaken(v);
       this.acknowledgeObserver?.(v, false);
       return v;
     }
@@ -449,54 +545,40 @@ export class Lapic implements Device, InterruptTaker {
 
   /** Takes a pending NMI (true once per accepted NMI; NMIs coalesce while one is pending). */
   takeNmi(): boolean {
-    const v = this.nmiPending;
-    this.nmiPending = false;
+    const v = this.nmi;
+    this.nmi = false;
     return v;
   }
   takeSmi(): boolean {
-    const v = this.smiPending;
-    this.smiPending = false;
+    const v = this.smi;
+    this.smi = false;
     return v;
   }
   /** Takes a pending INIT: the CPU resets and waits for a SIPI. */
   takeInit(): boolean {
-    const v = this.initPending;
-    this.initPending = false;
+    const v = this.init;
+    this.init = false;
     return v;
   }
   /** Takes a pending start-up vector (the AP starts at vector × 0x1000), or −1. */
   takeSipi(): number {
-    const v = this.sipiVector;
-    this.sipiVector = -1;
+    const v = this.sipi;
+    this.sipi = -1;
     return v;
   }
 
   private extIntReady(): boolean {
-    return this.extIntPending || (this.lint[0] === true && this.acceptsPicInterrupt());
+    return this.extInt || (this.lintLevels[0] === true && this.acceptsPicInterrupt());
   }
 
   private pendingVector(): number {
-    return this.enabled ? deliverableVector(this.regs) : -1;
+    return this.enabled ? this.vectors.deliverable() : -1;
   }
 
   /** EOI (SDM §11.8.5): retire the highest in-service vector; level-triggered ones are broadcast. */
   eoi(): void {
-    const v = highestVector(this.regs, Reg.Isr0);
-    if (v < 0) return;
-    clearVector(this.regs, Reg.Isr0, v);
-    if (testVector(this.regs, Reg.Tmr0, v)) this.outbox.lapicEoi(v);
-  }
-
-  // ---- IPIs ----------------------------------------------------------------------------------
-
-  /** @internal Sends the ICR's interrupt (Xen's vlapic_ipi): illegal fixed/lowest vectors only set ESR. */
-  sendIpi(low: number, high: number): void {
-    const mode = (low & DELIVERY_MODE_MASK) >>> 8;
-    if ((mode === 0 || mode === 1) && (low & VECTOR_MASK) < 16) {
-      this.error(ESR_SEND_ILLEGAL_VECTOR);
-      return;
-    }
-    this.outbox.deliverApicMessage(this.ipi.fromIcr(low, high, this.x2apicMode));
+    const level = this.vectors.retireHighest();
+    if (level >= 0) this.outbox.lapicEoi(level);
   }
 
   // ---- reset, INIT, snapshot -------------------------------------------------------------------
@@ -510,23 +592,20 @@ export class Lapic implements Device, InterruptTaker {
     r.fill(0);
     r[Reg.Id] = id;
     r[Reg.Esr] = esr;
-    if (this.x2apicMode) r[Reg.Ldr] = ldr;
+    if (this.base.x2apicMode) r[Reg.Ldr] = ldr;
     r[Reg.Version] = LAPIC_VERSION;
     r[Reg.Dfr] = DFR_FLAT;
     for (const lvt of LVT_REGS) r[lvt] = LVT_MASKED;
     r[Reg.Svr] = 0xff;
-    this.timer.divisor = tdcrDivisor(0);
-    this.timer.stop();
-    this.missedTicks.clear();
-    this.timer.tscDeadline = 0n;
-    this.extIntPending = false;
+    this.timerRegs.initReset();
+    this.extInt = false;
     this.intrSignalled = false;
     this.routingChanged();
     this.picAcceptanceChanged();
   }
 
-  /** @internal Power-on register state (Xen's vlapic_reset): APIC_BASE, ID, then INIT. */
-  resetRegisters(): void {
+  /** Power-on register state (Xen's vlapic_reset): APIC_BASE, ID, then INIT. */
+  private resetRegisters(): void {
     this.setApicBase(BigInt(XAPIC_DEFAULT_BASE) | APIC_BASE_ENABLE | (this.vcpu === 0 ? APIC_BASE_BSP : 0n));
     this.regs[Reg.Id] = ((this.vcpu * this.params.apicIdStride) << 24) >>> 0;
     this.initReset();
@@ -538,16 +617,40 @@ export class Lapic implements Device, InterruptTaker {
     this.regs[Reg.Esr] = 0;
     this.pendingEsr = 0;
     this.resetRegisters();
-    this.nmiPending = false;
-    this.smiPending = false;
-    this.initPending = false;
-    this.sipiVector = -1;
-    this.waitForSipi = this.vcpu !== 0;
+    this.nmi = false;
+    this.smi = false;
+    this.init = false;
+    this.sipi = -1;
+    this.waitingForSipi = this.vcpu !== 0;
     this.windowChanged();
   }
 
   snapshot(): PlainData {
-    return lapicSnapshot(this);
+    const t = this.timerRegs.count;
+    return {
+      vcpu: this.vcpu,
+      regs: Array.from(this.regs),
+      apicBase: hex(this.base.value),
+      pendingEsr: this.pendingEsr,
+      timer: {
+        counting: t.counting,
+        start: t.start,
+        tscDeadline: hex(t.tscDeadline),
+        armed: t.armed,
+        deadline: t.deadline,
+        period: t.period,
+      },
+      lint0: this.lintLevels[0]!,
+      lint1: this.lintLevels[1]!,
+      extIntPending: this.extInt,
+      nmiPending: this.nmi,
+      smiPending: this.smi,
+      initPending: this.init,
+      sipiVector: this.sipi,
+      waitForSipi: this.waitingForSipi,
+      intrSignalled: this.intrSignalled,
+      missedTicks: this.timerRegs.missedTicks.snapshot(),
+    };
   }
 
   restore(state: unknown): void {
@@ -556,9 +659,57 @@ export class Lapic implements Device, InterruptTaker {
     if (s.timerPeriod > 0 && s.timerPeriod < this.clock.minPeriodNs) {
       throw new SnapshotError(`${this.id}.timer.period: ${s.timerPeriod} ns is below the ${this.clock.minPeriodNs} ns periodic clamp`);
     }
-    applyLapicState(this, s);
+    this.apply(s);
     this.routingChanged();
     this.picAcceptanceChanged();
     this.windowChanged();
+  }
+
+  /** Takes a checked state (readLapicState) as a whole. */
+  private apply(s: LapicState): void {
+    this.regs.set(s.regs);
+    this.setApicBase(s.apicBase);
+    this.pendingEsr = s.pendingEsr;
+    const t = this.timerRegs.count;
+    t.divisor = tdcrDivisor(s.regs[Reg.TimerDivide]!);
+    t.counting = s.timerCounting;
+    t.start = s.timerStart;
+    t.tscDeadline = s.tscDeadline;
+    t.restoreArmed(s.timerArmed, s.timerDeadline, s.timerPeriod);
+    this.lintLevels[0] = s.lint0;
+    this.lintLevels[1] = s.lint1;
+    this.extInt = s.extIntPending;
+    this.nmi = s.nmiPending;
+    this.smi = s.smiPending;
+    this.init = s.initPending;
+    this.sipi = s.sipiVector;
+    this.waitingForSipi = s.waitForSipi;
+    this.intrSignalled = s.intrSignalled;
+    this.timerRegs.missedTicks.apply(s.missedTicks);
+    if (s.legacyX2apicLdr) this.domain.x2apicLdrFromVcpuId = true;
+  }
+
+  // ---- what a change means to others ---------------------------------------------------------
+
+  /** Sets IA32_APIC_BASE and the derived mode flags, no checks (reset, restore, an accepted write). */
+  private setApicBase(value: bigint): void {
+    this.base.set(value);
+    this.routingChanged();
+    this.picAcceptanceChanged();
+  }
+
+  /** The xAPIC window may have moved, appeared or gone: the router re-places the windows. */
+  private windowChanged(): void {
+    this.outbox.lapicWindowChanged?.(this);
+  }
+
+  /** ID, LDR, DFR or the mode changed: the router's destination index is stale. */
+  private routingChanged(): void {
+    this.outbox.lapicRoutingChanged?.(this);
+  }
+
+  /** LVT LINT0 or the hardware enable changed: acceptsPicInterrupt() may answer differently. */
+  private picAcceptanceChanged(): void {
+    this.picAcceptanceObserver?.();
   }
 }

@@ -111,6 +111,26 @@ export const APIC_BASE_ENABLE = 0x800n;
 /** Base address bits 51:12 (Xen's APIC_BASE_ADDR_MASK). */
 export const APIC_BASE_ADDR_MASK = 0x000f_ffff_ffff_f000n;
 
+/** x2APIC LDR of an x2APIC ID (SDM §11.12.10.2): cluster ID[19:4] in bits 31:16, 1 << ID[3:0]. */
+export function x2apicLdrFromId(id: number): number {
+  return (((id & ~0xf) << 12) | (1 << (id & 0xf))) >>> 0;
+}
+
+/**
+ * The bits LVT `index` keeps of a guest write (Xen's vlapic_reg_write): its write mask; without
+ * TSC-deadline support the timer modes 2 and 3 do not exist.
+ */
+export function lvtWriteMask(index: number, tscDeadline: boolean): number {
+  const mask = LVT_WRITE_MASK[index]!;
+  return index === Reg.LvtTimer && !tscDeadline ? mask & ~0x40000 : mask;
+}
+
+/** What LVT `index` holds after a guest write of `val`: masked while the APIC is software-disabled (SDM §11.4.7.2). */
+export function lvtStoredValue(index: number, val: number, svr: number, tscDeadline: boolean): number {
+  if ((svr & SVR_APIC_ENABLED) === 0) val |= LVT_MASKED;
+  return (val & lvtWriteMask(index, tscDeadline)) >>> 0;
+}
+
 /** The time-base divider selected by TDCR bits 3,1,0 (SDM Figure 11-10): 2,4,8,16,32,64,128,1. */
 export function tdcrDivisor(tdcr: number): number {
   const code = ((tdcr & 3) | ((tdcr & 8) >> 1)) + 1;
