@@ -1,6 +1,9 @@
 // Tiny measurement helpers for the benchmarks: median ns per operation over several rounds, so
 // ratios between two loops measured in the same process are stable.
 
+/** True when the run was started with `--quick` (fewer rounds and operations). */
+export const QUICK = process.argv.includes('--quick');
+
 export interface Measurement {
   readonly nsPerOp: number;
   readonly rounds: number;
@@ -9,6 +12,11 @@ export interface Measurement {
 
 /** Runs `body(ops)` (which must perform `ops` operations) several times; returns the median ns/op. */
 export function measure(body: (ops: number) => number, ops: number, rounds = 7): Measurement {
+  if (QUICK) {
+    // `--quick`: a quarter of the operations, at most 5 rounds (the whole run stays within a minute).
+    ops = Math.max(1, ops >> 2);
+    rounds = Math.min(rounds, 5);
+  }
   let sink = 0;
   sink += body(Math.max(1, ops >> 3)); // warm-up: let the JIT settle
   const samples: number[] = [];
@@ -57,6 +65,3 @@ export function interleaved<K extends string>(bodies: Record<K, (ops: number) =>
   }
   return out;
 }
-
-/** True when the run was started with `--quick` (fewer rounds and operations). */
-export const QUICK = process.argv.includes('--quick');

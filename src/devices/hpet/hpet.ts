@@ -103,6 +103,18 @@ export class Hpet implements Device, IoHandler {
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
+  /** read64 as two uint32 halves (out[0] low, out[1] high): the 8-byte guest path allocates no bigint. */
+  read64Halves(offset: number, out: Uint32Array, _ctx: AccessContext): void {
+    if (!this.guestEnabled || (offset & 7) !== 0) {
+      const v = !this.guestEnabled || this.params.badAccessRead === 'ones' ? 0xffff_ffff : 0;
+      out[0] = v;
+      out[1] = v;
+      return;
+    }
+    out[0] = this.readDword(offset, false);
+    out[1] = this.readDword(offset, true);
+  }
+
   write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
     if (!this.guestEnabled) return;
     if ((offset & (size - 1)) !== 0 || size < this.params.minAccessSize) return;
@@ -116,6 +128,13 @@ export class Hpet implements Device, IoHandler {
     const v = BigInt.asUintN(64, value);
     if (this.isNarrowRegister(offset)) this.writeDword(offset, false, Number(v & U32_MASK), 0xffffffff);
     else this.writeWide(offset, v, ALL_ONES_64);
+  }
+
+  /** write64 from two uint32 halves; bigint only for the 64-bit-wide registers (counter, comparator, FSB route). */
+  write64Halves(offset: number, lo: number, hi: number, _ctx: AccessContext): void {
+    if (!this.guestEnabled || (offset & 7) !== 0) return;
+    if (this.isNarrowRegister(offset)) this.writeDword(offset, false, lo >>> 0, 0xffffffff);
+    else this.writeWide(offset, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), ALL_ONES_64);
   }
 
   /** Registers whose writable bits all sit in the low dword (no 64-bit arithmetic needed). */
