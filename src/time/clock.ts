@@ -248,11 +248,14 @@ export class VirtualClock {
   }
 
   private place(t: Timer, deadline: number): void {
+    const earlier = deadline < t.deadline;
     t.deadline = deadline;
     t.seq = this.seq++;
     if (t.heapIndex >= 0) {
-      this.siftUp(t.heapIndex);
-      this.siftDown(t.heapIndex);
+      // A re-arm moves one way only: an earlier deadline up; a later or equal one (the new seq is
+      // larger) down, which is the periodic re-arm at the root, usually one comparison.
+      if (earlier) this.siftUp(t.heapIndex);
+      else this.siftDown(t.heapIndex);
     } else {
       t.heapIndex = this.heap.length;
       this.heap.push(t);
