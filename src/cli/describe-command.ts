@@ -3,6 +3,8 @@ import { parseOptions as parseArgs } from './parse-options.js';
 import { formatHex } from '../emuflags/parse.js';
 import type { PlatformDescription } from '../platform/platform.js';
 import { UsageError } from './errors.js';
+import { registerTableText } from '../device-model/register-map.js';
+import { REGISTER_TABLES } from './register-tables.js';
 import { hex, type CliIo } from './io.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
 
@@ -13,6 +15,7 @@ implemented) and every registered port and MMIO range.
 
 Options:
 ${PLATFORM_OPTIONS_HELP}
+  --registers      also print the register table of each device that has one
   --json           machine-readable output
   -h, --help       show this help
 `;
@@ -20,7 +23,7 @@ ${PLATFORM_OPTIONS_HELP}
 export function runDescribe(args: readonly string[], io: CliIo): number {
   const { values } = parseArgs({
     args: [...args],
-    options: { ...PLATFORM_OPTION_SPECS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...PLATFORM_OPTION_SPECS, json: { type: 'boolean' }, registers: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
     allowPositionals: false,
   });
@@ -30,7 +33,10 @@ export function runDescribe(args: readonly string[], io: CliIo): number {
   }
   const platform = platformFromArgs(values);
   const d = platform.describe();
-  io.out(values.json ? JSON.stringify(describeJson(d), null, 2) + '\n' : formatDescription(d));
+  if (values.json) {
+    const json = describeJson(d);
+    io.out(JSON.stringify(values.registers ? { ...json, registers: registersJson(d) } : json, null, 2) + '\n');
+  } else io.out(formatDescription(d) + (values.registers ? formatRegisters(d) : ''));
   return 0;
 }
 
@@ -71,6 +77,34 @@ export function formatDescription(d: PlatformDescription): string {
   lines.push('');
   lines.push(`Unclaimed accesses read ${unclaimedText(d.unclaimedRead)}; writes are dropped.`);
   return lines.join('\n') + '\n';
+}
+
+/** The kinds of the platform's devices that have a register table, in the description's order. */
+function kindsWithRegisters(d: PlatformDescription): string[] {
+  return d.devices.filter((dev) => dev.instances.length > 0 && REGISTER_TABLES[dev.kind] !== undefined).map((dev) => dev.kind);
+}
+
+/** `describe --registers`: each device's register tables (src/device-model/register-map.ts). */
+export function formatRegisters(d: PlatformDescription): string {
+  const parts: string[] = [];
+  for (const kind of kindsWithRegisters(d)) {
+    for (const t of REGISTER_TABLES[kind]!) parts.push(`\nRegisters of ${kind}: ${t.title}\n${registerTableText(t.specs)}`);
+  }
+  return parts.join('');
+}
+
+/** `describe --json --registers`: the tables with masks and reset values as hex strings. */
+function registersJson(d: PlatformDescription): object {
+  const hexOf = (v: bigint | null) => (v === null ? null : '0x' + v.toString(16));
+  return Object.fromEntries(
+    kindsWithRegisters(d).map((kind) => [
+      kind,
+      REGISTER_TABLES[kind]!.map((t) => ({
+        title: t.title,
+        registers: t.specs.map((r) => ({ ...r, readMask: hexOf(r.readMask), writeMask: hexOf(r.writeMask), reset: hexOf(r.reset) })),
+      })),
+    ]),
+  );
 }
 
 /** The profile's unclaimed-read rule in words (Xen's null handler; QEMU's unassigned memory). */

@@ -18,12 +18,12 @@ import {
   LVT_REGS,
   REG_SLOTS,
   Reg,
-  SVR_WRITE_MASK,
-  TDCR_MASK,
   TIMER_MODE_MASK,
   TimerMode,
   XAPIC_DEFAULT_BASE,
+  LAPIC_STORED,
   LAPIC_VERSION,
+  LAPIC_WRITE_MASK,
   lvtWriteMask,
   x2apicLdrFromId,
 } from './registers.js';
@@ -52,22 +52,6 @@ export interface LapicState {
   readonly legacyX2apicLdr: boolean;
 }
 
-/** Register slots that hold state; every other slot of the page always reads back 0. */
-const STATEFUL = new Set<number>([
-  Reg.Id,
-  Reg.Version,
-  Reg.Tpr,
-  Reg.Ldr,
-  Reg.Dfr,
-  Reg.Svr,
-  Reg.Esr,
-  Reg.IcrLow,
-  Reg.IcrHigh,
-  Reg.TimerInitial,
-  Reg.TimerDivide,
-  ...LVT_REGS,
-  ...Array.from({ length: 24 }, (_, i) => Reg.Isr0 + i),
-]);
 const ESR_BITS = ESR_SEND_ILLEGAL_VECTOR | ESR_RECEIVE_ILLEGAL_VECTOR;
 export function readLapicState(state: unknown, path: string, vcpu: number, params: LapicParams): LapicState {
   const r = new SnapshotReader(state, path);
@@ -77,15 +61,15 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
   if (r.int('vcpu', 0, 1023) !== vcpu) bad('vcpu', `belongs to another vCPU (this LAPIC is vCPU ${vcpu})`);
   const regs = r.intArray('regs', REG_SLOTS, 0, 0xffff_ffff);
   for (let i = 0; i < REG_SLOTS; i++) {
-    if (!STATEFUL.has(i) && regs[i] !== 0) bad(`regs[${i}]`, 'a register that always reads 0 holds a value');
+    if (LAPIC_STORED[i] === 0 && regs[i] !== 0) bad(`regs[${i}]`, 'a register that always reads 0 holds a value');
   }
   const at = (i: number) => regs[i]!;
   if (at(Reg.Version) !== LAPIC_VERSION) bad('regs[3]', `version must be 0x${LAPIC_VERSION.toString(16)}`);
-  if (at(Reg.Tpr) > 0xff) bad('regs[8]', 'TPR above 0xFF');
+  if ((at(Reg.Tpr) & ~LAPIC_WRITE_MASK[Reg.Tpr]!) !== 0) bad('regs[8]', 'TPR above 0xFF');
   if ((at(Reg.Dfr) & DFR_RESERVED_ONES) !== DFR_RESERVED_ONES) bad('regs[14]', 'DFR bits 27:0 must be ones');
-  if (at(Reg.Svr) > SVR_WRITE_MASK) bad('regs[15]', 'SVR has bits above 9');
+  if ((at(Reg.Svr) & ~LAPIC_WRITE_MASK[Reg.Svr]!) !== 0) bad('regs[15]', 'SVR has bits above 9');
   if ((at(Reg.Esr) & ~ESR_BITS) !== 0) bad('regs[40]', 'ESR has error bits the model never sets');
-  if ((at(Reg.TimerDivide) & ~TDCR_MASK) !== 0) bad('regs[62]', 'TDCR has bits other than 0, 1, 3');
+  if ((at(Reg.TimerDivide) & ~LAPIC_WRITE_MASK[Reg.TimerDivide]!) !== 0) bad('regs[62]', 'TDCR has bits other than 0, 1, 3');
   for (const lvt of LVT_REGS) {
     if ((at(lvt) & ~lvtWriteMask(lvt, params.tscDeadline)) !== 0) bad(`regs[${lvt}]`, 'LVT bits outside its write mask');
   }

@@ -8,7 +8,7 @@ import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import type { TimerMode as MissedTickMode } from '../../device-model/timer-mode/timer-mode.js';
 import { ArmedKind, LapicTimer } from './lapic-timer.js';
 import type { LapicParams } from './params.js';
-import { LVT_MASKED, Reg, TDCR_MASK, TIMER_MODE_MASK, TimerMode, VECTOR_MASK, lvtStoredValue, tdcrDivisor } from './registers.js';
+import { LAPIC_WRITE_MASK, LVT_MASKED, Reg, TIMER_MODE_MASK, TimerMode, VECTOR_MASK, lvtStoredValue, tdcrDivisor } from './registers.js';
 
 /** Where the timer's interrupt goes: the LAPIC it belongs to. */
 export interface TimerInterruptTarget {
@@ -70,7 +70,7 @@ export class LapicTimerRegisters {
   /** TDCR write: a running count keeps what has elapsed and rescales the rest (Xen). */
   writeDivide(val: number): void {
     const old = this.count.divisor;
-    this.page[Reg.TimerDivide] = val & TDCR_MASK;
+    this.page[Reg.TimerDivide] = val & LAPIC_WRITE_MASK[Reg.TimerDivide]!;
     this.count.divisor = tdcrDivisor(val);
     const mode = this.mode;
     this.missedTicks.clear();

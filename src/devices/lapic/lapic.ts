@@ -26,20 +26,17 @@ import {
   APIC_BASE_BSP,
   APIC_BASE_ENABLE,
   DELIVERY_MODE_MASK,
-  DELIVERY_STATUS,
-  DFR_FLAT,
   DFR_RESERVED_ONES,
   ESR_RECEIVE_ILLEGAL_VECTOR,
   ESR_SEND_ILLEGAL_VECTOR,
-  LAPIC_VERSION,
+  LAPIC_INIT_VALUES,
+  LAPIC_WRITE_MASK,
   LAST_MMIO_REG,
-  LDR_XAPIC_MASK,
   LVT_MASKED,
   LVT_REGS,
   REG_SLOTS,
   Reg,
   SVR_APIC_ENABLED,
-  SVR_WRITE_MASK,
   TRIGGER_LEVEL,
   VECTOR_MASK,
   XAPIC_DEFAULT_BASE,
@@ -344,21 +341,21 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
         this.routingChanged();
         return;
       case Reg.Tpr:
-        r[Reg.Tpr] = val & 0xff;
+        r[Reg.Tpr] = val & LAPIC_WRITE_MASK[Reg.Tpr]!;
         return;
       case Reg.Eoi:
         this.eoi();
         return;
       case Reg.Ldr:
-        r[Reg.Ldr] = (val & LDR_XAPIC_MASK) >>> 0;
+        r[Reg.Ldr] = (val & LAPIC_WRITE_MASK[Reg.Ldr]!) >>> 0;
         this.routingChanged();
         return;
       case Reg.Dfr:
-        r[Reg.Dfr] = (val | DFR_RESERVED_ONES) >>> 0;
+        r[Reg.Dfr] = ((val & LAPIC_WRITE_MASK[Reg.Dfr]!) | DFR_RESERVED_ONES) >>> 0;
         this.routingChanged();
         return;
       case Reg.Svr:
-        r[Reg.Svr] = val & SVR_WRITE_MASK;
+        r[Reg.Svr] = val & LAPIC_WRITE_MASK[Reg.Svr]!;
         // Software disable masks every LVT (SDM §11.4.7.2); re-enabling leaves them masked.
         if ((val & SVR_APIC_ENABLED) === 0) {
           for (const lvt of LVT_REGS) r[lvt] = (r[lvt]! | LVT_MASKED) >>> 0;
@@ -371,11 +368,11 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
         this.pendingEsr = 0;
         return;
       case Reg.IcrLow:
-        r[Reg.IcrLow] = (val & ~DELIVERY_STATUS) >>> 0; // the send completes at once
+        r[Reg.IcrLow] = (val & LAPIC_WRITE_MASK[Reg.IcrLow]!) >>> 0; // no delivery status: the send completes at once
         if (!this.icr.send(r[Reg.IcrLow]!, r[Reg.IcrHigh]!, this.base.x2apicMode)) this.error(ESR_SEND_ILLEGAL_VECTOR);
         return;
       case Reg.IcrHigh:
-        r[Reg.IcrHigh] = (val & LDR_XAPIC_MASK) >>> 0;
+        r[Reg.IcrHigh] = (val & LAPIC_WRITE_MASK[Reg.IcrHigh]!) >>> 0;
         return;
       case Reg.LvtTimer:
         this.timerRegs.writeLvt(val);
@@ -593,10 +590,7 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     r[Reg.Id] = id;
     r[Reg.Esr] = esr;
     if (this.base.x2apicMode) r[Reg.Ldr] = ldr;
-    r[Reg.Version] = LAPIC_VERSION;
-    r[Reg.Dfr] = DFR_FLAT;
-    for (const lvt of LVT_REGS) r[lvt] = LVT_MASKED;
-    r[Reg.Svr] = 0xff;
+    for (const [slot, value] of LAPIC_INIT_VALUES) r[slot] = value; // Version, DFR, SVR, the LVTs masked
     this.timerRegs.initReset();
     this.extInt = false;
     this.intrSignalled = false;

@@ -2,6 +2,8 @@
 // Map"): 32-bit registers on 16-byte boundaries. Register index = offset >> 4, which is also the
 // x2APIC MSR number minus 0x800 (SDM §11.12.1.2, Table 11-6).
 
+import type { RegisterSpec } from '../../device-model/register-map.js';
+
 /** Register indices (page offset >> 4). */
 export const enum Reg {
   Id = 0x02,
@@ -121,7 +123,7 @@ export function x2apicLdrFromId(id: number): number {
  * TSC-deadline support the timer modes 2 and 3 do not exist.
  */
 export function lvtWriteMask(index: number, tscDeadline: boolean): number {
-  const mask = LVT_WRITE_MASK[index]!;
+  const mask = LAPIC_WRITE_MASK[index]!;
   return index === Reg.LvtTimer && !tscDeadline ? mask & ~0x40000 : mask;
 }
 
@@ -137,33 +139,155 @@ export function tdcrDivisor(tdcr: number): number {
   return 1 << (code & 7);
 }
 
-/** Human-readable register map (docs, `describe`, tests). */
-export const LAPIC_REGISTER_MAP = Object.freeze([
-  { offset: 0x020, name: 'ID', access: 'rw (xAPIC), ro (x2APIC)' },
-  { offset: 0x030, name: 'Version', access: 'ro' },
-  { offset: 0x080, name: 'TPR', access: 'rw' },
-  { offset: 0x090, name: 'APR', access: 'ro (reads 0, as Xen)' },
-  { offset: 0x0a0, name: 'PPR', access: 'ro' },
-  { offset: 0x0b0, name: 'EOI', access: 'wo' },
-  { offset: 0x0c0, name: 'RRD', access: 'ro (0)' },
-  { offset: 0x0d0, name: 'LDR', access: 'rw (xAPIC), ro (x2APIC)' },
-  { offset: 0x0e0, name: 'DFR', access: 'rw (xAPIC only)' },
-  { offset: 0x0f0, name: 'SVR', access: 'rw' },
-  { offset: 0x100, name: 'ISR[0..7]', access: 'ro' },
-  { offset: 0x180, name: 'TMR[0..7]', access: 'ro' },
-  { offset: 0x200, name: 'IRR[0..7]', access: 'ro' },
-  { offset: 0x280, name: 'ESR', access: 'rw (write publishes pending errors)' },
-  { offset: 0x2f0, name: 'LVT CMCI', access: 'x2APIC only: write accepted, not stored' },
-  { offset: 0x300, name: 'ICR low', access: 'rw' },
-  { offset: 0x310, name: 'ICR high', access: 'rw (xAPIC only)' },
-  { offset: 0x320, name: 'LVT Timer', access: 'rw' },
-  { offset: 0x330, name: 'LVT Thermal', access: 'rw' },
-  { offset: 0x340, name: 'LVT PerfMon', access: 'rw' },
-  { offset: 0x350, name: 'LVT LINT0', access: 'rw' },
-  { offset: 0x360, name: 'LVT LINT1', access: 'rw' },
-  { offset: 0x370, name: 'LVT Error', access: 'rw' },
-  { offset: 0x380, name: 'TMICT', access: 'rw' },
-  { offset: 0x390, name: 'TMCCT', access: 'ro' },
-  { offset: 0x3e0, name: 'TDCR', access: 'rw' },
-  { offset: 0x3f0, name: 'SELF IPI', access: 'wo (x2APIC only)' },
-] as const);
+/** One LAPIC register: the common columns plus what the x2APIC MSR interface and the snapshot need. */
+export interface LapicRegisterSpec extends RegisterSpec {
+  readonly width: 32;
+  /** Page index (offset >> 4; x2APIC MSR − 0x800). */
+  readonly index: number;
+  /** The page slot holds state (snapshotted); other slots always hold 0 (computed or write-only registers). */
+  readonly stored: boolean;
+  /** RDMSR may read it in x2APIC mode (Xen's guest_rdmsr_x2apic). */
+  readonly x2apicRead: boolean;
+  /** WRMSR may write it in x2APIC mode: the bits the low and high halves may set (a bit outside → #GP); null → #GP. */
+  readonly x2apicWrite: readonly [lo: number, hi: number] | null;
+}
+
+const LVT_NOTE = 'masked while SVR bit 8 is clear';
+function lvt(index: number, name: string, note: string): LapicRegisterSpec {
+  const mask = BigInt(LVT_WRITE_MASK[index]!);
+  return {
+    offset: index << 4,
+    index,
+    name,
+    width: 32,
+    readMask: mask,
+    writeMask: mask,
+    reset: BigInt(LVT_MASKED),
+    stored: true,
+    x2apicRead: true,
+    x2apicWrite: [LVT_WRITE_MASK[index]!, 0],
+    note,
+  };
+}
+
+/**
+ * The local APIC register page (SDM Table 11-1, Xen's vlapic.c): the write masks a guest write
+ * keeps, the reset values INIT restores, which slots hold state, and Xen's x2APIC MSR whitelists
+ * (docs/robustness.md entries 1, 2; XSA-108). The access paths, the snapshot check, the docs
+ * (docs/devices/lapic.md) and `hvmdev describe --registers` read it.
+ */
+export const LAPIC_REGISTERS: readonly LapicRegisterSpec[] = Object.freeze([
+  reg(Reg.Id, 'ID', 0xffff_ffff, 0xffff_ffff, null, true, true, null, 'reset (stride·vcpu) << 24; x2APIC: read-only stride·vcpu'),
+  reg(Reg.Version, 'Version', LAPIC_VERSION, 0, LAPIC_VERSION, true, true, null, 'version 0x14, 6 LVTs, no directed EOI'),
+  reg(Reg.Tpr, 'TPR', 0xff, 0xff, 0, true, true, [0xff, 0], 'task priority; CR8 = TPR[7:4]'),
+  reg(Reg.Apr, 'APR', 0, 0, 0, false, false, null, 'reads 0 (as Xen and QEMU)'),
+  reg(Reg.Ppr, 'PPR', 0xff, 0, 0, false, true, null, 'computed: TPR, or ISRV & 0xF0 if higher (SDM §11.8.3.1)'),
+  reg(Reg.Eoi, 'EOI', 0, 0, 0, false, false, [0, 0], 'any write retires the highest ISR vector (x2APIC: only 0)'),
+  reg(Reg.Rrd, 'RRD', 0, 0, 0, false, false, null, 'reads 0'),
+  reg(Reg.Ldr, 'LDR', 0xffff_ffff, LDR_XAPIC_MASK, 0, true, true, null, 'x2APIC: read-only, derived from the ID'),
+  reg(Reg.Dfr, 'DFR', 0xffff_ffff, ~DFR_RESERVED_ONES >>> 0, DFR_FLAT, true, false, null, 'bits 27:0 read as ones; no DFR in x2APIC'),
+  reg(Reg.Svr, 'SVR', SVR_WRITE_MASK, SVR_WRITE_MASK, 0xff, true, true, [SVR_WRITE_MASK, 0], 'clearing bit 8 masks every LVT'),
+  { ...reg(Reg.Isr0, 'ISR', 0xffff_ffff, 0, 0, true, true, null, 'vectors 32·i to 32·i + 31; vectors 0–15 never set'), count: 8, stride: 0x10 },
+  { ...reg(Reg.Tmr0, 'TMR', 0xffff_ffff, 0, 0, true, true, null, 'vectors 32·i to 32·i + 31; vectors 0–15 never set'), count: 8, stride: 0x10 },
+  { ...reg(Reg.Irr0, 'IRR', 0xffff_ffff, 0, 0, true, true, null, 'vectors 32·i to 32·i + 31; vectors 0–15 never set'), count: 8, stride: 0x10 },
+  reg(
+    Reg.Esr,
+    'ESR',
+    ESR_SEND_ILLEGAL_VECTOR | ESR_RECEIVE_ILLEGAL_VECTOR,
+    0,
+    0,
+    true,
+    true,
+    [0, 0],
+    'a write publishes the errors latched since the previous one (x2APIC: only 0)',
+  ),
+  reg(
+    Reg.LvtCmci,
+    'LVT CMCI',
+    0,
+    0,
+    0,
+    false,
+    true,
+    [LVT_WRITE_MASK[Reg.LvtCmci]!, 0],
+    'x2APIC only: a write is accepted and not stored (no CMCI for HVM guests)',
+  ),
+  reg(
+    Reg.IcrLow,
+    'ICR low',
+    ~DELIVERY_STATUS >>> 0,
+    ~DELIVERY_STATUS >>> 0,
+    0,
+    true,
+    true,
+    [0x000c_cfff, 0xffff_ffff],
+    'a write sends the IPI; x2APIC: the 64-bit ICR, high half = destination',
+  ),
+  reg(Reg.IcrHigh, 'ICR high', 0xffff_ffff, LDR_XAPIC_MASK, 0, true, false, null, 'destination in bits 31:24; x2APIC: part of the ICR MSR'),
+  lvt(Reg.LvtTimer, 'LVT Timer', `${LVT_NOTE}; mode bit 18 only with TSC-deadline`),
+  lvt(Reg.LvtThermal, 'LVT Thermal', LVT_NOTE),
+  lvt(Reg.LvtPerfmon, 'LVT PerfMon', LVT_NOTE),
+  lvt(Reg.LvtLint0, 'LVT LINT0', `${LVT_NOTE}; the BSP resets to LapicParams.bspLint0Reset (QEMU 0x700: ExtINT)`),
+  lvt(Reg.LvtLint1, 'LVT LINT1', LVT_NOTE),
+  lvt(Reg.LvtError, 'LVT Error', LVT_NOTE),
+  reg(
+    Reg.TimerInitial,
+    'TMICT',
+    0xffff_ffff,
+    0xffff_ffff,
+    0,
+    true,
+    true,
+    [0xffff_ffff, 0xffff_ffff],
+    'reads 0 and ignores writes outside one-shot/periodic mode',
+  ),
+  reg(Reg.TimerCurrent, 'TMCCT', 0xffff_ffff, 0, 0, false, true, null, 'computed from virtual time'),
+  reg(Reg.TimerDivide, 'TDCR', TDCR_MASK, TDCR_MASK, 0, true, true, [TDCR_MASK, 0], 'bits 0, 1, 3: divide by 2 at reset'),
+  reg(Reg.SelfIpi, 'SELF IPI', 0, 0, 0, false, false, [0xff, 0], 'x2APIC only: an ICR write with the self shorthand'),
+]);
+
+function reg(
+  index: number,
+  name: string,
+  readMask: number,
+  writeMask: number,
+  reset: number | null,
+  stored: boolean,
+  x2apicRead: boolean,
+  x2apicWrite: readonly [number, number] | null,
+  note: string,
+): LapicRegisterSpec {
+  return {
+    offset: index << 4,
+    index,
+    name,
+    width: 32,
+    readMask: BigInt(readMask >>> 0),
+    writeMask: BigInt(writeMask >>> 0),
+    reset: reset === null ? null : BigInt(reset >>> 0),
+    stored,
+    x2apicRead,
+    x2apicWrite,
+    note,
+  };
+}
+
+/** Every page slot a spec covers (the vector maps cover eight). */
+export function lapicSlots(r: LapicRegisterSpec): number[] {
+  return Array.from({ length: r.count ?? 1 }, (_, i) => r.index + i);
+}
+
+/** Bits a guest write keeps, by page slot (from LAPIC_REGISTERS). */
+export const LAPIC_WRITE_MASK = new Uint32Array(REG_SLOTS);
+/** 1 where the page slot holds state (from LAPIC_REGISTERS). */
+export const LAPIC_STORED = new Uint8Array(REG_SLOTS);
+/** [slot, value] for every register INIT sets to a non-zero value (from LAPIC_REGISTERS; ID is per instance). */
+export const LAPIC_INIT_VALUES: readonly (readonly [number, number])[] = LAPIC_REGISTERS.filter((r) => r.reset !== null && r.reset !== 0n).map(
+  (r) => [r.index, Number(r.reset)] as const,
+);
+for (const r of LAPIC_REGISTERS) {
+  for (const slot of lapicSlots(r)) {
+    LAPIC_WRITE_MASK[slot] = Number(r.writeMask);
+    LAPIC_STORED[slot] = r.stored ? 1 : 0;
+  }
+}
