@@ -1,5 +1,6 @@
 // The contract every device model implements. A device sees only small interfaces (buses, lines,
 // the clock); it never sees the container, the CLI or another device.
+import type { AnyStateDescription } from './state-fields.js';
 
 /** Plain, JSON-compatible data: what a snapshot is made of. */
 export type PlainData = null | boolean | number | string | readonly PlainData[] | { readonly [key: string]: PlainData };
@@ -19,4 +20,14 @@ export interface Device {
    * or divisor before it is checked; docs/robustness.md). Re-arms timers from the state.
    */
   restore(state: unknown): void;
+  /**
+   * Restore in two steps, for a platform that restores many devices all or nothing: `checkState`
+   * refuses exactly what `restore` would refuse and changes nothing; `applyState` then applies a
+   * state `checkState` accepted and never refuses. A device that has them is restored by its
+   * platform without a rollback copy of its old state.
+   */
+  checkState?(state: unknown): void;
+  applyState?(state: unknown): void;
+  /** The declarative description of the state `snapshot` returns (for `describe` and other encodings). */
+  readonly stateDescription?: AnyStateDescription;
 }

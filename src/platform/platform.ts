@@ -1,6 +1,5 @@
 // A built platform: buses, interrupt fabric, clock and the devices its flags selected. Composition
 // happened once in createPlatform; nothing here touches the container.
-import { freeze } from 'immer';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { PortBus } from '../bus/port-bus.js';
 import { formatFlags, type ValidationResult } from '../emuflags/index.js';
@@ -142,19 +141,18 @@ export class Platform {
   snapshot(): PlatformSnapshot {
     const devices: Record<string, PlainData> = {};
     for (const [id, d] of this.devices) devices[id] = d.snapshot();
-    return freeze(
-      {
-        format: SNAPSHOT_FORMAT,
-        version: SNAPSHOT_VERSION,
-        profile: this.profile.name,
-        flags: this.flags,
-        vcpus: this.vcpus.length,
-        clockNs: this.clock.now,
-        devices,
-        hostLines: this.irq.hostLineLevels(),
-      },
-      true,
-    );
+    // The envelope is frozen; the device parts are fresh plain data that share nothing with the
+    // devices (a deep freeze would cost more than taking the snapshot).
+    return Object.freeze({
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      profile: this.profile.name,
+      flags: this.flags,
+      vcpus: this.vcpus.length,
+      clockNs: this.clock.now,
+      devices,
+      hostLines: this.irq.hostLineLevels(),
+    });
   }
 
   /**
@@ -163,12 +161,29 @@ export class Platform {
    *
    * Atomic as the guest sees it: devices restore inside InterruptFabric.settle(), so lines carry
    * their levels as state and no edge, delivery or timer callback happens in between; every
-   * controller's latched inputs come from its own snapshot. All or nothing: if any part is refused,
-   * the platform's own snapshot from before is applied the same way, which puts back exactly the
-   * state it had (snapshot() before == after), and the error is thrown as a SnapshotError.
+   * controller's latched inputs come from its own snapshot. All or nothing: every device checks its
+   * part (Device.checkState, at the snapshot's clock time) before any device applies its part, so a
+   * refusal (a SnapshotError) leaves the platform exactly as it was (snapshot() before == after).
+   * A device without the two-step contract makes the platform fall back to applying its own
+   * snapshot from before when a part is refused.
    */
   restore(snapshot: unknown): void {
     const checked = this.check(snapshot);
+    if (this.staged) {
+      const before = this.clock.now;
+      this.clock.restoreTime(checked.clockNs); // parts are checked against the time they were taken at
+      try {
+        for (const [id, d] of this.devices) d.checkState!(checked.devices[id]);
+      } catch (e) {
+        this.clock.restoreTime(before);
+        throw refusal(e);
+      }
+      this.irq.settle(() => {
+        for (const [id, d] of this.devices) d.applyState!(checked.devices[id]);
+        this.irq.setHostLineLevels(checked.hostLines);
+      }, 'keep');
+      return;
+    }
     const before = this.snapshot();
     try {
       this.apply(checked);
@@ -177,6 +192,15 @@ export class Platform {
       throw refusal(e);
     }
   }
+
+  /** Whether every device restores in two steps (check all, then apply all). */
+  private get staged(): boolean {
+    if (this.stagedCache === null) {
+      this.stagedCache = [...this.devices.values()].every((d) => d.checkState !== undefined && d.applyState !== undefined);
+    }
+    return this.stagedCache;
+  }
+  private stagedCache: boolean | null = null;
 
   /** Checks the header and host lines; device parts are checked by the devices themselves. */
   private check(snapshot: unknown): CheckedSnapshot {

@@ -13,7 +13,8 @@
 // the re-injections the guest is owed after an acknowledgement. Until the platform wires an
 // acknowledgement source (`tracking`), every tick counts as taken when it is delivered, which is
 // plain hardware behaviour.
-import { SnapshotError, SnapshotReader } from '../snapshot.js';
+import { refuseState, StateDescription } from '../state-description.js';
+import { bool, enumOf, int, uint } from '../state-fields.js';
 import type { PlainData } from '../device.js';
 import { TIMER_MODE_RULES, TIMER_MODES, type TimerMode, type TimerModeRules } from './timer-mode.js';
 
@@ -98,20 +99,13 @@ export class MissedTicks {
   }
 
   snapshot(): PlainData {
-    return { mode: this.modeName, pending: this.pending, issued: this.issued, tracking: this.tracking, targetVcpu: this.targetVcpu };
+    return MISSED_TICKS_STATE.snapshot(this);
   }
 
-  /** Validates `state` fully; only then applies it. */
+  /** Validates `state` fully (MISSED_TICKS_STATE); only then applies it. */
   static read(state: unknown, path: string): MissedTicksState {
-    const r = new SnapshotReader(state, path);
-    const mode = r.string('mode', TIMER_MODES) as TimerMode;
-    const pending = r.int('pending', 0, Number.MAX_SAFE_INTEGER);
-    const issued = r.bool('issued');
-    const tracking = r.bool('tracking');
-    const targetVcpu = r.has('targetVcpu') ? r.int('targetVcpu', 0, MAX_TARGET_VCPU) : 0; // absent in older snapshots
-    if (issued && pending === 0) throw new SnapshotError(`${path}: an issued interrupt with no pending tick`);
-    if (!tracking && (pending !== 0 || issued)) throw new SnapshotError(`${path}: a backlog without acknowledgement tracking`);
-    return { mode, pending, issued, tracking, targetVcpu };
+    const s = MISSED_TICKS_STATE.check(state, path, undefined);
+    return { mode: s.mode, pending: s.pending, issued: s.issued, tracking: s.tracking, targetVcpu: MISSED_TICKS_STATE.valueOf(s, 'targetVcpu') };
   }
 
   apply(s: MissedTicksState): void {
@@ -121,4 +115,27 @@ export class MissedTicks {
     this.tracking = s.tracking;
     this.targetVcpu = s.targetVcpu;
   }
+
+  /** Applies a state MISSED_TICKS_STATE checked. */
+  applyState(s: typeof MISSED_TICKS_STATE.json): void {
+    this.setMode(s.mode);
+    MISSED_TICKS_STATE.apply(this, s);
+  }
 }
+
+/** The state of one missed-tick source; targetVcpu is absent in snapshots older than it (vCPU 0). */
+export const MISSED_TICKS_STATE = new StateDescription(
+  'missed ticks',
+  2,
+  {
+    mode: enumOf(TIMER_MODES).manual(),
+    pending: uint(53),
+    issued: bool(),
+    tracking: bool(),
+    targetVcpu: int(0, MAX_TARGET_VCPU).added(2, 0),
+  },
+  (s) => {
+    if (s.issued && s.pending === 0) refuseState('an issued interrupt with no pending tick');
+    if (!s.tracking && (s.pending !== 0 || s.issued)) refuseState('a backlog without acknowledgement tracking');
+  },
+);

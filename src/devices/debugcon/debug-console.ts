@@ -6,7 +6,8 @@ import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { refuseField, StateDescription } from '../../device-model/state-description.js';
+import { text } from '../../device-model/state-fields.js';
 
 export const DEBUG_CONSOLE_PORT = 0xe9;
 /** Xen's DOMAIN_PBUF_SIZE: a line is flushed when it reaches size - 1 characters. */
@@ -63,16 +64,27 @@ export class DebugConsole implements Device, IoHandler {
     this.buffer = '';
   }
 
+  readonly stateDescription = DEBUG_CONSOLE_STATE;
+
   snapshot(): PlainData {
-    return { buffer: this.buffer };
+    return DEBUG_CONSOLE_STATE.snapshot(this);
+  }
+
+  checkState(state: unknown): void {
+    DEBUG_CONSOLE_STATE.check(state, this.id, undefined);
+  }
+
+  applyState(state: unknown): void {
+    DEBUG_CONSOLE_STATE.apply(this, state as typeof DEBUG_CONSOLE_STATE.json);
   }
 
   restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    const buffer = r.string('buffer');
-    if (buffer.length >= DEBUG_CONSOLE_LINE_MAX || /[^\x20-\x7e\t]/.test(buffer)) {
-      throw new SnapshotError(`${this.id}.buffer: not a state the console can reach`);
-    }
-    this.buffer = buffer;
+    this.checkState(state);
+    this.applyState(state);
   }
 }
+
+/** The console's state: the line being collected (printable characters and tabs, shorter than a full line). */
+export const DEBUG_CONSOLE_STATE = new StateDescription('xen-debugcon', 1, { buffer: text(DEBUG_CONSOLE_LINE_MAX - 1) }, (s) => {
+  if (/[^\x20-\x7e\t]/.test(s.buffer)) refuseField('buffer', 'not a state the console can reach (a character the console drops)');
+});

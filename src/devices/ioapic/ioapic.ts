@@ -21,7 +21,9 @@ import type { GsiVectorLookup } from '../../irq/periodic-timer-source.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink } from '../../irq/line.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { StateDescription, u64Halves, u64HexText } from '../../device-model/state-description.js';
+import { int, ints, u64s } from '../../device-model/state-fields.js';
 import { validateIoapicParams, type IoapicParams } from './params.js';
 import { IOAPIC_DIRECT, IOAPIC_ID_MASK, IOAPIC_ID_SHIFT, IOAPIC_INDEX, RTE, RTE_READ_ONLY, RTE_RESET_LOW, versionRegister } from './registers.js';
 
@@ -317,46 +319,61 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.apicId = this.params.apicId;
   }
 
+  readonly stateDescription = IOAPIC_STATE;
+
   snapshot(): PlainData {
-    const entries: string[] = [];
+    return IOAPIC_STATE.snapshot(this);
+  }
+
+  /** @internal For IOAPIC_STATE: the redirection table as 0x + 16 hex digits per entry. */
+  get redirection(): string[] {
+    const out = new Array<string>(this.params.pins);
+    for (let pin = 0; pin < out.length; pin++) out[pin] = u64HexText(this.rteHigh[pin]!, this.rteLow[pin]!);
+    return out;
+  }
+
+  checkState(state: unknown): void {
+    const s = IOAPIC_STATE.check(state, this.id, this.params);
+    const halves = SCRATCH_HALVES;
     for (let pin = 0; pin < this.params.pins; pin++) {
-      entries.push('0x' + this.redirectionEntry(pin).toString(16).padStart(16, '0'));
+      u64Halves(s.redirection[pin]!, halves);
+      const lo = halves[0]!;
+      const path = `${this.id}.redirection[${pin}]`;
+      if ((lo & RTE.DELIVERY_STATUS) !== 0) throw new SnapshotError(`${path}: delivery status is always 0 here`);
+      if ((lo & RTE.REMOTE_IRR) !== 0 && (lo & RTE.TRIGGER_LEVEL) === 0) {
+        throw new SnapshotError(`${path}: Remote-IRR set on an edge entry is not reachable`);
+      }
+      if ((lo & (RTE.TRIGGER_LEVEL | RTE.MASK | RTE.REMOTE_IRR)) === RTE.TRIGGER_LEVEL && s.inputs[pin] === 1) {
+        throw new SnapshotError(`${path}: an unmasked level entry with its input asserted always has Remote-IRR set`);
+      }
     }
-    return { ioregsel: this.ioregsel, id: this.apicId, redirection: entries, inputs: Array.from(this.inputs) };
+  }
+
+  applyState(state: unknown): void {
+    const s = state as typeof IOAPIC_STATE.json;
+    const halves = SCRATCH_HALVES;
+    IOAPIC_STATE.apply(this, s); // ioregsel, inputs
+    this.apicId = s.id;
+    for (let pin = 0; pin < this.params.pins; pin++) {
+      u64Halves(s.redirection[pin]!, halves);
+      this.rteLow[pin] = halves[0]!;
+      this.rteHigh[pin] = halves[1]!;
+    }
+    this.recountVectors();
   }
 
   restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    const ioregsel = r.uint('ioregsel', this.params.ioregselBits);
-    const id = r.int('id', 0, IOAPIC_ID_MASK);
-    const inputs = r.intArray('inputs', this.params.pins, 0, 1);
-    const raw = r.has('redirection') ? (state as { redirection: unknown }).redirection : undefined;
-    if (!Array.isArray(raw) || raw.length !== this.params.pins) {
-      throw new SnapshotError(`${this.id}.redirection: expected an array of ${this.params.pins} entries`);
-    }
-    const low = new Uint32Array(this.params.pins);
-    const high = new Uint32Array(this.params.pins);
-    raw.forEach((v, pin) => {
-      const e = new SnapshotReader({ v }, `${this.id}.redirection[${pin}]`).u64('v');
-      const lo = Number(e & 0xffffffffn);
-      if ((lo & RTE.DELIVERY_STATUS) !== 0) {
-        throw new SnapshotError(`${this.id}.redirection[${pin}]: delivery status is always 0 here`);
-      }
-      if ((lo & RTE.REMOTE_IRR) !== 0 && (lo & RTE.TRIGGER_LEVEL) === 0) {
-        throw new SnapshotError(`${this.id}.redirection[${pin}]: Remote-IRR set on an edge entry is not reachable`);
-      }
-      if ((lo & (RTE.TRIGGER_LEVEL | RTE.MASK | RTE.REMOTE_IRR)) === RTE.TRIGGER_LEVEL && inputs[pin] === 1) {
-        throw new SnapshotError(`${this.id}.redirection[${pin}]: an unmasked level entry with its input asserted always has Remote-IRR set`);
-      }
-      low[pin] = lo;
-      high[pin] = Number(e >> 32n);
-    });
-    // Everything checked: commit.
-    this.ioregsel = ioregsel;
-    this.apicId = id;
-    this.rteLow.set(low);
-    this.rteHigh.set(high);
-    this.recountVectors();
-    this.inputs.set(inputs);
+    this.checkState(state);
+    this.applyState(state);
   }
 }
+
+const SCRATCH_HALVES = new Uint32Array(2);
+
+/** The IO-APIC's state: IOREGSEL, its ID, the redirection table (82093AA §3.2.4) and its input pins. */
+export const IOAPIC_STATE = new StateDescription('82093aa', 1, {
+  ioregsel: int(0, (p: IoapicParams) => 2 ** p.ioregselBits - 1),
+  id: int(0, IOAPIC_ID_MASK).computed((io: Ioapic) => io.ioapicId),
+  redirection: u64s((p: IoapicParams) => p.pins).manual(),
+  inputs: ints((p: IoapicParams) => p.pins, 0, 1),
+});

@@ -13,7 +13,7 @@
 // - Modes 0 and 4: GATE low suspends counting; counting resumes where it stopped.
 import type { PlainData } from '../../device-model/device.js';
 import { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
-import { checkCounterState, counterSnapshot, type CounterFields } from './counter-state.js';
+import { counterMode, PIT_COUNTER_STATE, type CounterState } from './counter-state.js';
 
 export { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS };
 
@@ -25,7 +25,7 @@ function decToBcd(v: number): number {
   return (Math.floor(v / 1000) % 10) * 0x1000 + (Math.floor(v / 100) % 10) * 0x100 + (Math.floor(v / 10) % 10) * 0x10 + (v % 10);
 }
 
-export class PitCounter implements CounterFields {
+export class PitCounter implements CounterState {
   // Programming (control word).
   programmed = false;
   /** Mode field as written (0–7; 6 and 7 alias 2 and 3); shown in the read-back status. */
@@ -476,11 +476,12 @@ export class PitCounter implements CounterFields {
   }
 
   snapshot(): PlainData {
-    return counterSnapshot(this);
+    return PIT_COUNTER_STATE.snapshot(this);
   }
 
-  /** See counter-state.ts. */
-  static check(state: unknown, path: string, K: number): (c: PitCounter) => void {
-    return checkCounterState(state, path, K);
+  /** Applies a state PIT_COUNTER_STATE checked (counter-state.ts). */
+  applyState(s: CounterState): void {
+    PIT_COUNTER_STATE.apply(this, s);
+    this.mode = s.programmed ? counterMode(s.modeBits) : 0;
   }
 }

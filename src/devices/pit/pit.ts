@@ -8,8 +8,10 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { LevelObserver } from '../../irq/line.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
-import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { refuseField, StateDescription } from '../../device-model/state-description.js';
+import { bool, f64, struct, structs } from '../../device-model/state-fields.js';
+import { MISSED_TICKS_STATE, MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
 import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import type { IrqOutput } from '../../irq/irq-output.js';
@@ -17,6 +19,7 @@ import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js'
 import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { PIT_CRYSTAL } from '../../time/crystal.js';
 import { PitCounter } from './counter.js';
+import { type CounterCheckContext, PIT_COUNTER_STATE } from './counter-state.js';
 import { OutputLine } from '../../irq/output-line.js';
 import { checkPitParams, type PitParams } from './pit-params.js';
 
@@ -333,63 +336,53 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     this.syncIrq(true, false);
   }
 
+  readonly stateDescription = PIT_STATE;
+
   snapshot(): PlainData {
     // Apply the transfers already due, so equal states give equal snapshots.
     const K = this.edges();
     for (const c of this.channels) c.settle(K);
-    return {
-      channels: this.channels.map((c) => c.snapshot()),
-      speakerData: this.speakerData,
-      refreshFlip: this.refreshFlip,
-      legacyReplacement: this.legacyReplacement,
-      clampedDeadline: this.clamped ? this.edgeTimer.deadline : -1,
-      irq0: this.irq0.level,
-      irqHeldLow: this.irqHeldLow,
-      missedTicks: this.missedTicks.snapshot(),
-    };
+    return PIT_STATE.snapshot(this);
+  }
+
+  /** @internal For PIT_STATE: the clamped IRQ0 timer's next deadline, -1 when not clamped. */
+  get clampedDeadline(): number {
+    return this.clamped ? this.edgeTimer.deadline : -1;
+  }
+
+  /** @internal For PIT_STATE: IRQ0's level. */
+  get irq0Level(): boolean {
+    return this.irq0.level;
+  }
+
+  checkState(state: unknown): void {
+    const now = this.clock.now;
+    const s = PIT_STATE.check(state, this.id, { K: this.edges(), now, minIrqPeriodNs: this.params.minIrqPeriodNs, resetIrq0: this.params.resetIrq0 });
+    if (!s.channels[0]!.gate || !s.channels[1]!.gate) throw new SnapshotError(`${this.id}: channels 0 and 1 must have GATE high`);
   }
 
   restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    const K = this.edges();
-    r.objects('channels', 3); // shape check; each entry is read in full below
-    const rawChannels = (state as { channels: unknown[] }).channels;
-    const appliers = rawChannels.map((c, i) => PitCounter.check(c, `${this.id}.channels[${i}]`, K));
-    const speakerData = r.bool('speakerData');
-    const refreshFlip = r.bool('refreshFlip');
-    const legacyReplacement = r.bool('legacyReplacement');
-    const now = this.clock.now;
-    const min = this.params.minIrqPeriodNs;
-    const clampedDeadline = r.number('clampedDeadline', -1, now + min);
-    const irq0 = r.bool('irq0');
-    const irqHeldLow = r.bool('irqHeldLow');
-    r.object('missedTicks');
-    const ticks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${this.id}.missedTicks`);
-    if (clampedDeadline !== -1 && (min === 0 || clampedDeadline < now || !Number.isInteger(clampedDeadline))) {
-      throw new SnapshotError(`${this.id}.clampedDeadline: ${clampedDeadline} is not a clamped IRQ0 deadline`);
-    }
-    // Channels 0 and 1 have their gates tied high (Xen's pit_check refuses anything else).
-    const probe = [new PitCounter(), new PitCounter(), new PitCounter()];
-    appliers.forEach((apply, i) => apply(probe[i]!));
-    if (!probe[0]!.gate || !probe[1]!.gate) throw new SnapshotError(`${this.id}: channels 0 and 1 must have GATE high`);
-    if (irqHeldLow && (irq0 || this.params.resetIrq0 !== 'quiet')) {
-      throw new SnapshotError(`${this.id}.irqHeldLow: only a quiet-reset profile holds IRQ0 low, and then the line is low`);
-    }
-    appliers.forEach((apply, i) => apply(this.channels[i]!));
-    this.speakerData = speakerData;
-    this.refreshFlip = refreshFlip;
-    this.legacyReplacement = legacyReplacement;
-    this.irqHeldLow = irqHeldLow;
-    this.missedTicks.apply(ticks);
+    this.checkState(state);
+    this.applyState(state);
+  }
+
+  applyState(state: unknown): void {
+    const s = state as PitState;
+    for (let i = 0; i < 3; i++) this.channels[i]!.applyState(s.channels[i]!);
+    this.speakerData = s.speakerData;
+    this.refreshFlip = s.refreshFlip;
+    this.legacyReplacement = s.legacyReplacement;
+    this.irqHeldLow = s.irqHeldLow;
+    this.missedTicks.applyState(s.missedTicks);
     this.edgeTimer.cancel();
     this.clamped = false;
-    if (irq0) this.irq0.raise();
+    if (s.irq0) this.irq0.raise();
     else this.irq0.lower();
-    if (clampedDeadline >= 0) {
+    if (s.clampedDeadline >= 0) {
       this.clamped = true;
       // A restored clamped timer keeps its phase and stays clamped until its next tick, where
       // onEdge re-evaluates it, exactly as the saved PIT would (a count reloaded meanwhile included).
-      this.edgeTimer.armPeriodic(clampedDeadline, min);
+      this.edgeTimer.armPeriodic(s.clampedDeadline, this.params.minIrqPeriodNs);
     } else {
       // Re-evaluate without counting a tick for a level the snapshot already had.
       const tracking = this.missedTicks.tracking;
@@ -399,3 +392,33 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     }
   }
 }
+
+interface PitCheckContext extends CounterCheckContext {
+  readonly now: number;
+  readonly minIrqPeriodNs: number;
+  readonly resetIrq0: PitParams['resetIrq0'];
+}
+
+/** The PIT's state: three counters, port 0x61, the IRQ0 line and Xen's missed-tick bookkeeping. */
+export const PIT_STATE = new StateDescription(
+  'i8254',
+  1,
+  {
+    channels: structs(3, PIT_COUNTER_STATE),
+    speakerData: bool(),
+    refreshFlip: bool(),
+    legacyReplacement: bool(),
+    /** The clamped IRQ0 timer's next deadline (ns), -1 when IRQ0 is not clamped to the profile's minimum period. */
+    clampedDeadline: f64(-1, (c: PitCheckContext) => c.now + c.minIrqPeriodNs).manual(),
+    irq0: bool().computed((p: Pit) => p.irq0Level),
+    irqHeldLow: bool(),
+    missedTicks: struct(MISSED_TICKS_STATE),
+  },
+  (s, c: PitCheckContext) => {
+    const d = s.clampedDeadline;
+    if (d !== -1 && (c.minIrqPeriodNs === 0 || d < c.now || !Number.isInteger(d))) refuseField('clampedDeadline', `${d} is not a clamped IRQ0 deadline`);
+    if (s.irqHeldLow && (s.irq0 || c.resetIrq0 !== 'quiet')) refuseField('irqHeldLow', 'only a quiet-reset profile holds IRQ0 low, and then the line is low');
+  },
+);
+
+type PitState = typeof PIT_STATE.json;

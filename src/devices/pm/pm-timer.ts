@@ -11,7 +11,9 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { IrqLine } from '../../irq/line.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { StateDescription } from '../../device-model/state-description.js';
+import { int, nullable, u16 } from '../../device-model/state-fields.js';
 import { PM1_CNT, PM1_STS, PM_TIMER_HZ, validatePmParams, type PmParams } from './pm-params.js';
 
 const NS_PER_S = 1_000_000_000;
@@ -253,32 +255,53 @@ export class PmTimer implements Device {
     this.update();
   }
 
+  readonly stateDescription = PM_TIMER_STATE;
+
   snapshot(): PlainData {
     this.syncTimerStatus();
-    return { base: this.baseNow, tmr: this.timerValue(), sts: this.sts, en: this.en, cnt: this.cnt };
+    return PM_TIMER_STATE.snapshot(this);
   }
 
-  restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    const base = r.has('base') && (state as Record<string, unknown>)['base'] === null ? null : r.int('base', 0, 0xfff4);
+  /** @internal For PM_TIMER_STATE: PM_TMR now. */
+  get tmr(): number {
+    return this.timerValue();
+  }
+
+  checkState(state: unknown): void {
+    const s = PM_TIMER_STATE.check(state, this.id, this.params);
+    const base = s.base;
     if (base !== null && this.params.locations.length > 0 && !this.params.locations.includes(base)) {
       throw new SnapshotError(`${this.id}.base: 0x${base.toString(16)} is not one of this profile's locations`);
     }
-    const tmr = r.uint('tmr', this.params.timerBits);
-    const sts = r.uint('sts', 16);
-    const en = r.uint('en', 16);
-    const cnt = r.uint('cnt', 16);
-    if (cnt & ~CNT_READABLE || (!this.params.controlRegister && cnt !== 0)) {
-      throw new SnapshotError(`${this.id}.cnt: 0x${cnt.toString(16)} is not a reachable PM1a_CNT value`);
+    if (s.cnt & ~CNT_READABLE || (!this.params.controlRegister && s.cnt !== 0)) {
+      throw new SnapshotError(`${this.id}.cnt: 0x${s.cnt.toString(16)} is not a reachable PM1a_CNT value`);
     }
-    if (!this.place(base)) throw new SnapshotError(`${this.id}.base: ports at 0x${base!.toString(16)} are taken`);
+    if (base !== null && base !== this.baseNow && !this.portsFree(base)) throw new SnapshotError(`${this.id}.base: ports at 0x${base.toString(16)} are taken`);
+  }
+
+  applyState(state: unknown): void {
+    const s = state as typeof PM_TIMER_STATE.json;
+    this.place(s.base);
     const ticks = pmTicksAt(this.clock.now);
     const modulus = this.mask + 1;
-    this.offset = (((tmr - ticks) % modulus) + modulus) % modulus;
+    this.offset = (((s.tmr - ticks) % modulus) + modulus) % modulus;
     this.flipIndex = Math.floor((ticks + this.offset) / this.half);
-    this.sts = sts;
-    this.en = en;
-    this.cnt = cnt;
+    PM_TIMER_STATE.apply(this, s);
     this.update();
   }
+
+  restore(state: unknown): void {
+    this.checkState(state);
+    this.applyState(state);
+  }
 }
+
+/** The ACPI PM block's state: where it is decoded, PM_TMR's value, PM1a_STS/EN/CNT. */
+export const PM_TIMER_STATE = new StateDescription('acpi-pm', 1, {
+  /** PM1a_STS's port, null when the block is not decoded. */
+  base: nullable(int(0, 0xfff4)).manual(),
+  tmr: int(0, (p: PmParams) => 2 ** p.timerBits - 1).manual(),
+  sts: u16(),
+  en: u16(),
+  cnt: u16(),
+});

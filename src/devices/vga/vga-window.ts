@@ -11,7 +11,7 @@ import { SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/acce
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotReader } from '../../device-model/snapshot.js';
+import { StateDescription } from '../../device-model/state-description.js';
 import { checkVgaParams, type VgaWindowParams, type VgaWriteSink } from './params.js';
 
 export class VgaWindow implements Device, IoHandler {
@@ -66,11 +66,24 @@ export class VgaWindow implements Device, IoHandler {
     // No registers: nothing to reset (the counters are statistics, not guest-visible state).
   }
 
+  readonly stateDescription = VGA_WINDOW_STATE;
+
   snapshot(): PlainData {
-    return {};
+    return VGA_WINDOW_STATE.snapshot(this);
+  }
+
+  checkState(state: unknown): void {
+    VGA_WINDOW_STATE.check(state, this.id, undefined);
+  }
+
+  applyState(): void {
+    // No registers to apply.
   }
 
   restore(state: unknown): void {
-    new SnapshotReader(state, this.id);
+    this.checkState(state);
   }
 }
+
+/** No registers: the window forwards every access (an empty object, so that the snapshot is still checked as one). */
+export const VGA_WINDOW_STATE = new StateDescription('vga-window', 1, {});

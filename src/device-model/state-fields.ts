@@ -1,0 +1,125 @@
+// The field types of a device state description (state-description.ts): what one field of a
+// snapshot may hold, as data. A field's JSON form is what a snapshot carries; its range may depend
+// on a context the device supplies when it checks a snapshot (the clock's now, its params).
+import type { PlainData } from './device.js';
+
+/** A bound that is fixed, or computed from the checking device's context. */
+export type Bound = number | ((ctx: never) => number);
+
+export type FieldType =
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'int'; readonly width: string; readonly min: Bound; readonly max: Bound }
+  | { readonly kind: 'f64'; readonly min: Bound; readonly max: Bound }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'text'; readonly maxLength: number }
+  | { readonly kind: 'u64' }
+  | { readonly kind: 'u64s'; readonly length: Bound }
+  | { readonly kind: 'ints'; readonly width: string; readonly length: Bound; readonly min: number; readonly max: number }
+  | { readonly kind: 'struct'; readonly of: AnyStateDescription }
+  | { readonly kind: 'structs'; readonly length: Bound; readonly of: AnyStateDescription }
+  | { readonly kind: 'nullable'; readonly of: FieldType };
+
+/** The description a struct field nests (state-description.ts's class, seen structurally here). */
+export interface AnyStateDescription {
+  readonly name: string;
+  readonly fields: readonly NamedField[];
+  checkInto(value: unknown, path: string, ctx: unknown): void;
+}
+
+/** One field of a description: its type and how it reaches the object the state lives in. */
+export class Field<T extends PlainData> {
+  declare readonly json: T; // phantom: the JSON type (for inference only)
+
+  constructor(
+    readonly type: FieldType,
+    /** Reads the field's JSON value off the live object; null: the property of the same name. */
+    readonly read: ((o: never) => T) | null = null,
+    /** Whether restore's generic apply copies this field back (false: the device applies it itself). */
+    readonly copied: boolean = true,
+    /** The description version that added the field; snapshots without it take `fallback`. */
+    readonly since: number = 1,
+    readonly fallback: T | undefined = undefined,
+  ) {}
+
+  /** The field is computed from the live object by `read`, and applied by the device's own code. */
+  computed<O>(read: (o: O) => T): Field<T> {
+    return new Field<T>(this.type, read as (o: never) => T, false, this.since, this.fallback);
+  }
+
+  /** The field is a property of the same name for snapshots, applied by the device's own code. */
+  manual(): Field<T> {
+    return new Field<T>(this.type, this.read, false, this.since, this.fallback);
+  }
+
+  /** Added in description version `version`; an older snapshot without it reads as `fallback`. */
+  added(version: number, fallback: T): Field<T> {
+    return new Field<T>(this.type, this.read, this.copied, version, fallback);
+  }
+}
+
+export interface NamedField {
+  readonly name: string;
+  readonly field: Field<PlainData>;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+export const bool = (): Field<boolean> => new Field({ kind: 'bool' });
+/** An integer in [min, max] (bounds may come from the context). */
+export const int = <C = never>(min: number | ((ctx: C) => number), max: number | ((ctx: C) => number)): Field<number> =>
+  new Field({ kind: 'int', width: 'int', min: min as Bound, max: max as Bound });
+/** An unsigned integer of `bits` bits (≤ 53). */
+export const uint = (bits: number): Field<number> => new Field({ kind: 'int', width: `u${bits}`, min: 0, max: bits >= 53 ? MAX_SAFE : 2 ** bits - 1 });
+export const u8 = (): Field<number> => uint(8);
+export const u16 = (): Field<number> => uint(16);
+export const u32 = (): Field<number> => uint(32);
+export const i32 = (): Field<number> => new Field({ kind: 'int', width: 'i32', min: -(2 ** 31), max: 2 ** 31 - 1 });
+/** A finite number in [min, max] (e.g. a deadline in ns, -1 for "not armed"). */
+export const f64 = <C = never>(min: number | ((ctx: C) => number), max: number | ((ctx: C) => number)): Field<number> =>
+  new Field({ kind: 'f64', min: min as Bound, max: max as Bound });
+export const enumOf = <E extends string>(values: readonly E[]): Field<E> => new Field<E>({ kind: 'enum', values });
+/** A string of at most `maxLength` characters. */
+export const text = (maxLength: number): Field<string> => new Field({ kind: 'text', maxLength });
+/** A 64-bit unsigned value as a 0x-hex or decimal string (exact). */
+export const u64 = (): Field<string> => new Field({ kind: 'u64' });
+/** An array of exactly `length` 64-bit values as strings (see u64; u64Halves reads one without a bigint). */
+export const u64s = <C = never>(length: number | ((ctx: C) => number)): Field<string[]> => new Field({ kind: 'u64s', length: length as Bound });
+/** An array of exactly `length` integers of `bits` bits each. */
+export const uints = <C = never>(length: number | ((ctx: C) => number), bits: number): Field<number[]> =>
+  new Field({ kind: 'ints', width: `u${bits}`, length: length as Bound, min: 0, max: bits >= 53 ? MAX_SAFE : 2 ** bits - 1 });
+/** An array of exactly `length` integers in [min, max]. */
+export const ints = <C = never>(length: number | ((ctx: C) => number), min: number, max: number): Field<number[]> =>
+  new Field({ kind: 'ints', width: 'int', length: length as Bound, min, max });
+export const struct = <T extends PlainData>(of: AnyStateDescription & { readonly json: T }): Field<T> => new Field<T>({ kind: 'struct', of });
+export const structs = <T extends PlainData, C = never>(length: number | ((ctx: C) => number), of: AnyStateDescription & { readonly json: T }): Field<T[]> =>
+  new Field<T[]>({ kind: 'structs', length: length as Bound, of });
+export const nullable = <T extends PlainData>(f: Field<T>): Field<T | null> => new Field<T | null>({ kind: 'nullable', of: f.type });
+
+/** A field type in words, for errors and `describe` (e.g. "u16", "int in [-1, 65536]", "3 × i8254 counter"). */
+export function typeText(t: FieldType, ctx?: unknown): string {
+  const b = (x: Bound) => (typeof x === 'number' ? String(x) : ctx === undefined ? 'n' : String((x as (c: unknown) => number)(ctx)));
+  switch (t.kind) {
+    case 'bool':
+      return 'bool';
+    case 'int':
+      return t.width !== 'int' ? t.width : `int in [${b(t.min)}, ${b(t.max)}]`;
+    case 'f64':
+      return `number in [${b(t.min)}, ${b(t.max)}]`;
+    case 'enum':
+      return `one of ${t.values.join(', ')}`;
+    case 'text':
+      return `text (< ${t.maxLength + 1} chars)`;
+    case 'u64':
+      return 'u64 (hex string)';
+    case 'u64s':
+      return `${b(t.length)} × u64 (hex string)`;
+    case 'ints':
+      return `${b(t.length)} × ${t.width === 'int' ? `int in [${t.min}, ${t.max}]` : t.width}`;
+    case 'struct':
+      return t.of.name;
+    case 'structs':
+      return `${b(t.length)} × ${t.of.name}`;
+    case 'nullable':
+      return `${typeText(t.of, ctx)} or null`;
+  }
+}
