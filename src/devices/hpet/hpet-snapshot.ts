@@ -1,24 +1,14 @@
-// The snapshot form of one HPET timer and its checks on restore: a snapshot is refused whole if any
-// timer holds a value the guest could not have programmed (wrong capability bits, a route outside
-// the route capability, a period outside the clamp).
-import type { PlainData } from '../../device-model/device.js';
-import { SnapshotError, type SnapshotReader } from '../../device-model/snapshot.js';
-import { MissedTicks, type MissedTicksState } from '../../device-model/timer-mode/missed-ticks.js';
+// The state of the HPET, described once (src/device-model/state-description.ts), and the checks a
+// snapshot's timers get on top of their field types: a snapshot is refused whole if any timer holds
+// a value the guest could not have programmed (wrong capability bits, a route outside the route
+// capability, a period outside the clamp). 64-bit values are hex strings (JSON has no 64-bit integers).
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { StateDescription } from '../../device-model/state-description.js';
+import { bool, nullable, struct, structs, u32, u64 } from '../../device-model/state-fields.js';
+import { MISSED_TICKS_STATE } from '../../device-model/timer-mode/missed-ticks.js';
 import { clampPeriod } from './hpet-comparator.js';
 import { GEN_CONF, TN_CONF } from './hpet-registers.js';
-import { U32_MASK, type HpetTimerState } from './hpet-timer.js';
-
-/** A restored timer's fields, checked and ready to copy into its HpetTimerState. */
-export interface HpetTimerSnapshot {
-  conf: number;
-  cmp: bigint;
-  period: bigint;
-  fsb: bigint;
-  fired: boolean;
-  firstMatchIn: bigint;
-  firstMatchFrom: bigint;
-  missed: MissedTicksState;
-}
+import { type HpetTimerState, U32_MASK } from './hpet-timer.js';
 
 /** What a timer's snapshot is checked against (fixed by the HPET's parameters). */
 export interface HpetTimerRules {
@@ -30,30 +20,45 @@ export interface HpetTimerRules {
   readonly minPeriodTicks: bigint;
 }
 
-/** 64-bit values are stored as hex strings (JSON has no 64-bit integers). */
 export function hex64(v: bigint): string {
   return '0x' + v.toString(16);
 }
 
-/** Timer t's snapshot; `cmp` is its comparator brought up to date by the caller. */
-export function hpetTimerSnapshot(t: HpetTimerState, cmp: bigint): PlainData {
-  return {
-    conf: t.conf,
-    cmp: hex64(cmp),
-    period: hex64(t.period),
-    fsb: hex64(t.fsb),
-    fired: t.fired,
-    // A comparator programmed behind the counter, not matched yet (HpetParams.comparatorBehind).
-    firstMatch: t.firstMatchIn >= 0n ? { in: hex64(t.firstMatchIn), from: hex64(t.firstMatchFrom) } : null,
-    missedTicks: t.missed.snapshot(),
-  };
-}
+/** A comparator programmed behind the counter, not matched yet (HpetParams.comparatorBehind). */
+export const HPET_FIRST_MATCH_STATE = new StateDescription('hpet first match', 1, { in: u64(), from: u64() });
 
-/** Reads and checks timer n of a snapshot whose general configuration is `genConf`. */
-export function readHpetTimerSnapshot(r: SnapshotReader, raw: Record<string, unknown>, n: number, genConf: number, rules: HpetTimerRules): HpetTimerSnapshot {
-  const conf = r.uint('conf', 32);
+/** One HPET timer (HpetTimerState). `cmp` is the comparator brought up to date by the HPET. */
+export const HPET_TIMER_STATE = new StateDescription('hpet timer', 2, {
+  conf: u32(),
+  cmp: u64(),
+  period: u64(),
+  fsb: u64(),
+  fired: bool(),
+  /** Absent in older snapshots: none pending. */
+  firstMatch: nullable(struct(HPET_FIRST_MATCH_STATE))
+    .computed((t: HpetTimerState) => (t.firstMatchIn >= 0n ? { in: hex64(t.firstMatchIn), from: hex64(t.firstMatchFrom) } : null))
+    .added(2, null),
+  missedTicks: struct(MISSED_TICKS_STATE).computed((t: HpetTimerState) => MISSED_TICKS_STATE.snapshot(t.missed)),
+});
+
+/** The HPET block (HPET 1.0a §2.3): the host's enable, GEN_CONF, GINTR_STA, the main counter and the timers. */
+export const HPET_STATE = new StateDescription('hpet', 2, {
+  guestEnabled: bool(),
+  genConf: u32(),
+  isr: u32(),
+  counter: u64().computed((h: { counter(): bigint }) => hex64(h.counter())),
+  /** The timers with their comparators brought up to date (Hpet.timerStates). */
+  timers: structs((timers: number) => timers, HPET_TIMER_STATE).computed((h: { readonly timerStates: (typeof HPET_TIMER_STATE.json)[] }) => h.timerStates),
+});
+
+export type HpetState = typeof HPET_STATE.json;
+type HpetTimerJson = typeof HPET_TIMER_STATE.json;
+
+/** Checks timer n of a snapshot whose general configuration is `genConf` (its fields are typed already). */
+export function checkHpetTimerState(s: HpetTimerJson, path: string, n: number, genConf: number, rules: HpetTimerRules): void {
+  const conf = s.conf;
   const fail = (why: string): never => {
-    throw new SnapshotError(`${r.path}: ${why}`);
+    throw new SnapshotError(`${path}: ${why}`);
   };
   if ((conf & ~rules.timerWritable) >>> 0 !== rules.timerCapBits) fail(`conf 0x${conf.toString(16)} has wrong capability bits`);
   const route = (conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;
@@ -61,20 +66,24 @@ export function readHpetTimerSnapshot(r: SnapshotReader, raw: Record<string, unk
   const routeOk = ((rules.routeCap >>> route) & 1) === 1 || (route === 0 && !(conf & TN_CONF.INT_ENABLE));
   if (!legacyRouted && !routeOk) fail(`route ${route} is not allowed by the route capability`);
   const is32 = (conf & TN_CONF.MODE_32) !== 0;
-  const cmp = r.u64('cmp');
-  const period = r.u64('period');
+  const cmp = BigInt(s.cmp);
+  const period = BigInt(s.period);
   if (is32 && cmp > U32_MASK) fail('32-bit timer with a comparator above 32 bits');
   if (period !== clampPeriod(period, is32, rules.minPeriodTicks)) fail(`period ${period} is outside the clamp`);
-  r.object('missedTicks');
-  const missed = MissedTicks.read(raw['missedTicks'], `${r.path}.missedTicks`);
-  let firstMatchIn = -1n;
-  let firstMatchFrom = 0n;
-  if (r.has('firstMatch') && raw['firstMatch'] !== null) {
-    // Absent in older snapshots. At most 2^64 - 1 ticks away (a 64-bit comparator just behind).
-    const f = r.object('firstMatch');
-    firstMatchIn = f.u64('in');
-    firstMatchFrom = f.u64('from');
-    if (is32 && firstMatchIn > U32_MASK + 1n) fail('a 32-bit first match more than 2^32 ticks away');
-  }
-  return { conf, cmp, period, fsb: r.u64('fsb'), fired: r.bool('fired'), firstMatchIn, firstMatchFrom, missed };
+  // At most 2^64 - 1 ticks away (a 64-bit comparator just behind).
+  const first = s.firstMatch ?? null;
+  if (first !== null && is32 && BigInt(first.in) > U32_MASK + 1n) fail('a 32-bit first match more than 2^32 ticks away');
+}
+
+/** Copies a checked timer state into `t` (its missed-tick state included). */
+export function applyHpetTimerState(t: HpetTimerState, s: HpetTimerJson): void {
+  t.conf = s.conf;
+  t.cmp = BigInt(s.cmp);
+  t.period = BigInt(s.period);
+  t.fsb = BigInt(s.fsb);
+  t.fired = s.fired;
+  const first = s.firstMatch ?? null;
+  t.firstMatchIn = first === null ? -1n : BigInt(first.in);
+  t.firstMatchFrom = first === null ? 0n : BigInt(first.from);
+  t.missed.applyState(s.missedTicks);
 }

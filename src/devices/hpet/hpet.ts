@@ -8,14 +8,14 @@ import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
 import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js';
 import { catchUpComparator, clampPeriod, comparatorMask, firstMatchTicks, ticksUntilMatch, xenFirstMatchTicks } from './hpet-comparator.js';
 import { HpetInterruptRouting } from './hpet-interrupt-routing.js';
 import { HpetMainCounter } from './hpet-main-counter.js';
 import { validateHpetParams, type HpetParams } from './hpet-params.js';
 import { GEN_CONF, HPET_REG, TN_CONF } from './hpet-registers.js';
-import { hex64, hpetTimerSnapshot, readHpetTimerSnapshot } from './hpet-snapshot.js';
+import { applyHpetTimerState, checkHpetTimerState, HPET_STATE, HPET_TIMER_STATE, type HpetState, hex64 } from './hpet-snapshot.js';
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
 import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
 import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
@@ -507,43 +507,51 @@ export class Hpet implements Device, IoHandler {
     this.updateLegacy();
   }
 
+  readonly stateDescription = HPET_STATE;
+
   snapshot(): PlainData {
-    return {
-      guestEnabled: this.guestEnabled,
-      genConf: this.genConf,
-      isr: this.isr,
-      counter: hex64(this.counter()),
-      timers: this.timers.map((t) => hpetTimerSnapshot(t, this.comparator(t))),
-    };
+    return HPET_STATE.snapshot(this);
   }
 
-  restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    const guestEnabled = r.bool('guestEnabled');
-    const genConf = r.uint('genConf', 32);
-    if (genConf & ~this.caps.genWritable) throw new SnapshotError(`${this.id}.genConf: bits 0x${genConf.toString(16)} cannot be set`);
-    const isr = r.uint('isr', 32);
-    if (isr >= 2 ** this.params.timers) throw new SnapshotError(`${this.id}.isr: status bits beyond timer ${this.params.timers - 1}`);
-    const counter = r.u64('counter');
-    const raw = (state as { timers: Record<string, unknown>[] }).timers;
-    const timers = r.objects('timers', this.params.timers).map((tr, n) => readHpetTimerSnapshot(tr, raw[n]!, n, genConf, this.caps));
-    // Everything checked: commit.
+  /** @internal For HPET_STATE: the timers with their comparators brought up to date. */
+  get timerStates(): (typeof HPET_TIMER_STATE.json)[] {
+    const out = new Array<typeof HPET_TIMER_STATE.json>(this.timers.length);
+    for (let n = 0; n < out.length; n++) {
+      const t = this.timers[n]!;
+      const s = HPET_TIMER_STATE.snapshot(t);
+      s.cmp = hex64(this.comparator(t));
+      out[n] = s;
+    }
+    return out;
+  }
+
+  checkState(state: unknown): void {
+    const s = HPET_STATE.check(state, this.id, this.params.timers);
+    if (s.genConf & ~this.caps.genWritable) throw new SnapshotError(`${this.id}.genConf: bits 0x${s.genConf.toString(16)} cannot be set`);
+    if (s.isr >= 2 ** this.params.timers) throw new SnapshotError(`${this.id}.isr: status bits beyond timer ${this.params.timers - 1}`);
+    for (let n = 0; n < s.timers.length; n++) checkHpetTimerState(s.timers[n]!, `${this.id}.timers[${n}]`, n, s.genConf, this.caps);
+  }
+
+  applyState(state: unknown): void {
+    const s = state as HpetState;
     for (const t of this.timers) {
       t.timer.cancel();
       this.routing.releaseLevel(t);
     }
-    this.guestEnabled = guestEnabled;
-    this.genConf = genConf;
-    this.isr = isr;
-    this.setCounterBase(counter);
-    timers.forEach(({ missed, ...v }, n) => {
-      Object.assign(this.timers[n]!, v);
-      this.timers[n]!.missed.apply(missed);
-    });
+    this.guestEnabled = s.guestEnabled;
+    this.genConf = s.genConf;
+    this.isr = s.isr;
+    this.setCounterBase(BigInt(s.counter));
+    for (let n = 0; n < this.timers.length; n++) applyHpetTimerState(this.timers[n]!, s.timers[n]!);
     this.updateLegacy();
     for (const t of this.timers) {
       this.updateLevelLine(t);
       this.rearm(t);
     }
+  }
+
+  restore(state: unknown): void {
+    this.checkState(state);
+    this.applyState(state);
   }
 }

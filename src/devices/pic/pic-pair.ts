@@ -13,7 +13,7 @@ import { PIC_INT_LINE, type ExtIntSource } from '../../irq/ext-int-source.js';
 import type { IsaVectorLookup } from '../../irq/periodic-timer-source.js';
 import { I8259Chip } from './i8259-chip.js';
 import { validatePicParams, type PicParams } from './params.js';
-import { restorePicChips, snapshotPicChip } from './pic-snapshot.js';
+import { checkPicState, PIC_PAIR_STATE } from './pic-snapshot.js';
 
 export const PIC_MASTER_PORT = 0x20;
 export const PIC_SLAVE_PORT = 0xa0;
@@ -191,12 +191,27 @@ export class PicPair implements Device, InterruptSink, ExtIntSource, IsaVectorLo
     this.intLine.set(false);
   }
 
+  readonly stateDescription = PIC_PAIR_STATE;
+
   snapshot(): PlainData {
-    return { master: snapshotPicChip(this.master), slave: snapshotPicChip(this.slave) };
+    return PIC_PAIR_STATE.snapshot(this);
+  }
+
+  checkState(state: unknown): void {
+    this.probes ??= [new I8259Chip(true, this.params, () => undefined), new I8259Chip(false, this.params, () => undefined)];
+    checkPicState(state, this.id, [this.master, this.slave], this.probes, this.params);
+  }
+
+  applyState(state: unknown): void {
+    PIC_PAIR_STATE.apply(this, state as typeof PIC_PAIR_STATE.json);
+    this.intLine.set(this.master.intOutput);
   }
 
   restore(state: unknown): void {
-    restorePicChips(state, this.id, this.master, this.slave, this.params);
-    this.intLine.set(this.master.intOutput);
+    this.checkState(state);
+    this.applyState(state);
   }
+
+  /** Scratch chips for checkState (made at the first check). */
+  private probes: [I8259Chip, I8259Chip] | null = null;
 }

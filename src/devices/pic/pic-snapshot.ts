@@ -1,69 +1,39 @@
-// Snapshot of the 8259A pair: per chip the fields of Xen's hvm_hw_vpic record (xen/include/public/arch-x86/hvm/save.h)
-// plus the input line levels. Restore accepts only states guest port writes can reach from reset
-// (docs/robustness.md entry 18): Xen's vpic_check rules and more.
-import type { PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
-import { CASCADE_BIT, I8259Chip, REACHABLE_INIT_STATES } from './i8259-chip.js';
+// The state of the 8259A pair, described once (src/device-model/state-description.ts): per chip the
+// fields of Xen's hvm_hw_vpic record (xen/include/public/arch-x86/hvm/save.h) plus the input line
+// levels. A check accepts only states guest port writes can reach from reset (docs/robustness.md):
+// Xen's vpic_check rules and more.
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { StateDescription } from '../../device-model/state-description.js';
+import { bool, int, struct, u8 } from '../../device-model/state-fields.js';
+import { CASCADE_BIT, type I8259Chip, REACHABLE_INIT_STATES } from './i8259-chip.js';
 import type { PicParams } from './params.js';
 
-export function snapshotPicChip(c: I8259Chip): PlainData {
-  return {
-    irr: c.irr,
-    imr: c.imr,
-    isr: c.isr,
-    irqBase: c.irqBase,
-    initState: c.initState,
-    priorityAdd: c.priorityAdd,
-    readselIsr: c.readselIsr,
-    poll: c.poll,
-    autoEoi: c.autoEoi,
-    rotateOnAutoEoi: c.rotateOnAutoEoi,
-    specialFullyNested: c.specialFullyNested,
-    specialMask: c.specialMask,
-    elcr: c.elcr,
-    inputs: c.inputs,
-    intOutput: c.intOutput,
-  };
-}
+/** One 8259A; I8259Chip has each field as a public property of the same name. */
+export const PIC_CHIP_STATE = new StateDescription('i8259a', 1, {
+  irr: u8(),
+  imr: u8(),
+  isr: u8(),
+  irqBase: u8(),
+  initState: int(0, 15),
+  priorityAdd: int(0, 7),
+  readselIsr: bool(),
+  poll: bool(),
+  autoEoi: bool(),
+  rotateOnAutoEoi: bool(),
+  specialFullyNested: bool(),
+  specialMask: bool(),
+  elcr: u8(),
+  inputs: u8(),
+  intOutput: bool(),
+});
 
-interface ChipState {
-  irr: number;
-  imr: number;
-  isr: number;
-  irqBase: number;
-  initState: number;
-  priorityAdd: number;
-  readselIsr: boolean;
-  poll: boolean;
-  autoEoi: boolean;
-  rotateOnAutoEoi: boolean;
-  specialFullyNested: boolean;
-  specialMask: boolean;
-  elcr: number;
-  inputs: number;
-  intOutput: boolean;
-}
+export const PIC_PAIR_STATE = new StateDescription('i8259a pair', 1, { master: struct(PIC_CHIP_STATE), slave: struct(PIC_CHIP_STATE) });
 
-function readChip(r: SnapshotReader, chip: I8259Chip, params: PicParams): ChipState {
-  const s: ChipState = {
-    irr: r.uint('irr', 8),
-    imr: r.uint('imr', 8),
-    isr: r.uint('isr', 8),
-    irqBase: r.uint('irqBase', 8),
-    initState: r.int('initState', 0, 15),
-    priorityAdd: r.int('priorityAdd', 0, 7),
-    readselIsr: r.bool('readselIsr'),
-    poll: r.bool('poll'),
-    autoEoi: r.bool('autoEoi'),
-    rotateOnAutoEoi: r.bool('rotateOnAutoEoi'),
-    specialFullyNested: r.bool('specialFullyNested'),
-    specialMask: r.bool('specialMask'),
-    elcr: r.uint('elcr', 8),
-    inputs: r.uint('inputs', 8),
-    intOutput: r.bool('intOutput'),
-  };
+type ChipState = typeof PIC_CHIP_STATE.json;
+
+function checkChip(s: ChipState, path: string, chip: I8259Chip, params: PicParams): void {
   const bad = (what: string): never => {
-    throw new SnapshotError(`${r.path}: ${what}`);
+    throw new SnapshotError(`${path}: ${what}`);
   };
   if ((s.irqBase & 7) !== 0) bad(`irqBase 0x${s.irqBase.toString(16)}: ICW2 keeps only bits 7:3`);
   if (!REACHABLE_INIT_STATES.includes(s.initState)) bad(`initState ${s.initState} is not a reachable ICW sequence step`);
@@ -73,49 +43,34 @@ function readChip(r: SnapshotReader, chip: I8259Chip, params: PicParams): ChipSt
   }
   if (params.requestFollowsLine && (s.irr & ~s.inputs) !== 0) bad('a request bit is set for an input that is low');
   if (!params.requestFollowsLine && (s.irr & s.elcr & ~s.inputs) !== 0) bad('a level-triggered request is set for an input that is low');
-  return s;
 }
 
-function apply(c: I8259Chip, s: ChipState): void {
-  c.irr = s.irr;
-  c.imr = s.imr;
-  c.isr = s.isr;
-  c.irqBase = s.irqBase;
-  c.initState = s.initState;
-  c.priorityAdd = s.priorityAdd;
-  c.readselIsr = s.readselIsr;
-  c.poll = s.poll;
-  c.autoEoi = s.autoEoi;
-  c.rotateOnAutoEoi = s.rotateOnAutoEoi;
-  c.specialFullyNested = s.specialFullyNested;
-  c.specialMask = s.specialMask;
-  c.elcr = s.elcr;
-  c.inputs = s.inputs;
-  c.intOutput = s.intOutput;
-}
-
-/** Validates both chips, then applies them; on any error neither chip changes. */
-export function restorePicChips(state: unknown, id: string, master: I8259Chip, slave: I8259Chip, params: PicParams): void {
-  const r = new SnapshotReader(state, id);
-  const m = readChip(r.object('master'), master, params);
-  const s = readChip(r.object('slave'), slave, params);
+/**
+ * Checks both chips (changing neither). `probes` are scratch chips of the same kinds (master, slave)
+ * on which the INT outputs are recomputed from the other registers and compared.
+ */
+export function checkPicState(
+  state: unknown,
+  id: string,
+  chips: readonly [I8259Chip, I8259Chip],
+  probes: readonly [I8259Chip, I8259Chip],
+  params: PicParams,
+): void {
+  const st = PIC_PAIR_STATE.check(state, id, undefined);
+  checkChip(st.master, `${id}.master`, chips[0], params);
+  checkChip(st.slave, `${id}.slave`, chips[1], params);
   // The cascade: the master's IR2 input is the slave's INT output.
-  if (((m.inputs & CASCADE_BIT) !== 0) !== s.intOutput) {
+  if (((st.master.inputs & CASCADE_BIT) !== 0) !== st.slave.intOutput) {
     throw new SnapshotError(`${id}: the master's IR2 input must equal the slave's INT output`);
   }
-  // INT outputs are a function of the rest: recompute them on scratch chips and compare.
-  for (const [name, st, isMaster] of [
-    ['slave', s, false],
-    ['master', m, true],
+  // INT outputs are a function of the rest.
+  for (const [name, s, probe] of [
+    ['slave', st.slave, probes[1]],
+    ['master', st.master, probes[0]],
   ] as const) {
-    const probe = new I8259Chip(isMaster, params, () => undefined);
-    apply(probe, st);
-    probe.intOutput = !st.intOutput;
+    PIC_CHIP_STATE.apply(probe, s);
+    probe.intOutput = !s.intOutput;
     probe.updateOutput();
-    if (probe.intOutput !== st.intOutput) {
-      throw new SnapshotError(`${id}.${name}.intOutput: ${st.intOutput} does not match the registers`);
-    }
+    if (probe.intOutput !== s.intOutput) throw new SnapshotError(`${id}.${name}.intOutput: ${s.intOutput} does not match the registers`);
   }
-  apply(master, m);
-  apply(slave, s);
 }

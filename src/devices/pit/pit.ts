@@ -412,7 +412,7 @@ export const PIT_STATE = new StateDescription(
     clampedDeadline: f64(-1, (c: PitCheckContext) => c.now + c.minIrqPeriodNs).manual(),
     irq0: bool().computed((p: Pit) => p.irq0Level),
     irqHeldLow: bool(),
-    missedTicks: struct(MISSED_TICKS_STATE),
+    missedTicks: struct(MISSED_TICKS_STATE).manual(),
   },
   (s, c: PitCheckContext) => {
     const d = s.clampedDeadline;

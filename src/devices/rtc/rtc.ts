@@ -12,9 +12,11 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { LevelObserver } from '../../irq/line.js';
 import type { Timer, VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { refuseField, StateDescription } from '../../device-model/state-description.js';
+import { bool, int, nullable, struct, uints } from '../../device-model/state-fields.js';
 import { OutputLine } from '../../irq/output-line.js';
-import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
+import { MISSED_TICKS_STATE, MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
 import type { IrqOutput } from '../../irq/irq-output.js';
@@ -498,70 +500,75 @@ export class Rtc implements Device, IoHandler, LegacyReplacementListener, IrqOut
     this.schedule();
   }
 
+  readonly stateDescription = RTC_STATE;
+
   snapshot(): PlainData {
     // Bring the registers up to now first, so equal states give equal snapshots. Any edge this
     // could deliver was already delivered by its timer, so nothing the guest sees changes.
     this.sync();
-    return {
-      cmos: Array.from(this.cmos),
-      index: this.index,
-      nmiDisabled: this.nmiDisabled,
-      flags: this.flags,
-      lastSync: this.lastSync,
-      chainOrigin: this.chainOrigin,
-      periodicOrigin: this.periodicOrigin,
-      legacyReplacement: this.legacyReplacement,
-      dseFallbackDay: this.dseFallbackDay,
-      irq8: this.irq8.level,
-      missedTicks: this.missedTicks.snapshot(),
-    };
+    return RTC_STATE.snapshot(this);
   }
 
-  restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    const now = this.clock.now;
-    const cmos = r.intArray('cmos', CMOS_SIZE, 0, 0xff);
-    const index = r.int('index', 0, 0x7f);
-    const nmiDisabled = r.bool('nmiDisabled');
-    const flags = r.int('flags', 0, 0x70);
-    const lastSync = r.int('lastSync', 0, now);
-    const chainOrigin = r.int('chainOrigin', -HALF_SECOND_EDGES, RTC_CRYSTAL.edgesAt(now));
-    // Snapshots from before periodicOrigin existed have the divider chain's phase.
-    const periodicOrigin =
-      r.has('periodicOrigin') && (state as { periodicOrigin: unknown }).periodicOrigin !== null
-        ? r.int('periodicOrigin', -HALF_SECOND_EDGES, RTC_CRYSTAL.edgesAt(now) + 2 ** 16)
-        : null;
-    const legacyReplacement = r.bool('legacyReplacement');
-    const dseFallbackDay = r.int('dseFallbackDay', -1, MAX_EPOCH_DAY);
-    const irq8 = r.bool('irq8');
-    r.object('missedTicks');
-    const ticks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${this.id}.missedTicks`);
-    if ((flags & 0x0f) !== 0) throw new SnapshotError(`${this.id}.flags: only PF, AF and UF can be set`);
+  /** @internal For RTC_STATE: IRQ8's level. */
+  get irq8Level(): boolean {
+    return this.irq8.level;
+  }
+
+  checkState(state: unknown): void {
+    const s = RTC_STATE.check(state, this.id, this.clock.now);
+    const cmos = s.cmos;
     if ((cmos[RTC_REG.A]! & RTC_REG_A.UIP) !== 0 || cmos[RTC_REG.C] !== 0 || cmos[RTC_REG.D] !== RTC_REG_D_VRT) {
       throw new SnapshotError(`${this.id}.cmos: registers A (UIP), C and D hold values the guest cannot store`);
     }
-    if (!this.params.nvram && cmos.slice(XEN_CMOS_SIZE).some((v) => v !== 0)) {
-      throw new SnapshotError(`${this.id}.cmos: this profile has no NVRAM beyond index 0x0D`);
+    if (!this.params.nvram) {
+      for (let i = XEN_CMOS_SIZE; i < CMOS_SIZE; i++) {
+        if (cmos[i] !== 0) throw new SnapshotError(`${this.id}.cmos[${i}]: this profile has no NVRAM beyond index 0x0D`);
+      }
     }
-    const irqf = (flags & cmos[RTC_REG.B]! & 0x70) !== 0;
-    if (irq8 !== (irqf && !legacyReplacement)) {
+    const irqf = (s.flags & cmos[RTC_REG.B]! & 0x70) !== 0;
+    if (s.irq8 !== (irqf && !s.legacyReplacement)) {
       throw new SnapshotError(`${this.id}.irq8: the line level does not match register C and B`);
     }
-    this.cmos.set(cmos);
-    this.index = index;
-    this.nmiDisabled = nmiDisabled;
-    this.flags = flags;
-    this.lastSync = lastSync;
-    this.lastSyncEdge = RTC_CRYSTAL.edgesAt(lastSync);
-    this.chainOrigin = chainOrigin;
-    this.periodicOrigin = periodicOrigin;
-    this.legacyReplacement = legacyReplacement;
-    this.dseFallbackDay = dseFallbackDay;
-    this.missedTicks.apply(ticks);
-    if (irq8) this.irq8.raise();
+  }
+
+  applyState(state: unknown): void {
+    const s = state as typeof RTC_STATE.json;
+    RTC_STATE.apply(this, s);
+    this.lastSyncEdge = RTC_CRYSTAL.edgesAt(s.lastSync);
+    this.missedTicks.applyState(s.missedTicks);
+    if (s.irq8) this.irq8.raise();
     else this.irq8.lower();
     this.timer.cancel();
     this.deliver(this.sync());
     this.schedule();
   }
+
+  restore(state: unknown): void {
+    this.checkState(state);
+    this.applyState(state);
+  }
 }
+
+/** The RTC's state: CMOS, the index register, the divider chain's phase and the IRQ8 line. The context is the clock's now. */
+export const RTC_STATE = new StateDescription(
+  'mc146818',
+  2,
+  {
+    cmos: uints(CMOS_SIZE, 8),
+    index: int(0, 0x7f),
+    nmiDisabled: bool(),
+    /** Register C's PF, AF and UF. */
+    flags: int(0, 0x70),
+    lastSync: int(0, (now: number) => now),
+    chainOrigin: int(-HALF_SECOND_EDGES, (now: number) => RTC_CRYSTAL.edgesAt(now)),
+    /** Absent in snapshots from before it existed: they have the divider chain's phase (null). */
+    periodicOrigin: nullable(int(-HALF_SECOND_EDGES, (now: number) => RTC_CRYSTAL.edgesAt(now) + 2 ** 16)).added(2, null),
+    legacyReplacement: bool(),
+    dseFallbackDay: int(-1, MAX_EPOCH_DAY),
+    irq8: bool().computed((r: Rtc) => r.irq8Level),
+    missedTicks: struct(MISSED_TICKS_STATE).manual(),
+  },
+  (s) => {
+    if ((s.flags & 0x0f) !== 0) refuseField('flags', 'only PF, AF and UF can be set');
+  },
+);
