@@ -80,7 +80,7 @@ export class StateDescription<F extends Record<string, Field<PlainData>>, C = un
   /** @internal The check without the error wrapping (nested descriptions run this). */
   checkInto(value: unknown, _path: string, ctx: unknown): void {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new Refusal(null, `expected an object (${this.name}), got ${describeValue(value)}`);
+      throw new Refusal(null, `expected an object, got ${describeValue(value)}`);
     }
     const v = value as Record<string, unknown>;
     const fields = this.fields;
@@ -185,6 +185,8 @@ function checkValue(t: FieldType, x: unknown, ctx: unknown): void {
     }
     case 'nullable':
       if (x !== null) checkValue(t.of, x, ctx);
+      return;
+    case 'delegated':
       return;
   }
 }

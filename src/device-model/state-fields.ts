@@ -17,7 +17,8 @@ export type FieldType =
   | { readonly kind: 'ints'; readonly width: string; readonly length: Bound; readonly min: number; readonly max: number }
   | { readonly kind: 'struct'; readonly of: AnyStateDescription }
   | { readonly kind: 'structs'; readonly length: Bound; readonly of: AnyStateDescription }
-  | { readonly kind: 'nullable'; readonly of: FieldType };
+  | { readonly kind: 'nullable'; readonly of: FieldType }
+  | { readonly kind: 'delegated'; readonly to: string };
 
 /** The description a struct field nests (state-description.ts's class, seen structurally here). */
 export interface AnyStateDescription {
@@ -95,6 +96,9 @@ export const structs = <T extends PlainData, C = never>(length: number | ((ctx: 
   new Field<T[]>({ kind: 'structs', length: length as Bound, of });
 export const nullable = <T extends PlainData>(f: Field<T>): Field<T | null> => new Field<T | null>({ kind: 'nullable', of: f.type });
 
+/** A part whose shape the device's own code checks (`to` names that code for `describe`); the generic check only requires it present. */
+export const delegated = (to: string): Field<PlainData> => new Field({ kind: 'delegated', to });
+
 /** A field type in words, for errors and `describe` (e.g. "u16", "int in [-1, 65536]", "3 × i8254 counter"). */
 export function typeText(t: FieldType, ctx?: unknown): string {
   const b = (x: Bound) => (typeof x === 'number' ? String(x) : ctx === undefined ? 'n' : String((x as (c: unknown) => number)(ctx)));
@@ -121,5 +125,7 @@ export function typeText(t: FieldType, ctx?: unknown): string {
       return `${b(t.length)} × ${t.of.name}`;
     case 'nullable':
       return `${typeText(t.of, ctx)} or null`;
+    case 'delegated':
+      return `checked by ${t.to}`;
   }
 }

@@ -11,7 +11,8 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import { decodeMsiInto, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotReader } from '../../device-model/snapshot.js';
+import { StateDescription } from '../../device-model/state-description.js';
+import { bool, int } from '../../device-model/state-fields.js';
 import { XEN_DEFAULT_TIMER_MODE, parseTimerMode, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { destinationMatches } from './destination.js';
 import { DestinationIndex } from './destination-index.js';
@@ -305,21 +306,46 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     // Xen keeps bug_x2apic_ldr_vcpu_id for the domain's lifetime; a reset does not undo it.
   }
 
+  readonly stateDescription = APIC_ROUTER_STATE;
+
   snapshot(): PlainData {
-    return {
-      vcpus: this.lapics.length,
-      lowestPriorityCursor: this.lowestPriorityCursor,
-      x2apicLdrFromVcpuId: this.domain.x2apicLdrFromVcpuId,
-    };
+    return APIC_ROUTER_STATE.snapshot(this);
+  }
+
+  /** @internal For APIC_ROUTER_STATE. */
+  get vcpuCount(): number {
+    return this.lapics.length;
+  }
+
+  /** @internal For APIC_ROUTER_STATE: the domain's x2APIC LDR derivation. */
+  get x2apicLdrFromVcpuId(): boolean {
+    return this.domain.x2apicLdrFromVcpuId;
+  }
+
+  checkState(state: unknown): void {
+    APIC_ROUTER_STATE.check(state, this.id, this.lapics.length);
+  }
+
+  applyState(state: unknown): void {
+    const s = state as typeof APIC_ROUTER_STATE.json;
+    this.lowestPriorityCursor = s.lowestPriorityCursor;
+    // Absent in snapshots taken before the flag existed: those guests used this build's derivation.
+    this.domain.x2apicLdrFromVcpuId = s.x2apicLdrFromVcpuId ?? this.params.x2apicLdrFromVcpuId;
   }
 
   restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    r.int('vcpus', this.lapics.length, this.lapics.length);
-    const cursor = r.int('lowestPriorityCursor', 0, this.lapics.length - 1);
-    // Absent in snapshots taken before the flag existed: those guests used the SDM derivation.
-    const legacyLdr = r.has('x2apicLdrFromVcpuId') ? r.bool('x2apicLdrFromVcpuId') : this.params.x2apicLdrFromVcpuId;
-    this.lowestPriorityCursor = cursor;
-    this.domain.x2apicLdrFromVcpuId = legacyLdr;
+    this.checkState(state);
+    this.applyState(state);
   }
 }
+
+/** The APIC bus's own state (each LAPIC is a device of its own); the context is the vCPU count. */
+export const APIC_ROUTER_STATE = new StateDescription('apic-bus', 2, {
+  vcpus: int(
+    (n: number) => n,
+    (n: number) => n,
+  ).computed((r: ApicRouter) => r.vcpuCount),
+  lowestPriorityCursor: int(0, (n: number) => n - 1),
+  /** Xen's bug_x2apic_ldr_vcpu_id; absent in older snapshots (the profile's value then). */
+  x2apicLdrFromVcpuId: bool().manual().added(2, false),
+});

@@ -5,7 +5,9 @@ import type { PortBus } from '../../bus/port-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import type { Device, PlainData } from '../../device-model/device.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { refuseField, StateDescription } from '../../device-model/state-description.js';
+import { delegated, int, ints, structs, text, u32 } from '../../device-model/state-fields.js';
 import type { PciFunctionDefinition } from './definition.js';
 import { ECAM_BYTES_PER_BUS, EcamWindow } from './ecam.js';
 import { PciEcamError, PciSlotError } from './errors.js';
@@ -235,40 +237,53 @@ export class PciHost implements Device {
     for (const f of this.attached) f.reset();
   }
 
+  readonly stateDescription = PCI_HOST_STATE;
+
   snapshot(): PlainData {
-    return {
-      cf8: this.mechanism1?.cf8 ?? 0,
-      rcr: this.mechanism1?.rcr ?? 0,
-      links: Array.from({ length: PCI_LINK_COUNT }, (_, l) => this.router.linkRoute(l) ?? 0),
-      functions: this.attached.map((f) => ({
-        bdf: fmtBdf(f.address),
-        state: f.snapshot(),
-      })),
-    };
+    return PCI_HOST_STATE.snapshot(this);
+  }
+
+  /** @internal For PCI_HOST_STATE: the routes of PIRQA–D (0: none). */
+  get links(): number[] {
+    return Array.from({ length: PCI_LINK_COUNT }, (_, l) => this.router.linkRoute(l) ?? 0);
+  }
+
+  /** @internal For PCI_HOST_STATE: each function's address and its own state. */
+  get functionStates(): { bdf: string; state: PlainData }[] {
+    return this.attached.map((f) => ({ bdf: fmtBdf(f.address), state: f.snapshot() }));
+  }
+
+  checkState(state: unknown): void {
+    this.checkFunctions(PCI_HOST_STATE.check(state, this.id, this.attached.length));
+  }
+
+  /** Checks every function's part; returns the functions' commits. */
+  private checkFunctions(s: typeof PCI_HOST_STATE.json): (() => void)[] {
+    return s.functions.map((fs, i) => {
+      const f = this.attached[i]!;
+      const path = `${this.id}.functions[${i}]`;
+      if (fs.bdf !== fmtBdf(f.address)) throw new SnapshotError(`${path}.bdf: ${fs.bdf} is not ${fmtBdf(f.address)} (${f.name}); the platforms differ`);
+      return f.checkedRestore(fs.state, `${path}.state`);
+    });
+  }
+
+  applyState(state: unknown): void {
+    const s = state as typeof PCI_HOST_STATE.json;
+    const commits = this.checkFunctions(s); // checked already: this only builds the commits
+    // Unmap first so BARs swapping places do not clash with stale mappings.
+    for (const f of this.attached) f.unmapAll();
+    if (this.mechanism1 !== null) {
+      this.mechanism1.cf8 = s.cf8;
+      this.mechanism1.rcr = s.rcr;
+    }
+    s.links.forEach((irq, l) => this.router.setLinkRoute(l, irq === 0 ? null : irq));
+    for (const c of commits) c();
+    for (const f of this.attached) f.applyDerivedState();
   }
 
   restore(state: unknown): void {
-    const r = new SnapshotReader(state, this.id);
-    const cf8 = r.uint('cf8', 32);
-    const rcr = r.int('rcr', 0, 2);
-    if (rcr !== 0 && rcr !== 2) throw new SnapshotError(`${this.id}.rcr: only bit 1 (SRST) is kept`);
-    const links = r.intArray('links', PCI_LINK_COUNT, 0, 15);
-    const fns = r.objects('functions', this.attached.length);
-    const commits = fns.map((fr, i) => {
-      const f = this.attached[i]!;
-      const bdf = fr.string('bdf');
-      if (bdf !== fmtBdf(f.address)) throw new SnapshotError(`${fr.path}.bdf: ${bdf} is not ${fmtBdf(f.address)} (${f.name}); the platforms differ`);
-      return f.checkedRestore((state as { functions: { state: unknown }[] }).functions[i]!.state, `${fr.path}.state`);
-    });
-    // Everything checked: apply. Unmap first so BARs swapping places do not clash with stale mappings.
-    for (const f of this.attached) f.unmapAll();
-    if (this.mechanism1 !== null) {
-      this.mechanism1.cf8 = cf8;
-      this.mechanism1.rcr = rcr;
-    }
-    links.forEach((irq, l) => this.router.setLinkRoute(l, irq === 0 ? null : irq));
-    for (const c of commits) c();
-    for (const f of this.attached) f.applyDerivedState();
+    this.checkState(state);
+    this.applyState(state);
   }
 
   /** The function answering config cycles at (segment, bus, devfn): function 0 must exist and be multi-function for others. */
@@ -296,3 +311,22 @@ export class PciHost implements Device {
     return table;
   }
 }
+
+/** One function's part of the host's state: its address and its own state (PciFunction.checkedRestore checks it). */
+const PCI_FUNCTION_ENTRY = new StateDescription('pci function', 1, { bdf: text(16), state: delegated('PciFunction.checkedRestore') });
+
+/** The host's state: CONFIG_ADDRESS, the reset control register, the PIRQ routes and every function; the context is the function count. */
+export const PCI_HOST_STATE = new StateDescription(
+  'pci-host',
+  1,
+  {
+    cf8: u32().computed((h: { mechanism1: { cf8: number } | null }) => h.mechanism1?.cf8 ?? 0),
+    /** Only bit 1 (SRST) is kept. */
+    rcr: int(0, 2).computed((h: { mechanism1: { rcr: number } | null }) => h.mechanism1?.rcr ?? 0),
+    links: ints(PCI_LINK_COUNT, 0, 15).manual(),
+    functions: structs((n: number) => n, PCI_FUNCTION_ENTRY).computed((h: { functionStates: (typeof PCI_FUNCTION_ENTRY.json)[] }) => h.functionStates),
+  },
+  (s) => {
+    if (s.rcr === 1) refuseField('rcr', 'only bit 1 (SRST) is kept');
+  },
+);
