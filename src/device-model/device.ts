@@ -1,9 +1,9 @@
 // The contract every device model implements. A device sees only small interfaces (buses, lines,
 // the clock); it never sees the container, the CLI or another device.
+import type { PlainData } from './plain-data.js';
 import type { AnyStateDescription } from './state-fields.js';
 
-/** Plain, JSON-compatible data: what a snapshot is made of. */
-export type PlainData = null | boolean | number | string | readonly PlainData[] | { readonly [key: string]: PlainData };
+export type { PlainData } from './plain-data.js';
 
 export interface Device {
   /** Unique instance id in its platform (e.g. "pit", "lapic1"); also the owner name on the buses. */

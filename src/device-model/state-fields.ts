@@ -1,7 +1,7 @@
 // The field types of a device state description (state-description.ts): what one field of a
 // snapshot may hold, as data. A field's JSON form is what a snapshot carries; its range may depend
 // on a context the device supplies when it checks a snapshot (the clock's now, its params).
-import type { PlainData } from './device.js';
+import type { PlainData } from './plain-data.js';
 
 /** A bound that is fixed, or computed from the checking device's context. */
 export type Bound = number | ((ctx: never) => number);
