@@ -38,8 +38,8 @@ export interface VcpuHost {
   readonly ports: PortBus;
   readonly mmio: MmioBus;
   stop(reason: StopReason): void;
-  /** Completes an instruction this host's KVM could not (true if it did). */
-  completeFailedEmulation(vcpu: Vcpu): boolean;
+  /** Completes an instruction this host's KVM could not: true if it did, else false or why not. */
+  completeFailedEmulation(vcpu: Vcpu): boolean | string;
   /** The platform and every vCPU go back to power-on (a guest reset request; Vm.requestReset). */
   requestReset(vcpu: number): void;
   /** Re-reads the guest's TSC through `vcpu` and sets every LAPIC's TSC origin from it (when the last anchor is stale). */
@@ -275,11 +275,13 @@ export class Vcpu {
       }
       case EXIT.INTERNAL_ERROR: {
         const sub = run.getUint32(RUN.internalSuberror, true);
-        if (sub === INTERNAL_ERROR.EMULATION && this.host.completeFailedEmulation(this)) {
+        const done = sub === INTERNAL_ERROR.EMULATION ? this.host.completeFailedEmulation(this) : false;
+        if (done === true) {
           this.stats.completed++;
           return;
         }
-        this.host.stop({ kind: 'guest-error', vcpu: this.index, detail: `KVM internal error (suberror ${sub}) at ${this.describeRip()}` });
+        const why = typeof done === 'string' ? `: ${done}` : '';
+        this.host.stop({ kind: 'guest-error', vcpu: this.index, detail: `KVM internal error (suberror ${sub}) at ${this.describeRip()}${why}` });
         return;
       }
       default:

@@ -185,7 +185,7 @@ export class Vm {
         stop: (r) => self!.stop(r),
         anchorTsc: (v) => self!.anchorTsc(v, false),
         requestReset: () => self!.platform.guestResetRequest('hard'),
-        completeFailedEmulation: (v) => quirks.completeFailedEmulation(v, memory.bytes),
+        completeFailedEmulation: (v) => quirks.completeFailedEmulation(v, memory.bytes, platform),
       };
       kvmVcpus.forEach((k, i) => {
         const lapic = platform.vcpus[i]!.devices.get('lapic') as Lapic | undefined;

@@ -14,19 +14,36 @@
 //    and no user-space completion could make it atomic against other running vCPUs: the guest's
 //    CPUID does not offer CX16 here, so a kernel takes its non-CX16 paths (Linux's SLUB did fail
 //    with KVM_INTERNAL_ERROR_EMULATION on `lock cmpxchg16b` in a boot).
+//  - fails on other instructions too (POPCNT, patched in by Linux's alternatives, stopped a boot):
+//    every instruction the cases above do not name is completed by hvmdev's emulator, src/x86emu,
+//    against the vCPU's registers and guest memory through the guest's page tables
+//    (x86emu-completion.ts, guest-page-walk.ts); only what x86emu cannot do either stops the VM,
+//    with the instruction's bytes and RIP in the reason.
 // On VMX/SVM none of this runs: those hosts execute or handle these instructions themselves.
 import { decode } from '../../x86emu/decoder/decode.js';
 import { REFERENCE_CPU } from '../../x86emu/features.js';
 import { BASE_RIP, DEC_OK, Insn, MAP_0F, MAP_PRIMARY, NO_REG } from '../../x86emu/insn.js';
 import { MODE_LONG64, MODE_PROT16, MODE_PROT32, MODE_REAL, MODE_V86, MODE_COMPAT16, MODE_COMPAT32, type CpuMode } from '../../x86emu/modes.js';
 import { SREGS } from './abi.js';
+import type { MmioBus } from '../../bus/mmio-bus.js';
+import type { PortBus } from '../../bus/port-bus.js';
 import type { Vcpu } from '../vcpu.js';
 import { detectHostKind, type HostKind } from './host-kind.js';
+import { X86emuCompletion } from './x86emu-completion.js';
+
+/** The platform's buses, for the instructions completed with x86emu (MMIO and port operands). */
+export interface GuestBuses {
+  readonly mmio: MmioBus;
+  readonly ports: PortBus;
+}
 
 export interface HostQuirks {
   readonly kind: HostKind;
-  /** Completes an instruction the host's KVM emulator failed on; false if hvmdev cannot either. */
-  completeFailedEmulation(vcpu: Vcpu, ram: Uint8Array): boolean;
+  /**
+   * Completes an instruction the host's KVM emulator failed on: true when done (or a fault it
+   * raised is queued for the guest), else false or why hvmdev cannot either.
+   */
+  completeFailedEmulation(vcpu: Vcpu, ram: Uint8Array, buses?: GuestBuses): boolean | string;
   /** After a kick (EINTR): notices a vCPU the host leaves stuck, and completes its instruction. */
   afterKick(vcpu: Vcpu, ram: Uint8Array): void;
   /**
@@ -89,8 +106,10 @@ class PvmQuirks implements HostQuirks {
   private readonly scratch = new Uint8Array(16);
   /** RIP at the previous kick, per vCPU (cleared once the instruction there was looked at). */
   private readonly kickRip = new Map<number, bigint>();
+  /** x86emu with this VM's RAM and buses (made at the first instruction it completes). */
+  private completion: X86emuCompletion | null = null;
 
-  completeFailedEmulation(v: Vcpu, ram: Uint8Array): boolean {
+  completeFailedEmulation(v: Vcpu, ram: Uint8Array, buses?: GuestBuses): boolean | string {
     const k = v.kvm;
     k.getRegs();
     const s = k.getSregs();
@@ -98,7 +117,7 @@ class PvmQuirks implements HostQuirks {
     const rip = k.reg('rip');
     const d = this.insn;
     const n = this.fetch(v, ram, segBase(s, SREGS.cs, mode) + rip);
-    if (n === 0 || decode(d, this.bytes, n, mode, REFERENCE_CPU) !== DEC_OK) return false;
+    if (n === 0 || decode(d, this.bytes, n, mode, REFERENCE_CPU) !== DEC_OK) return this.completeWithX86emu(v, ram, buses);
     const next = rip + BigInt(d.length);
     const cpl = mode === MODE_REAL ? 0 : mode === MODE_V86 ? 3 : s.getUint16(SREGS.cs + 12, true) & 3;
     if (d.map === MAP_PRIMARY && (d.opcode === 0xcc || d.opcode === 0xcd)) {
@@ -150,7 +169,14 @@ class PvmQuirks implements HostQuirks {
     if (d.map === MAP_0F && d.opcode === 0xae && d.mod !== 3 && (d.reg === 2 || d.reg === 3) && d.pp === 0) {
       return this.mxcsr(v, ram, s, mode, next, d.reg === 2);
     }
-    return false;
+    return this.completeWithX86emu(v, ram, buses);
+  }
+
+  /** Any other instruction: x86emu executes it against the vCPU (registers already read). */
+  private completeWithX86emu(v: Vcpu, ram: Uint8Array, buses: GuestBuses | undefined): boolean | string {
+    if (buses === undefined) return false;
+    this.completion ??= new X86emuCompletion(ram, buses.mmio, buses.ports);
+    return this.completion.complete(v) ?? true;
   }
 
   afterKick(v: Vcpu, ram: Uint8Array): void {
