@@ -1,5 +1,5 @@
-// hvmdev public API. reflect-metadata comes first: tsyringe (the platform's container) needs it loaded.
-import 'reflect-metadata';
+// hvmdev public API. Loading it adds reflect-metadata's functions to the global Reflect, for tsyringe
+// (src/platform/tsyringe.ts).
 export * from './errors/hvmdev-error.js';
 export * from './bus/index.js';
 export * from './irq/index.js';

@@ -16,12 +16,6 @@ export interface CliCommand {
   readonly run: (args: readonly string[], io: CliIo) => number | Promise<number>;
 }
 
-/** Loads what every platform-building command needs first: tsyringe's decorators need reflect-metadata when their classes load. */
-async function withPlatform<T>(load: () => Promise<T>): Promise<T> {
-  await import('reflect-metadata');
-  return load();
-}
-
 /** Every subcommand; a new command is one entry here (and its own file, imported only when it runs). */
 export const COMMANDS: readonly CliCommand[] = [
   {
@@ -34,25 +28,25 @@ export const COMMANDS: readonly CliCommand[] = [
     name: 'describe',
     synopsis: '',
     summary: "show a platform's devices and bus map",
-    run: async (args, io) => (await withPlatform(() => import('./describe-command.js'))).runDescribe(args, io),
+    run: async (args, io) => (await import('./describe-command.js')).runDescribe(args, io),
   },
   {
     name: 'qtest',
     synopsis: '',
     summary: "serve QEMU's qtest protocol against a platform",
-    run: async (args, io) => (await withPlatform(() => import('./qtest-command.js'))).runQtest(args, io),
+    run: async (args, io) => (await import('./qtest-command.js')).runQtest(args, io),
   },
   {
     name: 'demo',
     synopsis: '',
     summary: 'build the default platform and run a short workload',
-    run: async (args, io) => (await withPlatform(() => import('./demo-command.js'))).runDemo(args, io),
+    run: async (args, io) => (await import('./demo-command.js')).runDemo(args, io),
   },
   {
     name: 'run',
     synopsis: '--kernel FILE',
     summary: 'boot a Multiboot kernel on KVM with hvmdev as its platform',
-    run: async (args, io) => (await withPlatform(() => import('./run-command.js'))).runRun(args, io),
+    run: async (args, io) => (await import('./run-command.js')).runRun(args, io),
   },
 ];
 

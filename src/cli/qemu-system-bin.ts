@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `hvmdev-system-x86_64` executable (QEMU's command line, for libqtest). It loads
 // only the platform, the qtest server and QMP: none of the other hvmdev commands.
-import 'reflect-metadata';
 import { runQemuSystem } from './qemu-system.js';
 
 runQemuSystem(process.argv.slice(2)).catch((e: unknown) => {

@@ -1,8 +1,7 @@
 // createPlatform: resolves the flag set, validates it against the profile's rules, and composes the
 // devices it selects in a tsyringe child container — once. Nothing on the access path resolves
 // from the container afterwards.
-import 'reflect-metadata';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer, type DependencyContainer } from './tsyringe.js';
 import { MmioBus } from '../bus/mmio-bus.js';
 import { PortBus } from '../bus/port-bus.js';
 import { parseFlags, validateFlags, XEN_X86_EMU_VPCI, type FlagsInput, type ValidationResult } from '../emuflags/index.js';

@@ -3,7 +3,7 @@
 // classes that know nothing of tsyringe; this file is the only place that says which token feeds
 // which argument. A factory registered with instanceCachingFactory builds its device once per
 // container (the platform's), as a container-scoped singleton would.
-import { instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { instanceCachingFactory, type DependencyContainer } from './tsyringe.js';
 import { DebugConsole } from '../devices/debugcon/debug-console.js';
 import { Hpet } from '../devices/hpet/hpet.js';
 import { Ioapic } from '../devices/ioapic/ioapic.js';

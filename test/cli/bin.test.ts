@@ -27,9 +27,9 @@ describe('hvmdev as a process', () => {
 
 describe('npm run build leaves every bin executable', () => {
   it('the build script ends by marking the bins executable, and start/bench/fuzz build first', () => {
-    expect(pkg.scripts.build).toMatch(/&& tsc -p tsconfig\.json && node tools\/mark-bins-executable\.mjs$/);
+    expect(pkg.scripts.build).toMatch(/&& tsc -p tsconfig\.json && node tools\/bundle-cli\.mjs && node tools\/mark-bins-executable\.mjs$/);
     for (const s of ['start', 'bench', 'fuzz']) expect(pkg.scripts[s]).toMatch(/^npm run --silent build && /);
-    expect(pkg.bin).toEqual({ hvmdev: 'dist/src/cli/bin.js', 'hvmdev-system-x86_64': 'dist/src/cli/qemu-system-bin.js' });
+    expect(pkg.bin).toEqual({ hvmdev: 'dist/cli/hvmdev.js', 'hvmdev-system-x86_64': 'dist/cli/hvmdev-system-x86_64.js' });
   });
 
   it('tools/mark-bins-executable.mjs makes each bin executable (0644 → 0755) and fails on a bin the build did not produce', () => {

@@ -72,13 +72,16 @@ describe('the published package', () => {
     expect(existsSync(join(dir, 'node_modules/hvmdev/docs/api'))).toBe(false);
   });
 
-  it('ships the source every source map names', () => {
+  it('ships the source every source map names (the library and the bundled commands)', () => {
     const pkgDir = installed;
-    const maps = (readdirSync(join(pkgDir, 'dist/src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js.map'));
+    const maps = ['dist/src', 'dist/cli'].flatMap((d) =>
+      (readdirSync(join(pkgDir, d), { recursive: true }) as string[]).filter((f) => f.endsWith('.js.map')).map((f) => join(d, f)),
+    );
     expect(maps.length).toBeGreaterThan(100);
+    expect(maps).toContain(join('dist/cli', 'hvmdev.js.map'));
     const missing: string[] = [];
     for (const m of maps) {
-      const file = join(pkgDir, 'dist/src', m);
+      const file = join(pkgDir, m);
       const { sources } = JSON.parse(readFileSync(file, 'utf8')) as { sources: string[] };
       for (const s of sources) if (!existsSync(resolve(dirname(file), s))) missing.push(`${m} -> ${s}`);
     }
@@ -110,10 +113,30 @@ console.log(p.ports.read(0x1234, 2), validateFlags(0x1ff).valid);\n`,
     expect([run.status, run.stderr]).toEqual([0, '']);
   });
 
-  it('the hvmdev command runs from the installed package', () => {
+  it('the hvmdev command (package.json "bin") runs from the installed package, the platform-building commands too', () => {
     const dir = project('bin', { name: 'bin', private: true });
-    const out = node(dir, 'node_modules/hvmdev/dist/src/cli/bin.js', 'flags', 'check', '--guest', 'hvm', '0x1ff').stdout;
+    const { bin } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const hvmdev = join('node_modules/hvmdev', bin.hvmdev!);
+    const out = node(dir, hvmdev, 'flags', 'check', '--guest', 'hvm', '0x1ff').stdout;
     expect(out.split('\n')[0]).toBe('valid: 0x1FF (LAPIC|HPET|PM|RTC|IOAPIC|PIC|VGA|IOMMU|PIT) for HVM domU on Xen master (4.23-dev)');
+    const described = node(dir, hvmdev, 'describe', '--profile', 'qemu-pc').stdout;
+    expect(described.split('\n')[0]).toBe("Platform qemu-pc: QEMU 7.2 'pc' (i440FX + PIIX) device parameters, to compare with a real QEMU in qtest mode");
+  });
+
+  it('`hvmdev --help` and `hvmdev flags` load no platform chunk of the bundle; `describe` does', () => {
+    const cli = join(installed, 'dist/cli');
+    /** The chunks a file loads before it runs: its static imports, transitively. */
+    const closure = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file)) return seen;
+      seen.add(file);
+      for (const m of readFileSync(join(cli, file), 'utf8').matchAll(/^import (?:.* from )?"\.\/([^"]+)";$/gm)) closure(m[1]!, seen);
+      return seen;
+    };
+    const chunk = (prefix: string) => readdirSync(cli).find((f) => f.startsWith(`${prefix}-`) && f.endsWith('.js'))!;
+    const hasPlatform = (file: string) => [...closure(file)].some((f) => f.startsWith('platform-'));
+    expect(hasPlatform('hvmdev.js')).toBe(false);
+    expect(hasPlatform(chunk('flags-command'))).toBe(false);
+    expect(hasPlatform(chunk('describe-command'))).toBe(true);
   });
 
   it('type-checks and runs in a strict nodenext TypeScript project (exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax, skipLibCheck false)', () => {
