@@ -1,23 +1,17 @@
-// The package as a user gets it: `npm run package`'s tarball, unpacked into fresh ESM, CommonJS and
-// strict-TypeScript projects whose other dependencies are links to this checkout's node_modules, so
-// the test stays offline. Packs the built dist/ (`npm ci` builds it; a stale one is rebuilt first).
+// The package as a user gets it: `npm run package`'s tarball, unpacked (packed-package.ts, shared with
+// test/docs) and linked into fresh ESM, CommonJS and strict-TypeScript projects whose other
+// dependencies are links to this checkout's node_modules, so the test stays offline.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { link, packedPackage, REPO_ROOT as root } from './packed-package.js';
 
-const root = resolve(import.meta.dirname, '../..');
 let work = '';
-let tarball = '';
 
 /** The unpacked package, laid out as a linked (pnpm-style) install: its dependencies beside it only. */
 let installed = '';
-
-function link(from: string, to: string): void {
-  mkdirSync(dirname(to), { recursive: true });
-  symlinkSync(from, to, 'dir');
-}
 
 /** A fresh project whose node_modules links hvmdev (and `extra` dependencies of its own). */
 function project(name: string, pkg: object, extra: readonly string[] = []): string {
@@ -34,25 +28,10 @@ function node(cwd: string, ...args: string[]): { stdout: string } {
   };
 }
 
-/** Whether dist/src is missing, or older than src/, or holds output of a source file that is gone. */
-function distIsStale(): boolean {
-  const built = (f: string) => join(root, 'dist/src', f.replace(/\.ts$/, '.js'));
-  const sources = (readdirSync(join(root, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
-  if (sources.some((f) => !existsSync(built(f)) || statSync(built(f)).mtimeMs < statSync(join(root, 'src', f)).mtimeMs)) return true;
-  const outputs = (readdirSync(join(root, 'dist/src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
-  return outputs.some((f) => !existsSync(join(root, 'src', f.replace(/\.js$/, '.ts'))));
-}
-
 beforeAll(() => {
-  // CI's `npm ci` builds dist/; a checkout edited since its last build is rebuilt here first.
-  if (!existsSync(join(root, 'dist/src')) || distIsStale()) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
+  installed = packedPackage().installed;
   work = mkdtempSync(join(tmpdir(), 'hvmdev-package-test-'));
-  tarball = execFileSync(process.execPath, [join(root, 'tools/pack-package.mjs'), work], { encoding: 'utf8' }).trim();
-  installed = join(work, 'store/node_modules/hvmdev');
-  mkdirSync(installed, { recursive: true });
-  execFileSync('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
-  for (const dep of ['immer', 'reflect-metadata', 'tsyringe', 'tslib']) link(join(root, 'node_modules', dep), join(work, 'store/node_modules', dep));
-}, 300_000); // npm pack ~3 s of CPU (a rebuild ~30 s), more wall time on a loaded machine
+}, 600_000); // a stale dist/ is rebuilt first (~60 s of CPU), then packed (~3 s); cached for the tree after that
 
 afterAll(() => {
   if (work !== '') rmSync(work, { recursive: true, force: true });
