@@ -34,9 +34,20 @@ export interface QemuInvocation {
   readonly paused: boolean;
   /** `-device pci-testdev[,addr=SS.F]`, in order. */
   readonly pciTestdevs: readonly PciTestdevAddr[];
+  /**
+   * `-global ICH9-LPC.noreboot=BOOL`: the ICH9 "No Reboot" strap (q35's TCO watchdog; QEMU's
+   * default is on), or null when not given.
+   */
+  readonly ich9NoReboot: boolean | null;
+  /** `-watchdog-action`: what a rebooting watchdog expiry does (QEMU's default: reset). */
+  readonly watchdogAction: WatchdogAction;
   /** Things accepted but without effect, one line each, for stderr. */
   readonly notes: readonly string[];
 }
+
+/** QEMU 7.2's -watchdog-action values hvmdev performs (inject-nmi is refused). */
+export const WATCHDOG_ACTIONS = ['reset', 'shutdown', 'poweroff', 'pause', 'debug', 'none'] as const;
+export type WatchdogAction = (typeof WATCHDOG_ACTIONS)[number];
 
 /** QEMU's slot for the first pci-testdev with `-nodefaults`: the first free one (pc: 01 is PIIX3; q35: 01). */
 const FIRST_FREE_SLOT: Readonly<Record<'pc' | 'q35', number>> = { pc: 2, q35: 1 };
@@ -65,8 +76,8 @@ const MODELLED_DRIVERS = new Set([
   'ICH9-LPC',
 ]);
 
-/** ICH9-LPC properties that belong to parts hvmdev does not model (TCO watchdog, SMM). */
-const UNMODELLED_PROPERTIES = new Set(['ICH9-LPC.noreboot', 'ICH9-LPC.disable_s3', 'ICH9-LPC.disable_s4', 'ICH9-LPC.x-smi-broadcast']);
+/** ICH9-LPC properties that belong to parts hvmdev does not model (S3/S4 in the ACPI tables, SMI features). */
+const UNMODELLED_PROPERTIES = new Set(['ICH9-LPC.disable_s3', 'ICH9-LPC.disable_s4', 'ICH9-LPC.x-smi-broadcast']);
 
 /** Options that take no value and change nothing hvmdev has (QEMU defaults it has no part of). */
 const NO_VALUE = new Set(['-nodefaults', '-no-user-config', '-S', '-no-reboot', '-no-shutdown', '-enable-kvm', '-nographic']);
@@ -93,6 +104,8 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
   let ramBytes: number | null = null;
   let rtcBase = 'utc';
   let paused = false;
+  let ich9NoReboot: boolean | null = null;
+  let watchdogAction: WatchdogAction = 'reset';
   /** pci-testdevs in order; null: no addr=, QEMU's next free slot. */
   const testdevAddrs: (PciTestdevAddr | null)[] = [];
   const notes: string[] = [];
@@ -161,7 +174,14 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
         testdevAddrs.push(parseDevice(value));
         break;
       case '-global':
-        notes.push(globalNote(value));
+        if (value.startsWith('ICH9-LPC.noreboot=')) ich9NoReboot = parseQemuBool(value.slice('ICH9-LPC.noreboot='.length), `-global ${value}`);
+        else notes.push(globalNote(value));
+        break;
+      case '-watchdog-action':
+        if (!(WATCHDOG_ACTIONS as readonly string[]).includes(value)) {
+          throw new QemuArgError(`-watchdog-action ${value}: not supported (hvmdev performs ${WATCHDOG_ACTIONS.join(', ')})`);
+        }
+        watchdogAction = value as WatchdogAction;
         break;
       case '-bios':
       case '-pflash':
@@ -186,7 +206,7 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
       throw new QemuArgError(`-device pci-testdev,addr=${slotText(d)}: PCI address already in use`);
     slots.add(key);
   }
-  return { qtest, qtestLog, qmp, machine, vcpus, ramBytes, rtcBase, paused, pciTestdevs, notes };
+  return { qtest, qtestLog, qmp, machine, vcpus, ramBytes, rtcBase, paused, pciTestdevs, ich9NoReboot, watchdogAction, notes };
 }
 
 function slotText(d: PciTestdevAddr): string {
@@ -279,6 +299,13 @@ export function parsePciAddr(text: string, what: string): PciTestdevAddr {
   const device = m === null ? NaN : parseInt(m[1]!, 16);
   if (m === null || device > 0x1f) throw new QemuArgError(`${what}: addr must be SS[.F] (slot 00–1f in hex, function 0–7)`);
   return { device, fn: m[2] === undefined ? 0 : Number(m[2]) };
+}
+
+/** QEMU's boolean property values. */
+function parseQemuBool(text: string, what: string): boolean {
+  if (text === 'on' || text === 'true' || text === 'yes') return true;
+  if (text === 'off' || text === 'false' || text === 'no') return false;
+  throw new QemuArgError(`${what}: expected on or off`);
 }
 
 function globalNote(value: string): string {

@@ -4,11 +4,12 @@
 // on SIGTERM/SIGINT, on QMP `quit`, and when the test closes its qtest connection.
 import { appendFileSync, openSync, closeSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { ICH9_TCO_PARAMS, Ich9Tco } from '../devices/pci/ich9-tco.js';
 import { createPlatform } from '../platform/create-platform.js';
-import type { ProfileName } from '../platform/profiles.js';
+import { PROFILES, type PlatformProfile, type ProfileName } from '../platform/profiles.js';
 import type { Platform } from '../platform/platform.js';
 import { installExtensions } from '../qtest/extensions.js';
-import { serveQmp } from '../qtest/qmp.js';
+import { serveQmp, type QmpConnection } from '../qtest/qmp.js';
 import { connectUnixClient, serveStream, type QtestLog } from '../qtest/server.js';
 import { parseQemuArgs, QemuArgError, type QemuInvocation } from './qemu-args.js';
 
@@ -44,7 +45,7 @@ export function rtcStartTime(base: string, io: Pick<QemuSystemIo, 'now' | 'local
 
 /** Builds the platform the invocation describes; @throws QemuArgError when hvmdev lacks it. */
 export function qemuPlatform(inv: QemuInvocation, io: Pick<QemuSystemIo, 'now' | 'localOffsetMinutes'>): Platform {
-  const profile = MACHINE_PROFILES[inv.machine];
+  const profile = machineProfile(inv);
   try {
     return createPlatform({
       profile,
@@ -55,6 +56,53 @@ export function qemuPlatform(inv: QemuInvocation, io: Pick<QemuSystemIo, 'now' |
     });
   } catch (e) {
     throw new QemuArgError((e as Error).message);
+  }
+}
+
+/** The profile of `-machine`, with `-global` properties hvmdev models applied as profile data. */
+export function machineProfile(inv: QemuInvocation): PlatformProfile {
+  const base = PROFILES[MACHINE_PROFILES[inv.machine]];
+  if (inv.ich9NoReboot === null || base.board.pciChipset !== 'ich9') return base;
+  const tco = { ...(base.devices.ich9Tco ?? ICH9_TCO_PARAMS), noRebootStrap: inv.ich9NoReboot };
+  return { ...base, devices: { ...base.devices, ich9Tco: tco } };
+}
+
+/**
+ * What a rebooting watchdog expiry does, per `-watchdog-action` (QEMU 7.2 hw/watchdog/watchdog.c):
+ * a `WATCHDOG` event, then reset (platform reset, `RESET` event), shutdown (`POWERDOWN` event: the
+ * ACPI power button), poweroff (exit 0), pause (`STOP` event; query-status `watchdog`), debug (a
+ * line on stderr) or nothing.
+ */
+export function performWatchdogAction(
+  action: QemuInvocation['watchdogAction'],
+  platform: Platform,
+  qmp: Pick<QmpConnection, 'sendEvent'> | null,
+  err: (text: string) => void,
+  exit: (code: number) => void,
+  stop: (state: string) => void,
+): void {
+  qmp?.sendEvent('WATCHDOG', { action });
+  switch (action) {
+    case 'reset':
+      platform.guestResetRequest('hard');
+      qmp?.sendEvent('RESET', { guest: true, reason: 'guest-reset' });
+      return;
+    case 'shutdown':
+      qmp?.sendEvent('POWERDOWN', {});
+      return;
+    case 'poweroff':
+      qmp?.sendEvent('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
+      exit(0);
+      return;
+    case 'pause':
+      stop('watchdog');
+      qmp?.sendEvent('STOP', {});
+      return;
+    case 'debug':
+      err('watchdog: timer fired\n');
+      return;
+    case 'none':
+      return;
   }
 }
 
@@ -90,13 +138,21 @@ export async function runQemuSystem(argv: readonly string[], io: QemuSystemIo = 
   if (log === null) return finish(1);
 
   let qmpSocket: Socket | null = null;
+  let qmp: QmpConnection | null = null;
+  let stoppedState: string | null = null;
+  const tco = platform.devices.get('ich9-tco');
+  if (tco instanceof Ich9Tco) {
+    const action = inv.watchdogAction;
+    tco.onReboot(() => performWatchdogAction(action, platform, qmp, io.err, finish, (s) => void (stoppedState = s)));
+  }
   try {
     if (inv.qmp !== null) {
       qmpSocket = await connectSocket(inv.qmp);
       const sock = qmpSocket;
-      serveQmp(sock, {
+      qmp = serveQmp(sock, {
         packageName: 'hvmdev',
         paused: inv.paused,
+        stoppedState: () => stoppedState,
         reset: () => platform.reset(),
         quit: () => {
           sock.end(() => finish(0));

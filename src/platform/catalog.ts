@@ -18,7 +18,8 @@ import { PmTimer } from '../devices/pm/index.js';
 import { Ioapic, xenDom0IoapicParams } from '../devices/ioapic/index.js';
 import { PicPair } from '../devices/pic/index.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
-import { attachPciTestdev, PciHost, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
+import { attachPciTestdev, ICH9_TCO_PARAMS, Ich9Tco, PciHost, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
+import type { Device } from '../device-model/device.js';
 import { VgaWindow } from '../devices/vga/index.js';
 import { Pit } from '../devices/pit/index.js';
 import { qemuPcNvram, Rtc } from '../devices/rtc/index.js';
@@ -26,18 +27,21 @@ import type { CatalogEntry } from './build-context.js';
 import type { PlatformProfile } from './profiles.js';
 import {
   APIC_BUS,
+  CLOCK,
   EXT_INT_SOURCE,
   HPET_LEGACY_LISTENER,
   HPET_PARAMS,
   IOAPIC_PARAMS,
   LAPIC_PARAMS,
   LAPIC_VCPU_COUNT,
+  MMIO_BUS,
   PCI_HOST_PARAMS,
   PIC_PARAMS,
   PIT_PARAMS,
   PLATFORM_RESET_REQUEST,
   PM_BLOCK_PLACEMENT,
   PM_PARAMS,
+  PORT_BUS,
   RTC_PARAMS,
   RTC_START_TIME,
   VGA_WINDOW_PARAMS,
@@ -198,8 +202,10 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
     status: 'implemented',
     create: (c, ctx) => {
       c.register(PCI_HOST_PARAMS, { useValue: ctx.profile.devices.pci });
-      c.register(PLATFORM_RESET_REQUEST, { useValue: { requestReset: (kind: 'hard' | 'soft') => ctx.links.resetHandler(kind) } });
+      const resetRequest = { requestReset: (kind: 'hard' | 'soft') => ctx.links.resetHandler(kind) };
+      c.register(PLATFORM_RESET_REQUEST, { useValue: resetRequest });
       const host = c.resolve(PciHost);
+      const devices: Device[] = [host];
       const chipset = ctx.profile.board.pciChipset;
       if (chipset !== null) {
         // PIIX4 PM's PMBA/PMREGMISC (pc) or ICH9 LPC's PMBASE/ACPI_CNTL (q35) place the ACPI PM block (if the platform has one).
@@ -209,11 +215,16 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
           c.register(PM_BLOCK_PLACEMENT, { useValue: placement });
           c.resolve(QemuPcChipset);
         } else {
-          new Q35Chipset(host, placement);
+          // The TCO watchdog's SMI# reaches the CPUs over the APIC bus (nowhere without LAPICs).
+          const apicBus = c.isRegistered(APIC_BUS) ? c.resolve<ApicMessageSink>(APIC_BUS) : DROPPING_APIC_BUS;
+          const tcoParams = ctx.profile.devices.ich9Tco ?? ICH9_TCO_PARAMS;
+          const tco = new Ich9Tco(c.resolve(PORT_BUS), c.resolve(MMIO_BUS), c.resolve(CLOCK), apicBus, resetRequest, tcoParams);
+          new Q35Chipset(host, placement, tco);
+          devices.push(tco);
         }
       }
       for (const slot of ctx.options.pciTestdevs) attachPciTestdev(host, slot.device, slot.function);
-      return [host];
+      return devices;
     },
   },
   {

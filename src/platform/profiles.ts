@@ -21,7 +21,14 @@ import { QEMU_PC_HPET_PARAMS, QEMU_Q35_HPET_PARAMS, XEN_HPET_PARAMS, type HpetPa
 import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../devices/pm/index.js';
 import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../devices/ioapic/index.js';
 import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/index.js';
-import { QEMU_PC_PCI_HOST_PARAMS, QEMU_Q35_PCI_HOST_PARAMS, XEN_PCI_HOST_PARAMS, type PciHostParams } from '../devices/pci/index.js';
+import {
+  QEMU_ICH9_TCO_PARAMS,
+  QEMU_PC_PCI_HOST_PARAMS,
+  QEMU_Q35_PCI_HOST_PARAMS,
+  XEN_PCI_HOST_PARAMS,
+  type Ich9TcoParams,
+  type PciHostParams,
+} from '../devices/pci/index.js';
 import { XEN_VGA_WINDOW_PARAMS, type VgaWindowParams } from '../devices/vga/index.js';
 import { QEMU_PC_PIT_PARAMS, XEN_PIT_PARAMS, XEN_PV_PIT_PARAMS, type PitParams } from '../devices/pit/index.js';
 import { QEMU_PC_RTC_PARAMS, XEN_RTC_PARAMS, type RtcParams } from '../devices/rtc/index.js';
@@ -38,6 +45,8 @@ export interface DeviceParams {
   readonly vga: VgaWindowParams;
   readonly pit: PitParams;
   readonly rtc: RtcParams;
+  /** The ICH9 TCO watchdog of board.pciChipset 'ich9' (absent: the datasheet's, ICH9_TCO_PARAMS). */
+  readonly ich9Tco?: Ich9TcoParams;
 }
 
 const XEN_DEVICES: DeviceParams = {
@@ -68,6 +77,7 @@ const QEMU_Q35_DEVICES: DeviceParams = {
   ...QEMU_PC_DEVICES,
   hpet: QEMU_Q35_HPET_PARAMS,
   pci: QEMU_Q35_PCI_HOST_PARAMS,
+  ich9Tco: QEMU_ICH9_TCO_PARAMS,
 };
 
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc', 'qemu-q35'] as const;

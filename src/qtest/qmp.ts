@@ -17,6 +17,8 @@ export interface QmpMachine {
   readonly packageName: string;
   /** true after `-S` until a `cont` (hvmdev has none, so it stays): query-status says prelaunch. */
   readonly paused: boolean;
+  /** query-status's run state when it is not `prelaunch`/`running` (e.g. `watchdog` after a watchdog pause), or null. */
+  readonly stoppedState?: () => string | null;
   /** `system_reset`: every device back to power-on. */
   reset(): void;
   /** `quit`: called after the reply and the SHUTDOWN event were handed to the socket. */
@@ -91,21 +93,23 @@ export class QmpConnection {
         return { reply: { return: { qemu: { ...QMP_QEMU_VERSION }, package: this.machine.packageName } } };
       case 'query-status': {
         const paused = this.machine.paused;
-        return { reply: { return: { status: paused ? 'prelaunch' : 'running', singlestep: false, running: !paused } } };
+        const stopped = this.machine.stoppedState?.() ?? null;
+        const status = stopped ?? (paused ? 'prelaunch' : 'running');
+        return { reply: { return: { status, singlestep: false, running: status === 'running' } } };
       }
       case 'system_reset':
         return {
           reply: { return: {} },
           after: () => {
             this.machine.reset();
-            this.emit(this.event('RESET', { guest: false, reason: 'host-qmp-system-reset' }));
+            this.sendEvent('RESET', { guest: false, reason: 'host-qmp-system-reset' });
           },
         };
       case 'quit':
         return {
           reply: { return: {} },
           after: () => {
-            this.emit(this.event('SHUTDOWN', { guest: false, reason: 'host-qmp-quit' }));
+            this.sendEvent('SHUTDOWN', { guest: false, reason: 'host-qmp-quit' });
             this.machine.quit();
           },
         };
@@ -114,9 +118,11 @@ export class QmpConnection {
     }
   }
 
-  private event(name: string, data: Record<string, unknown>): QmpReply {
+  /** Sends an event (`WATCHDOG`, `RESET` …) with QEMU's timestamp; none before capabilities negotiation, as QEMU. */
+  sendEvent(name: string, data: Record<string, unknown>): void {
+    if (!this.negotiated) return;
     const ms = this.now();
-    return { timestamp: { seconds: Math.floor(ms / 1000), microseconds: (ms % 1000) * 1000 }, event: name, data };
+    this.emit({ timestamp: { seconds: Math.floor(ms / 1000), microseconds: (ms % 1000) * 1000 }, event: name, data });
   }
 
   private emit(message: QmpReply): void {

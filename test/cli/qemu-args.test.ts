@@ -21,6 +21,8 @@ describe('hvmdev-system-x86_64 arguments', () => {
       rtcBase: 'utc',
       paused: false,
       pciTestdevs: [],
+      ich9NoReboot: null,
+      watchdogAction: 'reset',
       notes: [],
     });
   });
@@ -36,10 +38,9 @@ describe('hvmdev-system-x86_64 arguments', () => {
       { device: 2, fn: 0 },
       { device: 5, fn: 3 },
     ]);
-    expect(inv.notes).toEqual([
-      "-global ICH9-LPC.noreboot=false ignored: hvmdev does not model ICH9-LPC's noreboot",
-      '-global e1000.mac=1 ignored: hvmdev does not model e1000',
-    ]);
+    // ICH9-LPC.noreboot is the TCO watchdog's strap (modelled); e1000 is not.
+    expect(inv.ich9NoReboot).toBe(false);
+    expect(inv.notes).toEqual(['-global e1000.mac=1 ignored: hvmdev does not model e1000']);
     expect(parseQemuArgs(['-M', 'q35', '-m', '128', '-rtc', 'base=localtime']).machine).toBe('q35');
     // Without addr=, pci-testdev takes QEMU's first free slot: 02 on pc (01 is PIIX3), 01 on q35.
     expect(parseQemuArgs(['-device', 'pci-testdev', '-M', 'q35', '-device', 'pci-testdev', '-nographic']).pciTestdevs).toEqual([
@@ -82,5 +83,17 @@ describe('hvmdev-system-x86_64 arguments', () => {
     expect(rtcStartTime('utc', io)).toBe('2026-01-02T03:04:05');
     expect(rtcStartTime('localtime', io)).toBe('2026-01-02T04:34:05');
     expect(rtcStartTime('2006-06-17T16:01:21', io)).toBe('2006-06-17T16:01:21');
+  });
+
+  it('-watchdog-action and the ICH9 noreboot strap (tco-test)', () => {
+    const inv = parseQemuArgs(['-machine', 'q35', '-global', 'ICH9-LPC.noreboot=on', '-watchdog-action', 'pause']);
+    expect(inv).toMatchObject({ ich9NoReboot: true, watchdogAction: 'pause' });
+    for (const action of ['reset', 'shutdown', 'poweroff', 'pause', 'debug', 'none']) {
+      expect(parseQemuArgs(['-watchdog-action', action]).watchdogAction).toBe(action);
+    }
+    expect(() => parseQemuArgs(['-watchdog-action', 'inject-nmi'])).toThrow(
+      '-watchdog-action inject-nmi: not supported (hvmdev performs reset, shutdown, poweroff, pause, debug, none)',
+    );
+    expect(() => parseQemuArgs(['-global', 'ICH9-LPC.noreboot=maybe'])).toThrow('-global ICH9-LPC.noreboot=maybe: expected on or off');
   });
 });

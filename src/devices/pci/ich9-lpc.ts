@@ -9,10 +9,13 @@
 // overlapping byte write in ich9_lpc_realize, bits 7 and 2:0), leaves every other device-specific
 // byte writable storage, and decodes the block at PMBASE & 0xFF80 while ACPI_EN is set
 // (ich9_lpc_pmbase_sci_update); this model has the same masks so recorded transcripts replay.
+// RCBA (0xF0: base bits 31:14, bit 0 enable; §13.1.35) places the chipset configuration window, and
+// the PM block's placement also places the TCO watchdog's registers (ich9-tco.ts) when there is one.
 import type { PciFunctionDefinition } from './definition.js';
 import type { PciFunction } from './function.js';
 import type { PciHost } from './host.js';
 import { QEMU_SUBSYSTEM, storageBytes } from './host-bridge.js';
+import type { Ich9Tco } from './ich9-tco.js';
 import type { PmBlockPlacement } from './piix4-pm.js';
 
 export const ICH9_LPC_PMBASE = 0x40;
@@ -24,11 +27,16 @@ export const QEMU_ICH9_PMBASE_WRITABLE = 0xff87;
 export const ICH9_LPC_PIRQA_ROUT = 0x60;
 export const ICH9_LPC_PIRQE_ROUT = 0x68;
 export const ICH9_PIRQ_ROUT_DISABLED = 0x80;
+export const ICH9_LPC_RCBA = 0xf0;
+export const ICH9_RCBA_ENABLE = 0x1;
+/** RCBA's writable bits: the base (31:14) and the enable (0). */
+export const ICH9_RCBA_WRITABLE = 0xffffc001;
 /** QEMU's slot for the ICH9 functions. */
 export const ICH9_SLOT = 0x1f;
 
-export function ich9LpcDefinition(changed: () => void): PciFunctionDefinition {
+export function ich9LpcDefinition(changed: () => void, rcbaChanged: () => void = () => undefined): PciFunctionDefinition {
   const placeOnWrite = { write: (reg: { store(v: number): void }, v: number) => (reg.store(v), changed()) };
+  const rcbaOnWrite = { write: (reg: { store(v: number): void }, v: number) => (reg.store(v), rcbaChanged()) };
   return {
     name: 'ich9-lpc',
     vendorId: 0x8086,
@@ -40,6 +48,7 @@ export function ich9LpcDefinition(changed: () => void): PciFunctionDefinition {
     registers: [
       { offset: ICH9_LPC_PMBASE, size: 4, name: 'PMBASE', reset: 0x00000001, ro: ~QEMU_ICH9_PMBASE_WRITABLE >>> 0, ...placeOnWrite },
       { offset: ICH9_LPC_ACPI_CNTL, size: 1, name: 'ACPI_CNTL', ...placeOnWrite },
+      { offset: ICH9_LPC_RCBA, size: 4, name: 'RCBA', ro: ~ICH9_RCBA_WRITABLE >>> 0, ...rcbaOnWrite },
       ...storageBytes(
         'ICH9 LPC',
         [0, 1, 2, 3].flatMap((i) => [
@@ -60,12 +69,25 @@ export class Ich9Lpc {
   constructor(
     host: PciHost,
     private readonly pm: PmBlockPlacement,
+    private readonly tco: Ich9Tco | null = null,
   ) {
     this.fn = host.attach(
       { device: ICH9_SLOT, function: 0 },
-      ich9LpcDefinition(() => this.update(false)),
+      ich9LpcDefinition(
+        () => this.update(false),
+        () => this.updateRcba(),
+      ),
     );
-    this.fn.onStateReplaced(() => this.update(true));
+    this.fn.onStateReplaced(() => {
+      this.update(true);
+      this.updateRcba();
+    });
+  }
+
+  /** The chipset configuration window's base, or null while RCBA's enable bit is clear. */
+  selectedRcba(): number | null {
+    const rcba = this.fn.configRead(ICH9_LPC_RCBA, 4);
+    return rcba & ICH9_RCBA_ENABLE ? (rcba & ~0x3fff) >>> 0 : null;
   }
 
   /** The base the registers select, or null while ACPI_EN is clear. */
@@ -79,5 +101,10 @@ export class Ich9Lpc {
     if (base === this.placedAt && !force) return;
     this.placedAt = base;
     this.pm.placePmBlock(base);
+    this.tco?.placePmio(base);
+  }
+
+  private updateRcba(): void {
+    this.tco?.placeRcba(this.selectedRcba());
   }
 }

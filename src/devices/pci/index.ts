@@ -17,5 +17,6 @@ export * from './qemu-pc-chipset.js';
 export * from './testdev.js';
 export * from './q35-mch.js';
 export * from './ich9-lpc.js';
+export * from './ich9-tco.js';
 export * from './q35-chipset.js';
 export * from './capabilities.js';

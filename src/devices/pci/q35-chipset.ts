@@ -8,6 +8,7 @@ import type { PciFunction } from './function.js';
 import { QEMU_SUBSYSTEM } from './host-bridge.js';
 import type { PciHost } from './host.js';
 import { Ich9Lpc, ICH9_SLOT } from './ich9-lpc.js';
+import type { Ich9Tco } from './ich9-tco.js';
 import type { PmBlockPlacement } from './piix4-pm.js';
 import { Q35Mch } from './q35-mch.js';
 
@@ -78,9 +79,14 @@ export class Q35Chipset {
   readonly ahci: PciFunction;
   readonly smbus: PciFunction;
 
-  constructor(host: PciHost, pmBlock: PmBlockPlacement) {
+  /** `tco`: the ICH9 TCO watchdog the LPC function places (null: none; its ports stay unclaimed). */
+  constructor(
+    host: PciHost,
+    pmBlock: PmBlockPlacement,
+    readonly tco: Ich9Tco | null = null,
+  ) {
     this.mch = new Q35Mch(host);
-    this.lpc = new Ich9Lpc(host, pmBlock);
+    this.lpc = new Ich9Lpc(host, pmBlock, tco);
     this.ahci = host.attach({ device: ICH9_SLOT, function: 2 }, ICH9_AHCI_CONFIG_ONLY);
     this.smbus = host.attach({ device: ICH9_SLOT, function: 3 }, ICH9_SMBUS_CONFIG_ONLY);
   }
