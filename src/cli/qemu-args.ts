@@ -39,6 +39,15 @@ export interface QemuInvocation {
    * default is on), or null when not given.
    */
   readonly ich9NoReboot: boolean | null;
+  /** `-global mch.extended-tseg-mbytes=N`, or null when not given (QEMU 7.2's default: 16). */
+  readonly extendedTsegMbytes: number | null;
+  /** `-global mch.smbase-smram=BOOL` (QEMU's SMRAM at SMBASE), or null when not given. */
+  readonly smbaseSmram: boolean | null;
+  /**
+   * The machine type's version when it names one (`pc-q35-4.1` → [4, 1]), or null for `pc`/`q35`
+   * (the newest): machines up to 4.2 have no SMRAM at SMBASE, up to 2.9 no extended TSEG.
+   */
+  readonly machineVersion: readonly [number, number] | null;
   /** `-watchdog-action`: what a rebooting watchdog expiry does (QEMU's default: reset). */
   readonly watchdogAction: WatchdogAction;
   /** Things accepted but without effect, one line each, for stderr. */
@@ -105,6 +114,9 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
   let rtcBase = 'utc';
   let paused = false;
   let ich9NoReboot: boolean | null = null;
+  let extendedTsegMbytes: number | null = null;
+  let smbaseSmram: boolean | null = null;
+  let machineVersion: readonly [number, number] | null = null;
   let watchdogAction: WatchdogAction = 'reset';
   /** pci-testdevs in order; null: no addr=, QEMU's next free slot. */
   const testdevAddrs: (PciTestdevAddr | null)[] = [];
@@ -159,7 +171,7 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
       }
       case '-machine':
       case '-M':
-        machine = parseMachine(value);
+        ({ machine, version: machineVersion } = parseMachine(value));
         break;
       case '-smp':
         vcpus = parseSmp(value);
@@ -175,6 +187,8 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
         break;
       case '-global':
         if (value.startsWith('ICH9-LPC.noreboot=')) ich9NoReboot = parseQemuBool(value.slice('ICH9-LPC.noreboot='.length), `-global ${value}`);
+        else if (value.startsWith('mch.extended-tseg-mbytes=')) extendedTsegMbytes = parseTsegMbytes(value);
+        else if (value.startsWith('mch.smbase-smram=')) smbaseSmram = parseQemuBool(value.slice('mch.smbase-smram='.length), `-global ${value}`);
         else notes.push(globalNote(value));
         break;
       case '-watchdog-action':
@@ -206,7 +220,23 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
       throw new QemuArgError(`-device pci-testdev,addr=${slotText(d)}: PCI address already in use`);
     slots.add(key);
   }
-  return { qtest, qtestLog, qmp, machine, vcpus, ramBytes, rtcBase, paused, pciTestdevs, ich9NoReboot, watchdogAction, notes };
+  return {
+    qtest,
+    qtestLog,
+    qmp,
+    machine,
+    vcpus,
+    ramBytes,
+    rtcBase,
+    paused,
+    pciTestdevs,
+    ich9NoReboot,
+    extendedTsegMbytes,
+    smbaseSmram,
+    machineVersion,
+    watchdogAction,
+    notes,
+  };
 }
 
 function slotText(d: PciTestdevAddr): string {
@@ -225,7 +255,7 @@ function parseQtestChardev(value: string): QemuChardev {
   return { kind: 'unix', path: m[1]! };
 }
 
-function parseMachine(value: string): 'pc' | 'q35' {
+function parseMachine(value: string): { machine: 'pc' | 'q35'; version: readonly [number, number] | null } {
   const { head, props } = splitOpts(value);
   let type = head;
   for (const [k, v] of props) {
@@ -233,8 +263,10 @@ function parseMachine(value: string): 'pc' | 'q35' {
     else if (k === 'accel' && v === 'qtest') continue;
     else throw new QemuArgError(`-machine ${value}: property '${k}=${v}' not supported`);
   }
-  if (type === 'pc' || /^pc-i440fx-[0-9.]+$/.test(type)) return 'pc';
-  if (type === 'q35' || /^pc-q35-[0-9.]+$/.test(type)) return 'q35';
+  const v = /^pc-(?:i440fx|q35)-([0-9]+)\.([0-9]+)$/.exec(type);
+  const version = v === null ? null : ([Number(v[1]), Number(v[2])] as const);
+  if (type === 'pc' || /^pc-i440fx-[0-9.]+$/.test(type)) return { machine: 'pc', version };
+  if (type === 'q35' || /^pc-q35-[0-9.]+$/.test(type)) return { machine: 'q35', version };
   throw new QemuArgError(`-machine ${value}: machine type '${type}' not modelled (hvmdev has pc and q35)`);
 }
 
@@ -299,6 +331,13 @@ export function parsePciAddr(text: string, what: string): PciTestdevAddr {
   const device = m === null ? NaN : parseInt(m[1]!, 16);
   if (m === null || device > 0x1f) throw new QemuArgError(`${what}: addr must be SS[.F] (slot 00–1f in hex, function 0–7)`);
   return { device, fn: m[2] === undefined ? 0 : Number(m[2]) };
+}
+
+/** `mch.extended-tseg-mbytes=N`: 0 to 0xFFF MiB (QEMU's MCH_HOST_BRIDGE_EXT_TSEG_MBYTES_MAX). */
+function parseTsegMbytes(value: string): number {
+  const text = value.slice(value.indexOf('=') + 1);
+  if (!/^[0-9]+$/.test(text) || Number(text) > 0xfff) throw new QemuArgError(`-global ${value}: expected 0 to 4095 (MiB)`);
+  return Number(text);
 }
 
 /** QEMU's boolean property values. */

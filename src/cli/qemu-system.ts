@@ -5,6 +5,7 @@
 import { appendFileSync, openSync, closeSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { ICH9_TCO_PARAMS, Ich9Tco } from '../devices/pci/ich9-tco.js';
+import { Q35_MCH_PARAMS, type Q35MchParams } from '../devices/pci/q35-mch.js';
 import { createPlatform } from '../platform/create-platform.js';
 import { PROFILES, type PlatformProfile, type ProfileName } from '../platform/profiles.js';
 import type { Platform } from '../platform/platform.js';
@@ -62,9 +63,22 @@ export function qemuPlatform(inv: QemuInvocation, io: Pick<QemuSystemIo, 'now' |
 /** The profile of `-machine`, with `-global` properties hvmdev models applied as profile data. */
 export function machineProfile(inv: QemuInvocation): PlatformProfile {
   const base = PROFILES[MACHINE_PROFILES[inv.machine]];
-  if (inv.ich9NoReboot === null || base.board.pciChipset !== 'ich9') return base;
-  const tco = { ...(base.devices.ich9Tco ?? ICH9_TCO_PARAMS), noRebootStrap: inv.ich9NoReboot };
-  return { ...base, devices: { ...base.devices, ich9Tco: tco } };
+  if (base.board.pciChipset !== 'ich9') return base;
+  let devices = base.devices;
+  if (inv.ich9NoReboot !== null) {
+    devices = { ...devices, ich9Tco: { ...(devices.ich9Tco ?? ICH9_TCO_PARAMS), noRebootStrap: inv.ich9NoReboot } };
+  }
+  // Machine-version defaults (hw/i386/pc.c compat properties): no SMRAM at SMBASE up to pc-q35-4.2
+  // (pc_compat_4_2), no extended TSEG up to 2.9 (pc_compat_2_9); -global overrides them.
+  const v = inv.machineVersion;
+  const older = (major: number, minor: number) => v !== null && (v[0] < major || (v[0] === major && v[1] <= minor));
+  const change: { -readonly [K in keyof Q35MchParams]?: Q35MchParams[K] } = {};
+  if (older(4, 2)) change.smramAtSmbase = false;
+  if (older(2, 9)) change.extendedTsegMbytes = 0;
+  if (inv.extendedTsegMbytes !== null) change.extendedTsegMbytes = inv.extendedTsegMbytes;
+  if (inv.smbaseSmram !== null) change.smramAtSmbase = inv.smbaseSmram;
+  if (Object.keys(change).length > 0) devices = { ...devices, q35Mch: { ...(devices.q35Mch ?? Q35_MCH_PARAMS), ...change } };
+  return devices === base.devices ? base : { ...base, devices };
 }
 
 /**

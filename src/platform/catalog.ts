@@ -18,8 +18,9 @@ import { PmTimer } from '../devices/pm/index.js';
 import { Ioapic, xenDom0IoapicParams } from '../devices/ioapic/index.js';
 import { PicPair } from '../devices/pic/index.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
-import { attachPciTestdev, ICH9_TCO_PARAMS, Ich9Tco, PciHost, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
+import { attachPciTestdev, ICH9_TCO_PARAMS, Ich9Tco, PciHost, Q35_MCH_PARAMS, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
 import type { Device } from '../device-model/device.js';
+import type { MmioBus } from '../bus/mmio-bus.js';
 import { VgaWindow } from '../devices/vga/index.js';
 import { Pit } from '../devices/pit/index.js';
 import { qemuPcNvram, Rtc } from '../devices/rtc/index.js';
@@ -219,7 +220,9 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
           const apicBus = c.isRegistered(APIC_BUS) ? c.resolve<ApicMessageSink>(APIC_BUS) : DROPPING_APIC_BUS;
           const tcoParams = ctx.profile.devices.ich9Tco ?? ICH9_TCO_PARAMS;
           const tco = new Ich9Tco(c.resolve(PORT_BUS), c.resolve(MMIO_BUS), c.resolve(CLOCK), apicBus, resetRequest, tcoParams);
-          new Q35Chipset(host, placement, tco);
+          const mmio = c.resolve<MmioBus>(MMIO_BUS);
+          const memory = ctx.options.ramBytes > 0 ? { mmio, ramTop: ctx.options.ramBytes } : null;
+          new Q35Chipset(host, placement, tco, ctx.profile.devices.q35Mch ?? Q35_MCH_PARAMS, memory);
           devices.push(tco);
         }
       }

@@ -23,10 +23,12 @@ import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../
 import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/index.js';
 import {
   QEMU_ICH9_TCO_PARAMS,
+  QEMU_Q35_MCH_PARAMS,
   QEMU_PC_PCI_HOST_PARAMS,
   QEMU_Q35_PCI_HOST_PARAMS,
   XEN_PCI_HOST_PARAMS,
   type Ich9TcoParams,
+  type Q35MchParams,
   type PciHostParams,
 } from '../devices/pci/index.js';
 import { XEN_VGA_WINDOW_PARAMS, type VgaWindowParams } from '../devices/vga/index.js';
@@ -47,6 +49,8 @@ export interface DeviceParams {
   readonly rtc: RtcParams;
   /** The ICH9 TCO watchdog of board.pciChipset 'ich9' (absent: the datasheet's, ICH9_TCO_PARAMS). */
   readonly ich9Tco?: Ich9TcoParams;
+  /** The Q35 MCH of board.pciChipset 'ich9' (absent: the datasheet's, Q35_MCH_PARAMS). */
+  readonly q35Mch?: Q35MchParams;
 }
 
 const XEN_DEVICES: DeviceParams = {
@@ -78,6 +82,7 @@ const QEMU_Q35_DEVICES: DeviceParams = {
   hpet: QEMU_Q35_HPET_PARAMS,
   pci: QEMU_Q35_PCI_HOST_PARAMS,
   ich9Tco: QEMU_ICH9_TCO_PARAMS,
+  q35Mch: QEMU_Q35_MCH_PARAMS,
 };
 
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc', 'qemu-q35'] as const;

@@ -22,6 +22,9 @@ describe('hvmdev-system-x86_64 arguments', () => {
       paused: false,
       pciTestdevs: [],
       ich9NoReboot: null,
+      extendedTsegMbytes: null,
+      smbaseSmram: null,
+      machineVersion: null,
       watchdogAction: 'reset',
       notes: [],
     });
@@ -95,5 +98,16 @@ describe('hvmdev-system-x86_64 arguments', () => {
       '-watchdog-action inject-nmi: not supported (hvmdev performs reset, shutdown, poweroff, pause, debug, none)',
     );
     expect(() => parseQemuArgs(['-global', 'ICH9-LPC.noreboot=maybe'])).toThrow('-global ICH9-LPC.noreboot=maybe: expected on or off');
+  });
+
+  it('machine versions and the MCH properties QEMU tests set (q35-test)', () => {
+    expect(parseQemuArgs(['-M', 'pc-q35-4.1']).machineVersion).toEqual([4, 1]);
+    expect(parseQemuArgs(['-machine', 'pc-i440fx-7.2,accel=qtest']).machineVersion).toEqual([7, 2]);
+    expect(parseQemuArgs(['-M', 'q35', '-global', 'mch.extended-tseg-mbytes=16', '-global', 'mch.smbase-smram=off'])).toMatchObject({
+      extendedTsegMbytes: 16,
+      smbaseSmram: false,
+      notes: [],
+    });
+    expect(() => parseQemuArgs(['-global', 'mch.extended-tseg-mbytes=4096'])).toThrow('-global mch.extended-tseg-mbytes=4096: expected 0 to 4095 (MiB)');
   });
 });

@@ -10,7 +10,7 @@ import type { PciHost } from './host.js';
 import { Ich9Lpc, ICH9_SLOT } from './ich9-lpc.js';
 import type { Ich9Tco } from './ich9-tco.js';
 import type { PmBlockPlacement } from './piix4-pm.js';
-import { Q35Mch } from './q35-mch.js';
+import { type MchMemory, Q35Mch, QEMU_Q35_MCH_PARAMS, type Q35MchParams } from './q35-mch.js';
 
 /**
  * ICH9 AHCI (8086:2922, class 0x010601, revision 2): BAR4 32 bytes of I/O, BAR5 (ABAR) 4 KiB of
@@ -79,13 +79,18 @@ export class Q35Chipset {
   readonly ahci: PciFunction;
   readonly smbus: PciFunction;
 
-  /** `tco`: the ICH9 TCO watchdog the LPC function places (null: none; its ports stay unclaimed). */
+  /**
+   * `tco`: the ICH9 TCO watchdog the LPC function places (null: none; its ports stay unclaimed).
+   * `memory`: where the MCH hides TSEG and SMRAM (null: no RAM to hide).
+   */
   constructor(
     host: PciHost,
     pmBlock: PmBlockPlacement,
     readonly tco: Ich9Tco | null = null,
+    mchParams: Q35MchParams = QEMU_Q35_MCH_PARAMS,
+    memory: MchMemory | null = null,
   ) {
-    this.mch = new Q35Mch(host);
+    this.mch = new Q35Mch(host, mchParams, memory);
     this.lpc = new Ich9Lpc(host, pmBlock, tco);
     this.ahci = host.attach({ device: ICH9_SLOT, function: 2 }, ICH9_AHCI_CONFIG_ONLY);
     this.smbus = host.attach({ device: ICH9_SLOT, function: 3 }, ICH9_SMBUS_CONFIG_ONLY);
