@@ -18,7 +18,7 @@ import { PmTimer } from '../devices/pm/index.js';
 import { Ioapic, xenDom0IoapicParams } from '../devices/ioapic/index.js';
 import { PicPair } from '../devices/pic/index.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
-import { attachPciTestdev, ICH9_TCO_PARAMS, Ich9Tco, PciHost, Q35_MCH_PARAMS, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
+import { attachPciTestdev, I440FX_PAM0, ICH9_TCO_PARAMS, Ich9Tco, Pam, PciHost, Q35_MCH_PARAMS, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
 import type { Device } from '../device-model/device.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import { VgaWindow } from '../devices/vga/index.js';
@@ -215,6 +215,9 @@ export const DEVICE_CATALOG: readonly CatalogEntry[] = [
         if (chipset === 'piix') {
           c.register(PM_BLOCK_PLACEMENT, { useValue: placement });
           c.resolve(QemuPcChipset);
+          // The i440FX's PAM registers route 0xC0000-0xFFFFF to its shadow RAM (when the platform has RAM).
+          const i440fx = host.functionAt({ device: 0 });
+          if (i440fx !== null && ctx.options.ramBytes > 0) new Pam(i440fx, I440FX_PAM0, c.resolve<MmioBus>(MMIO_BUS));
         } else {
           // The TCO watchdog's SMI# reaches the CPUs over the APIC bus (nowhere without LAPICs).
           const apicBus = c.isRegistered(APIC_BUS) ? c.resolve<ApicMessageSink>(APIC_BUS) : DROPPING_APIC_BUS;

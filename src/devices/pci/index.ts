@@ -18,5 +18,7 @@ export * from './testdev.js';
 export * from './q35-mch.js';
 export * from './ich9-lpc.js';
 export * from './ich9-tco.js';
+export * from './pam.js';
+export * from './ram-hole.js';
 export * from './q35-chipset.js';
 export * from './capabilities.js';

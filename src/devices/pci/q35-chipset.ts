@@ -9,6 +9,7 @@ import { QEMU_SUBSYSTEM } from './host-bridge.js';
 import type { PciHost } from './host.js';
 import { Ich9Lpc, ICH9_SLOT } from './ich9-lpc.js';
 import type { Ich9Tco } from './ich9-tco.js';
+import { Pam, Q35_MCH_PAM0 } from './pam.js';
 import type { PmBlockPlacement } from './piix4-pm.js';
 import { type MchMemory, Q35Mch, QEMU_Q35_MCH_PARAMS, type Q35MchParams } from './q35-mch.js';
 
@@ -75,6 +76,8 @@ export const ICH9_SMBUS_CONFIG_ONLY: PciFunctionDefinition = Object.freeze<PciFu
 
 export class Q35Chipset {
   readonly mch: Q35Mch;
+  /** The MCH's PAM0–PAM6 (0x90–0x96) over 0xC0000–0xFFFFF, or null without RAM. */
+  readonly pam: Pam | null;
   readonly lpc: Ich9Lpc;
   readonly ahci: PciFunction;
   readonly smbus: PciFunction;
@@ -91,6 +94,7 @@ export class Q35Chipset {
     memory: MchMemory | null = null,
   ) {
     this.mch = new Q35Mch(host, mchParams, memory);
+    this.pam = memory === null ? null : new Pam(this.mch.fn, Q35_MCH_PAM0, memory.mmio);
     this.lpc = new Ich9Lpc(host, pmBlock, tco);
     this.ahci = host.attach({ device: ICH9_SLOT, function: 2 }, ICH9_AHCI_CONFIG_ONLY);
     this.smbus = host.attach({ device: ICH9_SLOT, function: 3 }, ICH9_SMBUS_CONFIG_ONLY);
