@@ -8,6 +8,12 @@ export class QemuArgError extends Error {
   override readonly name = 'QemuArgError';
 }
 
+/** `-bios FILE` or `-drive if=pflash,format=raw,file=FILE` (QEMU's -pflash FILE). */
+export interface QemuFirmware {
+  readonly kind: 'bios' | 'pflash';
+  readonly path: string;
+}
+
 /** Where a character device leads. */
 export type QemuChardev = { readonly kind: 'unix'; readonly path: string } | { readonly kind: 'stdio' };
 
@@ -48,6 +54,8 @@ export interface QemuInvocation {
    * (the newest): machines up to 4.2 have no SMRAM at SMBASE, up to 2.9 no extended TSEG.
    */
   readonly machineVersion: readonly [number, number] | null;
+  /** The firmware image to place below 4 GiB (and its end below 1 MiB), or null. */
+  readonly firmware: QemuFirmware | null;
   /** `-watchdog-action`: what a rebooting watchdog expiry does (QEMU's default: reset). */
   readonly watchdogAction: WatchdogAction;
   /** Things accepted but without effect, one line each, for stderr. */
@@ -118,6 +126,11 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
   let smbaseSmram: boolean | null = null;
   let machineVersion: readonly [number, number] | null = null;
   let watchdogAction: WatchdogAction = 'reset';
+  let firmware: QemuFirmware | null = null;
+  const setFirmware = (fw: QemuFirmware, option: string) => {
+    if (firmware !== null) throw new QemuArgError(`${option}: only one firmware image (-bios or one pflash) is supported`);
+    firmware = fw;
+  };
   /** pci-testdevs in order; null: no addr=, QEMU's next free slot. */
   const testdevAddrs: (PciTestdevAddr | null)[] = [];
   const notes: string[] = [];
@@ -198,10 +211,18 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
         watchdogAction = value as WatchdogAction;
         break;
       case '-bios':
+        setFirmware({ kind: 'bios', path: value }, `-bios ${value}`);
+        break;
       case '-pflash':
+        setFirmware({ kind: 'pflash', path: value }, `-pflash ${value}`);
+        break;
       case '-drive':
+        setFirmware(parsePflashDrive(value), `-drive ${value}`);
+        break;
       case '-kernel':
-        throw new QemuArgError(`${opt} ${value}: firmware and disk images are not modelled (hvmdev-system-x86_64 loads nothing into guest memory)`);
+        throw new QemuArgError(
+          `${opt} ${value}: direct kernel loading is not modelled (hvmdev-system-x86_64 runs no guest code; -bios and a pflash image are placed)`,
+        );
       default:
         throw new QemuArgError(`${raw}: option not supported by hvmdev-system-x86_64 (see docs/qtest.md)`);
     }
@@ -234,6 +255,7 @@ export function parseQemuArgs(argv: readonly string[]): QemuInvocation {
     extendedTsegMbytes,
     smbaseSmram,
     machineVersion,
+    firmware,
     watchdogAction,
     notes,
   };
@@ -338,6 +360,23 @@ function parseTsegMbytes(value: string): number {
   const text = value.slice(value.indexOf('=') + 1);
   if (!/^[0-9]+$/.test(text) || Number(text) > 0xfff) throw new QemuArgError(`-global ${value}: expected 0 to 4095 (MiB)`);
   return Number(text);
+}
+
+/** `-drive if=pflash,format=raw,file=FILE[,unit=0][,readonly=on]`: the only drive hvmdev takes. */
+function parsePflashDrive(value: string): QemuFirmware {
+  const props = keyValues(value, '-drive');
+  const file = props.get('file');
+  if (props.get('if') !== 'pflash' || file === undefined) {
+    throw new QemuArgError(`-drive ${value}: only if=pflash,format=raw,file=FILE is supported (hvmdev has no disk controllers)`);
+  }
+  for (const [k, v] of props) {
+    if (k === 'if' || k === 'file') continue;
+    if (k === 'format' && v === 'raw') continue;
+    if (k === 'unit' && v === '0') continue;
+    if (k === 'readonly' && ['on', 'off', 'true', 'false'].includes(v)) continue;
+    throw new QemuArgError(`-drive ${value}: '${k}=${v}' not supported (one raw pflash image, unit 0)`);
+  }
+  return { kind: 'pflash', path: file };
 }
 
 /** QEMU's boolean property values. */

@@ -13,6 +13,7 @@ import { installExtensions } from '../qtest/extensions.js';
 import { serveQmp, type QmpConnection } from '../qtest/qmp.js';
 import { connectUnixClient, serveStream, type QtestLog } from '../qtest/server.js';
 import { parseQemuArgs, QemuArgError, type QemuInvocation } from './qemu-args.js';
+import { loadFirmware } from './qemu-firmware.js';
 
 export const QEMU_SYSTEM_NAME = 'hvmdev-system-x86_64';
 
@@ -141,6 +142,7 @@ export async function runQemuSystem(argv: readonly string[], io: QemuSystemIo = 
   try {
     inv = parseQemuArgs(argv);
     platform = qemuPlatform(inv, io);
+    if (inv.firmware !== null) loadFirmware(platform, inv.firmware, (line) => io.err(`${QEMU_SYSTEM_NAME}: ${line}\n`));
   } catch (e) {
     if (!(e instanceof QemuArgError)) throw e;
     io.err(`${QEMU_SYSTEM_NAME}: ${e.message}\n`);
@@ -158,6 +160,15 @@ export async function runQemuSystem(argv: readonly string[], io: QemuSystemIo = 
   if (tco instanceof Ich9Tco) {
     const action = inv.watchdogAction;
     tco.onReboot(() => performWatchdogAction(action, platform, qmp, io.err, finish, (s) => void (stoppedState = s)));
+    // The chipset configuration registers other than GCS read 0: said once, when the guest first touches one.
+    let told = false;
+    tco.onUnmodelledAccess((what) => {
+      if (told) return;
+      told = true;
+      io.err(
+        `${QEMU_SYSTEM_NAME}: ICH9 ${what} is not modelled (only GCS is; the others read 0 and ignore writes; docs/qtest.md#where-qemu-q35-differs-from-qemus-q35)\n`,
+      );
+    });
   }
   try {
     if (inv.qmp !== null) {

@@ -25,6 +25,7 @@ describe('hvmdev-system-x86_64 arguments', () => {
       extendedTsegMbytes: null,
       smbaseSmram: null,
       machineVersion: null,
+      firmware: null,
       watchdogAction: 'reset',
       notes: [],
     });
@@ -65,8 +66,10 @@ describe('hvmdev-system-x86_64 arguments', () => {
       ['-device pci-testdev,addr=2 -device pci-testdev,addr=02.0', /PCI address already in use/],
       ['-rtc base=utc,clock=host', /clock=host not supported \(hvmdev's RTC follows the virtual clock: clock=vm\)/],
       ['-global mc146818rtc.lost_tick_policy=slew', /property 'lost_tick_policy' of mc146818rtc is not supported by hvmdev/],
-      ['-bios foo.bin', /^-bios foo.bin: firmware and disk images are not modelled/],
-      ['-drive if=pflash,format=raw,file=x', /^-drive if=pflash,format=raw,file=x: firmware and disk images are not modelled/],
+      ['-kernel bzImage', /^-kernel bzImage: direct kernel loading is not modelled/],
+      ['-drive file=disk.img,if=ide', /^-drive file=disk.img,if=ide: only if=pflash,format=raw,file=FILE is supported/],
+      ['-drive if=pflash,format=raw,file=x,unit=1', /'unit=1' not supported \(one raw pflash image, unit 0\)/],
+      ['-bios a.bin -pflash b.bin', /^-pflash b.bin: only one firmware image/],
       ['-object memory-backend-ram,id=m', /^-object: option not supported by hvmdev-system-x86_64/],
       ['-m 8G', /hvmdev models 1 MiB to 4 GiB of RAM/],
       ['-smp 0', /CPU count must be 1 to 128/],
@@ -109,5 +112,12 @@ describe('hvmdev-system-x86_64 arguments', () => {
       notes: [],
     });
     expect(() => parseQemuArgs(['-global', 'mch.extended-tseg-mbytes=4096'])).toThrow('-global mch.extended-tseg-mbytes=4096: expected 0 to 4095 (MiB)');
+  });
+
+  it('firmware: -bios, a raw pflash drive, -pflash', () => {
+    expect(parseQemuArgs(['-bios', '/tmp/bios.bin']).firmware).toEqual({ kind: 'bios', path: '/tmp/bios.bin' });
+    expect(parseQemuArgs(['-drive', 'if=pflash,format=raw,file=/tmp/f.fd,readonly=on']).firmware).toEqual({ kind: 'pflash', path: '/tmp/f.fd' });
+    expect(parseQemuArgs(['-pflash', 'f.fd']).firmware).toEqual({ kind: 'pflash', path: 'f.fd' });
+    expect(parseQemuArgs([]).firmware).toBeNull();
   });
 });

@@ -3,8 +3,9 @@
 // layout). Each nibble covers one segment: PAM0's high nibble the 64 KiB BIOS area at 0xF0000,
 // then 16 KiB segments from 0xC0000 up (PAM1 low nibble 0xC0000, high 0xC4000, …, PAM6 high
 // 0xEC000). RE (bit 0) sends reads to DRAM, WE (bit 1) writes; otherwise the access goes to PCI,
-// where nothing answers here (no firmware is loaded): reads return the bus's unclaimed value and
-// writes are dropped. The DRAM under the segments is this object's 256 KiB (zero at power-on,
+// where the firmware's last 128 KiB appear below 1 MiB when a front-end loads firmware (QEMU's
+// isa-bios alias, hw/i386/x86.c x86_bios_rom_init) and nothing else answers: reads elsewhere return
+// the bus's unclaimed value and writes are dropped. The DRAM under the segments is this object's 256 KiB (zero at power-on,
 // kept across resets as RAM is). The registers stay the function's config bytes (read/write).
 import type { PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
@@ -28,7 +29,18 @@ export function pamAttribute(pam0: number, seg: number): { readonly offset: numb
   return { offset: pam0 + 1 + (seg >>> 1), shift: (seg & 1) * 4 };
 }
 
+const BY_BUS = new WeakMap<MmioBus, Pam>();
+
 export class Pam {
+  /** The PAM that claims 0xC0000–0xFFFFF on `mmio`, or null. */
+  static on(mmio: MmioBus): Pam | null {
+    return BY_BUS.get(mmio) ?? null;
+  }
+
+  /** Read-only bytes on the PCI side ending at 1 MiB (firmware's ISA alias), or null. */
+  private rom: Uint8Array | null = null;
+  private romStart = PAM_LENGTH;
+
   /** The DRAM behind the segments. */
   readonly shadow = new Uint8Array(PAM_LENGTH);
   /** RE/WE of each 16 KiB segment, refreshed when a PAM register is written. */
@@ -53,6 +65,22 @@ export class Pam {
       write: (o, s, v) => this.write(o, s, v),
     };
     mmio.register(PAM_BASE, PAM_LENGTH, this.handler, { owner: 'pam', name: 'PAM 0xC0000-0xFFFFF', sizes: 1 | 2 | 4 });
+    BY_BUS.set(mmio, this);
+  }
+
+  /**
+   * Puts read-only `bytes` (at most 256 KiB) on the PCI side so that they end at 1 MiB: segments
+   * whose RE is clear read them (QEMU's isa-bios alias of the firmware). null removes them.
+   */
+  setPciRom(bytes: Uint8Array | null): void {
+    const b = bytes === null ? null : bytes.subarray(Math.max(0, bytes.length - PAM_LENGTH));
+    this.rom = b;
+    this.romStart = b === null ? PAM_LENGTH : PAM_LENGTH - b.length;
+  }
+
+  /** A byte on the PCI side at `offset` (from 0xC0000). */
+  private pciByte(offset: number): number {
+    return this.rom !== null && offset >= this.romStart ? this.rom[offset - this.romStart]! : this.mmio.unclaimedByte;
   }
 
   /** RE/WE of the segment holding `addr` (a guest-physical address in 0xC0000–0xFFFFF). */
@@ -71,7 +99,7 @@ export class Pam {
     let v = 0;
     for (let i = size - 1; i >= 0; i--) {
       const o = offset + i;
-      const b = this.modes[o >>> SEGMENT_SHIFT]! & PAM_RE ? this.shadow[o]! : this.mmio.unclaimedByte;
+      const b = this.modes[o >>> SEGMENT_SHIFT]! & PAM_RE ? this.shadow[o]! : this.pciByte(o);
       v = (v << 8) | b;
     }
     return v >>> 0;
