@@ -1,10 +1,10 @@
 // `hvmdev describe`: what a platform is made of — devices the flags selected and the bus map.
 import { parseOptions as parseArgs } from './parse-options.js';
 import { formatHex } from '../emuflags/parse.js';
-import type { PlatformDescription } from '../platform/platform.js';
+import type { Platform, PlatformDescription } from '../platform/platform.js';
 import { UsageError } from './errors.js';
 import { registerTableText } from '../device-model/register-map.js';
-import { REGISTER_TABLES } from './register-tables.js';
+import { REGISTER_TABLES, type RegisterTable } from './register-tables.js';
 import { hex, type CliIo } from './io.js';
 import { PLATFORM_OPTION_SPECS, PLATFORM_OPTIONS_HELP, platformFromArgs } from './platform-args.js';
 
@@ -35,8 +35,8 @@ export function runDescribe(args: readonly string[], io: CliIo): number {
   const d = platform.describe();
   if (values.json) {
     const json = describeJson(d);
-    io.out(JSON.stringify(values.registers ? { ...json, registers: registersJson(d) } : json, null, 2) + '\n');
-  } else io.out(formatDescription(d) + (values.registers ? formatRegisters(d) : ''));
+    io.out(JSON.stringify(values.registers ? { ...json, registers: registersJson(d, platform) } : json, null, 2) + '\n');
+  } else io.out(formatDescription(d) + (values.registers ? formatRegisters(d, platform) : ''));
   return 0;
 }
 
@@ -79,27 +79,33 @@ export function formatDescription(d: PlatformDescription): string {
   return lines.join('\n') + '\n';
 }
 
-/** The kinds of the platform's devices that have a register table, in the description's order. */
-function kindsWithRegisters(d: PlatformDescription): string[] {
-  return d.devices.filter((dev) => dev.instances.length > 0 && REGISTER_TABLES[dev.kind] !== undefined).map((dev) => dev.kind);
+/** Each device kind of the platform that has register tables, with its tables, in the description's order. */
+function registerTablesOf(d: PlatformDescription, platform: Platform): [kind: string, tables: RegisterTable[]][] {
+  const out: [string, RegisterTable[]][] = [];
+  for (const dev of d.devices) {
+    const tablesOf = REGISTER_TABLES[dev.kind];
+    if (tablesOf === undefined || dev.instances.length === 0) continue;
+    out.push([dev.kind, tablesOf(dev.instances, (id) => platform.device(id))]);
+  }
+  return out;
 }
 
 /** `describe --registers`: each device's register tables (src/device-model/register-map.ts). */
-export function formatRegisters(d: PlatformDescription): string {
+export function formatRegisters(d: PlatformDescription, platform: Platform): string {
   const parts: string[] = [];
-  for (const kind of kindsWithRegisters(d)) {
-    for (const t of REGISTER_TABLES[kind]!) parts.push(`\nRegisters of ${kind}: ${t.title}\n${registerTableText(t.specs)}`);
+  for (const [kind, tables] of registerTablesOf(d, platform)) {
+    for (const t of tables) parts.push(`\nRegisters of ${kind}: ${t.title}\n${registerTableText(t.specs)}`);
   }
   return parts.join('');
 }
 
 /** `describe --json --registers`: the tables with masks and reset values as hex strings. */
-function registersJson(d: PlatformDescription): object {
+function registersJson(d: PlatformDescription, platform: Platform): object {
   const hexOf = (v: bigint | null) => (v === null ? null : '0x' + v.toString(16));
   return Object.fromEntries(
-    kindsWithRegisters(d).map((kind) => [
+    registerTablesOf(d, platform).map(([kind, tables]) => [
       kind,
-      REGISTER_TABLES[kind]!.map((t) => ({
+      tables.map((t) => ({
         title: t.title,
         registers: t.specs.map((r) => ({ ...r, readMask: hexOf(r.readMask), writeMask: hexOf(r.writeMask), reset: hexOf(r.reset) })),
       })),

@@ -3,6 +3,11 @@
 // destination, arbitrates lowest priority and hands it to the target LAPICs. LAPICs broadcast EOIs
 // of level-triggered vectors back to the IO-APICs through the same router.
 
+/**
+ * Delivery modes of an APIC message (SDM Vol. 3A §11.6.1 ICR bits 10:8, §11.11.2 MSI data bits
+ * 10:8; 82093AA redirection entry bits 10:8): the one definition for the ICR, the IO-APIC, MSI
+ * and the LVTs. 3 is reserved (remote read on old APICs).
+ */
 export const enum ApicDeliveryMode {
   Fixed = 0,
   LowestPriority = 1,

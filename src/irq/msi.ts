@@ -2,15 +2,6 @@
 
 export const MSI_ADDRESS_BASE = 0xfee00000;
 
-export const enum MsiDeliveryMode {
-  Fixed = 0,
-  LowestPriority = 1,
-  Smi = 2,
-  Nmi = 4,
-  Init = 5,
-  ExtInt = 7,
-}
-
 export interface MsiMessage {
   /** Low 32 bits of the address (0xFEExxxxx). */
   readonly addressLo: number;
@@ -29,7 +20,7 @@ export interface DecodedMsi {
   /** Destination mode, address bit 2: false = physical, true = logical. */
   readonly logical: boolean;
   readonly vector: number;
-  /** Data bits 10:8. */
+  /** Data bits 10:8: an ApicDeliveryMode (src/irq/apic-bus.ts). */
   readonly deliveryMode: number;
   /** Data bit 14 (level assert, meaningful for level-triggered messages). */
   readonly assert: boolean;

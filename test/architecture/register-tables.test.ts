@@ -5,6 +5,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type RegisterSpec, registerTableMarkdown } from '../../src/device-model/register-map.js';
+import { XEN_HPET_PARAMS } from '../../src/devices/hpet/hpet-params.js';
+import { hpetRegisters } from '../../src/devices/hpet/hpet-registers.js';
+import { XEN_IOAPIC_PARAMS } from '../../src/devices/ioapic/params.js';
+import { ioapicRegisters } from '../../src/devices/ioapic/registers.js';
 import { LAPIC_REGISTERS } from '../../src/devices/lapic/registers.js';
 
 const DOCS = fileURLToPath(new URL('../../docs/devices/', import.meta.url));
@@ -22,7 +26,12 @@ function docTable(doc: string, name: string): string {
   return table.join('\n') + '\n';
 }
 
-const TABLES: readonly (readonly [doc: string, name: string, specs: readonly RegisterSpec[]])[] = [['lapic.md', 'LAPIC_REGISTERS', LAPIC_REGISTERS]];
+const TABLES: readonly (readonly [doc: string, name: string, specs: readonly RegisterSpec[]])[] = [
+  ['lapic.md', 'LAPIC_REGISTERS', LAPIC_REGISTERS],
+  ['hpet.md', 'hpetRegisters(XEN_HPET_PARAMS)', hpetRegisters(XEN_HPET_PARAMS)],
+  ['ioapic.md', 'ioapicRegisters(XEN_IOAPIC_PARAMS).direct', ioapicRegisters(XEN_IOAPIC_PARAMS).direct],
+  ['ioapic.md', 'ioapicRegisters(XEN_IOAPIC_PARAMS).indirect', ioapicRegisters(XEN_IOAPIC_PARAMS).indirect],
+];
 
 describe('register tables in the docs are the data', () => {
   for (const [doc, name, specs] of TABLES) {

@@ -23,6 +23,18 @@ describe('hvmdev describe --registers', () => {
     expect(r.out).toMatch(/\n {2}0x3E0 +TDCR +32 +0x00000000 +0x0000000B +0x0000000B +bits 0, 1, 3: divide by 2 at reset\n/);
   });
 
+  it("prints the HPET and IO-APIC tables of the platform's own instances (their parameters)", async () => {
+    const xen = (await run('describe', '--profile', 'xen-hvm', '--registers')).out;
+    expect(xen).toMatch(/\nRegisters of hpet: hpet \(offset in the 1 KiB window\)\n/);
+    expect(xen).toMatch(/\n {2}0x000 +GCAP_ID +64 +0x00F424008086A201 /);
+    expect(xen).toMatch(/\nRegisters of ioapic: ioapic0 indirect registers \(IOREGSEL index\)\n/);
+    expect(xen).toMatch(/\n {2}0x001 +Version +32 +0x002F0011 /);
+    const qemu = (await run('describe', '--profile', 'qemu-pc', '--registers')).out;
+    expect(qemu).toMatch(/\n {2}0x000 +GCAP_ID +64 +0x009896808086A201 /); // 10 ns period
+    expect(qemu).toMatch(/\n {2}0x001 +Version +32 +0x00170020 /);
+    expect(qemu).toMatch(/\n {2}0x000 +IOREGSEL +32 +0x00000000 +0x000000FF +0x000000FF /);
+  });
+
   it('--json carries the same rows with hex masks', async () => {
     const r = await run('describe', '--profile', 'xen-hvm', '--registers', '--json');
     const j = JSON.parse(r.out) as { registers: Record<string, { registers: { name: string; offset: number; writeMask: string; reset: string | null }[] }[]> };

@@ -1,7 +1,7 @@
 // The fixed bits an HPET's parameters imply: the GCAP_ID register, which Tn_CONF and GEN_CONF bits
 // are read-only or writable, and the period floor in counter ticks. Computed once per device.
 import type { HpetParams } from './hpet-params.js';
-import { GCAP, GEN_CONF, TN_CONF, TN_CONF_WRITABLE } from './hpet-registers.js';
+import { HPET_REG, hpetRegisterAt, hpetRegisters } from './hpet-registers.js';
 import type { HpetTimerRules } from './hpet-snapshot.js';
 
 export interface HpetCapabilities extends HpetTimerRules {
@@ -13,20 +13,17 @@ export interface HpetCapabilities extends HpetTimerRules {
   readonly genWritable: number;
 }
 
-/** `tickNs`: the counter tick length in ns (period / 1e6 fs). */
+/** `tickNs`: the counter tick length in ns (period / 1e6 fs). The bits come from the register table (hpetRegisters). */
 export function hpetCapabilities(params: HpetParams, tickNs: number): HpetCapabilities {
+  const table = hpetRegisters(params);
+  const gcap = hpetRegisterAt(table, HPET_REG.GCAP_ID).reset!;
+  const conf = hpetRegisterAt(table, HPET_REG.TIMER_BASE + HPET_REG.TN_CONF);
   return {
-    capLo:
-      (params.revision |
-        ((params.timers - 1) << GCAP.NUM_TIM_SHIFT) |
-        GCAP.COUNT_SIZE_64 |
-        (params.legacyCapable ? GCAP.LEGACY_ROUTE : 0) |
-        (params.vendorId << GCAP.VENDOR_SHIFT)) >>>
-      0,
-    capHi: params.periodFs >>> 0,
-    timerCapBits: TN_CONF.PERIODIC_CAP | TN_CONF.SIZE_64_CAP | (params.fsbCapable ? TN_CONF.FSB_CAP : 0),
-    timerWritable: TN_CONF_WRITABLE & ~(params.fsbCapable ? 0 : TN_CONF.FSB_ENABLE),
-    genWritable: GEN_CONF.ENABLE | (params.legacyCapable ? GEN_CONF.LEGACY : 0),
+    capLo: Number(gcap & 0xffff_ffffn),
+    capHi: Number(gcap >> 32n),
+    timerCapBits: Number(conf.reset! & 0xffff_ffffn),
+    timerWritable: Number(conf.writeMask),
+    genWritable: Number(hpetRegisterAt(table, HPET_REG.GEN_CONF).writeMask),
     routeCap: params.routeCap >>> 0,
     minPeriodTicks: BigInt(Math.max(1, Math.ceil(params.minPeriodNs / tickNs))),
   };

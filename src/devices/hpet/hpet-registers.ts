@@ -1,4 +1,6 @@
 // HPET register map (IA-PC HPET 1.0a §2.3, Table 2) and bit fields. Every register is 64 bits.
+import type { RegisterSpec } from '../../device-model/register-map.js';
+import type { HpetParams } from './hpet-params.js';
 
 export const HPET_REG = {
   /** General Capabilities and ID (RO). */
@@ -17,17 +19,6 @@ export const HPET_REG = {
   TN_COMPARATOR: 0x08,
   TN_FSB_ROUTE: 0x10,
 } as const;
-
-/** The register table, for docs and `describe`. */
-export const HPET_REGISTER_TABLE = [
-  { offset: 0x000, name: 'GCAP_ID', access: 'RO', note: 'rev, NUM_TIM_CAP, COUNT_SIZE_CAP, LEG_RT_CAP, vendor; 63:32 period (fs)' },
-  { offset: 0x010, name: 'GEN_CONF', access: 'RW', note: 'bit 0 ENABLE_CNF, bit 1 LEG_RT_CNF' },
-  { offset: 0x020, name: 'GINTR_STA', access: 'RW1C', note: 'bit n: timer n level interrupt active' },
-  { offset: 0x0f0, name: 'MAIN_CNT', access: 'RW', note: '64-bit up-counter; write while halted' },
-  { offset: 0x100, name: 'Tn_CONF', access: 'RW', note: '+0x20·n; caps in 63:32 and bits 4, 5, 15' },
-  { offset: 0x108, name: 'Tn_COMPARATOR', access: 'RW', note: '+0x20·n; periodic: reads the next match' },
-  { offset: 0x110, name: 'Tn_FSB_ROUTE', access: 'RW', note: '+0x20·n; 63:32 address, 31:0 data' },
-] as const;
 
 export const GCAP = {
   /** COUNT_SIZE_CAP: 64-bit main counter. */
@@ -70,3 +61,88 @@ export const TN_CONF = {
 /** Bits of Tn_CONF's low dword the guest may change (before capability gating). */
 export const TN_CONF_WRITABLE =
   TN_CONF.LEVEL | TN_CONF.INT_ENABLE | TN_CONF.PERIODIC | TN_CONF.VALUE_SET | TN_CONF.MODE_32 | TN_CONF.ROUTE_MASK | TN_CONF.FSB_ENABLE;
+
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
+type TableParams = Pick<HpetParams, 'timers' | 'revision' | 'vendorId' | 'legacyCapable' | 'routeCap' | 'fsbCapable' | 'periodFs'>;
+
+/**
+ * The registers of an HPET with these parameters (HPET 1.0a §2.3): GCAP_ID's value, which GEN_CONF
+ * and Tn_CONF bits are writable or fixed capabilities. The device's capabilities (hpetCapabilities)
+ * are read from this table; the docs (docs/devices/hpet.md, for Xen's parameters) and
+ * `hvmdev describe --registers` print it.
+ */
+export function hpetRegisters(p: TableParams): readonly RegisterSpec[] {
+  const capLo =
+    (p.revision |
+      ((p.timers - 1) << GCAP.NUM_TIM_SHIFT) |
+      GCAP.COUNT_SIZE_64 |
+      (p.legacyCapable ? GCAP.LEGACY_ROUTE : 0) |
+      (p.vendorId << GCAP.VENDOR_SHIFT)) >>>
+    0;
+  const gcap = (BigInt(p.periodFs >>> 0) << 32n) | BigInt(capLo);
+  const gen = BigInt(GEN_CONF.ENABLE | (p.legacyCapable ? GEN_CONF.LEGACY : 0));
+  const status = BigInt((1 << p.timers) - 1);
+  const capBits = TN_CONF.PERIODIC_CAP | TN_CONF.SIZE_64_CAP | (p.fsbCapable ? TN_CONF.FSB_CAP : 0);
+  const writable = BigInt((TN_CONF_WRITABLE & ~(p.fsbCapable ? 0 : TN_CONF.FSB_ENABLE)) >>> 0);
+  const confReset = (BigInt(p.routeCap >>> 0) << 32n) | BigInt(capBits);
+  const timer = (offset: number, name: string, readMask: bigint, writeMask: bigint, reset: bigint, note: string): RegisterSpec => ({
+    offset: HPET_REG.TIMER_BASE + offset,
+    name,
+    width: 64,
+    count: p.timers,
+    stride: HPET_REG.TIMER_STRIDE,
+    readMask,
+    writeMask,
+    reset,
+    note,
+  });
+  return [
+    {
+      offset: HPET_REG.GCAP_ID,
+      name: 'GCAP_ID',
+      width: 64,
+      readMask: gcap,
+      writeMask: 0n,
+      reset: gcap,
+      note: 'revision, NUM_TIM_CAP, COUNT_SIZE_CAP, LEG_RT_CAP, vendor; 63:32 period (fs)',
+    },
+    {
+      offset: HPET_REG.GEN_CONF,
+      name: 'GEN_CONF',
+      width: 64,
+      readMask: gen,
+      writeMask: gen,
+      reset: 0n,
+      note: 'bit 0 ENABLE_CNF, bit 1 LEG_RT_CNF (with LEG_RT_CAP)',
+    },
+    {
+      offset: HPET_REG.GINTR_STA,
+      name: 'GINTR_STA',
+      width: 64,
+      readMask: status,
+      writeMask: status,
+      reset: 0n,
+      note: 'bit n: timer n level interrupt active; write 1 clears',
+    },
+    {
+      offset: HPET_REG.MAIN_CNT,
+      name: 'MAIN_CNT',
+      width: 64,
+      readMask: ALL_ONES,
+      writeMask: ALL_ONES,
+      reset: 0n,
+      note: 'counts while ENABLE_CNF; writes only while halted (§2.3.7)',
+    },
+    timer(HPET_REG.TN_CONF, 'Tn_CONF', confReset | writable, writable, confReset, 'timer i; 63:32 route capability, caps in bits 4, 5, 15'),
+    timer(HPET_REG.TN_COMPARATOR, 'Tn_COMPARATOR', ALL_ONES, ALL_ONES, ALL_ONES, 'timer i; periodic: reads the next match'),
+    timer(HPET_REG.TN_FSB_ROUTE, 'Tn_FSB_ROUTE', ALL_ONES, ALL_ONES, 0n, 'timer i; 63:32 message address, 31:0 data'),
+  ];
+}
+
+/** The row of `table` at `offset` (a table built by hpetRegisters always has it). */
+export function hpetRegisterAt(table: readonly RegisterSpec[], offset: number): RegisterSpec {
+  const r = table.find((x) => x.offset === offset);
+  if (r === undefined) throw new RangeError(`no HPET register at 0x${offset.toString(16)}`);
+  return r;
+}

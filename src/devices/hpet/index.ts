@@ -7,5 +7,5 @@ export {
   validateHpetParams,
   type HpetParams,
 } from './hpet-params.js';
-export { GCAP, GEN_CONF, HPET_REG, HPET_REGISTER_TABLE, TN_CONF } from './hpet-registers.js';
+export { GCAP, GEN_CONF, HPET_REG, TN_CONF, hpetRegisters } from './hpet-registers.js';
 export { RecordingLegacyListener } from './legacy-replacement.js';

@@ -15,7 +15,7 @@
 import { SIZES_4, SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
-import { ApicShorthand, type ApicMessage, type ApicMessageSink, type EoiListener } from '../../irq/apic-bus.js';
+import { ApicDeliveryMode, ApicShorthand, type ApicMessage, type ApicMessageSink, type EoiListener } from '../../irq/apic-bus.js';
 import type { Irq0SpecialRouting } from '../../irq/irq0-routing.js';
 import type { GsiVectorLookup } from '../../irq/periodic-timer-source.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
@@ -25,7 +25,17 @@ import { SnapshotError } from '../../device-model/snapshot.js';
 import { StateDescription, u64Halves, u64HexText } from '../../device-model/state-description.js';
 import { int, ints, u64s } from '../../device-model/state-fields.js';
 import { validateIoapicParams, type IoapicParams } from './params.js';
-import { IOAPIC_DIRECT, IOAPIC_ID_MASK, IOAPIC_ID_SHIFT, IOAPIC_INDEX, RTE, RTE_READ_ONLY, RTE_RESET_LOW, versionRegister } from './registers.js';
+import {
+  IOAPIC_DIRECT,
+  IOAPIC_ID_MASK,
+  IOAPIC_ID_SHIFT,
+  IOAPIC_INDEX,
+  RTE,
+  RTE_RESET_LOW,
+  ioapicRegisters,
+  versionRegister,
+  writeMaskOf,
+} from './registers.js';
 
 /** The message an IO-APIC sends, reused for every delivery (see deliver()). */
 class RedirectionMessage implements ApicMessage {
@@ -59,6 +69,10 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
   private ioregsel = 0;
   private apicId: number;
   private readonly ioregselMask: number;
+  /** Bits of an entry's low half a guest write sets (from the register table). */
+  private readonly rteLowWritable: number;
+  /** Bits of the ID register a guest write sets (from the register table). */
+  private readonly idWritable: number;
   private readonly versionValue: number;
   private readonly irq0Pin: number;
   private irq0Routing: Irq0SpecialRouting | null = null;
@@ -80,7 +94,10 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.rteHigh = new Uint32Array(params.pins);
     this.inputs = new Uint8Array(params.pins);
     this.apicId = params.apicId;
-    this.ioregselMask = params.ioregselBits === 8 ? 0xff : 0xffffffff;
+    const tables = ioapicRegisters(params);
+    this.ioregselMask = writeMaskOf(tables.direct, IOAPIC_DIRECT.IOREGSEL);
+    this.rteLowWritable = writeMaskOf(tables.indirect, IOAPIC_INDEX.REDIRECTION_BASE);
+    this.idWritable = writeMaskOf(tables.indirect, IOAPIC_INDEX.ID);
     this.versionValue = versionRegister(params.version, params.pins);
     const g = params.irq0SpecialRoutingGsi;
     this.irq0Pin = g !== null && g >= params.gsiBase && g < params.gsiBase + params.pins ? g - params.gsiBase : -1;
@@ -157,14 +174,14 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
   private writeIndirect(value: number): void {
     const sel = this.ioregsel;
     if (sel === IOAPIC_INDEX.ID) {
-      this.apicId = (value >>> IOAPIC_ID_SHIFT) & IOAPIC_ID_MASK;
+      this.apicId = (value & this.idWritable) >>> IOAPIC_ID_SHIFT;
       return;
     }
     if (sel === IOAPIC_INDEX.VERSION || sel === IOAPIC_INDEX.ARBITRATION) return; // read-only
     const pin = this.pinOfIndex(sel);
     if (pin < 0) return;
     if ((sel & 1) !== 0) this.rteHigh[pin] = value;
-    else this.setLow(pin, ((value & ~RTE_READ_ONLY) | (this.rteLow[pin]! & RTE.REMOTE_IRR)) >>> 0);
+    else this.setLow(pin, ((value & this.rteLowWritable) | (this.rteLow[pin]! & RTE.REMOTE_IRR)) >>> 0);
     this.afterEntryWrite(pin);
   }
 
@@ -267,7 +284,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     msg.destination = this.rteHigh[pin]! >>> RTE.DEST_SHIFT;
     msg.levelTriggered = (low & RTE.TRIGGER_LEVEL) !== 0;
     this.messagesSent++;
-    if (pin === this.irq0Pin && mode === 1 && this.irq0Routing !== null && this.irq0Routing.pitChannel0Active()) {
+    if (pin === this.irq0Pin && mode === ApicDeliveryMode.LowestPriority && this.irq0Routing !== null && this.irq0Routing.pitChannel0Active()) {
       // Xen IRQ0_SPECIAL_ROUTING: "force round-robin to pick vCPU 0" if it is in the destination.
       if (this.irq0Routing.deliverToVcpu0(msg)) return;
     }
@@ -279,7 +296,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
   /** The vector of GSI `gsi`'s redirection entry, or −1 when `gsi` is not one of this IO-APIC's pins. */
   vectorOfGsi(gsi: number): number {
     const pin = gsi - this.params.gsiBase;
-    return pin >= 0 && pin < this.params.pins ? this.rteLow[pin]! & 0xff : -1;
+    return pin >= 0 && pin < this.params.pins ? this.rteLow[pin]! & RTE.VECTOR_MASK : -1;
   }
 
   /** The 64-bit redirection entry of `pin`. */

@@ -1,6 +1,7 @@
 // Configuration of one IO-APIC, and the frozen parameter sets of the profiles. Every place where
 // Xen and QEMU 7.2 differ is a parameter here, so each profile follows its reference exactly.
 import { HvmdevError } from '../../errors/hvmdev-error.js';
+import { ApicDeliveryMode } from '../../irq/apic-bus.js';
 import type { WidthPolicy } from '../../bus/handler.js';
 
 /** A host programming error in IO-APIC parameters. */
@@ -68,7 +69,8 @@ export const XEN_IOAPIC_PARAMS: IoapicParams = Object.freeze({
   windowAccess: 'any',
   input0IsPin2: false,
   irq0SpecialRoutingGsi: 2,
-  droppedDeliveryModes: (1 << 2) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7),
+  droppedDeliveryModes:
+    (1 << ApicDeliveryMode.Smi) | (1 << 3) | (1 << ApicDeliveryMode.Init) | (1 << ApicDeliveryMode.StartUp) | (1 << ApicDeliveryMode.ExtInt),
 } as const);
 
 /** QEMU 7.2 `pc`: 24 pins, version 0x20 with the EOI register, a 4 KiB window, input 0 → pin 2. */

@@ -2,6 +2,9 @@
 // Two direct registers select and window the indirect ones; the redirection table holds one
 // 64-bit entry per input pin, as two 32-bit halves.
 
+import type { RegisterSpec } from '../../device-model/register-map.js';
+import type { IoapicParams } from './params.js';
+
 /** Direct (memory-mapped) registers, offsets from the IO-APIC base. */
 export const IOAPIC_DIRECT = {
   /** I/O Register Select: index of the indirect register IOWIN reaches. */
@@ -56,5 +59,86 @@ export const RTE_READ_ONLY = RTE.DELIVERY_STATUS | RTE.REMOTE_IRR;
 /** Reset value of every entry: masked, everything else 0 (82093AA §3.2.4: "mask ... set on reset"). */
 export const RTE_RESET_LOW = RTE.MASK;
 
-/** Delivery modes as named in the redirection entry (82093AA Table 3). */
-export const DELIVERY_MODE_NAMES = ['Fixed', 'LowestPriority', 'SMI', 'reserved(3)', 'NMI', 'INIT', 'reserved(6)', 'ExtINT'] as const;
+/** One IO-APIC's register tables (src/device-model/register-map.ts): the window, and the file IOWIN reaches. */
+export interface IoapicRegisterTables {
+  /** Byte offsets in the MMIO window. */
+  readonly direct: readonly RegisterSpec[];
+  /** IOREGSEL indices. */
+  readonly indirect: readonly RegisterSpec[];
+}
+
+type TableParams = Pick<IoapicParams, 'pins' | 'version' | 'ioregselBits' | 'eoiRegister' | 'apicId'>;
+
+const spec = (
+  offset: number,
+  name: string,
+  readMask: number,
+  writeMask: number,
+  reset: number | null,
+  note: string,
+  count?: number,
+  stride?: number,
+): RegisterSpec => ({
+  offset,
+  name,
+  width: 32,
+  ...(count !== undefined ? { count, stride } : {}),
+  readMask: BigInt(readMask >>> 0),
+  writeMask: BigInt(writeMask >>> 0),
+  reset: reset === null ? null : BigInt(reset >>> 0),
+  note,
+});
+
+/**
+ * The registers of an IO-APIC with these parameters. The device takes IOREGSEL's width, the ID's
+ * and the entries' writable bits from here; the docs (docs/devices/ioapic.md, for Xen's
+ * parameters) and `hvmdev describe --registers` print it.
+ */
+export function ioapicRegisters(p: TableParams): IoapicRegisterTables {
+  const id = (IOAPIC_ID_MASK << IOAPIC_ID_SHIFT) >>> 0;
+  const ioregsel = p.ioregselBits === 8 ? 0xff : 0xffff_ffff;
+  const rteLowWritable = ~RTE_READ_ONLY >>> 0;
+  return {
+    direct: [
+      spec(IOAPIC_DIRECT.IOREGSEL, 'IOREGSEL', ioregsel, ioregsel, 0, `selects the register IOWIN reaches (${p.ioregselBits} bits kept)`),
+      spec(IOAPIC_DIRECT.IOWIN, 'IOWIN', 0xffff_ffff, 0xffff_ffff, null, 'the register IOREGSEL selects'),
+      spec(
+        IOAPIC_DIRECT.EOI,
+        'EOI',
+        0,
+        p.eoiRegister ? 0xff : 0,
+        0,
+        p.eoiRegister ? 'write a vector: clears Remote-IRR of its entries (IOxAPIC 0x20)' : 'absent (version 0x11): reads 0, writes ignored',
+      ),
+    ],
+    indirect: [
+      spec(IOAPIC_INDEX.ID, 'ID', id, id, (p.apicId << IOAPIC_ID_SHIFT) >>> 0, '4-bit APIC ID in bits 27:24'),
+      spec(
+        IOAPIC_INDEX.VERSION,
+        'Version',
+        versionRegister(p.version, p.pins),
+        0,
+        versionRegister(p.version, p.pins),
+        'maximum redirection entry in 23:16, version in 7:0',
+      ),
+      spec(IOAPIC_INDEX.ARBITRATION, 'Arbitration', id, 0, (p.apicId << IOAPIC_ID_SHIFT) >>> 0, 'reads the ID (Xen and QEMU)'),
+      spec(
+        IOAPIC_INDEX.REDIRECTION_BASE,
+        'RTE low',
+        0xffff_ffff,
+        rteLowWritable,
+        RTE_RESET_LOW,
+        'entry i: vector, delivery mode, dest mode, polarity, trigger, mask; 12 and 14 read-only',
+        p.pins,
+        2,
+      ),
+      spec(IOAPIC_INDEX.REDIRECTION_BASE + 1, 'RTE high', 0xffff_ffff, 0xffff_ffff, 0, 'entry i: destination in 31:24', p.pins, 2),
+    ],
+  };
+}
+
+/** The write mask of the register at `offset` in `table` (the access path's masks come from the tables). */
+export function writeMaskOf(table: readonly RegisterSpec[], offset: number): number {
+  const r = table.find((x) => x.offset === offset);
+  return r === undefined ? 0 : Number(r.writeMask);
+}

@@ -6,7 +6,7 @@ import { SIZES_8, type AccessContext, type PortAccessSize } from '../../bus/acce
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { Region } from '../../bus/region.js';
-import type { ApicMessage, EoiListener } from '../../irq/apic-bus.js';
+import { ApicDeliveryMode, type ApicMessage, type EoiListener } from '../../irq/apic-bus.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import { decodeMsiInto, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
 import type { VirtualClock } from '../../time/clock.js';
@@ -194,7 +194,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     const mode = msg.deliveryMode & 7;
     // ExtINT IPIs are not supported (SDM §11.6.1); Xen would crash the domain, the model drops them.
     // A start-up message only comes from an ICR.
-    if (sender !== null ? mode === 7 : mode === 6) return;
+    if (sender !== null ? mode === ApicDeliveryMode.ExtInt : mode === ApicDeliveryMode.StartUp) return;
     const vector = msg.vector & 0xff;
     const dest = msg.destination >>> 0;
     const narrow = sender === null || !sender.x2apicMode;
@@ -202,13 +202,13 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     const logical = msg.logical;
     const assert = msg.assert;
     // Fixed IPIs are edge-triggered; the trigger bit of an ICR only matters for INIT de-assert.
-    const level = msg.levelTriggered && (sender === null || mode === 5);
+    const level = msg.levelTriggered && (sender === null || mode === ApicDeliveryMode.Init);
     // Everything is read from `msg` before any LAPIC sees it: senders reuse one message object.
     // The candidates: a shorthand's, or the index's list for the destination (never a scan of all).
     let list: readonly Lapic[];
     if (shorthand === Shorthand.None) list = this.index.targets(dest, logical, narrow);
     else if (shorthand === Shorthand.Self) {
-      if (sender !== null && mode !== 1) sender.receive(mode, vector, level, assert);
+      if (sender !== null && mode !== ApicDeliveryMode.LowestPriority) sender.receive(mode, vector, level, assert);
       else if (sender !== null && sender.enabled) {
         this.lowestPriorityCursor = sender.vcpu;
         sender.receive(mode, vector, level, assert);
@@ -216,7 +216,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
       return;
     } else list = this.index.everyone();
     const skip = shorthand === Shorthand.AllButSelf ? sender : null;
-    if (mode === 1) {
+    if (mode === ApicDeliveryMode.LowestPriority) {
       const target = this.lowestPriority(list, skip);
       if (target !== null) target.receive(mode, vector, level, assert);
       return;

@@ -1,7 +1,7 @@
 // The ICR's send (SDM Vol. 3A §11.6.1, Figure 11-12; Xen's vlapic_ipi): the message an ICR write
 // sends, one reusable object per LAPIC filled from ICR low/high. The router reads it synchronously
 // and never keeps it, so sending an IPI allocates nothing.
-import type { ApicMessage, ApicMessageSink } from '../../irq/apic-bus.js';
+import { ApicDeliveryMode, type ApicMessage, type ApicMessageSink } from '../../irq/apic-bus.js';
 import { DELIVERY_MODE_MASK, DEST_LOGICAL, LEVEL_ASSERT, SHORTHAND_MASK, TRIGGER_LEVEL, VECTOR_MASK } from './registers.js';
 
 export class IpiMessage implements ApicMessage {
@@ -41,7 +41,7 @@ export class IcrSender {
   /** Sends the ICR's interrupt; false (nothing sent) for a fixed or lowest-priority IPI with a vector below 16. */
   send(low: number, high: number, x2apic: boolean): boolean {
     const mode = (low & DELIVERY_MODE_MASK) >>> 8;
-    if ((mode === 0 || mode === 1) && (low & VECTOR_MASK) < 16) return false;
+    if ((mode === ApicDeliveryMode.Fixed || mode === ApicDeliveryMode.LowestPriority) && (low & VECTOR_MASK) < 16) return false;
     this.bus.deliverApicMessage(this.message.fromIcr(low, high, x2apic));
     return true;
   }

@@ -5,7 +5,7 @@
 // This class dispatches register accesses to them, holds the signals the CPU takes (NMI, SMI,
 // INIT, SIPI, ExtINT) and the CPU-side interface. It never touches another APIC: IPIs and EOI
 // broadcasts go out through its LapicOutbox (the ApicRouter), and messages come in through receive().
-import type { ApicMessageSink } from '../../irq/apic-bus.js';
+import { ApicDeliveryMode, type ApicMessageSink } from '../../irq/apic-bus.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import type { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
@@ -441,36 +441,36 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
    */
   receive(deliveryMode: number, vector: number, level: boolean, assert: boolean): void {
     this.receiveMessage(deliveryMode, vector, level, assert);
-    if ((deliveryMode & 7) > 1) this.wakeObserver?.(); // fixed/lowest priority notify from setIrq
+    if ((deliveryMode & 7) > ApicDeliveryMode.LowestPriority) this.wakeObserver?.(); // fixed/lowest priority notify from setIrq
   }
 
   private receiveMessage(deliveryMode: number, vector: number, level: boolean, assert: boolean): void {
     switch (deliveryMode & 7) {
-      case 0: // fixed
-      case 1: // lowest priority
+      case ApicDeliveryMode.Fixed:
+      case ApicDeliveryMode.LowestPriority:
         if (this.enabled) this.setIrq(vector, level);
         return;
-      case 2:
+      case ApicDeliveryMode.Smi:
         if (this.params.acceptSmi) this.smi = true;
         return;
-      case 4:
+      case ApicDeliveryMode.Nmi:
         this.nmi = true;
         return;
-      case 5:
+      case ApicDeliveryMode.Init:
         if (level && !assert) return; // INIT level de-assert: nothing to do (P4 and later, SDM §11.6.1)
         this.initReset();
         this.init = true;
         this.waitingForSipi = true;
         this.sipi = -1;
         return;
-      case 6:
+      case ApicDeliveryMode.StartUp:
         // SDM §8.4.4: a start-up IPI is only accepted in the wait-for-SIPI state.
         if (this.waitingForSipi) {
           this.waitingForSipi = false;
           this.sipi = vector & 0xff;
         }
         return;
-      case 7:
+      case ApicDeliveryMode.ExtInt:
         this.extInt = true;
         return;
       default:
@@ -488,9 +488,9 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     if ((lvt & LVT_MASKED) !== 0) return;
     const mode = (lvt & DELIVERY_MODE_MASK) >>> 8;
     // ExtINT is level-sensitive and seen through acceptsPicInterrupt(); the others latch on the edge.
-    if (mode === 0) {
+    if (mode === ApicDeliveryMode.Fixed) {
       if (this.enabled) this.setIrq(lvt & VECTOR_MASK, (lvt & TRIGGER_LEVEL) !== 0);
-    } else if (mode === 2 || mode === 4 || mode === 5) this.receive(mode, 0, false, true);
+    } else if (mode === ApicDeliveryMode.Smi || mode === ApicDeliveryMode.Nmi || mode === ApicDeliveryMode.Init) this.receive(mode, 0, false, true);
   }
 
   /** After a reset (InterruptFabric.settle): LINT`pin` is at `level`, taken as state (no edge). */

@@ -12,7 +12,19 @@
 //   rising reloads the count on the next CLK edge.
 // - Modes 0 and 4: GATE low suspends counting; counting resumes where it stopped.
 import type { PlainData } from '../../device-model/device.js';
-import { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS } from './control-word.js';
+import {
+  CW_BCD,
+  CW_MODE_MASK,
+  CW_MODE_SHIFT,
+  CW_RW_MASK,
+  CW_RW_SHIFT,
+  PIT_RW_LSB,
+  PIT_RW_MSB,
+  PIT_RW_WORD,
+  STATUS_NULL_COUNT,
+  STATUS_OUT,
+  UNPROGRAMMED_MODE_BITS,
+} from './control-word.js';
 import { counterMode, PIT_COUNTER_STATE, type CounterState } from './counter-state.js';
 
 export { PIT_RW_LSB, PIT_RW_MSB, PIT_RW_WORD, UNPROGRAMMED_MODE_BITS };
@@ -211,10 +223,10 @@ export class PitCounter implements CounterState {
     this.settle(K);
     const ce = this.ce(K);
     this.programmed = true;
-    this.modeBits = (value >> 1) & 7;
+    this.modeBits = (value >> CW_MODE_SHIFT) & CW_MODE_MASK;
     this.mode = this.modeBits > 5 ? this.modeBits - 4 : this.modeBits;
-    this.rw = (value >> 4) & 3;
-    this.bcd = (value & 1) === 1;
+    this.rw = (value & CW_RW_MASK) >> CW_RW_SHIFT;
+    this.bcd = (value & CW_BCD) !== 0;
     // "When a Control Word is written to a Counter, all Control Logic is immediately reset and
     // OUT goes to a known initial state": low in mode 0, high in the others.
     this.running = false;
@@ -415,7 +427,9 @@ export class PitCounter implements CounterState {
 
   status(K: number): number {
     const out = this.out(K);
-    return (out ? 0x80 : 0) | (this.nullCount ? 0x40 : 0) | (this.rw << 4) | (this.modeBits << 1) | (this.bcd ? 1 : 0);
+    return (
+      (out ? STATUS_OUT : 0) | (this.nullCount ? STATUS_NULL_COUNT : 0) | (this.rw << CW_RW_SHIFT) | (this.modeBits << CW_MODE_SHIFT) | (this.bcd ? CW_BCD : 0)
+    );
   }
 
   // --- reset and snapshots -------------------------------------------------------------------

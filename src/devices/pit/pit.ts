@@ -19,6 +19,16 @@ import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js'
 import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { PIT_CRYSTAL } from '../../time/crystal.js';
 import { PitCounter } from './counter.js';
+import {
+  CW_RW_MASK,
+  CW_RW_SHIFT,
+  CW_SELECT_READ_BACK,
+  CW_SELECT_SHIFT,
+  PIT_RW_LATCH,
+  READ_BACK_NO_COUNT,
+  READ_BACK_NO_STATUS,
+  readBackSelects,
+} from './control-word.js';
 import { type CounterCheckContext, PIT_COUNTER_STATE } from './counter-state.js';
 import { OutputLine } from '../../irq/output-line.js';
 import { checkPitParams, type PitParams } from './pit-params.js';
@@ -110,19 +120,18 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     const K = this.edges();
     const v = value & 0xff;
     if (offset === 3) {
-      const sel = v >> 6;
-      if (sel === 3) {
-        // Read-back command: bit 5 low latches counts, bit 4 low latches status, bits 3:1 select.
+      const sel = v >> CW_SELECT_SHIFT;
+      if (sel === CW_SELECT_READ_BACK) {
         for (let i = 0; i < 3; i++) {
-          if ((v & (2 << i)) === 0) continue;
+          if ((v & readBackSelects(i)) === 0) continue;
           const ch = this.channels[i]!;
-          if ((v & 0x20) === 0) ch.latchCount(K);
-          if ((v & 0x10) === 0) ch.latchStatus(K);
+          if ((v & READ_BACK_NO_COUNT) === 0) ch.latchCount(K);
+          if ((v & READ_BACK_NO_STATUS) === 0) ch.latchStatus(K);
         }
         return;
       }
       const ch = this.channels[sel]!;
-      if ((v & 0x30) === 0) {
+      if ((v & CW_RW_MASK) >> CW_RW_SHIFT === PIT_RW_LATCH) {
         ch.latchCount(K);
         return;
       }
