@@ -19,9 +19,14 @@ export class FlagParseError extends Error {
   }
 }
 
+/**
+ * A Xen release string that `parseXenVersion` cannot read (e.g. `4.6`, `4.10.99`, `5.0`). Thrown by
+ * every function that takes a `xen` version; the message lists the accepted forms.
+ */
 export class XenVersionError extends Error {
   override readonly name = 'XenVersionError';
   constructor(
+    /** The string as given. */
     readonly input: string,
     /** Human description of the accepted forms. */
     readonly acceptedForms: readonly string[],
@@ -31,10 +36,13 @@ export class XenVersionError extends Error {
   }
 }
 
+/** A guest type name that `parseGuestType` does not know; the message lists the valid ones (GUEST_TYPES). */
 export class GuestTypeError extends Error {
   override readonly name = 'GuestTypeError';
   constructor(
+    /** The name as given. */
     readonly input: string,
+    /** The guest types accepted (GUEST_TYPES). */
     readonly validGuests: readonly string[],
   ) {
     super(`unknown guest type "${input}"; valid: ${validGuests.join(', ')}`);

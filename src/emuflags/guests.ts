@@ -1,7 +1,9 @@
 /** Guest types as users name them, and how Xen classifies them for the emulation-flags check. */
 import { GuestTypeError } from './errors.js';
 
+/** The guest types the validator knows, as users name them (`pv-dom0`/`pvh-dom0`: the hardware domain). */
 export const GUEST_TYPES = ['pv', 'pv-dom0', 'pvh', 'pvh-dom0', 'hvm'] as const;
+/** One of GUEST_TYPES. */
 export type GuestType = (typeof GUEST_TYPES)[number];
 
 /**
@@ -10,6 +12,10 @@ export type GuestType = (typeof GUEST_TYPES)[number];
  */
 export type XenDomainClass = 'pv-domu' | 'pv-hwdom' | 'hvm-domu' | 'hvm-hwdom';
 
+/**
+ * Per guest type: the class Xen sees (`class`), a label for messages, whether it runs in an HVM
+ * container (`hvmContainer`: Xen's `is_hvm_domain`) and whether it is the hardware domain.
+ */
 export const GUEST_INFO = {
   pv: { class: 'pv-domu', label: 'PV domU', hvmContainer: false, hardwareDomain: false },
   'pv-dom0': { class: 'pv-hwdom', label: 'PV dom0 (hardware domain)', hvmContainer: false, hardwareDomain: true },
@@ -18,6 +24,7 @@ export const GUEST_INFO = {
   hvm: { class: 'hvm-domu', label: 'HVM domU', hvmContainer: true, hardwareDomain: false },
 } as const satisfies Record<GuestType, { class: XenDomainClass; label: string; hvmContainer: boolean; hardwareDomain: boolean }>;
 
+/** Whether `s` is exactly one of GUEST_TYPES (no aliases; `parseGuestType` accepts those). */
 export function isGuestType(s: string): s is GuestType {
   return (GUEST_TYPES as readonly string[]).includes(s);
 }

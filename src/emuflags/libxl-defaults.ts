@@ -3,6 +3,7 @@ import type { GuestType } from './guests.js';
 import { atLeast, NEWEST_VERSION, parseXenVersion, type XenVersion } from './versions.js';
 import { parseGuestType } from './guests.js';
 
+/** The xl/libxl configuration `libxlDefaultFlags` takes into account (all optional). */
 export interface LibxlOptions {
   /** xl `hvm_pirq=` (4.19+: default false for new domains; libxl defaults it to true on restore/migration). */
   readonly hvmPirq?: boolean;
@@ -24,6 +25,10 @@ export const LIBXL_DEFAULT_RANGES = [
   { id: '4.19', from: [4, 19, 0], hvm: 'all-but-vpci-pirq-optional', pvh: 'lapic', pv: 0, all: 0x7ff },
 ] as const;
 
+/**
+ * What `libxlDefaultFlags` returns: the default bitmap and where it comes from, or, for a guest type
+ * the release could not create, `available: false` and the reason.
+ */
 export type LibxlDefault =
   | {
       readonly available: true;

@@ -2,6 +2,11 @@
 import { EMU_FLAGS } from './flags.js';
 import { FlagParseError } from './errors.js';
 
+/**
+ * Emulation flags as a caller may give them to `parseFlags`: a uint32 bitmap, a string of names and
+ * numbers (`'lapic,ioapic'`, `'LAPIC|XEN_X86_EMU_VPCI'`, `'0x411'`, `'1041'`, `'none'`), or a list of
+ * names and numbers OR-ed together.
+ */
 export type FlagsInput = string | number | readonly (string | number)[];
 
 const VALID_NAMES: readonly string[] = EMU_FLAGS.map((f) => f.name);
@@ -73,6 +78,7 @@ export function formatHex(flags: number): string {
   return `0x${(flags >>> 0).toString(16).toUpperCase().padStart(3, '0')}`;
 }
 
+/** How `formatFlags` writes a bitmap's names. */
 export interface FormatOptions {
   /** `short` (default) → `LAPIC|IOAPIC`, `full` → `XEN_X86_EMU_LAPIC|XEN_X86_EMU_IOAPIC`. */
   readonly style?: 'short' | 'full';

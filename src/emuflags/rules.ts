@@ -11,15 +11,24 @@ import { atLeast, parseXenVersion, NEWEST_VERSION, type XenVersion } from './ver
 
 type Triple = readonly [number, number, number];
 
+/**
+ * One configuration Xen allows: a bitmap `effective` matches when `(effective & ~opt) === min`, i.e.
+ * every bit of `min` is set, the bits of `opt` may be, and no other bit is.
+ */
 export interface RuleRow {
   /** User-level guest types this allowed configuration describes (all of one Xen class). */
   readonly guests: readonly GuestType[];
+  /** The flags that must be set (XEN_X86_EMU_* bitmap). */
   readonly min: number;
+  /** The flags that may be set as well. */
   readonly opt: number;
+  /** The configuration in words, e.g. `PVH domU: LAPIC only`. */
   readonly label: string;
 }
 
+/** Xen's emulation-flags check for one range of releases (RULE_SETS lists them, oldest first). */
 export interface RuleSet {
+  /** The first release of the range, e.g. `4.8.4` or `4.21`. */
   readonly id: string;
   /** First release of the range (inclusive). */
   readonly from: Triple;
@@ -35,7 +44,9 @@ export interface RuleSet {
   readonly xsa256: boolean;
   /** Guest types that did not exist in the range, with the reason. */
   readonly unavailable: Readonly<Partial<Record<GuestType, string>>>;
+  /** The configurations allowed, for every guest type of the range. */
   readonly rows: readonly RuleRow[];
+  /** The Xen commit (and date) that made this range differ from the one before. */
   readonly change: string;
 }
 
@@ -72,6 +83,7 @@ const HVM_ALL_3FF_ROW = { guests: ['hvm'], min: HVM_3FF, opt: 0, label: 'HVM dom
 /** 4.9–4.10: the first PVH dom0 rules. */
 const PVH_DOM0_011_ROW = { guests: ['pvh-dom0'], min: LAPIC_IOAPIC, opt: 0, label: 'PVH dom0: exactly LAPIC+IOAPIC (0x011)' } as const satisfies RuleRow;
 
+/** Every rule set from 4.7 (where emulation flags began) to master, oldest first, contiguous. */
 export const RULE_SETS = [
   {
     id: '4.7',
@@ -214,6 +226,7 @@ export const RULE_SETS = [
   },
 ] as const satisfies readonly RuleSet[];
 
+/** The id of one of RULE_SETS (`4.7`, `4.8`, ..., `4.21`). */
 export type RuleSetId = (typeof RULE_SETS)[number]['id'];
 
 /** The rule set in force for a release. @throws XenVersionError for a bad version string */
@@ -244,6 +257,7 @@ export function rowValues(row: RuleRow): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/** Whether Xen's check passes `effective` (the bitmap after forced bits) on this row. */
 export function rowMatches(row: RuleRow, effective: number): boolean {
   return (effective & ~row.opt) >>> 0 === row.min;
 }

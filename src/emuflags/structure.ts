@@ -6,14 +6,21 @@
 import { describeBits, EMU_FLAGS } from './flags.js';
 import { formatHex } from './parse.js';
 
+/**
+ * How much a structural finding matters: `error` (a device cannot work at all, e.g. an IO-APIC with no
+ * LAPIC to deliver to), `warning` (a device loses a function, e.g. its interrupt line), `info` (a
+ * remark, e.g. HPET legacy routing replacing the PIT's IRQ 0).
+ */
 export type Severity = 'error' | 'warning' | 'info';
 
+/** One dependency `checkStructure` found missing (or worth a remark) in a flag set. */
 export interface StructureFinding {
   readonly severity: Severity;
   /** Stable identifier, e.g. `ioapic-needs-lapic`. */
   readonly code: string;
   /** The flags the finding is about (mask). */
   readonly flags: number;
+  /** The finding in words. */
   readonly message: string;
 }
 

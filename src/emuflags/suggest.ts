@@ -3,7 +3,9 @@ import { describeBits, popcount } from './flags.js';
 import type { GuestType } from './guests.js';
 import { rowValues, type RuleSet } from './rules.js';
 
+/** A bitmap Xen would accept instead of a refused one, nearest first (fewest bits flipped). */
 export interface Suggestion {
+  /** The accepted bitmap. */
   readonly flags: number;
   /** Number of bits to flip. */
   readonly distance: number;

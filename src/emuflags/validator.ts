@@ -7,9 +7,12 @@ import { nearestValid, type Suggestion } from './suggest.js';
 import { NEWEST_VERSION, parseXenVersion, type XenVersion } from './versions.js';
 import { LOG_FORMATS, renderXenLogLine } from './xen-log.js';
 
+/** Xen's errno for a bitmap with bits it does not know (`-EINVAL`). */
 export const EINVAL = -22;
+/** Xen's errno for a known combination it does not allow for the guest type (`-EOPNOTSUPP`). */
 export const EOPNOTSUPP = -95;
 
+/** What `validateFlags` checks against: which guest, which Xen release, which domain id to log. */
 export interface ValidateOptions {
   /** Guest type (default `hvm`). JavaScript callers may also pass an alias that `parseGuestType` accepts (`PVH_DOM0`, `pvh-hwdom`). */
   readonly guest?: GuestType;
@@ -35,6 +38,12 @@ interface Common {
   readonly reason: string;
 }
 
+/**
+ * What `validateFlags` found, discriminated by `status`: `accepted` (Xen creates the domain),
+ * `unknown-bits` (EINVAL: bits the release does not define), `refused` (EOPNOTSUPP: a combination
+ * the release does not allow) or `guest-unavailable` (the guest type did not exist in that release).
+ * Every refusal carries the nearest accepted values (`suggestions`) and, where Xen logs one, its log line.
+ */
 export type ValidationResult =
   | (Common & {
       readonly valid: true;

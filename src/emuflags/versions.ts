@@ -1,8 +1,11 @@
 /** Xen release strings: parsing, ordering, and the per-release `XEN_X86_EMU_ALL` value. */
 import { XenVersionError } from './errors.js';
 
+/** A Xen release as `parseXenVersion` reads it: 4.7 to 4.22 with a point release, or master. */
 export interface XenVersion {
+  /** Always 4. */
   readonly major: number;
+  /** 7 to 22, or 23 for master. */
   readonly minor: number;
   /** Point release; `x.y` means `x.y.0`. */
   readonly patch: number;
@@ -25,12 +28,14 @@ const MASTER_MINOR = 23;
  */
 export const MAX_POINT_RELEASE = 9;
 
+/** The version forms `parseXenVersion` accepts, in words (XenVersionError's message lists them). */
 export const ACCEPTED_VERSION_FORMS: readonly string[] = [
   `4.N or 4.N.P with N from 7 to 22 and P from 0 to ${MAX_POINT_RELEASE}, no leading zeros (e.g. 4.8.3, 4.10.1, 4.17, 4.21)`,
   'optionally prefixed "v" or "RELEASE-"',
   'master, unstable or 4.23-dev (the development tree, newest)',
 ];
 
+/** Xen's development tree (4.23-dev) the newest rules were taken from: the default version everywhere. */
 export const MASTER: XenVersion = Object.freeze({
   major: 4,
   minor: MASTER_MINOR,

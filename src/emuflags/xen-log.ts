@@ -1,8 +1,10 @@
 /** Xen's hypervisor log lines for a rejected emulation bitmap, as each release prints them (§2.1). */
 import { formatHexC } from './parse.js';
 
+/** Which wording a release logs a refusal in: `old` up to 4.20, `new` from 4.21 (RuleSet.logText). */
 export type LogText = 'old' | 'new';
 
+/** Xen's printk formats for a refused bitmap, per wording: `invalid` (unknown bits, EINVAL) and `refused` (EOPNOTSUPP). */
 export const LOG_FORMATS = {
   old: {
     invalid: 'd%d: Invalid emulation bitmap: %#x',
@@ -14,9 +16,13 @@ export const LOG_FORMATS = {
   },
 } as const;
 
+/** What `renderXenLogLine` needs to print a refusal as Xen does. */
 export interface LogLineInput {
+  /** The release's wording. */
   readonly text: LogText;
+  /** `invalid`: unknown bits (EINVAL); `refused`: a known combination Xen does not allow (EOPNOTSUPP). */
   readonly kind: 'invalid' | 'refused';
+  /** The domain id (`d1`; 0 for dom0). */
   readonly domid: number;
   /** `is_hvm_domain(d)`: HVM or PV in the message. */
   readonly hvm: boolean;

@@ -11,6 +11,7 @@ import { PIIX4_PMBA, PIIX4_PMREGMISC } from '../devices/pci/piix4-pm.js';
 import { PIIX3_PIRQRC } from '../devices/pci/piix3.js';
 import { FirmwareError } from './errors.js';
 
+/** What `setUpLikeBios` programs where the platform has not been set up yet. */
 export interface BiosSetupOptions {
   /** Where an unplaced ACPI PM block goes (SeaBIOS: 0x600 on QEMU's pc). */
   readonly pmBase?: number;
@@ -18,6 +19,7 @@ export interface BiosSetupOptions {
   readonly linkIrqs?: readonly [number, number, number, number];
 }
 
+/** What `setUpLikeBios` left: the PM block's base and each PCI link's IRQ. */
 export interface BiosSetupResult {
   /** Where the PM block now is, or null (no PM block). */
   readonly pmBase: number | null;

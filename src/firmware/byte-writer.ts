@@ -2,6 +2,7 @@
 // access path, so plain arrays are fine).
 import { FirmwareError } from './errors.js';
 
+/** A growable little-endian byte buffer for building tables: each writer method appends and returns `this`. */
 export class ByteWriter {
   private readonly bytes: number[] = [];
 
@@ -9,15 +10,18 @@ export class ByteWriter {
     return this.bytes.length;
   }
 
+  /** Appends the low byte of `v`. */
   u8(v: number): this {
     this.bytes.push(v & 0xff);
     return this;
   }
 
+  /** Appends the low 16 bits of `v`, little-endian. */
   u16(v: number): this {
     return this.u8(v).u8(v >>> 8);
   }
 
+  /** Appends the low 32 bits of `v`, little-endian. */
   u32(v: number): this {
     return this.u16(v & 0xffff).u16(v >>> 16);
   }
@@ -34,11 +38,13 @@ export class ByteWriter {
     return this;
   }
 
+  /** Appends bytes as they are (each taken modulo 256). */
   raw(data: ArrayLike<number>): this {
     for (let i = 0; i < data.length; i++) this.u8(data[i]!);
     return this;
   }
 
+  /** Appends `n` zero bytes. */
   zeros(n: number): this {
     for (let i = 0; i < n; i++) this.bytes.push(0);
     return this;
@@ -50,10 +56,12 @@ export class ByteWriter {
     return this;
   }
 
+  /** A copy of the bytes written so far. */
   toArray(): number[] {
     return this.bytes.slice();
   }
 
+  /** A copy of the bytes written so far, as a Uint8Array. */
   toBytes(): Uint8Array {
     return Uint8Array.from(this.bytes);
   }

@@ -3,11 +3,16 @@
 import { FirmwareError } from './errors.js';
 import type { FirmwarePlatform } from './firmware-platform.js';
 
+/** e820 range types: usable RAM, reserved, ACPI reclaimable, ACPI NVS. */
 export const E820_TYPE = { RAM: 1, RESERVED: 2, ACPI: 3, NVS: 4 } as const;
 
+/** One e820 range: guest-physical `base`, `size` in bytes, an E820_TYPE. */
 export interface E820Entry {
+  /** Guest-physical start. */
   readonly base: number;
+  /** Length in bytes. */
   readonly size: number;
+  /** One of E820_TYPE. */
   readonly type: number;
 }
 

@@ -24,17 +24,25 @@ export const RESET_CONTROL_VALUE = 0x06;
 /** PC COM1. */
 export const COM1 = Object.freeze({ port: 0x3f8, irq: 4 });
 
+/** A vCPU as the tables list it. */
 export interface FirmwareCpu {
   /** ACPI processor UID (the vCPU index). */
   readonly uid: number;
+  /** Its local APIC ID (the vCPU index times the profile's APIC ID stride). */
   readonly apicId: number;
 }
 
+/** An IO-APIC as the MADT and the MP table list it. */
 export interface FirmwareIoapic {
+  /** Its APIC ID. */
   readonly apicId: number;
+  /** Guest-physical address of its register window (IOREGSEL). */
   readonly address: number;
+  /** The GSI of its pin 0. */
   readonly gsiBase: number;
+  /** Number of redirection entries (pins). */
   readonly pins: number;
+  /** The version its IOAPICVER register reads (0x11 for Xen's model, 0x20 for QEMU's). */
   readonly version: number;
 }
 
@@ -45,7 +53,9 @@ export interface PciRoute {
   readonly gsi: number;
 }
 
+/** What the tables say about PCI: ECAM windows (MCFG), INTx routing (_PRT, MP entries) and MSI. */
 export interface FirmwarePci {
+  /** The ECAM (MMCONFIG) windows decoded now. */
   readonly ecam: readonly EcamRegionSpec[];
   /** Highest bus number decoded (the ECAM's end, else 0xFF). */
   readonly lastBus: number;
@@ -57,7 +67,13 @@ export interface FirmwarePci {
   readonly msi: boolean;
 }
 
+/**
+ * Everything the firmware tables describe, read from a built platform by `describeFirmwarePlatform`:
+ * plain data (addresses are guest-physical, ports are I/O port numbers); a device the platform lacks is
+ * null. The table builders (`buildMadt`, `layOutFirmware`, ...) take this, never the platform itself.
+ */
 export interface FirmwarePlatform {
+  /** One entry per vCPU. */
   readonly cpus: readonly FirmwareCpu[];
   /** LAPIC window, or null when the platform has no local APICs (no MADT then). */
   readonly lapicAddress: number | null;
@@ -65,12 +81,15 @@ export interface FirmwarePlatform {
   readonly x2apic: boolean;
   /** An 8259 pair exists (MADT PCAT_COMPAT, MP ExtINT entries). */
   readonly pic: boolean;
+  /** Every IO-APIC, in GSI order. */
   readonly ioapics: readonly FirmwareIoapic[];
   /** The GSI ISA IRQ n reaches on an IO-APIC (IRQ0 → 2 on a PC), for n = 0–15. */
   readonly isaIrqGsi: readonly number[];
   /** ISA IRQs whose line is level-triggered, active high (the SCI, routed PCI links), ascending. */
   readonly levelIsaIrqs: readonly number[];
+  /** The HPET block: address, GCAP_ID's low 32 bits (the table's Event Timer Block ID), smallest periodic tick in main-counter ticks. */
   readonly hpet: { readonly address: number; readonly eventTimerBlockId: number; readonly minimumTick: number } | null;
+  /** The ACPI PM block: PM1a event, PM1a control and PM timer ports, the timer's width and the SCI's ISA IRQ. */
   readonly pm: {
     readonly eventBlock: number;
     readonly controlBlock: number;
@@ -78,12 +97,17 @@ export interface FirmwarePlatform {
     readonly timerBits: 24 | 32;
     readonly sciIrq: number;
   } | null;
+  /** The RTC/CMOS, with the CMOS index of its century byte. */
   readonly rtc: { readonly centuryIndex: number } | null;
+  /** PCI, when the platform has a host bridge. */
   readonly pci: FirmwarePci | null;
+  /** The FADT reset register: the I/O port and the value that resets the machine (0xCF9, 0x06). */
   readonly resetRegister: { readonly port: number; readonly value: number } | null;
+  /** The legacy VGA ranges are decoded. */
   readonly vga: boolean;
   /** hvmdev models no 8042 keyboard controller. */
   readonly i8042: boolean;
+  /** The board's UART (FirmwarePlatformOptions.uart). */
   readonly uart: { readonly port: number; readonly irq: number } | null;
   /** Guest RAM ranges mapped on the memory bus, ascending. */
   readonly ram: readonly { readonly base: number; readonly size: number }[];
@@ -91,6 +115,7 @@ export interface FirmwarePlatform {
   readonly s5SleepType: number;
 }
 
+/** What `describeFirmwarePlatform` cannot read from the platform. */
 export interface FirmwarePlatformOptions {
   /** The board's UART (PNP0501 in the DSDT, an MP ISA interrupt): e.g. COM1; default none. */
   readonly uart?: { readonly port: number; readonly irq: number } | null;
@@ -101,6 +126,12 @@ export interface FirmwarePlatformOptions {
   readonly s5SleepType?: number;
 }
 
+/**
+ * Reads what the firmware tables describe from a built platform (see FirmwarePlatform): call it after
+ * `setUpLikeBios` (or the guest's own firmware set-up), as the PM block's address and the PCI links'
+ * IRQs are read as they are now.
+ * @throws FirmwareError for an `s5SleepType` outside 0–7 or a UART port/IRQ out of range
+ */
 export function describeFirmwarePlatform(platform: Platform, options: FirmwarePlatformOptions = {}): FirmwarePlatform {
   const s5SleepType = options.s5SleepType ?? 0;
   if (!Number.isInteger(s5SleepType) || s5SleepType < 0 || s5SleepType > 7) {

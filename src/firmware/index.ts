@@ -16,4 +16,5 @@ export * from './acpi/dsdt.js';
 export * from './mp-table.js';
 export * from './e820.js';
 export * from './layout.js';
+/** The AML (ACPI Machine Language) writer behind the DSDT: primitive encodings, terms (Scope, Device, Name, Method, ...) and resource descriptors. */
 export * as aml from './aml/index.js';

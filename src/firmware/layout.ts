@@ -22,9 +22,12 @@ export const DEFAULT_FIRMWARE_BASE = 0xf0000;
 const BIOS_AREA_START = 0xe0000;
 const BIOS_AREA_END = 0x100000;
 
+/** The signature of each ACPI table `layOutFirmware` may write (`FACP` is the FADT, `APIC` the MADT). */
 export type AcpiSignature = 'RSDT' | 'XSDT' | 'FACP' | 'FACS' | 'DSDT' | 'APIC' | 'HPET' | 'MCFG';
 
+/** Every firmware table laid out in one image, and where each one is. */
 export interface FirmwareImage {
+  /** Guest-physical address the image is laid out for. */
   readonly base: number;
   /** The image: copy it to guest-physical `base`. */
   readonly bytes: Uint8Array;
@@ -38,9 +41,11 @@ export interface FirmwareImage {
   readonly e820: readonly E820Entry[];
 }
 
+/** Where and how `layOutFirmware` lays the tables out. */
 export interface FirmwareLayoutOptions {
   /** Guest-physical address of the image, 16-byte aligned; default 0xF0000. */
   readonly base?: number;
+  /** The OEM and creator ids every table carries (default HVMDEV_ACPI_IDS). */
   readonly ids?: AcpiIds;
   /** Include the MP tables when the platform allows them (default true). */
   readonly mpTable?: boolean;
@@ -50,6 +55,16 @@ export interface FirmwareLayoutOptions {
 const ROOT_LISTED = ['FACP', 'APIC', 'HPET', 'MCFG'];
 const align = (v: number, a: number) => Math.ceil(v / a) * a;
 
+/**
+ * Lays out every table the platform needs at one guest-physical base, pointers patched, with the e820
+ * map reserving the image. A VMM copies `bytes` to `base` and hands `rsdp` to the boot protocol.
+ * @throws FirmwareError for a base that is not 16-byte aligned, bad ids, an image ending above 4 GiB,
+ * or one placed in the BIOS area (0xE0000–0xFFFFF) that does not fit there
+ * @example
+ * const p = createPlatform({ profile: 'qemu-pc', vcpus: 2 });
+ * setUpLikeBios(p);
+ * const image = layOutFirmware(describeFirmwarePlatform(p, { uart: COM1 })); // at 0xF0000
+ */
 export function layOutFirmware(p: FirmwarePlatform, options: FirmwareLayoutOptions = {}): FirmwareImage {
   const base = options.base ?? DEFAULT_FIRMWARE_BASE;
   const ids = options.ids ?? HVMDEV_ACPI_IDS;

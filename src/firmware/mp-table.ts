@@ -5,6 +5,7 @@ import { ByteWriter, fixChecksum } from './byte-writer.js';
 import { FirmwareError } from './errors.js';
 import type { FirmwarePlatform } from './firmware-platform.js';
 
+/** Bytes in the MP floating pointer structure (it must be 16-byte aligned). */
 export const MP_FLOATING_POINTER_LENGTH = 16;
 /** MP interrupt types (Table 4-9). */
 export const MP_INT = { INT: 0, NMI: 1, SMI: 2, EXTINT: 3 } as const;
@@ -14,6 +15,7 @@ const LEVEL_HIGH = 0x0d;
 /** An APIC ID the MP table can carry (one byte, 0xFF = all). */
 const MAX_MP_APIC_ID = 0xfe;
 
+/** The MP floating pointer structure (spec 1.4) pointing at the configuration table's guest-physical address. */
 export function buildMpFloatingPointer(configTableAddress: number): Uint8Array {
   const t = new ByteWriter()
     .ascii('_MP_', 4)
@@ -39,6 +41,10 @@ export function mpTableObstacle(p: FirmwarePlatform): string | null {
   return null;
 }
 
+/**
+ * The MP configuration table: processors, ISA (and PCI) buses, IO-APICs, I/O interrupt and local
+ * interrupt assignments. @throws FirmwareError when `mpTableObstacle` names a reason the platform cannot have one
+ */
 export function buildMpConfigTable(p: FirmwarePlatform, oemId = 'HVMDEV'): Uint8Array {
   const obstacle = mpTableObstacle(p);
   if (obstacle !== null) throw new FirmwareError(`no MP table: ${obstacle} (use the ACPI MADT)`);

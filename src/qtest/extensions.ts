@@ -13,6 +13,11 @@ function currentLapic(s: QtestSession): Lapic | null {
   return (s.platform.vcpus[s.vcpu]?.devices.get('lapic') as Lapic | undefined) ?? null;
 }
 
+/**
+ * Adds hvmdev's commands beyond QEMU's to a session: `vcpu N` (select the vCPU accesses come from),
+ * `rdmsr MSR` / `wrmsr MSR VALUE` (the selected vCPU's LAPIC MSRs; `FAIL #GP` where a CPU would
+ * fault) and `inta` (the selected LAPIC's interrupt acknowledge). The CLI always installs them.
+ */
 export function installExtensions(session: QtestSession): void {
   session.registerCommand('vcpu', (args, s) => {
     const n = args.length >= 1 && /^\d+$/.test(args[0]!) ? Number(args[0]) : -1;

@@ -9,18 +9,25 @@ import { PIC_INT_LINE } from '../irq/ext-int-source.js';
 import type { Platform } from '../platform/platform.js';
 import { XEN_X86_EMU_IOAPIC, XEN_X86_EMU_PIC } from '../emuflags/index.js';
 
+/** Told of a level change on input (or output) `n` of an intercepted controller: what `IRQ raise N` / `IRQ lower N` report. */
 export type LevelReport = (n: number, level: boolean) => void;
 
+/** A controller or timer output a qtest script can intercept (`irq_intercept_in`/`_out`) or drive (`set_irq_in`). */
 export interface InterceptTarget {
   /** Canonical name (what `describe` lists). */
   readonly name: string;
   /** Starts reporting input changes; returns a function that stops. */
   readonly observeIn?: (report: LevelReport) => () => void;
+  /** Starts reporting output changes (the PIC's INT line, a timer's IRQ output); returns a function that stops. */
   readonly observeOut?: (report: LevelReport) => () => void;
   /** Drives input `n` (set_irq_in). */
   readonly setIn?: (n: number, level: boolean) => boolean;
 }
 
+/**
+ * The targets a platform offers, by name: `ioapic` (with the IOAPIC flag), `pic-master` and
+ * `pic-slave` (with the PIC flag), and each periodic timer's own output (`pit`, `rtc`, ...).
+ */
 export function interceptTargets(p: Platform): Map<string, InterceptTarget> {
   const targets = new Map<string, InterceptTarget>();
   const fabric = p.irq;

@@ -34,10 +34,12 @@ export function parseI64(text: string | undefined): bigint | null {
   return v;
 }
 
+/** `v` as qtest writes a port read's value: `0x` and at least 4 lowercase hex digits (uint32). */
 export function hex4(v: number): string {
   return '0x' + (v >>> 0).toString(16).padStart(4, '0');
 }
 
+/** `v` as qtest writes a 64-bit value (readq, rdmsr): `0x` and 16 lowercase hex digits, taken modulo 2^64. */
 export function hex16(v: bigint): string {
   return '0x' + BigInt.asUintN(64, v).toString(16).padStart(16, '0');
 }

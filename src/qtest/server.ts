@@ -14,6 +14,7 @@ import { LineSplitter, type SplitLine } from './line-splitter.js';
 import { ReplyWriter } from './reply-writer.js';
 import { QtestSession, type ReplySink } from './session.js';
 
+/** Called with each new connection's session before its first command, e.g. `installExtensions`. */
 export type SessionSetup = (session: QtestSession) => void;
 
 /** A platform shared by every connection, or a factory giving each connection a fresh one. */
@@ -66,7 +67,9 @@ export async function serveStream(platform: Platform, input: Readable, output: W
   }
 }
 
+/** Options of a qtest server. */
 export interface ListenOptions {
+  /** Prepares each connection's session (default: none). */
   readonly setup?: SessionSetup;
 }
 

@@ -35,6 +35,15 @@ const NEXT_DEADLINE = -1;
 /** An extension command: returns the reply line (without newline). */
 export type QtestCommand = (args: readonly string[], session: QtestSession) => string;
 
+/**
+ * One qtest conversation with a platform: `handle(line)` takes one command of QEMU 7.2's qtest
+ * protocol (outb/inb, readl/writel, clock_step, irq_intercept_in, set_irq_in, ...) and returns the
+ * lines QEMU would send back. Commands run in the selected vCPU's access context (vCPU 0 at first).
+ * @example
+ * const session = new QtestSession(createPlatform({ profile: 'qemu-pc' }));
+ * session.handle('inb 0x21');       // ['OK 0x0000']: the master PIC's mask, 0 after reset
+ * session.handle('clock_step 1000'); // ['OK 1000']: virtual time is now 1000 ns
+ */
 export class QtestSession {
   private readonly out: string[] = [];
   private readonly targets: Map<string, InterceptTarget>;
@@ -56,6 +65,7 @@ export class QtestSession {
     this.extensions.set(name, handler);
   }
 
+  /** Makes later accesses come from vCPU `index` (its LAPIC answers 0xFEE00000); false if the platform has no such vCPU. */
   selectVcpu(index: number): boolean {
     if (!Number.isInteger(index) || index < 0 || index >= this.platform.vcpus.length) return false;
     this.vcpu = index;

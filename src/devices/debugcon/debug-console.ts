@@ -9,10 +9,12 @@ import type { Device, PlainData } from '../../device-model/device.js';
 import { refuseField, StateDescription } from '../../device-model/state-description.js';
 import { text } from '../../device-model/state-fields.js';
 
+/** The I/O port of Xen's debug console (byte writes only). */
 export const DEBUG_CONSOLE_PORT = 0xe9;
 /** Xen's DOMAIN_PBUF_SIZE: a line is flushed when it reaches size - 1 characters. */
 export const DEBUG_CONSOLE_LINE_MAX = 199;
 
+/** Where the debug console's complete lines go (PlatformOptions.debugConsole). */
 export interface DebugConsoleSink {
   /** One complete line, without its newline. */
   line(text: string): void;
@@ -39,10 +41,15 @@ export class DebugConsole implements Device, IoHandler {
     ports.register(DEBUG_CONSOLE_PORT, 1, this, { owner: this.id, name: 'debug console', sizes: 1 });
   }
 
+  /** A guest read of port 0xE9: 0xFF, as Xen gives no input. */
   read(_offset: number, _size: PortAccessSize, _ctx: AccessContext): number {
     return 0xff; // "Deny any input requests": unhandled, so the null handler's all-ones.
   }
 
+  /**
+   * A guest byte written to port 0xE9: printable ASCII and tab are buffered, other bytes dropped; a
+   * newline, or a line reaching DEBUG_CONSOLE_LINE_MAX characters, goes to the sink.
+   */
   write(_offset: number, _size: PortAccessSize, value: number, _ctx: AccessContext): void {
     const c = value & 0xff;
     const printable = c >= 0x20 && c < 0x7f;

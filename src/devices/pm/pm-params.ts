@@ -2,6 +2,7 @@
 // §4.8.3.3). Xen's model is hvm/pmtimer.c; QEMU 7.2's the PIIX4 PM function (hw/acpi/core.c).
 import { HvmdevError } from '../../errors/hvmdev-error.js';
 
+/** PmParams that cannot describe a PM block (validatePmParams says which field and why). */
 export class PmParamError extends HvmdevError {}
 
 /** PM1 status/enable bits (ACPI §4.8.3.1.1, Table 4.13/4.14). */
@@ -30,6 +31,7 @@ export const PM1_CNT = {
 /** PM_TMR frequency (ACPI §4.8.3.3: 3.579545 MHz). */
 export const PM_TIMER_HZ = 3_579_545;
 
+/** Where and how a profile's ACPI PM block behaves (XEN_PM_PARAMS, QEMU_PC_PM_PARAMS). */
 export interface PmParams {
   /**
    * I/O bases the block can sit at, chosen by index with `relocate(i)` (Xen:
@@ -57,6 +59,7 @@ export interface PmParams {
   readonly resetZeroesTimer: boolean;
 }
 
+/** Xen's PM block (xen/arch/x86/hvm/pmtimer.c): at 0x1F40 until relocated, 32-bit timer, no PM1a_CNT. */
 export const XEN_PM_PARAMS: PmParams = Object.freeze({
   locations: Object.freeze([0x1f40, 0xb000]),
   initialLocation: 0,
@@ -86,6 +89,7 @@ export const QEMU_PC_PM_PARAMS: PmParams = Object.freeze({
   resetZeroesTimer: false,
 } as const);
 
+/** Checks every field of a PmParams (PmTimer's constructor calls it). @throws PmParamError naming the field */
 export function validatePmParams(p: PmParams): void {
   const bad = (field: string, why: string): never => {
     throw new PmParamError(`PM parameter ${field}: ${why}`);

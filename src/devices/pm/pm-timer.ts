@@ -39,6 +39,12 @@ export function pmTickTime(ticks: number): number {
 /** Told when the guest writes SLP_EN (ACPI §4.8.3.2.1), with the SLP_TYP value. */
 export type SleepListener = (slpTyp: number) => void;
 
+/**
+ * The ACPI PM block on the port bus: PM1a_STS/PM1a_EN, PM1a_CNT where the profile has it, and PM_TMR,
+ * a 3.579545 MHz count of virtual time (24 or 32 bits); the SCI is ISA IRQ 9. The block is decoded at
+ * `params.locations[initialLocation]` until `relocate` (Xen) or a chipset's `place` moves it.
+ * @throws PmParamError from the constructor for bad params
+ */
 export class PmTimer implements Device {
   readonly id = 'pm';
   readonly kind = 'acpi-pm1';

@@ -32,6 +32,7 @@ export const PCI_WINDOW64 = Object.freeze({ base: 0x8_0000_0000, size: 0x8_0000_
 /** Legacy VGA frame buffer window, forwarded by the root bridge when the platform has VGA. */
 const VGA_WINDOW = { base: 0xa0000, end: 0xbffff };
 
+/** The DSDT (revision 2) for a platform: processor devices, \\_SB.PCI0 with _CRS and _PRT, RTC, HPET, the UART, \\_S5. */
 export function buildDsdt(p: FirmwarePlatform, ids: AcpiIds): Uint8Array {
   const sb: AmlTerm[] = [];
   p.cpus.forEach((cpu) => {

@@ -1,8 +1,10 @@
 // FACS (ACPI 6.x §5.2.10): 64 bytes, 64-byte aligned, no checksum. Version 2; no waking vector yet.
 import { ByteWriter } from '../byte-writer.js';
 
+/** Bytes in the FACS (it must be 64-byte aligned in guest memory). */
 export const FACS_LENGTH = 64;
 
+/** The FACS (version 2): no hardware signature, no waking vector, no global lock owner. */
 export function buildFacs(): Uint8Array {
   return new ByteWriter()
     .ascii('FACS', 4)

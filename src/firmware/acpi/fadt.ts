@@ -6,7 +6,9 @@ import { ByteWriter } from '../byte-writer.js';
 import type { FirmwarePlatform } from '../firmware-platform.js';
 import { gas, GAS_IO, GAS_MEMORY, sdt, type AcpiIds } from './sdt-header.js';
 
+/** Bytes in the FADT hvmdev writes (revision 6). */
 export const FADT_LENGTH = 276;
+/** The FADT's major revision (ACPI 6.x). */
 export const FADT_REVISION = 6;
 
 /** FADT Flags (Table 5.10). */
@@ -54,6 +56,7 @@ export const FADT_OFFSET = {
   HYPERVISOR_VENDOR: 268,
 } as const;
 
+/** The FADT Flags field for a platform: HW_REDUCED_ACPI without a PM block, TMR_VAL_EXT for a 32-bit PM timer, RESET_REG_SUP with a reset register. */
 export function fadtFlags(p: FirmwarePlatform): number {
   let f = FADT_FLAGS.WBINVD | FADT_FLAGS.PROC_C1 | FADT_FLAGS.FIX_RTC;
   if (p.pm === null) f |= FADT_FLAGS.HW_REDUCED_ACPI;
@@ -62,6 +65,7 @@ export function fadtFlags(p: FirmwarePlatform): number {
   return f;
 }
 
+/** The FADT IA-PC boot architecture flags for a platform (legacy devices, 8042, VGA not present, MSI not supported, CMOS RTC not present). */
 export function iapcBootArch(p: FirmwarePlatform): number {
   let f = 0;
   if (p.rtc !== null || p.uart !== null || p.pic) f |= IAPC_BOOT_ARCH.LEGACY_DEVICES;
@@ -72,6 +76,7 @@ export function iapcBootArch(p: FirmwarePlatform): number {
   return f;
 }
 
+/** The FADT (`FACP`) for a platform, pointing at the FACS and DSDT (guest-physical addresses below 4 GiB for the 32-bit fields). */
 export function buildFadt(p: FirmwarePlatform, facsAddress: number, dsdtAddress: number, ids: AcpiIds): Uint8Array {
   const pm = p.pm;
   const w = new ByteWriter()

@@ -4,6 +4,7 @@ import { ByteWriter } from '../byte-writer.js';
 import type { FirmwarePlatform } from '../firmware-platform.js';
 import { gas, GAS_MEMORY, sdt, type AcpiIds } from './sdt-header.js';
 
+/** The HPET description table for the platform's HPET block (FirmwarePlatform.hpet). */
 export function buildHpetTable(hpet: NonNullable<FirmwarePlatform['hpet']>, ids: AcpiIds): Uint8Array {
   const w = new ByteWriter().u32(hpet.eventTimerBlockId);
   gas(w, GAS_MEMORY, 64, 0, hpet.address);

@@ -5,6 +5,7 @@ import { ByteWriter } from '../byte-writer.js';
 import type { FirmwarePlatform } from '../firmware-platform.js';
 import { sdt, type AcpiIds } from './sdt-header.js';
 
+/** MADT interrupt controller structure types (ACPI 6.x Table 5.21). */
 export const MADT_TYPE = {
   LOCAL_APIC: 0,
   IO_APIC: 1,
@@ -15,7 +16,9 @@ export const MADT_TYPE = {
 } as const;
 
 /** MPS INTI flags (Table 5.50): polarity bits 1:0 (1 = active high), trigger bits 3:2 (3 = level). */
+/** MPS INTI flags: polarity and trigger conform to the bus (ISA: edge, active high). */
 export const INTI_CONFORMS = 0x0000;
+/** MPS INTI flags: level-triggered, active high (the SCI and PCI link IRQs on this fabric). */
 export const INTI_LEVEL_HIGH = 0x000d;
 /** MADT flags bit 0: the platform also has dual 8259s. */
 export const MADT_PCAT_COMPAT = 1;
@@ -24,6 +27,7 @@ const ENABLED = 1;
 /** The highest xAPIC ID a Local APIC entry carries; 0xFF means broadcast. */
 const MAX_XAPIC_ID = 0xfe;
 
+/** The MADT (`APIC`, revision 5) for a platform with local APICs. */
 export function buildMadt(p: FirmwarePlatform, ids: AcpiIds): Uint8Array {
   const w = new ByteWriter().u32(p.lapicAddress ?? 0).u32(p.pic ? MADT_PCAT_COMPAT : 0);
   let x2 = false;
@@ -45,9 +49,13 @@ export function buildMadt(p: FirmwarePlatform, ids: AcpiIds): Uint8Array {
   return sdt('APIC', 5, w.toBytes(), ids);
 }
 
+/** One MADT interrupt source override: ISA IRQ `irq` arrives at `gsi` with INTI `flags`. */
 export interface SourceOverride {
+  /** The ISA IRQ (0–15). */
   readonly irq: number;
+  /** The GSI it reaches. */
   readonly gsi: number;
+  /** MPS INTI flags (INTI_CONFORMS or INTI_LEVEL_HIGH). */
   readonly flags: number;
 }
 

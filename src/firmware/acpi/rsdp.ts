@@ -3,8 +3,10 @@
 import { ByteWriter, fixChecksum } from '../byte-writer.js';
 import type { AcpiIds } from './sdt-header.js';
 
+/** Bytes in an ACPI 2.0+ RSDP (revision 2, with the XSDT address and extended checksum). */
 export const RSDP_LENGTH = 36;
 
+/** The RSDP (revision 2) pointing at the RSDT and XSDT (guest-physical addresses), both checksums fixed. */
 export function buildRsdp(rsdtAddress: number, xsdtAddress: number, ids: AcpiIds): Uint8Array {
   const t = new ByteWriter()
     .ascii('RSD PTR ', 8)

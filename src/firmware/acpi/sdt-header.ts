@@ -3,6 +3,7 @@
 import { ByteWriter, fixChecksum } from '../byte-writer.js';
 import { FirmwareError } from '../errors.js';
 
+/** Bytes in the common header of every ACPI system description table (§5.2.6). */
 export const SDT_HEADER_LENGTH = 36;
 /** Offset of the checksum byte in an SDT header. */
 export const SDT_CHECKSUM_OFFSET = 9;
@@ -16,6 +17,7 @@ export interface AcpiIds {
   readonly creatorRevision: number;
 }
 
+/** The ids hvmdev's tables carry by default: OEM `HVMDEV`, creator `HVMD`, revisions 1. */
 export const HVMDEV_ACPI_IDS: AcpiIds = Object.freeze({
   oemId: 'HVMDEV',
   oemTableId: 'HVMDEV',
@@ -24,6 +26,7 @@ export const HVMDEV_ACPI_IDS: AcpiIds = Object.freeze({
   creatorRevision: 1,
 });
 
+/** @throws FirmwareError when an id is longer than its field or not printable ASCII, or a revision is not a uint32 */
 export function checkAcpiIds(ids: AcpiIds): void {
   const ascii = (s: string, max: number, what: string) => {
     if (!/^[\x20-\x7e]*$/.test(s) || s.length > max) throw new FirmwareError(`${what} '${s}' must be at most ${max} printable ASCII characters`);
@@ -62,5 +65,7 @@ export function gas(w: ByteWriter, space: number, bitWidth: number, accessSize: 
   return w.u8(space).u8(bitWidth).u8(0).u8(accessSize).u64(address);
 }
 
+/** Generic Address Structure address space: system memory. */
 export const GAS_MEMORY = 0;
+/** Generic Address Structure address space: system I/O ports. */
 export const GAS_IO = 1;

@@ -5,6 +5,7 @@ import { FirmwareError } from '../errors.js';
 import { buffer } from './terms.js';
 import type { AmlTerm } from './encoding.js';
 
+/** One encoded resource descriptor (bytes) for a ResourceTemplate. */
 export type ResourceDescriptor = readonly number[];
 
 /** General flags of address space descriptors: producer, MinFixed, MaxFixed, positive decode (§6.4.3.5.*). */
