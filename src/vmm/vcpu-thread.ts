@@ -15,6 +15,8 @@ export const CTL = Object.freeze({
   NMIS: 3,
   /** 1: the next kick wants the exit posted (the device model has work for the entry); 0: a kick only delivers NMIs. */
   POST: 4,
+  /** 1: KVM_NMI was issued since KVM_RUN last returned from the guest (KvmVcpu.nmiSinceExit, kept by the vCPU's owner). */
+  NMI_SINCE_EXIT: 5,
   SIZE: 6,
 });
 /** ctl[STATE]: who owns the vCPU. */
@@ -54,9 +56,13 @@ for (;;) {
   let result = 0;
   for (;;) {
     result = ioctl(fd, KVM_RUN, 0) < 0 ? -koffi.errno() : 0;
+    if (result === 0) ctl[${CTL.NMI_SINCE_EXIT}] = 0;
     if (result === -4) while (sigtimedwait(kick, null, zero) > 0);
     // NMIs mailed while this vCPU ran: this thread owns it, so it hands them to KVM right here.
-    for (let n = Atomics.exchange(ctl, ${CTL.NMIS}, 0); n > 0; n--) ioctl(fd, KVM_NMI, 0);
+    for (let n = Atomics.exchange(ctl, ${CTL.NMIS}, 0); n > 0; n--) {
+      ioctl(fd, KVM_NMI, 0);
+      ctl[${CTL.NMI_SINCE_EXIT}] = 1;
+    }
     // A kick that only brought NMIs needs no device model: straight back into the guest.
     if (result !== -4 || Atomics.exchange(ctl, ${CTL.POST}, 0) !== 0 || Atomics.load(ctl, ${CTL.STATE}) !== GO) break;
   }
@@ -128,6 +134,10 @@ export class VcpuThread {
   get result(): number {
     return this.ctl[CTL.RESULT]!;
   }
+  /** KvmVcpu.nmiSinceExit as the worker left it (read after park()). */
+  get nmiSinceExit(): boolean {
+    return this.ctl[CTL.NMI_SINCE_EXIT] !== 0;
+  }
   /** The device model takes the vCPU; returns the NMIs mailed too late for the worker to hand over. */
   park(): number {
     Atomics.store(this.ctl, CTL.STATE, VCPU_THREAD.PARKED);
@@ -142,7 +152,9 @@ export class VcpuThread {
   wantPost(): void {
     Atomics.store(this.ctl, CTL.POST, 1);
   }
-  go(): void {
+  /** Hands the vCPU to the worker; `nmiSinceExit` is KvmVcpu.nmiSinceExit as the device model leaves it. */
+  go(nmiSinceExit: boolean): void {
+    this.ctl[CTL.NMI_SINCE_EXIT] = nmiSinceExit ? 1 : 0;
     Atomics.store(this.ctl, CTL.STATE, VCPU_THREAD.GO);
     Atomics.notify(this.ctl, CTL.STATE);
   }

@@ -138,7 +138,9 @@ export class Vcpu {
     let window = 0;
     let injected = false;
     if (l.hasPendingInterrupt()) {
-      if (this.eventQueued) {
+      // An NMI goes before a maskable interrupt (SDM Vol. 3A §6.9): an interrupt written as
+      // "injected" would be delivered ahead of the NMIs KVM holds, so it waits for a window.
+      if (this.eventQueued || this.kvm.holdsNmi) {
         window = 1;
       } else if (this.runBytes[RUN.readyForInterruptInjection] !== 0) {
         const vector = l.acknowledge();
@@ -155,7 +157,7 @@ export class Vcpu {
     }
     this.eventQueued = false;
     this.runBytes[RUN.requestInterruptWindow] = window;
-    this.entryClean = injected ? EntryWork.Needed : window !== 0 ? EntryWork.WindowRequested : EntryWork.None;
+    this.entryClean = injected || this.kvm.nmiSinceExit ? EntryWork.Needed : window !== 0 ? EntryWork.WindowRequested : EntryWork.None;
     return true;
   }
 
@@ -210,6 +212,7 @@ export class Vcpu {
     new Uint8Array(ev.buffer).fill(0);
     ev.setUint32(VCPU_EVENTS.flags, VCPUEVENT_VALID.NMI_PENDING | VCPUEVENT_VALID.SHADOW, true);
     k.setEvents();
+    k.nmiSinceExit = false;
     k.setMsr(MSR_IA32_APIC_BASE, this.lapic.apicBase);
     this.nmisArrived = 0;
     this.eventQueued = false;

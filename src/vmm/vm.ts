@@ -552,6 +552,7 @@ export class Vm {
         }
         t.served++;
         v.kvm.eventsSynced = v.kvm.syncsEvents; // the worker's KVM_RUN returned
+        v.kvm.nmiSinceExit = t.nmiSinceExit;
         st = VCPU_THREAD.PARKED;
         const r = t.result;
         if (r === 0) {
@@ -572,7 +573,8 @@ export class Vm {
       const st = t.state;
       if (st === VCPU_THREAD.PARKED) {
         this.wakeFlags[i] = 0;
-        if (this.vcpus[i]!.prepareEntry()) t.go();
+        const v = this.vcpus[i]!;
+        if (v.prepareEntry()) t.go(v.kvm.nmiSinceExit);
       } else if (st === VCPU_THREAD.GO && this.wakeFlags[i] !== 0) {
         this.wakeFlags[i] = 0;
         const v = this.vcpus[i]!;

@@ -24,6 +24,9 @@ function setup() {
   const runBytes = new Uint8Array(page);
   const injected: number[] = [];
   const sregs = new DataView(new ArrayBuffer(SIZEOF.sregs));
+  let nmis = 0;
+  // KVM's NMI bookkeeping as KvmVcpu keeps it: KVM_NMI since the last exit means KVM may hold it.
+  const kvmState = { nmiSinceExit: false };
   const kvm = {
     run,
     runBytes,
@@ -31,7 +34,16 @@ function setup() {
     getSregs: () => sregs,
     setMsr: () => undefined,
     interrupt: (v: number) => injected.push(v),
-    nmi: () => undefined,
+    nmi: () => {
+      nmis++;
+      kvmState.nmiSinceExit = true;
+    },
+    get nmiSinceExit() {
+      return kvmState.nmiSinceExit;
+    },
+    get holdsNmi() {
+      return kvmState.nmiSinceExit;
+    },
   } as unknown as KvmVcpu;
   const host: VcpuHost = {
     ports: platform.ports,
@@ -55,6 +67,7 @@ function setup() {
 
   /** KVM returned from KVM_RUN with `OUT port, AL`; the guest can take an interrupt iff `ready`. */
   const portExit = (ready: boolean, port = PORT) => {
+    kvmState.nmiSinceExit = false; // KVM_RUN returned from the guest
     run.setUint32(RUN.exitReason, EXIT.IO, true);
     runBytes[RUN.ioDirection] = IO_DIRECTION.OUT;
     runBytes[RUN.ioSize] = 1;
@@ -76,7 +89,7 @@ function setup() {
     runBytes[RUN.ifFlag] = ready ? 1 : 0;
     vcpu.serveExit();
   };
-  return { platform, lapic, vcpu, run, runBytes, injected, portExit, mmioWrite, looks: () => lapicLooks };
+  return { platform, lapic, vcpu, run, runBytes, injected, portExit, mmioWrite, looks: () => lapicLooks, nmis: () => nmis };
 }
 
 describe('Vcpu entry preparation after exits that change nothing', () => {
@@ -142,6 +155,26 @@ describe('Vcpu entry preparation after exits that change nothing', () => {
     expect(t.vcpu.prepareEntry()).toBe(true);
     expect(t.injected).toEqual([VECTOR]);
     expect(t.runBytes[RUN.requestInterruptWindow]).toBe(0);
+  });
+
+  it('an interrupt that arrives with an NMI waits for a window: KVM delivers the NMI first (SDM Vol. 3A §6.9)', () => {
+    const t = setup();
+    t.portExit(true);
+    t.lapic.receive(4, 0, false, true); // delivery mode NMI (apic multiple nmi: an NMI IPI, then a fixed one)
+    t.lapic.setIrq(VECTOR, false);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.nmis()).toBe(1);
+    expect(t.injected).toEqual([]);
+    expect(t.runBytes[RUN.requestInterruptWindow]).toBe(1);
+    // A kick before KVM entered the guest: KVM may still hold the NMI, so still no injection.
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([]);
+    expect(t.runBytes[RUN.requestInterruptWindow]).toBe(1);
+    // The window exit (after the NMI handler's IRET): KVM holds no NMI any more.
+    t.portExit(true);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR]);
+    expect(t.nmis()).toBe(1);
   });
 
   it('any other exit (HLT here) looks at everything again', () => {

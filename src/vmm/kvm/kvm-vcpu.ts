@@ -41,6 +41,12 @@ export class KvmVcpu {
    * on another thread sets it when it hands the vCPU back.
    */
   eventsSynced = false;
+  /**
+   * KVM_NMI was issued since KVM_RUN last returned from the guest (an exit, not a kick before the
+   * entry), so kvm_run's copy of the events may not show that NMI yet. Whoever runs KVM_RUN for
+   * this vCPU on another thread keeps it while it owns the vCPU.
+   */
+  nmiSinceExit = false;
 
   constructor(
     readonly vm: KvmVcpuHost,
@@ -65,7 +71,10 @@ export class KvmVcpu {
   enter(): number {
     const r = this.ioctlRun(this.fd, KVM_RUN, 0);
     this.eventsSynced = this.syncsEvents;
-    if (r === 0) return RUN_OK;
+    if (r === 0) {
+      this.nmiSinceExit = false;
+      return RUN_OK;
+    }
     const e = this.libc.errno();
     if (e === EINTR || e === 11) return RUN_INTERRUPTED;
     throw new KvmCallError(`KVM_RUN (vCPU ${this.id})`, e);
@@ -163,6 +172,15 @@ export class KvmVcpu {
 
   nmi(): void {
     if (this.libc.ioctlInt(this.fd, KVM.NMI, 0) < 0) throw new KvmCallError('KVM_NMI', this.libc.errno());
+    this.nmiSinceExit = true;
+  }
+
+  /** KVM holds an NMI not yet delivered, or being delivered (as far as kvm_run's copy and nmiSinceExit tell). */
+  get holdsNmi(): boolean {
+    if (this.nmiSinceExit) return true;
+    if (!this.eventsSynced) return false;
+    const b = this.runBytes;
+    return b[RUN.syncEvents + VCPU_EVENTS.nmiPending] !== 0 || b[RUN.syncEvents + VCPU_EVENTS.nmiInjected] !== 0;
   }
 
   getEvents(): DataView {
