@@ -37,3 +37,10 @@ export function guestCpuid(supported: readonly CpuidEntry[], lapic: LapicParams,
     return e;
   });
 }
+
+/** MAXPHYADDR from a CPUID table (leaf 0x80000008 EAX[7:0]); 36 without the leaf (SDM Vol. 3A §4.1.4). */
+export function physAddrBits(cpuid: readonly CpuidEntry[]): number {
+  const leaf = cpuid.find((e) => e.fn === 0x80000008);
+  const bits = leaf === undefined ? 36 : leaf.eax & 0xff;
+  return bits >= 32 && bits <= 52 ? bits : 36;
+}

@@ -6,6 +6,7 @@ import { accessContext, type AccessContext } from '../bus/access.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { PortBus } from '../bus/port-bus.js';
 import type { Lapic } from '../devices/lapic/lapic.js';
+import { MSR_STATUS_OK } from '../devices/lapic/msr.js';
 import { EXIT, INTERNAL_ERROR, IO_DIRECTION, RUN, SREGS, SYSTEM_EVENT, VCPU_EVENTS, VCPUEVENT_VALID } from './kvm/abi.js';
 import type { KvmVcpu } from './kvm/kvm-vcpu.js';
 import { ExitStats } from './exit-stats.js';
@@ -44,6 +45,8 @@ export interface VcpuHost {
   requestReset(vcpu: number): void;
   /** Re-reads the guest's TSC through `vcpu` and sets every LAPIC's TSC origin from it (when the last anchor is stale). */
   anchorTsc(vcpu: Vcpu): void;
+  /** MAXPHYADDR of the guest's CPU (CPUID 0x80000008 EAX[7:0]; 36 without the leaf), 32 to 52. */
+  readonly physAddrBits: number;
 }
 
 export class Vcpu {
@@ -72,6 +75,8 @@ export class Vcpu {
   private readonly run: DataView;
   private readonly runBytes: Uint8Array;
   private readonly ctx: AccessContext;
+  /** RDMSR's value as two 32-bit halves (the LAPIC's plain-number MSR API: no bigint per exit). */
+  private readonly msrHalves = new Uint32Array(2);
   private readonly stringCtx: AccessContext;
   /** struct kvm_sregs of a freshly created vCPU (the reset state INIT/SIPI start from). */
   private readonly resetSregs: Uint8Array;
@@ -347,22 +352,32 @@ export class Vcpu {
   }
 
   private serveRdmsr(): void {
-    const r = this.lapic.readMsr(this.run.getUint32(RUN.msrIndex, true));
-    if (r.kind === 'ok') {
-      this.run.setBigUint64(RUN.msrData, r.value, true);
+    const run = this.run;
+    const halves = this.msrHalves;
+    if (this.lapic.readMsrHalves(run.getUint32(RUN.msrIndex, true), halves) === MSR_STATUS_OK) {
+      run.setUint32(RUN.msrData, halves[0]!, true);
+      run.setUint32(RUN.msrData + 4, halves[1]!, true);
       this.runBytes[RUN.msrError] = 0;
     } else {
-      this.runBytes[RUN.msrError] = 1; // #GP
+      this.runBytes[RUN.msrError] = 1; // #GP (the LAPIC refuses it, or it is not the LAPIC's)
     }
   }
 
   private serveWrmsr(): void {
-    const index = this.run.getUint32(RUN.msrIndex, true);
+    const run = this.run;
+    const index = run.getUint32(RUN.msrIndex, true);
+    const lo = run.getUint32(RUN.msrData, true);
+    const hi = run.getUint32(RUN.msrData + 4, true);
+    // IA32_APIC_BASE bits from MAXPHYADDR up are reserved (SDM Vol. 3A §11.4.4): #GP. The width
+    // is this CPU's (CPUID 0x80000008), which the LAPIC model does not know.
+    if (index === MSR_IA32_APIC_BASE && hi >>> (this.host.physAddrBits - 32) !== 0) {
+      this.runBytes[RUN.msrError] = 1;
+      return;
+    }
     // A TSC deadline is computed from the guest's RDTSC: keep the LAPIC's TSC anchored to the real
     // one, so a small error in KVM_GET_TSC_KHZ never makes an expired deadline look future.
     if (index === MSR_IA32_TSC_DEADLINE) this.host.anchorTsc(this);
-    const r = this.lapic.writeMsr(index, this.run.getBigUint64(RUN.msrData, true));
-    this.runBytes[RUN.msrError] = r.kind === 'ok' ? 0 : 1;
+    this.runBytes[RUN.msrError] = this.lapic.writeMsrHalves(index, lo, hi) === MSR_STATUS_OK ? 0 : 1;
   }
 
   /** "RIP 0x… (CS:…)" for messages about the guest. */

@@ -19,7 +19,7 @@ import { KvmSystem } from './kvm/kvm-system.js';
 import type { KvmVm, GuestMemory } from './kvm/kvm-vm.js';
 import { RUN_INTERRUPTED } from './kvm/kvm-vcpu.js';
 import { hostQuirks, type HostQuirks } from './kvm/pvm-host.js';
-import { guestCpuid } from './cpuid.js';
+import { guestCpuid, physAddrBits } from './cpuid.js';
 import { HostClock } from './host-clock.js';
 import { DeadlineKicker, KickSignal } from './kick.js';
 import { ExitStats } from './exit-stats.js';
@@ -184,6 +184,7 @@ export class Vm {
         },
         stop: (r) => self!.stop(r),
         anchorTsc: (v) => self!.anchorTsc(v, false),
+        physAddrBits: physAddrBits(supported),
         requestReset: () => self!.platform.guestResetRequest('hard'),
         completeFailedEmulation: (v) => quirks.completeFailedEmulation(v, memory.bytes, platform),
       };

@@ -52,6 +52,7 @@ function setup() {
     completeFailedEmulation: () => false,
     requestReset: () => undefined,
     anchorTsc: () => undefined,
+    physAddrBits: 40,
   };
   const vcpu = new Vcpu(0, kvm, lapic, host);
   lapic.wakeObserver = () => vcpu.wake(); // as Vm wires it
@@ -89,7 +90,17 @@ function setup() {
     runBytes[RUN.ifFlag] = ready ? 1 : 0;
     vcpu.serveExit();
   };
-  return { platform, lapic, vcpu, run, runBytes, injected, portExit, mmioWrite, looks: () => lapicLooks, nmis: () => nmis };
+  /** KVM returned with RDMSR (write false) or WRMSR of `msr`; returns kvm_run's error flag. */
+  const msrExit = (msr: number, write: boolean, lo = 0, hi = 0) => {
+    run.setUint32(RUN.exitReason, write ? EXIT.X86_WRMSR : EXIT.X86_RDMSR, true);
+    run.setUint32(RUN.msrIndex, msr, true);
+    run.setUint32(RUN.msrData, lo, true);
+    run.setUint32(RUN.msrData + 4, hi, true);
+    runBytes[RUN.msrError] = 0xff;
+    vcpu.serveExit();
+    return runBytes[RUN.msrError];
+  };
+  return { platform, lapic, vcpu, run, runBytes, injected, portExit, mmioWrite, msrExit, looks: () => lapicLooks, nmis: () => nmis };
 }
 
 describe('Vcpu entry preparation after exits that change nothing', () => {
@@ -188,5 +199,30 @@ describe('Vcpu entry preparation after exits that change nothing', () => {
     t.runBytes[RUN.readyForInterruptInjection] = 1;
     expect(t.vcpu.prepareEntry()).toBe(true);
     expect(t.injected).toEqual([VECTOR]);
+  });
+});
+
+describe('Vcpu MSR exits', () => {
+  it('RDMSR IA32_APIC_BASE answers the LAPIC value in kvm_run as two halves', () => {
+    const t = setup();
+    t.run.setBigUint64(RUN.msrData, 0xdead_beef_dead_beefn, true);
+    expect(t.msrExit(0x1b, false)).toBe(0);
+    expect(t.run.getBigUint64(RUN.msrData, true)).toBe(t.lapic.apicBase);
+    expect(t.run.getUint32(RUN.msrData, true)).toBe(0xfee00900);
+  });
+
+  it('an MSR the LAPIC does not own, or refuses, is #GP', () => {
+    const t = setup();
+    expect(t.msrExit(0x10, false)).toBe(1); // IA32_TSC: not the LAPIC's
+    expect(t.msrExit(0x830, true, 0x4400)).toBe(1); // x2APIC ICR while in xAPIC mode
+  });
+
+  it('IA32_APIC_BASE with a bit at or above MAXPHYADDR is #GP and leaves the base as it was (apic "reserved physaddr bits")', () => {
+    const t = setup();
+    const before = t.lapic.apicBase;
+    expect(t.msrExit(0x1b, true, 0xfee00900, 1 << 8)).toBe(1); // bit 40, MAXPHYADDR 40
+    expect(t.lapic.apicBase).toBe(before);
+    expect(t.msrExit(0x1b, true, 0xfee00900, 1 << 7)).toBe(0); // bit 39: a valid base (qemu-pc moves the window)
+    expect(t.lapic.apicBase).toBe(0x80_fee0_0900n);
   });
 });

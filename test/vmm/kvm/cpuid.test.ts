@@ -1,6 +1,6 @@
 // The guest's CPUID: LAPIC features follow the LAPIC, and bits the host cannot back are hidden.
 import { describe, expect, it } from 'vitest';
-import { guestCpuid } from '../../../src/vmm/cpuid.js';
+import { guestCpuid, physAddrBits } from '../../../src/vmm/cpuid.js';
 import { CPUID1_ECX_CX16, hostQuirks } from '../../../src/vmm/kvm/pvm-host.js';
 import type { LapicParams } from '../../../src/devices/lapic/params.js';
 
@@ -24,5 +24,13 @@ describe('guestCpuid', () => {
     expect(hostQuirks('pvm').hiddenCpuid1Ecx).toBe(CPUID1_ECX_CX16);
     expect(hostQuirks('vmx').hiddenCpuid1Ecx).toBe(0);
     expect(hostQuirks('svm').hiddenCpuid1Ecx).toBe(0);
+  });
+
+  it('MAXPHYADDR is CPUID 0x80000008 EAX[7:0], 36 without the leaf or with a value out of range', () => {
+    const leaf = (eax: number) => [...supported, { fn: 0x80000008, index: 0, flags: 0, eax, ebx: 0, ecx: 0, edx: 0 }];
+    expect(physAddrBits(leaf(0x3028))).toBe(40);
+    expect(physAddrBits(leaf(0x302e))).toBe(46);
+    expect(physAddrBits(supported)).toBe(36);
+    expect(physAddrBits(leaf(0x3000))).toBe(36);
   });
 });
