@@ -72,6 +72,7 @@ function createGuest(opts: GuestOptions | LinuxGuestOptions, load: (vm: Vm, firm
       onSleep: (slpTyp) => vm.sleepRequest(slpTyp),
     });
     const boot = () => {
+      vm.setUpLikeBios(); // and again at every reboot, before this runs (Vm.setUpLikeBios)
       const firmware = installFirmwareTables(vm.platform, vm.ram);
       load(vm, firmware);
       return firmware;

@@ -28,6 +28,7 @@ import { Vcpu, VcpuState, type VcpuHost } from './vcpu.js';
 import { CTL, VCPU_THREAD, VcpuThread } from './vcpu-thread.js';
 import { SREGS } from './kvm/abi.js';
 import type { BootState } from './loaders/boot-state.js';
+import { setUpLikeBios, type BiosSetupResult } from '../firmware/bios-setup.js';
 
 /** RAM below the VGA/BIOS hole, and from 1 MiB up (the PC layout). */
 const LOW_RAM_END = 0xa0000;
@@ -100,6 +101,8 @@ export class Vm {
   /** A guest reset was requested; done at the run loop's next safe point (performReset). */
   private resetPending = false;
   private rebootListener: (() => void) | null = null;
+  /** setUpLikeBios() was done: every reboot redoes it. */
+  private firmwareSetUp = false;
   /** Guest resets done (reboots). */
   resets = 0;
   private readonly resetPolicy: 'reboot' | 'stop';
@@ -245,6 +248,17 @@ export class Vm {
     this.rebootListener = listener;
   }
 
+  /**
+   * Sets the platform up as a PC BIOS does (src/firmware/bios-setup.ts: the ACPI PM block placed,
+   * the PCI links routed) and keeps it so: a guest reset returns the chipset to its power-on state
+   * (PIIX4 PMBA cleared: the PM block unplaced), and there is no firmware at the reset vector to
+   * redo it, so every reboot does it again before the reboot listener runs.
+   */
+  setUpLikeBios(): BiosSetupResult {
+    this.firmwareSetUp = true;
+    return setUpLikeBios(this.platform);
+  }
+
   /** Every vCPU out of KVM_RUN (workers kicked and parked, their last exit dropped), reset, rebooted. */
   private performReset(workers: readonly VcpuThread[]): void {
     this.resetPending = false;
@@ -261,6 +275,7 @@ export class Vm {
     this.wakeFlags.fill(0);
     this.resets++;
     this.anchorTsc(this.vcpus[0]!);
+    if (this.firmwareSetUp) setUpLikeBios(this.platform);
     this.rebootListener?.();
   }
 

@@ -59,6 +59,52 @@ function resetOnceKernel(reset: readonly number[]): Uint8Array {
   return elf32(0x10000c, [{ paddr: 0x100000, data: concat(mbHeader(0), new Uint8Array(code)) }]);
 }
 
+/**
+ * A Multiboot kernel that resets through 0xCF9 on its first boot and, on the second, reads the PM
+ * timer at `pmTimerPort`: debug-exit code = the boot count | the timer's top byte (0 for the
+ * 24-bit timer; 0xFF from a port nobody serves).
+ */
+function pmTimerAfterResetCode(pmTimerPort: number): number[] {
+  return [
+    0xfe,
+    0x05,
+    0x00,
+    0x00,
+    0x30,
+    0x00, //             inc byte [BOOTS]
+    0x80,
+    0x3d,
+    0x00,
+    0x00,
+    0x30,
+    0x00,
+    0x01, //       cmp byte [BOOTS], 1
+    0x75,
+    0x08, //                                     jne report
+    ...RESET_CF9, //                                   (7 bytes)
+    0xf4, //                                           hlt
+    0x66,
+    0xba,
+    pmTimerPort & 0xff,
+    pmTimerPort >>> 8, //     report: mov dx, PM_TMR
+    0xed, //                                           in eax, dx
+    0x25,
+    0x00,
+    0x00,
+    0x00,
+    0xff, //                   and eax, 0xff000000
+    0x0a,
+    0x05,
+    0x00,
+    0x00,
+    0x30,
+    0x00, //                       or al, [BOOTS]
+    0xe7,
+    0xf4, //                                     out 0xf4, eax
+    0xf4, //                                           hlt
+  ];
+}
+
 /** A Multiboot kernel that writes `values` (16-bit) to port `port` in turn, marking RAM before the last, then halts. */
 function sleepKernel(port: number, values: readonly number[]): Uint8Array {
   const code: number[] = [0x66, 0xba, port & 0xff, port >>> 8]; // mov dx, port
@@ -97,6 +143,36 @@ describe.skipIf(KVM_SKIP_REASON !== null)('guest reset and power-off', () => {
       expect(v.ram[BOOTS]).toBe(2);
     });
   }
+
+  it('after a reset through 0xCF9 (qemu-pc) the BIOS-like set-up is redone: the PM timer still reads at 0x608', async () => {
+    const kernel = elf32(0x10000c, [{ paddr: 0x100000, data: concat(mbHeader(0), new Uint8Array(pmTimerAfterResetCode(0x608))) }]);
+    const v = boot(kernel, 'qemu-pc');
+    const pm = [...v.platform.devices.values()].find((d) => d.kind === 'acpi-pm1') as PmTimer;
+    const r = await v.run();
+    expect(r).toEqual({ kind: 'debug-exit', code: 2 });
+    expect(v.resets).toBe(1);
+    expect(pm.base).toBe(0x600);
+  });
+
+  it('a VM whose firmware set-up was done (Vm.setUpLikeBios) gets it again at a reset, before its reboot listener runs', async () => {
+    vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 15 });
+    const v = vm;
+    stopOnPortF4(v);
+    expect(v.setUpLikeBios().pmBase).toBe(0x600);
+    const pm = [...v.platform.devices.values()].find((d) => d.kind === 'acpi-pm1') as PmTimer;
+    v.ram.set(pmTimerAfterResetCode(0x608), 0x1000);
+    const start = () => v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
+    start();
+    let baseAtReboot: number | null = -1;
+    v.onReboot(() => {
+      baseAtReboot = pm.base;
+      start();
+    });
+    const r = await v.run();
+    expect(r).toEqual({ kind: 'debug-exit', code: 2 });
+    expect(v.resets).toBe(1);
+    expect(baseAtReboot).toBe(0x600);
+  });
 
   it('with onReset "stop" a reset ends the run (status 6)', async () => {
     guest = createMultibootGuest({
