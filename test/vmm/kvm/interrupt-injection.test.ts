@@ -28,10 +28,11 @@ describe.skipIf(KVM_SKIP_REASON !== null || !kutAvailable('vmexit'))('interrupt 
     try {
       const v = vm.vcpus[0]!;
       let deadlines = 0;
-      const writeMsr = v.lapic.writeMsr.bind(v.lapic);
-      v.lapic.writeMsr = (msr, value) => {
-        if (msr === TSC_DEADLINE && value !== 0n) deadlines++;
-        return writeMsr(msr, value);
+      // The VMM's WRMSR exits reach the LAPIC through its plain-number MSR API.
+      const writeMsrHalves = v.lapic.writeMsrHalves.bind(v.lapic);
+      v.lapic.writeMsrHalves = (msr, lo, hi) => {
+        if (msr === TSC_DEADLINE && (lo !== 0 || hi !== 0)) deadlines++;
+        return writeMsrHalves(msr, lo, hi);
       };
       const libc = v.kvm.libc;
       let interruptIoctls = 0;
