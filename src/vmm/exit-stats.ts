@@ -11,8 +11,19 @@ export class ExitStats {
   readonly byReason = new Float64Array(64);
   /** Port I/O exits by port. */
   readonly byPort = new Float64Array(0x10000);
-  /** MMIO exits by 4 KiB page (page number → count). */
-  readonly byPage = new Map<number, number>();
+  /** MMIO exits by 4 KiB page (page number → count), the current run of exits on one page included. */
+  get byPage(): Map<number, number> {
+    this.flushPageRun();
+    return this.pages;
+  }
+  private readonly pages = new Map<number, number>();
+  /**
+   * The page of the last MMIO exits and how many in a row (not yet in `pages`): a guest's MMIO
+   * exits come in runs on one page (a device's registers, the xAPIC page), so most exits count
+   * with a compare and an add instead of a Map lookup and store.
+   */
+  private runPage = -1;
+  private runCount = 0;
   /** Interrupts injected by vector (KVM_INTERRUPT), and NMIs. */
   readonly injected = new Float64Array(256);
   nmis = 0;
@@ -23,13 +34,26 @@ export class ExitStats {
 
   mmio(addr: number): void {
     const page = Math.floor(addr / 4096);
-    this.byPage.set(page, (this.byPage.get(page) ?? 0) + 1);
+    if (page === this.runPage) {
+      this.runCount++;
+      return;
+    }
+    this.flushPageRun();
+    this.runPage = page;
+    this.runCount = 1;
+  }
+
+  private flushPageRun(): void {
+    if (this.runCount === 0) return;
+    this.pages.set(this.runPage, (this.pages.get(this.runPage) ?? 0) + this.runCount);
+    this.runCount = 0;
   }
 
   add(other: ExitStats): void {
     for (let i = 0; i < 64; i++) this.byReason[i]! += other.byReason[i]!;
     for (let i = 0; i < 0x10000; i++) this.byPort[i]! += other.byPort[i]!;
-    for (const [p, n] of other.byPage) this.byPage.set(p, (this.byPage.get(p) ?? 0) + n);
+    const pages = this.byPage;
+    for (const [p, n] of other.byPage) pages.set(p, (pages.get(p) ?? 0) + n);
     for (let i = 0; i < 256; i++) this.injected[i]! += other.injected[i]!;
     this.nmis += other.nmis;
     this.kicks += other.kicks;
