@@ -8,6 +8,10 @@ export const LINUX_TEST_CMDLINE_PARTS: readonly [string, string][] = [
   ['init_on_alloc=0', 'Debian zeroes every allocated page by default; that memset is emulated instruction by instruction here'],
   ['mitigations=off', 'no speculative-execution mitigations to set up or patch in (none matter for a boot test)'],
   ['printk.time=1', 'timestamps: the guest-side time of each step'],
+  [
+    'nowatchdog',
+    'no soft-lockup detector: guest ring 0 runs at a small fraction of real time here, so a long non-preemptible init step would be reported as "BUG: soft lockup" (a forbidden line) though nothing is stuck',
+  ],
   ['noxsave', "PVM's instruction emulator fails XRSTOR in ring 0 (a boot stopped in the FPU setup there); FXSAVE/FXRSTOR work"],
 ];
 
