@@ -68,6 +68,9 @@ describe('checkLinuxLog', () => {
     expect(failed(GOOD.replace('2994.500 MHz', '2997.500 MHz'))).toEqual(['TSC within 0.1% of KVM_GET_TSC_KHZ']);
     expect(failed(GOOD.replace('2026-12-07T', '2020-01-01T'))).toEqual(['rtc date']);
     expect(failed(GOOD.replace(/.*reg 0x20.*\n/, ''))).toEqual(['PCI 00:01.1 BAR at 0x20']);
+    // Debian's 6.1.192 names the BAR instead of its register (the line its boot on hvmdev logged).
+    expect(failed(GOOD.replace(/.*reg 0x20.*\n/, '[ 1142.624951] pci 0000:00:01.1: BAR 4 [io  0x0000-0x000f]\n'))).toEqual([]);
+    expect(failed(GOOD.replace(/.*reg 0x20.*\n/, '[ 1142.624951] pci 0000:00:01.1: BAR 3 [io  0x0376]\n'))).toEqual(['PCI 00:01.1 BAR at 0x20']);
     expect(failed(GOOD.replace('Run /init', 'Run /sbin/init'))).toEqual(['init started']);
     expect(failed(GOOD, { ...FACTS, ecam: true, vcpus: 2 })).toEqual(['MMCONFIG', '2 vCPU(s) up']);
   });

@@ -85,7 +85,10 @@ export function checkLinuxLog(log: string, f: LinuxBootFacts): CriterionResult[]
     need(`PCI ${fn.slot} [${id}]`, new RegExp(`pci 0000:${fn.slot.replace('.', '\\.')}: \\[${id}\\]`));
     for (const reg of fn.barRegs) {
       const what = reg === 0x30 ? 'ROM' : `BAR at 0x${reg.toString(16)}`;
-      need(`PCI ${fn.slot} ${what}`, new RegExp(`pci 0000:${fn.slot.replace('.', '\\.')}: reg 0x${reg.toString(16)}: \\[(io|mem)`));
+      // 6.1 stable (Debian's 6.1.192) logs `BAR 4 [io  0x0000-0x000f]`; older kernels `reg 0x20: [io …]`.
+      const name = reg === 0x30 ? 'ROM' : `BAR ${(reg - 0x10) / 4}`;
+      const slot = fn.slot.replace('.', '\\.');
+      need(`PCI ${fn.slot} ${what}`, new RegExp(`pci 0000:${slot}: (reg 0x${reg.toString(16)}:|${name}) \\[(io|mem)`));
     }
   }
   if (f.ecam) need('MMCONFIG', /PCI: MMCONFIG for domain 0000 \[bus 00-[0-9a-f]{2}\] at \[mem 0x[0-9a-f]+-0x[0-9a-f]+\]/);
