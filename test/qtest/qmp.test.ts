@@ -62,6 +62,27 @@ describe('QMP subset', () => {
     expect(sent[1]).toEqual({ return: { status: 'prelaunch', singlestep: false, running: false } });
   });
 
+  it('events only after negotiation; a stopped run state (watchdog pause) in query-status', () => {
+    const sent: unknown[] = [];
+    let stopped: string | null = null;
+    const machine: QmpMachine = { packageName: 'hvmdev', paused: false, stoppedState: () => stopped, reset: () => undefined, quit: () => undefined };
+    const conn = new QmpConnection(
+      machine,
+      (t) => void sent.push(JSON.parse(t)),
+      () => 1_700_000_000_123,
+    );
+    conn.sendEvent('WATCHDOG', { action: 'pause' });
+    expect(sent).toEqual([]);
+    conn.receive('{"execute":"qmp_capabilities"}');
+    conn.sendEvent('WATCHDOG', { action: 'pause' });
+    stopped = 'watchdog';
+    conn.receive('{"execute":"query-status"}');
+    expect(sent.slice(1)).toEqual([
+      { timestamp: { seconds: 1_700_000_000, microseconds: 123_000 }, event: 'WATCHDOG', data: { action: 'pause' } },
+      { return: { status: 'watchdog', singlestep: false, running: false } },
+    ]);
+  });
+
   it('requests split across chunks, single quotes, malformed input: answered, never thrown', () => {
     const { conn, sent } = connection();
     conn.receive("{ 'exec");
