@@ -221,6 +221,12 @@ export function u64HexText(high: number, low: number): string {
   return `0x${(high >>> 0).toString(16).padStart(8, '0')}${(low >>> 0).toString(16).padStart(8, '0')}`;
 }
 
+/** 0x + the shortest hex of a value given as two 32-bit halves (as bigint's toString(16) writes it). */
+export function u64ShortHex(high: number, low: number): string {
+  if (high === 0) return `0x${(low >>> 0).toString(16)}`;
+  return `0x${(high >>> 0).toString(16)}${(low >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 /** A value in words for an error (never the whole of a large value). */
 export function describeValue(v: unknown): string {
   if (Array.isArray(v)) return `an array of ${v.length}`;

@@ -180,12 +180,14 @@ describe('a refused restore leaves the platform untouched (item 11)', () => {
     const p = item8();
     const before = json(p);
     const bad = JSON.parse(before) as { devices: Record<string, unknown> };
+    // The platform restores in two steps (every device checks, then every device applies): an
+    // unexpected error in a device's check is the case to test.
     const lapic = p.vcpus[0]!.devices.get('lapic')!;
-    const restore = lapic.restore.bind(lapic);
+    const check = lapic.checkState!.bind(lapic);
     let calls = 0;
-    lapic.restore = (s: unknown) => {
+    lapic.checkState = (s: unknown) => {
       if (calls++ === 0) throw new RangeError('boom');
-      restore(s);
+      check(s);
     };
     let error: unknown;
     try {

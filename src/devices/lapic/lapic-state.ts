@@ -1,11 +1,14 @@
-// The checked snapshot of one LAPIC (Xen's LAPIC + LAPIC_REGS records, xen/include/public/arch-x86/hvm/save.h, as
-// plain data). A restore accepts only states guest accesses can reach (docs/robustness.md): every
-// register within its write mask, no vector below 16 in IRR/ISR/TMR, a legal APIC_BASE, a timer
-// plan consistent with the LVT timer mode. It validates everything before changing anything.
+// The state of one LAPIC (Xen's LAPIC + LAPIC_REGS records, xen/include/public/arch-x86/hvm/save.h, as
+// plain data), described once (src/device-model/state-description.ts). A check accepts only states
+// guest accesses can reach (docs/robustness.md): every register within its write mask, no vector
+// below 16 in IRR/ISR/TMR, a legal APIC_BASE, a timer plan consistent with the LVT timer mode. It
+// checks everything before anything is applied (checkLapicState, then lapicStateOf).
 import { MAX_CLOCK_NS } from '../../time/clock.js';
-import { SnapshotError, SnapshotReader } from '../../device-model/snapshot.js';
-import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
-import { ArmedKind } from './lapic-timer.js';
+import { SnapshotError } from '../../device-model/snapshot.js';
+import { StateDescription, u64ShortHex } from '../../device-model/state-description.js';
+import { bool, int, struct, u64, uints } from '../../device-model/state-fields.js';
+import { MISSED_TICKS_STATE, type MissedTicksState } from '../../device-model/timer-mode/missed-ticks.js';
+import { ArmedKind, type LapicTimer } from './lapic-timer.js';
 import type { LapicParams } from './params.js';
 import {
   APIC_BASE_ADDR_MASK,
@@ -47,19 +50,79 @@ export interface LapicState {
   readonly sipiVector: number;
   readonly waitForSipi: boolean;
   readonly intrSignalled: boolean;
-  readonly missedTicks: ReturnType<typeof MissedTicks.read>;
+  readonly missedTicks: MissedTicksState;
   /** The x2APIC LDR is the vCPU-index derivation of a guest migrated from Xen 4.4–4.18. */
   readonly legacyX2apicLdr: boolean;
 }
 
+/** The LAPIC timer's count and what it has on the clock (LapicTimer). */
+export const LAPIC_TIMER_STATE = new StateDescription('lapic timer', 1, {
+  counting: bool(),
+  start: int(-MAX_CLOCK_NS, MAX_CLOCK_NS),
+  /** IA32_TSC_DEADLINE. */
+  tscDeadline: u64().computed((t: LapicTimer) => u64ShortHex(t.deadlineHi, t.deadlineLo)),
+  armed: int(ArmedKind.None, ArmedKind.Deadline),
+  /** Absolute deadline on the clock, -1 when nothing is armed. */
+  deadline: int(-1, MAX_CLOCK_NS),
+  /** 0 unless periodic. */
+  period: int(0, MAX_CLOCK_NS),
+});
+
+/** The parts of a Lapic its description reads (private members, by name). */
+interface LapicView {
+  readonly base: { readonly value: bigint };
+  readonly timerRegs: { readonly count: LapicTimer; readonly missedTicks: object };
+  readonly lintLevels: readonly boolean[];
+  readonly extInt: boolean;
+  readonly nmi: boolean;
+  readonly smi: boolean;
+  readonly init: boolean;
+  readonly sipi: number;
+  readonly waitingForSipi: boolean;
+}
+
+/** One LAPIC: the register page (64 slots of 16 bytes), IA32_APIC_BASE, the timer, the pins and pending events. */
+export const LAPIC_STATE = new StateDescription('lapic', 1, {
+  vcpu: int(0, 1023),
+  regs: uints(REG_SLOTS, 32),
+  apicBase: u64().computed((l: LapicView) => `0x${l.base.value.toString(16)}`),
+  /** ESR bits collected since the last ESR write. */
+  pendingEsr: int(0, 0xff),
+  timer: struct(LAPIC_TIMER_STATE).computed((l: LapicView) => LAPIC_TIMER_STATE.snapshot(l.timerRegs.count)),
+  lint0: bool().computed((l: LapicView) => l.lintLevels[0]!),
+  lint1: bool().computed((l: LapicView) => l.lintLevels[1]!),
+  extIntPending: bool().computed((l: LapicView) => l.extInt),
+  nmiPending: bool().computed((l: LapicView) => l.nmi),
+  smiPending: bool().computed((l: LapicView) => l.smi),
+  initPending: bool().computed((l: LapicView) => l.init),
+  /** The vector of a pending SIPI, -1 for none. */
+  sipiVector: int(-1, 0xff).computed((l: LapicView) => l.sipi),
+  waitForSipi: bool().computed((l: LapicView) => l.waitingForSipi),
+  intrSignalled: bool(),
+  missedTicks: struct(MISSED_TICKS_STATE).computed((l: LapicView) => MISSED_TICKS_STATE.snapshot(l.timerRegs.missedTicks)),
+});
+
+export type LapicStateJson = typeof LAPIC_STATE.json;
+
 const ESR_BITS = ESR_SEND_ILLEGAL_VECTOR | ESR_RECEIVE_ILLEGAL_VECTOR;
-export function readLapicState(state: unknown, path: string, vcpu: number, params: LapicParams): LapicState {
-  const r = new SnapshotReader(state, path);
+
+/** Whether an x2APIC LDR is the vCPU-index derivation of Xen 4.4–4.18 (Xen's lapic_load_fixup). */
+function legacyLdr(s: LapicStateJson, vcpu: number, params: LapicParams): boolean {
+  const ldr = s.regs[Reg.Ldr]!;
+  return ldr !== x2apicLdrFromId(vcpu * params.apicIdStride) && ldr === x2apicLdrFromId(vcpu);
+}
+
+/**
+ * Checks a LAPIC's snapshot part against everything a guest can reach; `minPeriodNs` is the clock's
+ * periodic clamp. Changes nothing.
+ */
+export function checkLapicState(state: unknown, path: string, vcpu: number, params: LapicParams, minPeriodNs: number): void {
+  const s = LAPIC_STATE.check(state, path, undefined);
   const bad = (field: string, why: string): never => {
     throw new SnapshotError(`${path}.${field}: ${why}`);
   };
-  if (r.int('vcpu', 0, 1023) !== vcpu) bad('vcpu', `belongs to another vCPU (this LAPIC is vCPU ${vcpu})`);
-  const regs = r.intArray('regs', REG_SLOTS, 0, 0xffff_ffff);
+  if (s.vcpu !== vcpu) bad('vcpu', `belongs to another vCPU (this LAPIC is vCPU ${vcpu})`);
+  const regs = s.regs;
   for (let i = 0; i < REG_SLOTS; i++) {
     if (LAPIC_STORED[i] === 0 && regs[i] !== 0) bad(`regs[${i}]`, 'a register that always reads 0 holds a value');
   }
@@ -77,20 +140,18 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
     if ((at(base) & 0xffff) !== 0) bad(`regs[${base}]`, 'vectors 0–15 can never be pending or in service');
   }
 
-  const apicBase = r.u64('apicBase');
+  const apicBase = BigInt(s.apicBase);
   const allowed = APIC_BASE_ADDR_MASK | APIC_BASE_ENABLE | APIC_BASE_BSP | (params.x2apic ? APIC_BASE_EXTD : 0n);
   const en = (apicBase & APIC_BASE_ENABLE) !== 0n;
   const extd = (apicBase & APIC_BASE_EXTD) !== 0n;
   if ((apicBase & ~allowed) !== 0n) bad('apicBase', 'reserved bits set');
   if (extd && !en) bad('apicBase', 'EXTD without EN is an illegal APIC state');
   if (en && !extd && (apicBase & APIC_BASE_ADDR_MASK) !== BigInt(XAPIC_DEFAULT_BASE)) bad('apicBase', 'xAPIC window moved');
-  let legacyX2apicLdr = false;
   if (en && extd) {
     const id = vcpu * params.apicIdStride;
     // Xen's lapic_load_fixup: an LDR derived from the vCPU index (Xen 4.4–4.18) is kept and
     // switches the domain to that derivation; anything else that is not the SDM's LDR is refused.
-    legacyX2apicLdr = at(Reg.Ldr) !== x2apicLdrFromId(id) && at(Reg.Ldr) === x2apicLdrFromId(vcpu);
-    if (at(Reg.Id) !== id || (at(Reg.Ldr) !== x2apicLdrFromId(id) && !legacyX2apicLdr)) {
+    if (at(Reg.Id) !== id || (at(Reg.Ldr) !== x2apicLdrFromId(id) && !legacyLdr(s, vcpu, params))) {
       bad('regs', 'x2APIC ID/LDR do not match the vCPU');
     }
   } else if (en) {
@@ -98,32 +159,30 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
     if ((at(Reg.IcrHigh) & 0xffffff) !== 0) bad('regs[49]', 'xAPIC ICR destination bits 23:0 must be 0');
   }
 
-  const pendingEsr = r.int('pendingEsr', 0, 0xff);
-  if ((pendingEsr & ~ESR_BITS) !== 0) bad('pendingEsr', 'error bits the model never sets');
+  if ((s.pendingEsr & ~ESR_BITS) !== 0) bad('pendingEsr', 'error bits the model never sets');
 
-  const t = r.object('timer');
+  const t = s.timer;
   const mode = (at(Reg.LvtTimer) & TIMER_MODE_MASK) >>> 17;
-  const timerArmed = t.int('armed', ArmedKind.None, ArmedKind.Deadline) as ArmedKind;
-  const timerDeadline = t.int('deadline', -1, MAX_CLOCK_NS);
-  const timerPeriod = t.int('period', 0, MAX_CLOCK_NS);
-  const tscDeadline = t.u64('tscDeadline');
-  const timerCounting = t.bool('counting');
-  const timerStart = t.int('start', -MAX_CLOCK_NS, MAX_CLOCK_NS);
-  if ((timerArmed === ArmedKind.None) !== timerDeadline < 0) bad('timer', 'armed kind and deadline disagree');
-  if ((timerArmed === ArmedKind.Periodic) !== timerPeriod > 0) bad('timer.period', 'only a periodic timer has a period');
+  const timerArmed = t.armed as ArmedKind;
+  const timerCounting = t.counting;
+  const tscDeadlineSet = BigInt(t.tscDeadline) !== 0n;
+  if ((timerArmed === ArmedKind.None) !== t.deadline < 0) bad('timer', 'armed kind and deadline disagree');
+  if ((timerArmed === ArmedKind.Periodic) !== t.period > 0) bad('timer.period', 'only a periodic timer has a period');
   const counts = mode === TimerMode.OneShot || mode === TimerMode.Periodic;
   if ((timerArmed === ArmedKind.OneShot || timerArmed === ArmedKind.Periodic) && (!counts || !timerCounting || at(Reg.TimerInitial) === 0)) {
     bad('timer.armed', 'a count is armed but the LVT timer mode or TMICT does not count');
   }
   if (timerArmed === ArmedKind.Periodic && mode !== TimerMode.Periodic) bad('timer.armed', 'periodic plan in one-shot mode');
-  if (tscDeadline !== 0n && mode !== TimerMode.TscDeadline) bad('timer.tscDeadline', 'a deadline outside TSC-deadline mode');
-  if (timerArmed === ArmedKind.Deadline && tscDeadline === 0n) bad('timer.armed', 'deadline armed without IA32_TSC_DEADLINE');
+  if (tscDeadlineSet && mode !== TimerMode.TscDeadline) bad('timer.tscDeadline', 'a deadline outside TSC-deadline mode');
+  if (timerArmed === ArmedKind.Deadline && !tscDeadlineSet) bad('timer.armed', 'deadline armed without IA32_TSC_DEADLINE');
   // Entering or leaving TSC-deadline mode clears TMICT; a move to the reserved mode 3 keeps it.
   if (mode === TimerMode.TscDeadline && at(Reg.TimerInitial) !== 0) bad('regs[56]', 'TMICT is 0 in TSC-deadline mode');
+  // A periodic plan shorter than the clock's clamp is not a state the timer can reach.
+  if (t.period > 0 && t.period < minPeriodNs) {
+    throw new SnapshotError(`${path}.timer.period: ${t.period} ns is below the ${minPeriodNs} ns periodic clamp`);
+  }
 
-  const sipiVector = r.int('sipiVector', -1, 0xff);
-  r.object('missedTicks');
-  const missedTicks = MissedTicks.read((state as { missedTicks: unknown }).missedTicks, `${path}.missedTicks`);
+  const missedTicks = s.missedTicks;
   if (missedTicks.tracking !== params.timerMissedTicks) {
     bad('missedTicks.tracking', `must be ${params.timerMissedTicks} with these LAPIC parameters`);
   }
@@ -131,26 +190,46 @@ export function readLapicState(state: unknown, path: string, vcpu: number, param
   if (missedTicks.pending > 0 && !(mode === TimerMode.Periodic && timerCounting && at(Reg.TimerInitial) !== 0)) {
     bad('missedTicks', 'owed ticks without a periodic timer');
   }
+}
+
+/** A state checkLapicState accepted, in the form Lapic applies (no checks here). */
+export function lapicStateOf(state: unknown, vcpu: number, params: LapicParams): LapicState {
+  const s = state as LapicStateJson;
+  const t = s.timer;
+  const apicBase = BigInt(s.apicBase);
+  const x2 = (apicBase & APIC_BASE_ENABLE) !== 0n && (apicBase & APIC_BASE_EXTD) !== 0n;
   return {
-    regs,
+    regs: s.regs,
     apicBase,
-    pendingEsr,
-    timerCounting,
-    timerStart,
-    tscDeadline,
-    timerArmed,
-    timerDeadline,
-    timerPeriod,
-    lint0: r.bool('lint0'),
-    lint1: r.bool('lint1'),
-    extIntPending: r.bool('extIntPending'),
-    nmiPending: r.bool('nmiPending'),
-    smiPending: r.bool('smiPending'),
-    initPending: r.bool('initPending'),
-    sipiVector,
-    waitForSipi: r.bool('waitForSipi'),
-    intrSignalled: r.bool('intrSignalled'),
-    missedTicks,
-    legacyX2apicLdr,
+    pendingEsr: s.pendingEsr,
+    timerCounting: t.counting,
+    timerStart: t.start,
+    tscDeadline: BigInt(t.tscDeadline),
+    timerArmed: t.armed as ArmedKind,
+    timerDeadline: t.deadline,
+    timerPeriod: t.period,
+    lint0: s.lint0,
+    lint1: s.lint1,
+    extIntPending: s.extIntPending,
+    nmiPending: s.nmiPending,
+    smiPending: s.smiPending,
+    initPending: s.initPending,
+    sipiVector: s.sipiVector,
+    waitForSipi: s.waitForSipi,
+    intrSignalled: s.intrSignalled,
+    missedTicks: {
+      mode: s.missedTicks.mode,
+      pending: s.missedTicks.pending,
+      issued: s.missedTicks.issued,
+      tracking: s.missedTicks.tracking,
+      targetVcpu: MISSED_TICKS_STATE.valueOf(s.missedTicks, 'targetVcpu'),
+    },
+    legacyX2apicLdr: x2 && legacyLdr(s, vcpu, params),
   };
+}
+
+/** Checks and converts in one step (a single LAPIC's restore). */
+export function readLapicState(state: unknown, path: string, vcpu: number, params: LapicParams, minPeriodNs = 0): LapicState {
+  checkLapicState(state, path, vcpu, params, minPeriodNs);
+  return lapicStateOf(state, vcpu, params);
 }

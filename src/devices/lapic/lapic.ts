@@ -10,13 +10,12 @@ import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import type { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../../device-model/timer-mode/timer-mode.js';
-import { SnapshotError } from '../../device-model/snapshot.js';
 import type { ExtIntSource } from '../../irq/ext-int-source.js';
 import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
 import { ApicBaseMsr, ApicBaseWrite } from './apic-base.js';
 import { IcrSender } from './lapic-ipi.js';
 import { type LapicMsrTarget, lapicReadMsr, lapicReadMsrHalves, lapicWriteMsr, lapicWriteMsrHalves } from './lapic-msr.js';
-import { type LapicState, readLapicState } from './lapic-state.js';
+import { checkLapicState, LAPIC_STATE, type LapicState, lapicStateOf } from './lapic-state.js';
 import type { LapicTimer } from './lapic-timer.js';
 import { LapicTimerRegisters, type TimerInterruptTarget } from './lapic-timer-registers.js';
 import { LapicVectors } from './lapic-vectors.js';
@@ -67,8 +66,6 @@ export interface LapicOutbox extends ApicMessageSink {
   /** The APIC ID, LDR, DFR or x2APIC mode changed: which destinations name this LAPIC may differ. */
   lapicRoutingChanged?(lapic: Lapic): void;
 }
-
-const hex = (v: bigint) => '0x' + v.toString(16);
 
 export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInterruptTarget {
   readonly id: string;
@@ -619,47 +616,29 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     this.windowChanged();
   }
 
+  readonly stateDescription = LAPIC_STATE;
+
   snapshot(): PlainData {
-    const t = this.timerRegs.count;
-    return {
-      vcpu: this.vcpu,
-      regs: Array.from(this.regs),
-      apicBase: hex(this.base.value),
-      pendingEsr: this.pendingEsr,
-      timer: {
-        counting: t.counting,
-        start: t.start,
-        tscDeadline: hex(t.tscDeadline),
-        armed: t.armed,
-        deadline: t.deadline,
-        period: t.period,
-      },
-      lint0: this.lintLevels[0]!,
-      lint1: this.lintLevels[1]!,
-      extIntPending: this.extInt,
-      nmiPending: this.nmi,
-      smiPending: this.smi,
-      initPending: this.init,
-      sipiVector: this.sipi,
-      waitForSipi: this.waitingForSipi,
-      intrSignalled: this.intrSignalled,
-      missedTicks: this.timerRegs.missedTicks.snapshot(),
-    };
+    return LAPIC_STATE.snapshot(this);
   }
 
-  restore(state: unknown): void {
-    const s = readLapicState(state, this.id, this.vcpu, this.params);
-    // A periodic plan shorter than the clock's clamp is not a state the timer can reach.
-    if (s.timerPeriod > 0 && s.timerPeriod < this.clock.minPeriodNs) {
-      throw new SnapshotError(`${this.id}.timer.period: ${s.timerPeriod} ns is below the ${this.clock.minPeriodNs} ns periodic clamp`);
-    }
-    this.apply(s);
+  checkState(state: unknown): void {
+    checkLapicState(state, this.id, this.vcpu, this.params, this.clock.minPeriodNs);
+  }
+
+  applyState(state: unknown): void {
+    this.apply(lapicStateOf(state, this.vcpu, this.params));
     this.routingChanged();
     this.picAcceptanceChanged();
     this.windowChanged();
   }
 
-  /** Takes a checked state (readLapicState) as a whole. */
+  restore(state: unknown): void {
+    this.checkState(state);
+    this.applyState(state);
+  }
+
+  /** Takes a checked state (checkLapicState, lapicStateOf) as a whole. */
   private apply(s: LapicState): void {
     this.regs.set(s.regs);
     this.setApicBase(s.apicBase);
