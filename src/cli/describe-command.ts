@@ -2,6 +2,8 @@
 import { parseOptions as parseArgs } from './parse-options.js';
 import { formatHex } from '../emuflags/parse.js';
 import type { Platform, PlatformDescription } from '../platform/platform.js';
+import { stateFieldRows } from '../device-model/state-description.js';
+import type { AnyStateDescription } from '../device-model/state-fields.js';
 import { UsageError } from './errors.js';
 import { registerTableText } from '../device-model/register-map.js';
 import { REGISTER_TABLES, type RegisterTable } from './register-tables.js';
@@ -16,6 +18,7 @@ implemented) and every registered port and MMIO range.
 Options:
 ${PLATFORM_OPTIONS_HELP}
   --registers      also print the register table of each device that has one
+  --state          also print each device's state fields (what a snapshot holds)
   --json           machine-readable output
   -h, --help       show this help
 `;
@@ -23,7 +26,13 @@ ${PLATFORM_OPTIONS_HELP}
 export function runDescribe(args: readonly string[], io: CliIo): number {
   const { values } = parseArgs({
     args: [...args],
-    options: { ...PLATFORM_OPTION_SPECS, json: { type: 'boolean' }, registers: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...PLATFORM_OPTION_SPECS,
+      json: { type: 'boolean' },
+      registers: { type: 'boolean' },
+      state: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -35,8 +44,9 @@ export function runDescribe(args: readonly string[], io: CliIo): number {
   const d = platform.describe();
   if (values.json) {
     const json = describeJson(d);
-    io.out(JSON.stringify(values.registers ? { ...json, registers: registersJson(d, platform) } : json, null, 2) + '\n');
-  } else io.out(formatDescription(d) + (values.registers ? formatRegisters(d, platform) : ''));
+    const withRegisters = values.registers ? { ...json, registers: registersJson(d, platform) } : json;
+    io.out(JSON.stringify(values.state ? { ...withRegisters, state: stateTables(platform) } : withRegisters, null, 2) + '\n');
+  } else io.out(formatDescription(d) + (values.registers ? formatRegisters(d, platform) : '') + (values.state ? formatState(platform) : ''));
   return 0;
 }
 
@@ -111,6 +121,37 @@ function registersJson(d: PlatformDescription, platform: Platform): object {
       })),
     ]),
   );
+}
+
+/** `describe --state`: each device kind's state description (src/device-model/state-description.ts). */
+export function stateTables(platform: Platform): StateTable[] {
+  const byName = new Map<AnyStateDescription, StateTable & { instances: string[] }>();
+  for (const dev of platform.devices.values()) {
+    const desc = dev.stateDescription;
+    if (desc === undefined) continue;
+    const known = byName.get(desc);
+    if (known !== undefined) known.instances.push(dev.id);
+    else byName.set(desc, { state: desc.name, instances: [dev.id], fields: stateFieldRows(desc) });
+  }
+  return [...byName.values()];
+}
+
+export interface StateTable {
+  readonly state: string;
+  readonly instances: readonly string[];
+  readonly fields: readonly { readonly path: string; readonly type: string; readonly since: number }[];
+}
+
+export function formatState(platform: Platform): string {
+  const parts: string[] = [];
+  for (const t of stateTables(platform)) {
+    const rows = t.fields.map((f) => `  ${f.path.padEnd(34)} ${f.type}${f.since > 1 ? ` (since version ${f.since})` : ''}`);
+    parts.push(
+      `\nState of ${t.instances.length > 3 ? `${t.instances.slice(0, 3).join(', ')}, … (${t.instances.length})` : t.instances.join(', ')}: ${t.state}\n${rows.join('\n')}\n`,
+    );
+  }
+  if (parts.length > 0) parts.push(`\n* : a bound set by the device's parameters or the clock's time (checked per device).\n`);
+  return parts.join('');
 }
 
 /** The profile's unclaimed-read rule in words (Xen's null handler; QEMU's unassigned memory). */

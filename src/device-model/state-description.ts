@@ -320,7 +320,7 @@ export function stateFieldRows(d: AnyStateDescription, prefix = ''): { path: str
     const t = field.type;
     const path = prefix + name;
     if (t.kind === 'struct') rows.push(...stateFieldRows(t.of, `${path}.`));
-    else if (t.kind === 'structs') rows.push(...stateFieldRows(t.of, `${path}[${typeof t.length === 'number' ? t.length : 'n'}].`));
+    else if (t.kind === 'structs') rows.push(...stateFieldRows(t.of, `${path}[${typeof t.length === 'number' ? t.length : '*'}].`));
     else rows.push({ path, type: typeText(t), since: field.since });
   }
   return rows;

@@ -99,9 +99,10 @@ export const nullable = <T extends PlainData>(f: Field<T>): Field<T | null> => n
 /** A part whose shape the device's own code checks (`to` names that code for `describe`); the generic check only requires it present. */
 export const delegated = (to: string): Field<PlainData> => new Field({ kind: 'delegated', to });
 
-/** A field type in words, for errors and `describe` (e.g. "u16", "int in [-1, 65536]", "3 × i8254 counter"). */
+/** A field type in words, for `describe` (e.g. "u16", "int in [-1, 65536]", "3 × i8254 counter"; '*' for a bound from the context). */
 export function typeText(t: FieldType, ctx?: unknown): string {
-  const b = (x: Bound) => (typeof x === 'number' ? String(x) : ctx === undefined ? 'n' : String((x as (c: unknown) => number)(ctx)));
+  // A bound computed from the device's context shows as '*' without one.
+  const b = (x: Bound) => (typeof x === 'number' ? String(x) : ctx === undefined ? '*' : String((x as (c: unknown) => number)(ctx)));
   switch (t.kind) {
     case 'bool':
       return 'bool';

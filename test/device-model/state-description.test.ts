@@ -1,0 +1,191 @@
+// The state-description framework (src/device-model/state-description.ts): compiled snapshot and
+// apply, the check's precise refusals, fields added in a later version, and the platform's
+// two-step restore (every device checks before any applies; no rollback copy).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SnapshotError } from '../../src/device-model/snapshot.js';
+import { refuseField, StateDescription, u64Halves, u64HexText, u64ShortHex } from '../../src/device-model/state-description.js';
+import { bool, enumOf, int, ints, nullable, struct, structs, text, u8, u16, u64 } from '../../src/device-model/state-fields.js';
+import { createPlatform } from '../../src/platform/index.js';
+
+const INNER = new StateDescription('inner', 1, { a: u8(), b: bool() });
+const OUTER = new StateDescription(
+  'outer',
+  2,
+  {
+    n: int(0, (max: number) => max),
+    word: u16(),
+    kind: enumOf(['x', 'y'] as const),
+    label: text(4),
+    big: u64(),
+    list: ints(3, -1, 1),
+    one: struct(INNER),
+    many: structs(2, INNER),
+    maybe: nullable(u8()),
+    late: u8().added(2, 7),
+    derived: int(0, 100).computed((o: { n: number }) => o.n * 2),
+  },
+  (s) => {
+    if (s.word === 1 && s.kind === 'y') refuseField('word', 'word 1 is never of kind y');
+  },
+);
+
+function live() {
+  return {
+    n: 3,
+    word: 0x1234,
+    kind: 'x' as 'x' | 'y',
+    label: 'ab',
+    big: 0x1_0000_0001n,
+    list: new Int8Array([1, 0, -1]),
+    one: { a: 5, b: true },
+    many: [
+      { a: 1, b: false },
+      { a: 2, b: true },
+    ],
+    maybe: null as number | null,
+    late: 9,
+  };
+}
+
+describe('StateDescription', () => {
+  it('snapshots a live object into fresh plain data that shares nothing with it', () => {
+    const o = live();
+    const s = OUTER.snapshot(o);
+    expect(s).toEqual({
+      n: 3,
+      word: 0x1234,
+      kind: 'x',
+      label: 'ab',
+      big: '0x100000001',
+      list: [1, 0, -1],
+      one: { a: 5, b: true },
+      many: [
+        { a: 1, b: false },
+        { a: 2, b: true },
+      ],
+      maybe: null,
+      late: 9,
+      derived: 6,
+    });
+    expect(s.list).not.toBe(o.list);
+    expect(s.one).not.toBe(o.one);
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+  });
+
+  it('applies a checked state in place: arrays and nested structs keep their identity', () => {
+    const o = live();
+    const list = o.list;
+    const one = o.one;
+    const s = OUTER.check({ ...OUTER.snapshot(live()), n: 2, list: [0, 0, 1], one: { a: 9, b: false }, big: '0xff' }, 'dev', 5);
+    OUTER.apply(o, s);
+    expect(o.list).toBe(list);
+    expect(o.one).toBe(one);
+    expect([...o.list]).toEqual([0, 0, 1]);
+    expect(o.one).toEqual({ a: 9, b: false });
+    expect(o.n).toBe(2);
+    expect(o.big).toBe(0xffn);
+  });
+
+  it('refuses with device id, field path, value and what is allowed', () => {
+    const good = OUTER.snapshot(live());
+    const refusal = (patch: object, ctx = 5) => {
+      try {
+        OUTER.check({ ...good, ...patch }, 'dev0', ctx);
+      } catch (e) {
+        expect(e).toBeInstanceOf(SnapshotError);
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal({ word: 70000 })).toBe('dev0.word: expected an integer in [0, 65535] (u16), got 70000');
+    expect(refusal({ n: 6 })).toBe('dev0.n: expected an integer in [0, 5], got 6');
+    expect(refusal({ n: 6 }, 6)).toBe('accepted');
+    expect(refusal({ kind: 'z' })).toBe('dev0.kind: expected one of x, y, got "z"');
+    expect(refusal({ label: 'abcde' })).toBe('dev0.label: expected a string of at most 4 characters, got "abcde"');
+    expect(refusal({ big: '0x1' + '0'.repeat(16) })).toMatch(/^dev0\.big: expected a 64-bit value/);
+    expect(refusal({ big: '18446744073709551616' })).toMatch(/^dev0\.big: expected a 64-bit value/);
+    expect(refusal({ big: '18446744073709551615' })).toBe('accepted');
+    expect(refusal({ list: [1, 2, 0] })).toBe('dev0.list[1]: expected an integer in [-1, 1], got 2');
+    // biome-ignore lint/suspicious/noSparseArray: a hole is refused like a missing value
+    expect(refusal({ list: [1, , 0] })).toBe('dev0.list[1]: expected an integer in [-1, 1], got undefined');
+    expect(refusal({ one: { a: 1 } })).toBe('dev0.one.b: missing');
+    expect(
+      refusal({
+        many: [
+          { a: 1, b: true },
+          { a: 256, b: true },
+        ],
+      }),
+    ).toBe('dev0.many[1].a: expected an integer in [0, 255] (u8), got 256');
+    expect(refusal({ many: [{ a: 1, b: true }] })).toBe('dev0.many: expected an array of 2 objects (inner), got an array of 1');
+    expect(refusal({ maybe: 3 })).toBe('accepted');
+    expect(refusal({ maybe: -3 })).toBe('dev0.maybe: expected an integer in [0, 255] (u8), got -3');
+    expect(refusal({ word: 1, kind: 'y' })).toBe('dev0.word: word 1 is never of kind y');
+    expect(refusal({ n: undefined })).toBe('dev0.n: expected a value, got undefined');
+    expect(() => OUTER.check(null, 'dev0', 5)).toThrow(new SnapshotError('dev0: expected an object, got null'));
+  });
+
+  it('reads a field added in a later version as its fallback when an older snapshot lacks it', () => {
+    const { late: _late, ...old } = OUTER.snapshot(live());
+    const s = OUTER.check(old, 'dev', 5);
+    expect(OUTER.valueOf(s, 'late')).toBe(7);
+    const o = live();
+    OUTER.apply(o, s);
+    expect(o.late).toBe(7);
+    const { n: _n, ...missing } = OUTER.snapshot(live());
+    expect(() => OUTER.check(missing, 'dev', 5)).toThrow(new SnapshotError('dev.n: missing'));
+  });
+
+  it('u64 texts split into u32 halves exactly, as bigint does (property)', () => {
+    const halves = new Uint32Array(2);
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (v) => {
+        const hi = Number(v >> 32n);
+        const lo = Number(v & 0xffff_ffffn);
+        for (const t of ['0x' + v.toString(16), v.toString(), u64HexText(hi, lo), u64ShortHex(hi, lo)]) {
+          u64Halves(t, halves);
+          expect([halves[1], halves[0]]).toEqual([hi, lo]);
+        }
+        expect(u64ShortHex(hi, lo)).toBe('0x' + v.toString(16));
+        expect(u64HexText(hi, lo)).toBe('0x' + v.toString(16).padStart(16, '0'));
+      }),
+    );
+  });
+});
+
+describe('Platform.restore in two steps', () => {
+  it('takes no snapshot of its own and leaves every device untouched when the last one refuses', () => {
+    const p = createPlatform({ profile: 'xen-hvm', vcpus: 2, ramBytes: 0 });
+    p.ports.write(0x43, 1, 0x34);
+    p.ports.write(0x40, 1, 0x10);
+    p.ports.write(0x40, 1, 0x20);
+    p.clock.advance(123_456);
+    const good = JSON.parse(JSON.stringify(p.snapshot())) as { devices: Record<string, Record<string, unknown>> };
+    const ids = [...p.devices.keys()];
+    const lastId = ids[ids.length - 1]!;
+    const bad = JSON.parse(JSON.stringify(good)) as typeof good;
+    bad.devices.pit!.speakerData = !good.devices.pit!.speakerData; // a change an earlier device would apply
+    bad.devices[lastId] = { ...bad.devices[lastId], bogus: 1, [Object.keys(good.devices[lastId]!)[0]!]: { not: 'a value' } };
+    let snapshots = 0;
+    for (const d of p.devices.values()) {
+      const take = d.snapshot.bind(d);
+      d.snapshot = () => {
+        snapshots++;
+        return take();
+      };
+    }
+    const before = JSON.stringify(good);
+    p.clock.advance(1000);
+    const moved = JSON.parse(JSON.stringify(p.snapshot())) as object;
+    snapshots = 0;
+    expect(() => p.restore(bad)).toThrow(SnapshotError);
+    expect(snapshots).toBe(0);
+    expect(JSON.parse(JSON.stringify(p.snapshot()))).toEqual(moved);
+    snapshots = 0;
+    p.restore(good);
+    expect(snapshots).toBe(0);
+    expect(JSON.stringify(p.snapshot())).toBe(before);
+    expect(snapshots).toBe(ids.length);
+  });
+});
