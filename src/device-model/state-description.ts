@@ -32,6 +32,9 @@ class Refusal {
   }
 }
 
+/** Any description, as nested fields hold them. */
+type AnyDescription = StateDescription<Record<string, Field<PlainData>>, unknown>;
+
 /** Refuses `field` (a path relative to the struct being checked) with `message`. */
 export function refuseField(field: string, message: string): never {
   throw new Refusal(field, message);
@@ -61,6 +64,14 @@ export class StateDescription<F extends Record<string, Field<PlainData>>, C = un
     this.fields = Object.entries(spec).map(([name, field]) => ({ name, field }));
     this.snapshot = compileSnapshot(this.fields) as (o: object) => StateOf<F>;
     this.apply = compileApply(this.fields) as (o: object, s: StateOf<F>) => void;
+    this.typesAccept = compileTypesAccept(this.fields);
+    this.nestedRules = this.fields.flatMap(({ name, field }) => {
+      const t = field.type.kind === 'nullable' ? field.type.of : field.type;
+      if (t.kind !== 'struct' && t.kind !== 'structs') return [];
+      const of = t.of as AnyDescription;
+      return of.hasRules ? [{ name, of, many: t.kind === 'structs' }] : [];
+    });
+    this.hasRules = rules !== null || this.nestedRules.length > 0;
   }
 
   /**
@@ -77,8 +88,46 @@ export class StateDescription<F extends Record<string, Field<PlainData>>, C = un
     return value as StateOf<F>;
   }
 
-  /** @internal The check without the error wrapping (nested descriptions run this). */
+  /**
+   * @internal The check without the error wrapping (nested descriptions run this): the compiled
+   * type test first; only when it fails, the field-by-field walk that names the refusal. Then the
+   * rules, nested ones included.
+   */
   checkInto(value: unknown, _path: string, ctx: unknown): void {
+    if (!this.typesAccept(value, ctx)) this.refuseTypes(value, ctx);
+    this.checkRules(value as StateOf<F>, ctx);
+  }
+
+  /** @internal Whether every field has its type and range (nested structs included, rules not). */
+  readonly typesAccept: (value: unknown, ctx: unknown) => boolean;
+
+  /** Whether this description or one nested in it has rules. */
+  readonly hasRules: boolean;
+
+  /** @internal Runs the rules of this description and of the ones nested in it (types already accepted). */
+  checkRules(s: StateOf<F>, ctx: unknown): void {
+    if (!this.hasRules) return;
+    const nested = this.nestedRules;
+    for (let i = 0; i < nested.length; i++) {
+      const { name, of, many } = nested[i]!;
+      const x = (s as Record<string, unknown>)[name];
+      if (x === undefined || x === null) continue;
+      try {
+        if (!many) of.checkRules(x as never, ctx);
+        else for (let j = 0; j < (x as unknown[]).length; j++) checkRulesAt(of, (x as never[])[j]!, ctx, j);
+      } catch (e) {
+        if (e instanceof Refusal) e.segments.unshift(name);
+        throw e;
+      }
+    }
+    if (this.rules !== null) this.rules(s, ctx as C);
+  }
+
+  /** The struct fields whose descriptions have rules of their own. */
+  private readonly nestedRules: readonly { name: string; of: AnyDescription; many: boolean }[];
+
+  /** The field-by-field walk that names what is wrong (the compiled test said something is). */
+  private refuseTypes(value: unknown, ctx: unknown): void {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new Refusal(null, `expected an object, got ${describeValue(value)}`);
     }
@@ -98,7 +147,6 @@ export class StateDescription<F extends Record<string, Field<PlainData>>, C = un
         throw e;
       }
     }
-    if (this.rules !== null) this.rules(value as StateOf<F>, ctx as C);
   }
 
   /** The value of field `name` in a checked state, its fallback when an older snapshot lacks it. */
@@ -192,33 +240,70 @@ function checkValue(t: FieldType, x: unknown, ctx: unknown): void {
 }
 
 const U64_TEXT = /^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/;
+const SCRATCH = new Uint32Array(2);
 
 /** A 64-bit unsigned value written as 0x-hex (≤ 16 digits) or decimal (≤ 2^64 − 1). */
 export function isU64Text(x: unknown): x is string {
-  if (typeof x !== 'string' || !U64_TEXT.test(x)) return false;
-  return x.length < 20 || x.startsWith('0x') || BigInt(x) <= 0xffff_ffff_ffff_ffffn;
+  return readU64Halves(x, SCRATCH);
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
 }
 
 /**
- * The two 32-bit halves of a checked u64 text (isU64Text), without a bigint for the hex form:
- * `halves[0]` = low, `halves[1]` = high.
+ * Reads a u64 text (0x + 1–16 hex digits, or decimal ≤ 2^64 − 1) into two 32-bit halves
+ * (`halves[0]` = low, `halves[1]` = high), without a bigint for the hex form; false when `x` is
+ * not such a text (halves then undefined).
  */
-export function u64Halves(text: string, halves: Uint32Array): void {
-  if (text.startsWith('0x')) {
-    const digits = text.slice(2);
-    const split = digits.length - 8;
-    halves[0] = Number.parseInt(split > 0 ? digits.slice(split) : digits, 16);
-    halves[1] = split > 0 ? Number.parseInt(digits.slice(0, split), 16) : 0;
-    return;
+export function readU64Halves(x: unknown, halves: Uint32Array): boolean {
+  if (typeof x !== 'string') return false;
+  const n = x.length;
+  if (n >= 3 && n <= 18 && x.charCodeAt(0) === 48 && x.charCodeAt(1) === 120) {
+    const split = n - 8; // digits from here on are the low half
+    let hi = 0;
+    let lo = 0;
+    for (let i = 2; i < n; i++) {
+      const d = hexDigit(x.charCodeAt(i));
+      if (d < 0) return false;
+      if (i < split) hi = hi * 16 + d;
+      else lo = lo * 16 + d;
+    }
+    halves[0] = lo;
+    halves[1] = hi;
+    return true;
   }
-  const v = BigInt(text);
+  if (!U64_TEXT.test(x) || x.startsWith('0x')) return false;
+  const v = BigInt(x);
+  if (v > 0xffff_ffff_ffff_ffffn) return false;
   halves[0] = Number(v & 0xffff_ffffn);
   halves[1] = Number(v >> 32n);
+  return true;
 }
+
+/** The two 32-bit halves of a u64 text isU64Text accepted: `halves[0]` = low, `halves[1]` = high. */
+export function u64Halves(text: string, halves: Uint32Array): void {
+  readU64Halves(text, halves);
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** 0x + 16 hex digits of a value given as two 32-bit halves. */
 export function u64HexText(high: number, low: number): string {
-  return `0x${(high >>> 0).toString(16).padStart(8, '0')}${(low >>> 0).toString(16).padStart(8, '0')}`;
+  const h = HEX_BYTE;
+  return (
+    '0x' +
+    h[high >>> 24]! +
+    h[(high >>> 16) & 255]! +
+    h[(high >>> 8) & 255]! +
+    h[high & 255]! +
+    h[low >>> 24]! +
+    h[(low >>> 16) & 255]! +
+    h[(low >>> 8) & 255]! +
+    h[low & 255]!
+  );
 }
 
 /** 0x + the shortest hex of a value given as two 32-bit halves (as bigint's toString(16) writes it). */
@@ -264,6 +349,95 @@ function hex64(v: bigint): string {
 }
 
 const HELPERS = { copyInts, copyIntsInto, snapshotEach, applyEach, hex64 };
+
+function checkRulesAt(d: AnyDescription, x: never, ctx: unknown, j: number): void {
+  try {
+    d.checkRules(x, ctx);
+  } catch (e) {
+    if (e instanceof Refusal) e.segments.unshift(`[${j}]`);
+    throw e;
+  }
+}
+
+function isRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function intsAccept(x: unknown, length: number, min: number, max: number): boolean {
+  if (!Array.isArray(x) || x.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const e: unknown = x[i];
+    if (typeof e !== 'number' || !(e >= min && e <= max) || !Number.isInteger(e)) return false;
+  }
+  return true;
+}
+
+const SCRATCH_HALVES = new Uint32Array(2);
+
+function u64sAccept(x: unknown, length: number): boolean {
+  if (!Array.isArray(x) || x.length !== length) return false;
+  for (let i = 0; i < length; i++) if (!readU64Halves(x[i], SCRATCH_HALVES)) return false;
+  return true;
+}
+
+function structsAccept(d: { typesAccept(v: unknown, ctx: unknown): boolean }, x: unknown, length: number, ctx: unknown): boolean {
+  if (!Array.isArray(x) || x.length !== length) return false;
+  for (let i = 0; i < length; i++) if (!d.typesAccept(x[i], ctx)) return false;
+  return true;
+}
+
+const ACCEPT = { isRecord, intsAccept, u64sAccept, structsAccept, u64: (x: unknown) => readU64Halves(x, SCRATCH_HALVES) };
+
+/** The type test of one field's value `x` as an expression (true: accepted); `B` holds the bound functions. */
+function acceptExpr(t: FieldType, ref: string, bounds: Bound[]): string {
+  const b = (v: Bound) => {
+    if (typeof v === 'number') return String(v);
+    bounds.push(v);
+    return `B[${bounds.length - 1}](ctx)`;
+  };
+  switch (t.kind) {
+    case 'bool':
+      return 'typeof x === "boolean"';
+    case 'int':
+      return `(typeof x === "number" && x >= ${b(t.min)} && x <= ${b(t.max)} && Number.isInteger(x))`;
+    case 'f64':
+      return `(typeof x === "number" && x >= ${b(t.min)} && x <= ${b(t.max)} && Number.isFinite(x))`;
+    case 'enum':
+      return `(typeof x === "string" && ${ref}.values.includes(x))`;
+    case 'text':
+      return `(typeof x === "string" && x.length <= ${t.maxLength})`;
+    case 'u64':
+      return 'A.u64(x)';
+    case 'u64s':
+      return `A.u64sAccept(x, ${b(t.length)})`;
+    case 'ints':
+      return `A.intsAccept(x, ${b(t.length)}, ${t.min}, ${t.max})`;
+    case 'struct':
+      return `${ref}.of.typesAccept(x, ctx)`;
+    case 'structs':
+      return `A.structsAccept(${ref}.of, x, ${b(t.length)}, ctx)`;
+    case 'nullable':
+      return `(x === null || ${acceptExpr(t.of, `${ref}.of`, bounds)})`;
+    case 'delegated':
+      return 'true';
+  }
+}
+
+function compileTypesAccept(fields: readonly NamedField[]): (value: unknown, ctx: unknown) => boolean {
+  const bounds: Bound[] = [];
+  const lines = fields.map(({ name, field }, i) => {
+    const get = `x = ${prop('v', name)};`;
+    const test = acceptExpr(field.type, `F[${i}].field.type`, bounds);
+    // A field added later may be absent (not merely undefined) in an older snapshot.
+    const absent = field.since > 1 ? ` && !(x === undefined && !Object.hasOwn(v, ${JSON.stringify(name)}))` : '';
+    return `${get} if (!(${test})${absent}) return false;`;
+  });
+  return new Function('F', 'A', 'B', `return function typesAccept(v, ctx) { if (!A.isRecord(v)) return false; let x; ${lines.join(' ')} return true; };`)(
+    fields,
+    ACCEPT,
+    bounds,
+  ) as (value: unknown, ctx: unknown) => boolean;
+}
 
 /** `o.name` spelled safely for generated code. */
 const prop = (obj: string, name: string) => `${obj}[${JSON.stringify(name)}]`;

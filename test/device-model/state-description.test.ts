@@ -137,6 +137,55 @@ describe('StateDescription', () => {
     expect(() => OUTER.check(missing, 'dev', 5)).toThrow(new SnapshotError('dev.n: missing'));
   });
 
+  it('the compiled type test and the field-by-field walk agree on any value of any field (property)', () => {
+    const good = OUTER.snapshot(live());
+    const odd = fc.oneof(
+      fc.constantFrom<unknown>(
+        undefined,
+        null,
+        true,
+        0,
+        -1,
+        1,
+        0.5,
+        255,
+        256,
+        65536,
+        Number.NaN,
+        Infinity,
+        '',
+        'x',
+        'y',
+        'abcde',
+        '0x1',
+        '0xg',
+        [],
+        [1, 0, -1],
+        [1, 2],
+        {},
+      ),
+      fc.record({ a: fc.integer({ min: -1, max: 256 }), b: fc.boolean() }),
+      fc.array(fc.record({ a: fc.integer({ min: 0, max: 255 }), b: fc.boolean() }), { maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.keys(good)), odd, fc.boolean(), (key, value, drop) => {
+        const v: Record<string, unknown> = { ...good, [key]: value };
+        if (drop) delete v[key];
+        let walked = true;
+        try {
+          OUTER['refuseTypes'](v, 5); // the walk alone (it names what is wrong)
+        } catch {
+          walked = false;
+        }
+        expect(OUTER.typesAccept(v, 5)).toBe(walked);
+        const rulesRefuse = v.word === 1 && v.kind === 'y';
+        if (walked && rulesRefuse) expect(() => OUTER.check(v, 'dev', 5)).toThrow(SnapshotError);
+        if (!walked) expect(() => OUTER.check(v, 'dev', 5)).toThrow(SnapshotError);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('u64 texts split into u32 halves exactly, as bigint does (property)', () => {
     const halves = new Uint32Array(2);
     fc.assert(

@@ -22,7 +22,8 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { InterruptSink } from '../../irq/line.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError } from '../../device-model/snapshot.js';
-import { StateDescription, u64Halves, u64HexText } from '../../device-model/state-description.js';
+import { StateDescription } from '../../device-model/state-description.js';
+import { U64TextCache } from '../../device-model/u64-text-cache.js';
 import { int, ints, u64s } from '../../device-model/state-fields.js';
 import { validateIoapicParams, type IoapicParams } from './params.js';
 import {
@@ -93,6 +94,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.rteLow = new Uint32Array(params.pins);
     this.rteHigh = new Uint32Array(params.pins);
     this.inputs = new Uint8Array(params.pins);
+    this.rteTexts = new U64TextCache(params.pins);
     this.apicId = params.apicId;
     const tables = ioapicRegisters(params);
     this.ioregselMask = writeMaskOf(tables.direct, IOAPIC_DIRECT.IOREGSEL);
@@ -345,24 +347,26 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
   /** @internal For IOAPIC_STATE: the redirection table as 0x + 16 hex digits per entry. */
   get redirection(): string[] {
     const out = new Array<string>(this.params.pins);
-    for (let pin = 0; pin < out.length; pin++) out[pin] = u64HexText(this.rteHigh[pin]!, this.rteLow[pin]!);
+    for (let pin = 0; pin < out.length; pin++) out[pin] = this.rteTexts.text(pin, this.rteHigh[pin]!, this.rteLow[pin]!);
     return out;
   }
+
+  /** The entries' texts of the last snapshot (see U64TextCache). */
+  private readonly rteTexts: U64TextCache;
 
   checkState(state: unknown): void {
     const s = IOAPIC_STATE.check(state, this.id, this.params);
     const halves = SCRATCH_HALVES;
     for (let pin = 0; pin < this.params.pins; pin++) {
-      u64Halves(s.redirection[pin]!, halves);
+      this.rteTexts.read(pin, s.redirection[pin], halves);
       const lo = halves[0]!;
-      const path = `${this.id}.redirection[${pin}]`;
-      if ((lo & RTE.DELIVERY_STATUS) !== 0) throw new SnapshotError(`${path}: delivery status is always 0 here`);
-      if ((lo & RTE.REMOTE_IRR) !== 0 && (lo & RTE.TRIGGER_LEVEL) === 0) {
-        throw new SnapshotError(`${path}: Remote-IRR set on an edge entry is not reachable`);
+      let why: string | null = null;
+      if ((lo & RTE.DELIVERY_STATUS) !== 0) why = 'delivery status is always 0 here';
+      else if ((lo & RTE.REMOTE_IRR) !== 0 && (lo & RTE.TRIGGER_LEVEL) === 0) why = 'Remote-IRR set on an edge entry is not reachable';
+      else if ((lo & (RTE.TRIGGER_LEVEL | RTE.MASK | RTE.REMOTE_IRR)) === RTE.TRIGGER_LEVEL && s.inputs[pin] === 1) {
+        why = 'an unmasked level entry with its input asserted always has Remote-IRR set';
       }
-      if ((lo & (RTE.TRIGGER_LEVEL | RTE.MASK | RTE.REMOTE_IRR)) === RTE.TRIGGER_LEVEL && s.inputs[pin] === 1) {
-        throw new SnapshotError(`${path}: an unmasked level entry with its input asserted always has Remote-IRR set`);
-      }
+      if (why !== null) throw new SnapshotError(`${this.id}.redirection[${pin}]: ${why}`);
     }
   }
 
@@ -372,7 +376,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     IOAPIC_STATE.apply(this, s); // ioregsel, inputs
     this.apicId = s.id;
     for (let pin = 0; pin < this.params.pins; pin++) {
-      u64Halves(s.redirection[pin]!, halves);
+      this.rteTexts.read(pin, s.redirection[pin], halves);
       this.rteLow[pin] = halves[0]!;
       this.rteHigh[pin] = halves[1]!;
     }
