@@ -17,6 +17,8 @@ export const MMIO_CACHE_BYTES = 64;
 const TWO32 = 0x1_0000_0000;
 /** Physical addresses at or above 2^52 do not exist: open bus. */
 const PHYS_LIMIT_HI = 0x100000;
+/** Host byte order: a uint32 read in it and stored through a Uint32Array keeps the bytes in memory order. */
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Optional per-chunk MMIO backend (e.g. an asynchronous device model). It performs one chunk of
@@ -70,6 +72,9 @@ export class BusEmulateOps implements X86EmulateOps {
   private region: Region | null = null;
   private fetchRegion: Region | null = null;
   private readonly elem = new Uint8Array(8);
+  /** The last fetch buffer and a Uint32Array over its first 12 bytes (null if it is not 4-aligned). */
+  private fetchDst: Uint8Array | null = null;
+  private fetchWords: Uint32Array | null = null;
   readonly stats: BusOpsStats = { mmioChunks: 0, replayedChunks: 0 };
 
   constructor(
@@ -109,11 +114,30 @@ export class BusEmulateOps implements X86EmulateOps {
         this.fetchRegion = r;
       }
       const ram = r === null ? null : r.ram;
-      if (ram !== null && phys + n <= r!.end) copyBytes(dst, done, ram, phys - r!.base, n);
-      else this.mmio.readBytes(phys, dst.subarray(done, done + n), accessContext(ctxt.vcpu));
+      if (ram !== null && phys + n <= r!.end) {
+        const off = phys - r!.base;
+        const words = done === 0 && n >= 12 ? this.wordsOf(dst) : null;
+        if (words !== null) {
+          // The first 12 bytes as three uint32 reads (a third of the time of a byte loop), the rest by byte.
+          const view = r!.view!;
+          words[0] = view.getUint32(off, HOST_LE);
+          words[1] = view.getUint32(off + 4, HOST_LE);
+          words[2] = view.getUint32(off + 8, HOST_LE);
+          copyBytes(dst, 12, ram, off + 12, n - 12);
+        } else copyBytes(dst, done, ram, off, n);
+      } else this.mmio.readBytes(phys, dst.subarray(done, done + n), accessContext(ctxt.vcpu));
       done += n;
     }
     return done;
+  }
+
+  /** Words over `dst` (the emulator passes the same fetch buffer every time: made once). */
+  private wordsOf(dst: Uint8Array): Uint32Array | null {
+    if (dst !== this.fetchDst) {
+      this.fetchDst = dst;
+      this.fetchWords = dst.byteOffset % 4 === 0 && dst.length >= 12 ? new Uint32Array(dst.buffer, dst.byteOffset, 3) : null;
+    }
+    return this.fetchWords;
   }
 
   /**
@@ -492,7 +516,13 @@ export class BusEmulateOps implements X86EmulateOps {
 
 /** Copies n bytes src[sOff..) → dst[dOff..): a loop for the short copies of one instruction, set() for long ones. */
 function copyBytes(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, n: number): void {
-  if (n <= 64) {
+  if (n <= 64 && sOff <= 0x3fff_ffff && dOff <= 0x3fff_ffff) {
+    // Offsets as small integers: a RAM offset computed from a double physical address indexes
+    // the typed arrays about 1.5× slower.
+    const s = sOff | 0;
+    const d = dOff | 0;
+    for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
+  } else if (n <= 64) {
     for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i]!;
   } else dst.set(src.subarray(sOff, sOff + n), dOff);
 }
