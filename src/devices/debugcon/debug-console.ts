@@ -81,6 +81,7 @@ export class DebugConsole implements Device, IoHandler {
     DEBUG_CONSOLE_STATE.check(state, this.id, undefined);
   }
 
+  /** Second step of a restore: takes a state `checkState` accepted (the partial line being collected) and never throws. */
   applyState(state: unknown): void {
     DEBUG_CONSOLE_STATE.apply(this, state as typeof DEBUG_CONSOLE_STATE.json);
   }

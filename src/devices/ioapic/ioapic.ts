@@ -121,6 +121,12 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
 
   // ---- MMIO ----------------------------------------------------------------------------------
 
+  /**
+   * A guest MMIO read at `offset` bytes into the window (decoded on `offset & 0xFF`, so a 4 KiB window aliases
+   * every 0x100): IOREGSEL (0x00) reads back the selected index, IOWIN (0x10) the indirect register it selects
+   * (ID, version, arbitration, or one half of a redirection entry; 82093AA §3.2). Everything else, an
+   * out-of-range index and (with `windowAccess: 'dword'`) a non-4-byte IOWIN read all read 0. Never throws.
+   */
   read(offset: number, size: PortAccessSize, _ctx: AccessContext): number {
     switch (offset & 0xff) {
       case IOAPIC_DIRECT.IOREGSEL:
@@ -133,6 +139,13 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     }
   }
 
+  /**
+   * A guest MMIO write: IOREGSEL (0x00) selects an indirect register (8 or 32 bits kept, `ioregselBits`), IOWIN
+   * (0x10) writes it (Remote-IRR and Delivery Status stay read-only; switching an entry to edge clears Remote-IRR;
+   * unmasking a level entry whose input is asserted delivers at once), and EOI (0x40, only with `eoiRegister`)
+   * ends vector `value & 0xFF` on this IO-APIC's entries.
+   * Writes to read-only or absent registers are ignored. Never throws.
+   */
   write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
     switch (offset & 0xff) {
       case IOAPIC_DIRECT.IOREGSEL:
@@ -157,6 +170,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     return BigInt(this.read(offset, 4, ctx) >>> 0);
   }
 
+  /** 8-byte writes (Xen serves every size): the low 32 bits of `value` go to the register, as a 4-byte write. */
   write64(offset: number, value: bigint, ctx: AccessContext): void {
     this.write(offset, 4, Number(value & 0xffffffffn), ctx);
   }
@@ -207,6 +221,11 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
 
   // ---- Inputs and EOI ------------------------------------------------------------------------
 
+  /**
+   * Drives input pin `input` (0-based, GSI − gsiBase) to `level` (true = asserted; polarity is not applied).
+   * A rising edge on an unmasked pin sends a message; on a level pin only when Remote-IRR is clear, which it then
+   * sets (82093AA §3.2.4). With `input0IsPin2` input 0 drives pin 2 (QEMU). Out-of-range inputs are ignored.
+   */
   setInput(input: number, level: boolean): void {
     const pin = input === 0 && this.params.input0IsPin2 ? 2 : input;
     if (!(pin >= 0 && pin < this.params.pins)) return;
@@ -307,11 +326,19 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     return (BigInt(this.rteHigh[pin]!) << 32n) | BigInt(this.rteLow[pin]!);
   }
 
+  /**
+   * Whether pin `pin`'s Remote-IRR bit is set (a level interrupt accepted and not yet EOIed).
+   * @throws RangeError if `pin` is not an integer in 0..pins − 1.
+   */
   remoteIrr(pin: number): boolean {
     this.checkPin(pin);
     return (this.rteLow[pin]! & RTE.REMOTE_IRR) !== 0;
   }
 
+  /**
+   * Whether input pin `pin` is asserted, as the interrupt fabric last drove it.
+   * @throws RangeError if `pin` is not an integer in 0..pins − 1.
+   */
   inputLevel(pin: number): boolean {
     this.checkPin(pin);
     return this.inputs[pin] !== 0;
@@ -370,6 +397,10 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     }
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted (IOREGSEL, ID, redirection table, input
+   * levels) as a whole and never throws. Sends no message: a pending level interrupt stays as Remote-IRR says.
+   */
   applyState(state: unknown): void {
     const s = state as typeof IOAPIC_STATE.json;
     const halves = SCRATCH_HALVES;

@@ -10,6 +10,17 @@ export class IoapicConfigError extends HvmdevError {}
 /** The ID register holds 4 bits (82093AA §3.2.1). */
 const IOAPIC_MAX_ID = 0xf;
 
+/**
+ * Configuration of one IO-APIC: where its window is, how many pins, and every point where Xen's model
+ * (xen/arch/x86/hvm/vioapic.c) and QEMU 7.2's (hw/intc/ioapic.c) differ, as a named field. Use a profile's
+ * frozen set ({@link XEN_IOAPIC_PARAMS}, {@link QEMU_PC_IOAPIC_PARAMS}) or derive one with a spread and
+ * check it with {@link validateIoapicParams}, which throws {@link IoapicConfigError} for a bad field.
+ *
+ * @example
+ * ```ts
+ * const params = validateIoapicParams({ ...QEMU_PC_IOAPIC_PARAMS, base: 0xfec01000, id: 'ioapic1', gsiBase: 24 });
+ * ```
+ */
 export interface IoapicParams {
   /** Device id on the platform and owner name on the bus (e.g. "ioapic0"). */
   readonly id: string;

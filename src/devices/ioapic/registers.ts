@@ -26,6 +26,7 @@ export const IOAPIC_INDEX = {
 
 /** ID register (index 0): a 4-bit ID in bits 27:24 (82093AA §3.2.1). */
 export const IOAPIC_ID_SHIFT = 24;
+/** Width mask of the ID (4 bits, 0–15) once shifted down by {@link IOAPIC_ID_SHIFT}: `(reg >>> 24) & IOAPIC_ID_MASK`. */
 export const IOAPIC_ID_MASK = 0xf;
 
 /** Version register (index 1): version in bits 7:0, maximum redirection entry (pins − 1) in 23:16. */

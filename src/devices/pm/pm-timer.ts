@@ -285,6 +285,11 @@ export class PmTimer implements Device {
     if (base !== null && base !== this.baseNow && !this.portsFree(base)) throw new SnapshotError(`${this.id}.base: ports at 0x${base.toString(16)} are taken`);
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted and never throws. Moves the PM1a block to the
+   * state's port base, and sets the counter offset so that PM_TMR reads the saved value at the current virtual time
+   * and keeps counting at 3.579545 MHz from there (the clock itself is not rewound).
+   */
   applyState(state: unknown): void {
     const s = state as typeof PM_TIMER_STATE.json;
     this.place(s.base);
