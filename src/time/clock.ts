@@ -9,8 +9,17 @@
 // write near the end of time cannot throw.
 import { HvmdevError } from '../errors/hvmdev-error.js';
 
+/**
+ * The end of virtual time: 2^53 − 1 ns (about 104 days), the last nanosecond a double holds exactly.
+ * {@link VirtualClock.advanceTo} past it throws {@link ClockError}; a timer armed past it is left
+ * disarmed (it would never fire), so a guest-programmed deadline can never throw.
+ */
 export const MAX_CLOCK_NS = Number.MAX_SAFE_INTEGER;
 
+/**
+ * A host misuse of the clock: moving time backwards, past {@link MAX_CLOCK_NS}, a non-finite
+ * deadline, a non-positive period, or invalid {@link ClockOptions}. Never thrown for guest input.
+ */
 export class ClockError extends HvmdevError {}
 
 /**
@@ -21,6 +30,7 @@ export class ClockError extends HvmdevError {}
  */
 export type TimerCallback = (now: number, periods: number) => void;
 
+/** Limits of a {@link VirtualClock}, all optional; the defaults suit a platform of Xen's devices. */
 export interface ClockOptions {
   /**
    * Smallest period a periodic timer may have (ns). Xen clamps every periodic platform timer to
@@ -88,13 +98,31 @@ export class Timer {
     this.clock.schedule(this, first);
   }
 
+  /** Disarms the timer; its callback is not called. Cancelling a disarmed timer does nothing. */
   cancel(): void {
     this.period = 0;
     this.clock.unschedule(this);
   }
 }
 
+/**
+ * Deterministic virtual time for one platform: a nanosecond count that moves only when the host calls
+ * {@link VirtualClock.advance} or {@link VirtualClock.advanceTo}, firing the {@link Timer}s due on the
+ * way in deadline order (ties in arming order) with `now` set to each deadline. Devices read `now`
+ * and arm timers; they never read the wall clock.
+ *
+ * Throws {@link ClockError} for host misuse (invalid options, moving back, passing {@link MAX_CLOCK_NS}).
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * const tick = clock.createTimer('tick', (now, periods) => console.log(now, periods));
+ * tick.armPeriodic(1_000_000, 1_000_000); // first at 1 ms, then every 1 ms
+ * clock.advance(3_500_000);                // prints 1000000 1, 2000000 1, 3000000 1
+ * ```
+ */
 export class VirtualClock {
+  /** Current virtual time in ns (read it; move it only through advance, advanceTo or restoreTime). */
   now = 0;
   readonly minPeriodNs: number;
   readonly maxEventsPerInstant: number;
@@ -126,6 +154,10 @@ export class VirtualClock {
     if (!(this.minPeriodNs >= 1)) throw new ClockError(`minPeriodNs must be ≥ 1 ns, got ${opts.minPeriodNs}`);
   }
 
+  /**
+   * A new, disarmed timer on this clock. `name` appears in error messages; `callback` runs at each
+   * event with the clock at the event's time.
+   */
   createTimer(name: string, callback: TimerCallback): Timer {
     return new Timer(this, name, callback);
   }

@@ -15,6 +15,10 @@ function floorDiv(a: number, b: number): number {
   return q;
 }
 
+/**
+ * A crystal of `hz` edges per second, converted exactly to and from virtual nanoseconds (see the
+ * file header): edge n is visible from `ceil(n · 1e9 / hz)` ns. `hz` is a positive integer.
+ */
 export class Crystal {
   constructor(readonly hz: number) {}
 
@@ -36,4 +40,5 @@ export class Crystal {
 
 /** The 8254 input clock on the PC: 1.193182 MHz (Xen's PIT_FREQ). */
 export const PIT_HZ = 1_193_182;
+/** The {@link Crystal} of the 8254's CLK input ({@link PIT_HZ}). */
 export const PIT_CRYSTAL = new Crystal(PIT_HZ);
