@@ -5,6 +5,12 @@ import type { AnyStateDescription } from './state-fields.js';
 
 export type { PlainData } from './plain-data.js';
 
+/**
+ * The contract of every device model: an identity, reset, and a snapshot/restore pair over plain
+ * data. Registration on buses and interrupt lines happens in the device's constructor; a platform
+ * (or a test) calls these methods and nothing else. Guest accesses never throw; `restore`,
+ * `checkState` throw {@link SnapshotError} for a state they refuse.
+ */
 export interface Device {
   /** Unique instance id in its platform (e.g. "pit", "lapic1"); also the owner name on the buses. */
   readonly id: string;
@@ -27,6 +33,7 @@ export interface Device {
    * platform without a rollback copy of its old state.
    */
   checkState?(state: unknown): void;
+  /** Applies a state that `checkState` accepted; never throws (see `checkState`). */
   applyState?(state: unknown): void;
   /** The declarative description of the state `snapshot` returns (for `describe` and other encodings). */
   readonly stateDescription?: AnyStateDescription;

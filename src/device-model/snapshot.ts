@@ -2,9 +2,18 @@
 // refused with a typed error naming the field, never used as an index or a divisor unchecked.
 import { HvmdevError } from '../errors/hvmdev-error.js';
 
+/** A snapshot refused on restore; the message names the field path and what was expected there. */
 export class SnapshotError extends HvmdevError {}
 
-/** A reader over one object of a snapshot; `path` names it in errors. */
+/**
+ * A checked reader over one object of a snapshot (untrusted input): each accessor returns the field
+ * only if it has the expected type and range, and otherwise throws {@link SnapshotError} naming
+ * `path.key`. The constructor throws it when `value` is not a plain object.
+ * @example
+ * const r = new SnapshotReader(state, 'pit');
+ * const mode = r.int('mode', 0, 5);                // throws "pit.mode: expected an integer in [0, 5], got 7"
+ * const counters = r.objects('counters', 3);       // three nested readers: pit.counters[0], ...
+ */
 export class SnapshotReader {
   private readonly obj: Readonly<Record<string, unknown>>;
 
@@ -25,6 +34,7 @@ export class SnapshotReader {
     return this.obj[key];
   }
 
+  /** True when the object has its own `key` (for optional fields added in later snapshot versions). */
   has(key: string): boolean {
     return Object.hasOwn(this.obj, key);
   }
@@ -52,12 +62,14 @@ export class SnapshotReader {
     return v;
   }
 
+  /** A boolean (`true`/`false` only, not 0/1). */
   bool(key: string): boolean {
     const v = this.get(key);
     if (typeof v !== 'boolean') throw new SnapshotError(`${this.path}.${key}: expected a boolean, got ${describe(v)}`);
     return v;
   }
 
+  /** A string; when `allowed` is given, one of those strings exactly. */
   string(key: string, allowed?: readonly string[]): string {
     const v = this.get(key);
     if (typeof v !== 'string' || (allowed !== undefined && !allowed.includes(v))) {
@@ -120,6 +132,7 @@ export class SnapshotReader {
     return out;
   }
 
+  /** A nested object, read by a reader whose path is `path.key`. */
   object(key: string): SnapshotReader {
     return new SnapshotReader(this.get(key), `${this.path}.${key}`);
   }

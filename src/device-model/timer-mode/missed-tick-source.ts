@@ -16,6 +16,13 @@ export interface TickDelivery {
   redeliverTick(): void;
 }
 
+/**
+ * A device's periodic timer as the platform's missed-tick policy sees it: the {@link PeriodicTimerSource}
+ * over a {@link MissedTicks} and the device's {@link TickDelivery}. The platform reports the guest's
+ * acknowledgements with `tickTaken(vcpu)`; when the policy owes another tick, the device re-delivers
+ * it at once. `setTargetVcpu` throws {@link TimerModeError} for a vCPU index that is not a
+ * non-negative integer.
+ */
 export class MissedTickSource implements PeriodicTimerSource {
   constructor(
     readonly name: string,

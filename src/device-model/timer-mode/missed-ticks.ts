@@ -30,6 +30,12 @@ export interface MissedTicksState {
 /** Bound for a snapshot's target vCPU (Xen's HVM_MAX_VCPUS is 128; leave headroom). */
 const MAX_TARGET_VCPU = 4095;
 
+/**
+ * The missed-tick bookkeeping of one periodic interrupt source under a {@link TimerMode} (Xen's
+ * struct periodic_time in xen/arch/x86/hvm/vpt.c, mapping in the file header). Inert until
+ * `tracking` is on: then `tick` counts expired periods, `acknowledge` says when the guest is owed
+ * a re-injection. Plain state, no allocation: safe on the guest path; never throws.
+ */
 export class MissedTicks {
   /** Ticks expired and not yet taken by the guest (including the outstanding one). */
   pending = 0;
@@ -53,6 +59,7 @@ export class MissedTicks {
     return this.modeName;
   }
 
+  /** Switches the policy; the backlog is kept (it is interpreted by the new rules from now on). */
   setMode(mode: TimerMode): void {
     this.modeName = mode;
     this.rules = TIMER_MODE_RULES[mode];
@@ -98,6 +105,7 @@ export class MissedTicks {
     this.issued = false;
   }
 
+  /** The state as plain data, in the form MISSED_TICKS_STATE describes. */
   snapshot(): PlainData {
     return MISSED_TICKS_STATE.snapshot(this);
   }
@@ -108,6 +116,7 @@ export class MissedTicks {
     return { mode: s.mode, pending: s.pending, issued: s.issued, tracking: s.tracking, targetVcpu: MISSED_TICKS_STATE.valueOf(s, 'targetVcpu') };
   }
 
+  /** Applies a state returned by {@link MissedTicks.read} (already checked; never throws). */
   apply(s: MissedTicksState): void {
     this.setMode(s.mode);
     this.pending = s.pending;

@@ -5,6 +5,10 @@ import { HvmdevError } from '../../errors/hvmdev-error.js';
 
 /** The four policies, indexed by their HVM_PARAM_TIMER_MODE value (0–3). */
 export const TIMER_MODES = ['delay_for_missed_ticks', 'no_delay_for_missed_ticks', 'no_missed_ticks_pending', 'one_missed_tick_pending'] as const;
+/**
+ * One of Xen's four missed-tick policies (HVM_PARAM_TIMER_MODE 0–3, xl.cfg `timer_mode`); what each
+ * does is in {@link TIMER_MODE_RULES}. Parse host input with {@link parseTimerMode}.
+ */
 export type TimerMode = (typeof TIMER_MODES)[number];
 
 /** libxl's default (`timer_mode = "no_delay_for_missed_ticks"` in xl.cfg(5)). */
@@ -28,6 +32,7 @@ export interface TimerModeRules {
   readonly freezesGuestTime: boolean;
 }
 
+/** The rules of each {@link TimerMode}, as xen/arch/x86/hvm/vpt.c implements them (frozen data). */
 export const TIMER_MODE_RULES: Readonly<Record<TimerMode, TimerModeRules>> = Object.freeze({
   delay_for_missed_ticks: Object.freeze({ param: 0, replaysBacklog: true, countsDescheduledTicks: true, freezesGuestTime: true }),
   no_delay_for_missed_ticks: Object.freeze({ param: 1, replaysBacklog: true, countsDescheduledTicks: true, freezesGuestTime: false }),
