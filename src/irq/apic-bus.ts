@@ -18,6 +18,10 @@ export const enum ApicDeliveryMode {
   ExtInt = 7,
 }
 
+/**
+ * Destination shorthand of an IPI (SDM Vol. 3A §11.6.1, ICR bits 19:18): when not `None` the
+ * destination field is ignored. IO-APIC and MSI messages always use `None`.
+ */
 export const enum ApicShorthand {
   None = 0,
   Self = 1,
@@ -25,7 +29,13 @@ export const enum ApicShorthand {
   AllExcludingSelf = 3,
 }
 
+/**
+ * One interrupt message on the APIC bus, in the fields the SDM defines for the ICR (Vol. 3A §11.6.1),
+ * the IO-APIC's redirection entry (82093AA §3.2.4) and MSI (§11.11): the common form every source
+ * produces and the router resolves.
+ */
 export interface ApicMessage {
+  /** Vector 0–255 (ignored for NMI, INIT and ExtINT; the page number for StartUp). */
   readonly vector: number;
   /** ApicDeliveryMode (0–7). */
   readonly deliveryMode: number;
@@ -47,10 +57,12 @@ export interface ApicMessage {
  * one message object (no allocation per interrupt), so a sink that keeps it must copy it.
  */
 export interface ApicMessageSink {
+  /** Delivers `msg` to the LAPICs it names; a message that names none is dropped. Never throws. */
   deliverApicMessage(msg: ApicMessage): void;
 }
 
 /** Told when a LAPIC EOIs a level-triggered vector (the IO-APIC clears Remote-IRR and re-delivers). */
 export interface EoiListener {
+  /** A LAPIC wrote EOI for level-triggered `vector` (0–255); called on the guest path, never throws. */
   onEoi(vector: number): void;
 }

@@ -7,6 +7,7 @@
 /** The fabric's named line from the master 8259's INT output to LINT0 (InterruptFabric.namedLine). */
 export const PIC_INT_LINE = 'pic.int';
 
+/** The 8259 side of the INTA cycle (SDM Vol. 3A §11.5.1 ExtINT delivery): implemented by the PIC pair. */
 export interface ExtIntSource {
   /**
    * One INTA sequence: returns the vector (0–255) and moves the request from IRR to ISR. With no

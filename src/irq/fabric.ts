@@ -12,7 +12,9 @@ import { LevelLine } from './level-line.js';
 import { Line, SettleGate, type InterruptSink, type IrqLine } from './line.js';
 import type { MsiMessage, MsiTarget } from './msi.js';
 
+/** ISA IRQs 0–15: the inputs of the 8259 pair, each also routed to a GSI by `isaToGsi`. */
 export const ISA_IRQ_COUNT = 16;
+/** GSIs of a fabric built without a config: Xen's VIOAPIC_NUM_PINS (48) for one IO-APIC. */
 export const DEFAULT_GSI_COUNT = 48;
 
 /** Xen: ISA IRQ n → GSI n, except IRQ0 → GSI 2 (asm/hvm/irq.h, hvm_isa_irq_to_gsi). */
@@ -20,11 +22,15 @@ export const XEN_ISA_TO_GSI: readonly number[] = Object.freeze([2, 1, 2, 3, 4, 5
 /** QEMU pc: ISA IRQ n → IO-APIC input n (its IO-APIC itself treats input 0 as pin 2). */
 export const IDENTITY_ISA_TO_GSI: readonly number[] = Object.freeze([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 
+/** The shape of a platform's interrupt wiring (checked by the {@link InterruptFabric} constructor). */
 export interface FabricConfig {
+  /** Number of GSIs, 16–4096 (Xen: 48 for its one IO-APIC; QEMU pc: 24). */
   readonly gsiCount: number;
+  /** For each ISA IRQ 0–15, the GSI it also drives (e.g. {@link XEN_ISA_TO_GSI}); each below gsiCount. */
   readonly isaToGsi: readonly number[];
 }
 
+/** Called with a GSI or PIC input number and its new level whenever that input changes. */
 export type PinObserver = (pin: number, level: boolean) => void;
 
 interface IoapicAttachment {
@@ -56,8 +62,22 @@ class SourceLine extends LevelLine implements IrqLine {
   }
 }
 
+/**
+ * The platform's interrupt wiring, modelled on Xen's xen/arch/x86/hvm/irq.c (see the file header):
+ * each GSI is the wired-OR of its source lines; ISA IRQ n drives PIC input n and GSI `isaToGsi[n]`;
+ * IO-APICs attach a range of GSIs; named point-to-point lines join controllers; MSIs go to one
+ * {@link MsiTarget}. Devices get their lines at construction; driving a line never throws.
+ * Construction and wiring calls throw {@link BusRangeError} for numbers out of range.
+ * @example
+ * const fabric = new InterruptFabric(); // 48 GSIs, Xen's ISA → GSI map (IRQ0 → GSI 2)
+ * fabric.attachIoapic({ setInput: (pin, level) => console.log('IO-APIC pin', pin, level) }, 0, 48);
+ * fabric.isaLine(0).raise();            // prints "IO-APIC pin 2 true"
+ * fabric.gsiLevel(2);                    // true
+ */
 export class InterruptFabric {
+  /** Number of GSIs (FabricConfig.gsiCount). */
   readonly gsiCount: number;
+  /** ISA IRQ → GSI map (FabricConfig.isaToGsi). */
   readonly isaToGsi: readonly number[];
   private readonly gsiAsserts: Int32Array;
   private readonly picAsserts = new Int32Array(ISA_IRQ_COUNT);
@@ -133,8 +153,11 @@ export class InterruptFabric {
     return line;
   }
 
-  /** Drives a GSI directly, as qtest's `set_irq_in` does (a dedicated source per GSI). */
   private readonly directGsi = new Map<number, IrqLine>();
+  /**
+   * Drives a GSI directly, as qtest's `set_irq_in` does (a dedicated host source per GSI, wired-OR
+   * with the devices' sources). Throws {@link BusRangeError} for a GSI outside [0, gsiCount).
+   */
   setGsiDirect(gsi: number, level: boolean): void {
     let line = this.directGsi.get(gsi);
     if (line === undefined) {
@@ -144,8 +167,11 @@ export class InterruptFabric {
     line.set(level);
   }
 
-  /** Drives PIC input `pin` directly (qtest's `set_irq_in` on a PIC), bypassing the IO-APIC. */
   private readonly directPic = new Map<number, IrqLine>();
+  /**
+   * Drives PIC input `pin` (0–15) directly (qtest's `set_irq_in` on a PIC), bypassing the IO-APIC.
+   * Throws {@link BusRangeError} for a pin outside 0–15.
+   */
   setPicInputDirect(pin: number, level: boolean): void {
     let line = this.directPic.get(pin);
     if (line === undefined) {
@@ -155,14 +181,17 @@ export class InterruptFabric {
     line.set(level);
   }
 
+  /** The level of GSI `gsi`: true while any of its sources asserts it; false for a GSI that does not exist. */
   gsiLevel(gsi: number): boolean {
     return (this.gsiAsserts[gsi] ?? 0) > 0;
   }
 
+  /** The level of PIC input `pin` (0–15): true while any of its sources asserts it. */
   picInputLevel(pin: number): boolean {
     return (this.picAsserts[pin] ?? 0) > 0;
   }
 
+  /** Calls `fn(gsi, level)` on every GSI level change (not while settling); returns the function that stops it. */
   observeGsi(fn: PinObserver): () => void {
     this.gsiObservers = [...this.gsiObservers, fn];
     return () => {
@@ -170,6 +199,7 @@ export class InterruptFabric {
     };
   }
 
+  /** Calls `fn(pin, level)` on every PIC input level change (not while settling); returns the function that stops it. */
   observePicInputs(fn: PinObserver): () => void {
     this.picObservers = [...this.picObservers, fn];
     return () => {
@@ -187,14 +217,20 @@ export class InterruptFabric {
     return line;
   }
 
+  /** Every named line created so far, by name. */
   namedLines(): ReadonlyMap<string, Line> {
     return this.named;
   }
 
+  /** Where `sendMsi` delivers (the platform's APIC router); null detaches it. */
   setMsiTarget(target: MsiTarget | null): void {
     this.msiTarget = target;
   }
 
+  /**
+   * A device's MSI write: delivered to the MSI target, dropped while settling, counted in
+   * `droppedMsis` when no target is attached. Never throws.
+   */
   sendMsi(msg: MsiMessage): void {
     if (this.gate.settling) return; // nothing is delivered while the platform settles
     if (this.msiTarget === null) this.droppedMsis++;

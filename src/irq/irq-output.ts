@@ -3,6 +3,7 @@
 // on a timer watches this.
 import type { LevelObserver } from './line.js';
 
+/** A device whose own interrupt output can be observed apart from the shared line (PIT IRQ0, RTC IRQ8). */
 export interface IrqOutput {
   /** Calls `fn` with each level change of the output; returns the function that stops it. */
   observeIrq(fn: LevelObserver): () => void;

@@ -5,6 +5,7 @@
 // timer source (active) and the APIC router (ApicRouter.deliverToVcpu0).
 import type { ApicMessage } from './apic-bus.js';
 
+/** What the IO-APIC needs for Xen's IRQ0_SPECIAL_ROUTING (see the file header); built by the platform. */
 export interface Irq0SpecialRouting {
   /** Xen pit_channel0_enabled(): PIT channel 0's periodic timer is active (pt_active). */
   pitChannel0Active(): boolean;

@@ -3,6 +3,7 @@
 // interrupts" (nor will the RTC). The HPET tells a LegacyReplacementListener; the PIT and the RTC
 // implement it; the platform connects them.
 
+/** A legacy timer (the PIT, the RTC) that the HPET's LEG_RT_CNF silences (HPET 1.0a §2.3.5). */
 export interface LegacyReplacementListener {
   /** Called when legacy replacement starts (true) or stops (false) taking IRQ0/IRQ8. */
   setLegacyReplacement(on: boolean): void;

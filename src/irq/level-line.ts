@@ -10,12 +10,15 @@ export type LevelObserver = (level: boolean) => void;
 export abstract class LevelLine {
   abstract readonly name: string;
   abstract readonly level: boolean;
+  /** Drives the line to `level`; what that does is the subclass's. */
   abstract set(level: boolean): void;
 
+  /** Asserts the line: `set(true)`. */
   raise(): void {
     this.set(true);
   }
 
+  /** Deasserts the line: `set(false)`. */
   lower(): void {
     this.set(false);
   }
@@ -39,6 +42,7 @@ export class LevelObservers {
     };
   }
 
+  /** Calls every observer with `level`, in the order they were added. */
   notify(level: boolean): void {
     const ls = this.list;
     for (let i = 0; i < ls.length; i++) ls[i]!(level);

@@ -3,17 +3,27 @@ import { LevelLine, LevelObservers, type LevelObserver } from './level-line.js';
 
 export type { LevelObserver };
 
-/** What a device drives. Setting the level it already has does nothing. */
+/**
+ * An interrupt line as a device drives it: a level (high = asserted) that the device sets, and
+ * edges as `pulse()`. Setting the level it already has does nothing. Lines come from the
+ * {@link InterruptFabric} (`isaLine`, `sourceLine`, `namedLine`); a device never sees who listens.
+ * Never throws: safe on the guest path, allocates nothing.
+ */
 export interface IrqLine {
+  /** Name in traces and errors ("isa-irq0", "hpet.timer2", "pic.int"). */
   readonly name: string;
+  /** The level this line's driver set (for a shared GSI, this source's contribution only). */
   readonly level: boolean;
   /**
    * True while the platform settles (a restore or reset, see InterruptFabric.settle): a level set
    * now is state only and nobody hears it. Lines outside a fabric leave it undefined.
    */
   readonly settling?: boolean;
+  /** Drives the line to `level` (true = asserted); listeners hear a change only, not a repeat. */
   set(level: boolean): void;
+  /** `set(true)`. */
   raise(): void;
+  /** `set(false)`. */
   lower(): void;
   /** An edge: raise then lower (a no-op rise if already high, then low). */
   pulse(): void;
@@ -21,6 +31,7 @@ export interface IrqLine {
 
 /** What an interrupt controller exposes for its inputs. */
 export interface InterruptSink {
+  /** Input `pin` changed to `level` (called only on a change); the controller latches edges or levels as its spec says. */
   setInput(pin: number, level: boolean): void;
   /**
    * The settling pass after a reset: `level(pin)` is now the level of input `pin`; take it as
@@ -65,6 +76,7 @@ export class Line extends LevelLine implements IrqLine {
     return this.gate.settling;
   }
 
+  /** Sets the level; on a change tells each receiver, then each observer (nobody while settling). */
   set(level: boolean): void {
     if (level === this.level) return;
     this.level = level;

@@ -1,15 +1,19 @@
 // MSI messages: the address/data pair a device writes, decoded per the Intel SDM Vol. 3A §11.11.
 
+/** The base of the MSI address window, 0xFEE00000 (SDM Vol. 3A §11.11.1: address bits 31:20 = 0xFEE). */
 export const MSI_ADDRESS_BASE = 0xfee00000;
 
+/** An MSI as a device writes it: a 64-bit address (two uint32 halves) and a 32-bit data word. */
 export interface MsiMessage {
   /** Low 32 bits of the address (0xFEExxxxx). */
   readonly addressLo: number;
   /** High 32 bits of the address (non-zero only with x2APIC extended destination). */
   readonly addressHi: number;
+  /** Data word (uint32): vector, delivery mode, level and trigger mode (SDM Vol. 3A §11.11.2). */
   readonly data: number;
 }
 
+/** The fields of an {@link MsiMessage} (SDM Vol. 3A §11.11); `valid` false means not an interrupt. */
 export interface DecodedMsi {
   /** Address bits 31:20 are 0xFEE; anything else is not an interrupt message. */
   readonly valid: boolean;
@@ -19,6 +23,7 @@ export interface DecodedMsi {
   readonly redirectionHint: boolean;
   /** Destination mode, address bit 2: false = physical, true = logical. */
   readonly logical: boolean;
+  /** Data bits 7:0. */
   readonly vector: number;
   /** Data bits 10:8: an ApicDeliveryMode (src/irq/apic-bus.ts). */
   readonly deliveryMode: number;
@@ -28,6 +33,13 @@ export interface DecodedMsi {
   readonly levelTriggered: boolean;
 }
 
+/**
+ * Decodes an MSI address/data pair (SDM Vol. 3A §11.11.1–2) into a new record; never throws (an
+ * address outside 0xFEExxxxx decodes with `valid: false`). On a hot path use {@link decodeMsiInto}.
+ * @example
+ * decodeMsi({ addressLo: 0xfee01000, addressHi: 0, data: 0x4031 });
+ * // { valid: true, destination: 1, vector: 0x31, deliveryMode: 0, assert: true, levelTriggered: false, ... }
+ */
 export function decodeMsi(msg: MsiMessage): DecodedMsi {
   return decodeMsiInto(msg, {
     valid: false,
@@ -56,6 +68,12 @@ export function decodeMsiInto<T extends { -readonly [K in keyof DecodedMsi]: Dec
   return out;
 }
 
+/**
+ * Builds the address/data pair that {@link decodeMsi} reads back (SDM Vol. 3A §11.11): `destination`
+ * is an APIC ID (above 0xFF it goes into the x2APIC extended bits of `addressHi`), `vector` 0–255,
+ * `deliveryMode` an ApicDeliveryMode (default Fixed), `assert` defaults to true. Fields are masked
+ * to their widths; never throws.
+ */
 export function encodeMsi(m: {
   destination: number;
   vector: number;
@@ -74,5 +92,6 @@ export function encodeMsi(m: {
 
 /** Whoever delivers MSI messages to the local APICs (the interrupt-controller layer). */
 export interface MsiTarget {
+  /** Decodes and delivers `msg`; one that is not an interrupt (`valid` false) is dropped. Never throws. */
   deliverMsi(msg: MsiMessage): void;
 }

@@ -5,6 +5,10 @@
 import { LevelLine, LevelObservers } from './level-line.js';
 import type { IrqLine, LevelObserver } from './line.js';
 
+/**
+ * A device's own interrupt output (see the file header): an {@link IrqLine} in front of the shared
+ * line it drives, observable on its own with `observe`.
+ */
 export class OutputLine extends LevelLine implements IrqLine {
   private readonly observers = new LevelObservers();
 
@@ -24,6 +28,7 @@ export class OutputLine extends LevelLine implements IrqLine {
     return this.target.settling === true;
   }
 
+  /** Drives the shared line to `level`; on a change, outside settling, tells the observers. */
   set(level: boolean): void {
     if (level === this.target.level) return;
     this.target.set(level);

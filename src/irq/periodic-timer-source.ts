@@ -19,6 +19,11 @@ export function gsiTickLine(gsi: number): number {
   return -1 - gsi;
 }
 
+/**
+ * A platform timer's periodic interrupt as the tick-acknowledgement path sees it (Xen's struct
+ * periodic_time, xen/arch/x86/hvm/vpt.c). Implemented by MissedTickSource for the PIT, RTC and
+ * HPET; the platform calls `tickTaken` when the target vCPU takes the timer's vector.
+ */
 export interface PeriodicTimerSource {
   /** Name in descriptions: 'pit', 'rtc', 'hpet.timer0', ... */
   readonly name: string;
