@@ -35,6 +35,11 @@ export interface VcpuSlot {
   readonly devices: Map<string, Device>;
 }
 
+/**
+ * What a {@link CatalogEntry}'s `create` sees while {@link createPlatform} composes a platform: the
+ * profile, the options after defaults, the per-vCPU slots and the links between devices.
+ * Composition internals: a user builds platforms with createPlatform and never needs this.
+ */
 export interface BuildContext {
   readonly profile: PlatformProfile;
   readonly options: ResolvedOptions;
@@ -43,8 +48,14 @@ export interface BuildContext {
   readonly links: DeviceLinks;
 }
 
+/**
+ * Whether a catalog entry builds a device: `implemented` (it does), `not-implemented` (a flag hvmdev
+ * accepts but has no model for yet) or `no-device` (a flag that selects a behaviour, not a device,
+ * e.g. USE_PIRQ). The same words `describe()` and `hvmdev describe` print.
+ */
 export type CatalogStatus = 'implemented' | 'not-implemented' | 'no-device';
 
+/** One row of {@link DEVICE_CATALOG}: a device (or flag) a platform may include, and how it is built. */
 export interface CatalogEntry {
   /** Short device name used in descriptions (e.g. "pit"). */
   readonly kind: string;

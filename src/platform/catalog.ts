@@ -52,6 +52,11 @@ import {
 /** Where IO-APIC messages go on a platform without local APICs: nowhere (counted by the IO-APIC). */
 const DROPPING_APIC_BUS: ApicMessageSink = Object.freeze({ deliverApicMessage: () => undefined });
 
+/**
+ * Every device a platform can have, in build order: the XEN_X86_EMU_* flag that selects each (0:
+ * the profile selects it, as the debug console), its status, and its factory. `Platform.describe()`
+ * and `hvmdev describe` list the entries a platform selected.
+ */
 export const DEVICE_CATALOG: readonly CatalogEntry[] = [
   {
     kind: 'lapic',

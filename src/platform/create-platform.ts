@@ -25,12 +25,14 @@ import { wireTimerAcknowledgements } from './timer-acks.js';
 import { registerDeviceFactories } from './device-factories.js';
 import { CLOCK, DEBUG_CONSOLE_SINK, INTERRUPT_FABRIC, MMIO_BUS, OPTIONS, PORT_BUS, PROFILE, TIMER_MODE } from './tokens.js';
 
+/** The most vCPUs a platform may have: Xen's HVM_MAX_VCPUS (128). */
 export const MAX_VCPUS = 128;
 const DEFAULT_HOST_IOAPIC: HostIoapic = Object.freeze({ base: 0xfec00000, apicId: 0, gsiBase: 0, pins: 24 });
 /** RAM is mapped below the legacy VGA/BIOS hole and from 1 MiB up, as on a PC. */
 const LOW_RAM_END = 0xa0000;
 const HIGH_RAM_START = 0x100000;
 
+/** What {@link createPlatform} builds; every field is optional (docs/platform.md has the table). */
 export interface PlatformOptions {
   /** A profile name (default 'xen-hvm') or a profile object. */
   readonly profile?: ProfileName | (string & {}) | PlatformProfile;
@@ -69,6 +71,25 @@ export interface PlatformOptions {
   readonly maxEventsPerAdvance?: number;
 }
 
+/**
+ * Builds a platform: resolves the profile and the emulation flags, checks the flags against the
+ * profile's Xen rules (a Xen profile) or structurally, and builds the devices the flags select on
+ * fresh buses, interrupt fabric and virtual clock, with guest RAM mapped. Everything is wired
+ * once here; afterwards guest accesses go straight to the devices.
+ *
+ * @throws PlatformOptionError for a malformed option (an unknown profile, vcpus outside 1–128,
+ * ramBytes above 4 GiB, a bad wallTime, tscHz or timerMode, hostIoapics off xen-pvh-dom0,
+ * pciTestdev without a PCI host), naming the option and its accepted values.
+ * @throws InvalidFlagsError for a flag set the chosen Xen release refuses; its `validation` holds
+ * the validator's full answer (errno, Xen's log line, nearest accepted values).
+ * @example
+ * ```ts
+ * const p = createPlatform({ profile: 'xen-hvm', vcpus: 2 });
+ * p.ports.write(0x70, 1, 0x0a);      // RTC index: register A
+ * p.ports.read(0x71, 1);             // 0x26: 32.768 kHz time base, 976.5 µs rate
+ * p.clock.advance(1_000_000);        // 1 ms of virtual time; due timers fire on the way
+ * ```
+ */
 export function createPlatform(options: PlatformOptions = {}): Platform {
   const profile = typeof options.profile === 'object' ? options.profile : profileByName(options.profile ?? 'xen-hvm');
   const resolved = resolveOptions(options, profile);

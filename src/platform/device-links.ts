@@ -11,6 +11,7 @@ import type { GsiVectorLookup, InterruptTaker, IsaVectorLookup, PeriodicTimerSou
 
 /** Who broadcasts EOIs (the APIC router): listeners added to it hear every LAPIC's EOI. */
 export interface EoiSource {
+  /** `listener` hears every later EOI of a level-triggered vector. */
   addEoiListener(listener: EoiListener): unknown;
 }
 
@@ -24,6 +25,12 @@ export interface InterruptTopology {
   readonly irqOutputs: ReadonlyMap<string, IrqOutput>;
 }
 
+/**
+ * The links between devices built by different catalog entries, by their contracts (see the file
+ * header): each side registers as it is built, in either order, and the link is made when both
+ * exist. Composition internals, used by the catalog's factories; a built platform exposes its
+ * {@link InterruptTopology} as `Platform.interrupts`.
+ */
 export class DeviceLinks implements InterruptTopology {
   private extInt: ExtIntSource | null = null;
   private readonly eoiListeners: EoiListener[] = [];
@@ -46,7 +53,10 @@ export class DeviceLinks implements InterruptTopology {
   /** Every vCPU's LAPIC, by vCPU index (empty without LAPICs). */
   readonly interruptTakers: InterruptTaker[] = [];
   /** Delivers to vCPU 0 alone for Xen's IRQ0 routing (the APIC router); null without LAPICs. */
-  vcpu0Delivery: { deliverToVcpu0(msg: ApicMessage): boolean } | null = null;
+  vcpu0Delivery: {
+    /** Delivers `msg` to vCPU 0 alone if its LAPIC is enabled and named; false (nothing delivered) otherwise. */
+    deliverToVcpu0(msg: ApicMessage): boolean;
+  } | null = null;
   /** Where PIIX4 PM's PMBA/PMREGMISC place the ACPI PM block; null without one. */
   pmBlock: ((base: number | null) => void) | null = null;
 
@@ -58,6 +68,7 @@ export class DeviceLinks implements InterruptTopology {
     },
   };
 
+  /** `listener` (the PIT, the RTC) hears the HPET's legacy replacement, including a state already on. */
   addLegacyListener(listener: LegacyReplacementListener): void {
     this.legacyListeners.push(listener);
     if (this.legacyOn) listener.setLegacyReplacement(true);
@@ -68,15 +79,18 @@ export class DeviceLinks implements InterruptTopology {
     acknowledgeExtInt: () => (this.extInt === null ? 0xff : this.extInt.acknowledgeExtInt()),
   };
 
+  /** The PIC pair that answers the LAPICs' ExtINT acknowledge (without one they read 0xFF). */
   setExtIntSource(source: ExtIntSource): void {
     this.extInt = source;
   }
 
+  /** An IO-APIC: it hears the EOIs of every EOI source, those added before and after. */
   addEoiListener(listener: EoiListener): void {
     this.eoiListeners.push(listener);
     for (const s of this.eoiSources) s.addEoiListener(listener);
   }
 
+  /** The APIC router: every EOI listener, added before or after, hears its EOIs. */
   addEoiSource(source: EoiSource): void {
     this.eoiSources.push(source);
     for (const l of this.eoiListeners) source.addEoiListener(l);

@@ -13,7 +13,9 @@ import type { InterruptTopology } from './device-links.js';
 import type { TimerAcknowledgements } from './timer-acks.js';
 import type { PlatformProfile } from './profiles.js';
 
+/** The `format` field of every {@link PlatformSnapshot}; `Platform.restore` refuses any other. */
 export const SNAPSHOT_FORMAT = 'hvmdev-platform';
+/** The snapshot envelope version this build writes and reads; `Platform.restore` refuses any other. */
 export const SNAPSHOT_VERSION = 1;
 
 /** A whole-platform snapshot: immutable (immer-frozen) plain data. */
@@ -40,24 +42,35 @@ interface CheckedSnapshot {
   readonly hostLines: { readonly gsi: readonly number[]; readonly pic: readonly number[] };
 }
 
+/** One catalog entry a platform selected, as {@link Platform.describe} reports it. */
 export interface DeviceSummary {
+  /** Short device name ("pit", "lapic"). */
   readonly kind: string;
+  /** One-line description ("HPET at 0xFED00000"). */
   readonly title: string;
+  /** The XEN_X86_EMU_* bit that selected it; 0 when the profile itself did. */
   readonly flag: number;
   readonly status: CatalogStatus;
+  /** Why there is no device, or what is still missing. */
   readonly note?: string;
   /** Instance ids built for this entry. */
   readonly instances: readonly string[];
 }
 
+/** One registered bus range, as {@link Platform.describe} reports it. */
 export interface RangeSummary {
   readonly bus: 'port' | 'mmio';
+  /** First port or guest-physical address of the range. */
   readonly base: number;
-  readonly end: number; // inclusive
+  /** Last port or address of the range (inclusive). */
+  readonly end: number;
+  /** The registering device's id ("pit", "ram"). */
   readonly owner: string;
+  /** The range's name within its owner. */
   readonly name: string;
 }
 
+/** What a built platform is ({@link Platform.describe}): the data behind `hvmdev describe --json`. */
 export interface PlatformDescription {
   readonly profile: string;
   readonly profileDescription: string;
@@ -74,6 +87,12 @@ export interface PlatformDescription {
 /** Told of a guest reset request (0xCF9): 'hard' with SYS_RST set, 'soft' without. */
 export type ResetRequestListener = (kind: 'hard' | 'soft') => void;
 
+/**
+ * A built platform (from {@link createPlatform}): its buses (`ports`, `mmio`, with guest RAM), the
+ * interrupt fabric (`irq`), the virtual clock (`clock`) and its devices by id. The host drives it:
+ * guest accesses through the buses, time through the clock; it never reads the wall clock. Guest
+ * accesses never throw; host errors are typed (PlatformOptionError, SnapshotError, ClockError).
+ */
 export class Platform {
   /** Devices by id, in creation order. */
   readonly devices: ReadonlyMap<string, Device>;
@@ -138,6 +157,11 @@ export class Platform {
     }, 'adopt');
   }
 
+  /**
+   * The whole platform's state as plain data: the clock time, every device's snapshot, the
+   * host-driven lines. JSON-safe; restore it with {@link Platform.restore} on a platform built
+   * with the same profile, flags and vCPU count. Does not change the platform.
+   */
   snapshot(): PlatformSnapshot {
     const devices: Record<string, PlainData> = {};
     for (const [id, d] of this.devices) devices[id] = d.snapshot();
@@ -240,6 +264,7 @@ export class Platform {
     }, 'keep');
   }
 
+  /** The profile, flags, devices and bus ranges of this platform (what `hvmdev describe` prints). */
   describe(): PlatformDescription {
     const ranges: RangeSummary[] = [];
     for (const r of this.ports.list()) ranges.push({ bus: 'port', base: r.base, end: r.end - 1, owner: r.owner, name: r.name });

@@ -85,7 +85,9 @@ const QEMU_Q35_DEVICES: DeviceParams = {
   q35Mch: QEMU_Q35_MCH_PARAMS,
 };
 
+/** The names of the built-in profiles ({@link PROFILES}), as createPlatform's `profile` option takes them. */
 export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'qemu-pc', 'qemu-q35'] as const;
+/** A built-in profile's name. */
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /**
@@ -113,9 +115,16 @@ export interface BoardProfile {
   readonly irq0SpecialRouting: boolean;
 }
 
+/**
+ * Everything that makes a platform Xen's or QEMU's, as data: flag validation, default flags, bus
+ * rules, interrupt wiring, timer clamp, RAM and each device's parameters. A profile is never
+ * branched on by name: copy a built-in one from {@link PROFILES}, change fields, and pass the
+ * object as createPlatform's `profile`.
+ */
 export interface PlatformProfile {
   /** One of PROFILE_NAMES for the built-in profiles; any name for a profile built by a user. */
   readonly name: string;
+  /** One line for `describe` ("Xen HVM domU: every emulated device ..."). */
   readonly description: string;
   /**
    * How the flag set is checked: against Xen's rules for `guest` (the Xen profiles), or only
@@ -126,7 +135,9 @@ export interface PlatformProfile {
   readonly defaultFlags: number;
   /** Xen's debug console on port 0xE9 (every HVM container). */
   readonly debugConsole: boolean;
+  /** Width policy and unclaimed-read value of each bus (docs/architecture.md, Buses). */
   readonly bus: { readonly port: BusProfile; readonly mmio: BusProfile };
+  /** The interrupt fabric's GSI count and ISA IRQ → GSI map (FabricConfig). */
   readonly irq: { readonly gsiCount: number; readonly isaToGsi: readonly number[] };
   /**
    * Periodic platform timers (PIT, RTC, HPET, LAPIC timer): `minPeriodNs` is the clock's clamp;
@@ -191,6 +202,11 @@ const QEMU_MACHINE = {
   ramBytes: 128 * 1024 * 1024,
 } as const;
 
+/**
+ * The built-in profiles, frozen: `xen-hvm`, `xen-pvh`, `xen-pvh-dom0`, `xen-pv` (Xen's rules and
+ * device parameters per guest type), `qemu-pc` and `qemu-q35` (QEMU 7.2's machines). docs/platform.md
+ * compares them.
+ */
 export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
   {
     'xen-hvm': {
@@ -265,6 +281,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
   true,
 );
 
+/** The built-in profile `name`; throws {@link PlatformOptionError} listing the names for any other. */
 export function profileByName(name: string): PlatformProfile {
   const p = (PROFILES as Record<string, PlatformProfile>)[name];
   if (p === undefined) {
