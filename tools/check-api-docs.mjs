@@ -9,7 +9,20 @@ import { resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 
 /** Source folders (under src/) whose every public export is documented. */
-const DOCUMENTED = ['cli', 'device-model', 'devices/debugcon', 'devices/ioapic', 'devices/pm', 'emuflags', 'errors', 'firmware', 'irq', 'platform', 'qtest', 'time'];
+const DOCUMENTED = [
+  'cli',
+  'device-model',
+  'devices/debugcon',
+  'devices/ioapic',
+  'devices/pm',
+  'emuflags',
+  'errors',
+  'firmware',
+  'irq',
+  'platform',
+  'qtest',
+  'time',
+];
 
 const root = resolve(import.meta.dirname, '..');
 const run = spawnSync(process.execPath, [resolve(root, 'node_modules/typedoc/bin/typedoc'), '--emit', 'none'], {
