@@ -10,6 +10,7 @@ import { stripVTControlCharacters } from 'node:util';
 
 /** Source folders (under src/) whose every public export is documented. */
 const DOCUMENTED = [
+  'bus',
   'cli',
   'device-model',
   'devices/debugcon',

@@ -2,6 +2,7 @@
 
 /** Access sizes in bytes. Ports use 1, 2, 4; memory also 8. */
 export type AccessSize = 1 | 2 | 4 | 8;
+/** Sizes of an access with a uint32 value: every port access, and memory accesses but the 8-byte one (read64/write64). */
 export type PortAccessSize = 1 | 2 | 4;
 
 /**
@@ -19,8 +20,12 @@ export interface AccessContext {
 /** A plain access from vCPU 0 (qtest, the host, tests). */
 export const HOST_ACCESS: AccessContext = Object.freeze({ vcpu: 0, stringOp: false });
 
-/** Context for vCPU `vcpu`; cached so repeated calls return the same frozen object. */
 const contexts: AccessContext[][] = [[], []];
+/**
+ * The frozen {@link AccessContext} of vCPU `vcpu` (a 0-based index), from a string instruction when
+ * `stringOp`. Cached: repeated calls return the same object, so a front-end takes it once per vCPU
+ * and passes it on every access without allocating.
+ */
 export function accessContext(vcpu: number, stringOp = false): AccessContext {
   const list = contexts[stringOp ? 1 : 0]!;
   let ctx = list[vcpu];
@@ -31,8 +36,12 @@ export function accessContext(vcpu: number, stringOp = false): AccessContext {
   return ctx;
 }
 
-/** Bit set of access sizes, one bit per size value (1, 2, 4, 8). */
+/**
+ * Bit sets of access sizes for {@link RegionOptions}.sizes: the size value is its own bit (1, 2, 4,
+ * 8), so `sizes: 1` is byte-only and `sizes: 4 | 8` dwords and qwords. SIZES_8 is every size.
+ */
 export const SIZES_8 = 1 | 2 | 4 | 8;
+/** Every size but 8 (the default for port ranges). */
 export const SIZES_4 = 1 | 2 | 4;
 
 /** All-ones of `size` bytes for sizes 1, 2, 4 (as uint32). */

@@ -6,6 +6,7 @@ import type { WidthPolicy } from './handler.js';
 import type { Region } from './region.js';
 import { Tracer, type TraceOptions, type TraceSink } from './trace.js';
 
+/** A bus's rules for what its handlers do not serve: a profile parameter (Xen: reject, all-ones; QEMU: split). */
 export interface BusProfile {
   /** What happens to accesses a handler does not implement (see WidthPolicy). */
   readonly widthPolicy: WidthPolicy;
@@ -13,6 +14,7 @@ export interface BusProfile {
   readonly unclaimedRead: 'ones' | 'zero';
 }
 
+/** Xen's rules, the default of both buses: width `reject`, unclaimed reads all-ones (its null handler). */
 export const XEN_BUS_PROFILE: BusProfile = Object.freeze({ widthPolicy: 'reject', unclaimedRead: 'ones' });
 
 export abstract class BusCore {
@@ -47,10 +49,12 @@ export abstract class BusCore {
     return this.profile.unclaimedRead === 'ones' ? 0xff : 0;
   }
 
+  /** What an unclaimed read of `size` (1, 2, 4) bytes returns under the profile: all-ones or 0. */
   protected unclaimedValue(size: number): number {
     return this.profile.unclaimedRead === 'ones' ? allOnes(size) : 0;
   }
 
+  /** The width policy for an access at region `r`: the region's own, else the bus profile's. */
   protected policyOf(r: Region | null): WidthPolicy {
     return r?.policy ?? this.profile.widthPolicy;
   }
@@ -75,6 +79,7 @@ export abstract class BusCore {
     return this.splitRead(addr, size, ctx);
   }
 
+  /** Slow path for writes of 1, 2 or 4 bytes that the fast path could not serve directly. */
   protected slowWrite(addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     const r = this.regionAt(addr);
     if (r === null && !this.anyRegionIn(addr, size)) {

@@ -3,10 +3,15 @@
 
 import { HvmdevError } from '../errors/hvmdev-error.js';
 
+/** A registered range as {@link BusOverlapError} names it. */
 export interface RangeOwner {
+  /** The registering device's id. */
   readonly owner: string;
+  /** The range's name within its owner. */
   readonly name: string;
+  /** First port or guest-physical address. */
   readonly base: number;
+  /** Length in ports or bytes. */
   readonly length: number;
 }
 

@@ -7,9 +7,16 @@ import type { AccessContext, PortAccessSize } from './access.js';
  * 8-byte accesses reach `read64`/`write64` only if the handler declares size 8 and provides them.
  */
 export interface IoHandler {
+  /**
+   * A guest read of `size` bytes at `offset` in the range: returns the value (the bus masks it to
+   * `size` bytes). Called only for the sizes and alignment the region declared; must not throw.
+   */
   read(offset: number, size: PortAccessSize, ctx: AccessContext): number;
+  /** A guest write of `value` (uint32, already masked to `size` bytes) at `offset`; must not throw. */
   write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void;
+  /** An 8-byte read at `offset` (memory ranges that declare size 8); must not throw. */
   read64?(offset: number, ctx: AccessContext): bigint;
+  /** An 8-byte write of `value` (0 ≤ value < 2^64) at `offset`; must not throw. */
   write64?(offset: number, value: bigint, ctx: AccessContext): void;
   /**
    * Optional bigint-free form of read64 for guest paths: the low and high uint32 halves into
@@ -32,6 +39,16 @@ export interface IoHandler {
  */
 export type WidthPolicy = 'reject' | 'split';
 
+/**
+ * How a range is registered: its owner and name, and what its handler implements (sizes,
+ * alignment). The bus serves the other accesses by its width policy, so a handler never sees an
+ * access it did not declare.
+ * @example
+ * ```ts
+ * ports.register(0x40, 4, pit, { owner: 'pit', sizes: 1 });                          // byte-only ports
+ * mmio.register(0xfed00000, 0x400, hpet, { owner: 'hpet', sizes: 4 | 8, aligned: true });
+ * ```
+ */
 export interface RegionOptions {
   /** Device instance that owns the range (shown in errors, traces and `describe`). */
   readonly owner: string;

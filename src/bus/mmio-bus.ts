@@ -30,6 +30,30 @@ const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
 const RAM = 0x20;
 const UNUSUAL = ALIGNED | RAM | LARGE;
 
+/**
+ * Guest-physical memory (addresses below 2^52): device ranges and guest RAM side by side. Devices
+ * register ranges with an {@link IoHandler}; `addRam` maps host bytes as RAM, served without a
+ * handler call. A guest access never throws: an unclaimed address reads all-ones (Xen) or 0 (the
+ * profile's `unclaimedRead`), writes are dropped, and an access the range does not implement
+ * follows the width policy (docs/architecture.md, Buses). Registration throws
+ * {@link BusOverlapError} or {@link BusRangeError}.
+ * @example
+ * ```ts
+ * const mmio = new MmioBus();
+ * mmio.addRam(0, new Uint8Array(0x10000));
+ * const regs = new Uint32Array(4);
+ * const bar = mmio.register(0xe0000000, 16, {
+ *   read: (offset) => regs[offset >> 2]!,
+ *   write: (offset, _size, value) => { regs[offset >> 2] = value; },
+ * }, { owner: 'nic', name: 'BAR0', sizes: 4, aligned: true });
+ * mmio.write(0xe0000004, 4, 0xcafe);
+ * mmio.read(0xe0000004, 4);   // 0xcafe
+ * mmio.read(0xe0000005, 1);   // 0xff: a byte read of a dword-only range is rejected (Xen's rule)
+ * bar.move(0xe0100000);       // the handler keeps its offsets
+ * mmio.write64(0x1000, 0x1122334455667788n);
+ * mmio.read(0x1004, 4);       // 0x11223344 (RAM is little-endian)
+ * ```
+ */
 export class MmioBus extends BusCore implements RegionHost {
   private readonly map = new MmioRangeMap();
   private last: Region | null = null;
@@ -65,6 +89,10 @@ export class MmioBus extends BusCore implements RegionHost {
     return region;
   }
 
+  /**
+   * Reads `size` (1, 2, 4) bytes at guest-physical `addr` as vCPU `ctx.vcpu`: a uint32, little-endian
+   * from RAM. Never throws. 8-byte reads: {@link MmioBus.read64}.
+   */
   read(addr: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
     const map = this.map;
     const id = map.lookupId(addr);
@@ -88,6 +116,7 @@ export class MmioBus extends BusCore implements RegionHost {
     return this.slowRead(addr, size, ctx);
   }
 
+  /** Writes the low `size` (1, 2, 4) bytes of `value` at guest-physical `addr` as vCPU `ctx.vcpu`. Never throws. */
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
     const map = this.map;
     const id = map.lookupId(addr);
@@ -281,6 +310,7 @@ export class MmioBus extends BusCore implements RegionHost {
     return this.map.regions();
   }
 
+  /** Moves `region` to `newBase`: what Region.move calls (use that). Throws BusOverlapError / BusRangeError, leaving it in place. */
   moveRegion(region: Region, newBase: number): void {
     checkMemRange(newBase, region.length, region.owner);
     const other = this.map.overlapping(newBase, newBase + region.length, region);
@@ -292,6 +322,7 @@ export class MmioBus extends BusCore implements RegionHost {
     this.last = null;
   }
 
+  /** Unregisters `region`: what Region.remove calls (use that). Its addresses become unclaimed. */
   removeRegion(region: Region): void {
     this.drop(region);
     this.last = null;

@@ -7,10 +7,30 @@ import { BusOverlapError, BusRangeError } from './errors.js';
 import type { IoHandler, RegionOptions } from './handler.js';
 import { Region, type RegionHost } from './region.js';
 
+/** Ports 0–0xFFFF: the x86 I/O address space (SDM Vol. 1 §19.2), 64 Ki ports. */
 export const PORT_SPACE_SIZE = 0x10000;
 /** The value mask per access size 1, 2, 4, without a branch on the size (guests mix sizes). */
 const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
 
+/**
+ * The x86 I/O port space (0–0xFFFF): devices register port ranges with an {@link IoHandler}; the
+ * host or a vCPU front-end reads and writes ports. A guest access never throws: an unclaimed port
+ * reads all-ones of the access size (writes are dropped), and an access the range does not
+ * implement follows the profile's width policy (docs/architecture.md, Buses). Registration throws
+ * {@link BusOverlapError} or {@link BusRangeError}.
+ * @example
+ * ```ts
+ * const ports = new PortBus();
+ * let latch = 0;
+ * ports.register(0x700, 2, {
+ *   read: (offset) => (offset === 0 ? latch : 0),
+ *   write: (offset, _size, value) => { if (offset === 0) latch = value; },
+ * }, { owner: 'scratch', sizes: 1 | 2 });
+ * ports.write(0x700, 2, 0x1234);
+ * ports.read(0x700, 2);  // 0x1234
+ * ports.read(0x702, 1);  // 0xff: unclaimed
+ * ```
+ */
 export class PortBus extends BusCore implements RegionHost {
   /** Region index per port, -1 when unclaimed. */
   private readonly owners = new Int32Array(PORT_SPACE_SIZE).fill(-1);
@@ -37,6 +57,7 @@ export class PortBus extends BusCore implements RegionHost {
     return region;
   }
 
+  /** Reads `size` bytes at `port` (0–0xFFFF) as vCPU `ctx.vcpu`: a uint32 masked to the size. Never throws. */
   read(port: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
     if ((this.direct[port]! & size) !== 0) {
       const idx = this.owners[port]!;
@@ -47,6 +68,7 @@ export class PortBus extends BusCore implements RegionHost {
     return this.slowRead(port, size, ctx);
   }
 
+  /** Writes the low `size` bytes of `value` at `port` (0–0xFFFF) as vCPU `ctx.vcpu`. Never throws. */
   write(port: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
     if ((this.direct[port]! & size) !== 0) {
       const idx = this.owners[port]!;
@@ -73,6 +95,7 @@ export class PortBus extends BusCore implements RegionHost {
     return this.regions.filter((r): r is Region => r !== null).sort((a, b) => a.base - b.base);
   }
 
+  /** Moves `region` to `newBase`: what Region.move calls (use that). Throws BusOverlapError / BusRangeError, leaving it in place. */
   moveRegion(region: Region, newBase: number): void {
     checkPortRange(newBase, region.length, region.owner);
     const idx = this.regions.indexOf(region);
@@ -92,6 +115,7 @@ export class PortBus extends BusCore implements RegionHost {
     this.markDirect(region);
   }
 
+  /** Unregisters `region`: what Region.remove calls (use that). Its ports become unclaimed. */
   removeRegion(region: Region): void {
     const idx = this.regions.indexOf(region);
     this.owners.fill(-1, region.base, region.end);

@@ -8,11 +8,21 @@ export interface RegionHost {
   removeRegion(region: Region): void;
 }
 
+/**
+ * One registered range, as `register` and `addRam` return it: where it is now, who owns it and
+ * what its handler implements. Keep it to move (a PCI BAR) or remove the range later; after
+ * `remove()` both methods throw {@link StaleRegionError}. Read its fields; do not assign them.
+ */
 export class Region {
+  /** First port or guest-physical address (changes on `move`). */
   base: number;
-  end: number; // exclusive
+  /** One past the last port or address (exclusive). */
+  end: number;
+  /** Length in ports or bytes. */
   readonly length: number;
+  /** The registering device's id (RegionOptions.owner). */
   readonly owner: string;
+  /** The range's name within its owner (default: the owner). */
   readonly name: string;
   /** Bit set of implemented sizes. */
   readonly sizes: number;

@@ -1,18 +1,23 @@
 // Optional observation of guest accesses, rate-limited per device so a busy guest cannot flood a log.
 import type { AccessContext } from './access.js';
 
+/** One guest access as a trace sink sees it (after it was served). */
 export interface TraceEvent {
   readonly bus: 'port' | 'mmio';
   readonly dir: 'read' | 'write';
+  /** Port or guest-physical address (for a widened split access, the address of the wider unit). */
   readonly addr: number;
+  /** Access size in bytes: 1, 2, 4 or 8. */
   readonly size: number;
   /** The value read or written; bigint for 8-byte accesses. */
   readonly value: number | bigint;
   /** Owner of the range, or null for an unclaimed access. */
   readonly owner: string | null;
+  /** The accessing vCPU (AccessContext.vcpu). */
   readonly vcpu: number;
 }
 
+/** Which accesses a bus trace passes on (`setTrace`), and how many per device. */
 export interface TraceOptions {
   /** Only these owners (and "unclaimed" for unclaimed accesses); all when omitted. */
   readonly devices?: readonly string[];
@@ -20,6 +25,10 @@ export interface TraceOptions {
   readonly limitPerDevice?: number;
 }
 
+/**
+ * Receives trace events. Called on the guest path: an event object is allocated per access while
+ * tracing, so trace for debugging, not in a benchmark. Must not throw.
+ */
 export type TraceSink = (event: TraceEvent) => void;
 
 /** Filters and rate-limits trace events, keeping a count of what it suppressed. */
@@ -37,6 +46,7 @@ export class Tracer {
     this.limit = opts.limitPerDevice ?? 1000;
   }
 
+  /** Passes one access to the sink unless it is filtered out or over its owner's limit (then counted in `suppressed`). */
   record(bus: 'port' | 'mmio', dir: 'read' | 'write', addr: number, size: number, value: number | bigint, owner: string | null, ctx: AccessContext): void {
     const key = owner ?? 'unclaimed';
     if (this.filter !== null && !this.filter.has(key)) return;
