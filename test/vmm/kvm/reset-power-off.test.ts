@@ -23,26 +23,34 @@ const RESET_CF9 = [0x66, 0xba, 0xf9, 0x0c, 0xb0, 0x06, 0xee]; // mov dx, 0xcf9; 
 const RESET_PORT92 = [0xe4, 0x92, 0x0c, 0x01, 0xe6, 0x92, 0x90]; // in al, 0x92; or al, 1; out 0x92, al; nop
 
 /**
+ * The boot-counting kernels' first bytes: count this boot at BOOTS and, on any boot but the first,
+ * jump over the 7-byte reset and its hlt (8 bytes) to the report that follows them.
+ */
+const COUNT_BOOT_PROLOGUE = [
+  0xfe,
+  0x05,
+  0x00,
+  0x00,
+  0x30,
+  0x00, //             inc byte [BOOTS]
+  0x80,
+  0x3d,
+  0x00,
+  0x00,
+  0x30,
+  0x00,
+  0x01, //       cmp byte [BOOTS], 1
+  0x75,
+  0x08, //                                     jne report
+];
+
+/**
  * A Multiboot kernel (32-bit flat, entry right after its header): counts its boot at BOOTS; on the
  * first boot runs `reset` (7 bytes) then halts, on a later one writes the count to isa-debug-exit.
  */
 function resetOnceKernel(reset: readonly number[]): Uint8Array {
   const code = [
-    0xfe,
-    0x05,
-    0x00,
-    0x00,
-    0x30,
-    0x00, //             inc byte [BOOTS]
-    0x80,
-    0x3d,
-    0x00,
-    0x00,
-    0x30,
-    0x00,
-    0x01, //       cmp byte [BOOTS], 1
-    0x75,
-    0x08, //                                     jne report
+    ...COUNT_BOOT_PROLOGUE,
     ...reset, //                                       (7 bytes)
     0xf4, //                                           hlt
     0x0f,
@@ -66,21 +74,7 @@ function resetOnceKernel(reset: readonly number[]): Uint8Array {
  */
 function pmTimerAfterResetCode(pmTimerPort: number): number[] {
   return [
-    0xfe,
-    0x05,
-    0x00,
-    0x00,
-    0x30,
-    0x00, //             inc byte [BOOTS]
-    0x80,
-    0x3d,
-    0x00,
-    0x00,
-    0x30,
-    0x00,
-    0x01, //       cmp byte [BOOTS], 1
-    0x75,
-    0x08, //                                     jne report
+    ...COUNT_BOOT_PROLOGUE,
     ...RESET_CF9, //                                   (7 bytes)
     0xf4, //                                           hlt
     0x66,
