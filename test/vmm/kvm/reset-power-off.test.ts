@@ -13,7 +13,7 @@ import { Vm } from '../../../src/vmm/vm.js';
 import { VcpuState } from '../../../src/vmm/vcpu.js';
 import { concat, elf32, mbHeader } from '../loaders/images.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
-import { stopOnPortF4 } from './test-exit-port.js';
+import { START_AP_AT_0X2000, createFlatVm, startBspFlat } from './flat-guest.js';
 
 announceKvmSkip('KVM reset and power-off tests');
 
@@ -149,18 +149,15 @@ describe.skipIf(KVM_SKIP_REASON !== null)('guest reset and power-off', () => {
   });
 
   it('a VM whose firmware set-up was done (Vm.setUpLikeBios) gets it again at a reset, before its reboot listener runs', async () => {
-    vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 15 });
+    vm = createFlatVm({ vcpus: 1, timeoutSeconds: 15, bsp: pmTimerAfterResetCode(0x608) });
     const v = vm;
-    stopOnPortF4(v);
     expect(v.setUpLikeBios().pmBase).toBe(0x600);
     const pm = [...v.platform.devices.values()].find((d) => d.kind === 'acpi-pm1') as PmTimer;
-    v.ram.set(pmTimerAfterResetCode(0x608), 0x1000);
-    const start = () => v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
-    start();
+    startBspFlat(v);
     let baseAtReboot: number | null = -1;
     v.onReboot(() => {
       baseAtReboot = pm.base;
-      start();
+      startBspFlat(v);
     });
     const r = await v.run();
     expect(r).toEqual({ kind: 'debug-exit', code: 2 });
@@ -201,36 +198,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('guest reset and power-off', () => {
       0x01, //                         cmp byte [0x3000], 1
       0x75,
       0x2f, //                                                       jne report
-      0xc7,
-      0x05,
-      0x10,
-      0x03,
-      0xe0,
-      0xfe,
-      0x00,
-      0x00,
-      0x00,
-      0x01, //       mov dword [ICR high], 1 << 24
-      0xc7,
-      0x05,
-      0x00,
-      0x03,
-      0xe0,
-      0xfe,
-      0x00,
-      0x45,
-      0x00,
-      0x00, //       mov dword [ICR low], INIT
-      0xc7,
-      0x05,
-      0x00,
-      0x03,
-      0xe0,
-      0xfe,
-      0x02,
-      0x46,
-      0x00,
-      0x00, //       mov dword [ICR low], SIPI 2
+      ...START_AP_AT_0X2000,
       0x80,
       0x3d,
       0x01,
@@ -254,14 +222,10 @@ describe.skipIf(KVM_SKIP_REASON !== null)('guest reset and power-off', () => {
       0xf4, //                                                             hlt
     ];
     const ap = [0xc6, 0x06, 0x01, 0x30, 0x01, 0xeb, 0xfe]; // real mode: mov byte [0x3001], 1; jmp $
-    vm = Vm.create({ profile: 'qemu-pc', vcpus: 2, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 15 });
+    vm = createFlatVm({ vcpus: 2, timeoutSeconds: 15, bsp, ap });
     const v = vm;
-    stopOnPortF4(v);
-    v.ram.set(bsp, 0x1000);
-    v.ram.set(ap, 0x2000);
-    const start = () => v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
-    start();
-    v.onReboot(start);
+    startBspFlat(v);
+    v.onReboot(() => startBspFlat(v));
     const r = await v.run();
     expect(r).toEqual({ kind: 'debug-exit', code: 2 });
     expect(v.resets).toBe(1);

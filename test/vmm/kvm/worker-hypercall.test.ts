@@ -3,44 +3,15 @@
 // host never completes it and sends no exit, so the VMM must notice the silent worker on its own
 // (HostQuirks.kickSilentWorkers) and complete it (docs/vmm.md, "Host detection").
 import { afterEach, describe, expect, it } from 'vitest';
-import { Vm } from '../../../src/vmm/vm.js';
+import type { Vm } from '../../../src/vmm/vm.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
-import { stopOnPortF4 } from './test-exit-port.js';
+import { START_AP_AT_0X2000, createFlatVm, startBspFlat } from './flat-guest.js';
 
 announceKvmSkip('KVM worker hypercall test');
 
 /** vCPU 0, 32-bit flat at 0x1000: INIT and SIPI (vector 2 → 0x2000) to APIC ID 1, then halts with IF clear. */
 const BSP = [
-  0xc7,
-  0x05,
-  0x10,
-  0x03,
-  0xe0,
-  0xfe,
-  0x00,
-  0x00,
-  0x00,
-  0x01, // mov dword [0xfee00310], 1 << 24   (ICR high: APIC ID 1)
-  0xc7,
-  0x05,
-  0x00,
-  0x03,
-  0xe0,
-  0xfe,
-  0x00,
-  0x45,
-  0x00,
-  0x00, // mov dword [0xfee00300], 0x4500    (INIT)
-  0xc7,
-  0x05,
-  0x00,
-  0x03,
-  0xe0,
-  0xfe,
-  0x02,
-  0x46,
-  0x00,
-  0x00, // mov dword [0xfee00300], 0x4602    (SIPI, vector 2)
+  ...START_AP_AT_0X2000,
   0xfa, //                   cli
   0xf4, //                   hlt
   0xeb,
@@ -67,12 +38,9 @@ describe.skipIf(KVM_SKIP_REASON !== null)('VMCALL on a vCPU worker', () => {
   });
 
   it('completes with −KVM_ENOSYS and the guest runs on', async () => {
-    vm = Vm.create({ profile: 'qemu-pc', vcpus: 2, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 10 });
+    vm = createFlatVm({ vcpus: 2, timeoutSeconds: 10, bsp: BSP, ap: AP });
     const v = vm;
-    stopOnPortF4(v);
-    v.ram.set(BSP, 0x1000);
-    v.ram.set(AP, 0x2000);
-    v.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
+    startBspFlat(v);
     const r = await v.run();
     expect(r).toEqual({ kind: 'debug-exit', code: -1000 & 0xffff });
   });
