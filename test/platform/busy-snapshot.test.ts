@@ -3,7 +3,8 @@
 // snapshots are refused with a SnapshotError and leave the target platform unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, SnapshotError, type PlatformOptions } from '../../src/index.js';
+import { createPlatform, installExtensions, QtestSession, type PlatformOptions } from '../../src/index.js';
+import { leafPaths, restoreOrRefuseWhole, withLeaf } from './snapshot-mutation.js';
 
 const OPTIONS: PlatformOptions = { profile: 'xen-hvm', vcpus: 2, ramBytes: 0 };
 
@@ -93,31 +94,13 @@ describe('busy-platform snapshots', () => {
 
   it('property: a mutated snapshot is refused with SnapshotError and changes nothing, or accepted whole', () => {
     const snap = JSON.parse(JSON.stringify(busy().platform.snapshot())) as Record<string, unknown>;
-    const paths: (string | number)[][] = [];
-    const walk = (v: unknown, path: (string | number)[]) => {
-      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-      else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
-      else paths.push(path);
-    };
-    walk(snap.devices, ['devices']);
+    const paths = leafPaths(snap.devices, ['devices']);
     const hostile = fc.oneof(fc.constantFrom(-1, 2 ** 53, 1e308, 0.5, null, true, 'x', '0xffffffffffffffffff', [], {}), fc.integer(), fc.string());
     const target = new QtestSession(createPlatform(OPTIONS));
     installExtensions(target);
     fc.assert(
       fc.property(fc.nat(paths.length - 1), hostile, (i, value) => {
-        const mutated = JSON.parse(JSON.stringify(snap)) as Record<string, unknown>;
-        let obj = mutated as Record<string | number, unknown>;
-        const path = paths[i]!;
-        for (const k of path.slice(0, -1)) obj = obj[k] as Record<string | number, unknown>;
-        obj[path.at(-1)!] = value;
-        const before = JSON.stringify(target.platform.snapshot());
-        try {
-          target.platform.restore(mutated);
-        } catch (e) {
-          expect(e).toBeInstanceOf(SnapshotError);
-          expect(JSON.stringify(target.platform.snapshot())).toBe(before);
-          return;
-        }
+        if (restoreOrRefuseWhole(target.platform, withLeaf(snap, paths[i]!, value))) return;
         // Accepted: the platform still answers every guest access (a throw would surface as FAIL).
         for (const cmd of CONTINUATION) expect(target.handle(cmd).filter((l) => l.startsWith('FAIL'))).toEqual([]);
       }),

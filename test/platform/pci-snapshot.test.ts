@@ -6,7 +6,8 @@
 // (SnapshotError, platform unchanged) or accepted whole.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, SnapshotError } from '../../src/index.js';
+import { createPlatform, installExtensions, QtestSession } from '../../src/index.js';
+import { leafPaths, restoreOrRefuseWhole, withLeaf } from './snapshot-mutation.js';
 import type { PciFunctionDefinition } from '../../src/devices/pci/definition.js';
 import type { PciHost } from '../../src/devices/pci/host.js';
 
@@ -210,30 +211,12 @@ describe('busy qemu-pc platform with PCI activity: snapshot and restore', () => 
 
   it('property: a mutated PCI snapshot field is refused with SnapshotError and changes nothing, or accepted whole', () => {
     const snap = JSON.parse(JSON.stringify(busy().platform.snapshot())) as { devices: Record<string, unknown> };
-    const paths: (string | number)[][] = [];
-    const walk = (v: unknown, path: (string | number)[]) => {
-      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-      else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
-      else paths.push(path);
-    };
-    walk(snap.devices.pci, ['devices', 'pci']);
+    const paths = leafPaths(snap.devices.pci, ['devices', 'pci']);
     const hostile = fc.oneof(fc.constantFrom(-1, 2 ** 32, 2 ** 53, 0.5, null, true, 'x', [], {}, 0xffffffff, 0x80), fc.integer(), fc.nat(0xffff));
     const target = session();
     fc.assert(
       fc.property(fc.nat(paths.length - 1), hostile, (i, value) => {
-        const mutated = JSON.parse(JSON.stringify(snap)) as Record<string | number, unknown>;
-        let obj = mutated;
-        const path = paths[i]!;
-        for (const k of path.slice(0, -1)) obj = obj[k] as Record<string | number, unknown>;
-        obj[path.at(-1)!] = value;
-        const before = JSON.stringify(target.platform.snapshot());
-        try {
-          target.platform.restore(mutated);
-        } catch (e) {
-          expect(e).toBeInstanceOf(SnapshotError);
-          expect(JSON.stringify(target.platform.snapshot())).toBe(before);
-          return;
-        }
+        if (restoreOrRefuseWhole(target.platform, withLeaf(snap, paths[i]!, value))) return;
         // Accepted: every later guest access is answered (a throw would surface as FAIL) and a
         // snapshot of the result restores again (the state is one the registers can hold).
         for (const cmd of CONTINUATION) expect(target.handle(cmd).filter((l) => l.startsWith('FAIL'))).toEqual([]);
