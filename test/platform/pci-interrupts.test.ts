@@ -8,6 +8,7 @@ import type { PciFunctionDefinition } from '../../src/devices/pci/definition.js'
 import type { PciFunction } from '../../src/devices/pci/function.js';
 import type { PciHost } from '../../src/devices/pci/host.js';
 import { XEN_HVM_PCI_HOST_PARAMS } from '../../src/devices/pci/params.js';
+import { PIC_SETUP_IRQ11_LEVEL } from './pic-setup.js';
 
 /** A function with everything: INTA, a 16 KiB BAR holding an 8-entry MSI-X table, MSI with 4 vectors. */
 const DEVICE: PciFunctionDefinition = {
@@ -125,21 +126,7 @@ describe('INTx end to end', () => {
   });
 
   /** PIC: vector bases 0x20/0x28, all but IRQ0 unmasked, IRQ 11 level (ELCR); LAPIC LINT0 ExtINT. */
-  const PIC_SETUP = [
-    'outb 0x20 0x11',
-    'outb 0x21 0x20',
-    'outb 0x21 0x04',
-    'outb 0x21 0x01',
-    'outb 0xa0 0x11',
-    'outb 0xa1 0x28',
-    'outb 0xa1 0x02',
-    'outb 0xa1 0x01',
-    'outb 0x21 0x01',
-    'outb 0xa1 0x00',
-    'outb 0x4d1 0x08',
-    'writel 0xfee000f0 0x1ff',
-    'writel 0xfee00350 0x700',
-  ];
+  const PIC_SETUP = [...PIC_SETUP_IRQ11_LEVEL, 'writel 0xfee000f0 0x1ff', 'writel 0xfee00350 0x700'];
 
   it('qemu-pc: slot 3 INTA → PIRQC (i440FX swizzle) → PIIX3 PIRQRC routes it to IRQ 11 on the PIC', () => {
     const { s, fn, run } = session({ profile: 'qemu-pc' }, 3);

@@ -10,6 +10,7 @@ import { createPlatform, installExtensions, QtestSession } from '../../src/index
 import { leafPaths, restoreOrRefuseWhole, withLeaf } from './snapshot-mutation.js';
 import type { PciFunctionDefinition } from '../../src/devices/pci/definition.js';
 import type { PciHost } from '../../src/devices/pci/host.js';
+import { PIC_SETUP_IRQ11_LEVEL } from './pic-setup.js';
 
 const USER: PciFunctionDefinition = {
   name: 'user-nic',
@@ -44,17 +45,7 @@ const SETUP = [
   'writel 0xfee00350 0x10000',
   'vcpu 0',
   // PIC: bases 0x20/0x28, IRQ0 masked, IRQ 11 level.
-  'outb 0x20 0x11',
-  'outb 0x21 0x20',
-  'outb 0x21 0x04',
-  'outb 0x21 0x01',
-  'outb 0xa0 0x11',
-  'outb 0xa1 0x28',
-  'outb 0xa1 0x02',
-  'outb 0xa1 0x01',
-  'outb 0x21 0x01',
-  'outb 0xa1 0x00',
-  'outb 0x4d1 0x08',
+  ...PIC_SETUP_IRQ11_LEVEL,
   // PIIX4 PM: the PM block at 0x600, timer counting.
   cf8(1, 3, 0x40),
   'outl 0xcfc 0x601',
