@@ -23,6 +23,7 @@ const DOCUMENTED = [
   'platform',
   'qtest',
   'time',
+  'x86emu',
 ];
 
 const root = resolve(import.meta.dirname, '..');

@@ -11,8 +11,11 @@ import type { Region } from '../bus/region.js';
 import type { PortBus } from '../bus/port-bus.js';
 import { X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type EmulateContext, type X86EmulateOps } from './ops.js';
 
+/** Page size (bytes) at which the adapter splits linear accesses and truncates string batches: 4 KiB. */
 export const PAGE_SIZE = 4096;
+/** MMIO cache entries per adapter (per vCPU), as Xen's hvm_mmio_cache (xen/arch/x86/hvm/emulate.c). */
 export const MMIO_CACHE_ENTRIES = 3;
+/** Bytes one MMIO cache entry holds: the widest access the emulator makes (64). */
 export const MMIO_CACHE_BYTES = 64;
 const TWO32 = 0x1_0000_0000;
 /** Physical addresses at or above 2^52 do not exist: open bus. */
@@ -30,9 +33,11 @@ export type MmioChunkBackend = (phys: number, size: 1 | 2 | 4 | 8, write: boolea
 /** Linear → physical translation for one page piece: returns the physical address, or -1 after recording a fault. */
 export type Translate = (linLo: number, linHi: number, write: boolean, ctxt: EmulateContext) => number;
 
+/** How a {@link BusEmulateOps} reaches memory and decides port permissions; all optional. */
 export interface BusOpsOptions {
   /** Paging: default identity (linear == physical). */
   readonly translate?: Translate;
+  /** Where MMIO chunks go instead of the MmioBus (a device model that may answer RETRY); enables the MMIO cache. */
   readonly mmioBackend?: MmioChunkBackend;
   /** TSS I/O bitmap check (CPL > IOPL or v8086). Default: deny. */
   readonly ioPermitted?: (port: number, size: number) => boolean;
@@ -54,6 +59,13 @@ export interface BusOpsStats {
   replayedChunks: number;
 }
 
+/**
+ * The ready {@link X86EmulateOps} over a platform's MmioBus and PortBus (see the file header and
+ * docs/x86emu.md, "The bus adapter"): linear accesses split at 4 KiB pages and translated before
+ * any byte moves, RAM copied directly, MMIO in power-of-two chunks of at most 8 bytes, string
+ * batches truncated at page boundaries. One per vCPU (it keeps that vCPU's MMIO cache). Never
+ * throws; a failed translation is the fault `translate` recorded.
+ */
 export class BusEmulateOps implements X86EmulateOps {
   private readonly cache: CacheEntry[] = [];
   private readonly chunkBuf = new Uint8Array(8);

@@ -12,6 +12,7 @@ export const RAX = 0,
   RBP = 5,
   RSI = 6,
   RDI = 7;
+/** GPR numbers of the REX-extended registers (REX.R/X/B = 1; 64-bit mode only). */
 export const R8 = 8,
   R9 = 9,
   R10 = 10,
@@ -33,12 +34,19 @@ export const SEG_COUNT = 6;
 
 /** Segment attribute bits (VMX access-rights layout: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16). */
 export const SA_TYPE_MASK = 0xf;
+/** Descriptor type S: 1 = code or data segment, 0 = system segment (SDM Vol. 3A §3.4.5). */
 export const SA_S = 1 << 4;
+/** Shift of the 2-bit DPL field: `(attr >> SA_DPL_SHIFT) & 3`. For CS and SS the DPL is the CPL. */
 export const SA_DPL_SHIFT = 5;
+/** Segment present (SDM Vol. 3A §3.4.5); a load of a non-present segment faults with #NP or #SS. */
 export const SA_P = 1 << 7;
+/** CS.L: 64-bit code segment (with EFER.LMA; SDM Vol. 3A §5.2.1). */
 export const SA_L = 1 << 13;
+/** D/B: default operand and address size 32 (code), 32-bit stack pointer and upper bound (data). */
 export const SA_DB = 1 << 14;
+/** Granularity: limit in 4 KiB units. `SegmentRegister.limit` is already scaled, so this is informational. */
 export const SA_G = 1 << 15;
+/** VMX's "segment unusable" (SDM Vol. 3C §24.4.1): a null selector loaded; any access through it faults. */
 export const SA_UNUSABLE = 1 << 16;
 /** Type bits for data/code segments (with S=1). */
 export const SEG_TYPE_ACCESSED = 1,
@@ -46,23 +54,40 @@ export const SEG_TYPE_ACCESSED = 1,
   SEG_TYPE_EXPAND_DOWN = 4,
   SEG_TYPE_CODE = 8;
 
+// Control register, EFER, XCR0 and RFLAGS bits the emulator reads (SDM Vol. 3A §2.5, §2.2.1; Vol. 1 §3.4.3).
+/** CR0.PE: protected mode enabled. */
 export const CR0_PE = 1 << 0;
+/** CR0.MP: WAIT/FWAIT honour CR0.TS (#NM). */
 export const CR0_MP = 1 << 1;
+/** CR0.EM: x87 emulation; x87 and MMX instructions raise #NM, SSE instructions #UD. */
 export const CR0_EM = 1 << 2;
+/** CR0.TS: task switched; the first x87/SSE/AVX instruction raises #NM. */
 export const CR0_TS = 1 << 3;
+/** CR0.AM: alignment checking allowed (with RFLAGS.AC at CPL 3: #AC on misaligned data). */
 export const CR0_AM = 1 << 18;
+/** CR0.PG: paging enabled (the emulator's callbacks translate; the emulator only reads the bit). */
 export const CR0_PG = 1 << 31;
+/** CR4.OSFXSR: the OS supports FXSAVE/FXRSTOR; SSE instructions #UD without it. */
 export const CR4_OSFXSR = 1 << 9;
+/** CR4.OSXMMEXCPT: unmasked SIMD floating-point exceptions raise #XM (else #UD). */
 export const CR4_OSXMMEXCPT = 1 << 10;
+/** CR4.OSXSAVE: XGETBV/XSETBV and XCR0 enabled; VEX instructions #UD without it. */
 export const CR4_OSXSAVE = 1 << 18;
+/** EFER.LME: long mode enable (IA32_EFER bit 8). */
 export const EFER_LME = 1 << 8;
+/** EFER.LMA: long mode active (bit 10); with CS.L it selects 64-bit mode, without it compatibility mode. */
 export const EFER_LMA = 1 << 10;
+/** XCR0 state components (SDM Vol. 1 §13.3): x87, SSE (XMM) and AVX (upper YMM); VEX needs SSE and AVX set. */
 export const XCR0_X87 = 1,
   XCR0_SSE = 2,
   XCR0_AVX = 4;
+/** RFLAGS bit 1, reserved and always 1. */
 export const RFLAGS_FIXED1 = 0x2;
+/** RFLAGS.AC: alignment check (see CR0_AM). */
 export const RFLAGS_AC = 1 << 18;
+/** RFLAGS.VM: virtual-8086 mode (in protected mode). */
 export const RFLAGS_VM = 1 << 17;
+/** Shift of the 2-bit IOPL field: `(rflags >> RFLAGS_IOPL_SHIFT) & 3`; I/O at CPL > IOPL consults ioPermitted. */
 export const RFLAGS_IOPL_SHIFT = 12;
 
 /** One cached segment register (selector plus hidden part). */
@@ -75,6 +100,10 @@ export class SegmentRegister {
   /** SA_* bits. */
   attr = SA_P | SA_S | 3 /* read/write data, accessed */;
 
+  /**
+   * Loads the whole register: `selector` (16 bits), `base` (a linear address up to 2^53, split into
+   * baseLo/baseHi), `limit` (bytes, already scaled by G) and `attr` (SA_* bits). Returns this.
+   */
   set(selector: number, base: number, limit: number, attr: number): this {
     this.selector = selector & 0xffff;
     this.baseLo = base >>> 0;
@@ -107,18 +136,22 @@ export class CpuState {
   readonly vec = new Uint8Array(16 * 32);
 
   // ---- convenience accessors (tests, tooling; not used on the hot path) ----------------------
+  /** GPR `i` (RAX … R15) as an unsigned 64-bit bigint. */
   getReg(i: number): bigint {
     return (BigInt(this.gpr[2 * i + 1]!) << 32n) | BigInt(this.gpr[2 * i]!);
   }
+  /** Sets GPR `i` (RAX … R15) to `v` modulo 2^64 (a negative value is taken in two's complement). Returns this. */
   setReg(i: number, v: bigint | number): this {
     const b = BigInt.asUintN(64, BigInt(v));
     this.gpr[2 * i] = Number(b & 0xffffffffn);
     this.gpr[2 * i + 1] = Number(b >> 32n);
     return this;
   }
+  /** RIP as an unsigned 64-bit bigint. */
   getRip(): bigint {
     return (BigInt(this.ripHi) << 32n) | BigInt(this.ripLo);
   }
+  /** Sets RIP to `v` modulo 2^64. Returns this. */
   setRip(v: bigint | number): this {
     const b = BigInt.asUintN(64, BigInt(v));
     this.ripLo = Number(b & 0xffffffffn);

@@ -39,6 +39,7 @@ export type EmulateResult =
   /** A callback could not perform an access and gave no fault. */
   | { readonly kind: 'unhandleable'; readonly reason: string };
 
+/** Per-call options of `X86Emulator.emulate`. */
 export interface EmulateOptions {
   /** vCPU index passed to callbacks (default 0). */
   readonly vcpu?: number;

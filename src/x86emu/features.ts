@@ -1,5 +1,11 @@
 // CPU feature set (a CPUID-like switch board) deciding feature-dependent decodes and executions.
 
+/**
+ * The CPUID features the emulator honours (a switch board, not a CPUID leaf): an instruction whose
+ * feature is off decodes as #UD, as on a CPU without it. Start from {@link REFERENCE_CPU} and change
+ * fields with {@link withFeatures}. Fields are CPUID flags by name (SDM Vol. 2A, CPUID), except
+ * `amdDecoding`, which picks AMD's decoding where Intel's and AMD's differ.
+ */
 export interface CpuFeatures {
   readonly sse: boolean;
   readonly sse2: boolean;

@@ -17,6 +17,7 @@ export const MAP_PRIMARY = 0,
   MAP_0F3A = 3;
 /** Pseudo base register number for RIP-relative addressing. */
 export const BASE_RIP = 16;
+/** Register field value for "none" (no base or no index register in a memory operand). */
 export const NO_REG = -1;
 
 /** Decode outcome codes (0 = decoded; others say why not). */
@@ -28,6 +29,11 @@ export const DEC_TOO_LONG = 2;
 /** Ran out of fetched bytes (the fetch callback stopped early): deliver the fetch fault. */
 export const DEC_FETCH = 3;
 
+/**
+ * A decoded instruction, as {@link decode} fills it and `X86Emulator.lastInsn` shows it: encoding,
+ * opcode map and opcode, prefixes, ModRM, the memory operand (base, index, scale, displacement,
+ * effective segment) and the immediate. One record is reused for every decode; copy what you keep.
+ */
 export class Insn {
   mode: CpuMode = 0;
   /** Total length in bytes (valid when decode returned DEC_OK; otherwise the bytes consumed so far). */

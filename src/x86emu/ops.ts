@@ -8,6 +8,7 @@
 // a callback reads them with `>>> 0`.
 import type { CpuState, SegmentRegister } from './cpu-state.js';
 
+/** The callback did what was asked (Xen's X86EMUL_OKAY). */
 export const X86EMUL_OKAY = 0;
 /** The callback cannot perform the access (no fault to deliver). */
 export const X86EMUL_UNHANDLEABLE = 1;
@@ -15,10 +16,16 @@ export const X86EMUL_UNHANDLEABLE = 1;
 export const X86EMUL_EXCEPTION = 2;
 /** Come back later (a device-model round trip); the instruction is re-executed from scratch. */
 export const X86EMUL_RETRY = 3;
+/** The emulator has no handler for the decoded instruction (the outcome `done` sees; callbacks do not return it). */
 export const X86EMUL_UNIMPLEMENTED = 5;
 /** cmpxchg only: the memory did not hold `old`; the callback wrote the current value into `old`. */
 export const X86EMUL_CMPXCHG_FAILED = 7;
 
+/**
+ * Exception vectors the emulator raises (SDM Vol. 3A §6.15): #DE divide error, #UD invalid opcode,
+ * #NM device not available, #TS invalid TSS, #NP segment not present, #SS stack fault, #GP general
+ * protection, #PF page fault, #AC alignment check.
+ */
 export const VEC_DE = 0,
   VEC_UD = 6,
   VEC_NM = 7,
@@ -41,16 +48,22 @@ export class PendingEvent {
   get pending(): boolean {
     return this.vector >= 0;
   }
+  /** Records exception `vector` (0–31) with `errorCode`, or -1 for a vector without one (#UD, #NM, #DE). */
   raise(vector: number, errorCode = -1): void {
     this.vector = vector;
     this.errorCode = errorCode;
   }
+  /**
+   * Records a #PF with the SDM's page-fault error code (Vol. 3A §4.7: P, W/R, U/S, RSVD, I/D bits)
+   * and the faulting linear address (lo, hi halves), which becomes CR2 when the VMM injects it.
+   */
   pageFault(errorCode: number, linLo: number, linHi: number): void {
     this.vector = VEC_PF;
     this.errorCode = errorCode;
     this.cr2Lo = linLo >>> 0;
     this.cr2Hi = linHi >>> 0;
   }
+  /** No exception pending (done by the emulator at the start of every instruction). */
   clear(): void {
     this.vector = -1;
     this.errorCode = -1;
@@ -70,6 +83,13 @@ export interface EmulateContext {
   readonly retrying: boolean;
 }
 
+/**
+ * What the emulator needs from its environment, after Xen's `struct x86_emulate_ops`: memory by
+ * linear address, port I/O, optional string batches and lazy state. Every method returns an
+ * X86EMUL_* status (OKAY, UNHANDLEABLE, EXCEPTION after recording the fault in `ctxt.event`,
+ * RETRY); none may throw. {@link BusEmulateOps} implements it over a platform's buses; the
+ * callback table in docs/x86emu.md lists Xen's counterpart of each.
+ */
 export interface X86EmulateOps {
   /** Read `size` bytes (1..64) at linear address (lo, hi) into dst[0 .. size). */
   read(linLo: number, linHi: number, size: number, dst: Uint8Array, ctxt: EmulateContext): number;
@@ -88,10 +108,17 @@ export interface X86EmulateOps {
   insnFetch(linLo: number, linHi: number, dst: Uint8Array, max: number, ctxt: EmulateContext): number;
   /** Port read; the value goes into dst[0 .. size) little-endian. */
   readIo(port: number, size: 1 | 2 | 4, dst: Uint8Array, ctxt: EmulateContext): number;
+  /** Port write of the low `size` bytes of `value` (uint32) to `port` (0–0xFFFF). */
   writeIo(port: number, size: 1 | 2 | 4, value: number, ctxt: EmulateContext): number;
   /** INS: read ctxt.reps elements of `size` from `port` to memory at linear (lo, hi) stepping ±size; set ctxt.reps to the number done. */
   repIns?(port: number, size: 1 | 2 | 4, dstLo: number, dstHi: number, backwards: boolean, ctxt: EmulateContext): number;
+  /** OUTS: write ctxt.reps elements of `size` from memory at linear (lo, hi), stepping ±size, to `port`; set ctxt.reps to the number done. */
   repOuts?(srcLo: number, srcHi: number, port: number, size: 1 | 2 | 4, backwards: boolean, ctxt: EmulateContext): number;
+  /**
+   * MOVS: copy ctxt.reps elements of `size` (1, 2, 4, 8) from linear src to linear dst, both
+   * stepping ±size; set ctxt.reps to the number done. Returning UNHANDLEABLE with none done makes
+   * the emulator go element by element through read and write.
+   */
   repMovs?(srcLo: number, srcHi: number, dstLo: number, dstHi: number, size: number, backwards: boolean, ctxt: EmulateContext): number;
   /** STOS: store value[0 .. size) ctxt.reps times. */
   repStos?(dstLo: number, dstHi: number, size: number, value: Uint8Array, backwards: boolean, ctxt: EmulateContext): number;
@@ -102,7 +129,9 @@ export interface X86EmulateOps {
   readSegment?(seg: number, out: SegmentRegister, ctxt: EmulateContext): number;
   /** Optional lazy refresh of CR0/CR4 (reg 0 or 4); returns the low 32 bits. */
   readCr?(reg: number, ctxt: EmulateContext): number;
+  /** RDMSR: MSR `msr` into out[0] (low 32 bits) and out[1] (high). Reserved: no instruction the emulator runs calls it yet. */
   readMsr?(msr: number, out: Uint32Array, ctxt: EmulateContext): number;
+  /** WRMSR: `lo`/`hi` 32-bit halves to MSR `msr`. Reserved: no instruction the emulator runs calls it yet. */
   writeMsr?(msr: number, lo: number, hi: number, ctxt: EmulateContext): number;
   /** TSS I/O permission bitmap check, consulted when CPL > IOPL (or in v8086 mode). */
   ioPermitted?(port: number, size: number, ctxt: EmulateContext): boolean;
