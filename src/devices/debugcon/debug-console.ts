@@ -28,6 +28,18 @@ export class CollectingSink implements DebugConsoleSink {
   }
 }
 
+/**
+ * Xen's HVM debug console on I/O port 0xE9 (xen/arch/x86/hvm/hvm.c, hvm_print_line), id `debugcon`: the guest writes
+ * bytes, complete lines go to the {@link DebugConsoleSink}. Byte accesses only; reads give 0xFF.
+ *
+ * @example
+ * ```ts
+ * const sink = new CollectingSink();
+ * new DebugConsole(ports, sink);
+ * for (const c of 'hi\n') ports.write(0xe9, 1, c.charCodeAt(0));
+ * sink.lines; // ['hi']
+ * ```
+ */
 export class DebugConsole implements Device, IoHandler {
   readonly id = 'debugcon';
   readonly kind = 'xen-debugcon';

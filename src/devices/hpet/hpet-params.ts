@@ -5,6 +5,20 @@ import { HvmdevError } from '../../errors/hvmdev-error.js';
 /** A host programming error in HPET parameters (names the field and the fix). */
 export class HpetParamError extends HvmdevError {}
 
+/**
+ * Configuration of the HPET event timer block (IA-PC HPET 1.0a): where it sits, how many comparators, the
+ * counter period, and each point where Xen's model (xen/arch/x86/hvm/hpet.c) and QEMU 7.2's (hw/timer/hpet.c)
+ * differ, as a named field. Start from a profile's frozen set ({@link XEN_HPET_PARAMS},
+ * {@link QEMU_PC_HPET_PARAMS}, {@link QEMU_Q35_HPET_PARAMS}); {@link validateHpetParams} throws
+ * {@link HpetParamError} naming a bad field.
+ *
+ * @example
+ * ```ts
+ * // Xen's model with a 10 ns counter (100 MHz) instead of 16 ns
+ * const params: HpetParams = { ...XEN_HPET_PARAMS, periodFs: 10_000_000 };
+ * validateHpetParams(params, 48);
+ * ```
+ */
 export interface HpetParams {
   /** MMIO base (IA-PC HPET 1.0a §2.1: the first block sits at 0xFED00000). */
   readonly base: number;
@@ -17,7 +31,9 @@ export interface HpetParams {
    * (so counter edges fall on virtual-clock ns). Xen: 16 ns (system time / 16); QEMU: 10 ns.
    */
   readonly periodFs: number;
+  /** PCI vendor ID reported in GCAP_ID bits 31:16 (16 bits; Xen and QEMU: 0x8086). */
   readonly vendorId: number;
+  /** REV_ID in GCAP_ID bits 7:0 (1..255; 0 is reserved by HPET 1.0a §2.3.4). Xen and QEMU: 1. */
   readonly revision: number;
   /** LEG_RT_CAP (GCAP_ID bit 15). */
   readonly legacyCapable: boolean;

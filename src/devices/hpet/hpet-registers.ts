@@ -2,6 +2,15 @@
 import type { RegisterSpec } from '../../device-model/register-map.js';
 import type { HpetParams } from './hpet-params.js';
 
+/**
+ * Byte offsets of the HPET registers from the block's base (IA-PC HPET 1.0a §2.3.1, Table 2). Timer n's
+ * registers are at `TIMER_BASE + n * TIMER_STRIDE + TN_CONF | TN_COMPARATOR | TN_FSB_ROUTE`.
+ *
+ * @example
+ * ```ts
+ * const timer1Comparator = HPET_REG.TIMER_BASE + 1 * HPET_REG.TIMER_STRIDE + HPET_REG.TN_COMPARATOR; // 0x128
+ * ```
+ */
 export const HPET_REG = {
   /** General Capabilities and ID (RO). */
   GCAP_ID: 0x000,
@@ -20,6 +29,10 @@ export const HPET_REG = {
   TN_FSB_ROUTE: 0x10,
 } as const;
 
+/**
+ * Fields of the General Capabilities and ID register's low dword (HPET 1.0a §2.3.4): single bits, and shifts
+ * for NUM_TIM_CAP (bits 12:8, number of timers − 1) and VENDOR_ID (bits 31:16). The period in fs is the high dword.
+ */
 export const GCAP = {
   /** COUNT_SIZE_CAP: 64-bit main counter. */
   COUNT_SIZE_64: 1 << 13,
@@ -29,6 +42,11 @@ export const GCAP = {
   VENDOR_SHIFT: 16,
 } as const;
 
+/**
+ * Bits of the General Configuration register (HPET 1.0a §2.3.5): ENABLE_CNF (bit 0) runs the main counter and
+ * allows timer interrupts; LEG_RT_CNF (bit 1) routes timer 0 to IRQ0/GSI 2 and timer 1 to IRQ8 instead of the
+ * PIT and RTC (only when LEG_RT_CAP is set).
+ */
 export const GEN_CONF = {
   ENABLE: 1 << 0,
   LEGACY: 1 << 1,

@@ -27,6 +27,20 @@ const ALL_ONES_64 = U64_MASK;
 /** Xen's HPET_TINY_TIME_SPAN: 1/1024 s. A 32-bit comparator less than this behind the counter fires now. */
 const TINY_SPAN_NS = 976_562;
 
+/**
+ * The HPET event timer block (IA-PC HPET 1.0a; Xen xen/arch/x86/hvm/hpet.c, QEMU 7.2 hw/timer/hpet.c), id `hpet`.
+ * Registers itself on the memory bus at `params.base`; the main counter is computed from the virtual clock at
+ * each read (one tick = `tickNs` ns), and only comparator matches are scheduled. Interrupts go to the fabric's
+ * GSIs (Tn_INT_ROUTE_CNF) or, in legacy replacement, to IRQ0/IRQ8, telling `legacy` so the PIT and RTC go quiet.
+ * Guest accesses never throw.
+ * @throws {@link HpetParamError} from the constructor for bad parameters (see {@link validateHpetParams}).
+ *
+ * @example
+ * ```ts
+ * const hpet = new Hpet(mmio, new InterruptFabric(), clock, XEN_HPET_PARAMS, new RecordingLegacyListener(), XEN_DEFAULT_TIMER_MODE);
+ * mmio.write64(0xfed00010, 1n); // ENABLE_CNF: the main counter starts at 0 and counts every 16 ns
+ * ```
+ */
 export class Hpet implements Device, IoHandler {
   readonly id = 'hpet';
   readonly kind = 'hpet';
@@ -87,6 +101,12 @@ export class Hpet implements Device, IoHandler {
 
   // ---- guest accesses -------------------------------------------------------------------------
 
+  /**
+   * A guest MMIO read of `size` bytes at `offset` into the block: a naturally aligned slice of the 64-bit register
+   * there (HPET 1.0a §2.3; the main counter is computed from the virtual clock at this moment). Reserved registers
+   * and timers beyond NUM_TIM_CAP read 0. A misaligned access, or one smaller than `minAccessSize`, reads
+   * `badAccessRead` (Xen all-ones, QEMU 0); with `guestEnabled` false every read is all-ones. Never throws.
+   */
   read(offset: number, size: PortAccessSize, _ctx: AccessContext): number {
     if (!this.guestEnabled) return allOnes(size);
     if ((offset & (size - 1)) !== 0 || size < this.params.minAccessSize) return this.badRead(size);
@@ -95,6 +115,10 @@ export class Hpet implements Device, IoHandler {
     return (dword >>> ((offset & 3) * 8)) & allOnes(size);
   }
 
+  /**
+   * A guest 8-byte read at `offset` (8-aligned): the whole 64-bit register, as an unsigned bigint. A misaligned
+   * offset reads `badAccessRead`; with `guestEnabled` false, all-ones. Never throws.
+   */
   read64(offset: number, _ctx: AccessContext): bigint {
     if (!this.guestEnabled) return ALL_ONES_64;
     if ((offset & 7) !== 0) return this.params.badAccessRead === 'ones' ? ALL_ONES_64 : 0n;
@@ -115,6 +139,12 @@ export class Hpet implements Device, IoHandler {
     out[1] = this.readDword(offset, true);
   }
 
+  /**
+   * A guest MMIO write of the low `size` bytes of `value` at `offset`: only those bytes of the register change
+   * (GINTR_STA is write-1-to-clear, §2.3.6; the main counter takes writes only while halted, §2.3.7; read-only
+   * bits keep their value). Comparator and configuration changes re-arm the timers on the virtual clock at once.
+   * Misaligned, too small (`minAccessSize`) or, with `guestEnabled` false, every access is ignored. Never throws.
+   */
   write(offset: number, size: PortAccessSize, value: number, _ctx: AccessContext): void {
     if (!this.guestEnabled) return;
     if ((offset & (size - 1)) !== 0 || size < this.params.minAccessSize) return;
@@ -123,6 +153,10 @@ export class Hpet implements Device, IoHandler {
     this.writeDword(offset & ~7, (offset & 4) !== 0, ((value << byteShift) & mask) >>> 0, mask);
   }
 
+  /**
+   * A guest 8-byte write at `offset` (8-aligned; `value` is taken modulo 2^64): the whole register, with the same
+   * rules as {@link Hpet.write}. Misaligned writes, and every write with `guestEnabled` false, are ignored. Never throws.
+   */
   write64(offset: number, value: bigint, _ctx: AccessContext): void {
     if (!this.guestEnabled || (offset & 7) !== 0) return;
     const v = BigInt.asUintN(64, value);
@@ -532,6 +566,11 @@ export class Hpet implements Device, IoHandler {
     for (let n = 0; n < s.timers.length; n++) checkHpetTimerState(s.timers[n]!, `${this.id}.timers[${n}]`, n, s.genConf, this.caps);
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted and never throws. Cancels every timer, sets the
+   * registers and the main counter from the state, re-applies legacy replacement and the level lines, and re-arms
+   * the timers on the virtual clock (a saved absolute deadline stays absolute).
+   */
   applyState(state: unknown): void {
     const s = state as HpetState;
     for (const t of this.timers) {

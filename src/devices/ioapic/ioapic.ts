@@ -56,6 +56,14 @@ const TRIGGER_LEVEL = RTE.TRIGGER_LEVEL;
 const MASK = RTE.MASK;
 const REMOTE_IRR = RTE.REMOTE_IRR;
 
+/**
+ * An IO-APIC (Intel 82093AA; Xen xen/arch/x86/hvm/vioapic.c, QEMU 7.2 hw/intc/ioapic.c), id `params.id`.
+ * Registers its window on the memory bus and its pins as GSIs `gsiBase..gsiBase + pins − 1` on the interrupt
+ * fabric; an unmasked redirection entry turns an input edge or level into an APIC message (vector, delivery
+ * mode, destination) sent to `apicBus`, and an EOI of a level vector (LAPIC broadcast or the EOI register)
+ * clears Remote-IRR (82093AA §3.2.4). Guest accesses never throw.
+ * @throws {@link IoapicConfigError} from the constructor for bad parameters (see {@link validateIoapicParams}).
+ */
 export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, GsiVectorLookup {
   readonly id: string;
   readonly kind = 'ioapic';

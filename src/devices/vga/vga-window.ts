@@ -14,6 +14,19 @@ import type { Device, PlainData } from '../../device-model/device.js';
 import { StateDescription } from '../../device-model/state-description.js';
 import { checkVgaParams, type VgaWindowParams, type VgaWriteSink } from './params.js';
 
+/**
+ * The legacy VGA memory window 0xA0000–0xBFFFF as Xen ≥ 4.20 treats it (XEN_X86_EMU_VGA, xen/arch/x86/hvm/stdvga.c):
+ * an accept filter with no registers. A single, direct write wholly inside the window is handed to the
+ * {@link VgaWriteSink} with its physical address; reads and string-instruction writes are not claimed and are
+ * answered as the memory bus's null handler would (all-ones under Xen), counted in `unclaimedAccesses`.
+ * See docs/devices/vga.md.
+ *
+ * @example
+ * ```ts
+ * const vga = new VgaWindow(mmio, XEN_VGA_WINDOW_PARAMS, { write: (a, size, v) => screen.store(a, size, v), write64: (a, v) => screen.store64(a, v) });
+ * mmio.write(0xb8000, 2, 0x0741); // 'A', light grey: forwarded as write(0xb8000, 2, 0x0741)
+ * ```
+ */
 export class VgaWindow implements Device, IoHandler {
   readonly id = 'vga';
   readonly kind = 'xen-stdvga-window';
@@ -34,16 +47,26 @@ export class VgaWindow implements Device, IoHandler {
     mmio.register(params.base, params.size, this, { owner: this.id, name: 'legacy VGA window', sizes: SIZES_8, widthPolicy: 'reject' });
   }
 
+  /**
+   * A guest read: not claimed (Xen leaves reads to the device model), so it reads as the memory bus's unclaimed
+   * value, all-ones of `size` bytes or 0, and counts in `unclaimedAccesses`. Never throws.
+   */
   read(_offset: number, size: PortAccessSize, _ctx: AccessContext): number {
     this.unclaimedAccesses++;
     return this.ones ? (size === 4 ? 0xffffffff : (1 << (size * 8)) - 1) : 0;
   }
 
+  /** A guest 8-byte read: not claimed, as {@link VgaWindow.read}; 2^64 − 1 or 0. Never throws. */
   read64(_offset: number, _ctx: AccessContext): bigint {
     this.unclaimedAccesses++;
     return this.ones ? 0xffff_ffff_ffff_ffffn : 0n;
   }
 
+  /**
+   * A guest write of `size` bytes at `offset` into the window: a direct write goes to the sink at physical address
+   * `base + offset` (counted in `forwardedWrites`); a string-instruction write (`ctx.stringOp`) is dropped and counted
+   * in `unclaimedAccesses`, as Xen rejects those. Never throws (unless the host's sink does).
+   */
   write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     if (ctx.stringOp) {
       this.unclaimedAccesses++;
@@ -53,6 +76,7 @@ export class VgaWindow implements Device, IoHandler {
     this.sink.write(this.params.base + offset, size, value);
   }
 
+  /** A guest 8-byte write: forwarded to the sink's `write64` at `base + offset`, or dropped if it is a string-instruction write. */
   write64(offset: number, value: bigint, ctx: AccessContext): void {
     if (ctx.stringOp) {
       this.unclaimedAccesses++;
@@ -76,6 +100,7 @@ export class VgaWindow implements Device, IoHandler {
     VGA_WINDOW_STATE.check(state, this.id, undefined);
   }
 
+  /** Second step of a restore: nothing to apply (the window has no guest-visible state). Never throws. */
   applyState(): void {
     // No registers to apply.
   }
