@@ -18,13 +18,17 @@ export interface BusProfile {
 export const XEN_BUS_PROFILE: BusProfile = Object.freeze({ widthPolicy: 'reject', unclaimedRead: 'ones' });
 
 export abstract class BusCore {
+  /** The active tracer (setTrace), or null: the buses record through it. */
   protected tracer: Tracer | null = null;
   /** Counters for tests and `describe`: accesses that no range claimed, and accesses refused by width. */
   unclaimedAccesses = 0;
+  /** Accesses a range did not implement and the `reject` width policy refused (see unclaimedAccesses). */
   rejectedAccesses = 0;
 
   constructor(
+    /** Which address space this is. */
     readonly kind: 'port' | 'mmio',
+    /** The bus's width policy and unclaimed-read value. */
     readonly profile: BusProfile,
   ) {}
 

@@ -23,8 +23,11 @@ function fmtRange(r: RangeOwner, width: number): string {
 /** Two registrations claim the same addresses. */
 export class BusOverlapError extends HvmdevError {
   constructor(
+    /** Which bus refused it. */
     readonly bus: 'port' | 'mmio',
+    /** The range being registered or moved. */
     readonly requested: RangeOwner,
+    /** The range that already owns some of those addresses. */
     readonly existing: RangeOwner,
   ) {
     const w = bus === 'port' ? 4 : 8;

@@ -1,7 +1,7 @@
 // The physical memory bus: device ranges and guest RAM side by side. Addresses are numbers: x86
 // physical addresses are at most 52 bits (MAXPHYADDR ≤ 52, Intel SDM Vol. 3A §4.1.4), which a
 // double holds exactly; an address outside [0, 2^52) simply finds no range. Lookup: a last-hit
-// check, then a four-level radix table with 16-byte leaves (MmioRangeMap): the same few loads for
+// check, then a five-level radix table with 16-byte leaves (MmioRangeMap): the same few loads for
 // any region size, address and layout, and updates that touch only the ranges that change.
 import { HOST_ACCESS, SIZES_8, type AccessContext, type PortAccessSize } from './access.js';
 import { BusCore, XEN_BUS_PROFILE, type BusProfile } from './bus-core.js';

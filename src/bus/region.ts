@@ -28,17 +28,22 @@ export class Region {
   readonly sizes: number;
   /** Smallest implemented size (for widening in the split policy). */
   readonly minSize: number;
+  /** Accesses must be naturally aligned (RegionOptions.aligned). */
   readonly aligned: boolean;
+  /** The range's own width policy, or null for the bus profile's. */
   readonly policy: WidthPolicy | null;
   /** Guest RAM backing, or null for a device range. */
   readonly ram: Uint8Array | null;
+  /** A DataView over `ram` (little-endian reads), or null. */
   readonly view: DataView | null;
+  /** False once removed from its bus. */
   live = true;
 
   constructor(
     private readonly host: RegionHost,
     base: number,
     length: number,
+    /** The device's handler (RAM regions have a placeholder that is never called). */
     readonly handler: IoHandler,
     opts: RegionOptions,
     defaultSizes: number,

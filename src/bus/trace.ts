@@ -3,7 +3,9 @@ import type { AccessContext } from './access.js';
 
 /** One guest access as a trace sink sees it (after it was served). */
 export interface TraceEvent {
+  /** Which bus saw it. */
   readonly bus: 'port' | 'mmio';
+  /** Direction of the access. */
   readonly dir: 'read' | 'write';
   /** Port or guest-physical address (for a widened split access, the address of the wider unit). */
   readonly addr: number;
@@ -36,6 +38,7 @@ export class Tracer {
   private readonly filter: ReadonlySet<string> | null;
   private readonly limit: number;
   private readonly seen = new Map<string, number>();
+  /** Per owner ("unclaimed" for unclaimed accesses): events over the limit, counted and not passed on. */
   readonly suppressed = new Map<string, number>();
 
   constructor(

@@ -9,12 +9,19 @@
  * and the LVTs. 3 is reserved (remote read on old APICs).
  */
 export const enum ApicDeliveryMode {
+  /** Deliver `vector` to every destination CPU. */
   Fixed = 0,
+  /** Deliver `vector` to the destination CPU with the lowest priority (arbitrated by the router). */
   LowestPriority = 1,
+  /** System management interrupt (vector ignored). */
   Smi = 2,
+  /** Non-maskable interrupt, vector 2 (vector ignored). */
   Nmi = 4,
+  /** INIT: reset the destination CPU to its wait-for-SIPI state (vector ignored). */
   Init = 5,
+  /** Start-up IPI: start a CPU waiting for SIPI at `vector` × 4 KiB. */
   StartUp = 6,
+  /** The vector comes from the 8259 in an INTA cycle (ExtIntSource). */
   ExtInt = 7,
 }
 
@@ -23,9 +30,13 @@ export const enum ApicDeliveryMode {
  * destination field is ignored. IO-APIC and MSI messages always use `None`.
  */
 export const enum ApicShorthand {
+  /** The destination field names the targets. */
   None = 0,
+  /** The sending CPU only. */
   Self = 1,
+  /** Every CPU, the sender included. */
   AllIncludingSelf = 2,
+  /** Every CPU but the sender. */
   AllExcludingSelf = 3,
 }
 
@@ -43,6 +54,7 @@ export interface ApicMessage {
   readonly logical: boolean;
   /** Destination: 8-bit xAPIC ID/MDA, or 32-bit x2APIC ID/logical ID. 0xFF (xAPIC) / 0xFFFFFFFF (x2APIC) = broadcast. */
   readonly destination: number;
+  /** Trigger mode: true = level (the target's TMR bit is set, an EOI is broadcast back), false = edge. */
   readonly levelTriggered: boolean;
   /** Level assert (INIT de-assert uses false). */
   readonly assert: boolean;

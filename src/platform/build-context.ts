@@ -11,13 +11,19 @@ import type { PlatformProfile } from './profiles.js';
 
 /** Options after defaults, as devices see them through the OPTIONS token. */
 export interface ResolvedOptions {
+  /** Number of vCPUs, 1–128. */
   readonly vcpus: number;
+  /** The RTC's start time (ISO 8601). */
   readonly wallTime: string;
+  /** TSC frequency in Hz. */
   readonly tscHz: number;
+  /** Guest RAM in bytes. */
   readonly ramBytes: number;
+  /** Xen's missed-tick policy for the periodic platform timers. */
   readonly timerMode: TimerMode;
   /** The host IO-APICs a PVH dom0 mirrors, or null for the profile's own IO-APIC. */
   readonly hostIoapics: readonly HostIoapic[] | null;
+  /** Where single direct writes to the legacy VGA window go. */
   readonly vgaWrites: VgaWriteSink;
   /** Where pci-testdev functions are attached (empty: none). */
   readonly pciTestdevs: readonly PciTestdevSlot[];
@@ -25,13 +31,17 @@ export interface ResolvedOptions {
 
 /** A pci-testdev's place on bus 0: slot and function. */
 export interface PciTestdevSlot {
+  /** PCI device (slot) number on bus 0, 1–31. */
   readonly device: number;
+  /** PCI function, 0–7 (default 0). */
   readonly function?: number;
 }
 
 /** Per-vCPU place: devices that exist once per vCPU (the LAPIC) register here. */
 export interface VcpuSlot {
+  /** The vCPU's index (0-based), as AccessContext.vcpu names it. */
   readonly index: number;
+  /** The vCPU's own devices by kind ("lapic"). */
   readonly devices: Map<string, Device>;
 }
 
@@ -41,8 +51,11 @@ export interface VcpuSlot {
  * Composition internals: a user builds platforms with createPlatform and never needs this.
  */
 export interface BuildContext {
+  /** The profile being built. */
   readonly profile: PlatformProfile;
+  /** The options after defaults. */
   readonly options: ResolvedOptions;
+  /** One slot per vCPU. */
   readonly vcpus: readonly VcpuSlot[];
   /** The contracts each built device offers, connected once every device exists. */
   readonly links: DeviceLinks;
@@ -59,9 +72,11 @@ export type CatalogStatus = 'implemented' | 'not-implemented' | 'no-device';
 export interface CatalogEntry {
   /** Short device name used in descriptions (e.g. "pit"). */
   readonly kind: string;
+  /** One-line description for `describe`. */
   readonly title: string;
   /** The selecting XEN_X86_EMU_* flag; 0 for devices the profile itself selects. */
   readonly flag: number;
+  /** Whether the entry builds a device. */
   readonly status: CatalogStatus;
   /** Why the entry has no device, or what is still missing. */
   readonly note?: string;

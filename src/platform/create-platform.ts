@@ -72,14 +72,15 @@ export interface PlatformOptions {
 }
 
 /**
- * Builds a platform: resolves the profile and the emulation flags, checks the flags against the
- * profile's Xen rules (a Xen profile) or structurally, and builds the devices the flags select on
+ * Builds a platform: resolves the profile and the emulation flags, checks the flags against Xen's
+ * rules for the profile's guest type (Xen profiles only), and builds the devices the flags select on
  * fresh buses, interrupt fabric and virtual clock, with guest RAM mapped. Everything is wired
  * once here; afterwards guest accesses go straight to the devices.
  *
  * @throws PlatformOptionError for a malformed option (an unknown profile, vcpus outside 1–128,
  * ramBytes above 4 GiB, a bad wallTime, tscHz or timerMode, hostIoapics off xen-pvh-dom0,
  * pciTestdev without a PCI host), naming the option and its accepted values.
+ * @throws FlagParseError for `flags` that do not parse (an unknown name, a value outside 32 bits).
  * @throws InvalidFlagsError for a flag set the chosen Xen release refuses; its `validation` holds
  * the validator's full answer (errno, Xen's log line, nearest accepted values).
  * @example

@@ -3,7 +3,10 @@ import type { ValidationResult } from '../emuflags/index.js';
 
 /** The requested flag set is not one the chosen Xen rule set accepts. Carries the validator's answer. */
 export class InvalidFlagsError extends HvmdevError {
-  constructor(readonly validation: ValidationResult) {
+  constructor(
+    /** The validator's full answer: errno, Xen's log line, reason, nearest accepted values. */
+    readonly validation: ValidationResult,
+  ) {
     const fix =
       'suggestions' in validation && validation.suggestions.length > 0
         ? ` Nearest accepted: ${validation.suggestions

@@ -20,19 +20,31 @@ export const SNAPSHOT_VERSION = 1;
 
 /** A whole-platform snapshot: immutable (immer-frozen) plain data. */
 export interface PlatformSnapshot {
+  /** Always {@link SNAPSHOT_FORMAT}. */
   readonly format: typeof SNAPSHOT_FORMAT;
+  /** The envelope version ({@link SNAPSHOT_VERSION}). */
   readonly version: number;
+  /** The profile's name; restore needs a platform of the same profile. */
   readonly profile: string;
+  /** The emulation flags; restore needs the same. */
   readonly flags: number;
+  /** The number of vCPUs; restore needs the same. */
   readonly vcpus: number;
+  /** Virtual time (ns) when the snapshot was taken. */
   readonly clockNs: number;
+  /** Each device's snapshot by device id (Device.snapshot). */
   readonly devices: Readonly<Record<string, PlainData>>;
   /**
    * The GSIs and PIC inputs the host drives high itself (InterruptFabric.setGsiDirect /
    * setPicInputDirect, e.g. qtest's `set_irq_in` without a controller model), ascending. Absent in
    * snapshots of builds before it existed: none.
    */
-  readonly hostLines?: { readonly gsi: readonly number[]; readonly pic: readonly number[] };
+  readonly hostLines?: {
+    /** GSIs driven high, ascending. */
+    readonly gsi: readonly number[];
+    /** PIC inputs (0–15) driven high, ascending. */
+    readonly pic: readonly number[];
+  };
 }
 
 /** A snapshot's checked header and parts, ready to apply. */
@@ -50,6 +62,7 @@ export interface DeviceSummary {
   readonly title: string;
   /** The XEN_X86_EMU_* bit that selected it; 0 when the profile itself did. */
   readonly flag: number;
+  /** Whether it built a device (implemented) or is a flag without one. */
   readonly status: CatalogStatus;
   /** Why there is no device, or what is still missing. */
   readonly note?: string;
@@ -59,6 +72,7 @@ export interface DeviceSummary {
 
 /** One registered bus range, as {@link Platform.describe} reports it. */
 export interface RangeSummary {
+  /** The bus the range is on. */
   readonly bus: 'port' | 'mmio';
   /** First port or guest-physical address of the range. */
   readonly base: number;
@@ -72,16 +86,29 @@ export interface RangeSummary {
 
 /** What a built platform is ({@link Platform.describe}): the data behind `hvmdev describe --json`. */
 export interface PlatformDescription {
+  /** The profile's name. */
   readonly profile: string;
+  /** The profile's one-line description. */
   readonly profileDescription: string;
+  /** The emulation flags the platform was built with. */
   readonly flags: number;
+  /** The flags by name ("LAPIC|HPET|PM|..."). */
   readonly flagNames: string;
+  /** How the flags were checked ("accepted by Xen master for hvm", or "structural check only (not a Xen profile)"). */
   readonly validation: string;
+  /** The number of vCPUs. */
   readonly vcpus: number;
+  /** Every catalog entry the flags selected, built or not. */
   readonly devices: readonly DeviceSummary[];
+  /** Every registered range, ports then memory, each by base. */
   readonly ranges: readonly RangeSummary[];
   /** What unclaimed reads return on each bus (the profile's bus rule). */
-  readonly unclaimedRead: { readonly port: 'ones' | 'zero'; readonly mmio: 'ones' | 'zero' };
+  readonly unclaimedRead: {
+    /** Ports: all-ones, or zero. */
+    readonly port: 'ones' | 'zero';
+    /** Memory: all-ones (Xen), or zero (QEMU). */
+    readonly mmio: 'ones' | 'zero';
+  };
 }
 
 /** Told of a guest reset request (0xCF9): 'hard' with SYS_RST set, 'soft' without. */
@@ -99,13 +126,21 @@ export class Platform {
   private readonly resetRequestListeners: ResetRequestListener[] = [];
 
   constructor(
+    /** The (frozen) profile it was built from. */
     readonly profile: PlatformProfile,
+    /** The emulation flags (XEN_X86_EMU_* bits) that selected its devices. */
     readonly flags: number,
+    /** Xen's answer for the flags (a Xen profile), or null for a structural check. */
     readonly validation: ValidationResult | null,
+    /** The I/O port bus. */
     readonly ports: PortBus,
+    /** Guest-physical memory: device ranges and guest RAM. */
     readonly mmio: MmioBus,
+    /** The interrupt fabric (GSIs, ISA IRQs, named lines, MSI). */
     readonly irq: InterruptFabric,
+    /** The platform's virtual clock: advance it to run time. */
     readonly clock: VirtualClock,
+    /** One slot per vCPU, with its per-vCPU devices (its LAPIC). */
     readonly vcpus: readonly VcpuSlot[],
     private readonly entries: readonly { entry: CatalogEntry; devices: readonly Device[] }[],
     /** The controllers and timer outputs a front-end may drive or watch (qtest's intercepts). */

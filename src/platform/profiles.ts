@@ -38,14 +38,23 @@ import { PlatformOptionError } from './errors.js';
 
 /** Parameters of each device model for one profile (defaults live here, in one place). */
 export interface DeviceParams {
+  /** Local APIC (docs/devices/lapic.md). */
   readonly lapic: LapicParams;
+  /** HPET (docs/devices/hpet.md). */
   readonly hpet: HpetParams;
+  /** ACPI PM timer and PM1a block. */
   readonly pm: PmParams;
+  /** IO-APIC (a PVH dom0 derives one per host IO-APIC instead). */
   readonly ioapic: IoapicParams;
+  /** 8259 PIC pair. */
   readonly pic: PicParams;
+  /** PCI host bridge (used when the VPCI flag is set). */
   readonly pci: PciHostParams;
+  /** Legacy VGA ranges. */
   readonly vga: VgaWindowParams;
+  /** 8254 PIT. */
   readonly pit: PitParams;
+  /** MC146818 RTC/CMOS. */
   readonly rtc: RtcParams;
   /** The ICH9 TCO watchdog of board.pciChipset 'ich9' (absent: the datasheet's, ICH9_TCO_PARAMS). */
   readonly ich9Tco?: Ich9TcoParams;
@@ -130,21 +139,46 @@ export interface PlatformProfile {
    * How the flag set is checked: against Xen's rules for `guest` (the Xen profiles), or only
    * structurally (a non-Xen platform such as qemu-pc).
    */
-  readonly validation: { readonly kind: 'xen'; readonly guest: GuestType } | { readonly kind: 'structural' };
+  readonly validation:
+    | {
+        /** Checked by Xen's emulation_flags_ok rules. */
+        readonly kind: 'xen';
+        /** The Xen guest type whose rules apply. */
+        readonly guest: GuestType;
+      }
+    | {
+        /** Not checked against Xen's rules (a non-Xen machine): any flag set that parses is built. */
+        readonly kind: 'structural';
+      };
   /** Flags selected when the user gives none (libxl's defaults for the Xen profiles). */
   readonly defaultFlags: number;
   /** Xen's debug console on port 0xE9 (every HVM container). */
   readonly debugConsole: boolean;
   /** Width policy and unclaimed-read value of each bus (docs/architecture.md, Buses). */
-  readonly bus: { readonly port: BusProfile; readonly mmio: BusProfile };
+  readonly bus: {
+    /** The I/O port bus's rules. */
+    readonly port: BusProfile;
+    /** The memory bus's rules. */
+    readonly mmio: BusProfile;
+  };
   /** The interrupt fabric's GSI count and ISA IRQ → GSI map (FabricConfig). */
-  readonly irq: { readonly gsiCount: number; readonly isaToGsi: readonly number[] };
+  readonly irq: {
+    /** Number of GSIs (Xen 48, QEMU 24). */
+    readonly gsiCount: number;
+    /** The GSI each ISA IRQ 0–15 drives. */
+    readonly isaToGsi: readonly number[];
+  };
   /**
    * Periodic platform timers (PIT, RTC, HPET, LAPIC timer): `minPeriodNs` is the clock's clamp;
    * `xenVpt` says whether missed ticks follow Xen's hvm/vpt.c (the platform's timerMode, guest
    * acknowledgements on the vCPU that handles the 8259) or coalesce as hardware does (QEMU).
    */
-  readonly clock: { readonly minPeriodNs: number; readonly xenVpt: boolean };
+  readonly clock: {
+    /** The shortest period (ns) a periodic timer gets (Xen 100 µs, QEMU 1 ns). */
+    readonly minPeriodNs: number;
+    /** Missed ticks follow Xen's hvm/vpt.c. */
+    readonly xenVpt: boolean;
+  };
   /** Guest RAM mapped by default (bytes below 0xA0000 and from 1 MiB up), 0 for none. */
   readonly ramBytes: number;
   /**

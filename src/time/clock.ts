@@ -67,10 +67,13 @@ export class Timer {
 
   constructor(
     private readonly clock: VirtualClock,
+    /** Name in error messages (e.g. "pit.irq0"). */
     readonly name: string,
+    /** Called at each event with the clock at the event's time. */
     readonly callback: TimerCallback,
   ) {}
 
+  /** True while a deadline is pending. */
   get armed(): boolean {
     return this.heapIndex >= 0;
   }
@@ -124,7 +127,9 @@ export class Timer {
 export class VirtualClock {
   /** Current virtual time in ns (read it; move it only through advance, advanceTo or restoreTime). */
   now = 0;
+  /** Smallest period (ns) a periodic timer gets (ClockOptions.minPeriodNs). */
   readonly minPeriodNs: number;
+  /** Events one instant may fire before an advance stops there (ClockOptions.maxEventsPerInstant). */
   readonly maxEventsPerInstant: number;
   /**
    * The host's bound on the work of one advance (a per-platform budget, settable at any time).

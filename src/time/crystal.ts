@@ -20,7 +20,10 @@ function floorDiv(a: number, b: number): number {
  * file header): edge n is visible from `ceil(n · 1e9 / hz)` ns. `hz` is a positive integer.
  */
 export class Crystal {
-  constructor(readonly hz: number) {}
+  constructor(
+    /** Edges per second (a positive integer). */
+    readonly hz: number,
+  ) {}
 
   /** Time (ns) at which edge n is first visible; 0 for n ≤ 0. */
   edgeTime(n: number): number {

@@ -55,7 +55,9 @@ class CacheEntry {
 
 /** Counters for tests and tracing. */
 export interface BusOpsStats {
+  /** MMIO chunks (1–8 bytes) issued to the bus or backend. */
   mmioChunks: number;
+  /** MMIO chunks answered from the cache on a retried instruction instead of being issued again. */
   replayedChunks: number;
 }
 
@@ -87,10 +89,13 @@ export class BusEmulateOps implements X86EmulateOps {
   /** The last fetch buffer and a Uint32Array over its first 12 bytes (null if it is not 4-aligned). */
   private fetchDst: Uint8Array | null = null;
   private fetchWords: Uint32Array | null = null;
+  /** Counters since construction. */
   readonly stats: BusOpsStats = { mmioChunks: 0, replayedChunks: 0 };
 
   constructor(
+    /** Guest memory: RAM and MMIO. */
     readonly mmio: MmioBus,
+    /** I/O ports. */
     readonly ports: PortBus,
     private readonly opts: BusOpsOptions = {},
   ) {

@@ -92,8 +92,11 @@ export const RFLAGS_IOPL_SHIFT = 12;
 
 /** One cached segment register (selector plus hidden part). */
 export class SegmentRegister {
+  /** The visible selector (16 bits: index, TI, RPL). */
   selector = 0;
+  /** Base address, low 32 bits (uint32). */
   baseLo = 0;
+  /** Base address, high 32 bits (non-zero only for FS/GS in 64-bit mode). */
   baseHi = 0;
   /** Byte-granular limit (already scaled by G), uint32. */
   limit = 0xffff;
@@ -118,19 +121,31 @@ export class SegmentRegister {
 export class CpuState {
   /** GPR i: lo at [2i], hi at [2i+1]. */
   readonly gpr = new Uint32Array(32);
+  /** RIP, low 32 bits (uint32). */
   ripLo = 0;
+  /** RIP, high 32 bits (uint32). */
   ripHi = 0;
   /** RFLAGS (the architectural upper 32 bits are reserved zero). */
   rflags = RFLAGS_FIXED1;
+  /** ES, CS, SS, DS, FS, GS, indexed by SEG_*. */
   readonly seg: readonly SegmentRegister[] = [0, 1, 2, 3, 4, 5].map(() => new SegmentRegister());
+  /** CR0 (CR0_* bits; the power-on value 0x60000010: CD, NW, ET). */
   cr0 = 0x60000010;
+  /** CR2 (the last page-fault linear address), low half. */
   cr2Lo = 0;
+  /** CR2, high half. */
   cr2Hi = 0;
+  /** CR3 (page-table base), low half: for a translate callback; the emulator itself does not read it. */
   cr3Lo = 0;
+  /** CR3, high half. */
   cr3Hi = 0;
+  /** CR4 (CR4_* bits). */
   cr4 = 0;
+  /** CR8, the task-priority register (0–15). */
   cr8 = 0;
+  /** IA32_EFER (EFER_* bits). */
   efer = 0;
+  /** XCR0 (XCR0_* bits): the state components XSETBV enabled. */
   xcr0 = XCR0_X87;
   /** YMM0..15, 32 bytes each (XMMn = the low 16 bytes). */
   readonly vec = new Uint8Array(16 * 32);

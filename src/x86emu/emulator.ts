@@ -29,15 +29,39 @@ import { execString } from './exec/string.js';
 /** Outcome of one emulate() call. */
 export type EmulateResult =
   /** Done; `complete` is false when a REP run stopped after a batch with RIP left on the instruction. */
-  | { readonly kind: 'executed'; readonly length: number; readonly complete: boolean }
+  | {
+      readonly kind: 'executed';
+      /** Instruction length in bytes (1–15). */
+      readonly length: number;
+      /** False when a REP string instruction stopped after a batch: RIP stays, run it again. */
+      readonly complete: boolean;
+    }
   /** Deliver this exception to the guest (nothing else was committed; for REP, completed elements are). */
-  | { readonly kind: 'fault'; readonly vector: number; readonly errorCode: number | null; readonly cr2?: bigint }
+  | {
+      readonly kind: 'fault';
+      /** Exception vector (VEC_*). */
+      readonly vector: number;
+      /** The error code to push, or null for a vector without one. */
+      readonly errorCode: number | null;
+      /** For #PF: the faulting linear address, to load into CR2 on injection. */
+      readonly cr2?: bigint;
+    }
   /** Decoded fine but not emulated here: a named, clean refusal (the VMM decides what to do). */
-  | { readonly kind: 'unimplemented'; readonly what: string; readonly length: number }
+  | {
+      readonly kind: 'unimplemented';
+      /** The form, e.g. `0F 05` or `66 0F 58 /r`. */
+      readonly what: string;
+      /** Instruction length in bytes. */
+      readonly length: number;
+    }
   /** A callback asked to come back later; re-run emulate() with `retrying: true`. */
   | { readonly kind: 'retry' }
   /** A callback could not perform an access and gave no fault. */
-  | { readonly kind: 'unhandleable'; readonly reason: string };
+  | {
+      readonly kind: 'unhandleable';
+      /** What could not be done (for a log line). */
+      readonly reason: string;
+    };
 
 /** Per-call options of `X86Emulator.emulate`. */
 export interface EmulateOptions {
@@ -130,6 +154,7 @@ export class X86Emulator {
   private readonly executed = { kind: 'executed' as const, length: 0, complete: true };
   private static readonly RETRY = Object.freeze({ kind: 'retry' as const });
 
+  /** @param features The CPU whose instruction set it decodes (default REFERENCE_CPU). */
   constructor(readonly features: CpuFeatures = REFERENCE_CPU) {
     this.e = new Emu(features);
   }

@@ -35,34 +35,46 @@ export const DEC_FETCH = 3;
  * effective segment) and the immediate. One record is reused for every decode; copy what you keep.
  */
 export class Insn {
+  /** The mode it was decoded in (MODE_*). */
   mode: CpuMode = 0;
   /** Total length in bytes (valid when decode returned DEC_OK; otherwise the bytes consumed so far). */
   length = 0;
+  /** ENC_LEGACY, ENC_VEX, ENC_EVEX, ENC_XOP or ENC_3DNOW. */
   encoding = ENC_LEGACY;
+  /** Opcode map: MAP_PRIMARY, MAP_0F, MAP_0F38 or MAP_0F3A. */
   map = MAP_PRIMARY;
+  /** The opcode byte within its map (0–0xFF). */
   opcode = 0;
   /** Table entry (see decoder/tables.ts), after group/prefix resolution. */
   entry = 0;
   // ---- prefixes ----
+  /** A LOCK (F0) prefix was present. */
   lock = false;
   /** Last of F2/F3 (0 when none). */
   rep = 0;
+  /** An operand-size (66) prefix was present. */
   opsizePrefix = false;
+  /** An address-size (67) prefix was present. */
   adsizePrefix = false;
   /** Segment override (SEG_*) or -1. In 64-bit mode ES/CS/SS/DS overrides are recorded here but ignored for addressing. */
   segOverride = -1;
   /** Effective REX byte (0 when none or not last before the opcode). */
   rex = 0;
+  /** REX.W, or the W bit of a VEX/EVEX/XOP prefix. */
   rexW = false;
   /** Mandatory-prefix selector for SSE maps: 0 none, 1 = 66, 2 = F3, 3 = F2 (VEX.pp order). */
   pp = 0;
   // ---- VEX ----
+  /** Vector length: VEX.L (0: 128-bit, 1: 256-bit), EVEX L'L (0–3). */
   vexL = 0;
+  /** VEX.W. */
   vexW = false;
   /** VEX.vvvv (already un-inverted), 0..15. */
   vexV = 0;
   // ---- ModRM ----
+  /** The instruction has a ModRM byte. */
   hasModrm = false;
+  /** ModRM.mod (0–3; 3 is a register operand). */
   mod = 0;
   /** ModRM.reg with REX.R / VEX.R applied. */
   reg = 0;
@@ -71,10 +83,13 @@ export class Insn {
   /** ModRM.reg without extension (the /digit of group opcodes). */
   regRaw = 0;
   // ---- memory operand ----
+  /** The instruction has a memory operand (then base, index, scale, disp and seg describe it). */
   hasMem = false;
   /** Base register 0..15, BASE_RIP, or NO_REG. */
   base = NO_REG;
+  /** Index register 0..15, or NO_REG. */
   index = NO_REG;
+  /** Scale of the index: 1, 2, 4 or 8. */
   scale = 1;
   /**
    * Displacement (sign-extended to 64 bits; moffs forms carry the full offset). Like immLo/immHi,
@@ -82,6 +97,7 @@ export class Insn {
    * integers in V8, uint32 values above 2^31 would be boxed on every decode.
    */
   dispLo = 0;
+  /** High half of the displacement (see dispLo). */
   dispHi = 0;
   /** Effective segment (SEG_*) of the memory operand, after overrides (in 64-bit mode only FS/GS override). */
   seg = 3;
@@ -93,8 +109,11 @@ export class Insn {
   /** Address size in bytes: 2, 4 or 8. */
   addrSize = 4;
   // ---- immediates ----
+  /** Immediate size in bytes as encoded (0 when none). */
   immSize = 0;
+  /** Immediate, sign-extended to 64 bits, as int32 bit-pattern halves (like dispLo/dispHi). */
   immLo = 0;
+  /** High half of the immediate (see immLo). */
   immHi = 0;
   /** Second immediate (ENTER's nesting level, EXTRQ/INSERTQ's second byte). */
   imm2 = 0;

@@ -38,13 +38,16 @@ export const VEC_DE = 0,
 
 /** An exception waiting to be delivered to the guest (Xen's `ctxt->event`). */
 export class PendingEvent {
+  /** The exception vector (VEC_*), or -1 when none is pending. */
   vector = -1;
   /** Error code, or -1 when the vector has none. */
   errorCode = -1;
   /** Faulting linear address for #PF. */
   cr2Lo = 0;
+  /** High half of the #PF linear address. */
   cr2Hi = 0;
 
+  /** True when an exception was recorded. */
   get pending(): boolean {
     return this.vector >= 0;
   }
@@ -72,8 +75,11 @@ export class PendingEvent {
 
 /** What a callback is told about the instruction in progress. */
 export interface EmulateContext {
+  /** The vCPU index (EmulateOptions.vcpu), for the bus AccessContext. */
   readonly vcpu: number;
+  /** The CPU state being emulated (read it; the emulator commits changes itself). */
   readonly state: CpuState;
+  /** Where a callback records the fault it returns X86EMUL_EXCEPTION for. */
   readonly event: PendingEvent;
   /** True while a string instruction (MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS) is executing. */
   readonly stringOp: boolean;
