@@ -16,6 +16,7 @@ const DOCUMENTED = [
   'devices/debugcon',
   'devices/hpet',
   'devices/ioapic',
+  'devices/pic',
   'devices/pm',
   'devices/vga',
   'emuflags',

@@ -7,15 +7,22 @@ const PRIO_NONE = 8;
 
 /**
  * Initialization state, Xen's encoding: bits 1:0 the next ICW (0 = initialized, 1 = ICW2,
- * 2 = ICW3, 3 = ICW4), bit 2 = IC4 (ICW4 expected), bit 3 = SNGL (no ICW3).
+ * 2 = ICW3, 3 = ICW4), bit 2 = IC4 (ICW4 expected), bit 3 = SNGL (no ICW3). This constant is bit 2, IC4.
  */
 export const INIT_IC4 = 0x4;
+/** initState bit 3: ICW1's SNGL bit was set (single chip, so no ICW3 follows). */
 export const INIT_SNGL = 0x8;
-/** The initState values a chip can reach (used to validate snapshots). */
 /** Bit of the master's IR2 (the cascade input). */
 export const CASCADE_BIT = 0x04;
+/** The `initState` values the ICW1–ICW4 sequence can reach; a snapshot holding any other value is refused. */
 export const REACHABLE_INIT_STATES: readonly number[] = [0, 1, 5, 9, 13, 2, 6, 7, 15];
 
+/**
+ * One 8259A programmable interrupt controller (Intel 8259A datasheet; Xen xen/arch/x86/hvm/vpic.c): its IRR, ISR,
+ * IMR, ELCR bit per input, initialization sequence (ICW1–ICW4), OCW2/OCW3 commands and priority resolution,
+ * with no knowledge of ports or of the other chip ({@link PicPair} wires two of them together). The fields are the
+ * datasheet's registers as 8-bit masks (bit n = IRn), readable for inspection; change them only through the pair.
+ */
 export class I8259Chip {
   irr = 0;
   imr = 0;
@@ -59,6 +66,7 @@ export class I8259Chip {
     return this.isMaster && this.params.hiddenCascadeLevel ? 0x04 : 0;
   }
 
+  /** The ELCR bits a guest may change on this chip (`params.elcrMasks[0]` for the master, `[1]` for the slave). */
   elcrMask(): number {
     return this.params.elcrMasks[this.isMaster ? 0 : 1];
   }
@@ -68,6 +76,10 @@ export class I8259Chip {
     return this.elcr & this.elcrMask();
   }
 
+  /**
+   * A guest ELCR write: the writable bits take `value`, the others stay edge, and Xen's hidden cascade bit stays set.
+   * Takes effect for the next input change; never throws.
+   */
   writeElcr(value: number): void {
     this.elcr = (value & this.elcrMask()) | this.hiddenElcrBits();
   }
@@ -125,6 +137,7 @@ export class I8259Chip {
     return prio < this.priorityOf(inService) ? irq : -1;
   }
 
+  /** Recomputes the INT output from IRR, IMR, ISR and the priority rules, and tells the pair when it changes level. */
   updateOutput(): void {
     const level = !(this.params.intLowDuringInit && this.initState !== 0) && this.highestPendingIrq() >= 0;
     if (level === this.intOutput) return;

@@ -3,8 +3,14 @@
 import { HvmdevError } from '../../errors/hvmdev-error.js';
 import type { WidthPolicy } from '../../bus/handler.js';
 
+/** A host programming error in 8259A pair parameters (names the field and the fix); thrown by {@link validatePicParams}. */
 export class PicConfigError extends HvmdevError {}
 
+/**
+ * Configuration of the 8259A master/slave pair with its ELCR (edge/level control, PIIX3 / ICH). Every place where
+ * Xen's model (xen/arch/x86/hvm/vpic.c) and QEMU 7.2's (hw/intc/i8259.c) differ from each other or from the 8259A
+ * datasheet is a named field. Start from {@link XEN_PIC_PARAMS} or {@link QEMU_PC_PIC_PARAMS}.
+ */
 export interface PicParams {
   /** Device id on the platform and owner name on the bus. */
   readonly id: string;
@@ -51,6 +57,10 @@ export interface PicParams {
   readonly widthPolicy?: WidthPolicy;
 }
 
+/**
+ * Xen HVM (xen/arch/x86/hvm/vpic.c): hidden level-triggered cascade input, one ELCR handler for 0x4D0–0x4D1,
+ * requests that follow the line, Xen's poll result, INT held low during initialization.
+ */
 export const XEN_PIC_PARAMS: PicParams = Object.freeze({
   id: 'pic',
   elcrMasks: Object.freeze([0xf8, 0xde]) as readonly [number, number],
@@ -64,6 +74,10 @@ export const XEN_PIC_PARAMS: PicParams = Object.freeze({
   sfnmIgnoresCascadeForAll: false,
 } as const);
 
+/**
+ * QEMU 7.2 `pc` (hw/intc/i8259.c, i8259_common.c): edge cascade input, one byte-wide ELCR region per chip, latched
+ * edge requests, the datasheet's poll result, and QEMU's ICW1/EOI/special-fully-nested quirks.
+ */
 export const QEMU_PC_PIC_PARAMS: PicParams = Object.freeze({
   id: 'pic',
   elcrMasks: Object.freeze([0xf8, 0xde]) as readonly [number, number],
@@ -77,6 +91,11 @@ export const QEMU_PC_PIC_PARAMS: PicParams = Object.freeze({
   sfnmIgnoresCascadeForAll: true,
 } as const);
 
+/**
+ * Checks parameters and returns them unchanged.
+ * @throws {@link PicConfigError} naming the bad field: an empty id, ELCR masks that are not two 8-bit values or
+ * that make the master's cascade input (bit 2) writable, or an unknown `elcrLayout`/`pollResult`.
+ */
 export function validatePicParams(p: PicParams): PicParams {
   const fail = (msg: string): never => {
     throw new PicConfigError(`${p.id}: ${msg}`);

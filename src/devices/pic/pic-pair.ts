@@ -15,8 +15,14 @@ import { I8259Chip } from './i8259-chip.js';
 import { validatePicParams, type PicParams } from './params.js';
 import { checkPicState, PIC_PAIR_STATE } from './pic-snapshot.js';
 
+/** I/O port of the master 8259A: 0x20 is ICW1/OCW2/OCW3 and reads IRR/ISR (or the poll byte); 0x21 is ICW2–4/OCW1 (IMR). */
 export const PIC_MASTER_PORT = 0x20;
+/** I/O port of the slave 8259A (0xA0; 0xA1 is its data/IMR port), cascaded on the master's IR2. */
 export const PIC_SLAVE_PORT = 0xa0;
+/**
+ * I/O port of the edge/level control registers: 0x4D0 for the master's IRQ0–7, 0x4D1 for the slave's IRQ8–15
+ * (bit set = level-triggered; PIIX3/ICH ELCR1/ELCR2).
+ */
 export const ELCR_PORT = 0x4d0;
 /** The master input the slave's INT output drives. */
 export const CASCADE_IR = 2;
@@ -58,6 +64,13 @@ class ElcrPorts implements IoHandler {
   }
 }
 
+/**
+ * The PC's cascaded pair of 8259A interrupt controllers with the ELCR (Intel 8259A datasheet; Xen
+ * xen/arch/x86/hvm/vpic.c, QEMU 7.2 hw/intc/i8259.c), id `params.id`. Claims ports 0x20–0x21, 0xA0–0xA1 and the
+ * ELCR at 0x4D0–0x4D1; takes ISA IRQs 0–15 from the interrupt fabric (IRQ 8–15 on the slave, cascaded on the
+ * master's IR2) and drives the master's INT output to the CPU as the ExtINT source. Guest accesses never throw.
+ * @throws {@link PicConfigError} from the constructor for bad parameters.
+ */
 export class PicPair implements Device, InterruptSink, ExtIntSource, IsaVectorLookup {
   readonly id: string;
   readonly kind = 'i8259-pair';
@@ -202,6 +215,10 @@ export class PicPair implements Device, InterruptSink, ExtIntSource, IsaVectorLo
     checkPicState(state, this.id, [this.master, this.slave], this.probes, this.params);
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted (both chips' registers, init sequence and inputs)
+   * and sets the INT line to the master's restored output. Never throws.
+   */
   applyState(state: unknown): void {
     PIC_PAIR_STATE.apply(this, state as typeof PIC_PAIR_STATE.json);
     this.intLine.set(this.master.intOutput);
