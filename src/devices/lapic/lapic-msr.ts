@@ -68,6 +68,13 @@ export function lapicReadMsrHalves(l: LapicMsrTarget, msr: number, out: Uint32Ar
 export function lapicWriteMsrHalves(l: LapicMsrTarget, msr: number, lo: number, hi: number): number {
   lo >>>= 0;
   hi >>>= 0;
+  if (msr === MSR_IA32_TSC_DEADLINE) {
+    // First: the one MSR a tickless guest writes at every timer interrupt.
+    if (!l.hasTscDeadline) return MSR_STATUS_GP;
+    // Xen: ignored while hardware-disabled or outside TSC-deadline mode.
+    if (l.hwEnabled) l.writeTscDeadline(lo, hi);
+    return MSR_STATUS_OK;
+  }
   const index = msr - MSR_X2APIC_FIRST;
   if (index >= 0 && msr <= MSR_X2APIC_LAST) {
     if (!l.x2apicMode || X2APIC_WRITABLE[index] === 0) return MSR_STATUS_GP;
@@ -88,12 +95,6 @@ export function lapicWriteMsrHalves(l: LapicMsrTarget, msr: number, lo: number, 
       default:
         l.writeRegister(index, lo);
     }
-    return MSR_STATUS_OK;
-  }
-  if (msr === MSR_IA32_TSC_DEADLINE) {
-    if (!l.hasTscDeadline) return MSR_STATUS_GP;
-    // Xen: ignored while hardware-disabled or outside TSC-deadline mode.
-    if (l.hwEnabled) l.writeTscDeadline(lo, hi);
     return MSR_STATUS_OK;
   }
   if (msr === MSR_IA32_APIC_BASE) {

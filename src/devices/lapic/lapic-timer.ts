@@ -18,6 +18,7 @@ export const enum ArmedKind {
 }
 
 const NS_PER_S = 1_000_000_000n;
+const TWO_52 = 2 ** 52;
 
 export class LapicTimer {
   /** Decoded TDCR divider (1–128). */
@@ -41,6 +42,8 @@ export class LapicTimer {
   /** tscHz / 1e9 in lowest terms, a / b: deadlines convert to ns exactly with plain numbers while D × b < 2^53. */
   private readonly ratioA: number;
   private readonly ratioB: number;
+  /** 1 / a, so the guest path multiplies instead of dividing (then corrects to the exact quotient). */
+  private readonly invRatioA: number;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -54,6 +57,7 @@ export class LapicTimer {
     const g = gcd(tscHz, 1_000_000_000);
     this.ratioA = tscHz / g;
     this.ratioB = 1_000_000_000 / g;
+    this.invRatioA = 1 / this.ratioA;
     this.timer = clock.createTimer(name, (_now, periods) => this.expired(periods));
   }
 
@@ -144,10 +148,18 @@ export class LapicTimer {
       dHi -= 1;
     }
     let at: number;
+    const q = (dHi * 0x1_0000_0000 + dLo) * this.ratioB; // D × b: exact while below 2^53 (dHi < 2^21)
     if (dHi < 0) at = -1;
-    else if (dHi < 0x20_0000 && (dHi * 0x1_0000_0000 + dLo) * this.ratioB <= Number.MAX_SAFE_INTEGER) {
-      // D × b < 2^53 is exact, and so is ⌈D × b / a⌉ (a quotient of exact integers below 2^53 never rounds onto an integer).
-      at = Math.ceil(((dHi * 0x1_0000_0000 + dLo) * this.ratioB) / this.ratioA);
+    else if (q <= TWO_52) {
+      // ⌈q / a⌉ by the precomputed reciprocal (no division on the guest path), then corrected to
+      // the exact quotient: a = 1 is exact; for a ≥ 2 the quotient is ≤ 2^51 and the two roundings
+      // err by less than one, so one step fixes it; c × a ≤ q + 2a < 2^53 compares exactly.
+      const a = this.ratioA;
+      at = Math.ceil(q * this.invRatioA);
+      if (at * a < q) at++;
+      else if ((at - 1) * a >= q) at--;
+    } else if (dHi < 0x20_0000 && q <= Number.MAX_SAFE_INTEGER) {
+      at = Math.ceil(q / this.ratioA); // a quotient of exact integers below 2^53 never rounds onto an integer
     } else {
       const d = (BigInt(dHi) << 32n) + BigInt(dLo);
       at = Number((d * NS_PER_S + this.tscHz - 1n) / this.tscHz); // past the end of virtual time: never (the clock's rule)

@@ -84,4 +84,29 @@ describe('LAPIC TSC deadline in plain numbers', () => {
     expect(l.readMsrHalves(0x80b, out)).toBe(MSR_STATUS_GP);
     expect(l.readMsrHalves(0x83f, out)).toBe(MSR_STATUS_GP);
   });
+
+  it('converts exact quotients and their neighbours, up to and across 2^52 ns, as the bigint formula does (the reciprocal path and its correction)', () => {
+    const rng = new Rng(52);
+    const rates = [1_000_000_000, 2_400_000_000, 2_394_345_001, 3_333_333_333, 1_000_003, 99_999_999_977, 7_000_000];
+    let checked = 0;
+    for (const hz of rates) {
+      const H = BigInt(hz);
+      // ns instants t whose TSC count ⌊t × hz / 1e9⌋ and its neighbours are exact deadlines: small, mid, and just below / above 2^52 ns
+      const instants = [1n, 999n, BigInt(rng.next()) * 977n, 2n ** 52n - 3n, 2n ** 52n, 2n ** 52n + 7n, 2n ** 53n - 2n];
+      for (const t of instants) {
+        const base = (t * H) / 1_000_000_000n;
+        for (const d of [base - 1n, base, base + 1n]) {
+          if (d <= 0n || d >= 1n << 64n) continue;
+          const clock = new VirtualClock();
+          const timer = new LapicTimer(clock, 't', 10, hz, () => undefined);
+          timer.writeDeadlineHalves(Number(d & 0xffffffffn), Number(d >> 32n));
+          const at = (d * 1_000_000_000n + H - 1n) / H;
+          const where = `hz ${hz} deadline ${d}`;
+          expect(timer.deadline, where).toBe(at <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(at) : -1);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(130); // a few at t = 1 ns are skipped (deadline 0 disarms)
+  });
 });
