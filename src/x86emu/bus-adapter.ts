@@ -366,7 +366,8 @@ export class BusEmulateOps implements X86EmulateOps {
 
   /** End of an emulation: keep the cache only when the instruction will be retried. */
   done(status: number, _ctxt: EmulateContext): void {
-    if (status === X86EMUL_RETRY) return;
+    // Without a backend nothing was cached (mmioPiece takes entries only for one).
+    if (status === X86EMUL_RETRY || this.opts.mmioBackend === undefined) return;
     const c = this.cache;
     for (let i = 0; i < MMIO_CACHE_ENTRIES; i++) c[i]!.used = false;
   }

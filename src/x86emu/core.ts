@@ -47,7 +47,8 @@ export class Emu implements EmulateContext {
   stringOp = false;
   reps = 0;
   retrying = false;
-  readonly insn = new Insn();
+  /** The instruction being executed (the emulator points it at its decode record; executors only read it). */
+  insn = new Insn();
   mode: CpuMode = MODE_LONG64;
   is64 = true;
   cpl = 0;

@@ -3,7 +3,8 @@
 // executed, an architectural fault, unimplemented, retry, or unhandleable; nothing throws.
 import { CR0_EM, CR0_TS, type CpuState, SEG_CS } from './cpu-state.js';
 import { Emu, canonical } from './core.js';
-import { decode, MAX_INSN_LENGTH } from './decoder/decode.js';
+import { DecodeCache } from './decode-cache.js';
+import { MAX_INSN_LENGTH } from './decoder/decode.js';
 import * as T from './decoder/tables.js';
 import { REFERENCE_CPU, type CpuFeatures } from './features.js';
 import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY, type Insn } from './insn.js';
@@ -151,12 +152,15 @@ export function describeInsn(d: Insn): string {
 export class X86Emulator {
   private readonly e: Emu;
   private readonly fetchBuf = new Uint8Array(16);
+  /** Decoded instructions by their bytes (a VMM's exits repeat a few instruction sites). */
+  private readonly decoded: DecodeCache;
   private readonly executed = { kind: 'executed' as const, length: 0, complete: true };
   private static readonly RETRY = Object.freeze({ kind: 'retry' as const });
 
   /** @param features The CPU whose instruction set it decodes (default REFERENCE_CPU). */
   constructor(readonly features: CpuFeatures = REFERENCE_CPU) {
     this.e = new Emu(features);
+    this.decoded = new DecodeCache(this.fetchBuf, features);
   }
 
   /** The last decoded instruction (valid until the next call). */
@@ -228,7 +232,8 @@ export class X86Emulator {
     } else {
       avail = this.fetch(room);
     }
-    const st = decode(e.insn, buf, avail, e.mode, e.features);
+    const st = this.decoded.decode(avail, e.mode);
+    e.insn = this.decoded.insn;
     if (st === DEC_OK) {
       e.event.clear(); // a fetch fault on bytes the instruction does not have is not delivered
       return X86EMUL_OKAY;
