@@ -39,6 +39,13 @@ export class SnapshotReader {
     return Object.hasOwn(this.obj, key);
   }
 
+  /** A part the device does not have: the key must hold null (`what` names the part, e.g. "MSI-X"). */
+  none(key: string, what: string): null {
+    const v = this.get(key);
+    if (v !== null) throw new SnapshotError(`${this.path}.${key}: expected null (there is no ${what}), got ${describe(v)}`);
+    return null;
+  }
+
   /** An integer in [min, max]. */
   int(key: string, min: number, max: number): number {
     const v = this.get(key);

@@ -72,6 +72,26 @@ export class StateDescription<F extends Record<string, Field<PlainData>>, C = un
       return of.hasRules ? [{ name, of, many: t.kind === 'structs' }] : [];
     });
     this.hasRules = rules !== null || this.nestedRules.length > 0;
+    this.hasU64 = this.fields.some(({ field }) => typeHasU64(field.type));
+  }
+
+  /** Whether a field of this description or of one nested in it is a u64 (its encoding changed in format version 2). */
+  readonly hasU64: boolean;
+
+  /**
+   * A part of a format-version-1 snapshot in this version's form: each u64 text (0x-hex or decimal)
+   * becomes its `[low, high]` halves, each u64s array of texts one flat array of halves. A value that
+   * is not such a text stays as it was, for `check` to refuse with its path. Never changes `value`;
+   * returns it as is when nothing in the description is a u64.
+   */
+  upgradeVersion1(value: unknown): unknown {
+    if (!this.hasU64 || !isRecord(value)) return value;
+    const v = value as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...v };
+    for (const { name, field } of this.fields) {
+      if (typeHasU64(field.type) && Object.hasOwn(v, name)) out[name] = upgradeValue(field.type, v[name]);
+    }
+    return out;
   }
 
   /**
@@ -157,6 +177,49 @@ export class StateDescription<F extends Record<string, Field<PlainData>>, C = un
   }
 }
 
+function typeHasU64(t: FieldType): boolean {
+  switch (t.kind) {
+    case 'u64':
+    case 'u64s':
+      return true;
+    case 'struct':
+    case 'structs':
+      return (t.of as AnyDescription).hasU64;
+    case 'nullable':
+      return typeHasU64(t.of);
+    default:
+      return false;
+  }
+}
+
+const UPGRADE_HALVES = new Uint32Array(2);
+
+/** One field's version-1 value in version 2's form (see StateDescription.upgradeVersion1). */
+function upgradeValue(t: FieldType, x: unknown): unknown {
+  switch (t.kind) {
+    case 'u64':
+      return readU64Halves(x, UPGRADE_HALVES) ? [UPGRADE_HALVES[0]!, UPGRADE_HALVES[1]!] : x;
+    case 'u64s': {
+      if (!Array.isArray(x)) return x;
+      const out = new Array<number>(2 * x.length);
+      for (let i = 0; i < x.length; i++) {
+        if (!readU64Halves(x[i], UPGRADE_HALVES)) return x;
+        out[2 * i] = UPGRADE_HALVES[0]!;
+        out[2 * i + 1] = UPGRADE_HALVES[1]!;
+      }
+      return out;
+    }
+    case 'struct':
+      return (t.of as AnyDescription).upgradeVersion1(x);
+    case 'structs':
+      return Array.isArray(x) ? Array.from(x, (e) => (t.of as AnyDescription).upgradeVersion1(e)) : x;
+    case 'nullable':
+      return x === null ? null : upgradeValue(t.of, x);
+    default:
+      return x;
+  }
+}
+
 function bound(b: Bound, ctx: unknown): number {
   return typeof b === 'number' ? b : (b as (c: unknown) => number)(ctx);
 }
@@ -191,13 +254,19 @@ function checkValue(t: FieldType, x: unknown, ctx: unknown): void {
       }
       return;
     case 'u64':
-      if (!isU64Text(x)) throw new Refusal(null, `expected a 64-bit value as a 0x-hex or decimal string, got ${describeValue(x)}`);
+      if (!Array.isArray(x) || x.length !== 2) throw new Refusal(null, `expected a 64-bit value as [low, high] u32 halves, got ${describeValue(x)}`);
+      for (let i = 0; i < 2; i++) {
+        if (!isU32(x[i]))
+          throw new Refusal(`[${i}]`, `expected the ${i === 0 ? 'low' : 'high'} half, an integer in [0, 4294967295] (u32), got ${describeValue(x[i])}`);
+      }
       return;
     case 'u64s': {
-      const length = bound(t.length, ctx);
-      if (!Array.isArray(x) || x.length !== length) throw new Refusal(null, `expected an array of ${length} 64-bit values, got ${describeValue(x)}`);
+      const length = 2 * bound(t.length, ctx);
+      if (!Array.isArray(x) || x.length !== length) {
+        throw new Refusal(null, `expected an array of ${length} u32 halves (${length / 2} 64-bit values, low then high), got ${describeValue(x)}`);
+      }
       for (let i = 0; i < length; i++) {
-        if (!isU64Text(x[i])) throw new Refusal(`[${i}]`, `expected a 64-bit value as a 0x-hex or decimal string, got ${describeValue(x[i])}`);
+        if (!isU32(x[i])) throw new Refusal(`[${i}]`, `expected an integer in [0, 4294967295] (u32), got ${describeValue(x[i])}`);
       }
       return;
     }
@@ -240,11 +309,22 @@ function checkValue(t: FieldType, x: unknown, ctx: unknown): void {
 }
 
 const U64_TEXT = /^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/;
-const SCRATCH = new Uint32Array(2);
 
-/** A 64-bit unsigned value written as 0x-hex (≤ 16 digits) or decimal (≤ 2^64 − 1). */
-export function isU64Text(x: unknown): x is string {
-  return readU64Halves(x, SCRATCH);
+/** Whether `x` is an integer in [0, 2^32 − 1] (`>>> 0` keeps exactly those numbers). */
+function isU32(x: unknown): boolean {
+  return typeof x === 'number' && x >>> 0 === x;
+}
+
+/** The `[low, high]` halves of a 64-bit value (a bigint taken modulo 2^64). */
+export function u64Json(v: bigint): [number, number] {
+  if (v >= 0n && v <= 0xffff_ffffn) return [Number(v), 0];
+  return [Number(BigInt.asUintN(32, v)), Number(BigInt.asUintN(32, v >> 32n))];
+}
+
+/** The value of `[low, high]` halves as a bigint. */
+export function u64Value(halves: readonly [number, number]): bigint {
+  const [low, high] = halves;
+  return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
 }
 
 function hexDigit(c: number): number {
@@ -254,7 +334,7 @@ function hexDigit(c: number): number {
 }
 
 /**
- * Reads a u64 text (0x + 1–16 hex digits, or decimal ≤ 2^64 − 1) into two 32-bit halves
+ * Reads a version-1 u64 text (0x + 1–16 hex digits, or decimal ≤ 2^64 − 1) into two 32-bit halves
  * (`halves[0]` = low, `halves[1]` = high), without a bigint for the hex form; false when `x` is
  * not such a text (halves then undefined).
  */
@@ -281,35 +361,6 @@ export function readU64Halves(x: unknown, halves: Uint32Array): boolean {
   halves[0] = Number(v & 0xffff_ffffn);
   halves[1] = Number(v >> 32n);
   return true;
-}
-
-/** The two 32-bit halves of a u64 text isU64Text accepted: `halves[0]` = low, `halves[1]` = high. */
-export function u64Halves(text: string, halves: Uint32Array): void {
-  readU64Halves(text, halves);
-}
-
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** 0x + 16 hex digits of a value given as two 32-bit halves. */
-export function u64HexText(high: number, low: number): string {
-  const h = HEX_BYTE;
-  return (
-    '0x' +
-    h[high >>> 24]! +
-    h[(high >>> 16) & 255]! +
-    h[(high >>> 8) & 255]! +
-    h[high & 255]! +
-    h[low >>> 24]! +
-    h[(low >>> 16) & 255]! +
-    h[(low >>> 8) & 255]! +
-    h[low & 255]!
-  );
-}
-
-/** 0x + the shortest hex of a value given as two 32-bit halves (as bigint's toString(16) writes it). */
-export function u64ShortHex(high: number, low: number): string {
-  if (high === 0) return `0x${(low >>> 0).toString(16)}`;
-  return `0x${(high >>> 0).toString(16)}${(low >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /** A value in words for an error (never the whole of a large value). */
@@ -344,11 +395,7 @@ function applyEach(d: StateDescription<Record<string, Field<PlainData>>, unknown
   for (let i = 0; i < list.length; i++) d.apply(list[i]!, s[i] as never);
 }
 
-function hex64(v: bigint): string {
-  return `0x${v.toString(16)}`;
-}
-
-const HELPERS = { copyInts, copyIntsInto, snapshotEach, applyEach, hex64 };
+const HELPERS = { copyInts, copyIntsInto, snapshotEach, applyEach, u64Json, u64Value };
 
 function checkRulesAt(d: AnyDescription, x: never, ctx: unknown, j: number): void {
   try {
@@ -372,11 +419,13 @@ function intsAccept(x: unknown, length: number, min: number, max: number): boole
   return true;
 }
 
-const SCRATCH_HALVES = new Uint32Array(2);
+function u64Accept(x: unknown): boolean {
+  return Array.isArray(x) && x.length === 2 && isU32(x[0]) && isU32(x[1]);
+}
 
-function u64sAccept(x: unknown, length: number): boolean {
+function u32sAccept(x: unknown, length: number): boolean {
   if (!Array.isArray(x) || x.length !== length) return false;
-  for (let i = 0; i < length; i++) if (!readU64Halves(x[i], SCRATCH_HALVES)) return false;
+  for (let i = 0; i < length; i++) if (!isU32(x[i])) return false;
   return true;
 }
 
@@ -386,7 +435,7 @@ function structsAccept(d: { typesAccept(v: unknown, ctx: unknown): boolean }, x:
   return true;
 }
 
-const ACCEPT = { isRecord, intsAccept, u64sAccept, structsAccept, u64: (x: unknown) => readU64Halves(x, SCRATCH_HALVES) };
+const ACCEPT = { isRecord, intsAccept, u32sAccept, structsAccept, u64Accept };
 
 /** The type test of one field's value `x` as an expression (true: accepted); `B` holds the bound functions. */
 function acceptExpr(t: FieldType, ref: string, bounds: Bound[]): string {
@@ -407,9 +456,9 @@ function acceptExpr(t: FieldType, ref: string, bounds: Bound[]): string {
     case 'text':
       return `(typeof x === "string" && x.length <= ${t.maxLength})`;
     case 'u64':
-      return 'A.u64(x)';
+      return 'A.u64Accept(x)';
     case 'u64s':
-      return `A.u64sAccept(x, ${b(t.length)})`;
+      return `A.u32sAccept(x, 2 * ${b(t.length)})`;
     case 'ints':
       return `A.intsAccept(x, ${b(t.length)}, ${t.min}, ${t.max})`;
     case 'struct':
@@ -457,7 +506,7 @@ function compileSnapshot(fields: readonly NamedField[]): (o: object) => PlainDat
       case 'structs':
         return `${key}: H.snapshotEach(F[${i}].field.type.of, ${src})`;
       case 'u64':
-        return `${key}: H.hex64(${src})`;
+        return `${key}: H.u64Json(${src})`;
       default:
         return `${key}: ${src}`;
     }
@@ -479,7 +528,7 @@ function compileApply(fields: readonly NamedField[]): (o: object, s: PlainData) 
       case 'structs':
         return [`H.applyEach(F[${i}].field.type.of, ${dst}, ${val});`];
       case 'u64':
-        return [`${dst} = BigInt(${val});`];
+        return [`${dst} = H.u64Value(${val});`];
       default:
         return [`${dst} = ${val};`];
     }

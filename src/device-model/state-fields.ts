@@ -3,6 +3,9 @@
 // on a context the device supplies when it checks a snapshot (the clock's now, its params).
 import type { PlainData } from './plain-data.js';
 
+/** A u64 field's JSON form: `[low, high]`, two u32 halves. */
+export type U64Json = readonly [number, number];
+
 /** A bound that is fixed, or computed from the checking device's context. */
 export type Bound = number | ((ctx: never) => number);
 
@@ -25,6 +28,10 @@ export interface AnyStateDescription {
   readonly name: string;
   readonly fields: readonly NamedField[];
   checkInto(value: unknown, path: string, ctx: unknown): void;
+  /** Whether a field of it (nested ones included) is a u64, whose encoding changed in format version 2. */
+  readonly hasU64: boolean;
+  /** A part of a format-version-1 snapshot in the current form (u64 texts as halves); never changes `value`. */
+  upgradeVersion1(value: unknown): unknown;
 }
 
 /** One field of a description: its type and how it reaches the object the state lives in. */
@@ -81,10 +88,16 @@ export const f64 = <C = never>(min: number | ((ctx: C) => number), max: number |
 export const enumOf = <E extends string>(values: readonly E[]): Field<E> => new Field<E>({ kind: 'enum', values });
 /** A string of at most `maxLength` characters. */
 export const text = (maxLength: number): Field<string> => new Field({ kind: 'text', maxLength });
-/** A 64-bit unsigned value as a 0x-hex or decimal string (exact). */
-export const u64 = (): Field<string> => new Field({ kind: 'u64' });
-/** An array of exactly `length` 64-bit values as strings (see u64; u64Halves reads one without a bigint). */
-export const u64s = <C = never>(length: number | ((ctx: C) => number)): Field<string[]> => new Field({ kind: 'u64s', length: length as Bound });
+/**
+ * A 64-bit unsigned value as its two u32 halves, `[low, high]` (JSON has no 64-bit integers; format
+ * version 1 wrote a 0x-hex string, which Platform.restore still reads: upgradeVersion1).
+ */
+export const u64 = (): Field<U64Json> => new Field({ kind: 'u64' });
+/**
+ * `length` 64-bit values as one flat array of 2 × `length` u32 halves, low then high per value (as the
+ * IO-APIC's register window indexes its redirection table; version 1: an array of hex strings).
+ */
+export const u64s = <C = never>(length: number | ((ctx: C) => number)): Field<number[]> => new Field({ kind: 'u64s', length: length as Bound });
 /** An array of exactly `length` integers of `bits` bits each. */
 export const uints = <C = never>(length: number | ((ctx: C) => number), bits: number): Field<number[]> =>
   new Field({ kind: 'ints', width: `u${bits}`, length: length as Bound, min: 0, max: bits >= 53 ? MAX_SAFE : 2 ** bits - 1 });
@@ -115,9 +128,9 @@ export function typeText(t: FieldType, ctx?: unknown): string {
     case 'text':
       return `text (< ${t.maxLength + 1} chars)`;
     case 'u64':
-      return 'u64 (hex string)';
+      return 'u64 ([low, high] u32)';
     case 'u64s':
-      return `${b(t.length)} × u64 (hex string)`;
+      return `${b(t.length)} × u64 (flat low, high u32 pairs)`;
     case 'ints':
       return `${b(t.length)} × ${t.width === 'int' ? `int in [${t.min}, ${t.max}]` : t.width}`;
     case 'struct':

@@ -302,12 +302,7 @@ export class InterruptFabric {
 
   /** The GSIs and PIC inputs the host drives high directly (setGsiDirect / setPicInputDirect), ascending. */
   hostLineLevels(): { gsi: number[]; pic: number[] } {
-    const high = (m: Map<number, IrqLine>) =>
-      [...m]
-        .filter(([, l]) => l.level)
-        .map(([n]) => n)
-        .sort((a, b) => a - b);
-    return { gsi: high(this.directGsi), pic: high(this.directPic) };
+    return { gsi: highLines(this.directGsi), pic: highLines(this.directPic) };
   }
 
   /** Sets the host-driven lines to exactly `levels` (high: the ones listed; checked by the caller). */
@@ -325,4 +320,13 @@ export class InterruptFabric {
     for (const l of this.sources) l.level = false;
     for (const l of this.named.values()) l.level = false;
   }
+}
+
+/** The numbers of the lines in `m` that are high, ascending (snapshots take it: no spread, no sort of an empty list). */
+function highLines(m: ReadonlyMap<number, IrqLine>): number[] {
+  const out: number[] = [];
+  if (m.size === 0) return out;
+  for (const [n, l] of m) if (l.level) out.push(n);
+  if (out.length > 1) out.sort((a, b) => a - b);
+  return out;
 }

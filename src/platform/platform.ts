@@ -15,8 +15,15 @@ import type { PlatformProfile } from './profiles.js';
 
 /** The `format` field of every {@link PlatformSnapshot}; `Platform.restore` refuses any other. */
 export const SNAPSHOT_FORMAT = 'hvmdev-platform';
-/** The snapshot envelope version this build writes and reads; `Platform.restore` refuses any other. */
-export const SNAPSHOT_VERSION = 1;
+/**
+ * The snapshot envelope version this build writes; `Platform.restore` reads it and every version
+ * from {@link SNAPSHOT_OLDEST_VERSION} on, and refuses any other. 2: 64-bit values as `[low, high]` u32 halves (the
+ * IO-APIC's entries as one flat array of halves). 1 (0x-hex strings) is still read: restore converts
+ * each device part first (StateDescription.upgradeVersion1).
+ */
+export const SNAPSHOT_VERSION = 2;
+/** The oldest format version restore reads. */
+export const SNAPSHOT_OLDEST_VERSION = 1;
 
 /** A whole-platform snapshot: immutable (immer-frozen) plain data. */
 export interface PlatformSnapshot {
@@ -151,7 +158,13 @@ export class Platform {
     const map = new Map<string, Device>();
     for (const { devices } of entries) for (const d of devices) map.set(d.id, d);
     this.devices = map;
+    this.deviceList = [...map.values()];
+    this.deviceIds = [...map.keys()];
   }
+
+  /** The devices and their ids in creation order, as arrays (snapshot and restore loop over them). */
+  private readonly deviceList: readonly Device[];
+  private readonly deviceIds: readonly string[];
 
   /** The device with instance id `id`; throws if the platform has none (a host error). */
   device<T extends Device = Device>(id: string): T {
@@ -199,7 +212,9 @@ export class Platform {
    */
   snapshot(): PlatformSnapshot {
     const devices: Record<string, PlainData> = {};
-    for (const [id, d] of this.devices) devices[id] = d.snapshot();
+    const list = this.deviceList;
+    const ids = this.deviceIds;
+    for (let i = 0; i < list.length; i++) devices[ids[i]!] = list[i]!.snapshot();
     // The envelope is frozen; the device parts are fresh plain data that share nothing with the
     // devices (a deep freeze would cost more than taking the snapshot).
     return Object.freeze({
@@ -230,15 +245,18 @@ export class Platform {
     const checked = this.check(snapshot);
     if (this.staged) {
       const before = this.clock.now;
+      const list = this.deviceList;
+      const ids = this.deviceIds;
+      const parts = checked.devices;
       this.clock.restoreTime(checked.clockNs); // parts are checked against the time they were taken at
       try {
-        for (const [id, d] of this.devices) d.checkState!(checked.devices[id]);
+        for (let i = 0; i < list.length; i++) list[i]!.checkState!(parts[ids[i]!]);
       } catch (e) {
         this.clock.restoreTime(before);
         throw refusal(e);
       }
       this.irq.settle(() => {
-        for (const [id, d] of this.devices) d.applyState!(checked.devices[id]);
+        for (let i = 0; i < list.length; i++) list[i]!.applyState!(parts[ids[i]!]);
         this.irq.setHostLineLevels(checked.hostLines);
       }, 'keep');
       return;
@@ -266,8 +284,8 @@ export class Platform {
     const r = new SnapshotReader(snapshot, 'snapshot');
     r.string('format', [SNAPSHOT_FORMAT]);
     const version = r.int('version', 0, Number.MAX_SAFE_INTEGER);
-    if (version !== SNAPSHOT_VERSION) {
-      throw new SnapshotError(`snapshot format version ${version} is not supported (this build reads ${SNAPSHOT_VERSION})`);
+    if (version < SNAPSHOT_OLDEST_VERSION || version > SNAPSHOT_VERSION) {
+      throw new SnapshotError(`snapshot format version ${version} is not supported (this build reads ${SNAPSHOT_OLDEST_VERSION} to ${SNAPSHOT_VERSION})`);
     }
     const profile = r.string('profile');
     const flags = r.uint('flags', 32);
@@ -288,7 +306,17 @@ export class Platform {
       const h = r.object('hostLines');
       hostLines = { gsi: h.ascendingInts('gsi', this.irq.gsiCount - 1), pic: h.ascendingInts('pic', ISA_IRQ_COUNT - 1) };
     }
-    return { clockNs, devices: (snapshot as PlatformSnapshot).devices, hostLines };
+    const devices = (snapshot as PlatformSnapshot).devices;
+    return { clockNs, devices: version === 1 ? this.upgradeVersion1(devices) : devices, hostLines };
+  }
+
+  /** A version-1 snapshot's device parts in version 2's form (a new object; the snapshot is never changed). */
+  private upgradeVersion1(devices: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+    const out: Record<string, unknown> = { ...devices };
+    for (const [id, d] of this.devices) {
+      if (d.stateDescription !== undefined) out[id] = d.stateDescription.upgradeVersion1(devices[id]);
+    }
+    return out;
   }
 
   private apply(s: CheckedSnapshot): void {

@@ -23,7 +23,7 @@ describe('hvmdev describe --state', () => {
     expect(r.out).toContain('\nState of lapic0, lapic1, lapic2, … (4): lapic\n');
     expect(r.out).toMatch(/\n {2}channels\[3\]\.cr +u16\n/);
     expect(r.out).toMatch(/\n {2}missedTicks\.targetVcpu +int in \[0, 4095\] \(since version 2\)\n/);
-    expect(r.out).toMatch(/\n {2}redirection +\* × u64 \(hex string\)\n/);
+    expect(r.out).toMatch(/\n {2}redirection +\* × u64 \(flat low, high u32 pairs\)\n/);
   });
 
   it('--json has the rows of each description', async () => {

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SnapshotError } from '../../src/device-model/snapshot.js';
-import { refuseField, StateDescription, u64Halves, u64HexText, u64ShortHex } from '../../src/device-model/state-description.js';
-import { bool, enumOf, int, ints, nullable, struct, structs, text, u8, u16, u64 } from '../../src/device-model/state-fields.js';
+import { readU64Halves, refuseField, StateDescription, u64Json, u64Value } from '../../src/device-model/state-description.js';
+import { bool, enumOf, int, ints, nullable, struct, structs, text, u8, u16, u64, u64s } from '../../src/device-model/state-fields.js';
 import { createPlatform } from '../../src/platform/index.js';
 
 const INNER = new StateDescription('inner', 1, { a: u8(), b: bool() });
@@ -18,6 +18,7 @@ const OUTER = new StateDescription(
     kind: enumOf(['x', 'y'] as const),
     label: text(4),
     big: u64(),
+    bigs: u64s(2),
     list: ints(3, -1, 1),
     one: struct(INNER),
     many: structs(2, INNER),
@@ -37,6 +38,7 @@ function live() {
     kind: 'x' as 'x' | 'y',
     label: 'ab',
     big: 0x1_0000_0001n,
+    bigs: new Uint32Array([1, 2, 3, 4]),
     list: new Int8Array([1, 0, -1]),
     one: { a: 5, b: true },
     many: [
@@ -57,7 +59,8 @@ describe('StateDescription', () => {
       word: 0x1234,
       kind: 'x',
       label: 'ab',
-      big: '0x100000001',
+      big: [1, 1],
+      bigs: [1, 2, 3, 4],
       list: [1, 0, -1],
       one: { a: 5, b: true },
       many: [
@@ -77,8 +80,11 @@ describe('StateDescription', () => {
     const o = live();
     const list = o.list;
     const one = o.one;
-    const s = OUTER.check({ ...OUTER.snapshot(live()), n: 2, list: [0, 0, 1], one: { a: 9, b: false }, big: '0xff' }, 'dev', 5);
+    const s = OUTER.check({ ...OUTER.snapshot(live()), n: 2, list: [0, 0, 1], one: { a: 9, b: false }, big: [0xff, 0], bigs: [9, 8, 7, 6] }, 'dev', 5);
+    const bigs = o.bigs;
     OUTER.apply(o, s);
+    expect(o.bigs).toBe(bigs);
+    expect([...o.bigs]).toEqual([9, 8, 7, 6]);
     expect(o.list).toBe(list);
     expect(o.one).toBe(one);
     expect([...o.list]).toEqual([0, 0, 1]);
@@ -103,9 +109,13 @@ describe('StateDescription', () => {
     expect(refusal({ n: 6 }, 6)).toBe('accepted');
     expect(refusal({ kind: 'z' })).toBe('dev0.kind: expected one of x, y, got "z"');
     expect(refusal({ label: 'abcde' })).toBe('dev0.label: expected a string of at most 4 characters, got "abcde"');
-    expect(refusal({ big: '0x1' + '0'.repeat(16) })).toMatch(/^dev0\.big: expected a 64-bit value/);
-    expect(refusal({ big: '18446744073709551616' })).toMatch(/^dev0\.big: expected a 64-bit value/);
-    expect(refusal({ big: '18446744073709551615' })).toBe('accepted');
+    expect(refusal({ big: '0xff' })).toBe('dev0.big: expected a 64-bit value as [low, high] u32 halves, got "0xff"');
+    expect(refusal({ big: [1, 2, 3] })).toBe('dev0.big: expected a 64-bit value as [low, high] u32 halves, got an array of 3');
+    expect(refusal({ big: [2 ** 32, 0] })).toBe('dev0.big[0]: expected the low half, an integer in [0, 4294967295] (u32), got 4294967296');
+    expect(refusal({ big: [0, -1] })).toBe('dev0.big[1]: expected the high half, an integer in [0, 4294967295] (u32), got -1');
+    expect(refusal({ big: [0xffff_ffff, 0xffff_ffff] })).toBe('accepted');
+    expect(refusal({ bigs: [1, 2, 3] })).toBe('dev0.bigs: expected an array of 4 u32 halves (2 64-bit values, low then high), got an array of 3');
+    expect(refusal({ bigs: [1, 2, 3, 0.5] })).toBe('dev0.bigs[3]: expected an integer in [0, 4294967295] (u32), got 0.5');
     expect(refusal({ list: [1, 2, 0] })).toBe('dev0.list[1]: expected an integer in [-1, 1], got 2');
     // biome-ignore lint/suspicious/noSparseArray: a hole is refused like a missing value
     expect(refusal({ list: [1, , 0] })).toBe('dev0.list[1]: expected an integer in [-1, 1], got undefined');
@@ -162,6 +172,11 @@ describe('StateDescription', () => {
         [],
         [1, 0, -1],
         [1, 2],
+        [2 ** 32, 0],
+        [0, -1],
+        [0, 0.5],
+        [1, 2, 3, 4],
+        [1, 2, 3, -4],
         {},
       ),
       fc.record({ a: fc.integer({ min: -1, max: 256 }), b: fc.boolean() }),
@@ -186,20 +201,35 @@ describe('StateDescription', () => {
     );
   });
 
-  it('u64 texts split into u32 halves exactly, as bigint does (property)', () => {
+  it('u64 values and their [low, high] halves convert exactly both ways, as do version-1 texts (property)', () => {
     const halves = new Uint32Array(2);
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (v) => {
         const hi = Number(v >> 32n);
         const lo = Number(v & 0xffff_ffffn);
-        for (const t of ['0x' + v.toString(16), v.toString(), u64HexText(hi, lo), u64ShortHex(hi, lo)]) {
-          u64Halves(t, halves);
-          expect([halves[1], halves[0]]).toEqual([hi, lo]);
+        expect(u64Json(v)).toEqual([lo, hi]);
+        expect(u64Value([lo, hi])).toBe(v);
+        for (const t of ['0x' + v.toString(16), v.toString(), '0x' + v.toString(16).padStart(16, '0')]) {
+          expect(readU64Halves(t, halves)).toBe(true);
+          expect([halves[0], halves[1]]).toEqual([lo, hi]);
         }
-        expect(u64ShortHex(hi, lo)).toBe('0x' + v.toString(16));
-        expect(u64HexText(hi, lo)).toBe('0x' + v.toString(16).padStart(16, '0'));
       }),
     );
+    for (const t of ['0x1' + '0'.repeat(16), '18446744073709551616', '0x', '0xg', '-1', '', 1]) expect(readU64Halves(t, halves)).toBe(false);
+  });
+
+  it('reads a version-1 part: u64 texts become halves (nested ones too), a bad text stays for the check to refuse', () => {
+    const v1 = { ...OUTER.snapshot(live()), big: '0x100000002', bigs: ['0x400000003', '5'] };
+    const up = OUTER.upgradeVersion1(v1) as Record<string, unknown>;
+    expect(up).toEqual({ ...v1, big: [2, 1], bigs: [3, 4, 5, 0] });
+    expect(v1.big).toBe('0x100000002'); // the input is never changed
+    expect(INNER.upgradeVersion1(v1)).toBe(v1); // nothing to convert: the same object
+    expect(() => OUTER.check(OUTER.upgradeVersion1({ ...v1, big: '0xzz' }), 'dev0', 5)).toThrow(
+      new SnapshotError('dev0.big: expected a 64-bit value as [low, high] u32 halves, got "0xzz"'),
+    );
+    const WRAP = new StateDescription('wrap', 1, { inner: struct(new StateDescription('pair', 1, { v: u64() })), maybe: nullable(u64()) });
+    expect(WRAP.upgradeVersion1({ inner: { v: '18446744073709551615' }, maybe: null })).toEqual({ inner: { v: [0xffff_ffff, 0xffff_ffff] }, maybe: null });
+    expect(WRAP.upgradeVersion1({ inner: { v: '0' }, maybe: '0x5' })).toEqual({ inner: { v: [0, 0] }, maybe: [5, 0] });
   });
 });
 

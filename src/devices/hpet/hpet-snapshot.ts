@@ -1,9 +1,10 @@
 // The state of the HPET, described once (src/device-model/state-description.ts), and the checks a
 // snapshot's timers get on top of their field types: a snapshot is refused whole if any timer holds
 // a value the guest could not have programmed (wrong capability bits, a route outside the route
-// capability, a period outside the clamp). 64-bit values are hex strings (JSON has no 64-bit integers).
+// capability, a period outside the clamp). 64-bit values are `[low, high]` u32 halves (JSON has no
+// 64-bit integers).
 import { SnapshotError } from '../../device-model/snapshot.js';
-import { StateDescription } from '../../device-model/state-description.js';
+import { StateDescription, u64Json, u64Value } from '../../device-model/state-description.js';
 import { bool, nullable, struct, structs, u32, u64 } from '../../device-model/state-fields.js';
 import { MISSED_TICKS_STATE } from '../../device-model/timer-mode/missed-ticks.js';
 import { clampPeriod } from './hpet-comparator.js';
@@ -20,10 +21,6 @@ export interface HpetTimerRules {
   readonly minPeriodTicks: bigint;
 }
 
-export function hex64(v: bigint): string {
-  return '0x' + v.toString(16);
-}
-
 /** A comparator programmed behind the counter, not matched yet (HpetParams.comparatorBehind). */
 export const HPET_FIRST_MATCH_STATE = new StateDescription('hpet first match', 1, { in: u64(), from: u64() });
 
@@ -36,7 +33,7 @@ export const HPET_TIMER_STATE = new StateDescription('hpet timer', 2, {
   fired: bool(),
   /** Absent in older snapshots: none pending. */
   firstMatch: nullable(struct(HPET_FIRST_MATCH_STATE))
-    .computed((t: HpetTimerState) => (t.firstMatchIn >= 0n ? { in: hex64(t.firstMatchIn), from: hex64(t.firstMatchFrom) } : null))
+    .computed((t: HpetTimerState) => (t.firstMatchIn >= 0n ? { in: u64Json(t.firstMatchIn), from: u64Json(t.firstMatchFrom) } : null))
     .added(2, null),
   missedTicks: struct(MISSED_TICKS_STATE).computed((t: HpetTimerState) => MISSED_TICKS_STATE.snapshot(t.missed)),
 });
@@ -46,7 +43,7 @@ export const HPET_STATE = new StateDescription('hpet', 2, {
   guestEnabled: bool(),
   genConf: u32(),
   isr: u32(),
-  counter: u64().computed((h: { counter(): bigint }) => hex64(h.counter())),
+  counter: u64().computed((h: { counter(): bigint }) => u64Json(h.counter())),
   /** The timers with their comparators brought up to date (Hpet.timerStates). */
   timers: structs((timers: number) => timers, HPET_TIMER_STATE).computed((h: { readonly timerStates: (typeof HPET_TIMER_STATE.json)[] }) => h.timerStates),
 });
@@ -66,24 +63,24 @@ export function checkHpetTimerState(s: HpetTimerJson, path: string, n: number, g
   const routeOk = ((rules.routeCap >>> route) & 1) === 1 || (route === 0 && !(conf & TN_CONF.INT_ENABLE));
   if (!legacyRouted && !routeOk) fail(`route ${route} is not allowed by the route capability`);
   const is32 = (conf & TN_CONF.MODE_32) !== 0;
-  const cmp = BigInt(s.cmp);
-  const period = BigInt(s.period);
+  const cmp = u64Value(s.cmp);
+  const period = u64Value(s.period);
   if (is32 && cmp > U32_MASK) fail('32-bit timer with a comparator above 32 bits');
   if (period !== clampPeriod(period, is32, rules.minPeriodTicks)) fail(`period ${period} is outside the clamp`);
   // At most 2^64 - 1 ticks away (a 64-bit comparator just behind).
   const first = s.firstMatch ?? null;
-  if (first !== null && is32 && BigInt(first.in) > U32_MASK + 1n) fail('a 32-bit first match more than 2^32 ticks away');
+  if (first !== null && is32 && u64Value(first.in) > U32_MASK + 1n) fail('a 32-bit first match more than 2^32 ticks away');
 }
 
 /** Copies a checked timer state into `t` (its missed-tick state included). */
 export function applyHpetTimerState(t: HpetTimerState, s: HpetTimerJson): void {
   t.conf = s.conf;
-  t.cmp = BigInt(s.cmp);
-  t.period = BigInt(s.period);
-  t.fsb = BigInt(s.fsb);
+  t.cmp = u64Value(s.cmp);
+  t.period = u64Value(s.period);
+  t.fsb = u64Value(s.fsb);
   t.fired = s.fired;
   const first = s.firstMatch ?? null;
-  t.firstMatchIn = first === null ? -1n : BigInt(first.in);
-  t.firstMatchFrom = first === null ? 0n : BigInt(first.from);
+  t.firstMatchIn = first === null ? -1n : u64Value(first.in);
+  t.firstMatchFrom = first === null ? 0n : u64Value(first.from);
   t.missed.applyState(s.missedTicks);
 }

@@ -9,13 +9,14 @@ import type { InterruptFabric } from '../../irq/fabric.js';
 import type { VirtualClock } from '../../time/clock.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError } from '../../device-model/snapshot.js';
+import { u64Json, u64Value } from '../../device-model/state-description.js';
 import { hpetCapabilities, type HpetCapabilities } from './hpet-capabilities.js';
 import { catchUpComparator, clampPeriod, comparatorMask, firstMatchTicks, ticksUntilMatch, xenFirstMatchTicks } from './hpet-comparator.js';
 import { HpetInterruptRouting } from './hpet-interrupt-routing.js';
 import { HpetMainCounter } from './hpet-main-counter.js';
 import { validateHpetParams, type HpetParams } from './hpet-params.js';
 import { GEN_CONF, HPET_REG, TN_CONF } from './hpet-registers.js';
-import { applyHpetTimerState, checkHpetTimerState, HPET_STATE, HPET_TIMER_STATE, type HpetState, hex64 } from './hpet-snapshot.js';
+import { applyHpetTimerState, checkHpetTimerState, HPET_STATE, HPET_TIMER_STATE, type HpetState } from './hpet-snapshot.js';
 import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
 import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
 import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
@@ -553,7 +554,7 @@ export class Hpet implements Device, IoHandler {
     for (let n = 0; n < out.length; n++) {
       const t = this.timers[n]!;
       const s = HPET_TIMER_STATE.snapshot(t);
-      s.cmp = hex64(this.comparator(t));
+      s.cmp = u64Json(this.comparator(t));
       out[n] = s;
     }
     return out;
@@ -580,7 +581,7 @@ export class Hpet implements Device, IoHandler {
     this.guestEnabled = s.guestEnabled;
     this.genConf = s.genConf;
     this.isr = s.isr;
-    this.setCounterBase(BigInt(s.counter));
+    this.setCounterBase(u64Value(s.counter));
     for (let n = 0; n < this.timers.length; n++) applyHpetTimerState(this.timers[n]!, s.timers[n]!);
     this.updateLegacy();
     for (const t of this.timers) {

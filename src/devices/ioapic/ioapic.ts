@@ -23,7 +23,6 @@ import type { InterruptSink } from '../../irq/line.js';
 import type { Device, PlainData } from '../../device-model/device.js';
 import { SnapshotError } from '../../device-model/snapshot.js';
 import { StateDescription } from '../../device-model/state-description.js';
-import { U64TextCache } from '../../device-model/u64-text-cache.js';
 import { int, ints, u64s } from '../../device-model/state-fields.js';
 import { validateIoapicParams, type IoapicParams } from './params.js';
 import {
@@ -102,7 +101,6 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.rteLow = new Uint32Array(params.pins);
     this.rteHigh = new Uint32Array(params.pins);
     this.inputs = new Uint8Array(params.pins);
-    this.rteTexts = new U64TextCache(params.pins);
     this.apicId = params.apicId;
     const tables = ioapicRegisters(params);
     this.ioregselMask = writeMaskOf(tables.direct, IOAPIC_DIRECT.IOREGSEL);
@@ -379,29 +377,28 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     return IOAPIC_STATE.snapshot(this);
   }
 
-  /** @internal For IOAPIC_STATE: the redirection table as 0x + 16 hex digits per entry. */
-  get redirection(): string[] {
-    const out = new Array<string>(this.params.pins);
-    for (let pin = 0; pin < out.length; pin++) out[pin] = this.rteTexts.text(pin, this.rteHigh[pin]!, this.rteLow[pin]!);
+  /** @internal For IOAPIC_STATE: the redirection table as u32 halves, low then high per entry (IOREGSEL 0x10 + 2 × pin order). */
+  get redirection(): number[] {
+    const pins = this.params.pins;
+    const out = new Array<number>(2 * pins);
+    for (let pin = 0; pin < pins; pin++) {
+      out[2 * pin] = this.rteLow[pin]!;
+      out[2 * pin + 1] = this.rteHigh[pin]!;
+    }
     return out;
   }
 
-  /** The entries' texts of the last snapshot (see U64TextCache). */
-  private readonly rteTexts: U64TextCache;
-
   checkState(state: unknown): void {
     const s = IOAPIC_STATE.check(state, this.id, this.params);
-    const halves = SCRATCH_HALVES;
     for (let pin = 0; pin < this.params.pins; pin++) {
-      this.rteTexts.read(pin, s.redirection[pin], halves);
-      const lo = halves[0]!;
+      const lo = s.redirection[2 * pin]!;
       let why: string | null = null;
       if ((lo & RTE.DELIVERY_STATUS) !== 0) why = 'delivery status is always 0 here';
       else if ((lo & RTE.REMOTE_IRR) !== 0 && (lo & RTE.TRIGGER_LEVEL) === 0) why = 'Remote-IRR set on an edge entry is not reachable';
       else if ((lo & (RTE.TRIGGER_LEVEL | RTE.MASK | RTE.REMOTE_IRR)) === RTE.TRIGGER_LEVEL && s.inputs[pin] === 1) {
         why = 'an unmasked level entry with its input asserted always has Remote-IRR set';
       }
-      if (why !== null) throw new SnapshotError(`${this.id}.redirection[${pin}]: ${why}`);
+      if (why !== null) throw new SnapshotError(`${this.id}.redirection[${2 * pin}]: ${why} (entry ${pin}, low half)`);
     }
   }
 
@@ -411,13 +408,12 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
    */
   applyState(state: unknown): void {
     const s = state as typeof IOAPIC_STATE.json;
-    const halves = SCRATCH_HALVES;
     IOAPIC_STATE.apply(this, s); // ioregsel, inputs
     this.apicId = s.id;
+    const r = s.redirection;
     for (let pin = 0; pin < this.params.pins; pin++) {
-      this.rteTexts.read(pin, s.redirection[pin], halves);
-      this.rteLow[pin] = halves[0]!;
-      this.rteHigh[pin] = halves[1]!;
+      this.rteLow[pin] = r[2 * pin]!;
+      this.rteHigh[pin] = r[2 * pin + 1]!;
     }
     this.recountVectors();
   }
@@ -427,8 +423,6 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.applyState(state);
   }
 }
-
-const SCRATCH_HALVES = new Uint32Array(2);
 
 /** The IO-APIC's state: IOREGSEL, its ID, the redirection table (82093AA §3.2.4) and its input pins. */
 export const IOAPIC_STATE = new StateDescription('82093aa', 1, {

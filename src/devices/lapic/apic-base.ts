@@ -14,8 +14,16 @@ export const enum ApicBaseWrite {
   AcceptedAfterReset = 2,
 }
 
+// The bits on the low half, as plain numbers.
+const ENABLE = Number(APIC_BASE_ENABLE);
+const EXTD = Number(APIC_BASE_EXTD);
+const ADDR_LOW = Number(APIC_BASE_ADDR_MASK & 0xffff_ffffn);
+const ADDR_HIGH = Number(APIC_BASE_ADDR_MASK >> 32n);
+
 export class ApicBaseMsr {
-  private msr = 0n;
+  /** The value as two u32 halves (snapshots and restores read and write these, no bigint). */
+  private lo = 0;
+  private hi = 0;
   private base = 0;
   private en = false;
   private x2 = false;
@@ -24,7 +32,15 @@ export class ApicBaseMsr {
 
   /** IA32_APIC_BASE. */
   get value(): bigint {
-    return this.msr;
+    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+  }
+  /** Bits 31:0 of IA32_APIC_BASE. */
+  get low(): number {
+    return this.lo;
+  }
+  /** Bits 63:32 of IA32_APIC_BASE. */
+  get high(): number {
+    return this.hi;
   }
   /** EN set (not hardware-disabled). */
   get hwEnabled(): boolean {
@@ -41,10 +57,16 @@ export class ApicBaseMsr {
 
   /** Takes `value` with no checks (reset, restore, an accepted write). */
   set(value: bigint): void {
-    this.msr = value;
-    this.base = Number(value & APIC_BASE_ADDR_MASK);
-    this.en = (value & APIC_BASE_ENABLE) !== 0n;
-    this.x2 = this.en && (value & APIC_BASE_EXTD) !== 0n;
+    this.setHalves(Number(BigInt.asUintN(32, value)), Number(BigInt.asUintN(32, value >> 32n)));
+  }
+
+  /** Takes the value `high` × 2^32 + `low` with no checks (a restore). */
+  setHalves(low: number, high: number): void {
+    this.lo = low >>> 0;
+    this.hi = high >>> 0;
+    this.base = (this.hi & ADDR_HIGH) * 0x1_0000_0000 + ((this.lo & ADDR_LOW) >>> 0);
+    this.en = (this.lo & ENABLE) !== 0;
+    this.x2 = this.en && (this.lo & EXTD) !== 0;
   }
 
   /** The SDM §11.12.5 transition a guest write of `value` makes from the current value. */
@@ -59,7 +81,7 @@ export class ApicBaseMsr {
     ) {
       return ApicBaseWrite.Refused;
     }
-    const changed = this.msr ^ value;
+    const changed = this.value ^ value;
     if ((changed & APIC_BASE_ENABLE) !== 0n) {
       if ((value & APIC_BASE_EXTD) !== 0n) return ApicBaseWrite.Refused; // disabled ↔ x2APIC directly
       if ((value & APIC_BASE_ENABLE) !== 0n) return ApicBaseWrite.AcceptedAfterReset;

@@ -2,12 +2,14 @@
 // plain data), described once (src/device-model/state-description.ts). A check accepts only states
 // guest accesses can reach (docs/robustness.md): every register within its write mask, no vector
 // below 16 in IRR/ISR/TMR, a legal APIC_BASE, a timer plan consistent with the LVT timer mode. It
-// checks everything before anything is applied (checkLapicState, then lapicStateOf).
+// checks everything before anything is applied (checkLapicState, then Lapic.applyState). Bigint-free:
+// 64-bit values are `[low, high]` u32 halves, and the register page is checked in one loop over a
+// table of allowed bits, so 128 LAPICs restore as 128 short loops over flat arrays.
 import { MAX_CLOCK_NS } from '../../time/clock.js';
 import { SnapshotError } from '../../device-model/snapshot.js';
-import { StateDescription, u64ShortHex } from '../../device-model/state-description.js';
+import { StateDescription } from '../../device-model/state-description.js';
 import { bool, int, struct, u64, uints } from '../../device-model/state-fields.js';
-import { MISSED_TICKS_STATE, type MissedTicksState } from '../../device-model/timer-mode/missed-ticks.js';
+import { MISSED_TICKS_STATE } from '../../device-model/timer-mode/missed-ticks.js';
 import { ArmedKind, type LapicTimer } from './lapic-timer.js';
 import type { LapicParams } from './params.js';
 import {
@@ -31,36 +33,12 @@ import {
   x2apicLdrFromId,
 } from './registers.js';
 
-export interface LapicState {
-  readonly regs: readonly number[];
-  readonly apicBase: bigint;
-  readonly pendingEsr: number;
-  readonly timerCounting: boolean;
-  readonly timerStart: number;
-  readonly tscDeadline: bigint;
-  readonly timerArmed: ArmedKind;
-  readonly timerDeadline: number;
-  readonly timerPeriod: number;
-  readonly lint0: boolean;
-  readonly lint1: boolean;
-  readonly extIntPending: boolean;
-  readonly nmiPending: boolean;
-  readonly smiPending: boolean;
-  readonly initPending: boolean;
-  readonly sipiVector: number;
-  readonly waitForSipi: boolean;
-  readonly intrSignalled: boolean;
-  readonly missedTicks: MissedTicksState;
-  /** The x2APIC LDR is the vCPU-index derivation of a guest migrated from Xen 4.4–4.18. */
-  readonly legacyX2apicLdr: boolean;
-}
-
 /** The LAPIC timer's count and what it has on the clock (LapicTimer). */
 export const LAPIC_TIMER_STATE = new StateDescription('lapic timer', 1, {
   counting: bool(),
   start: int(-MAX_CLOCK_NS, MAX_CLOCK_NS),
   /** IA32_TSC_DEADLINE. */
-  tscDeadline: u64().computed((t: LapicTimer) => u64ShortHex(t.deadlineHi, t.deadlineLo)),
+  tscDeadline: u64().computed((t: LapicTimer) => [t.deadlineLo, t.deadlineHi] as const),
   armed: int(ArmedKind.None, ArmedKind.Deadline),
   /** Absolute deadline on the clock, -1 when nothing is armed. */
   deadline: int(-1, MAX_CLOCK_NS),
@@ -70,7 +48,7 @@ export const LAPIC_TIMER_STATE = new StateDescription('lapic timer', 1, {
 
 /** The parts of a Lapic its description reads (private members, by name). */
 interface LapicView {
-  readonly base: { readonly value: bigint };
+  readonly base: { readonly low: number; readonly high: number };
   readonly timerRegs: { readonly count: LapicTimer; readonly missedTicks: object };
   readonly lintLevels: readonly boolean[];
   readonly extInt: boolean;
@@ -85,7 +63,7 @@ interface LapicView {
 export const LAPIC_STATE = new StateDescription('lapic', 1, {
   vcpu: int(0, 1023),
   regs: uints(REG_SLOTS, 32),
-  apicBase: u64().computed((l: LapicView) => `0x${l.base.value.toString(16)}`),
+  apicBase: u64().computed((l: LapicView) => [l.base.low, l.base.high] as const),
   /** ESR bits collected since the last ESR write. */
   pendingEsr: int(0, 0xff),
   timer: struct(LAPIC_TIMER_STATE).computed((l: LapicView) => LAPIC_TIMER_STATE.snapshot(l.timerRegs.count)),
@@ -102,7 +80,9 @@ export const LAPIC_STATE = new StateDescription('lapic', 1, {
   missedTicks: struct(MISSED_TICKS_STATE).computed((l: LapicView) => MISSED_TICKS_STATE.snapshot(l.timerRegs.missedTicks)),
 });
 
-export type LapicStateJson = typeof LAPIC_STATE.json;
+/** A LAPIC's snapshot part (LAPIC_STATE's JSON form). */
+export type LapicState = typeof LAPIC_STATE.json;
+type LapicStateJson = LapicState;
 
 const ESR_BITS = ESR_SEND_ILLEGAL_VECTOR | ESR_RECEIVE_ILLEGAL_VECTOR;
 
@@ -112,9 +92,49 @@ function legacyLdr(s: LapicStateJson, vcpu: number, params: LapicParams): boolea
   return ldr !== x2apicLdrFromId(vcpu * params.apicIdStride) && ldr === x2apicLdrFromId(vcpu);
 }
 
+/** Why a register slot's value is refused when it has bits outside REG_ALLOWED (the slot's reason). */
+const REG_REFUSAL: readonly string[] = Array.from({ length: REG_SLOTS }, (_, i) => {
+  if (LAPIC_STORED[i] === 0) return 'a register that always reads 0 holds a value';
+  if (i === Reg.Tpr) return 'TPR above 0xFF';
+  if (i === Reg.Svr) return 'SVR has bits above 9';
+  if (i === Reg.Esr) return 'ESR has error bits the model never sets';
+  if (i === Reg.TimerDivide) return 'TDCR has bits other than 0, 1, 3';
+  if (LVT_REGS.includes(i)) return 'LVT bits outside its write mask';
+  if (i === Reg.Isr0 || i === Reg.Tmr0 || i === Reg.Irr0) return 'vectors 0–15 can never be pending or in service';
+  return '';
+});
+
+/**
+ * The bits each register slot may hold in a snapshot, one table per TSC-deadline setting: 0 for a
+ * slot that always reads 0, the write mask for TPR, SVR, TDCR and the LVTs, the model's two ESR
+ * bits, no vectors 0–15 in ISR0/TMR0/IRR0, every bit elsewhere. One loop over the page checks them all.
+ */
+const REG_ALLOWED = [false, true].map((tscDeadline) => {
+  const allowed = new Uint32Array(REG_SLOTS).fill(0xffff_ffff);
+  for (let i = 0; i < REG_SLOTS; i++) if (LAPIC_STORED[i] === 0) allowed[i] = 0;
+  for (const i of [Reg.Tpr, Reg.Svr, Reg.TimerDivide]) allowed[i] = LAPIC_WRITE_MASK[i]!;
+  allowed[Reg.Esr] = ESR_BITS;
+  for (const lvt of LVT_REGS) allowed[lvt] = lvtWriteMask(lvt, tscDeadline);
+  for (const i of [Reg.Isr0, Reg.Tmr0, Reg.Irr0]) allowed[i] = 0xffff_0000;
+  return allowed;
+});
+
+// IA32_APIC_BASE bits as plain numbers on its two halves.
+const BASE_BSP = Number(APIC_BASE_BSP);
+const BASE_EXTD = Number(APIC_BASE_EXTD);
+const BASE_ENABLE = Number(APIC_BASE_ENABLE);
+const BASE_ADDR_LOW = Number(APIC_BASE_ADDR_MASK & 0xffff_ffffn);
+const BASE_ADDR_HIGH = Number(APIC_BASE_ADDR_MASK >> 32n);
+
+/** Whether a LAPIC state's IA32_APIC_BASE has EN and EXTD set (x2APIC mode). */
+function x2apicMode(s: LapicStateJson): boolean {
+  const low = s.apicBase[0];
+  return (low & BASE_ENABLE) !== 0 && (low & BASE_EXTD) !== 0;
+}
+
 /**
  * Checks a LAPIC's snapshot part against everything a guest can reach; `minPeriodNs` is the clock's
- * periodic clamp. Changes nothing.
+ * periodic clamp. Changes nothing, allocates nothing unless it refuses.
  */
 export function checkLapicState(state: unknown, path: string, vcpu: number, params: LapicParams, minPeriodNs: number): void {
   const s = LAPIC_STATE.check(state, path, undefined);
@@ -123,30 +143,21 @@ export function checkLapicState(state: unknown, path: string, vcpu: number, para
   };
   if (s.vcpu !== vcpu) bad('vcpu', `belongs to another vCPU (this LAPIC is vCPU ${vcpu})`);
   const regs = s.regs;
+  const allowed = REG_ALLOWED[params.tscDeadline ? 1 : 0]!;
   for (let i = 0; i < REG_SLOTS; i++) {
-    if (LAPIC_STORED[i] === 0 && regs[i] !== 0) bad(`regs[${i}]`, 'a register that always reads 0 holds a value');
+    if ((regs[i]! & ~allowed[i]!) !== 0) bad(`regs[${i}]`, REG_REFUSAL[i]!);
   }
   const at = (i: number) => regs[i]!;
   if (at(Reg.Version) !== LAPIC_VERSION) bad('regs[3]', `version must be 0x${LAPIC_VERSION.toString(16)}`);
-  if ((at(Reg.Tpr) & ~LAPIC_WRITE_MASK[Reg.Tpr]!) !== 0) bad('regs[8]', 'TPR above 0xFF');
   if ((at(Reg.Dfr) & DFR_RESERVED_ONES) !== DFR_RESERVED_ONES) bad('regs[14]', 'DFR bits 27:0 must be ones');
-  if ((at(Reg.Svr) & ~LAPIC_WRITE_MASK[Reg.Svr]!) !== 0) bad('regs[15]', 'SVR has bits above 9');
-  if ((at(Reg.Esr) & ~ESR_BITS) !== 0) bad('regs[40]', 'ESR has error bits the model never sets');
-  if ((at(Reg.TimerDivide) & ~LAPIC_WRITE_MASK[Reg.TimerDivide]!) !== 0) bad('regs[62]', 'TDCR has bits other than 0, 1, 3');
-  for (const lvt of LVT_REGS) {
-    if ((at(lvt) & ~lvtWriteMask(lvt, params.tscDeadline)) !== 0) bad(`regs[${lvt}]`, 'LVT bits outside its write mask');
-  }
-  for (const base of [Reg.Isr0, Reg.Tmr0, Reg.Irr0]) {
-    if ((at(base) & 0xffff) !== 0) bad(`regs[${base}]`, 'vectors 0–15 can never be pending or in service');
-  }
 
-  const apicBase = BigInt(s.apicBase);
-  const allowed = APIC_BASE_ADDR_MASK | APIC_BASE_ENABLE | APIC_BASE_BSP | (params.x2apic ? APIC_BASE_EXTD : 0n);
-  const en = (apicBase & APIC_BASE_ENABLE) !== 0n;
-  const extd = (apicBase & APIC_BASE_EXTD) !== 0n;
-  if ((apicBase & ~allowed) !== 0n) bad('apicBase', 'reserved bits set');
+  const [baseLow, baseHigh] = s.apicBase;
+  const allowedLow = BASE_ADDR_LOW | BASE_ENABLE | BASE_BSP | (params.x2apic ? BASE_EXTD : 0);
+  const en = (baseLow & BASE_ENABLE) !== 0;
+  const extd = (baseLow & BASE_EXTD) !== 0;
+  if ((baseLow & ~allowedLow) !== 0 || (baseHigh & ~BASE_ADDR_HIGH) !== 0) bad('apicBase', 'reserved bits set');
   if (extd && !en) bad('apicBase', 'EXTD without EN is an illegal APIC state');
-  if (en && !extd && (apicBase & APIC_BASE_ADDR_MASK) !== BigInt(XAPIC_DEFAULT_BASE)) bad('apicBase', 'xAPIC window moved');
+  if (en && !extd && ((baseLow & BASE_ADDR_LOW) >>> 0 !== XAPIC_DEFAULT_BASE || baseHigh !== 0)) bad('apicBase', 'xAPIC window moved');
   if (en && extd) {
     const id = vcpu * params.apicIdStride;
     // Xen's lapic_load_fixup: an LDR derived from the vCPU index (Xen 4.4–4.18) is kept and
@@ -165,7 +176,7 @@ export function checkLapicState(state: unknown, path: string, vcpu: number, para
   const mode = (at(Reg.LvtTimer) & TIMER_MODE_MASK) >>> 17;
   const timerArmed = t.armed as ArmedKind;
   const timerCounting = t.counting;
-  const tscDeadlineSet = BigInt(t.tscDeadline) !== 0n;
+  const tscDeadlineSet = t.tscDeadline[0] !== 0 || t.tscDeadline[1] !== 0;
   if ((timerArmed === ArmedKind.None) !== t.deadline < 0) bad('timer', 'armed kind and deadline disagree');
   if ((timerArmed === ArmedKind.Periodic) !== t.period > 0) bad('timer.period', 'only a periodic timer has a period');
   const counts = mode === TimerMode.OneShot || mode === TimerMode.Periodic;
@@ -192,44 +203,7 @@ export function checkLapicState(state: unknown, path: string, vcpu: number, para
   }
 }
 
-/** A state checkLapicState accepted, in the form Lapic applies (no checks here). */
-export function lapicStateOf(state: unknown, vcpu: number, params: LapicParams): LapicState {
-  const s = state as LapicStateJson;
-  const t = s.timer;
-  const apicBase = BigInt(s.apicBase);
-  const x2 = (apicBase & APIC_BASE_ENABLE) !== 0n && (apicBase & APIC_BASE_EXTD) !== 0n;
-  return {
-    regs: s.regs,
-    apicBase,
-    pendingEsr: s.pendingEsr,
-    timerCounting: t.counting,
-    timerStart: t.start,
-    tscDeadline: BigInt(t.tscDeadline),
-    timerArmed: t.armed as ArmedKind,
-    timerDeadline: t.deadline,
-    timerPeriod: t.period,
-    lint0: s.lint0,
-    lint1: s.lint1,
-    extIntPending: s.extIntPending,
-    nmiPending: s.nmiPending,
-    smiPending: s.smiPending,
-    initPending: s.initPending,
-    sipiVector: s.sipiVector,
-    waitForSipi: s.waitForSipi,
-    intrSignalled: s.intrSignalled,
-    missedTicks: {
-      mode: s.missedTicks.mode,
-      pending: s.missedTicks.pending,
-      issued: s.missedTicks.issued,
-      tracking: s.missedTicks.tracking,
-      targetVcpu: MISSED_TICKS_STATE.valueOf(s.missedTicks, 'targetVcpu'),
-    },
-    legacyX2apicLdr: x2 && legacyLdr(s, vcpu, params),
-  };
-}
-
-/** Checks and converts in one step (a single LAPIC's restore). */
-export function readLapicState(state: unknown, path: string, vcpu: number, params: LapicParams, minPeriodNs = 0): LapicState {
-  checkLapicState(state, path, vcpu, params, minPeriodNs);
-  return lapicStateOf(state, vcpu, params);
+/** Whether a state checkLapicState accepted keeps Xen 4.4–4.18's x2APIC LDR derivation (Xen's lapic_load_fixup). */
+export function keepsLegacyX2apicLdr(s: LapicState, vcpu: number, params: LapicParams): boolean {
+  return x2apicMode(s) && legacyLdr(s, vcpu, params);
 }

@@ -15,8 +15,8 @@ import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
 import { ApicBaseMsr, ApicBaseWrite } from './apic-base.js';
 import { IcrSender } from './lapic-ipi.js';
 import { type LapicMsrTarget, lapicReadMsr, lapicReadMsrHalves, lapicWriteMsr, lapicWriteMsrHalves } from './lapic-msr.js';
-import { checkLapicState, LAPIC_STATE, type LapicState, lapicStateOf } from './lapic-state.js';
-import type { LapicTimer } from './lapic-timer.js';
+import { checkLapicState, keepsLegacyX2apicLdr, LAPIC_STATE, type LapicState } from './lapic-state.js';
+import type { ArmedKind, LapicTimer } from './lapic-timer.js';
 import { LapicTimerRegisters, type TimerInterruptTarget } from './lapic-timer-registers.js';
 import { LapicVectors } from './lapic-vectors.js';
 import type { MsrReadResult, MsrWriteResult } from './msr.js';
@@ -627,9 +627,7 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
   }
 
   applyState(state: unknown): void {
-    this.apply(lapicStateOf(state, this.vcpu, this.params));
-    this.routingChanged();
-    this.picAcceptanceChanged();
+    this.apply(state as LapicState);
     this.windowChanged();
   }
 
@@ -638,17 +636,22 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     this.applyState(state);
   }
 
-  /** Takes a checked state (checkLapicState, lapicStateOf) as a whole. */
+  /** Takes a state checkLapicState accepted, as a whole. */
   private apply(s: LapicState): void {
-    this.regs.set(s.regs);
-    this.setApicBase(s.apicBase);
+    // A loop, not regs.set(): a typed array's set() from a plain array is several times slower.
+    const regs = this.regs;
+    const from = s.regs;
+    for (let i = 0; i < REG_SLOTS; i++) regs[i] = from[i]!;
+    this.base.setHalves(s.apicBase[0], s.apicBase[1]);
     this.pendingEsr = s.pendingEsr;
+    const st = s.timer;
     const t = this.timerRegs.count;
-    t.divisor = tdcrDivisor(s.regs[Reg.TimerDivide]!);
-    t.counting = s.timerCounting;
-    t.start = s.timerStart;
-    t.tscDeadline = s.tscDeadline;
-    t.restoreArmed(s.timerArmed, s.timerDeadline, s.timerPeriod);
+    t.divisor = tdcrDivisor(from[Reg.TimerDivide]!);
+    t.counting = st.counting;
+    t.start = st.start;
+    t.deadlineLo = st.tscDeadline[0];
+    t.deadlineHi = st.tscDeadline[1];
+    t.restoreArmed(st.armed as ArmedKind, st.deadline, st.period);
     this.lintLevels[0] = s.lint0;
     this.lintLevels[1] = s.lint1;
     this.extInt = s.extIntPending;
@@ -658,8 +661,10 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     this.sipi = s.sipiVector;
     this.waitingForSipi = s.waitForSipi;
     this.intrSignalled = s.intrSignalled;
-    this.timerRegs.missedTicks.apply(s.missedTicks);
-    if (s.legacyX2apicLdr) this.domain.x2apicLdrFromVcpuId = true;
+    this.timerRegs.missedTicks.applyState(s.missedTicks);
+    if (keepsLegacyX2apicLdr(s, this.vcpu, this.params)) this.domain.x2apicLdrFromVcpuId = true;
+    this.routingChanged();
+    this.picAcceptanceChanged();
   }
 
   // ---- what a change means to others ---------------------------------------------------------

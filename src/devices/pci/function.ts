@@ -270,7 +270,7 @@ export class PciFunction {
       const m = r.object('msix');
       msix = { table: m.intArray('table', this.msix.table.length, 0, 0xffffffff), pba: m.intArray('pba', this.msix.pba.length, 0, 0xffffffff) };
       this.msix.checkRestore(msix.table, msix.pba, `${path}.msix`);
-    }
+    } else r.none('msix', 'MSI-X capability'); // a corrupt part of one the function lacks is refused, not ignored
     this.config.check(registers, scratch, path);
     return () => {
       this.config.assign(registers, scratch);

@@ -242,8 +242,8 @@ describe('HPET periodic timers', () => {
     const { mmio, hpet } = xenRig();
     mmio.write(T0_CONF, 4, INT_ENB | PERIODIC | MODE_32 | route(20));
     mmio.write64(T0_CMP, 0xffff_ffffn);
-    const snap = hpet.snapshot() as { timers: { period: string }[] };
-    expect(snap.timers[0]!.period).toBe('0x7fffffff');
+    const snap = hpet.snapshot() as { timers: { period: [number, number] }[] };
+    expect(snap.timers[0]!.period).toEqual([0x7fffffff, 0]); // [low, high]
   });
 });
 

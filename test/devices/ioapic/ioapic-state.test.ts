@@ -44,8 +44,8 @@ describe('IO-APIC snapshot', () => {
     const good = a.ioapic.snapshot() as Record<string, unknown>;
     const target = makeRig('xen');
     const before = target.ioapic.snapshot();
-    const entries = good.redirection as string[];
-    const withEntry = (pin: number, v: string) => ({ ...good, redirection: entries.map((e, i) => (i === pin ? v : e)) });
+    const entries = good.redirection as number[]; // u32 halves: low, high per entry
+    const withEntry = (pin: number, low: unknown) => ({ ...good, redirection: entries.map((e, i) => (i === 2 * pin ? low : e)) });
     const bad: unknown[] = [
       null,
       [],
@@ -58,15 +58,24 @@ describe('IO-APIC snapshot', () => {
       { ...good, inputs: (good.inputs as number[]).map(() => 2) },
       { ...good, redirection: entries.slice(1) },
       { ...good, redirection: 'x' },
-      withEntry(0, '0x1' + '0'.repeat(16)),
+      withEntry(0, 2 ** 32),
       withEntry(0, 'zz'),
-      withEntry(0, '0x0000000000001000'), // delivery status
-      withEntry(0, '0x0000000000004000'), // Remote-IRR on an edge entry
-      withEntry(6, '0x0000000000008046'), // unmasked asserted level entry without Remote-IRR
+      withEntry(0, '0x0000000000010000'), // a version-1 text in a version-2 part
+      { ...good, redirection: entries.map(String) },
       { ...good, redirection: undefined },
     ];
     for (const s of bad) {
       expect(() => target.ioapic.restore(s), JSON.stringify(s)?.slice(0, 80)).toThrow(SnapshotError);
+      expect(target.ioapic.snapshot()).toEqual(before);
+    }
+    // The entry rules, each on an otherwise valid table (the low half of entry n is redirection[2n]).
+    const rules: [unknown, RegExp][] = [
+      [withEntry(0, 0x1000), /^ioapic0?\.redirection\[0\]: delivery status is always 0 here/],
+      [withEntry(0, 0x4000), /^ioapic0?\.redirection\[0\]: Remote-IRR set on an edge entry/],
+      [withEntry(6, 0x8046), /^ioapic0?\.redirection\[12\]: an unmasked level entry with its input asserted/],
+    ];
+    for (const [s, why] of rules) {
+      expect(() => target.ioapic.restore(s)).toThrow(why);
       expect(target.ioapic.snapshot()).toEqual(before);
     }
     const qemu = makeRig('qemu');
