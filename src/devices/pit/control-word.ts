@@ -9,8 +9,11 @@ export const CW_SELECT_READ_BACK = 3;
 export const CW_RW_SHIFT = 4;
 export const CW_RW_MASK = 0x30;
 export const PIT_RW_LATCH = 0;
+/** RW1:RW0 = 01 (control word bits 5:4): the counter is read and written as its least significant byte only. */
 export const PIT_RW_LSB = 1;
+/** RW1:RW0 = 10: the counter is read and written as its most significant byte only (the low byte is 0). */
 export const PIT_RW_MSB = 2;
+/** RW1:RW0 = 11: the counter is read and written as two bytes, least significant first (8254 datasheet "Control Word Format"). */
 export const PIT_RW_WORD = 3;
 /** M2:M0, bits 3:1: the counter mode (6 and 7 alias 2 and 3). */
 export const CW_MODE_SHIFT = 1;

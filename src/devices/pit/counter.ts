@@ -37,6 +37,21 @@ function decToBcd(v: number): number {
   return (Math.floor(v / 1000) % 10) * 0x1000 + (Math.floor(v / 100) % 10) * 0x100 + (Math.floor(v / 10) % 10) * 0x10 + (v % 10);
 }
 
+/**
+ * One 8254 counter (Intel 82C54 datasheet, "Operational Description" and "Modes" 0–5) as a pure state machine
+ * over CLK edge numbers: every method takes `K`, the number of CLK edges so far (monotonic; the {@link Pit} passes
+ * its 1.193182 MHz edge count), and the count and OUT at any K are computed, not ticked. Knows nothing of ports,
+ * lines or the clock. Never throws for guest input.
+ *
+ * @example
+ * ```ts
+ * const c = new PitCounter();
+ * c.control(0x34, 0); // mode 2, LSB then MSB
+ * c.writeByte(100, 0);
+ * c.writeByte(0, 0); // count 100, loaded on edge 1
+ * c.out(100); // false: OUT low for one CLK at count 1
+ * ```
+ */
 export class PitCounter implements CounterState {
   // Programming (control word).
   programmed = false;
@@ -186,6 +201,7 @@ export class PitCounter implements CounterState {
     return this.waveCe(K - this.segStart);
   }
 
+  /** Level of OUT after `K` CLK edges (the waveform of the current mode, GATE and count). */
   out(K: number): boolean {
     this.settle(K);
     if (!this.running || K < this.segStart) return this.idleOut;
@@ -243,6 +259,11 @@ export class PitCounter implements CounterState {
     this.statusLatched = false;
   }
 
+  /**
+   * A count byte written at edge `K` (low 8 bits of `byte`), in the programmed order (LSB, MSB, or LSB then MSB);
+   * BCD counts when the control word set BCD. When the count is complete it loads as the mode says (modes 0, 2,
+   * 3, 4: on the next CLK edge; modes 1, 5: after a GATE trigger).
+   */
   writeByte(byte: number, K: number): void {
     this.settle(K);
     switch (this.rw) {
@@ -337,6 +358,10 @@ export class PitCounter implements CounterState {
     this.idleOut = idleOut;
   }
 
+  /**
+   * Drives the GATE input to `level` at edge `K`: low suspends counting (modes 0, 2, 3, 4; modes 2 and 3 force OUT
+   * high), a rising edge triggers modes 1 and 5 and reloads modes 2 and 3 (8254 datasheet "Gate").
+   */
   setGate(level: boolean, K: number): void {
     this.settle(K);
     if (level === this.gate) return;
@@ -384,6 +409,10 @@ export class PitCounter implements CounterState {
     }
   }
 
+  /**
+   * A guest read of this counter at edge `K`: a latched status byte first, then a latched count, else the current
+   * count, one byte at a time in the programmed order (BCD if programmed).
+   */
   readByte(K: number): number {
     this.settle(K);
     if (this.statusLatched) {
@@ -425,6 +454,10 @@ export class PitCounter implements CounterState {
     this.statusLatched = true;
   }
 
+  /**
+   * The read-back status byte at edge `K` (8254 datasheet "Status Byte"): OUT (bit 7), NULL COUNT (bit 6), RW (5:4),
+   * mode (3:1) and BCD (bit 0). Reads without latching.
+   */
   status(K: number): number {
     const out = this.out(K);
     return (
@@ -489,6 +522,7 @@ export class PitCounter implements CounterState {
     this.reloadLow = false;
   }
 
+  /** The counter's state as plain data (programming, count register, latches, flip-flops, waveform origin in edges). */
   snapshot(): PlainData {
     return PIT_COUNTER_STATE.snapshot(this);
   }

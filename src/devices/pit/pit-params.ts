@@ -1,6 +1,11 @@
 // Per-profile parameters of the 8254 PIT and port 0x61, and their injection token.
 import { HvmdevError } from '../../errors/hvmdev-error.js';
 
+/**
+ * Configuration of the 8254 PIT and port 0x61: each point where Xen's model (xen/arch/x86/emul-i8254.c) and
+ * QEMU 7.2's (hw/timer/i8254.c) differ, as a named field. Use {@link XEN_PIT_PARAMS}, {@link XEN_PV_PIT_PARAMS}
+ * or {@link QEMU_PC_PIT_PARAMS}; {@link checkPitParams} refuses a bad field.
+ */
 export interface PitParams {
   /** What a read of the write-only control port 0x43 returns: Xen 0xFF (emul-i8254.c), QEMU 0. */
   readonly controlPortRead: number;
@@ -34,6 +39,10 @@ export interface PitParams {
   readonly resetIrq0: 'out' | 'quiet';
 }
 
+/**
+ * Xen HVM (xen/arch/x86/emul-i8254.c): port 0x43 reads 0xFF, the refresh bit follows virtual time, counters start
+ * unprogrammed (no IRQ0 until the guest programs channel 0), periodic IRQ0 clamped to 100 µs, all ports.
+ */
 export const XEN_PIT_PARAMS: PitParams = Object.freeze({
   controlPortRead: 0xff,
   refreshToggle: 'time',
@@ -46,6 +55,10 @@ export const XEN_PIT_PARAMS: PitParams = Object.freeze({
 /** Xen PV guests with XEN_X86_EMU_PIT (xen-pv profile): channel 2, the control port and 0x61. */
 export const XEN_PV_PIT_PARAMS: PitParams = Object.freeze({ ...XEN_PIT_PARAMS, ports: 'pv' });
 
+/**
+ * QEMU 7.2 `pc` (hw/timer/i8254.c): port 0x43 reads 0, the refresh bit flips on every read, every counter starts
+ * in mode 3 with count 65536 (IRQ0 every 54.9 ms from t = 0, but held low until OUT0 first moves), no clamp.
+ */
 export const QEMU_PC_PIT_PARAMS: PitParams = Object.freeze({
   controlPortRead: 0x00,
   refreshToggle: 'per-read',
@@ -58,6 +71,11 @@ export const QEMU_PC_PIT_PARAMS: PitParams = Object.freeze({
 /** Bad PIT options from the host. */
 export class PitParamError extends HvmdevError {}
 
+/**
+ * Checks parameters and returns them unchanged.
+ * @throws {@link PitParamError} naming the field: `controlPortRead` not a byte, `minIrqPeriodNs` negative or not an
+ * integer, or an unknown `refreshToggle`, `resetState`, `resetIrq0` or `ports` value.
+ */
 export function checkPitParams(p: PitParams): PitParams {
   if (!Number.isInteger(p.controlPortRead) || p.controlPortRead < 0 || p.controlPortRead > 0xff) {
     throw new PitParamError(`controlPortRead ${p.controlPortRead} must be a byte (0–255), e.g. 0xff as Xen`);

@@ -33,8 +33,11 @@ import { type CounterCheckContext, PIT_COUNTER_STATE } from './counter-state.js'
 import { OutputLine } from '../../irq/output-line.js';
 import { checkPitParams, type PitParams } from './pit-params.js';
 
+/** I/O port of counter 0; counters 1 and 2 follow at 0x41 and 0x42, the control word port at 0x43. */
 export const PIT_BASE_PORT = 0x40;
+/** I/O port of the 8254 control word (write-only): selects a counter's mode and access, or latches / reads back. */
 export const PIT_CONTROL_PORT = 0x43;
+/** I/O port 0x61 (NMI status and control on the PC): bit 0 GATE2, bit 1 speaker data, bit 4 refresh toggle, bit 5 OUT2 (see `PORT61`). */
 export const SPEAKER_PORT = 0x61;
 
 /** Port 0x61 bits. */
@@ -48,6 +51,14 @@ export const PORT61 = Object.freeze({
 /** Xen's refresh toggle: bit 14 of the nanosecond clock (emul-i8254.c, "approximate as 2^14ns"). */
 const REFRESH_SHIFT_NS = 1 << 14;
 
+/**
+ * The Intel 8254 programmable interval timer with the PC's port 0x61, id `pit` (Xen xen/arch/x86/emul-i8254.c,
+ * QEMU 7.2 hw/timer/i8254.c). Three {@link PitCounter}s clocked at 1.193182 MHz from the virtual clock (CLK edges
+ * are computed, never ticked); OUT0 drives ISA IRQ0, channel 2's GATE and OUT are bits 0 and 5 of port 0x61.
+ * Claims ports 0x40–0x43 (or, with `ports: 'pv'`, only 0x42–0x43) and 0x61, byte accesses only. While the HPET's
+ * legacy replacement is on, IRQ0 stays quiet. Guest accesses never throw.
+ * @throws {@link PitParamError} from the constructor for bad parameters.
+ */
 export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOutput {
   readonly id = 'pit';
   readonly kind = 'i8254';
@@ -110,12 +121,22 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
 
   // --- guest accesses ------------------------------------------------------------------------
 
+  /**
+   * A guest byte read at `offset` 0–3 from port 0x40: offsets 0–2 read the counter (a latched status or count first,
+   * else the current count in the programmed byte order); offset 3, the write-only control port, reads
+   * `controlPortRead`. Never throws.
+   */
   read(offset: number, _size: PortAccessSize, _ctx: AccessContext): number {
     if (offset === 3) return this.params.controlPortRead; // write-only register: never indexes a channel
     const ch = this.channels[offset];
     return ch === undefined ? 0xff : ch.readByte(this.edges());
   }
 
+  /**
+   * A guest byte write at `offset` 0–3 from port 0x40: offsets 0–2 write a count byte to that counter; offset 3 is
+   * the control word (8254 datasheet "Control Word Format": program a counter's mode and access, counter-latch
+   * command, or read-back command). Channel 0 changes update IRQ0 at once. Never throws.
+   */
   write(offset: number, _size: PortAccessSize, value: number, _ctx: AccessContext): void {
     const K = this.edges();
     const v = value & 0xff;
@@ -375,6 +396,11 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     this.applyState(state);
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted and never throws. Sets the three counters and
+   * port 0x61, drives IRQ0 to its saved level and re-arms the next OUT0 edge (a clamped periodic IRQ0 keeps its
+   * saved deadline and phase).
+   */
   applyState(state: unknown): void {
     const s = state as PitState;
     for (let i = 0; i < 3; i++) this.channels[i]!.applyState(s.channels[i]!);

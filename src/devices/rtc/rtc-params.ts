@@ -2,6 +2,11 @@
 import { HvmdevError } from '../../errors/hvmdev-error.js';
 import { daysFromCivil } from './calendar.js';
 
+/**
+ * Configuration of the MC146818 RTC/CMOS: every point where Xen's model (xen/arch/x86/hvm/rtc.c), QEMU 7.2's
+ * (hw/rtc/mc146818rtc.c) and the MC146818A datasheet differ, as a named field. Use {@link XEN_RTC_PARAMS},
+ * {@link QEMU_PC_RTC_PARAMS} or {@link qemuPcRtcParams}; {@link checkRtcParams} refuses inconsistent values.
+ */
 export interface RtcParams {
   /**
    * CMOS indices 0x0E–0x7F are present as battery-backed RAM. Xen emulates only 0x00–0x0D and
@@ -51,14 +56,25 @@ export interface RtcParams {
   readonly periodicRateChange: 'divider-chain' | 'from-last-interrupt';
 }
 
+/**
+ * The wall-clock time the RTC shows at virtual time 0 of its clock (the clock is never read from the host):
+ * either whole seconds since 1970-01-01T00:00:00Z, or an ISO 8601 date-time such as `'2020-01-01T00:00:00'`
+ * (no offset = UTC; `Z` or `±hh:mm` applied; a fraction of a second is dropped). It must lie in 1900–2099;
+ * {@link parseRtcStartTime} throws {@link RtcParamError} otherwise.
+ */
 export type RtcStartTime = number | string;
 /** The default start time: the one the QEMU oracle runner uses (`-rtc base=2020-01-01T00:00:00`). */
 export const DEFAULT_RTC_START_TIME = '2020-01-01T00:00:00';
 
 /** Datasheet UIP window: 8 cycles (244 µs) before the update cycle plus its 65 cycles (1984 µs). */
 export const DATASHEET_UIP_WINDOW_EDGES = 73;
+/** UIP window of Xen and QEMU: 8 cycles of 32.768 kHz (244 µs) before each update, none during it (see `uipWindowEdges`). */
 export const XEN_UIP_WINDOW_EDGES = 8;
 
+/**
+ * Xen HVM (xen/arch/x86/hvm/rtc.c): only indices 0x00–0x0D (no NVRAM, no century byte), "no-ack" IRQ8, UIP 244 µs
+ * before the update, DSE stored but ignored, format switches keep the raw bytes, periodic taps on the divider chain.
+ */
 export const XEN_RTC_PARAMS: RtcParams = Object.freeze({
   nvram: false,
   nvramInit: Object.freeze({}),
@@ -118,8 +134,15 @@ export function qemuPcRtcParams(ramBytes: number): RtcParams {
 /** QEMU 7.2 `pc` with its default 128 MiB. */
 export const QEMU_PC_RTC_PARAMS: RtcParams = qemuPcRtcParams(128 * MIB);
 
+/** A host programming error in RTC parameters or the start time (names the field and the accepted values). */
 export class RtcParamError extends HvmdevError {}
 
+/**
+ * Checks parameters and returns them unchanged.
+ * @throws {@link RtcParamError} naming the field: an `nvramInit` or `centuryIndex` outside 0x0E–0x7F (or without
+ * `nvram: true`), a non-byte value, `uipWindowEdges` outside [0, 16384), or an unknown `formatSwitch` /
+ * `periodicRateChange`.
+ */
 export function checkRtcParams(p: RtcParams): RtcParams {
   for (const [k, v] of Object.entries(p.nvramInit)) {
     const i = Number(k);

@@ -49,6 +49,14 @@ import { checkRtcParams, parseRtcStartTime, type RtcParams, type RtcStartTime } 
 
 export * from './rtc-registers.js';
 
+/**
+ * The Motorola MC146818A real-time clock with 128 bytes of CMOS at ports 0x70 (index) / 0x71 (data), id `rtc`
+ * (Xen xen/arch/x86/hvm/rtc.c, QEMU 7.2 hw/rtc/mc146818rtc.c). Time is analytic on the virtual clock: the
+ * 32.768 kHz divider chain updates the time registers once per second and taps the periodic interrupt every
+ * 2^(RS−1) edges; only events that move IRQ8 are scheduled. It shows `startTime` at the clock's current time
+ * when built, and a time the guest sets keeps running. Guest accesses never throw.
+ * @throws {@link RtcParamError} from the constructor for bad parameters or an unparsable start time.
+ */
 export class Rtc implements Device, IoHandler, LegacyReplacementListener, IrqOutput {
   readonly id = 'rtc';
   readonly kind = 'mc146818';
@@ -112,11 +120,23 @@ export class Rtc implements Device, IoHandler, LegacyReplacementListener, IrqOut
 
   // --- guest accesses ------------------------------------------------------------------------
 
+  /**
+   * A guest byte read: offset 0 (port 0x70) returns `indexPortRead`; offset 1 (port 0x71) the selected register,
+   * brought up to date to the current virtual time first. Register A shows UIP inside the update window, reading
+   * register C returns its flags and clears them (IRQ8 drops), register D reads 0x80; an index the profile does
+   * not emulate (Xen: 0x0E–0x7F) reads 0xFF. Never throws.
+   */
   read(offset: number, _size: PortAccessSize, _ctx: AccessContext): number {
     if (offset === 0) return this.params.indexPortRead;
     return this.readData(this.index);
   }
 
+  /**
+   * A guest byte write: offset 0 (port 0x70) selects the index (bits 6:0) and sets the NMI mask (bit 7); offset 1
+   * (port 0x71) writes the selected register. UIP, register C and register D are read-only; setting SET in register B
+   * clears UIE; starting the divider (DV) puts the first update half a second later (datasheet); an index the
+   * profile does not emulate is ignored. Interrupts and the next timer event follow at once. Never throws.
+   */
   write(offset: number, _size: PortAccessSize, value: number, _ctx: AccessContext): void {
     if (offset === 0) {
       // Bit 7 of the index port is the PC's NMI mask, not part of the index.
@@ -531,6 +551,11 @@ export class Rtc implements Device, IoHandler, LegacyReplacementListener, IrqOut
     }
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted and never throws. Sets the registers and the
+   * divider chain, drives IRQ8 to its saved level, applies the updates and taps due between the saved sync time
+   * and now, and schedules the next IRQ8 event.
+   */
   applyState(state: unknown): void {
     const s = state as typeof RTC_STATE.json;
     RTC_STATE.apply(this, s);
