@@ -6,11 +6,13 @@
 export interface RegisterSpec {
   /** Byte offset in the device's window, or the index in an indirect register file (the device's docs say which). */
   readonly offset: number;
+  /** The datasheet's name ("TMICT", "GEN_CONF"). */
   readonly name: string;
   /** Bits. */
   readonly width: 32 | 64;
   /** Copies at offset + i × stride (the eight words of a vector map, one block per HPET timer). */
   readonly count?: number;
+  /** Bytes (or indices) between two copies when `count` > 1. */
   readonly stride?: number;
   /** Bits a read may return set; 0n: the register reads 0 (write-only or reserved). */
   readonly readMask: bigint;

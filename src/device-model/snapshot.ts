@@ -19,6 +19,7 @@ export class SnapshotReader {
 
   constructor(
     value: unknown,
+    /** Where this object is in the snapshot ("pit.counters[0]"), the prefix of every error message. */
     readonly path: string,
   ) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -8,7 +8,9 @@ export type LevelObserver = (level: boolean) => void;
 
 /** The shared half of IrqLine (src/irq/line.ts); subclasses implement IrqLine. */
 export abstract class LevelLine {
+  /** Name in traces and errors. */
   abstract readonly name: string;
+  /** The level last set (true = asserted). */
   abstract readonly level: boolean;
   /** Drives the line to `level`; what that does is the subclass's. */
   abstract set(level: boolean): void;

@@ -51,6 +51,7 @@ export interface LineReceiver {
 
 /** Shared by the lines of one fabric: whether the platform is settling (see InterruptFabric.settle). */
 export class SettleGate {
+  /** True inside InterruptFabric.settle: levels are state only. */
   settling = false;
 }
 

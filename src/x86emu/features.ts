@@ -7,27 +7,45 @@
  * `amdDecoding`, which picks AMD's decoding where Intel's and AMD's differ.
  */
 export interface CpuFeatures {
+  /** SSE: CPUID.01H:EDX[25]. */
   readonly sse: boolean;
+  /** SSE2: CPUID.01H:EDX[26]. */
   readonly sse2: boolean;
+  /** SSE3: CPUID.01H:ECX[0]. */
   readonly sse3: boolean;
+  /** SSSE3: CPUID.01H:ECX[9]. */
   readonly ssse3: boolean;
+  /** SSE4.1: CPUID.01H:ECX[19]. */
   readonly sse41: boolean;
+  /** SSE4.2 (CRC32, PCMPxSTRx): CPUID.01H:ECX[20]. */
   readonly sse42: boolean;
+  /** AMD SSE4a (EXTRQ, INSERTQ, MOVNTSx): CPUID.80000001H:ECX[6]. */
   readonly sse4a: boolean;
+  /** AVX (VEX-encoded 128/256-bit forms): CPUID.01H:ECX[28]. */
   readonly avx: boolean;
+  /** AVX2: CPUID.(EAX=07H,ECX=0):EBX[5]. */
   readonly avx2: boolean;
+  /** AVX-512 (EVEX encodings), AVX512F: CPUID.(EAX=07H,ECX=0):EBX[16]. */
   readonly avx512: boolean;
+  /** BMI1 (ANDN, BEXTR, BLSx; F3 0F BC is TZCNT, else BSF): CPUID.(EAX=07H,ECX=0):EBX[3]. */
   readonly bmi1: boolean;
+  /** BMI2 (BZHI, PDEP, PEXT, MULX, RORX, SARX/SHLX/SHRX): CPUID.(EAX=07H,ECX=0):EBX[8]. */
   readonly bmi2: boolean;
-  /** ABM/LZCNT: F3 0F BD is LZCNT (else BSR with an ignored REP prefix). */
+  /** ABM/LZCNT: F3 0F BD is LZCNT (else BSR with an ignored REP prefix); CPUID.80000001H:ECX[5]. */
   readonly lzcnt: boolean;
-  /** F3 0F BC is TZCNT when BMI1 is present (else BSF). */
+  /** POPCNT (F3 0F B8): CPUID.01H:ECX[23]. */
   readonly popcnt: boolean;
+  /** MOVBE (0F 38 F0/F1): CPUID.01H:ECX[22]. */
   readonly movbe: boolean;
+  /** ADX (ADCX, ADOX): CPUID.(EAX=07H,ECX=0):EBX[19]. */
   readonly adx: boolean;
+  /** CMPXCHG8B: CPUID.01H:EDX[8]. */
   readonly cx8: boolean;
+  /** CMPXCHG16B: CPUID.01H:ECX[13]. */
   readonly cx16: boolean;
+  /** AMD XOP encodings: CPUID.80000001H:ECX[11]. */
   readonly xop: boolean;
+  /** AMD 3DNow! (0F 0F): CPUID.80000001H:EDX[31]. */
   readonly threeDNow: boolean;
   /** AMD decoding: 66 honoured on near branches in 64-bit mode, UD0 without ModRM. */
   readonly amdDecoding: boolean;
