@@ -23,13 +23,7 @@ import {
   withFeatures,
   type CpuMode,
 } from '../../src/x86emu/index.js';
-import { FlatOps, hex } from './helpers.js';
-
-const d = new Insn();
-function dec(bytes: string, mode: CpuMode = MODE_LONG64): number {
-  const b = hex(bytes);
-  return decode(d, b, b.length, mode, REFERENCE_CPU);
-}
+import { decodeHex as dec, decoded as d, FlatOps, hex } from './helpers.js';
 
 describe('x86emu decoder: lengths and operands', () => {
   it.each([

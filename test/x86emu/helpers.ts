@@ -1,5 +1,18 @@
 // Test doubles: a flat little memory and a port log behind X86EmulateOps.
-import { CpuState, X86EMUL_OKAY, X86EMUL_EXCEPTION, X86Emulator, type EmulateContext, type EmulateResult, type X86EmulateOps } from '../../src/x86emu/index.js';
+import {
+  CpuState,
+  Insn,
+  MODE_LONG64,
+  REFERENCE_CPU,
+  X86EMUL_OKAY,
+  X86EMUL_EXCEPTION,
+  X86Emulator,
+  decode,
+  type CpuMode,
+  type EmulateContext,
+  type EmulateResult,
+  type X86EmulateOps,
+} from '../../src/x86emu/index.js';
 
 export function hex(s: string): Uint8Array {
   return Uint8Array.from(
@@ -9,6 +22,15 @@ export function hex(s: string): Uint8Array {
       .filter(Boolean)
       .map((x) => parseInt(x, 16)),
   );
+}
+
+/** The instruction record decodeHex() fills. */
+export const decoded = new Insn();
+
+/** Decodes the hex `bytes` into `decoded` on the reference CPU; returns decode()'s answer (the length, or a DEC_* code). */
+export function decodeHex(bytes: string, mode: CpuMode = MODE_LONG64): number {
+  const b = hex(bytes);
+  return decode(decoded, b, b.length, mode, REFERENCE_CPU);
 }
 
 export interface Access {

@@ -3,31 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecoderOracle, iced, newStats, Rng, structuredBytes, type Bitness } from '../../bench/x86emu-oracle.js';
-import {
-  CR0_EM,
-  CR0_TS,
-  CR4_OSFXSR,
-  CR4_OSXSAVE,
-  DEC_OK,
-  DEC_UD,
-  Insn,
-  MODE_LONG64,
-  MODE_PROT16,
-  MODE_PROT32,
-  RAX,
-  RCX,
-  RDI,
-  REFERENCE_CPU,
-  decode,
-  type CpuMode,
-} from '../../src/x86emu/index.js';
-import { FlatOps, hex, long, run } from './helpers.js';
-
-const d = new Insn();
-function dec(bytes: string, mode: CpuMode = MODE_LONG64): number {
-  const b = hex(bytes);
-  return decode(d, b, b.length, mode, REFERENCE_CPU);
-}
+import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXSAVE, DEC_OK, DEC_UD, MODE_LONG64, MODE_PROT16, MODE_PROT32, RAX, RCX, RDI } from '../../src/x86emu/index.js';
+import { decodeHex as dec, FlatOps, hex, long, run } from './helpers.js';
 
 describe('x86emu decoder: undefined encodings are #UD, defined ones decode', () => {
   it.each([
