@@ -96,30 +96,16 @@ function scanFlags(flagsIn: number, zero: boolean, rl: number): number {
  * mode: callers should skip the write when out.flags has ZF set.
  */
 export function bsf(size: OperandSize, srcLo: number, srcHi: number, destLo: number, destHi: number, flagsIn: number, out: AluOut): void {
-  let lo: number;
-  let hi = 0;
-  if (size === 8) {
-    lo = srcLo >>> 0;
-    hi = srcHi >>> 0;
-  } else lo = (srcLo & maskOf(size)) >>> 0;
-  if ((lo | hi) === 0) {
-    out.lo = size === 8 ? destLo >>> 0 : (destLo & maskOf(size)) >>> 0;
-    out.hi = size === 8 ? destHi >>> 0 : 0;
-    out.flags = scanFlags(flagsIn, true, srcLo);
-    return;
-  }
-  const r = lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
-  out.lo = r;
-  out.hi = 0;
-  out.flags = scanFlags(flagsIn, false, r);
+  bitScan(false, size, srcLo, srcHi, destLo, destHi, flagsIn, out);
 }
 
-/**
- * BSR: out = index of the highest set bit of src. src == 0: ZF=1 and out = dest (unchanged). The reference CPU
- * then does not write the register at all, not even the zero-extension of a 32-bit destination in 64-bit
- * mode: callers should skip the write when out.flags has ZF set.
- */
+/** BSR: out = index of the highest set bit of src; src == 0 as for BSF (ZF=1, out = dest, no register write). */
 export function bsr(size: OperandSize, srcLo: number, srcHi: number, destLo: number, destHi: number, flagsIn: number, out: AluOut): void {
+  bitScan(true, size, srcLo, srcHi, destLo, destHi, flagsIn, out);
+}
+
+/** BSF (`reverse` false) and BSR (true): they differ only in which end of src they scan from. */
+function bitScan(reverse: boolean, size: OperandSize, srcLo: number, srcHi: number, destLo: number, destHi: number, flagsIn: number, out: AluOut): void {
   let lo: number;
   let hi = 0;
   if (size === 8) {
@@ -132,7 +118,9 @@ export function bsr(size: OperandSize, srcLo: number, srcHi: number, destLo: num
     out.flags = scanFlags(flagsIn, true, srcLo);
     return;
   }
-  const r = hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(lo);
+  let r: number;
+  if (reverse) r = hi !== 0 ? 63 - Math.clz32(hi) : 31 - Math.clz32(lo);
+  else r = lo !== 0 ? ctz32(lo) : 32 + ctz32(hi);
   out.lo = r;
   out.hi = 0;
   out.flags = scanFlags(flagsIn, false, r);
