@@ -404,21 +404,29 @@ function compute(kind: number, imm: number): void {
       r32[3] = b32[3]!;
       return;
     case PSRLW:
-      return shiftLogical(16, false, countFromB());
+      shiftLogical(16, false, countFromB());
+      return;
     case PSRLD:
-      return shiftLogical(32, false, countFromB());
+      shiftLogical(32, false, countFromB());
+      return;
     case PSRLQ:
-      return shiftLogical(64, false, countFromB());
+      shiftLogical(64, false, countFromB());
+      return;
     case PSLLW:
-      return shiftLogical(16, true, countFromB());
+      shiftLogical(16, true, countFromB());
+      return;
     case PSLLD:
-      return shiftLogical(32, true, countFromB());
+      shiftLogical(32, true, countFromB());
+      return;
     case PSLLQ:
-      return shiftLogical(64, true, countFromB());
+      shiftLogical(64, true, countFromB());
+      return;
     case PSRAW:
-      return shiftArithmetic(16, countFromB());
+      shiftArithmetic(16, countFromB());
+      return;
     case PSRAD:
-      return shiftArithmetic(32, countFromB());
+      shiftArithmetic(32, countFromB());
+      return;
     case PADDB:
       for (let i = 0; i < 16; i++) r8[i] = a8[i]! + b8[i]!;
       return;
