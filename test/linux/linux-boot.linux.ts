@@ -42,6 +42,7 @@ function facts(vm: Vm): LinuxBootFacts {
     tscKhz: vm.tscKhz,
     rtcDate: RTC_WALL_TIME.slice(0, 10),
     ecam: (host?.ecamWindows().length ?? 0) > 0,
+    pciHost: host !== undefined,
     pci,
     initMarker: INIT_MARKER,
   };

@@ -12,6 +12,7 @@ const FACTS: LinuxBootFacts = {
   tscKhz: 2_994_374,
   rtcDate: '2026-12-07',
   ecam: false,
+  pciHost: true,
   pci: [
     { slot: '00:00.0', vendor: 0x8086, device: 0x1237, barRegs: [] },
     { slot: '00:01.1', vendor: 0x8086, device: 0x7010, barRegs: [0x20] },
@@ -73,5 +74,13 @@ describe('checkLinuxLog', () => {
     expect(failed(GOOD.replace(/.*reg 0x20.*\n/, '[ 1142.624951] pci 0000:00:01.1: BAR 3 [io  0x0376]\n'))).toEqual(['PCI 00:01.1 BAR at 0x20']);
     expect(failed(GOOD.replace('Run /init', 'Run /sbin/init'))).toEqual(['init started']);
     expect(failed(GOOD, { ...FACTS, ecam: true, vcpus: 2 })).toEqual(['MMCONFIG', '2 vCPU(s) up']);
+  });
+
+  it('a platform without PCI (xen-hvm): the kernel must report none, and must find no root bridge', () => {
+    const noPci = { ...FACTS, pciHost: false, pci: [] };
+    const xenLog = GOOD.replace(/.*(PCI|pci ).*\n/g, '');
+    expect(failed(`${xenLog}[  348.857370] PCI: Fatal: No config space access function found\n`, noPci)).toEqual([]);
+    expect(failed(xenLog, noPci)).toEqual(['no PCI on a platform without it']);
+    expect(failed(GOOD, noPci)).toEqual(['no PCI on a platform without it', 'no PCI root bridge']);
   });
 });
