@@ -16,10 +16,6 @@
 import { ACC_READ, type Emu } from '../core.js';
 import { MAP_0F, MAP_0F38, MAP_0F3A } from '../insn.js';
 import { VEC_GP, VEC_UD, X86EMUL_OKAY } from '../ops.js';
-import { simdCheck } from './sse.js';
-
-/** execSseInteger's answer for an instruction that is not one of its forms. */
-export const NOT_SSE_INTEGER = -1;
 
 // Scratch vectors (one instruction at a time; nothing allocated per instruction): A = destination's
 // old value, B = source, R = result. Views share each buffer (x86 hosts are little-endian).
@@ -188,8 +184,8 @@ const MAP_0F_66 = new Uint8Array(256);
   m[0xfe] = PADDD;
 })();
 
-/** The kind of a legacy-encoded instruction, or 0. */
-function kindOf(map: number, op: number, pp: number): number {
+/** The operation of a legacy-encoded SIMD instruction if it is one of this file's, else 0. */
+export function sseIntegerKind(map: number, op: number, pp: number): number {
   if (map === MAP_0F) {
     if (pp === 1) return MAP_0F_66[op]!;
     if (op === 0x70) return pp === 2 ? PSHUFHW : pp === 3 ? PSHUFLW : 0;
@@ -203,16 +199,11 @@ function kindOf(map: number, op: number, pp: number): number {
 }
 
 /**
- * Executes a legacy SSE2 (or SSSE3) integer instruction on XMM registers; NOT_SSE_INTEGER when the
- * instruction is not one of this file's forms (the caller goes on to its own cases).
+ * Executes the instruction of kind `kind` (sseIntegerKind), once the caller checked the CPU
+ * feature (SSSE3 for the 0F 38 / 0F 3A forms) and the SIMD gating (CR0.EM/TS, CR4.OSFXSR).
  */
-export function execSseInteger(e: Emu): number {
+export function execSseInteger(e: Emu, kind: number): number {
   const d = e.insn;
-  const kind = kindOf(d.map, d.opcode, d.pp);
-  if (kind === 0) return NOT_SSE_INTEGER;
-  if (d.map !== MAP_0F && !e.features.ssse3) return e.fault(VEC_UD);
-  const c = simdCheck(e, false);
-  if (c !== X86EMUL_OKAY) return c;
   const vec = e.state.vec;
   if (kind === SHIFT_IMM_W || kind === SHIFT_IMM_D || kind === SHIFT_IMM_Q) {
     if (d.hasMem) return e.fault(VEC_UD);

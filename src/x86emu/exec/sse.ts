@@ -8,7 +8,7 @@ import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXSAVE, XCR0_AVX, XCR0_SSE } from '../
 import { ACC_READ, ACC_WRITE, type Emu } from '../core.js';
 import { ENC_VEX, MAP_0F, MAP_0F38, MAP_0F3A } from '../insn.js';
 import { VEC_GP, VEC_NM, VEC_UD, X86EMUL_OKAY } from '../ops.js';
-import { execSseInteger, NOT_SSE_INTEGER } from './sse-integer.js';
+import { execSseInteger, sseIntegerKind } from './sse-integer.js';
 
 function cr0(e: Emu): number {
   return e.ops.readCr !== undefined ? e.ops.readCr(0, e) : e.state.cr0;
@@ -103,9 +103,11 @@ export function execSse(e: Emu): number {
   const vex = d.encoding === ENC_VEX;
   const op = d.opcode;
   const pp = d.pp;
-  if (!vex) {
-    const r = execSseInteger(e); // SSE2/SSSE3 integer arithmetic (sse-integer.ts)
-    if (r !== NOT_SSE_INTEGER) return r;
+  const integer = vex ? 0 : sseIntegerKind(d.map, op, pp); // SSE2/SSSE3 integer arithmetic (sse-integer.ts)
+  if (integer !== 0) {
+    if (d.map !== MAP_0F && !e.features.ssse3) return e.fault(VEC_UD);
+    const c = simdCheck(e, false);
+    return c !== X86EMUL_OKAY ? c : execSseInteger(e, integer);
   }
   if (d.map !== MAP_0F) return gatedUnimplemented(e, vex ? 'VEX instruction' : 'SSE instruction');
   // Identify the form first: MMX and unlisted forms are not emulated (after their gating).
