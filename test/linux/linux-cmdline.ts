@@ -16,10 +16,6 @@ export const LINUX_TEST_CMDLINE_PARTS: readonly [string, string][] = [
     'highres=off',
     'the tick in low-resolution mode (the clock event device stays the LAPIC timer, TSC-deadline when offered): with high-resolution timers the handler re-runs the queue up to three times when expiring timers keep it busy, and at this host\'s emulated speed each run takes milliseconds, so the kernel logs "hrtimer: interrupt took N ns" (a forbidden line) though the timer fired on time',
   ],
-  [
-    'sysctl.kernel.hung_task_timeout_secs=0',
-    'no hung-task detector: a task waiting minutes on a worker that the emulated CPU is still running is not hung (it logged "INFO: task swapper/0:1 blocked for more than 120 seconds")',
-  ],
   ['noxsave', "PVM's instruction emulator fails XRSTOR in ring 0 (a boot stopped in the FPU setup there); FXSAVE/FXRSTOR work"],
 ];
 
