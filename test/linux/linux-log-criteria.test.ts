@@ -56,6 +56,7 @@ describe('checkLinuxLog', () => {
       ['WARNING: CPU: 0 PID: 1 at kernel/foo.c:1 bar+0x1/0x2', 'no WARNING'],
       ['irq 9: nobody cared (try booting with the "irqpoll" option)', 'no nobody cared'],
       ["clocksource: timekeeping watchdog on CPU0: Marking clocksource 'tsc' as unstable because the skew is too large:", 'no unstable clocksource'],
+      ['hpet: Lost 1 RTC interrupts', 'no lost interrupt'],
       ['hrtimer: interrupt took 123456 ns', 'no hrtimer'],
       ['APIC calibration not consistent with PM-Timer: 139ms instead of 100ms', 'no APIC calibration'],
       ['..MP-BIOS bug: 8254 timer not connected to IO-APIC', 'no timer not through the IO-APIC'],
