@@ -7,7 +7,7 @@ import { BusOverlapError, BusRangeError } from './errors.js';
 import type { IoHandler, RegionOptions } from './handler.js';
 import { Region, type RegionHost } from './region.js';
 
-/** Ports 0–0xFFFF: the x86 I/O address space (SDM Vol. 1 §19.2), 64 Ki ports. */
+/** Ports 0–0xFFFF: the x86 I/O address space (SDM Vol. 1, "I/O Address Space"), 64 Ki ports. */
 export const PORT_SPACE_SIZE = 0x10000;
 /** The value mask per access size 1, 2, 4, without a branch on the size (guests mix sizes). */
 const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);

@@ -71,8 +71,8 @@ export function decodeMsiInto<T extends { -readonly [K in keyof DecodedMsi]: Dec
 /**
  * Builds the address/data pair that {@link decodeMsi} reads back (SDM Vol. 3A §11.11): `destination`
  * is an APIC ID (above 0xFF it goes into the x2APIC extended bits of `addressHi`), `vector` 0–255,
- * `deliveryMode` an ApicDeliveryMode (default Fixed), `assert` defaults to true. Fields are masked
- * to their widths; never throws.
+ * `deliveryMode` an ApicDeliveryMode 0–7 (default Fixed), `assert` defaults to true. `vector` and
+ * the low destination byte are masked to 8 bits; never throws.
  */
 export function encodeMsi(m: {
   destination: number;

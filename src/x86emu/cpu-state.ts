@@ -46,7 +46,10 @@ export const SA_L = 1 << 13;
 export const SA_DB = 1 << 14;
 /** Granularity: limit in 4 KiB units. `SegmentRegister.limit` is already scaled, so this is informational. */
 export const SA_G = 1 << 15;
-/** VMX's "segment unusable" (SDM Vol. 3C §24.4.1): a null selector loaded; any access through it faults. */
+/**
+ * VMX's "segment unusable" bit (SDM Vol. 3C, VMCS guest-state area, access rights bit 16), set when
+ * a null selector was loaded: outside 64-bit mode an access through the segment faults (#GP, #SS for SS).
+ */
 export const SA_UNUSABLE = 1 << 16;
 /** Type bits for data/code segments (with S=1). */
 export const SEG_TYPE_ACCESSED = 1,
@@ -59,7 +62,7 @@ export const SEG_TYPE_ACCESSED = 1,
 export const CR0_PE = 1 << 0;
 /** CR0.MP: WAIT/FWAIT honour CR0.TS (#NM). */
 export const CR0_MP = 1 << 1;
-/** CR0.EM: x87 emulation; x87 and MMX instructions raise #NM, SSE instructions #UD. */
+/** CR0.EM: x87 emulation; x87 instructions raise #NM, MMX and SSE instructions #UD (SDM Vol. 3A §2.5, Table 2-2). */
 export const CR0_EM = 1 << 2;
 /** CR0.TS: task switched; the first x87/SSE/AVX instruction raises #NM. */
 export const CR0_TS = 1 << 3;
