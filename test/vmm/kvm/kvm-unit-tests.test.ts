@@ -167,9 +167,13 @@ describe.skipIf(skip !== null)('kvm-unit-tests on hvmdev (KVM)', () => {
           expect(unexpected).toEqual([]);
           expect(o.pass.length).toBeGreaterThanOrEqual(run.minPass);
           if (hostKind === 'pvm' && run.pvm !== undefined) {
-            // Measured on this kind of host: the run ends, with exactly these counts.
+            // Measured on this kind of host: the run ends with every case reported and at least these
+            // passing. A listed host failure is timing-dependent (it passed once at load 19: eventinj 11/2),
+            // so it may pass; no case may go missing and the skips are exact.
             expect(o.stop).not.toBe('timeout');
-            expect({ pass: o.pass.length, fail: o.fail.length, skip: o.skipped.length }).toEqual(run.pvm);
+            expect(o.pass.length + o.fail.length).toBe(run.pvm.pass + run.pvm.fail);
+            expect(o.pass.length).toBeGreaterThanOrEqual(run.pvm.pass);
+            expect(o.skipped.length).toBe(run.pvm.skip);
           }
           if (o.stop !== 'timeout') {
             expect(o.summary).toBe(true);
