@@ -16,6 +16,8 @@ const DOCUMENTED = [
   'devices/debugcon',
   'devices/hpet',
   'devices/ioapic',
+  'devices/lapic',
+  'devices/pci',
   'devices/pic',
   'devices/pit',
   'devices/pm',

@@ -28,6 +28,13 @@ const enum Shorthand {
   AllButSelf = 3,
 }
 
+/**
+ * The APIC bus of a platform, id `apic-bus`: builds one {@link Lapic} per vCPU, serves the xAPIC window at
+ * 0xFEE00000 (each access goes to the accessing vCPU's LAPIC, `ctx.vcpu`), and routes every interrupt message
+ * from IO-APICs, MSIs and ICR writes to its destination LAPICs (physical, logical flat/cluster, shorthands,
+ * lowest priority round-robin; SDM Vol. 3A §11.6). Guest accesses never throw.
+ * @throws {@link LapicConfigError} from the constructor for bad parameters or vCPU count.
+ */
 export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   /** Windows moved away from 0xFEE00000 (relocatableWindow), by base. */
   private readonly movedWindows = new Map<number, Region>();
@@ -90,6 +97,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     return [this, ...this.lapics];
   }
 
+  /** The LAPIC of vCPU `vcpu` (0-based), or undefined when there is no such vCPU. */
   lapic(vcpu: number): Lapic | undefined {
     return this.lapics[vcpu];
   }
@@ -106,6 +114,10 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     return true;
   }
 
+  /**
+   * Tells `listener` about every EOI of a level-triggered vector by any LAPIC (the IO-APICs clear Remote-IRR,
+   * SDM Vol. 3A §11.8.5). Returns a function that removes the listener.
+   */
   addEoiListener(listener: EoiListener): () => void {
     this.eoiListeners = [...this.eoiListeners, listener];
     return () => {
@@ -117,14 +129,27 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
 
   // The default window passes `null` for its base: an address above 2^31 passed to a function
   // the JIT does not inline is a heap-allocated number, once per access.
+  /**
+   * A guest read of `size` bytes at `offset` in the xAPIC window, served by vCPU `ctx.vcpu`'s LAPIC
+   * ({@link Lapic.mmioRead}). If that LAPIC does not serve the window (hardware-disabled, x2APIC mode, moved
+   * elsewhere) the read gives the memory bus's unclaimed value (or all-ones with `offWindowReadsOnes`). Never throws.
+   */
   read(offset: number, size: PortAccessSize, ctx: AccessContext): number {
     return this.windowRead(null, offset, size, ctx);
   }
 
+  /**
+   * A guest write in the xAPIC window, to vCPU `ctx.vcpu`'s LAPIC ({@link Lapic.mmioWrite}); dropped if that LAPIC
+   * does not serve the window. Never throws.
+   */
   write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     this.windowWrite(null, offset, size, value, ctx);
   }
 
+  /**
+   * A guest 8-byte read in the xAPIC window: wider than any register, so 0 (as Xen), or the unclaimed value if the
+   * accessing vCPU's LAPIC does not serve the window. Never throws.
+   */
   read64(_offset: number, ctx: AccessContext): bigint {
     return this.windowRead64(null, ctx);
   }
@@ -181,6 +206,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     }
   }
 
+  /** A guest 8-byte write in the xAPIC window: wider than any register, ignored (as Xen). Never throws. */
   write64(): void {
     // wider than one register: ignored
   }
@@ -326,6 +352,10 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     APIC_ROUTER_STATE.check(state, this.id, this.lapics.length);
   }
 
+  /**
+   * Second step of a restore: takes the router's own state `checkState` accepted (the lowest-priority round-robin
+   * cursor and Xen's x2APIC LDR compatibility flag) and never throws. The LAPICs restore their own states.
+   */
   applyState(state: unknown): void {
     const s = state as typeof APIC_ROUTER_STATE.json;
     this.lowestPriorityCursor = s.lowestPriorityCursor;

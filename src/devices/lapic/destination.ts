@@ -4,7 +4,9 @@
 import { DFR_CLUSTER, DFR_FLAT, Reg } from './registers.js';
 import type { Lapic } from './lapic.js';
 
+/** The xAPIC broadcast destination: physical APIC ID 0xFF (8-bit IDs) reaches every APIC (SDM Vol. 3A §11.6.2.1). */
 export const XAPIC_BROADCAST = 0xff;
+/** The x2APIC broadcast destination: 0xFFFFFFFF (32-bit IDs) reaches every APIC (SDM Vol. 3A §11.12.9). */
 export const X2APIC_BROADCAST = 0xffffffff;
 
 /**

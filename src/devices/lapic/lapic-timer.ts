@@ -20,6 +20,13 @@ export const enum ArmedKind {
 const NS_PER_S = 1_000_000_000n;
 const TWO_52 = 2 ** 52;
 
+/**
+ * The APIC timer of one {@link Lapic} (SDM Vol. 3A §11.5.4; rules as Xen's xen/arch/x86/hvm/vlapic.c), analytic:
+ * TMCCT = TMICT − ⌊elapsed ns / (busCycleNs × divisor)⌋ is computed at each read (modulo TMICT when periodic, 0
+ * once a one-shot count ran out), and only the next expiry is on the virtual clock. Changing TDCR or the mode
+ * while counting keeps the counts already elapsed. In TSC-deadline mode the deadline converts to ns at `tscHz`.
+ * Owned and driven by its Lapic; guest accesses reach it through the LAPIC's registers and MSRs.
+ */
 export class LapicTimer {
   /** Decoded TDCR divider (1–128). */
   divisor = 2;

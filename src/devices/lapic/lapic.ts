@@ -67,6 +67,13 @@ export interface LapicOutbox extends ApicMessageSink {
   lapicRoutingChanged?(lapic: Lapic): void;
 }
 
+/**
+ * One vCPU's local APIC (Intel SDM Vol. 3A ch. 11; Xen xen/arch/x86/hvm/vlapic.c, QEMU 7.2 hw/intc/apic.c): the
+ * xAPIC registers (reached through the {@link ApicRouter}'s window at IA32_APIC_BASE), x2APIC MSRs 0x800–0x83F,
+ * IRR/ISR/TMR and priority (TPR, PPR), the LVTs with LINT0/LINT1, the APIC timer ({@link LapicTimer}) and IPIs
+ * through the ICR. It is built by the ApicRouter, one per vCPU; the CPU model takes interrupts from it
+ * (`acknowledge`, `takeNmi`, `takeInit`, ...). Guest accesses never throw.
+ */
 export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInterruptTarget {
   readonly id: string;
   readonly kind = 'lapic';
@@ -238,6 +245,12 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     return (reg >>> (align * 8)) & (size === 1 ? 0xff : 0xffff);
   }
 
+  /**
+   * A guest xAPIC MMIO write of `size` bytes (1, 2 or 4) at `offset` into the 4 KiB window (SDM Vol. 3A §11.4.1).
+   * An access that fits in one 32-bit register up to TDCR (0x3E0) is served (1- and 2-byte only with
+   * `subDwordAccess`), anything else is ignored; read-only bits keep their value and writes may send IPIs, EOI a
+   * vector or re-arm the timer at once. Never throws.
+   */
   mmioWrite(offset: number, size: number, value: number): void {
     // The EOI write is the hottest access of all (Xen's VMX has a fast path for it too); the value
     // written does not matter in xAPIC mode.
@@ -261,10 +274,26 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
 
   // ---- MSRs (decoded in lapic-msr.ts onto the register interface below) ----------------------
 
+  /**
+   * A guest RDMSR: IA32_APIC_BASE (0x1B), IA32_TSC_DEADLINE (0x6E0) and, in x2APIC mode, the x2APIC registers
+   * 0x800–0x83F (SDM Vol. 3A §11.12.1). Returns the value, `fault` (#GP(0) to inject) where a CPU would fault, or
+   * `unhandled` for MSRs the local APIC does not own. Never throws.
+   *
+   * @example
+   * ```ts
+   * const r = lapic.readMsr(0x1b);
+   * if (r.kind === 'ok') console.log(r.value.toString(16)); // 'fee00900' on the BSP: base, enable, BSP
+   * ```
+   */
   readMsr(msr: number): MsrReadResult {
     return lapicReadMsr(this, msr);
   }
 
+  /**
+   * A guest WRMSR of the 64-bit `value` (taken modulo 2^64): the MSRs {@link Lapic.readMsr} reads. Returns `ok`,
+   * `fault` (#GP(0) to inject: read-only or reserved registers, reserved bits, an illegal IA32_APIC_BASE
+   * transition such as x2APIC → xAPIC without disabling first; SDM Vol. 3A §11.12.5) or `unhandled`. Never throws.
+   */
   writeMsr(msr: number, value: bigint): MsrWriteResult {
     return lapicWriteMsr(this, msr, value);
   }
@@ -306,6 +335,10 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     this.timerRegs.readDeadlineHalves(out);
   }
 
+  /**
+   * Writes IA32_TSC_DEADLINE as two uint32 halves (guest paths keep no bigint): in TSC-deadline mode a deadline in
+   * the future arms the timer, one already passed fires at once, 0 disarms (SDM Vol. 3A §11.5.4.1).
+   */
   writeTscDeadline(lo: number, hi: number): void {
     this.timerRegs.writeDeadlineHalves(lo, hi);
   }
@@ -543,6 +576,7 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     this.nmi = false;
     return v;
   }
+  /** Takes a pending SMI (true once per accepted SMI message; only with `acceptSmi`, Xen ignores guest SMIs). */
   takeSmi(): boolean {
     const v = this.smi;
     this.smi = false;
@@ -626,6 +660,10 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
     checkLapicState(state, this.id, this.vcpu, this.params, this.clock.minPeriodNs);
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted (registers, APIC base, timer plan, pending
+   * events) as a whole and never throws; updates the router's destination index and the PIC acceptance.
+   */
   applyState(state: unknown): void {
     this.apply(state as LapicState);
     this.windowChanged();

@@ -2,16 +2,27 @@
 // guest_wrmsr_x2apic; docs/robustness.md entries 1, 2 (XSA-108): a whitelist, #GP for everything else).
 import { LAPIC_REGISTERS, lapicSlots } from './registers.js';
 
+/**
+ * Result of a RDMSR on a local APIC: the 64-bit value, #GP(0) to inject (reserved or unreadable x2APIC register,
+ * x2APIC MSR outside x2APIC mode; SDM Vol. 3A §11.12.1), or `unhandled` for an MSR the APIC does not own.
+ */
 export type MsrReadResult =
   | { readonly kind: 'ok'; readonly value: bigint }
   | { readonly kind: 'fault'; readonly vector: 13; readonly errorCode: 0 }
   /** Not an MSR the local APIC owns: the CPU model asks its other MSR owners. */
   | { readonly kind: 'unhandled' };
 
+/**
+ * Result of a WRMSR on a local APIC: done, #GP(0) to inject (read-only or reserved register, reserved bits set,
+ * an IA32_APIC_BASE transition the SDM forbids), or `unhandled` for an MSR the APIC does not own.
+ */
 export type MsrWriteResult = { readonly kind: 'ok' } | { readonly kind: 'fault'; readonly vector: 13; readonly errorCode: 0 } | { readonly kind: 'unhandled' };
 
+/** The shared #GP(0) result (vector 13, error code 0) of {@link MsrReadResult} / {@link MsrWriteResult}; frozen, compare by `kind`. */
 export const MSR_GP = Object.freeze({ kind: 'fault', vector: 13, errorCode: 0 } as const);
+/** The shared successful {@link MsrWriteResult}; frozen. */
 export const MSR_WRITE_OK = Object.freeze({ kind: 'ok' } as const);
+/** The shared `unhandled` result: the MSR is not the local APIC's, so the CPU model should ask its other MSR owners. */
 export const MSR_UNHANDLED = Object.freeze({ kind: 'unhandled' } as const);
 
 /** Number of registers in the x2APIC MSR window 0x800–0xBFF. */
@@ -24,6 +35,7 @@ export const X2APIC_READABLE = new Uint8Array(X2APIC_WINDOW);
 export const X2APIC_WRITABLE = new Uint8Array(X2APIC_WINDOW);
 /** Bits a WRMSR may set in the low / high half of the value. */
 export const X2APIC_WRITE_LO = new Uint32Array(X2APIC_WINDOW);
+/** Bits a WRMSR may set in the high half of the value, per x2APIC register (index = MSR − 0x800); see X2APIC_WRITE_LO. */
 export const X2APIC_WRITE_HI = new Uint32Array(X2APIC_WINDOW);
 // From the register table's x2APIC columns. ICR: the high half is the 32-bit destination and is not
 // checked; TMICT: Xen does not check the high half and keeps the low 32 bits; EOI and ESR accept only 0.

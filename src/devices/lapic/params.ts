@@ -2,6 +2,11 @@
 // profiles. Everything a profile may change is here; the device code reads no profile name.
 import { HvmdevError } from '../../errors/hvmdev-error.js';
 
+/**
+ * Configuration of the local APICs (one per vCPU) and their router: every point where Xen's model
+ * (xen/arch/x86/hvm/vlapic.c), QEMU 7.2's userspace APIC (hw/intc/apic.c) and the SDM differ, as a named field.
+ * Use {@link XEN_LAPIC_PARAMS} or {@link QEMU_PC_LAPIC_PARAMS}; {@link checkLapicParams} refuses a bad set.
+ */
 export interface LapicParams {
   /** APIC timer input clock period in ns. Xen: 10 (100 MHz bus, APIC_BUS_CYCLE_NS); QEMU TCG: 1. */
   readonly busCycleNs: number;
@@ -60,6 +65,10 @@ export interface LapicParams {
   readonly offWindowReadsOnes: boolean;
 }
 
+/**
+ * Xen HVM (xen/arch/x86/hvm/vlapic.c): 100 MHz timer clock, APIC ID = 2 × vCPU, x2APIC and TSC-deadline, 1/2/4-byte
+ * MMIO, LINT0 masked at reset, ESR latch (Xen ≥ 4.21), guest SMIs ignored, the window cannot move.
+ */
 export const XEN_LAPIC_PARAMS: LapicParams = Object.freeze({
   busCycleNs: 10,
   apicIdStride: 2,
@@ -77,6 +86,10 @@ export const XEN_LAPIC_PARAMS: LapicParams = Object.freeze({
   offWindowReadsOnes: false,
 });
 
+/**
+ * QEMU 7.2 `pc` userspace APIC (hw/intc/apic.c): 1 ns timer clock, APIC ID = vCPU, no TSC-deadline, 4-byte MMIO
+ * only, LINT0 in ExtINT at reset (virtual wire), the PIC reaches a hardware-disabled APIC, the window can move.
+ */
 export const QEMU_PC_LAPIC_PARAMS: LapicParams = Object.freeze({
   busCycleNs: 1,
   apicIdStride: 1,
@@ -100,6 +113,12 @@ export const MAX_LAPIC_VCPUS = 128;
 /** A LAPIC parameter or the vCPU count is not one the model can run. */
 export class LapicConfigError extends HvmdevError {}
 
+/**
+ * Checks parameters against a vCPU count.
+ * @throws {@link LapicConfigError} naming the problem and the fix: `busCycleNs` outside [1, 1e6], `apicIdStride`
+ * not 1 or 2, `tscHz` outside [1 MHz, 100 GHz], `bspLint0Reset` with bits LVT LINT0 cannot hold, or `vcpus` that
+ * do not fit 8-bit APIC IDs (at most {@link MAX_LAPIC_VCPUS}).
+ */
 export function checkLapicParams(p: LapicParams, vcpus: number): void {
   const fail = (what: string, fix: string) => {
     throw new LapicConfigError(`LAPIC ${what}; ${fix}`);

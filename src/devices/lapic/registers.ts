@@ -42,22 +42,42 @@ export const LAPIC_VERSION = 0x00050014;
 export const REG_SLOTS = 0x40;
 /** Last xAPIC offset Xen serves (TDCR); above it reads 0 and writes are ignored. */
 export const LAST_MMIO_REG = Reg.TimerDivide;
+/** Size of the xAPIC MMIO window in bytes: one 4 KiB page (SDM Vol. 3A §11.4.1). */
 export const XAPIC_WINDOW_BYTES = 0x1000;
+/** Physical address of the xAPIC window after reset, 0xFEE00000 (IA32_APIC_BASE's reset base, SDM Vol. 3A §11.4.4). */
 export const XAPIC_DEFAULT_BASE = 0xfee00000;
 
 // LVT and ICR fields (SDM §11.5.1 Figure 11-8, §11.6.1 Figure 11-12).
+/** LVT/ICR bits 7:0: the interrupt vector (SDM Vol. 3A §11.5.1 Figure 11-8, §11.6.1 Figure 11-12). */
 export const VECTOR_MASK = 0xff;
+/**
+ * LVT/ICR bits 10:8: the delivery mode (000 Fixed, 001 Lowest priority in the ICR, 010 SMI, 100 NMI, 101 INIT,
+ * 110 Start-up in the ICR, 111 ExtINT; SDM Vol. 3A §11.5.1, §11.6.1).
+ */
 export const DELIVERY_MODE_MASK = 0x700;
+/** ICR bit 11: destination mode, set = logical (the destination is matched against LDR/DFR), clear = physical (an APIC ID). */
 export const DEST_LOGICAL = 0x800;
+/** LVT/ICR bit 12: delivery status (read-only on hardware; set while a message is pending). Here messages go out at once. */
 export const DELIVERY_STATUS = 0x1000;
+/** LVT LINT0/LINT1 bit 13: pin polarity, set = active low (SDM Vol. 3A §11.5.1). */
 export const INPUT_POLARITY = 0x2000;
+/** LVT LINT0/LINT1 bit 14: remote IRR, set while a level-triggered interrupt accepted from the pin awaits its EOI. */
 export const REMOTE_IRR = 0x4000;
+/** ICR bit 14: level, set = assert (INIT level de-assert uses clear; SDM Vol. 3A §11.6.1). Same bit as {@link REMOTE_IRR} in an LVT. */
 export const LEVEL_ASSERT = 0x4000;
+/** LVT LINT0/LINT1 and ICR bit 15: trigger mode, set = level, clear = edge. */
 export const TRIGGER_LEVEL = 0x8000;
+/** LVT bit 16: the entry is masked (no interrupt is sent). Every LVT reads 0x10000 after reset (SDM Vol. 3A §11.5.1). */
 export const LVT_MASKED = 0x10000;
+/** LVT timer bits 18:17: the timer mode (see {@link LapicTimerMode}; SDM Vol. 3A §11.5.4). */
 export const TIMER_MODE_MASK = 0x60000;
+/** ICR bits 19:18: destination shorthand (00 none, 01 self, 10 all including self, 11 all excluding self). */
 export const SHORTHAND_MASK = 0xc0000;
 
+/**
+ * Values of the LVT timer's mode field (bits 18:17, SDM Vol. 3A §11.5.4.1): one-shot, periodic, TSC-deadline (needs
+ * `tscDeadline` in the params; otherwise it acts as reserved), and the reserved value 3. Exported as `LapicTimerMode`.
+ */
 export const enum TimerMode {
   OneShot = 0,
   Periodic = 1,
@@ -85,7 +105,11 @@ export const LVT_WRITE_MASK: Readonly<Record<number, number>> = Object.freeze({
 export const LVT_REGS: readonly number[] = Object.freeze([Reg.LvtTimer, Reg.LvtThermal, Reg.LvtPerfmon, Reg.LvtLint0, Reg.LvtLint1, Reg.LvtError]);
 
 // Spurious-interrupt vector register (SDM §11.9, Figure 11-23). Xen keeps bits 9:0.
+/**
+ * Spurious-interrupt vector register bit 8: APIC software enable (clear = software-disabled, every LVT forced masked; SDM Vol. 3A §11.4.7.2).
+ */
 export const SVR_APIC_ENABLED = 0x100;
+/** SVR bits a guest write keeps: 9:0 (vector, APIC enable, focus processor checking), as Xen does (xen/arch/x86/hvm/vlapic.c). */
 export const SVR_WRITE_MASK = 0x3ff;
 
 /** Writable bits of TDCR (bits 0, 1, 3; SDM §11.5.4 Figure 11-10). */
@@ -94,21 +118,31 @@ export const TDCR_MASK = 0xb;
 export const LDR_XAPIC_MASK = 0xff000000;
 /** DFR: only the model (bits 31:28) is writable; the rest reads as ones. */
 export const DFR_RESERVED_ONES = 0x0fffffff;
+/** DFR value for the flat logical model (bits 31:28 = 1111; the reset value): LDR bits 31:24 are a bit mask of CPUs. */
 export const DFR_FLAT = 0xffffffff;
+/** DFR value for the cluster logical model (bits 31:28 = 0000): LDR bits 31:28 are the cluster, 27:24 a mask within it. */
 export const DFR_CLUSTER = 0x0fffffff;
 
 // ESR bits (SDM §11.5.3 Figure 11-9).
+/** ESR bit 5: the APIC tried to send an interrupt with an illegal vector (0–15; SDM Vol. 3A §11.5.3 Figure 11-9). */
 export const ESR_SEND_ILLEGAL_VECTOR = 0x20;
+/** ESR bit 6: the APIC received (or an LVT would have generated) an interrupt with an illegal vector (0–15). */
 export const ESR_RECEIVE_ILLEGAL_VECTOR = 0x40;
 
 // IA32_APIC_BASE (SDM §11.4.4 Figure 11-5, §11.12.1 Table 11-5).
+/** MSR index of IA32_APIC_BASE (0x1B): APIC base address, global enable, x2APIC enable (EXTD), BSP flag (SDM Vol. 3A §11.4.4). */
 export const MSR_IA32_APIC_BASE = 0x1b;
+/** MSR index of IA32_TSC_DEADLINE (0x6E0): the TSC value at which the timer fires in TSC-deadline mode (SDM Vol. 3A §11.5.4.1). */
 export const MSR_IA32_TSC_DEADLINE = 0x6e0;
+/** First MSR of the x2APIC register window (0x800; register at xAPIC offset `o` is MSR 0x800 + o / 16, SDM Vol. 3A §11.12.1). */
 export const MSR_X2APIC_FIRST = 0x800;
 /** The architectural x2APIC window; Xen decodes only 0x800–0x83F and #GPs the rest (XSA-108). */
 export const MSR_X2APIC_LAST = 0xbff;
+/** IA32_APIC_BASE bit 8 (BSP flag, read-only): set on the bootstrap processor, vCPU 0. */
 export const APIC_BASE_BSP = 0x100n;
+/** IA32_APIC_BASE bit 10 (EXTD): x2APIC mode, with bit 11 also set (SDM Vol. 3A §11.12.1 Table 11-5). */
 export const APIC_BASE_EXTD = 0x400n;
+/** IA32_APIC_BASE bit 11: APIC global enable; clear = hardware-disabled (SDM Vol. 3A §11.4.3). */
 export const APIC_BASE_ENABLE = 0x800n;
 /** Base address bits 51:12 (Xen's APIC_BASE_ADDR_MASK). */
 export const APIC_BASE_ADDR_MASK = 0x000f_ffff_ffff_f000n;

@@ -10,15 +10,24 @@ import type { PortBus } from '../../bus/port-bus.js';
 import type { Region } from '../../bus/region.js';
 import type { ConfigRegister, ConfigRegisterSpec } from './config-space.js';
 
+/** Command register bit 0, I/O Space: the function's I/O BARs decode (PCI 3.0 §6.2.2). */
 export const PCI_COMMAND_IO = 0x1;
+/** Command register bit 1, Memory Space: the function's memory BARs (and an enabled ROM) decode. */
 export const PCI_COMMAND_MEMORY = 0x2;
+/** Command register bit 2, Bus Master: the function may initiate transactions, including MSI writes. */
 export const PCI_COMMAND_MASTER = 0x4;
+/** Command register bit 8, SERR# Enable. */
 export const PCI_COMMAND_SERR = 0x100;
+/** Command register bit 10, Interrupt Disable: the function's INTx request does not reach its pin (PCI 3.0 §6.2.2). */
 export const PCI_COMMAND_INTX_DISABLE = 0x400;
 
+/** BAR bit 0: set in an I/O BAR (read-only), clear in a memory BAR (PCI 3.0 §6.2.5.1). */
 export const BAR_IO_SPACE = 0x1;
+/** Memory BAR bits 2:1 = 10: the BAR is 64-bit and the next BAR slot holds the high half of the address. */
 export const BAR_MEM_TYPE_64 = 0x4;
+/** Memory BAR bit 3: prefetchable. */
 export const BAR_MEM_PREFETCH = 0x8;
+/** Expansion ROM BAR (0x30) bit 0: address decode enable, with Memory Space in the command register (PCI 3.0 §6.2.5.2). */
 export const ROM_ENABLE = 0x1;
 
 /** The physical address bits the memory bus maps (MAXPHYADDR ≤ 52): higher BAR halves cannot be mapped. */
@@ -34,13 +43,21 @@ const MAX_HI_FOR_BUS = 2 ** 20;
  */
 export type BarWriteWhileDecoding = 'ignore' | 'remap';
 
+/** Which address space a {@link PciBar} decodes: I/O ports, memory, or the expansion ROM (memory, with its own enable). */
 export type BarSpace = 'io' | 'mem' | 'rom';
 
+/** The buses a function's BARs are mapped on: I/O BARs on `ports`, memory and ROM BARs on `mmio`. */
 export interface BarBuses {
   readonly ports: PortBus;
   readonly mmio: MmioBus;
 }
 
+/**
+ * One BAR of a {@link PciFunction} (or its expansion ROM): its config registers (`lo`, and `hi` for a 64-bit BAR),
+ * and its mapping on the bus while the guest has it placed and decoding (PCI 3.0 §6.2.5). An address that clashes
+ * with another range on the bus leaves the BAR unmapped with `conflict` set, never an exception; I/O BARs map only
+ * below 0x10000.
+ */
 export class PciBar {
   lo!: ConfigRegister;
   hi: ConfigRegister | null = null;
@@ -129,6 +146,7 @@ export class PciBar {
     }
   }
 
+  /** Removes the BAR's range from its bus, if mapped (the config registers keep the address). */
   unmap(): void {
     if (this.region !== null) {
       this.region.remove();

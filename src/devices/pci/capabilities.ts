@@ -5,6 +5,7 @@ import { PciDeviceDefinitionError } from './errors.js';
 import { msiCapabilityLength, PCI_CAP_ID_MSI } from './msi.js';
 import { MSIX_CAPABILITY_LENGTH, PCI_CAP_ID_MSIX } from './msix.js';
 
+/** Where a definition's capabilities sit in config space and which the guest sees (see {@link layoutCapabilities}). */
 export interface CapabilityLayout {
   /** Offset of each declared capability, in declaration order. */
   readonly offsets: readonly number[];
@@ -14,10 +15,12 @@ export interface CapabilityLayout {
   readonly linked: readonly number[];
 }
 
+/** The capability ID a definition's capability carries: 0x05 for MSI, 0x11 for MSI-X, or the custom `id`. */
 export function capabilityId(cap: CapabilityDefinition): number {
   return cap.kind === 'msi' ? PCI_CAP_ID_MSI : cap.kind === 'msix' ? PCI_CAP_ID_MSIX : cap.id;
 }
 
+/** Bytes a capability takes in config space, header included: MSI 10–24 depending on its options, MSI-X 12, or the custom `length`. */
 export function capabilityLength(cap: CapabilityDefinition): number {
   return cap.kind === 'msi' ? msiCapabilityLength(cap) : cap.kind === 'msix' ? MSIX_CAPABILITY_LENGTH : cap.length;
 }

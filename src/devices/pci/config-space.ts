@@ -5,6 +5,7 @@
 import { PciRegisterError } from './errors.js';
 import { SnapshotError } from '../../device-model/snapshot.js';
 
+/** Width of a config register in bytes: 1, 2 or 4 (a register is aligned to its size). */
 export type RegisterSize = 1 | 2 | 4;
 
 /**
@@ -18,9 +19,26 @@ export type RegisterSize = 1 | 2 | 4;
  */
 export type GapPolicy = 'ones' | 'zero' | 'qemu';
 
+/**
+ * A config register a device (or a definition's `registers`) declares: where it is, its reset value, which bits
+ * are read-only, write-1-to-clear or reserved, and optional read/write/validate hooks. A write of fewer bytes than
+ * the register reaches the hook as the whole register, with the bytes not written left as they were.
+ *
+ * @example
+ * ```ts
+ * // A 32-bit scratch register at 0x80, and a read-only counter computed on each read
+ * const regs: ConfigRegisterSpec[] = [
+ *   { offset: 0x80, size: 4, name: 'scratch' },
+ *   { offset: 0x84, size: 4, name: 'ticks', ro: 0xffffffff, read: () => ticks },
+ * ];
+ * ```
+ */
 export interface ConfigRegisterSpec {
+  /** Byte offset in config space (a multiple of `size`; below 256, or 4096 for PCI Express). */
   readonly offset: number;
+  /** Width in bytes. */
   readonly size: RegisterSize;
+  /** Name in errors, traces and `describe` output. */
   readonly name: string;
   /** Power-on value of the register's storage. Default 0. */
   readonly reset?: number;
@@ -48,6 +66,11 @@ export interface ConfigRegisterSpec {
 
 const SIZE_MASK = [0, 0xff, 0xffff, 0xffffff, 0xffffffff] as const;
 
+/**
+ * One config register as {@link ConfigSpace} holds it: the normalised masks of its {@link ConfigRegisterSpec}
+ * (every field unsigned, within the register's width), its storage `value`, and the hooks. `current()` is what the
+ * guest reads, `store(v)` the default write.
+ */
 export class ConfigRegister {
   readonly offset: number;
   readonly size: RegisterSize;
@@ -62,8 +85,11 @@ export class ConfigRegister {
   readonly preserved: number;
   /** The register's own storage (used by the default read and write). */
   value: number;
+  /** The spec's `read` hook (computes the value instead of reading storage), or null. */
   readonly readFn: ((reg: ConfigRegister) => number) | null;
+  /** The spec's `write` hook (gets the masked full value), or null for the default `store`. */
   readonly writeFn: ((reg: ConfigRegister, value: number) => void) | null;
+  /** The spec's `validate` hook for snapshot values, or null for the default mask check. */
   readonly validateFn: ((value: number) => boolean) | null;
 
   constructor(spec: ConfigRegisterSpec) {
@@ -105,6 +131,11 @@ export class ConfigRegister {
   }
 }
 
+/**
+ * A function's configuration space (256 bytes, or 4096 for PCI Express): a byte map to non-overlapping
+ * {@link ConfigRegister}s, with gaps answered by the {@link GapPolicy}. Guest reads and writes of 1, 2 or 4 bytes
+ * at any offset are split across the registers they touch; each register sees only the bytes written.
+ */
 export class ConfigSpace {
   /** 256 for a conventional function, 4096 for PCI Express (extended config space). */
   readonly size: number;
@@ -248,6 +279,7 @@ export class ConfigSpace {
     this.scratch.fill(0);
   }
 
+  /** Every register's storage value in the order added, and the `qemu` gap policy's writable scratch bytes. */
   snapshot(): { registers: number[]; scratch: number[] } {
     return { registers: this.registers.map((r) => r.value), scratch: Array.from(this.scratch) };
   }

@@ -8,12 +8,24 @@ import { PciDeviceDefinitionError } from './errors.js';
 /** Memory BAR decoding 32 or 64 address bits, or an I/O BAR (PCI 3.0 §6.2.5.1). */
 export type BarKind = 'mem32' | 'mem64' | 'io';
 
+/**
+ * One Base Address Register of a {@link PciFunctionDefinition} (PCI 3.0 §6.2.5.1): its slot, kind and size, and the
+ * handler that decodes it once the guest places it (offsets relative to the BAR's base). Checked when the
+ * function is attached; a bad BAR throws PciDeviceDefinitionError naming it.
+ *
+ * @example
+ * ```ts
+ * const bar0: BarDefinition = { index: 0, kind: 'mem32', size: 0x1000, handler: registers, sizes: 4, aligned: true };
+ * ```
+ */
 export interface BarDefinition {
   /** BAR number 0–5 (a 64-bit BAR also uses the next one). */
   readonly index: number;
+  /** `mem32`, `mem64` (takes two BAR slots) or `io`. */
   readonly kind: BarKind;
   /** Bytes decoded: a power of two, at least 16 for memory and 4 for I/O (at most 256 for I/O). */
   readonly size: number;
+  /** Memory BAR bit 3 (prefetchable). Memory BARs only. Default false. */
   readonly prefetchable?: boolean;
   /** What the BAR decodes (offsets relative to the BAR). Default: reads all-ones, writes dropped. */
   readonly handler?: IoHandler;
@@ -25,6 +37,10 @@ export interface BarDefinition {
   readonly name?: string;
 }
 
+/**
+ * The Expansion ROM BAR of a function (config offset 0x30, PCI 3.0 §6.2.5.2): decoded only while the guest sets
+ * its enable bit (and Memory Space in the command register).
+ */
 export interface RomDefinition {
   /** Bytes decoded: a power of two, at least 2 KiB (PCI 3.0 §6.2.5.2). */
   readonly size: number;
@@ -32,6 +48,10 @@ export interface RomDefinition {
   readonly handler?: IoHandler;
 }
 
+/**
+ * An MSI capability (PCI 3.0 §6.8.1, capability ID 0x05): the function signals vectors with `signalMsi(n)` while the
+ * guest has MSI enabled; the message goes to the address/data the guest programmed.
+ */
 export interface MsiDefinition {
   readonly kind: 'msi';
   /** Vectors the function can use (Multiple Message Capable): 1, 2, 4, 8, 16 or 32. */
@@ -42,18 +62,28 @@ export interface MsiDefinition {
   readonly perVectorMask?: boolean;
 }
 
+/**
+ * An MSI-X capability (PCI 3.0 §6.8.2, capability ID 0x11): a table of `vectors` 16-byte entries and a Pending Bit
+ * Array, each inside one of the function's memory BARs (they may share a BAR, without overlapping).
+ */
 export interface MsixDefinition {
   readonly kind: 'msix';
   /** Table entries, 1–2048. */
   readonly vectors: number;
   /** BAR holding the table and the offset in it (8-byte aligned). */
   readonly tableBar: number;
+  /** Offset of the table in `tableBar` (8-byte aligned; the table takes 16 × vectors bytes). */
   readonly tableOffset: number;
   /** BAR holding the Pending Bit Array and the offset in it (8-byte aligned). */
   readonly pbaBar: number;
+  /** Offset of the PBA in `pbaBar` (8-byte aligned; one bit per vector, in whole 8-byte words). */
   readonly pbaOffset: number;
 }
 
+/**
+ * A capability the host describes itself (e.g. vendor-specific 0x09): an ID, a length and its registers. The
+ * host bridge links it into the capability list like MSI and MSI-X.
+ */
 export interface CustomCapabilityDefinition {
   readonly kind: 'custom';
   /** Capability ID (PCI Code and ID Assignment spec), e.g. 0x09 vendor-specific. */
@@ -64,17 +94,38 @@ export interface CustomCapabilityDefinition {
   readonly registers?: readonly ConfigRegisterSpec[];
 }
 
+/** One entry of {@link PciFunctionDefinition.capabilities}, told apart by `kind`: `msi`, `msix` or `custom`. */
 export type CapabilityDefinition = MsiDefinition | MsixDefinition | CustomCapabilityDefinition;
 
+/**
+ * What a host needs to say to attach a PCI function to a {@link PciHost} (`host.attach(address, definition)`):
+ * IDs, class, BARs, ROM, capabilities, interrupt pin and extra config registers. Every field is checked before
+ * anything is created: a malformed definition throws PciDeviceDefinitionError (or PciRegisterError for a
+ * register) naming the problem. See docs/devices/pci.md for a full example.
+ *
+ * @example
+ * ```ts
+ * const fn = host.attach({ device: 4 }, {
+ *   name: 'my-nic', vendorId: 0x8086, deviceId: 0x10d3, classCode: 0x020000, interruptPin: 1,
+ *   bars: [{ index: 0, kind: 'mem32', size: 0x20000, handler: registers }],
+ *   capabilities: [{ kind: 'msi', vectors: 4 }],
+ * });
+ * ```
+ */
 export interface PciFunctionDefinition {
   /** Owner name on the buses, in traces and errors (e.g. "pci-testdev"). */
   readonly name: string;
+  /** Vendor ID (16 bits, not 0xFFFF, which means "no device"). */
   readonly vendorId: number;
+  /** Device ID (16 bits). */
   readonly deviceId: number;
+  /** Revision ID (8 bits). Default 0. */
   readonly revision?: number;
   /** 24-bit class code: base class, sub-class, programming interface (e.g. 0x060000 host bridge). */
   readonly classCode: number;
+  /** Subsystem vendor ID at 0x2C (16 bits). Default 0. */
   readonly subsystemVendorId?: number;
+  /** Subsystem ID at 0x2E (16 bits). Default 0. */
   readonly subsystemId?: number;
   /** Header type bit 7: function 0 of a multi-function device. */
   readonly multiFunction?: boolean;
@@ -88,10 +139,13 @@ export interface PciFunctionDefinition {
   readonly commandWritable?: number;
   /** Cache Line Size register writable (PCI 3.0 §6.2.4). Default true. */
   readonly cacheLineSizeWritable?: boolean;
+  /** The BARs, any order; slots must not overlap (a 64-bit BAR takes two). */
   readonly bars?: readonly BarDefinition[];
+  /** An expansion ROM, if the function has one. */
   readonly rom?: RomDefinition;
   /** Laid out from `capabilityBase` (default 0x40) in order, each 4-byte aligned, linked from 0x34. */
   readonly capabilities?: readonly CapabilityDefinition[];
+  /** Config offset of the first capability (default 0x40). */
   readonly capabilityBase?: number;
   /** Device-specific registers (offsets 0x40 up, or any offset not used by the header). */
   readonly registers?: readonly ConfigRegisterSpec[];

@@ -15,11 +15,18 @@ import { capabilityId, layoutCapabilities } from './capabilities.js';
 import { MsiCapability } from './msi.js';
 import { MsixBarHandler, MsixCapability } from './msix.js';
 
+/** Status register bit 3, Interrupt Status (read-only): the function's INTx request, shown even while INTx is disabled (PCI 3.0 §6.2.3). */
 export const PCI_STATUS_INTERRUPT = 0x0008;
+/** Status register bit 4, Capabilities List: set when the function has a capability list at 0x34 (PCI 3.0 §6.7). */
 export const PCI_STATUS_CAP_LIST = 0x0010;
 /** Status bits that are write-1-to-clear (parity, aborts, SERR#, PCI 3.0 §6.2.3). */
 export const PCI_STATUS_RW1C = 0xf900;
+/** Header Type bit 7 (offset 0x0E): function 0 of a multi-function device, so functions 1–7 are scanned. */
 export const PCI_HEADER_MULTI_FUNCTION = 0x80;
+/**
+ * Command bits a guest may change unless the definition says otherwise: 0x0507 = I/O space, memory space, bus
+ * master, SERR# enable and INTx disable (as QEMU's default; PCI 3.0 §6.2.2).
+ */
 export const DEFAULT_COMMAND_WRITABLE = 0x0507;
 
 /** What a function needs from its host. */
@@ -47,6 +54,12 @@ const NULL_HANDLER: IoHandler = {
   write: () => undefined,
 };
 
+/**
+ * One PCI function attached to a {@link PciHost} (returned by `host.attach`): its 256-byte (or 4 KiB PCI Express)
+ * config space built from a {@link PciFunctionDefinition}, its BARs mapped on the port and memory buses where the
+ * guest places them, its MSI/MSI-X capabilities and INTx line. The device model behind it signals interrupts with
+ * `setIntx(level)` and `signalMsi(n)`; everything the guest does arrives through config space and the BAR handlers.
+ */
 export class PciFunction {
   readonly name: string;
   readonly config: ConfigSpace;
@@ -199,6 +212,11 @@ export class PciFunction {
     return this.config.read(reg, size);
   }
 
+  /**
+   * A config write of `size` bytes (1, 2 or 4) at offset `reg`, as the guest would make it: read-only bits keep their
+   * value, RW1C bits clear, BARs and the command register remap at once. The host bounds `reg`; never throws for a
+   * guest value.
+   */
   configWrite(reg: number, size: number, value: number): void {
     this.config.write(reg, size, value);
   }
@@ -237,6 +255,10 @@ export class PciFunction {
     return list;
   }
 
+  /**
+   * Back to the power-on config values (BARs unmapped, MSI/MSI-X off and the MSI-X table masked, INTx request low),
+   * then tells the {@link PciFunction.onStateReplaced} listeners.
+   */
   reset(): void {
     this.config.reset();
     this.msix?.resetTable();
@@ -246,6 +268,7 @@ export class PciFunction {
     for (const l of this.listeners) l();
   }
 
+  /** The function's state as plain data: its config registers, scratch registers, INTx request and MSI-X table/PBA. */
   snapshot(): PlainData {
     const cfg = this.config.snapshot();
     return {

@@ -24,6 +24,10 @@ export interface PciSlot {
   readonly function?: number;
 }
 
+/**
+ * An ECAM (PCI Express enhanced configuration, "MMCONFIG") window added with {@link PciHost.addEcamRegion}: its
+ * spec (base, segment, bus range) and how to take it away again.
+ */
 export interface EcamRegion {
   readonly spec: EcamRegionSpec;
   /** Removes the window from the memory bus (PHYSDEVOP_pci_mmcfg_reserved in reverse, or q35 PCIEXBAR off). */
@@ -37,6 +41,21 @@ function ones(size: number): number {
 const fmtBdf = (a: PciAddress) =>
   `${a.segment.toString(16).padStart(4, '0')}:${a.bus.toString(16).padStart(2, '0')}:${a.device.toString(16).padStart(2, '0')}.${a.function}`;
 
+/**
+ * The PCI host of a platform, id `pci` (PCI Local Bus 3.0, PCI Express ECAM; Xen's vPCI xen/drivers/vpci, QEMU 7.2
+ * hw/pci): holds every function on segments and buses, serves configuration mechanism #1 at 0xCF8/0xCFC and the
+ * ECAM windows, routes INTx to GSIs through its {@link PciInterruptRouter}, and snapshots every attached function.
+ * Functions are attached by the host with {@link PciHost.attach}; guests find, size and program them as on
+ * hardware. Guest accesses never throw. See docs/devices/pci.md.
+ * @throws {@link PciParamsError} from the constructor for bad parameters.
+ *
+ * @example
+ * ```ts
+ * const host = p.device<PciHost>('pci');
+ * const fn = host.attach({ device: 4 }, { name: 'my-dev', vendorId: 0x1234, deviceId: 0x11e8, classCode: 0xff0000 });
+ * host.configRead(0, 0, 4 << 3, 0, 4); // 0x11e81234
+ * ```
+ */
 export class PciHost implements Device {
   readonly id = 'pci';
   readonly kind = 'pci-host';
@@ -141,6 +160,11 @@ export class PciHost implements Device {
     return f.configRead(reg, size);
   }
 
+  /**
+   * A configuration write as the guest makes it (mechanism #1 and ECAM both end here): `size` bytes (1, 2 or 4) of
+   * `value` at register offset `reg` of the function at `segment`/`bus`/`devfn` (devfn = device << 3 | function).
+   * Writes to absent or hidden functions, or past the end of the function's config space, are dropped. Never throws.
+   */
   configWrite(segment: number, bus: number, devfn: number, reg: number, size: number, value: number): void {
     const f = this.visible(segment, bus, devfn);
     if (f === null || reg + size > f.config.size) return;
@@ -223,6 +247,7 @@ export class PciHost implements Device {
     };
   }
 
+  /** The ECAM windows currently on the memory bus, in the order they were added. */
   ecamWindows(): readonly EcamRegionSpec[] {
     return this.ecamRegions.map((e) => e.window.spec);
   }
@@ -267,6 +292,11 @@ export class PciHost implements Device {
     });
   }
 
+  /**
+   * Second step of a restore: takes a state `checkState` accepted (CONFIG_ADDRESS, the reset control register, the
+   * PIRQ routes and every attached function's registers) and never throws; unmaps every BAR first, then maps
+   * them again where the restored registers place them.
+   */
   applyState(state: unknown): void {
     const s = state as typeof PCI_HOST_STATE.json;
     const commits = this.checkFunctions(s); // checked already: this only builds the commits

@@ -18,22 +18,36 @@ import { QEMU_SUBSYSTEM, storageBytes } from './host-bridge.js';
 import type { Ich9Tco } from './ich9-tco.js';
 import type { PmBlockPlacement } from './piix4-pm.js';
 
+/** Config offset of the ICH9 LPC bridge's PMBASE (0x40): the ACPI PM I/O block base in bits 15:7, bit 0 reads 1 (ICH9 datasheet §13.1). */
 export const ICH9_LPC_PMBASE = 0x40;
+/** Config offset of ACPI_CNTL (0x44): bit 7 ({@link ICH9_ACPI_EN}) enables decoding of the PM block at PMBASE. */
 export const ICH9_LPC_ACPI_CNTL = 0x44;
+/** ACPI_CNTL bit 7, ACPI_EN: the PM I/O block (and the TCO registers in it) is decoded at PMBASE. */
 export const ICH9_ACPI_EN = 0x80;
+/** PMBASE bits that form the block's I/O address (15:7): the block is 128 bytes, 128-byte aligned. */
 export const ICH9_PMBASE_ADDRESS_MASK = 0xff80;
 /** QEMU's write mask of PMBASE (see the file comment). */
 export const QEMU_ICH9_PMBASE_WRITABLE = 0xff87;
+/** Config offset of PIRQA_ROUT (0x60); PIRQB–D_ROUT follow at 0x61–0x63. Reset 0x80 (routing disabled). Stored, not routed here. */
 export const ICH9_LPC_PIRQA_ROUT = 0x60;
+/** Config offset of PIRQE_ROUT (0x68); PIRQF–H_ROUT follow at 0x69–0x6B. Reset 0x80 (routing disabled). Stored, not routed here. */
 export const ICH9_LPC_PIRQE_ROUT = 0x68;
+/** PIRQx_ROUT bit 7, IRQEN# (active high: set = the PIRQ is not routed to an ISA IRQ); the reset value 0x80. */
 export const ICH9_PIRQ_ROUT_DISABLED = 0x80;
+/** Config offset of RCBA (0xF0): base of the 16 KiB chipset configuration window in bits 31:14, enable in bit 0 (ICH9 §13.1.35). */
 export const ICH9_LPC_RCBA = 0xf0;
+/** RCBA bit 0: the chipset configuration window is decoded at RCBA & 0xFFFFC000. */
 export const ICH9_RCBA_ENABLE = 0x1;
 /** RCBA's writable bits: the base (31:14) and the enable (0). */
 export const ICH9_RCBA_WRITABLE = 0xffffc001;
 /** QEMU's slot for the ICH9 functions. */
 export const ICH9_SLOT = 0x1f;
 
+/**
+ * The definition of QEMU 7.2 `q35`'s ICH9 LPC bridge (8086:2918 rev 2, class 0x060100, multi-function, at 00:1f.0):
+ * PMBASE and ACPI_CNTL call `changed` on every write (the owner re-places the PM block), RCBA calls `rcbaChanged`,
+ * and the PIRQ routing bytes are plain storage with QEMU's reset values and write masks.
+ */
 export function ich9LpcDefinition(changed: () => void, rcbaChanged: () => void = () => undefined): PciFunctionDefinition {
   const placeOnWrite = { write: (reg: { store(v: number): void }, v: number) => (reg.store(v), changed()) };
   const rcbaOnWrite = { write: (reg: { store(v: number): void }, v: number) => (reg.store(v), rcbaChanged()) };

@@ -38,7 +38,9 @@ export const TCO = Object.freeze({
   SW_IRQ_GEN: 0x10,
   TMR: 0x12,
 });
+/** Offset of the TCO registers in the ACPI PM I/O block: PMBASE + 0x60 (ICH9 datasheet §13.9). */
 export const TCO_BLOCK_OFFSET = 0x60;
+/** Bytes of the TCO register block: 32. */
 export const TCO_BLOCK_LENGTH = 32;
 /** TCO1_STS bits (write 1 to clear). */
 export const TCO1_STS = Object.freeze({ SW_TCO_SMI: 1 << 1, TCO_INT_STS: 1 << 2, TIMEOUT: 1 << 3 });
@@ -55,17 +57,27 @@ const TCO_TMR_RESET = 0x0004;
 
 /** SMI_EN/SMI_STS in the PM I/O block (PMBASE+0x30, 8 bytes). */
 export const SMI_BLOCK_OFFSET = 0x30;
+/**
+ * SMI_EN bits (PMBASE + 0x30, ICH9 §13.8.3.7): GBL_SMI_EN (bit 0) lets any SMI# out; TCO_EN (bit 13) lets the TCO
+ * timeout raise SMI#.
+ */
 export const SMI_EN = Object.freeze({ GBL_SMI_EN: 1 << 0, TCO_EN: 1 << 13 });
 /** SMI_STS bit 13: the TCO logic has an SMI cause pending. */
 export const SMI_STS_TCO = 1 << 13;
 
 /** The chipset configuration window (RCBA, 16 KiB) and GCS inside it. */
 export const RCBA_LENGTH = 0x4000;
+/** Offset of GCS (General Control and Status) in the chipset configuration window: RCBA + 0x3410 (ICH9 §10.1.75). */
 export const GCS_OFFSET = 0x3410;
+/** GCS bit 5, NO_REBOOT: a second TCO timeout does not reboot. Set at power-on; stuck at 1 with the "no reboot" strap. */
 export const GCS_NO_REBOOT = 1 << 5;
 /** GCS at power-on: NO_REBOOT set (§10.1.75; QEMU's ICH9_CC_GCS_DEFAULT). */
 const GCS_RESET = GCS_NO_REBOOT;
 
+/**
+ * Where the TCO watchdog follows QEMU 7.2 (hw/acpi/tco.c) rather than the ICH9 datasheet: {@link ICH9_TCO_PARAMS}
+ * (datasheet) or {@link QEMU_ICH9_TCO_PARAMS}.
+ */
 export interface Ich9TcoParams {
   /**
    * The "No Reboot" strap (SPKR sampled high): NO_REBOOT reads 1 and cannot be cleared, so a second
@@ -102,6 +114,13 @@ const SMI_MESSAGE: ApicMessage = Object.freeze({
   source: -1,
 });
 
+/**
+ * The ICH9 TCO watchdog, id `ich9-tco` (ICH9 datasheet §5.14.2, §13.9; QEMU 7.2 hw/acpi/tco.c), with SMI_EN/SMI_STS
+ * (PMBASE + 0x30) and GCS (RCBA + 0x3410). The 10-bit timer counts down every 0.6 s of virtual time; the first
+ * expiry sets TCO_TIMEOUT and, when GBL_SMI_EN and TCO_EN allow, sends an SMI to every CPU on the APIC bus; a
+ * second expiry without a TCO_RLD write sets SECOND_TO_STS and reboots the platform unless NO_REBOOT is set.
+ * Its registers are placed by the ICH9 LPC bridge (PMBASE, ACPI_EN, RCBA). Guest accesses never throw.
+ */
 export class Ich9Tco implements Device {
   readonly id = 'ich9-tco';
   readonly kind = 'ich9-tco';

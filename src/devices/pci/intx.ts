@@ -16,11 +16,17 @@ export type IntxGsiRule = 'xen' | 'none';
 /** Which PCI link a (device, pin) uses: Xen's (dev + pin) mod 4, QEMU i440FX's (dev − 1 + pin) mod 4, or none. */
 export type IntxLinkRule = 'xen' | 'i440fx' | 'none';
 
+/**
+ * How the host's functions' INTx pins reach interrupt inputs: `gsi` a direct IO-APIC GSI (Xen's hvm_pci_intx_gsi,
+ * xen/arch/x86/hvm/irq.c) or none; `link` which of the four PCI links (PIRQA–D) the pin shares, routed to an ISA IRQ
+ * by the guest (Xen's swizzle, QEMU i440FX's, or none).
+ */
 export interface IntxRouting {
   readonly gsi: IntxGsiRule;
   readonly link: IntxLinkRule;
 }
 
+/** Number of PCI interrupt links: 4 (PIRQA#–PIRQD#). */
 export const PCI_LINK_COUNT = 4;
 
 /** Xen hvm_pci_intx_gsi; `pin` is 0 for INTA#. */
@@ -58,6 +64,11 @@ class PciIntxLine extends LevelLine implements IrqLine {
   }
 }
 
+/**
+ * The host's INTx router: each function's pin drives its GSI (if the rule gives one) and asserts its PCI link, and a
+ * link asserted by any pin raises the ISA IRQ the link is routed to (wired-OR, counted as Xen's
+ * pci_link_assert_count). Routes change with the guest's PIRQ route registers (`setLinkRoute`).
+ */
 export class PciInterruptRouter {
   private readonly routes: (number | null)[] = [null, null, null, null];
   /** Asserted pins per link (Xen's pci_link_assert_count). */

@@ -5,10 +5,14 @@
 import type { ConfigRegister, ConfigSpace } from './config-space.js';
 import type { MsiDefinition } from './definition.js';
 
+/** Capability ID of MSI: 0x05 (PCI 3.0 §6.8.1). */
 export const PCI_CAP_ID_MSI = 0x05;
 
+/** MSI Message Control bit 0, MSI Enable (PCI 3.0 §6.8.1.3). */
 export const MSI_CONTROL_ENABLE = 0x0001;
+/** MSI Message Control bit 7 (read-only): the capability has a 64-bit message address. */
 export const MSI_CONTROL_64BIT = 0x0080;
+/** MSI Message Control bit 8 (read-only): the capability has Mask and Pending registers (per-vector masking). */
 export const MSI_CONTROL_PER_VECTOR_MASK = 0x0100;
 
 /** Sends one message (the function checks bus mastering and hands it to the interrupt fabric). */
@@ -21,6 +25,12 @@ export function msiCapabilityLength(def: MsiDefinition): number {
   return a64 ? 0x0e : 0x0a;
 }
 
+/**
+ * The MSI capability of a {@link PciFunction} (PCI 3.0 §6.8.1): Message Control, address, data and optional
+ * mask/pending registers in config space. Vector n of the `vectors` the guest enabled (Multiple Message Enable) is
+ * sent as the programmed data with its low bits replaced by n; a masked vector pends and is sent when unmasked.
+ * Signals while MSI is disabled or bus mastering is off are dropped. Never throws for guest input.
+ */
 export class MsiCapability {
   readonly vectors: number;
   readonly control: ConfigRegister;

@@ -10,13 +10,24 @@ import type { ConfigRegister, ConfigSpace } from './config-space.js';
 import type { MsixDefinition } from './definition.js';
 import type { MessageSender } from './msi.js';
 
+/** Capability ID of MSI-X: 0x11 (PCI 3.0 §6.8.2). */
 export const PCI_CAP_ID_MSIX = 0x11;
+/** Bytes of the MSI-X capability structure in config space: 12 (header and control, table offset/BIR, PBA offset/BIR). */
 export const MSIX_CAPABILITY_LENGTH = 12;
+/** Message Control bit 14, Function Mask: every entry is masked (signals pend in the PBA) while set. */
 export const MSIX_CONTROL_FUNCTION_MASK = 0x4000;
+/** Message Control bit 15, MSI-X Enable (INTx and MSI are then not used; PCI 3.0 §6.8.2.3). */
 export const MSIX_CONTROL_ENABLE = 0x8000;
+/** Bytes per MSI-X table entry: 16 (message address low, address high, data, vector control). */
 export const MSIX_ENTRY_SIZE = 16;
+/** Vector Control bit 0, Mask Bit: the entry is masked; it is set in every entry at reset (PCI 3.0 §6.8.2.9). */
 export const MSIX_VECTOR_MASKED = 0x1;
 
+/**
+ * The MSI-X capability of a {@link PciFunction} (PCI 3.0 §6.8.2): the Message Control register in config space,
+ * and the table and Pending Bit Array that live in the function's BARs. `trigger(entry)` sends an entry's message,
+ * pends it while masked (sent when unmasked) or drops it when MSI-X is off. Never throws for guest input.
+ */
 export class MsixCapability {
   readonly vectors: number;
   readonly control: ConfigRegister;
@@ -70,10 +81,12 @@ export class MsixCapability {
     return (this.control.value & MSIX_CONTROL_FUNCTION_MASK) !== 0;
   }
 
+  /** Whether table entry `entry` (0-based, below `vectors`) has its Mask Bit set. */
   entryMasked(entry: number): boolean {
     return (this.table[entry * 4 + 3]! & MSIX_VECTOR_MASKED) !== 0;
   }
 
+  /** Whether entry `entry` (0-based, below `vectors`) has a message pending in the PBA. */
   pendingBit(entry: number): boolean {
     return ((this.pba[entry >>> 5]! >>> (entry & 31)) & 1) !== 0;
   }
@@ -115,6 +128,10 @@ export class MsixCapability {
     return i < this.table.length ? this.table[i]! : 0xffffffff;
   }
 
+  /**
+   * A guest dword write at byte `offset` into the table: address (bits 1:0 kept 0), address high, data, or vector
+   * control (only the Mask Bit; clearing it sends a pending message). Offsets past the table are ignored.
+   */
   tableWrite(offset: number, value: number): void {
     const i = offset >>> 2;
     if (i >= this.table.length) return;
@@ -139,12 +156,14 @@ export class MsixCapability {
     return i < this.pba.length ? this.pba[i]! : 0xffffffff;
   }
 
+  /** Power-on table: every entry zero and masked, no pending bits. */
   resetTable(): void {
     this.table.fill(0);
     for (let e = 0; e < this.vectors; e++) this.table[e * 4 + 3] = MSIX_VECTOR_MASKED; // entries reset masked
     this.pba.fill(0);
   }
 
+  /** The table (four dwords per entry) and the PBA (dwords) as plain arrays. */
   snapshot(): { table: number[]; pba: number[] } {
     return { table: Array.from(this.table), pba: Array.from(this.pba) };
   }
@@ -166,6 +185,7 @@ export class MsixCapability {
     });
   }
 
+  /** Takes a table and PBA `checkRestore` accepted (the lengths must match). Sends nothing. */
   restoreState(table: readonly number[], pba: readonly number[]): void {
     this.table.set(table);
     this.pba.set(pba);
@@ -202,6 +222,10 @@ export class MsixBarHandler implements IoHandler {
     this.pbaEnd = hasPba ? msix.pbaOffset + msix.pba.length * 4 : -1;
   }
 
+  /**
+   * A guest read at `offset` in the BAR: in the table or PBA only aligned dwords are served (anything else reads
+   * all-ones); elsewhere the device's own handler answers the sizes it declared. Never throws.
+   */
   read(offset: number, size: PortAccessSize, ctx: AccessContext): number {
     if (offset >= this.tableStart && offset < this.tableEnd) {
       if (size !== 4 || (offset & 3) !== 0) return ones(size);
@@ -215,6 +239,10 @@ export class MsixBarHandler implements IoHandler {
     return this.inner.read(offset, size, ctx);
   }
 
+  /**
+   * A guest write at `offset` in the BAR: aligned dwords in the table reach {@link MsixCapability.tableWrite}, the
+   * PBA is read-only, and the rest goes to the device's own handler. Never throws.
+   */
   write(offset: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     if (offset >= this.tableStart && offset < this.tableEnd) {
       if (size === 4 && (offset & 3) === 0) this.msix.tableWrite(offset - this.tableStart, value);
@@ -224,6 +252,7 @@ export class MsixBarHandler implements IoHandler {
     if (this.innerServes(offset, size)) this.inner.write(offset, size, value, ctx);
   }
 
+  /** A guest 8-byte read: an aligned qword of the table or PBA (two dwords), else the device's handler. Never throws. */
   read64(offset: number, ctx: AccessContext): bigint {
     if (this.inTable(offset) || this.inPba(offset)) {
       if ((offset & 7) !== 0) return 0xffff_ffff_ffff_ffffn;
@@ -235,6 +264,7 @@ export class MsixBarHandler implements IoHandler {
     return this.inner.read64(offset, ctx);
   }
 
+  /** A guest 8-byte write: an aligned qword of the table as two dword writes (low first), else the device's handler. */
   write64(offset: number, value: bigint, ctx: AccessContext): void {
     if (this.inTable(offset) || this.inPba(offset)) {
       if ((offset & 7) !== 0) return;

@@ -12,12 +12,17 @@ import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { PciFunction } from './function.js';
 
+/** Start of the range the PAM registers route: 0xC0000 (82441FX datasheet §3.2.18). */
 export const PAM_BASE = 0xc0000;
+/** Bytes the PAM registers route: 0x40000 (256 KiB, 0xC0000–0xFFFFF). */
 export const PAM_LENGTH = 0x40000;
 /** PAM0's config offset on the i440FX and on the Q35 MCH. */
 export const I440FX_PAM0 = 0x59;
+/** Config offset of PAM0 on the Q35 MCH (Intel 3 Series datasheet): 0x90, PAM1–PAM6 at 0x91–0x96. */
 export const Q35_MCH_PAM0 = 0x90;
+/** PAM nibble bit 0, RE: reads of the segment go to DRAM (the shadow copy) instead of PCI. */
 export const PAM_RE = 0x1;
+/** PAM nibble bit 1, WE: writes to the segment go to DRAM instead of PCI. */
 export const PAM_WE = 0x2;
 /** 16 KiB segments from 0xC0000; the last four (0xF0000–0xFFFFF) are the BIOS area of PAM0's high nibble. */
 const SEGMENT_SHIFT = 14;
@@ -31,6 +36,12 @@ export function pamAttribute(pam0: number, seg: number): { readonly offset: numb
 
 const BY_BUS = new WeakMap<MmioBus, Pam>();
 
+/**
+ * The Programmable Attribute Map of a host bridge (82441FX datasheet §3.2.18; Q35 MCH, same layout): seven config
+ * registers whose nibbles route each segment of 0xC0000–0xFFFFF, reads and writes separately, to the shadow DRAM
+ * (`shadow`, 256 KiB, kept across resets) or to PCI (the firmware's ISA alias, else the bus's unclaimed value).
+ * Built by the chipset on its host bridge; claims the range on the memory bus. Never throws for guest accesses.
+ */
 export class Pam {
   /** The PAM that claims 0xC0000–0xFFFFF on `mmio`, or null. */
   static on(mmio: MmioBus): Pam | null {

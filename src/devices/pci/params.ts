@@ -14,6 +14,11 @@ export interface EcamRegionSpec {
   readonly base: number;
 }
 
+/**
+ * Configuration of a {@link PciHost}: which config access paths exist (mechanism #1, ECAM windows, the 0xCF9 reset
+ * register), what gaps read, how BAR writes and INTx behave, and the host bridge at 00:00.0. Each field is where
+ * Xen's vPCI (xen/drivers/vpci, xen/arch/x86/hvm/io.c) and QEMU 7.2 (hw/pci) differ.
+ */
 export interface PciHostParams {
   /** What unimplemented config registers read (see GapPolicy). */
   readonly gapPolicy: GapPolicy;

@@ -9,7 +9,9 @@ import type { PciFunction } from './function.js';
 import type { PciHost } from './host.js';
 import { QEMU_SUBSYSTEM, storageBytes } from './host-bridge.js';
 
+/** Config offset of the PIIX3 ISA bridge's PIRQRC[A] (0x60); PIRQRC[B–D] follow at 0x61–0x63 (82371SB §2.2.8). */
 export const PIIX3_PIRQRC = 0x60;
+/** PIRQRC bit 7, IRQROUTEN# (set = the PIRQ is not routed to an ISA IRQ); the reset value 0x80. */
 export const PIRQRC_DISABLE = 0x80;
 const RESERVED_IRQS = new Set([0, 1, 2, 8, 13]);
 
@@ -20,6 +22,10 @@ export function decodePirqRoute(value: number): number | null {
   return RESERVED_IRQS.has(irq) ? null : irq;
 }
 
+/**
+ * The definition of QEMU `pc`'s PIIX3 ISA bridge (8086:7000, class 0x060100, multi-function, at 00:01.0) with the
+ * four PIRQ route registers; `routeWritten(link, reg, value)` is called after a guest writes link 0–3's register.
+ */
 export function piix3Definition(routeWritten: (link: number, reg: ConfigRegister, value: number) => void): PciFunctionDefinition {
   return {
     name: 'piix3',

@@ -9,16 +9,28 @@ import type { PciFunction } from './function.js';
 import type { PciHost } from './host.js';
 import { QEMU_SUBSYSTEM, storageBytes } from './host-bridge.js';
 
+/** Config offset of the PIIX4 PM function's PMBA (0x40): ACPI PM I/O block base in bits 15:6, bit 0 reads 1 (82371AB §3.2). */
 export const PIIX4_PMBA = 0x40;
+/** Config offset of PMREGMISC (0x80): bit 0 ({@link PMREGMISC_PMIOSE}) enables decoding of the PM I/O block. */
 export const PIIX4_PMREGMISC = 0x80;
+/** PMBA bits that form the block's I/O address (15:6): the block is 64 bytes, 64-byte aligned. */
 export const PMBA_ADDRESS_MASK = 0xffc0;
+/** PMREGMISC bit 0, PMIOSE: the PM I/O block is decoded at PMBA. */
 export const PMREGMISC_PMIOSE = 0x01;
 
 /** Implemented by the ACPI PM block (src/devices/pm): decode the block at `base`, or stop decoding (null). */
 export interface PmBlockPlacement {
+  /**
+   * Decode the PM I/O block (PM1 event/control, PM timer) at I/O port `base`, or nowhere when null. Never throws for a guest-chosen base.
+   */
   placePmBlock(base: number | null): void;
 }
 
+/**
+ * The definition of QEMU `pc`'s PIIX4 power management function (8086:7113 rev 3, class 0x068000, INTA#): PMBA and
+ * PMREGMISC with the datasheet's writable bits, calling `changed` after each write, and QEMU's power-on values of
+ * the SMBus and device-resource bytes as storage.
+ */
 export function piix4PmDefinition(changed: () => void): PciFunctionDefinition {
   return {
     name: 'piix4-pm',
@@ -63,6 +75,10 @@ export function piix4PmDefinition(changed: () => void): PciFunctionDefinition {
   };
 }
 
+/**
+ * The PIIX4 PM function attached to a {@link PciHost} (default 00:01.3, as QEMU `pc`), which places the ACPI PM block
+ * through a {@link PmBlockPlacement} wherever the guest's PMBA/PMIOSE say, including after reset and restore.
+ */
 export class Piix4Pm {
   readonly fn: PciFunction;
   /** Where the PM block was last placed (null: not decoded). */

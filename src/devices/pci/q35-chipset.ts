@@ -74,6 +74,12 @@ export const ICH9_SMBUS_CONFIG_ONLY: PciFunctionDefinition = Object.freeze<PciFu
   registers: [{ offset: 0x40, size: 1, name: 'HOSTC', ro: 0x08 }],
 });
 
+/**
+ * The PCI functions of QEMU 7.2's `q35` machine: the MCH host bridge at 00:00.0 (PCIEXBAR places ECAM; SMRAM/TSEG
+ * and PAM when `memory` is given), the ICH9 LPC bridge at 00:1f.0 (places the ACPI PM block and the TCO watchdog),
+ * and the ICH9 AHCI (1f.2) and SMBus (1f.3) functions as config space only.
+ * @throws PciSlotError if those slots are taken on `host`.
+ */
 export class Q35Chipset {
   readonly mch: Q35Mch;
   /** The MCH's PAM0–PAM6 (0x90–0x96) over 0xC0000–0xFFFFF, or null without RAM. */

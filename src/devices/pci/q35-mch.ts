@@ -19,7 +19,12 @@ import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { EcamRegion, PciHost } from './host.js';
 import type { EcamRegionSpec } from './params.js';
 
+/**
+ * Config offset of the Q35 MCH's PCIEXBAR (0x60, 64-bit): bit 0 enable, bits 2:1 length (256/128/64 MiB of ECAM,
+ * i.e. 256/128/64 buses), base in bits 35:28 (Intel 3 Series Chipset datasheet). See {@link decodePciexbar}.
+ */
 export const Q35_PCIEXBAR = 0x60;
+/** PCIEXBAR bit 0: the ECAM window is decoded at the programmed base. */
 export const PCIEXBAR_ENABLE = 0x1;
 /** QEMU's power-on PCIEXBAR (MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT): base 0xB0000000, 256 MiB, disabled. */
 export const Q35_PCIEXBAR_RESET = 0xb0000000;
@@ -34,9 +39,13 @@ export function decodePciexbar(lo: number, hi: number): EcamRegionSpec | null {
   return { segment: 0, busStart: 0, busEnd: buses - 1, base: ((lo & lowMask) >>> 0) + (hi & 0xf) * 2 ** 32 };
 }
 
+/** Config offset of SMRAM (0x9D; 3 Series datasheet §5.1.22): D_OPEN, D_CLS, D_LCK, G_SMRAME, C_BASE_SEG (see `SMRAM`). */
 export const MCH_SMRAM = 0x9d;
+/** Config offset of ESMRAMC (0x9E; §5.1.23): H_SMRAME, TSEG size (bits 2:1) and T_EN (see `ESMRAMC`). */
 export const MCH_ESMRAMC = 0x9e;
+/** Config offset of QEMU's F_SMBASE byte (0x9C; hw/pci-host/q35.c): firmware negotiates SMRAM at SMBASE through it. */
 export const MCH_F_SMBASE = 0x9c;
+/** Config offset of QEMU's extended-TSEG size word (0x50; hw/pci-host/q35.c): reads the MiB TSEG_SZ 11 selects. */
 export const MCH_EXT_TSEG_MBYTES = 0x50;
 /** SMRAM bits (3 Series Chipset datasheet §5.1.22). C_BASE_SEG (2:0) reads 010: the A0000 segment. */
 export const SMRAM = Object.freeze({ D_OPEN: 0x40, D_CLS: 0x20, D_LCK: 0x10, G_SMRAME: 0x08, C_BASE_SEG: 0x02 });
@@ -44,12 +53,17 @@ export const SMRAM = Object.freeze({ D_OPEN: 0x40, D_CLS: 0x20, D_LCK: 0x10, G_S
 export const ESMRAMC = Object.freeze({ H_SMRAME: 0x80, E_SMERR: 0x40, FIXED_ONES: 0x38, TSEG_SZ_MASK: 0x06, T_EN: 0x01 });
 /** QEMU's SMRAM at SMBASE (hw/pci-host/q35.c): 128 KiB at 0x30000. */
 export const QEMU_SMBASE_ADDR = 0x30000;
+/** Bytes of QEMU's SMRAM at SMBASE ({@link QEMU_SMBASE_ADDR}): 128 KiB. */
 export const QEMU_SMBASE_SIZE = 0x20000;
 const F_SMBASE_QUERY = 0xff;
 const F_SMBASE_IN_RAM = 0x01;
 const F_SMBASE_LCK = 0x02;
 const MIB = 1024 * 1024;
 
+/**
+ * Where the Q35 MCH follows QEMU 7.2 (hw/pci-host/q35.c) rather than the Intel 3 Series datasheet:
+ * {@link Q35_MCH_PARAMS} (datasheet) or {@link QEMU_Q35_MCH_PARAMS}.
+ */
 export interface Q35MchParams {
   /**
    * QEMU's extended TSEG (hw/pci-host/q35.c, the `mch.extended-tseg-mbytes` property, 16 in 7.2):
@@ -104,6 +118,11 @@ export function nextFSmbase(old: number, v: number): number {
   return F_SMBASE_LCK;
 }
 
+/**
+ * The definition of the Q35 MCH host bridge (8086:29C0, at 00:00.0) with PCIEXBAR, SMRAM, ESMRAMC and, with
+ * `params`' QEMU additions, the extended-TSEG word and F_SMBASE. `written` is called after PCIEXBAR writes,
+ * `smramChanged` after SMRAM/ESMRAMC writes; `smramLocked` tells the ESMRAMC write whether D_LCK froze it.
+ */
 export function q35MchDefinition(
   written: (reg: ConfigRegister, value: number) => void,
   params: Q35MchParams = QEMU_Q35_MCH_PARAMS,

@@ -21,6 +21,11 @@ export const PIIX3_IDE_CONFIG_ONLY: PciFunctionDefinition = Object.freeze<PciFun
   bars: [{ index: 4, kind: 'io', size: 16 }],
 });
 
+/**
+ * The PCI functions QEMU 7.2's `pc` machine has beside its host bridge: the PIIX3 ISA bridge (00:01.0, PIRQ routing),
+ * the PIIX3 IDE function (00:01.1, config space only) and PIIX4 PM (00:01.3, places the ACPI PM block).
+ * @throws PciSlotError if those slots are taken on `host`.
+ */
 export class QemuPcChipset {
   readonly isa: Piix3IsaBridge;
   readonly ide: PciFunction;

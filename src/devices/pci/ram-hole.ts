@@ -15,6 +15,11 @@ const MASTER_ABORT: IoHandler = Object.freeze({
   write64: () => undefined,
 });
 
+/**
+ * A range of guest RAM that a chipset register takes away from ordinary accesses and gives back (the Q35 MCH's TSEG,
+ * QEMU's SMRAM at SMBASE). While closed the range reads all-ones and drops writes (a master abort), and the RAM
+ * around it is split so its bytes stay where they were; opening maps the same bytes again.
+ */
 export class RamHole {
   private hole: Region | null = null;
   /** The RAM bytes under the hole while it is closed. */

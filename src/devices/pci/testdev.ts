@@ -8,10 +8,15 @@ import type { PciFunction } from './function.js';
 import { QEMU_SUBSYSTEM } from './host-bridge.js';
 import type { PciHost } from './host.js';
 
+/** The slot QEMU's tests put pci-testdev in: device 2 (00:02.0). */
 export const PCI_TESTDEV_SLOT = 2;
 
 const QUIET: IoHandler = { read: () => 0, write: () => undefined };
 
+/**
+ * QEMU's `pci-testdev` (1b36:0005, class 0x00ff00): BAR0 4 KiB of memory and BAR1 256 bytes of I/O that read 0 and
+ * ignore writes. The smallest complete {@link PciFunctionDefinition}; used to exercise BAR sizing and placement.
+ */
 export const PCI_TESTDEV: PciFunctionDefinition = Object.freeze<PciFunctionDefinition>({
   name: 'pci-testdev',
   vendorId: 0x1b36,
@@ -24,6 +29,15 @@ export const PCI_TESTDEV: PciFunctionDefinition = Object.freeze<PciFunctionDefin
   ],
 });
 
+/**
+ * Attaches {@link PCI_TESTDEV} to `host` at `device`.`fn` (default 00:02.0) and returns the function.
+ * @throws PciSlotError if the slot is taken.
+ *
+ * @example
+ * ```ts
+ * const testdev = attachPciTestdev(p.device<PciHost>('pci'));
+ * ```
+ */
 export function attachPciTestdev(host: PciHost, device = PCI_TESTDEV_SLOT, fn = 0): PciFunction {
   return host.attach({ device, function: fn }, PCI_TESTDEV);
 }
