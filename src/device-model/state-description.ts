@@ -318,13 +318,19 @@ function isU32(x: unknown): boolean {
 /** The `[low, high]` halves of a 64-bit value (a bigint taken modulo 2^64). */
 export function u64Json(v: bigint): [number, number] {
   if (v >= 0n && v <= 0xffff_ffffn) return [Number(v), 0];
+  if (v === U64_ALL_ONES) return [0xffff_ffff, 0xffff_ffff]; // a reset HPET comparator: no bigint arithmetic
   return [Number(BigInt.asUintN(32, v)), Number(BigInt.asUintN(32, v >> 32n))];
 }
 
+const U64_ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
 /** The value of `[low, high]` halves as a bigint. */
 export function u64Value(halves: readonly [number, number]): bigint {
-  const [low, high] = halves;
-  return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
+  const low = halves[0];
+  const high = halves[1];
+  if (high === 0) return BigInt(low);
+  if (high === 0xffff_ffff && low === 0xffff_ffff) return U64_ALL_ONES;
+  return (BigInt(high) << 32n) | BigInt(low);
 }
 
 function hexDigit(c: number): number {

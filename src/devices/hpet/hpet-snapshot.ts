@@ -63,10 +63,12 @@ export function checkHpetTimerState(s: HpetTimerJson, path: string, n: number, g
   const routeOk = ((rules.routeCap >>> route) & 1) === 1 || (route === 0 && !(conf & TN_CONF.INT_ENABLE));
   if (!legacyRouted && !routeOk) fail(`route ${route} is not allowed by the route capability`);
   const is32 = (conf & TN_CONF.MODE_32) !== 0;
-  const cmp = u64Value(s.cmp);
-  const period = u64Value(s.period);
-  if (is32 && cmp > U32_MASK) fail('32-bit timer with a comparator above 32 bits');
-  if (period !== clampPeriod(period, is32, rules.minPeriodTicks)) fail(`period ${period} is outside the clamp`);
+  if (is32 && s.cmp[1] !== 0) fail('32-bit timer with a comparator above 32 bits');
+  // A period of 0 (none programmed) is always in the clamp: no bigint for the common case.
+  if (s.period[0] !== 0 || s.period[1] !== 0) {
+    const period = u64Value(s.period);
+    if (period !== clampPeriod(period, is32, rules.minPeriodTicks)) fail(`period ${period} is outside the clamp`);
+  }
   // At most 2^64 - 1 ticks away (a 64-bit comparator just behind).
   const first = s.firstMatch ?? null;
   if (first !== null && is32 && u64Value(first.in) > U32_MASK + 1n) fail('a 32-bit first match more than 2^32 ticks away');
