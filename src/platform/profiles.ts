@@ -296,7 +296,7 @@ export const PROFILES: Readonly<Record<ProfileName, PlatformProfile>> = freeze(
       name: 'qemu-q35',
       description: "QEMU 7.2 'q35' (MCH + ICH9) device parameters, to compare with a real QEMU in qtest mode",
       ...QEMU_MACHINE,
-      // QEMU 7.2 `q35 -nodefaults` object paths (../shared/oracle/README.md).
+      // QEMU 7.2 `q35 -nodefaults` object paths, as its QOM tree names them (docs/qtest.md, "Recording a transcript").
       qomAliases: {
         ioapic: 'ioapic',
         '/machine/q35/ioapic': 'ioapic',

@@ -1,5 +1,6 @@
 /**
- * One block per row of the history table (xen-facts.md §2.3), each guest-type column with accepted
+ * One block per row of the history table (docs/emulation-flags.md, "Xen's rules per release": the
+ * releases of emulation_flags_ok() in xen/arch/x86/domain.c), each guest-type column with accepted
  * and refused examples. `pvh-dom0` is the "HVM hardware domain (PVH dom0)" column; `hvm`/`pvh` split the
  * "HVM/PVH domU" column (Xen cannot tell them apart, so each accepts the other's shape too).
  */

@@ -1,5 +1,5 @@
 // The qtest extension commands drive the LAPIC of the current vCPU (Xen profile: 100 MHz APIC bus,
-// APIC ID = 2 × vCPU, version 0x00050014; xen-facts §3.1).
+// APIC ID = 2 × vCPU, version 0x00050014: xen/arch/x86/hvm/vlapic.c).
 import { describe, expect, it } from 'vitest';
 import { createPlatform, installExtensions, QtestSession, replayTranscript } from '../../src/index.js';
 

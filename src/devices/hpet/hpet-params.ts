@@ -112,7 +112,7 @@ export const XEN_HPET_PARAMS: HpetParams = Object.freeze({
 
 /**
  * QEMU 7.2 `pc` HPET parameters (10 ns, route cap 0x4, 4/8-byte accesses, bad accesses read 0).
- * Where QEMU departs from the datasheet (see /work/shared/oracle/README.md) this profile follows
+ * Where QEMU departs from the datasheet (hw/timer/hpet.c; docs/devices/hpet.md) this profile follows
  * the datasheet: status without INT_ENB, invalid routes sanitised, no extra 32-bit wrap interrupt.
  */
 export const QEMU_PC_HPET_PARAMS: HpetParams = Object.freeze({

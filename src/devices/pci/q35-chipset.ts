@@ -2,7 +2,7 @@
 // host bridge at 00:00.0 (PCIEXBAR places ECAM), the ICH9 LPC bridge at 00:1f.0 (PMBASE/ACPI_CNTL
 // place the ACPI PM block), and the ICH9 AHCI (1f.2) and SMBus (1f.3) functions with their identity,
 // BARs and capability list (config space only: no SATA or SMBus controller decodes behind the BARs,
-// which read all-ones). Values were read from QEMU 7.2 with ../shared/oracle (`qtest-run q35`).
+// which read all-ones). Values were read from a real QEMU 7.2 in qtest mode (docs/qtest.md, "Recording a transcript").
 import type { PciFunctionDefinition } from './definition.js';
 import type { PciFunction } from './function.js';
 import { QEMU_SUBSYSTEM } from './host-bridge.js';
