@@ -226,13 +226,14 @@ export class X86Emulator {
     const room = this.fetchRoom();
     if (room < 0) return e.gp0();
     let avail: number;
+    let src: Uint8Array = buf;
     if (bytes !== undefined) {
       avail = Math.min(bytes.length, MAX_INSN_LENGTH, room);
-      for (let i = 0; i < avail; i++) buf[i] = bytes[i]!;
+      src = bytes; // read in place: the decode cache copies them only to decode
     } else {
       avail = this.fetch(room);
     }
-    const st = this.decoded.decode(avail, e.mode);
+    const st = this.decoded.decode(src, avail, e.mode);
     e.insn = this.decoded.insn;
     if (st === DEC_OK) {
       e.event.clear(); // a fetch fault on bytes the instruction does not have is not delivered
