@@ -14,11 +14,6 @@
 //    and no user-space completion could make it atomic against other running vCPUs: the guest's
 //    CPUID does not offer CX16 here, so a kernel takes its non-CX16 paths (Linux's SLUB did fail
 //    with KVM_INTERNAL_ERROR_EMULATION on `lock cmpxchg16b` in a boot).
-//  - has no SSE arithmetic: each such instruction fails, exits and is completed by x86emu (below),
-//    about 830 exits for one BLAKE2s block in Linux's SSSE3 code (blake2s_compress_ssse3, run for
-//    the RNG: 2,016,549 completions, most of a 1,692 s boot). The guest's CPUID does not offer
-//    SSSE3 here, so Linux takes its generic C code (arch/x86/crypto/blake2s-glue.c checks
-//    X86_FEATURE_SSSE3), whose integer instructions the host's emulator runs without an exit;
 //  - fails on other instructions too (POPCNT, patched in by Linux's alternatives, stopped a boot):
 //    every instruction the cases above do not name is completed by hvmdev's emulator, src/x86emu,
 //    against the vCPU's registers and guest memory through the guest's page tables
@@ -100,13 +95,11 @@ const SEG_OFFSETS = [SREGS.es, SREGS.cs, SREGS.ss, SREGS.ds, SREGS.fs, SREGS.gs]
 
 /** CPUID.1:ECX.CX16 (CMPXCHG16B). */
 export const CPUID1_ECX_CX16 = 1 << 13;
-/** CPUID.1:ECX.SSSE3. */
-export const CPUID1_ECX_SSSE3 = 1 << 9;
 
 class PvmQuirks implements HostQuirks {
   readonly kind: HostKind = 'pvm';
   readonly kickSilentWorkers = true;
-  readonly hiddenCpuid1Ecx = CPUID1_ECX_CX16 | CPUID1_ECX_SSSE3;
+  readonly hiddenCpuid1Ecx = CPUID1_ECX_CX16;
   private readonly insn = new Insn();
   private readonly bytes = new Uint8Array(16);
   private readonly fpu = new Uint8Array(416);

@@ -1,7 +1,7 @@
 // The guest's CPUID: LAPIC features follow the LAPIC, and bits the host cannot back are hidden.
 import { describe, expect, it } from 'vitest';
 import { guestCpuid, physAddrBits } from '../../../src/vmm/cpuid.js';
-import { CPUID1_ECX_CX16, CPUID1_ECX_SSSE3, hostQuirks } from '../../../src/vmm/kvm/pvm-host.js';
+import { CPUID1_ECX_CX16, hostQuirks } from '../../../src/vmm/kvm/pvm-host.js';
 import type { LapicParams } from '../../../src/devices/lapic/params.js';
 
 const lapic = { x2apic: true, tscDeadline: false, apicIdStride: 2 } as LapicParams;
@@ -16,12 +16,12 @@ describe('guestCpuid', () => {
     expect(plain.ecx >>> 31).toBe(1);
     expect(plain.ebx >>> 24).toBe(6);
     const hidden = guestCpuid(supported, lapic, 0, 1, hostQuirks('pvm').hiddenCpuid1Ecx)[0]!;
-    expect(hidden.ecx & (CPUID1_ECX_CX16 | CPUID1_ECX_SSSE3)).toBe(0);
-    expect((hidden.ecx | CPUID1_ECX_CX16 | CPUID1_ECX_SSSE3) >>> 0).toBe(plain.ecx);
+    expect(hidden.ecx & CPUID1_ECX_CX16).toBe(0);
+    expect((hidden.ecx | CPUID1_ECX_CX16) >>> 0).toBe(plain.ecx);
   });
 
-  it('only a PVM host hides CX16 (its emulator refuses CMPXCHG16B) and SSSE3 (no SSE arithmetic: an exit each)', () => {
-    expect(hostQuirks('pvm').hiddenCpuid1Ecx).toBe(CPUID1_ECX_CX16 | CPUID1_ECX_SSSE3);
+  it('only a PVM host hides CX16 (its emulator refuses CMPXCHG16B)', () => {
+    expect(hostQuirks('pvm').hiddenCpuid1Ecx).toBe(CPUID1_ECX_CX16);
     expect(hostQuirks('vmx').hiddenCpuid1Ecx).toBe(0);
     expect(hostQuirks('svm').hiddenCpuid1Ecx).toBe(0);
   });
