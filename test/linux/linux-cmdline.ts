@@ -16,6 +16,10 @@ export const LINUX_TEST_CMDLINE_PARTS: readonly [string, string][] = [
     'highres=off',
     'the tick in low-resolution mode (the clock event device stays the LAPIC timer, TSC-deadline when offered): with high-resolution timers the handler re-runs the queue up to three times when expiring timers keep it busy, and at this host\'s emulated speed each run takes milliseconds, so the kernel logs "hrtimer: interrupt took N ns" (a forbidden line) though the timer fired on time',
   ],
+  [
+    'clearcpuid=ssse3',
+    "Linux's SSSE3 BLAKE2s (the RNG) is ~830 SSE instructions per block, each an exit and an x86emu completion on PVM (2 million in a boot); without SSSE3 the kernel uses its generic C BLAKE2s. Hiding SSSE3 in KVM_SET_CPUID2 does not reach the guest on PVM",
+  ],
   ['noxsave', "PVM's instruction emulator fails XRSTOR in ring 0 (a boot stopped in the FPU setup there); FXSAVE/FXRSTOR work"],
 ];
 
