@@ -94,6 +94,8 @@ export class Vm {
   private wakeSleep: (() => void) | null = null;
   private readonly wakeFlags: Uint8Array;
   private threads: VcpuThread[] = [];
+  /** serveWorkers() let a worker go or kicked one since vCPU 0 last entered (runThreaded yields once for it). */
+  private handedOff = false;
   private startedNs = 0;
   /** Platform time of the last TSC anchor (−1: none yet). */
   private anchoredAt = -1;
@@ -505,6 +507,14 @@ export class Vm {
           if (now >= sliceEnd) break;
           if (v0.prepareEntry()) {
             this.wakeFlags[0] = 0;
+            // A worker just given its vCPU (or kicked with NMIs) may share this thread's CPU: it
+            // runs first, else vCPU 0's guest (often busy-waiting for that very worker) keeps it
+            // off the CPU for a whole time slice (traced: 10-14 ms per apic NMI round trip on a
+            // loaded host, docs/vmm.md). What it posts meanwhile is seen by the doorbell check.
+            if (this.handedOff) {
+              this.handedOff = false;
+              libc.schedYield();
+            }
             // Workers kick this thread while [1] is set; one that posted before it was set is
             // seen by the doorbell check, one after makes KVM_RUN return at once.
             Atomics.store(doorbell, 1, 1);
@@ -590,7 +600,10 @@ export class Vm {
       if (st === VCPU_THREAD.PARKED) {
         this.wakeFlags[i] = 0;
         const v = this.vcpus[i]!;
-        if (v.prepareEntry()) t.go(v.kvm.nmiSinceExit);
+        if (v.prepareEntry()) {
+          t.go(v.kvm.nmiSinceExit);
+          this.handedOff = true;
+        }
       } else if (st === VCPU_THREAD.GO && this.wakeFlags[i] !== 0) {
         this.wakeFlags[i] = 0;
         const v = this.vcpus[i]!;
@@ -603,6 +616,7 @@ export class Vm {
         }
         if (v.needsEntryWork) t.wantPost();
         this.kick.kick(t.tid);
+        this.handedOff = true;
       }
     }
   }
