@@ -3,20 +3,14 @@
 // src/x86emu (exec/sse-integer.ts) on the XMM registers read and written through KVM_GET/SET_FPU.
 // On a VMX/SVM host the CPU runs them, and the same results must come out.
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeLongModeTables } from '../../../src/vmm/loaders/long-mode-tables.js';
-import { Vm } from '../../../src/vmm/vm.js';
+import type { Vm } from '../../../src/vmm/vm.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
-import { stopOnPortF4 } from './test-exit-port.js';
+import { abs32, createLongModeGuest, loadAndStart } from './long-mode-guest.js';
 
 announceKvmSkip('PVM SSE integer completion');
 
-const CODE = 0x10000;
-const GDT = 0x6000;
-const TABLES = 0x20000;
 const DATA = 0x3000;
 const OUT = 0x2000;
-
-const abs32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
 
 const GUEST = [
   ...[0x0f, 0x20, 0xe0], //                                 mov rax, cr4
@@ -54,12 +48,9 @@ describe.skipIf(KVM_SKIP_REASON !== null)('SSE integer instructions the host KVM
   });
 
   it('paddq, pshufd, pxor m128, pshufb m128, psrlq imm, pmovmskb in 64-bit ring 0', async () => {
-    vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 30 });
-    const v = vm;
-    stopOnPortF4(v);
-    const ram = v.ram;
-    const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
-    const tables = writeLongModeTables(ram, GDT, TABLES);
+    const g = createLongModeGuest();
+    vm = g.vm;
+    const { vm: v, ram, dv } = g;
     const a = lanes64(0x1_ffff_ffffn, 0x8000_0000_0000_0000n);
     const b = lanes64(1n, 0x8000_0000_0000_0001n);
     const mask = lanes64(0x0000_0000_8080_8080n, 0x1234_5678_ffff_ffffn);
@@ -68,8 +59,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('SSE integer instructions the host KVM
     ram.set(b, DATA + 16);
     ram.set(mask, DATA + 32);
     ram.set(order, DATA + 48);
-    ram.set(GUEST, CODE);
-    v.setBootState({ mode: 'long64', rip: CODE, regs: {}, longMode: tables });
+    loadAndStart(g, GUEST);
     const r = await v.run();
     expect(r).toEqual({ kind: 'debug-exit', code: 42 });
     // paddq: 0x1_ffff_ffff + 1 carries into the high dword; 2^63 + 2^63 + 1 wraps to 1.

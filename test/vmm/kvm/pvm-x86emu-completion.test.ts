@@ -7,19 +7,16 @@ import { createPlatform } from '../../../src/platform/create-platform.js';
 import { REGS_ORDER, SIZEOF, SREGS } from '../../../src/vmm/kvm/abi.js';
 import { hostQuirks } from '../../../src/vmm/kvm/pvm-host.js';
 import type { Vcpu } from '../../../src/vmm/vcpu.js';
-import { writeLongModeTables } from '../../../src/vmm/loaders/long-mode-tables.js';
-import { Vm } from '../../../src/vmm/vm.js';
+import type { Vm } from '../../../src/vmm/vm.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
-import { stopOnPortF4 } from './test-exit-port.js';
+import { abs32, createLongModeGuest, LONG_TABLES, loadAndStart } from './long-mode-guest.js';
 
 announceKvmSkip('PVM x86emu completion');
 
-const CODE = 0x10000;
 const PF_HANDLER = 0x11000;
 const IDT = 0x4000;
 const IDTR = 0x5000;
-const GDT = 0x6000;
-const TABLES = 0x20000;
+const TABLES = LONG_TABLES;
 const HIGH_PDPT = 0x26000;
 const DATA = 0x3000;
 const OUT = 0x2000;
@@ -27,7 +24,6 @@ const OUT = 0x2000;
 const UNMAPPED = 0x80_0000_0000n;
 
 const imm64 = (v: bigint) => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
-const abs32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
 
 const GUEST = [
   ...[0x48, 0xbc, ...imm64(0x8000n)], //                    mov rsp, 0x8000
@@ -71,12 +67,9 @@ describe.skipIf(KVM_SKIP_REASON !== null)('instructions the host KVM cannot emul
   });
 
   it('POPCNT in 64-bit ring 0: register, memory, high-half and unmapped (#PF with CR2) operands', async () => {
-    vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 30 });
-    const v = vm;
-    stopOnPortF4(v);
-    const ram = v.ram;
-    const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
-    const tables = writeLongModeTables(ram, GDT, TABLES);
+    const g = createLongModeGuest();
+    vm = g.vm;
+    const { vm: v, ram, dv } = g;
     // The kernel's high half: PML4[511] → a PDPT whose entry 510 is the first GiB's directory.
     dv.setBigUint64(TABLES + 511 * 8, BigInt(HIGH_PDPT) | 3n, true);
     dv.setBigUint64(HIGH_PDPT + 510 * 8, BigInt(TABLES + 2 * 4096) | 3n, true);
@@ -89,9 +82,8 @@ describe.skipIf(KVM_SKIP_REASON !== null)('instructions the host KVM cannot emul
     dv.setBigUint64(IDTR + 2, BigInt(IDT), true);
     dv.setUint32(DATA, 0x8000_0001, true);
     dv.setUint32(DATA + 4, 0x0000_ffff, true);
-    ram.set(GUEST, CODE);
     ram.set(HANDLER, PF_HANDLER);
-    v.setBootState({ mode: 'long64', rip: CODE, regs: {}, longMode: tables });
+    loadAndStart(g, GUEST);
     const r = await v.run();
     expect(r).toEqual({ kind: 'debug-exit', code: 42 });
     expect(dv.getBigUint64(OUT, true)).toBe(33n);
