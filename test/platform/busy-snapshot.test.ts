@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPlatform, installExtensions, QtestSession, type PlatformOptions } from '../../src/index.js';
 import { leafPaths, restoreOrRefuseWhole, withLeaf } from './snapshot-mutation.js';
+import { PIC_INIT } from './pic-setup.js';
 
 const OPTIONS: PlatformOptions = { profile: 'xen-hvm', vcpus: 2, ramBytes: 0 };
 
@@ -24,14 +25,7 @@ const SETUP = [
   'writel 0xfed00010 1', // HPET on
   'writel 0xfed00100 0x4c', // timer 0: periodic, INT_ENB, value-set... route 0 sanitised
   'writeq 0xfed00108 100000',
-  'outb 0x20 0x11', // PIC ICW1..4: vector base 0x20
-  'outb 0x21 0x20',
-  'outb 0x21 0x04',
-  'outb 0x21 0x01',
-  'outb 0xa0 0x11',
-  'outb 0xa1 0x28',
-  'outb 0xa1 0x02',
-  'outb 0xa1 0x01',
+  ...PIC_INIT, // PIC ICW1..4: vector base 0x20
   'clock_step 1234567',
   'set_irq_in ioapic unnamed-gpio-in 9 1',
   'inta', // something goes in service
