@@ -29,6 +29,7 @@ import {
   X86EMUL_OKAY,
   X86Emulator,
   type CpuMode,
+  type EmulateContext,
   type EmulateResult,
   type Insn,
   type X86EmulateOps,
@@ -47,7 +48,10 @@ class RecordingOps implements X86EmulateOps {
   readonly addrs: bigint[] = [];
   readonly sizes: number[] = [];
   readonly writes: boolean[] = [];
+  /** Descriptor-table reads (LAR/LSL, ctxt.systemAccess): implicit accesses iced's InstructionInfo does not list. */
+  systemReads = 0;
   reset(): void {
+    this.systemReads = 0;
     this.addrs.length = 0;
     this.sizes.length = 0;
     this.writes.length = 0;
@@ -57,8 +61,11 @@ class RecordingOps implements X86EmulateOps {
     this.sizes.push(size);
     this.writes.push(write);
   }
-  read(lo: number, hi: number, size: number, dst: Uint8Array): number {
-    this.note(lo, hi, size, false);
+  read(lo: number, hi: number, size: number, dst: Uint8Array, ctxt?: EmulateContext): number {
+    // (a test calls it without a context)
+    if (ctxt?.systemAccess === true)
+      this.systemReads += size === 8 ? 1 : 100; // one 8-byte descriptor, or a finding
+    else this.note(lo, hi, size, false);
     for (let i = 0; i < size; i++) dst[i] = (Math.imul((lo + i) ^ hi, 0x9e3779b1) >>> 24) & 0xff;
     return X86EMUL_OKAY;
   }
@@ -219,6 +226,9 @@ export class EmulatorOracle {
       log?.(`  ${this.ops.writes[k] ? 'write' : 'read '} ${this.ops.addrs[k]!.toString(16)} size ${this.ops.sizes[k]}`);
     if (r.kind === 'retry' || r.kind === 'unhandleable') return `outcome ${r.kind} from a memory that never asks for it: ${what()}`;
     const n = this.ops.addrs.length;
+    const sys = this.ops.systemReads;
+    if (sys > 1 || (sys === 1 && (d.map !== 1 || (d.opcode !== 0x02 && d.opcode !== 0x03))))
+      return `descriptor-table reads (${sys}) other than one LAR/LSL descriptor: ${what()}`;
     if (r.kind === 'unimplemented') return n === 0 ? null : `unimplemented after ${n} memory access(es): ${what()}`;
     if (r.kind === 'fault') {
       if (this.ops.writes.includes(true) && !isString(d)) return `wrote memory, then faulted (#${r.vector}): ${what()}`;

@@ -45,6 +45,8 @@ export class Emu implements EmulateContext {
   ops!: X86EmulateOps;
   readonly event = new PendingEvent();
   stringOp = false;
+  /** True while LAR/LSL read a descriptor table (see EmulateContext.systemAccess). */
+  systemAccess = false;
   reps = 0;
   retrying = false;
   /** The instruction being executed (the emulator points it at its decode record; executors only read it). */

@@ -51,6 +51,8 @@ export const SA_G = 1 << 15;
  * a null selector was loaded: outside 64-bit mode an access through the segment faults (#GP, #SS for SS).
  */
 export const SA_UNUSABLE = 1 << 16;
+/** System-descriptor type of an LDT (S=0; SDM Vol. 3A §3.5, "System-Segment and Gate-Descriptor Types"). */
+export const SYS_TYPE_LDT = 2;
 /** Type bits for data/code segments (with S=1). */
 export const SEG_TYPE_ACCESSED = 1,
   SEG_TYPE_WRITABLE = 2,
@@ -150,6 +152,14 @@ export class CpuState {
   efer = 0;
   /** XCR0 (XCR0_* bits): the state components XSETBV enabled. */
   xcr0 = XCR0_X87;
+  /** GDTR base (linear), low half: LAR/LSL read descriptors through it. */
+  gdtrBaseLo = 0;
+  /** GDTR base, high half (64-bit mode). */
+  gdtrBaseHi = 0;
+  /** GDTR limit (16 bits; the power-on value is 0xFFFF). */
+  gdtrLimit = 0xffff;
+  /** LDTR: selector and cached base/limit/attributes (type 2, LDT); SA_UNUSABLE after a null selector was loaded. */
+  readonly ldtr = new SegmentRegister().set(0, 0, 0xffff, SA_P | SYS_TYPE_LDT);
   /** YMM0..15, 32 bytes each (XMMn = the low 16 bytes). */
   readonly vec = new Uint8Array(16 * 32);
 

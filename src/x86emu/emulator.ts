@@ -23,6 +23,7 @@ import {
 import * as A from './exec/arith.js';
 import { execCrc32 } from './exec/crc32.js';
 import { execIn, execOut } from './exec/io.js';
+import { execLarLsl } from './exec/lar-lsl.js';
 import * as M from './exec/mov.js';
 import { execMovnti, execSse } from './exec/sse.js';
 import { execString } from './exec/string.js';
@@ -130,6 +131,7 @@ HANDLERS[T.H_MOVBE] = M.execMovbe;
 HANDLERS[T.H_LAHF_SAHF] = M.execLahfSahf;
 HANDLERS[T.H_MOV_FROM_SREG] = M.execMovFromSreg;
 HANDLERS[T.H_CRC32] = execCrc32;
+HANDLERS[T.H_LAR_LSL] = execLarLsl;
 
 /** x87 escape: #NM when CR0.EM or CR0.TS is set (XSA-190), otherwise not emulated. */
 function execX87(e: Emu): number {

@@ -83,6 +83,11 @@ export interface EmulateContext {
   readonly event: PendingEvent;
   /** True while a string instruction (MOVS/STOS/LODS/CMPS/SCAS/INS/OUTS) is executing. */
   readonly stringOp: boolean;
+  /**
+   * True while the emulator reads a descriptor table (LAR/LSL): an implicit supervisor-mode access
+   * (SDM Vol. 3A §4.6), which paging checks as a CPL < 3 access whatever the CPL.
+   */
+  readonly systemAccess: boolean;
   /** In/out repetition count for the rep_* callbacks. */
   reps: number;
   /** True when this emulation re-executes an instruction that previously returned RETRY. */

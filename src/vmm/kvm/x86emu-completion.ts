@@ -11,7 +11,7 @@
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { PortBus } from '../../bus/port-bus.js';
 import { BusEmulateOps } from '../../x86emu/bus-adapter.js';
-import { CpuState, SEG_COUNT, XCR0_AVX, XCR0_SSE, XCR0_X87 } from '../../x86emu/cpu-state.js';
+import { CpuState, SEG_COUNT, type SegmentRegister, XCR0_AVX, XCR0_SSE, XCR0_X87 } from '../../x86emu/cpu-state.js';
 import { X86Emulator } from '../../x86emu/emulator.js';
 import { REFERENCE_CPU, withFeatures } from '../../x86emu/features.js';
 import { currentCpl, currentMode } from '../../x86emu/modes.js';
@@ -29,6 +29,8 @@ const SEG_OFFSETS = [SREGS.es, SREGS.cs, SREGS.ss, SREGS.ds, SREGS.fs, SREGS.gs]
 /** struct kvm_fpu: XMM0–15 at 152, 16 bytes each (<linux/kvm.h>, x86). */
 const FPU_XMM = 152;
 const FPU_BYTES = 416;
+/** struct kvm_dtable: u64 base, then u16 limit. */
+const DTABLE_LIMIT = 8;
 const CR4_OSXSAVE = 1 << 18;
 const TWO32 = 0x1_0000_0000;
 
@@ -95,27 +97,12 @@ export class X86emuCompletion {
     st.ripLo = regs.getUint32(KVM_RIP, true);
     st.ripHi = regs.getUint32(KVM_RIP + 4, true);
     st.rflags = regs.getUint32(KVM_RFLAGS, true);
-    for (let i = 0; i < SEG_COUNT; i++) {
-      const o = SEG_OFFSETS[i]!;
-      const s = st.seg[i]!;
-      s.selector = sregs.getUint16(o + SEGMENT.selector, true);
-      s.baseLo = sregs.getUint32(o + SEGMENT.base, true);
-      s.baseHi = sregs.getUint32(o + SEGMENT.base + 4, true);
-      s.limit = sregs.getUint32(o + SEGMENT.limit, true);
-      const u = (f: number) => sregs.getUint8(o + f);
-      // VMX access-rights layout: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16.
-      s.attr =
-        ((u(SEGMENT.type) & 0xf) |
-          ((u(SEGMENT.s) & 1) << 4) |
-          ((u(SEGMENT.dpl) & 3) << 5) |
-          ((u(SEGMENT.present) & 1) << 7) |
-          ((u(SEGMENT.avl) & 1) << 12) |
-          ((u(SEGMENT.l) & 1) << 13) |
-          ((u(SEGMENT.db) & 1) << 14) |
-          ((u(SEGMENT.g) & 1) << 15) |
-          ((u(SEGMENT.unusable) & 1) << 16)) >>>
-        0;
-    }
+    for (let i = 0; i < SEG_COUNT; i++) loadSegment(st.seg[i]!, sregs, SEG_OFFSETS[i]!);
+    // The descriptor tables, for LAR/LSL.
+    loadSegment(st.ldtr, sregs, SREGS.ldt);
+    st.gdtrBaseLo = sregs.getUint32(SREGS.gdt, true);
+    st.gdtrBaseHi = sregs.getUint32(SREGS.gdt + 4, true);
+    st.gdtrLimit = sregs.getUint16(SREGS.gdt + DTABLE_LIMIT, true);
     st.cr0 = sregs.getUint32(SREGS.cr0, true);
     st.cr2Lo = sregs.getUint32(SREGS.cr2, true);
     st.cr2Hi = sregs.getUint32(SREGS.cr2 + 4, true);
@@ -235,10 +222,26 @@ class CompletionOps extends BusEmulateOps {
     return found === expected ? X86EMUL_OKAY : X86EMUL_CMPXCHG_FAILED;
   }
 
+  /**
+   * A descriptor-table read (LAR/LSL) is an implicit supervisor-mode access (SDM Vol. 3A §4.6):
+   * walked as CPL 0, and at CPL 3 RFLAGS.AC does not open user pages to it under SMAP.
+   */
+  private translateSupervisor(linLo: number, linHi: number, access: number): number {
+    const w = this.walker;
+    const user = w.user;
+    const ac = w.ac;
+    if (user) w.ac = false;
+    w.user = false;
+    const phys = w.translate(linLo, linHi, access);
+    w.user = user;
+    w.ac = ac;
+    return phys;
+  }
+
   /** Linear → physical through the guest's page tables; −1 after recording #PF in the context. */
   private translateLinear(linLo: number, linHi: number, write: boolean, ctxt: EmulateContext): number {
     const access = this.fetching ? ACCESS_FETCH : write ? ACCESS_WRITE : ACCESS_READ;
-    const phys = this.walker.translate(linLo, linHi, access);
+    const phys = ctxt.systemAccess ? this.translateSupervisor(linLo, linHi, access) : this.walker.translate(linLo, linHi, access);
     if (phys >= 0) return phys;
     if (phys === WALK_FAULT) {
       ctxt.event.pageFault(this.walker.errorCode, linLo, linHi);
@@ -247,9 +250,30 @@ class CompletionOps extends BusEmulateOps {
     // A paging mode the walker does not model: KVM_TRANSLATE (no rights; not present is #PF).
     const p = this.kvmTranslate((BigInt(linHi >>> 0) << 32n) | BigInt(linLo >>> 0));
     if (p >= 0) return p;
-    ctxt.event.pageFault((write ? 2 : 0) | (this.walker.user ? 4 : 0), linLo, linHi);
+    ctxt.event.pageFault((write ? 2 : 0) | (this.walker.user && !ctxt.systemAccess ? 4 : 0), linLo, linHi);
     return -1;
   }
+}
+
+/** A struct kvm_segment at `o` in kvm_sregs → a SegmentRegister. */
+function loadSegment(s: SegmentRegister, sregs: DataView, o: number): void {
+  s.selector = sregs.getUint16(o + SEGMENT.selector, true);
+  s.baseLo = sregs.getUint32(o + SEGMENT.base, true);
+  s.baseHi = sregs.getUint32(o + SEGMENT.base + 4, true);
+  s.limit = sregs.getUint32(o + SEGMENT.limit, true);
+  const u = (f: number) => sregs.getUint8(o + f);
+  // VMX access-rights layout: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16.
+  s.attr =
+    ((u(SEGMENT.type) & 0xf) |
+      ((u(SEGMENT.s) & 1) << 4) |
+      ((u(SEGMENT.dpl) & 3) << 5) |
+      ((u(SEGMENT.present) & 1) << 7) |
+      ((u(SEGMENT.avl) & 1) << 12) |
+      ((u(SEGMENT.l) & 1) << 13) |
+      ((u(SEGMENT.db) & 1) << 14) |
+      ((u(SEGMENT.g) & 1) << 15) |
+      ((u(SEGMENT.unusable) & 1) << 16)) >>>
+    0;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

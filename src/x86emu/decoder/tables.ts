@@ -128,7 +128,9 @@ export const H_MOVBE = 56;
 export const H_LAHF_SAHF = 57;
 export const H_MOV_FROM_SREG = 58;
 export const H_CRC32 = 59;
-export const H_COUNT = 60;
+/** 0F 02 LAR (argument 0) and 0F 03 LSL (argument 1). */
+export const H_LAR_LSL = 60;
+export const H_COUNT = 61;
 
 function h(id: number, arg = 0): number {
   return (id << H_SHIFT) | (arg << ARG_SHIFT);
@@ -269,8 +271,8 @@ const M = F_MODRM;
   const T = MAP0F;
   T[0x00] = M;
   T[0x01] = M;
-  T[0x02] = M;
-  T[0x03] = M;
+  T[0x02] = M | ms(MS_W) | h(H_LAR_LSL, 0);
+  T[0x03] = M | ms(MS_W) | h(H_LAR_LSL, 1);
   for (const b of [0x04, 0x0a, 0x0b, 0x0c, 0x24, 0x25, 0x26, 0x27, 0x36, 0x39, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x7a, 0x7b, 0xa6, 0xa7]) {
     T[b] = F_INVALID;
   }
