@@ -284,7 +284,8 @@ describe('x86emu LAR/LSL: the values this host CPU gives for Linux user selector
     0x30: desc(0xa0fb, 0, 0xfffff),
     0x78: desc(0x40f5, 0, 0),
   };
-  // [selector, LAR r64, LSL r64, LAR r16 over JUNK], from tools/cpu-vectors/lar-lsl.c on the AMD EPYC host.
+  // [selector, LAR r64, LSL r64, LAR r16 over JUNK], from tools/cpu-vectors/lar-lsl.c on the AMD EPYC host
+  // (0x7b: its limit is the CPU the process ran on, 0 here).
   const MEASURED: [number, bigint, bigint, bigint][] = [
     [0x23, 0xcffb00n, 0xffffffffn, 0xdeadbeefcafefb00n],
     [0x2b, 0xcff300n, 0xffffffffn, 0xdeadbeefcafef300n],
