@@ -15,6 +15,7 @@ import { BUSYBOX_STATIC, LINUX_VMLINUX_GZ, NO_GUESTS_REASON } from '../vmm/loade
 import { buildTestInitramfs } from './initramfs-image.js';
 import { checkLinuxLog, type LinuxBootFacts } from './linux-log-criteria.js';
 import { LINUX_TEST_CMDLINE } from './linux-cmdline.js';
+import { vcpuDiagnostics } from './vcpu-diagnostics.js';
 
 const INIT_MARKER = 'Run /init as init process';
 const RTC_WALL_TIME = '2026-12-07T01:02:03';
@@ -80,7 +81,10 @@ describe.skipIf(skip !== null)(`Linux 6.1 on hvmdev${skip !== null ? ` (skipped:
         vm = guest.vm;
         const started = Date.now();
         const lastLine = () => log.trimEnd().split('\n').pop() ?? '';
-        const progress = setInterval(() => process.stderr.write(`[linux ${profile} ${Math.round((Date.now() - started) / 1000)} s] ${lastLine()}\n`), 15_000);
+        const progress = setInterval(() => {
+          process.stderr.write(`[linux ${profile} ${Math.round((Date.now() - started) / 1000)} s] ${lastLine()}\n`);
+          if (VCPUS > 1 && vm !== null) process.stderr.write(`  ${vcpuDiagnostics(vm)}\n`);
+        }, 15_000);
         // biome-ignore lint/suspicious/noImplicitAnyLet: assigned in the try below, typed by vm.run()
         let reason;
         try {
