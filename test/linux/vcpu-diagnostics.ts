@@ -1,9 +1,10 @@
 // One line per progress tick of a several-vCPU boot: what each vCPU is doing as the VMM sees it
-// (running, halted, waiting for SIPI), the IF it halted with, the highest vector requested (IRR)
+// (running, halted, waiting for SIPI), the IF it halted with, whether KVM held an injected
+// interrupt at the last exit, the highest vector requested (IRR)
 // and in service (ISR), the processor priority, and when its LAPIC timer is due. A vCPU that stays
 // halted with a timer overdue or an IRR vector above its PPR is a lost wake-up (a 2-vCPU boot had
 // CPU 0 halted for 300 s of guest time with its timer not delivered: an RCU stall report).
-import { RUN } from '../../src/vmm/kvm/abi.js';
+import { RUN, VCPU_EVENTS } from '../../src/vmm/kvm/abi.js';
 import type { Vm } from '../../src/vmm/vm.js';
 
 const STATE = ['run', 'hlt', 'sipi'];
@@ -26,7 +27,9 @@ export function vcpuDiagnostics(vm: Vm): string {
       const l = v.lapic;
       const due = l.timer.deadline;
       const timer = due < 0 ? 'none' : `${((due - now) / 1e6).toFixed(1)} ms`;
-      return `cpu${i} ${STATE[v.state]} if=${v.kvm.runBytes[RUN.ifFlag]} irr=${highest(l.regs, IRR0)} isr=${highest(l.regs, ISR0)} ppr=${l.ppr.toString(16)} timer ${timer}`;
+      // The interrupt KVM held at the last exit (kvm_run's copy of the events; no ioctl here).
+      const held = v.kvm.syncsEvents ? v.kvm.runBytes[RUN.syncEvents + VCPU_EVENTS.interruptInjected] : '?';
+      return `cpu${i} ${STATE[v.state]} if=${v.kvm.runBytes[RUN.ifFlag]} held=${held} irr=${highest(l.regs, IRR0)} isr=${highest(l.regs, ISR0)} ppr=${l.ppr.toString(16)} timer ${timer}`;
     })
     .join(' | ');
 }
