@@ -20,7 +20,7 @@ import { vcpuDiagnostics } from './vcpu-diagnostics.js';
 const INIT_MARKER = 'Run /init as init process';
 const RTC_WALL_TIME = '2026-12-07T01:02:03';
 /** Per boot, from measurement on this PVM host (docs/benchmarks.md), with room for load. */
-const BOOT_TIMEOUT_S = Number(process.env['LINUX_BOOT_TIMEOUT_S'] ?? 1800);
+const BOOT_TIMEOUT_S = Number(process.env['LINUX_BOOT_TIMEOUT_S'] ?? 3000);
 const PROFILES = (process.env['LINUX_PROFILES'] ?? 'xen-hvm,qemu-pc').split(',') as ('xen-hvm' | 'qemu-pc')[];
 const VCPUS = Number(process.env['LINUX_VCPUS'] ?? 1);
 const skip = KVM_SKIP_REASON ?? (LINUX_VMLINUX_GZ === null ? NO_GUESTS_REASON : null);
