@@ -37,4 +37,25 @@ export interface Device {
   applyState?(state: unknown): void;
   /** The declarative description of the state `snapshot` returns (for `describe` and other encodings). */
   readonly stateDescription?: AnyStateDescription;
+  /**
+   * Devices this one owns whose states a platform snapshot carries as one part of columns (the APIC
+   * bus's LAPICs; state-group.ts) instead of one part per device.
+   */
+  readonly stateGroup?: DeviceStateGroup;
+}
+
+/** Member devices' states as one part of a platform snapshot (StateGroup in state-group.ts). */
+export interface DeviceStateGroup {
+  /** The part's key in a platform snapshot's `devices` (never a device id). */
+  readonly key: string;
+  /** The devices whose states the part holds, in platform order. */
+  readonly members: readonly Device[];
+  /** Every member's state as one part. */
+  snapshot(): PlainData;
+  /** Refuses exactly what the members' own checks would refuse of their states; changes nothing. */
+  checkState(part: unknown): void;
+  /** Applies a part `checkState` accepted; never throws. */
+  applyState(part: unknown): void;
+  /** `checkState`, then `applyState`. */
+  restore(part: unknown): void;
 }

@@ -143,6 +143,20 @@ export class StateDescription<F extends Record<string, Field<PlainData>>, C = un
     if (this.rules !== null) this.rules(s, ctx as C);
   }
 
+  /**
+   * Runs the rules (nested ones included) on a state whose fields already have their types and
+   * ranges; a refusal is a SnapshotError naming `path` + the field path (as `check` names it).
+   */
+  checkRulesNamed(s: StateOf<F>, path: string, ctx: C | (C extends undefined ? unknown : never)): void {
+    if (!this.hasRules) return;
+    try {
+      this.checkRules(s, ctx);
+    } catch (e) {
+      if (e instanceof Refusal) throw new SnapshotError(`${[path, ...e.segments].join('.').replace(/\.\[/g, '[')}: ${e.message}`);
+      throw e;
+    }
+  }
+
   /** The struct fields whose descriptions have rules of their own. */
   private readonly nestedRules: readonly { name: string; of: AnyDescription; many: boolean }[];
 
@@ -305,6 +319,17 @@ function checkValue(t: FieldType, x: unknown, ctx: unknown): void {
       return;
     case 'delegated':
       return;
+  }
+}
+
+/** Why `x` is not a value of type `t` (the words `check` uses), or null when it is one. */
+export function valueRefusal(t: FieldType, x: unknown, ctx: unknown): string | null {
+  try {
+    checkValue(t, x, ctx);
+    return null;
+  } catch (e) {
+    if (e instanceof Refusal) return e.segments.length > 0 ? `${e.segments.join('')}: ${e.message}` : e.message;
+    throw e;
   }
 }
 

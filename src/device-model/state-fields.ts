@@ -47,6 +47,11 @@ export class Field<T extends PlainData> {
     /** The description version that added the field; snapshots without it take `fallback`. */
     readonly since: number = 1,
     readonly fallback: T | undefined = undefined,
+    /**
+     * How a column encoding (state-columns.ts) reads the field off the live object without
+     * allocating: a struct's live object, or a u64's two halves. Null: through `read`.
+     */
+    readonly source: FieldSource | null = null,
   ) {}
 
   /** The field is computed from the live object by `read`, and applied by the device's own code. */
@@ -54,16 +59,40 @@ export class Field<T extends PlainData> {
     return new Field<T>(this.type, read as (o: never) => T, false, this.since, this.fallback);
   }
 
+  /**
+   * A struct field whose live object is `get(o)` (snapshots describe it with the nested
+   * description), applied by the device's own code.
+   */
+  computedFrom<O>(get: (o: O) => object): Field<T> {
+    if (this.type.kind !== 'struct') throw new TypeError('computedFrom() is for struct fields');
+    const of = this.type.of as AnyStateDescription & { snapshot(o: object): PlainData };
+    const read = (o: O) => of.snapshot(get(o)) as T;
+    return new Field<T>(this.type, read as (o: never) => T, false, this.since, this.fallback, { kind: 'object', get: get as (o: never) => object });
+  }
+
+  /** A u64 field computed from two u32 halves of the live object, applied by the device's own code. */
+  computedHalves<O>(low: (o: O) => number, high: (o: O) => number): Field<T> {
+    if (this.type.kind !== 'u64') throw new TypeError('computedHalves() is for u64 fields');
+    const read = (o: O) => [low(o), high(o)] as unknown as T;
+    const source: FieldSource = { kind: 'halves', low: low as (o: never) => number, high: high as (o: never) => number };
+    return new Field<T>(this.type, read as (o: never) => T, false, this.since, this.fallback, source);
+  }
+
   /** The field is a property of the same name for snapshots, applied by the device's own code. */
   manual(): Field<T> {
-    return new Field<T>(this.type, this.read, false, this.since, this.fallback);
+    return new Field<T>(this.type, this.read, false, this.since, this.fallback, this.source);
   }
 
   /** Added in description version `version`; an older snapshot without it reads as `fallback`. */
   added(version: number, fallback: T): Field<T> {
-    return new Field<T>(this.type, this.read, this.copied, version, fallback);
+    return new Field<T>(this.type, this.read, this.copied, version, fallback, this.source);
   }
 }
+
+/** Where a computed field's value lives on the live object (see Field.source). */
+export type FieldSource =
+  | { readonly kind: 'object'; readonly get: (o: never) => object }
+  | { readonly kind: 'halves'; readonly low: (o: never) => number; readonly high: (o: never) => number };
 
 export interface NamedField {
   readonly name: string;

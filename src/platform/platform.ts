@@ -5,7 +5,7 @@ import type { PortBus } from '../bus/port-bus.js';
 import { formatFlags, type ValidationResult } from '../emuflags/index.js';
 import { ISA_IRQ_COUNT, type InterruptFabric } from '../irq/fabric.js';
 import type { VirtualClock } from '../time/clock.js';
-import type { Device, PlainData } from '../device-model/device.js';
+import type { Device, DeviceStateGroup, PlainData } from '../device-model/device.js';
 import { SnapshotError, SnapshotReader } from '../device-model/snapshot.js';
 import { PlatformOptionError } from './errors.js';
 import type { CatalogEntry, CatalogStatus, VcpuSlot } from './build-context.js';
@@ -17,11 +17,15 @@ import type { PlatformProfile } from './profiles.js';
 export const SNAPSHOT_FORMAT = 'hvmdev-platform';
 /**
  * The snapshot envelope version this build writes; `Platform.restore` reads it and every version
- * from {@link SNAPSHOT_OLDEST_VERSION} on, and refuses any other. 2: 64-bit values as `[low, high]` u32 halves (the
- * IO-APIC's entries as one flat array of halves). 1 (0x-hex strings) is still read: restore converts
- * each device part first (StateDescription.upgradeVersion1).
+ * from {@link SNAPSHOT_OLDEST_VERSION} on, and refuses any other. 3: the devices a device owns as one
+ * part of columns (Device.stateGroup: the LAPICs as `devices.lapics`, one array per field, instead of
+ * `lapic0` … `lapicN`). 2: 64-bit values as `[low, high]` u32 halves (the IO-APIC's entries as one flat
+ * array of halves); still read, each LAPIC from its own part. 1 (0x-hex strings) is still read:
+ * restore converts each device part first (StateDescription.upgradeVersion1).
  */
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
+/** The first version with Device.stateGroup parts; older ones have one part per device. */
+const GROUPED_VERSION = 3;
 /** The oldest format version restore reads. */
 export const SNAPSHOT_OLDEST_VERSION = 1;
 
@@ -54,8 +58,19 @@ export interface PlatformSnapshot {
   };
 }
 
+/** What a snapshot part is taken from and restored into: a device, or a group of devices (Device.stateGroup). */
+type StatePart = Pick<Device, 'snapshot' | 'restore' | 'checkState' | 'applyState'>;
+
+/** The parts of one snapshot layout: their keys in `devices` and what restores each. */
+interface PartLayout {
+  readonly keys: readonly string[];
+  readonly parts: readonly StatePart[];
+}
+
 /** A snapshot's checked header and parts, ready to apply. */
 interface CheckedSnapshot {
+  /** The parts' layout of the snapshot's version. */
+  readonly layout: PartLayout;
   readonly clockNs: number;
   readonly devices: Readonly<Record<string, unknown>>;
   readonly hostLines: { readonly gsi: readonly number[]; readonly pic: readonly number[] };
@@ -158,13 +173,14 @@ export class Platform {
     const map = new Map<string, Device>();
     for (const { devices } of entries) for (const d of devices) map.set(d.id, d);
     this.devices = map;
-    this.deviceList = [...map.values()];
-    this.deviceIds = [...map.keys()];
+    this.perDevice = { keys: [...map.keys()], parts: [...map.values()] };
+    this.grouped = groupedLayout([...map.values()]);
   }
 
-  /** The devices and their ids in creation order, as arrays (snapshot and restore loop over them). */
-  private readonly deviceList: readonly Device[];
-  private readonly deviceIds: readonly string[];
+  /** One part per device, in creation order (snapshot versions 1 and 2). */
+  private readonly perDevice: PartLayout;
+  /** One part per device, a group's members as one part at the first member's place (version 3 on). */
+  private readonly grouped: PartLayout;
 
   /** The device with instance id `id`; throws if the platform has none (a host error). */
   device<T extends Device = Device>(id: string): T {
@@ -212,9 +228,8 @@ export class Platform {
    */
   snapshot(): PlatformSnapshot {
     const devices: Record<string, PlainData> = {};
-    const list = this.deviceList;
-    const ids = this.deviceIds;
-    for (let i = 0; i < list.length; i++) devices[ids[i]!] = list[i]!.snapshot();
+    const { keys, parts } = this.grouped;
+    for (let i = 0; i < parts.length; i++) devices[keys[i]!] = parts[i]!.snapshot();
     // The envelope is frozen; the device parts are fresh plain data that share nothing with the
     // devices (a deep freeze would cost more than taking the snapshot).
     return Object.freeze({
@@ -245,18 +260,17 @@ export class Platform {
     const checked = this.check(snapshot);
     if (this.staged) {
       const before = this.clock.now;
-      const list = this.deviceList;
-      const ids = this.deviceIds;
+      const { keys, parts: list } = checked.layout;
       const parts = checked.devices;
       this.clock.restoreTime(checked.clockNs); // parts are checked against the time they were taken at
       try {
-        for (let i = 0; i < list.length; i++) list[i]!.checkState!(parts[ids[i]!]);
+        for (let i = 0; i < list.length; i++) list[i]!.checkState!(parts[keys[i]!]);
       } catch (e) {
         this.clock.restoreTime(before);
         throw refusal(e);
       }
       this.irq.settle(() => {
-        for (let i = 0; i < list.length; i++) list[i]!.applyState!(parts[ids[i]!]);
+        for (let i = 0; i < list.length; i++) list[i]!.applyState!(parts[keys[i]!]);
         this.irq.setHostLineLevels(checked.hostLines);
       }, 'keep');
       return;
@@ -298,8 +312,9 @@ export class Platform {
     }
     const clockNs = r.int('clockNs', 0, Number.MAX_SAFE_INTEGER);
     const devs = r.object('devices');
-    for (const id of this.devices.keys()) {
-      if (!devs.has(id)) throw new SnapshotError(`snapshot.devices.${id}: missing`);
+    const layout = version >= GROUPED_VERSION ? this.grouped : this.perDevice;
+    for (const key of layout.keys) {
+      if (!devs.has(key)) throw new SnapshotError(`snapshot.devices.${key}: missing`);
     }
     let hostLines: CheckedSnapshot['hostLines'] = { gsi: [], pic: [] };
     if (r.has('hostLines')) {
@@ -307,7 +322,7 @@ export class Platform {
       hostLines = { gsi: h.ascendingInts('gsi', this.irq.gsiCount - 1), pic: h.ascendingInts('pic', ISA_IRQ_COUNT - 1) };
     }
     const devices = (snapshot as PlatformSnapshot).devices;
-    return { clockNs, devices: version === 1 ? this.upgradeVersion1(devices) : devices, hostLines };
+    return { layout, clockNs, devices: version === 1 ? this.upgradeVersion1(devices) : devices, hostLines };
   }
 
   /** A version-1 snapshot's device parts in version 2's form (a new object; the snapshot is never changed). */
@@ -322,7 +337,8 @@ export class Platform {
   private apply(s: CheckedSnapshot): void {
     this.irq.settle(() => {
       this.clock.restoreTime(s.clockNs);
-      for (const [id, d] of this.devices) d.restore(s.devices[id]);
+      const { keys, parts } = s.layout;
+      for (let i = 0; i < parts.length; i++) parts[i]!.restore(s.devices[keys[i]!]);
       this.irq.setHostLineLevels(s.hostLines);
     }, 'keep');
   }
@@ -352,6 +368,30 @@ export class Platform {
       unclaimedRead: { port: this.ports.profile.unclaimedRead, mmio: this.mmio.profile.unclaimedRead },
     };
   }
+}
+
+/**
+ * The parts of a grouped snapshot: each device that is no group's member has its own part; a
+ * group's members (Device.stateGroup) have one part, where the first member's would be.
+ */
+function groupedLayout(devices: readonly Device[]): PartLayout {
+  const groupOf = new Map<Device, DeviceStateGroup>();
+  for (const d of devices) if (d.stateGroup !== undefined) for (const m of d.stateGroup.members) groupOf.set(m, d.stateGroup);
+  const keys: string[] = [];
+  const parts: StatePart[] = [];
+  const placed = new Set<DeviceStateGroup>();
+  for (const d of devices) {
+    const g = groupOf.get(d);
+    if (g === undefined) {
+      keys.push(d.id);
+      parts.push(d);
+    } else if (!placed.has(g)) {
+      placed.add(g);
+      keys.push(g.key);
+      parts.push(g);
+    }
+  }
+  return { keys, parts };
 }
 
 /** A refused restore's error: SnapshotError as is; anything else (a device's ClockError...) wrapped in one. */

@@ -110,7 +110,7 @@ describe('issue 10 item 12: a host advance to the very end', () => {
     p.mmio.write(0xfee00320, 4, 0x20040, CPU0);
     p.mmio.write(0xfee00380, 4, 60_000, CPU0); // 600 µs: one tick, the next is past the end
     expect(p.clock.advanceTo(END)).toBe(END);
-    const lapic = (p.snapshot().devices as any)['lapic0'] ?? Object.values(p.snapshot().devices).find((d: any) => d.timer);
+    const lapic = p.device('lapic0').snapshot() as any;
     expect(lapic.timer.deadline).toBe(-1);
     expect(lapic.timer.armed).toBe(0);
     // TMCCT still counts down analytically from the last tick.

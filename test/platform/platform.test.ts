@@ -121,7 +121,7 @@ describe('snapshots', () => {
     print(a, 'half a li');
     const snap = a.snapshot();
     expect(isFrozen(snap)).toBe(true);
-    expect(snap).toMatchObject({ format: 'hvmdev-platform', version: 2, profile: 'xen-hvm', flags: 0x1ff, vcpus: 1, clockNs: 12345 });
+    expect(snap).toMatchObject({ format: 'hvmdev-platform', version: 3, profile: 'xen-hvm', flags: 0x1ff, vcpus: 1, clockNs: 12345 });
     expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
 
     const sinkB = new CollectingSink();
@@ -145,7 +145,7 @@ describe('snapshots', () => {
       return s;
     };
     expect(() => createPlatform({ profile: 'xen-pvh', ramBytes: 0 }).restore(snap)).toThrow(/snapshot is of a xen-hvm platform/);
-    expect(() => fresh().restore(mutate((s) => (s.version = 3)))).toThrow(/version 3 is not supported/);
+    expect(() => fresh().restore(mutate((s) => (s.version = 4)))).toThrow(/version 4 is not supported/);
     expect(() => fresh().restore(mutate((s) => (s.version = 0)))).toThrow(/version 0 is not supported/);
     expect(() => fresh().restore(mutate((s) => (s.format = 'x')))).toThrow(SnapshotError);
     expect(() => fresh().restore(mutate((s) => ((s.devices as Record<string, unknown>).debugcon = { buffer: 7 })))).toThrow(

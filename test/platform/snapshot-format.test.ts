@@ -1,7 +1,8 @@
-// The platform snapshot format (docs/architecture.md, "Devices and snapshots"): version 2 writes
-// 64-bit values as [low, high] u32 halves; version-1 snapshots (0x-hex strings, saved fixtures from
-// the last build that wrote them) still restore into exactly the state they were taken of; and a
-// snapshot with any one field corrupted is refused with that field's path and changes nothing.
+// The platform snapshot format (docs/architecture.md, "Devices and snapshots"): version 3 writes
+// 64-bit values as [low, high] u32 halves and the LAPICs as one part of columns; version-1 (0x-hex
+// strings) and version-2 (one part per LAPIC) snapshots, saved fixtures from the last builds that
+// wrote them, still restore into exactly the state they were taken of; and a snapshot with any one
+// field corrupted is refused with that field's path and changes nothing.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -84,39 +85,70 @@ function busy(c: FormatCase): QtestSession {
   return s;
 }
 
-function fixture(c: FormatCase): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../fixtures/snapshots/${c.name}.v1.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+function fixture(c: FormatCase, version = 1): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`../fixtures/snapshots/${c.name}.v${version}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
 const run = (s: QtestSession, script: readonly string[]) => script.flatMap((cmd) => [`> ${cmd}`, ...s.handle(cmd)]);
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
 
-describe('snapshot format version 2', () => {
-  it('writes 64-bit values as [low, high] u32 halves and the IO-APIC table as flat halves', () => {
+describe('snapshot format version 3', () => {
+  it('writes 64-bit values as [low, high] u32 halves, the IO-APIC table as flat halves, the LAPICs as one part of columns', () => {
     const snap = json(busy(CASES[0]!).platform.snapshot()) as { version: number; devices: Record<string, Record<string, unknown>> };
-    expect(snap.version).toBe(2);
+    expect(snap.version).toBe(3);
     const d = snap.devices;
-    expect(d.lapic1!.apicBase).toEqual([0xfee00800, 0]);
-    expect((d.lapic1!.timer as Record<string, unknown>).tscDeadline).toEqual([0x34567890, 0x12]);
+    expect(Object.keys(d)).toEqual(['apic-bus', 'lapics', 'hpet', 'pm', 'rtc', 'ioapic0', 'pic', 'vga', 'pit', 'debugcon']);
+    const lapics = d.lapics as Record<string, unknown> & { timer: Record<string, unknown>; missedTicks: Record<string, unknown> };
+    expect(lapics.vcpu).toEqual([0, 1]);
+    expect(lapics.apicBase).toEqual([0xfee00900, 0, 0xfee00800, 0]); // vCPU 0 is the BSP
+    expect(lapics.timer.tscDeadline).toEqual([0, 0, 0x34567890, 0x12]);
+    expect(lapics.timer.armed).toEqual([2, 3]); // vCPU 0 periodic, vCPU 1 TSC deadline (ArmedKind)
+    expect((lapics.regs as number[]).length).toBe(2 * 64);
+    expect((lapics.regs as number[]).slice(64 + 0x32, 64 + 0x33)).toEqual([0x40051]); // vCPU 1's LVT timer
+    expect(lapics.missedTicks.mode).toEqual(['no_delay_for_missed_ticks', 'no_delay_for_missed_ticks']); // Xen's default
     expect((d.hpet!.timers as Record<string, unknown>[])[1]!.cmp).toEqual([0x456789ab, 0x123]);
     const redirection = d.ioapic0!.redirection as number[];
     expect(redirection.length).toBe(2 * 48);
     expect(redirection.slice(18, 20)).toEqual([0x8039 | 0x4000, 0x01000000]); // GSI 9: level, Remote-IRR (input high), destination 1
     expect(redirection.slice(32, 34)).toEqual([0x49, 0xff000000]);
   });
+
+  it('names the column, the element and the LAPIC field of a refused value, and changes nothing', () => {
+    const target = busy(CASES[0]!);
+    const before = JSON.stringify(target.platform.snapshot());
+    for (const [mutate, message] of [
+      [(l: any) => (l.regs[64 + 3] = 'x'), 'lapics.regs[67]: expected an integer in [0, 4294967295] (u32), got "x" (lapic1.regs[3])'],
+      [(l: any) => (l.regs[64 + 3] = 0x12), 'lapic1.regs[3]: version must be 0x50014'],
+      [
+        (l: any) => (l.timer.tscDeadline[3] = -1),
+        'lapics.timer.tscDeadline[3]: expected an integer in [0, 4294967295] (u32), got -1 (lapic1.timer.tscDeadline[1])',
+      ],
+      [(l: any) => (l.timer.start = [0]), 'lapics.timer.start: expected an array of 2 elements (one per lapic), got an array of 1'],
+      [(l: any) => delete l.timer, 'lapics.timer: expected an object of columns, got undefined'],
+      [(l: any) => (l.missedTicks.issued[0] = true), 'lapic0.missedTicks: an issued interrupt with no pending tick'],
+      [(l: any) => (l.vcpu = [1, 0]), 'lapic0.vcpu: belongs to another vCPU (this LAPIC is vCPU 0)'],
+    ] as const) {
+      const bad = json(target.platform.snapshot()) as any;
+      mutate(bad.devices.lapics);
+      expect(() => target.platform.restore(bad)).toThrow(new SnapshotError(message));
+      expect(JSON.stringify(target.platform.snapshot())).toBe(before);
+    }
+  });
 });
 
-describe('version-1 snapshots (saved fixtures)', () => {
+describe('version-1 and version-2 snapshots (saved fixtures)', () => {
   for (const c of CASES) {
-    it(`${c.name}: restores into exactly the state its commands make, and behaves the same from then on`, () => {
-      const v1 = fixture(c);
-      expect(v1.version).toBe(1);
-      const original = busy(c);
-      const restored = session(c);
-      restored.platform.restore(v1);
-      expect(json(restored.platform.snapshot())).toEqual(json(original.platform.snapshot()));
-      expect(run(restored, CONTINUATION)).toEqual(run(original, CONTINUATION));
-    });
+    for (const version of [1, 2]) {
+      it(`${c.name} version ${version}: restores into exactly the state its commands make, and behaves the same from then on`, () => {
+        const old = fixture(c, version);
+        expect(old.version).toBe(version);
+        const original = busy(c);
+        const restored = session(c);
+        restored.platform.restore(old);
+        expect(json(restored.platform.snapshot())).toEqual(json(original.platform.snapshot()));
+        expect(run(restored, CONTINUATION)).toEqual(run(original, CONTINUATION));
+      });
+    }
   }
 
   it('a version-1 text that is not a 64-bit value is refused with its path, and nothing changes', () => {

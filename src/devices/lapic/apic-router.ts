@@ -10,13 +10,15 @@ import { ApicDeliveryMode, type ApicMessage, type EoiListener } from '../../irq/
 import type { InterruptFabric } from '../../irq/fabric.js';
 import { decodeMsiInto, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
 import type { VirtualClock } from '../../time/clock.js';
-import type { Device, PlainData } from '../../device-model/device.js';
+import type { Device, DeviceStateGroup, PlainData } from '../../device-model/device.js';
 import { StateDescription } from '../../device-model/state-description.js';
+import { StateGroup } from '../../device-model/state-group.js';
 import { bool, int } from '../../device-model/state-fields.js';
 import { XEN_DEFAULT_TIMER_MODE, parseTimerMode, type TimerMode } from '../../device-model/timer-mode/timer-mode.js';
 import { destinationMatches } from './destination.js';
 import { DestinationIndex } from './destination-index.js';
 import { Lapic, type LapicDomain, type LapicOutbox } from './lapic.js';
+import { LAPIC_STATE } from './lapic-state.js';
 import { checkLapicParams, type LapicParams } from './params.js';
 import { PIC_INT_LINE, type ExtIntSource } from '../../irq/ext-int-source.js';
 import { XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES } from './registers.js';
@@ -80,6 +82,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
     const mode = parseTimerMode(timerMode);
     this.domain = { x2apicLdrFromVcpuId: params.x2apicLdrFromVcpuId };
     this.lapics = Object.freeze(Array.from({ length: vcpus }, (_, i) => new Lapic(i, clock, params, this, extInt, mode, this.domain)));
+    this.stateGroup = new StateGroup('lapics', LAPIC_STATE, this.lapics);
     // One window for every vCPU; each access is served by the accessing vCPU's LAPIC. The LAPIC
     // checks widths itself (Xen serves sub-register accesses and reads 0 for the rest).
     mmio.register(XAPIC_DEFAULT_BASE, XAPIC_WINDOW_BYTES, this, { owner: this.id, name: 'xAPIC window', sizes: SIZES_8 });
@@ -333,6 +336,9 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   }
 
   readonly stateDescription = APIC_ROUTER_STATE;
+
+  /** The LAPICs' states as one part of columns in a platform snapshot (snapshot format version 3). */
+  readonly stateGroup: DeviceStateGroup;
 
   snapshot(): PlainData {
     return APIC_ROUTER_STATE.snapshot(this);

@@ -38,7 +38,10 @@ export const LAPIC_TIMER_STATE = new StateDescription('lapic timer', 1, {
   counting: bool(),
   start: int(-MAX_CLOCK_NS, MAX_CLOCK_NS),
   /** IA32_TSC_DEADLINE. */
-  tscDeadline: u64().computed((t: LapicTimer) => [t.deadlineLo, t.deadlineHi] as const),
+  tscDeadline: u64().computedHalves(
+    (t: LapicTimer) => t.deadlineLo,
+    (t: LapicTimer) => t.deadlineHi,
+  ),
   armed: int(ArmedKind.None, ArmedKind.Deadline),
   /** Absolute deadline on the clock, -1 when nothing is armed. */
   deadline: int(-1, MAX_CLOCK_NS),
@@ -63,10 +66,13 @@ interface LapicView {
 export const LAPIC_STATE = new StateDescription('lapic', 1, {
   vcpu: int(0, 1023),
   regs: uints(REG_SLOTS, 32),
-  apicBase: u64().computed((l: LapicView) => [l.base.low, l.base.high] as const),
+  apicBase: u64().computedHalves(
+    (l: LapicView) => l.base.low,
+    (l: LapicView) => l.base.high,
+  ),
   /** ESR bits collected since the last ESR write. */
   pendingEsr: int(0, 0xff),
-  timer: struct(LAPIC_TIMER_STATE).computed((l: LapicView) => LAPIC_TIMER_STATE.snapshot(l.timerRegs.count)),
+  timer: struct(LAPIC_TIMER_STATE).computedFrom((l: LapicView) => l.timerRegs.count),
   lint0: bool().computed((l: LapicView) => l.lintLevels[0]!),
   lint1: bool().computed((l: LapicView) => l.lintLevels[1]!),
   extIntPending: bool().computed((l: LapicView) => l.extInt),
@@ -77,7 +83,7 @@ export const LAPIC_STATE = new StateDescription('lapic', 1, {
   sipiVector: int(-1, 0xff).computed((l: LapicView) => l.sipi),
   waitForSipi: bool().computed((l: LapicView) => l.waitingForSipi),
   intrSignalled: bool(),
-  missedTicks: struct(MISSED_TICKS_STATE).computed((l: LapicView) => MISSED_TICKS_STATE.snapshot(l.timerRegs.missedTicks)),
+  missedTicks: struct(MISSED_TICKS_STATE).computedFrom((l: LapicView) => l.timerRegs.missedTicks),
 });
 
 /** A LAPIC's snapshot part (LAPIC_STATE's JSON form). */
@@ -137,57 +143,63 @@ function x2apicMode(s: LapicStateJson): boolean {
  * periodic clamp. Changes nothing, allocates nothing unless it refuses.
  */
 export function checkLapicState(state: unknown, path: string, vcpu: number, params: LapicParams, minPeriodNs: number): void {
-  const s = LAPIC_STATE.check(state, path, undefined);
-  const bad = (field: string, why: string): never => {
-    throw new SnapshotError(`${path}.${field}: ${why}`);
-  };
-  if (s.vcpu !== vcpu) bad('vcpu', `belongs to another vCPU (this LAPIC is vCPU ${vcpu})`);
+  checkLapicRules(LAPIC_STATE.check(state, path, undefined), path, vcpu, params, minPeriodNs);
+}
+
+/**
+ * The part of checkLapicState after the description's types and ranges: everything a guest can
+ * reach across fields and against the vCPU and parameters (a StateGroup checked the types column by
+ * column). Changes nothing, allocates nothing unless it refuses.
+ */
+export function checkLapicRules(s: LapicState, path: string, vcpu: number, params: LapicParams, minPeriodNs: number): void {
+  if (s.vcpu !== vcpu) refuse(path, 'vcpu', `belongs to another vCPU (this LAPIC is vCPU ${vcpu})`);
   const regs = s.regs;
   const allowed = REG_ALLOWED[params.tscDeadline ? 1 : 0]!;
   for (let i = 0; i < REG_SLOTS; i++) {
-    if ((regs[i]! & ~allowed[i]!) !== 0) bad(`regs[${i}]`, REG_REFUSAL[i]!);
+    if ((regs[i]! & ~allowed[i]!) !== 0) refuse(path, `regs[${i}]`, REG_REFUSAL[i]!);
   }
   const at = (i: number) => regs[i]!;
-  if (at(Reg.Version) !== LAPIC_VERSION) bad('regs[3]', `version must be 0x${LAPIC_VERSION.toString(16)}`);
-  if ((at(Reg.Dfr) & DFR_RESERVED_ONES) !== DFR_RESERVED_ONES) bad('regs[14]', 'DFR bits 27:0 must be ones');
+  if (at(Reg.Version) !== LAPIC_VERSION) refuse(path, 'regs[3]', `version must be 0x${LAPIC_VERSION.toString(16)}`);
+  if ((at(Reg.Dfr) & DFR_RESERVED_ONES) !== DFR_RESERVED_ONES) refuse(path, 'regs[14]', 'DFR bits 27:0 must be ones');
 
-  const [baseLow, baseHigh] = s.apicBase;
+  const baseLow = s.apicBase[0];
+  const baseHigh = s.apicBase[1];
   const allowedLow = BASE_ADDR_LOW | BASE_ENABLE | BASE_BSP | (params.x2apic ? BASE_EXTD : 0);
   const en = (baseLow & BASE_ENABLE) !== 0;
   const extd = (baseLow & BASE_EXTD) !== 0;
-  if ((baseLow & ~allowedLow) !== 0 || (baseHigh & ~BASE_ADDR_HIGH) !== 0) bad('apicBase', 'reserved bits set');
-  if (extd && !en) bad('apicBase', 'EXTD without EN is an illegal APIC state');
-  if (en && !extd && ((baseLow & BASE_ADDR_LOW) >>> 0 !== XAPIC_DEFAULT_BASE || baseHigh !== 0)) bad('apicBase', 'xAPIC window moved');
+  if ((baseLow & ~allowedLow) !== 0 || (baseHigh & ~BASE_ADDR_HIGH) !== 0) refuse(path, 'apicBase', 'reserved bits set');
+  if (extd && !en) refuse(path, 'apicBase', 'EXTD without EN is an illegal APIC state');
+  if (en && !extd && ((baseLow & BASE_ADDR_LOW) >>> 0 !== XAPIC_DEFAULT_BASE || baseHigh !== 0)) refuse(path, 'apicBase', 'xAPIC window moved');
   if (en && extd) {
     const id = vcpu * params.apicIdStride;
     // Xen's lapic_load_fixup: an LDR derived from the vCPU index (Xen 4.4–4.18) is kept and
     // switches the domain to that derivation; anything else that is not the SDM's LDR is refused.
     if (at(Reg.Id) !== id || (at(Reg.Ldr) !== x2apicLdrFromId(id) && !legacyLdr(s, vcpu, params))) {
-      bad('regs', 'x2APIC ID/LDR do not match the vCPU');
+      refuse(path, 'regs', 'x2APIC ID/LDR do not match the vCPU');
     }
   } else if (en) {
-    if ((at(Reg.Ldr) & 0xffffff) !== 0) bad('regs[13]', 'xAPIC LDR bits 23:0 must be 0');
-    if ((at(Reg.IcrHigh) & 0xffffff) !== 0) bad('regs[49]', 'xAPIC ICR destination bits 23:0 must be 0');
+    if ((at(Reg.Ldr) & 0xffffff) !== 0) refuse(path, 'regs[13]', 'xAPIC LDR bits 23:0 must be 0');
+    if ((at(Reg.IcrHigh) & 0xffffff) !== 0) refuse(path, 'regs[49]', 'xAPIC ICR destination bits 23:0 must be 0');
   }
 
-  if ((s.pendingEsr & ~ESR_BITS) !== 0) bad('pendingEsr', 'error bits the model never sets');
+  if ((s.pendingEsr & ~ESR_BITS) !== 0) refuse(path, 'pendingEsr', 'error bits the model never sets');
 
   const t = s.timer;
   const mode = (at(Reg.LvtTimer) & TIMER_MODE_MASK) >>> 17;
   const timerArmed = t.armed as ArmedKind;
   const timerCounting = t.counting;
   const tscDeadlineSet = t.tscDeadline[0] !== 0 || t.tscDeadline[1] !== 0;
-  if ((timerArmed === ArmedKind.None) !== t.deadline < 0) bad('timer', 'armed kind and deadline disagree');
-  if ((timerArmed === ArmedKind.Periodic) !== t.period > 0) bad('timer.period', 'only a periodic timer has a period');
+  if ((timerArmed === ArmedKind.None) !== t.deadline < 0) refuse(path, 'timer', 'armed kind and deadline disagree');
+  if ((timerArmed === ArmedKind.Periodic) !== t.period > 0) refuse(path, 'timer.period', 'only a periodic timer has a period');
   const counts = mode === TimerMode.OneShot || mode === TimerMode.Periodic;
   if ((timerArmed === ArmedKind.OneShot || timerArmed === ArmedKind.Periodic) && (!counts || !timerCounting || at(Reg.TimerInitial) === 0)) {
-    bad('timer.armed', 'a count is armed but the LVT timer mode or TMICT does not count');
+    refuse(path, 'timer.armed', 'a count is armed but the LVT timer mode or TMICT does not count');
   }
-  if (timerArmed === ArmedKind.Periodic && mode !== TimerMode.Periodic) bad('timer.armed', 'periodic plan in one-shot mode');
-  if (tscDeadlineSet && mode !== TimerMode.TscDeadline) bad('timer.tscDeadline', 'a deadline outside TSC-deadline mode');
-  if (timerArmed === ArmedKind.Deadline && !tscDeadlineSet) bad('timer.armed', 'deadline armed without IA32_TSC_DEADLINE');
+  if (timerArmed === ArmedKind.Periodic && mode !== TimerMode.Periodic) refuse(path, 'timer.armed', 'periodic plan in one-shot mode');
+  if (tscDeadlineSet && mode !== TimerMode.TscDeadline) refuse(path, 'timer.tscDeadline', 'a deadline outside TSC-deadline mode');
+  if (timerArmed === ArmedKind.Deadline && !tscDeadlineSet) refuse(path, 'timer.armed', 'deadline armed without IA32_TSC_DEADLINE');
   // Entering or leaving TSC-deadline mode clears TMICT; a move to the reserved mode 3 keeps it.
-  if (mode === TimerMode.TscDeadline && at(Reg.TimerInitial) !== 0) bad('regs[56]', 'TMICT is 0 in TSC-deadline mode');
+  if (mode === TimerMode.TscDeadline && at(Reg.TimerInitial) !== 0) refuse(path, 'regs[56]', 'TMICT is 0 in TSC-deadline mode');
   // A periodic plan shorter than the clock's clamp is not a state the timer can reach.
   if (t.period > 0 && t.period < minPeriodNs) {
     throw new SnapshotError(`${path}.timer.period: ${t.period} ns is below the ${minPeriodNs} ns periodic clamp`);
@@ -195,12 +207,16 @@ export function checkLapicState(state: unknown, path: string, vcpu: number, para
 
   const missedTicks = s.missedTicks;
   if (missedTicks.tracking !== params.timerMissedTicks) {
-    bad('missedTicks.tracking', `must be ${params.timerMissedTicks} with these LAPIC parameters`);
+    refuse(path, 'missedTicks.tracking', `must be ${params.timerMissedTicks} with these LAPIC parameters`);
   }
   // A periodic count owes ticks; its next tick may lie past the end of virtual time (nothing armed).
   if (missedTicks.pending > 0 && !(mode === TimerMode.Periodic && timerCounting && at(Reg.TimerInitial) !== 0)) {
-    bad('missedTicks', 'owed ticks without a periodic timer');
+    refuse(path, 'missedTicks', 'owed ticks without a periodic timer');
   }
+}
+
+function refuse(path: string, field: string, why: string): never {
+  throw new SnapshotError(`${path}.${field}: ${why}`);
 }
 
 /** Whether a state checkLapicState accepted keeps Xen 4.4–4.18's x2APIC LDR derivation (Xen's lapic_load_fixup). */

@@ -7,7 +7,8 @@
 // broadcasts go out through its LapicOutbox (the ApicRouter), and messages come in through receive().
 import { ApicDeliveryMode, type ApicMessageSink } from '../../irq/apic-bus.js';
 import type { VirtualClock } from '../../time/clock.js';
-import type { Device, PlainData } from '../../device-model/device.js';
+import type { PlainData } from '../../device-model/device.js';
+import type { StateGroupMember } from '../../device-model/state-group.js';
 import type { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../../device-model/timer-mode/timer-mode.js';
 import type { ExtIntSource } from '../../irq/ext-int-source.js';
@@ -15,7 +16,7 @@ import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
 import { ApicBaseMsr, ApicBaseWrite } from './apic-base.js';
 import { IcrSender } from './lapic-ipi.js';
 import { type LapicMsrTarget, lapicReadMsr, lapicReadMsrHalves, lapicWriteMsr, lapicWriteMsrHalves } from './lapic-msr.js';
-import { checkLapicState, keepsLegacyX2apicLdr, LAPIC_STATE, type LapicState } from './lapic-state.js';
+import { checkLapicRules, checkLapicState, keepsLegacyX2apicLdr, LAPIC_STATE, type LapicState } from './lapic-state.js';
 import type { ArmedKind, LapicTimer } from './lapic-timer.js';
 import { LapicTimerRegisters, type TimerInterruptTarget } from './lapic-timer-registers.js';
 import { LapicVectors } from './lapic-vectors.js';
@@ -74,7 +75,7 @@ export interface LapicOutbox extends ApicMessageSink {
  * through the ICR. It is built by the ApicRouter, one per vCPU; the CPU model takes interrupts from it
  * (`acknowledge`, `takeNmi`, `takeInit`, ...). Guest accesses never throw.
  */
-export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInterruptTarget {
+export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, TimerInterruptTarget {
   readonly id: string;
   readonly kind = 'lapic';
   /**
@@ -658,6 +659,11 @@ export class Lapic implements Device, InterruptTaker, LapicMsrTarget, TimerInter
 
   checkState(state: unknown): void {
     checkLapicState(state, this.id, this.vcpu, this.params, this.clock.minPeriodNs);
+  }
+
+  /** checkState for a state whose types and ranges the APIC bus's StateGroup already checked. */
+  checkRules(state: unknown): void {
+    checkLapicRules(state as LapicState, this.id, this.vcpu, this.params, this.clock.minPeriodNs);
   }
 
   /**
