@@ -9,7 +9,16 @@ import { accessContext, type AccessContext } from '../bus/access.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { Region } from '../bus/region.js';
 import type { PortBus } from '../bus/port-bus.js';
-import { X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type EmulateContext, type X86EmulateOps } from './ops.js';
+import {
+  type EmulateContext,
+  type InsnWindow,
+  X86EMUL_DECLINED,
+  X86EMUL_EXCEPTION,
+  X86EMUL_OKAY,
+  X86EMUL_RETRY,
+  X86EMUL_UNHANDLEABLE,
+  type X86EmulateOps,
+} from './ops.js';
 
 /** Page size (bytes) at which the adapter splits linear accesses and truncates string batches: 4 KiB. */
 export const PAGE_SIZE = 4096;
@@ -71,6 +80,7 @@ export interface BusOpsStats {
 export class BusEmulateOps implements X86EmulateOps {
   private readonly cache: CacheEntry[] = [];
   private readonly chunkBuf = new Uint8Array(8);
+  private readonly scalarBuf = new Uint8Array(8);
   private readonly halves = new Uint32Array(2);
   /**
    * Physical address of the piece in progress (see translate). It travels here, not as an argument
@@ -146,6 +156,82 @@ export class BusEmulateOps implements X86EmulateOps {
       done += n;
     }
     return done;
+  }
+
+  /**
+   * The emulator's in-place fetch (X86EmulateOps.insnWindow): the bytes at linear (lo, hi) when its
+   * page is guest RAM, up to `max` and not past the page or the RAM range. Translates as insnFetch
+   * does for its first page; -1 (nothing recorded) for a page that is not RAM.
+   */
+  insnWindow(linLo: number, linHi: number, max: number, out: InsnWindow, ctxt: EmulateContext): number {
+    if (!this.translate(linLo, linHi, false, ctxt)) return 0; // translate recorded the fault
+    const phys = this.pa[0]!;
+    let r = this.fetchRegion;
+    if (r === null || !r.live || phys < r.base || phys >= r.end) {
+      r = this.mmio.regionAt(phys);
+      this.fetchRegion = r;
+    }
+    if (r === null || r.ram === null) return -1;
+    const inPage = PAGE_SIZE - (linLo & (PAGE_SIZE - 1));
+    const n = max < inPage ? max : inPage;
+    if (phys + n > r.end) return -1; // RAM ends inside the bytes: the copying fetch reads past it
+    out.bytes = r.ram;
+    out.offset = phys - r.base;
+    return n;
+  }
+
+  /**
+   * One scalar access within a page (X86EmulateOps.scalarAccess): what access() does for it (one
+   * translation, RAM copied, MMIO as the single chunk mmioPiece would issue) without the byte
+   * buffer, the page split and the chunk loop. Declined with an MMIO backend (its replay cache
+   * lives in the general path) and for an access that crosses a page.
+   */
+  scalarAccess(linLo: number, linHi: number, size: number, write: boolean, v: Int32Array, ctxt: EmulateContext): number {
+    if (this.opts.mmioBackend !== undefined || (linLo & (PAGE_SIZE - 1)) + size > PAGE_SIZE) return X86EMUL_DECLINED;
+    if (!this.translate(linLo, linHi, write, ctxt)) return X86EMUL_EXCEPTION; // translate recorded the fault
+    const phys = this.pa[0]!;
+    let r = this.region;
+    if (r === null || !r.live || phys < r.base || phys >= r.end) {
+      r = this.mmio.regionAt(phys);
+      this.region = r;
+    }
+    if (r === null) return this.scalarChunk(size, write, v, ctxt);
+    const ram = r.ram;
+    if (ram !== null) {
+      if (phys + size > r.end) return this.scalarChunk(size, write, v, ctxt);
+      const off = phys - r.base;
+      if (off <= 0x3fff_ffff) return scalarRam(ram, off | 0, size, write, v);
+      return scalarRam(ram, off, size, write, v);
+    }
+    if (size === 8 || !r.serves(phys, size) || this.mmio.tracing) return this.scalarChunk(size, write, v, ctxt);
+    // The region serves the access: dispatch to its handler as chunk() does.
+    this.stats.mmioChunks++;
+    const h = r.handler;
+    const off = phys - r.base;
+    const ctx = accessContext(ctxt.vcpu, ctxt.stringOp);
+    if (write) h.write(off, size as 1 | 2 | 4, size === 4 ? v[0]! >>> 0 : v[0]! & (size === 1 ? 0xff : 0xffff), ctx);
+    else {
+      const raw = h.read(off, size as 1 | 2 | 4, ctx);
+      v[0] = size === 4 ? raw : raw & (size === 1 ? 0xff : 0xffff);
+      v[1] = 0;
+    }
+    return X86EMUL_OKAY;
+  }
+
+  /** scalarAccess through chunk() and its byte buffer (8-byte MMIO, tracing, regions that do not serve the size). */
+  private scalarChunk(size: number, write: boolean, v: Int32Array, ctxt: EmulateContext): number {
+    const b = this.scalarBuf;
+    if (write) {
+      put32(b, 0, v[0]!);
+      if (size === 8) put32(b, 4, v[1]!);
+    }
+    const st = this.chunk(0, size as 1 | 2 | 4 | 8, write, b, 0, accessContext(ctxt.vcpu, ctxt.stringOp));
+    if (!write) {
+      const lo = le32(b, 0);
+      v[0] = size === 1 ? lo & 0xff : size === 2 ? lo & 0xffff : lo;
+      v[1] = size === 8 ? le32(b, 4) : 0;
+    }
+    return st;
   }
 
   /** Words over `dst` (the emulator passes the same fetch buffer every time: made once). */
@@ -543,6 +629,32 @@ function copyBytes(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number,
   } else if (n <= 64) {
     for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i]!;
   } else dst.set(src.subarray(sOff, sOff + n), dOff);
+}
+
+/** A scalar access of guest RAM at ram[off]: v[0]/v[1] little-endian, bytes beyond `size` zero on a read. */
+function scalarRam(ram: Uint8Array, off: number, size: number, write: boolean, v: Int32Array): number {
+  if (write) {
+    const lo = v[0]!;
+    ram[off] = lo;
+    if (size > 1) {
+      ram[off + 1] = lo >>> 8;
+      if (size > 2) {
+        ram[off + 2] = lo >>> 16;
+        ram[off + 3] = lo >>> 24;
+        if (size > 4) put32(ram, off + 4, v[1]!);
+      }
+    }
+  } else if (size === 1) {
+    v[0] = ram[off]!;
+    v[1] = 0;
+  } else if (size === 2) {
+    v[0] = ram[off]! | (ram[off + 1]! << 8);
+    v[1] = 0;
+  } else {
+    v[0] = le32(ram, off);
+    v[1] = size === 8 ? le32(ram, off + 4) : 0;
+  }
+  return X86EMUL_OKAY;
 }
 
 /** Little-endian uint32 at b[i..i+4) as an int32 bit pattern (stays a small integer in V8). */

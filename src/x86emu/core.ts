@@ -71,6 +71,8 @@ export class Emu implements EmulateContext {
   linHi = 0;
   vLo = 0;
   vHi = 0;
+  /** The value of a scalar access through ops.scalarAccess: low and high 32 bits as int32 bit patterns. */
+  readonly scalar = new Int32Array(2);
   readonly buf = new Uint8Array(64);
   readonly buf32 = new Uint32Array(this.buf.buffer);
   readonly buf2 = new Uint8Array(64);

@@ -38,17 +38,22 @@ export class DecodeCache {
     this.insn = this.records[0]!;
   }
 
-  /**
-   * decode() of src[0, avail) in `mode` into `this.insn`; returns the DEC_* status. On a miss the
-   * bytes are first copied into the fetch buffer (unless `src` is it) and decoded from there.
-   */
+  /** decode() of src[0, avail): {@link decodeAt} at 0. */
   decode(src: Uint8Array, avail: number, mode: CpuMode): number {
+    return this.decodeAt(src, 0, avail, mode);
+  }
+
+  /**
+   * decode() of src[at, at + avail) in `mode` into `this.insn`; returns the DEC_* status. On a miss
+   * the bytes are first copied into the fetch buffer (unless they are in it) and decoded from there.
+   */
+  decodeAt(src: Uint8Array, at: number, avail: number, mode: CpuMode): number {
     // The slot: a hash of the first bytes that are there (at most four: a prefix, REX, opcode, ModRM).
     let h = mode;
-    if (avail > 0) h ^= src[0]! << 8;
-    if (avail > 1) h ^= src[1]! << 16;
-    if (avail > 2) h ^= src[2]! << 24;
-    if (avail > 3) h ^= src[3]!;
+    if (avail > 0) h ^= src[at]! << 8;
+    if (avail > 1) h ^= src[at + 1]! << 16;
+    if (avail > 2) h ^= src[at + 2]! << 24;
+    if (avail > 3) h ^= src[at + 3]!;
     const slot = Math.imul(h, 0x9e3779b1) >>> (32 - SLOT_BITS);
     const len = this.lengths[slot]!;
     const rec = this.records[slot]!;
@@ -57,7 +62,7 @@ export class DecodeCache {
       const keys = this.keys;
       const k = slot * KEY_BYTES;
       let i = 0;
-      while (i < len && keys[k + i] === src[i]) i++;
+      while (i < len && keys[k + i] === src[at + i]) i++;
       if (i === len) {
         this.hits++;
         return DEC_OK;
@@ -65,7 +70,7 @@ export class DecodeCache {
     }
     this.misses++;
     const buf = this.buf;
-    if (src !== buf) for (let i = 0; i < avail; i++) buf[i] = src[i]!;
+    if (src !== buf || at !== 0) for (let i = 0; i < avail; i++) buf[i] = src[at + i]!;
     const st = decode(rec, buf, avail, mode, this.features);
     if (st !== DEC_OK) {
       this.lengths[slot] = 0;

@@ -7,9 +7,11 @@ import { DecodeCache } from './decode-cache.js';
 import { MAX_INSN_LENGTH } from './decoder/decode.js';
 import * as T from './decoder/tables.js';
 import { REFERENCE_CPU, type CpuFeatures } from './features.js';
+import { execMovFast } from './fast-mov.js';
 import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY, type Insn } from './insn.js';
 import { currentCpl, currentMode, MODE_LONG64, modeBits } from './modes.js';
 import {
+  InsnWindow,
   VEC_GP,
   VEC_NM,
   VEC_UD,
@@ -157,6 +159,14 @@ export class X86Emulator {
   /** Decoded instructions by their bytes (a VMM's exits repeat a few instruction sites). */
   private readonly decoded: DecodeCache;
   private readonly executed = { kind: 'executed' as const, length: 0, complete: true };
+  /** Where insnWindow found the instruction bytes in guest RAM. */
+  private readonly window = new InsnWindow();
+  /**
+   * The fast paths (MOV through ops.scalarAccess, instruction bytes read in place through
+   * ops.insnWindow). False: every instruction takes the general path (the differential tests
+   * compare the two).
+   */
+  fastPaths = true;
   private static readonly RETRY = Object.freeze({ kind: 'retry' as const });
 
   /** @param features The CPU whose instruction set it decodes (default REFERENCE_CPU). */
@@ -206,7 +216,10 @@ export class X86Emulator {
         e.nextRipHi = 0;
       }
       if (code === X86EMUL_OKAY) {
-        code = HANDLERS[(d.entry >>> 16) & 0xff]!(e); // entryHandler(), inlined
+        const h = (d.entry >>> 16) & 0xff; // entryHandler(), inlined
+        if (d.hasMem && (h === T.H_MOV_EG || (h === T.H_MOV_EI && d.regRaw === 0)) && ops.scalarAccess !== undefined && this.fastPaths) {
+          code = execMovFast(e, h);
+        } else code = HANDLERS[h]!(e);
         if (code === X86EMUL_OKAY && !e.keepRip) {
           state.ripLo = e.nextRipLo;
           state.ripHi = e.nextRipHi;
@@ -227,15 +240,14 @@ export class X86Emulator {
     const buf = this.fetchBuf;
     const room = this.fetchRoom();
     if (room < 0) return e.gp0();
-    let avail: number;
-    let src: Uint8Array = buf;
+    let st: number;
     if (bytes !== undefined) {
-      avail = Math.min(bytes.length, MAX_INSN_LENGTH, room);
-      src = bytes; // read in place: the decode cache copies them only to decode
+      // read in place: the decode cache copies them only to decode
+      st = this.decoded.decodeAt(bytes, 0, Math.min(bytes.length, MAX_INSN_LENGTH, room), e.mode);
     } else {
-      avail = this.fetch(room);
+      st = this.fetchInPlace(room);
+      if (st < 0) st = this.decoded.decodeAt(this.fetchBuf, 0, this.fetch(room), e.mode);
     }
-    const st = this.decoded.decode(src, avail, e.mode);
     e.insn = this.decoded.insn;
     if (st === DEC_OK) {
       e.event.clear(); // a fetch fault on bytes the instruction does not have is not delivered
@@ -276,6 +288,36 @@ export class X86Emulator {
     const first = Math.min(MAX_INSN_LENGTH, limit - ip + 1);
     if (first < MAX_INSN_LENGTH && ip + first - 1 === ipMax) return first + Math.min(MAX_INSN_LENGTH - first, limit + 1);
     return first;
+  }
+
+  /**
+   * Decode the bytes at CS:RIP where they lie in guest RAM (ops.insnWindow), without copying them
+   * into the fetch buffer: a decode-cache hit compares them in place. Returns the DEC_* status, or
+   * -1 when the copying fetch must do it (no window, a page that is not RAM, an instruction pointer
+   * that wraps, or an instruction that goes on past the page: only the copying fetch crosses pages).
+   */
+  private fetchInPlace(room: number): number {
+    const e = this.e;
+    const ops = e.ops;
+    if (ops.insnWindow === undefined || !this.fastPaths) return -1;
+    const s = e.state;
+    let lo: number;
+    let hi = 0;
+    if (e.is64) {
+      lo = s.ripLo | 0;
+      hi = s.ripHi | 0;
+    } else {
+      const ipMax = modeBits(e.mode) === 16 ? 0xffff : 0xffffffff;
+      const ip = (s.ripLo & ipMax) >>> 0;
+      if (room > ipMax - ip + 1) return -1; // wraps at 64 KiB / 4 GiB: two fetches
+      lo = (e.segment(SEG_CS).baseLo + ip) | 0;
+    }
+    const w = this.window;
+    const n = ops.insnWindow(lo, hi, room, w, e);
+    if (n < 0) return -1;
+    const st = this.decoded.decodeAt(w.bytes, w.offset, n, e.mode);
+    if (st === DEC_FETCH && n < room && !e.event.pending) return -1; // needs the next page
+    return st;
   }
 
   /** Fetch up to `room` bytes at CS:RIP; returns the count (a fault on a later byte is left in the event). */

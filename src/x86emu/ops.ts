@@ -20,6 +20,19 @@ export const X86EMUL_RETRY = 3;
 export const X86EMUL_UNIMPLEMENTED = 5;
 /** cmpxchg only: the memory did not hold `old`; the callback wrote the current value into `old`. */
 export const X86EMUL_CMPXCHG_FAILED = 7;
+/**
+ * scalarAccess / insnWindow only: not done here, nothing touched and no fault recorded; the emulator
+ * takes its general path (read / write / insnFetch) instead. Never the outcome of an emulation.
+ */
+export const X86EMUL_DECLINED = 8;
+
+/** Where instruction bytes lie in guest RAM, filled by {@link X86EmulateOps.insnWindow} (the emulator owns one). */
+export class InsnWindow {
+  /** The RAM the bytes are in (read in place, never written through this). */
+  bytes: Uint8Array = new Uint8Array(0);
+  /** Index of the first instruction byte in `bytes`. */
+  offset = 0;
+}
 
 /**
  * Exception vectors the emulator raises (SDM Vol. 3A §6.15): #DE divide error, #UD invalid opcode,
@@ -117,6 +130,22 @@ export interface X86EmulateOps {
    * emulator delivers it only if the decoder needed the missing bytes).
    */
   insnFetch(linLo: number, linHi: number, dst: Uint8Array, max: number, ctxt: EmulateContext): number;
+  /**
+   * Optional fast path for one scalar access (size 1, 2, 4 or 8) at linear (lo, hi) that lies within
+   * one 4 KiB page: the emulator's MOV forms use it instead of read/write. The value travels in
+   * v[0] (low 32 bits) and v[1] (high), int32 bit patterns, in for a write and out for a read (the
+   * bytes beyond `size` are zero). Returns what read/write would (OKAY, EXCEPTION after recording
+   * the fault, RETRY, UNHANDLEABLE) having done exactly what they would, or X86EMUL_DECLINED having
+   * done nothing (then the emulator calls read/write).
+   */
+  scalarAccess?(linLo: number, linHi: number, size: number, write: boolean, v: Int32Array, ctxt: EmulateContext): number;
+  /**
+   * Optional in-place instruction fetch: where up to `max` instruction bytes at linear (lo, hi) lie
+   * in guest RAM, within the page they start in. Returns how many are readable at
+   * out.bytes[out.offset ...], 0 after recording a fetch fault, or -1 when they are not in RAM (then
+   * the emulator calls insnFetch, which may translate the same address again).
+   */
+  insnWindow?(linLo: number, linHi: number, max: number, out: InsnWindow, ctxt: EmulateContext): number;
   /** Port read; the value goes into dst[0 .. size) little-endian. */
   readIo(port: number, size: 1 | 2 | 4, dst: Uint8Array, ctxt: EmulateContext): number;
   /** Port write of the low `size` bytes of `value` (uint32) to `port` (0–0xFFFF). */

@@ -1,0 +1,57 @@
+// The fast path for the instructions a VMM's MMIO exits are made of: MOV r/m ↔ reg (88-8B) and
+// MOV r/m, imm (C6/C7 /0) with a memory operand, any size, prefix, segment or addressing form.
+// It does what execMovEG / execMovEI do through readRm / writeRm, with the same checks in the same
+// order (effective address, linearize with its segment, canonical and alignment checks), but moves
+// the value through ops.scalarAccess: one call that reaches the bus without the byte buffer, the
+// adapter's page split and its chunk loop. When the callbacks decline (an access crossing a page,
+// an MMIO backend with its replay cache) it goes on through ops.read / ops.write exactly as the
+// general path would from that point; test/x86emu/fast-mov.test.ts compares both paths.
+import { ACC_READ, ACC_WRITE, type Emu } from './core.js';
+import { H_MOV_EI } from './decoder/tables.js';
+import { X86EMUL_DECLINED, X86EMUL_OKAY } from './ops.js';
+
+/**
+ * Runs the memory form of 88/89/8A/8B or C6/C7 /0 (the caller checked: d.hasMem, and /0 for C6/C7)
+ * when `e.ops.scalarAccess` exists. Returns the X86EMUL_* outcome.
+ */
+export function execMovFast(e: Emu, handler: number): number {
+  const d = e.insn;
+  const size = d.opSize;
+  const v = e.scalar;
+  const store = handler === H_MOV_EI || (d.opcode & 2) === 0;
+  let lo = 0;
+  let hi = 0;
+  if (store) {
+    if (handler === H_MOV_EI) {
+      lo = d.immLo;
+      hi = size === 8 ? d.immHi : 0;
+    } else {
+      lo = e.reg(d.reg, size);
+      hi = size === 8 ? e.regHi(d.reg) : 0;
+    }
+  }
+  e.computeEa();
+  const r = e.linearize(d.seg, e.eaLo, e.eaHi, size, store ? ACC_WRITE : ACC_READ);
+  if (r !== X86EMUL_OKAY) return r;
+  const ops = e.ops;
+  if (store) {
+    v[0] = lo;
+    v[1] = hi;
+    const st = ops.scalarAccess!(e.linLo, e.linHi, size, true, v, e);
+    if (st !== X86EMUL_DECLINED) return e.status(st);
+    e.pack(size, lo, hi);
+    return e.status(ops.write(e.linLo, e.linHi, size, e.buf, e));
+  }
+  let st = ops.scalarAccess!(e.linLo, e.linHi, size, false, v, e);
+  if (st === X86EMUL_DECLINED) {
+    st = e.status(ops.read(e.linLo, e.linHi, size, e.buf, e));
+    if (st !== X86EMUL_OKAY) return st;
+    e.unpack(size);
+    e.setReg(d.reg, size, e.vLo, e.vHi);
+    return X86EMUL_OKAY;
+  }
+  st = e.status(st);
+  if (st !== X86EMUL_OKAY) return st;
+  e.setReg(d.reg, size, v[0]!, v[1]!);
+  return X86EMUL_OKAY;
+}
