@@ -237,7 +237,6 @@ export class X86Emulator {
    */
   private fetchAndDecode(bytes: Uint8Array | undefined): number {
     const e = this.e;
-    const buf = this.fetchBuf;
     const room = this.fetchRoom();
     if (room < 0) return e.gp0();
     let st: number;
