@@ -101,6 +101,13 @@ export class BusEmulateOps implements X86EmulateOps {
   private fetchWords: Uint32Array | null = null;
   /** Counters since construction. */
   readonly stats: BusOpsStats = { mmioChunks: 0, replayedChunks: 0 };
+  /**
+   * Whether the fast paths may stand in for this object's read/write and insnFetch: not when a
+   * subclass overrides those (it may do more than move bytes, e.g. translate a fetch with execute
+   * rights, as the KVM completion does) and does not override the fast path beside them.
+   */
+  private readonly scalarOk: boolean;
+  private readonly windowOk: boolean;
 
   constructor(
     /** Guest memory: RAM and MMIO. */
@@ -110,6 +117,9 @@ export class BusEmulateOps implements X86EmulateOps {
     private readonly opts: BusOpsOptions = {},
   ) {
     for (let i = 0; i < MMIO_CACHE_ENTRIES; i++) this.cache.push(new CacheEntry());
+    const base = BusEmulateOps.prototype;
+    this.scalarOk = (this.read === base.read && this.write === base.write) || this.scalarAccess !== base.scalarAccess;
+    this.windowOk = this.insnFetch === base.insnFetch || this.insnWindow !== base.insnWindow;
   }
 
   // ---- memory -------------------------------------------------------------------------------
@@ -164,6 +174,7 @@ export class BusEmulateOps implements X86EmulateOps {
    * does for its first page; -1 (nothing recorded) for a page that is not RAM.
    */
   insnWindow(linLo: number, linHi: number, max: number, out: InsnWindow, ctxt: EmulateContext): number {
+    if (!this.windowOk) return -1;
     if (!this.translate(linLo, linHi, false, ctxt)) return 0; // translate recorded the fault
     const phys = this.pa[0]!;
     let r = this.fetchRegion;
@@ -187,7 +198,7 @@ export class BusEmulateOps implements X86EmulateOps {
    * lives in the general path) and for an access that crosses a page.
    */
   scalarAccess(linLo: number, linHi: number, size: number, write: boolean, v: Int32Array, ctxt: EmulateContext): number {
-    if (this.opts.mmioBackend !== undefined || (linLo & (PAGE_SIZE - 1)) + size > PAGE_SIZE) return X86EMUL_DECLINED;
+    if (!this.scalarOk || this.opts.mmioBackend !== undefined || (linLo & (PAGE_SIZE - 1)) + size > PAGE_SIZE) return X86EMUL_DECLINED;
     if (!this.translate(linLo, linHi, write, ctxt)) return X86EMUL_EXCEPTION; // translate recorded the fault
     const phys = this.pa[0]!;
     let r = this.region;

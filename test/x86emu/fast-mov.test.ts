@@ -261,3 +261,33 @@ describe('x86emu fast paths: the same as the general path', () => {
     expect(t.scalarDone).toBeGreaterThan(500);
   });
 });
+
+describe('x86emu fast paths: an adapter subclass that overrides the general callbacks', () => {
+  it('keeps getting read/write and insnFetch calls (the fast paths decline for it)', () => {
+    const calls: string[] = [];
+    class Wrapped extends BusEmulateOps {
+      override read(linLo: number, linHi: number, size: number, dst: Uint8Array, ctxt: EmulateContext): number {
+        calls.push(`read ${size}`);
+        return super.read(linLo, linHi, size, dst, ctxt);
+      }
+      override insnFetch(linLo: number, linHi: number, dst: Uint8Array, max: number, ctxt: EmulateContext): number {
+        calls.push('fetch');
+        return super.insnFetch(linLo, linHi, dst, max, ctxt);
+      }
+    }
+    const mmio = new MmioBus();
+    const ram = new Uint8Array(0x10000);
+    mmio.addRam(0, ram);
+    const ops = new Wrapped(mmio, new PortBus());
+    const s = new CpuState().setLongMode();
+    ram.set([0x8b, 0x02], 0x1000); // mov eax, [rdx]
+    ram.set([0x78, 0x56, 0x34, 0x12], 0x2000);
+    s.setReg(2, 0x2000);
+    s.ripLo = 0x1000;
+    const r = new X86Emulator().emulate(s, ops);
+    expect(r.kind).toBe('executed');
+    expect(s.getReg(0)).toBe(0x12345678n);
+    expect(calls).toEqual(['fetch', 'read 4']);
+    expect(ops.scalarAccess(0x2000, 0, 4, false, new Int32Array(2), { vcpu: 0, stringOp: false } as EmulateContext)).toBe(X86EMUL_DECLINED);
+  });
+});
