@@ -148,6 +148,7 @@ export function benchLapicMsr(): Array<Record<string, number | string>> {
   x2.writeMsr(0x832, 0x40040n); // LVT timer: TSC-deadline mode, vector 0x40
   const ops = QUICK ? 20_000 : 50_000;
   const rounds = QUICK ? 15 : 41;
+  const msrs = new Uint32Array(8).fill(0x6e0); // every exit here is a deadline write; the index is still read
   const m = interleaved(
     {
       xapicMmio: (n: number) => {
@@ -171,7 +172,17 @@ export function benchLapicMsr(): Array<Record<string, number | string>> {
         }
         return x2.regs[0x12]!;
       },
+      // A VMM's WRMSR exit: the index is decoded once and 0x6E0 goes to its own entry (the row).
       deadline: (n: number) => {
+        let k = 0;
+        for (let i = 0; i < n; i++) {
+          const msr = msrs[i & 7]!;
+          k += msr === 0x6e0 ? x2.writeTscDeadlineMsr(1_000_000 + (i & 1023), 0) : x2.writeMsrHalves(msr, 0, 0);
+        }
+        return k;
+      },
+      // The generic WRMSR entry with its MSR decode (the figure of the passes before).
+      deadlineGeneric: (n: number) => {
         let k = 0;
         for (let i = 0; i < n; i++) k += x2.writeMsrHalves(0x6e0, 1_000_000 + (i & 1023), 0);
         return k;
@@ -195,6 +206,13 @@ export function benchLapicMsr(): Array<Record<string, number | string>> {
       bigintApiNs: m.x2apicWrmsrBigint.min,
       target: 'ratio <= 1',
     },
-    { case: 'TSC-deadline arm (WRMSR 0x6E0, plain numbers)', ns: m.deadline.min, nsMedian: m.deadline.median, bigintApiNs: m.deadlineBigint.min, targetNs: 10 },
+    {
+      case: 'TSC-deadline arm (WRMSR 0x6E0 exit: writeTscDeadlineMsr)',
+      ns: m.deadline.min,
+      nsMedian: m.deadline.median,
+      genericWrmsrNs: m.deadlineGeneric.min,
+      bigintApiNs: m.deadlineBigint.min,
+      targetNs: 10,
+    },
   ];
 }

@@ -64,6 +64,8 @@ export class Timer {
    * before `target` had every event fired (orders a coalesced advance; default: the deadline).
    */
   lastEventBy: ((target: number) => number) | null = null;
+  /** @internal A deadline-slot timer (VirtualClock.createDeadlineTimer) that is armed. */
+  slotArmed = false;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -71,11 +73,16 @@ export class Timer {
     readonly name: string,
     /** Called at each event with the clock at the event's time. */
     readonly callback: TimerCallback,
+    /**
+     * Kept in a deadline slot beside the clock's heap instead of in it (one-shot only): see
+     * {@link VirtualClock.createDeadlineTimer}.
+     */
+    readonly slotted = false,
   ) {}
 
   /** True while a deadline is pending. */
   get armed(): boolean {
-    return this.heapIndex >= 0;
+    return this.heapIndex >= 0 || this.slotArmed;
   }
 
   /**
@@ -84,7 +91,8 @@ export class Timer {
    */
   armAt(deadline: number): void {
     this.period = 0;
-    this.clock.schedule(this, deadline);
+    if (this.slotted) this.clock.armSlot(this, deadline);
+    else this.clock.schedule(this, deadline);
   }
 
   /** Fires once `delay` ns from now. */
@@ -94,6 +102,7 @@ export class Timer {
 
   /** Fires at `first`, then every `period` ns (clamped to the clock's minimum period) until the end of time. */
   armPeriodic(first: number, period: number): void {
+    if (this.slotted) throw new ClockError(`${this.name}: a deadline-slot timer is one-shot; use createTimer for a periodic one`);
     if (!(period > 0) || !Number.isFinite(period)) {
       throw new ClockError(`${this.name}: period ${period} must be a positive finite number of ns`);
     }
@@ -146,6 +155,16 @@ export class VirtualClock {
   coalesced = 0;
   private heap: Timer[] = [];
   private seq = 0;
+  /**
+   * The deadline-slot timers (createDeadlineTimer), armed or not. Beside the heap so that a guest
+   * re-arming its deadline at every interrupt (IA32_TSC_DEADLINE) stores two numbers and compares
+   * one instead of sifting the heap.
+   */
+  private readonly slots: Timer[] = [];
+  /** At most the earliest armed slot deadline (Infinity when none is armed and nothing is cached). */
+  private slotMin = Infinity;
+  /** The armed slot timer that fires first (by deadline, then arming order), or null when unknown or none. */
+  private slotFirst: Timer | null = null;
   /** Events fired since creation (for benchmarks and tests). */
   eventsFired = 0;
   /** Times an advance stopped early because one instant had more events than allowed. */
@@ -167,9 +186,48 @@ export class VirtualClock {
     return new Timer(this, name, callback);
   }
 
+  /**
+   * A one-shot timer kept in a slot of its own beside the heap, for a deadline a guest re-arms at
+   * every event (the LAPIC's TSC deadline): arming stores the deadline and compares it with the
+   * earliest slot's, with no heap sift; the earliest slot is found again by one pass over the
+   * slots only when the cached one moved later, was cancelled or fired. Events keep the clock's
+   * one order (deadline, then arming order) across heap and slots. For a few timers per vCPU that
+   * are re-armed far more often than they fire; everything else belongs in createTimer.
+   */
+  createDeadlineTimer(name: string, callback: TimerCallback): Timer {
+    const t = new Timer(this, name, callback, true);
+    this.slots.push(t);
+    return t;
+  }
+
   /** The earliest pending deadline, or null when nothing is armed. */
   nextDeadline(): number | null {
-    return this.heap.length > 0 ? this.heap[0]!.deadline : null;
+    let d = this.heap.length > 0 ? this.heap[0]!.deadline : Infinity;
+    if (this.slotMin < d) {
+      const s = this.earliestSlot();
+      if (s !== null && s.deadline < d) d = s.deadline;
+    }
+    return d === Infinity ? null : d;
+  }
+
+  /** The timer that fires next if it is due by `target`, else null (heap and slots, one order). */
+  private dueBy(target: number): Timer | null {
+    let t = this.heap.length > 0 ? this.heap[0]! : null;
+    if (this.slotMin <= target) {
+      const s = this.earliestSlot();
+      if (s !== null && (t === null || this.less(s, t))) t = s;
+    }
+    return t !== null && t.deadline <= target ? t : null;
+  }
+
+  /** The armed slot timer that fires first (cached; one pass over the slots when unknown), or null. */
+  private earliestSlot(): Timer | null {
+    if (this.slotFirst !== null) return this.slotFirst;
+    let best: Timer | null = null;
+    for (const t of this.slots) if (t.slotArmed && (best === null || this.less(t, best))) best = t;
+    this.slotFirst = best;
+    this.slotMin = best !== null ? best.deadline : Infinity;
+    return best;
   }
 
   /** Advances by `ns` (≥ 0), firing every event due on the way. Returns the new time. */
@@ -190,7 +248,7 @@ export class VirtualClock {
     let instant = -1;
     let atInstant = 0;
     let budget = this.maxEventsPerAdvance;
-    while (this.heap.length > 0 && this.heap[0]!.deadline <= target) {
+    for (let t = this.dueBy(target); t !== null; t = this.dueBy(target)) {
       if (--budget < 0 && this.now < target) {
         // Over budget: the rest of the span is coalesced at the target (see maxEventsPerAdvance).
         this.coalesced++;
@@ -198,7 +256,6 @@ export class VirtualClock {
         this.coalesceTo(target);
         continue;
       }
-      const t = this.heap[0]!;
       const when = Math.max(t.deadline, this.now);
       if (when === instant) {
         if (++atInstant > this.maxEventsPerInstant) {
@@ -225,6 +282,7 @@ export class VirtualClock {
     this.now = target;
     const due: Timer[] = [];
     for (const t of this.heap) if (t.deadline <= target) due.push(t);
+    for (const t of this.slots) if (t.slotArmed && t.deadline <= target) due.push(t);
     const key = new Map<Timer, number>();
     for (const t of due) {
       const periodicLast = t.period > 0 ? t.deadline + Math.floor((target - t.deadline) / t.period) * t.period : t.deadline;
@@ -284,6 +342,27 @@ export class VirtualClock {
     this.place(t, deadline);
   }
 
+  /** @internal Arms the deadline-slot timer `t` at `deadline` (the rules of schedule). */
+  armSlot(t: Timer, deadline: number): void {
+    if (!(deadline <= MAX_CLOCK_NS)) {
+      if (deadline > MAX_CLOCK_NS) {
+        this.unschedule(t);
+        return;
+      }
+      throw new ClockError(`${t.name}: deadline ${deadline} is not a number of ns`);
+    }
+    t.deadline = deadline;
+    t.seq = this.seq++;
+    t.slotArmed = true;
+    if (deadline < this.slotMin) {
+      // Before every other armed slot: the earliest, exactly.
+      this.slotMin = deadline;
+      this.slotFirst = t;
+    } else if (this.slotFirst === t) {
+      this.slotFirst = null; // the earliest moved later (or to a tie it now loses): found again when needed
+    }
+  }
+
   private place(t: Timer, deadline: number): void {
     const earlier = deadline < t.deadline;
     t.deadline = deadline;
@@ -302,6 +381,13 @@ export class VirtualClock {
 
   /** @internal */
   unschedule(t: Timer): void {
+    if (t.slotted) {
+      if (!t.slotArmed) return;
+      t.slotArmed = false;
+      t.deadline = -1;
+      if (this.slotFirst === t) this.slotFirst = null;
+      return;
+    }
     const i = t.heapIndex;
     if (i < 0) return;
     const last = this.heap.pop()!;

@@ -376,8 +376,14 @@ export class Vcpu {
     }
     // A TSC deadline is computed from the guest's RDTSC: keep the LAPIC's TSC anchored to the real
     // one, so a small error in KVM_GET_TSC_KHZ never makes an expired deadline look future.
-    if (index === MSR_IA32_TSC_DEADLINE) this.host.anchorTsc(this);
-    this.runBytes[RUN.msrError] = this.lapic.writeMsrHalves(index, lo, hi) === MSR_STATUS_OK ? 0 : 1;
+    let status: number;
+    if (index === MSR_IA32_TSC_DEADLINE) {
+      this.host.anchorTsc(this);
+      status = this.lapic.writeTscDeadlineMsr(lo, hi); // a tickless guest's every timer interrupt: no MSR decode
+    } else {
+      status = this.lapic.writeMsrHalves(index, lo, hi);
+    }
+    this.runBytes[RUN.msrError] = status === MSR_STATUS_OK ? 0 : 1;
   }
 
   /** "RIP 0x… (CS:…)" for messages about the guest. */

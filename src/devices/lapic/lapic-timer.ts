@@ -44,7 +44,10 @@ export class LapicTimer {
   /** The guest TSC at virtual time 0 (see tscOrigin), as uint32 halves. */
   private originLo = 0;
   private originHi = 0;
+  /** One-shot and periodic counts. */
   private readonly timer: Timer;
+  /** The TSC deadline: a slot beside the clock's heap, as a guest re-arms it at every interrupt. */
+  private readonly deadlineTimer: Timer;
   private readonly tscHz: bigint;
   /** tscHz / 1e9 in lowest terms, a / b: deadlines convert to ns exactly with plain numbers while D × b < 2^53. */
   private readonly ratioA: number;
@@ -66,6 +69,7 @@ export class LapicTimer {
     this.ratioB = 1_000_000_000 / g;
     this.invRatioA = 1 / this.ratioA;
     this.timer = clock.createTimer(name, (_now, periods) => this.expired(periods));
+    this.deadlineTimer = clock.createDeadlineTimer(name, (_now, periods) => this.expired(periods));
   }
 
   /** The counter as TMCCT reads it (only meaningful in one-shot and periodic mode). */
@@ -174,8 +178,9 @@ export class LapicTimer {
     if (at > this.clock.now) {
       this.deadlineLo = lo;
       this.deadlineHi = hi;
+      if (this.kind !== ArmedKind.Deadline) this.timer.cancel(); // a count left armed (never in this mode) is replaced
       this.kind = ArmedKind.Deadline;
-      this.timer.armAt(at);
+      this.deadlineTimer.armAt(at);
       return false;
     }
     this.deadlineLo = 0;
@@ -205,15 +210,22 @@ export class LapicTimer {
    * never armed (the clock's rule), so it reads None and snapshots as nothing armed.
    */
   get armed(): ArmedKind {
-    return this.timer.armed || this.expiring ? this.kind : ArmedKind.None;
+    return this.onClock().armed || this.expiring ? this.kind : ArmedKind.None;
   }
 
   /** Absolute deadline on the clock (−1 when nothing is armed) and period (0 unless periodic). */
   get deadline(): number {
-    return this.timer.armed ? this.timer.deadline : -1;
+    const t = this.onClock();
+    return t.armed ? t.deadline : -1;
   }
   get period(): number {
-    return this.timer.armed ? this.timer.period : 0;
+    const t = this.onClock();
+    return t.armed ? t.period : 0;
+  }
+
+  /** The clock timer of the current plan. */
+  private onClock(): Timer {
+    return this.kind === ArmedKind.Deadline ? this.deadlineTimer : this.timer;
   }
 
   /** Re-arms from snapshot data (already validated). */
@@ -222,10 +234,12 @@ export class LapicTimer {
     if (kind === ArmedKind.None || deadline < 0) return;
     this.kind = kind;
     if (kind === ArmedKind.Periodic) this.timer.armPeriodic(deadline, period);
+    else if (kind === ArmedKind.Deadline) this.deadlineTimer.armAt(deadline);
     else this.timer.armAt(deadline);
   }
 
   private arm(deadline: number, period: number): void {
+    if (this.kind === ArmedKind.Deadline) this.deadlineTimer.cancel(); // replaced, as one timer would be
     if (period > 0) {
       this.kind = ArmedKind.Periodic;
       this.timer.armPeriodic(deadline, period);
@@ -238,6 +252,7 @@ export class LapicTimer {
   private cancel(): void {
     this.kind = ArmedKind.None;
     this.timer.cancel();
+    this.deadlineTimer.cancel();
   }
 
   private expired(periods: number): void {

@@ -20,7 +20,7 @@ import { checkLapicRules, checkLapicState, keepsLegacyX2apicLdr, LAPIC_STATE, ty
 import type { ArmedKind, LapicTimer } from './lapic-timer.js';
 import { LapicTimerRegisters, type TimerInterruptTarget } from './lapic-timer-registers.js';
 import { LapicVectors } from './lapic-vectors.js';
-import type { MsrReadResult, MsrWriteResult } from './msr.js';
+import { MSR_STATUS_GP, MSR_STATUS_OK, type MsrReadResult, type MsrWriteResult } from './msr.js';
 import type { LapicParams } from './params.js';
 import {
   APIC_BASE_BSP,
@@ -307,6 +307,19 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
   /** WRMSR in plain numbers (guest paths): MSR_STATUS_OK / _GP / _UNHANDLED. */
   writeMsrHalves(msr: number, lo: number, hi: number): number {
     return lapicWriteMsrHalves(this, msr, lo, hi);
+  }
+
+  /**
+   * WRMSR IA32_TSC_DEADLINE (0x6E0) alone, for a caller that has decoded the MSR index already (a
+   * VMM's exit, which sees one at every timer interrupt of a tickless guest): the same result as
+   * writeMsrHalves(0x6E0, lo, hi) without the MSR decode. MSR_STATUS_OK, or MSR_STATUS_GP when
+   * the LAPIC has no TSC-deadline timer.
+   */
+  writeTscDeadlineMsr(lo: number, hi: number): number {
+    if (!this.params.tscDeadline) return MSR_STATUS_GP;
+    // Xen: ignored while hardware-disabled or outside TSC-deadline mode.
+    if (this.base.hwEnabled) this.timerRegs.writeDeadlineHalves(lo >>> 0, hi >>> 0);
+    return MSR_STATUS_OK;
   }
 
   /** IA32_APIC_BASE write through the SDM §11.12.5 state machine (ApicBaseMsr); false: #GP, nothing changed. */

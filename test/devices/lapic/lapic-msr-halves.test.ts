@@ -5,6 +5,7 @@ import { LapicTimer } from '../../../src/devices/lapic/lapic-timer.js';
 import { MSR_STATUS_GP, MSR_STATUS_OK, MSR_STATUS_UNHANDLED } from '../../../src/devices/lapic/msr.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { Rng } from '../../../bench/xorshift32.js';
+import { XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/index.js';
 import { makePlatform } from './helpers.js';
 
 const TWO64 = 1n << 64n;
@@ -83,6 +84,54 @@ describe('LAPIC TSC deadline in plain numbers', () => {
     // EOI and SELF_IPI are write-only
     expect(l.readMsrHalves(0x80b, out)).toBe(MSR_STATUS_GP);
     expect(l.readMsrHalves(0x83f, out)).toBe(MSR_STATUS_GP);
+  });
+
+  it('writeTscDeadlineMsr (the WRMSR 0x6E0 exit entry) does what writeMsrHalves(0x6E0) does, over random mode switches, counts and advances', () => {
+    const rng = new Rng(0x6e0);
+    for (const params of [XEN_LAPIC_PARAMS, { ...XEN_LAPIC_PARAMS, tscDeadline: false }]) {
+      const a = makePlatform(1, params);
+      const b = makePlatform(1, params);
+      const fired = [0, 0];
+      for (const [i, p] of [a, b].entries()) {
+        p.enable();
+        p.clock.createTimer('probe', () => undefined); // a heap timer beside the slot
+        p.lapic().setIrq = ((orig) => (v: number, level: boolean) => {
+          fired[i]!++;
+          orig.call(p.lapic(), v, level);
+        })(p.lapic().setIrq);
+      }
+      const out = new Uint32Array(2);
+      for (let step = 0; step < 3000; step++) {
+        const r = rng.next() % 10;
+        const lo = rng.next() % 4 === 0 ? rng.next() : (a.clock.now + (rng.next() % 5_000_000) - 1_000_000) >>> 0;
+        const hi = rng.next() % 16 === 0 ? rng.next() : 0;
+        if (r < 5) {
+          expect(a.lapic().writeTscDeadlineMsr(lo, hi), `step ${step}`).toBe(b.lapic().writeMsrHalves(0x6e0, lo, hi));
+        } else if (r === 5) {
+          const lvt = [0x40040, 0x20041, 0x00042, 0x10040][rng.next() % 4]!; // TSC-deadline, periodic, one-shot, masked one-shot
+          for (const p of [a, b]) p.wr(0x320, lvt);
+        } else if (r === 6) {
+          const count = rng.next() % 100_000;
+          for (const p of [a, b]) p.wr(0x380, count);
+        } else {
+          const by = rng.next() % 2_000_000;
+          for (const p of [a, b]) {
+            p.clock.advance(by);
+            while (p.lapic().acknowledge() !== null) p.lapic().eoi();
+          }
+        }
+        const where = `tscDeadline ${params.tscDeadline} step ${step}`;
+        expect(a.lapic().readMsrHalves(0x6e0, out), where).toBe(b.lapic().readMsrHalves(0x6e0, out));
+        expect([a.lapic().timer.armed, a.lapic().timer.deadline, a.lapic().timer.period], where).toEqual([
+          b.lapic().timer.armed,
+          b.lapic().timer.deadline,
+          b.lapic().timer.period,
+        ]);
+        expect(a.clock.nextDeadline(), where).toBe(b.clock.nextDeadline());
+        expect(fired[0], where).toBe(fired[1]);
+      }
+      if (params.tscDeadline) expect(fired[0]).toBeGreaterThan(50);
+    }
   });
 
   it('converts exact quotients and their neighbours, up to and across 2^52 ns, as the bigint formula does (the reciprocal path and its correction)', () => {
