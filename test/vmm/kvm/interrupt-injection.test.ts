@@ -28,11 +28,17 @@ describe.skipIf(KVM_SKIP_REASON !== null || !kutAvailable('vmexit'))('interrupt 
     try {
       const v = vm.vcpus[0]!;
       let deadlines = 0;
-      // The VMM's WRMSR exits reach the LAPIC through its plain-number MSR API.
+      // The VMM's WRMSR exits reach the LAPIC through its plain-number MSR API; IA32_TSC_DEADLINE
+      // through its own entry (writeTscDeadlineMsr), any other MSR through writeMsrHalves.
       const writeMsrHalves = v.lapic.writeMsrHalves.bind(v.lapic);
       v.lapic.writeMsrHalves = (msr, lo, hi) => {
         if (msr === TSC_DEADLINE && (lo !== 0 || hi !== 0)) deadlines++;
         return writeMsrHalves(msr, lo, hi);
+      };
+      const writeTscDeadlineMsr = v.lapic.writeTscDeadlineMsr.bind(v.lapic);
+      v.lapic.writeTscDeadlineMsr = (lo, hi) => {
+        if (lo !== 0 || hi !== 0) deadlines++;
+        return writeTscDeadlineMsr(lo, hi);
       };
       const libc = v.kvm.libc;
       let interruptIoctls = 0;
