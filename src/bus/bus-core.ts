@@ -20,6 +20,11 @@ export const XEN_BUS_PROFILE: BusProfile = Object.freeze({ widthPolicy: 'reject'
 export abstract class BusCore {
   /** The active tracer (setTrace), or null: the buses record through it. */
   protected tracer: Tracer | null = null;
+  /**
+   * Bumped by every change of the regions (register, move, remove) and of the tracer: a caller's
+   * cache of lookups (MmioTlb) is valid only for the generation it was filled in.
+   */
+  generation = 0;
   /** Counters for tests and `describe`: accesses that no range claimed, and accesses refused by width. */
   unclaimedAccesses = 0;
   /** Accesses a range did not implement and the `reject` width policy refused (see unclaimedAccesses). */
@@ -45,6 +50,7 @@ export abstract class BusCore {
   /** Sees every guest access (rate-limited per device); pass null to stop. */
   setTrace(sink: TraceSink | null, opts?: TraceOptions): Tracer | null {
     this.tracer = sink === null ? null : new Tracer(sink, opts);
+    this.generation++;
     return this.tracer;
   }
 

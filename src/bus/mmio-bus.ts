@@ -57,6 +57,7 @@ const UNUSUAL = ALIGNED | RAM | LARGE;
 export class MmioBus extends BusCore implements RegionHost {
   private readonly map = new MmioRangeMap();
   private last: Region | null = null;
+
   /** By region id (MmioRangeMap), so the fast path reads compact arrays, not Region objects. */
   private readonly handlers: IoHandler[] = [RAM_HANDLER];
   private readonly views: (DataView | null)[] = [null];
@@ -305,6 +306,37 @@ export class MmioBus extends BusCore implements RegionHost {
     return this.find(addr);
   }
 
+  /** The id of the region containing `addr` in the current generation, or 0 (for a caller's cache, MmioTlb). */
+  regionIdAt(addr: number): number {
+    return this.map.lookupId(addr);
+  }
+
+  /** Region `id`'s base (0 for id 0). */
+  idBase(id: number): number {
+    return this.map.bases[id]!;
+  }
+
+  /** Region `id`'s end, exclusive (0 for id 0: the empty range). */
+  idEnd(id: number): number {
+    return this.map.ends[id]!;
+  }
+
+  /**
+   * The access sizes (bits 1, 2, 4) a caller may hand straight to region `id`'s handler with the
+   * offset `addr − idBase(id)` and the value masked to the size, exactly as `read`/`write` would:
+   * a device range without alignment rules or offsets past 2^30, while nothing traces; else 0
+   * (RAM, unusual ranges and tracing go through `read`/`write`).
+   */
+  idDirectSizes(id: number): number {
+    const f = this.flags[id]!;
+    return id === 0 || (f & UNUSUAL) !== 0 || this.tracer !== null ? 0 : f & 7;
+  }
+
+  /** Region `id`'s handler (for a caller's cache; see idDirectSizes). */
+  idHandler(id: number): IoHandler {
+    return this.handlers[id]!;
+  }
+
   /** Every live region, sorted by base. */
   list(): readonly Region[] {
     return this.map.regions();
@@ -350,6 +382,7 @@ export class MmioBus extends BusCore implements RegionHost {
 
   /** Takes a region out of the map and the fast path's arrays (no reference to its device stays). */
   private drop(region: Region): void {
+    this.generation++;
     const id = this.map.delete(region);
     this.flags[id] = 0;
     this.handlers[id] = RAM_HANDLER;
@@ -358,6 +391,7 @@ export class MmioBus extends BusCore implements RegionHost {
 
   /** Enters a region (already checked) in the map and in the fast path's arrays. */
   private add(region: Region): void {
+    this.generation++;
     const id = this.map.add(region);
     if (id >= this.flags.length) {
       const flags = new Uint8Array(this.flags.length * 2);
