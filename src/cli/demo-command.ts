@@ -5,7 +5,7 @@ import { parseOptions as parseArgs } from './parse-options.js';
 import { installExtensions } from '../qtest/extensions.js';
 import { QtestSession } from '../qtest/session.js';
 import type { Platform } from '../platform/platform.js';
-import type { ProfileName } from '../platform/profiles.js';
+import { DEFAULT_PROFILE, type ProfileName } from '../platform/profiles.js';
 import { formatHex } from '../emuflags/parse.js';
 import type { PlatformDescription } from '../platform/platform.js';
 import type { CliIo } from './io.js';
@@ -211,7 +211,7 @@ export function formatOverview(d: PlatformDescription): string {
     `Flags:    ${formatHex(d.flags)} (${d.flagNames || 'none'}), ${d.validation}\n` +
     `Devices:  ${devices.join(', ')}\n` +
     `Ranges:   ${d.ranges.filter((r) => r.bus === 'port').length} port I/O, ${d.ranges.filter((r) => r.bus === 'mmio').length} MMIO ` +
-    `(hvmdev describe${d.profile === 'xen-hvm' ? '' : ` --profile ${d.profile}`} lists them)\n`
+    `(hvmdev describe${d.profile === DEFAULT_PROFILE ? '' : ` --profile ${d.profile}`} lists them)\n`
   );
 }
 

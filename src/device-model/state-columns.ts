@@ -25,7 +25,7 @@ interface Column {
 type ColumnsDescription = AnyStateDescription & { readonly name: string };
 
 /** The compiled gatherer's and reader's helpers. */
-const HELPERS = { u64Json };
+const HELPERS = { u64Json, blank: (b: { of(n: number): unknown[] }, n: number) => b.of(n) };
 
 export class StateColumns {
   /** Every column, in the description's field order. */
@@ -188,13 +188,18 @@ function firstBadElement(t: FieldType, x: readonly unknown[], ctx: unknown): num
   return -1;
 }
 
-/** A row object of the JSON shape of `fields`, every value a placeholder of its type. */
+/**
+ * A row object of the JSON shape of `fields`, every value a placeholder of its type; an array of
+ * unsigned integers of at most 32 bits is a Uint32Array (rows are never snapshots themselves).
+ */
 function emptyRow(fields: readonly NamedField[]): PlainData {
   const row: Record<string, PlainData> = {};
   for (const { name, field } of fields) {
     const t = field.type;
     if (t.kind === 'struct') row[name] = emptyRow(t.of.fields);
     else if (t.kind === 'u64') row[name] = [0, 0];
+    // u32 elements in a typed row: a device copies them to its own typed array in one set().
+    else if (t.kind === 'ints' && t.min >= 0 && t.max <= 0xffff_ffff) row[name] = new Uint32Array(t.length as number) as unknown as number[];
     else if (t.kind === 'ints') row[name] = new Array<number>(t.length as number).fill(0);
     else if (t.kind === 'bool') row[name] = false;
     else if (t.kind === 'enum') row[name] = t.values[0]!;
@@ -209,8 +214,32 @@ function emptyRow(fields: readonly NamedField[]): PlainData {
 /** `o.name` spelled safely for generated code. */
 const prop = (obj: string, name: string) => `${obj}[${JSON.stringify(name)}]`;
 
+/**
+ * A column's starting array: a copy of a packed array of the column's length, kept per column. A
+ * packed array (no holes) is what structuredClone, postMessage and JSON.stringify serialise fast:
+ * `new Array(n)` is a holey one, which structuredClone writes index by index as a sparse object
+ * (7× slower for the LAPICs' 8192 register words), and appending grows it in several copies;
+ * `slice()` of a packed array is one copy of the right size. Numbers start from a double array, so
+ * that storing a u32 above 2^31 − 1 never converts the array midway.
+ */
+class Blank {
+  private array: unknown[] = [];
+  constructor(private readonly numbers: boolean) {}
+  of(length: number): unknown[] {
+    if (this.array.length !== length) {
+      const a: unknown[] = this.numbers ? [0.5] : [false];
+      for (let i = 1; i < length; i++) a.push(this.numbers ? 0 : false);
+      if (this.numbers) a[0] = 0;
+      this.array = length === 0 ? [] : a;
+    }
+    return this.array.slice();
+  }
+}
+
 function compileSnapshot(fields: readonly NamedField[]): (list: readonly object[]) => PlainData {
   const R: unknown[] = []; // the fields' read and source functions
+  const T: Blank[] = []; // each column's blank
+  const blanks = (numbers: boolean) => T.push(new Blank(numbers)) - 1;
   const decls: string[] = [];
   let columns = 0;
   let depth = 0;
@@ -240,7 +269,7 @@ function compileSnapshot(fields: readonly NamedField[]): (list: readonly object[
       const c = `c${columns++}`;
       shape.push(`${key}: ${c}`);
       if (t.kind === 'u64') {
-        decls.push(`const ${c} = new Array(2 * n);`);
+        decls.push(`const ${c} = H.blank(T[${blanks(true)}], 2 * n);`);
         const source = live ? field.source : null;
         if (source?.kind === 'halves') {
           code.push(`${c}[2 * i] = ${ref(source.low)}(${o}); ${c}[2 * i + 1] = ${ref(source.high)}(${o});`);
@@ -251,10 +280,10 @@ function compileSnapshot(fields: readonly NamedField[]): (list: readonly object[
         }
       } else if (t.kind === 'ints') {
         const w = t.length as number;
-        decls.push(`const ${c} = new Array(${w} * n);`);
+        decls.push(`const ${c} = H.blank(T[${blanks(true)}], ${w} * n);`);
         code.push(`{ const a = ${value}; const b = ${w} * i; for (let k = 0; k < ${w}; k++) ${c}[b + k] = a[k]; }`);
       } else {
-        decls.push(`const ${c} = new Array(n);`);
+        decls.push(`const ${c} = H.blank(T[${blanks(t.kind === 'int' || t.kind === 'f64')}], n);`);
         code.push(`${c}[i] = ${value};`);
       }
     }
@@ -262,7 +291,7 @@ function compileSnapshot(fields: readonly NamedField[]): (list: readonly object[
   };
   const { code, shape } = body(fields, 'o0', true);
   const src = `return function snapshotColumns(list) { const n = list.length; ${decls.join(' ')} for (let i = 0; i < n; i++) { const o0 = list[i]; ${code} } return ${shape}; };`;
-  return new Function('R', 'H', src)(R, HELPERS) as (list: readonly object[]) => PlainData;
+  return new Function('R', 'H', 'T', src)(R, HELPERS, T) as (list: readonly object[]) => PlainData;
 }
 
 function compileGather(columns: readonly Column[]): (part: unknown) => unknown[] {

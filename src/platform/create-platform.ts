@@ -20,7 +20,7 @@ import { selectEntries } from './catalog.js';
 import { DeviceLinks } from './device-links.js';
 import { InvalidFlagsError, PlatformOptionError } from './errors.js';
 import { Platform } from './platform.js';
-import { profileByName, type PlatformProfile, type ProfileName } from './profiles.js';
+import { DEFAULT_PROFILE, profileByName, type PlatformProfile, type ProfileName } from './profiles.js';
 import { wireTimerAcknowledgements } from './timer-acks.js';
 import { registerDeviceFactories } from './device-factories.js';
 import { CLOCK, DEBUG_CONSOLE_SINK, INTERRUPT_FABRIC, MMIO_BUS, OPTIONS, PORT_BUS, PROFILE, TIMER_MODE } from './tokens.js';
@@ -92,7 +92,7 @@ export interface PlatformOptions {
  * ```
  */
 export function createPlatform(options: PlatformOptions = {}): Platform {
-  const profile = typeof options.profile === 'object' ? options.profile : profileByName(options.profile ?? 'xen-hvm');
+  const profile = typeof options.profile === 'object' ? options.profile : profileByName(options.profile ?? DEFAULT_PROFILE);
   const resolved = resolveOptions(options, profile);
   const flags = options.flags === undefined ? profile.defaultFlags : parseFlags(options.flags);
   const validation = validate(flags, profile, options.xenVersion);

@@ -99,6 +99,9 @@ export const PROFILE_NAMES = ['xen-hvm', 'xen-pvh', 'xen-pvh-dom0', 'xen-pv', 'q
 /** A built-in profile's name. */
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
+/** The profile a platform, the CLI and the VMM use when none is named. */
+export const DEFAULT_PROFILE: ProfileName = 'xen-hvm';
+
 /**
  * What a profile adds around the device models, as QEMU's pc machine code or Xen's hypervisor
  * does. Each is a field so that a user-built profile behaves by its values, never by its name.
