@@ -6,6 +6,7 @@ import * as In from '../insn.js';
 import type { Insn } from '../insn.js';
 import * as Md from '../modes.js';
 import type { CpuMode } from '../modes.js';
+import { decodeFast } from './decode-fast.js';
 import * as Tb from './tables.js';
 import * as Va from './validity.js';
 
@@ -108,6 +109,12 @@ function lockLegal(d: Insn, amd: boolean): boolean {
  * (more than 15 bytes: #GP(0)) or DEC_FETCH (needed a byte at `d.length` that was not fetched).
  */
 export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
+  const st = decodeFast(d, buf, avail, mode); // one-byte opcodes with ModRM, no prefix but REX
+  return st >= 0 ? st : decodeGeneral(d, buf, avail, mode, f);
+}
+
+/** {@link decode} without the one-byte fast path: every instruction through the prefix walk and the maps. */
+export function decodeGeneral(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
   const is64 = mode === MODE_LONG64;
   const bits32 = mode === MODE_PROT32 || mode === MODE_COMPAT32;
   const lim = avail < MAX_INSN_LENGTH ? avail : MAX_INSN_LENGTH;

@@ -1,0 +1,95 @@
+// The decoder's one-byte fast path (issue 14, fourth pass) against the general decoder: random byte
+// strings, every mode, short buffers; whenever the fast path decodes, every field of the record must
+// equal the general decoder's (the record is scrambled first, so a field it forgot shows), and
+// decode() must always answer as the general decoder does.
+import { describe, expect, it } from 'vitest';
+import { decodeFast } from '../../src/x86emu/decoder/decode-fast.js';
+import { decode, decodeGeneral } from '../../src/x86emu/decoder/decode.js';
+import { DEC_OK, Insn, REFERENCE_CPU, type CpuMode } from '../../src/x86emu/index.js';
+import { Rng } from '../../bench/xorshift32.js';
+
+const FIELDS = Object.keys(new Insn()) as (keyof Insn)[];
+
+/** Every field to a value no decode produces (a boolean to the string 'x'). */
+function scramble(d: Insn): void {
+  const r = d as unknown as Record<string, unknown>;
+  for (const k of FIELDS) r[k] = typeof r[k] === 'boolean' ? 'x' : 0x5a5a;
+}
+
+function fields(d: Insn): Record<string, unknown> {
+  const r = d as unknown as Record<string, unknown>;
+  return Object.fromEntries(FIELDS.map((k) => [k, r[k]]));
+}
+
+function same(a: Insn, b: Insn): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const k of FIELDS) if (x[k] !== y[k]) return false;
+  return true;
+}
+
+describe('x86emu decoder: one-byte fast path', () => {
+  it('decodes exactly what the general decoder decodes (random bytes, every mode)', () => {
+    const g = new Rng(0xdec0de01);
+    const fast = new Insn();
+    const viaDecode = new Insn();
+    const general = new Insn();
+    const buf = new Uint8Array(16);
+    let taken = 0;
+    let mem = 0;
+    const N = 60_000;
+    for (let n = 0; n < N; n++) {
+      const mode = (g.next() % 7) as CpuMode;
+      for (let i = 0; i < 16; i++) buf[i] = g.next() & 0xff;
+      if (g.next() % 2 === 0) buf[0] = 0x40 | (g.next() & 15); // REX (INC/DEC outside 64-bit mode)
+      if (g.next() % 4 === 0) buf[1] = [0x89, 0x8b, 0x88, 0x8a, 0xc7, 0xc6, 0xf7, 0x81][g.next() & 7]!;
+      const avail = g.next() % 5 === 0 ? 1 + (g.next() % 6) : 16;
+      const want = decodeGeneral(general, buf, avail, mode, REFERENCE_CPU);
+      scramble(fast);
+      const st = decodeFast(fast, buf, avail, mode);
+      if (st >= 0) {
+        taken++;
+        if (fast.hasMem) mem++;
+        if (st !== want || !same(fast, general)) {
+          expect({ st, ...fields(fast) }, `mode ${mode} bytes ${Array.from(buf.subarray(0, avail))}`).toEqual({ st: want, ...fields(general) });
+        }
+      } else if (st !== -1) expect(st).toBe(-1);
+      scramble(viaDecode);
+      const got = decode(viaDecode, buf, avail, mode, REFERENCE_CPU);
+      if (got !== want || (want === DEC_OK && !same(viaDecode, general))) {
+        expect({ got, ...fields(viaDecode) }, `mode ${mode} bytes ${Array.from(buf.subarray(0, avail))}`).toEqual({ got: want, ...fields(general) });
+      }
+    }
+    expect(taken).toBeGreaterThan(N / 10);
+    expect(mem).toBeGreaterThan(N / 20);
+  });
+
+  it('takes the MMIO forms an exit handler sees', () => {
+    const d = new Insn();
+    const forms: [number[], CpuMode][] = [
+      [[0x89, 0x48, 0x30], 6], // mov [rax+0x30], ecx
+      [[0x8b, 0x02], 6], // mov eax, [rdx]
+      [[0x48, 0x8b, 0x04, 0xc8], 6], // mov rax, [rax+rcx*8]
+      [[0x48, 0xc7, 0x84, 0x88, 0, 1, 0, 0, 0x78, 0x56, 0x34, 0x12], 6], // mov qword [rax+rcx*4+0x100], 0x12345678
+      [[0x8b, 0x05, 0x10, 0, 0, 0], 6], // mov eax, [rip+0x10]
+      [[0x88, 0x07], 3], // mov [edi], al (32-bit)
+      [[0x8b, 0x46, 0x02], 2], // mov ax, [bp+2] (16-bit)
+    ];
+    for (const [bytes, mode] of forms) {
+      const b = Uint8Array.from(bytes);
+      expect(decodeFast(d, b, b.length, mode), bytes.join(' ')).toBe(DEC_OK);
+      expect(d.length).toBe(b.length);
+    }
+    // prefixes, two-byte opcodes and escapes go to the general decoder
+    for (const bytes of [
+      [0x66, 0x89, 0x02],
+      [0x0f, 0xb6, 0x02],
+      [0xf3, 0xa4],
+      [0xc5, 0xfe, 0x7f, 0x00],
+      [0xff, 0x10],
+      [0x48, 0x48, 0x8b, 0x02],
+    ]) {
+      expect(decodeFast(d, Uint8Array.from(bytes), bytes.length, 6), bytes.join(' ')).toBe(-1);
+    }
+  });
+});
