@@ -145,7 +145,11 @@ export class Vcpu {
     if (l.hasPendingInterrupt()) {
       // An NMI goes before a maskable interrupt (SDM Vol. 3A §6.9): an interrupt written as
       // "injected" would be delivered ahead of the NMIs KVM holds, so it waits for a window.
-      if (this.eventQueued || this.kvm.holdsNmi) {
+      // Nor while the interrupt injected by an earlier prepareEntry() still waits for its entry (the
+      // device-model thread prepares vCPU 0 again when a worker posts meanwhile): it would be
+      // replaced, and its vector stay in service with nothing delivered (2-vCPU Linux: CPU 0's
+      // timer vector, overwritten by an IPI from CPU 1, blocked every timer interrupt after it).
+      if (this.eventQueued || this.kvm.holdsNmi || this.kvm.interruptQueued) {
         window = 1;
       } else if (this.runBytes[RUN.readyForInterruptInjection] !== 0) {
         const vector = l.acknowledge();

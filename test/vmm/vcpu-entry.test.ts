@@ -26,14 +26,20 @@ function setup() {
   const sregs = new DataView(new ArrayBuffer(SIZEOF.sregs));
   let nmis = 0;
   // KVM's NMI bookkeeping as KvmVcpu keeps it: KVM_NMI since the last exit means KVM may hold it.
-  const kvmState = { nmiSinceExit: false };
+  const kvmState = { nmiSinceExit: false, interruptQueued: false };
   const kvm = {
     run,
     runBytes,
     sregs,
     getSregs: () => sregs,
     setMsr: () => undefined,
-    interrupt: (v: number) => injected.push(v),
+    interrupt: (v: number) => {
+      injected.push(v);
+      kvmState.interruptQueued = true; // in kvm_run's events until a KVM_RUN takes it
+    },
+    get interruptQueued() {
+      return kvmState.interruptQueued;
+    },
     nmi: () => {
       nmis++;
       kvmState.nmiSinceExit = true;
@@ -55,6 +61,12 @@ function setup() {
     physAddrBits: 40,
   };
   const vcpu = new Vcpu(0, kvm, lapic, host);
+  // Every exit served came from a KVM_RUN, which took the queued interrupt.
+  const serve = vcpu.serveExit.bind(vcpu);
+  vcpu.serveExit = () => {
+    kvmState.interruptQueued = false;
+    serve();
+  };
   lapic.wakeObserver = () => vcpu.wake(); // as Vm wires it
   platform.ports.register(PORT, 1, { read: () => 0, write: () => undefined }, { owner: 'test' });
   // Software-enable the LAPIC (SVR bit 8) the way the guest would.
@@ -199,6 +211,30 @@ describe('Vcpu entry preparation after exits that change nothing', () => {
     t.runBytes[RUN.readyForInterruptInjection] = 1;
     expect(t.vcpu.prepareEntry()).toBe(true);
     expect(t.injected).toEqual([VECTOR]);
+  });
+});
+
+describe('Vcpu: an injected interrupt waits for its entry', () => {
+  // With several vCPUs the device-model thread prepares vCPU 0's entry again, without entering,
+  // when a worker posts an exit in between. An interrupt that arrived meanwhile must not replace
+  // the one already written into kvm_run's events: that vector is acknowledged (in service in the
+  // LAPIC) and would never be delivered, blocking its class for good (2-vCPU Linux: CPU 0's
+  // timer vector 0xEC, replaced by an IPI from CPU 1).
+  it('a second prepareEntry() before the entry asks for a window instead of replacing the queued interrupt', () => {
+    const t = setup();
+    t.lapic.setIrq(VECTOR, false);
+    t.runBytes[RUN.readyForInterruptInjection] = 1;
+    t.runBytes[RUN.ifFlag] = 1;
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR]);
+    t.lapic.setIrq(0xfd, false); // a higher-class IPI arrives before vCPU 0 is entered
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR]);
+    expect(t.runBytes[RUN.requestInterruptWindow]).toBe(1);
+    // The entry delivered VECTOR; at the window exit the IPI goes in.
+    t.portExit(true);
+    expect(t.vcpu.prepareEntry()).toBe(true);
+    expect(t.injected).toEqual([VECTOR, 0xfd]);
   });
 });
 

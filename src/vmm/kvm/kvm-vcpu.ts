@@ -175,6 +175,16 @@ export class KvmVcpu {
     this.nmiSinceExit = true;
   }
 
+  /**
+   * An interrupt given with interrupt() waits in kvm_run's events for a KVM_RUN to take it (KVM
+   * clears the dirty bit when it applies them). A second interrupt() before that entry would
+   * overwrite it: the first vector, already acknowledged in the LAPIC, would never be delivered.
+   */
+  get interruptQueued(): boolean {
+    const b = this.runBytes;
+    return (b[RUN.kvmDirtyRegs]! & SYNC_X86.EVENTS) !== 0 && b[RUN.syncEvents + VCPU_EVENTS.interruptInjected] !== 0;
+  }
+
   /** KVM holds an NMI not yet delivered, or being delivered (as far as kvm_run's copy and nmiSinceExit tell). */
   get holdsNmi(): boolean {
     if (this.nmiSinceExit) return true;
