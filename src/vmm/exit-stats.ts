@@ -29,6 +29,8 @@ export class ExitStats {
   nmis = 0;
   /** KVM_RUN returns caused by a kick (EINTR). */
   kicks = 0;
+  /** Times the device-model thread held vCPU 0 out of the guest waiting for a worker's next exit. */
+  holds = 0;
   /** Instructions this host's KVM could not complete and hvmdev did. */
   completed = 0;
 
@@ -57,6 +59,7 @@ export class ExitStats {
     for (let i = 0; i < 256; i++) this.injected[i]! += other.injected[i]!;
     this.nmis += other.nmis;
     this.kicks += other.kicks;
+    this.holds += other.holds;
     this.completed += other.completed;
   }
 
@@ -74,6 +77,7 @@ export function formatStats(s: ExitStats, wallNs: number, guestNs: number): stri
   const lines: string[] = [];
   lines.push(`wall time ${(wallNs / 1e6).toFixed(1)} ms, guest (virtual clock) time ${(guestNs / 1e6).toFixed(1)} ms`);
   lines.push(`exits: ${s.totalExits} (kicks ${s.kicks}, instructions completed by hvmdev ${s.completed})`);
+  if (s.holds > 0) lines.push(`vCPU 0 held for a worker's next exit: ${s.holds} times`);
   const rows = (entries: [string, number][]) => entries.sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k.padEnd(24)} ${n}`);
   lines.push('exits by kind:', ...rows([...s.byReason].flatMap((n, i) => (n > 0 ? [[EXIT_NAMES[i] ?? `reason-${i}`, n] as [string, number]] : []))));
   const ports = [...s.byPort].flatMap((n, p) => (n > 0 ? [[`port ${hex(p, 4)}`, n] as [string, number]] : []));

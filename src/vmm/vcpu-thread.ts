@@ -17,7 +17,9 @@ export const CTL = Object.freeze({
   POST: 4,
   /** 1: KVM_NMI was issued since KVM_RUN last returned from the guest (KvmVcpu.nmiSinceExit, kept by the vCPU's owner). */
   NMI_SINCE_EXIT: 5,
-  SIZE: 6,
+  /** µs from the worker's wake-up to the exit it posted last (its guest ran about that long). */
+  RUN_US: 6,
+  SIZE: 7,
 });
 /** ctl[STATE]: who owns the vCPU. */
 export const VCPU_THREAD = Object.freeze({
@@ -54,6 +56,7 @@ for (;;) {
     Atomics.wait(ctl, ${CTL.STATE}, s);
   }
   let result = 0;
+  const started = performance.now();
   for (;;) {
     result = ioctl(fd, KVM_RUN, 0) < 0 ? -koffi.errno() : 0;
     if (result === 0) ctl[${CTL.NMI_SINCE_EXIT}] = 0;
@@ -67,6 +70,7 @@ for (;;) {
     if (result !== -4 || Atomics.exchange(ctl, ${CTL.POST}, 0) !== 0 || Atomics.load(ctl, ${CTL.STATE}) !== GO) break;
   }
   ctl[${CTL.RESULT}] = result;
+  ctl[${CTL.RUN_US}] = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
   Atomics.compareExchange(ctl, ${CTL.STATE}, GO, EXITED);
   Atomics.add(door, 0, 1);
   Atomics.notify(door, 0);
@@ -133,6 +137,10 @@ export class VcpuThread {
   }
   get result(): number {
     return this.ctl[CTL.RESULT]!;
+  }
+  /** µs the worker ran from its last go() to the exit it posted (read after park()). */
+  get lastRunUs(): number {
+    return this.ctl[CTL.RUN_US]!;
   }
   /** KvmVcpu.nmiSinceExit as the worker left it (read after park()). */
   get nmiSinceExit(): boolean {

@@ -41,6 +41,12 @@ export const MAX_VMM_VCPUS = 64;
 const SLICE_NS = 20_000_000;
 /** Waits shorter than this are spent blocking precisely; longer ones on the event loop. */
 const PRECISE_WAIT_NS = 2_000_000;
+/**
+ * After letting a worker go, the device-model thread may hold vCPU 0 out of the guest this long
+ * (in all, until vCPU 0 next enters) waiting for that worker's next exit, when the worker's last
+ * run was shorter than this (a chatty worker: an IPI handler, an on_cpu call). See runThreaded.
+ */
+const HANDOFF_HOLD_NS = 500_000;
 const MSR_IA32_APIC_BASE = 0x1b;
 const MSR_IA32_TSC_DEADLINE = 0x6e0;
 const MSR_IA32_TSC = 0x10;
@@ -94,7 +100,7 @@ export class Vm {
   private wakeSleep: (() => void) | null = null;
   private readonly wakeFlags: Uint8Array;
   private threads: VcpuThread[] = [];
-  /** serveWorkers() let a worker go or kicked one since vCPU 0 last entered (runThreaded yields once for it). */
+  /** serveWorkers() let a chatty worker go or kicked one with NMIs since vCPU 0 last entered (runThreaded holds vCPU 0 for it). */
   private handedOff = false;
   private startedNs = 0;
   /** Platform time of the last TSC anchor (−1: none yet). */
@@ -492,6 +498,8 @@ export class Vm {
     const clock = this.hostClock;
     const vcpus = this.vcpus;
     const v0 = vcpus[0]!;
+    /** Host time until which vCPU 0 may still be held for a worker (−1: no hold since its last entry). */
+    let holdEnd = -1;
     try {
       while (this.stopReason === null) {
         const sliceEnd = clock.hostNs() + SLICE_NS;
@@ -507,14 +515,27 @@ export class Vm {
           if (now >= sliceEnd) break;
           if (v0.prepareEntry()) {
             this.wakeFlags[0] = 0;
-            // A worker just given its vCPU (or kicked with NMIs) may share this thread's CPU: it
-            // runs first, else vCPU 0's guest (often busy-waiting for that very worker) keeps it
-            // off the CPU for a whole time slice (traced: 10-14 ms per apic NMI round trip on a
-            // loaded host, docs/vmm.md). What it posts meanwhile is seen by the doorbell check.
+            // A worker just given its vCPU (or kicked with NMIs) whose runs are short: wait for its
+            // next exit on the doorbell (a futex) before re-entering vCPU 0, up to HANDOFF_HOLD_NS
+            // in all since vCPU 0's last entry and never past the next deadline. vCPU 0's guest is
+            // often busy-waiting for that very worker (an IPI, on_cpu), and entering it would burn
+            // the CPU the worker needs (on a shared host, this thread's share too) and make every
+            // exit the worker posts a kick signal out of KVM_RUN; blocked here, the worker's post
+            // is one futex wake-up (traced in docs/vmm.md, "Threads").
             if (this.handedOff) {
               this.handedOff = false;
-              libc.schedYield();
+              // Posted already: serve it first.
+              if (Atomics.load(doorbell, 0) !== seen) continue;
+              const t = clock.hostNs();
+              if (holdEnd < 0) holdEnd = t + HANDOFF_HOLD_NS;
+              const hold = Math.min(holdEnd, now + clock.untilNextDeadline(now), sliceEnd) - t;
+              if (hold > 0) {
+                v0.stats.holds++;
+                Atomics.wait(doorbell, 0, seen, hold / 1e6);
+                continue;
+              }
             }
+            holdEnd = -1;
             // Workers kick this thread while [1] is set; one that posted before it was set is
             // seen by the doorbell check, one after makes KVM_RUN return at once.
             Atomics.store(doorbell, 1, 1);
@@ -531,7 +552,9 @@ export class Vm {
               kicker.armedFor = -1;
               v0.stats.kicks++;
               v0.stats.byReason[EXIT.INTR]!++;
-              this.quirks.afterKick(v0, this.ram);
+              // A worker's post kicked it (the doorbell moved): no deadline kick for the host module
+              // to look at (on PVM that look is a KVM_GET_REGS, ~7 µs); the next deadline kick is.
+              if (Atomics.load(doorbell, 0) === seen) this.quirks.afterKick(v0, this.ram);
               continue;
             }
             clock.sync();
@@ -539,6 +562,7 @@ export class Vm {
             continue;
           }
           // vCPU 0 halted: wait for a worker's exit, a wake-up or the next deadline.
+          holdEnd = -1;
           if (Atomics.load(doorbell, 0) !== seen || this.wakeFlags[0] !== 0) {
             this.wakeFlags[0] = 0;
             continue;
@@ -602,7 +626,7 @@ export class Vm {
         const v = this.vcpus[i]!;
         if (v.prepareEntry()) {
           t.go(v.kvm.nmiSinceExit);
-          this.handedOff = true;
+          if (t.lastRunUs * 1000 < HANDOFF_HOLD_NS) this.handedOff = true;
         }
       } else if (st === VCPU_THREAD.GO && this.wakeFlags[i] !== 0) {
         this.wakeFlags[i] = 0;

@@ -36,8 +36,6 @@ export interface Libc {
   timerSettime(timerId: bigint, flags: number, value: Uint8Array, old: null): number;
   timerDelete(timerId: bigint): number;
   sigrtmin(): number;
-  /** sched_yield(2): the calling thread goes behind the other runnable threads of its CPU. */
-  schedYield(): number;
   errno(): number;
 }
 
@@ -94,7 +92,6 @@ export function loadLibc(): Libc {
   const timerSettime = f('timer_settime', 'int', ['uint64_t', 'int', 'void *', 'void *']);
   const timerDelete = f('timer_delete', 'int', ['uint64_t']);
   const sigrtmin = f('__libc_current_sigrtmin', 'int', []);
-  const schedYield = f('sched_yield', 'int', []);
   // The bound functions go in as they are (no wrapper closure per call: the exit path calls
   // ioctl once per exit). The casts only give them their TypeScript signatures.
   cached = {
@@ -120,7 +117,6 @@ export function loadLibc(): Libc {
     timerSettime: timerSettime as Libc['timerSettime'],
     timerDelete: timerDelete as Libc['timerDelete'],
     sigrtmin: sigrtmin as Libc['sigrtmin'],
-    schedYield: schedYield as Libc['schedYield'],
     errno: () => koffi.errno(),
   };
   return cached;
