@@ -81,7 +81,10 @@ describe.skipIf(skip !== null)(`Linux 6.1 on hvmdev${skip !== null ? ` (skipped:
         vm = guest.vm;
         const started = Date.now();
         const lastLine = () => log.trimEnd().split('\n').pop() ?? '';
+        const logFile = `/tmp/hvmdev-linux-${profile}-${VCPUS}cpu.log`;
         const progress = setInterval(() => {
+          // The log so far, so a boot stopped from outside (or one still running) can be read whole.
+          writeFileSync(logFile, log);
           process.stderr.write(`[linux ${profile} ${Math.round((Date.now() - started) / 1000)} s] ${lastLine()}\n`);
           if (VCPUS > 1 && vm !== null) process.stderr.write(`  ${vcpuDiagnostics(vm)}\n`);
         }, 15_000);
@@ -96,7 +99,6 @@ describe.skipIf(skip !== null)(`Linux 6.1 on hvmdev${skip !== null ? ` (skipped:
         const stats = formatStats(vm.stats(), t.wallNs, t.guestNs);
         const f = facts(vm);
         vm.close();
-        const logFile = `/tmp/hvmdev-linux-${profile}-${VCPUS}cpu.log`;
         writeFileSync(logFile, `${log}\n--- stop: ${JSON.stringify(reason)}\n${stats}`);
         process.stderr.write(
           `[linux ${profile}] stopped after ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(reason)}; log in ${logFile}\n${stats}\n`,

@@ -26,6 +26,10 @@ export const LINUX_TEST_CMDLINE_PARTS: readonly [string, string][] = [
     'RCU reports a CPU that has not passed a quiescent state for 21 s of guest time (the default); guest ring 0 runs at a small fraction of real time here, so a long init step on one CPU was reported as a stall by the other (a 2-vCPU boot, then an NMI backtrace of every CPU). 300 s, the largest value the kernel takes, still reports a CPU that is really stuck',
   ],
   [
+    'preempt=full',
+    "Debian builds voluntary preemption (CONFIG_PREEMPT_DYNAMIC, default voluntary): a kernel thread runs until it reaches a scheduling point. A 2-vCPU qemu-pc boot had /init's initcalls blocked for 1,500 s: acpi_purge_cached_objects() -> kmem_cache_shrink() waits for SLUB's flush work on every CPU, and CPU 0 was running the unbound ftrace weak-function check (kernel/trace/ftrace.c ftrace_check_work_func: a kallsyms lookup for each of 40,521 ftrace records under ftrace_lock, no cond_resched), minutes of emulated ring 0 here, so the flush work queued on CPU 0 waited for all of it (traced in docs/vmm.md). With full preemption the woken flush work preempts the check and the initcalls go on while it runs",
+  ],
+  [
     'rtc_cmos.use_acpi_alarm=1',
     'rtc_cmos takes its alarm through the ACPI RTC fixed event instead of emulating the RTC interrupt on HPET timer 1 (drivers/rtc/rtc-cmos.c use_hpet_alarm; what Linux picks by itself on Intel boards with a 2015+ DMI BIOS date). That emulation (arch/x86/kernel/hpet.c hpet_rtc_timer_reinit) logs "hpet: Lost N RTC interrupts" when its handler reads the counter more than one 15.6 ms period after timer 1\'s match; traced here, the match reached the LAPIC in 0.05 ms and the guest then ran LAPIC-timer ticks (vector 0xEC, above IRQ 8\'s 0x22) of ~3.7 ms each of emulated ring 0, 4 ms apart, before taking it (docs/vmm.md). rtc0 is still found through PNP and hpet0 still reports IRQs 2, 8, 0',
   ],
