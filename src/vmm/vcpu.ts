@@ -4,6 +4,7 @@
 // thread while a vCPU worker is parked (docs/vmm.md, "Who touches what").
 import { accessContext, type AccessContext } from '../bus/access.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
+import { MmioTlb } from '../bus/mmio-tlb.js';
 import type { PortBus } from '../bus/port-bus.js';
 import type { Lapic } from '../devices/lapic/lapic.js';
 import { MSR_STATUS_OK } from '../devices/lapic/msr.js';
@@ -78,6 +79,15 @@ export class Vcpu {
   /** RDMSR's value as two 32-bit halves (the LAPIC's plain-number MSR API: no bigint per exit). */
   private readonly msrHalves = new Uint32Array(2);
   private readonly stringCtx: AccessContext;
+  /** The platform's buses, held here so an exit reaches them with one property load. */
+  private readonly ports: PortBus;
+  private readonly mmio: MmioBus;
+  /**
+   * This vCPU's cache of MMIO lookups (src/bus/mmio-tlb.ts): an exit to a page it used before goes
+   * straight to the device's handler, no region lookup. Only this vCPU's exits (served by the
+   * device-model thread) use it.
+   */
+  private readonly mmioTlb: MmioTlb;
   /** struct kvm_sregs of a freshly created vCPU (the reset state INIT/SIPI start from). */
   private readonly resetSregs: Uint8Array;
 
@@ -91,6 +101,9 @@ export class Vcpu {
     this.runBytes = kvm.runBytes;
     this.ctx = accessContext(index);
     this.stringCtx = accessContext(index, true);
+    this.ports = host.ports;
+    this.mmio = host.mmio;
+    this.mmioTlb = new MmioTlb(host.mmio);
     this.resetSregs = new Uint8Array(kvm.getSregs().buffer.slice(0));
     this.state = lapic.waitForSipi ? VcpuState.WaitSipi : VcpuState.Running;
     this.apicWindow = lapic.windowBase;
@@ -311,7 +324,7 @@ export class Vcpu {
     let off = run.getUint32(RUN.ioDataOffset, true);
     // String I/O (count > 1): KVM hands over `count` elements in the data area at once.
     const ctx = count > 1 ? this.stringCtx : this.ctx;
-    const ports = this.host.ports;
+    const ports = this.ports;
     this.stats.byPort[port]! += 1;
     for (let i = 0; i < count; i++, off += size) {
       if (out) {
@@ -331,16 +344,16 @@ export class Vcpu {
     const addr = run.getUint32(RUN.mmioPhysAddr, true) + run.getUint32(RUN.mmioPhysAddr + 4, true) * TWO_32;
     const len = run.getUint32(RUN.mmioLen, true);
     const write = this.runBytes[RUN.mmioIsWrite] !== 0;
-    const mmio = this.host.mmio;
+    const mmio = this.mmio;
     this.stats.mmio(addr);
     const apicOffset = addr - this.apicWindow;
     if (apicOffset >= 0 && apicOffset < 4096) this.entryClean = EntryWork.Needed;
     if (len === 4 || len === 2 || len === 1) {
       if (write) {
         const v = len === 4 ? run.getUint32(RUN.mmioData, true) : len === 2 ? run.getUint16(RUN.mmioData, true) : this.runBytes[RUN.mmioData]!;
-        mmio.write(addr, len, v, this.ctx);
+        this.mmioTlb.write(addr, len, v, this.ctx);
       } else {
-        const v = mmio.read(addr, len, this.ctx);
+        const v = this.mmioTlb.read(addr, len, this.ctx);
         run.setUint32(RUN.mmioData, v, true);
       }
     } else if (len === 8) {

@@ -39,6 +39,15 @@ export const MAX_RAM_BYTES = 3 * 1024 * 1024 * 1024;
 export const MAX_VMM_VCPUS = 64;
 /** The device-model thread returns to the event loop at least this often (stdin, timeouts). */
 const SLICE_NS = 20_000_000;
+/**
+ * One vCPU: the event loop is visited at the first exit after a slice, which costs nothing; a kick
+ * out of KVM_RUN for it (each an exit to user space, and on PVM a KVM_GET_REGS for the host
+ * module) comes only when the guest ran this long with no exit and no platform deadline. A guest
+ * that computes without exits (vmexit's cpuid loop) is then kicked by its own timers only, as under
+ * QEMU, instead of 50 times a second. Bounds the event loop's wait (stdin, timers) and the time
+ * a VMCALL stays stuck on PVM (two kicks at its RIP, pvm-host.ts afterKick).
+ */
+const KICK_BACKSTOP_NS = 100_000_000;
 /** Waits shorter than this are spent blocking precisely; longer ones on the event loop. */
 const PRECISE_WAIT_NS = 2_000_000;
 /**
@@ -399,6 +408,11 @@ export class Vm {
     return s;
   }
 
+  /** Host time (ns) at which --timeout ends the run (Infinity without one). */
+  private timeoutAt(): number {
+    return this.timeoutSeconds > 0 ? this.startedNs + this.timeoutSeconds * 1e9 : Infinity;
+  }
+
   private checkTimeout(now: number): void {
     if (this.timeoutSeconds > 0 && now - this.startedNs >= this.timeoutSeconds * 1e9) this.stop({ kind: 'timeout', seconds: this.timeoutSeconds });
   }
@@ -412,7 +426,10 @@ export class Vm {
     const clock = this.hostClock;
     try {
       while (this.stopReason === null) {
-        const sliceEnd = clock.hostNs() + SLICE_NS;
+        const sliceStart = clock.hostNs();
+        const sliceEnd = sliceStart + SLICE_NS;
+        // The kick that ends a run with no exit: never past the backstop nor --timeout's end.
+        const backstop = Math.min(sliceStart + KICK_BACKSTOP_NS, this.timeoutAt());
         // The clock was brought up to date right after the last exit: no second host-time read.
         let fresh = false;
         while (this.stopReason === null) {
@@ -431,7 +448,7 @@ export class Vm {
             if (wait > 0) Atomics.wait(SLEEPER, 0, 0, wait / 1e6);
             continue;
           }
-          const target = Math.min(now + clock.untilNextDeadline(now), sliceEnd);
+          const target = Math.min(now + clock.untilNextDeadline(now), backstop);
           if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
           if (v.kvm.enter() === RUN_INTERRUPTED) {
             this.kick.drain();
