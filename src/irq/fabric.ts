@@ -11,6 +11,7 @@ import { BusRangeError } from '../bus/errors.js';
 import { LevelLine } from './level-line.js';
 import { Line, SettleGate, type InterruptSink, type IrqLine } from './line.js';
 import type { MsiMessage, MsiTarget } from './msi.js';
+import { timerFastPaths } from './timer-fast-paths.js';
 
 /** ISA IRQs 0–15: the inputs of the 8259 pair, each also routed to a GSI by `isaToGsi`. */
 export const ISA_IRQ_COUNT = 16;
@@ -92,6 +93,11 @@ export class InterruptFabric {
   /** MSI messages sent while no target was attached (dropped, as on a platform with no LAPIC). */
   droppedMsis = 0;
   private readonly gate = new SettleGate();
+  /** Per GSI, the IO-APIC input it drives (IO-APIC ranges never overlap): null and −1 when none. */
+  private readonly gsiSinks: (InterruptSink | null)[];
+  private readonly gsiPins: Int32Array;
+  /** timerFastPaths when built: a GSI change goes to its IO-APIC through gsiSinks, not a walk of the ranges. */
+  private readonly directGsiSinks = timerFastPaths.enabled;
 
   constructor(config: FabricConfig = { gsiCount: DEFAULT_GSI_COUNT, isaToGsi: XEN_ISA_TO_GSI }) {
     if (!Number.isInteger(config.gsiCount) || config.gsiCount < ISA_IRQ_COUNT || config.gsiCount > 4096) {
@@ -103,6 +109,8 @@ export class InterruptFabric {
     this.gsiCount = config.gsiCount;
     this.isaToGsi = config.isaToGsi;
     this.gsiAsserts = new Int32Array(config.gsiCount);
+    this.gsiSinks = new Array<InterruptSink | null>(config.gsiCount).fill(null);
+    this.gsiPins = new Int32Array(config.gsiCount).fill(-1);
   }
 
   /** The PIC pair's 16 inputs receive ISA IRQ levels. */
@@ -121,6 +129,10 @@ export class InterruptFabric {
       throw new BusRangeError(`IO-APIC GSI range [${gsiBase}, ${gsiBase + pins}) is outside the ${this.gsiCount} GSIs`);
     }
     this.ioapics = [...this.ioapics, { sink, gsiBase, pins }];
+    for (let pin = 0; pin < pins; pin++) {
+      this.gsiSinks[gsiBase + pin] = sink;
+      this.gsiPins[gsiBase + pin] = pin;
+    }
   }
 
   /** The shared line of ISA IRQ n (0–15): one bit per IRQ, as in Xen. */
@@ -251,14 +263,21 @@ export class InterruptFabric {
       this.picAsserts[picPin] = after;
       if ((before === 0) !== (after === 0) && !this.gate.settling) {
         const level = after > 0;
-        for (const fn of this.picObservers) fn(picPin, level);
+        const observers = this.picObservers;
+        for (let i = 0; i < observers.length; i++) observers[i]!(picPin, level);
         if (this.pic !== null) this.pic.setInput(picPin, level);
       }
     }
   }
 
   private gsiChanged(gsi: number, level: boolean): void {
-    for (const fn of this.gsiObservers) fn(gsi, level);
+    const observers = this.gsiObservers;
+    for (let i = 0; i < observers.length; i++) observers[i]!(gsi, level);
+    if (this.directGsiSinks) {
+      const sink = this.gsiSinks[gsi]!;
+      if (sink !== null) sink.setInput(this.gsiPins[gsi]!, level);
+      return;
+    }
     for (const io of this.ioapics) {
       if (gsi >= io.gsiBase && gsi < io.gsiBase + io.pins) io.sink.setInput(gsi - io.gsiBase, level);
     }

@@ -9,3 +9,4 @@ export * from './irq0-routing.js';
 export * from './periodic-timer-source.js';
 export * from './irq-output.js';
 export * from './level-line.js';
+export * from './timer-fast-paths.js';

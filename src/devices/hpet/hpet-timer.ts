@@ -10,10 +10,51 @@ export const U32_MASK = 0xffff_ffffn;
 export class HpetTimerState {
   /** Tn_CONF low dword (capability bits included); the high dword is the constant route cap. */
   conf = 0;
+  private cmpValue = U64_MASK;
+  /**
+   * Periodic matches the match path counted but did not add to `cmpValue` yet (each adds one
+   * period, modulo `pendingMask`): the match path stays in plain numbers, and whoever reads
+   * `cmp` gets the sum, exactly as if each match had added its period.
+   */
+  private pendingMatches = 0;
+  private pendingMask = U64_MASK;
+  private periodValue = 0n;
+  /** `period` as a number (exact below 2^53 ticks), for the match path's deadline arithmetic. */
+  periodTicks = 0;
+
   /** Comparator accumulator (64 bits; 32 in 32-bit mode). Periodic timers advance it on each match. */
-  cmp = U64_MASK;
+  get cmp(): bigint {
+    if (this.pendingMatches !== 0) this.settleMatches();
+    return this.cmpValue;
+  }
+
+  set cmp(v: bigint) {
+    this.pendingMatches = 0;
+    this.cmpValue = v;
+  }
+
   /** Period in ticks for periodic mode (0 = none yet: fires once). */
-  period = 0n;
+  get period(): bigint {
+    return this.periodValue;
+  }
+
+  set period(p: bigint) {
+    if (this.pendingMatches !== 0) this.settleMatches(); // the matches so far were at the old period
+    this.periodValue = p;
+    this.periodTicks = Number(p);
+  }
+
+  /** One periodic match: the comparator gains a period modulo `mask` (the timer's comparatorMask now), no bigint. */
+  addMatch(mask: bigint): void {
+    if (this.pendingMatches !== 0 && mask !== this.pendingMask) this.settleMatches();
+    this.pendingMask = mask;
+    this.pendingMatches++;
+  }
+
+  private settleMatches(): void {
+    this.cmpValue = (this.cmpValue + BigInt(this.pendingMatches) * this.periodValue) & this.pendingMask;
+    this.pendingMatches = 0;
+  }
   /** Tn_FSB_INT_ROUTE: address in 63:32, data in 31:0. */
   fsb = 0n;
   /** A one-shot (or period-less periodic) timer has fired since it was last programmed. */

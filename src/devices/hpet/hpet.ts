@@ -23,6 +23,7 @@ import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { MissedTickSource } from '../../device-model/timer-mode/missed-tick-source.js';
 import type { TimerMode } from '../../device-model/timer-mode/timer-mode.js';
+import { timerFastPaths } from '../../irq/timer-fast-paths.js';
 
 const ALL_ONES_64 = U64_MASK;
 /** Xen's HPET_TINY_TIME_SPAN: 1/1024 s. A 32-bit comparator less than this behind the counter fires now. */
@@ -59,6 +60,8 @@ export class Hpet implements Device, IoHandler {
   private isr = 0;
   private legacyActive = false;
   private readonly timers: HpetTimerState[];
+  /** timerFastPaths when built: a periodic match is counted in a number and added to the comparator when read. */
+  private readonly matchesInNumbers = timerFastPaths.enabled;
   /** Each timer as a periodic timer source ('hpet.timer0', ...), for the missed-tick policy. */
   readonly periodicTimers: readonly PeriodicTimerSource[];
 
@@ -439,8 +442,8 @@ export class Hpet implements Device, IoHandler {
     if (!this.shouldRun(t)) return;
     // Late (the clock coalesced the matches up to now): each periodic match is a tick of the policy.
     let matches = 1;
-    if (now > t.timer.firedAt && t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
-      matches = Math.floor((now - t.timer.firedAt) / (Number(t.period) * this.tickNs)) + 1;
+    if (now > t.timer.firedAt && t.conf & TN_CONF.PERIODIC && t.periodTicks !== 0) {
+      matches = Math.floor((now - t.timer.firedAt) / (t.periodTicks * this.tickNs)) + 1;
     }
     if (this.isLevel(t)) {
       this.isr = (this.isr | (1 << n)) >>> 0;
@@ -451,12 +454,14 @@ export class Hpet implements Device, IoHandler {
       if (t.conf & TN_CONF.PERIODIC) t.missed.tick(matches);
       this.deliverEdge(t);
     }
-    if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
+    if (t.conf & TN_CONF.PERIODIC && t.periodTicks !== 0) {
       if (now === t.exactAt && this.shouldRun(t)) {
-        // Fast path: the counter equals the comparator now, so the next match is one period on.
-        t.cmp = (t.cmp + t.period) & comparatorMask(t);
+        // Fast path: the counter equals the comparator now, so the next match is one period on
+        // (added to the comparator when it is next read: no bigint per match).
+        if (this.matchesInNumbers) t.addMatch(comparatorMask(t));
+        else t.cmp = (t.cmp + t.period) & comparatorMask(t);
         t.firstMatchIn = -1n; // the first match, if one was pending, is this one
-        const next = now + Number(t.period) * this.tickNs;
+        const next = now + t.periodTicks * this.tickNs;
         t.exactAt = next;
         t.timer.armAt(next); // past the end of time: never (the clock's rule)
       } else {

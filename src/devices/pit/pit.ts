@@ -31,6 +31,7 @@ import {
 } from './control-word.js';
 import { type CounterCheckContext, PIT_COUNTER_STATE } from './counter-state.js';
 import { OutputLine } from '../../irq/output-line.js';
+import { timerFastPaths } from '../../irq/timer-fast-paths.js';
 import { checkPitParams, type PitParams } from './pit-params.js';
 
 /** I/O port of counter 0; counters 1 and 2 follow at 0x41 and 0x42, the control word port at 0x43. */
@@ -79,6 +80,14 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   private readonly irq0: OutputLine;
   private readonly edgeTimer: Timer;
   private readonly params: PitParams;
+  /** The CLK edge the edge timer was last armed for and its time (onEdge's K when it fires on time). */
+  private armedEdge = -1;
+  private armedAt = -1;
+  /** timerFastPaths when built: an edge that fires on time takes K from armedEdge. */
+  private readonly edgeFromArming = timerFastPaths.enabled;
+  /** The count `periodNsOf` last converted, and its period in ns. */
+  private periodCount = -1;
+  private periodNs = 0;
 
   constructor(
     ports: PortBus,
@@ -251,7 +260,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
    * Brings IRQ0 to OUT0's level and arms the timer for OUT0's next edge. `restart`: the guest or
    * host changed channel 0 (a clamped periodic IRQ restarts, a quiet reset ends).
    */
-  private syncIrq(restart: boolean, endQuietReset = restart): void {
+  private syncIrq(restart: boolean, endQuietReset = restart, edgesNow = -1): void {
     const ch = this.channels[0];
     if (endQuietReset) this.irqHeldLow = false;
     if (this.legacyReplacement || !ch.programmed || this.params.ports === 'pv') {
@@ -261,12 +270,11 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
       this.setIrq(false);
       return;
     }
-    const K = this.edges();
+    const K = edgesNow >= 0 ? edgesNow : this.edges();
     const out = ch.out(K);
     const min = this.params.minIrqPeriodNs;
     if (min > 0 && ch.running && (ch.mode === 2 || ch.mode === 3) && ch.segValue > 1) {
-      const periodNs = PIT_CRYSTAL.edgeTime(ch.segValue);
-      if (periodNs < min) {
+      if (this.periodNsOf(ch.segValue) < min) {
         // Xen's vpt: the interrupt is a periodic timer of at least 100 µs; the line is
         // deasserted and reasserted at each tick and stays asserted between them.
         if (!this.clamped || restart) {
@@ -283,8 +291,23 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     }
     this.setIrq(out && !this.irqHeldLow);
     const next = ch.nextOutChange(K);
-    if (next < 0) this.edgeTimer.cancel();
-    else this.edgeTimer.armAt(PIT_CRYSTAL.edgeTime(next));
+    if (next < 0) {
+      this.edgeTimer.cancel();
+      return;
+    }
+    const at = PIT_CRYSTAL.edgeTime(next);
+    this.armedEdge = next;
+    this.armedAt = at;
+    this.edgeTimer.armAt(at);
+  }
+
+  /** A period of `count` CLKs in ns (PIT_CRYSTAL.edgeTime), computed once per count rather than once per OUT0 edge. */
+  private periodNsOf(count: number): number {
+    if (count !== this.periodCount) {
+      this.periodCount = count;
+      this.periodNs = PIT_CRYSTAL.edgeTime(count);
+    }
+    return this.periodNs;
   }
 
   private onEdge(periods: number): void {
@@ -301,8 +324,11 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     this.inEdge = true;
     // Late (the clock coalesced the edges up to now): what the interrupt controllers latch is
     // whether OUT0 rose at all, and the policy counts the rises.
-    if (this.clock.now > this.edgeTimer.firedAt) this.replayRises(PIT_CRYSTAL.edgesAt(this.edgeTimer.firedAt));
-    this.syncIrq(false);
+    const now = this.clock.now;
+    if (now > this.edgeTimer.firedAt) this.replayRises(PIT_CRYSTAL.edgesAt(this.edgeTimer.firedAt));
+    // On time at the edge it was armed for: K is that edge (edgeTime(n) is the first ns of edge n,
+    // and a CLK lasts longer than 1 ns, so edgesAt(edgeTime(n)) = n).
+    this.syncIrq(false, false, this.edgeFromArming && now === this.armedAt ? this.armedEdge : -1);
     this.inEdge = false;
   }
 
