@@ -27,7 +27,7 @@ export const LINUX_TEST_CMDLINE_PARTS: readonly [string, string][] = [
   ],
   [
     'preempt=full',
-    "Debian builds voluntary preemption (CONFIG_PREEMPT_DYNAMIC, default voluntary): a kernel thread runs until it reaches a scheduling point. A 2-vCPU qemu-pc boot had /init's initcalls blocked for 1,500 s: acpi_purge_cached_objects() -> kmem_cache_shrink() waits for SLUB's flush work on every CPU, and CPU 0 was running the unbound ftrace weak-function check (kernel/trace/ftrace.c ftrace_check_work_func: a kallsyms lookup for each of 40,521 ftrace records under ftrace_lock, no cond_resched), minutes of emulated ring 0 here, so the flush work queued on CPU 0 waited for all of it (traced in docs/vmm.md). With full preemption the woken flush work preempts the check and the initcalls go on while it runs",
+    "Debian builds voluntary preemption (CONFIG_PREEMPT_DYNAMIC, default voluntary): a kernel thread runs until it reaches a scheduling point. A 2-vCPU qemu-pc boot had /init's initcalls blocked for over 700 s (until stopped): acpi_purge_cached_objects() -> kmem_cache_shrink() waits for SLUB's flush work on every CPU, and CPU 0 was running the unbound ftrace weak-function check (kernel/trace/ftrace.c ftrace_check_work_func: a kallsyms lookup for each of 40,521 ftrace records under ftrace_lock, no cond_resched), minutes of emulated ring 0 here, so the flush work queued on CPU 0 waited for all of it (traced in docs/vmm.md). With full preemption the woken flush work preempts the check and the initcalls go on while it runs",
   ],
   [
     'rtc_cmos.use_acpi_alarm=1',
