@@ -108,6 +108,8 @@ export class BusEmulateOps implements X86EmulateOps {
    */
   private readonly scalarOk: boolean;
   private readonly windowOk: boolean;
+  /** No translate callback: linear is physical. */
+  private readonly identity: boolean;
 
   constructor(
     /** Guest memory: RAM and MMIO. */
@@ -118,7 +120,9 @@ export class BusEmulateOps implements X86EmulateOps {
   ) {
     for (let i = 0; i < MMIO_CACHE_ENTRIES; i++) this.cache.push(new CacheEntry());
     const base = BusEmulateOps.prototype;
-    this.scalarOk = (this.read === base.read && this.write === base.write) || this.scalarAccess !== base.scalarAccess;
+    // (with an MMIO backend the replay cache lives in the general path: scalarAccess declines)
+    this.scalarOk = ((this.read === base.read && this.write === base.write) || this.scalarAccess !== base.scalarAccess) && opts.mmioBackend === undefined;
+    this.identity = opts.translate === undefined;
     this.windowOk = this.insnFetch === base.insnFetch || this.insnWindow !== base.insnWindow;
   }
 
@@ -198,9 +202,17 @@ export class BusEmulateOps implements X86EmulateOps {
    * lives in the general path) and for an access that crosses a page.
    */
   scalarAccess(linLo: number, linHi: number, size: number, write: boolean, v: Int32Array, ctxt: EmulateContext): number {
-    if (!this.scalarOk || this.opts.mmioBackend !== undefined || (linLo & (PAGE_SIZE - 1)) + size > PAGE_SIZE) return X86EMUL_DECLINED;
-    if (!this.translate(linLo, linHi, write, ctxt)) return X86EMUL_EXCEPTION; // translate recorded the fault
-    const phys = this.pa[0]!;
+    if (!this.scalarOk || (linLo & (PAGE_SIZE - 1)) + size > PAGE_SIZE) return X86EMUL_DECLINED;
+    let phys: number;
+    if (this.identity) {
+      // translate() without a callback, inline
+      const hi = linHi >>> 0;
+      phys = hi >= PHYS_LIMIT_HI ? TWO32 * PHYS_LIMIT_HI : hi * TWO32 + (linLo >>> 0);
+      this.pa[0] = phys;
+    } else {
+      if (!this.translate(linLo, linHi, write, ctxt)) return X86EMUL_EXCEPTION; // translate recorded the fault
+      phys = this.pa[0]!;
+    }
     let r = this.region;
     if (r === null || !r.live || phys < r.base || phys >= r.end) {
       r = this.mmio.regionAt(phys);

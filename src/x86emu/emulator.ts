@@ -7,6 +7,7 @@ import { DecodeCache } from './decode-cache.js';
 import { MAX_INSN_LENGTH } from './decoder/decode.js';
 import * as T from './decoder/tables.js';
 import { REFERENCE_CPU, type CpuFeatures } from './features.js';
+import { EXIT_SITE_BITS, ExitSite, copyInsn, exitSiteSlot, sameBytes } from './exit-site.js';
 import { execMovFast } from './fast-mov.js';
 import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY, type Insn } from './insn.js';
 import { currentCpl, currentMode, MODE_LONG64, modeBits } from './modes.js';
@@ -78,6 +79,13 @@ export interface EmulateOptions {
 }
 
 type Exec = (e: Emu) => number;
+
+/** fetchAndDecode: ops.insnWindow not asked yet. */
+const NO_WINDOW = -2;
+/** Where the decoded bytes came from: supplied with the call, read in place (insnWindow), copied (insnFetch). */
+const SRC_SUPPLIED = 0,
+  SRC_WINDOW = 1,
+  SRC_COPIED = 2;
 
 const HANDLERS: Exec[] = new Array<Exec>(T.H_COUNT).fill((e) => e.unimplemented(''));
 HANDLERS[T.H_ALU_EG] = A.execAluEG;
@@ -167,6 +175,16 @@ export class X86Emulator {
    * compare the two).
    */
   fastPaths = true;
+  /** emulateMmioExit calls served by a remembered site / handed to emulate's steps (since construction). */
+  readonly exitStats = { hits: 0, misses: 0 };
+  /** The exit entry's instruction sites (see exit-site.ts). */
+  private readonly sites: ExitSite[] = Array.from({ length: 1 << EXIT_SITE_BITS }, () => new ExitSite());
+  /** Where the last decode's bytes came from (SRC_*), the supplied bytes, the fetch room and address. */
+  private source = SRC_SUPPLIED;
+  private supplied: Uint8Array | null = null;
+  private room = 0;
+  private fetchLo = 0;
+  private fetchHi = 0;
   private static readonly RETRY = Object.freeze({ kind: 'retry' as const });
 
   /** @param features The CPU whose instruction set it decodes (default REFERENCE_CPU). */
@@ -185,11 +203,87 @@ export class X86Emulator {
    * reused by the next call; copy what you keep.
    */
   emulate(state: CpuState, ops: X86EmulateOps, opts?: EmulateOptions): EmulateResult {
+    this.begin(state, ops, opts?.vcpu ?? 0, opts?.retrying ?? false);
+    return this.finish(this.fetchAndDecode(opts?.insnBytes, NO_WINDOW), null);
+  }
+
+  /**
+   * The entry for a VMM's MMIO exit: what {@link emulate} does (with `retrying` false), faster when
+   * the instruction is a MOV with a memory operand at a site this emulator has seen. It keeps the
+   * last instruction sites (RIP, where the bytes came from and the bytes, the mode inputs CR0, EFER,
+   * RFLAGS.VM, CS/SS attributes, CS base and limit, the decode record and the next RIP); when all
+   * are the same again the instruction goes straight to its memory access (effective address,
+   * segment checks and the access itself computed afresh, by the same code emulate runs). Anything
+   * else (another instruction, changed bytes or mode, `ops.readSegment`, an instruction `emulate`
+   * faults on before executing) is handed to `emulate`'s own steps: the outcome, the state and every
+   * callback call are the same as emulate's (test/x86emu/exit-entry.test.ts compares them).
+   * @param insnBytes the instruction bytes from the exit, or undefined to fetch them at CS:RIP
+   * @param vcpu the vCPU index passed to the callbacks (default 0)
+   */
+  emulateMmioExit(state: CpuState, ops: X86EmulateOps, insnBytes?: Uint8Array, vcpu = 0): EmulateResult {
+    const ripLo = state.ripLo | 0;
+    const ripHi = state.ripHi | 0;
+    const site = this.sites[exitSiteSlot(ripLo, ripHi)]!;
+    const e = this.e;
+    if (site.ops !== ops || site.ripLo !== ripLo || site.ripHi !== ripHi || site.fetched !== (insnBytes === undefined) || !site.sameMode(state)) {
+      this.exitStats.misses++;
+      this.begin(state, ops, vcpu, false);
+      return this.finish(this.fetchAndDecode(insnBytes, NO_WINDOW), site);
+    }
+    // the general entry's context reset, with the mode and CPL the site recorded
+    e.state = state;
+    e.ops = ops;
+    e.vcpu = vcpu;
+    e.retrying = false;
+    e.event.clear();
+    e.segLoaded = 0;
+    e.stringOp = false;
+    e.keepRip = false;
+    e.reps = 0;
+    e.reason = '';
+    e.mode = site.mode;
+    e.is64 = site.is64;
+    e.cpl = site.cpl;
+    const d = site.insn;
+    const len = d.length;
+    if (insnBytes !== undefined) {
+      if (insnBytes.length < len || !sameBytes(site.bytes, insnBytes, 0, len) || !this.fastPaths || ops.readSegment !== undefined) {
+        this.exitStats.misses++;
+        return this.finish(this.fetchAndDecode(insnBytes, NO_WINDOW), site);
+      }
+    } else {
+      if (!this.fastPaths || ops.insnWindow === undefined || ops.readSegment !== undefined) {
+        this.exitStats.misses++;
+        return this.finish(this.fetchAndDecode(undefined, NO_WINDOW), site);
+      }
+      const w = this.window;
+      const n = ops.insnWindow(site.fetchLo, site.fetchHi, site.room, w, e);
+      // the bytes changed (self-modifying code), or the page is no longer RAM: decode what the fetch found
+      if (n < len || !sameBytes(site.bytes, w.bytes, w.offset, len)) {
+        this.exitStats.misses++;
+        return this.finish(this.fetchAndDecode(undefined, n), site);
+      }
+    }
+    this.exitStats.hits++;
+    e.insn = d;
+    e.nextRipLo = site.nextRipLo;
+    e.nextRipHi = site.nextRipHi;
+    const code = execMovFast(e, site.handler);
+    if (code === X86EMUL_OKAY) {
+      state.ripLo = site.nextRipLo;
+      state.ripHi = site.nextRipHi;
+    }
+    ops.done?.(code, e);
+    return this.result(code);
+  }
+
+  /** The per-instruction context reset, mode and CPL. */
+  private begin(state: CpuState, ops: X86EmulateOps, vcpu: number, retrying: boolean): void {
     const e = this.e;
     e.state = state;
     e.ops = ops;
-    e.vcpu = opts?.vcpu ?? 0;
-    e.retrying = opts?.retrying ?? false;
+    e.vcpu = vcpu;
+    e.retrying = retrying;
     e.event.clear();
     e.segLoaded = 0;
     e.stringOp = false;
@@ -200,7 +294,16 @@ export class X86Emulator {
     e.mode = mode;
     e.is64 = mode === MODE_LONG64;
     e.cpl = currentCpl(state, mode);
-    let code = this.fetchAndDecode(opts?.insnBytes);
+  }
+
+  /**
+   * After the decode (`code`): next RIP, dispatch, commit, `done` and the result. With `site`, a MOV
+   * the exit entry can repeat is recorded there first.
+   */
+  private finish(code: number, site: ExitSite | null): EmulateResult {
+    const e = this.e;
+    const state = e.state;
+    const ops = e.ops;
     if (code === X86EMUL_OKAY) {
       const d = e.insn;
       // next RIP, wrapped to the instruction-pointer width (XSA-186)
@@ -212,12 +315,13 @@ export class X86Emulator {
         // the canonical lower half (next RIP 0x0000_8000_0000_0000) is #GP(0) before it executes.
         if (!canonical(e.nextRipHi)) code = e.gp0();
       } else {
-        e.nextRipLo = modeBits(mode) === 16 ? s & 0xffff : s >>> 0;
+        e.nextRipLo = modeBits(e.mode) === 16 ? s & 0xffff : s >>> 0;
         e.nextRipHi = 0;
       }
       if (code === X86EMUL_OKAY) {
         const h = (d.entry >>> 16) & 0xff; // entryHandler(), inlined
         if (d.hasMem && (h === T.H_MOV_EG || (h === T.H_MOV_EI && d.regRaw === 0)) && ops.scalarAccess !== undefined && this.fastPaths) {
+          if (site !== null) this.record(site, h);
           code = execMovFast(e, h);
         } else code = HANDLERS[h]!(e);
         if (code === X86EMUL_OKAY && !e.keepRip) {
@@ -230,22 +334,60 @@ export class X86Emulator {
     return this.result(code);
   }
 
+  /** Keeps the instruction about to run (decoded from supplied bytes or in place) as an exit site. */
+  private record(site: ExitSite, handler: number): void {
+    const e = this.e;
+    const src = this.source;
+    if (src === SRC_COPIED || e.ops.readSegment !== undefined) {
+      site.ops = null;
+      return;
+    }
+    const s = e.state;
+    const d = e.insn;
+    site.ops = e.ops;
+    site.ripLo = s.ripLo | 0;
+    site.ripHi = s.ripHi | 0;
+    site.keepMode(s);
+    site.fetched = src === SRC_WINDOW;
+    site.room = this.room;
+    site.fetchLo = this.fetchLo;
+    site.fetchHi = this.fetchHi;
+    const from = src === SRC_WINDOW ? this.window.bytes : this.supplied!;
+    const at = src === SRC_WINDOW ? this.window.offset : 0;
+    for (let i = 0; i < d.length; i++) site.bytes[i] = from[at + i]!;
+    copyInsn(site.insn, d);
+    site.handler = handler;
+    site.mode = e.mode;
+    site.is64 = e.is64;
+    site.cpl = e.cpl;
+    site.nextRipLo = e.nextRipLo;
+    site.nextRipHi = e.nextRipHi;
+  }
+
   /**
    * Get the instruction bytes (the caller's, or fetched at CS:RIP) and decode them. Both sources are
    * held to the same bounds: RIP canonical (64-bit) or within the CS limit, and no byte beyond the
-   * canonical lower half or the CS limit; a decoder that needs such a byte gets #GP(0).
+   * canonical lower half or the CS limit; a decoder that needs such a byte gets #GP(0). `win` is
+   * what ops.insnWindow already answered for these bytes (the exit entry asked), or NO_WINDOW.
    */
-  private fetchAndDecode(bytes: Uint8Array | undefined): number {
+  private fetchAndDecode(bytes: Uint8Array | undefined, win: number): number {
     const e = this.e;
     const room = this.fetchRoom();
     if (room < 0) return e.gp0();
+    this.room = room;
     let st: number;
     if (bytes !== undefined) {
       // read in place: the decode cache copies them only to decode
+      this.source = SRC_SUPPLIED;
+      this.supplied = bytes;
       st = this.decoded.decodeAt(bytes, 0, Math.min(bytes.length, MAX_INSN_LENGTH, room), e.mode);
     } else {
-      st = this.fetchInPlace(room);
-      if (st < 0) st = this.decoded.decodeAt(this.fetchBuf, 0, this.fetch(room), e.mode);
+      this.source = SRC_WINDOW;
+      st = this.fetchInPlace(room, win);
+      if (st < 0) {
+        this.source = SRC_COPIED;
+        st = this.decoded.decodeAt(this.fetchBuf, 0, this.fetch(room), e.mode);
+      }
     }
     e.insn = this.decoded.insn;
     if (st === DEC_OK) {
@@ -295,7 +437,7 @@ export class X86Emulator {
    * -1 when the copying fetch must do it (no window, a page that is not RAM, an instruction pointer
    * that wraps, or an instruction that goes on past the page: only the copying fetch crosses pages).
    */
-  private fetchInPlace(room: number): number {
+  private fetchInPlace(room: number, win: number): number {
     const e = this.e;
     const ops = e.ops;
     if (ops.insnWindow === undefined || !this.fastPaths) return -1;
@@ -311,8 +453,10 @@ export class X86Emulator {
       if (room > ipMax - ip + 1) return -1; // wraps at 64 KiB / 4 GiB: two fetches
       lo = (e.segment(SEG_CS).baseLo + ip) | 0;
     }
+    this.fetchLo = lo;
+    this.fetchHi = hi;
     const w = this.window;
-    const n = ops.insnWindow(lo, hi, room, w, e);
+    const n = win === NO_WINDOW ? ops.insnWindow(lo, hi, room, w, e) : win;
     if (n < 0) return -1;
     const st = this.decoded.decodeAt(w.bytes, w.offset, n, e.mode);
     if (st === DEC_FETCH && n < room && !e.event.pending) return -1; // needs the next page

@@ -31,8 +31,19 @@ export function execMovFast(e: Emu, handler: number): number {
     }
   }
   e.computeEa();
-  const r = e.linearize(d.seg, e.eaLo, e.eaHi, size, store ? ACC_WRITE : ACC_READ);
-  if (r !== X86EMUL_OKAY) return r;
+  // 64-bit mode, a segment without a base (ES/CS/SS/DS) and no alignment check (CPL < 3): what
+  // linearize does comes down to the canonical check of the first and the last byte; linearize
+  // itself runs when that fails (it raises the fault) and in every other case.
+  const hi0 = e.eaHi >>> 0;
+  const top = hi0 >>> 15;
+  const topEnd = (e.eaLo >>> 0) + size - 1 > 0xffffffff ? ((hi0 + 1) >>> 0) >>> 15 : top;
+  if (e.is64 && d.seg < 4 && e.cpl !== 3 && (top === 0 || top === 0x1ffff) && (topEnd === 0 || topEnd === 0x1ffff)) {
+    e.linLo = e.eaLo;
+    e.linHi = e.eaHi;
+  } else {
+    const r = e.linearize(d.seg, e.eaLo, e.eaHi, size, store ? ACC_WRITE : ACC_READ);
+    if (r !== X86EMUL_OKAY) return r;
+  }
   const ops = e.ops;
   if (store) {
     v[0] = lo;
