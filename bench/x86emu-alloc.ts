@@ -50,6 +50,10 @@ export const ALLOC_CASES = {
   'ram-operand': { code: ['8b 02', '89 0a'], fetched: false, addr: 0x8000 },
   /** Bytes supplied; 8-byte MMIO operand (`mov rax, [rdx]` / `mov [rdx], rcx`). */
   'mmio-8-byte': { code: ['48 8b 02', '48 89 0a'], fetched: false, addr: 0xfed00038 },
+  /** X86Emulator.emulateMmioExit (the exit entry's remembered sites), bytes fetched, 4-byte MMIO. */
+  'exit-entry-fetch': { code: ['8b 02', '89 0a'], fetched: true, addr: 0xfed00030, exit: true },
+  /** The exit entry, bytes supplied, 8-byte MMIO. */
+  'exit-entry-mmio-8-byte': { code: ['48 8b 02', '48 89 0a'], fetched: false, addr: 0xfed00038, exit: true },
 } as const;
 export type AllocCase = keyof typeof ALLOC_CASES;
 
@@ -70,6 +74,20 @@ export function allocLoop(name: AllocCase): (n: number) => number {
   ram.set(store, 0x2000);
   const optsLoad: EmulateOptions = c.fetched ? {} : { insnBytes: load };
   const optsStore: EmulateOptions = c.fetched ? {} : { insnBytes: store };
+  if ('exit' in c) {
+    const bLoad = c.fetched ? undefined : load;
+    const bStore = c.fetched ? undefined : store;
+    return (n: number): number => {
+      let k = 0;
+      for (let i = 0; i < n; i += 2) {
+        s.ripLo = 0x1000;
+        if (emu.emulateMmioExit(s, ops, bLoad).kind === 'executed') k++;
+        s.ripLo = 0x2000;
+        if (emu.emulateMmioExit(s, ops, bStore).kind === 'executed') k++;
+      }
+      return k;
+    };
+  }
   return (n: number): number => {
     let k = 0;
     for (let i = 0; i < n; i += 2) {

@@ -445,3 +445,25 @@ describe('X86Emulator.emulateMmioExit: the remembered site', () => {
     expect(dst).toEqual(src);
   });
 });
+
+describe('X86Emulator.emulateMmioExit: the docs/x86emu.md example', () => {
+  it('runs as written', async () => {
+    const { createPlatform, x86emu } = await import('../../src/index.js');
+    const platform = createPlatform({ profile: 'xen-hvm' });
+    const emu = new x86emu.X86Emulator(); // one per vCPU: it keeps that vCPU's instruction sites
+    const ops = new x86emu.BusEmulateOps(platform.mmio, platform.ports);
+    const state = new x86emu.CpuState().setLongMode();
+    const readHpetId = new Uint8Array([0x8b, 0x00]); // mov eax, [rax]: the HPET's capabilities and ID
+    const results: string[] = [];
+    for (let exit = 0; exit < 3; exit++) {
+      // each exit: the VMM fills the state from the vCPU (here RIP and RAX) and passes the bytes it has
+      state.setRip(0x1000).setReg(x86emu.RAX, 0xfed00000);
+      const r = emu.emulateMmioExit(state, ops, readHpetId, 0);
+      results.push(JSON.stringify(r));
+    }
+    expect(results).toEqual(Array(3).fill('{"kind":"executed","length":2,"complete":true}'));
+    expect(state.getReg(x86emu.RAX)).toBe(0x8086a201n); // vendor 8086, legacy routing, 64-bit counter, 3 timers, revision 1
+    expect(state.getRip()).toBe(0x1002n);
+    expect(emu.exitStats).toEqual({ hits: 2, misses: 1 }); // decoded once
+  });
+});
