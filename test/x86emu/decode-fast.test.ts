@@ -9,6 +9,9 @@ import { DEC_OK, Insn, REFERENCE_CPU, type CpuMode } from '../../src/x86emu/inde
 import { Rng } from '../../bench/xorshift32.js';
 
 const FIELDS = Object.keys(new Insn()) as (keyof Insn)[];
+const PREFIXES = [0x66, 0x66, 0xf2, 0xf3, 0xf3, 0xf0, 0xf0, 0x48, 0x41, 0x4c, 0x67, 0x2e, 0x65, 0xc5];
+/** 0F opcodes of the MMIO kind: MOVDQA/MOVDQU/MOVAPS stores and loads, CMPXCHG, XADD, MOVZX/MOVSX, MOVNTI, BT group, SETcc, CMOVcc. */
+const OPS_0F = [0x7f, 0x6f, 0x29, 0x28, 0x11, 0x10, 0xb1, 0xb0, 0xc1, 0xc0, 0xb6, 0xb7, 0xbe, 0xbf, 0xc3, 0xba, 0xab, 0x94, 0x44, 0xd6, 0x7e, 0xe7, 0xc7];
 
 /** Every field to a value no decode produces (a boolean to the string 'x'). */
 function scramble(d: Insn): void {
@@ -37,12 +40,22 @@ describe('x86emu decoder: one-byte fast path', () => {
     const buf = new Uint8Array(16);
     let taken = 0;
     let mem = 0;
-    const N = 60_000;
+    let second = 0; // with 66/F2/F3/F0 or in the 0F map
+    const N = 50_000;
     for (let n = 0; n < N; n++) {
       const mode = (g.next() % 7) as CpuMode;
       for (let i = 0; i < 16; i++) buf[i] = g.next() & 0xff;
-      if (g.next() % 2 === 0) buf[0] = 0x40 | (g.next() & 15); // REX (INC/DEC outside 64-bit mode)
-      if (g.next() % 4 === 0) buf[1] = [0x89, 0x8b, 0x88, 0x8a, 0xc7, 0xc6, 0xf7, 0x81][g.next() & 7]!;
+      if (g.next() % 2 === 0) {
+        if (g.next() % 2 === 0) buf[0] = 0x40 | (g.next() & 15); // REX (INC/DEC outside 64-bit mode)
+        if (g.next() % 4 === 0) buf[1] = [0x89, 0x8b, 0x88, 0x8a, 0xc7, 0xc6, 0xf7, 0x81][g.next() & 7]!;
+      } else {
+        // the second level: prefixes (66 F2 F3 F0 and REX, and some the fast path leaves alone), the 0F map
+        let j = 0;
+        const n = g.next() % 4;
+        for (; j < n; j++) buf[j] = PREFIXES[g.next() % PREFIXES.length]!;
+        if (g.next() % 3 !== 0) buf[j++] = 0x0f;
+        if (g.next() % 3 === 0) buf[j] = OPS_0F[g.next() % OPS_0F.length]!;
+      }
       const avail = g.next() % 5 === 0 ? 1 + (g.next() % 6) : 16;
       const want = decodeGeneral(general, buf, avail, mode, REFERENCE_CPU);
       scramble(fast);
@@ -50,6 +63,7 @@ describe('x86emu decoder: one-byte fast path', () => {
       if (st >= 0) {
         taken++;
         if (fast.hasMem) mem++;
+        if (fast.map === 1 || fast.pp !== 0 || fast.lock) second++;
         if (st !== want || !same(fast, general)) {
           expect({ st, ...fields(fast) }, `mode ${mode} bytes ${Array.from(buf.subarray(0, avail))}`).toEqual({ st: want, ...fields(general) });
         }
@@ -62,6 +76,7 @@ describe('x86emu decoder: one-byte fast path', () => {
     }
     expect(taken).toBeGreaterThan(N / 10);
     expect(mem).toBeGreaterThan(N / 20);
+    expect(second).toBeGreaterThan(N / 20);
   });
 
   it('takes the MMIO forms an exit handler sees', () => {
@@ -74,20 +89,28 @@ describe('x86emu decoder: one-byte fast path', () => {
       [[0x8b, 0x05, 0x10, 0, 0, 0], 6], // mov eax, [rip+0x10]
       [[0x88, 0x07], 3], // mov [edi], al (32-bit)
       [[0x8b, 0x46, 0x02], 2], // mov ax, [bp+2] (16-bit)
+      [[0x66, 0x89, 0x02], 6], // mov [rdx], ax
+      [[0x66, 0x0f, 0x7f, 0x00], 6], // movdqa [rax], xmm0
+      [[0xf3, 0xa4], 6], // rep movsb
+      [[0xf0, 0x0f, 0xb1, 0x11], 6], // lock cmpxchg [rcx], edx
+      [[0x0f, 0xb6, 0x02], 6], // movzx eax, byte [rdx]
+      [[0x48, 0x48, 0x8b, 0x02], 6], // REX counts when last
+      [[0xf3, 0x0f, 0x6f, 0x46, 0x10], 3], // movdqu xmm0, [esi+0x10] (32-bit)
     ];
     for (const [bytes, mode] of forms) {
       const b = Uint8Array.from(bytes);
       expect(decodeFast(d, b, b.length, mode), bytes.join(' ')).toBe(DEC_OK);
       expect(d.length).toBe(b.length);
     }
-    // prefixes, two-byte opcodes and escapes go to the general decoder
+    // other prefixes, maps, special opcodes and illegal LOCKs go to the general decoder
     for (const bytes of [
-      [0x66, 0x89, 0x02],
-      [0x0f, 0xb6, 0x02],
-      [0xf3, 0xa4],
-      [0xc5, 0xfe, 0x7f, 0x00],
-      [0xff, 0x10],
-      [0x48, 0x48, 0x8b, 0x02],
+      [0x67, 0x89, 0x02], // address-size prefix
+      [0x65, 0x8b, 0x02], // segment override
+      [0x0f, 0x38, 0xf0, 0x02], // 0F38
+      [0xff, 0x10], // group 5
+      [0xf0, 0x89, 0x02], // LOCK MOV: #UD, decided by the general decoder
+      [0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x89, 0x02], // more than 5 prefixes
+      [0xf3, 0xf3, 0xf3, 0xf3, 0x48, 0x81, 0x84, 0x88, 0, 1, 0, 0, 0x78, 0x56, 0x34, 0x12], // 16 bytes: #GP
     ]) {
       expect(decodeFast(d, Uint8Array.from(bytes), bytes.length, 6), bytes.join(' ')).toBe(-1);
     }

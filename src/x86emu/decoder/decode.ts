@@ -7,6 +7,7 @@ import type { Insn } from '../insn.js';
 import * as Md from '../modes.js';
 import type { CpuMode } from '../modes.js';
 import { decodeFast } from './decode-fast.js';
+import { lockLegal } from './lock.js';
 import * as Tb from './tables.js';
 import * as Va from './validity.js';
 
@@ -80,28 +81,6 @@ function ud(d: Insn, i: number): number {
 /** VEX map 1 opcodes the executor implements (VMOVUPS/UPD/APS/APD, VMOVDQA/DQU, VMOVNTPS/NTDQ). */
 function vexExecutable(op: number): boolean {
   return op === 0x10 || op === 0x11 || op === 0x28 || op === 0x29 || op === 0x2b || op === 0x6f || op === 0x7f || op === 0xe7;
-}
-
-/** LOCK is legal only on these read-modify-write forms with a memory destination (SDM Vol. 2 "LOCK"). */
-function lockLegal(d: Insn, amd: boolean): boolean {
-  const op = d.opcode;
-  if (d.map === MAP_0F && (op === 0x20 || op === 0x22)) return amd && d.reg === 0; // AMD: LOCK MOV CR0 = MOV CR8 (no CR9-15)
-  if (!d.hasMem) return false;
-  const r = d.regRaw;
-  if (d.map === MAP_PRIMARY) {
-    if (op < 0x40) return (op & 7) < 2 && (op & 0x38) !== 0x38;
-    if (op >= 0x80 && op <= 0x83) return r !== 7;
-    if (op === 0x86 || op === 0x87) return true;
-    if (op === 0xf6 || op === 0xf7) return r === 2 || r === 3;
-    if (op === 0xfe || op === 0xff) return r < 2;
-    return false;
-  }
-  if (d.map === MAP_0F) {
-    if (op === 0xab || op === 0xb3 || op === 0xbb || op === 0xb0 || op === 0xb1 || op === 0xc0 || op === 0xc1) return true;
-    if (op === 0xba) return r >= 5;
-    if (op === 0xc7) return r === 1;
-  }
-  return false;
 }
 
 /**
