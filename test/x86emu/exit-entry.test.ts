@@ -35,6 +35,7 @@ import {
   X86Emulator,
 } from '../../src/x86emu/index.js';
 import { Rng } from '../../bench/xorshift32.js';
+import { createPlatform, x86emu } from '../../src/index.js';
 
 class LogDevice {
   private n = 0;
@@ -447,8 +448,7 @@ describe('X86Emulator.emulateMmioExit: the remembered site', () => {
 });
 
 describe('X86Emulator.emulateMmioExit: the docs/x86emu.md example', () => {
-  it('runs as written', async () => {
-    const { createPlatform, x86emu } = await import('../../src/index.js');
+  it('runs as written', () => {
     const platform = createPlatform({ profile: 'xen-hvm' });
     const emu = new x86emu.X86Emulator(); // one per vCPU: it keeps that vCPU's instruction sites
     const ops = new x86emu.BusEmulateOps(platform.mmio, platform.ports);
