@@ -61,7 +61,6 @@ export class MmioBus extends BusCore implements RegionHost {
   /** By region id (MmioRangeMap), so the fast path reads compact arrays, not Region objects. */
   private readonly handlers: IoHandler[] = [RAM_HANDLER];
   private readonly views: (DataView | null)[] = [null];
-  private flags = new Uint8Array(16);
 
   constructor(profile: BusProfile = XEN_BUS_PROFILE) {
     super('mmio', profile);
@@ -96,19 +95,22 @@ export class MmioBus extends BusCore implements RegionHost {
    */
   read(addr: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
     const map = this.map;
-    const id = map.lookupId(addr);
-    if (id !== 0 && addr + size <= map.ends[id]!) {
-      const f = this.flags[id]!;
+    const id = map.candidate(addr);
+    // One record (base, end, flags) per id, one cache line: id 0's [0, 0) fails the check.
+    const rec = map.rec;
+    const base = rec[4 * id]!;
+    if (addr >= base && addr + size <= rec[4 * id + 1]!) {
+      const f = rec[4 * id + 2]!;
       if ((f & size) !== 0) {
         if ((f & UNUSUAL) === 0) {
           // The offset as a small integer: a double would be boxed for the device call.
-          const v = (this.handlers[id]!.read((addr - map.bases[id]!) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+          const v = (this.handlers[id]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
           if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, size, v, map.byId[id]!.owner, ctx);
           return v;
         }
         if ((f & RAM) !== 0) {
           const view = this.views[id]!;
-          const off = addr - map.bases[id]!;
+          const off = addr - base;
           return size === 4 ? view.getUint32(off, true) : size === 2 ? view.getUint16(off, true) : view.getUint8(off);
         }
         if ((f & ALIGNED) === 0 || addr % size === 0) return this.handlerRead(id, addr, size, ctx);
@@ -120,19 +122,21 @@ export class MmioBus extends BusCore implements RegionHost {
   /** Writes the low `size` (1, 2, 4) bytes of `value` at guest-physical `addr` as vCPU `ctx.vcpu`. Never throws. */
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
     const map = this.map;
-    const id = map.lookupId(addr);
-    if (id !== 0 && addr + size <= map.ends[id]!) {
-      const f = this.flags[id]!;
+    const id = map.candidate(addr);
+    const rec = map.rec;
+    const base = rec[4 * id]!;
+    if (addr >= base && addr + size <= rec[4 * id + 1]!) {
+      const f = rec[4 * id + 2]!;
       if ((f & size) !== 0) {
         if ((f & UNUSUAL) === 0) {
           const v = (value & SIZE_MASK[size]!) >>> 0;
           if (this.tracer !== null) this.tracer.record('mmio', 'write', addr, size, v, map.byId[id]!.owner, ctx);
-          this.handlers[id]!.write((addr - map.bases[id]!) | 0, size, v, ctx);
+          this.handlers[id]!.write((addr - base) | 0, size, v, ctx);
           return;
         }
         if ((f & RAM) !== 0) {
           const view = this.views[id]!;
-          const off = addr - map.bases[id]!;
+          const off = addr - base;
           if (size === 4) view.setUint32(off, value >>> 0, true);
           else if (size === 2) view.setUint16(off, value & 0xffff, true);
           else view.setUint8(off, value & 0xff);
@@ -149,7 +153,7 @@ export class MmioBus extends BusCore implements RegionHost {
 
   /** A device access the fast path leaves aside (an aligned-only range, or offsets past 2^30). */
   private handlerRead(id: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
-    const v = (this.handlers[id]!.read(addr - this.map.bases[id]!, size, ctx) & SIZE_MASK[size]!) >>> 0;
+    const v = (this.handlers[id]!.read(addr - this.map.rec[4 * id]!, size, ctx) & SIZE_MASK[size]!) >>> 0;
     if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, size, v, this.map.byId[id]!.owner, ctx);
     return v;
   }
@@ -157,7 +161,7 @@ export class MmioBus extends BusCore implements RegionHost {
   private handlerWrite(id: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     const v = (value & SIZE_MASK[size]!) >>> 0;
     if (this.tracer !== null) this.tracer.record('mmio', 'write', addr, size, v, this.map.byId[id]!.owner, ctx);
-    this.handlers[id]!.write(addr - this.map.bases[id]!, size, v, ctx);
+    this.handlers[id]!.write(addr - this.map.rec[4 * id]!, size, v, ctx);
   }
 
   /** 8-byte read, exact. */
@@ -313,12 +317,12 @@ export class MmioBus extends BusCore implements RegionHost {
 
   /** Region `id`'s base (0 for id 0). */
   idBase(id: number): number {
-    return this.map.bases[id]!;
+    return this.map.rec[4 * id]!;
   }
 
   /** Region `id`'s end, exclusive (0 for id 0: the empty range). */
   idEnd(id: number): number {
-    return this.map.ends[id]!;
+    return this.map.rec[4 * id + 1]!;
   }
 
   /**
@@ -328,8 +332,23 @@ export class MmioBus extends BusCore implements RegionHost {
    * (RAM, unusual ranges and tracing go through `read`/`write`).
    */
   idDirectSizes(id: number): number {
-    const f = this.flags[id]!;
+    const f = this.map.rec[4 * id + 2]!;
     return id === 0 || (f & UNUSUAL) !== 0 || this.tracer !== null ? 0 : f & 7;
+  }
+
+  /**
+   * For a caller's cache (MmioTlb): writes the base, end and direct sizes (idDirectSizes) of the
+   * region containing `addr` to out[at], out[at + 1], out[at + 2] (0, 0, 0 where none does) and
+   * returns its handler: one lookup, the same answer as regionIdAt and the id* accessors.
+   */
+  cacheEntry(addr: number, out: Float64Array, at: number): IoHandler {
+    const map = this.map;
+    const id = map.lookupId(addr);
+    const rec = map.rec;
+    out[at] = rec[4 * id]!;
+    out[at + 1] = rec[4 * id + 1]!;
+    out[at + 2] = this.tracer !== null || (rec[4 * id + 2]! & UNUSUAL) !== 0 ? 0 : rec[4 * id + 2]! & 7;
+    return this.handlers[id]!;
   }
 
   /** Region `id`'s handler (for a caller's cache; see idDirectSizes). */
@@ -384,7 +403,6 @@ export class MmioBus extends BusCore implements RegionHost {
   private drop(region: Region): void {
     this.generation++;
     const id = this.map.delete(region);
-    this.flags[id] = 0;
     this.handlers[id] = RAM_HANDLER;
     this.views[id] = null;
   }
@@ -392,14 +410,9 @@ export class MmioBus extends BusCore implements RegionHost {
   /** Enters a region (already checked) in the map and in the fast path's arrays. */
   private add(region: Region): void {
     this.generation++;
-    const id = this.map.add(region);
-    if (id >= this.flags.length) {
-      const flags = new Uint8Array(this.flags.length * 2);
-      flags.set(this.flags);
-      this.flags = flags;
-    }
     // RAM takes every size; a device range what it declared, naturally aligned if it asked to be.
-    this.flags[id] = region.ram !== null ? RAM | SIZES_8 : region.sizes | (region.aligned ? ALIGNED : 0) | (region.length > 2 ** 30 ? LARGE : 0);
+    const flags = region.ram !== null ? RAM | SIZES_8 : region.sizes | (region.aligned ? ALIGNED : 0) | (region.length > 2 ** 30 ? LARGE : 0);
+    const id = this.map.add(region, flags);
     this.handlers[id] = region.handler;
     this.views[id] = region.view;
   }

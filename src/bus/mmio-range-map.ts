@@ -1,8 +1,9 @@
 // Which memory range owns an address: a five-level radix table over the 52-bit physical address
 // space (Intel SDM Vol. 3A §4.1.4: MAXPHYADDR ≤ 52), so a lookup costs the same for any region
 // size, any address (below or above 4 GiB) and any number of regions: at most five loads from two
-// Int32Arrays, then the range check; a small direct-mapped cache of recent 4 MiB spans replaces the
-// top three of them. Levels split the address as bits 51..42 | 41..32 | 31..22 |
+// Int32Arrays, then the range check against the region's record (base, end and the bus's flags in
+// one 32-byte slot, so the check and the access after it read one cache line); a small
+// direct-mapped cache of recent 4 MiB spans replaces the top three loads. Levels split the address as bits 51..42 | 41..32 | 31..22 |
 // 21..12 (one entry per 4 KiB page) | 11..4 (sub-page leaves: one entry per 16 bytes).
 //
 // An entry holds 0 (nothing there), a region id (the only region that touches the entry's span:
@@ -91,19 +92,30 @@ export class MmioRangeMap {
   private readonly nodes = new NodePool(NODE_BITS, 8, 1);
   /** Level 4. Leaf 0 is unused (an entry -0 would not be a pointer). */
   private readonly leaves = new NodePool(LEAF_BITS, 8, 1);
+
+  constructor() {
+    this.nodeEntries = this.nodes.entries;
+    this.leafEntries = this.leaves.entries;
+  }
   /**
-   * Recently resolved 4 MiB spans (a direct-mapped cache of the top three levels: span number →
-   * level-2 entry); emptied on every update, which may split or free those nodes.
+   * Recently resolved 4 MiB spans (a direct-mapped cache of the top three levels): slot k holds
+   * the span number at [2k] and its level-2 entry at [2k + 1], so a probe reads one cache line.
+   * Emptied on every update, which may split or free those nodes.
    */
-  private readonly spanTags = new Int32Array(SPAN_SLOTS).fill(-1);
-  private readonly spanEntries = new Int32Array(SPAN_SLOTS);
+  private readonly spans = new Int32Array(2 * SPAN_SLOTS).fill(-1);
+  /** The node and leaf pools' entries, held here so a lookup does not go through the pool objects (refreshed when a pool grows). */
+  private nodeEntries: Int32Array;
+  private leafEntries: Int32Array;
   /** The regions that touch each leaf, sorted by base (for MIXED granules). */
   private readonly leafRegions: (Region[] | undefined)[] = [];
   /** Regions by id (index 0: none). */
   readonly byId: (Region | null)[] = [null];
-  /** Each id's range [bases[id], ends[id]), kept beside the ids so a lookup touches no Region object. */
-  bases = new Float64Array(16);
-  ends = new Float64Array(16);
+  /**
+   * Per id, one 32-byte record: [4·id] the base, [4·id + 1] the end (exclusive), [4·id + 2] the
+   * tag its owner gave `add` (the bus's flags). A lookup and the access after it read one cache
+   * line, not one per array; id 0 is the empty range [0, 0) with tag 0.
+   */
+  rec = new Float64Array(4 * 16);
   private readonly freeIds: number[] = [];
   private readonly ids = new Map<Region, number>();
 
@@ -114,34 +126,46 @@ export class MmioRangeMap {
 
   /** The id of the region containing `addr`, or 0. */
   lookupId(addr: number): number {
+    const e = this.candidate(addr);
+    const rec = this.rec;
+    return addr >= rec[4 * e]! && addr < rec[4 * e + 1]! ? e : 0; // id 0 has the empty range [0, 0)
+  }
+
+  /**
+   * The only region that can contain `addr`, unchecked: 0, or an id whose record the caller
+   * compares `addr` against (the bus checks the whole access, [addr, addr + size), at once).
+   * Addresses outside [0, 2^52) give 0.
+   */
+  candidate(addr: number): number {
     if (!(addr >= 0 && addr < 4503599627370496)) return 0;
     const lo = addr >>> 0;
     const hi = (addr * INV_TWO_32) >>> 0; // exact: a power of two
     // The top three levels resolve a 4 MiB span (bits 51..22); recent spans are remembered.
     const span = (hi << 10) | (lo >>> 22);
-    const slot = span & SPAN_SLOTS_MASK;
-    let e = this.spanTags[slot] === span ? this.spanEntries[slot]! : this.walkSpan(hi, lo, span, slot);
+    const slot = (span & SPAN_SLOTS_MASK) << 1;
+    const spans = this.spans;
+    let e = spans[slot] === span ? spans[slot + 1]! : this.walkSpan(hi, lo, span, slot);
     if (e < 0) {
-      e = this.nodes.entries[(-e << NODE_BITS) | ((lo >>> 12) & 0x3ff)]!;
+      e = this.nodeEntries[(-e << NODE_BITS) | ((lo >>> 12) & 0x3ff)]!;
       if (e < 0) {
         const leaf = -e;
-        e = this.leaves.entries[(leaf << LEAF_BITS) | ((lo >>> 4) & 0xff)]!;
+        e = this.leafEntries[(leaf << LEAF_BITS) | ((lo >>> 4) & 0xff)]!;
         if (e === MIXED) return this.lookupMixed(leaf, addr);
       }
     }
-    return addr >= this.bases[e]! && addr < this.ends[e]! ? e : 0; // entry 0 has the empty range [0, 0)
+    return e;
   }
 
-  /** Levels 0-2 for the 4 MiB span of (hi, lo): its level-2 entry (or a region id above it), remembered in `slot`. */
+  /** Levels 0-2 for the 4 MiB span of (hi, lo): its level-2 entry (or a region id above it), remembered at `slot`. */
   private walkSpan(hi: number, lo: number, span: number, slot: number): number {
-    const pool = this.nodes.entries;
+    const pool = this.nodeEntries;
     let e = pool[hi >>> 10]!;
     if (e < 0) {
       e = pool[(-e << NODE_BITS) | (hi & 0x3ff)]!;
       if (e < 0) e = pool[(-e << NODE_BITS) | (lo >>> 22)]!;
     }
-    this.spanTags[slot] = span;
-    this.spanEntries[slot] = e;
+    this.spans[slot] = span;
+    this.spans[slot + 1] = e;
     return e;
   }
 
@@ -150,27 +174,27 @@ export class MmioRangeMap {
     return this.overlapIn(0, 0, 0, base, end, self);
   }
 
-  /** Adds `r` (the caller has checked that nothing overlaps it); returns its id. */
-  add(r: Region): number {
+  /** Adds `r` (the caller has checked that nothing overlaps it) with `tag` in its record; returns its id. */
+  add(r: Region, tag = 0): number {
     let id = this.freeIds.pop();
     if (id === undefined) {
       id = this.byId.length;
       this.byId.push(null);
-      if (id === this.bases.length) {
-        const bases = new Float64Array(id * 2);
-        const ends = new Float64Array(id * 2);
-        bases.set(this.bases);
-        ends.set(this.ends);
-        this.bases = bases;
-        this.ends = ends;
+      if (4 * id === this.rec.length) {
+        const rec = new Float64Array(8 * id);
+        rec.set(this.rec);
+        this.rec = rec;
       }
     }
     this.byId[id] = r;
-    this.bases[id] = r.base;
-    this.ends[id] = r.end;
+    this.rec[4 * id] = r.base;
+    this.rec[4 * id + 1] = r.end;
+    this.rec[4 * id + 2] = tag;
     this.ids.set(r, id);
-    this.spanTags.fill(-1);
+    this.spans.fill(-1);
     this.place(0, 0, 0, r, id);
+    this.nodeEntries = this.nodes.entries;
+    this.leafEntries = this.leaves.entries;
     return id;
   }
 
@@ -178,12 +202,11 @@ export class MmioRangeMap {
   delete(r: Region): number {
     const id = this.ids.get(r);
     if (id === undefined) return 0;
-    this.spanTags.fill(-1);
+    this.spans.fill(-1);
     this.unplace(0, 0, 0, r, id);
     this.ids.delete(r);
     this.byId[id] = null;
-    this.bases[id] = 0;
-    this.ends[id] = 0;
+    this.rec.fill(0, 4 * id, 4 * id + 4);
     this.freeIds.push(id);
     return id;
   }

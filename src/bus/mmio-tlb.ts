@@ -25,10 +25,12 @@ const NO_HANDLER: IoHandler = { read: () => 0, write: () => undefined };
  * ```
  */
 export class MmioTlb {
-  private readonly bases: Float64Array;
-  private readonly ends: Float64Array;
-  /** Sizes (bits 1, 2, 4) the entry's handler takes directly; 0: empty, or the bus must serve it. */
-  private readonly sizes: Uint8Array;
+  /**
+   * Per slot, one 32-byte record: [4·slot] the region's base, [4·slot + 1] its end (exclusive),
+   * [4·slot + 2] the sizes (bits 1, 2, 4) its handler takes directly (0: empty, or the bus must
+   * serve it). One cache line per probe.
+   */
+  private readonly recs: Float64Array;
   private readonly handlers: IoHandler[];
   private readonly mask: number;
   private generation: number;
@@ -43,9 +45,7 @@ export class MmioTlb {
     if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0 || slots > 1 << 20) {
       throw new RangeError(`MmioTlb: slots ${slots} must be a power of two in [1, 2^20]`);
     }
-    this.bases = new Float64Array(slots);
-    this.ends = new Float64Array(slots);
-    this.sizes = new Uint8Array(slots);
+    this.recs = new Float64Array(4 * slots);
     this.handlers = new Array<IoHandler>(slots).fill(NO_HANDLER);
     this.mask = slots - 1;
     this.generation = bus.generation;
@@ -56,8 +56,9 @@ export class MmioTlb {
     if (this.generation !== this.bus.generation) this.flush();
     // The page number's low bits: addr >>> 12 takes them from addr mod 2^32, which keeps them.
     const slot = (addr >>> 12) & this.mask;
-    const base = this.bases[slot]!;
-    if (addr >= base && addr + size <= this.ends[slot]! && (this.sizes[slot]! & size) !== 0) {
+    const recs = this.recs;
+    const base = recs[4 * slot]!;
+    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
       return (this.handlers[slot]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     }
     return this.readMiss(slot, addr, size, ctx);
@@ -67,8 +68,9 @@ export class MmioTlb {
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
     if (this.generation !== this.bus.generation) this.flush();
     const slot = (addr >>> 12) & this.mask;
-    const base = this.bases[slot]!;
-    if (addr >= base && addr + size <= this.ends[slot]! && (this.sizes[slot]! & size) !== 0) {
+    const recs = this.recs;
+    const base = recs[4 * slot]!;
+    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
       this.handlers[slot]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
       return;
     }
@@ -77,9 +79,7 @@ export class MmioTlb {
 
   /** Empties the table (done by itself when the bus's regions or tracer change). */
   flush(): void {
-    this.bases.fill(0);
-    this.ends.fill(0);
-    this.sizes.fill(0);
+    this.recs.fill(0);
     this.handlers.fill(NO_HANDLER);
     this.generation = this.bus.generation;
   }
@@ -90,32 +90,27 @@ export class MmioTlb {
    * read/write are not shared with the hit path, so neither slows the other's inlining.
    */
   private readMiss(slot: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
-    this.refill(slot, addr);
-    const base = this.bases[slot]!;
-    if (addr >= base && addr + size <= this.ends[slot]! && (this.sizes[slot]! & size) !== 0) {
-      return (this.handlers[slot]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+    this.misses++;
+    const handler = this.bus.cacheEntry(addr, this.recs, 4 * slot);
+    this.handlers[slot] = handler;
+    const recs = this.recs;
+    const base = recs[4 * slot]!;
+    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
+      return (handler.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     }
     return this.bus.read(addr, size, ctx);
   }
 
   private writeMiss(slot: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
-    this.refill(slot, addr);
-    const base = this.bases[slot]!;
-    if (addr >= base && addr + size <= this.ends[slot]! && (this.sizes[slot]! & size) !== 0) {
-      this.handlers[slot]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+    this.misses++;
+    const handler = this.bus.cacheEntry(addr, this.recs, 4 * slot);
+    this.handlers[slot] = handler;
+    const recs = this.recs;
+    const base = recs[4 * slot]!;
+    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
+      handler.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
       return;
     }
     this.bus.write(addr, size, value, ctx);
-  }
-
-  /** Looks `addr` up in the bus and enters its region in `slot`. */
-  private refill(slot: number, addr: number): void {
-    this.misses++;
-    const bus = this.bus;
-    const id = bus.regionIdAt(addr);
-    this.bases[slot] = bus.idBase(id);
-    this.ends[slot] = bus.idEnd(id);
-    this.sizes[slot] = bus.idDirectSizes(id);
-    this.handlers[slot] = bus.idHandler(id);
   }
 }
