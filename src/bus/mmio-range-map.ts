@@ -1,10 +1,13 @@
-// Which memory range owns an address: a five-level radix table over the 52-bit physical address
+// Which memory range owns an address: a six-level radix table over the 52-bit physical address
 // space (Intel SDM Vol. 3A §4.1.4: MAXPHYADDR ≤ 52), so a lookup costs the same for any region
-// size, any address (below or above 4 GiB) and any number of regions: at most five loads from two
+// size, any address (below or above 4 GiB) and any number of regions: at most six loads from two
 // Int32Arrays, then the range check against the region's record (base, end and the bus's flags in
 // one 32-byte slot, so the check and the access after it read one cache line); a small
-// direct-mapped cache of recent 4 MiB spans replaces the top three loads. Levels split the address as bits 51..42 | 41..32 | 31..22 |
-// 21..12 (one entry per 4 KiB page) | 11..4 (sub-page leaves: one entry per 16 bytes).
+// direct-mapped cache of recent 4 MiB spans replaces the top three loads. Levels split the
+// address as bits 51..42 | 41..32 | 31..22 | 21..12 (one entry per 4 KiB page) | 11..8 (one per
+// 256 bytes) | 7..4 (leaves: one per 16 bytes). The two sub-page levels have 16 entries, one
+// cache line each: a page shared by ranges on 256-byte boundaries (small PCI BARs, MSI-X tables)
+// costs one line, not a 1 KiB leaf.
 //
 // An entry holds 0 (nothing there), a region id (the only region that touches the entry's span:
 // the lookup still checks that region's bounds, which keeps a span shared with empty space at one
@@ -16,11 +19,11 @@
 import type { Region } from './region.js';
 
 /** log2 of the bytes one entry covers, per level. */
-const ENTRY_SHIFT = [42, 32, 22, 12, 4] as const;
-const LEAF_LEVEL = 4;
-/** Interior nodes (levels 0-3) have 2^10 entries; leaves 2^8. */
+const ENTRY_SHIFT = [42, 32, 22, 12, 8, 4] as const;
+const LEAF_LEVEL = 5;
+/** Nodes of levels 0-3 have 2^10 entries; the sub-page levels 4 and 5 2^4 (64 bytes). */
 const NODE_BITS = 10;
-const LEAF_BITS = 8;
+const SUB_BITS = 4;
 /** A leaf entry two or more regions share. */
 const MIXED = -1;
 /** Node offsets (n << bits) must stay within int32. */
@@ -90,12 +93,12 @@ class NodePool {
 export class MmioRangeMap {
   /** Levels 0-3; node 0 is the root. */
   private readonly nodes = new NodePool(NODE_BITS, 8, 1);
-  /** Level 4. Leaf 0 is unused (an entry -0 would not be a pointer). */
-  private readonly leaves = new NodePool(LEAF_BITS, 8, 1);
+  /** Levels 4 and 5 (one pool: node numbers are pool-wide). Node 0 is unused (an entry -0 would not be a pointer). */
+  private readonly subs = new NodePool(SUB_BITS, 64, 1);
 
   constructor() {
     this.nodeEntries = this.nodes.entries;
-    this.leafEntries = this.leaves.entries;
+    this.subEntries = this.subs.entries;
   }
   /**
    * Recently resolved 4 MiB spans (a direct-mapped cache of the top three levels): slot k holds
@@ -105,8 +108,8 @@ export class MmioRangeMap {
   private readonly spans = new Int32Array(2 * SPAN_SLOTS).fill(-1);
   /** The node and leaf pools' entries, held here so a lookup does not go through the pool objects (refreshed when a pool grows). */
   private nodeEntries: Int32Array;
-  private leafEntries: Int32Array;
-  /** The regions that touch each leaf, sorted by base (for MIXED granules). */
+  private subEntries: Int32Array;
+  /** The regions that touch each leaf (level-5 node), sorted by base (for MIXED granules). */
   private readonly leafRegions: (Region[] | undefined)[] = [];
   /** Regions by id (index 0: none). */
   readonly byId: (Region | null)[] = [null];
@@ -148,9 +151,13 @@ export class MmioRangeMap {
     if (e < 0) {
       e = this.nodeEntries[(-e << NODE_BITS) | ((lo >>> 12) & 0x3ff)]!;
       if (e < 0) {
-        const leaf = -e;
-        e = this.leafEntries[(leaf << LEAF_BITS) | ((lo >>> 4) & 0xff)]!;
-        if (e === MIXED) return this.lookupMixed(leaf, addr);
+        const subs = this.subEntries;
+        e = subs[(-e << SUB_BITS) | ((lo >>> 8) & 0xf)]!;
+        if (e < 0) {
+          const leaf = -e;
+          e = subs[(leaf << SUB_BITS) | ((lo >>> 4) & 0xf)]!;
+          if (e === MIXED) return this.lookupMixed(leaf, addr);
+        }
       }
     }
     return e;
@@ -194,7 +201,7 @@ export class MmioRangeMap {
     this.spans.fill(-1);
     this.place(0, 0, 0, r, id);
     this.nodeEntries = this.nodes.entries;
-    this.leafEntries = this.leaves.entries;
+    this.subEntries = this.subs.entries;
     return id;
   }
 
@@ -219,7 +226,7 @@ export class MmioRangeMap {
   // ---- updates --------------------------------------------------------------------------------
 
   private pool(level: number): NodePool {
-    return level === LEAF_LEVEL ? this.leaves : this.nodes;
+    return level > 3 ? this.subs : this.nodes;
   }
 
   /** The first entry index of a node (at `level`, covering from `nodeBase`) that [base, end) touches. */
