@@ -1,7 +1,7 @@
 // The MMIO lookup table (src/bus/mmio-range-map.ts) against the simplest possible model: a list of
 // ranges scanned in full. Random registrations, BAR-style moves and removals, at any size and
-// anywhere in the 52-bit space (clustered so that ranges share 16-byte granules, pages and
-// 64 KiB spans), then lookups at every range's edges and at random addresses.
+// anywhere in the 52-bit space (clustered so that ranges share 16-byte granules, 256-byte
+// granules, pages and 64 KiB spans), then lookups at every range's edges and at random addresses.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BusOverlapError, MAX_PHYS_ADDR, MmioBus, type IoHandler, type Region } from '../../src/index.js';
@@ -12,8 +12,19 @@ const NULL_DEVICE: IoHandler = { read: () => 0x5a, write: () => undefined };
 const CENTRES = [0, 0xfee0_0000, 0xffff_fff0, 0x1_0000_0000, 0x80_0000_0000, MAX_PHYS_ADDR - 0x2_0000];
 const place = fc.record({
   centre: fc.constantFrom(...CENTRES),
-  offset: fc.oneof(fc.integer({ min: 0, max: 0x40 }), fc.integer({ min: 0, max: 0x3_0000 }), fc.integer({ min: 0, max: 2 ** 34 })),
-  length: fc.oneof(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 0x2_0000 }), fc.integer({ min: 1, max: 2 ** 33 })),
+  // Within one 64-byte line, within one page (the 256-byte and 16-byte sub-page levels), a few pages, anywhere.
+  offset: fc.oneof(
+    fc.integer({ min: 0, max: 0x40 }),
+    fc.integer({ min: 0, max: 0x1000 }),
+    fc.integer({ min: 0, max: 0x3_0000 }),
+    fc.integer({ min: 0, max: 2 ** 34 }),
+  ),
+  length: fc.oneof(
+    fc.integer({ min: 1, max: 24 }),
+    fc.integer({ min: 1, max: 0x300 }),
+    fc.integer({ min: 1, max: 0x2_0000 }),
+    fc.integer({ min: 1, max: 2 ** 33 }),
+  ),
 });
 const op = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), at: place }),
@@ -79,6 +90,23 @@ describe('MmioRangeMap (through MmioBus) agrees with a full scan', () => {
     for (const r of live) r.remove();
     expect(bus.list()).toEqual([]);
     for (let a = 0xff0; a < 0x1030; a++) expect(bus.regionAt(a)).toBe(null);
+  });
+
+  it('a page of 256-byte ranges (one sub-page node), split further by 16-byte ones, then emptied again', () => {
+    const bus = new MmioBus();
+    const rs = [0, 0x100, 0x300, 0xf00].map((o, i) => bus.register(0xfeb0_0000 + o, 0x100, NULL_DEVICE, { owner: `b${i}` }));
+    rs.push(bus.register(0xfeb0_0210, 0x10, NULL_DEVICE, { owner: 'small' }), bus.register(0xfeb0_0228, 0x30, NULL_DEVICE, { owner: 'odd' }));
+    const check = (live: readonly Region[]) => {
+      for (let a = 0xfeaf_fff0; a < 0xfeb0_1010; a++) expect(bus.regionAt(a)).toBe(model(live, a));
+    };
+    check(rs);
+    rs[4]!.remove();
+    rs[1]!.move(0x1_0000_0200); // to a page of its own above 4 GiB
+    check([rs[0]!, rs[2]!, rs[3]!, rs[5]!]);
+    expect(bus.regionAt(0x1_0000_02ff)).toBe(rs[1]);
+    for (const r of [rs[0]!, rs[1]!, rs[2]!, rs[3]!, rs[5]!]) r.remove();
+    check([]);
+    expect(bus.list()).toEqual([]);
   });
 
   it('a range covering most of the address space, and ranges inside the gap it leaves', () => {
