@@ -231,16 +231,7 @@ export class X86Emulator {
       return this.finish(this.fetchAndDecode(insnBytes, NO_WINDOW), site);
     }
     // the general entry's context reset, with the mode and CPL the site recorded
-    e.state = state;
-    e.ops = ops;
-    e.vcpu = vcpu;
-    e.retrying = false;
-    e.event.clear();
-    e.segLoaded = 0;
-    e.stringOp = false;
-    e.keepRip = false;
-    e.reps = 0;
-    e.reason = '';
+    this.resetContext(state, ops, vcpu, false);
     e.mode = site.mode;
     e.is64 = site.is64;
     e.cpl = site.cpl;
@@ -280,6 +271,16 @@ export class X86Emulator {
   /** The per-instruction context reset, mode and CPL. */
   private begin(state: CpuState, ops: X86EmulateOps, vcpu: number, retrying: boolean): void {
     const e = this.e;
+    this.resetContext(state, ops, vcpu, retrying);
+    const mode = currentMode(state);
+    e.mode = mode;
+    e.is64 = mode === MODE_LONG64;
+    e.cpl = currentCpl(state, mode);
+  }
+
+  /** The per-instruction context reset without mode and CPL (the exit entry takes those from its site). */
+  private resetContext(state: CpuState, ops: X86EmulateOps, vcpu: number, retrying: boolean): void {
+    const e = this.e;
     e.state = state;
     e.ops = ops;
     e.vcpu = vcpu;
@@ -290,10 +291,6 @@ export class X86Emulator {
     e.keepRip = false;
     e.reps = 0;
     e.reason = '';
-    const mode = currentMode(state);
-    e.mode = mode;
-    e.is64 = mode === MODE_LONG64;
-    e.cpl = currentCpl(state, mode);
   }
 
   /**
