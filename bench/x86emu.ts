@@ -1,7 +1,8 @@
 // x86emu benchmarks (issue 14): whole emulation (decode + execute + bus dispatch) of MMIO
-// instructions with the bytes supplied or fetched (through the exit entry, emulateMmioExit, and
-// through emulate beside it), REP MOVS between RAM and a device per element,
-// and our decode against iced-x86's decode of the same bytes; min and median of interleaved rounds.
+// instructions with the bytes supplied or fetched (through the exit entry, emulateMmioExit, by a
+// caller that keeps CpuState.modeGeneration and by one that does not, and through emulate beside
+// it), REP MOVS between RAM and a device per element, and our decode against iced-x86's decode of
+// the same bytes; min and median of interleaved rounds.
 import { accessContext, type AccessContext } from '../src/bus/access.js';
 import { MmioBus } from '../src/bus/mmio-bus.js';
 import { PortBus } from '../src/bus/port-bus.js';
@@ -36,6 +37,10 @@ export function benchX86emu(): BenchRecord[] {
   const ops = new BusEmulateOps(mmio, ports);
   const emu = new X86Emulator();
   const s = new CpuState().setLongMode();
+  // the same vCPU state for a VMM that keeps CpuState.modeGeneration (docs/x86emu.md, "The exit entry")
+  const sg = new CpuState();
+  sg.modeGeneration = 0;
+  sg.setLongMode();
   const out: BenchRecord[] = [];
   const rounds = QUICK ? 31 : 101;
   const loadNow = round(loadavg()[0]!, 1);
@@ -49,21 +54,21 @@ export function benchX86emu(): BenchRecord[] {
   ram.set(load, 0x2000);
   const given = [{ insnBytes: store }, { insnBytes: load }];
   const fetched = [{}, {}];
-  s.setReg(RAX, 0xfed00000).setReg(RCX, 0x1234).setReg(RDX, 0xfed00030);
+  for (const st of [s, sg]) st.setReg(RAX, 0xfed00000).setReg(RCX, 0x1234).setReg(RDX, 0xfed00030);
   const ctx = accessContext(0);
   // The exit entry (emulateMmioExit: remembered instruction sites), the row's path; the general
   // entry (emulate) measured beside it in the same rounds.
   const exitEntry =
-    (fetch: boolean) =>
+    (fetch: boolean, st: CpuState) =>
     (n: number): number => {
       let k = 0;
       const b0 = fetch ? undefined : store;
       const b1 = fetch ? undefined : load;
       for (let i = 0; i < n; i += 2) {
-        s.ripLo = 0x1000;
-        if (emu.emulateMmioExit(s, ops, b0).kind === 'executed') k++;
-        s.ripLo = 0x2000;
-        if (emu.emulateMmioExit(s, ops, b1).kind === 'executed') k++;
+        st.ripLo = 0x1000;
+        if (emu.emulateMmioExit(st, ops, b0).kind === 'executed') k++;
+        st.ripLo = 0x2000;
+        if (emu.emulateMmioExit(st, ops, b1).kind === 'executed') k++;
       }
       return k;
     };
@@ -81,8 +86,10 @@ export function benchX86emu(): BenchRecord[] {
     };
   const m = interleaved(
     {
-      exitGiven: exitEntry(false),
-      exitFetched: exitEntry(true),
+      exitGiven: exitEntry(false, s),
+      exitFetched: exitEntry(true, s),
+      exitGivenGen: exitEntry(false, sg),
+      exitFetchedGen: exitEntry(true, sg),
       given: whole(given),
       fetched: whole(fetched),
       bus: (n: number): number => {
@@ -103,6 +110,8 @@ export function benchX86emu(): BenchRecord[] {
     nsMin: m.exitGiven.min,
     nsMedian: m.exitGiven.median,
     targetNs: 60,
+    modeGenerationNsMin: m.exitGivenGen.min,
+    modeGenerationNsMedian: m.exitGivenGen.median,
     emulateNsMin: m.given.min,
     emulateNsMedian: m.given.median,
     busAccessNs: m.bus.min,
@@ -115,6 +124,8 @@ export function benchX86emu(): BenchRecord[] {
     nsMin: m.exitFetched.min,
     nsMedian: m.exitFetched.median,
     targetNs: 80,
+    modeGenerationNsMin: m.exitFetchedGen.min,
+    modeGenerationNsMedian: m.exitFetchedGen.median,
     emulateNsMin: m.fetched.min,
     emulateNsMedian: m.fetched.median,
     busAccessNs: m.bus.min,

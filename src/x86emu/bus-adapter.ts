@@ -6,6 +6,7 @@
 // device never sees a write twice. A replayed write with different data is refused (Xen crashes
 // the domain there).
 import { accessContext, type AccessContext } from '../bus/access.js';
+import type { IoHandler } from '../bus/handler.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { Region } from '../bus/region.js';
 import type { PortBus } from '../bus/port-bus.js';
@@ -27,6 +28,8 @@ export const MMIO_CACHE_ENTRIES = 3;
 /** Bytes one MMIO cache entry holds: the widest access the emulator makes (64). */
 export const MMIO_CACHE_BYTES = 64;
 const TWO32 = 0x1_0000_0000;
+/** The remembered device page's handler while none is remembered (never called). */
+const NO_HANDLER: IoHandler = { read: () => 0, write: () => undefined };
 /** Physical addresses at or above 2^52 do not exist: open bus. */
 const PHYS_LIMIT_HI = 0x100000;
 /** Host byte order: a uint32 read in it and stored through a Uint32Array keeps the bytes in memory order. */
@@ -96,6 +99,9 @@ export class BusEmulateOps implements X86EmulateOps {
   private region: Region | null = null;
   private fetchRegion: Region | null = null;
   private readonly elem = new Uint8Array(8);
+  /** A string batch's device region (batchDevice): base, end, direct sizes; and its handler. */
+  private readonly batchRec = new Float64Array(4);
+  private batchHandler: IoHandler | null = null;
   /** The last fetch buffer and a Uint32Array over its first 12 bytes (null if it is not 4-aligned). */
   private fetchDst: Uint8Array | null = null;
   private fetchWords: Uint32Array | null = null;
@@ -110,6 +116,17 @@ export class BusEmulateOps implements X86EmulateOps {
   private readonly windowOk: boolean;
   /** No translate callback: linear is physical. */
   private readonly identity: boolean;
+  /**
+   * The translate callback's generation, for scalarAccess's remembered device page. -1 (the
+   * default): translate is called on every access. A caller that sets it to 0 or more promises to
+   * add 1 whenever an answer of `translate` may change (CR3, CR0/CR4/EFER paging bits, a page-table
+   * write, INVLPG); while it is unchanged, a device page translated before is not translated again.
+   * Without a translate callback (linear is physical) it is not used.
+   */
+  translationGeneration = -1;
+  /** scalarAccess's remembered device pages, direct-mapped by linear page (see rememberDevicePage). */
+  private readonly devicePages: DevicePage[] = Array.from({ length: DEVICE_PAGES }, () => new DevicePage());
+  private readonly devRec = new Float64Array(4);
 
   constructor(
     /** Guest memory: RAM and MMIO. */
@@ -202,7 +219,29 @@ export class BusEmulateOps implements X86EmulateOps {
    * lives in the general path) and for an access that crosses a page.
    */
   scalarAccess(linLo: number, linHi: number, size: number, write: boolean, v: Int32Array, ctxt: EmulateContext): number {
-    if (!this.scalarOk || (linLo & (PAGE_SIZE - 1)) + size > PAGE_SIZE) return X86EMUL_DECLINED;
+    const p = linLo & (PAGE_SIZE - 1);
+    if (!this.scalarOk || p + size > PAGE_SIZE) return X86EMUL_DECLINED;
+    // A remembered device page: no translation, no lookup, the handler called as below.
+    const dp = this.devicePages[devicePageSlot(linLo, linHi)]!;
+    if (
+      (linLo & ~(PAGE_SIZE - 1)) === dp.pageLo &&
+      (linHi | 0) === dp.pageHi &&
+      this.mmio.generation === dp.busGeneration &&
+      p >= dp.start &&
+      p + size <= dp.end &&
+      (dp.sizes & size) !== 0 &&
+      (this.identity || (write === dp.write && this.translationGeneration >= 0 && this.translationGeneration === dp.translationGeneration))
+    ) {
+      this.stats.mmioChunks++;
+      const ctx = accessContext(ctxt.vcpu, ctxt.stringOp);
+      if (write) dp.handler.write(p + dp.delta, size as 1 | 2 | 4, size === 4 ? v[0]! >>> 0 : v[0]! & (size === 1 ? 0xff : 0xffff), ctx);
+      else {
+        const raw = dp.handler.read(p + dp.delta, size as 1 | 2 | 4, ctx);
+        v[0] = size === 4 ? raw : raw & (size === 1 ? 0xff : 0xffff);
+        v[1] = 0;
+      }
+      return X86EMUL_OKAY;
+    }
     let phys: number;
     if (this.identity) {
       // translate() without a callback, inline
@@ -231,6 +270,7 @@ export class BusEmulateOps implements X86EmulateOps {
     this.stats.mmioChunks++;
     const h = r.handler;
     const off = phys - r.base;
+    if (this.identity || this.translationGeneration >= 0) this.rememberDevicePage(linLo, linHi, write, phys, phys - p);
     const ctx = accessContext(ctxt.vcpu, ctxt.stringOp);
     if (write) h.write(off, size as 1 | 2 | 4, size === 4 ? v[0]! >>> 0 : v[0]! & (size === 1 ? 0xff : 0xffff), ctx);
     else {
@@ -239,6 +279,29 @@ export class BusEmulateOps implements X86EmulateOps {
       v[1] = 0;
     }
     return X86EMUL_OKAY;
+  }
+
+  /**
+   * Remembers for scalarAccess the device region at `phys` within its physical page `page` (the
+   * linear page of linLo, linHi), with the bus's own rule for what its handler takes directly (MmioBus.cacheEntry: no
+   * RAM, alignment rule, large offsets or tracing), the bus generation and the translation
+   * generation it is valid for, and the direction it was translated for.
+   */
+  private rememberDevicePage(linLo: number, linHi: number, write: boolean, phys: number, page: number): void {
+    const rec = this.devRec;
+    const dp = this.devicePages[devicePageSlot(linLo, linHi)]!;
+    dp.handler = this.mmio.cacheEntry(phys, rec, 0);
+    const base = rec[0]!;
+    const end = rec[1]!;
+    dp.pageLo = linLo & ~(PAGE_SIZE - 1);
+    dp.pageHi = linHi | 0;
+    dp.busGeneration = this.mmio.generation;
+    dp.translationGeneration = this.translationGeneration;
+    dp.write = write;
+    dp.start = base > page ? base - page : 0;
+    dp.end = end - page < PAGE_SIZE ? end - page : PAGE_SIZE;
+    dp.delta = (page - base) | 0;
+    dp.sizes = dp.end > dp.start ? rec[2]! : 0;
   }
 
   /** scalarAccess through chunk() and its byte buffer (8-byte MMIO, tracing, regions that do not serve the size). */
@@ -554,26 +617,80 @@ export class BusEmulateOps implements X86EmulateOps {
     return X86EMUL_OKAY;
   }
 
-  /** `n` elements of `size` from ram[off] to the bus at `phys`, both stepping by `step`. */
+  /**
+   * `n` elements of `size` from ram[off] to the bus at `phys`, both stepping by `step`. When the
+   * whole batch lies in one device region whose handler takes `size` directly (what the bus's own
+   * fast path would call), the elements go straight to that handler, in order, with no lookup per
+   * element; a device write that changes the bus (its generation moves: a BAR moved, a region
+   * removed, a tracer set) sends the remaining elements through the bus again.
+   */
   private ramToMmio(ram: Uint8Array, off: number, phys: number, step: number, n: number, size: number, ctx: AccessContext): void {
     const bus = this.mmio;
     this.stats.mmioChunks += n;
-    for (let k = 0; k < n; k++, off += step, phys += step) {
+    let k = 0;
+    if (size !== 8 && off <= 0x3fff_ffff && off + n * size <= 0x3fff_ffff) {
+      const dev = this.batchDevice(phys, step, n, size);
+      if (dev >= 0) {
+        const h = this.batchHandler!;
+        const gen = bus.generation;
+        let o = off | 0;
+        let d = dev;
+        while (k < n) {
+          const v = size === 4 ? le32(ram, o) >>> 0 : size === 2 ? ram[o]! | (ram[o + 1]! << 8) : ram[o]!;
+          h.write(d, size as 1 | 2 | 4, v, ctx);
+          k++;
+          o += step;
+          d += step;
+          if (bus.generation !== gen) break;
+        }
+        off += k * step;
+        phys += k * step;
+      }
+    }
+    for (; k < n; k++, off += step, phys += step) {
       if (size === 8) bus.write64Halves(phys, le32(ram, off), le32(ram, off + 4), ctx);
       else bus.write(phys, size as 1 | 2 | 4, size === 4 ? le32(ram, off) : size === 2 ? ram[off]! | (ram[off + 1]! << 8) : ram[off]!, ctx);
     }
   }
 
-  /** `n` elements of `size` from the bus at `phys` to ram[off], both stepping by `step`. */
+  /** `n` elements of `size` from the bus at `phys` to ram[off], both stepping by `step` (the direct handler as in ramToMmio). */
   private mmioToRam(phys: number, ram: Uint8Array, off: number, step: number, n: number, size: number, ctx: AccessContext): void {
     const bus = this.mmio;
-    const h = this.halves;
+    const hv = this.halves;
     this.stats.mmioChunks += n;
-    for (let k = 0; k < n; k++, off += step, phys += step) {
+    let k = 0;
+    if (size !== 8 && off <= 0x3fff_ffff && off + n * size <= 0x3fff_ffff) {
+      const dev = this.batchDevice(phys, step, n, size);
+      if (dev >= 0) {
+        const h = this.batchHandler!;
+        const gen = bus.generation;
+        const mask = size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
+        let o = off | 0;
+        let d = dev;
+        while (k < n) {
+          const v = h.read(d, size as 1 | 2 | 4, ctx) & mask;
+          ram[o] = v;
+          if (size > 1) {
+            ram[o + 1] = v >>> 8;
+            if (size > 2) {
+              ram[o + 2] = v >>> 16;
+              ram[o + 3] = v >>> 24;
+            }
+          }
+          k++;
+          o += step;
+          d += step;
+          if (bus.generation !== gen) break;
+        }
+        off += k * step;
+        phys += k * step;
+      }
+    }
+    for (; k < n; k++, off += step, phys += step) {
       if (size === 8) {
-        bus.read64Halves(phys, h, ctx);
-        put32(ram, off, h[0]!);
-        put32(ram, off + 4, h[1]!);
+        bus.read64Halves(phys, hv, ctx);
+        put32(ram, off, hv[0]!);
+        put32(ram, off + 4, hv[1]!);
       } else {
         const v = bus.read(phys, size as 1 | 2 | 4, ctx);
         ram[off] = v;
@@ -586,6 +703,22 @@ export class BusEmulateOps implements X86EmulateOps {
         }
       }
     }
+  }
+
+  /**
+   * For a string batch of `n` elements of `size` (1, 2, 4) at `phys` stepping by `step`: when every
+   * element lies in one device region whose handler the bus would call directly for `size`
+   * (MmioBus.cacheEntry: no RAM, alignment rule, large offsets or tracing), keeps the handler in
+   * batchHandler and returns the first element's offset in the region; else -1.
+   */
+  private batchDevice(phys: number, step: number, n: number, size: number): number {
+    const lo = step < 0 ? phys + (n - 1) * step : phys;
+    const rec = this.batchRec;
+    const h = this.mmio.cacheEntry(lo, rec, 0);
+    const base = rec[0]!;
+    if (lo < base || lo + n * size > rec[1]! || (rec[2]! & size) === 0) return -1;
+    this.batchHandler = h;
+    return (phys - base) | 0;
   }
 
   repStos(dLo: number, dHi: number, size: number, value: Uint8Array, back: boolean, ctxt: EmulateContext): number {
@@ -639,6 +772,35 @@ export class BusEmulateOps implements X86EmulateOps {
     ctxt.reps = n;
     return X86EMUL_OKAY;
   }
+}
+
+/** log2 of the number of device pages BusEmulateOps.scalarAccess remembers. */
+const DEVICE_PAGE_BITS = 3;
+const DEVICE_PAGES = 1 << DEVICE_PAGE_BITS;
+
+/**
+ * One device page scalarAccess remembers: the linear page, the part [start, end) of it one device
+ * range covers (region offset = offset in the page + delta), the sizes the range's handler takes
+ * directly, and what it is valid for: the bus generation, the translation generation and the
+ * direction it was translated for.
+ */
+class DevicePage {
+  /** Linear page address, int32 halves (pageLo 1, never a page address: empty). */
+  pageLo = 1;
+  pageHi = 0;
+  busGeneration = -1;
+  translationGeneration = -1;
+  write = false;
+  start = 0;
+  end = 0;
+  delta = 0;
+  sizes = 0;
+  handler: IoHandler = NO_HANDLER;
+}
+
+/** The DevicePage slot of a linear address (int32 or uint32 halves): a hash of the page number. */
+function devicePageSlot(linLo: number, linHi: number): number {
+  return Math.imul((linLo >>> 12) ^ linHi, 0x9e3779b1) >>> (32 - DEVICE_PAGE_BITS);
 }
 
 /** Copies n bytes src[sOff..) → dst[dOff..): a loop for the short copies of one instruction, set() for long ones. */

@@ -162,6 +162,14 @@ export class CpuState {
   readonly ldtr = new SegmentRegister().set(0, 0, 0xffff, SA_P | SYS_TYPE_LDT);
   /** YMM0..15, 32 bytes each (XMMn = the low 16 bytes). */
   readonly vec = new Uint8Array(16 * 32);
+  /**
+   * The mode inputs' generation, for X86Emulator.emulateMmioExit. -1 (the default): the exit entry
+   * compares the mode inputs (CR0, EFER, RFLAGS.VM, the CS and SS attributes, CS base and limit)
+   * field by field on every call. A VMM that sets it to 0 or more promises to add 1 whenever it
+   * writes any of them (the set*Mode helpers below do); while it is unchanged the exit entry
+   * compares this number instead of the seven fields.
+   */
+  modeGeneration = -1;
 
   // ---- convenience accessors (tests, tooling; not used on the hot path) ----------------------
   /** GPR `i` (RAX … R15) as an unsigned 64-bit bigint. */
@@ -193,6 +201,7 @@ export class CpuState {
 
   /** Put the state in a flat 64-bit long mode, CPL 0, SSE/AVX enabled (test and exit-handler convenience). */
   setLongMode(cpl = 0): this {
+    if (this.modeGeneration >= 0) this.modeGeneration++;
     this.cr0 = (CR0_PE | CR0_PG | CR0_MP | 0x10) >>> 0;
     this.cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE | (1 << 5);
     this.efer = EFER_LME | EFER_LMA;
@@ -206,6 +215,7 @@ export class CpuState {
 
   /** Flat 32-bit (or 16-bit when `bits` is 16) protected mode, paging off. */
   setProtectedMode(bits: 16 | 32 = 32, cpl = 0): this {
+    if (this.modeGeneration >= 0) this.modeGeneration++;
     this.cr0 = (CR0_PE | CR0_MP | 0x10) >>> 0;
     this.cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
     this.efer = 0;
@@ -221,6 +231,7 @@ export class CpuState {
 
   /** Real mode with all segments at selector 0 (base 0, limit 0xFFFF). */
   setRealMode(): this {
+    if (this.modeGeneration >= 0) this.modeGeneration++;
     this.cr0 = 0x60000010;
     this.cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;
     this.efer = 0;

@@ -6,10 +6,14 @@
 // the decode record and the next RIP; when they are all equal again the instruction goes straight
 // to its access. What the access depends on (registers, data segments, alignment checking,
 // translation, the bus) is read afresh on every hit, by the same code emulate runs.
-import { type CpuState, RFLAGS_VM, SEG_CS, SEG_SS } from './cpu-state.js';
+import * as Cs from './cpu-state.js';
+import type { CpuState } from './cpu-state.js';
 import { Insn } from './insn.js';
 import { MODE_LONG64, type CpuMode } from './modes.js';
 import type { X86EmulateOps } from './ops.js';
+
+// Local copies: an imported binding read in optimized code carries a TDZ check (see decode.ts).
+const { RFLAGS_VM, SEG_CS, SEG_SS } = Cs;
 
 /** log2 of the number of sites an emulator keeps (direct-mapped by RIP). */
 export const EXIT_SITE_BITS = 4;
@@ -22,6 +26,9 @@ export class ExitSite {
   ripLo = 0;
   ripHi = 0;
   // ---- the mode inputs ----
+  /** The state object and its CpuState.modeGeneration when recorded or last compared equal (-1: none). */
+  state: CpuState | null = null;
+  modeGen = -1;
   cr0 = 0;
   efer = 0;
   /** RFLAGS.VM. */
@@ -51,23 +58,35 @@ export class ExitSite {
   nextRipLo = 0;
   nextRipHi = 0;
 
-  /** The mode inputs of `s` are the ones recorded. */
+  /**
+   * The mode inputs of `s` are the ones recorded: the same state object at the same
+   * CpuState.modeGeneration (when the caller keeps one, ≥ 0), else compared field by field (and the
+   * generation taken when they are equal).
+   */
   sameMode(s: CpuState): boolean {
+    const g = s.modeGeneration;
+    if (g >= 0 && g === this.modeGen && s === this.state) return true;
     const cs = s.seg[SEG_CS]!;
-    return (
+    const same =
       s.cr0 === this.cr0 &&
       s.efer === this.efer &&
       (s.rflags & RFLAGS_VM) === this.vm &&
       cs.attr === this.csAttr &&
       s.seg[SEG_SS]!.attr === this.ssAttr &&
       cs.baseLo === this.csBase &&
-      cs.limit === this.csLimit
-    );
+      cs.limit === this.csLimit;
+    if (same) {
+      this.modeGen = g;
+      this.state = s;
+    }
+    return same;
   }
 
   /** Records the mode inputs of `s`. */
   keepMode(s: CpuState): void {
     const cs = s.seg[SEG_CS]!;
+    this.modeGen = s.modeGeneration;
+    this.state = s;
     this.cr0 = s.cr0;
     this.efer = s.efer;
     this.vm = s.rflags & RFLAGS_VM;

@@ -6,7 +6,6 @@
 // Instructions are supplied or fetched from RAM (the in-place fetch), with identity or paging-style
 // translation, with an MMIO backend (which the fast path declines) and with the bus tracing.
 import { describe, expect, it } from 'vitest';
-import type { AccessContext } from '../../src/bus/access.js';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
 import {
@@ -28,41 +27,7 @@ import {
   X86Emulator,
 } from '../../src/x86emu/index.js';
 import { Rng } from '../../bench/xorshift32.js';
-
-/** A device that logs every access (with the vCPU and string flag) into a shared log. */
-class LogDevice {
-  private n = 0;
-  constructor(
-    readonly name: string,
-    readonly log: string[],
-  ) {}
-  read(off: number, size: number, ctx: AccessContext): number {
-    const v = Math.imul(0x9e3779b1, ++this.n + off * 7 + size) >>> 0;
-    this.log.push(`${this.name} r${size} ${off.toString(16)} c${ctx.vcpu}${ctx.stringOp ? 's' : ''}`);
-    return v; // unmasked on purpose: the adapter keeps only `size` bytes
-  }
-  write(off: number, size: number, value: number, ctx: AccessContext): void {
-    this.log.push(`${this.name} w${size} ${off.toString(16)}=${value.toString(16)} c${ctx.vcpu}${ctx.stringOp ? 's' : ''}`);
-  }
-  read64(off: number, _ctx: AccessContext): bigint {
-    this.log.push(`${this.name} r8n ${off.toString(16)}`);
-    return 0x8877665544332211n + BigInt(++this.n);
-  }
-  write64(off: number, value: bigint, _ctx: AccessContext): void {
-    this.log.push(`${this.name} w8n ${off.toString(16)}=${value.toString(16)}`);
-  }
-}
-
-class HalvesDevice extends LogDevice {
-  read64Halves(off: number, out: Uint32Array, _ctx: AccessContext): void {
-    this.log.push(`${this.name} r8h ${off.toString(16)}`);
-    out[0] = 0xddccbbaa + off;
-    out[1] = 0x11ffeedd;
-  }
-  write64Halves(off: number, lo: number, hi: number, _ctx: AccessContext): void {
-    this.log.push(`${this.name} w8h ${off.toString(16)}=${hi.toString(16)}:${lo.toString(16)}`);
-  }
-}
+import { HalvesDevice, LogDevice } from './log-device.js';
 
 /** Counts what the fast-path callbacks answered. */
 class CountingOps extends BusEmulateOps {
