@@ -44,6 +44,7 @@ export function benchLapic(): Array<Record<string, number | string>> {
   const viaBus = measure((ops) => {
     for (let i = 0; i < ops; i++) {
       lapic.regs[0x12] = 1;
+      lapic.vectorsWritten();
       mmio.write(EOI, 4, 0, cpu0);
     }
     return lapic.regs[0x12]!;
@@ -51,6 +52,7 @@ export function benchLapic(): Array<Record<string, number | string>> {
   const direct = measure((ops) => {
     for (let i = 0; i < ops; i++) {
       lapic.regs[0x12] = 1;
+      lapic.vectorsWritten();
       lapic.eoi();
     }
     return lapic.regs[0x12]!;
@@ -154,6 +156,7 @@ export function benchLapicMsr(): Array<Record<string, number | string>> {
       xapicMmio: (n: number) => {
         for (let i = 0; i < n; i++) {
           x.regs[0x12] = 1;
+          x.vectorsWritten();
           mmio.write(EOI, 4, 0, cpu0);
         }
         return x.regs[0x12]!;
@@ -161,6 +164,7 @@ export function benchLapicMsr(): Array<Record<string, number | string>> {
       x2apicWrmsr: (n: number) => {
         for (let i = 0; i < n; i++) {
           x2.regs[0x12] = 1;
+          x2.vectorsWritten();
           x2.writeMsrHalves(0x80b, 0, 0);
         }
         return x2.regs[0x12]!;
@@ -168,6 +172,7 @@ export function benchLapicMsr(): Array<Record<string, number | string>> {
       x2apicWrmsrBigint: (n: number) => {
         for (let i = 0; i < n; i++) {
           x2.regs[0x12] = 1;
+          x2.vectorsWritten();
           x2.writeMsr(0x80b, 0n);
         }
         return x2.regs[0x12]!;

@@ -3,7 +3,8 @@
 // register read and snapshot. Each shortcut computes what the general code computes, with fewer
 // steps: the fabric's per-GSI controller input (no walk over the IO-APIC ranges), the PIT's CLK
 // edge of a timer that fires on time (no division), the HPET's periodic matches counted in plain
-// numbers (no bigint per match). The switch is read when a device is built; it never changes a
+// numbers (no bigint per match), the LAPIC's summary words of non-empty IRR/ISR words (no scan of
+// eight words per INTA, EOI or PPR). The switch is read when a device is built; it never changes a
 // result, only how it is computed.
 
 /** Whether devices built from now on take the timer shortcuts (true: always, outside that test). */

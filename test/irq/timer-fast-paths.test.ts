@@ -26,7 +26,10 @@ type Op =
   | { k: 'takeAll' }
   | { k: 'take'; vcpu: number }
   | { k: 'read' }
-  | { k: 'snapshot' };
+  | { k: 'snapshot' }
+  | { k: 'restore' }
+  | { k: 'init'; vcpu: number }
+  | { k: 'eoi'; vcpu: number };
 
 const GSIS = [0, 1, 2, 8, 20, 21, 22, 23];
 const gsi = fc.constantFrom(...GSIS);
@@ -105,6 +108,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('take' as const), vcpu: fc.integer({ min: 0, max: 1 }) }) },
   { weight: 2, arbitrary: fc.constant({ k: 'read' as const }) },
   { weight: 1, arbitrary: fc.constant({ k: 'snapshot' as const }) },
+  // The LAPIC's IRR/ISR summary is rebuilt by a restore and an INIT (they write the page directly).
+  { weight: 1, arbitrary: fc.constant({ k: 'restore' as const }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('init' as const), vcpu: fc.integer({ min: 0, max: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('eoi' as const), vcpu: fc.integer({ min: 0, max: 1 }) }) },
 );
 
 /** Runs `ops` on `p`; returns everything a guest or host could see, in order. */
@@ -132,6 +139,15 @@ function run(p: Platform, ops: readonly Op[]): unknown[] {
   p.ports.write(0x43, 1, 0x34);
   p.ports.write(0x40, 1, 0xa9);
   p.ports.write(0x40, 1, 0x04);
+  // Vectors pending and in service on both vCPUs in the first saved state, so a restore brings
+  // some back (an 'eoi' op retires what is in service); then the run starts with 0x61 pending.
+  for (const v of [0x61, 0x92]) lapics[0]!.setIrq(v, false);
+  lapics[1]!.setIrq(0x71, true);
+  lapics[0]!.acknowledge();
+  lapics[1]!.acknowledge();
+  let saved = p.snapshot();
+  w(0xfee000b0, 0);
+  w(0xfee000b0, 0, ctx[1]);
   const take = (vcpu: number): void => {
     const l = lapics[vcpu]!;
     for (let n = 0; n < 8; n++) {
@@ -222,7 +238,19 @@ function run(p: Platform, ops: readonly Op[]): unknown[] {
         break;
       }
       case 'snapshot':
-        seen.push(['snapshot', JSON.stringify(p.snapshot())]);
+        saved = p.snapshot();
+        seen.push(['snapshot', JSON.stringify(saved)]);
+        break;
+      case 'restore':
+        p.restore(saved);
+        break;
+      case 'eoi':
+        w(0xfee000b0, 0, ctx[o.vcpu]);
+        break;
+      case 'init':
+        // INIT IPI from vCPU 0 (physical destination = the vCPU's reset APIC ID).
+        w(0xfee00310, o.vcpu << 24);
+        w(0xfee00300, 0x4500);
         break;
     }
   }

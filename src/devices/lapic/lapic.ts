@@ -80,7 +80,8 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
   readonly kind = 'lapic';
   /**
    * Register page image, index = offset >> 4 (ISR/TMR/IRR live in it too, as in Xen's LAPIC_REGS).
-   * Guests change it through mmioWrite/writeRegister/writeMsr; a test may plant a state in it.
+   * Guests change it through mmioWrite/writeRegister/writeMsr; a test may plant a state in it (and
+   * calls `vectorsWritten` after setting IRR or ISR bits).
    */
   readonly regs = new Uint32Array(REG_SLOTS);
   private readonly vectors = new LapicVectors(this.regs);
@@ -447,6 +448,14 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
     return this.vectors.highest(base);
   }
 
+  /**
+   * After IRR or ISR words of `regs` were set directly (a test or tool planting a state; guests,
+   * restore, INIT and reset never need it): the LAPIC's summary of non-empty words is rebuilt.
+   */
+  vectorsWritten(): void {
+    this.vectors.resync();
+  }
+
   /** Sets `vector` pending (Xen's vlapic_set_irq): vectors 0–15 are illegal and only set ESR. */
   setIrq(vector: number, level: boolean): void {
     vector &= 0xff;
@@ -614,7 +623,8 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
   }
 
   private pendingVector(): number {
-    return this.enabled ? this.vectors.deliverable() : -1;
+    const v = this.vectors.deliverable(); // -1 at once when IRR is empty (the summary word)
+    return v >= 0 && this.enabled ? v : -1;
   }
 
   /** EOI (SDM §11.8.5): retire the highest in-service vector; level-triggered ones are broadcast. */
@@ -636,6 +646,7 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
     r[Reg.Esr] = esr;
     if (this.base.x2apicMode) r[Reg.Ldr] = ldr;
     for (const [slot, value] of LAPIC_INIT_VALUES) r[slot] = value; // Version, DFR, SVR, the LVTs masked
+    this.vectors.resync();
     this.timerRegs.initReset();
     this.extInt = false;
     this.intrSignalled = false;
@@ -701,6 +712,7 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
     const from = s.regs;
     if (ArrayBuffer.isView(from)) regs.set(from as unknown as Uint32Array);
     else for (let i = 0; i < REG_SLOTS; i++) regs[i] = from[i]!;
+    this.vectors.resync();
     this.base.setHalves(s.apicBase[0], s.apicBase[1]);
     this.pendingEsr = s.pendingEsr;
     const st = s.timer;

@@ -23,6 +23,7 @@ const word = (l: Lapic, base: number, i: number) => l.regs[base + i]!;
 const setIsr = (l: Lapic, v: number, level = false) => {
   l.regs[0x10 + (v >>> 5)] = (l.regs[0x10 + (v >>> 5)]! | (1 << (v & 31))) >>> 0;
   if (level) l.regs[0x18 + (v >>> 5)] = (l.regs[0x18 + (v >>> 5)]! | (1 << (v & 31))) >>> 0;
+  l.vectorsWritten();
 };
 
 describe('crosvm LAPIC scenarios', () => {
