@@ -104,6 +104,11 @@ export class PitCounter implements CounterState {
     return this.bcd ? 10000 : 0x10000;
   }
 
+  /** The count last loaded into the count register, 1 to 65536 (10000 in BCD; 0 means the maximum). */
+  get countRegister(): number {
+    return this.initialCount();
+  }
+
   /** The count register's value; 0 means the maximum (65536, or 10000 in BCD). */
   private initialCount(): number {
     const v = this.bcd ? bcdToDec(this.cr) % 10000 : this.cr & 0xffff;

@@ -37,11 +37,24 @@ export interface PitParams {
    * OUT0's first transition or the first programming of channel 0.
    */
   readonly resetIrq0: 'out' | 'quiet';
+  /**
+   * What drives ISA IRQ0 while channel 0 runs in mode 2 or 3. `out0`: the line follows OUT0 as the
+   * datasheet draws it (low for one CLK per period in mode 2, a square wave in mode 3), two clock
+   * events per period. `periodic-pulse`: Xen's model. Loading channel 0 in mode 2/3 creates a
+   * periodic timer of the count's period (xen/arch/x86/emul-i8254.c, pit_load_count:
+   * DIV_ROUND(count · 10^9, PIT_FREQ) ns, first tick one period after the load,
+   * create_periodic_time), clamped to `minIrqPeriodNs`, whose tick is a pulse on the line: deassert,
+   * then assert, the line staying asserted between ticks (xen/arch/x86/hvm/vpt.c, pt_update_irq →
+   * hvm_isa_irq_deassert / hvm_isa_irq_assert). One clock event per period. The guest's counter,
+   * OUT and status reads stay exact either way; other modes follow OUT0 in both.
+   */
+  readonly irq0Pulse: 'out0' | 'periodic-pulse';
 }
 
 /**
  * Xen HVM (xen/arch/x86/emul-i8254.c): port 0x43 reads 0xFF, the refresh bit follows virtual time, counters start
- * unprogrammed (no IRQ0 until the guest programs channel 0), periodic IRQ0 clamped to 100 µs, all ports.
+ * unprogrammed (no IRQ0 until the guest programs channel 0), periodic IRQ0 as Xen's periodic pulse clamped to 100 µs,
+ * all ports.
  */
 export const XEN_PIT_PARAMS: PitParams = Object.freeze({
   controlPortRead: 0xff,
@@ -50,6 +63,7 @@ export const XEN_PIT_PARAMS: PitParams = Object.freeze({
   minIrqPeriodNs: 100_000,
   ports: 'all',
   resetIrq0: 'out',
+  irq0Pulse: 'periodic-pulse',
 });
 
 /** Xen PV guests with XEN_X86_EMU_PIT (xen-pv profile): channel 2, the control port and 0x61. */
@@ -57,7 +71,8 @@ export const XEN_PV_PIT_PARAMS: PitParams = Object.freeze({ ...XEN_PIT_PARAMS, p
 
 /**
  * QEMU 7.2 `pc` (hw/timer/i8254.c): port 0x43 reads 0, the refresh bit flips on every read, every counter starts
- * in mode 3 with count 65536 (IRQ0 every 54.9 ms from t = 0, but held low until OUT0 first moves), no clamp.
+ * in mode 3 with count 65536 (IRQ0 every 54.9 ms from t = 0, but held low until OUT0 first moves), IRQ0 follows OUT0,
+ * no clamp.
  */
 export const QEMU_PC_PIT_PARAMS: PitParams = Object.freeze({
   controlPortRead: 0x00,
@@ -66,6 +81,7 @@ export const QEMU_PC_PIT_PARAMS: PitParams = Object.freeze({
   minIrqPeriodNs: 0,
   ports: 'all',
   resetIrq0: 'quiet',
+  irq0Pulse: 'out0',
 });
 
 /** Bad PIT options from the host. */
@@ -74,7 +90,7 @@ export class PitParamError extends HvmdevError {}
 /**
  * Checks parameters and returns them unchanged.
  * @throws {@link PitParamError} naming the field: `controlPortRead` not a byte, `minIrqPeriodNs` negative or not an
- * integer, or an unknown `refreshToggle`, `resetState`, `resetIrq0` or `ports` value.
+ * integer, or an unknown `refreshToggle`, `resetState`, `resetIrq0`, `irq0Pulse` or `ports` value.
  */
 export function checkPitParams(p: PitParams): PitParams {
   if (!Number.isInteger(p.controlPortRead) || p.controlPortRead < 0 || p.controlPortRead > 0xff) {
@@ -91,6 +107,9 @@ export function checkPitParams(p: PitParams): PitParams {
   }
   if (p.resetIrq0 !== 'out' && p.resetIrq0 !== 'quiet') {
     throw new PitParamError(`resetIrq0 '${String(p.resetIrq0)}' must be 'out' or 'quiet' (QEMU's reset leaves IRQ0 low)`);
+  }
+  if (p.irq0Pulse !== 'out0' && p.irq0Pulse !== 'periodic-pulse') {
+    throw new PitParamError(`irq0Pulse '${String(p.irq0Pulse)}' must be 'out0' (IRQ0 follows OUT0) or 'periodic-pulse' (Xen's periodic timer)`);
   }
   if (p.ports !== 'all' && p.ports !== 'pv') {
     throw new PitParamError(`ports '${String(p.ports)}' must be 'all' (HVM) or 'pv' (Xen PV: 0x42, 0x43, 0x61 only)`);

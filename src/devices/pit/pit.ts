@@ -1,6 +1,7 @@
 // Intel 8254 programmable interval timer at ports 0x40–0x43, plus the PC's port 0x61 (speaker
 // data, channel 2 GATE and OUT, refresh toggle). Three counters at 1.193182 MHz (counter.ts);
-// channel 0's OUT drives ISA IRQ0, with only its edges scheduled on the clock.
+// channel 0's OUT drives ISA IRQ0, with only its edges scheduled on the clock, or (irq0Pulse
+// 'periodic-pulse', Xen) a running mode 2/3 count drives it as one periodic pulse per period.
 import type { AccessContext, PortAccessSize } from '../../bus/access.js';
 import type { IoHandler } from '../../bus/handler.js';
 import type { PortBus } from '../../bus/port-bus.js';
@@ -55,7 +56,8 @@ const REFRESH_SHIFT_NS = 1 << 14;
 /**
  * The Intel 8254 programmable interval timer with the PC's port 0x61, id `pit` (Xen xen/arch/x86/emul-i8254.c,
  * QEMU 7.2 hw/timer/i8254.c). Three {@link PitCounter}s clocked at 1.193182 MHz from the virtual clock (CLK edges
- * are computed, never ticked); OUT0 drives ISA IRQ0, channel 2's GATE and OUT are bits 0 and 5 of port 0x61.
+ * are computed, never ticked); OUT0 drives ISA IRQ0 (or, with `irq0Pulse: 'periodic-pulse'`, a mode 2/3 count is
+ * Xen's periodic pulse on it), channel 2's GATE and OUT are bits 0 and 5 of port 0x61.
  * Claims ports 0x40–0x43 (or, with `ports: 'pv'`, only 0x42–0x43) and 0x61, byte accesses only. While the HPET's
  * legacy replacement is on, IRQ0 stays quiet. Guest accesses never throw.
  * @throws {@link PitParamError} from the constructor for bad parameters.
@@ -71,8 +73,13 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   speakerData = false;
   private refreshFlip = false;
   private legacyReplacement = false;
-  /** IRQ0 is being delivered at the clamped period instead of following OUT0 (see minIrqPeriodNs). */
+  /**
+   * IRQ0 is a periodic pulse instead of following OUT0: Xen's periodic timer (irq0Pulse
+   * 'periodic-pulse'), or a period below minIrqPeriodNs delivered at the clamp.
+   */
   private clamped = false;
+  /** The period (ns) of the pulse while `clamped`. */
+  private pulsePeriodNs = 0;
   /** QEMU's reset: IRQ0 stays low until OUT0 first moves or channel 0 is programmed (resetIrq0). */
   private irqHeldLow = false;
   /** syncIrq runs for a scheduled OUT0 edge (a counter expiry), not for a guest write. */
@@ -83,6 +90,11 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   /** The CLK edge the edge timer was last armed for and its time (onEdge's K when it fires on time). */
   private armedEdge = -1;
   private armedAt = -1;
+  /** The count `pulsePeriod` last converted, and its (clamped) period in ns. */
+  private pulseCount = -1;
+  private pulseCountNs = 0;
+  /** irq0Pulse is 'periodic-pulse'. */
+  private readonly pulseEveryPeriod: boolean;
   /** timerFastPaths when built: an edge that fires on time takes K from armedEdge. */
   private readonly edgeFromArming = timerFastPaths.enabled;
   /** The count `periodNsOf` last converted, and its period in ns. */
@@ -97,6 +109,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     timerMode: TimerMode,
   ) {
     this.params = checkPitParams(params);
+    this.pulseEveryPeriod = params.irq0Pulse === 'periodic-pulse';
     this.missedTicks = new MissedTicks(timerMode);
     this.periodicTimer = new MissedTickSource('pit', this.missedTicks, {
       active: () => this.channel0Active(),
@@ -172,7 +185,9 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     const ch = this.channels[offset];
     if (ch === undefined) return;
     ch.writeByte(v, K);
-    if (offset === 0) this.syncIrq(true);
+    // A periodic pulse restarts when a count is loaded (Xen's pit_load_count), not at the first
+    // byte of a two-byte count.
+    if (offset === 0) this.syncIrq(!ch.writeMsbNext, true);
   }
 
   private readPort61(): number {
@@ -270,21 +285,20 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
       this.setIrq(false);
       return;
     }
+    const pulse = this.pulsePeriod(ch);
+    if (pulse > 0) {
+      // Xen's vpt: the interrupt is a periodic timer (of at least 100 µs); the line is
+      // deasserted and reasserted at each tick and stays asserted between them.
+      if (!this.clamped || restart) {
+        this.clamped = true;
+        this.pulsePeriodNs = pulse;
+        this.edgeTimer.armPeriodic(this.clock.now + pulse, pulse);
+        this.setIrq(true);
+      }
+      return;
+    }
     const K = edgesNow >= 0 ? edgesNow : this.edges();
     const out = ch.out(K);
-    const min = this.params.minIrqPeriodNs;
-    if (min > 0 && ch.running && (ch.mode === 2 || ch.mode === 3) && ch.segValue > 1) {
-      if (this.periodNsOf(ch.segValue) < min) {
-        // Xen's vpt: the interrupt is a periodic timer of at least 100 µs; the line is
-        // deasserted and reasserted at each tick and stays asserted between them.
-        if (!this.clamped || restart) {
-          this.clamped = true;
-          this.edgeTimer.armPeriodic(this.clock.now + min, min);
-          this.setIrq(true);
-        }
-        return;
-      }
-    }
     if (this.clamped) {
       this.clamped = false;
       this.edgeTimer.cancel();
@@ -299,6 +313,26 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     this.armedEdge = next;
     this.armedAt = at;
     this.edgeTimer.armAt(at);
+  }
+
+  /**
+   * The period (ns) of IRQ0 as a periodic pulse for channel 0 now, or 0 when IRQ0 follows OUT0:
+   * with `periodic-pulse`, a running mode 2/3 count's period as Xen computes it (pit_load_count,
+   * DIV_ROUND(count · 10^9, PIT_FREQ)), clamped to minIrqPeriodNs; with `out0`, the clamp alone
+   * when OUT0's period is shorter.
+   */
+  private pulsePeriod(ch: PitCounter): number {
+    if (!ch.running || (ch.mode !== 2 && ch.mode !== 3)) return 0;
+    const min = this.params.minIrqPeriodNs;
+    if (this.pulseEveryPeriod) {
+      const count = ch.countRegister;
+      if (count !== this.pulseCount) {
+        this.pulseCount = count;
+        this.pulseCountNs = Math.max(xenPitPeriodNs(count), min);
+      }
+      return this.pulseCountNs;
+    }
+    return min > 0 && ch.segValue > 1 && this.periodNsOf(ch.segValue) < min ? min : 0;
   }
 
   /** A period of `count` CLKs in ns (PIT_CRYSTAL.edgeTime), computed once per count rather than once per OUT0 edge. */
@@ -336,7 +370,8 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   private lastOutChangeBy(target: number): number {
     const deadline = this.edgeTimer.deadline;
     const ch = this.channels[0];
-    if (this.clamped || !ch.running || (ch.mode !== 2 && ch.mode !== 3) || ch.segValue <= 1) return deadline;
+    if (this.clamped) return deadline + Math.floor((target - deadline) / this.pulsePeriodNs) * this.pulsePeriodNs;
+    if (!ch.running || (ch.mode !== 2 && ch.mode !== 3) || ch.segValue <= 1) return deadline;
     const K = PIT_CRYSTAL.edgesAt(target);
     // A periodic waveform changes at least once per period: look one period back from K.
     let k = Math.max(PIT_CRYSTAL.edgesAt(deadline) - 1, K - ch.segValue - 1);
@@ -386,6 +421,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     this.legacyReplacement = false;
     this.missedTicks.clear();
     this.clamped = false;
+    this.pulsePeriodNs = 0;
     this.edgeTimer.cancel();
     this.irq0.lower();
     this.irqHeldLow = this.params.resetIrq0 === 'quiet';
@@ -401,7 +437,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     return PIT_STATE.snapshot(this);
   }
 
-  /** @internal For PIT_STATE: the clamped IRQ0 timer's next deadline, -1 when not clamped. */
+  /** @internal For PIT_STATE: IRQ0's pulse timer's next deadline, -1 when IRQ0 follows OUT0. */
   get clampedDeadline(): number {
     return this.clamped ? this.edgeTimer.deadline : -1;
   }
@@ -413,7 +449,9 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
 
   checkState(state: unknown): void {
     const now = this.clock.now;
-    const s = PIT_STATE.check(state, this.id, { K: this.edges(), now, minIrqPeriodNs: this.params.minIrqPeriodNs, resetIrq0: this.params.resetIrq0 });
+    const min = this.params.minIrqPeriodNs;
+    const maxIrqPeriodNs = this.pulseEveryPeriod ? Math.max(xenPitPeriodNs(0x10000), min) : min;
+    const s = PIT_STATE.check(state, this.id, { K: this.edges(), now, maxIrqPeriodNs, resetIrq0: this.params.resetIrq0 });
     if (!s.channels[0]!.gate || !s.channels[1]!.gate) throw new SnapshotError(`${this.id}: channels 0 and 1 must have GATE high`);
   }
 
@@ -441,9 +479,12 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     else this.irq0.lower();
     if (s.clampedDeadline >= 0) {
       this.clamped = true;
-      // A restored clamped timer keeps its phase and stays clamped until its next tick, where
-      // onEdge re-evaluates it, exactly as the saved PIT would (a count reloaded meanwhile included).
-      this.edgeTimer.armPeriodic(s.clampedDeadline, this.params.minIrqPeriodNs);
+      // A restored pulse keeps its phase and period (the loaded count's, or the clamp) until its
+      // next tick, where onEdge re-evaluates it, exactly as the saved PIT would.
+      this.pulsePeriodNs = this.pulseEveryPeriod
+        ? Math.max(xenPitPeriodNs(this.channels[0].countRegister), this.params.minIrqPeriodNs)
+        : this.params.minIrqPeriodNs;
+      this.edgeTimer.armPeriodic(s.clampedDeadline, this.pulsePeriodNs);
     } else {
       // Re-evaluate without counting a tick for a level the snapshot already had.
       const tracking = this.missedTicks.tracking;
@@ -454,9 +495,15 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   }
 }
 
+/** Xen's IRQ0 period for a count (emul-i8254.c pit_load_count: DIV_ROUND(count · 10^9, PIT_FREQ) ns). */
+export function xenPitPeriodNs(count: number): number {
+  return Math.round((count * 1e9) / PIT_CRYSTAL.hz);
+}
+
 interface PitCheckContext extends CounterCheckContext {
   readonly now: number;
-  readonly minIrqPeriodNs: number;
+  /** The longest period IRQ0's pulse can have (0: IRQ0 is never a pulse). */
+  readonly maxIrqPeriodNs: number;
   readonly resetIrq0: PitParams['resetIrq0'];
 }
 
@@ -469,15 +516,15 @@ export const PIT_STATE = new StateDescription(
     speakerData: bool(),
     refreshFlip: bool(),
     legacyReplacement: bool(),
-    /** The clamped IRQ0 timer's next deadline (ns), -1 when IRQ0 is not clamped to the profile's minimum period. */
-    clampedDeadline: f64(-1, (c: PitCheckContext) => c.now + c.minIrqPeriodNs).manual(),
+    /** IRQ0's pulse timer's next deadline (ns), -1 when IRQ0 follows OUT0 (the name predates irq0Pulse: the clamp was the only pulse). */
+    clampedDeadline: f64(-1, (c: PitCheckContext) => c.now + c.maxIrqPeriodNs).manual(),
     irq0: bool().computed((p: Pit) => p.irq0Level),
     irqHeldLow: bool(),
     missedTicks: struct(MISSED_TICKS_STATE).manual(),
   },
   (s, c: PitCheckContext) => {
     const d = s.clampedDeadline;
-    if (d !== -1 && (c.minIrqPeriodNs === 0 || d < c.now || !Number.isInteger(d))) refuseField('clampedDeadline', `${d} is not a clamped IRQ0 deadline`);
+    if (d !== -1 && (c.maxIrqPeriodNs === 0 || d < c.now || !Number.isInteger(d))) refuseField('clampedDeadline', `${d} is not a clamped IRQ0 deadline`);
     if (s.irqHeldLow && (s.irq0 || c.resetIrq0 !== 'quiet')) refuseField('irqHeldLow', 'only a quiet-reset profile holds IRQ0 low, and then the line is low');
   },
 );

@@ -82,7 +82,8 @@ describe('8254 mode 2: rate generator', () => {
   // QEMU reports the same edges one ns earlier (3432837, 3433675, 6865675, …): its timer
   // deadlines round down, while an edge is visible from the first whole ns after it.
   it('OUT low for one CLK at the end of each period', () => {
-    const r = makePit('xen');
+    // IRQ0 following OUT0 (irq0Pulse 'out0'); the Xen profiles' periodic pulse is pit-irq0-pulse.test.ts.
+    const r = makePit('xen', { params: { irq0Pulse: 'out0' } });
     r.out(0x43, 0x34);
     r.out(0x40, 0x00);
     r.out(0x40, 0x10); // 4096
@@ -144,7 +145,7 @@ describe('8254 mode 2: rate generator', () => {
 
 describe('8254 mode 3: square wave', () => {
   it('even count: OUT high N/2 edges, low N/2 edges; CE decrements by two', () => {
-    const r = makePit('xen');
+    const r = makePit('xen', { params: { irq0Pulse: 'out0' } }); // IRQ0 following OUT0
     r.out(0x43, 0x36);
     r.out(0x40, 0x00);
     r.out(0x40, 0x20); // 8192

@@ -149,7 +149,17 @@ describe('reset state and IRQ0 per profile', () => {
     expect(r.latched(0)).toBe(4096); // counting went on: reloaded at edge 12289
     r.pit.setLegacyReplacement(false);
     expect(r.fabric.gsiLevel(2)).toBe(true);
-    expect(r.clock.nextDeadline()).toBe(edgeNs(4096 * 4));
+    // Xen's periodic pulse starts again one period (round(4096 · 10^9 / 1193182) ns) after the hand-back.
+    expect(r.clock.nextDeadline()).toBe(edgeNs(4096 * 3 + 1) + 3_432_838);
+
+    const o = makePit('xen', { params: { irq0Pulse: 'out0' } }); // IRQ0 following OUT0: its next edge
+    o.out(0x43, 0x34);
+    o.out(0x40, 0x00);
+    o.out(0x40, 0x10);
+    o.pit.setLegacyReplacement(true);
+    o.clock.advanceTo(edgeNs(4096 * 3 + 1));
+    o.pit.setLegacyReplacement(false);
+    expect(o.clock.nextDeadline()).toBe(edgeNs(4096 * 4));
   });
 });
 
@@ -174,7 +184,7 @@ describe('Xen PV (pv_pit_handler)', () => {
 
 describe('output observers', () => {
   it('observeIrq reports IRQ0 as the PIT drives it, apart from other sources on the shared line', () => {
-    const r = makePit('xen');
+    const r = makePit('xen', { params: { irq0Pulse: 'out0' } }); // IRQ0 following OUT0
     const seen: Array<[number, boolean]> = [];
     const stop = r.pit.observeIrq((level) => seen.push([r.clock.now, level]));
     const other = r.fabric.sourceLine('other-irq0-source', 2, 0);
