@@ -335,6 +335,19 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     return min > 0 && ch.segValue > 1 && this.periodNsOf(ch.segValue) < min ? min : 0;
   }
 
+  /**
+   * A snapshot without a pulse restored where this model pulses (taken before irq0Pulse, when IRQ0
+   * followed OUT0 on every profile): the pulse keeps Xen's phase, whole periods from the count's
+   * load, taken as the CLK edge before the one the count was loaded at (within one CLK of the write).
+   */
+  private phasePulseFromLoad(): void {
+    const period = this.pulsePeriodNs;
+    const loadedAt = PIT_CRYSTAL.edgeTime(this.channels[0].segStart - 1);
+    const now = this.clock.now;
+    if (loadedAt > now) return;
+    this.edgeTimer.armPeriodic(loadedAt + (Math.floor((now - loadedAt) / period) + 1) * period, period);
+  }
+
   /** A period of `count` CLKs in ns (PIT_CRYSTAL.edgeTime), computed once per count rather than once per OUT0 edge. */
   private periodNsOf(count: number): number {
     if (count !== this.periodCount) {
@@ -491,6 +504,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
       this.missedTicks.tracking = false;
       this.syncIrq(false);
       this.missedTicks.tracking = tracking;
+      if (this.clamped) this.phasePulseFromLoad();
     }
   }
 }
