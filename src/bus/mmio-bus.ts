@@ -1,8 +1,8 @@
 // The physical memory bus: device ranges and guest RAM side by side. Addresses are numbers: x86
 // physical addresses are at most 52 bits (MAXPHYADDR ≤ 52, Intel SDM Vol. 3A §4.1.4), which a
-// double holds exactly; an address outside [0, 2^52) simply finds no range. Lookup: a last-hit
-// check, then a five-level radix table with 16-byte leaves (MmioRangeMap): the same few loads for
-// any region size, address and layout, and updates that touch only the ranges that change.
+// double holds exactly; an address outside [0, 2^52) simply finds no range. Lookup: a radix table
+// with 16-byte leaves (MmioRangeMap): the same few loads for any region size, address and layout,
+// and updates that touch only the ranges that change.
 import { HOST_ACCESS, SIZES_8, type AccessContext, type PortAccessSize } from './access.js';
 import { BusCore, XEN_BUS_PROFILE, type BusProfile } from './bus-core.js';
 import { BusOverlapError, BusRangeError } from './errors.js';
@@ -96,11 +96,11 @@ export class MmioBus extends BusCore implements RegionHost {
   read(addr: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
     const map = this.map;
     const id = map.candidate(addr);
-    // One record (base, end, flags) per id, one cache line: id 0's [0, 0) fails the check.
+    // One 16-byte record (base, end) per id: id 0's [0, 0) fails the check.
     const rec = map.rec;
-    const base = rec[4 * id]!;
-    if (addr >= base && addr + size <= rec[4 * id + 1]!) {
-      const f = rec[4 * id + 2]!;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]!) {
+      const f = map.tags[id]!;
       if ((f & size) !== 0) {
         if ((f & UNUSUAL) === 0) {
           // The offset as a small integer: a double would be boxed for the device call.
@@ -124,9 +124,9 @@ export class MmioBus extends BusCore implements RegionHost {
     const map = this.map;
     const id = map.candidate(addr);
     const rec = map.rec;
-    const base = rec[4 * id]!;
-    if (addr >= base && addr + size <= rec[4 * id + 1]!) {
-      const f = rec[4 * id + 2]!;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]!) {
+      const f = map.tags[id]!;
       if ((f & size) !== 0) {
         if ((f & UNUSUAL) === 0) {
           const v = (value & SIZE_MASK[size]!) >>> 0;
@@ -153,7 +153,7 @@ export class MmioBus extends BusCore implements RegionHost {
 
   /** A device access the fast path leaves aside (an aligned-only range, or offsets past 2^30). */
   private handlerRead(id: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
-    const v = (this.handlers[id]!.read(addr - this.map.rec[4 * id]!, size, ctx) & SIZE_MASK[size]!) >>> 0;
+    const v = (this.handlers[id]!.read(addr - this.map.rec[2 * id]!, size, ctx) & SIZE_MASK[size]!) >>> 0;
     if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, size, v, this.map.byId[id]!.owner, ctx);
     return v;
   }
@@ -161,7 +161,7 @@ export class MmioBus extends BusCore implements RegionHost {
   private handlerWrite(id: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     const v = (value & SIZE_MASK[size]!) >>> 0;
     if (this.tracer !== null) this.tracer.record('mmio', 'write', addr, size, v, this.map.byId[id]!.owner, ctx);
-    this.handlers[id]!.write(addr - this.map.rec[4 * id]!, size, v, ctx);
+    this.handlers[id]!.write(addr - this.map.rec[2 * id]!, size, v, ctx);
   }
 
   /** 8-byte read, exact. */
@@ -317,12 +317,12 @@ export class MmioBus extends BusCore implements RegionHost {
 
   /** Region `id`'s base (0 for id 0). */
   idBase(id: number): number {
-    return this.map.rec[4 * id]!;
+    return this.map.rec[2 * id]!;
   }
 
   /** Region `id`'s end, exclusive (0 for id 0: the empty range). */
   idEnd(id: number): number {
-    return this.map.rec[4 * id + 1]!;
+    return this.map.rec[2 * id + 1]!;
   }
 
   /**
@@ -332,7 +332,7 @@ export class MmioBus extends BusCore implements RegionHost {
    * (RAM, unusual ranges and tracing go through `read`/`write`).
    */
   idDirectSizes(id: number): number {
-    const f = this.map.rec[4 * id + 2]!;
+    const f = this.map.tags[id]!;
     return id === 0 || (f & UNUSUAL) !== 0 || this.tracer !== null ? 0 : f & 7;
   }
 
@@ -345,9 +345,10 @@ export class MmioBus extends BusCore implements RegionHost {
     const map = this.map;
     const id = map.lookupId(addr);
     const rec = map.rec;
-    out[at] = rec[4 * id]!;
-    out[at + 1] = rec[4 * id + 1]!;
-    out[at + 2] = this.tracer !== null || (rec[4 * id + 2]! & UNUSUAL) !== 0 ? 0 : rec[4 * id + 2]! & 7;
+    const f = map.tags[id]!;
+    out[at] = rec[2 * id]!;
+    out[at + 1] = rec[2 * id + 1]!;
+    out[at + 2] = this.tracer !== null || (f & UNUSUAL) !== 0 ? 0 : f & 7;
     return this.handlers[id]!;
   }
 

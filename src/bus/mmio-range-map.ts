@@ -1,13 +1,17 @@
-// Which memory range owns an address: a six-level radix table over the 52-bit physical address
+// Which memory range owns an address: a seven-level radix table over the 52-bit physical address
 // space (Intel SDM Vol. 3A §4.1.4: MAXPHYADDR ≤ 52), so a lookup costs the same for any region
-// size, any address (below or above 4 GiB) and any number of regions: at most six loads from two
-// Int32Arrays, then the range check against the region's record (base, end and the bus's flags in
-// one 32-byte slot, so the check and the access after it read one cache line); a small
-// direct-mapped cache of recent 4 MiB spans replaces the top three loads. Levels split the
-// address as bits 51..42 | 41..32 | 31..22 | 21..12 (one entry per 4 KiB page) | 11..8 (one per
-// 256 bytes) | 7..4 (leaves: one per 16 bytes). The two sub-page levels have 16 entries, one
-// cache line each: a page shared by ranges on 256-byte boundaries (small PCI BARs, MSI-X tables)
-// costs one line, not a 1 KiB leaf.
+// size, any address (below or above 4 GiB) and any number of regions: at most seven loads from
+// Int32Arrays, then the range check against the region's record (base and end in one 16-byte
+// slot, four a cache line; the bus's flags in a byte array beside it); a small direct-mapped
+// cache of recent 4 MiB spans replaces the top three loads. Levels split the address as bits
+// 51..42 | 41..32 | 31..22 | 21..16 (one entry per 64 KiB) | 15..12 (one per 4 KiB page) | 11..8
+// (one per 256 bytes) | 7..4 (leaves: one per 16 bytes). The levels below the 4 MiB span are
+// small (64 entries at the 64 KiB level, 16 below it, one cache line each): a span of 64 KiB
+// ranges costs one line of 64 KiB entries per 16 ranges, not one line of page entries per range,
+// and a page shared by ranges on 256-byte boundaries (small PCI BARs, MSI-X tables) one line.
+// A span whose 64 KiB entries are mostly shared (ranges of a page or less, densely packed) gets a
+// mirror: its 1,024 page entries in one node, read instead of the 64 KiB entry and the page node
+// below it, so such a span costs one load from span to page, as a span of large ranges does.
 //
 // An entry holds 0 (nothing there), a region id (the only region that touches the entry's span:
 // the lookup still checks that region's bounds, which keeps a span shared with empty space at one
@@ -19,16 +23,28 @@
 import type { Region } from './region.js';
 
 /** log2 of the bytes one entry covers, per level. */
-const ENTRY_SHIFT = [42, 32, 22, 12, 8, 4] as const;
-const LEAF_LEVEL = 5;
-/** Nodes of levels 0-3 have 2^10 entries; the sub-page levels 4 and 5 2^4 (64 bytes). */
+const ENTRY_SHIFT = [42, 32, 22, 16, 12, 8, 4] as const;
+const LEAF_LEVEL = 6;
+/** Nodes of levels 0-2 have 2^10 entries, the 64 KiB level 2^6 (256 bytes), levels 4-6 2^4 (64 bytes). */
 const NODE_BITS = 10;
+const GRANULE_BITS = 6;
 const SUB_BITS = 4;
+/** Pages per 64 KiB entry (log2). */
+const GRANULE_SHIFT_IN_PAGES = 4;
 /** A leaf entry two or more regions share. */
 const MIXED = -1;
 /** Node offsets (n << bits) must stay within int32. */
 const MAX_NODES = 1 << 21;
 const INV_TWO_32 = 1 / 4294967296;
+/**
+ * A level-2 entry -(MIRROR_TAG + m) points at mirror m: the 1,024 page entries of a 4 MiB span
+ * whose 64 KiB level is mostly shared (see MmioRangeMap.mirrors); -g (g < MIRROR_TAG) at the
+ * span's 64 KiB node g.
+ */
+const MIRROR_TAG = 1 << 24;
+/** A span gets a mirror when this many of its 64 KiB entries point at page nodes, and loses it below UNMIRROR_AT. */
+const MIRROR_AT = 16;
+const UNMIRROR_AT = 8;
 const SPAN_SLOTS = 256;
 const SPAN_SLOTS_MASK = SPAN_SLOTS - 1;
 
@@ -37,6 +53,10 @@ class NodePool {
   entries: Int32Array;
   /** Non-zero entries per node (a node with none is freed). */
   nonZero: Int32Array;
+  /** Entries per node that point at a node below (entries < 0). */
+  pointers: Int32Array;
+  /** Per node, a node of another pool it is paired with (0: none): a span's 64 KiB node and its mirror. */
+  link: Int32Array;
   private capacity: number;
   private used: number;
   private readonly free: number[] = [];
@@ -50,6 +70,8 @@ class NodePool {
     this.used = reserved;
     this.entries = new Int32Array(initialNodes << bits);
     this.nonZero = new Int32Array(initialNodes);
+    this.pointers = new Int32Array(initialNodes);
+    this.link = new Int32Array(initialNodes);
   }
 
   alloc(): number {
@@ -62,6 +84,8 @@ class NodePool {
   release(n: number): void {
     this.entries.fill(0, n << this.bits, (n + 1) << this.bits);
     this.nonZero[n] = 0;
+    this.pointers[n] = 0;
+    this.link[n] = 0;
     this.free.push(n);
   }
 
@@ -70,6 +94,8 @@ class NodePool {
     const old = this.entries[at]!;
     if (old === 0 && value !== 0) this.nonZero[n]!++;
     else if (old !== 0 && value === 0) this.nonZero[n]!--;
+    if (old < 0) this.pointers[n]!--;
+    if (value < 0) this.pointers[n]!++;
     this.entries[at] = value;
   }
 
@@ -82,23 +108,35 @@ class NodePool {
     if (capacity === this.capacity) throw new RangeError(`MMIO range map: more than ${MAX_NODES} table nodes`);
     const entries = new Int32Array(capacity << this.bits);
     entries.set(this.entries);
-    const nonZero = new Int32Array(capacity);
-    nonZero.set(this.nonZero);
     this.entries = entries;
-    this.nonZero = nonZero;
+    this.nonZero = grown(this.nonZero, capacity);
+    this.pointers = grown(this.pointers, capacity);
+    this.link = grown(this.link, capacity);
     this.capacity = capacity;
   }
 }
 
 export class MmioRangeMap {
-  /** Levels 0-3; node 0 is the root. */
+  /** Levels 0-2; node 0 is the root. */
   private readonly nodes = new NodePool(NODE_BITS, 8, 1);
-  /** Levels 4 and 5 (one pool: node numbers are pool-wide). Node 0 is unused (an entry -0 would not be a pointer). */
+  /** Level 3 (64 KiB entries). Node 0 is unused (an entry -0 would not be a pointer). */
+  private readonly granules = new NodePool(GRANULE_BITS, 16, 1);
+  /** Levels 4-6 (one pool: node numbers are pool-wide). Node 0 is unused. */
   private readonly subs = new NodePool(SUB_BITS, 64, 1);
+  /**
+   * Mirrors: for a 4 MiB span whose 64 KiB node mostly points at page nodes (ranges of a page or
+   * less, densely packed), the span's 1,024 page entries in one node, which the lookup reads
+   * instead of the two levels: such a span costs one load from span to page, not two. The 64 KiB
+   * node and its page nodes stay the truth that updates change; each update of such a span copies
+   * the 64 KiB entries it touched into the mirror. Node 0 is unused.
+   */
+  private readonly mirrors = new NodePool(NODE_BITS, 4, 1);
 
   constructor() {
     this.nodeEntries = this.nodes.entries;
+    this.granuleEntries = this.granules.entries;
     this.subEntries = this.subs.entries;
+    this.mirrorEntries = this.mirrors.entries;
   }
   /**
    * Recently resolved 4 MiB spans (a direct-mapped cache of the top three levels): slot k holds
@@ -108,17 +146,20 @@ export class MmioRangeMap {
   private readonly spans = new Int32Array(2 * SPAN_SLOTS).fill(-1);
   /** The node and leaf pools' entries, held here so a lookup does not go through the pool objects (refreshed when a pool grows). */
   private nodeEntries: Int32Array;
+  private granuleEntries: Int32Array;
   private subEntries: Int32Array;
-  /** The regions that touch each leaf (level-5 node), sorted by base (for MIXED granules). */
+  private mirrorEntries: Int32Array;
+  /** The regions that touch each leaf (level-6 node), sorted by base (for MIXED granules). */
   private readonly leafRegions: (Region[] | undefined)[] = [];
   /** Regions by id (index 0: none). */
   readonly byId: (Region | null)[] = [null];
   /**
-   * Per id, one 32-byte record: [4·id] the base, [4·id + 1] the end (exclusive), [4·id + 2] the
-   * tag its owner gave `add` (the bus's flags). A lookup and the access after it read one cache
-   * line, not one per array; id 0 is the empty range [0, 0) with tag 0.
+   * Per id, one 16-byte record: [2·id] the base, [2·id + 1] the end (exclusive); id 0 is the
+   * empty range [0, 0). Four records a cache line: 10,000 ranges are 160 KB.
    */
-  rec = new Float64Array(4 * 16);
+  rec = new Float64Array(2 * 16);
+  /** Per id, the tag (a byte) its owner gave `add`: the bus's flags. 0 for id 0. */
+  tags = new Uint8Array(16);
   private readonly freeIds: number[] = [];
   private readonly ids = new Map<Region, number>();
 
@@ -131,7 +172,7 @@ export class MmioRangeMap {
   lookupId(addr: number): number {
     const e = this.candidate(addr);
     const rec = this.rec;
-    return addr >= rec[4 * e]! && addr < rec[4 * e + 1]! ? e : 0; // id 0 has the empty range [0, 0)
+    return addr >= rec[2 * e]! && addr < rec[2 * e + 1]! ? e : 0; // id 0 has the empty range [0, 0)
   }
 
   /**
@@ -149,9 +190,14 @@ export class MmioRangeMap {
     const spans = this.spans;
     let e = spans[slot] === span ? spans[slot + 1]! : this.walkSpan(hi, lo, span, slot);
     if (e < 0) {
-      e = this.nodeEntries[(-e << NODE_BITS) | ((lo >>> 12) & 0x3ff)]!;
+      const subs = this.subEntries;
+      if (e > -MIRROR_TAG) {
+        e = this.granuleEntries[(-e << GRANULE_BITS) | ((lo >>> 16) & 0x3f)]!;
+        if (e < 0) e = subs[(-e << SUB_BITS) | ((lo >>> 12) & 0xf)]!;
+      } else {
+        e = this.mirrorEntries[((-e - MIRROR_TAG) << NODE_BITS) | ((lo >>> 12) & 0x3ff)]!;
+      }
       if (e < 0) {
-        const subs = this.subEntries;
         e = subs[(-e << SUB_BITS) | ((lo >>> 8) & 0xf)]!;
         if (e < 0) {
           const leaf = -e;
@@ -187,21 +233,26 @@ export class MmioRangeMap {
     if (id === undefined) {
       id = this.byId.length;
       this.byId.push(null);
-      if (4 * id === this.rec.length) {
-        const rec = new Float64Array(8 * id);
+      if (id === this.tags.length) {
+        const rec = new Float64Array(4 * id);
         rec.set(this.rec);
         this.rec = rec;
+        const tags = new Uint8Array(2 * id);
+        tags.set(this.tags);
+        this.tags = tags;
       }
     }
     this.byId[id] = r;
-    this.rec[4 * id] = r.base;
-    this.rec[4 * id + 1] = r.end;
-    this.rec[4 * id + 2] = tag;
+    this.rec[2 * id] = r.base;
+    this.rec[2 * id + 1] = r.end;
+    this.tags[id] = tag;
     this.ids.set(r, id);
     this.spans.fill(-1);
     this.place(0, 0, 0, r, id);
     this.nodeEntries = this.nodes.entries;
+    this.granuleEntries = this.granules.entries;
     this.subEntries = this.subs.entries;
+    this.mirrorEntries = this.mirrors.entries;
     return id;
   }
 
@@ -213,7 +264,8 @@ export class MmioRangeMap {
     this.unplace(0, 0, 0, r, id);
     this.ids.delete(r);
     this.byId[id] = null;
-    this.rec.fill(0, 4 * id, 4 * id + 4);
+    this.rec.fill(0, 2 * id, 2 * id + 2);
+    this.tags[id] = 0;
     this.freeIds.push(id);
     return id;
   }
@@ -226,7 +278,7 @@ export class MmioRangeMap {
   // ---- updates --------------------------------------------------------------------------------
 
   private pool(level: number): NodePool {
-    return level > 3 ? this.subs : this.nodes;
+    return level > 3 ? this.subs : level === 3 ? this.granules : this.nodes;
   }
 
   /** The first entry index of a node (at `level`, covering from `nodeBase`) that [base, end) touches. */
@@ -253,14 +305,17 @@ export class MmioRangeMap {
         pool.set(node, i, MIXED); // another region shares these 16 bytes
       } else {
         const entryBase = nodeBase + i * unit;
-        let child = -e;
+        let child: number;
         if (e > 0) {
           // Another region held this span alone: split it into a node holding both.
           child = this.pool(level + 1).alloc();
           pool.set(node, i, -child);
           this.place(child, level + 1, entryBase, this.byId[e]!, e);
+        } else {
+          child = this.childOf(level, e);
         }
         this.place(child, level + 1, entryBase, r, id);
+        if (level === 2) this.syncMirror(node, i, child, entryBase, r);
       }
     }
   }
@@ -286,12 +341,15 @@ export class MmioRangeMap {
       if (e === id) {
         pool.set(node, i, 0);
       } else if (e < 0) {
-        const child = -e;
+        const child = this.childOf(level, e);
         this.unplace(child, level + 1, nodeBase + i * unit, r, id);
         if (below.nonZero[child] === 0) {
+          if (level === 2 && this.granules.link[child] !== 0) this.mirrors.release(this.granules.link[child]!);
           pool.set(node, i, 0);
           below.release(child);
           if (level + 1 === LEAF_LEVEL) this.leafRegions[child] = undefined;
+        } else if (level === 2) {
+          this.syncMirror(node, i, child, nodeBase + i * unit, r);
         }
       }
     }
@@ -310,17 +368,63 @@ export class MmioRangeMap {
       } else if (level === LEAF_LEVEL) {
         for (const x of this.leafRegions[node]!) if (x !== self && x.base < end && x.end > base) return x;
       } else {
-        const x = this.overlapIn(-e, level + 1, nodeBase + i * unit, base, end, self);
+        const x = this.overlapIn(this.childOf(level, e), level + 1, nodeBase + i * unit, base, end, self);
         if (x !== null) return x;
       }
     }
     return null;
   }
 
+  /** The node an entry e < 0 of `level` points at (a level-2 entry may name the span's mirror: the 64 KiB node behind it). */
+  private childOf(level: number, e: number): number {
+    return level === 2 && -e >= MIRROR_TAG ? this.mirrors.link[-e - MIRROR_TAG]! : -e;
+  }
+
+  /**
+   * After `r` was placed in or taken out of 64 KiB node `g` (entry i of level-2 node `node`, a
+   * span from `spanBase`): gives the span a mirror, drops it, or copies the 64 KiB entries `r`
+   * touched into it.
+   */
+  private syncMirror(node: number, i: number, g: number, spanBase: number, r: Region): void {
+    const granules = this.granules;
+    let m = granules.link[g]!;
+    const shared = granules.pointers[g]!;
+    if (m === 0) {
+      if (shared < MIRROR_AT) return;
+      m = this.mirrors.alloc();
+      granules.link[g] = m;
+      this.mirrors.link[m] = g;
+      this.nodes.set(node, i, -(MIRROR_TAG + m));
+      this.copyToMirror(g, m, 0, (1 << GRANULE_BITS) - 1);
+    } else if (shared < UNMIRROR_AT) {
+      this.mirrors.release(m);
+      granules.link[g] = 0;
+      this.nodes.set(node, i, -g);
+    } else {
+      this.copyToMirror(g, m, this.firstEntry(3, spanBase, r.base), this.lastEntry(3, spanBase, r.end));
+    }
+  }
+
+  /** Copies 64 KiB entries first..last of node `g` into mirror `m` as page entries (16 each). */
+  private copyToMirror(g: number, m: number, first: number, last: number): void {
+    const out = this.mirrors.entries;
+    for (let k = first; k <= last; k++) {
+      const e = this.granules.get(g, k);
+      const at = (m << NODE_BITS) | (k << GRANULE_SHIFT_IN_PAGES);
+      for (let p = 0; p < 1 << GRANULE_SHIFT_IN_PAGES; p++) out[at + p] = e < 0 ? this.subs.get(-e, p) : e;
+    }
+  }
+
   private lookupMixed(leaf: number, addr: number): number {
     for (const r of this.leafRegions[leaf]!) if (addr >= r.base && addr < r.end) return this.ids.get(r)!;
     return 0;
   }
+}
+
+function grown(a: Int32Array, capacity: number): Int32Array {
+  const b = new Int32Array(capacity);
+  b.set(a);
+  return b;
 }
 
 function insertSorted(list: Region[], r: Region): void {

@@ -4,7 +4,7 @@
 // granules, pages and 64 KiB spans), then lookups at every range's edges and at random addresses.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BusOverlapError, MAX_PHYS_ADDR, MmioBus, type IoHandler, type Region } from '../../src/index.js';
+import { BusOverlapError, HOST_ACCESS, MAX_PHYS_ADDR, MmioBus, type IoHandler, type Region } from '../../src/index.js';
 
 const NULL_DEVICE: IoHandler = { read: () => 0x5a, write: () => undefined };
 
@@ -36,6 +36,50 @@ function model(regions: readonly Region[], addr: number): Region | null {
   return regions.find((r) => addr >= r.base && addr < r.end) ?? null;
 }
 
+type Op = { kind: 'add'; base: number; length: number } | { kind: 'move'; pick: number; base: number } | { kind: 'remove'; pick: number };
+
+let added = 0;
+
+/**
+ * Applies `o` to the bus and to `live` (the model): an add or move onto a taken place must throw
+ * BusOverlapError and change nothing. Each range reads as its own number (the count of adds, & 0xff).
+ */
+function apply(bus: MmioBus, live: Region[], o: Op): void {
+  const clash = (base: number, length: number, self: Region | null) => live.some((x) => x !== self && x.base < base + length && x.end > base);
+  if (o.kind === 'add') {
+    const n = ++added & 0xff;
+    const device: IoHandler = { read: () => n, write: () => undefined };
+    if (clash(o.base, o.length, null)) expect(() => bus.register(o.base, o.length, device, { owner: 'x' })).toThrow(BusOverlapError);
+    else live.push(bus.register(o.base, o.length, device, { owner: `r${n}` }));
+    return;
+  }
+  if (live.length === 0) return;
+  const r = live[o.pick % live.length]!;
+  if (o.kind === 'remove') {
+    r.remove();
+    live.splice(live.indexOf(r), 1);
+  } else if (o.base + r.length > MAX_PHYS_ADDR) {
+  } else if (clash(o.base, r.length, r)) {
+    const was = r.base;
+    expect(() => r.move(o.base)).toThrow(BusOverlapError);
+    expect(r.base).toBe(was);
+  } else {
+    r.move(o.base);
+  }
+}
+
+/** Every address of `probes` and at every live range's edges finds the model's range, by lookup and by a read (the fast path). */
+function check(bus: MmioBus, live: readonly Region[], probes: readonly number[]): void {
+  const addrs = [...probes];
+  for (const r of live) addrs.push(r.base - 1, r.base, r.base + 1, r.end - 1, r.end, r.base + Math.floor(r.length / 2));
+  for (const a of addrs) {
+    const want = model(live, a);
+    expect(bus.regionAt(a)).toBe(want);
+    if (a >= 0 && a < MAX_PHYS_ADDR) expect(bus.read(a, 1)).toBe(want === null ? 0xff : want.handler.read(0, 1, HOST_ACCESS));
+  }
+  expect(bus.list()).toEqual([...live].sort((x, y) => x.base - y.base));
+}
+
 describe('MmioRangeMap (through MmioBus) agrees with a full scan', () => {
   it("after any sequence of registrations, moves and removals, every lookup finds the model's region", () => {
     fc.assert(
@@ -48,32 +92,53 @@ describe('MmioRangeMap (through MmioBus) agrees with a full scan', () => {
           for (const o of ops) {
             const base = o.kind === 'remove' ? 0 : Math.min(o.at.centre + o.at.offset, MAX_PHYS_ADDR - 1);
             const length = o.kind === 'remove' ? 1 : Math.min(o.at.length, MAX_PHYS_ADDR - base);
-            const clash = () => live.some((r) => r.base < base + length && r.end > base);
-            if (o.kind === 'add') {
-              if (clash()) expect(() => bus.register(base, length, NULL_DEVICE, { owner: 'x' })).toThrow(BusOverlapError);
-              else live.push(bus.register(base, length, NULL_DEVICE, { owner: `r${live.length}` }));
-            } else if (live.length > 0) {
-              const r = live[o.pick % live.length]!;
-              if (o.kind === 'remove') {
-                r.remove();
-                live.splice(live.indexOf(r), 1);
-              } else if (base + r.length > MAX_PHYS_ADDR) {
-              } else if (live.some((x) => x !== r && x.base < base + r.length && x.end > base)) {
-                const was = r.base;
-                expect(() => r.move(base)).toThrow(BusOverlapError);
-                expect(r.base).toBe(was);
-              } else {
-                r.move(base);
-              }
-            }
+            apply(bus, live, o.kind === 'add' ? { kind: 'add', base, length } : o.kind === 'move' ? { kind: 'move', pick: o.pick, base } : o);
           }
-          const addrs = [...probes];
-          for (const r of live) addrs.push(r.base - 1, r.base, r.base + 1, r.end - 1, r.end, r.base + Math.floor(r.length / 2));
-          for (const a of addrs) expect(bus.regionAt(a)).toBe(model(live, a));
-          expect(bus.list()).toEqual([...live].sort((a, b) => a.base - b.base));
+          check(bus, live, probes);
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('one 4 MiB span filling up with small ranges and emptying again (64 KiB entries, page nodes, the span mirror and its removal) agrees with the model', () => {
+    // First 40-120 ranges of a page or less at random pages of half a span, so most of its 64 KiB
+    // entries are shared (page nodes below) and the span gets its mirror; then random adds (some
+    // covering whole 64 KiB entries), moves and removals; then removals down to a few ranges, so
+    // the span loses its mirror again while ranges remain. Checked after each phase.
+    const SPAN = 0xfe00_0000; // 4 MiB-aligned
+    const at = (granules: number) =>
+      fc
+        .record({ granule: fc.integer({ min: 0, max: granules - 1 }), page: fc.integer({ min: 0, max: 15 }), offset: fc.constantFrom(0, 0x100, 0x800, 0xff0) })
+        .map((a) => SPAN + a.granule * 0x1_0000 + a.page * 0x1000 + a.offset);
+    const small = fc.constantFrom(0x10, 0x100, 0x400, 0x1000);
+    const fill: fc.Arbitrary<Op[]> = fc.array(fc.record({ kind: fc.constant('add' as const), base: at(32), length: small }), { minLength: 40, maxLength: 120 });
+    const spanOp: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('add' as const), base: at(64), length: fc.oneof(small, fc.integer({ min: 1, max: 0x3_0000 })) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), pick: fc.nat(), base: at(64) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
+    );
+    const probes = fc.array(fc.integer({ min: 0, max: 0x40_0000 }), { maxLength: 40 });
+    fc.assert(
+      fc.property(
+        fill,
+        fc.array(spanOp, { maxLength: 100 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.array(fc.nat()),
+        probes,
+        (first, then, keep, picks, offsets) => {
+          const bus = new MmioBus();
+          const live: Region[] = [];
+          const addrs = [...offsets.map((p) => SPAN + p), ...Array.from({ length: 64 }, (_, g) => SPAN + g * 0x1_0000 + 0x80)];
+          for (const o of first) apply(bus, live, o);
+          check(bus, live, addrs);
+          for (const o of then) apply(bus, live, o);
+          check(bus, live, addrs);
+          for (let k = 0; live.length > keep; k++) apply(bus, live, { kind: 'remove', pick: picks[k] ?? k });
+          check(bus, live, addrs);
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
