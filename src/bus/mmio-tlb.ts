@@ -90,27 +90,23 @@ export class MmioTlb {
    * read/write are not shared with the hit path, so neither slows the other's inlining.
    */
   private readMiss(slot: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
-    this.misses++;
-    const handler = this.bus.cacheEntry(addr, this.recs, 4 * slot);
-    this.handlers[slot] = handler;
-    const recs = this.recs;
-    const base = recs[4 * slot]!;
-    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
-      return (handler.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
-    }
+    const handler = this.refill(slot, addr, size);
+    if (handler !== null) return (handler.read((addr - this.recs[4 * slot]!) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     return this.bus.read(addr, size, ctx);
   }
 
   private writeMiss(slot: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+    const handler = this.refill(slot, addr, size);
+    if (handler !== null) handler.write((addr - this.recs[4 * slot]!) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+    else this.bus.write(addr, size, value, ctx);
+  }
+
+  /** Fills `slot` with the region at `addr`; returns its handler if that takes [addr, addr + size) directly, else null. */
+  private refill(slot: number, addr: number, size: PortAccessSize): IoHandler | null {
     this.misses++;
     const handler = this.bus.cacheEntry(addr, this.recs, 4 * slot);
     this.handlers[slot] = handler;
     const recs = this.recs;
-    const base = recs[4 * slot]!;
-    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
-      handler.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
-      return;
-    }
-    this.bus.write(addr, size, value, ctx);
+    return addr >= recs[4 * slot]! && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0 ? handler : null;
   }
 }
