@@ -10,16 +10,11 @@ import type { IoHandler } from '../bus/handler.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { Region } from '../bus/region.js';
 import type { PortBus } from '../bus/port-bus.js';
-import {
-  type EmulateContext,
-  type InsnWindow,
-  X86EMUL_DECLINED,
-  X86EMUL_EXCEPTION,
-  X86EMUL_OKAY,
-  X86EMUL_RETRY,
-  X86EMUL_UNHANDLEABLE,
-  type X86EmulateOps,
-} from './ops.js';
+import * as Ops from './ops.js';
+import type { EmulateContext, InsnWindow, X86EmulateOps } from './ops.js';
+
+// Local copies: an imported binding read in optimized code carries a TDZ check (see decoder/decode.ts).
+const { X86EMUL_DECLINED, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE } = Ops;
 
 /** Page size (bytes) at which the adapter splits linear accesses and truncates string batches: 4 KiB. */
 export const PAGE_SIZE = 4096;

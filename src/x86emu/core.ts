@@ -2,36 +2,22 @@
 // segmentation (limits, null segments, canonical checks) and memory access through the callbacks.
 // Executors (src/x86emu/exec/*) receive this object; nothing here allocates per instruction.
 import type { AluOut, BitAddrOut, MulDivOut } from './alu/api.js';
-import {
-  CR0_AM,
-  type CpuState,
-  RFLAGS_AC,
-  SA_DB,
-  SA_P,
-  SA_S,
-  SA_UNUSABLE,
-  SEG_SS,
-  SEG_TYPE_CODE,
-  SEG_TYPE_EXPAND_DOWN,
-  SEG_TYPE_WRITABLE,
-  type SegmentRegister,
-} from './cpu-state.js';
+import * as Cs from './cpu-state.js';
+import type { CpuState, SegmentRegister } from './cpu-state.js';
 import type { CpuFeatures } from './features.js';
-import { BASE_RIP, Insn, NO_REG } from './insn.js';
-import { MODE_LONG64, MODE_REAL, MODE_V86, type CpuMode } from './modes.js';
-import {
-  PendingEvent,
-  VEC_AC,
-  VEC_GP,
-  VEC_SS,
-  X86EMUL_EXCEPTION,
-  X86EMUL_OKAY,
-  X86EMUL_RETRY,
-  X86EMUL_UNHANDLEABLE,
-  X86EMUL_UNIMPLEMENTED,
-  type EmulateContext,
-  type X86EmulateOps,
-} from './ops.js';
+import * as In from './insn.js';
+import { Insn } from './insn.js';
+import * as Md from './modes.js';
+import type { CpuMode } from './modes.js';
+import * as Ops from './ops.js';
+import { PendingEvent, type EmulateContext, type X86EmulateOps } from './ops.js';
+
+// Local copies of the constants: an imported binding read in optimized code carries a TDZ check
+// (see decoder/decode.ts); these are read on every instruction (computeEa, linearize, status).
+const { CR0_AM, RFLAGS_AC, SA_DB, SA_P, SA_S, SA_UNUSABLE, SEG_SS, SEG_TYPE_CODE, SEG_TYPE_EXPAND_DOWN, SEG_TYPE_WRITABLE } = Cs;
+const { BASE_RIP, NO_REG } = In;
+const { MODE_LONG64, MODE_REAL, MODE_V86 } = Md;
+const { VEC_AC, VEC_GP, VEC_SS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, X86EMUL_UNIMPLEMENTED } = Ops;
 
 // Executors return the callback status codes of ops.ts (X86EMUL_*): one vocabulary from a callback
 // through an executor to `ops.done` and the result, so no code can be mistaken for another.

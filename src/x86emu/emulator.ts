@@ -9,20 +9,12 @@ import * as T from './decoder/tables.js';
 import { REFERENCE_CPU, type CpuFeatures } from './features.js';
 import { EXIT_SITE_BITS, ExitSite, copyInsn, exitSiteSlot, sameBytes } from './exit-site.js';
 import { execMovFast } from './fast-mov.js';
-import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY, type Insn } from './insn.js';
-import { currentCpl, currentMode, MODE_LONG64, modeBits } from './modes.js';
-import {
-  InsnWindow,
-  VEC_GP,
-  VEC_NM,
-  VEC_UD,
-  X86EMUL_EXCEPTION,
-  X86EMUL_OKAY,
-  X86EMUL_RETRY,
-  X86EMUL_UNHANDLEABLE,
-  X86EMUL_UNIMPLEMENTED,
-  type X86EmulateOps,
-} from './ops.js';
+import * as In from './insn.js';
+import type { Insn } from './insn.js';
+import * as Md from './modes.js';
+import { currentCpl, currentMode, modeBits } from './modes.js';
+import * as Ops from './ops.js';
+import { InsnWindow, type X86EmulateOps } from './ops.js';
 import * as A from './exec/arith.js';
 import { execCrc32 } from './exec/crc32.js';
 import { execIn, execOut } from './exec/io.js';
@@ -77,6 +69,12 @@ export interface EmulateOptions {
   /** Set when re-executing an instruction that returned 'retry'. */
   readonly retrying?: boolean;
 }
+
+// Local copies of the constants: an imported binding read in optimized code carries a TDZ check
+// (see decoder/decode.ts).
+const { VEC_GP, VEC_NM, VEC_UD, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, X86EMUL_UNIMPLEMENTED } = Ops;
+const { DEC_FETCH, DEC_OK, DEC_TOO_LONG, ENC_LEGACY } = In;
+const { MODE_LONG64 } = Md;
 
 type Exec = (e: Emu) => number;
 
@@ -263,6 +261,12 @@ export class X86Emulator {
     if (code === X86EMUL_OKAY) {
       state.ripLo = site.nextRipLo;
       state.ripHi = site.nextRipHi;
+      ops.done?.(code, e);
+      // result(), inlined for the common outcome (a MOV never leaves RIP on the instruction)
+      const ex = this.executed;
+      ex.length = d.length;
+      ex.complete = true;
+      return ex;
     }
     ops.done?.(code, e);
     return this.result(code);

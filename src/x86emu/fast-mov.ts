@@ -6,9 +6,15 @@
 // adapter's page split and its chunk loop. When the callbacks decline (an access crossing a page,
 // an MMIO backend with its replay cache) it goes on through ops.read / ops.write exactly as the
 // general path would from that point; test/x86emu/fast-mov.test.ts compares both paths.
-import { ACC_READ, ACC_WRITE, type Emu } from './core.js';
-import { H_MOV_EI } from './decoder/tables.js';
-import { X86EMUL_DECLINED, X86EMUL_OKAY } from './ops.js';
+import * as Core from './core.js';
+import type { Emu } from './core.js';
+import * as Tb from './decoder/tables.js';
+import * as Ops from './ops.js';
+
+// Local copies: an imported binding read in optimized code carries a TDZ check (see decoder/decode.ts).
+const { ACC_READ, ACC_WRITE } = Core;
+const { H_MOV_EI } = Tb;
+const { X86EMUL_DECLINED, X86EMUL_OKAY } = Ops;
 
 /**
  * Runs the memory form of 88/89/8A/8B or C6/C7 /0 (the caller checked: d.hasMem, and /0 for C6/C7)
