@@ -20,6 +20,7 @@ import type { KvmVm, GuestMemory } from './kvm/kvm-vm.js';
 import { RUN_INTERRUPTED } from './kvm/kvm-vcpu.js';
 import { hostQuirks, type HostQuirks } from './kvm/pvm-host.js';
 import { guestCpuid, physAddrBits } from './cpuid.js';
+import { HandoffPoll } from './handoff-poll.js';
 import { HostClock } from './host-clock.js';
 import { DeadlineKicker, KickSignal } from './kick.js';
 import { ExitStats } from './exit-stats.js';
@@ -111,6 +112,8 @@ export class Vm {
   private threads: VcpuThread[] = [];
   /** serveWorkers() let a chatty worker go or kicked one with NMIs since vCPU 0 last entered (runThreaded holds vCPU 0 for it). */
   private handedOff = false;
+  /** Polls for a worker's next exit before sleeping on the doorbell, while that pays (handoff-poll.ts). */
+  private readonly handoffPoll = new HandoffPoll();
   private startedNs = 0;
   /** Platform time of the last TSC anchor (−1: none yet). */
   private anchoredAt = -1;
@@ -548,7 +551,10 @@ export class Vm {
               const hold = Math.min(holdEnd, now + clock.untilNextDeadline(now), sliceEnd) - t;
               if (hold > 0) {
                 v0.stats.holds++;
-                Atomics.wait(doorbell, 0, seen, hold / 1e6);
+                if (!this.handoffPoll.poll(doorbell, seen, hold, clock)) {
+                  const left = hold - (clock.hostNs() - t);
+                  if (left > 0) Atomics.wait(doorbell, 0, seen, left / 1e6);
+                }
                 continue;
               }
             }
@@ -591,6 +597,12 @@ export class Vm {
             const w = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(doorbell, 0, seen, wait / 1e6);
             if (w.async) await Promise.race([w.value, this.sleep(wait)]);
             break;
+          }
+          // A worker just let go with short runs is likely to post again within microseconds: poll
+          // the doorbell for it first, so that exit costs no futex wake-up (handoff-poll.ts).
+          if (this.handedOff) {
+            this.handedOff = false;
+            if (this.handoffPoll.poll(doorbell, seen, wait, clock)) continue;
           }
           Atomics.wait(doorbell, 0, seen, Math.min(wait, PRECISE_WAIT_NS) / 1e6);
         }
