@@ -1,14 +1,10 @@
 // Vcpu.prepareEntry's shortcut: after port I/O and MMIO off the xAPIC page, with nothing arriving
 // at the LAPIC, the next entry needs no work. These run the real Vcpu and LAPIC against a stand-in
 // for the KVM vCPU (a kvm_run page in memory), so every case is exact and needs no /dev/kvm.
-import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { accessContext } from '../../src/bus/access.js';
-import type { Lapic } from '../../src/devices/lapic/lapic.js';
-import { createPlatform } from '../../src/platform/create-platform.js';
-import { EXIT, IO_DIRECTION, RUN, SIZEOF } from '../../src/vmm/kvm/abi.js';
-import type { KvmVcpu } from '../../src/vmm/kvm/kvm-vcpu.js';
-import { Vcpu, type VcpuHost } from '../../src/vmm/vcpu.js';
+import { EXIT, RUN } from '../../src/vmm/kvm/abi.js';
+import { vcpuOnFakeKvm } from './fake-kvm-vcpu.js';
 
 const APIC = 0xfee00000;
 const TPR = 0x80;
@@ -17,57 +13,8 @@ const VECTOR = 0x40;
 const PORT = 0x80;
 
 function setup() {
-  const platform = createPlatform({ profile: 'qemu-pc', vcpus: 1 });
-  const lapic = platform.vcpus[0]!.devices.get('lapic') as Lapic;
-  const page = new ArrayBuffer(4096);
-  const run = new DataView(page);
-  const runBytes = new Uint8Array(page);
-  const injected: number[] = [];
-  const sregs = new DataView(new ArrayBuffer(SIZEOF.sregs));
-  let nmis = 0;
-  // KVM's NMI bookkeeping as KvmVcpu keeps it: KVM_NMI since the last exit means KVM may hold it.
-  const kvmState = { nmiSinceExit: false, interruptQueued: false };
-  const kvm = {
-    run,
-    runBytes,
-    sregs,
-    getSregs: () => sregs,
-    setMsr: () => undefined,
-    interrupt: (v: number) => {
-      injected.push(v);
-      kvmState.interruptQueued = true; // in kvm_run's events until a KVM_RUN takes it
-    },
-    get interruptQueued() {
-      return kvmState.interruptQueued;
-    },
-    nmi: () => {
-      nmis++;
-      kvmState.nmiSinceExit = true;
-    },
-    get nmiSinceExit() {
-      return kvmState.nmiSinceExit;
-    },
-    get holdsNmi() {
-      return kvmState.nmiSinceExit;
-    },
-  } as unknown as KvmVcpu;
-  const host: VcpuHost = {
-    ports: platform.ports,
-    mmio: platform.mmio,
-    stop: () => undefined,
-    completeFailedEmulation: () => false,
-    requestReset: () => undefined,
-    anchorTsc: () => undefined,
-    physAddrBits: 40,
-  };
-  const vcpu = new Vcpu(0, kvm, lapic, host);
-  // Every exit served came from a KVM_RUN, which took the queued interrupt.
-  const serve = vcpu.serveExit.bind(vcpu);
-  vcpu.serveExit = () => {
-    kvmState.interruptQueued = false;
-    serve();
-  };
-  lapic.wakeObserver = () => vcpu.wake(); // as Vm wires it
+  const t = vcpuOnFakeKvm();
+  const { platform, lapic } = t;
   platform.ports.register(PORT, 1, { read: () => 0, write: () => undefined }, { owner: 'test' });
   // Software-enable the LAPIC (SVR bit 8) the way the guest would.
   platform.mmio.write(APIC + SVR, 4, 0x1ff, accessContext(0));
@@ -77,42 +24,14 @@ function setup() {
     lapicLooks++;
     return has();
   };
-
-  /** KVM returned from KVM_RUN with `OUT port, AL`; the guest can take an interrupt iff `ready`. */
-  const portExit = (ready: boolean, port = PORT) => {
-    kvmState.nmiSinceExit = false; // KVM_RUN returned from the guest
-    run.setUint32(RUN.exitReason, EXIT.IO, true);
-    runBytes[RUN.ioDirection] = IO_DIRECTION.OUT;
-    runBytes[RUN.ioSize] = 1;
-    run.setUint16(RUN.ioPort, port, true);
-    run.setUint32(RUN.ioCount, 1, true);
-    run.setUint32(RUN.ioDataOffset, 1024, true);
-    runBytes[RUN.readyForInterruptInjection] = ready ? 1 : 0;
-    runBytes[RUN.ifFlag] = ready ? 1 : 0;
-    vcpu.serveExit();
+  return {
+    ...t,
+    /** KVM returned from KVM_RUN with `OUT port, AL`; the guest can take an interrupt iff `ready`. */
+    portExit: (ready: boolean, port = PORT) => t.portExit(ready, port),
+    /** KVM returned with a 4-byte MMIO write of `value` at `addr`. */
+    mmioWrite: (addr: number, value: number, ready: boolean) => void t.mmioExit(addr, 4, value, ready),
+    looks: () => lapicLooks,
   };
-  /** KVM returned with a 4-byte MMIO write of `value` at `addr`. */
-  const mmioWrite = (addr: number, value: number, ready: boolean) => {
-    run.setUint32(RUN.exitReason, EXIT.MMIO, true);
-    run.setBigUint64(RUN.mmioPhysAddr, BigInt(addr), true);
-    run.setUint32(RUN.mmioLen, 4, true);
-    runBytes[RUN.mmioIsWrite] = 1;
-    run.setUint32(RUN.mmioData, value, true);
-    runBytes[RUN.readyForInterruptInjection] = ready ? 1 : 0;
-    runBytes[RUN.ifFlag] = ready ? 1 : 0;
-    vcpu.serveExit();
-  };
-  /** KVM returned with RDMSR (write false) or WRMSR of `msr`; returns kvm_run's error flag. */
-  const msrExit = (msr: number, write: boolean, lo = 0, hi = 0) => {
-    run.setUint32(RUN.exitReason, write ? EXIT.X86_WRMSR : EXIT.X86_RDMSR, true);
-    run.setUint32(RUN.msrIndex, msr, true);
-    run.setUint32(RUN.msrData, lo, true);
-    run.setUint32(RUN.msrData + 4, hi, true);
-    runBytes[RUN.msrError] = 0xff;
-    vcpu.serveExit();
-    return runBytes[RUN.msrError];
-  };
-  return { platform, lapic, vcpu, run, runBytes, injected, portExit, mmioWrite, msrExit, looks: () => lapicLooks, nmis: () => nmis };
 }
 
 describe('Vcpu entry preparation after exits that change nothing', () => {

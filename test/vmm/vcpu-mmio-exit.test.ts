@@ -1,59 +1,23 @@
 // Vcpu.serveMmio: an MMIO exit reaches the device at the address KVM reported, through the vCPU's
 // own MmioTlb, and follows the bus when a region moves or goes (the xAPIC window relocated by
 // IA32_APIC_BASE included). Run against a kvm_run page in memory: exact, no /dev/kvm needed.
-import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import type { IoHandler } from '../../src/bus/handler.js';
-import type { Lapic } from '../../src/devices/lapic/lapic.js';
-import { createPlatform } from '../../src/platform/create-platform.js';
-import { EXIT, RUN, SIZEOF } from '../../src/vmm/kvm/abi.js';
-import type { KvmVcpu } from '../../src/vmm/kvm/kvm-vcpu.js';
-import { Vcpu, type VcpuHost } from '../../src/vmm/vcpu.js';
+import { vcpuOnFakeKvm } from './fake-kvm-vcpu.js';
 
 const DEV = 0xd000_0000;
 const APIC = 0xfee0_0000;
 const TPR = 0x80;
 
 function setup() {
-  const platform = createPlatform({ profile: 'qemu-pc', vcpus: 1 });
-  const lapic = platform.vcpus[0]!.devices.get('lapic') as Lapic;
-  const page = new ArrayBuffer(4096);
-  const run = new DataView(page);
-  const runBytes = new Uint8Array(page);
-  const sregs = new DataView(new ArrayBuffer(SIZEOF.sregs));
-  const kvm = { run, runBytes, sregs, getSregs: () => sregs, setMsr: () => undefined } as unknown as KvmVcpu;
-  const host: VcpuHost = {
-    ports: platform.ports,
-    mmio: platform.mmio,
-    stop: () => undefined,
-    completeFailedEmulation: () => false,
-    requestReset: () => undefined,
-    anchorTsc: () => undefined,
-    physAddrBits: 40,
+  const t = vcpuOnFakeKvm();
+  return {
+    platform: t.platform,
+    lapic: t.lapic,
+    /** KVM returned with an MMIO access of `len` bytes at `addr`; a read returns kvm_run's data. */
+    mmio: (addr: number, len: number, write: number | null) => t.mmioExit(addr, len, write),
+    wrmsr: (msr: number, lo: number, hi: number) => t.msrExit(msr, true, lo, hi),
   };
-  const vcpu = new Vcpu(0, kvm, lapic, host);
-  /** KVM returned with an MMIO access of `len` bytes at `addr`; a read returns kvm_run's data. */
-  const mmio = (addr: number, len: number, write: number | null): number => {
-    // CR8 as the entry loaded it from TPR (serveExit takes a changed CR8 as a MOV to CR8).
-    run.setUint32(RUN.cr8, lapic.tpr >>> 4, true);
-    run.setUint32(RUN.exitReason, EXIT.MMIO, true);
-    run.setBigUint64(RUN.mmioPhysAddr, BigInt(addr), true);
-    run.setUint32(RUN.mmioLen, len, true);
-    runBytes[RUN.mmioIsWrite] = write === null ? 0 : 1;
-    run.setUint32(RUN.mmioData, write ?? 0xdead_beef, true);
-    vcpu.serveExit();
-    return run.getUint32(RUN.mmioData, true);
-  };
-  const wrmsr = (msr: number, lo: number, hi: number) => {
-    run.setUint32(RUN.cr8, lapic.tpr >>> 4, true);
-    run.setUint32(RUN.exitReason, EXIT.X86_WRMSR, true);
-    run.setUint32(RUN.msrIndex, msr, true);
-    run.setUint32(RUN.msrData, lo, true);
-    run.setUint32(RUN.msrData + 4, hi, true);
-    vcpu.serveExit();
-    return runBytes[RUN.msrError];
-  };
-  return { platform, lapic, mmio, wrmsr };
 }
 
 /** A device that logs every access and reads back (tag << 24) | offset. */
