@@ -179,7 +179,7 @@ export class Vm {
       ]);
       const quirks = hostQuirks();
       if (quirks.kind === 'vmx') vm.setTssAddress(0xfffbd000);
-      const memory = vm.allocate(ramBytes);
+      const memory = vm.allocate(ramBytes, true);
       vm.setMemoryRegion(0, 0, Math.min(ramBytes, LOW_RAM_END), memory.address);
       if (ramBytes > HIGH_RAM_START) vm.setMemoryRegion(1, HIGH_RAM_START, ramBytes - HIGH_RAM_START, memory.address + BigInt(HIGH_RAM_START));
       // The BIOS area is memory on a PC (shadowed ROM): the firmware tables live there.

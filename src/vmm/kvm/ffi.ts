@@ -27,6 +27,7 @@ export interface Libc {
   ioctlInt(fd: number, req: number, arg: number): number;
   mmap(addr: null, len: number, prot: number, flags: number, fd: number, off: number): NativePointer | null;
   munmap(ptr: NativePointer, len: number): number;
+  madvise(ptr: NativePointer, len: number, advice: number): number;
   gettid(): number;
   getpid(): number;
   tgkill(tgid: number, tid: number, sig: number): number;
@@ -47,6 +48,7 @@ export const MAP_SHARED = 1;
 export const MAP_PRIVATE = 2;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_NORESERVE = 0x4000;
+export const MADV_HUGEPAGE = 14;
 export const SIG_BLOCK = 0;
 export const SIG_UNBLOCK = 1;
 export const SIG_SETMASK = 2;
@@ -83,6 +85,7 @@ export function loadLibc(): Libc {
   const ioctlInt = f('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']);
   const mmap = f('mmap', 'void *', ['void *', 'size_t', 'int', 'int', 'int', 'long']);
   const munmap = f('munmap', 'int', ['void *', 'size_t']);
+  const madvise = f('madvise', 'int', ['void *', 'size_t', 'int']);
   const gettid = f('gettid', 'int', []);
   const getpid = f('getpid', 'int', []);
   const tgkill = f('tgkill', 'int', ['int', 'int', 'int']);
@@ -108,6 +111,7 @@ export function loadLibc(): Libc {
       return p;
     },
     munmap: munmap as Libc['munmap'],
+    madvise: madvise as Libc['madvise'],
     gettid: gettid as Libc['gettid'],
     getpid: getpid as Libc['getpid'],
     tgkill: tgkill as Libc['tgkill'],

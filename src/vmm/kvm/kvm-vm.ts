@@ -2,7 +2,7 @@
 // irqchip and no in-kernel PIT: every interrupt controller and timer is hvmdev's.
 import { KVM, MSR_FILTER, SIZEOF } from './abi.js';
 import { KvmCallError } from './errors.js';
-import { MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Libc, type NativePointer } from './ffi.js';
+import { MADV_HUGEPAGE, MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, PROT_READ, PROT_WRITE, type Libc, type NativePointer } from './ffi.js';
 import { KvmVcpu } from './kvm-vcpu.js';
 import type { KvmVmHost } from './kvm-vm-host.js';
 
@@ -42,10 +42,17 @@ export class KvmVm {
     return this.libc.ioctlInt(this.fd, KVM.CHECK_EXTENSION, cap);
   }
 
-  /** Maps `size` bytes of zeroed anonymous memory (not yet given to the guest). */
-  allocate(size: number): GuestMemory {
+  /**
+   * Maps `size` bytes of zeroed anonymous memory (not yet given to the guest). `hugePages`: ask for
+   * transparent huge pages (MADV_HUGEPAGE), as QEMU does for guest RAM (its ram_block_add); with
+   * the kernel's THP mode "madvise" (the common default) anonymous memory gets them only when asked.
+   * Fewer host TLB misses for the guest and for KVM's accesses to its memory (the instruction
+   * emulator's fetches on PVM). Ignored where THP is unavailable.
+   */
+  allocate(size: number, hugePages = false): GuestMemory {
     const ptr = this.libc.mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ptr === null) throw new KvmCallError(`mmap of ${size} bytes of guest memory`, this.libc.errno(), 'use a smaller --memory');
+    if (hugePages) this.libc.madvise(ptr, size, MADV_HUGEPAGE);
     this.mappings.push({ ptr, len: size });
     return { bytes: new Uint8Array(this.libc.koffi.view(ptr, size)), address: this.libc.koffi.address(ptr), pointer: ptr };
   }
