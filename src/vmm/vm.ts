@@ -429,48 +429,58 @@ export class Vm {
     const clock = this.hostClock;
     try {
       while (this.stopReason === null) {
-        const sliceStart = clock.hostNs();
-        const sliceEnd = sliceStart + SLICE_NS;
-        // The kick that ends a run with no exit: never past the backstop nor --timeout's end.
-        const backstop = Math.min(sliceStart + KICK_BACKSTOP_NS, this.timeoutAt());
-        // The clock was brought up to date right after the last exit: no second host-time read.
-        let fresh = false;
-        while (this.stopReason === null) {
-          // An exit may have armed a timer at or before now (a deadline already passed): fire it first.
-          const now = fresh ? clock.fireDue() : clock.sync();
-          fresh = false;
-          if (now >= sliceEnd) break;
-          if (this.resetPending) this.performReset([]);
-          if (!v.prepareEntry()) {
-            // Halted or waiting for SIPI: sleep until the next deadline or a wake-up.
-            const wait = Math.min(clock.untilNextDeadline(now), sliceEnd - now);
-            if (wait >= PRECISE_WAIT_NS) {
-              await this.sleep(wait - PRECISE_WAIT_NS / 2);
-              break;
-            }
-            if (wait > 0) Atomics.wait(SLEEPER, 0, 0, wait / 1e6);
-            continue;
-          }
-          const target = Math.min(now + clock.untilNextDeadline(now), backstop);
-          if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
-          if (v.kvm.enter() === RUN_INTERRUPTED) {
-            this.kick.drain();
-            kicker.armedFor = -1;
-            v.stats.kicks++;
-            v.stats.byReason[EXIT.INTR]!++;
-            this.quirks.afterKick(v, this.ram);
-            continue;
-          }
-          clock.sync();
-          fresh = true;
-          v.serveExit();
-        }
+        const sleepNs = this.runSliceInline(v, kicker);
+        if (sleepNs > 0) await this.sleep(sleepNs);
         this.checkTimeout(clock.hostNs());
         await yieldToEventLoop();
       }
     } finally {
       kicker.close();
     }
+  }
+
+  /**
+   * One slice of the one-vCPU loop: enters the vCPU and serves its exits until the slice ends or
+   * the VM stops (returns 0), or until the halted vCPU must wait long enough to sleep on the event
+   * loop (returns how long, in ns). A plain function, not the body of the async runInline, so the
+   * exit path between two KVM_RUNs is ordinary optimised code with no generator resumption in it.
+   */
+  private runSliceInline(v: Vcpu, kicker: DeadlineKicker): number {
+    const clock = this.hostClock;
+    const sliceStart = clock.hostNs();
+    const sliceEnd = sliceStart + SLICE_NS;
+    // The kick that ends a run with no exit: never past the backstop nor --timeout's end.
+    const backstop = Math.min(sliceStart + KICK_BACKSTOP_NS, this.timeoutAt());
+    // The clock was brought up to date right after the last exit: no second host-time read.
+    let fresh = false;
+    while (this.stopReason === null) {
+      // An exit may have armed a timer at or before now (a deadline already passed): fire it first.
+      const now = fresh ? clock.fireDue() : clock.sync();
+      fresh = false;
+      if (now >= sliceEnd) return 0;
+      if (this.resetPending) this.performReset([]);
+      if (!v.prepareEntry()) {
+        // Halted or waiting for SIPI: sleep until the next deadline or a wake-up.
+        const wait = Math.min(clock.untilNextDeadline(now), sliceEnd - now);
+        if (wait >= PRECISE_WAIT_NS) return wait - PRECISE_WAIT_NS / 2;
+        if (wait > 0) Atomics.wait(SLEEPER, 0, 0, wait / 1e6);
+        continue;
+      }
+      const target = Math.min(now + clock.untilNextDeadline(now), backstop);
+      if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
+      if (v.kvm.enter() === RUN_INTERRUPTED) {
+        this.kick.drain();
+        kicker.armedFor = -1;
+        v.stats.kicks++;
+        v.stats.byReason[EXIT.INTR]!++;
+        this.quirks.afterKick(v, this.ram);
+        continue;
+      }
+      clock.sync();
+      fresh = true;
+      v.serveExit();
+    }
+    return 0;
   }
 
   /** Sleeps on the event loop until `ns` passed or a LAPIC wake-up / stop. */
