@@ -29,7 +29,10 @@ export class ExitStats {
   nmis = 0;
   /** KVM_RUN returns caused by a kick (EINTR). */
   kicks = 0;
-  /** Times the device-model thread held vCPU 0 out of the guest waiting for a worker's next exit. */
+  /**
+   * Times the device-model thread held vCPU 0 out of the guest for a worker's next exit after a
+   * hand-off (Vm.runThreaded), including holds that ended at once because the worker had posted.
+   */
   holds = 0;
   /** Instructions this host's KVM could not complete and hvmdev did. */
   completed = 0;

@@ -554,8 +554,12 @@ export class Vm {
             // is one futex wake-up (traced in docs/vmm.md, "Threads").
             if (this.handedOff) {
               this.handedOff = false;
-              // Posted already: serve it first.
-              if (Atomics.load(doorbell, 0) !== seen) continue;
+              // Posted already (the worker ran while this thread was busy or off its CPU): a hold
+              // that ends at once; serve it first.
+              if (Atomics.load(doorbell, 0) !== seen) {
+                v0.stats.holds++;
+                continue;
+              }
               const t = clock.hostNs();
               if (holdEnd < 0) holdEnd = t + HANDOFF_HOLD_NS;
               const hold = Math.min(holdEnd, now + clock.untilNextDeadline(now), sliceEnd) - t;

@@ -199,7 +199,7 @@ describe.skipIf(skip !== null)('kvm-unit-tests on hvmdev (KVM)', () => {
         }, async () => {
           const o = await runCase(run, profile);
           console.log(
-            `[kvm-unit-tests] ${profile} ${c.name}: ${o.pass.length} PASS, ${o.fail.length} FAIL, ${o.skipped.length} SKIP, ${o.stop}, ${(o.wallMs / 1000).toFixed(1)} s`,
+            `[kvm-unit-tests] ${profile} ${c.name}: ${o.pass.length} PASS, ${o.fail.length} FAIL, ${o.skipped.length} SKIP, ${o.stop}, ${(o.wallMs / 1000).toFixed(1)} s, ${o.holds} holds`,
           );
           const undiagnosed = o.fail.filter((f) => NOT_YET_DIAGNOSED.includes(baseName(f)));
           if (undiagnosed.length > 0)
