@@ -33,11 +33,14 @@ export class KickSignal {
     return old.subarray(0, 8);
   }
 
-  /** Consumes a pending kick on the calling thread (after KVM_RUN returned EINTR). */
+  /**
+   * Consumes one pending kick on the calling thread (after KVM_RUN returned EINTR): one
+   * sigtimedwait, not a loop until it finds none (a second call per kick, measured in the vmexit
+   * cpuid loop). Real-time signals can queue; a second kick still pending makes the next KVM_RUN
+   * return at once, and that return drains it.
+   */
   drain(): void {
-    while (this.libc.sigtimedwait(this.set, null, this.zeroTimeout) > 0) {
-      // one pending instance per call; real-time signals can queue
-    }
+    this.libc.sigtimedwait(this.set, null, this.zeroTimeout);
   }
 
   /** Kicks thread `tid` out of KVM_RUN (or makes its next KVM_RUN return at once). */
