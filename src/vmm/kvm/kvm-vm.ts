@@ -46,8 +46,8 @@ export class KvmVm {
    * Maps `size` bytes of zeroed anonymous memory (not yet given to the guest). `hugePages`: ask for
    * transparent huge pages (MADV_HUGEPAGE), as QEMU does for guest RAM (its ram_block_add); with
    * the kernel's THP mode "madvise" (the common default) anonymous memory gets them only when asked.
-   * Fewer host TLB misses for the guest and for KVM's accesses to its memory (the instruction
-   * emulator's fetches on PVM). Ignored where THP is unavailable.
+   * KVM, its instruction emulator (every emulated ring-0 instruction on PVM) and the guest then
+   * reach guest memory through 2 MiB host pages, as under QEMU. Ignored where THP is unavailable.
    */
   allocate(size: number, hugePages = false): GuestMemory {
     const ptr = this.libc.mmap(null, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
