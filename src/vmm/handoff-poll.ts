@@ -9,9 +9,10 @@ import type { HostClock } from './host-clock.js';
 
 /** Longest single poll (ns) before sleeping on the futex. */
 export const HANDOFF_POLL_NS = 50_000;
-const MAX_CREDIT = 8;
-const MISS_COST = 2;
-const PROBE_EVERY = 32;
+/** The polling policy, shared with the worker's own poll (vcpu-thread.ts, which interpolates these). */
+export const MAX_CREDIT = 8;
+export const MISS_COST = 2;
+export const PROBE_EVERY = 32;
 
 export class HandoffPoll {
   private credit = MAX_CREDIT;

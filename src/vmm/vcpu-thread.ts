@@ -5,6 +5,7 @@
 // device-model thread (the platform's only thread) serves the exit through the kvm_run page,
 // prepares the next entry and lets the worker go again. Only that thread touches the platform.
 import { Worker } from 'node:worker_threads';
+import { HANDOFF_POLL_NS, MAX_CREDIT, MISS_COST, PROBE_EVERY } from './handoff-poll.js';
 
 /** Slots of a vCPU's control block (Int32Array over a SharedArrayBuffer). */
 export const CTL = Object.freeze({
@@ -32,13 +33,11 @@ export const VCPU_THREAD = Object.freeze({
   QUIT: 3,
 });
 
-/**
- * After posting an exit a worker polls for its vCPU back up to this long before sleeping on the
- * futex (while polling pays, as handoff-poll.ts does for the device model): an exit the device
- * model serves at once (a port or MMIO access) then costs no wake-up on either side. Linux's TSC refinement needs a device read on any CPU to complete within 50,000 TSC cycles
- * (arch/x86/kernel/tsc.c, tsc_read_refs' SMI_TRESHOLD, ~20 µs here).
- */
-export const POST_POLL_US = 50;
+// After posting an exit a worker polls for its vCPU back up to HANDOFF_POLL_NS before sleeping on
+// the futex, by the same credit policy as the device model's poll (handoff-poll.ts): an exit the
+// device model serves at once (a port or MMIO access) then costs no wake-up on either side. Linux's
+// TSC refinement needs a device read on any CPU to complete within 50,000 TSC cycles
+// (arch/x86/kernel/tsc.c, tsc_read_refs' SMI_TRESHOLD, ~20 µs here).
 
 // Plain JavaScript (a worker runs it without a TypeScript loader); the worker's whole job.
 const WORKER_SOURCE = `
@@ -60,7 +59,7 @@ Atomics.notify(ctl, ${CTL.TID});
 // performance.now() (ms) until which a parked worker polls its state instead of sleeping on it;
 // polling adapts as the device model's does (handoff-poll.ts): credit for a poll that saw GO,
 // less for one that timed out, and with none left only every 32nd post polls.
-let pollUntil = 0, pollCredit = 8, posts = 0;
+let pollUntil = 0, pollCredit = ${MAX_CREDIT}, posts = 0;
 for (;;) {
   let s;
   while ((s = Atomics.load(ctl, ${CTL.STATE})) !== GO) {
@@ -69,13 +68,13 @@ for (;;) {
       for (let k = 0; k < 64 && Atomics.load(ctl, ${CTL.STATE}) === s; k++);
       if (performance.now() < pollUntil) continue;
       pollUntil = 0;
-      pollCredit -= 2;
+      pollCredit -= ${MISS_COST};
     }
     Atomics.wait(ctl, ${CTL.STATE}, s);
   }
   if (pollUntil !== 0) {
     pollUntil = 0;
-    if (pollCredit < 8) pollCredit = Math.max(1, pollCredit + 1);
+    if (pollCredit < ${MAX_CREDIT}) pollCredit = Math.max(1, pollCredit + 1);
   }
   let result = 0;
   const started = performance.now();
@@ -98,7 +97,7 @@ for (;;) {
   Atomics.notify(door, 0);
   // The device-model thread may be in KVM_RUN for vCPU 0: kick it so it serves this exit.
   if (Atomics.load(door, 1) !== 0) tgkill(pid, mainTid, signo);
-  if (pollCredit > 0 || ++posts % 32 === 0) pollUntil = performance.now() + ${POST_POLL_US / 1000};
+  if (pollCredit > 0 || ++posts % ${PROBE_EVERY} === 0) pollUntil = performance.now() + ${HANDOFF_POLL_NS / 1e6};
 }
 `;
 
