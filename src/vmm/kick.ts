@@ -5,7 +5,7 @@
 // Deadlines reach the main thread through a POSIX timer that sends the same signal to it only
 // (SIGEV_THREAD_ID).
 import { KvmCallError } from './kvm/errors.js';
-import { CLOCK_MONOTONIC, SIG_BLOCK, SIGEV_THREAD_ID, sigset, type Libc } from './kvm/ffi.js';
+import { CLOCK_MONOTONIC, SI_TIMER, SIG_BLOCK, SIGEV_THREAD_ID, sigset, type Libc } from './kvm/ffi.js';
 
 /** SIGRTMIN + this: clear of glibc's own (SIGRTMIN−2, SIGRTMIN−1) and of what Node uses. */
 const KICK_SIGNAL_OFFSET = 6;
@@ -15,6 +15,9 @@ export class KickSignal {
   readonly pid: number;
   private readonly set: Uint8Array;
   private readonly zeroTimeout = new Uint8Array(16);
+  /** siginfo_t of the kick drain() took (128 bytes; si_code at byte 8). */
+  private readonly info = new Uint8Array(128);
+  private readonly infoView = new DataView(this.info.buffer);
 
   /** Blocks the kick signal on the calling thread (threads it creates later inherit the mask). */
   constructor(private readonly libc: Libc) {
@@ -37,10 +40,13 @@ export class KickSignal {
    * Consumes one pending kick on the calling thread (after KVM_RUN returned EINTR): one
    * sigtimedwait, not a loop until it finds none (a second call per kick, measured in the vmexit
    * cpuid loop). Real-time signals can queue; a second kick still pending makes the next KVM_RUN
-   * return at once, and that return drains it.
+   * return at once, and that return drains it. Returns true when the kick was the deadline timer's
+   * expiry (si_code SI_TIMER), false for a tgkill (a worker's post) or no kick at all (another
+   * signal interrupted KVM_RUN): then the timer is still armed as it was.
    */
-  drain(): void {
-    this.libc.sigtimedwait(this.set, null, this.zeroTimeout);
+  drain(): boolean {
+    if (this.libc.sigtimedwait(this.set, this.info, this.zeroTimeout) < 0) return false;
+    return this.infoView.getInt32(8, true) === SI_TIMER;
   }
 
   /** Kicks thread `tid` out of KVM_RUN (or makes its next KVM_RUN return at once). */

@@ -469,8 +469,8 @@ export class Vm {
       const target = Math.min(now + clock.untilNextDeadline(now), backstop);
       if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
       if (v.kvm.enter() === RUN_INTERRUPTED) {
-        this.kick.drain();
-        kicker.armedFor = -1;
+        // The timer's expiry disarmed it; any other kick leaves it armed for the same target.
+        if (this.kick.drain()) kicker.armedFor = -1;
         v.stats.kicks++;
         v.stats.byReason[EXIT.INTR]!++;
         this.quirks.afterKick(v, this.ram);
@@ -585,8 +585,8 @@ export class Vm {
             const r = v0.kvm.enter();
             Atomics.store(doorbell, 1, 0);
             if (r === RUN_INTERRUPTED) {
-              this.kick.drain();
-              kicker.armedFor = -1;
+              // A worker's post (tgkill) leaves the deadline timer armed: no timer_settime for it.
+              if (this.kick.drain()) kicker.armedFor = -1;
               v0.stats.kicks++;
               v0.stats.byReason[EXIT.INTR]!++;
               // A worker's post kicked it (the doorbell moved): no deadline kick for the host module
@@ -644,7 +644,7 @@ export class Vm {
           v.stats.nmis -= late;
         }
         t.served++;
-        v.kvm.eventsSynced = v.kvm.syncsEvents; // the worker's KVM_RUN returned
+        v.kvm.returned(t.result === 0); // the worker's KVM_RUN returned
         v.kvm.nmiSinceExit = t.nmiSinceExit;
         st = VCPU_THREAD.PARKED;
         const r = t.result;

@@ -32,7 +32,8 @@ export interface Libc {
   getpid(): number;
   tgkill(tgid: number, tid: number, sig: number): number;
   pthreadSigmask(how: number, set: Uint8Array | null, old: Uint8Array | null): number;
-  sigtimedwait(set: Uint8Array, info: null, timeout: Uint8Array): number;
+  /** Returns the signal taken (its siginfo_t in `info` when given), or −1 (EAGAIN: none pending). */
+  sigtimedwait(set: Uint8Array, info: Uint8Array | null, timeout: Uint8Array): number;
   timerCreate(clock: number, sevp: Uint8Array, timerId: Uint8Array): number;
   timerSettime(timerId: bigint, flags: number, value: Uint8Array, old: null): number;
   timerDelete(timerId: bigint): number;
@@ -56,6 +57,9 @@ export const CLOCK_MONOTONIC = 1;
 export const SIGEV_THREAD_ID = 4;
 export const EINTR = 4;
 export const EAGAIN = 11;
+/** siginfo_t.si_code (at byte 8) of a signal sent by a POSIX timer's expiry, and by tgkill. */
+export const SI_TIMER = -2;
+export const SI_TKILL = -6;
 
 let cached: Libc | null = null;
 

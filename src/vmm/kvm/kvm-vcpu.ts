@@ -12,6 +12,8 @@ export type RegName = (typeof REGS_ORDER)[number];
 export const RUN_OK = 0;
 export const RUN_INTERRUPTED = 1;
 const KVM_RUN = KVM.RUN;
+/** kvm_run.s.regs.rip: struct kvm_regs is 16 GPRs, then RIP. */
+const SYNC_RIP = RUN.syncRegs + 16 * 8;
 
 export class KvmVcpu {
   readonly libc: Libc;
@@ -35,6 +37,12 @@ export class KvmVcpu {
   private readonly ioctlRun: Libc['ioctlInt'];
   /** KVM_CAP_SYNC_REGS with events: KVM leaves struct kvm_vcpu_events in kvm_run at every return. */
   readonly syncsEvents: boolean;
+  /** KVM_CAP_SYNC_REGS with registers: KVM can leave struct kvm_regs in kvm_run at a return (asked per entry). */
+  readonly syncsRegs: boolean;
+  /** KVM_SYNC_X86_REGS is in kvm_valid_regs for the next KVM_RUN (regsAtNextReturn; an exit served ends it). */
+  private regsAsked = false;
+  /** kvm_run's kvm_regs is what the last KVM_RUN returned with, and no KVM_SET_REGS came since. */
+  private regsSynced = false;
   /**
    * kvm_run's copy of the events is KVM's current state: KVM_RUN returned since the last ioctl
    * that changes them (SET_REGS, SET_SREGS, SET_VCPU_EVENTS). Whoever runs KVM_RUN for this vCPU
@@ -63,14 +71,16 @@ export class KvmVcpu {
     this.runBytes = new Uint8Array(ab);
     // Interrupts then go in through kvm_run (no KVM_INTERRUPT ioctl, which costs as much as an exit
     // on hosts where every vCPU ioctl reloads the vCPU; see interrupt()).
-    this.syncsEvents = (vm.checkExtension(CAP.SYNC_REGS) & SYNC_X86.EVENTS) !== 0;
+    const sync = vm.checkExtension(CAP.SYNC_REGS);
+    this.syncsEvents = (sync & SYNC_X86.EVENTS) !== 0;
+    this.syncsRegs = (sync & SYNC_X86.REGS) !== 0;
     if (this.syncsEvents) this.run.setBigUint64(RUN.kvmValidRegs, BigInt(SYNC_X86.EVENTS), true);
   }
 
   /** KVM_RUN on the calling thread: RUN_OK after an exit, RUN_INTERRUPTED after a kick (EINTR). */
   enter(): number {
     const r = this.ioctlRun(this.fd, KVM_RUN, 0);
-    this.eventsSynced = this.syncsEvents;
+    this.returned(r === 0);
     if (r === 0) {
       this.nmiSinceExit = false;
       return RUN_OK;
@@ -78,6 +88,36 @@ export class KvmVcpu {
     const e = this.libc.errno();
     if (e === EINTR || e === 11) return RUN_INTERRUPTED;
     throw new KvmCallError(`KVM_RUN (vCPU ${this.id})`, e);
+  }
+
+  /**
+   * KVM_RUN returned (on this thread, or on a worker's, told by its owner): kvm_run's copies are
+   * KVM's current state. An exit ends a regsAtNextReturn() request (only kicks need it).
+   */
+  returned(exited: boolean): void {
+    this.eventsSynced = this.syncsEvents;
+    this.regsSynced = this.regsAsked;
+    if (exited && this.regsAsked) {
+      this.regsAsked = false;
+      this.runBytes[RUN.kvmValidRegs] = this.runBytes[RUN.kvmValidRegs]! & ~SYNC_X86.REGS;
+    }
+  }
+
+  /**
+   * Asks KVM to leave the registers in kvm_run at every return until an exit is served (a kick
+   * reads RIP there with no KVM_GET_REGS, which costs as much as an exit on some hosts). False
+   * when this KVM cannot (no KVM_SYNC_X86_REGS).
+   */
+  regsAtNextReturn(): boolean {
+    if (!this.syncsRegs) return false;
+    this.regsAsked = true;
+    this.runBytes[RUN.kvmValidRegs] = this.runBytes[RUN.kvmValidRegs]! | SYNC_X86.REGS;
+    return true;
+  }
+
+  /** RIP as KVM_RUN last returned, from kvm_run (regsAtNextReturn() asked for it), else null. */
+  get syncedRip(): bigint | null {
+    return this.regsSynced ? this.run.getBigUint64(SYNC_RIP, true) : null;
   }
 
   private call(name: string, req: number, buf: ArrayBufferView | null): void {
@@ -90,6 +130,7 @@ export class KvmVcpu {
   }
   setRegs(): void {
     this.eventsSynced = false;
+    this.regsSynced = false;
     this.call('KVM_SET_REGS', KVM.SET_REGS, this.regsBytes);
   }
   reg(name: RegName): bigint {

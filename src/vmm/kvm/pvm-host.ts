@@ -181,15 +181,30 @@ class PvmQuirks implements HostQuirks {
 
   afterKick(v: Vcpu, ram: Uint8Array): void {
     const k = v.kvm;
-    k.getRegs();
-    const rip = k.reg('rip');
+    // A vCPU stuck on VMCALL is kicked again and again with no exit between: from the first kick of
+    // such a run on, KVM leaves the registers in kvm_run at each return (KVM_SYNC_X86_REGS, until an
+    // exit is served), so RIP costs no KVM_GET_REGS (~7 µs here, as much as an exit, and most kicks
+    // are timer deadlines). The first kick after an exit has no RIP: detection takes one kick more.
+    const synced = k.syncedRip;
+    let rip: bigint;
+    if (k.regsAtNextReturn()) {
+      if (synced === null) {
+        this.kickRip.delete(v.index);
+        return;
+      }
+      rip = synced;
+    } else {
+      k.getRegs(); // a KVM without KVM_SYNC_X86_REGS
+      rip = k.reg('rip');
+    }
     // Only a vCPU found at the same RIP as at its previous kick can be stuck: the instruction is
-    // looked at then (each vCPU ioctl costs ~7 µs here, and most kicks are timer deadlines).
+    // looked at then.
     if (this.kickRip.get(v.index) !== rip) {
       this.kickRip.set(v.index, rip); // first sighting: give the host one more slice
       return;
     }
     this.kickRip.delete(v.index);
+    if (synced !== null) k.getRegs(); // the whole register file, for the completion
     const s = k.getSregs();
     const mode = cpuMode(s, k.reg('rflags'));
     const n = this.fetch(v, ram, segBase(s, SREGS.cs, mode) + rip);

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { KVM } from '../../../src/vmm/kvm/abi.js';
 import { type Libc, loadLibc } from '../../../src/vmm/kvm/ffi.js';
+import { DeadlineKicker } from '../../../src/vmm/kick.js';
 import { Vm } from '../../../src/vmm/vm.js';
+import { START_AP_AT_0X2000, createFlatVm, startBspFlat } from './flat-guest.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
 import { stopOnPortF4 } from './test-exit-port.js';
 
@@ -76,4 +78,75 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per exit (KVM
       }
     }, 60_000);
   }
+});
+
+/** Flat 32-bit guest: 1,000 NOPs and a jump back, forever (no exit; RIP differs from kick to kick). */
+function nopLoop(): number[] {
+  const n = 1000;
+  const rel = -(n + 5);
+  return [...new Array<number>(n).fill(0x90), 0xe9, rel & 0xff, (rel >> 8) & 0xff, (rel >> 16) & 0xff, (rel >>> 24) & 0xff];
+}
+
+/** vCPU 1, real mode at AP_CODE: `out 0x80, al` forever (a worker that posts an exit every few µs). */
+const AP_OUT_LOOP = [0xe6, PORT, 0xeb, 0xfc];
+
+describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM)', () => {
+  it('a guest kicked by the platform timer only (no exit) costs no KVM_GET_REGS per kick, only per look at a repeated RIP', async () => {
+    const libc = loadLibc();
+    const { counts, restore } = countCalls(libc);
+    let vm: Vm | null = null;
+    try {
+      // qemu-pc's PIT runs from reset (mode 3, both edges of its 18.2 Hz wave are timer events).
+      vm = Vm.create({ profile: 'qemu-pc', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 1 });
+      vm.ram.set(nopLoop(), 0x1000);
+      vm.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
+      counts.clear();
+      expect(await vm.run()).toEqual({ kind: 'timeout', seconds: 1 });
+      const s = vm.stats();
+      const getRegs = counts.get(`ioctl 0x${KVM.GET_REGS.toString(16)}`) ?? 0;
+      const getSregs = counts.get(`ioctl 0x${KVM.GET_SREGS.toString(16)}`) ?? 0;
+      console.log(`[exit-syscalls] kicks only: ${s.kicks} kicks, ${getRegs} KVM_GET_REGS, calls ${JSON.stringify(Object.fromEntries(counts))}`);
+      expect(s.totalExits).toBe(s.kicks);
+      expect(s.kicks).toBeGreaterThanOrEqual(5);
+      // On PVM the host module looks at RIP after every kick (a VMCALL the host leaves stuck): in
+      // kvm_run (KVM_SYNC_X86_REGS), not through KVM_GET_REGS. Only when RIP is the same as at the
+      // kick before is the instruction fetched, with the registers and sregs (a look: one
+      // KVM_GET_REGS with one KVM_GET_SREGS). Elsewhere nothing looks.
+      expect(getRegs, JSON.stringify(Object.fromEntries(counts))).toBe(getSregs);
+      expect(getRegs, JSON.stringify(Object.fromEntries(counts))).toBeLessThan(s.kicks);
+    } finally {
+      restore();
+      vm?.close();
+    }
+  }, 30_000);
+
+  it('a worker kicking vCPU 0 out of KVM_RUN to post its exits does not re-arm the deadline timer', async () => {
+    let vm: Vm | null = null;
+    const targets: number[] = [];
+    let sameTarget = 0;
+    const arm = DeadlineKicker.prototype.arm;
+    DeadlineKicker.prototype.arm = function (this: DeadlineKicker, delayNs: number, at: number) {
+      if (targets.length > 0 && targets[targets.length - 1] === at) sameTarget++;
+      targets.push(at);
+      arm.call(this, delayNs, at);
+    };
+    try {
+      vm = createFlatVm({ vcpus: 2, timeoutSeconds: 1, bsp: [...START_AP_AT_0X2000, ...nopLoop()], ap: AP_OUT_LOOP });
+      startBspFlat(vm);
+      expect(await vm.run()).toEqual({ kind: 'timeout', seconds: 1 });
+      const v0 = vm.vcpus[0]!.stats;
+      const v1 = vm.vcpus[1]!.stats;
+      console.log(
+        `[exit-syscalls] worker posts: vCPU 0 ${v0.kicks} kicks, vCPU 1 ${v1.byPort[PORT]} OUT exits; timer armed ${targets.length} times, ${sameTarget} for the target already armed`,
+      );
+      // Every post made while vCPU 0 was in KVM_RUN kicked it (tgkill); the timer still runs.
+      expect(v1.byPort[PORT]).toBeGreaterThan(10);
+      expect(v0.kicks).toBeGreaterThanOrEqual(3);
+      // A timer_settime only for a new target (a new deadline or slice, or after the timer's expiry).
+      expect(sameTarget).toBeLessThanOrEqual(2);
+    } finally {
+      DeadlineKicker.prototype.arm = arm;
+      vm?.close();
+    }
+  }, 30_000);
 });
