@@ -1,7 +1,6 @@
 // kvm-unit-tests `vmexit` on hvmdev's VMM and on QEMU 7.2 with its userspace irqchip
 // (-machine kernel-irqchip=off), run alternately on the same host in the same minutes: cycles per
-// operation as each guest measures them (RDTSC), min and median of VMM_VMEXIT_ROUNDS rounds, and
-// the ratios hvmdev / QEMU (below 1: hvmdev is faster). Every operation of vmexit.flat is tried
+// operation as each guest measures them (RDTSC). Every operation of vmexit.flat is tried
 // (VMEXIT_OPS, with the vCPUs its unittests.cfg entry asks for); an operation a VMM gives no figure
 // for in the first round (the guest skips it, or the run ends without it) is not run on that VMM
 // again, so the later rounds run only what it supports (a later run without a figure, e.g. one cut
@@ -11,10 +10,17 @@
 // every line, and a Markdown table of all lines is printed last (docs/benchmarks.md takes it as it
 // is): on a shared machine the load moves every figure by up to 2×.
 //
+// The verdict per operation (vmm-verdict.ts): a round runs hvmdev and QEMU back to back (which goes
+// first alternates), so each round is a pair seen under the same load; "met" (hvmdev not slower)
+// needs hvmdev ahead in significantly many pairs (one-sided sign test, p ≤ 0.05: 5 of 5, 7 of 8, …)
+// and the ratio of the mins and of the medians both ≤ 1; "missed" the same the other way; else
+// "not shown" (noise, or too few rounds: a verdict needs at least 5). Ratios of mins and medians,
+// the spread of the pair ratios and the rounds each side won are printed beside it.
+//
 // QEMU with kernel-irqchip=off prints nothing with 2 or more vCPUs on this kind of host (issue 11:
 // killed after minutes), so its 2-vCPU operations run only with VMM_VMEXIT_QEMU_SMP=1.
 //
-// VMM_VMEXIT_ROUNDS (default 3), VMM_VMEXIT_OPS (comma-separated, default VMEXIT_OPS),
+// VMM_VMEXIT_ROUNDS (default 7; --quick 1), VMM_VMEXIT_OPS (comma-separated, default VMEXIT_OPS),
 // VMM_VMEXIT_RUN_S (default 120: QEMU's SeaBIOS start alone took over a minute at load 19),
 // VMM_VMEXIT_BUDGET_S (default 1800), HVMDEV_GUESTS (the shared guests directory). Skipped with
 // one line when a piece is missing.
@@ -24,6 +30,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRecord } from './harness.js';
+import { comparePaired, comparisonFields, lowerMedian } from './vmm-verdict.js';
 
 /**
  * Every operation vmexit.flat (kvm-unit-tests 1da1819e) has, in its own order. The pci_* ones need
@@ -137,13 +144,9 @@ const qemu: Runner = (flat, op, vcpus, seconds) =>
     seconds * 1000,
   );
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => {
-  const s = sorted(xs);
-  return s.length === 0 ? null : s[(s.length - 1) >> 1]!;
-};
-const min = (xs: number[]) => (xs.length === 0 ? null : Math.min(...xs));
-const ratio = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : Math.round((a / b) * 1000) / 1000);
+const figuresOf = (xs: readonly (number | null)[]) => xs.filter((x): x is number => x !== null);
+const min = (xs: readonly (number | null)[]) => (figuresOf(xs).length === 0 ? null : Math.min(...figuresOf(xs)));
+const median = (xs: readonly (number | null)[]) => lowerMedian(figuresOf(xs));
 /** A figure, or why there is none (the guest never printed the line). */
 const figure = (x: number | null) => x ?? 'no result';
 const load1 = () => loadavg()[0]!.toFixed(1);
@@ -153,7 +156,7 @@ export async function benchVmmVmexit(): Promise<BenchRecord[]> {
   if (guests === null) return [{ case: 'vmexit', skipped: 'guest binaries not found (set HVMDEV_GUESTS)' }];
   if (!existsSync('/dev/kvm')) return [{ case: 'vmexit', skipped: '/dev/kvm is missing' }];
   const flat = join(guests, 'kvm-unit-tests', 'vmexit.flat');
-  const rounds = Number(process.env['VMM_VMEXIT_ROUNDS'] ?? 3);
+  const rounds = Number(process.env['VMM_VMEXIT_ROUNDS'] ?? 7);
   const runSeconds = Number(process.env['VMM_VMEXIT_RUN_S'] ?? 120);
   const budgetMs = Number(process.env['VMM_VMEXIT_BUDGET_S'] ?? 1800) * 1000;
   const qemuSmp = process.env['VMM_VMEXIT_QEMU_SMP'] === '1';
@@ -161,7 +164,8 @@ export async function benchVmmVmexit(): Promise<BenchRecord[]> {
   const haveQemu = (await output(QEMU, ['--version'], 10_000)).includes('QEMU emulator');
   const started = Date.now();
   const loadAtStart = load1();
-  const figures = { hvmdev: new Map<string, number[]>(), qemu: new Map<string, number[]>() };
+  /** Per operation, round r's figure at index r (null: no figure that round), so rounds pair up. */
+  const figures = { hvmdev: new Map<string, (number | null)[]>(), qemu: new Map<string, (number | null)[]>() };
   /** Operations a VMM gave no figure for in the first round: not run on it again. */
   const unsupported = {
     hvmdev: new Set<string>(),
@@ -183,29 +187,29 @@ export async function benchVmmVmexit(): Promise<BenchRecord[]> {
         if (unsupported[vmm].has(op)) continue;
         ran = true;
         const c = cycles(await (vmm === 'hvmdev' ? hvmdev : qemu)(flat, op, vcpus, runSeconds), op);
-        if (c === null) {
-          if (r === 0) unsupported[vmm].add(op);
-        } else (figures[vmm].get(op) ?? figures[vmm].set(op, []).get(op)!).push(c);
+        if (c === null && r === 0) unsupported[vmm].add(op);
+        (figures[vmm].get(op) ?? figures[vmm].set(op, []).get(op)!)[r] = c;
       }
       if (ran) roundsRun.set(op, roundsRun.get(op)! + 1);
     }
   }
   const loadAtEnd = load1();
   const records: BenchRecord[] = ops.map((op) => {
-    const hs = figures.hvmdev.get(op) ?? [];
-    const qs = figures.qemu.get(op) ?? [];
+    // Array.from fills the rounds an operation did not run in with null.
+    const hs = Array.from(figures.hvmdev.get(op) ?? [], (x) => x ?? null);
+    const qs = Array.from(figures.qemu.get(op) ?? [], (x) => x ?? null);
+    const cmp = comparePaired(hs, qs);
     return {
       case: `vmexit ${op}`,
       vcpus: OP_VCPUS[op] ?? 1,
       rounds: roundsRun.get(op)!,
-      hvmdevRuns: hs.length,
-      qemuRuns: qs.length,
+      hvmdevRuns: figuresOf(hs).length,
+      qemuRuns: figuresOf(qs).length,
       hvmdevMin: figure(min(hs)),
       hvmdevMedian: figure(median(hs)),
       qemuMin: !haveQemu ? 'no qemu' : !qemuSmp && (OP_VCPUS[op] ?? 1) > 1 ? 'not run (2 vCPUs)' : figure(min(qs)),
       qemuMedian: !haveQemu ? 'no qemu' : !qemuSmp && (OP_VCPUS[op] ?? 1) > 1 ? 'not run (2 vCPUs)' : figure(median(qs)),
-      ratioMin: ratio(min(hs), min(qs)),
-      ratioMedian: ratio(median(hs), median(qs)),
+      ...comparisonFields(cmp),
       loadAtStart,
       loadAtEnd,
     };
@@ -213,11 +217,11 @@ export async function benchVmmVmexit(): Promise<BenchRecord[]> {
   const seconds = Math.round((Date.now() - started) / 1000);
   const table = [
     `vmexit: ${seconds} s, load average ${loadAtStart} at the start and ${loadAtEnd} at the end${cut ? `; budget of ${budgetMs / 1000} s reached, later rounds cut` : ''}`,
-    '| operation (vCPUs) | figures hvmdev / QEMU | hvmdev min, median | QEMU kernel-irqchip=off min, median | ratio min, median |',
-    '| --- | --- | --- | --- | --- |',
+    '| operation (vCPUs) | figures hvmdev / QEMU | hvmdev min, median | QEMU kernel-irqchip=off min, median | ratio of mins, of medians | pair ratios min, median, max | rounds hvmdev ≤ / > QEMU (p) | not slower |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...records.map(
       (x) =>
-        `| ${String(x['case']).slice(7)} (${x['vcpus']}) | ${x['hvmdevRuns']} / ${x['qemuRuns']} of ${x['rounds']} | ${x['hvmdevMin']}, ${x['hvmdevMedian']} | ${x['qemuMin']}, ${x['qemuMedian']} | ${x['ratioMin']}, ${x['ratioMedian']} |`,
+        `| ${String(x['case']).slice(7)} (${x['vcpus']}) | ${x['hvmdevRuns']} / ${x['qemuRuns']} of ${x['rounds']} | ${x['hvmdevMin']}, ${x['hvmdevMedian']} | ${x['qemuMin']}, ${x['qemuMedian']} | ${x['ratioOfMins']}, ${x['ratioOfMedians']} | ${x['pairRatioMin']}, ${x['pairRatioMedian']}, ${x['pairRatioMax']} | ${x['roundsMet']} (${x['pMet']}) / ${x['roundsMissed']} (${x['pMissed']}) | ${x['pairs'] === 0 ? 'n/a' : x['verdict']} |`,
     ),
   ];
   process.stderr.write(`${table.join('\n')}\n`);
