@@ -62,7 +62,7 @@ describe('x86emu decoder: one-byte fast path', () => {
       scramble(general);
       const want = decodeGeneral(general, buf, avail, mode, REFERENCE_CPU);
       scramble(fast);
-      const st = decodeFast(fast, buf, avail, mode);
+      const st = decodeFast(fast, buf, avail, mode, REFERENCE_CPU);
       if (st >= 0) {
         taken++;
         if (fast.hasMem) mem++;
@@ -109,7 +109,7 @@ describe('x86emu decoder: one-byte fast path', () => {
     ];
     for (const [bytes, mode] of forms) {
       const b = Uint8Array.from(bytes);
-      expect(decodeFast(d, b, b.length, mode), bytes.join(' ')).toBe(DEC_OK);
+      expect(decodeFast(d, b, b.length, mode, REFERENCE_CPU), bytes.join(' ')).toBe(DEC_OK);
       expect(d.length).toBe(b.length);
     }
     // other prefixes, maps, special opcodes and illegal LOCKs go to the general decoder
@@ -122,7 +122,7 @@ describe('x86emu decoder: one-byte fast path', () => {
       [0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x89, 0x02], // more than 5 prefixes
       [0xf3, 0xf3, 0xf3, 0xf3, 0x48, 0x81, 0x84, 0x88, 0, 1, 0, 0, 0x78, 0x56, 0x34, 0x12], // 16 bytes: #GP
     ]) {
-      expect(decodeFast(d, Uint8Array.from(bytes), bytes.length, 6), bytes.join(' ')).toBe(-1);
+      expect(decodeFast(d, Uint8Array.from(bytes), bytes.length, 6, REFERENCE_CPU), bytes.join(' ')).toBe(-1);
     }
   });
 });

@@ -11,6 +11,8 @@
 // LOCK rule, goes to the general decoder, which then decides; the record written is the same,
 // field for field (test/x86emu/decode-fast.test.ts compares them).
 import { BASE_RIP, DEC_OK, ENC_LEGACY, type Insn, MAP_PRIMARY, NO_REG } from '../insn.js';
+import { decodeFast64 } from './decode-fast64.js';
+import type { CpuFeatures } from '../features.js';
 import { lockLegalForm } from './lock.js';
 import type { CpuMode } from '../modes.js';
 import * as Tb from './tables.js';
@@ -145,9 +147,10 @@ const MODRM16 = new Int32Array(256);
 /**
  * Decode buf[0 .. avail) in `mode` when it is a fast-path instruction; returns DEC_OK with `d`
  * filled exactly as decode() would, or -1 (nothing decided, nothing written) for the general
- * decoder.
+ * decoder. 64-bit mode has a path of its own (decode-fast64.ts).
  */
-export function decodeFast(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode): number {
+export function decodeFast(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
+  if (mode === MODE_LONG64) return decodeFast64(d, buf, avail, f);
   const st = decodeFastPlain(d, buf, avail, mode);
   return st >= 0 ? st : decodeFastPrefixed(d, buf, avail, mode);
 }

@@ -55,13 +55,14 @@ const {
   PRIMARY,
   SSE_MEM_SIZE,
   SSE_SIZE_Y,
+  VEX_SSE_ENTRY,
+  vexExecutable,
 } = Tb;
 const { DIGITS, FORMS, VEX_PP, VEX_RULE, special, vexValid } = Va;
 
 /** Most bytes an instruction may have; a longer one raises #GP(0). */
 export const MAX_INSN_LENGTH = 15;
 
-const VEX_SSE_ENTRY = F_MODRM | (MS_SSE << MS_SHIFT) | (H_SSE << H_SHIFT);
 const VEX_SIMD_ENTRY = F_MODRM | (H_SSE << H_SHIFT);
 
 function stop(d: Insn, i: number): number {
@@ -78,17 +79,12 @@ function ud(d: Insn, i: number): number {
   return DEC_UD;
 }
 
-/** VEX map 1 opcodes the executor implements (VMOVUPS/UPD/APS/APD, VMOVDQA/DQU, VMOVNTPS/NTDQ). */
-function vexExecutable(op: number): boolean {
-  return op === 0x10 || op === 0x11 || op === 0x28 || op === 0x29 || op === 0x2b || op === 0x6f || op === 0x7f || op === 0xe7;
-}
-
 /**
  * Decode one instruction from `buf[0 .. avail)` in `mode`. Returns DEC_OK, DEC_UD, DEC_TOO_LONG
  * (more than 15 bytes: #GP(0)) or DEC_FETCH (needed a byte at `d.length` that was not fetched).
  */
 export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
-  const st = decodeFast(d, buf, avail, mode); // one-byte opcodes with ModRM, no prefix but REX
+  const st = decodeFast(d, buf, avail, mode, f); // the common forms (decode-fast.ts, decode-fast64.ts)
   return st >= 0 ? st : decodeGeneral(d, buf, avail, mode, f);
 }
 

@@ -136,6 +136,14 @@ function h(id: number, arg = 0): number {
   return (id << H_SHIFT) | (arg << ARG_SHIFT);
 }
 
+/** The entry of the VEX moves the executor runs: ModRM, SSE memory sizes, the SIMD handler. */
+export const VEX_SSE_ENTRY = F_MODRM | (MS_SSE << MS_SHIFT) | (H_SSE << H_SHIFT);
+
+/** VEX map 1 opcodes the executor implements (VMOVUPS/UPD/APS/APD, VMOVDQA/DQU, VMOVNTPS/NTDQ). */
+export function vexExecutable(op: number): boolean {
+  return op === 0x10 || op === 0x11 || op === 0x28 || op === 0x29 || op === 0x2b || op === 0x6f || op === 0x7f || op === 0xe7;
+}
+
 /** Handler id of an entry. */
 export function entryHandler(e: number): number {
   return (e >>> H_SHIFT) & 0xff;

@@ -1,0 +1,381 @@
+// The decoder's fast path in 64-bit mode (issue 14, seventh pass): what a VMM's MMIO exits are made
+// of, decoded with the mode's constants folded in and one packed descriptor per opcode read once.
+// Three lanes share one ModRM/SIB/displacement step and one record write:
+//   - an opcode of the primary map with no prefix (one table test on the first byte);
+//   - prefixes 66, F2, F3, F0 and REX (REX counts only when last), the primary and the 0F map;
+//   - VEX (C5, and C4 with map 0F) for the moves the executor runs (VMOVUPS/UPD/APS/APD, VMOVDQA/DQU,
+//     VMOVNTPS/NTDQ), with the VEX.pp and per-instruction VEX rules of validity.ts.
+// Anything else (67 and segment prefixes, 0F38/0F3A, EVEX/XOP, opcodes with special rules), an
+// instruction that runs out of bytes or fails a validity or LOCK rule returns -1 having written
+// nothing, and the general decoder decides. Whatever it decodes, the record is the general decoder's,
+// field for field (test/x86emu/decode-fast.test.ts).
+import type { CpuFeatures } from '../features.js';
+import * as In from '../insn.js';
+import type { Insn } from '../insn.js';
+import { lockLegalForm } from './lock.js';
+import * as Tb from './tables.js';
+import * as Va from './validity.js';
+
+// Local copies: an imported binding read in optimized code carries a TDZ check (see decode.ts).
+const { BASE_RIP, DEC_OK, ENC_LEGACY, ENC_VEX, NO_REG } = In;
+const {
+  F_BYTE,
+  F_DEF64,
+  F_FORCE64,
+  F_INV64,
+  F_INVALID,
+  F_MODRM,
+  F_REGONLY,
+  IMM_B,
+  IMM_GRP3,
+  IMM_MASK,
+  IMM_NONE,
+  IMM_Z,
+  MAP0F,
+  MS_B,
+  MS_CX,
+  MS_D,
+  MS_DQ,
+  MS_MASK,
+  MS_MOVSXD,
+  MS_NONE,
+  MS_Q,
+  MS_SHIFT,
+  MS_SSE,
+  MS_V,
+  MS_W,
+  MS_X,
+  MS_Y,
+  PRIMARY,
+  SSE_MEM_SIZE,
+  SSE_SIZE_Y,
+  VEX_SSE_ENTRY,
+  vexExecutable,
+} = Tb;
+const { D_SPECIAL, DIGITS, FORMS, VEX_PP, VEX_RULE, V_L0, V_L1, V_W0, V_W1, V_NOV, V_NOVMEM, V_MEM, V_REG, V_DIG, V_VSIB } = Va;
+const MODE_LONG64 = 6;
+const MAX_LENGTH = 15;
+
+// ---- the per-opcode descriptor (DESC[map << 8 | op], map 0 primary, 1 0F; 0 = general decoder) ----
+const D_OK = 1;
+const D_MODRM = 2;
+/** Immediate: 0 none, 1 imm8, 2 imm16/32 by operand size, 3 group 3 (/0 and /1 only). */
+const D_IMM_SHIFT = 2;
+/** Operand size class: 0 byte, 1 by prefixes (66: 2, REX.W: 8, else 4), 2 default 64, 3 forced 64. */
+const D_OPS_SHIFT = 4;
+/** Memory size: bytes (0-16), DM_V the operand size, DM_RULE the general decoder's kinds (Y, MOVSXD, SSE, CX). */
+const D_MEM_SHIFT = 6;
+const DM_V = 31;
+const DM_RULE = 30;
+/** The validity tables restrict this opcode: probe FORMS and DIGITS. */
+const D_PROBE = 1 << 11;
+/** The record's map is 0F. */
+const D_MAP0F = 1 << 12;
+
+const FI_NONE = 0,
+  FI_B = 1,
+  FI_Z = 2,
+  FI_GRP3 = 3;
+
+/** Per opcode of the primary and 0F maps: the descriptor (0: not on this path). */
+const DESC = new Int32Array(512);
+/** The table entry of the same opcode (PRIMARY then MAP0F). */
+const ENTRY = new Int32Array(512);
+/** First byte → what it is: an opcode, REX, a legacy prefix this path takes (66 F0 F2 F3), 0F, VEX (C4, C5). */
+const LEAD = new Uint8Array(256);
+const L_OPCODE = 0,
+  L_REX = 1,
+  L_PREFIX = 2,
+  L_0F = 3,
+  L_VEX = 4;
+/** Per opcode, the /digits whose memory form LOCK may prefix (lock.ts's rule as a table). */
+const LOCK_DIGITS = new Uint8Array(512);
+
+(function build(): void {
+  for (const b of [0x66, 0xf2, 0xf3, 0xf0]) LEAD[b] = L_PREFIX;
+  for (let b = 0x40; b < 0x50; b++) LEAD[b] = L_REX;
+  LEAD[0x0f] = L_0F;
+  LEAD[0xc4] = LEAD[0xc5] = L_VEX;
+  const msBytes: Record<number, number> = { [MS_NONE]: 0, [MS_B]: 1, [MS_W]: 2, [MS_D]: 4, [MS_Q]: 8, [MS_DQ]: 16, [MS_X]: 16, [MS_V]: DM_V };
+  for (let k = 0; k < 512; k++) {
+    const map = k >>> 8;
+    const op = k & 0xff;
+    const e = map === 0 ? PRIMARY[op]! : MAP0F[op]!;
+    ENTRY[k] = e;
+    for (let r = 0; r < 8; r++) if (lockLegalForm(map, op, true, r, r, true)) LOCK_DIGITS[k]! |= 1 << r;
+    if ((e & (F_INVALID | F_REGONLY | F_INV64)) !== 0) continue;
+    // escapes and opcodes with rules of their own stay with the general decoder: 0F, BOUND/EVEX,
+    // LES/LDS/VEX, POP/XOP, group 5 (its operand size depends on the /digit); in the 0F map the
+    // three-byte maps, 3DNow!, SSE4a EXTRQ/INSERTQ, POPCNT/JMPE (0F B8) and UD0
+    if (map === 0 && (op === 0x0f || op === 0x62 || op === 0xc4 || op === 0xc5 || op === 0x8f || op === 0xff)) continue;
+    // prefixes are not opcodes (the ones this path takes, and 67 and the segment overrides, which it leaves)
+    if (
+      map === 0 &&
+      ((LEAD[op] !== L_OPCODE && LEAD[op] !== L_VEX) || op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65 || op === 0x67)
+    )
+      continue;
+    if (map === 1 && (op === 0x38 || op === 0x3a || op === 0x0f || op === 0x0e || op === 0x78 || op === 0x79 || op === 0xb8 || op === 0xff)) continue;
+    if ((DIGITS[k]! & D_SPECIAL) !== 0) continue;
+    const ik = e & IMM_MASK;
+    const fi = ik === IMM_NONE ? FI_NONE : ik === IMM_B ? FI_B : ik === IMM_Z ? FI_Z : ik === IMM_GRP3 ? FI_GRP3 : -1;
+    if (fi < 0) continue;
+    // a default-64 operand with a 16/32-bit immediate (PUSH imm, near CALL/JMP/Jcc): 66's effect is vendor-specific
+    if ((e & F_DEF64) !== 0 && ik === IMM_Z) continue;
+    const ops = (e & F_BYTE) !== 0 ? 0 : (e & F_FORCE64) !== 0 ? 3 : (e & F_DEF64) !== 0 ? 2 : 1;
+    const mk = (e & MS_MASK) >>> MS_SHIFT;
+    const mem = msBytes[mk] ?? DM_RULE;
+    const probe = FORMS[k] !== 0xff || DIGITS[k] !== 0xffff ? D_PROBE : 0;
+    DESC[k] = D_OK | ((e & F_MODRM) !== 0 ? D_MODRM : 0) | (fi << D_IMM_SHIFT) | (ops << D_OPS_SHIFT) | (mem << D_MEM_SHIFT) | probe | (map << 12);
+  }
+})();
+
+/**
+ * ModRM byte → 32/64-bit addressing layout: bits 0-2 displacement bytes (0, 1, 4), bit 3 a SIB byte
+ * follows, bit 4 no base register (disp32 alone: RIP-relative in 64-bit mode).
+ */
+const MODRM = new Uint8Array(256);
+(function buildModrm(): void {
+  for (let m = 0; m < 192; m++) {
+    const mod = m >>> 6;
+    const rm = m & 7;
+    let disp = mod === 1 ? 1 : mod === 2 ? 4 : 0;
+    let noBase = 0;
+    if (mod === 0 && rm === 5) {
+      disp = 4;
+      noBase = 16;
+    }
+    MODRM[m] = disp | (rm === 4 ? 8 : 0) | noBase;
+  }
+})();
+
+/**
+ * Decode buf[0 .. avail) in 64-bit mode when it is a fast-path instruction; returns DEC_OK with `d`
+ * filled exactly as decode() would, or -1 for the general decoder (which then writes every field:
+ * fields are stored as soon as they are known, so a -1 may leave some written).
+ */
+export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeatures): number {
+  if (avail < 1) return -1;
+  let b = buf[0]!;
+  let i = 1;
+  let k = b;
+  let desc: number;
+  let pp = 0;
+  let W = false;
+  let opsz = false;
+  let lock = false;
+  let rex = 0;
+  let vexL = 0;
+  const lead = LEAD[b]!;
+  if (lead === L_OPCODE) {
+    // an opcode of the primary map, no prefix
+    desc = DESC[k]!;
+    if (desc === 0) return -1;
+    d.encoding = ENC_LEGACY;
+    d.entry = ENTRY[k]!;
+    d.lock = false;
+    d.rep = 0;
+    d.opsizePrefix = false;
+    d.rex = 0;
+    d.rexW = false;
+    d.pp = 0;
+    d.vexL = 0;
+    d.vexW = false;
+    d.vexV = 0;
+  } else if (lead !== L_VEX) {
+    // prefixes 66, F0, F2, F3 (the last of F2/F3 counts) and REX, which counts only when last
+    let rep = 0;
+    for (let c = lead; c !== L_OPCODE && c !== L_0F && c !== L_VEX; c = LEAD[b]!) {
+      if (c === L_REX) rex = b;
+      else {
+        if (b === 0x66) opsz = true;
+        else if (b === 0xf0) lock = true;
+        else rep = b;
+        rex = 0;
+      }
+      if (i >= avail || i > 4) return -1;
+      b = buf[i++]!;
+    }
+    k = b;
+    if (b === 0x0f) {
+      if (i >= avail) return -1;
+      k = 256 | buf[i++]!;
+    }
+    desc = DESC[k]!;
+    if (desc === 0) return -1;
+    pp = rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : opsz ? 1 : 0;
+    W = (rex & 8) !== 0;
+    d.encoding = ENC_LEGACY;
+    d.entry = ENTRY[k]!;
+    d.lock = lock;
+    d.rep = rep;
+    d.opsizePrefix = opsz;
+    d.rex = rex;
+    d.rexW = W;
+    d.pp = pp;
+    d.vexL = 0;
+    d.vexW = false;
+    d.vexV = 0;
+  } else {
+    // VEX: C5 (map 0F implied) or C4 with map 0F, the moves the executor runs
+    if (!f.avx || avail < 4) return -1;
+    const b1 = buf[1]!;
+    let vexV: number;
+    if (b === 0xc5) {
+      vexV = (~b1 >>> 3) & 15;
+      vexL = (b1 >>> 2) & 1;
+      pp = b1 & 3;
+      i = 2;
+    } else {
+      if ((b1 & 31) !== 1 || avail < 5) return -1;
+      const b2 = buf[2]!;
+      rex = (~b1 >>> 5) & 7; // VEX.R, X, B as REX's bits 2-0 (the record's rex stays 0)
+      W = (b2 & 0x80) !== 0;
+      vexV = (~b2 >>> 3) & 15;
+      vexL = (b2 >>> 2) & 1;
+      pp = b2 & 3;
+      i = 3;
+    }
+    rex |= (~b1 >>> 5) & 4; // VEX.R
+    const op = buf[i++]!;
+    k = 256 | op;
+    if (!vexExecutable(op) || (VEX_PP[k]! & (1 << pp)) === 0) return -1;
+    // the instruction's VEX rules (validity.ts VEX_RULE) that do not need the ModRM byte
+    const r = VEX_RULE[(k << 2) | pp]!;
+    if ((r & (V_DIG | V_VSIB)) !== 0 || ((r & V_L0) !== 0 && vexL !== 0) || ((r & V_L1) !== 0 && vexL === 0)) return -1;
+    if (((r & V_W0) !== 0 && W) || ((r & V_W1) !== 0 && !W) || (vexV !== 0 && (r & V_NOV) !== 0)) return -1;
+    if (i >= avail) return -1;
+    const mod = buf[i]! >>> 6;
+    if (mod === 3 ? (r & V_MEM) !== 0 : (r & V_REG) !== 0 || (vexV !== 0 && (r & V_NOVMEM) !== 0)) return -1;
+    // operand size by VEX.W alone; memory size by opcode and prefix (16 doubled by VEX.L)
+    desc = D_OK | D_MODRM | (1 << D_OPS_SHIFT) | (DM_RULE << D_MEM_SHIFT) | D_MAP0F;
+    d.encoding = ENC_VEX;
+    d.entry = VEX_SSE_ENTRY;
+    d.lock = false;
+    d.rep = 0;
+    d.opsizePrefix = false;
+    d.rex = 0;
+    d.rexW = W;
+    d.pp = pp;
+    d.vexL = vexL;
+    d.vexW = W;
+    d.vexV = vexV;
+  }
+  // ---- ModRM / SIB / displacement ----
+  let m = 0xc0; // no ModRM: the register form, digit 0 (as the general decoder's validity probe sees it)
+  let regRaw = 0;
+  if ((desc & D_MODRM) !== 0) {
+    if (i >= avail) return -1;
+    m = buf[i++]!;
+    regRaw = (m >>> 3) & 7;
+    d.hasModrm = true;
+    d.reg = regRaw | ((rex & 4) << 1);
+  } else {
+    d.hasModrm = false;
+    d.reg = 0;
+  }
+  const mod = m >>> 6;
+  if ((desc & D_PROBE) !== 0) {
+    // validity tables, with the mandatory prefix, as the general decoder probes them
+    const isReg = mod === 3 ? 1 : 0;
+    if ((FORMS[k]! & (1 << ((pp << 1) | isReg))) === 0 || (DIGITS[k]! & (1 << (regRaw | (isReg << 3)))) === 0) return -1;
+  }
+  // LOCK only on the read-modify-write forms with a memory destination (lock.ts)
+  if (lock && (mod === 3 || (LOCK_DIGITS[k]! & (1 << regRaw)) === 0)) return -1;
+  d.mod = mod;
+  d.regRaw = regRaw;
+  if (mod === 3) {
+    d.rm = (desc & D_MODRM) !== 0 ? (m & 7) | ((rex & 1) << 3) : 0;
+    d.hasMem = false;
+    d.base = NO_REG;
+    d.index = NO_REG;
+    d.scale = 1;
+    d.dispLo = 0;
+    d.dispHi = 0;
+    d.seg = 3;
+  } else {
+    const lay = MODRM[m]!;
+    let base = NO_REG;
+    let index = NO_REG;
+    let scale = 1;
+    let disp = 0;
+    if ((lay & 8) !== 0) {
+      if (i >= avail) return -1;
+      const sib = buf[i++]!;
+      scale = 1 << (sib >>> 6);
+      const idx = ((sib >>> 3) & 7) | ((rex & 2) << 2);
+      if (idx !== 4) index = idx;
+      if ((sib & 7) === 5 && mod === 0) {
+        if (i + 4 > avail) return -1;
+        disp = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+        i += 4;
+      } else base = (sib & 7) | ((rex & 1) << 3);
+    } else if ((lay & 16) !== 0) base = BASE_RIP;
+    else base = (m & 7) | ((rex & 1) << 3);
+    const dispSize = lay & 7;
+    if (dispSize !== 0) {
+      if (i + dispSize > avail) return -1;
+      disp = dispSize === 1 ? (buf[i]! << 24) >> 24 : buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      i += dispSize;
+    }
+    d.rm = 0;
+    d.hasMem = true;
+    d.base = base;
+    d.index = index;
+    d.scale = scale;
+    d.dispLo = disp;
+    d.dispHi = disp >> 31;
+    d.seg = base === 4 || base === 5 ? 2 : 3;
+  }
+  // ---- operand size (64-bit mode) ----
+  const ops = (desc >>> D_OPS_SHIFT) & 3;
+  const opSize = ops === 0 ? 1 : W || ops === 3 ? 8 : opsz ? 2 : ops === 2 ? 8 : 4;
+  // ---- immediate ----
+  const fi = (desc >>> D_IMM_SHIFT) & 3;
+  if (fi === FI_NONE) {
+    d.immSize = 0;
+    d.immLo = 0;
+    d.immHi = 0;
+  } else {
+    const immSize = fi === FI_B ? 1 : fi === FI_Z ? (opSize === 2 ? 2 : 4) : regRaw >= 2 ? 0 : opSize === 1 ? 1 : opSize === 2 ? 2 : 4;
+    let immLo = 0;
+    if (immSize !== 0) {
+      if (i + immSize > avail) return -1;
+      if (immSize === 1) immLo = (buf[i]! << 24) >> 24;
+      else if (immSize === 2) immLo = ((buf[i]! | (buf[i + 1]! << 8)) << 16) >> 16;
+      else immLo = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      i += immSize;
+    }
+    d.immSize = immSize;
+    d.immLo = immLo;
+    d.immHi = immLo >> 31;
+  }
+  if (i > MAX_LENGTH) return -1;
+  // ---- memory operand size, as the general decoder derives it ----
+  let memSize = (desc >>> D_MEM_SHIFT) & 31;
+  if (memSize === DM_V) memSize = opSize;
+  else if (memSize === DM_RULE) memSize = ruleMemSize(k & 0xff, d.entry, pp, W, vexL, opSize, regRaw);
+  d.memSize = memSize;
+  d.mode = MODE_LONG64;
+  d.length = i;
+  d.map = (desc >>> 12) & 1;
+  d.opcode = k & 0xff;
+  d.adsizePrefix = false;
+  d.segOverride = -1;
+  d.opSize = opSize;
+  d.addrSize = 8;
+  d.imm2 = 0;
+  return DEC_OK;
+}
+
+/** The memory sizes that take a rule (decode.ts's switch), in 64-bit mode. */
+function ruleMemSize(op: number, entry: number, pp: number, W: boolean, vexL: number, opSize: number, regRaw: number): number {
+  const kind = (entry & MS_MASK) >>> MS_SHIFT;
+  if (kind === MS_SSE) {
+    const s = SSE_MEM_SIZE[op * 4 + pp]!;
+    return s === SSE_SIZE_Y ? (W ? 8 : 4) : s === 16 ? 16 << vexL : s;
+  }
+  if (kind === MS_Y) return W ? 8 : 4;
+  if (kind === MS_MOVSXD) return opSize === 8 ? 4 : opSize;
+  if (kind === MS_CX) return regRaw === 1 ? (W ? 16 : 8) : 0;
+  return 0;
+}
