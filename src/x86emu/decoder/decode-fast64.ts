@@ -56,30 +56,34 @@ const { D_SPECIAL, DIGITS, FORMS, VEX_PP, VEX_RULE, V_L0, V_L1, V_W0, V_W1, V_NO
 const MODE_LONG64 = 6;
 const MAX_LENGTH = 15;
 
-// ---- the per-opcode descriptor (DESC[map << 8 | op], map 0 primary, 1 0F; 0 = general decoder) ----
+// ---- the descriptor of an opcode under a mandatory-prefix selector (DESC[(map << 8 | op) << 2 | pp]) ----
+// (map 0 primary, 1 0F; pp 0 none, 1 = 66, 2 = F3, 3 = F2; 0 = the general decoder decides)
 const D_OK = 1;
 const D_MODRM = 2;
 /** Immediate: 0 none, 1 imm8, 2 imm16/32 by operand size, 3 group 3 (/0 and /1 only). */
 const D_IMM_SHIFT = 2;
 /** Operand size class: 0 byte, 1 by prefixes (66: 2, REX.W: 8, else 4), 2 default 64, 3 forced 64. */
 const D_OPS_SHIFT = 4;
-/** Memory size: bytes (0-16), DM_V the operand size, DM_RULE the general decoder's kinds (Y, MOVSXD, SSE, CX). */
+/** Memory size: bytes (0-32), DM_V the operand size, DM_W 8 with REX.W else 4, DM_RULE MOVSXD's and CMPXCHG8B/16B's rules. */
 const D_MEM_SHIFT = 6;
-const DM_V = 31;
-const DM_RULE = 30;
-/** The validity tables restrict this opcode: probe FORMS and DIGITS. */
-const D_PROBE = 1 << 11;
+const DM_V = 63;
+const DM_W = 62;
+const DM_RULE = 61;
+/** The opcode's /digits are restricted: probe DIGITS. */
+const D_DIGITS = 1 << 12;
 /** The record's map is 0F. */
-const D_MAP0F = 1 << 12;
+const D_MAP0F = 1 << 13;
+/** The memory form / the register form (or no ModRM) is defined under this prefix (FORMS). */
+const D_MEM_OK = 1 << 14;
+const D_REG_OK = 1 << 15;
 
 const FI_NONE = 0,
   FI_B = 1,
   FI_Z = 2,
   FI_GRP3 = 3;
 
-/** Per opcode of the primary and 0F maps: the descriptor (0: not on this path). */
-const DESC = new Int32Array(512);
-/** The table entry of the same opcode (PRIMARY then MAP0F). */
+const DESC = new Int32Array(512 * 4);
+/** The table entry of an opcode (PRIMARY then MAP0F, by map << 8 | op). */
 const ENTRY = new Int32Array(512);
 /** First byte → what it is: an opcode, REX, a legacy prefix this path takes (66 F0 F2 F3), 0F, VEX (C4, C5). */
 const LEAD = new Uint8Array(256);
@@ -90,13 +94,22 @@ const L_OPCODE = 0,
   L_VEX = 4;
 /** Per opcode, the /digits whose memory form LOCK may prefix (lock.ts's rule as a table). */
 const LOCK_DIGITS = new Uint8Array(512);
+/**
+ * VEX map 0F moves by (op << 2 | pp): 0 = the general decoder; else VX_OK | the instruction's
+ * VEX_RULE bits (L0, L1, W0, W1, vvvv, memory/register form) | its memory size << VX_MEM_SHIFT
+ * (16 is doubled by VEX.L; VX_MEM_W: 8 with VEX.W, else 4).
+ */
+const VEX_DESC = new Int32Array(256 * 4);
+const VX_OK = 1 << 15;
+const VX_MEM_SHIFT = 16;
+const VX_MEM_W = 0xff;
 
 (function build(): void {
   for (const b of [0x66, 0xf2, 0xf3, 0xf0]) LEAD[b] = L_PREFIX;
   for (let b = 0x40; b < 0x50; b++) LEAD[b] = L_REX;
   LEAD[0x0f] = L_0F;
   LEAD[0xc4] = LEAD[0xc5] = L_VEX;
-  const msBytes: Record<number, number> = { [MS_NONE]: 0, [MS_B]: 1, [MS_W]: 2, [MS_D]: 4, [MS_Q]: 8, [MS_DQ]: 16, [MS_X]: 16, [MS_V]: DM_V };
+  const msBytes: Record<number, number> = { [MS_NONE]: 0, [MS_B]: 1, [MS_W]: 2, [MS_D]: 4, [MS_Q]: 8, [MS_DQ]: 16, [MS_X]: 16, [MS_V]: DM_V, [MS_Y]: DM_W };
   for (let k = 0; k < 512; k++) {
     const map = k >>> 8;
     const op = k & 0xff;
@@ -109,11 +122,9 @@ const LOCK_DIGITS = new Uint8Array(512);
     // three-byte maps, 3DNow!, SSE4a EXTRQ/INSERTQ, POPCNT/JMPE (0F B8) and UD0
     if (map === 0 && (op === 0x0f || op === 0x62 || op === 0xc4 || op === 0xc5 || op === 0x8f || op === 0xff)) continue;
     // prefixes are not opcodes (the ones this path takes, and 67 and the segment overrides, which it leaves)
-    if (
-      map === 0 &&
-      ((LEAD[op] !== L_OPCODE && LEAD[op] !== L_VEX) || op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65 || op === 0x67)
-    )
-      continue;
+    const prefix =
+      LEAD[op] === L_REX || LEAD[op] === L_PREFIX || op === 0x26 || op === 0x2e || op === 0x36 || op === 0x3e || op === 0x64 || op === 0x65 || op === 0x67;
+    if (map === 0 && prefix) continue;
     if (map === 1 && (op === 0x38 || op === 0x3a || op === 0x0f || op === 0x0e || op === 0x78 || op === 0x79 || op === 0xb8 || op === 0xff)) continue;
     if ((DIGITS[k]! & D_SPECIAL) !== 0) continue;
     const ik = e & IMM_MASK;
@@ -123,9 +134,36 @@ const LOCK_DIGITS = new Uint8Array(512);
     if ((e & F_DEF64) !== 0 && ik === IMM_Z) continue;
     const ops = (e & F_BYTE) !== 0 ? 0 : (e & F_FORCE64) !== 0 ? 3 : (e & F_DEF64) !== 0 ? 2 : 1;
     const mk = (e & MS_MASK) >>> MS_SHIFT;
-    const mem = msBytes[mk] ?? DM_RULE;
-    const probe = FORMS[k] !== 0xff || DIGITS[k] !== 0xffff ? D_PROBE : 0;
-    DESC[k] = D_OK | ((e & F_MODRM) !== 0 ? D_MODRM : 0) | (fi << D_IMM_SHIFT) | (ops << D_OPS_SHIFT) | (mem << D_MEM_SHIFT) | probe | (map << 12);
+    const digits = DIGITS[k] !== 0xffff ? D_DIGITS : 0;
+    for (let pp = 0; pp < 4; pp++) {
+      let mem = mk === MS_MOVSXD || mk === MS_CX ? DM_RULE : (msBytes[mk] ?? 0);
+      if (mk === MS_SSE) {
+        const sz = SSE_MEM_SIZE[op * 4 + pp]!;
+        mem = sz === SSE_SIZE_Y ? DM_W : sz;
+      }
+      const forms = FORMS[k]! >>> (pp * 2);
+      const ok = ((forms & 1) !== 0 ? D_MEM_OK : 0) | ((forms & 2) !== 0 ? D_REG_OK : 0);
+      if (ok === 0) continue;
+      DESC[(k << 2) | pp] =
+        D_OK |
+        ((e & F_MODRM) !== 0 ? D_MODRM : 0) |
+        (fi << D_IMM_SHIFT) |
+        (ops << D_OPS_SHIFT) |
+        (mem << D_MEM_SHIFT) |
+        digits |
+        (map !== 0 ? D_MAP0F : 0) |
+        ok;
+    }
+  }
+  for (let op = 0; op < 256; op++) {
+    if (!vexExecutable(op)) continue;
+    for (let pp = 0; pp < 4; pp++) {
+      const r = VEX_RULE[((256 | op) << 2) | pp]!;
+      if ((VEX_PP[256 | op]! & (1 << pp)) === 0 || (r & (V_DIG | V_VSIB)) !== 0) continue;
+      const sz = SSE_MEM_SIZE[op * 4 + pp]!;
+      VEX_DESC[(op << 2) | pp] =
+        VX_OK | (r & (V_L0 | V_L1 | V_W0 | V_W1 | V_NOV | V_NOVMEM | V_MEM | V_REG)) | ((sz === SSE_SIZE_Y ? VX_MEM_W : sz) << VX_MEM_SHIFT);
+    }
   }
 })();
 
@@ -157,18 +195,16 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
   if (avail < 1) return -1;
   let b = buf[0]!;
   let i = 1;
-  let k = b;
-  let desc: number;
-  let pp = 0;
+  let k = b; // map << 8 | opcode
+  let desc = 0;
   let W = false;
   let opsz = false;
   let lock = false;
-  let rex = 0;
-  let vexL = 0;
+  let rex = 0; // REX's R, X, B bits (and W), also from VEX
   const lead = LEAD[b]!;
   if (lead === L_OPCODE) {
     // an opcode of the primary map, no prefix
-    desc = DESC[k]!;
+    desc = DESC[k << 2]!;
     if (desc === 0) return -1;
     d.encoding = ENC_LEGACY;
     d.entry = ENTRY[k]!;
@@ -184,7 +220,7 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
   } else if (lead !== L_VEX) {
     // prefixes 66, F0, F2, F3 (the last of F2/F3 counts) and REX, which counts only when last
     let rep = 0;
-    for (let c = lead; c !== L_OPCODE && c !== L_0F && c !== L_VEX; c = LEAD[b]!) {
+    for (let c = lead; c === L_REX || c === L_PREFIX; c = LEAD[b]!) {
       if (c === L_REX) rex = b;
       else {
         if (b === 0x66) opsz = true;
@@ -200,9 +236,9 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
       if (i >= avail) return -1;
       k = 256 | buf[i++]!;
     }
-    desc = DESC[k]!;
+    const pp = rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : opsz ? 1 : 0;
+    desc = DESC[(k << 2) | pp]!;
     if (desc === 0) return -1;
-    pp = rep === 0xf3 ? 2 : rep === 0xf2 ? 3 : opsz ? 1 : 0;
     W = (rex & 8) !== 0;
     d.encoding = ENC_LEGACY;
     d.entry = ENTRY[k]!;
@@ -217,37 +253,31 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
     d.vexV = 0;
   } else {
     // VEX: C5 (map 0F implied) or C4 with map 0F, the moves the executor runs
-    if (!f.avx || avail < 4) return -1;
+    if (f.avx !== true || avail < 4) return -1;
     const b1 = buf[1]!;
-    let vexV: number;
-    if (b === 0xc5) {
-      vexV = (~b1 >>> 3) & 15;
-      vexL = (b1 >>> 2) & 1;
-      pp = b1 & 3;
-      i = 2;
-    } else {
+    let p2 = b1; // the byte with vvvv, L and pp
+    if (b === 0xc4) {
       if ((b1 & 31) !== 1 || avail < 5) return -1;
-      const b2 = buf[2]!;
-      rex = (~b1 >>> 5) & 7; // VEX.R, X, B as REX's bits 2-0 (the record's rex stays 0)
-      W = (b2 & 0x80) !== 0;
-      vexV = (~b2 >>> 3) & 15;
-      vexL = (b2 >>> 2) & 1;
-      pp = b2 & 3;
-      i = 3;
+      p2 = buf[2]!;
+      rex = (~b1 >>> 5) & 3; // VEX.X, VEX.B (the record's rex stays 0)
+      W = (p2 & 0x80) !== 0;
+      i = 2;
     }
     rex |= (~b1 >>> 5) & 4; // VEX.R
-    const op = buf[i++]!;
+    const vexV = (~p2 >>> 3) & 15;
+    const vexL = (p2 >>> 2) & 1;
+    const pp = p2 & 3;
+    const op = buf[i + 1]!;
+    i += 2;
     k = 256 | op;
-    if (!vexExecutable(op) || (VEX_PP[k]! & (1 << pp)) === 0) return -1;
-    // the instruction's VEX rules (validity.ts VEX_RULE) that do not need the ModRM byte
-    const r = VEX_RULE[(k << 2) | pp]!;
-    if ((r & (V_DIG | V_VSIB)) !== 0 || ((r & V_L0) !== 0 && vexL !== 0) || ((r & V_L1) !== 0 && vexL === 0)) return -1;
-    if (((r & V_W0) !== 0 && W) || ((r & V_W1) !== 0 && !W) || (vexV !== 0 && (r & V_NOV) !== 0)) return -1;
-    if (i >= avail) return -1;
-    const mod = buf[i]! >>> 6;
-    if (mod === 3 ? (r & V_MEM) !== 0 : (r & V_REG) !== 0 || (vexV !== 0 && (r & V_NOVMEM) !== 0)) return -1;
-    // operand size by VEX.W alone; memory size by opcode and prefix (16 doubled by VEX.L)
-    desc = D_OK | D_MODRM | (1 << D_OPS_SHIFT) | (DM_RULE << D_MEM_SHIFT) | D_MAP0F;
+    const vx = VEX_DESC[(op << 2) | pp]!;
+    // the instruction's VEX rules (validity.ts VEX_RULE): VEX.L, VEX.W and vvvv here, the form below
+    if (vx === 0 || (vx & ((vexL !== 0 ? V_L0 : V_L1) | (W ? V_W0 : V_W1) | (vexV !== 0 ? V_NOV : 0))) !== 0) return -1;
+    let mem = (vx >>> VX_MEM_SHIFT) & 0xff;
+    mem = mem === VX_MEM_W ? (W ? 8 : 4) : mem === 16 ? 16 << vexL : mem;
+    const memOk = (vx & V_REG) !== 0 || (vexV !== 0 && (vx & V_NOVMEM) !== 0) ? 0 : D_MEM_OK;
+    // operand size by VEX.W alone (the class of 66/REX.W-sized operands without a 66)
+    desc = D_OK | D_MODRM | (1 << D_OPS_SHIFT) | (mem << D_MEM_SHIFT) | D_MAP0F | memOk | ((vx & V_MEM) !== 0 ? 0 : D_REG_OK);
     d.encoding = ENC_VEX;
     d.entry = VEX_SSE_ENTRY;
     d.lock = false;
@@ -260,7 +290,7 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
     d.vexW = W;
     d.vexV = vexV;
   }
-  // ---- ModRM / SIB / displacement ----
+  // ---- ModRM, validity, SIB, displacement ----
   let m = 0xc0; // no ModRM: the register form, digit 0 (as the general decoder's validity probe sees it)
   let regRaw = 0;
   if ((desc & D_MODRM) !== 0) {
@@ -274,11 +304,9 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
     d.reg = 0;
   }
   const mod = m >>> 6;
-  if ((desc & D_PROBE) !== 0) {
-    // validity tables, with the mandatory prefix, as the general decoder probes them
-    const isReg = mod === 3 ? 1 : 0;
-    if ((FORMS[k]! & (1 << ((pp << 1) | isReg))) === 0 || (DIGITS[k]! & (1 << (regRaw | (isReg << 3)))) === 0) return -1;
-  }
+  // the form under the mandatory prefix (FORMS) and the /digit (DIGITS), as the general decoder probes them
+  if ((desc & (mod === 3 ? D_REG_OK : D_MEM_OK)) === 0) return -1;
+  if ((desc & D_DIGITS) !== 0 && (DIGITS[k]! & (1 << (regRaw | (mod === 3 ? 8 : 0)))) === 0) return -1;
   // LOCK only on the read-modify-write forms with a memory destination (lock.ts)
   if (lock && (mod === 3 || (LOCK_DIGITS[k]! & (1 << regRaw)) === 0)) return -1;
   d.mod = mod;
@@ -351,13 +379,18 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
   }
   if (i > MAX_LENGTH) return -1;
   // ---- memory operand size, as the general decoder derives it ----
-  let memSize = (desc >>> D_MEM_SHIFT) & 31;
+  let memSize = (desc >>> D_MEM_SHIFT) & 63;
   if (memSize === DM_V) memSize = opSize;
-  else if (memSize === DM_RULE) memSize = ruleMemSize(k & 0xff, d.entry, pp, W, vexL, opSize, regRaw);
+  else if (memSize >= DM_RULE) {
+    if (memSize === DM_W) memSize = W ? 8 : 4;
+    else if (k === 0x63)
+      memSize = opSize === 8 ? 4 : opSize; // MOVSXD
+    else memSize = regRaw === 1 ? (W ? 16 : 8) : 0; // CMPXCHG8B/16B
+  }
   d.memSize = memSize;
   d.mode = MODE_LONG64;
   d.length = i;
-  d.map = (desc >>> 12) & 1;
+  d.map = (desc & D_MAP0F) !== 0 ? 1 : 0;
   d.opcode = k & 0xff;
   d.adsizePrefix = false;
   d.segOverride = -1;
@@ -365,17 +398,4 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
   d.addrSize = 8;
   d.imm2 = 0;
   return DEC_OK;
-}
-
-/** The memory sizes that take a rule (decode.ts's switch), in 64-bit mode. */
-function ruleMemSize(op: number, entry: number, pp: number, W: boolean, vexL: number, opSize: number, regRaw: number): number {
-  const kind = (entry & MS_MASK) >>> MS_SHIFT;
-  if (kind === MS_SSE) {
-    const s = SSE_MEM_SIZE[op * 4 + pp]!;
-    return s === SSE_SIZE_Y ? (W ? 8 : 4) : s === 16 ? 16 << vexL : s;
-  }
-  if (kind === MS_Y) return W ? 8 : 4;
-  if (kind === MS_MOVSXD) return opSize === 8 ? 4 : opSize;
-  if (kind === MS_CX) return regRaw === 1 ? (W ? 16 : 8) : 0;
-  return 0;
 }
