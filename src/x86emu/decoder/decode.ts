@@ -7,6 +7,7 @@ import type { Insn } from '../insn.js';
 import * as Md from '../modes.js';
 import type { CpuMode } from '../modes.js';
 import { decodeFast } from './decode-fast.js';
+import { decodeFast64 } from './decode-fast64.js';
 import { lockLegal } from './lock.js';
 import * as Tb from './tables.js';
 import * as Va from './validity.js';
@@ -60,6 +61,10 @@ const {
 } = Tb;
 const { DIGITS, FORMS, VEX_PP, VEX_RULE, special, vexValid } = Va;
 
+// The fast paths as local bindings too: a call through an imported binding loads and checks it first.
+const fastLegacyModes = decodeFast;
+const fast64 = decodeFast64;
+
 /** Most bytes an instruction may have; a longer one raises #GP(0). */
 export const MAX_INSN_LENGTH = 15;
 
@@ -84,7 +89,8 @@ function ud(d: Insn, i: number): number {
  * (more than 15 bytes: #GP(0)) or DEC_FETCH (needed a byte at `d.length` that was not fetched).
  */
 export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
-  const st = decodeFast(d, buf, avail, mode, f); // the common forms (decode-fast.ts, decode-fast64.ts)
+  // the common forms first (decode-fast64.ts in 64-bit mode, decode-fast.ts in the others)
+  const st = mode === MODE_LONG64 ? fast64(d, buf, avail, f) : fastLegacyModes(d, buf, avail, mode, f);
   return st >= 0 ? st : decodeGeneral(d, buf, avail, mode, f);
 }
 
