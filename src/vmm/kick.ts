@@ -65,7 +65,7 @@ export class DeadlineKicker {
 
   constructor(
     private readonly libc: Libc,
-    signal: KickSignal,
+    private readonly signal: KickSignal,
     tid: number,
   ) {
     const sev = new Uint8Array(64);
@@ -87,6 +87,21 @@ export class DeadlineKicker {
     dv.setUint32(24, d % 1e9, true);
     this.libc.timerSettime(this.id, 0, this.spec, null);
     this.armedFor = at;
+  }
+
+  /**
+   * Before an entry: arms the timer for host time `at` (`now`: the platform clock, on the same
+   * scale as `clock.hostNs()`) unless it is armed for it already. A timer that went
+   * off while its thread was out of KVM_RUN left its signal pending, and once the timer is re-armed
+   * that signal is stale: Linux drops it when it is taken, but until then it makes the next KVM_RUN
+   * return at once with EINTR (an entry and an exit for nothing, then a drain that finds no kick).
+   * So it is taken first: one sigtimedwait instead of a KVM_RUN.
+   */
+  armBeforeEntry(at: number, now: number, clock: { hostNs(): number }): void {
+    if (this.armedFor === at && at > now) return;
+    const host = clock.hostNs();
+    if (this.armedFor >= 0 && this.armedFor <= host) this.signal.drain();
+    this.arm(at - host, at);
   }
 
   close(): void {

@@ -449,15 +449,18 @@ export class Vm {
     const clock = this.hostClock;
     const sliceStart = clock.hostNs();
     const sliceEnd = sliceStart + SLICE_NS;
+    const timeoutAt = this.timeoutAt();
     // The kick that ends a run with no exit: never past the backstop nor --timeout's end.
-    const backstop = Math.min(sliceStart + KICK_BACKSTOP_NS, this.timeoutAt());
+    const backstop = Math.min(sliceStart + KICK_BACKSTOP_NS, timeoutAt);
     // The clock was brought up to date right after the last exit: no second host-time read.
     let fresh = false;
     while (this.stopReason === null) {
       // An exit may have armed a timer at or before now (a deadline already passed): fire it first.
       const now = fresh ? clock.fireDue() : clock.sync();
       fresh = false;
-      if (now >= sliceEnd) return 0;
+      // At --timeout's end the slice ends too (runInline stops the VM): the kick timer, armed for
+      // that end, would otherwise be re-armed for it, already passed, at every entry until the slice's end.
+      if (now >= sliceEnd || now >= timeoutAt) return 0;
       if (this.resetPending) this.performReset([]);
       if (!v.prepareEntry()) {
         // Halted or waiting for SIPI: sleep until the next deadline or a wake-up.
@@ -467,7 +470,7 @@ export class Vm {
         continue;
       }
       const target = Math.min(now + clock.untilNextDeadline(now), backstop);
-      if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
+      kicker.armBeforeEntry(target, now, clock);
       if (v.kvm.enter() === RUN_INTERRUPTED) {
         // The timer's expiry disarmed it; any other kick leaves it armed for the same target.
         if (this.kick.drain()) kicker.armedFor = -1;
@@ -573,6 +576,9 @@ export class Vm {
               }
             }
             holdEnd = -1;
+            // Armed before the flag below goes up: arming may take a stale kick (the timer's), and
+            // a worker's kick sent once the flag is up must stay pending for KVM_RUN.
+            kicker.armBeforeEntry(Math.min(now + clock.untilNextDeadline(now), sliceEnd), now, clock);
             // Workers kick this thread while [1] is set; one that posted before it was set is
             // seen by the doorbell check, one after makes KVM_RUN return at once.
             Atomics.store(doorbell, 1, 1);
@@ -580,8 +586,6 @@ export class Vm {
               Atomics.store(doorbell, 1, 0);
               continue;
             }
-            const target = Math.min(now + clock.untilNextDeadline(now), sliceEnd);
-            if (kicker.armedFor !== target || target <= now) kicker.arm(target - clock.hostNs(), target);
             const r = v0.kvm.enter();
             Atomics.store(doorbell, 1, 0);
             if (r === RUN_INTERRUPTED) {

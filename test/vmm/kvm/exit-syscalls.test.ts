@@ -101,7 +101,22 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM
       vm.ram.set(nopLoop(), 0x1000);
       vm.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
       counts.clear();
-      expect(await vm.run()).toEqual({ kind: 'timeout', seconds: 1 });
+      const targets: number[] = [];
+      let sameTarget = 0;
+      const arm = DeadlineKicker.prototype.arm;
+      DeadlineKicker.prototype.arm = function (this: DeadlineKicker, delayNs: number, at: number) {
+        if (targets.length > 0 && targets[targets.length - 1] === at) sameTarget++;
+        targets.push(at);
+        arm.call(this, delayNs, at);
+      };
+      try {
+        expect(await vm.run()).toEqual({ kind: 'timeout', seconds: 1 });
+      } finally {
+        DeadlineKicker.prototype.arm = arm;
+      }
+      // One arm per deadline (the PIT's edges, --timeout's end): not one per entry for the
+      // timeout's end once it passed, until the slice ended (a storm of kicks 1 µs apart).
+      expect(sameTarget, `${targets.length} arms`).toBeLessThanOrEqual(2);
       const s = vm.stats();
       const getRegs = counts.get(`ioctl 0x${KVM.GET_REGS.toString(16)}`) ?? 0;
       const getSregs = counts.get(`ioctl 0x${KVM.GET_SREGS.toString(16)}`) ?? 0;
@@ -116,6 +131,65 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM
       expect(getRegs, JSON.stringify(Object.fromEntries(counts))).toBeLessThan(s.kicks);
     } finally {
       restore();
+      vm?.close();
+    }
+  }, 30_000);
+
+  it('a deadline timer that went off while the vCPU was out of KVM_RUN, then re-armed, costs no entry that returns at once', async () => {
+    // Every other OUT arms a platform timer 100 µs ahead (the kick timer is armed for it at the
+    // entry); the next OUT's handler takes 300 µs, so the kick timer goes off meanwhile, then arms
+    // one 2 ms ahead instead: the kick timer is re-armed for that with the first expiry's signal
+    // still pending. Entered with it pending, KVM_RUN would return EINTR at once, long before the
+    // deadline it is armed for (one vCPU: no other thread kicks it).
+    let vm: Vm | null = null;
+    let kicker: DeadlineKicker | null = null;
+    const arm = DeadlineKicker.prototype.arm;
+    DeadlineKicker.prototype.arm = function (this: DeadlineKicker, delayNs: number, at: number) {
+      kicker = this;
+      arm.call(this, delayNs, at);
+    };
+    const libc = loadLibc();
+    const target = libc as unknown as Record<string, (...a: unknown[]) => number>;
+    const ioctl = target['ioctlInt']!;
+    let early = 0;
+    let hostNs = () => 0;
+    target['ioctlInt'] = (...a: unknown[]) => {
+      const r = ioctl(...a);
+      // EINTR more than 0.5 ms before the deadline the kick timer is armed for: a stale kick.
+      if (a[1] === KVM.RUN && r < 0 && kicker !== null && kicker.armedFor - hostNs() > 500_000) early++;
+      return r;
+    };
+    try {
+      // xen-hvm: no platform timer runs at reset, so the test's timer is the only deadline.
+      vm = Vm.create({ profile: 'xen-hvm', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 1 });
+      const hostClock = (vm as unknown as { hostClock: { hostNs(): number } }).hostClock;
+      hostNs = () => hostClock.hostNs();
+      const clock = vm.platform.clock;
+      const timer = clock.createTimer('test', () => undefined);
+      let outs = 0;
+      const port = {
+        read: () => 0,
+        write: () => {
+          if (++outs % 2 === 1) {
+            timer.armAt(clock.now + 100_000);
+            return;
+          }
+          const end = performance.now() + 0.3;
+          while (performance.now() < end);
+          timer.armAt(clock.now + 2_000_000);
+        },
+      };
+      vm.platform.ports.register(PORT, 1, port, { owner: 'test' });
+      vm.ram.set([0xe6, PORT, 0xeb, 0xfc], 0x1000); // out 0x80, al; jmp $-4
+      vm.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
+      expect(await vm.run()).toEqual({ kind: 'timeout', seconds: 1 });
+      const s = vm.stats();
+      console.log(`[exit-syscalls] stale timer kicks: ${outs} OUT exits, ${s.kicks} kicks, ${early} of them long before the armed deadline`);
+      expect(outs).toBeGreaterThan(20);
+      expect(early).toBeLessThanOrEqual(2);
+    } finally {
+      target['ioctlInt'] = ioctl;
+      DeadlineKicker.prototype.arm = arm;
       vm?.close();
     }
   }, 30_000);
