@@ -48,7 +48,7 @@ export function benchBusMmioLookup(): BenchRecord[] {
   for (const layout of LAYOUTS) {
     const { bus, bases, devices } = populate(layout);
     const mix = accessMix(bases, layout.span, devices, 7);
-    const m = interleaved(directLoop(mix), busLoop(bus, mix), 16_384, short ? 41 : 201);
+    const m = interleaved(directLoop, mix, busLoop, { bus, mix }, 16_384, short ? 41 : 201);
     out.push({
       case: `mmio, ${layout.name}, a different region every access, 1/2/4-byte mix, 25% writes`,
       direct_ns: round(m.directNs),
@@ -59,7 +59,7 @@ export function benchBusMmioLookup(): BenchRecord[] {
     });
     // The caller a VMM has: its vCPU's exit path with a software TLB in front of the same bus.
     const tlb = new MmioTlb(bus, TLB_SLOTS);
-    const t = interleaved(directLoop(mix), tlbLoop(tlb, mix), 16_384, short ? 41 : 201);
+    const t = interleaved(directLoop, mix, tlbLoop, { tlb, mix }, 16_384, short ? 41 : 201);
     out.push({
       case: `mmio via a vCPU's MmioTlb (${TLB_SLOTS} pages), ${layout.name}, a different region every access`,
       direct_ns: round(t.directNs),
@@ -144,33 +144,31 @@ export function benchBusMmioUpdates(): BenchRecord[] {
 const TLB_SLOTS = Number(process.env.MMIO_TLB_SLOTS ?? 1024);
 
 /** The same accesses through a vCPU's TLB in front of the bus (a loop of its own, as the exit path is). */
-function tlbLoop(tlb: MmioTlb, m: AccessMix): (ops: number) => number {
-  return (ops) => {
-    let acc = 0;
-    const { addrs, sizes, writes } = m;
-    for (let i = 0; i < ops; i++) {
-      const j = i & (MIX_LENGTH - 1);
-      const size = sizes[j] as PortAccessSize;
-      if (writes[j] === 1) tlb.write(addrs[j]!, size, i & 0xff, HOST_ACCESS);
-      else acc += tlb.read(addrs[j]!, size, HOST_ACCESS);
-    }
-    return acc;
-  };
+function tlbLoop(a: { readonly tlb: MmioTlb; readonly mix: AccessMix }, ops: number): number {
+  let acc = 0;
+  const { tlb, mix } = a;
+  const { addrs, sizes, writes } = mix;
+  for (let i = 0; i < ops; i++) {
+    const j = i & (MIX_LENGTH - 1);
+    const size = sizes[j] as PortAccessSize;
+    if (writes[j] === 1) tlb.write(addrs[j]!, size, i & 0xff, HOST_ACCESS);
+    else acc += tlb.read(addrs[j]!, size, HOST_ACCESS);
+  }
+  return acc;
 }
 
 /** The same accesses through the bus (a loop of its own, so its call site sees one bus class, as a VMM's does). */
-function busLoop(bus: MmioBus, m: AccessMix): (ops: number) => number {
-  return (ops) => {
-    let acc = 0;
-    const { addrs, sizes, writes } = m;
-    for (let i = 0; i < ops; i++) {
-      const j = i & (MIX_LENGTH - 1);
-      const size = sizes[j] as PortAccessSize;
-      if (writes[j] === 1) bus.write(addrs[j]!, size, i & 0xff, HOST_ACCESS);
-      else acc += bus.read(addrs[j]!, size, HOST_ACCESS);
-    }
-    return acc;
-  };
+function busLoop(a: { readonly bus: MmioBus; readonly mix: AccessMix }, ops: number): number {
+  let acc = 0;
+  const { bus, mix } = a;
+  const { addrs, sizes, writes } = mix;
+  for (let i = 0; i < ops; i++) {
+    const j = i & (MIX_LENGTH - 1);
+    const size = sizes[j] as PortAccessSize;
+    if (writes[j] === 1) bus.write(addrs[j]!, size, i & 0xff, HOST_ACCESS);
+    else acc += bus.read(addrs[j]!, size, HOST_ACCESS);
+  }
+  return acc;
 }
 
 /**
@@ -202,22 +200,12 @@ export function benchBusMmioXenHvm(): BenchRecord[] {
   }
   const other = populate(LAYOUTS[1]!);
   const otherMix = accessMix(other.bases, LAYOUTS[1]!.span, other.devices, 3);
-  directReads(otherMix, 50_000, ctx);
-  busReads(other.bus, otherMix, 50_000, ctx);
+  directReads({ mix: otherMix, ctx }, 50_000);
+  busReads({ bus: other.bus, mix: otherMix, ctx }, 50_000);
   const bus = p.mmio;
-  const m = interleaved(
-    (ops) => directReads(mix, ops, ctx),
-    (ops) => busReads(bus, mix, ops, ctx),
-    16_384,
-    quickBench() ? 41 : 201,
-  );
+  const m = interleaved(directReads, { mix, ctx }, busReads, { bus, mix, ctx }, 16_384, quickBench() ? 41 : 201);
   const tlb = new MmioTlb(bus, TLB_SLOTS);
-  const t = interleaved(
-    (ops) => directReads(mix, ops, ctx),
-    (ops) => tlbReads(tlb, mix, ops, ctx),
-    16_384,
-    quickBench() ? 41 : 201,
-  );
+  const t = interleaved(directReads, { mix, ctx }, tlbReads, { tlb, mix, ctx }, 16_384, quickBench() ? 41 : 201);
   return [
     {
       case: 'mmio, xen-hvm guest alternating LAPIC / IO-APIC / HPET 4-byte reads',
@@ -245,9 +233,10 @@ interface ReadMix {
 }
 
 /** 4-byte reads of a mix as direct handler calls (one call site for every mix: megamorphic once warmed). */
-function directReads(m: ReadMix, ops: number, ctx: AccessContext): number {
+function directReads(a: { readonly mix: ReadMix; readonly ctx: AccessContext }, ops: number): number {
   let acc = 0;
-  const { offs, devs } = m;
+  const { mix, ctx } = a;
+  const { offs, devs } = mix;
   for (let i = 0; i < ops; i++) {
     const j = i & (MIX_LENGTH - 1);
     acc += devs[j]!.read(offs[j]!, 4, ctx);
@@ -256,17 +245,19 @@ function directReads(m: ReadMix, ops: number, ctx: AccessContext): number {
 }
 
 /** The same reads through a bus. */
-function busReads(bus: MmioBus, m: ReadMix, ops: number, ctx: AccessContext): number {
+function busReads(a: { readonly bus: MmioBus; readonly mix: ReadMix; readonly ctx: AccessContext }, ops: number): number {
   let acc = 0;
-  const { addrs } = m;
+  const { bus, mix, ctx } = a;
+  const { addrs } = mix;
   for (let i = 0; i < ops; i++) acc += bus.read(addrs[i & (MIX_LENGTH - 1)]!, 4, ctx);
   return acc;
 }
 
 /** The same reads through a vCPU's TLB in front of the bus. */
-function tlbReads(tlb: MmioTlb, m: ReadMix, ops: number, ctx: AccessContext): number {
+function tlbReads(a: { readonly tlb: MmioTlb; readonly mix: ReadMix; readonly ctx: AccessContext }, ops: number): number {
   let acc = 0;
-  const { addrs } = m;
+  const { tlb, mix, ctx } = a;
+  const { addrs } = mix;
   for (let i = 0; i < ops; i++) acc += tlb.read(addrs[i & (MIX_LENGTH - 1)]!, 4, ctx);
   return acc;
 }

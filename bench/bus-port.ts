@@ -20,7 +20,7 @@ export function benchBusPortMix(): BenchRecord[] {
     devices.push(d);
   });
   const mix = accessMix(bases, 16, devices, 11);
-  const m = interleaved(directLoop(mix), busLoop(bus, mix), 16_384, short ? 41 : 201);
+  const m = interleaved(directLoop, mix, busLoop, { bus, mix }, 16_384, short ? 41 : 201);
   return [
     {
       case: 'port I/O, 30 device classes, a random port every access, 1/2/4-byte mix, 25% writes',
@@ -34,16 +34,15 @@ export function benchBusPortMix(): BenchRecord[] {
 }
 
 /** The same accesses through the bus (a loop of its own, so its call site sees one bus class, as a VMM's does). */
-function busLoop(bus: PortBus, m: AccessMix): (ops: number) => number {
-  return (ops) => {
-    let acc = 0;
-    const { addrs, sizes, writes } = m;
-    for (let i = 0; i < ops; i++) {
-      const j = i & (MIX_LENGTH - 1);
-      const size = sizes[j] as PortAccessSize;
-      if (writes[j] === 1) bus.write(addrs[j]!, size, i & 0xff, HOST_ACCESS);
-      else acc += bus.read(addrs[j]!, size, HOST_ACCESS);
-    }
-    return acc;
-  };
+function busLoop(a: { readonly bus: PortBus; readonly mix: AccessMix }, ops: number): number {
+  let acc = 0;
+  const { bus, mix } = a;
+  const { addrs, sizes, writes } = mix;
+  for (let i = 0; i < ops; i++) {
+    const j = i & (MIX_LENGTH - 1);
+    const size = sizes[j] as PortAccessSize;
+    if (writes[j] === 1) bus.write(addrs[j]!, size, i & 0xff, HOST_ACCESS);
+    else acc += bus.read(addrs[j]!, size, HOST_ACCESS);
+  }
+  return acc;
 }
