@@ -94,16 +94,42 @@ export class MmioBus extends BusCore implements RegionHost {
    * from RAM. Never throws. 8-byte reads: {@link MmioBus.read64}.
    */
   read(addr: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
+    // Kept small (the common case only), so that V8 inlines read and write into a caller's loop:
+    // everything else is in readOther.
     const map = this.map;
     const id = map.candidate(addr);
     // One 16-byte record (base, end) per id: id 0's [0, 0) fails the check.
+    const rec = map.rec;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
+      // The offset as a small integer: a double would be boxed for the device call.
+      return (this.handlers[id]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+    }
+    return this.readOther(id, addr, size, ctx);
+  }
+
+  /** Writes the low `size` (1, 2, 4) bytes of `value` at guest-physical `addr` as vCPU `ctx.vcpu`. Never throws. */
+  write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
+    const map = this.map;
+    const id = map.candidate(addr);
+    const rec = map.rec;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
+      this.handlers[id]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+      return;
+    }
+    this.writeOther(id, addr, size, value, ctx);
+  }
+
+  /** read for what its inline path leaves: RAM, aligned-only or large ranges, tracing, and accesses no range serves whole. */
+  private readOther(id: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
+    const map = this.map;
     const rec = map.rec;
     const base = rec[2 * id]!;
     if (addr >= base && addr + size <= rec[2 * id + 1]!) {
       const f = map.tags[id]!;
       if ((f & size) !== 0) {
         if ((f & UNUSUAL) === 0) {
-          // The offset as a small integer: a double would be boxed for the device call.
           const v = (this.handlers[id]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
           if (this.tracer !== null) this.tracer.record('mmio', 'read', addr, size, v, map.byId[id]!.owner, ctx);
           return v;
@@ -119,10 +145,9 @@ export class MmioBus extends BusCore implements RegionHost {
     return this.slowRead(addr, size, ctx);
   }
 
-  /** Writes the low `size` (1, 2, 4) bytes of `value` at guest-physical `addr` as vCPU `ctx.vcpu`. Never throws. */
-  write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
+  /** write for what its inline path leaves (see readOther). */
+  private writeOther(id: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
     const map = this.map;
-    const id = map.candidate(addr);
     const rec = map.rec;
     const base = rec[2 * id]!;
     if (addr >= base && addr + size <= rec[2 * id + 1]!) {
