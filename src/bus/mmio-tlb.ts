@@ -1,23 +1,25 @@
 // A caller's cache of MMIO lookups (issue 14): what a vCPU's exit path keeps so that an access to
 // a page it has used before goes straight to the device. Direct-mapped by guest page; an entry
-// holds the region last used in that page (its bounds, handler and the sizes its handler takes
-// directly), filled on the first access and dropped whenever the bus's generation moved (any
-// register, move, remove or tracer change), so a hit calls exactly what the bus would call.
-// One per vCPU: the vCPU's thread fills it and nobody else touches it.
+// holds the page's tag and the id of the region last used in that page, checked against the bus's
+// own record of that id (base, end, flags) on every access, so a hit calls exactly what the bus
+// would call; dropped whenever the bus's generation moved (any register, move, remove or tracer
+// change). A miss costs the bus's own lookup and two stores: the tag is beside the id (one 8-byte
+// entry, a 1,024-entry table is 8 KB), so a miss is known from that line alone, with no record read
+// for a region the access is not in. One per vCPU: the vCPU's thread fills it and nobody else
+// touches it.
 import { HOST_ACCESS, type AccessContext, type PortAccessSize } from './access.js';
 import type { IoHandler } from './handler.js';
-import type { MmioBus } from './mmio-bus.js';
+import { MMIO_NOT_DIRECT, type MmioBus } from './mmio-bus.js';
 
 /** The value mask per access size 1, 2, 4 (the bus's). */
 const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
-const NO_HANDLER: IoHandler = { read: () => 0, write: () => undefined };
 
 /**
  * A per-vCPU software TLB in front of an {@link MmioBus}: `read`/`write` answer exactly what the
- * bus's would. A hit (the page's entry covers the access and its region's handler takes the size
- * directly) is a bounds check and the device call, no lookup; anything else goes to the bus and
- * refills the entry. Any change of the bus's regions or tracer empties the table at the next
- * access. Never throws for a guest access.
+ * bus's would. A hit (the page's entry names a region that covers the access and whose handler
+ * takes the size directly) is the record check and the device call, no walk; anything else walks
+ * the bus's table, refills the entry and goes on as the bus does. Any change of the bus's regions
+ * or tracer empties the table at the next access. Never throws for a guest access.
  * @example
  * ```ts
  * const tlb = new MmioTlb(platform.mmio);           // one per vCPU, at its exit handler
@@ -26,15 +28,20 @@ const NO_HANDLER: IoHandler = { read: () => 0, write: () => undefined };
  */
 export class MmioTlb {
   /**
-   * Per slot, one 32-byte record: [4·slot] the region's base, [4·slot + 1] its end (exclusive),
-   * [4·slot + 2] the sizes (bits 1, 2, 4) its handler takes directly (0: empty, or the bus must
-   * serve it). One cache line per probe.
+   * Per slot, [2·slot] the page's tag (bits 12-31 of an address in it, -1: empty) and [2·slot + 1]
+   * the id of the region last used in that page. The tag may alias pages 4 GiB apart: the record
+   * check decides, the tag only spares a miss the record read.
    */
-  private readonly recs: Float64Array;
-  private readonly handlers: IoHandler[];
+  private readonly entries: Int32Array;
   private readonly mask: number;
   private generation: number;
-  /** Accesses that went to the bus (a miss, or a region the bus must serve itself). */
+  /** The bus's per-id records, flags and handlers, as of `generation`. */
+  private rec: Float64Array;
+  private flags: Uint8Array;
+  private readonly handlers: readonly IoHandler[];
+  /** While the bus traces, every access goes through it (the tracer must see it). */
+  private tracing: boolean;
+  /** Accesses whose page entry did not name the region (a walk of the bus's table). */
   misses = 0;
 
   constructor(
@@ -45,68 +52,89 @@ export class MmioTlb {
     if (!Number.isInteger(slots) || slots < 1 || (slots & (slots - 1)) !== 0 || slots > 1 << 20) {
       throw new RangeError(`MmioTlb: slots ${slots} must be a power of two in [1, 2^20]`);
     }
-    this.recs = new Float64Array(4 * slots);
-    this.handlers = new Array<IoHandler>(slots).fill(NO_HANDLER);
+    this.entries = new Int32Array(2 * slots).fill(-1);
     this.mask = slots - 1;
     this.generation = bus.generation;
+    this.rec = bus.idRecords;
+    this.flags = bus.idFlags;
+    this.handlers = bus.idHandlers;
+    this.tracing = bus.tracing;
   }
 
   /** {@link MmioBus.read} through the table. */
   read(addr: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
     if (this.generation !== this.bus.generation) this.flush();
     // The page number's low bits: addr >>> 12 takes them from addr mod 2^32, which keeps them.
-    const slot = (addr >>> 12) & this.mask;
-    const recs = this.recs;
-    const base = recs[4 * slot]!;
-    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
-      return (this.handlers[slot]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+    const page = addr >>> 12;
+    const at = (page & this.mask) << 1;
+    const entries = this.entries;
+    const id = entries[at] === page ? entries[at + 1]! : this.refill(at, page, addr);
+    const rec = this.rec;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]! && (this.flags[id]! & (size | MMIO_NOT_DIRECT)) === size && !this.tracing) {
+      return (this.handlers[id]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     }
-    return this.readMiss(slot, addr, size, ctx);
+    return this.readOther(id, at, page, addr, size, ctx);
   }
 
   /** {@link MmioBus.write} through the table. */
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
     if (this.generation !== this.bus.generation) this.flush();
-    const slot = (addr >>> 12) & this.mask;
-    const recs = this.recs;
-    const base = recs[4 * slot]!;
-    if (addr >= base && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0) {
-      this.handlers[slot]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+    const page = addr >>> 12;
+    const at = (page & this.mask) << 1;
+    const entries = this.entries;
+    const id = entries[at] === page ? entries[at + 1]! : this.refill(at, page, addr);
+    const rec = this.rec;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]! && (this.flags[id]! & (size | MMIO_NOT_DIRECT)) === size && !this.tracing) {
+      this.handlers[id]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
       return;
     }
-    this.writeMiss(slot, addr, size, value, ctx);
+    this.writeOther(id, at, page, addr, size, value, ctx);
   }
 
   /** Empties the table (done by itself when the bus's regions or tracer change). */
   flush(): void {
-    this.recs.fill(0);
-    this.handlers.fill(NO_HANDLER);
+    this.entries.fill(-1);
     this.generation = this.bus.generation;
+    this.rec = this.bus.idRecords;
+    this.flags = this.bus.idFlags;
+    this.tracing = this.bus.tracing;
+  }
+
+  /** Walks the bus's table for `addr` and enters the id it gives (unchecked: 0 or a candidate) for `page`. */
+  private refill(at: number, page: number, addr: number): number {
+    this.misses++;
+    const id = this.bus.candidateAt(addr);
+    this.entries[at] = page;
+    this.entries[at + 1] = id;
+    return id;
   }
 
   /**
-   * Refills `slot` for `addr`, then serves the access from it if the region takes it directly,
-   * else through the bus (RAM, width rules, unclaimed, tracing: the bus's own paths). The bus's
-   * read/write are not shared with the hit path, so neither slows the other's inlining.
+   * What the inline path leaves: an entry naming another region of the same page (refilled, then
+   * the access served from it if it can be), RAM, width rules, unclaimed addresses and tracing
+   * (the bus's own paths).
    */
-  private readMiss(slot: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
-    const handler = this.refill(slot, addr, size);
-    if (handler !== null) return (handler.read((addr - this.recs[4 * slot]!) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+  private readOther(id: number, at: number, page: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
+    const rec = this.rec;
+    const covering = addr >= rec[2 * id]! && addr < rec[2 * id + 1]! ? id : this.refill(at, page, addr);
+    if (covering !== 0 && this.direct(covering, addr, size))
+      return (this.handlers[covering]!.read((addr - rec[2 * covering]!) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     return this.bus.read(addr, size, ctx);
   }
 
-  private writeMiss(slot: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
-    const handler = this.refill(slot, addr, size);
-    if (handler !== null) handler.write((addr - this.recs[4 * slot]!) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+  private writeOther(id: number, at: number, page: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+    const rec = this.rec;
+    const covering = addr >= rec[2 * id]! && addr < rec[2 * id + 1]! ? id : this.refill(at, page, addr);
+    if (covering !== 0 && this.direct(covering, addr, size))
+      this.handlers[covering]!.write((addr - rec[2 * covering]!) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
     else this.bus.write(addr, size, value, ctx);
   }
 
-  /** Fills `slot` with the region at `addr`; returns its handler if that takes [addr, addr + size) directly, else null. */
-  private refill(slot: number, addr: number, size: PortAccessSize): IoHandler | null {
-    this.misses++;
-    const handler = this.bus.cacheEntry(addr, this.recs, 4 * slot);
-    this.handlers[slot] = handler;
-    const recs = this.recs;
-    return addr >= recs[4 * slot]! && addr + size <= recs[4 * slot + 1]! && (recs[4 * slot + 2]! & size) !== 0 ? handler : null;
+  /** True when region `id`'s handler takes [addr, addr + size) directly (see MMIO_NOT_DIRECT). */
+  private direct(id: number, addr: number, size: PortAccessSize): boolean {
+    const rec = this.rec;
+    return addr >= rec[2 * id]! && addr + size <= rec[2 * id + 1]! && (this.flags[id]! & (size | MMIO_NOT_DIRECT)) === size && !this.tracing;
   }
 }

@@ -168,6 +168,21 @@ describe('MmioBus', () => {
     );
   });
 
+  it('a tracer sees the device accesses read and write serve inline, with the values the device saw', () => {
+    const bus = new MmioBus();
+    const dev = new RecordingDevice(0x100, -1);
+    bus.register(0xfeb0_0000, 0x100, dev, { owner: 'nic' });
+    bus.read(0xfeb0_0004, 4); // before tracing: not seen
+    const seen: string[] = [];
+    bus.setTrace((e) => seen.push(`${e.dir} ${e.addr.toString(16)}/${e.size}=${e.value.toString(16)} ${e.owner}`));
+    expect(bus.read(0xfeb0_0010, 2)).toBe(0x1110);
+    bus.write(0xfeb0_0020, 1, 0x1ab);
+    bus.setTrace(null);
+    bus.read(0xfeb0_0030, 1);
+    expect(seen).toEqual(['read feb00010/2=1110 nic', 'write feb00020/1=ab nic']);
+    expect(dev.log.map((l) => `${l.dir}${l.offset.toString(16)}`)).toEqual(['r4', 'r10', 'w20', 'r30']);
+  });
+
   it('property: random accesses never throw and stay in range, on both policies', () => {
     const xen = new MmioBus();
     const qemu = new MmioBus(QEMU_MMIO);

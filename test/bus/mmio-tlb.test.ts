@@ -144,6 +144,27 @@ describe('MmioTlb', () => {
     expect(dev.log.map((l) => `${l.dir}${l.offset}/${l.size}@${l.vcpu}`)).toEqual(['r16/4@1', 'r32/2@1', 'w4/1@1']);
   });
 
+  it('follows the bus when its per-region arrays grow: a region moved after 40 more were registered is not called at its old address', () => {
+    const bus = new MmioBus();
+    const first = new RecordingDevice(0x100, -1);
+    const region = bus.register(0xfeb0_0000, 0x100, first, { owner: 'first' });
+    const tlb = new MmioTlb(bus, 16);
+    expect(tlb.read(0xfeb0_0010, 1)).toBe(0x10);
+    // 40 more regions: the bus's per-id records outgrow their first array (16 ids) and are replaced.
+    const others = Array.from({ length: 40 }, (_, k) => {
+      const d = new RecordingDevice(0x100, k);
+      bus.register(0xd000_0000 + k * 0x1000, 0x100, d, { owner: `dev${k}` });
+      return d;
+    });
+    for (let k = 0; k < 40; k++) expect(tlb.read(0xd000_0000 + k * 0x1000 + 8, 1)).toBe(k);
+    // A move updates the new records only: a table still reading the old array would call the device at 0xfeb0_0010.
+    region.move(0xfeb4_0000);
+    expect(tlb.read(0xfeb0_0010, 1)).toBe(0xff);
+    expect(tlb.read(0xfeb4_0011, 1)).toBe(0x11);
+    expect(first.log.map((l) => l.offset)).toEqual([0x10, 0x11]);
+    expect(others.every((d) => d.log.length === 1)).toBe(true);
+  });
+
   it('refuses a table size that is not a power of two', () => {
     expect(() => new MmioTlb(new MmioBus(), 100)).toThrow(RangeError);
     expect(() => new MmioTlb(new MmioBus(), 0)).toThrow(RangeError);
