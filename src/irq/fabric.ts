@@ -8,6 +8,7 @@
 // Restore and reset run in a settling phase (settle()): lines carry levels as state and nobody
 // hears a change, so the order in which devices come back can never make an edge or a delivery.
 import { BusRangeError } from '../bus/errors.js';
+import { EdgeRoute, EdgeRouteKind, type EdgeRouteSource, takeEdge } from './edge-route.js';
 import { LevelLine } from './level-line.js';
 import { Line, SettleGate, type InterruptSink, type IrqLine } from './line.js';
 import type { MsiMessage, MsiTarget } from './msi.js';
@@ -35,7 +36,7 @@ export interface FabricConfig {
 export type PinObserver = (pin: number, level: boolean) => void;
 
 interface IoapicAttachment {
-  readonly sink: InterruptSink;
+  readonly sink: InterruptSink & Partial<EdgeRouteSource>;
   readonly gsiBase: number;
   readonly pins: number;
 }
@@ -94,10 +95,14 @@ export class InterruptFabric {
   droppedMsis = 0;
   private readonly gate = new SettleGate();
   /** Per GSI, the IO-APIC input it drives (IO-APIC ranges never overlap): null and −1 when none. */
-  private readonly gsiSinks: (InterruptSink | null)[];
+  private readonly gsiSinks: ((InterruptSink & Partial<EdgeRouteSource>) | null)[];
   private readonly gsiPins: Int32Array;
   /** timerFastPaths when built: a GSI change goes to its IO-APIC through gsiSinks, not a walk of the ranges. */
   private readonly directGsiSinks = timerFastPaths.enabled;
+  /** Per GSI, its precomputed route (src/irq/edge-route.ts); only with timerFastPaths. */
+  private readonly gsiRoutes: EdgeRoute[];
+  /** The routes' epoch: a route built in another epoch is rebuilt before use. */
+  private routeEpoch = 0;
 
   constructor(config: FabricConfig = { gsiCount: DEFAULT_GSI_COUNT, isaToGsi: XEN_ISA_TO_GSI }) {
     if (!Number.isInteger(config.gsiCount) || config.gsiCount < ISA_IRQ_COUNT || config.gsiCount > 4096) {
@@ -109,8 +114,32 @@ export class InterruptFabric {
     this.gsiCount = config.gsiCount;
     this.isaToGsi = config.isaToGsi;
     this.gsiAsserts = new Int32Array(config.gsiCount);
-    this.gsiSinks = new Array<InterruptSink | null>(config.gsiCount).fill(null);
+    this.gsiSinks = new Array<(InterruptSink & Partial<EdgeRouteSource>) | null>(config.gsiCount).fill(null);
     this.gsiPins = new Int32Array(config.gsiCount).fill(-1);
+    this.gsiRoutes = Array.from({ length: this.directGsiSinks ? config.gsiCount : 0 }, () => new EdgeRoute());
+  }
+
+  /**
+   * Something that decides what a GSI's edge does has changed (a redirection entry, a LAPIC's
+   * ID/LDR/DFR/mode, a reset or restore): every route is rebuilt at its next use. Cheap: one add.
+   */
+  invalidateRoutes(): void {
+    this.routeEpoch++;
+  }
+
+  /** The route of GSI `gsi` as of now (tests, `timer-acks`): rebuilt first if stale; null without routes. */
+  routeOf(gsi: number): EdgeRoute | null {
+    const route = this.gsiRoutes[gsi];
+    if (route === undefined) return null;
+    if (route.epoch !== this.routeEpoch) this.buildRoute(gsi, route);
+    return route;
+  }
+
+  private buildRoute(gsi: number, route: EdgeRoute): void {
+    route.epoch = this.routeEpoch;
+    const sink = this.gsiSinks[gsi]!;
+    if (sink === null || sink.fillEdgeRoute === undefined) route.kind = EdgeRouteKind.General;
+    else sink.fillEdgeRoute(this.gsiPins[gsi]!, route);
   }
 
   /** The PIC pair's 16 inputs receive ISA IRQ levels. */
@@ -119,7 +148,7 @@ export class InterruptFabric {
   }
 
   /** An IO-APIC receives GSIs [gsiBase, gsiBase+pins) as its inputs 0..pins-1. */
-  attachIoapic(sink: InterruptSink, gsiBase: number, pins: number): void {
+  attachIoapic(sink: InterruptSink & Partial<EdgeRouteSource>, gsiBase: number, pins: number): void {
     for (const other of this.ioapics) {
       if (gsiBase < other.gsiBase + other.pins && other.gsiBase < gsiBase + pins) {
         throw new BusRangeError(`IO-APIC GSI range [${gsiBase}, ${gsiBase + pins}) overlaps one at [${other.gsiBase}, ${other.gsiBase + other.pins})`);
@@ -129,6 +158,7 @@ export class InterruptFabric {
       throw new BusRangeError(`IO-APIC GSI range [${gsiBase}, ${gsiBase + pins}) is outside the ${this.gsiCount} GSIs`);
     }
     this.ioapics = [...this.ioapics, { sink, gsiBase, pins }];
+    this.invalidateRoutes();
     for (let pin = 0; pin < pins; pin++) {
       this.gsiSinks[gsiBase + pin] = sink;
       this.gsiPins[gsiBase + pin] = pin;
@@ -274,6 +304,9 @@ export class InterruptFabric {
     const observers = this.gsiObservers;
     for (let i = 0; i < observers.length; i++) observers[i]!(gsi, level);
     if (this.directGsiSinks) {
+      const route = this.gsiRoutes[gsi]!;
+      if (route.epoch !== this.routeEpoch) this.buildRoute(gsi, route);
+      if (takeEdge(route, level)) return;
       const sink = this.gsiSinks[gsi]!;
       if (sink !== null) sink.setInput(this.gsiPins[gsi]!, level);
       return;

@@ -10,3 +10,4 @@ export * from './periodic-timer-source.js';
 export * from './irq-output.js';
 export * from './level-line.js';
 export * from './timer-fast-paths.js';
+export * from './edge-route.js';

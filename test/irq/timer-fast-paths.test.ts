@@ -3,11 +3,15 @@
 // guest: routing changes (IO-APIC redirection entries, 8259 ICWs / masks / ELCR, HPET configuration,
 // routes and legacy replacement, PIT modes and counts, LAPIC ID / LDR / DFR / TPR / LINT0 / enable)
 // interleaved with clock advances, acknowledgements and EOIs. Every interrupt taken (vCPU, vector,
-// time), every register read and the snapshots must be equal.
+// time), every register read and the snapshots must be equal. The fabric's precomputed routes
+// (src/irq/edge-route.ts) meet each of their invalidation triggers here: redirection entries,
+// LAPIC ID/LDR/DFR/enable, x2APIC mode, INIT, restore, platform reset, another source on a shared
+// GSI (the host's direct GSI lines beside the PIT and HPET), and a GSI observer added mid-run.
 import 'reflect-metadata';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accessContext } from '../../src/bus/access.js';
+import type { Ioapic } from '../../src/devices/ioapic/ioapic.js';
 import type { Lapic } from '../../src/devices/lapic/lapic.js';
 import { timerFastPaths } from '../../src/irq/timer-fast-paths.js';
 import { createPlatform, type Platform } from '../../src/platform/index.js';
@@ -29,7 +33,14 @@ type Op =
   | { k: 'snapshot' }
   | { k: 'restore' }
   | { k: 'init'; vcpu: number }
-  | { k: 'eoi'; vcpu: number };
+  | { k: 'eoi'; vcpu: number }
+  | { k: 'gsi'; gsi: number; level: boolean }
+  | { k: 'x2apic'; vcpu: number; on: boolean }
+  | { k: 'observe' }
+  | { k: 'reset' }
+  | { k: 'ioapicSave' }
+  | { k: 'ioapicRestore' }
+  | { k: 'ioapicReset' };
 
 const GSIS = [0, 1, 2, 8, 20, 21, 22, 23];
 const gsi = fc.constantFrom(...GSIS);
@@ -112,6 +123,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ k: 'restore' as const }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('init' as const), vcpu: fc.integer({ min: 0, max: 1 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('eoi' as const), vcpu: fc.integer({ min: 0, max: 1 }) }) },
+  // A second source on a GSI the timers use (wired-OR): the route must see the GSI's level, not the source's.
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('gsi' as const), gsi, level: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('x2apic' as const), vcpu: fc.integer({ min: 0, max: 1 }), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ k: 'observe' as const }) },
+  { weight: 1, arbitrary: fc.constant({ k: 'reset' as const }) },
+  // The IO-APIC alone saved, restored and reset (a platform restore or reset also moves the LAPICs).
+  { weight: 1, arbitrary: fc.constant({ k: 'ioapicSave' as const }) },
+  { weight: 1, arbitrary: fc.constant({ k: 'ioapicRestore' as const }) },
+  { weight: 1, arbitrary: fc.constant({ k: 'ioapicReset' as const }) },
 );
 
 /** Runs `ops` on `p`; returns everything a guest or host could see, in order. */
@@ -146,6 +166,8 @@ function run(p: Platform, ops: readonly Op[]): unknown[] {
   lapics[0]!.acknowledge();
   lapics[1]!.acknowledge();
   let saved = p.snapshot();
+  const ioapic = p.device<Ioapic>('ioapic0');
+  let ioapicSaved = ioapic.snapshot();
   w(0xfee000b0, 0);
   w(0xfee000b0, 0, ctx[1]);
   const take = (vcpu: number): void => {
@@ -233,7 +255,11 @@ function run(p: Platform, ops: readonly Op[]): unknown[] {
         r.push(p.ports.read(0x20, 1), p.ports.read(0x21, 1));
         p.ports.write(0x20, 1, 0x0b); // OCW3: read ISR
         r.push(p.ports.read(0x20, 1));
-        for (let c = 0; c < 2; c++) for (const off of [0x100, 0x200, 0x280, 0x80]) r.push(p.mmio.read(0xfee00000 + off, 4, ctx[c]!));
+        for (let c = 0; c < 2; c++) {
+          for (const off of [0x280, 0x80]) r.push(p.mmio.read(0xfee00000 + off, 4, ctx[c]!));
+          // ISR, TMR and IRR, all eight words each (a route's vector lands in IRR/TMR words 1–7)
+          for (let word = 0; word < 8; word++) for (const map of [0x100, 0x180, 0x200]) r.push(lapics[c]!.regs[(map >>> 4) + word]!);
+        }
         seen.push(['read', p.clock.now, r]);
         break;
       }
@@ -251,6 +277,32 @@ function run(p: Platform, ops: readonly Op[]): unknown[] {
         // INIT IPI from vCPU 0 (physical destination = the vCPU's reset APIC ID).
         w(0xfee00310, o.vcpu << 24);
         w(0xfee00300, 0x4500);
+        break;
+      case 'gsi':
+        p.irq.setGsiDirect(o.gsi, o.level);
+        break;
+      case 'x2apic':
+        // IA32_APIC_BASE: xAPIC → x2APIC (EXTD) changes the APIC ID and LDR; back needs a disable first.
+        if (o.on) lapics[o.vcpu]!.writeApicBase(0xfee00c00n | (o.vcpu === 0 ? 0x100n : 0n));
+        else {
+          lapics[o.vcpu]!.writeApicBase(o.vcpu === 0 ? 0x100n : 0n);
+          lapics[o.vcpu]!.writeApicBase(0xfee00800n | (o.vcpu === 0 ? 0x100n : 0n));
+        }
+        break;
+      case 'observe':
+        p.irq.observeGsi((g, level) => seen.push(['gsi', g, level, p.clock.now]));
+        break;
+      case 'reset':
+        p.reset();
+        break;
+      case 'ioapicSave':
+        ioapicSaved = ioapic.snapshot();
+        break;
+      case 'ioapicRestore':
+        ioapic.restore(ioapicSaved);
+        break;
+      case 'ioapicReset':
+        ioapic.reset();
         break;
     }
   }
@@ -282,6 +334,54 @@ describe('the timer interrupt shortcuts change nothing a guest or host sees', ()
         }),
         { numRuns: 40 },
       );
+    });
+  }
+
+  // Each trigger that must rebuild a route, alone (the random runs above mix them, and any one of
+  // them rebuilds every route): the same deliveries with and without the shortcuts.
+  const adv = (ns: number): Op => ({ k: 'advance', ns });
+  const lapicW = (vcpu: number, offset: number, value: number): Op => ({ k: 'lapic', vcpu, offset, value });
+  const triggers: Record<string, Op[]> = {
+    'an APIC ID change': [adv(1_500_000), lapicW(0, 0x20, 0x2000000), adv(3_000_000), lapicW(1, 0x20, 0), adv(3_000_000)],
+    'an LDR change': [
+      { k: 'rte', gsi: 20, low: 0x848, high: 0x01000000 },
+      lapicW(0, 0xd0, 0x1000000),
+      adv(2_500_000),
+      lapicW(0, 0xd0, 0x2000000),
+      adv(2_500_000),
+      lapicW(1, 0xd0, 0x1000000),
+      adv(2_500_000),
+    ],
+    'a DFR change': [
+      { k: 'rte', gsi: 20, low: 0x848, high: 0x11000000 },
+      lapicW(0, 0xd0, 0x11000000),
+      adv(2_500_000),
+      lapicW(0, 0xe0, 0x0fffffff),
+      adv(2_500_000),
+    ],
+    'x2APIC mode': [{ k: 'rte', gsi: 20, low: 0x48, high: 0x01000000 }, adv(1_500_000), { k: 'x2apic', vcpu: 1, on: true }, adv(2_500_000)],
+    'a LAPIC software disable and enable': [adv(1_500_000), lapicW(0, 0xf0, 0xff), adv(2_500_000), lapicW(0, 0xf0, 0x1ff), adv(2_500_000)],
+    'an INIT': [{ k: 'rte', gsi: 20, low: 0x848, high: 0x01000000 }, lapicW(1, 0xd0, 0x1000000), adv(1_500_000), { k: 'init', vcpu: 1 }, adv(2_500_000)],
+    'the IO-APIC restored alone': [{ k: 'ioapicSave' }, { k: 'rte', gsi: 20, low: 0x10048, high: 0 }, adv(2_500_000), { k: 'ioapicRestore' }, adv(2_500_000)],
+    'the IO-APIC reset alone': [adv(1_500_000), { k: 'ioapicReset' }, adv(2_500_000), { k: 'rte', gsi: 20, low: 0x49, high: 0 }, adv(2_500_000)],
+    'a platform restore': [{ k: 'snapshot' }, { k: 'rte', gsi: 20, low: 0x10048, high: 0 }, adv(2_500_000), { k: 'restore' }, adv(2_500_000)],
+    'another source on the GSI': [adv(1_500_000), { k: 'gsi', gsi: 20, level: true }, adv(2_500_000), { k: 'gsi', gsi: 20, level: false }, adv(2_500_000)],
+    'a GSI observer added': [adv(1_500_000), { k: 'observe' }, adv(2_500_000)],
+    // Not routed: a level entry's Remote-IRR holds the next edge until the EOI.
+    'a level-triggered entry': [
+      adv(1_500_000),
+      { k: 'rte', gsi: 20, low: 0x8048, high: 0 },
+      adv(2_500_000),
+      { k: 'read' },
+      { k: 'eoi', vcpu: 0 },
+      adv(2_500_000),
+    ],
+  };
+  for (const [name, ops] of Object.entries(triggers)) {
+    it(`a route follows ${name}`, () => {
+      const fast = run(platformWith(true, 'xen-hvm'), ops);
+      const slow = run(platformWith(false, 'xen-hvm'), ops);
+      expect(fast).toEqual(slow);
     });
   }
 

@@ -16,6 +16,7 @@ import { SIZES_4, SIZES_8, type AccessContext, type PortAccessSize } from '../..
 import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import { ApicDeliveryMode, ApicShorthand, type ApicMessage, type ApicMessageSink, type EoiListener } from '../../irq/apic-bus.js';
+import { type EdgeRoute, EdgeRouteKind, type EdgeRouteSource, type FixedDestinations } from '../../irq/edge-route.js';
 import type { Irq0SpecialRouting } from '../../irq/irq0-routing.js';
 import type { GsiVectorLookup } from '../../irq/periodic-timer-source.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
@@ -63,7 +64,7 @@ const REMOTE_IRR = RTE.REMOTE_IRR;
  * clears Remote-IRR (82093AA §3.2.4). Guest accesses never throw.
  * @throws {@link IoapicConfigError} from the constructor for bad parameters (see {@link validateIoapicParams}).
  */
-export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, GsiVectorLookup {
+export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, GsiVectorLookup, EdgeRouteSource {
   readonly id: string;
   readonly kind = 'ioapic';
   readonly params: IoapicParams;
@@ -92,8 +93,8 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
 
   constructor(
     mmio: MmioBus,
-    fabric: InterruptFabric,
-    private readonly apicBus: ApicMessageSink,
+    private readonly fabric: InterruptFabric,
+    private readonly apicBus: ApicMessageSink & Partial<FixedDestinations>,
     params: IoapicParams,
   ) {
     this.params = validateIoapicParams(params);
@@ -204,6 +205,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     if (pin < 0) return;
     if ((sel & 1) !== 0) this.rteHigh[pin] = value;
     else this.setLow(pin, ((value & this.rteLowWritable) | (this.rteLow[pin]! & RTE.REMOTE_IRR)) >>> 0);
+    this.fabric.invalidateRoutes(); // the fabric's route of this pin's GSI is rebuilt at its next edge
     this.afterEntryWrite(pin);
   }
 
@@ -318,6 +320,32 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.apicBus.deliverApicMessage(msg);
   }
 
+  /**
+   * EdgeRouteSource: what an edge on input `input` does now, for the fabric's route of its GSI
+   * (src/irq/edge-route.ts). Precomputed only where setInput's outcome is the entry alone: an
+   * edge entry, masked (Quiet) or fixed-mode and not dropped (Fixed: the router's targets for the
+   * destination); anything else (level with Remote-IRR, lowest priority, the other modes) General.
+   */
+  fillEdgeRoute(input: number, route: EdgeRoute): void {
+    const pin = input === 0 && this.params.input0IsPin2 ? 2 : input;
+    route.kind = EdgeRouteKind.General;
+    if (!(pin >= 0 && pin < this.params.pins)) return;
+    const low = this.rteLow[pin]!;
+    if ((low & RTE.TRIGGER_LEVEL) !== 0) return;
+    route.inputs = this.inputs;
+    route.pin = pin;
+    route.counter = this;
+    if ((low & RTE.MASK) !== 0) {
+      route.kind = EdgeRouteKind.Quiet;
+      return;
+    }
+    const mode = (low >>> RTE.DELIVERY_MODE_SHIFT) & RTE.DELIVERY_MODE_MASK;
+    if (mode !== ApicDeliveryMode.Fixed || (this.params.droppedDeliveryModes & 1) !== 0 || this.apicBus.fixedTargets === undefined) return;
+    route.vector = low & RTE.VECTOR_MASK;
+    route.targets = this.apicBus.fixedTargets(this.rteHigh[pin]! >>> RTE.DEST_SHIFT, (low & RTE.DEST_MODE_LOGICAL) !== 0);
+    route.kind = EdgeRouteKind.Fixed;
+  }
+
   // ---- Inspection ----------------------------------------------------------------------------
 
   /** The vector of GSI `gsi`'s redirection entry, or −1 when `gsi` is not one of this IO-APIC's pins. */
@@ -369,6 +397,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     this.inputs.fill(0);
     this.ioregsel = 0;
     this.apicId = this.params.apicId;
+    this.fabric.invalidateRoutes();
   }
 
   readonly stateDescription = IOAPIC_STATE;
@@ -416,6 +445,7 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
       this.rteHigh[pin] = r[2 * pin + 1]!;
     }
     this.recountVectors();
+    this.fabric.invalidateRoutes();
   }
 
   restore(state: unknown): void {

@@ -7,6 +7,7 @@ import type { IoHandler } from '../../bus/handler.js';
 import type { MmioBus } from '../../bus/mmio-bus.js';
 import type { Region } from '../../bus/region.js';
 import { ApicDeliveryMode, type ApicMessage, type EoiListener } from '../../irq/apic-bus.js';
+import type { FixedDestinations } from '../../irq/edge-route.js';
 import type { InterruptFabric } from '../../irq/fabric.js';
 import { decodeMsiInto, type MsiMessage, type MsiTarget } from '../../irq/msi.js';
 import type { VirtualClock } from '../../time/clock.js';
@@ -37,7 +38,7 @@ const enum Shorthand {
  * lowest priority round-robin; SDM Vol. 3A §11.6). Guest accesses never throw.
  * @throws {@link LapicConfigError} from the constructor for bad parameters or vCPU count.
  */
-export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
+export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget, FixedDestinations {
   /** Windows moved away from 0xFEE00000 (relocatableWindow), by base. */
   private readonly movedWindows = new Map<number, Region>();
   private readonly mmio: MmioBus;
@@ -70,7 +71,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
 
   constructor(
     mmio: MmioBus,
-    fabric: InterruptFabric,
+    private readonly fabric: InterruptFabric,
     clock: VirtualClock,
     readonly params: LapicParams,
     vcpus: number,
@@ -259,6 +260,16 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget {
   /** LapicOutbox: an APIC ID, LDR, DFR or APIC mode changed; the destination index forgets its lists. */
   lapicRoutingChanged(): void {
     this.index.invalidate();
+    this.fabric.invalidateRoutes(); // the fabric's routes hold the index's lists
+  }
+
+  /**
+   * FixedDestinations: the LAPICs an IO-APIC message (8-bit destination, no shorthand) for
+   * `destination` reaches, in the order deliverApicMessage delivers; valid until the fabric's route
+   * epoch moves (lapicRoutingChanged moves it).
+   */
+  fixedTargets(destination: number, logical: boolean): readonly Lapic[] {
+    return this.index.targets(destination >>> 0, logical, true);
   }
 
   /** MSI (SDM §11.11): the address names the destination, the data the vector and mode. */

@@ -11,6 +11,7 @@ import type { PlainData } from '../../device-model/device.js';
 import type { StateGroupMember } from '../../device-model/state-group.js';
 import type { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
 import { XEN_DEFAULT_TIMER_MODE, type TimerMode as MissedTickMode } from '../../device-model/timer-mode/timer-mode.js';
+import type { FixedEdgeTarget } from '../../irq/edge-route.js';
 import type { ExtIntSource } from '../../irq/ext-int-source.js';
 import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
 import { ApicBaseMsr, ApicBaseWrite } from './apic-base.js';
@@ -75,7 +76,7 @@ export interface LapicOutbox extends ApicMessageSink {
  * through the ICR. It is built by the ApicRouter, one per vCPU; the CPU model takes interrupts from it
  * (`acknowledge`, `takeNmi`, `takeInit`, ...). Guest accesses never throw.
  */
-export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, TimerInterruptTarget {
+export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, TimerInterruptTarget, FixedEdgeTarget {
   readonly id: string;
   readonly kind = 'lapic';
   /**
@@ -495,6 +496,14 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
   receive(deliveryMode: number, vector: number, level: boolean, assert: boolean): void {
     this.receiveMessage(deliveryMode, vector, level, assert);
     if ((deliveryMode & 7) > ApicDeliveryMode.LowestPriority) this.wakeObserver?.(); // fixed/lowest priority notify from setIrq
+  }
+
+  /**
+   * FixedEdgeTarget: `receive(Fixed, vector, false, true)` for an IO-APIC's precomputed route
+   * (src/irq/edge-route.ts): an enabled LAPIC sets the vector in IRR (TMR cleared).
+   */
+  acceptFixedEdge(vector: number): void {
+    if (this.enabled) this.setIrq(vector, false);
   }
 
   private receiveMessage(deliveryMode: number, vector: number, level: boolean, assert: boolean): void {
