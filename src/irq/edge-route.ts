@@ -44,11 +44,15 @@ export const enum EdgeRouteKind {
 export class EdgeRoute {
   /** The fabric's epoch the route was built in. */
   epoch = -1;
+  /** What an edge does (EdgeRouteKind). */
   kind: EdgeRouteKind = EdgeRouteKind.Stale;
-  /** The controller's input levels (its own array) and the pin this GSI drives. */
+  /** The controller's input levels (its own array, which the route writes). */
   inputs: Uint8Array = EMPTY_INPUTS;
+  /** The controller's pin this GSI drives (an index into `inputs`). */
   pin = 0;
+  /** The vector a Fixed route sets. */
   vector = 0;
+  /** The LAPICs a Fixed route reaches, in delivery order (the router's list for the destination). */
   targets: readonly FixedEdgeTarget[] = NO_TARGETS;
   /** Counts the messages the controller sent (its `messagesSent`). */
   counter: { messagesSent: number } = NO_COUNTER;
