@@ -56,6 +56,8 @@ export interface IsaVectorLookup {
 export interface GsiVectorLookup {
   /** The vector programmed for `gsi`, or −1 when `gsi` is not one of this IO-APIC's pins. */
   vectorOfGsi(gsi: number): number;
+  /** Whether any of its entries holds `vector` (0–255): if none does, no GSI of it gives that vector. */
+  holdsVector(vector: number): boolean;
 }
 
 /**

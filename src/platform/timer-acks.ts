@@ -16,6 +16,7 @@
 // the devices stay hardware-like (no tracking): a tick that finds its interrupt still pending is
 // simply lost, as the LAPIC timer's is.
 import { i8259TargetVcpu } from '../device-model/timer-mode/vcpu-target.js';
+import { timerFastPaths } from '../irq/timer-fast-paths.js';
 import type { DeviceLinks } from './device-links.js';
 import type { PlatformProfile } from './profiles.js';
 
@@ -75,7 +76,17 @@ export function wireTimerAcknowledgements(links: DeviceLinks, isaToGsi: readonly
     return -1;
   };
 
+  /** On the IO-APIC path, whether some entry holds `vector` at all (else no source can match: one load). */
+  const someEntryHolds = (vector: number): boolean => {
+    for (let i = 0; i < ioapics.length; i++) if (ioapics[i]!.holdsVector(vector)) return true;
+    return false;
+  };
+
+  // timerFastPaths when wired: the differential test compares a platform without the pre-check.
+  const precheck = timerFastPaths.enabled;
   const taken = (vcpu: number, vector: number, fromPic: boolean): void => {
+    // Most vectors a CPU takes are no platform timer's (the LAPIC timer's, IPIs, MSIs).
+    if (precheck && !fromPic && !someEntryHolds(vector)) return;
     for (let i = 0; i < sources.length; i++) {
       const s = sources[i]!;
       // Xen's is_pt_irq: only a timer with an interrupt issued, whose vector on this path matches.

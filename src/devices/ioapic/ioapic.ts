@@ -354,6 +354,11 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
     return pin >= 0 && pin < this.params.pins ? this.rteLow[pin]! & RTE.VECTOR_MASK : -1;
   }
 
+  /** GsiVectorLookup: whether an entry holds `vector` (the per-vector count, one load). */
+  holdsVector(vector: number): boolean {
+    return this.entriesWithVector[vector & 0xff] !== 0;
+  }
+
   /** The 64-bit redirection entry of `pin`. */
   redirectionEntry(pin: number): bigint {
     this.checkPin(pin);

@@ -51,6 +51,11 @@ export class LapicVectors {
     return -1;
   }
 
+  /** Whether IRR may hold a vector (never false while it does): the summary word, or a scan without it. */
+  mayHaveRequests(): boolean {
+    return this.summarised ? this.irrWords !== 0 : this.scan(Reg.Irr0) >= 0;
+  }
+
   /** The highest requested vector, or −1. */
   highestIrr(): number {
     if (!this.summarised) return this.scan(Reg.Irr0);

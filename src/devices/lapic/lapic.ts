@@ -105,6 +105,11 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
   /** hasPendingInterrupt() said yes and acknowledge() has not run (for the spurious vector, SDM §11.9). */
   private intrSignalled = false;
   /**
+   * Set by {@link Lapic.takeInterrupt}: after that INTA, IRR was not empty or ExtINT was ready, so
+   * another INTA may find an interrupt; false: it would find none until something new arrives.
+   */
+  anotherPending = false;
+  /**
    * Told of every vector this CPU takes on INTA (`fromPic`: it came from the 8259 through ExtINT).
    * The platform uses it to run the missed-tick policy of platform timers (Xen's pt_intr_post).
    */
@@ -584,6 +589,26 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
    * deliverable (TPR raised meanwhile), the spurious vector from SVR (SDM §11.9). Otherwise null.
    */
   acknowledge(): number | null {
+    const v = this.inta();
+    return v >= 0 ? v : null;
+  }
+
+  /**
+   * INTA and "is there another?" in one call (issue 14): {@link Lapic.acknowledge} in a plain
+   * number, −1 for none; afterwards {@link Lapic.anotherPending} says whether a second INTA now
+   * could find something. A guest loop that takes every interrupt (`for (let v =
+   * lapic.takeInterrupt(); v >= 0; v = lapic.anotherPending ? lapic.takeInterrupt() : -1)`) needs
+   * no call that finds nothing. An EOI that re-delivers a level interrupt is news for the next stop.
+   */
+  takeInterrupt(): number {
+    const v = this.inta();
+    // After the acknowledge observer: a tick the missed-tick policy owed is in IRR by now.
+    this.anotherPending = v >= 0 && (this.vectors.mayHaveRequests() || this.extIntReady());
+    return v;
+  }
+
+  /** The INTA cycle: the vector taken (ExtINT first, then IRR → ISR, else spurious if signalled), or −1. */
+  private inta(): number {
     const signalled = this.intrSignalled;
     this.intrSignalled = false;
     if (this.extIntReady()) {
@@ -599,7 +624,7 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
       this.acknowledgeObserver?.(v, false);
       return v;
     }
-    return signalled ? this.regs[Reg.Svr]! & 0xff : null;
+    return signalled ? this.regs[Reg.Svr]! & 0xff : -1;
   }
 
   /** Takes a pending NMI (true once per accepted NMI; NMIs coalesce while one is pending). */
