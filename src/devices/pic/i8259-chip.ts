@@ -1,5 +1,6 @@
 // One 8259A (Intel 8259A datasheet; Xen hvm/vpic.c): its registers and priority logic, with no
 // knowledge of ports or of the other chip. The pair (pic-pair.ts) wires two of them together.
+import { timerFastPaths } from '../../irq/timer-fast-paths.js';
 import type { PicParams } from './params.js';
 
 /** Priority value meaning "nothing" (priorities are 0–7, 0 highest). */
@@ -97,8 +98,14 @@ export class I8259Chip {
     } else if (this.params.requestFollowsLine || (this.elcr & m) !== 0) {
       this.irr &= ~m; // the request must be held (datasheet, Xen); level mode always follows
     }
+    // A masked input's request takes no part in the priority resolution (IRR & ~IMR; ISR is not
+    // touched), so INT keeps its level: the timers' IRQ0 on a guest that masked the 8259.
+    if ((this.imr & m) !== 0 && this.skipMasked) return;
     this.updateOutput();
   }
+
+  /** timerFastPaths when built: a masked input's change skips updateOutput (see setInput). */
+  private readonly skipMasked = timerFastPaths.enabled;
 
   /**
    * The input is at `level` after a reset, taken as state: no edge requests anything. A request
