@@ -1,10 +1,12 @@
 // The decoder's fast path in 64-bit mode (issue 14, seventh pass): what a VMM's MMIO exits are made
 // of, decoded with the mode's constants folded in and one packed descriptor per opcode read once.
-// Three lanes share one ModRM/SIB/displacement step and one record write:
-//   - an opcode of the primary map with no prefix (one table test on the first byte);
-//   - prefixes 66, F2, F3, F0 and REX (REX counts only when last), the primary and the 0F map;
-//   - VEX (C5, and C4 with map 0F) for the moves the executor runs (VMOVUPS/UPD/APS/APD, VMOVDQA/DQU,
-//     VMOVNTPS/NTDQ), with the VEX.pp and per-instruction VEX rules of validity.ts.
+// The first byte's class (one table test, in the inlined entry) picks one of two functions:
+//   - no legacy prefix: [REX] [0F] opcode, with the prefix state folded to constants;
+//   - prefixes 66, F2, F3, F0 and REX (REX counts only when last) with the primary or the 0F map, and
+//     VEX (C5, and C4 with map 0F) for the moves the executor runs (VMOVUPS/UPD/APS/APD, VMOVDQA/DQU,
+//     VMOVNTPS/NTDQ), with the VEX.pp and per-instruction VEX rules of validity.ts; these two lanes
+//     share one ModRM/SIB/displacement step (the first function has its own copy).
+// Every field of the record is stored as soon as it is known (fewer live values, fewer spills).
 // Anything else (67 and segment prefixes, 0F38/0F3A, EVEX/XOP, opcodes with special rules), an
 // instruction that runs out of bytes or fails a validity or LOCK rule returns -1 having written
 // nothing, and the general decoder decides. Whatever it decodes, the record is the general decoder's,
@@ -89,8 +91,8 @@ const ENTRY = new Int32Array(512);
 const LEAD = new Uint8Array(256);
 const L_OPCODE = 0,
   L_REX = 1,
-  L_PREFIX = 2,
-  L_0F = 3,
+  L_0F = 2,
+  L_PREFIX = 3,
   L_VEX = 4;
 /** Per opcode, the /digits whose memory form LOCK may prefix (lock.ts's rule as a table). */
 const LOCK_DIGITS = new Uint8Array(512);
@@ -105,6 +107,7 @@ const VX_MEM_SHIFT = 16;
 const VX_MEM_W = 0xff;
 
 (function build(): void {
+  LEAD.fill(L_OPCODE);
   for (const b of [0x66, 0xf2, 0xf3, 0xf0]) LEAD[b] = L_PREFIX;
   for (let b = 0x40; b < 0x50; b++) LEAD[b] = L_REX;
   LEAD[0x0f] = L_0F;
@@ -189,9 +192,156 @@ const MODRM = new Uint8Array(256);
 /**
  * Decode buf[0 .. avail) in 64-bit mode when it is a fast-path instruction; returns DEC_OK with `d`
  * filled exactly as decode() would, or -1 for the general decoder (which then writes every field:
- * fields are stored as soon as they are known, so a -1 may leave some written).
+ * fields are stored as soon as they are known, so a -1 may leave some written). Small enough for
+ * V8 to inline into its callers: the first byte picks the lane's function.
  */
 export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeatures): number {
+  if (avail < 1) return -1;
+  return LEAD[buf[0]!]! < L_PREFIX ? decodePlain64(d, buf, avail, f) : decodePrefixed64(d, buf, avail, f);
+}
+
+/**
+ * No legacy prefix: [REX] [0F] opcode. Its own copy of the ModRM and immediate steps, with the prefix
+ * state folded to constants (the commonest MMIO forms; REX before another prefix goes to the general
+ * decoder).
+ */
+function decodePlain64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeatures): number {
+  let b = buf[0]!;
+  let i = 1;
+  let rex = 0;
+  if ((b & 0xf0) === 0x40) {
+    if (avail < 2) return -1;
+    rex = b;
+    b = buf[1]!;
+    i = 2;
+    // REX before another prefix: the prefix loop
+    if (LEAD[b]! === L_REX || LEAD[b]! >= L_PREFIX) return decodePrefixed64(d, buf, avail, f);
+  }
+  let k = b;
+  if (b === 0x0f) {
+    if (i >= avail) return -1;
+    k = 256 | buf[i++]!;
+  }
+  const desc = DESC[k << 2]!;
+  if (desc === 0) return -1;
+  const W = (rex & 8) !== 0;
+  d.encoding = ENC_LEGACY;
+  d.entry = ENTRY[k]!;
+  d.lock = false;
+  d.rep = 0;
+  d.opsizePrefix = false;
+  d.rex = rex;
+  d.rexW = W;
+  d.pp = 0;
+  d.vexL = 0;
+  d.vexW = false;
+  d.vexV = 0;
+  // ---- ModRM, validity, SIB, displacement ----
+  let m = 0xc0; // no ModRM: the register form, digit 0 (as the general decoder's validity probe sees it)
+  let regRaw = 0;
+  if ((desc & D_MODRM) !== 0) {
+    if (i >= avail) return -1;
+    m = buf[i++]!;
+    regRaw = (m >>> 3) & 7;
+    d.hasModrm = true;
+    d.reg = regRaw | ((rex & 4) << 1);
+  } else {
+    d.hasModrm = false;
+    d.reg = 0;
+  }
+  const mod = m >>> 6;
+  if ((desc & (mod === 3 ? D_REG_OK : D_MEM_OK)) === 0) return -1;
+  if ((desc & D_DIGITS) !== 0 && (DIGITS[k]! & (1 << (regRaw | (mod === 3 ? 8 : 0)))) === 0) return -1;
+  d.mod = mod;
+  d.regRaw = regRaw;
+  if (mod === 3) {
+    d.rm = (desc & D_MODRM) !== 0 ? (m & 7) | ((rex & 1) << 3) : 0;
+    d.hasMem = false;
+    d.base = NO_REG;
+    d.index = NO_REG;
+    d.scale = 1;
+    d.dispLo = 0;
+    d.dispHi = 0;
+    d.seg = 3;
+  } else {
+    const lay = MODRM[m]!;
+    let base = NO_REG;
+    let index = NO_REG;
+    let scale = 1;
+    let disp = 0;
+    if ((lay & 8) !== 0) {
+      if (i >= avail) return -1;
+      const sib = buf[i++]!;
+      scale = 1 << (sib >>> 6);
+      const idx = ((sib >>> 3) & 7) | ((rex & 2) << 2);
+      if (idx !== 4) index = idx;
+      if ((sib & 7) === 5 && mod === 0) {
+        if (i + 4 > avail) return -1;
+        disp = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+        i += 4;
+      } else base = (sib & 7) | ((rex & 1) << 3);
+    } else if ((lay & 16) !== 0) base = BASE_RIP;
+    else base = (m & 7) | ((rex & 1) << 3);
+    const dispSize = lay & 7;
+    if (dispSize !== 0) {
+      if (i + dispSize > avail) return -1;
+      disp = dispSize === 1 ? (buf[i]! << 24) >> 24 : buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      i += dispSize;
+    }
+    d.rm = 0;
+    d.hasMem = true;
+    d.base = base;
+    d.index = index;
+    d.scale = scale;
+    d.dispLo = disp;
+    d.dispHi = disp >> 31;
+    d.seg = base === 4 || base === 5 ? 2 : 3;
+  }
+  // ---- operand size (64-bit mode, no 66) ----
+  const ops = (desc >>> D_OPS_SHIFT) & 3;
+  const opSize = ops === 0 ? 1 : W || ops >= 2 ? 8 : 4;
+  // ---- immediate ----
+  const fi = (desc >>> D_IMM_SHIFT) & 3;
+  if (fi === FI_NONE) {
+    d.immSize = 0;
+    d.immLo = 0;
+    d.immHi = 0;
+  } else {
+    const immSize = fi === FI_B ? 1 : fi === FI_Z ? 4 : regRaw >= 2 ? 0 : opSize === 1 ? 1 : 4;
+    let immLo = 0;
+    if (immSize !== 0) {
+      if (i + immSize > avail) return -1;
+      immLo = immSize === 1 ? (buf[i]! << 24) >> 24 : buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+      i += immSize;
+    }
+    d.immSize = immSize;
+    d.immLo = immLo;
+    d.immHi = immLo >> 31;
+  }
+  // (at most 12 bytes: no length check)
+  let memSize = (desc >>> D_MEM_SHIFT) & 63;
+  if (memSize === DM_V) memSize = opSize;
+  else if (memSize >= DM_RULE) {
+    if (memSize === DM_W) memSize = W ? 8 : 4;
+    else if (k === 0x63)
+      memSize = opSize === 8 ? 4 : opSize; // MOVSXD
+    else memSize = regRaw === 1 ? (W ? 16 : 8) : 0; // CMPXCHG8B/16B
+  }
+  d.memSize = memSize;
+  d.mode = MODE_LONG64;
+  d.length = i;
+  d.map = k >>> 8;
+  d.opcode = k & 0xff;
+  d.adsizePrefix = false;
+  d.segOverride = -1;
+  d.opSize = opSize;
+  d.addrSize = 8;
+  d.imm2 = 0;
+  return DEC_OK;
+}
+
+/** Legacy prefixes (66, F0, F2, F3, with REX) or VEX first: see {@link decodeFast64}. */
+function decodePrefixed64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeatures): number {
   if (avail < 1) return -1;
   let b = buf[0]!;
   let i = 1;
@@ -202,22 +352,7 @@ export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeat
   let lock = false;
   let rex = 0; // REX's R, X, B bits (and W), also from VEX
   const lead = LEAD[b]!;
-  if (lead === L_OPCODE) {
-    // an opcode of the primary map, no prefix
-    desc = DESC[k << 2]!;
-    if (desc === 0) return -1;
-    d.encoding = ENC_LEGACY;
-    d.entry = ENTRY[k]!;
-    d.lock = false;
-    d.rep = 0;
-    d.opsizePrefix = false;
-    d.rex = 0;
-    d.rexW = false;
-    d.pp = 0;
-    d.vexL = 0;
-    d.vexW = false;
-    d.vexV = 0;
-  } else if (lead !== L_VEX) {
+  if (lead !== L_VEX) {
     // prefixes 66, F0, F2, F3 (the last of F2/F3 counts) and REX, which counts only when last
     let rep = 0;
     for (let c = lead; c === L_REX || c === L_PREFIX; c = LEAD[b]!) {
