@@ -51,6 +51,11 @@ export interface ClockOptions {
 export class Timer {
   /** Absolute deadline in ns, or -1 when disarmed. */
   deadline = -1;
+  /**
+   * When the host must have advanced the clock past this event (ns): the deadline, except for a
+   * quiet event (armQuietAt), where it is later. -1 when disarmed.
+   */
+  wakeAt = -1;
   /** Period in ns for periodic timers, 0 for one-shot. */
   period = 0;
   /** @internal heap position, -1 when not queued. */
@@ -93,6 +98,22 @@ export class Timer {
     this.period = 0;
     if (this.slotted) this.clock.armSlot(this, deadline);
     else this.clock.schedule(this, deadline);
+  }
+
+  /**
+   * Fires once at `deadline`, exactly as armAt does, for a **quiet** event: one no guest can tell
+   * from the same event fired later, up to `wakeAt` (it makes nothing deliverable and changes
+   * nothing a guest sees without an exit that advances the clock first, e.g. an interrupt line
+   * falling). The clock still fires it at its deadline, in order, whenever time passes it; only
+   * {@link VirtualClock.nextDeadline} reports `wakeAt` for it (while it is not overdue), so a host
+   * that sleeps or kicks a vCPU out of the guest for the next deadline is not woken for it.
+   * `wakeAt` (≥ deadline) is the latest time it may wait for: the next event it will arm (the
+   * line's next rise). A deadline-slot or periodic timer cannot be quiet (armAt is used instead).
+   */
+  armQuietAt(deadline: number, wakeAt: number): void {
+    this.period = 0;
+    if (this.slotted) this.clock.armSlot(this, deadline);
+    else this.clock.schedule(this, deadline, wakeAt);
   }
 
   /** Fires once `delay` ns from now. */
@@ -155,6 +176,8 @@ export class VirtualClock {
   coalesced = 0;
   private heap: Timer[] = [];
   private seq = 0;
+  /** Heap timers armed quiet (wakeAt later than their deadline): nextDeadline looks past them. */
+  private quietArmed = 0;
   /**
    * The deadline-slot timers (createDeadlineTimer), armed or not. Beside the heap so that a guest
    * re-arming its deadline at every interrupt (IA32_TSC_DEADLINE) stores two numbers and compares
@@ -200,14 +223,47 @@ export class VirtualClock {
     return t;
   }
 
-  /** The earliest pending deadline, or null when nothing is armed. */
+  /**
+   * The time by which the host must next advance the clock, or null when nothing is armed: the
+   * earliest deadline, except that a quiet event ({@link Timer.armQuietAt}) counts at its `wakeAt`
+   * until it is overdue. A host that runs a guest until then (the VMM's kick, a halted vCPU's
+   * sleep, a bench's guest loop) sees every interrupt on time; {@link nextEventDeadline} is the
+   * next event itself, quiet or not (stepping event by event, as qtest's `clock_step` does).
+   */
   nextDeadline(): number | null {
+    let d = this.heap.length > 0 ? this.heap[0]!.deadline : Infinity;
+    if (this.quietArmed > 0) d = this.wakeMin(0, Infinity);
+    if (this.slotMin < d) {
+      const s = this.earliestSlot();
+      if (s !== null && s.deadline < d) d = s.deadline;
+    }
+    return d === Infinity ? null : d;
+  }
+
+  /** The earliest pending event's deadline, quiet events included, or null when nothing is armed. */
+  nextEventDeadline(): number | null {
     let d = this.heap.length > 0 ? this.heap[0]!.deadline : Infinity;
     if (this.slotMin < d) {
       const s = this.earliestSlot();
       if (s !== null && s.deadline < d) d = s.deadline;
     }
     return d === Infinity ? null : d;
+  }
+
+  /**
+   * The earliest time a heap timer at or below index `i` needs the host by, under `best`: its
+   * wakeAt, or its deadline once overdue. A subtree whose root's deadline is not below `best`
+   * cannot lower it (every deadline below is later, and wakeAt ≥ deadline).
+   */
+  private wakeMin(i: number, best: number): number {
+    const h = this.heap;
+    if (i >= h.length) return best;
+    const t = h[i]!;
+    if (t.deadline >= best) return best;
+    const w = t.deadline <= this.now ? t.deadline : t.wakeAt;
+    if (w < best) best = w;
+    best = this.wakeMin(2 * i + 1, best);
+    return this.wakeMin(2 * i + 2, best);
   }
 
   /** The timer that fires next if it is due by `target`, else null (heap and slots, one order). */
@@ -274,6 +330,28 @@ export class VirtualClock {
   }
 
   /**
+   * Runs the clock to `end` (≥ now) as a guest loop does, in one call: to the next deadline
+   * ({@link nextDeadline}, or `end` if that is sooner), firing what is due there in order, then
+   * `between()` (the guest takes its interrupts, EOIs, reprograms timers: it may arm and cancel),
+   * and again until the clock is at `end`; `between()` runs after the last stop too, and not at
+   * all when `end` is now. Exactly the
+   * events, order, `now` and per-advance budget of the loop
+   * `while (now < end) { advanceTo(min(max(nextDeadline(), now), end)); between(); }`
+   * (each stop is one advance; a storm stops early and the next step resumes at that instant),
+   * without a double crossing a call per step. Throws ClockError for an `end` before now or past
+   * {@link MAX_CLOCK_NS} (before anything fires).
+   */
+  runUntil(end: number, between: () => void): void {
+    if (!(end >= this.now)) throw new ClockError(`cannot run the clock back from ${this.now} to ${end} ns`);
+    if (end > MAX_CLOCK_NS) throw new ClockError(`${end} ns is beyond exact virtual time (2^53 ns)`);
+    while (this.now < end) {
+      const next = this.nextDeadline();
+      this.advanceTo(next === null || next > end ? end : next > this.now ? next : this.now);
+      between();
+    }
+  }
+
+  /**
    * Moves to `target` and fires every timer due by then once, late, in the order of the last
    * event each would have had by `target` (so that where two sources drive one input, the one
    * that moved last in exact time still moves last).
@@ -318,9 +396,12 @@ export class VirtualClock {
     t.callback(when, periods);
   }
 
-  /** Advances to the next deadline and fires what is due there; returns the new time, or null if nothing is armed. */
+  /**
+   * Advances to the next event (quiet or not, {@link nextEventDeadline}) and fires what is due
+   * there; returns the new time, or null if nothing is armed.
+   */
   advanceToNextDeadline(): number | null {
-    const next = this.nextDeadline();
+    const next = this.nextEventDeadline();
     if (next === null) return null;
     return this.advanceTo(Math.max(next, this.now));
   }
@@ -331,15 +412,18 @@ export class VirtualClock {
     this.now = ns;
   }
 
-  /** @internal Arms `t` at `deadline`; past the end of time that means never (disarmed). */
-  schedule(t: Timer, deadline: number): void {
+  /**
+   * @internal Arms `t` at `deadline` (quiet until `wakeAt` when that is later); past the end of
+   * time that means never (disarmed).
+   */
+  schedule(t: Timer, deadline: number, wakeAt = deadline): void {
     if (deadline > MAX_CLOCK_NS) {
       t.period = 0;
       this.unschedule(t);
       return;
     }
     if (!Number.isFinite(deadline)) throw new ClockError(`${t.name}: deadline ${deadline} is not a number of ns`);
-    this.place(t, deadline);
+    this.place(t, deadline, wakeAt > deadline ? wakeAt : deadline);
   }
 
   /** @internal Arms the deadline-slot timer `t` at `deadline` (the rules of schedule). */
@@ -352,6 +436,7 @@ export class VirtualClock {
       throw new ClockError(`${t.name}: deadline ${deadline} is not a number of ns`);
     }
     t.deadline = deadline;
+    t.wakeAt = deadline;
     t.seq = this.seq++;
     t.slotArmed = true;
     if (deadline < this.slotMin) {
@@ -363,9 +448,12 @@ export class VirtualClock {
     }
   }
 
-  private place(t: Timer, deadline: number): void {
+  private place(t: Timer, deadline: number, wakeAt = deadline): void {
     const earlier = deadline < t.deadline;
+    if (t.heapIndex >= 0 && t.wakeAt !== t.deadline) this.quietArmed--;
+    if (wakeAt !== deadline) this.quietArmed++;
     t.deadline = deadline;
+    t.wakeAt = wakeAt;
     t.seq = this.seq++;
     if (t.heapIndex >= 0) {
       // A re-arm moves one way only: an earlier deadline up; a later or equal one (the new seq is
@@ -385,14 +473,17 @@ export class VirtualClock {
       if (!t.slotArmed) return;
       t.slotArmed = false;
       t.deadline = -1;
+      t.wakeAt = -1;
       if (this.slotFirst === t) this.slotFirst = null;
       return;
     }
     const i = t.heapIndex;
     if (i < 0) return;
+    if (t.wakeAt !== t.deadline) this.quietArmed--;
     const last = this.heap.pop()!;
     t.heapIndex = -1;
     t.deadline = -1;
+    t.wakeAt = -1;
     if (i < this.heap.length) {
       this.heap[i] = last;
       last.heapIndex = i;

@@ -227,6 +227,16 @@ export class PitCounter implements CounterState {
     return next;
   }
 
+  /**
+   * The OUT change after the one at edge `at` (a {@link nextOutChange} result), when the current
+   * waveform alone decides it, else -1 (a reload due, not counting, or no further change). Pure:
+   * changes nothing (nextOutChange and out settle; this looks ahead without doing so).
+   */
+  followingOutChange(at: number): number {
+    if (!this.running || this.reloadPending || at < this.segStart) return -1;
+    return this.offset(this.waveNextChange(at - this.segStart));
+  }
+
   private offset(k: number): number {
     return k < 0 ? -1 : this.segStart + k;
   }

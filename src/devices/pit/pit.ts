@@ -312,7 +312,15 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     const at = PIT_CRYSTAL.edgeTime(next);
     this.armedEdge = next;
     this.armedAt = at;
-    this.edgeTimer.armAt(at);
+    // OUT0 is high, so its next change takes IRQ0 low, and a falling input requests nothing of
+    // any controller (8259A: an IR input requests on its low-to-high transition; 82093AA: an edge
+    // pin on its rising edge, a level pin while high). It still happens at its exact time, but as
+    // a quiet event the host need not wake for: only for the rise after it (issue 11's kicks:
+    // mode 3's low half). A one-CLK low (modes 2, 4, 5) rises again within a microsecond, which
+    // no host wakes for apart, so that fall stays an ordinary event.
+    const rise = out ? ch.followingOutChange(next) : -1;
+    if (rise > next + 1) this.edgeTimer.armQuietAt(at, PIT_CRYSTAL.edgeTime(rise));
+    else this.edgeTimer.armAt(at);
   }
 
   /**
