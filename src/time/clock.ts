@@ -231,13 +231,19 @@ export class VirtualClock {
    * next event itself, quiet or not (stepping event by event, as qtest's `clock_step` does).
    */
   nextDeadline(): number | null {
+    const d = this.hostDeadline();
+    return d === Infinity ? null : d;
+  }
+
+  /** nextDeadline as a number: Infinity when nothing is armed. */
+  private hostDeadline(): number {
     let d = this.heap.length > 0 ? this.heap[0]!.deadline : Infinity;
     if (this.quietArmed > 0) d = this.wakeMin(0, Infinity);
     if (this.slotMin < d) {
       const s = this.earliestSlot();
       if (s !== null && s.deadline < d) d = s.deadline;
     }
-    return d === Infinity ? null : d;
+    return d;
   }
 
   /** The earliest pending event's deadline, quiet events included, or null when nothing is armed. */
@@ -301,6 +307,15 @@ export class VirtualClock {
       throw new ClockError(`cannot move the clock back from ${this.now} to ${target} ns`);
     }
     if (target > MAX_CLOCK_NS) throw new ClockError(`${target} ns is beyond exact virtual time (2^53 ns)`);
+    this.fireUntil(target);
+    return this.now;
+  }
+
+  /**
+   * advanceTo's work for a valid `target`: fires the due events in order and moves to `target`, or
+   * stops at a storm's instant. Returns nothing, so that no double crosses the call.
+   */
+  private fireUntil(target: number): void {
     let instant = -1;
     let atInstant = 0;
     let budget = this.maxEventsPerAdvance;
@@ -317,7 +332,7 @@ export class VirtualClock {
         if (++atInstant > this.maxEventsPerInstant) {
           this.storms++;
           this.now = when;
-          return when;
+          return;
         }
       } else {
         instant = when;
@@ -326,7 +341,6 @@ export class VirtualClock {
       this.fire(t, when);
     }
     this.now = target;
-    return target;
   }
 
   /**
@@ -345,8 +359,8 @@ export class VirtualClock {
     if (!(end >= this.now)) throw new ClockError(`cannot run the clock back from ${this.now} to ${end} ns`);
     if (end > MAX_CLOCK_NS) throw new ClockError(`${end} ns is beyond exact virtual time (2^53 ns)`);
     while (this.now < end) {
-      const next = this.nextDeadline();
-      this.advanceTo(next === null || next > end ? end : next > this.now ? next : this.now);
+      const next = this.hostDeadline();
+      this.fireUntil(next > end ? end : next > this.now ? next : this.now);
       between();
     }
   }
