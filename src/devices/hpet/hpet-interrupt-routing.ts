@@ -46,12 +46,26 @@ export class HpetInterruptRouting {
 
   /** Sends one edge interrupt of timer t. */
   deliverEdge(t: HpetTimerState, legacy: boolean): void {
-    if (this.usesFsb(t)) {
+    if (t.conf !== t.routeConf || legacy !== t.routeLegacy) this.resolve(t, legacy);
+    const line = t.routeLine;
+    if (line !== null) {
+      line.pulse();
+    } else if (t.routeFsb) {
       // Tn_FSB_INT_ROUTE: bits 63:32 are the message address, 31:0 the data (HPET 1.0a §2.3.10).
       this.fabric.sendMsi({ addressLo: Number(t.fsb >> 32n), addressHi: 0, data: Number(t.fsb & U32_MASK) });
-      return;
     }
-    this.lineFor(t, legacy)?.pulse();
+  }
+
+  /**
+   * Decides timer t's route for its configuration now (Tn_CONF and legacy routing): FSB, a wired
+   * line or none, and its name for the missed-tick policy. Kept in t until either changes.
+   */
+  private resolve(t: HpetTimerState, legacy: boolean): void {
+    t.routeConf = t.conf;
+    t.routeLegacy = legacy;
+    t.routeFsb = this.usesFsb(t);
+    t.routeLine = t.routeFsb ? null : this.lineFor(t, legacy);
+    t.routeSource = this.sourceOf(t, legacy);
   }
 
   /** Holds timer t's routed line high exactly while `active` (a level interrupt that may be signalled). */
@@ -75,6 +89,11 @@ export class HpetInterruptRouting {
    * Returned as ISA IRQ `irq` (>= 0) or GSI as `-1 - gsi`, so the acknowledge path allocates nothing.
    */
   interruptSource(t: HpetTimerState, legacy: boolean): number | null {
+    if (t.conf !== t.routeConf || legacy !== t.routeLegacy) this.resolve(t, legacy);
+    return t.routeSource;
+  }
+
+  private sourceOf(t: HpetTimerState, legacy: boolean): number | null {
     if (this.usesFsb(t)) return null;
     if (t.index <= 1 && legacy) return t.index === 0 ? 0 : 8;
     const route = (t.conf & TN_CONF.ROUTE_MASK) >>> TN_CONF.ROUTE_SHIFT;

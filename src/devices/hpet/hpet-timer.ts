@@ -70,6 +70,19 @@ export class HpetTimerState {
   exactAt = -1;
   /** The line held high for an active level-triggered interrupt, or null. */
   levelLine: IrqLine | null = null;
+  /**
+   * The route HpetInterruptRouting last resolved for this timer, valid while `conf` and legacy
+   * routing are what they were then (`routeConf`, −1: none yet): decided once per configuration
+   * change, not per match or per acknowledgement.
+   */
+  routeConf = -1;
+  routeLegacy = false;
+  /** FSB delivery (an MSI, never a line). */
+  routeFsb = false;
+  /** The wired line of the route, or null (FSB, or a route outside Tn_INT_ROUTE_CAP). */
+  routeLine: IrqLine | null = null;
+  /** The route as HpetInterruptRouting.interruptSource names it (ISA IRQ ≥ 0, −1 − GSI, or null). */
+  routeSource: number | null = null;
   /** Source lines per IO-APIC input, created on first use. */
   readonly routeLines: (IrqLine | undefined)[] = [];
 

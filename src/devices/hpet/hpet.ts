@@ -83,7 +83,7 @@ export class Hpet implements Device, IoHandler {
     this.guestEnabled = params.guestEnabled;
     this.timers = [];
     for (let n = 0; n < params.timers; n++) {
-      const timer = clock.createTimer(`hpet.timer${n}`, (now) => this.onMatch(n, now));
+      const timer = clock.createTimer(`hpet.timer${n}`, (now, periods) => this.onMatch(n, now, periods));
       timer.lastEventBy = (target) => this.lastMatchBy(n, target);
       const t = new HpetTimerState(n, timer, new MissedTicks(timerMode));
       t.conf = this.caps.timerCapBits;
@@ -437,13 +437,17 @@ export class Hpet implements Device, IoHandler {
     t.timer.armAt(Math.max(deadline, this.clock.now));
   }
 
-  private onMatch(n: number, now: number): void {
+  private onMatch(n: number, now: number, periods: number): void {
     const t = this.timers[n]!;
-    if (!this.shouldRun(t)) return;
+    if (!this.shouldRun(t)) {
+      if (t.timer.period !== 0) t.timer.cancel(); // armed in place: nothing more to match
+      return;
+    }
     // Late (the clock coalesced the matches up to now): each periodic match is a tick of the policy.
-    let matches = 1;
+    // Armed in place, the clock counted them (periods); armed once, they are counted from its deadline.
+    let matches = periods;
     if (now > t.timer.firedAt && t.conf & TN_CONF.PERIODIC && t.periodTicks !== 0) {
-      matches = Math.floor((now - t.timer.firedAt) / (t.periodTicks * this.tickNs)) + 1;
+      matches = Math.max(periods, Math.floor((now - t.timer.firedAt) / (t.periodTicks * this.tickNs)) + 1);
     }
     if (this.isLevel(t)) {
       this.isr = (this.isr | (1 << n)) >>> 0;
@@ -461,9 +465,14 @@ export class Hpet implements Device, IoHandler {
         if (this.matchesInNumbers) t.addMatch(comparatorMask(t));
         else t.cmp = (t.cmp + t.period) & comparatorMask(t);
         t.firstMatchIn = -1n; // the first match, if one was pending, is this one
-        const next = now + t.periodTicks * this.tickNs;
+        const periodNs = t.periodTicks * this.tickNs;
+        const next = now + periodNs;
         t.exactAt = next;
-        t.timer.armAt(next); // past the end of time: never (the clock's rule)
+        // Armed in place: the clock re-queued it at next before calling (the period is above its
+        // clamp, so its next deadline is this one), as it re-queues every periodic timer.
+        if (t.timer.period === periodNs && t.timer.deadline === next) return;
+        if (this.matchesInNumbers && periodNs >= this.clock.minPeriodNs) t.timer.armPeriodic(next, periodNs);
+        else t.timer.armAt(next); // past the end of time: never (the clock's rule)
       } else {
         this.rearm(t);
       }
