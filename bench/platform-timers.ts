@@ -63,13 +63,14 @@ function busyPlatform(
  * Runs `guestSeconds` of a guest that takes every interrupt at once (INTA + EOI); returns interrupts
  * taken. The loop a guest and a VMM have, in one call: `VirtualClock.runUntil` runs the clock from
  * host deadline to host deadline (`nextDeadline`: a quiet event such as the PIT's fall fires on the
- * way without a stop), and at each stop the guest takes what is pending. The EOI takes the path a
- * VMM's MMIO exit takes: the vCPU's MmioTlb (src/vmm/vcpu.ts).
+ * way without a stop), and at each stop the guest takes what is pending, one `takeInterrupt` (INTA)
+ * per interrupt. The EOI takes the path a VMM's MMIO exit takes: the vCPU's MmioTlb (src/vmm/vcpu.ts).
  */
 function takeEvery(p: Platform, lapic: Lapic, tlb: MmioTlb, guestSeconds: number): number {
   let taken = 0;
   p.clock.runUntil(p.clock.now + guestSeconds * 1e9, () => {
-    for (let v = lapic.acknowledge(); v !== null; v = lapic.acknowledge()) {
+    // One INTA per interrupt (Lapic.takeInterrupt says whether another is pending): no INTA that finds nothing.
+    for (let v = lapic.takeInterrupt(); v >= 0; v = lapic.anotherPending ? lapic.takeInterrupt() : -1) {
       taken++;
       tlb.write(0xfee000b0, 4, 0, CTX);
     }
