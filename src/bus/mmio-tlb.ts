@@ -5,12 +5,19 @@
 // would call; dropped whenever the bus's generation moved (any register, move, remove or tracer
 // change). A miss costs the bus's own lookup and two stores: the tag is beside the id (one 8-byte
 // entry, a 1,024-entry table is 8 KB), so a miss is known from that line alone, with no record read
-// for a region the access is not in. One per vCPU: the vCPU's thread fills it and nobody else
+// for a region the access is not in. A page found shared by regions used in turn (its entry named
+// another) is marked and walks on every access until the table is emptied, so such pages cost the
+// bus's walk and the probe, not also a record read and a mispredicted branch each time. One per vCPU: the vCPU's thread fills it and nobody else
 // touches it.
 import { HOST_ACCESS, type AccessContext, type PortAccessSize } from './access.js';
 import type { IoHandler } from './handler.js';
 import { MMIO_NOT_DIRECT, type MmioBus } from './mmio-bus.js';
 
+/**
+ * Bit 30 of an entry's tag: the page is shared by regions used in turn, its accesses walk (a page
+ * tag is bits 12-31 of an address: 20 bits, so it never has this bit; an empty entry is -1).
+ */
+const SHARED = 0x4000_0000;
 /** The value mask per access size 1, 2, 4 (the bus's). */
 const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
 
@@ -102,33 +109,48 @@ export class MmioTlb {
     this.tracing = this.bus.tracing;
   }
 
-  /** Walks the bus's table for `addr` and enters the id it gives (unchecked: 0 or a candidate) for `page`. */
+  /**
+   * Walks the bus's table for `addr` and enters the id it gives (unchecked: 0 or a candidate) for
+   * `page`, unless the page is marked shared: then only the walk.
+   */
   private refill(at: number, page: number, addr: number): number {
     this.misses++;
     const id = this.bus.candidateAt(addr);
-    this.entries[at] = page;
-    this.entries[at + 1] = id;
+    if (this.entries[at] !== (page | SHARED)) {
+      this.entries[at] = page;
+      this.entries[at + 1] = id;
+    }
     return id;
   }
 
   /**
-   * What the inline path leaves: an entry naming another region of the same page (refilled, then
-   * the access served from it if it can be), RAM, width rules, unclaimed addresses and tracing
-   * (the bus's own paths).
+   * The region that can contain `addr` when the entry's `id` does not: the page holds several
+   * regions used in turn (or a gap), so the entry is marked shared and the page's accesses walk
+   * from now on (until the table is emptied), with no record read of a region they are not in.
+   */
+  private coveringOf(id: number, at: number, page: number, addr: number): number {
+    const rec = this.rec;
+    if (addr >= rec[2 * id]! && addr < rec[2 * id + 1]!) return id;
+    this.entries[at] = page | SHARED;
+    this.misses++;
+    return this.bus.candidateAt(addr);
+  }
+
+  /**
+   * What the inline path leaves: an entry naming another region of the same page, RAM, width
+   * rules, unclaimed addresses and tracing (the bus's own paths).
    */
   private readOther(id: number, at: number, page: number, addr: number, size: PortAccessSize, ctx: AccessContext): number {
-    const rec = this.rec;
-    const covering = addr >= rec[2 * id]! && addr < rec[2 * id + 1]! ? id : this.refill(at, page, addr);
+    const covering = this.coveringOf(id, at, page, addr);
     if (covering !== 0 && this.direct(covering, addr, size))
-      return (this.handlers[covering]!.read((addr - rec[2 * covering]!) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+      return (this.handlers[covering]!.read((addr - this.rec[2 * covering]!) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     return this.bus.read(addr, size, ctx);
   }
 
   private writeOther(id: number, at: number, page: number, addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
-    const rec = this.rec;
-    const covering = addr >= rec[2 * id]! && addr < rec[2 * id + 1]! ? id : this.refill(at, page, addr);
+    const covering = this.coveringOf(id, at, page, addr);
     if (covering !== 0 && this.direct(covering, addr, size))
-      this.handlers[covering]!.write((addr - rec[2 * covering]!) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+      this.handlers[covering]!.write((addr - this.rec[2 * covering]!) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
     else this.bus.write(addr, size, value, ctx);
   }
 

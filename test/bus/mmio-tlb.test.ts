@@ -165,6 +165,27 @@ describe('MmioTlb', () => {
     expect(others.every((d) => d.log.length === 1)).toBe(true);
   });
 
+  it('a page seen shared by two regions walks on every access (no stale entry is trusted) until the table is emptied', () => {
+    const bus = new MmioBus();
+    const a = new RecordingDevice(0x100, -1);
+    const b = new RecordingDevice(0x100, 0x5a);
+    bus.register(0xfeb0_0000, 0x100, a, { owner: 'a' });
+    bus.register(0xfeb0_0200, 0x100, b, { owner: 'b' });
+    const tlb = new MmioTlb(bus, 16);
+    expect(tlb.read(0xfeb0_0204, 1)).toBe(0x5a); // fills the page's entry with b
+    expect(tlb.misses).toBe(1);
+    expect(tlb.read(0xfeb0_0010, 1)).toBe(0x10); // a, in b's page: the page is marked shared
+    expect(tlb.read(0xfeb0_0011, 1)).toBe(0x11);
+    tlb.write(0xfeb0_0012, 1, 0x77);
+    expect(tlb.read(0xfeb0_0012, 1)).toBe(0x77);
+    expect(tlb.misses).toBe(5); // every access to the shared page walked
+    bus.register(0xfeb1_0000, 0x100, new RecordingDevice(0x100), { owner: 'c' }); // empties the table
+    expect(tlb.read(0xfeb0_0013, 1)).toBe(0x13);
+    expect(tlb.read(0xfeb0_0014, 1)).toBe(0x14);
+    expect(tlb.misses).toBe(6); // the page has an ordinary entry again: the second access hit
+    expect(a.log.map((l) => `${l.dir}${l.offset.toString(16)}`)).toEqual(['r10', 'r11', 'w12', 'r12', 'r13', 'r14']);
+  });
+
   it('refuses a table size that is not a power of two', () => {
     expect(() => new MmioTlb(new MmioBus(), 100)).toThrow(RangeError);
     expect(() => new MmioTlb(new MmioBus(), 0)).toThrow(RangeError);
