@@ -81,6 +81,22 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per exit (KVM
 });
 
 /** Flat 32-bit guest: 1,000 NOPs and a jump back, forever (no exit; RIP differs from kick to kick). */
+/**
+ * Spies on the deadline kick timer's arms: every target it is armed for, and how many arms were for
+ * the target it already had (a `timer_settime` that changes nothing). `restore()` puts arm back.
+ */
+function spyOnKickerArms(): { targets: number[]; sameTarget: () => number; restore: () => void } {
+  const targets: number[] = [];
+  let same = 0;
+  const arm = DeadlineKicker.prototype.arm;
+  DeadlineKicker.prototype.arm = function (this: DeadlineKicker, delayNs: number, at: number) {
+    if (targets.length > 0 && targets[targets.length - 1] === at) same++;
+    targets.push(at);
+    arm.call(this, delayNs, at);
+  };
+  return { targets, sameTarget: () => same, restore: () => (DeadlineKicker.prototype.arm = arm) };
+}
+
 function nopLoop(): number[] {
   const n = 1000;
   const rel = -(n + 5);
@@ -101,22 +117,15 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM
       vm.ram.set(nopLoop(), 0x1000);
       vm.setBootState({ mode: 'protected32', rip: 0x1000, regs: {} });
       counts.clear();
-      const targets: number[] = [];
-      let sameTarget = 0;
-      const arm = DeadlineKicker.prototype.arm;
-      DeadlineKicker.prototype.arm = function (this: DeadlineKicker, delayNs: number, at: number) {
-        if (targets.length > 0 && targets[targets.length - 1] === at) sameTarget++;
-        targets.push(at);
-        arm.call(this, delayNs, at);
-      };
+      const arms = spyOnKickerArms();
       try {
         expect(await vm.run()).toEqual({ kind: 'timeout', seconds: 1 });
       } finally {
-        DeadlineKicker.prototype.arm = arm;
+        arms.restore();
       }
       // One arm per deadline (the PIT's edges, --timeout's end): not one per entry for the
       // timeout's end once it passed, until the slice ended (a storm of kicks 1 µs apart).
-      expect(sameTarget, `${targets.length} arms`).toBeLessThanOrEqual(2);
+      expect(arms.sameTarget(), `${arms.targets.length} arms`).toBeLessThanOrEqual(2);
       const s = vm.stats();
       const getRegs = counts.get(`ioctl 0x${KVM.GET_REGS.toString(16)}`) ?? 0;
       const getSregs = counts.get(`ioctl 0x${KVM.GET_SREGS.toString(16)}`) ?? 0;
@@ -196,14 +205,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM
 
   it('a worker kicking vCPU 0 out of KVM_RUN to post its exits does not re-arm the deadline timer', async () => {
     let vm: Vm | null = null;
-    const targets: number[] = [];
-    let sameTarget = 0;
-    const arm = DeadlineKicker.prototype.arm;
-    DeadlineKicker.prototype.arm = function (this: DeadlineKicker, delayNs: number, at: number) {
-      if (targets.length > 0 && targets[targets.length - 1] === at) sameTarget++;
-      targets.push(at);
-      arm.call(this, delayNs, at);
-    };
+    const arms = spyOnKickerArms();
     try {
       vm = createFlatVm({ vcpus: 2, timeoutSeconds: 1, bsp: [...START_AP_AT_0X2000, ...nopLoop()], ap: AP_OUT_LOOP });
       startBspFlat(vm);
@@ -211,15 +213,15 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM
       const v0 = vm.vcpus[0]!.stats;
       const v1 = vm.vcpus[1]!.stats;
       console.log(
-        `[exit-syscalls] worker posts: vCPU 0 ${v0.kicks} kicks, vCPU 1 ${v1.byPort[PORT]} OUT exits; timer armed ${targets.length} times, ${sameTarget} for the target already armed`,
+        `[exit-syscalls] worker posts: vCPU 0 ${v0.kicks} kicks, vCPU 1 ${v1.byPort[PORT]} OUT exits; timer armed ${arms.targets.length} times, ${arms.sameTarget()} for the target already armed`,
       );
       // Every post made while vCPU 0 was in KVM_RUN kicked it (tgkill); the timer still runs.
       expect(v1.byPort[PORT]).toBeGreaterThan(10);
       expect(v0.kicks).toBeGreaterThanOrEqual(3);
       // A timer_settime only for a new target (a new deadline or slice, or after the timer's expiry).
-      expect(sameTarget).toBeLessThanOrEqual(2);
+      expect(arms.sameTarget()).toBeLessThanOrEqual(2);
     } finally {
-      DeadlineKicker.prototype.arm = arm;
+      arms.restore();
       vm?.close();
     }
   }, 30_000);
