@@ -7,6 +7,7 @@ import { HOST_ACCESS, SIZES_8, type AccessContext, type PortAccessSize } from '.
 import { BusCore, XEN_BUS_PROFILE, type BusProfile } from './bus-core.js';
 import { BusOverlapError, BusRangeError } from './errors.js';
 import type { IoHandler, RegionOptions } from './handler.js';
+import { MmioLowTable } from './mmio-low-table.js';
 import { MmioRangeMap } from './mmio-range-map.js';
 import { Region, type RegionHost } from './region.js';
 
@@ -62,6 +63,8 @@ export const MMIO_NOT_DIRECT = UNUSUAL;
  */
 export class MmioBus extends BusCore implements RegionHost {
   private readonly map = new MmioRangeMap();
+  /** Below 4 GiB, per 64 KiB granule: the id and handler of the only region there (else 0: walk the map). */
+  private readonly low = new MmioLowTable(RAM_HANDLER);
   private last: Region | null = null;
 
   /** By region id (MmioRangeMap), so the fast path reads compact arrays, not Region objects. */
@@ -103,13 +106,24 @@ export class MmioBus extends BusCore implements RegionHost {
     // Kept small (the common case only), so that V8 inlines read and write into a caller's loop:
     // everything else is in readOther.
     const map = this.map;
-    const id = map.candidate(addr);
+    // Below 4 GiB, the 64 KiB granule's entry first: the id and, from the same index, its handler.
+    let id = 0;
+    let handler = RAM_HANDLER;
+    if (addr < 4294967296) {
+      const low = this.low;
+      id = low.ids[addr >>> 16]!;
+      handler = low.handlers[addr >>> 16]!;
+    }
+    if (id === 0) {
+      id = map.candidate(addr);
+      handler = this.handlers[id]!;
+    }
     // One 16-byte record (base, end) per id: id 0's [0, 0) fails the check.
     const rec = map.rec;
     const base = rec[2 * id]!;
     if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
       // The offset as a small integer: a double would be boxed for the device call.
-      return (this.handlers[id]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+      return (handler.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     }
     return this.readOther(id, addr, size, ctx);
   }
@@ -117,11 +131,21 @@ export class MmioBus extends BusCore implements RegionHost {
   /** Writes the low `size` (1, 2, 4) bytes of `value` at guest-physical `addr` as vCPU `ctx.vcpu`. Never throws. */
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
     const map = this.map;
-    const id = map.candidate(addr);
+    let id = 0;
+    let handler = RAM_HANDLER;
+    if (addr < 4294967296) {
+      const low = this.low;
+      id = low.ids[addr >>> 16]!;
+      handler = low.handlers[addr >>> 16]!;
+    }
+    if (id === 0) {
+      id = map.candidate(addr);
+      handler = this.handlers[id]!;
+    }
     const rec = map.rec;
     const base = rec[2 * id]!;
     if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
-      this.handlers[id]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+      handler.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
       return;
     }
     this.writeOther(id, addr, size, value, ctx);
@@ -409,6 +433,11 @@ export class MmioBus extends BusCore implements RegionHost {
     return this.handlers[id]!;
   }
 
+  /** @internal For tests: the bus's table of 64 KiB granules below 4 GiB. */
+  get lowTable(): MmioLowTable {
+    return this.low;
+  }
+
   /** Region `id`'s handler (for a caller's cache; see idDirectSizes). */
   idHandler(id: number): IoHandler {
     return this.handlers[id]!;
@@ -463,6 +492,7 @@ export class MmioBus extends BusCore implements RegionHost {
     const id = this.map.delete(region);
     this.handlers[id] = RAM_HANDLER;
     this.views[id] = null;
+    this.low.update(region.base, region.end, 0, RAM_HANDLER, this.map, this.handlers);
   }
 
   /** Enters a region (already checked) in the map and in the fast path's arrays. */
@@ -473,6 +503,7 @@ export class MmioBus extends BusCore implements RegionHost {
     const id = this.map.add(region, flags);
     this.handlers[id] = region.handler;
     this.views[id] = region.view;
+    this.low.update(region.base, region.end, id, region.handler, this.map, this.handlers);
   }
 }
 

@@ -209,6 +209,24 @@ export class MmioRangeMap {
     return e;
   }
 
+  /**
+   * For the bus's table of 64 KiB granules below 4 GiB (MmioLowTable): the id the 64 KiB entry of
+   * `addr`'s granule holds, or the id of a level above it that holds one; 0 when the granule is
+   * empty or split further (shared by several ranges). Reads the levels, not the span cache.
+   */
+  granuleCandidate(addr: number): number {
+    const lo = addr >>> 0;
+    const hi = (addr * INV_TWO_32) >>> 0;
+    const pool = this.nodeEntries;
+    let e = pool[hi >>> 10]!;
+    if (e < 0) {
+      e = pool[(-e << NODE_BITS) | (hi & 0x3ff)]!;
+      if (e < 0) e = pool[(-e << NODE_BITS) | (lo >>> 22)]!;
+    }
+    if (e < 0) e = this.granuleEntries[(this.childOf(2, e) << GRANULE_BITS) | ((lo >>> 16) & 0x3f)]!;
+    return e > 0 ? e : 0;
+  }
+
   /** Levels 0-2 for the 4 MiB span of (hi, lo): its level-2 entry (or a region id above it), remembered at `slot`. */
   private walkSpan(hi: number, lo: number, span: number, slot: number): number {
     const pool = this.nodeEntries;
