@@ -31,6 +31,8 @@ const fakeLibc = {
   },
   timerSettime: () => 0,
   timerDelete: () => 0,
+  // No generated code here (kvm/native-run.ts): the host clock is performance.now().
+  dlsym: () => null,
 };
 const fakeKick = { signo: 40, pid: 1, drain: () => undefined, kick: () => undefined };
 

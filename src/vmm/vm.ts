@@ -19,6 +19,7 @@ import { KvmSystem } from './kvm/kvm-system.js';
 import type { KvmVm, GuestMemory } from './kvm/kvm-vm.js';
 import { RUN_INTERRUPTED } from './kvm/kvm-vcpu.js';
 import { hostQuirks, type HostQuirks } from './kvm/pvm-host.js';
+import { nativeKvm } from './kvm/native-run.js';
 import { guestCpuid, physAddrBits } from './cpuid.js';
 import { HandoffPoll } from './handoff-poll.js';
 import { HostClock } from './host-clock.js';
@@ -150,7 +151,7 @@ export class Vm {
     this.ports = platform.ports;
     this.mmio = platform.mmio;
     this.kick = kick;
-    this.hostClock = new HostClock(platform.clock);
+    this.hostClock = new HostClock(platform.clock, nativeKvm(system.libc));
     this.wakeFlags = new Uint8Array(vcpus.length);
   }
 
@@ -454,6 +455,7 @@ export class Vm {
     const backstop = Math.min(sliceStart + KICK_BACKSTOP_NS, timeoutAt);
     // The clock was brought up to date right after the last exit: no second host-time read.
     let fresh = false;
+    const returnTime = clock.readsTimespecs ? v.kvm.returnTime : null;
     while (this.stopReason === null) {
       // An exit may have armed a timer at or before now (a deadline already passed): fire it first.
       const now = fresh ? clock.fireDue() : clock.sync();
@@ -479,7 +481,9 @@ export class Vm {
         this.quirks.afterKick(v, this.ram);
         continue;
       }
-      clock.sync();
+      // The generated KVM_RUN read the host clock as it returned: no clock call here.
+      if (returnTime !== null) clock.syncAt(returnTime);
+      else clock.sync();
       fresh = true;
       v.serveExit();
     }
@@ -531,6 +535,7 @@ export class Vm {
     const clock = this.hostClock;
     const vcpus = this.vcpus;
     const v0 = vcpus[0]!;
+    const v0Return = clock.readsTimespecs ? v0.kvm.returnTime : null;
     /** Host time until which vCPU 0 may still be held for a worker (−1: no hold since its last entry). */
     let holdEnd = -1;
     try {
@@ -598,7 +603,8 @@ export class Vm {
               if (Atomics.load(doorbell, 0) === seen) this.quirks.afterKick(v0, this.ram);
               continue;
             }
-            clock.sync();
+            if (v0Return !== null) clock.syncAt(v0Return);
+            else clock.sync();
             v0.serveExit();
             continue;
           }

@@ -10,6 +10,10 @@ interface Koffi {
   view(ptr: unknown, len: number): ArrayBuffer;
   address(ptr: unknown): bigint;
   errno(): number;
+  /** A function type from a C prototype (once per name). */
+  proto(decl: string): unknown;
+  /** A callable JS function from a native function pointer and its prototype. */
+  decode(ptr: unknown, type: unknown): unknown;
 }
 
 /** A native pointer as koffi returns it (opaque). */
@@ -28,6 +32,9 @@ export interface Libc {
   mmap(addr: null, len: number, prot: number, flags: number, fd: number, off: number): NativePointer | null;
   munmap(ptr: NativePointer, len: number): number;
   madvise(ptr: NativePointer, len: number, advice: number): number;
+  mprotect(ptr: NativePointer, len: number, prot: number): number;
+  /** dlsym: the address of `name` (handle null: RTLD_DEFAULT), or null. */
+  dlsym(handle: null, name: string): NativePointer | null;
   gettid(): number;
   getpid(): number;
   tgkill(tgid: number, tid: number, sig: number): number;
@@ -90,6 +97,8 @@ export function loadLibc(): Libc {
   const mmap = f('mmap', 'void *', ['void *', 'size_t', 'int', 'int', 'int', 'long']);
   const munmap = f('munmap', 'int', ['void *', 'size_t']);
   const madvise = f('madvise', 'int', ['void *', 'size_t', 'int']);
+  const mprotect = f('mprotect', 'int', ['void *', 'size_t', 'int']);
+  const dlsym = f('dlsym', 'void *', ['void *', 'str']);
   const gettid = f('gettid', 'int', []);
   const getpid = f('getpid', 'int', []);
   const tgkill = f('tgkill', 'int', ['int', 'int', 'int']);
@@ -116,6 +125,8 @@ export function loadLibc(): Libc {
     },
     munmap: munmap as Libc['munmap'],
     madvise: madvise as Libc['madvise'],
+    mprotect: mprotect as Libc['mprotect'],
+    dlsym: dlsym as Libc['dlsym'],
     gettid: gettid as Libc['gettid'],
     getpid: getpid as Libc['getpid'],
     tgkill: tgkill as Libc['tgkill'],

@@ -2,9 +2,10 @@
 // once per vCPU so the exit path allocates nothing.
 import { CAP, KVM, REGS_ORDER, RUN, SIZEOF, SYNC_X86, VCPU_EVENTS, VCPUEVENT_VALID } from './abi.js';
 import { KvmCallError } from './errors.js';
-import { EINTR, MAP_SHARED, PROT_READ, PROT_WRITE, type Libc } from './ffi.js';
+import { EAGAIN, EINTR, MAP_SHARED, PROT_READ, PROT_WRITE, type Libc } from './ffi.js';
 import type { CpuidEntry } from './cpuid-entry.js';
 import type { KvmVcpuHost } from './kvm-vm-host.js';
+import { nativeKvm, type NativeKvm } from './native-run.js';
 
 export type RegName = (typeof REGS_ORDER)[number];
 
@@ -33,8 +34,18 @@ export class KvmVcpu {
   private readonly eventsBytes = new Uint8Array(this.events.buffer);
   private readonly translateBuf = new Uint8Array(SIZEOF.translation);
   private readonly translateView = new DataView(this.translateBuf.buffer);
-  /** libc's ioctl as koffi bound it, held here so KVM_RUN is one property load and one call. */
+  /** libc's ioctl as koffi bound it: KVM_RUN when there is no generated one. */
   private readonly ioctlRun: Libc['ioctlInt'];
+  /**
+   * KVM_RUN as generated code (native-run.ts: no argument to marshal, the host clock read as it
+   * returns), shared by every vCPU of this thread; null: libc's ioctl.
+   */
+  private readonly native: NativeKvm | null;
+  /**
+   * CLOCK_MONOTONIC as the generated KVM_RUN read it right after its last return ([tv_sec low,
+   * tv_sec high, tv_nsec, 0]), or null without generated code (the caller reads the host clock).
+   */
+  readonly returnTime: Int32Array | null;
   /** KVM_CAP_SYNC_REGS with events: KVM leaves struct kvm_vcpu_events in kvm_run at every return. */
   readonly syncsEvents: boolean;
   /** KVM_CAP_SYNC_REGS with registers: KVM can leave struct kvm_regs in kvm_run at a return (asked per entry). */
@@ -63,6 +74,8 @@ export class KvmVcpu {
   ) {
     this.libc = vm.libc;
     this.ioctlRun = vm.libc.ioctlInt;
+    this.native = nativeKvm(vm.libc);
+    this.returnTime = this.native?.runTime ?? null;
     const size = vm.system.vcpuMmapSize;
     const ptr = this.libc.mmap(null, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (ptr === null) throw new KvmCallError(`mmap of vCPU ${id}'s kvm_run`, this.libc.errno());
@@ -79,14 +92,22 @@ export class KvmVcpu {
 
   /** KVM_RUN on the calling thread: RUN_OK after an exit, RUN_INTERRUPTED after a kick (EINTR). */
   enter(): number {
-    const r = this.ioctlRun(this.fd, KVM_RUN, 0);
+    const native = this.native;
+    let r: number;
+    if (native !== null) {
+      native.vcpuFd[0] = this.fd;
+      r = native.run();
+    } else {
+      r = this.ioctlRun(this.fd, KVM_RUN, 0);
+    }
     this.returned(r === 0);
     if (r === 0) {
       this.nmiSinceExit = false;
       return RUN_OK;
     }
-    const e = this.libc.errno();
-    if (e === EINTR || e === 11) return RUN_INTERRUPTED;
+    // The generated code returns −errno; libc's ioctl returns −1 and leaves errno.
+    const e = native !== null ? -r : this.libc.errno();
+    if (e === EINTR || e === EAGAIN) return RUN_INTERRUPTED;
     throw new KvmCallError(`KVM_RUN (vCPU ${this.id})`, e);
   }
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { KVM } from '../../../src/vmm/kvm/abi.js';
 import { type Libc, loadLibc } from '../../../src/vmm/kvm/ffi.js';
+import { nativeKvm } from '../../../src/vmm/kvm/native-run.js';
 import { DeadlineKicker } from '../../../src/vmm/kick.js';
 import { Vm } from '../../../src/vmm/vm.js';
 import { START_AP_AT_0X2000, createFlatVm, startBspFlat } from './flat-guest.js';
@@ -25,9 +26,26 @@ function guestLoop(kind: 'out' | 'mmio', n: number): number[] {
   return [0xb9, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, ...body, 0x49, 0x75, back, 0xb0, 0x00, 0xe6, 0xf4];
 }
 
-/** Wraps every libc function the VMM uses with a counter (by name; ioctls by request). */
+/**
+ * Wraps the generated KVM_RUN (src/vmm/kvm/native-run.ts), which the VMM calls instead of libc's
+ * ioctl where it could generate it: `spy` sees each call's result (0 or −errno). Returns the restore.
+ */
+function spyOnNativeRun(libc: Libc, spy: (result: number) => void): () => void {
+  const native = nativeKvm(libc) as { run: () => number } | null;
+  if (native === null) return () => undefined;
+  const run = native.run;
+  native.run = () => {
+    const r = run();
+    spy(r);
+    return r;
+  };
+  return () => (native.run = run);
+}
+
+/** Wraps every libc function the VMM uses with a counter (by name; ioctls by request), and the generated KVM_RUN. */
 function countCalls(libc: Libc): { counts: Map<string, number>; restore: () => void } {
   const counts = new Map<string, number>();
+  const restoreRun = spyOnNativeRun(libc, () => counts.set('KVM_RUN', (counts.get('KVM_RUN') ?? 0) + 1));
   const target = libc as unknown as Record<string, unknown>;
   const saved = new Map<string, unknown>();
   for (const [name, fn] of Object.entries(target)) {
@@ -40,7 +58,13 @@ function countCalls(libc: Libc): { counts: Map<string, number>; restore: () => v
       return f(...a);
     };
   }
-  return { counts, restore: () => saved.forEach((fn, name) => (target[name] = fn)) };
+  return {
+    counts,
+    restore: () => {
+      saved.forEach((fn, name) => (target[name] = fn));
+      restoreRun();
+    },
+  };
 }
 
 describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per exit (KVM)', () => {
@@ -162,12 +186,16 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM
     const ioctl = target['ioctlInt']!;
     let early = 0;
     let hostNs = () => 0;
+    // EINTR more than 0.5 ms before the deadline the kick timer is armed for: a stale kick.
+    const sawRun = (r: number) => {
+      if (r < 0 && kicker !== null && kicker.armedFor - hostNs() > 500_000) early++;
+    };
     target['ioctlInt'] = (...a: unknown[]) => {
       const r = ioctl(...a);
-      // EINTR more than 0.5 ms before the deadline the kick timer is armed for: a stale kick.
-      if (a[1] === KVM.RUN && r < 0 && kicker !== null && kicker.armedFor - hostNs() > 500_000) early++;
+      if (a[1] === KVM.RUN) sawRun(r);
       return r;
     };
+    const restoreRun = spyOnNativeRun(libc, sawRun);
     try {
       // xen-hvm: no platform timer runs at reset, so the test's timer is the only deadline.
       vm = Vm.create({ profile: 'xen-hvm', vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 1 });
@@ -198,6 +226,7 @@ describe.skipIf(KVM_SKIP_REASON !== null)('system calls of the VMM per kick (KVM
       expect(early).toBeLessThanOrEqual(2);
     } finally {
       target['ioctlInt'] = ioctl;
+      restoreRun();
       DeadlineKicker.prototype.arm = arm;
       vm?.close();
     }
