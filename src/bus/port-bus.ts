@@ -1,6 +1,8 @@
-// The 64 KiB port-I/O space. Lookup is one typed-array load (O(1)): per port, the access sizes
-// served directly (in range, implemented, aligned as required) and the owner's index; the device
-// call is the only indirect call on the path.
+// The 64 KiB port-I/O space. Lookup is O(1) and reads nothing but two arrays at the port's index:
+// per port, one word with the owner's base and the access sizes served directly (in range,
+// implemented, aligned as required), and the owner's handler. The handler comes from the port's
+// index, not from an owner index, so the device call waits for one load after the port, as a
+// direct call waits for its device reference; the device call is the only indirect call.
 import { HOST_ACCESS, SIZES_4, type AccessContext, type PortAccessSize } from './access.js';
 import { BusCore, XEN_BUS_PROFILE, type BusProfile } from './bus-core.js';
 import { BusOverlapError, BusRangeError } from './errors.js';
@@ -11,6 +13,11 @@ import { Region, type RegionHost } from './region.js';
 export const PORT_SPACE_SIZE = 0x10000;
 /** The value mask per access size 1, 2, 4, without a branch on the size (guests mix sizes). */
 const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
+/** The handler of every unclaimed port's slot: never called (the direct word there is 0). */
+const UNCLAIMED: IoHandler = {
+  read: () => 0,
+  write: () => undefined,
+};
 
 /**
  * The x86 I/O port space (0–0xFFFF): devices register port ranges with an {@link IoHandler}; the
@@ -34,16 +41,22 @@ const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
 export class PortBus extends BusCore implements RegionHost {
   /** Region index per port, -1 when unclaimed. */
   private readonly owners = new Int32Array(PORT_SPACE_SIZE).fill(-1);
-  /** Per port: bit set of the sizes (1, 2, 4) an access there is served with directly. */
-  private readonly direct = new Uint8Array(PORT_SPACE_SIZE);
+  /**
+   * Per port: the owner's base << 3 | the bit set of the sizes (1, 2, 4) an access there is served
+   * with directly (0 when none is: unclaimed, or nothing fits).
+   */
+  private readonly direct = new Int32Array(PORT_SPACE_SIZE);
+  /** Per port, the owner's handler (UNCLAIMED where none): read at the port's index on the fast path. */
+  private readonly portHandlers: IoHandler[];
   private readonly regions: (Region | null)[] = [];
-  /** By region index, so the fast path touches no Region object. */
-  private readonly handlers: IoHandler[] = [];
-  private readonly bases: number[] = [];
   private readonly freeSlots: number[] = [];
 
   constructor(profile: BusProfile = XEN_BUS_PROFILE) {
     super('port', profile);
+    // Pushed, not `new Array(n).fill()`: a packed array, so the fast path's load needs no hole check.
+    const handlers: IoHandler[] = [];
+    for (let p = 0; p < PORT_SPACE_SIZE; p++) handlers.push(UNCLAIMED);
+    this.portHandlers = handlers;
   }
 
   /** Claims ports [base, base+length) for `handler`. Throws BusOverlapError / BusRangeError. */
@@ -59,25 +72,44 @@ export class PortBus extends BusCore implements RegionHost {
 
   /** Reads `size` bytes at `port` (0–0xFFFF) as vCPU `ctx.vcpu`: a uint32 masked to the size. Never throws. */
   read(port: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
-    if ((this.direct[port]! & size) !== 0) {
-      const idx = this.owners[port]!;
-      const v = (this.handlers[idx]!.read(port - this.bases[idx]!, size, ctx) & SIZE_MASK[size]!) >>> 0;
-      if (this.tracer !== null) this.tracer.record('port', 'read', port, size, v, this.regions[idx]!.owner, ctx);
-      return v;
+    // Kept small so that V8 inlines read and write into a caller's loop; tracing is in readOther.
+    const d = this.direct[port]!; // undefined past 0xFFFF: & gives 0
+    if ((d & size) !== 0 && this.tracer === null) {
+      // The offset as a small integer (exact: a port the table answers for is an integer index).
+      return (this.portHandlers[port]!.read((port - (d >>> 3)) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     }
-    return this.slowRead(port, size, ctx);
+    return this.readOther(port, size, ctx);
   }
 
   /** Writes the low `size` bytes of `value` at `port` (0–0xFFFF) as vCPU `ctx.vcpu`. Never throws. */
   write(port: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
-    if ((this.direct[port]! & size) !== 0) {
-      const idx = this.owners[port]!;
-      const v = (value & SIZE_MASK[size]!) >>> 0;
-      if (this.tracer !== null) this.tracer.record('port', 'write', port, size, v, this.regions[idx]!.owner, ctx);
-      this.handlers[idx]!.write(port - this.bases[idx]!, size, v, ctx);
+    const d = this.direct[port]!;
+    if ((d & size) !== 0 && this.tracer === null) {
+      this.portHandlers[port]!.write((port - (d >>> 3)) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
       return;
     }
-    this.slowWrite(port, size, value, ctx);
+    this.writeOther(port, size, value, ctx);
+  }
+
+  /** read for what its inline path leaves: a direct access while tracing, and everything the width policy decides. */
+  private readOther(port: number, size: PortAccessSize, ctx: AccessContext): number {
+    const d = this.direct[port]!;
+    if ((d & size) === 0) return this.slowRead(port, size, ctx);
+    const v = (this.portHandlers[port]!.read(port - (d >>> 3), size, ctx) & SIZE_MASK[size]!) >>> 0;
+    if (this.tracer !== null) this.tracer.record('port', 'read', port, size, v, this.regions[this.owners[port]!]!.owner, ctx);
+    return v;
+  }
+
+  /** write for what its inline path leaves (see readOther). */
+  private writeOther(port: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+    const d = this.direct[port]!;
+    if ((d & size) === 0) {
+      this.slowWrite(port, size, value, ctx);
+      return;
+    }
+    const v = (value & SIZE_MASK[size]!) >>> 0;
+    if (this.tracer !== null) this.tracer.record('port', 'write', port, size, v, this.regions[this.owners[port]!]!.owner, ctx);
+    this.portHandlers[port]!.write(port - (d >>> 3), size, v, ctx);
   }
 
   regionAt(port: number): Region | null {
@@ -108,10 +140,10 @@ export class PortBus extends BusCore implements RegionHost {
       throw e;
     }
     this.direct.fill(0, oldBase, oldBase + region.length);
+    this.portHandlers.fill(UNCLAIMED, oldBase, oldBase + region.length);
     region.base = newBase;
     region.end = newBase + region.length;
     this.owners.fill(idx, newBase, newBase + region.length);
-    this.bases[idx] = newBase;
     this.markDirect(region);
   }
 
@@ -120,6 +152,7 @@ export class PortBus extends BusCore implements RegionHost {
     const idx = this.regions.indexOf(region);
     this.owners.fill(-1, region.base, region.end);
     this.direct.fill(0, region.base, region.end);
+    this.portHandlers.fill(UNCLAIMED, region.base, region.end);
     this.regions[idx] = null;
     this.freeSlots.push(idx);
     region.live = false;
@@ -129,18 +162,17 @@ export class PortBus extends BusCore implements RegionHost {
     this.checkFree(region, base);
     const idx = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.regions.length;
     this.regions[idx] = region;
-    this.handlers[idx] = region.handler;
-    this.bases[idx] = base;
     this.owners.fill(idx, base, base + region.length);
     this.markDirect(region);
   }
 
-  /** Records, for each port of the region, which sizes its handler serves there without the slow path. */
+  /** Records, for each port of the region, its handler, its base and which sizes it serves there without the slow path. */
   private markDirect(r: Region): void {
     for (let p = r.base; p < r.end; p++) {
       let sizes = 0;
       for (const size of [1, 2, 4]) if (r.serves(p, size)) sizes |= size;
-      this.direct[p] = sizes;
+      this.direct[p] = sizes === 0 ? 0 : (r.base << 3) | sizes;
+      this.portHandlers[p] = r.handler;
     }
   }
 
