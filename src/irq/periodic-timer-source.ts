@@ -44,6 +44,11 @@ export interface PeriodicTimerSource {
   trackTicksTaken(on: boolean): void;
   /** vCPU `vcpu` took this timer's interrupt (Xen pt_intr_post): a tick owed is delivered now. */
   tickTaken(vcpu: number): void;
+  /**
+   * Told whenever `tickLine()` may answer differently (the HPET's route, FSB or legacy routing
+   * changed, a reset or restore), so a listener may keep the line's vector instead of asking per tick.
+   */
+  tickLineObserver: (() => void) | null;
 }
 
 /** The 8259 side of a tick's vector: which vector ISA IRQ `irq` arrives with through ExtINT. */
@@ -56,8 +61,8 @@ export interface IsaVectorLookup {
 export interface GsiVectorLookup {
   /** The vector programmed for `gsi`, or −1 when `gsi` is not one of this IO-APIC's pins. */
   vectorOfGsi(gsi: number): number;
-  /** Whether any of its entries holds `vector` (0–255): if none does, no GSI of it gives that vector. */
-  holdsVector(vector: number): boolean;
+  /** Told whenever `vectorOfGsi` may answer differently (an entry's vector written, a reset or restore). */
+  vectorObserver: (() => void) | null;
 }
 
 /**

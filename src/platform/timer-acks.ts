@@ -20,6 +20,11 @@ import { timerFastPaths } from '../irq/timer-fast-paths.js';
 import type { DeviceLinks } from './device-links.js';
 import type { PlatformProfile } from './profiles.js';
 
+/** sourceOfVector: no source's ticks arrive with this vector. */
+const NO_SOURCE = -1;
+/** sourceOfVector: more than one source's do (the search over the sources decides). */
+const SEVERAL_SOURCES = -2;
+
 /** What wireTimerAcknowledgements built (for tests and `describe`-style inspection). */
 export interface TimerAcknowledgements {
   /** Names of the tracked sources: 'pit', 'rtc', 'hpet.timer0', ... */
@@ -76,17 +81,8 @@ export function wireTimerAcknowledgements(links: DeviceLinks, isaToGsi: readonly
     return -1;
   };
 
-  /** On the IO-APIC path, whether some entry holds `vector` at all (else no source can match: one load). */
-  const someEntryHolds = (vector: number): boolean => {
-    for (let i = 0; i < ioapics.length; i++) if (ioapics[i]!.holdsVector(vector)) return true;
-    return false;
-  };
-
-  // timerFastPaths when wired: the differential test compares a platform without the pre-check.
-  const precheck = timerFastPaths.enabled;
-  const taken = (vcpu: number, vector: number, fromPic: boolean): void => {
-    // Most vectors a CPU takes are no platform timer's (the LAPIC timer's, IPIs, MSIs).
-    if (precheck && !fromPic && !someEntryHolds(vector)) return;
+  // The general acknowledgement: Xen's is_pt_irq over every source, in order.
+  const takenBySearch = (vcpu: number, vector: number, fromPic: boolean): void => {
     for (let i = 0; i < sources.length; i++) {
       const s = sources[i]!;
       // Xen's is_pt_irq: only a timer with an interrupt issued, whose vector on this path matches.
@@ -99,6 +95,47 @@ export function wireTimerAcknowledgements(links: DeviceLinks, isaToGsi: readonly
       return;
     }
   };
+
+  // The IO-APIC path by table: per vector, the one source whose ticks arrive with it (its index),
+  // NO_SOURCE, or SEVERAL_SOURCES (then the search decides). Only that source can be the one the
+  // search finds, so one load says "no timer's vector" and one flag "its tick is not outstanding".
+  // Rebuilt at the next acknowledgement after a source's tick line or an entry's vector may have
+  // changed (both report it).
+  const sourceOfVector = new Int16Array(256);
+  let tableStale = true;
+  const markStale = (): void => {
+    tableStale = true;
+  };
+  for (const s of sources) s.tickLineObserver = markStale;
+  for (const io of ioapics) io.vectorObserver = markStale;
+  const rebuildTable = (): void => {
+    tableStale = false;
+    sourceOfVector.fill(NO_SOURCE);
+    for (let i = 0; i < sources.length; i++) {
+      const line = sources[i]!.tickLine();
+      const v = line === null ? -1 : vectorOf(line, false);
+      if (v >= 0) sourceOfVector[v] = sourceOfVector[v] === NO_SOURCE ? i : SEVERAL_SOURCES;
+    }
+  };
+  const takenByTable = (vcpu: number, vector: number, fromPic: boolean): void => {
+    if (fromPic) {
+      takenBySearch(vcpu, vector, fromPic); // the 8259's vectors: rare, and by the PIC's ICW2
+      return;
+    }
+    if (tableStale) rebuildTable();
+    const i = sourceOfVector[vector]!;
+    if (i < 0) {
+      if (i === SEVERAL_SOURCES) takenBySearch(vcpu, vector, fromPic);
+      return;
+    }
+    const s = sources[i]!;
+    if (!s.tickOutstanding()) return;
+    const target = retarget(s.targetVcpu());
+    if (vcpu === target) s.tickTaken(vcpu);
+  };
+
+  // timerFastPaths when wired: the differential test compares a platform that searches every time.
+  const taken = timerFastPaths.enabled ? takenByTable : takenBySearch;
   cpus.forEach((l, i) => {
     l.acknowledgeObserver = (vector, fromPic) => taken(i, vector, fromPic);
   });

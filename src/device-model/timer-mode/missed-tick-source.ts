@@ -24,6 +24,8 @@ export interface TickDelivery {
  * non-negative integer.
  */
 export class MissedTickSource implements PeriodicTimerSource {
+  tickLineObserver: (() => void) | null = null;
+
   constructor(
     readonly name: string,
     private readonly missed: MissedTicks,
@@ -58,5 +60,10 @@ export class MissedTickSource implements PeriodicTimerSource {
 
   tickTaken(vcpu: number): void {
     if (this.missed.acknowledge(vcpu)) this.delivery.redeliverTick();
+  }
+
+  /** The device changed something `tickLine()` depends on: the observer hears of it. */
+  tickLineChanged(): void {
+    this.tickLineObserver?.();
   }
 }

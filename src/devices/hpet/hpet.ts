@@ -64,6 +64,7 @@ export class Hpet implements Device, IoHandler {
   private readonly matchesInNumbers = timerFastPaths.enabled;
   /** Each timer as a periodic timer source ('hpet.timer0', ...), for the missed-tick policy. */
   readonly periodicTimers: readonly PeriodicTimerSource[];
+  private readonly tickSources: readonly MissedTickSource[];
 
   constructor(
     mmio: MmioBus,
@@ -89,7 +90,7 @@ export class Hpet implements Device, IoHandler {
       t.conf = this.caps.timerCapBits;
       this.timers.push(t);
     }
-    this.periodicTimers = this.timers.map(
+    this.tickSources = this.timers.map(
       (t) =>
         new MissedTickSource(`hpet.timer${t.index}`, t.missed, {
           active: () => this.running && (t.conf & TN_CONF.INT_ENABLE) !== 0,
@@ -99,6 +100,7 @@ export class Hpet implements Device, IoHandler {
           },
         }),
     );
+    this.periodicTimers = this.tickSources;
     // Every size and alignment reaches the handler, which applies the profile's access rule itself.
     this.region = mmio.register(params.base, params.windowBytes, this, { owner: this.id, name: 'HPET', sizes: 1 | 2 | 4 | 8 });
   }
@@ -277,6 +279,7 @@ export class Hpet implements Device, IoHandler {
     if (next === prev) return;
     const frozen = this.counter();
     this.genConf = next;
+    this.tickLinesChanged(); // legacy routing, and the routes re-checked below
     if (prev & GEN_CONF.ENABLE && !(next & GEN_CONF.ENABLE)) {
       // Halting: bring periodic accumulators up to the last match, so reads while halted see it.
       this.genConf = prev;
@@ -303,6 +306,11 @@ export class Hpet implements Device, IoHandler {
     }
   }
 
+  /** Tells each timer's source that its tick line may have moved (general configuration, reset, restore). */
+  private tickLinesChanged(): void {
+    for (const s of this.tickSources) s.tickLineChanged();
+  }
+
   /** LEG_RT_CNF: timers 0 and 1 interrupt on IRQ0/IRQ8 instead of their own routes. */
   private get legacyRouting(): boolean {
     return (this.genConf & GEN_CONF.LEGACY) !== 0;
@@ -318,6 +326,7 @@ export class Hpet implements Device, IoHandler {
   }
 
   private writeTimerConfig(t: HpetTimerState, value: number): void {
+    this.tickSources[t.index]!.tickLineChanged(); // the route, FSB or level bits may move its ticks
     const old = t.conf;
     let next = ((value & this.caps.timerWritable) | this.caps.timerCapBits) >>> 0;
     t.conf = next;
@@ -550,6 +559,7 @@ export class Hpet implements Device, IoHandler {
     }
     this.genConf = 0;
     this.isr = 0;
+    this.tickLinesChanged();
     this.mainCounter.reset();
     // guestEnabled is a host setting (HVM_PARAM_HPET_ENABLED) and survives a reset.
     // Legacy replacement ends with the reset (Bochs issue #218: it must not survive one).
@@ -597,6 +607,7 @@ export class Hpet implements Device, IoHandler {
     this.isr = s.isr;
     this.setCounterBase(u64Value(s.counter));
     for (let n = 0; n < this.timers.length; n++) applyHpetTimerState(this.timers[n]!, s.timers[n]!);
+    this.tickLinesChanged();
     this.updateLegacy();
     for (const t of this.timers) {
       this.updateLevelLine(t);

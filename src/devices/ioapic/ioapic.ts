@@ -88,6 +88,8 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
   private readonly message = new RedirectionMessage();
   /** Messages sent since creation (tests, benchmarks, `describe`). */
   messagesSent = 0;
+  /** GsiVectorLookup: told when an entry's vector may have changed (the platform's tick acknowledgement keeps a table by vector). */
+  vectorObserver: (() => void) | null = null;
   /** Messages not sent because their delivery mode is one the profile drops (Xen: SMI, INIT, ExtINT). */
   messagesDropped = 0;
 
@@ -287,14 +289,17 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
   /** Keeps the per-vector entry count in step with an entry's low half. */
   private setLow(pin: number, value: number): void {
     const counts = this.entriesWithVector;
-    counts[this.rteLow[pin]! & VECTOR_MASK]!--;
+    const was = this.rteLow[pin]! & VECTOR_MASK;
+    counts[was]!--;
     this.rteLow[pin] = value;
     counts[value & VECTOR_MASK]!++;
+    if ((value & VECTOR_MASK) !== was) this.vectorObserver?.();
   }
 
   private recountVectors(): void {
     this.entriesWithVector.fill(0);
     for (let pin = 0; pin < this.rteLow.length; pin++) this.entriesWithVector[this.rteLow[pin]! & VECTOR_MASK]!++;
+    this.vectorObserver?.();
   }
 
   private deliver(pin: number): void {
@@ -352,11 +357,6 @@ export class Ioapic implements Device, IoHandler, InterruptSink, EoiListener, Gs
   vectorOfGsi(gsi: number): number {
     const pin = gsi - this.params.gsiBase;
     return pin >= 0 && pin < this.params.pins ? this.rteLow[pin]! & RTE.VECTOR_MASK : -1;
-  }
-
-  /** GsiVectorLookup: whether an entry holds `vector` (the per-vector count, one load). */
-  holdsVector(vector: number): boolean {
-    return this.entriesWithVector[vector & 0xff] !== 0;
   }
 
   /** The 64-bit redirection entry of `pin`. */
