@@ -59,7 +59,7 @@ export class EdgeRoute {
 }
 
 const EMPTY_INPUTS = new Uint8Array(1);
-const NO_TARGETS: readonly FixedEdgeTarget[] = Object.freeze([]);
+const NO_TARGETS: readonly FixedEdgeTarget[] = []; // not frozen: see DestinationIndex
 const NO_COUNTER = { messagesSent: 0 };
 
 /** A controller that can precompute what an edge on one of its inputs does (the IO-APIC). */

@@ -2,7 +2,7 @@
 // limits, and the distance in counter ticks to the next match. Pure maths on HpetTimerState; the
 // Hpet decides when to call it and schedules the result on the virtual clock.
 import { TN_CONF } from './hpet-registers.js';
-import { U32_MASK, U64_MASK, type HpetTimerState } from './hpet-timer.js';
+import { NO_FIRST_MATCH, U32_MASK, U64_MASK, type HpetTimerState } from './hpet-timer.js';
 
 const TWO_32 = 4294967296;
 
@@ -18,7 +18,7 @@ export function comparatorMask(t: HpetTimerState): bigint {
 export function catchUpComparator(t: HpetTimerState, counter: bigint): bigint {
   if (t.firstMatchIn >= 0n) {
     if (((counter - t.firstMatchFrom) & U64_MASK) < t.firstMatchIn) return t.cmp; // not matched yet
-    t.firstMatchIn = -1n; // matched: from here on an ordinary accumulator
+    t.firstMatchIn = NO_FIRST_MATCH; // matched: from here on an ordinary accumulator
   }
   if (t.conf & TN_CONF.PERIODIC && t.period !== 0n) {
     const mask = comparatorMask(t);

@@ -6,6 +6,8 @@ import type { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js'
 
 export const U64_MASK = 0xffff_ffff_ffff_ffffn;
 export const U32_MASK = 0xffff_ffffn;
+/** HpetTimerState.firstMatchIn when no first match is pending: one bigint, not a negation per match. */
+export const NO_FIRST_MATCH = -1n;
 
 export class HpetTimerState {
   /** Tn_CONF low dword (capability bits included); the high dword is the constant route cap. */
@@ -13,11 +15,12 @@ export class HpetTimerState {
   private cmpValue = U64_MASK;
   /**
    * Periodic matches the match path counted but did not add to `cmpValue` yet (each adds one
-   * period, modulo `pendingMask`): the match path stays in plain numbers, and whoever reads
-   * `cmp` gets the sum, exactly as if each match had added its period.
+   * period, modulo 2^32 when `pending32`, else 2^64): the match path stays in plain numbers (not
+   * even a bigint comparison), and whoever reads `cmp` gets the sum, exactly as if each match had
+   * added its period.
    */
   private pendingMatches = 0;
-  private pendingMask = U64_MASK;
+  private pending32 = false;
   private periodValue = 0n;
   /** `period` as a number (exact below 2^53 ticks), for the match path's deadline arithmetic. */
   periodTicks = 0;
@@ -44,15 +47,15 @@ export class HpetTimerState {
     this.periodTicks = Number(p);
   }
 
-  /** One periodic match: the comparator gains a period modulo `mask` (the timer's comparatorMask now), no bigint. */
-  addMatch(mask: bigint): void {
-    if (this.pendingMatches !== 0 && mask !== this.pendingMask) this.settleMatches();
-    this.pendingMask = mask;
+  /** One periodic match: the comparator gains a period modulo 2^32 (`is32`, the timer's 32-bit mode now) or 2^64, no bigint. */
+  addMatch(is32: boolean): void {
+    if (this.pendingMatches !== 0 && is32 !== this.pending32) this.settleMatches();
+    this.pending32 = is32;
     this.pendingMatches++;
   }
 
   private settleMatches(): void {
-    this.cmpValue = (this.cmpValue + BigInt(this.pendingMatches) * this.periodValue) & this.pendingMask;
+    this.cmpValue = (this.cmpValue + BigInt(this.pendingMatches) * this.periodValue) & (this.pending32 ? U32_MASK : U64_MASK);
     this.pendingMatches = 0;
   }
   /** Tn_FSB_INT_ROUTE: address in 63:32, data in 31:0. */
@@ -62,9 +65,9 @@ export class HpetTimerState {
   /**
    * The first match of a comparator programmed behind the counter (comparatorBehind `datasheet`
    * or `qemu`): it comes `firstMatchIn` counter ticks after the counter read `firstMatchFrom`.
-   * Until then the comparator keeps the value written. -1 when no first match is pending.
+   * Until then the comparator keeps the value written. -1 (NO_FIRST_MATCH) when no first match is pending.
    */
-  firstMatchIn = -1n;
+  firstMatchIn = NO_FIRST_MATCH;
   firstMatchFrom = 0n;
   /** Deadline (ns) at which the counter equals `cmp` exactly, or -1 (for the periodic fast path). */
   exactAt = -1;

@@ -17,7 +17,7 @@ import { HpetMainCounter } from './hpet-main-counter.js';
 import { validateHpetParams, type HpetParams } from './hpet-params.js';
 import { GEN_CONF, HPET_REG, TN_CONF } from './hpet-registers.js';
 import { applyHpetTimerState, checkHpetTimerState, HPET_STATE, HPET_TIMER_STATE, type HpetState } from './hpet-snapshot.js';
-import { HpetTimerState, U32_MASK, U64_MASK } from './hpet-timer.js';
+import { HpetTimerState, NO_FIRST_MATCH, U32_MASK, U64_MASK } from './hpet-timer.js';
 import type { LegacyReplacementListener } from '../../irq/legacy-replacement.js';
 import type { PeriodicTimerSource } from '../../irq/periodic-timer-source.js';
 import { MissedTicks } from '../../device-model/timer-mode/missed-ticks.js';
@@ -382,7 +382,7 @@ export class Hpet implements Device, IoHandler {
       this.noteProgrammedXen(t, written);
       return;
     }
-    t.firstMatchIn = -1n;
+    t.firstMatchIn = NO_FIRST_MATCH;
     // QEMU's enable skips a comparator still at its reset value (hpet_ram_write, HPET_CFG).
     if (counterStarts && t.cmp === U64_MASK) rule = 'datasheet';
     const count = this.counter();
@@ -399,10 +399,10 @@ export class Hpet implements Device, IoHandler {
    * hardware has been advancing (nothing written since, no first match pending) catches up as before.
    */
   private noteProgrammedXen(t: HpetTimerState, written: boolean): void {
-    if (written) t.firstMatchIn = -1n;
+    if (written) t.firstMatchIn = NO_FIRST_MATCH;
     else if (this.running) this.comparator(t); // settles a pending first match that has passed
     const pending = t.firstMatchIn >= 0n;
-    t.firstMatchIn = -1n;
+    t.firstMatchIn = NO_FIRST_MATCH;
     if (!(written || pending) || !(t.conf & TN_CONF.PERIODIC)) return;
     const count = this.counter();
     const ticks = xenFirstMatchTicks(t.cmp, t.period, count, (t.conf & TN_CONF.MODE_32) !== 0);
@@ -471,9 +471,9 @@ export class Hpet implements Device, IoHandler {
       if (now === t.exactAt && this.shouldRun(t)) {
         // Fast path: the counter equals the comparator now, so the next match is one period on
         // (added to the comparator when it is next read: no bigint per match).
-        if (this.matchesInNumbers) t.addMatch(comparatorMask(t));
+        if (this.matchesInNumbers) t.addMatch((t.conf & TN_CONF.MODE_32) !== 0);
         else t.cmp = (t.cmp + t.period) & comparatorMask(t);
-        t.firstMatchIn = -1n; // the first match, if one was pending, is this one
+        t.firstMatchIn = NO_FIRST_MATCH; // the first match, if one was pending, is this one
         const periodNs = t.periodTicks * this.tickNs;
         const next = now + periodNs;
         t.exactAt = next;
@@ -554,7 +554,7 @@ export class Hpet implements Device, IoHandler {
       t.period = 0n;
       t.fsb = 0n;
       t.fired = false;
-      t.firstMatchIn = -1n;
+      t.firstMatchIn = NO_FIRST_MATCH;
       t.missed.clear();
     }
     this.genConf = 0;

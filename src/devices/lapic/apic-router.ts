@@ -82,7 +82,9 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget, Fi
     checkLapicParams(params, vcpus);
     const mode = parseTimerMode(timerMode);
     this.domain = { x2apicLdrFromVcpuId: params.x2apicLdrFromVcpuId };
-    this.lapics = Object.freeze(Array.from({ length: vcpus }, (_, i) => new Lapic(i, clock, params, this, extInt, mode, this.domain)));
+    // Not frozen (readonly by type only): V8 loads a frozen array's elements through its generic
+    // keyed-load IC even in optimized code, and every xAPIC access indexes this array.
+    this.lapics = Array.from({ length: vcpus }, (_, i) => new Lapic(i, clock, params, this, extInt, mode, this.domain));
     this.stateGroup = new StateGroup('lapics', LAPIC_STATE, this.lapics);
     // One window for every vCPU; each access is served by the accessing vCPU's LAPIC. The LAPIC
     // checks widths itself (Xen serves sub-register accesses and reads 0 for the rest).

@@ -6,7 +6,9 @@
 import { destinationMatches, X2APIC_BROADCAST, XAPIC_BROADCAST } from './destination.js';
 import type { Lapic } from './lapic.js';
 
-const NONE: readonly Lapic[] = Object.freeze([]);
+// The lists are readonly by type, not frozen: V8 loads a frozen array's elements through its generic
+// keyed-load IC even in optimized code, and a route's delivery walks one per edge.
+const NONE: readonly Lapic[] = [];
 /** Destinations of 8 bits (every IO-APIC and MSI message, every xAPIC IPI) use flat tables. */
 const SMALL = 256;
 /** Remembered wide (x2APIC) destinations at most; a guest cycling through more only costs recomputation. */
@@ -36,7 +38,7 @@ export class DestinationIndex {
   /**
    * The LAPICs that accept `dest` without a shorthand, in vCPU order (the order the old per-LAPIC
    * scan delivered in). `narrow`: an 8-bit xAPIC-format destination, where 0xFF is the physical
-   * broadcast. The returned array is shared and frozen.
+   * broadcast. The returned array is shared: never change it.
    */
   targets(dest: number, logical: boolean, narrow: boolean): readonly Lapic[] {
     if (this.stale) this.refresh();
@@ -58,11 +60,11 @@ export class DestinationIndex {
 
   private compute(dest: number, logical: boolean, narrow: boolean): readonly Lapic[] {
     const hit = this.all.filter((l) => destinationMatches(l, dest, logical, narrow));
-    return hit.length === 0 ? NONE : Object.freeze(hit);
+    return hit.length === 0 ? NONE : hit;
   }
 
   private refresh(): void {
-    this.all = Object.freeze([...this.lapics()]);
+    this.all = [...this.lapics()];
     this.physicalSmall.fill(undefined);
     this.logicalSmall.fill(undefined);
     this.physicalWide.clear();
