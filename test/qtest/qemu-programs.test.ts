@@ -146,5 +146,7 @@ describe.skipIf(missing.length > 0)("QEMU 7.2's qtest programs against hvmdev-sy
 });
 
 if (missing.length > 0) {
-  console.log(`[qemu-programs] skipped: QEMU 7.2's ${missing.join(', ')} not built in ${DIR} (see docs/qtest.md)`);
+  console.log(
+    `[qemu-programs] skipped: QEMU 7.2's ${missing.join(', ')} not built in ${DIR} (.ci/build-qemu-qtest-programs builds them as root; docs/qtest.md)`,
+  );
 }
