@@ -7,7 +7,7 @@ import { MmioTlb } from '../src/bus/mmio-tlb.js';
 import 'reflect-metadata';
 import { accessContext, HOST_ACCESS, type AccessContext, type PortAccessSize } from '../src/bus/access.js';
 import type { IoHandler } from '../src/bus/handler.js';
-import { createPlatform } from '../src/platform/index.js';
+import { createPlatform } from '../src/platform/create-platform.js';
 import { round, type BenchRecord } from './harness.js';
 import { accessMix, deviceClasses, directLoop, interleaved, MIX_LENGTH, quickBench, type AccessMix } from './bus-measure.js';
 

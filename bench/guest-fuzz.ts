@@ -3,7 +3,8 @@
 // (2^53 ns). Checked: no access throws, every reply is in range, and a snapshot taken at a random
 // point, sent through JSON and restored into a fresh platform, behaves exactly like the original
 // on the same continuation (every reply and the final snapshot are compared).
-import type { Platform, PlatformOptions } from '../src/index.js';
+import type { Platform } from '../src/platform/platform.js';
+import type { PlatformOptions } from '../src/platform/create-platform.js';
 import {
   applyOp,
   buildPlatform,

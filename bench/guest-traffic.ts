@@ -2,17 +2,14 @@
 // a seeded generator of port/MMIO/MSR/INTA operations aimed at the ranges a platform registered,
 // clock steps from nanoseconds to 10^11 ns, and the checks every reply must pass (an integer in
 // the access size, a vector 0..255, a 64-bit MSR value). Everything is reproducible from a seed.
-import {
-  accessContext,
-  createPlatform,
-  Ioapic,
-  PicPair,
-  TIMER_MODES,
-  type Lapic,
-  type Platform,
-  type PlatformOptions,
-  type ProfileName,
-} from '../src/index.js';
+import { accessContext } from '../src/bus/access.js';
+import { createPlatform, type PlatformOptions } from '../src/platform/create-platform.js';
+import { Ioapic } from '../src/devices/ioapic/ioapic.js';
+import { PicPair } from '../src/devices/pic/pic-pair.js';
+import { TIMER_MODES } from '../src/device-model/timer-mode/timer-mode.js';
+import type { Lapic } from '../src/devices/lapic/lapic.js';
+import type { Platform } from '../src/platform/platform.js';
+import type { ProfileName } from '../src/platform/profiles.js';
 import { MAX_CLOCK_NS } from '../src/time/clock.js';
 import { Rng } from './xorshift32.js';
 

@@ -11,8 +11,10 @@ import { MmioBus } from '../src/bus/mmio-bus.js';
 import { PortBus } from '../src/bus/port-bus.js';
 import type { ApicMessage, ApicMessageSink } from '../src/irq/apic-bus.js';
 import { InterruptFabric } from '../src/irq/fabric.js';
-import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
-import { PicPair, XEN_PIC_PARAMS } from '../src/devices/pic/index.js';
+import { Ioapic } from '../src/devices/ioapic/ioapic.js';
+import { XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/params.js';
+import { PicPair } from '../src/devices/pic/pic-pair.js';
+import { XEN_PIC_PARAMS } from '../src/devices/pic/params.js';
 import { measure, QUICK, round } from './harness.js';
 
 /** ICW1–ICW4 for both 8259s: vector bases 0x08 and 0x70, slave on IRQ 2, 8086 mode. */

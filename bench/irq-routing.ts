@@ -7,9 +7,11 @@ import { MmioBus } from '../src/bus/mmio-bus.js';
 import { InterruptFabric } from '../src/irq/fabric.js';
 import { encodeMsi } from '../src/irq/msi.js';
 import { VirtualClock } from '../src/time/clock.js';
-import { ApicRouter, XEN_LAPIC_PARAMS } from '../src/devices/lapic/index.js';
+import { ApicRouter } from '../src/devices/lapic/apic-router.js';
+import { XEN_LAPIC_PARAMS } from '../src/devices/lapic/params.js';
 import { NO_EXT_INT_SOURCE } from '../src/irq/ext-int-source.js';
-import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
+import { Ioapic } from '../src/devices/ioapic/ioapic.js';
+import { XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/params.js';
 import { interleaved, QUICK, round, type BenchRecord } from './harness.js';
 
 const EOI = 0xfee000b0;

@@ -6,9 +6,11 @@ import { MmioBus } from '../src/bus/mmio-bus.js';
 import type { ApicMessage } from '../src/irq/apic-bus.js';
 import { InterruptFabric } from '../src/irq/fabric.js';
 import { VirtualClock } from '../src/time/clock.js';
-import { ApicRouter, XEN_LAPIC_PARAMS } from '../src/devices/lapic/index.js';
+import { ApicRouter } from '../src/devices/lapic/apic-router.js';
+import { XEN_LAPIC_PARAMS } from '../src/devices/lapic/params.js';
 import { NO_EXT_INT_SOURCE } from '../src/irq/ext-int-source.js';
-import { Ioapic, XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/index.js';
+import { Ioapic } from '../src/devices/ioapic/ioapic.js';
+import { XEN_IOAPIC_PARAMS } from '../src/devices/ioapic/params.js';
 import { interleaved, measure, QUICK, round, type Measurement } from './harness.js';
 
 /**

@@ -8,7 +8,8 @@ import { accessContext } from '../src/bus/access.js';
 import { MmioTlb } from '../src/bus/mmio-tlb.js';
 import type { Lapic } from '../src/devices/lapic/lapic.js';
 import type { Hpet } from '../src/devices/hpet/hpet.js';
-import { createPlatform, type Platform } from '../src/platform/index.js';
+import { createPlatform } from '../src/platform/create-platform.js';
+import type { Platform } from '../src/platform/platform.js';
 import type { ProfileName } from '../src/platform/profiles.js';
 import { interleaved, QUICK, round, type BenchRecord } from './harness.js';
 

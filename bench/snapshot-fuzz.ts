@@ -6,7 +6,9 @@
 //   behaves exactly like an untouched twin on the same continuation;
 // - accepted ⇒ the platform is usable (no throw, replies in range) and its new snapshot restores
 //   into a fresh platform that behaves identically.
-import { SnapshotError, type Platform, type PlatformOptions } from '../src/index.js';
+import { SnapshotError } from '../src/device-model/snapshot.js';
+import type { Platform } from '../src/platform/platform.js';
+import type { PlatformOptions } from '../src/platform/create-platform.js';
 import { copyRam, FindingLog, firstDifference } from './guest-fuzz.js';
 import {
   applyOp,

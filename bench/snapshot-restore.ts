@@ -4,7 +4,8 @@
 // structuredClone of the same snapshot: the cost of merely copying that much plain data.
 import 'reflect-metadata';
 import { accessContext } from '../src/bus/access.js';
-import { createPlatform, type Platform } from '../src/platform/index.js';
+import { createPlatform } from '../src/platform/create-platform.js';
+import type { Platform } from '../src/platform/platform.js';
 import { interleaved, QUICK, round, type BenchRecord } from './harness.js';
 
 const CTX = accessContext(0);

@@ -5,7 +5,8 @@
 // PIT channel 0 (mode 3, count 2), the RTC (8192 Hz periodic + update + alarm every second), the
 // PM timer (TMR_EN) and every IO-APIC pin unmasked, so each event also reaches a LAPIC.
 import 'reflect-metadata';
-import { createPlatform, type Platform } from '../src/platform/index.js';
+import { createPlatform } from '../src/platform/create-platform.js';
+import type { Platform } from '../src/platform/platform.js';
 import type { ProfileName } from '../src/platform/profiles.js';
 import { round, type BenchRecord } from './harness.js';
 

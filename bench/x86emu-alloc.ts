@@ -8,7 +8,9 @@ import { getHeapStatistics } from 'node:v8';
 import type { AccessContext } from '../src/bus/access.js';
 import { MmioBus } from '../src/bus/mmio-bus.js';
 import { PortBus } from '../src/bus/port-bus.js';
-import { BusEmulateOps, CpuState, RAX, RCX, RDX, X86Emulator, type EmulateOptions } from '../src/x86emu/index.js';
+import { BusEmulateOps } from '../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDX } from '../src/x86emu/cpu-state.js';
+import { X86Emulator, type EmulateOptions } from '../src/x86emu/emulator.js';
 import type { BenchRecord } from './harness.js';
 
 const CHILD_FLAG = '--x86emu-alloc-child';

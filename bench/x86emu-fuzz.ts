@@ -12,28 +12,11 @@
 // Reproducible: case i of seed s draws everything from its own generator (seed, i); replay one with
 // `npm run fuzz -- --only x86emu --seed s --case i` (x86emuFuzzCase prints the trace).
 import { createRequire } from 'node:module';
-import {
-  CpuState,
-  MODE_COMPAT32,
-  MODE_LONG64,
-  MODE_PROT16,
-  MODE_PROT32,
-  MODE_REAL,
-  MODE_V86,
-  RCX,
-  SA_DB,
-  SA_L,
-  SEG_CS,
-  SEG_FS,
-  SEG_GS,
-  X86EMUL_OKAY,
-  X86Emulator,
-  type CpuMode,
-  type EmulateContext,
-  type EmulateResult,
-  type Insn,
-  type X86EmulateOps,
-} from '../src/x86emu/index.js';
+import { CpuState, RCX, SA_DB, SA_L, SEG_CS, SEG_FS, SEG_GS } from '../src/x86emu/cpu-state.js';
+import { MODE_COMPAT32, MODE_LONG64, MODE_PROT16, MODE_PROT32, MODE_REAL, MODE_V86, type CpuMode } from '../src/x86emu/modes.js';
+import { X86EMUL_OKAY, type EmulateContext, type X86EmulateOps } from '../src/x86emu/ops.js';
+import { X86Emulator, type EmulateResult } from '../src/x86emu/emulator.js';
+import type { Insn } from '../src/x86emu/insn.js';
 import * as T from '../src/x86emu/decoder/tables.js';
 import { BASE_RIP, DEC_OK } from '../src/x86emu/insn.js';
 import { DecoderOracle, newStats, Rng, structuredBytes, type Bitness, type OracleStats } from './x86emu-oracle.js';

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as T from '../src/x86emu/decoder/tables.js';
-import { CpuState, RSP, X86EMUL_OKAY, X86Emulator, type EmulateContext, type EmulateResult, type X86EmulateOps } from '../src/x86emu/index.js';
+import { CpuState, RSP } from '../src/x86emu/cpu-state.js';
+import { X86EMUL_OKAY, type EmulateContext, type X86EmulateOps } from '../src/x86emu/ops.js';
+import { X86Emulator, type EmulateResult } from '../src/x86emu/emulator.js';
 import { Rng, structuredBytes } from './x86emu-oracle.js';
 
 /** Any memory or port access makes a case unusable here (the native run has no such memory). */

@@ -7,7 +7,12 @@ import { accessContext, type AccessContext } from '../src/bus/access.js';
 import { MmioBus } from '../src/bus/mmio-bus.js';
 import { PortBus } from '../src/bus/port-bus.js';
 import { decode } from '../src/x86emu/decoder/decode.js';
-import { BusEmulateOps, CpuState, Insn, MODE_LONG64, RAX, RCX, RDI, RDX, RSI, REFERENCE_CPU, X86Emulator, type EmulateOptions } from '../src/x86emu/index.js';
+import { BusEmulateOps } from '../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDI, RDX, RSI } from '../src/x86emu/cpu-state.js';
+import { Insn } from '../src/x86emu/insn.js';
+import { MODE_LONG64 } from '../src/x86emu/modes.js';
+import { REFERENCE_CPU } from '../src/x86emu/features.js';
+import { X86Emulator, type EmulateOptions } from '../src/x86emu/emulator.js';
 import { loadavg } from 'node:os';
 import { interleaved, measure, QUICK, round, type BenchRecord } from './harness.js';
 

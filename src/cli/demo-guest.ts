@@ -2,7 +2,7 @@
 // hvmdev's platform and shows its serial output; where this host cannot run a VM, one line says
 // why and the CPU-less platform demo runs instead.
 import { KvmUnavailableError } from '../vmm/kvm/errors.js';
-import { runDemoGuest, DEMO_GUEST_RAM, type DemoGuestOptions, type DemoGuestRun } from '../vmm/demo-guest/index.js';
+import { runDemoGuest, DEMO_GUEST_RAM, type DemoGuestOptions, type DemoGuestRun } from '../vmm/demo-guest/run-demo-guest.js';
 import { describeStop } from '../vmm/stop-reason.js';
 import type { ProfileName } from '../platform/profiles.js';
 import type { CliIo } from './io.js';

@@ -2,7 +2,7 @@
 // documented exit status (see EXIT_STATUS_HELP). Only a bug in hvmdev is "internal".
 import { getSystemErrorMap } from 'node:util';
 import { HvmdevError } from '../errors/hvmdev-error.js';
-import { FlagParseError, GuestTypeError, XenVersionError } from '../emuflags/index.js';
+import { FlagParseError, GuestTypeError, XenVersionError } from '../emuflags/errors.js';
 import { InvalidFlagsError, PlatformOptionError } from '../platform/errors.js';
 
 export { EXIT, EXIT_STATUS_HELP } from './exit-status.js';

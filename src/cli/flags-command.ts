@@ -1,29 +1,14 @@
 /** `hvmdev flags …`: check, explain, list and libxl defaults for XEN_X86_EMU_* bitmaps. */
-import {
-  EMU_FLAGS,
-  FlagParseError,
-  GUEST_INFO,
-  GUEST_TYPES,
-  GuestTypeError,
-  XenVersionError,
-  checkStructure,
-  describeChange,
-  formatFlags,
-  formatHex,
-  libxlDefaultFlags,
-  parseFlags,
-  parseGuestType,
-  parseXenVersion,
-  ruleSetFor,
-  validateFlags,
-  versionLabel,
-  type GuestType,
-  type LibxlDefault,
-  type StructureFinding,
-  type Suggestion,
-  type ValidationResult,
-  type XenVersion,
-} from '../emuflags/index.js';
+import { EMU_FLAGS } from '../emuflags/flags.js';
+import { FlagParseError, GuestTypeError, XenVersionError } from '../emuflags/errors.js';
+import { GUEST_INFO, GUEST_TYPES, parseGuestType, type GuestType } from '../emuflags/guests.js';
+import { checkStructure, type StructureFinding } from '../emuflags/structure.js';
+import { describeChange, type Suggestion } from '../emuflags/suggest.js';
+import { formatFlags, formatHex, parseFlags } from '../emuflags/parse.js';
+import { libxlDefaultFlags, type LibxlDefault } from '../emuflags/libxl-defaults.js';
+import { parseXenVersion, versionLabel, type XenVersion } from '../emuflags/versions.js';
+import { ruleSetFor } from '../emuflags/rules.js';
+import { validateFlags, type ValidationResult } from '../emuflags/validator.js';
 import { EXIT_STATUS_HELP, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { didYouMean } from './near-miss.js';

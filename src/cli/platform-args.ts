@@ -1,6 +1,7 @@
 // The options every platform-building command shares: --profile, --flags, --xen, --vcpus. Each value
 // is parsed here (a bad one is a usage error naming the option) before the platform is built.
-import { parseFlags, parseXenVersion } from '../emuflags/index.js';
+import { parseFlags } from '../emuflags/parse.js';
+import { parseXenVersion } from '../emuflags/versions.js';
 import { createPlatform, MAX_VCPUS, type PlatformOptions } from '../platform/create-platform.js';
 import { PROFILE_NAMES } from '../platform/profiles.js';
 import type { Platform } from '../platform/platform.js';

@@ -10,20 +10,29 @@ import {
   XEN_X86_EMU_USE_PIRQ,
   XEN_X86_EMU_VGA,
   XEN_X86_EMU_VPCI,
-} from '../emuflags/index.js';
+} from '../emuflags/flags.js';
 import { DebugConsole } from '../devices/debugcon/debug-console.js';
-import { ApicRouter, type LapicParams } from '../devices/lapic/index.js';
-import { Hpet } from '../devices/hpet/index.js';
-import { PmTimer } from '../devices/pm/index.js';
-import { Ioapic, xenDom0IoapicParams } from '../devices/ioapic/index.js';
-import { PicPair } from '../devices/pic/index.js';
+import { ApicRouter } from '../devices/lapic/apic-router.js';
+import type { LapicParams } from '../devices/lapic/params.js';
+import { Hpet } from '../devices/hpet/hpet.js';
+import { PmTimer } from '../devices/pm/pm-timer.js';
+import { Ioapic } from '../devices/ioapic/ioapic.js';
+import { xenDom0IoapicParams } from '../devices/ioapic/params.js';
+import { PicPair } from '../devices/pic/pic-pair.js';
 import type { ApicMessageSink } from '../irq/apic-bus.js';
-import { attachPciTestdev, I440FX_PAM0, ICH9_TCO_PARAMS, Ich9Tco, Pam, PciHost, Q35_MCH_PARAMS, Q35Chipset, QemuPcChipset } from '../devices/pci/index.js';
+import { attachPciTestdev } from '../devices/pci/testdev.js';
+import { I440FX_PAM0, Pam } from '../devices/pci/pam.js';
+import { ICH9_TCO_PARAMS, Ich9Tco } from '../devices/pci/ich9-tco.js';
+import { PciHost } from '../devices/pci/host.js';
+import { Q35_MCH_PARAMS } from '../devices/pci/q35-mch.js';
+import { Q35Chipset } from '../devices/pci/q35-chipset.js';
+import { QemuPcChipset } from '../devices/pci/qemu-pc-chipset.js';
 import type { Device } from '../device-model/device.js';
 import type { MmioBus } from '../bus/mmio-bus.js';
-import { VgaWindow } from '../devices/vga/index.js';
-import { Pit } from '../devices/pit/index.js';
-import { qemuPcNvram, Rtc } from '../devices/rtc/index.js';
+import { VgaWindow } from '../devices/vga/vga-window.js';
+import { Pit } from '../devices/pit/pit.js';
+import { qemuPcNvram } from '../devices/rtc/rtc-params.js';
+import { Rtc } from '../devices/rtc/rtc.js';
 import type { CatalogEntry } from './build-context.js';
 import type { PlatformProfile } from './profiles.js';
 import {

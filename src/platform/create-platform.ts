@@ -4,15 +4,17 @@
 import { container as rootContainer, type DependencyContainer } from './tsyringe.js';
 import { MmioBus } from '../bus/mmio-bus.js';
 import { PortBus } from '../bus/port-bus.js';
-import { parseFlags, validateFlags, XEN_X86_EMU_VPCI, type FlagsInput, type ValidationResult } from '../emuflags/index.js';
+import { parseFlags, type FlagsInput } from '../emuflags/parse.js';
+import { validateFlags, type ValidationResult } from '../emuflags/validator.js';
+import { XEN_X86_EMU_VPCI } from '../emuflags/flags.js';
 import { InterruptFabric } from '../irq/fabric.js';
 import { VirtualClock } from '../time/clock.js';
 import type { Device } from '../device-model/device.js';
 import { CollectingSink, type DebugConsoleSink } from '../devices/debugcon/debug-console.js';
-import { TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../device-model/timer-mode/index.js';
-import type { HostIoapic } from '../devices/ioapic/index.js';
+import { TIMER_MODES, XEN_DEFAULT_TIMER_MODE, type TimerMode } from '../device-model/timer-mode/timer-mode.js';
+import type { HostIoapic } from '../devices/ioapic/params.js';
 import { PCI_TESTDEV_SLOT } from '../devices/pci/testdev.js';
-import { DISCARD_VGA_WRITES, type VgaWriteSink } from '../devices/vga/index.js';
+import { DISCARD_VGA_WRITES, type VgaWriteSink } from '../devices/vga/params.js';
 import type { CatalogEntry, PciTestdevSlot, ResolvedOptions, VcpuSlot } from './build-context.js';
 
 export type { PciTestdevSlot };

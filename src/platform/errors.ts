@@ -1,5 +1,5 @@
 import { HvmdevError } from '../errors/hvmdev-error.js';
-import type { ValidationResult } from '../emuflags/index.js';
+import type { ValidationResult } from '../emuflags/validator.js';
 
 /** The requested flag set is not one the chosen Xen rule set accepts. Carries the validator's answer. */
 export class InvalidFlagsError extends HvmdevError {

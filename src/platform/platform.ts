@@ -2,7 +2,8 @@
 // happened once in createPlatform; nothing here touches the container.
 import type { MmioBus } from '../bus/mmio-bus.js';
 import type { PortBus } from '../bus/port-bus.js';
-import { formatFlags, type ValidationResult } from '../emuflags/index.js';
+import { formatFlags } from '../emuflags/parse.js';
+import type { ValidationResult } from '../emuflags/validator.js';
 import { ISA_IRQ_COUNT, type InterruptFabric } from '../irq/fabric.js';
 import type { VirtualClock } from '../time/clock.js';
 import type { Device, DeviceStateGroup, PlainData } from '../device-model/device.js';

@@ -13,27 +13,20 @@ import {
   XEN_X86_EMU_RTC,
   XEN_X86_EMU_VGA,
   XEN_X86_EMU_VPCI,
-  type GuestType,
-} from '../emuflags/index.js';
+} from '../emuflags/flags.js';
+import type { GuestType } from '../emuflags/guests.js';
 import { IDENTITY_ISA_TO_GSI, XEN_ISA_TO_GSI } from '../irq/fabric.js';
 import { QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS, type LapicParams } from '../devices/lapic/params.js';
-import { QEMU_PC_HPET_PARAMS, QEMU_Q35_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../devices/hpet/index.js';
-import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../devices/pm/index.js';
-import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../devices/ioapic/index.js';
-import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/index.js';
-import {
-  QEMU_ICH9_TCO_PARAMS,
-  QEMU_Q35_MCH_PARAMS,
-  QEMU_PC_PCI_HOST_PARAMS,
-  QEMU_Q35_PCI_HOST_PARAMS,
-  XEN_PCI_HOST_PARAMS,
-  type Ich9TcoParams,
-  type Q35MchParams,
-  type PciHostParams,
-} from '../devices/pci/index.js';
-import { XEN_VGA_WINDOW_PARAMS, type VgaWindowParams } from '../devices/vga/index.js';
-import { QEMU_PC_PIT_PARAMS, XEN_PIT_PARAMS, XEN_PV_PIT_PARAMS, type PitParams } from '../devices/pit/index.js';
-import { QEMU_PC_RTC_PARAMS, XEN_RTC_PARAMS, type RtcParams } from '../devices/rtc/index.js';
+import { QEMU_PC_HPET_PARAMS, QEMU_Q35_HPET_PARAMS, XEN_HPET_PARAMS, type HpetParams } from '../devices/hpet/hpet-params.js';
+import { QEMU_PC_PM_PARAMS, XEN_PM_PARAMS, type PmParams } from '../devices/pm/pm-params.js';
+import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../devices/ioapic/params.js';
+import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../devices/pic/params.js';
+import { QEMU_ICH9_TCO_PARAMS, type Ich9TcoParams } from '../devices/pci/ich9-tco.js';
+import { QEMU_Q35_MCH_PARAMS, type Q35MchParams } from '../devices/pci/q35-mch.js';
+import { QEMU_PC_PCI_HOST_PARAMS, QEMU_Q35_PCI_HOST_PARAMS, XEN_PCI_HOST_PARAMS, type PciHostParams } from '../devices/pci/params.js';
+import { XEN_VGA_WINDOW_PARAMS, type VgaWindowParams } from '../devices/vga/params.js';
+import { QEMU_PC_PIT_PARAMS, XEN_PIT_PARAMS, XEN_PV_PIT_PARAMS, type PitParams } from '../devices/pit/pit-params.js';
+import { QEMU_PC_RTC_PARAMS, XEN_RTC_PARAMS, type RtcParams } from '../devices/rtc/rtc-params.js';
 import { PlatformOptionError } from './errors.js';
 
 /** Parameters of each device model for one profile (defaults live here, in one place). */

@@ -7,7 +7,7 @@
 // - pit / rtc outputs: N = 0 (ISA IRQ0 / IRQ8 as the device drives it).
 import { PIC_INT_LINE } from '../irq/ext-int-source.js';
 import type { Platform } from '../platform/platform.js';
-import { XEN_X86_EMU_IOAPIC, XEN_X86_EMU_PIC } from '../emuflags/index.js';
+import { XEN_X86_EMU_IOAPIC, XEN_X86_EMU_PIC } from '../emuflags/flags.js';
 
 /** Told of a level change on input (or output) `n` of an intercepted controller: what `IRQ raise N` / `IRQ lower N` report. */
 export type LevelReport = (n: number, level: boolean) => void;

@@ -3,7 +3,8 @@
 // `hvmdev run` and the guest tests use.
 import { attachBoard, type Board } from './board/index.js';
 import { installFirmwareTables, type GuestFirmware } from './firmware-tables.js';
-import { loadLinux, loadMultiboot, type LinuxLoad, type MultibootModule } from './loaders/index.js';
+import { loadLinux, type LinuxLoad } from './loaders/linux.js';
+import { loadMultiboot, type MultibootModule } from './loaders/multiboot.js';
 import { Vm, type VmOptions } from './vm.js';
 
 export interface GuestOptions extends VmOptions {

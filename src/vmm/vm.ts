@@ -11,7 +11,7 @@ import { createPlatform, type PlatformOptions } from '../platform/create-platfor
 import type { Platform } from '../platform/platform.js';
 import { profileByName, type PlatformProfile, type ProfileName } from '../platform/profiles.js';
 import type { Lapic } from '../devices/lapic/lapic.js';
-import type { PmTimer } from '../devices/pm/index.js';
+import type { PmTimer } from '../devices/pm/pm-timer.js';
 import { CAP, EXIT, KVM, MSR_EXIT_REASON } from './kvm/abi.js';
 import { KvmUnavailableError } from './kvm/errors.js';
 import { sigset } from './kvm/ffi.js';

@@ -1,4 +1,5 @@
-import type { AccessContext, IoHandler, PortAccessSize } from '../../src/index.js';
+import type { AccessContext, PortAccessSize } from '../../src/bus/access.js';
+import type { IoHandler } from '../../src/bus/handler.js';
 
 export interface Access {
   dir: 'r' | 'w';

@@ -1,15 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BusOverlapError,
-  BusRangeError,
-  HOST_ACCESS,
-  MAX_PHYS_ADDR,
-  MmioBus,
-  type AccessContext,
-  type IoHandler,
-  type PortAccessSize,
-} from '../../src/index.js';
+import { BusOverlapError, BusRangeError } from '../../src/bus/errors.js';
+import { HOST_ACCESS, type AccessContext, type PortAccessSize } from '../../src/bus/access.js';
+import { MAX_PHYS_ADDR, MmioBus } from '../../src/bus/mmio-bus.js';
+import type { IoHandler } from '../../src/bus/handler.js';
 import { RecordingDevice } from './helpers.js';
 
 const QEMU_MMIO = { widthPolicy: 'split', unclaimedRead: 'zero' } as const;

@@ -4,7 +4,11 @@
 // granules, pages and 64 KiB spans), then lookups at every range's edges and at random addresses.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BusOverlapError, HOST_ACCESS, MAX_PHYS_ADDR, MmioBus, type IoHandler, type Region } from '../../src/index.js';
+import { BusOverlapError } from '../../src/bus/errors.js';
+import { HOST_ACCESS } from '../../src/bus/access.js';
+import { MAX_PHYS_ADDR, MmioBus } from '../../src/bus/mmio-bus.js';
+import type { IoHandler } from '../../src/bus/handler.js';
+import type { Region } from '../../src/bus/region.js';
 
 const NULL_DEVICE: IoHandler = { read: () => 0x5a, write: () => undefined };
 

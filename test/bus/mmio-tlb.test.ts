@@ -4,7 +4,10 @@
 // bus's counters must agree.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accessContext, MmioBus, MmioTlb, type PortAccessSize, type Region } from '../../src/index.js';
+import { accessContext, type PortAccessSize } from '../../src/bus/access.js';
+import { MmioBus } from '../../src/bus/mmio-bus.js';
+import { MmioTlb } from '../../src/bus/mmio-tlb.js';
+import type { Region } from '../../src/bus/region.js';
 import { RecordingDevice } from './helpers.js';
 
 const QEMU_MMIO = { widthPolicy: 'split', unclaimedRead: 'zero' } as const;

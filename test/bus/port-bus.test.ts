@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accessContext, BusOverlapError, BusRangeError, PortBus, StaleRegionError } from '../../src/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { BusOverlapError, BusRangeError, StaleRegionError } from '../../src/bus/errors.js';
+import { PortBus } from '../../src/bus/port-bus.js';
 import { RecordingDevice } from './helpers.js';
 
 const QEMU_PORTS = { widthPolicy: 'split', unclaimedRead: 'ones' } as const;

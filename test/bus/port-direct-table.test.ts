@@ -3,7 +3,8 @@
 // its range serves it (inside, a declared size, aligned if required), with the offset from its base.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PortBus, type Region } from '../../src/index.js';
+import { PortBus } from '../../src/bus/port-bus.js';
+import type { Region } from '../../src/bus/region.js';
 import { RecordingDevice } from './helpers.js';
 
 const range = fc.record({

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SnapshotError } from '../../src/device-model/snapshot.js';
 import { readU64Halves, refuseField, StateDescription, u64Json, u64Value } from '../../src/device-model/state-description.js';
 import { bool, enumOf, int, ints, nullable, struct, structs, text, u8, u16, u64, u64s } from '../../src/device-model/state-fields.js';
-import { createPlatform } from '../../src/platform/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
 
 const INNER = new StateDescription('inner', 1, { a: u8(), b: bool() });
 const OUTER = new StateDescription(

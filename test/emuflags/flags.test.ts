@@ -8,13 +8,13 @@ import {
   XEN_X86_EMU_PIT,
   XEN_X86_EMU_USE_PIRQ,
   XEN_X86_EMU_VPCI,
-  allFlagsFor,
   describeBits,
   flagInfo,
   flagNames,
   fullFlagName,
   popcount,
-} from '../../src/emuflags/index.js';
+} from '../../src/emuflags/flags.js';
+import { allFlagsFor } from '../../src/emuflags/rules.js';
 
 describe('XEN_X86_EMU_* flags (facts §1)', () => {
   const expected: [string, number, number][] = [

@@ -5,7 +5,8 @@
  * "HVM/PVH domU" column (Xen cannot tell them apart, so each accepts the other's shape too).
  */
 import { describe, expect, it } from 'vitest';
-import { validateFlags, type GuestType } from '../../src/emuflags/index.js';
+import { validateFlags } from '../../src/emuflags/validator.js';
+import type { GuestType } from '../../src/emuflags/guests.js';
 
 type Column = {
   accept?: readonly number[];

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GUEST_TYPES, XenVersionError, libxlDefaultFlags, validateFlags, type LibxlDefault } from '../../src/emuflags/index.js';
+import { GUEST_TYPES } from '../../src/emuflags/guests.js';
+import { XenVersionError } from '../../src/emuflags/errors.js';
+import { libxlDefaultFlags, type LibxlDefault } from '../../src/emuflags/libxl-defaults.js';
+import { validateFlags } from '../../src/emuflags/validator.js';
 
 function flagsOf(d: LibxlDefault): number {
   if (!d.available) throw new Error(`unavailable: ${d.reason}`);

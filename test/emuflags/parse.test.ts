@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FlagParseError, formatFlags, formatFlagsWithHex, formatHex, formatHexC, parseFlags } from '../../src/emuflags/index.js';
+import { FlagParseError } from '../../src/emuflags/errors.js';
+import { formatFlags, formatFlagsWithHex, formatHex, formatHexC, parseFlags } from '../../src/emuflags/parse.js';
 
 describe('parseFlags', () => {
   it.each([

@@ -1,6 +1,9 @@
 // The parsers accept only what Xen and the docs name: ASCII, no leading zeros, real point releases.
 import { describe, expect, it } from 'vitest';
-import { FlagParseError, GuestTypeError, parseFlags, parseGuestType, parseXenVersion, XenVersionError } from '../../src/emuflags/index.js';
+import { FlagParseError, GuestTypeError, XenVersionError } from '../../src/emuflags/errors.js';
+import { parseFlags } from '../../src/emuflags/parse.js';
+import { parseGuestType } from '../../src/emuflags/guests.js';
+import { parseXenVersion } from '../../src/emuflags/versions.js';
 
 describe('strict host-input parsing', () => {
   it.each(['04.10', '4.010', '4.10.01', '4.10.99', '4.10.10', '４.10', '4.１0', '4.10 .1'])('Xen version %s is refused', (v) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkStructure } from '../../src/emuflags/index.js';
+import { checkStructure } from '../../src/emuflags/structure.js';
 
 const codes = (flags: number) => checkStructure(flags).map((f) => f.code);
 

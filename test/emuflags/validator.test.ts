@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { GUEST_TYPES, GuestTypeError, XenVersionError, allFlagsFor, validateFlags, type ValidationResult } from '../../src/emuflags/index.js';
+import { GUEST_TYPES } from '../../src/emuflags/guests.js';
+import { GuestTypeError, XenVersionError } from '../../src/emuflags/errors.js';
+import { allFlagsFor } from '../../src/emuflags/rules.js';
+import { validateFlags, type ValidationResult } from '../../src/emuflags/validator.js';
 
 const VERSIONS = ['4.7', '4.8.3', '4.8.4', '4.9.1', '4.9.2', '4.10', '4.10.1', '4.11', '4.17', '4.19', '4.20', '4.21', '4.22', 'master'];
 

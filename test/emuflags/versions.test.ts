@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { XenVersionError, compareVersions, parseXenVersion, ruleSetFor, NEWEST_VERSION } from '../../src/emuflags/index.js';
+import { XenVersionError } from '../../src/emuflags/errors.js';
+import { compareVersions, parseXenVersion, NEWEST_VERSION } from '../../src/emuflags/versions.js';
+import { ruleSetFor } from '../../src/emuflags/rules.js';
 
 describe('parseXenVersion', () => {
   it.each([

@@ -8,7 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COM1, createPlatform, describeFirmwarePlatform, layOutFirmware, setUpLikeBios, type ProfileName } from '../../src/index.js';
+import { COM1, describeFirmwarePlatform } from '../../src/firmware/firmware-platform.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { layOutFirmware } from '../../src/firmware/layout.js';
+import { setUpLikeBios } from '../../src/firmware/bios-setup.js';
+import type { ProfileName } from '../../src/platform/profiles.js';
 
 const HAVE_IASL = spawnSync('iasl', ['-v'], { encoding: 'utf8' }).status === 0;
 if (!HAVE_IASL) console.log('firmware/firmware-doc.test.ts: SKIPPED — iasl not found (apt-get install acpica-tools)');

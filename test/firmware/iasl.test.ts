@@ -13,7 +13,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COM1, createPlatform, describeFirmwarePlatform, layOutFirmware, setUpLikeBios, type ProfileName } from '../../src/index.js';
+import { COM1, describeFirmwarePlatform } from '../../src/firmware/firmware-platform.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { layOutFirmware } from '../../src/firmware/layout.js';
+import { setUpLikeBios } from '../../src/firmware/bios-setup.js';
+import type { ProfileName } from '../../src/platform/profiles.js';
 
 const iasl = spawnSync('iasl', ['-v'], { encoding: 'utf8' });
 const HAVE_IASL = iasl.status === 0;

@@ -1,7 +1,13 @@
 // What a VMM hooks to end or reset the VM, driven the way a guest drives it from the tables: S5
 // written to the FADT's PM1a_CNT with the \_S5 SLP_TYP, and the FADT's reset register 0xCF9 ← 0x06.
 import { describe, expect, it } from 'vitest';
-import { COM1, createPlatform, describeFirmwarePlatform, FADT_OFFSET, layOutFirmware, PM1_CNT, setUpLikeBios, type PmTimer } from '../../src/index.js';
+import { COM1, describeFirmwarePlatform } from '../../src/firmware/firmware-platform.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { FADT_OFFSET } from '../../src/firmware/acpi/fadt.js';
+import { layOutFirmware } from '../../src/firmware/layout.js';
+import { PM1_CNT } from '../../src/devices/pm/pm-params.js';
+import { setUpLikeBios } from '../../src/firmware/bios-setup.js';
+import type { PmTimer } from '../../src/devices/pm/pm-timer.js';
 
 describe('reset request (0xCF9)', () => {
   it('qemu-pc: the FADT reset value reaches Platform.onResetRequest as "hard", after every device is back at power-on', () => {

@@ -3,24 +3,18 @@
 // follow the platform's devices (no HPET table without an HPET, no IO-APIC in PVH's MADT).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  aml,
-  byteSum,
-  COM1,
-  createPlatform,
-  describeFirmwarePlatform,
-  E820_TYPE,
-  FADT_FLAGS,
-  FADT_LENGTH,
-  FADT_OFFSET,
-  FirmwareError,
-  IAPC_BOOT_ARCH,
-  layOutFirmware,
-  setUpLikeBios,
-  type FirmwareImage,
-  type PlatformOptions,
-  type ProfileName,
-} from '../../src/index.js';
+import { byteSum } from '../../src/firmware/byte-writer.js';
+import { COM1, describeFirmwarePlatform } from '../../src/firmware/firmware-platform.js';
+import { createPlatform, type PlatformOptions } from '../../src/platform/create-platform.js';
+import { E820_TYPE } from '../../src/firmware/e820.js';
+import { FADT_FLAGS, FADT_LENGTH, FADT_OFFSET, IAPC_BOOT_ARCH } from '../../src/firmware/acpi/fadt.js';
+import { FirmwareError } from '../../src/firmware/errors.js';
+import { layOutFirmware, type FirmwareImage } from '../../src/firmware/layout.js';
+import { setUpLikeBios } from '../../src/firmware/bios-setup.js';
+import type { ProfileName } from '../../src/platform/profiles.js';
+import { eisaId, pkg } from '../../src/firmware/aml/terms.js';
+import { nameString } from '../../src/firmware/aml/encoding.js';
+import { io, irqNoFlags, wordBusNumber } from '../../src/firmware/aml/resources.js';
 
 function image(options: PlatformOptions, layout: Parameters<typeof layOutFirmware>[1] = {}): FirmwareImage {
   const p = createPlatform(options);
@@ -211,28 +205,28 @@ describe('RSDP, XSDT, RSDT', () => {
 
 describe('DSDT follows the platform', () => {
   const has = (hay: Uint8Array, needle: readonly number[]) => hex(hay).includes(hex(Uint8Array.from(needle)));
-  const eisa = (id: string) => aml.eisaId(id).bytes;
+  const eisa = (id: string) => eisaId(id).bytes;
 
   it('qemu-pc: PCI0, RTC, HPET, COM1 and \\_S5; _PRT sends slot 1 INTA# through link B (IRQ 10), slot 3 INTA# to IRQ 11', () => {
     const img = image({ profile: 'qemu-pc' });
     const d = table(img, img.tables.DSDT);
     for (const id of ['PNP0A03', 'PNP0B00', 'PNP0103', 'PNP0501']) expect(has(d, eisa(id)), id).toBe(true);
-    expect(has(d, [0x08, ...aml.nameString('_S5_'), 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00])).toBe(true);
+    expect(has(d, [0x08, ...nameString('_S5_'), 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00])).toBe(true);
     // i440FX: slot s pin p → link (s − 1 + p) mod 4; links A–D routed to 10, 10, 11, 11.
-    expect(has(d, aml.pkg(0x1ffff, 0, 0, 10).bytes)).toBe(true);
-    expect(has(d, aml.pkg(0x3ffff, 0, 0, 11).bytes)).toBe(true);
+    expect(has(d, pkg(0x1ffff, 0, 0, 10).bytes)).toBe(true);
+    expect(has(d, pkg(0x3ffff, 0, 0, 11).bytes)).toBe(true);
     // IO 0x3F8 and IRQ 4 for COM1.
-    expect(has(d, [...aml.io(0x3f8, 0x3f8, 1, 8), ...aml.irqNoFlags(4)])).toBe(true);
+    expect(has(d, [...io(0x3f8, 0x3f8, 1, 8), ...irqNoFlags(4)])).toBe(true);
   });
 
   it("xen-pvh-dom0: _PRT uses Xen's GSI formula (slot 1 INTA# → GSI 20), bus range 0–255, no HPET/RTC device, no \\_S5", () => {
     const img = image({ profile: 'xen-pvh-dom0' });
     const d = table(img, img.tables.DSDT);
-    expect(has(d, aml.pkg(0x1ffff, 0, 0, 20).bytes)).toBe(true);
-    expect(has(d, aml.wordBusNumber(0, 255))).toBe(true);
+    expect(has(d, pkg(0x1ffff, 0, 0, 20).bytes)).toBe(true);
+    expect(has(d, wordBusNumber(0, 255))).toBe(true);
     expect(has(d, eisa('PNP0103'))).toBe(false);
     expect(has(d, eisa('PNP0B00'))).toBe(false);
-    expect(has(d, aml.nameString('_S5_'))).toBe(false);
+    expect(has(d, nameString('_S5_'))).toBe(false);
   });
 
   it('without a UART option there is no PNP0501', () => {

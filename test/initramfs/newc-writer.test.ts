@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InitramfsError, writeNewc, type InitramfsEntry } from '../../src/initramfs/index.js';
+import { InitramfsError, writeNewc, type InitramfsEntry } from '../../src/initramfs/newc-writer.js';
 import { BUSYBOX_STATIC, NO_GUESTS_REASON } from '../vmm/loaders/guest-files.js';
 
 const text = (b: Uint8Array) => new TextDecoder('latin1').decode(b);

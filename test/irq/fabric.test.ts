@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BusRangeError,
-  decodeMsi,
-  encodeMsi,
-  IDENTITY_ISA_TO_GSI,
-  InterruptFabric,
-  Line,
-  OutputLine,
-  type InterruptSink,
-  type MsiMessage,
-} from '../../src/index.js';
+import { BusRangeError } from '../../src/bus/errors.js';
+import { decodeMsi, encodeMsi, type MsiMessage } from '../../src/irq/msi.js';
+import { IDENTITY_ISA_TO_GSI, InterruptFabric } from '../../src/irq/fabric.js';
+import { Line, type InterruptSink } from '../../src/irq/line.js';
+import { OutputLine } from '../../src/irq/output-line.js';
 
 class SinkLog implements InterruptSink {
   readonly events: string[] = [];

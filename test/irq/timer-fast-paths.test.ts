@@ -15,7 +15,8 @@ import type { Hpet } from '../../src/devices/hpet/hpet.js';
 import type { Ioapic } from '../../src/devices/ioapic/ioapic.js';
 import type { Lapic } from '../../src/devices/lapic/lapic.js';
 import { timerFastPaths } from '../../src/irq/timer-fast-paths.js';
-import { createPlatform, type Platform } from '../../src/platform/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import type { Platform } from '../../src/platform/platform.js';
 
 type Op =
   | { k: 'rte'; gsi: number; low: number; high: number }

@@ -3,7 +3,7 @@
 // virtualisation the kernel runs it; on PVM the first syscall from /init fails (a stock kernel
 // cannot enter user space there), so the test stops at "Run /init as init process".
 import { readFileSync } from 'node:fs';
-import { writeNewc, type InitramfsEntry } from '../../src/initramfs/index.js';
+import { writeNewc, type InitramfsEntry } from '../../src/initramfs/newc-writer.js';
 
 /** Printed by /init before it powers off (what a run on a VMX/SVM host can look for). */
 export const INIT_DONE_MARKER = 'hvmdev-init: done, powering off';

@@ -3,7 +3,9 @@
 // snapshots are refused with a SnapshotError and leave the target platform unchanged.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, type PlatformOptions } from '../../src/index.js';
+import { createPlatform, type PlatformOptions } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
 import { leafPaths, restoreOrRefuseWhole, withLeaf } from './snapshot-mutation.js';
 import { PIC_INIT } from './pic-setup.js';
 

@@ -6,7 +6,9 @@ import { PortBus } from '../../src/bus/port-bus.js';
 import { PmTimer } from '../../src/devices/pm/pm-timer.js';
 import { QEMU_PC_PM_PARAMS } from '../../src/devices/pm/pm-params.js';
 import { IDENTITY_ISA_TO_GSI, InterruptFabric } from '../../src/irq/fabric.js';
-import { createPlatform, MAX_CLOCK_NS, VirtualClock, type Platform } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { MAX_CLOCK_NS, VirtualClock } from '../../src/time/clock.js';
+import type { Platform } from '../../src/platform/platform.js';
 
 const END = MAX_CLOCK_NS;
 const CPU0 = { vcpu: 0, stringOp: false };

@@ -6,17 +6,14 @@
 // platform byte for byte as it was and it then behaves like an untouched twin.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  accessContext,
-  createPlatform,
-  Ioapic,
-  PROFILE_NAMES,
-  SnapshotError,
-  type Lapic,
-  type PicPair,
-  type Platform,
-  type ProfileName,
-} from '../../src/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { Ioapic } from '../../src/devices/ioapic/ioapic.js';
+import { PROFILE_NAMES, type ProfileName } from '../../src/platform/profiles.js';
+import { SnapshotError } from '../../src/device-model/snapshot.js';
+import type { Lapic } from '../../src/devices/lapic/lapic.js';
+import type { PicPair } from '../../src/devices/pic/pic-pair.js';
+import type { Platform } from '../../src/platform/platform.js';
 
 const WINDOWS = [0xfec00000, 0xfed00000, 0xfee00000, 0xa0000, 0xe0000000, 0xb0000000, 0x1000];
 const HOT_PORTS = [

@@ -5,8 +5,13 @@
 // physical/logical flat/cluster, §11.6.1 shorthands, §11.12.9–10 x2APIC), written out here
 // independently of src/devices/lapic/destination.ts.
 import { describe, expect, it } from 'vitest';
-import { accessContext, createPlatform, installExtensions, QtestSession, replayTranscript, type Platform } from '../../src/index.js';
-import type { Lapic } from '../../src/devices/lapic/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
+import { replayTranscript } from '../../src/qtest/transcript.js';
+import type { Platform } from '../../src/platform/platform.js';
+import type { Lapic } from '../../src/devices/lapic/lapic.js';
 
 const APIC = 0xfee00000;
 const VECTOR = 0x61;

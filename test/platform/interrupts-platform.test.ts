@@ -3,10 +3,12 @@
 // hvm/irq.c does (IRQ0 → GSI 2), MSIs reach the LAPICs through the same router, the platform's
 // tscHz drives the TSC-deadline timer, and the PIC reaches vCPU 0 only through LINT0 (ExtINT).
 import { describe, expect, it } from 'vitest';
-import { accessContext, createPlatform, encodeMsi } from '../../src/index.js';
-import type { Lapic } from '../../src/devices/lapic/index.js';
-import type { Ioapic } from '../../src/devices/ioapic/index.js';
-import type { PicPair } from '../../src/devices/pic/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { encodeMsi } from '../../src/irq/msi.js';
+import type { Lapic } from '../../src/devices/lapic/lapic.js';
+import type { Ioapic } from '../../src/devices/ioapic/ioapic.js';
+import type { PicPair } from '../../src/devices/pic/pic-pair.js';
 
 const lapicOf = (p: ReturnType<typeof createPlatform>, v: number) => p.vcpus[v]!.devices.get('lapic') as Lapic;
 

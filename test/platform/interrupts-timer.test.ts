@@ -2,7 +2,9 @@
 // leaves interrupts disabled for 5 periods of its periodic LAPIC timer gets the ticks Xen's policy
 // owes it, driven end to end through the qtest front-end (clock_step, inta, EOI writes).
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, type PlatformOptions } from '../../src/index.js';
+import { createPlatform, type PlatformOptions } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
 
 function guest(options: PlatformOptions): { acks: (string | undefined)[]; session: QtestSession } {
   const s = new QtestSession(createPlatform({ vcpus: 1, ramBytes: 0, ...options }));

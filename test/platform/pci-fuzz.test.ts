@@ -5,7 +5,8 @@
 // keeps its owner, and every BAR mapping is exactly what the registers describe.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, QtestSession } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { QtestSession } from '../../src/qtest/session.js';
 import type { PciHost } from '../../src/devices/pci/host.js';
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16);

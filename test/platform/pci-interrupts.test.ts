@@ -3,7 +3,10 @@
 // and the vector is read back at the LAPIC (MSI, MSI-X), through the IO-APIC (INTx by Xen's GSI
 // formula, level-triggered with Remote IRR) and through the PIIX3 PCI links to the 8259 PIC.
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, PROFILES, QtestSession, type PlatformProfile } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { PROFILES, type PlatformProfile } from '../../src/platform/profiles.js';
+import { QtestSession } from '../../src/qtest/session.js';
 import type { PciFunctionDefinition } from '../../src/devices/pci/definition.js';
 import type { PciFunction } from '../../src/devices/pci/function.js';
 import type { PciHost } from '../../src/devices/pci/host.js';

@@ -5,12 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { accessContext } from '../../src/bus/access.js';
 import type { IoHandler } from '../../src/bus/handler.js';
-import { createPlatform, installExtensions, QtestSession, x86emu } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDI, RSI } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
+
 import type { PciHost } from '../../src/devices/pci/host.js';
 import type { VgaWriteSink } from '../../src/devices/vga/params.js';
 import type { VgaWindow } from '../../src/devices/vga/vga-window.js';
-
-const { BusEmulateOps, CpuState, RAX, RCX, RDI, RSI, X86Emulator } = x86emu;
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16);
 const cfgAddr = (dev: number, fn: number, reg: number) => hex(0x80000000 | (dev << 11) | (fn << 8) | (reg & 0xfc));

@@ -6,7 +6,9 @@
 // (SnapshotError, platform unchanged) or accepted whole.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
 import { leafPaths, restoreOrRefuseWhole, withLeaf } from './snapshot-mutation.js';
 import type { PciFunctionDefinition } from '../../src/devices/pci/definition.js';
 import type { PciHost } from '../../src/devices/pci/host.js';

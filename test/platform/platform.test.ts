@@ -1,16 +1,11 @@
 const isFrozen = Object.isFrozen;
 import { describe, expect, it } from 'vitest';
-import {
-  CollectingSink,
-  createPlatform,
-  DebugConsole,
-  InvalidFlagsError,
-  PlatformOptionError,
-  PROFILE_NAMES,
-  PROFILES,
-  SnapshotError,
-  type PlatformSnapshot,
-} from '../../src/index.js';
+import { CollectingSink, DebugConsole } from '../../src/devices/debugcon/debug-console.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { InvalidFlagsError, PlatformOptionError } from '../../src/platform/errors.js';
+import { PROFILE_NAMES, PROFILES } from '../../src/platform/profiles.js';
+import { SnapshotError } from '../../src/device-model/snapshot.js';
+import type { PlatformSnapshot } from '../../src/platform/platform.js';
 
 function print(p: ReturnType<typeof createPlatform>, s: string) {
   for (const ch of s) p.ports.write(0xe9, 1, ch.charCodeAt(0));

@@ -3,7 +3,13 @@
 // them; a reset tells every controller input the level its line is left at; a refused restore
 // leaves the platform exactly as it was.
 import { describe, expect, it } from 'vitest';
-import { accessContext, createPlatform, SnapshotError, type Ioapic, type Lapic, type PicPair, type Platform, type PlatformSnapshot } from '../../src/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { SnapshotError } from '../../src/device-model/snapshot.js';
+import type { Ioapic } from '../../src/devices/ioapic/ioapic.js';
+import type { Lapic } from '../../src/devices/lapic/lapic.js';
+import type { PicPair } from '../../src/devices/pic/pic-pair.js';
+import type { Platform, PlatformSnapshot } from '../../src/platform/platform.js';
 
 const c = accessContext(0);
 const lapic0 = (p: Platform) => p.vcpus[0]!.devices.get('lapic') as Lapic;

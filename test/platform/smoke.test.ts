@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createPlatform, CollectingSink } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { CollectingSink } from '../../src/devices/debugcon/debug-console.js';
 
 describe('platform smoke', () => {
   it('debug console prints a line', () => {

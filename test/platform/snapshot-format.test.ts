@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, type PlatformOptions, QtestSession, SnapshotError } from '../../src/index.js';
+import { createPlatform, type PlatformOptions } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
+import { SnapshotError } from '../../src/device-model/snapshot.js';
 
 interface FormatCase {
   readonly name: string;

@@ -1,7 +1,7 @@
 // The snapshot-mutation properties' shared steps: list a snapshot's leaves, replace one in a copy,
 // and restore the copy, which must be refused whole (SnapshotError, target unchanged) or accepted.
 import { expect } from 'vitest';
-import { SnapshotError } from '../../src/index.js';
+import { SnapshotError } from '../../src/device-model/snapshot.js';
 
 export type LeafPath = (string | number)[];
 

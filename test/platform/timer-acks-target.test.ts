@@ -3,7 +3,10 @@
 // APIC enable must still move the platform timers at the next acknowledgement, as Xen's
 // pt_adjust_global_vcpu_target does on the write itself.
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, type Pit } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
+import type { Pit } from '../../src/devices/pit/pit.js';
 
 function run(s: QtestSession, cmds: readonly string[]): void {
   for (const c of cmds) expect(s.handle(c)[0], c).toMatch(/^OK/);

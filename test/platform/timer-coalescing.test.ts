@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Lapic } from '../../src/devices/lapic/lapic.js';
-import { createPlatform, type Platform } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import type { Platform } from '../../src/platform/platform.js';
 
 const HPET = 0xfed00000;
 const CPU = (vcpu: number) => ({ vcpu, stringOp: false });

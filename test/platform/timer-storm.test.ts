@@ -3,7 +3,8 @@
 // profile, 128 vCPUs included; and what the guest can observe is the same as with every event
 // fired one by one.
 import { describe, expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import type { Platform } from '../../src/platform/platform.js';
 import type { Lapic } from '../../src/devices/lapic/lapic.js';
 import { programStorm } from '../../bench/timer-storm.js';
 

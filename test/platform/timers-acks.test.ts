@@ -4,7 +4,11 @@
 // policies, 1 under the collapsing ones, 1 on qemu-pc (hardware: the IRR holds one edge).
 // Driven end to end through createPlatform + QtestSession, by the IO-APIC and by the 8259 path.
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, TIMER_MODES, type Pit, type PlatformOptions, type TimerMode } from '../../src/index.js';
+import { createPlatform, type PlatformOptions } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
+import { TIMER_MODES, type TimerMode } from '../../src/device-model/timer-mode/timer-mode.js';
+import type { Pit } from '../../src/devices/pit/pit.js';
 
 const LAPIC_ON = ['writel 0xfee000f0 0x1ff'];
 const LAPIC_EOI = 'writel 0xfee000b0 0';

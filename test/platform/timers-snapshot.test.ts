@@ -6,7 +6,9 @@
 // into a platform that keeps answering.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, type PlatformOptions } from '../../src/index.js';
+import { createPlatform, type PlatformOptions } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
 import { leafPaths, restoreOrRefuseWhole, withLeaf } from './snapshot-mutation.js';
 
 const OPTIONS: PlatformOptions = { profile: 'xen-hvm', vcpus: 1, ramBytes: 0, timerMode: 'delay_for_missed_ticks' };

@@ -1,9 +1,11 @@
 // The instruction emulator drives a whole platform built by createPlatform: guest instructions
 // reach the debug console, the IO-APIC and the LAPIC through the platform's own buses.
 import { describe, expect, it } from 'vitest';
-import { CollectingSink, createPlatform, x86emu } from '../../src/index.js';
-
-const { BusEmulateOps, CpuState, RAX, RCX, RDX, X86Emulator } = x86emu;
+import { CollectingSink } from '../../src/devices/debugcon/debug-console.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDX } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 
 function bytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.split(' ').map((b) => parseInt(b, 16)));

@@ -1,7 +1,9 @@
 // A FAIL reply quotes a client's word back short and as one line of ASCII (a fuzz finding: garbage
 // lines came back whole, control bytes and invalid UTF-8 included).
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
 
 describe('words quoted back in FAIL replies', () => {
   const s = new QtestSession(createPlatform({ profile: 'xen-hvm' }));

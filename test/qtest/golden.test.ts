@@ -4,7 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, replayTranscript } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
+import { replayTranscript } from '../../src/qtest/transcript.js';
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'qtest');
 /** Fixture folders whose devices are wired into the qemu-pc profile (others are listed as skipped). */

@@ -1,7 +1,10 @@
 // The qtest extension commands drive the LAPIC of the current vCPU (Xen profile: 100 MHz APIC bus,
 // APIC ID = 2 × vCPU, version 0x00050014: xen/arch/x86/hvm/vlapic.c).
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, QtestSession, replayTranscript } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { QtestSession } from '../../src/qtest/session.js';
+import { replayTranscript } from '../../src/qtest/transcript.js';
 
 function session(vcpus = 2) {
   const s = new QtestSession(createPlatform({ profile: 'xen-hvm', vcpus, ramBytes: 0 }));

@@ -2,7 +2,8 @@
 // src/devices/pci/params.ts), where the Xen profiles keep the datasheet's / Xen's: QEMU's own
 // qtests (rtc-test, i440fx-test) depend on them.
 import { describe, expect, it } from 'vitest';
-import { createPlatform, QtestSession } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { QtestSession } from '../../src/qtest/session.js';
 
 function session(profile: 'qemu-pc' | 'xen-hvm') {
   const s = new QtestSession(createPlatform({ profile, ramBytes: 1 << 20 }));

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connectUnix, createPlatform, listenUnix } from '../../src/index.js';
+import { connectUnix, listenUnix } from '../../src/qtest/server.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
 
 function exchange(sockPath: string, script: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createPlatform, installExtensions, parseTranscript, QtestSession, replayTranscript } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { installExtensions } from '../../src/qtest/extensions.js';
+import { parseTranscript, replayTranscript } from '../../src/qtest/transcript.js';
+import { QtestSession } from '../../src/qtest/session.js';
 
 function session(profile: 'xen-hvm' | 'qemu-pc' | 'xen-pvh' = 'xen-hvm', vcpus = 1) {
   const s = new QtestSession(createPlatform({ profile, vcpus, ramBytes: 1 << 20 }));

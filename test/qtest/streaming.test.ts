@@ -1,7 +1,8 @@
 // QtestSession.handleStreaming: the same lines as handle(), sent as they happen, waiting while the
 // peer does not read, and stopping when it is gone.
 import { describe, expect, it } from 'vitest';
-import { createPlatform, QtestSession, type ReplySink } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { QtestSession, type ReplySink } from '../../src/qtest/session.js';
 
 const HPET_PERIODIC_100US = ['irq_intercept_in ioapic', 'writel 0xfed00100 0xc', 'writel 0xfed00108 100', 'writel 0xfed00010 0x3'];
 

@@ -1,7 +1,8 @@
 // Selector/index registers used by several vCPUs: the CMOS index written by one vCPU and the data
 // port used by another always address one of the 128 CMOS bytes, checked at the point of use.
 import { describe, expect, it } from 'vitest';
-import { accessContext, createPlatform } from '../../src/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
 import { FuzzRng } from '../../bench/guest-traffic.js';
 
 describe('bad inputs, class A: selector registers shared between vCPUs', () => {

@@ -2,7 +2,12 @@
 // reads of the ACPI PM blocks, physical addresses at and above 2^52, and port numbers at and
 // above 0x10000. Each ends with normal accesses that must still work.
 import { describe, expect, it } from 'vitest';
-import { accessContext, BusRangeError, createPlatform, MAX_PHYS_ADDR, PROFILE_NAMES, PROFILES, type Platform } from '../../src/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { BusRangeError } from '../../src/bus/errors.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { MAX_PHYS_ADDR } from '../../src/bus/mmio-bus.js';
+import { PROFILE_NAMES, PROFILES } from '../../src/platform/profiles.js';
+import type { Platform } from '../../src/platform/platform.js';
 
 const noop = { read: () => 0x12, write: () => undefined };
 

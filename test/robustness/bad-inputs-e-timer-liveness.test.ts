@@ -1,7 +1,10 @@
 // Bounded work: no guest access waits on time or on anything outside the device, and a periodic
 // timer left running across a long jump of virtual time costs at most one event per clamped period.
 import { describe, expect, it } from 'vitest';
-import { accessContext, createPlatform, PROFILE_NAMES, TIMER_MODES } from '../../src/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { PROFILE_NAMES } from '../../src/platform/profiles.js';
+import { TIMER_MODES } from '../../src/device-model/timer-mode/timer-mode.js';
 import { FuzzRng } from '../../bench/guest-traffic.js';
 
 describe('bad inputs, class E: bounded work per access and per advance', () => {

@@ -2,7 +2,9 @@
 // everywhere, a level pin unmasked while asserted delivers exactly once per assert/EOI cycle, and
 // after any re-program the interrupt goes where the guest last said.
 import { describe, expect, it } from 'vitest';
-import { accessContext, createPlatform, type Platform } from '../../src/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import type { Platform } from '../../src/platform/platform.js';
 
 const LAPIC = 0xfee00000;
 

@@ -2,8 +2,17 @@
 // asynchronous MMIO backend whose state changes between the two halves of one instruction, and
 // bus tables changed by a handler while the bus is dispatching to it.
 import { describe, expect, it } from 'vitest';
-import { accessContext, createPlatform, MmioBus, PortBus, StaleRegionError, type Platform, type Region } from '../../src/index.js';
-import { BusEmulateOps, CpuState, RAX, X86EMUL_OKAY, X86EMUL_RETRY, X86Emulator } from '../../src/x86emu/index.js';
+import { accessContext } from '../../src/bus/access.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
+import { MmioBus } from '../../src/bus/mmio-bus.js';
+import { PortBus } from '../../src/bus/port-bus.js';
+import { StaleRegionError } from '../../src/bus/errors.js';
+import type { Platform } from '../../src/platform/platform.js';
+import type { Region } from '../../src/bus/region.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RAX } from '../../src/x86emu/cpu-state.js';
+import { X86EMUL_OKAY, X86EMUL_RETRY } from '../../src/x86emu/ops.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 
 const LAPIC = 0xfee00000;
 const IOAPIC = 0xfec00000;

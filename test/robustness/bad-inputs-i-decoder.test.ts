@@ -2,7 +2,8 @@
 // test/x86emu/exec-basic.test.ts): the fetch wraps as the linear address does, the next
 // instruction pointer is truncated to the mode's width, and the 15-byte limit holds.
 import { describe, expect, it } from 'vitest';
-import { CpuState, RAX, RCX, X86Emulator } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RCX } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { SparseOps } from './x86-ops.js';
 
 const emu = new X86Emulator();

@@ -3,7 +3,8 @@
 // instructions are never executed (docs/x86emu.md): each of these tests runs the advisory's
 // instruction at user privilege and checks that nothing happens but a clean result.
 import { describe, expect, it } from 'vitest';
-import { CpuState, RAX, RCX, RDX, X86Emulator } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RCX, RDX } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { bytes, SparseOps } from './x86-ops.js';
 
 const emu = new X86Emulator();

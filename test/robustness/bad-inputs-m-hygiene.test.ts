@@ -2,7 +2,8 @@
 // whose second page faults, and the x87/FXSAVE/descriptor-table image forms that the emulator does
 // not execute.
 import { describe, expect, it } from 'vitest';
-import { CpuState, RAX, RCX, RDX, RSI, X86Emulator } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RCX, RDX, RSI } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { bytes, SparseOps } from './x86-ops.js';
 
 const emu = new X86Emulator();

@@ -1,7 +1,7 @@
 // A sparse 64-bit linear memory behind X86EmulateOps for the robustness tests: bytes anywhere in
 // the 2^64 space (instruction fetches wrap at 2^64 as linear addresses do), a log of every
 // callback, and #PF for bytes that were never placed.
-import { X86EMUL_EXCEPTION, X86EMUL_OKAY, type EmulateContext, type X86EmulateOps } from '../../src/x86emu/index.js';
+import { X86EMUL_EXCEPTION, X86EMUL_OKAY, type EmulateContext, type X86EmulateOps } from '../../src/x86emu/ops.js';
 
 export type Logged = [kind: 'fetch' | 'read' | 'write' | 'in' | 'out', address: bigint, size: number];
 

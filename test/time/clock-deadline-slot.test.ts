@@ -3,7 +3,7 @@
 // and on one where they are ordinary heap timers: the fired sequence must be identical.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ClockError, MAX_CLOCK_NS, VirtualClock } from '../../src/index.js';
+import { ClockError, MAX_CLOCK_NS, VirtualClock } from '../../src/time/clock.js';
 
 describe('VirtualClock deadline slots', () => {
   it('fires slots and heap timers in one order: deadline, then arming order', () => {

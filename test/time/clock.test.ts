@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ClockError, MAX_CLOCK_NS, VirtualClock } from '../../src/index.js';
+import { ClockError, MAX_CLOCK_NS, VirtualClock } from '../../src/time/clock.js';
 
 describe('VirtualClock', () => {
   it('starts at 0 and moves only when advanced', () => {

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { AccessContext } from '../../src/bus/access.js';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
-import { BusEmulateOps, CpuState, RAX, RCX, RDI, RDX, RSI, X86Emulator } from '../../src/x86emu/index.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDI, RDX, RSI } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { FlatOps, hex } from './helpers.js';
 
 const DEV_BASE = 0xfed00000;

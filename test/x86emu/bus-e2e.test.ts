@@ -3,20 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
 import type { AccessContext } from '../../src/bus/access.js';
-import {
-  BusEmulateOps,
-  CpuState,
-  RAX,
-  RCX,
-  RDX,
-  RSI,
-  RDI,
-  X86EMUL_OKAY,
-  X86EMUL_RETRY,
-  X86EMUL_UNHANDLEABLE,
-  X86Emulator,
-  type X86EmulateOps,
-} from '../../src/x86emu/index.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDX, RSI, RDI } from '../../src/x86emu/cpu-state.js';
+import { X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, type X86EmulateOps } from '../../src/x86emu/ops.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { hex } from './helpers.js';
 
 interface Seen {

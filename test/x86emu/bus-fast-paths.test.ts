@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
-import { BusEmulateOps, CpuState, RAX, RCX, RDI, RDX, RSI, X86Emulator } from '../../src/x86emu/index.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDI, RDX, RSI } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { hex } from './helpers.js';
 import { countingValue, HalvesDevice, LogDevice } from './log-device.js';
 

@@ -1,7 +1,12 @@
 // CRC32 (F2 0F 38 F0/F1, SSE4.2): CRC-32C, register and memory sources of 8/16/32/64 bits, reads only
 // (issue 10 item 1: it used to execute as MOVBE and write memory).
 import { describe, expect, it } from 'vitest';
-import { CpuState, MODE_LONG64, RAX, RBX, RCX, REFERENCE_CPU, X86Emulator, decode, Insn, withFeatures } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RBX, RCX } from '../../src/x86emu/cpu-state.js';
+import { MODE_LONG64 } from '../../src/x86emu/modes.js';
+import { REFERENCE_CPU, withFeatures } from '../../src/x86emu/features.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
+import { decode } from '../../src/x86emu/decoder/decode.js';
+import { Insn } from '../../src/x86emu/insn.js';
 import { FlatOps, hex, long, run } from './helpers.js';
 
 /** Bitwise CRC-32C reference (reflected polynomial 0x82F63B78, no inversion), one bit at a time. */

@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFast } from '../../src/x86emu/decoder/decode-fast.js';
 import { decode, decodeGeneral } from '../../src/x86emu/decoder/decode.js';
-import { DEC_OK, Insn, REFERENCE_CPU, withFeatures, type CpuFeatures, type CpuMode } from '../../src/x86emu/index.js';
+import { DEC_OK, Insn } from '../../src/x86emu/insn.js';
+import { REFERENCE_CPU, withFeatures, type CpuFeatures } from '../../src/x86emu/features.js';
+import type { CpuMode } from '../../src/x86emu/modes.js';
 import { Rng } from '../../bench/xorshift32.js';
 
 const FIELDS = Object.keys(new Insn()) as (keyof Insn)[];

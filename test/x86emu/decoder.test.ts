@@ -3,26 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { executedMnemonics } from '../../bench/x86emu-identity.js';
 import { DecoderOracle, newStats, Rng, structuredBytes, type Bitness } from '../../bench/x86emu-oracle.js';
 import { MAP0F38 } from '../../src/x86emu/decoder/tables.js';
-import {
-  CpuState,
-  DEC_FETCH,
-  DEC_OK,
-  DEC_TOO_LONG,
-  DEC_UD,
-  Insn,
-  MODE_COMPAT32,
-  MODE_LONG64,
-  MODE_PROT16,
-  MODE_PROT32,
-  MODE_REAL,
-  MODE_V86,
-  NO_REG,
-  REFERENCE_CPU,
-  X86Emulator,
-  decode,
-  withFeatures,
-  type CpuMode,
-} from '../../src/x86emu/index.js';
+import { CpuState } from '../../src/x86emu/cpu-state.js';
+import { DEC_FETCH, DEC_OK, DEC_TOO_LONG, DEC_UD, Insn, NO_REG } from '../../src/x86emu/insn.js';
+import { MODE_COMPAT32, MODE_LONG64, MODE_PROT16, MODE_PROT32, MODE_REAL, MODE_V86, type CpuMode } from '../../src/x86emu/modes.js';
+import { REFERENCE_CPU, withFeatures } from '../../src/x86emu/features.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
+import { decode } from '../../src/x86emu/decoder/decode.js';
 import { decodeHex as dec, decoded as d, FlatOps, hex } from './helpers.js';
 
 describe('x86emu decoder: lengths and operands', () => {

@@ -6,7 +6,8 @@ import { PortBus } from '../../src/bus/port-bus.js';
 import type { ApicMessage, ApicMessageSink, EoiListener } from '../../src/irq/apic-bus.js';
 import { InterruptFabric, XEN_ISA_TO_GSI } from '../../src/irq/fabric.js';
 import { VirtualClock } from '../../src/time/clock.js';
-import { Ioapic, XEN_IOAPIC_PARAMS } from '../../src/devices/ioapic/index.js';
+import { Ioapic } from '../../src/devices/ioapic/ioapic.js';
+import { XEN_IOAPIC_PARAMS } from '../../src/devices/ioapic/params.js';
 import { ApicRouter } from '../../src/devices/lapic/apic-router.js';
 import { XEN_LAPIC_PARAMS } from '../../src/devices/lapic/params.js';
 import type { ExtIntSource } from '../../src/irq/ext-int-source.js';
@@ -14,7 +15,9 @@ import { Hpet } from '../../src/devices/hpet/hpet.js';
 import { XEN_HPET_PARAMS } from '../../src/devices/hpet/hpet-params.js';
 import { RecordingLegacyListener } from '../../src/devices/hpet/legacy-replacement.js';
 import { XEN_DEFAULT_TIMER_MODE } from '../../src/device-model/timer-mode/timer-mode.js';
-import { BusEmulateOps, CpuState, RAX, RCX, RDX, X86Emulator } from '../../src/x86emu/index.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RAX, RCX, RDX } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { hex } from './helpers.js';
 
 class Sink implements ApicMessageSink {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CpuState, RAX, RBX, RCX, RDX, RSI, RDI, STRING_BATCH } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RBX, RCX, RDX, RSI, RDI } from '../../src/x86emu/cpu-state.js';
+import { STRING_BATCH } from '../../src/x86emu/exec/string.js';
 import { FlatOps, emu, hex, long, run } from './helpers.js';
 
 describe('x86emu: ALU on memory', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CpuState, RAX, RBX, RCX, RDX, RSI, RSP, SEG_DS, SA_P, SA_S } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RBX, RCX, RDX, RSI, RSP, SEG_DS, SA_P, SA_S } from '../../src/x86emu/cpu-state.js';
 import { FlatOps, emu, long, run } from './helpers.js';
 
 describe('x86emu: MOV family', () => {

@@ -12,14 +12,11 @@ import { MmioBus } from '../../src/bus/mmio-bus.js';
 import type { Region } from '../../src/bus/region.js';
 import { PortBus } from '../../src/bus/port-bus.js';
 import { copyInsn } from '../../src/x86emu/exit-site.js';
+import { BusEmulateOps, type BusOpsOptions } from '../../src/x86emu/bus-adapter.js';
 import {
-  BusEmulateOps,
-  type BusOpsOptions,
   CpuState,
+  RAX,
   CR0_AM,
-  type EmulateContext,
-  type EmulateResult,
-  Insn,
   RFLAGS_AC,
   RFLAGS_VM,
   SA_DB,
@@ -31,14 +28,16 @@ import {
   SEG_FS,
   SEG_GS,
   SEG_SS,
-  X86Emulator,
-} from '../../src/x86emu/index.js';
+} from '../../src/x86emu/cpu-state.js';
+import type { EmulateContext } from '../../src/x86emu/ops.js';
+import { type EmulateResult, X86Emulator } from '../../src/x86emu/emulator.js';
+import { Insn } from '../../src/x86emu/insn.js';
 import { Rng } from '../../bench/xorshift32.js';
 import { LogDevice } from './log-device.js';
 
 /** What the xen-hvm LAPIC's version register reads (docs/x86emu.md's generations example). */
 const LAPIC_VERSION = 0x50014n;
-import { createPlatform, x86emu } from '../../src/index.js';
+import { createPlatform } from '../../src/platform/create-platform.js';
 
 /**
  * How the twins translate and what generations the exit twin's caller keeps: `paging` a translate
@@ -488,19 +487,19 @@ describe('X86Emulator.emulateMmioExit: the remembered site', () => {
 describe('X86Emulator.emulateMmioExit: the docs/x86emu.md example', () => {
   it('runs as written', () => {
     const platform = createPlatform({ profile: 'xen-hvm' });
-    const emu = new x86emu.X86Emulator(); // one per vCPU: it keeps that vCPU's instruction sites
-    const ops = new x86emu.BusEmulateOps(platform.mmio, platform.ports);
-    const state = new x86emu.CpuState().setLongMode();
+    const emu = new X86Emulator(); // one per vCPU: it keeps that vCPU's instruction sites
+    const ops = new BusEmulateOps(platform.mmio, platform.ports);
+    const state = new CpuState().setLongMode();
     const readHpetId = new Uint8Array([0x8b, 0x00]); // mov eax, [rax]: the HPET's capabilities and ID
     const results: string[] = [];
     for (let exit = 0; exit < 3; exit++) {
       // each exit: the VMM fills the state from the vCPU (here RIP and RAX) and passes the bytes it has
-      state.setRip(0x1000).setReg(x86emu.RAX, 0xfed00000);
+      state.setRip(0x1000).setReg(RAX, 0xfed00000);
       const r = emu.emulateMmioExit(state, ops, readHpetId, 0);
       results.push(JSON.stringify(r));
     }
     expect(results).toEqual(Array(3).fill('{"kind":"executed","length":2,"complete":true}'));
-    expect(state.getReg(x86emu.RAX)).toBe(0x8086a201n); // vendor 8086, legacy routing, 64-bit counter, 3 timers, revision 1
+    expect(state.getReg(RAX)).toBe(0x8086a201n); // vendor 8086, legacy routing, 64-bit counter, 3 timers, revision 1
     expect(state.getRip()).toBe(0x1002n);
     expect(emu.exitStats).toEqual({ hits: 2, misses: 1 }); // decoded once
   });
@@ -508,31 +507,31 @@ describe('X86Emulator.emulateMmioExit: the docs/x86emu.md example', () => {
     const platform = createPlatform({ profile: 'xen-hvm' });
     const mapping = { physical: 0xfed00000 }; // where the guest maps virtual 0xffe00000 (a stand-in for its page tables)
     const translations: number[] = [];
-    const ops = new x86emu.BusEmulateOps(platform.mmio, platform.ports, {
+    const ops = new BusEmulateOps(platform.mmio, platform.ports, {
       translate: (lo, hi) => {
         translations.push(lo);
         return hi === 0 && lo >>> 12 === 0xffe00 ? mapping.physical + (lo & 0xfff) : hi * 2 ** 32 + lo;
       },
     });
     ops.translationGeneration = 0; // promise: +1 when the guest's mappings change
-    const state = new x86emu.CpuState();
+    const state = new CpuState();
     state.modeGeneration = 0; // promise: +1 on every write of a mode input
     state.setLongMode(); // (the helper adds the 1 itself)
     expect(state.modeGeneration).toBe(1);
-    const emu = new x86emu.X86Emulator();
+    const emu = new X86Emulator();
     const read = new Uint8Array([0x8b, 0x00]); // mov eax, [rax]
     for (let exit = 0; exit < 3; exit++) {
-      state.setRip(0x1000).setReg(x86emu.RAX, 0xffe00000);
+      state.setRip(0x1000).setReg(RAX, 0xffe00000);
       emu.emulateMmioExit(state, ops, read, 0); // translated once, then the remembered page
     }
-    expect(state.getReg(x86emu.RAX)).toBe(0x8086a201n); // the HPET's capabilities and ID
+    expect(state.getReg(RAX)).toBe(0x8086a201n); // the HPET's capabilities and ID
     expect(translations).toEqual([0xffe00000]);
     mapping.physical = 0xfee00000; // the guest maps the LAPIC there instead ...
     ops.translationGeneration++; // ... and the VMM says so (a CR3 write, INVLPG)
-    state.setRip(0x1000).setReg(x86emu.RAX, 0xffe00030);
+    state.setRip(0x1000).setReg(RAX, 0xffe00030);
     emu.emulateMmioExit(state, ops, read, 0); // the same site, the new translation
-    expect(state.getReg(x86emu.RAX)).toBe(BigInt(platform.mmio.read(0xfee00030, 4))); // the LAPIC's version register
-    expect(state.getReg(x86emu.RAX)).toBe(LAPIC_VERSION);
+    expect(state.getReg(RAX)).toBe(BigInt(platform.mmio.read(0xfee00030, 4))); // the LAPIC's version register
+    expect(state.getReg(RAX)).toBe(LAPIC_VERSION);
     expect(emu.exitStats).toEqual({ hits: 3, misses: 1 });
   });
 });

@@ -8,24 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
-import {
-  BusEmulateOps,
-  type BusOpsOptions,
-  CpuState,
-  type EmulateContext,
-  type EmulateResult,
-  type InsnWindow,
-  RFLAGS_AC,
-  SEG_CS,
-  SEG_DS,
-  SEG_ES,
-  SEG_FS,
-  SEG_GS,
-  SEG_SS,
-  X86EMUL_DECLINED,
-  X86EMUL_OKAY,
-  X86Emulator,
-} from '../../src/x86emu/index.js';
+import { BusEmulateOps, type BusOpsOptions } from '../../src/x86emu/bus-adapter.js';
+import { CpuState, RFLAGS_AC, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS } from '../../src/x86emu/cpu-state.js';
+import { type EmulateContext, type InsnWindow, X86EMUL_DECLINED, X86EMUL_OKAY } from '../../src/x86emu/ops.js';
+import { type EmulateResult, X86Emulator } from '../../src/x86emu/emulator.js';
 import { Rng } from '../../bench/xorshift32.js';
 import { HalvesDevice, LogDevice } from './log-device.js';
 

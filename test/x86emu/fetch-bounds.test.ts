@@ -1,7 +1,9 @@
 // Where an instruction may be: the CS limit with uint32 offsets (EIP ≥ 2^31), the canonical boundary
 // in 64-bit mode (XSA-170), for fetched bytes and for bytes handed over as `insnBytes` (issue 10 items 3, 4).
 import { describe, expect, it } from 'vitest';
-import { CpuState, RAX, RCX, SEG_CS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86Emulator, type EmulateContext, type X86EmulateOps } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RCX, SEG_CS } from '../../src/x86emu/cpu-state.js';
+import { X86EMUL_EXCEPTION, X86EMUL_OKAY, type EmulateContext, type X86EmulateOps } from '../../src/x86emu/ops.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { hex } from './helpers.js';
 
 /** Sparse 64-bit linear memory: bytes anywhere, every access logged; unmapped bytes fault. */

@@ -2,7 +2,9 @@
 // which memory an instruction touches (address, size, direction) and which instruction it is.
 import { describe, expect, it } from 'vitest';
 import { EmulatorOracle, makeCase, runX86emuFuzz, x86emuFuzzCase } from '../../bench/x86emu-fuzz.js';
-import { X86Emulator, type CpuState, type EmulateOptions, type EmulateResult, type X86EmulateOps } from '../../src/x86emu/index.js';
+import { X86Emulator, type EmulateOptions, type EmulateResult } from '../../src/x86emu/emulator.js';
+import type { CpuState } from '../../src/x86emu/cpu-state.js';
+import type { X86EmulateOps } from '../../src/x86emu/ops.js';
 
 describe('x86emu fuzz campaign (issue 10, campaign c)', () => {
   it('2,000 fixed cases of one seed: no finding, and most of them compared against iced', () => {

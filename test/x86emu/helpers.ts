@@ -1,18 +1,11 @@
 // Test doubles: a flat little memory and a port log behind X86EmulateOps.
-import {
-  CpuState,
-  Insn,
-  MODE_LONG64,
-  REFERENCE_CPU,
-  X86EMUL_OKAY,
-  X86EMUL_EXCEPTION,
-  X86Emulator,
-  decode,
-  type CpuMode,
-  type EmulateContext,
-  type EmulateResult,
-  type X86EmulateOps,
-} from '../../src/x86emu/index.js';
+import { CpuState } from '../../src/x86emu/cpu-state.js';
+import { Insn } from '../../src/x86emu/insn.js';
+import { MODE_LONG64, type CpuMode } from '../../src/x86emu/modes.js';
+import { REFERENCE_CPU } from '../../src/x86emu/features.js';
+import { X86EMUL_OKAY, X86EMUL_EXCEPTION, type EmulateContext, type X86EmulateOps } from '../../src/x86emu/ops.js';
+import { X86Emulator, type EmulateResult } from '../../src/x86emu/emulator.js';
+import { decode } from '../../src/x86emu/decoder/decode.js';
 
 export function hex(s: string): Uint8Array {
   return Uint8Array.from(

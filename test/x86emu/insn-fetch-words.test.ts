@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import { PortBus } from '../../src/bus/port-bus.js';
-import { BusEmulateOps, CpuState, X86Emulator } from '../../src/x86emu/index.js';
+import { BusEmulateOps } from '../../src/x86emu/bus-adapter.js';
+import { CpuState } from '../../src/x86emu/cpu-state.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 
 const RAM_BYTES = 0x3000;
 

@@ -5,7 +5,8 @@
 // descriptor read. The Linux-user-selector values at the end were measured on this host's CPU
 // (tools/cpu-vectors/lar-lsl.c).
 import { describe, expect, it } from 'vitest';
-import { CpuState, type EmulateContext, RAX, RBX, RCX, SA_UNUSABLE, SEG_CS } from '../../src/x86emu/index.js';
+import { CpuState, RAX, RBX, RCX, SA_UNUSABLE, SEG_CS } from '../../src/x86emu/cpu-state.js';
+import type { EmulateContext } from '../../src/x86emu/ops.js';
 import { FlatOps, run } from './helpers.js';
 
 const GDT = 0x2000;

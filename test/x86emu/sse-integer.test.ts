@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RAX, RBX, REFERENCE_CPU, X86Emulator, withFeatures } from '../../src/x86emu/index.js';
+import { RAX, RBX } from '../../src/x86emu/cpu-state.js';
+import { REFERENCE_CPU, withFeatures } from '../../src/x86emu/features.js';
+import { X86Emulator } from '../../src/x86emu/emulator.js';
 import { FlatOps, hex, long, run } from './helpers.js';
 
 const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

@@ -3,7 +3,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecoderOracle, iced, newStats, Rng, structuredBytes, type Bitness } from '../../bench/x86emu-oracle.js';
-import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXSAVE, DEC_OK, DEC_UD, MODE_LONG64, MODE_PROT16, MODE_PROT32, RAX, RCX, RDI } from '../../src/x86emu/index.js';
+import { CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXSAVE, RAX, RCX, RDI } from '../../src/x86emu/cpu-state.js';
+import { DEC_OK, DEC_UD } from '../../src/x86emu/insn.js';
+import { MODE_LONG64, MODE_PROT16, MODE_PROT32 } from '../../src/x86emu/modes.js';
 import { decodeHex as dec, FlatOps, hex, long, run } from './helpers.js';
 
 describe('x86emu decoder: undefined encodings are #UD, defined ones decode', () => {

@@ -2,25 +2,9 @@
 // \_SB.PCI0 (_CRS windows, _PRT from the platform's INTx routing), the RTC, the HPET, the board's
 // UART, a processor device per vCPU, and \_S5 for soft-off. Revision 2: 64-bit integers.
 import type { FirmwarePlatform } from '../firmware-platform.js';
-import {
-  device,
-  dwordMemory,
-  eisaId,
-  io,
-  irqNoFlags,
-  memory32Fixed,
-  methodReturning,
-  name,
-  pkg,
-  qwordMemory,
-  resourceTemplate,
-  scope,
-  termList,
-  wordBusNumber,
-  wordIo,
-  type AmlTerm,
-  type ResourceDescriptor,
-} from '../aml/index.js';
+import { device, eisaId, methodReturning, name, pkg, scope, termList } from '../aml/terms.js';
+import { dwordMemory, io, irqNoFlags, memory32Fixed, qwordMemory, resourceTemplate, wordBusNumber, wordIo, type ResourceDescriptor } from '../aml/resources.js';
+import type { AmlTerm } from '../aml/encoding.js';
 import { sdt, type AcpiIds } from './sdt-header.js';
 
 /** _STA: present, enabled, shown in UI, functioning. */

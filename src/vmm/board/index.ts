@@ -14,7 +14,7 @@ import { PC_TESTDEV_IOMEM_BASE, PC_TESTDEV_IOMEM_SIZE, PC_TESTDEV_PORT, PC_TESTD
 import { PC_TESTDEV_IRQ_LINES, PC_TESTDEV_IRQ_PORT, PcTestdevIrqLines } from './pc-testdev-irq-lines.js';
 import { SYSTEM_CONTROL_PORT_A, SystemControlPortA } from './system-control-port.js';
 import { Pm1aControl } from './pm1a-control.js';
-import type { PmTimer } from '../../devices/pm/index.js';
+import type { PmTimer } from '../../devices/pm/pm-timer.js';
 import { COM1_IRQ, COM1_PORT, Uart16550A } from './uart-16550a.js';
 
 export * from './cmos-nvram.js';

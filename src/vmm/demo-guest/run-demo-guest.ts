@@ -2,7 +2,7 @@
 // when this host can run a VM. Throws KvmUnavailableError (from Vm.create) when it cannot.
 import type { ProfileName } from '../../platform/profiles.js';
 import { attachBoard } from '../board/index.js';
-import { loadMultiboot } from '../loaders/index.js';
+import { loadMultiboot } from '../loaders/multiboot.js';
 import type { StopReason } from '../stop-reason.js';
 import { Vm } from '../vm.js';
 import { buildDemoGuest } from './demo-guest.js';

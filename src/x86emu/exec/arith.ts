@@ -4,34 +4,11 @@
 // first, then registers and flags: nothing is committed when an access faults) and the faults.
 // Read-modify-write on memory is a read followed by a write, as in Xen's HVM emulation (not atomic).
 import type { OperandSize } from '../alu/api.js';
-import {
-  BT_BT,
-  OP_CMP,
-  OP_TEST,
-  UN_DEC,
-  UN_INC,
-  UN_NEG,
-  UN_NOT,
-  alu,
-  bitAddress,
-  bitTest,
-  bsf,
-  bsr,
-  cmpxchg,
-  div,
-  idiv,
-  imul,
-  imulTrunc,
-  lzcnt,
-  mul,
-  popcnt,
-  shift,
-  shld,
-  shrd,
-  tzcnt,
-  unary,
-  xadd,
-} from '../alu/index.js';
+import { BT_BT, bitAddress, bitTest, bsf, bsr, lzcnt, popcnt, tzcnt } from '../alu/bits.js';
+import { OP_CMP, OP_TEST, alu, cmpxchg, xadd } from '../alu/binary.js';
+import { UN_DEC, UN_INC, UN_NEG, UN_NOT, unary } from '../alu/unary.js';
+import { div, idiv, imul, imulTrunc, mul } from '../alu/muldiv.js';
+import { shift, shld, shrd } from '../alu/shifts.js';
 import { RAX, RBX, RCX, RDX } from '../cpu-state.js';
 import { type Emu, sizeMask } from '../core.js';
 import { entryArg } from '../decoder/tables.js';

@@ -1,6 +1,6 @@
 // Data movement: MOV (all forms incl. moffs), MOVZX/MOVSX/MOVSXD, LEA, XCHG, PUSH/POP (registers,
 // immediates, memory), CBW/CWD families, BSWAP, CMOVcc, SETcc, MOVBE, LAHF/SAHF, flag ops and NOPs.
-import { condition } from '../alu/index.js';
+import { condition } from '../alu/flags.js';
 import { RAX, RDX, RSP, SA_DB, SEG_SS } from '../cpu-state.js';
 import { type Emu, sizeMask } from '../core.js';
 import { entryArg } from '../decoder/tables.js';

@@ -3,7 +3,7 @@
 // stays on the instruction, so re-entering the guest (or calling emulate again) resumes the run,
 // exactly like a REP interrupted by an event (SDM Vol. 2 "REP"). When the callbacks provide
 // rep_movs/rep_stos/rep_ins/rep_outs, whole batches go to them (they report how many were done).
-import { OP_CMP, alu } from '../alu/index.js';
+import { OP_CMP, alu } from '../alu/binary.js';
 import type { OperandSize } from '../alu/api.js';
 import { FLAG_ZF } from '../alu/api.js';
 import { RAX, RCX, RDI, RDX, RSI, SEG_DS, SEG_ES } from '../cpu-state.js';

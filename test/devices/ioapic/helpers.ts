@@ -2,7 +2,8 @@
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import type { ApicMessage, ApicMessageSink } from '../../../src/irq/apic-bus.js';
 import { IDENTITY_ISA_TO_GSI, InterruptFabric, XEN_ISA_TO_GSI } from '../../../src/irq/fabric.js';
-import { Ioapic, QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../../../src/devices/ioapic/index.js';
+import { Ioapic } from '../../../src/devices/ioapic/ioapic.js';
+import { QEMU_PC_IOAPIC_PARAMS, XEN_IOAPIC_PARAMS, type IoapicParams } from '../../../src/devices/ioapic/params.js';
 
 export class RecordingApicBus implements ApicMessageSink {
   readonly messages: ApicMessage[] = [];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
-import { Ioapic, IoapicConfigError, XEN_IOAPIC_PARAMS, xenDom0IoapicParams } from '../../../src/devices/ioapic/index.js';
+import { Ioapic } from '../../../src/devices/ioapic/ioapic.js';
+import { IoapicConfigError, XEN_IOAPIC_PARAMS, xenDom0IoapicParams } from '../../../src/devices/ioapic/params.js';
 import type { Irq0SpecialRouting } from '../../../src/irq/irq0-routing.js';
 import type { ApicMessage } from '../../../src/irq/apic-bus.js';
 import { BASE, EOI, IOREGSEL, IOWIN, makeRig, msg, RecordingApicBus } from './helpers.js';

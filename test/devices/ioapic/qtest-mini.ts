@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
 import { MmioBus } from '../../../src/bus/mmio-bus.js';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { IDENTITY_ISA_TO_GSI, InterruptFabric } from '../../../src/irq/fabric.js';
-import { Ioapic, QEMU_PC_IOAPIC_PARAMS } from '../../../src/devices/ioapic/index.js';
-import { PicPair, QEMU_PC_PIC_PARAMS } from '../../../src/devices/pic/index.js';
+import { Ioapic } from '../../../src/devices/ioapic/ioapic.js';
+import { QEMU_PC_IOAPIC_PARAMS } from '../../../src/devices/ioapic/params.js';
+import { PicPair } from '../../../src/devices/pic/pic-pair.js';
+import { QEMU_PC_PIC_PARAMS } from '../../../src/devices/pic/params.js';
 import { RecordingApicBus } from './helpers.js';
 
 const MASTER = '/machine/unattached/device[6]';

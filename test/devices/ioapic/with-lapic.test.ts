@@ -7,8 +7,10 @@ import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { ApicRouter } from '../../../src/devices/lapic/apic-router.js';
 import { XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
-import { Ioapic, XEN_IOAPIC_PARAMS } from '../../../src/devices/ioapic/index.js';
-import { PicPair, XEN_PIC_PARAMS } from '../../../src/devices/pic/index.js';
+import { Ioapic } from '../../../src/devices/ioapic/ioapic.js';
+import { XEN_IOAPIC_PARAMS } from '../../../src/devices/ioapic/params.js';
+import { PicPair } from '../../../src/devices/pic/pic-pair.js';
+import { XEN_PIC_PARAMS } from '../../../src/devices/pic/params.js';
 
 function platform(vcpus = 2) {
   const mmio = new MmioBus();

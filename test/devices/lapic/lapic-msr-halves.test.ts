@@ -5,7 +5,7 @@ import { LapicTimer } from '../../../src/devices/lapic/lapic-timer.js';
 import { MSR_STATUS_GP, MSR_STATUS_OK, MSR_STATUS_UNHANDLED } from '../../../src/devices/lapic/msr.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { Rng } from '../../../bench/xorshift32.js';
-import { XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/index.js';
+import { XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
 import { makePlatform } from './helpers.js';
 
 const TWO64 = 1n << 64n;

@@ -5,7 +5,8 @@ import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { accessContext } from '../../../src/bus/access.js';
 import type { Lapic } from '../../../src/devices/lapic/lapic.js';
-import { createPlatform, type Platform } from '../../../src/platform/index.js';
+import { createPlatform } from '../../../src/platform/create-platform.js';
+import type { Platform } from '../../../src/platform/platform.js';
 
 const CTX = accessContext(0);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ICH9_TCO_PARAMS, type Ich9Tco, TCO_TICK_NS, type Ich9TcoParams } from '../../../src/devices/pci/ich9-tco.js';
-import type { Lapic } from '../../../src/devices/lapic/index.js';
+import type { Lapic } from '../../../src/devices/lapic/lapic.js';
 import { createPlatform } from '../../../src/platform/create-platform.js';
 import { PROFILES } from '../../../src/platform/profiles.js';
 import type { Platform } from '../../../src/platform/platform.js';

@@ -8,7 +8,8 @@ import { QEMU_Q35_PCI_HOST_PARAMS } from '../../../src/devices/pci/params.js';
 import { Q35Mch } from '../../../src/devices/pci/q35-mch.js';
 import { QemuPcChipset } from '../../../src/devices/pci/qemu-pc-chipset.js';
 import { attachPciTestdev } from '../../../src/devices/pci/testdev.js';
-import { PmTimer, QEMU_PC_PM_PARAMS } from '../../../src/devices/pm/index.js';
+import { PmTimer } from '../../../src/devices/pm/pm-timer.js';
+import { QEMU_PC_PM_PARAMS } from '../../../src/devices/pm/pm-params.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { qemuRig } from './helpers.js';
 

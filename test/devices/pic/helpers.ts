@@ -1,6 +1,7 @@
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { IDENTITY_ISA_TO_GSI, InterruptFabric, XEN_ISA_TO_GSI } from '../../../src/irq/fabric.js';
-import { PicPair, QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../../../src/devices/pic/index.js';
+import { PicPair } from '../../../src/devices/pic/pic-pair.js';
+import { QEMU_PC_PIC_PARAMS, XEN_PIC_PARAMS, type PicParams } from '../../../src/devices/pic/params.js';
 
 export interface PicRig {
   ports: PortBus;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
-import { PicConfigError, PicPair, XEN_PIC_PARAMS } from '../../../src/devices/pic/index.js';
+import { PicConfigError, XEN_PIC_PARAMS } from '../../../src/devices/pic/params.js';
+import { PicPair } from '../../../src/devices/pic/pic-pair.js';
 import { makePic } from './helpers.js';
 
 const readIrr = (r: ReturnType<typeof makePic>, port: number) => {

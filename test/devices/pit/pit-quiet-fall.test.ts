@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { accessContext } from '../../../src/bus/access.js';
 import type { Lapic } from '../../../src/devices/lapic/lapic.js';
 import type { Pit } from '../../../src/devices/pit/pit.js';
-import { createPlatform, type Platform } from '../../../src/platform/index.js';
+import { createPlatform } from '../../../src/platform/create-platform.js';
+import type { Platform } from '../../../src/platform/platform.js';
 import { PROFILES } from '../../../src/platform/profiles.js';
 import { PIT_CRYSTAL } from '../../../src/time/crystal.js';
 

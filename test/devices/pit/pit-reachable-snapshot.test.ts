@@ -3,7 +3,8 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlatform, type Platform, type PlatformSnapshot } from '../../../src/platform/index.js';
+import { createPlatform } from '../../../src/platform/create-platform.js';
+import type { Platform, PlatformSnapshot } from '../../../src/platform/platform.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { makePit, type PitRig } from './harness.js';
 

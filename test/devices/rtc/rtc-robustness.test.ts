@@ -2,7 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/time/clock.js';
-import { accessContext, createPlatform, type Lapic } from '../../../src/index.js';
+import { accessContext } from '../../../src/bus/access.js';
+import { createPlatform } from '../../../src/platform/create-platform.js';
+import type { Lapic } from '../../../src/devices/lapic/lapic.js';
 import { makeRtc, type RtcRig } from './harness.js';
 import { expectDwordReads, expectEachMutationRefused } from '../robustness.js';
 

@@ -7,9 +7,12 @@ import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { CLOCK, HPET_LEGACY_LISTENER, HPET_PARAMS, INTERRUPT_FABRIC, MMIO_BUS, PM_PARAMS, PORT_BUS, TIMER_MODE } from '../../../src/platform/tokens.js';
 import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
-import { Hpet, RecordingLegacyListener, XEN_HPET_PARAMS } from '../../../src/devices/hpet/index.js';
-import { PmTimer, XEN_PM_PARAMS } from '../../../src/devices/pm/index.js';
-import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
+import { Hpet } from '../../../src/devices/hpet/hpet.js';
+import { RecordingLegacyListener } from '../../../src/devices/hpet/legacy-replacement.js';
+import { XEN_HPET_PARAMS } from '../../../src/devices/hpet/hpet-params.js';
+import { PmTimer } from '../../../src/devices/pm/pm-timer.js';
+import { XEN_PM_PARAMS } from '../../../src/devices/pm/pm-params.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/timer-mode.js';
 
 describe('dependency injection', () => {
   it('resolves Hpet and PmTimer from their tokens', () => {

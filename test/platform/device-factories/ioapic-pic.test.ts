@@ -6,8 +6,10 @@ import { PortBus } from '../../../src/bus/port-bus.js';
 import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { APIC_BUS, INTERRUPT_FABRIC, IOAPIC_PARAMS, MMIO_BUS, PIC_PARAMS, PORT_BUS } from '../../../src/platform/tokens.js';
 import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
-import { Ioapic, QEMU_PC_IOAPIC_PARAMS } from '../../../src/devices/ioapic/index.js';
-import { PicPair, QEMU_PC_PIC_PARAMS } from '../../../src/devices/pic/index.js';
+import { Ioapic } from '../../../src/devices/ioapic/ioapic.js';
+import { QEMU_PC_IOAPIC_PARAMS } from '../../../src/devices/ioapic/params.js';
+import { PicPair } from '../../../src/devices/pic/pic-pair.js';
+import { QEMU_PC_PIC_PARAMS } from '../../../src/devices/pic/params.js';
 import { RecordingApicBus } from '../../devices/ioapic/helpers.js';
 
 describe('dependency injection', () => {

@@ -16,8 +16,11 @@ import {
   VGA_WRITE_SINK,
 } from '../../../src/platform/tokens.js';
 import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
-import { type PciHost, QEMU_PC_PCI_HOST_PARAMS, QemuPcChipset } from '../../../src/devices/pci/index.js';
-import { VgaWindow, XEN_VGA_WINDOW_PARAMS, DISCARD_VGA_WRITES } from '../../../src/devices/vga/index.js';
+import type { PciHost } from '../../../src/devices/pci/host.js';
+import { QEMU_PC_PCI_HOST_PARAMS } from '../../../src/devices/pci/params.js';
+import { QemuPcChipset } from '../../../src/devices/pci/qemu-pc-chipset.js';
+import { VgaWindow } from '../../../src/devices/vga/vga-window.js';
+import { XEN_VGA_WINDOW_PARAMS, DISCARD_VGA_WRITES } from '../../../src/devices/vga/params.js';
 import { cfgRead, RecordingReset } from '../../devices/pci/helpers.js';
 
 describe('dependency injection', () => {

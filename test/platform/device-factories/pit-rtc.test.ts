@@ -6,9 +6,11 @@ import { InterruptFabric } from '../../../src/irq/fabric.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { CLOCK, INTERRUPT_FABRIC, PIT_PARAMS, PORT_BUS, RTC_PARAMS, RTC_START_TIME, TIMER_MODE } from '../../../src/platform/tokens.js';
 import { registerDeviceFactories } from '../../../src/platform/device-factories.js';
-import { Pit, QEMU_PC_PIT_PARAMS } from '../../../src/devices/pit/index.js';
-import { Rtc, QEMU_PC_RTC_PARAMS } from '../../../src/devices/rtc/index.js';
-import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/index.js';
+import { Pit } from '../../../src/devices/pit/pit.js';
+import { QEMU_PC_PIT_PARAMS } from '../../../src/devices/pit/pit-params.js';
+import { Rtc } from '../../../src/devices/rtc/rtc.js';
+import { QEMU_PC_RTC_PARAMS } from '../../../src/devices/rtc/rtc-params.js';
+import { XEN_DEFAULT_TIMER_MODE } from '../../../src/device-model/timer-mode/timer-mode.js';
 import type { LegacyReplacementListener } from '../../../src/irq/legacy-replacement.js';
 
 describe('dependency injection', () => {

@@ -2,7 +2,8 @@
 // gives the RTC on every profile (on Xen the RTC has none of its own).
 import { describe, expect, it } from 'vitest';
 import { createPlatform } from '../../../src/platform/create-platform.js';
-import { attachBoard, BoardOptionError, pcBiosNvram, CmosNvramError } from '../../../src/vmm/board/index.js';
+import { attachBoard, BoardOptionError } from '../../../src/vmm/board/index.js';
+import { pcBiosNvram, CmosNvramError } from '../../../src/vmm/board/cmos-nvram.js';
 
 const MIB = 1024 * 1024;
 

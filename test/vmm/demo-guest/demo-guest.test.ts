@@ -3,8 +3,8 @@
 // whose IDT sends each vector to the handler meant for it.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { buildDemoGuest, DEMO_LOAD_ADDRESS, DEMO_VECTOR } from '../../../src/vmm/demo-guest/index.js';
-import { loadMultiboot } from '../../../src/vmm/loaders/index.js';
+import { buildDemoGuest, DEMO_LOAD_ADDRESS, DEMO_VECTOR } from '../../../src/vmm/demo-guest/demo-guest.js';
+import { loadMultiboot } from '../../../src/vmm/loaders/multiboot.js';
 
 const iced = createRequire(import.meta.url)('iced-x86') as typeof import('iced-x86');
 const g = buildDemoGuest();

@@ -2,7 +2,7 @@
 // the instruction it names, in the mode it was emitted for.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { AsmError, X86Asm } from '../../../src/vmm/demo-guest/index.js';
+import { AsmError, X86Asm } from '../../../src/vmm/demo-guest/x86-asm.js';
 import { CC, EAX, EBP, EBX, ECX, EDI, EDX, ESI, ESP, DS, SS } from '../../../src/vmm/demo-guest/x86-asm.js';
 
 const iced = createRequire(import.meta.url)('iced-x86') as typeof import('iced-x86');

@@ -5,7 +5,7 @@
 // types do not stop the guest; a triple fault stays a triple fault.
 import { afterEach, describe, expect, it } from 'vitest';
 import { setUpLikeBios } from '../../../src/firmware/bios-setup.js';
-import type { PmTimer } from '../../../src/devices/pm/index.js';
+import type { PmTimer } from '../../../src/devices/pm/pm-timer.js';
 import type { ProfileName } from '../../../src/platform/profiles.js';
 import { createMultibootGuest, type Guest } from '../../../src/vmm/guest.js';
 import { exitStatus } from '../../../src/vmm/stop-reason.js';

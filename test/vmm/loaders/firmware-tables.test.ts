@@ -1,8 +1,11 @@
 // The firmware tables a VMM guest gets (src/vmm/firmware-tables.ts): found the way an OS finds them,
 // by scanning the BIOS area of guest RAM, and consistent with the board's CMOS.
 import { describe, expect, it } from 'vitest';
-import { createPlatform, FADT_OFFSET, type ProfileName } from '../../../src/index.js';
-import { attachBoard, CMOS_CENTURY_INDEX } from '../../../src/vmm/board/index.js';
+import { createPlatform } from '../../../src/platform/create-platform.js';
+import { FADT_OFFSET } from '../../../src/firmware/acpi/fadt.js';
+import type { ProfileName } from '../../../src/platform/profiles.js';
+import { attachBoard } from '../../../src/vmm/board/index.js';
+import { CMOS_CENTURY_INDEX } from '../../../src/vmm/board/cmos-nvram.js';
 import { installFirmwareTables } from '../../../src/vmm/firmware-tables.js';
 
 const MIB = 1024 * 1024;

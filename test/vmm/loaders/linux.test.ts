@@ -4,16 +4,9 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BOOT_PARAMS,
-  BOOT_PARAMS_ADDR,
-  CMDLINE_ADDR,
-  linuxKernelFormat,
-  loadLinux,
-  LoaderError,
-  parseSetupHeader,
-  SETUP_HEADER,
-} from '../../../src/vmm/loaders/index.js';
+import { BOOT_PARAMS, BOOT_PARAMS_ADDR, CMDLINE_ADDR, linuxKernelFormat, loadLinux } from '../../../src/vmm/loaders/linux.js';
+import { LoaderError } from '../../../src/vmm/loaders/loader-error.js';
+import { parseSetupHeader, SETUP_HEADER } from '../../../src/vmm/loaders/linux-setup-header.js';
 import { writeLongModeTables } from '../../../src/vmm/loaders/long-mode-tables.js';
 import { LINUX_BZIMAGE, LINUX_VMLINUX_GZ, NO_GUESTS_REASON } from './guest-files.js';
 

@@ -1,7 +1,8 @@
 // The Multiboot loader on the real kvm-unit-tests images and on images built here.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadMultiboot, LoaderError } from '../../../src/vmm/loaders/index.js';
+import { loadMultiboot } from '../../../src/vmm/loaders/multiboot.js';
+import { LoaderError } from '../../../src/vmm/loaders/loader-error.js';
 import { KVM_UNIT_TESTS_DIR, NO_GUESTS_REASON, readKvmUnitTest } from './guest-files.js';
 import { allBytes, concat, elf32, mbHeader, readMbInfo, sameBytes } from './images.js';
 

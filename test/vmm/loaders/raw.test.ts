@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadRaw, LoaderError } from '../../../src/vmm/loaders/index.js';
+import { loadRaw } from '../../../src/vmm/loaders/raw.js';
+import { LoaderError } from '../../../src/vmm/loaders/loader-error.js';
 
 describe('loadRaw', () => {
   it('copies the image to its address; below 1 MiB it enters in real mode', () => {

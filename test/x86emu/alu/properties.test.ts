@@ -1,52 +1,13 @@
 // Property tests: the allocation-free lo/hi ALU against a straightforward bigint reference model.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { alu, cmpxchg, xadd, OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP, OP_TEST } from '../../../src/x86emu/alu/binary.js';
+import { unary, UN_INC, UN_DEC, UN_NOT, UN_NEG } from '../../../src/x86emu/alu/unary.js';
+import { mul, imul, imulTrunc, div, idiv } from '../../../src/x86emu/alu/muldiv.js';
+import { shift, shld, shrd, SH_ROL, SH_ROR, SH_SHL, SH_SHR, SH_SAR, SH_SAL } from '../../../src/x86emu/alu/shifts.js';
+import { bitTest, bitAddress, bsf, bsr, tzcnt, lzcnt, popcnt, BT_BT, BT_BTS, BT_BTR, BT_BTC } from '../../../src/x86emu/alu/bits.js';
+import { condition, parityFlag, szpFlags } from '../../../src/x86emu/alu/flags.js';
 import {
-  alu,
-  unary,
-  mul,
-  imul,
-  imulTrunc,
-  div,
-  idiv,
-  shift,
-  shld,
-  shrd,
-  bitTest,
-  bitAddress,
-  bsf,
-  bsr,
-  tzcnt,
-  lzcnt,
-  popcnt,
-  cmpxchg,
-  xadd,
-  condition,
-  parityFlag,
-  szpFlags,
-  OP_ADD,
-  OP_OR,
-  OP_ADC,
-  OP_SBB,
-  OP_AND,
-  OP_SUB,
-  OP_XOR,
-  OP_CMP,
-  OP_TEST,
-  UN_INC,
-  UN_DEC,
-  UN_NOT,
-  UN_NEG,
-  SH_ROL,
-  SH_ROR,
-  SH_SHL,
-  SH_SHR,
-  SH_SAR,
-  SH_SAL,
-  BT_BT,
-  BT_BTS,
-  BT_BTR,
-  BT_BTC,
   FLAG_CF,
   FLAG_PF,
   FLAG_AF,
@@ -58,7 +19,7 @@ import {
   type BitAddrOut,
   type MulDivOut,
   type OperandSize,
-} from '../../../src/x86emu/alu/index.js';
+} from '../../../src/x86emu/alu/api.js';
 
 const RUNS = { numRuns: 200 };
 const SIZES: OperandSize[] = [1, 2, 4, 8];

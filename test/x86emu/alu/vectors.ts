@@ -1,55 +1,13 @@
 // Golden-vector runner: replays vectors recorded on the reference CPU (tools/cpu-vectors) through the ALU.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  alu,
-  unary,
-  shift,
-  shld,
-  shrd,
-  bitTest,
-  bsf,
-  bsr,
-  tzcnt,
-  lzcnt,
-  popcnt,
-  mul,
-  imul,
-  imulTrunc,
-  div,
-  idiv,
-  cmpxchg,
-  xadd,
-  condition,
-  FLAGS_STATUS,
-  type AluOut,
-  type MulDivOut,
-  type OperandSize,
-  OP_ADD,
-  OP_OR,
-  OP_ADC,
-  OP_SBB,
-  OP_AND,
-  OP_SUB,
-  OP_XOR,
-  OP_CMP,
-  OP_TEST,
-  UN_INC,
-  UN_DEC,
-  UN_NOT,
-  UN_NEG,
-  SH_ROL,
-  SH_ROR,
-  SH_RCL,
-  SH_RCR,
-  SH_SHL,
-  SH_SHR,
-  SH_SAR,
-  BT_BT,
-  BT_BTS,
-  BT_BTR,
-  BT_BTC,
-} from '../../../src/x86emu/alu/index.js';
+import { alu, cmpxchg, xadd, OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP, OP_TEST } from '../../../src/x86emu/alu/binary.js';
+import { unary, UN_INC, UN_DEC, UN_NOT, UN_NEG } from '../../../src/x86emu/alu/unary.js';
+import { shift, shld, shrd, SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAR } from '../../../src/x86emu/alu/shifts.js';
+import { bitTest, bsf, bsr, tzcnt, lzcnt, popcnt, BT_BT, BT_BTS, BT_BTR, BT_BTC } from '../../../src/x86emu/alu/bits.js';
+import { mul, imul, imulTrunc, div, idiv } from '../../../src/x86emu/alu/muldiv.js';
+import { condition } from '../../../src/x86emu/alu/flags.js';
+import { FLAGS_STATUS, type AluOut, type MulDivOut, type OperandSize } from '../../../src/x86emu/alu/api.js';
 
 export const FIXTURE_FILES = ['binary', 'unary', 'shift', 'bits', 'muldiv', 'misc'] as const;
 
