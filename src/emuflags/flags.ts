@@ -17,19 +17,32 @@ export const EMU_FLAGS = [
   { name: 'VPCI', bit: 10, value: 0x400, since: '4.11', meaning: 'Xen-internal PCI config-space emulation (vPCI), PVH dom0 only on x86' },
 ] as const;
 
+/** One row of {@link EMU_FLAGS}: name, bit, value, the Xen release that introduced it, and what it selects. */
 export type EmuFlagInfo = (typeof EMU_FLAGS)[number];
+/** A flag's short name (`'LAPIC'`, `'HPET'`, …), without the `XEN_X86_EMU_` prefix. */
 export type EmuFlagName = EmuFlagInfo['name'];
 
+/** `XEN_X86_EMU_LAPIC`: per-vCPU local APIC. */
 export const XEN_X86_EMU_LAPIC = 0x001;
+/** `XEN_X86_EMU_HPET`: HPET. */
 export const XEN_X86_EMU_HPET = 0x002;
+/** `XEN_X86_EMU_PM`: ACPI PM timer and PM1a event block. */
 export const XEN_X86_EMU_PM = 0x004;
+/** `XEN_X86_EMU_RTC`: MC146818 RTC. */
 export const XEN_X86_EMU_RTC = 0x008;
+/** `XEN_X86_EMU_IOAPIC`: IO-APIC(s). */
 export const XEN_X86_EMU_IOAPIC = 0x010;
+/** `XEN_X86_EMU_PIC`: dual 8259A PIC and ELCR. */
 export const XEN_X86_EMU_PIC = 0x020;
+/** `XEN_X86_EMU_VGA`: stdvga window. */
 export const XEN_X86_EMU_VGA = 0x040;
+/** `XEN_X86_EMU_IOMMU`: virtual IOMMU placeholder (selects no device). */
 export const XEN_X86_EMU_IOMMU = 0x080;
+/** `XEN_X86_EMU_PIT`: i8254 PIT and port 0x61. */
 export const XEN_X86_EMU_PIT = 0x100;
+/** `XEN_X86_EMU_USE_PIRQ`: not a device: interrupts over event channels (PIRQs). */
 export const XEN_X86_EMU_USE_PIRQ = 0x200;
+/** `XEN_X86_EMU_VPCI`: Xen's vPCI (PVH dom0 only). */
 export const XEN_X86_EMU_VPCI = 0x400;
 
 /** OR of all 11 flags: `XEN_X86_EMU_ALL` at master (4.11 and later). Older values: see `allFlagsFor()`. */
@@ -40,6 +53,7 @@ export const FLAG_VALUES: Readonly<Record<EmuFlagName, number>> = Object.freeze(
   Object.fromEntries(EMU_FLAGS.map((f) => [f.name, f.value])) as Record<EmuFlagName, number>,
 );
 
+/** The {@link EMU_FLAGS} row of flag `name`; throws RangeError for a name that is not a flag. */
 export function flagInfo(name: EmuFlagName): EmuFlagInfo {
   const info = EMU_FLAGS.find((f) => f.name === name);
   if (info === undefined) throw new RangeError(`not an emulation flag: ${String(name)}`);
