@@ -1,9 +1,9 @@
-export * from './access.js';
-export * from './errors.js';
-export * from './handler.js';
+export { accessContext, type AccessContext, type AccessSize, allOnes, HOST_ACCESS, type PortAccessSize, SIZES_4, SIZES_8 } from './access.js';
+export { BusOverlapError, BusRangeError, type RangeOwner, StaleRegionError } from './errors.js';
+export type { IoHandler, RegionOptions, WidthPolicy } from './handler.js';
 export { Region } from './region.js';
-export * from './trace.js';
+export { type TraceEvent, type TraceOptions, Tracer, type TraceSink } from './trace.js';
 export { type BusProfile, XEN_BUS_PROFILE } from './bus-core.js';
-export { PortBus, PORT_SPACE_SIZE } from './port-bus.js';
-export { MmioBus, MAX_PHYS_ADDR } from './mmio-bus.js';
+export { PORT_SPACE_SIZE, PortBus } from './port-bus.js';
+export { MAX_PHYS_ADDR, MmioBus } from './mmio-bus.js';
 export { MmioTlb } from './mmio-tlb.js';
