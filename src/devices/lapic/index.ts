@@ -1,9 +1,61 @@
 // Local APIC (one per vCPU) and the APIC bus router.
-export * from './apic-router.js';
-export * from './destination.js';
-export * from './lapic.js';
-export * from './lapic-timer.js';
-export * from './msr.js';
-export * from './params.js';
-export * from './registers.js';
+export { APIC_ROUTER_STATE, ApicRouter } from './apic-router.js';
+export { destinationMatches, X2APIC_BROADCAST, XAPIC_BROADCAST } from './destination.js';
+export { Lapic, type LapicDomain, type LapicOutbox } from './lapic.js';
+export { ArmedKind, LapicTimer } from './lapic-timer.js';
+export {
+  MSR_GP,
+  MSR_STATUS_GP,
+  MSR_STATUS_OK,
+  MSR_STATUS_UNHANDLED,
+  MSR_UNHANDLED,
+  MSR_WRITE_OK,
+  type MsrReadResult,
+  type MsrWriteResult,
+  X2APIC_READABLE,
+  X2APIC_WINDOW,
+  X2APIC_WRITABLE,
+  X2APIC_WRITE_HI,
+  X2APIC_WRITE_LO,
+} from './msr.js';
+export { checkLapicParams, LapicConfigError, type LapicParams, MAX_LAPIC_VCPUS, QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS } from './params.js';
+export {
+  APIC_BASE_ADDR_MASK,
+  APIC_BASE_BSP,
+  APIC_BASE_ENABLE,
+  APIC_BASE_EXTD,
+  DELIVERY_MODE_MASK,
+  DELIVERY_STATUS,
+  DEST_LOGICAL,
+  DFR_CLUSTER,
+  DFR_FLAT,
+  DFR_RESERVED_ONES,
+  ESR_RECEIVE_ILLEGAL_VECTOR,
+  ESR_SEND_ILLEGAL_VECTOR,
+  INPUT_POLARITY,
+  LAPIC_REGISTERS,
+  LAPIC_VERSION,
+  type LapicRegisterSpec,
+  LDR_XAPIC_MASK,
+  LEVEL_ASSERT,
+  LVT_MASKED,
+  LVT_REGS,
+  LVT_WRITE_MASK,
+  MSR_IA32_APIC_BASE,
+  MSR_IA32_TSC_DEADLINE,
+  MSR_X2APIC_FIRST,
+  MSR_X2APIC_LAST,
+  Reg,
+  REMOTE_IRR,
+  SHORTHAND_MASK,
+  SVR_APIC_ENABLED,
+  SVR_WRITE_MASK,
+  TDCR_MASK,
+  TIMER_MODE_MASK,
+  TimerMode,
+  TRIGGER_LEVEL,
+  VECTOR_MASK,
+  XAPIC_DEFAULT_BASE,
+  XAPIC_WINDOW_BYTES,
+} from './registers.js';
 export type { LapicState } from './lapic-state.js';
