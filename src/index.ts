@@ -287,12 +287,10 @@ export {
   xenPitPeriodNs,
 } from './devices/pit/index.js';
 export {
-  advanceDow,
   checkRtcParams,
   CMOS_SIZE,
   DATASHEET_UIP_WINDOW_EDGES,
   DEFAULT_RTC_START_TIME,
-  dividerRuns,
   EDGES_PER_SECOND,
   HALF_SECOND_EDGES,
   MAX_EPOCH_DAY,

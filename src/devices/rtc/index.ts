@@ -1,2 +1,35 @@
-export * from './rtc.js';
-export * from './rtc-params.js';
+export { Rtc, RTC_STATE } from './rtc.js';
+export {
+  checkRtcParams,
+  DATASHEET_UIP_WINDOW_EDGES,
+  DEFAULT_RTC_START_TIME,
+  parseRtcStartTime,
+  QEMU_PC_RTC_PARAMS,
+  qemuPcNvram,
+  qemuPcRtcParams,
+  RtcParamError,
+  type RtcParams,
+  type RtcStartTime,
+  XEN_RTC_PARAMS,
+  XEN_UIP_WINDOW_EDGES,
+} from './rtc-params.js';
+export {
+  CMOS_SIZE,
+  EDGES_PER_SECOND,
+  HALF_SECOND_EDGES,
+  MAX_EPOCH_DAY,
+  RTC_CRYSTAL,
+  RTC_DATA_PORT,
+  RTC_HZ,
+  RTC_INDEX_PORT,
+  RTC_REG,
+  RTC_REG_A,
+  RTC_REG_B,
+  RTC_REG_C,
+  RTC_REG_D_VRT,
+  RTC_RESET_A,
+  RTC_RESET_B,
+  rtcPeriodicEdges,
+  SECONDS_PER_DAY,
+  XEN_CMOS_SIZE,
+} from './rtc-registers.js';
