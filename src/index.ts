@@ -262,7 +262,6 @@ export {
   PicPair,
   type PicParams,
   QEMU_PC_PIC_PARAMS,
-  REACHABLE_INIT_STATES,
   validatePicParams,
   XEN_PIC_PARAMS,
 } from './devices/pic/index.js';
