@@ -525,7 +525,6 @@ export {
   SMI_EN,
   SMI_STS_TCO,
   SMRAM,
-  storageBytes,
   TCO,
   TCO_BLOCK_LENGTH,
   TCO_BLOCK_OFFSET,
