@@ -3,6 +3,17 @@
  * Name, Method, ...) and resource descriptors. Exported from the package as the `aml` namespace.
  * @module
  */
-export * from './encoding.js';
-export * from './terms.js';
-export * from './resources.js';
+export { AmlTerm, type AmlValue, eisaIdValue, integer, nameSeg, nameString, pkgLength, string, valueBytes, withPkgLength } from './encoding.js';
+export { buffer, device, eisaId, method, methodReturning, name, nameRef, pkg, scope, termList } from './terms.js';
+export {
+  dwordMemory,
+  io,
+  irqLevelHighShared,
+  irqNoFlags,
+  memory32Fixed,
+  qwordMemory,
+  type ResourceDescriptor,
+  resourceTemplate,
+  wordBusNumber,
+  wordIo,
+} from './resources.js';
