@@ -5,7 +5,11 @@
 // path is taken, not just harmless).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BusOverlapError, HOST_ACCESS, MmioBus, type IoHandler, type Region } from '../../src/index.js';
+import { BusOverlapError } from '../../src/bus/errors.js';
+import { HOST_ACCESS } from '../../src/bus/access.js';
+import { MmioBus } from '../../src/bus/mmio-bus.js';
+import type { IoHandler } from '../../src/bus/handler.js';
+import type { Region } from '../../src/bus/region.js';
 
 const G = 0x1_0000;
 /** Granules 0xfdf0-0xfe0f and 0xfff0-0xffff: two windows, the second at the top of 4 GiB. */
