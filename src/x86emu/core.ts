@@ -15,7 +15,7 @@ import { PendingEvent, type EmulateContext, type X86EmulateOps } from './ops.js'
 // Local copies of the constants: an imported binding read in optimized code carries a TDZ check
 // (see decoder/decode.ts); these are read on every instruction (computeEa, linearize, status).
 const { CR0_AM, RFLAGS_AC, SA_DB, SA_P, SA_S, SA_UNUSABLE, SEG_SS, SEG_TYPE_CODE, SEG_TYPE_EXPAND_DOWN, SEG_TYPE_WRITABLE } = Cs;
-const { BASE_RIP, NO_REG } = In;
+const { BASE_RIP, EW_BASE, EW_INDEX, EW_SCALE, NO_REG, OW_ADDRSIZE } = In;
 const { MODE_LONG64, MODE_REAL, MODE_V86 } = Md;
 const { VEC_AC, VEC_GP, VEC_SS, X86EMUL_EXCEPTION, X86EMUL_OKAY, X86EMUL_RETRY, X86EMUL_UNHANDLEABLE, X86EMUL_UNIMPLEMENTED } = Ops;
 
@@ -128,7 +128,7 @@ export class Emu implements EmulateContext {
   /** Register value masked to the address size (count and index registers of string ops). */
   addrReg(r: number): number {
     const lo = this.state.gpr[2 * r]!;
-    return this.insn.addrSize === 2 ? lo & 0xffff : lo;
+    return ((this.insn.opWord >>> OW_ADDRSIZE) & 15) === 2 ? lo & 0xffff : lo; // insn.addrSize (no accessor: see computeEa)
   }
 
   // ---- segments and addresses ---------------------------------------------------------------
@@ -145,33 +145,39 @@ export class Emu implements EmulateContext {
   computeEa(): void {
     const d = this.insn;
     const g = this.state.gpr;
+    // base, index and scale from the record's memWord read once (insn.ts layout): every accessor
+    // inlined here would count against V8's inlining budget of the executors that call this
+    const mw = d.memWord;
+    const base = ((mw >>> EW_BASE) & 31) - 1;
+    const index = ((mw >>> EW_INDEX) & 31) - 1;
+    const addrSize = (d.opWord >>> OW_ADDRSIZE) & 15;
     let lo = d.dispLo >>> 0,
       hi = d.dispHi >>> 0;
-    if (d.base !== NO_REG) {
+    if (base !== NO_REG) {
       let bLo: number, bHi: number;
-      if (d.base === BASE_RIP) {
+      if (base === BASE_RIP) {
         bLo = this.nextRipLo;
         bHi = this.nextRipHi;
       } else {
-        bLo = g[2 * d.base]!;
-        bHi = g[2 * d.base + 1]!;
+        bLo = g[2 * base]!;
+        bHi = g[2 * base + 1]!;
       }
       const s = lo + bLo;
       lo = s >>> 0;
       hi = (hi + bHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
     }
-    if (d.index !== NO_REG) {
-      const sc = d.scale;
-      const iLo = g[2 * d.index]! * sc;
-      const iHi = g[2 * d.index + 1]! * sc + Math.floor(iLo / 0x1_0000_0000);
+    if (index !== NO_REG) {
+      const sc = 1 << ((mw >>> EW_SCALE) & 3);
+      const iLo = g[2 * index]! * sc;
+      const iHi = g[2 * index + 1]! * sc + Math.floor(iLo / 0x1_0000_0000);
       const s = lo + (iLo >>> 0);
       lo = s >>> 0;
       hi = (hi + iHi + (s > 0xffffffff ? 1 : 0)) >>> 0;
     }
-    if (d.addrSize === 2) {
+    if (addrSize === 2) {
       lo &= 0xffff;
       hi = 0;
-    } else if (d.addrSize === 4) hi = 0;
+    } else if (addrSize === 4) hi = 0;
     this.eaLo = lo | 0;
     this.eaHi = hi | 0;
   }

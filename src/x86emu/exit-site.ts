@@ -110,39 +110,15 @@ export function sameBytes(a: Uint8Array, b: Uint8Array, at: number, n: number): 
 
 /** Copies every field of a decode record (no allocation: the fields are plain values). */
 export function copyInsn(dst: Insn, src: Insn): void {
-  dst.mode = src.mode;
+  // the record is eleven numbers (its small fields are packed: insn.ts)
   dst.length = src.length;
-  dst.encoding = src.encoding;
-  dst.map = src.map;
-  dst.opcode = src.opcode;
   dst.entry = src.entry;
-  dst.lock = src.lock;
-  dst.rep = src.rep;
-  dst.opsizePrefix = src.opsizePrefix;
-  dst.adsizePrefix = src.adsizePrefix;
-  dst.segOverride = src.segOverride;
-  dst.rex = src.rex;
-  dst.rexW = src.rexW;
-  dst.pp = src.pp;
-  dst.vexL = src.vexL;
-  dst.vexW = src.vexW;
-  dst.vexV = src.vexV;
-  dst.hasModrm = src.hasModrm;
-  dst.mod = src.mod;
-  dst.reg = src.reg;
-  dst.rm = src.rm;
-  dst.regRaw = src.regRaw;
-  dst.hasMem = src.hasMem;
-  dst.base = src.base;
-  dst.index = src.index;
-  dst.scale = src.scale;
+  dst.opWord = src.opWord;
+  dst.prefixWord = src.prefixWord;
+  dst.modrmWord = src.modrmWord;
+  dst.memWord = src.memWord;
   dst.dispLo = src.dispLo;
   dst.dispHi = src.dispHi;
-  dst.seg = src.seg;
-  dst.memSize = src.memSize;
-  dst.opSize = src.opSize;
-  dst.addrSize = src.addrSize;
-  dst.immSize = src.immSize;
   dst.immLo = src.immLo;
   dst.immHi = src.immHi;
   dst.imm2 = src.imm2;

@@ -9,12 +9,14 @@
 import * as Core from './core.js';
 import type { Emu } from './core.js';
 import * as Tb from './decoder/tables.js';
+import * as In from './insn.js';
 import * as Ops from './ops.js';
 
 // Local copies: an imported binding read in optimized code carries a TDZ check (see decoder/decode.ts).
 const { ACC_READ, ACC_WRITE } = Core;
 const { H_MOV_EI } = Tb;
 const { X86EMUL_DECLINED, X86EMUL_OKAY } = Ops;
+const { EW_SEG, MW_REG, OW_OPSIZE } = In;
 
 /**
  * Runs the memory form of 88/89/8A/8B or C6/C7 /0 (the caller checked: d.hasMem, and /0 for C6/C7)
@@ -22,9 +24,14 @@ const { X86EMUL_DECLINED, X86EMUL_OKAY } = Ops;
  */
 export function execMovFast(e: Emu, handler: number): number {
   const d = e.insn;
-  const size = d.opSize;
+  // the record's fields from its packed words (insn.ts), read once: accessors inlined here would use
+  // up V8's inlining budget before e.reg and e.status
+  const ow = d.opWord;
+  const size = (ow >>> OW_OPSIZE) & 15;
+  const reg = (d.modrmWord >>> MW_REG) & 31;
+  const seg = (d.memWord >>> EW_SEG) & 7;
   const v = e.scalar;
-  const store = handler === H_MOV_EI || (d.opcode & 2) === 0;
+  const store = handler === H_MOV_EI || (ow & 2) === 0; // (the opcode's bit 1: 8A/8B load)
   let lo = 0;
   let hi = 0;
   if (store) {
@@ -32,8 +39,8 @@ export function execMovFast(e: Emu, handler: number): number {
       lo = d.immLo;
       hi = size === 8 ? d.immHi : 0;
     } else {
-      lo = e.reg(d.reg, size);
-      hi = size === 8 ? e.regHi(d.reg) : 0;
+      lo = e.reg(reg, size);
+      hi = size === 8 ? e.regHi(reg) : 0;
     }
   }
   e.computeEa();
@@ -43,11 +50,11 @@ export function execMovFast(e: Emu, handler: number): number {
   const hi0 = e.eaHi >>> 0;
   const top = hi0 >>> 15;
   const topEnd = (e.eaLo >>> 0) + size - 1 > 0xffffffff ? ((hi0 + 1) >>> 0) >>> 15 : top;
-  if (e.is64 && d.seg < 4 && e.cpl !== 3 && (top === 0 || top === 0x1ffff) && (topEnd === 0 || topEnd === 0x1ffff)) {
+  if (e.is64 && seg < 4 && e.cpl !== 3 && (top === 0 || top === 0x1ffff) && (topEnd === 0 || topEnd === 0x1ffff)) {
     e.linLo = e.eaLo;
     e.linHi = e.eaHi;
   } else {
-    const r = e.linearize(d.seg, e.eaLo, e.eaHi, size, store ? ACC_WRITE : ACC_READ);
+    const r = e.linearize(seg, e.eaLo, e.eaHi, size, store ? ACC_WRITE : ACC_READ);
     if (r !== X86EMUL_OKAY) return r;
   }
   const ops = e.ops;
@@ -64,11 +71,11 @@ export function execMovFast(e: Emu, handler: number): number {
     st = e.status(ops.read(e.linLo, e.linHi, size, e.buf, e));
     if (st !== X86EMUL_OKAY) return st;
     e.unpack(size);
-    e.setReg(d.reg, size, e.vLo, e.vHi);
+    e.setReg(reg, size, e.vLo, e.vHi);
     return X86EMUL_OKAY;
   }
   st = e.status(st);
   if (st !== X86EMUL_OKAY) return st;
-  e.setReg(d.reg, size, v[0]!, v[1]!);
+  e.setReg(reg, size, v[0]!, v[1]!);
   return X86EMUL_OKAY;
 }

@@ -12,7 +12,10 @@ import { REFERENCE_CPU, withFeatures, type CpuFeatures } from '../../src/x86emu/
 import type { CpuMode } from '../../src/x86emu/modes.js';
 import { Rng } from '../../bench/xorshift32.js';
 
+/** The record's own fields (its small fields packed into four words: insn.ts). */
 const FIELDS = Object.keys(new Insn()) as (keyof Insn)[];
+/** ... and every field as the executors read it (the accessors), for the messages. */
+const VIEW = [...FIELDS, ...Object.getOwnPropertyNames(Insn.prototype).filter((k) => k !== 'constructor')];
 const PREFIXES = [0x66, 0x66, 0xf2, 0xf3, 0xf3, 0xf0, 0xf0, 0x48, 0x41, 0x4c, 0x67, 0x2e, 0x65, 0xc5];
 /** 0F opcodes of the MMIO kind: MOVDQA/MOVDQU/MOVAPS stores and loads, CMPXCHG, XADD, MOVZX/MOVSX, MOVNTI, BT group, SETcc, CMOVcc. */
 const OPS_0F = [0x7f, 0x6f, 0x29, 0x28, 0x11, 0x10, 0xb1, 0xb0, 0xc1, 0xc0, 0xb6, 0xb7, 0xbe, 0xbf, 0xc3, 0xba, 0xab, 0x94, 0x44, 0xd6, 0x7e, 0xe7, 0xc7];
@@ -25,7 +28,7 @@ function scramble(d: Insn): void {
 
 function fields(d: Insn): Record<string, unknown> {
   const r = d as unknown as Record<string, unknown>;
-  return Object.fromEntries(FIELDS.map((k) => [k, r[k]]));
+  return Object.fromEntries(VIEW.map((k) => [k, r[k]]));
 }
 
 function same(a: Insn, b: Insn): boolean {

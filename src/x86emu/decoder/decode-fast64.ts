@@ -6,10 +6,11 @@
 //     VEX (C5, and C4 with map 0F) for the moves the executor runs (VMOVUPS/UPD/APS/APD, VMOVDQA/DQU,
 //     VMOVNTPS/NTDQ), with the VEX.pp and per-instruction VEX rules of validity.ts; these two lanes
 //     share one ModRM/SIB/displacement step (the first function has its own copy).
-// Every field of the record is stored as soon as it is known (fewer live values, fewer spills).
-// Anything else (67 and segment prefixes, 0F38/0F3A, EVEX/XOP, opcodes with special rules), an
-// instruction that runs out of bytes or fails a validity or LOCK rule returns -1 having written
-// nothing, and the general decoder decides. Whatever it decodes, the record is the general decoder's,
+// The record is written at the end as its eleven numbers (insn.ts packs the small fields into four
+// words), the ModRM and SIB bytes' parts of those words read from tables. Anything else (67 and
+// segment prefixes, 0F38/0F3A, EVEX/XOP, opcodes with special rules), an instruction that runs out of
+// bytes or fails a validity or LOCK rule returns -1 having written nothing, and the general decoder
+// decides. Whatever it decodes, the record is the general decoder's,
 // field for field (test/x86emu/decode-fast.test.ts).
 import type { CpuFeatures } from '../features.js';
 import * as In from '../insn.js';
@@ -19,7 +20,40 @@ import * as Tb from './tables.js';
 import * as Va from './validity.js';
 
 // Local copies: an imported binding read in optimized code carries a TDZ check (see decode.ts).
-const { BASE_RIP, DEC_OK, ENC_LEGACY, ENC_VEX, NO_REG } = In;
+const {
+  BASE_RIP,
+  DEC_OK,
+  ENC_LEGACY,
+  ENC_VEX,
+  EW_BASE,
+  EW_HAS,
+  EW_INDEX,
+  EW_MEMSIZE,
+  EW_SCALE,
+  EW_SEG,
+  MAP_0F,
+  MW_HAS,
+  MW_MOD,
+  MW_REG,
+  MW_REGRAW,
+  MW_RM,
+  NO_REG,
+  OW_ADDRSIZE,
+  OW_ENC,
+  OW_IMMSIZE,
+  OW_MAP,
+  OW_MODE,
+  OW_OPSIZE,
+  PW_LOCK,
+  PW_OPSIZE,
+  PW_PP,
+  PW_REP,
+  PW_REX,
+  PW_REXW,
+  PW_VEXL,
+  PW_VEXV,
+  PW_VEXW,
+} = In;
 const {
   F_BYTE,
   F_DEF64,
@@ -56,6 +90,10 @@ const {
 } = Tb;
 const { D_SPECIAL, DIGITS, FORMS, VEX_PP, VEX_RULE, V_L0, V_L1, V_W0, V_W1, V_NOV, V_NOVMEM, V_MEM, V_REG, V_DIG, V_VSIB } = Va;
 const MODE_LONG64 = 6;
+/** The opWord's constant part in 64-bit mode: the mode and the address size (8). */
+const OW_LONG64 = (MODE_LONG64 << OW_MODE) | (8 << OW_ADDRSIZE);
+/** ... with the legacy encoding (0). */
+const OW_LEGACY64 = OW_LONG64 | (ENC_LEGACY << OW_ENC);
 const MAX_LENGTH = 15;
 
 // ---- the descriptor of an opcode under a mandatory-prefix selector (DESC[(map << 8 | op) << 2 | pp]) ----
@@ -171,29 +209,66 @@ const VX_MEM_W = 0xff;
 })();
 
 /**
- * ModRM byte → 32/64-bit addressing layout: bits 0-2 displacement bytes (0, 1, 4), bit 3 a SIB byte
- * follows, bit 4 no base register (disp32 alone: RIP-relative in 64-bit mode).
+ * The record's words for a ModRM byte, read whole instead of computed field by field:
+ * MRM_WORD[(rex & 5) << 8 | modrm] is the modrmWord (mod, the /digit, reg with REX.R, rm with REX.B
+ * in the register form) under REX.R (4) and REX.B (1) (VEX.R and VEX.B are put in the same bits).
  */
-const MODRM = new Uint8Array(256);
+const MRM_WORD = new Int32Array(6 * 256);
+/**
+ * MEM_WORD[(rex & 1) << 8 | modrm] (memory forms, mod 0-2): the memWord's hasMem, base and segment
+ * without a SIB byte (mod 0, rm 5: RIP-relative), the displacement's size in bytes at A_DISP, and
+ * A_SIB when a SIB byte follows (then the base, index, scale and segment come from SIB_WORD).
+ */
+const MEM_WORD = new Int32Array(2 * 256);
+/**
+ * SIB_WORD[(mod === 0 ? 1024 : 0) | (rex & 3) << 8 | sib]: the memWord's base (REX.B), index (REX.X;
+ * 4 is none), scale and segment, and 4 at A_DISP for the disp32 that replaces the base (base 5, mod 0).
+ */
+const SIB_WORD = new Int32Array(2 * 4 * 256);
+const A_DISP = 24;
+const A_SIB = 1 << 28;
 (function buildModrm(): void {
-  for (let m = 0; m < 192; m++) {
-    const mod = m >>> 6;
-    const rm = m & 7;
-    let disp = mod === 1 ? 1 : mod === 2 ? 4 : 0;
-    let noBase = 0;
-    if (mod === 0 && rm === 5) {
-      disp = 4;
-      noBase = 16;
+  const segOf = (base: number): number => (base === 4 || base === 5 ? 2 : 3);
+  for (let rex = 0; rex < 8; rex++) {
+    const R = (rex >>> 2) & 1;
+    const X = (rex >>> 1) & 1;
+    const B = rex & 1;
+    for (let m = 0; m < 256; m++) {
+      const mod = m >>> 6;
+      const rm = m & 7;
+      const regRaw = (m >>> 3) & 7;
+      if ((rex & 2) === 0)
+        MRM_WORD[((rex & 5) << 8) | m] =
+          MW_HAS | (mod << MW_MOD) | (regRaw << MW_REGRAW) | ((regRaw | (R << 3)) << MW_REG) | (mod === 3 ? (rm | (B << 3)) << MW_RM : 0);
+      if (rex < 2 && mod !== 3) {
+        const dispSize = mod === 1 ? 1 : mod === 2 || (mod === 0 && rm === 5) ? 4 : 0;
+        let w = EW_HAS | (dispSize << A_DISP);
+        if (rm === 4) w |= A_SIB;
+        else {
+          const base = mod === 0 && rm === 5 ? BASE_RIP : rm | (B << 3);
+          w |= ((base + 1) << EW_BASE) | (segOf(base) << EW_SEG);
+        }
+        MEM_WORD[(B << 8) | m] = w;
+      }
+      if (rex < 4) {
+        const sib = m;
+        for (let mod0 = 0; mod0 < 2; mod0++) {
+          const idx = ((sib >>> 3) & 7) | (X << 3);
+          const index = idx === 4 ? NO_REG : idx;
+          const noBase = (sib & 7) === 5 && mod0 === 1;
+          const base = noBase ? NO_REG : (sib & 7) | (B << 3);
+          SIB_WORD[(mod0 << 10) | (rex << 8) | sib] =
+            ((base + 1) << EW_BASE) | ((index + 1) << EW_INDEX) | ((sib >>> 6) << EW_SCALE) | (segOf(base) << EW_SEG) | ((noBase ? 4 : 0) << A_DISP);
+        }
+      }
     }
-    MODRM[m] = disp | (rm === 4 ? 8 : 0) | noBase;
   }
 })();
 
 /**
  * Decode buf[0 .. avail) in 64-bit mode when it is a fast-path instruction; returns DEC_OK with `d`
- * filled exactly as decode() would, or -1 for the general decoder (which then writes every field:
- * fields are stored as soon as they are known, so a -1 may leave some written). Small enough for
- * V8 to inline into its callers: the first byte picks the lane's function.
+ * filled exactly as decode() would, or -1 for the general decoder (a -1 leaves the record as it
+ * was). Small enough for V8 to inline into its callers: the first byte picks the lane's function.
  */
 export function decodeFast64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeatures): number {
   if (avail < 1) return -1;
@@ -225,98 +300,46 @@ function decodePlain64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeatures):
   const desc = DESC[k << 2]!;
   if (desc === 0) return -1;
   const W = (rex & 8) !== 0;
-  d.encoding = ENC_LEGACY;
-  d.entry = ENTRY[k]!;
-  d.lock = false;
-  d.rep = 0;
-  d.opsizePrefix = false;
-  d.rex = rex;
-  d.rexW = W;
-  d.pp = 0;
-  d.vexL = 0;
-  d.vexW = false;
-  d.vexV = 0;
   // ---- ModRM, validity, SIB, displacement ----
   let m = 0xc0; // no ModRM: the register form, digit 0 (as the general decoder's validity probe sees it)
-  let regRaw = 0;
   if ((desc & D_MODRM) !== 0) {
     if (i >= avail) return -1;
     m = buf[i++]!;
-    regRaw = (m >>> 3) & 7;
-    d.hasModrm = true;
-    d.reg = regRaw | ((rex & 4) << 1);
-  } else {
-    d.hasModrm = false;
-    d.reg = 0;
   }
+  const regRaw = (m >>> 3) & 7;
   const mod = m >>> 6;
   if ((desc & (mod === 3 ? D_REG_OK : D_MEM_OK)) === 0) return -1;
   if ((desc & D_DIGITS) !== 0 && (DIGITS[k]! & (1 << (regRaw | (mod === 3 ? 8 : 0)))) === 0) return -1;
-  d.mod = mod;
-  d.regRaw = regRaw;
-  if (mod === 3) {
-    d.rm = (desc & D_MODRM) !== 0 ? (m & 7) | ((rex & 1) << 3) : 0;
-    d.hasMem = false;
-    d.base = NO_REG;
-    d.index = NO_REG;
-    d.scale = 1;
-    d.dispLo = 0;
-    d.dispHi = 0;
-    d.seg = 3;
-  } else {
-    const lay = MODRM[m]!;
-    let base = NO_REG;
-    let index = NO_REG;
-    let scale = 1;
-    let disp = 0;
-    if ((lay & 8) !== 0) {
+  let mw = 3 << EW_SEG; // the register form: no memory operand (base and index NO_REG, scale 1, DS)
+  let disp = 0;
+  if (mod !== 3) {
+    let w = MEM_WORD[((rex & 1) << 8) | m]!;
+    if ((w & A_SIB) !== 0) {
       if (i >= avail) return -1;
-      const sib = buf[i++]!;
-      scale = 1 << (sib >>> 6);
-      const idx = ((sib >>> 3) & 7) | ((rex & 2) << 2);
-      if (idx !== 4) index = idx;
-      if ((sib & 7) === 5 && mod === 0) {
-        if (i + 4 > avail) return -1;
-        disp = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-        i += 4;
-      } else base = (sib & 7) | ((rex & 1) << 3);
-    } else if ((lay & 16) !== 0) base = BASE_RIP;
-    else base = (m & 7) | ((rex & 1) << 3);
-    const dispSize = lay & 7;
+      w |= SIB_WORD[(mod === 0 ? 1024 : 0) | ((rex & 3) << 8) | buf[i++]!]!;
+    }
+    const dispSize = (w >>> A_DISP) & 7;
     if (dispSize !== 0) {
       if (i + dispSize > avail) return -1;
       disp = dispSize === 1 ? (buf[i]! << 24) >> 24 : buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
       i += dispSize;
     }
-    d.rm = 0;
-    d.hasMem = true;
-    d.base = base;
-    d.index = index;
-    d.scale = scale;
-    d.dispLo = disp;
-    d.dispHi = disp >> 31;
-    d.seg = base === 4 || base === 5 ? 2 : 3;
+    mw = w & 0xffff;
   }
   // ---- operand size (64-bit mode, no 66) ----
   const ops = (desc >>> D_OPS_SHIFT) & 3;
   const opSize = ops === 0 ? 1 : W || ops >= 2 ? 8 : 4;
   // ---- immediate ----
   const fi = (desc >>> D_IMM_SHIFT) & 3;
-  if (fi === FI_NONE) {
-    d.immSize = 0;
-    d.immLo = 0;
-    d.immHi = 0;
-  } else {
-    const immSize = fi === FI_B ? 1 : fi === FI_Z ? 4 : regRaw >= 2 ? 0 : opSize === 1 ? 1 : 4;
-    let immLo = 0;
+  let immSize = 0;
+  let immLo = 0;
+  if (fi !== FI_NONE) {
+    immSize = fi === FI_B ? 1 : fi === FI_Z ? 4 : regRaw >= 2 ? 0 : opSize === 1 ? 1 : 4;
     if (immSize !== 0) {
       if (i + immSize > avail) return -1;
       immLo = immSize === 1 ? (buf[i]! << 24) >> 24 : buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
       i += immSize;
     }
-    d.immSize = immSize;
-    d.immLo = immLo;
-    d.immHi = immLo >> 31;
   }
   // (at most 12 bytes: no length check)
   let memSize = (desc >>> D_MEM_SHIFT) & 63;
@@ -327,15 +350,17 @@ function decodePlain64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeatures):
       memSize = opSize === 8 ? 4 : opSize; // MOVSXD
     else memSize = regRaw === 1 ? (W ? 16 : 8) : 0; // CMPXCHG8B/16B
   }
-  d.memSize = memSize;
-  d.mode = MODE_LONG64;
+  // ---- the record: eleven stores (k is map << 8 | opcode, the opWord's low bits; no prefix, no segment override) ----
   d.length = i;
-  d.map = k >>> 8;
-  d.opcode = k & 0xff;
-  d.adsizePrefix = false;
-  d.segOverride = -1;
-  d.opSize = opSize;
-  d.addrSize = 8;
+  d.entry = ENTRY[k]!;
+  d.opWord = k | OW_LEGACY64 | (opSize << OW_OPSIZE) | (immSize << OW_IMMSIZE);
+  d.prefixWord = (rex << PW_REX) | (rex & PW_REXW);
+  d.modrmWord = (desc & D_MODRM) !== 0 ? MRM_WORD[((rex & 5) << 8) | m]! : 3 << MW_MOD;
+  d.memWord = mw | (memSize << EW_MEMSIZE);
+  d.dispLo = disp;
+  d.dispHi = disp >> 31;
+  d.immLo = immLo;
+  d.immHi = immLo >> 31;
   d.imm2 = 0;
   return DEC_OK;
 }
@@ -349,8 +374,11 @@ function decodePrefixed64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeature
   let desc = 0;
   let W = false;
   let opsz = false;
-  let lock = false;
   let rex = 0; // REX's R, X, B bits (and W), also from VEX
+  let pw = 0; // the record's prefixWord
+  let lock = false;
+  let entry = VEX_SSE_ENTRY;
+  let enc = ENC_VEX;
   const lead = LEAD[b]!;
   if (lead !== L_VEX) {
     // prefixes 66, F0, F2, F3 (the last of F2/F3 counts) and REX, which counts only when last
@@ -375,17 +403,9 @@ function decodePrefixed64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeature
     desc = DESC[(k << 2) | pp]!;
     if (desc === 0) return -1;
     W = (rex & 8) !== 0;
-    d.encoding = ENC_LEGACY;
-    d.entry = ENTRY[k]!;
-    d.lock = lock;
-    d.rep = rep;
-    d.opsizePrefix = opsz;
-    d.rex = rex;
-    d.rexW = W;
-    d.pp = pp;
-    d.vexL = 0;
-    d.vexW = false;
-    d.vexV = 0;
+    entry = ENTRY[k]!;
+    enc = ENC_LEGACY;
+    pw = (lock ? PW_LOCK : 0) | (opsz ? PW_OPSIZE : 0) | (rex & PW_REXW) | (pp << PW_PP) | ((rep & 3) << PW_REP) | (rex << PW_REX);
   } else {
     // VEX: C5 (map 0F implied) or C4 with map 0F, the moves the executor runs
     if (f.avx !== true || avail < 4) return -1;
@@ -413,94 +433,46 @@ function decodePrefixed64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeature
     const memOk = (vx & V_REG) !== 0 || (vexV !== 0 && (vx & V_NOVMEM) !== 0) ? 0 : D_MEM_OK;
     // operand size by VEX.W alone (the class of 66/REX.W-sized operands without a 66)
     desc = D_OK | D_MODRM | (1 << D_OPS_SHIFT) | (mem << D_MEM_SHIFT) | D_MAP0F | memOk | ((vx & V_MEM) !== 0 ? 0 : D_REG_OK);
-    d.encoding = ENC_VEX;
-    d.entry = VEX_SSE_ENTRY;
-    d.lock = false;
-    d.rep = 0;
-    d.opsizePrefix = false;
-    d.rex = 0;
-    d.rexW = W;
-    d.pp = pp;
-    d.vexL = vexL;
-    d.vexW = W;
-    d.vexV = vexV;
+    pw = (W ? PW_REXW | (1 << PW_VEXW) : 0) | (pp << PW_PP) | (vexL << PW_VEXL) | (vexV << PW_VEXV);
   }
   // ---- ModRM, validity, SIB, displacement ----
   let m = 0xc0; // no ModRM: the register form, digit 0 (as the general decoder's validity probe sees it)
-  let regRaw = 0;
   if ((desc & D_MODRM) !== 0) {
     if (i >= avail) return -1;
     m = buf[i++]!;
-    regRaw = (m >>> 3) & 7;
-    d.hasModrm = true;
-    d.reg = regRaw | ((rex & 4) << 1);
-  } else {
-    d.hasModrm = false;
-    d.reg = 0;
   }
+  const regRaw = (m >>> 3) & 7;
   const mod = m >>> 6;
   // the form under the mandatory prefix (FORMS) and the /digit (DIGITS), as the general decoder probes them
   if ((desc & (mod === 3 ? D_REG_OK : D_MEM_OK)) === 0) return -1;
   if ((desc & D_DIGITS) !== 0 && (DIGITS[k]! & (1 << (regRaw | (mod === 3 ? 8 : 0)))) === 0) return -1;
   // LOCK only on the read-modify-write forms with a memory destination (lock.ts)
   if (lock && (mod === 3 || (LOCK_DIGITS[k]! & (1 << regRaw)) === 0)) return -1;
-  d.mod = mod;
-  d.regRaw = regRaw;
-  if (mod === 3) {
-    d.rm = (desc & D_MODRM) !== 0 ? (m & 7) | ((rex & 1) << 3) : 0;
-    d.hasMem = false;
-    d.base = NO_REG;
-    d.index = NO_REG;
-    d.scale = 1;
-    d.dispLo = 0;
-    d.dispHi = 0;
-    d.seg = 3;
-  } else {
-    const lay = MODRM[m]!;
-    let base = NO_REG;
-    let index = NO_REG;
-    let scale = 1;
-    let disp = 0;
-    if ((lay & 8) !== 0) {
+  let mw = 3 << EW_SEG; // the register form: no memory operand (base and index NO_REG, scale 1, DS)
+  let disp = 0;
+  if (mod !== 3) {
+    let w = MEM_WORD[((rex & 1) << 8) | m]!;
+    if ((w & A_SIB) !== 0) {
       if (i >= avail) return -1;
-      const sib = buf[i++]!;
-      scale = 1 << (sib >>> 6);
-      const idx = ((sib >>> 3) & 7) | ((rex & 2) << 2);
-      if (idx !== 4) index = idx;
-      if ((sib & 7) === 5 && mod === 0) {
-        if (i + 4 > avail) return -1;
-        disp = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-        i += 4;
-      } else base = (sib & 7) | ((rex & 1) << 3);
-    } else if ((lay & 16) !== 0) base = BASE_RIP;
-    else base = (m & 7) | ((rex & 1) << 3);
-    const dispSize = lay & 7;
+      w |= SIB_WORD[(mod === 0 ? 1024 : 0) | ((rex & 3) << 8) | buf[i++]!]!;
+    }
+    const dispSize = (w >>> A_DISP) & 7;
     if (dispSize !== 0) {
       if (i + dispSize > avail) return -1;
       disp = dispSize === 1 ? (buf[i]! << 24) >> 24 : buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
       i += dispSize;
     }
-    d.rm = 0;
-    d.hasMem = true;
-    d.base = base;
-    d.index = index;
-    d.scale = scale;
-    d.dispLo = disp;
-    d.dispHi = disp >> 31;
-    d.seg = base === 4 || base === 5 ? 2 : 3;
+    mw = w & 0xffff;
   }
   // ---- operand size (64-bit mode) ----
   const ops = (desc >>> D_OPS_SHIFT) & 3;
   const opSize = ops === 0 ? 1 : W || ops === 3 ? 8 : opsz ? 2 : ops === 2 ? 8 : 4;
   // ---- immediate ----
   const fi = (desc >>> D_IMM_SHIFT) & 3;
-  if (fi === FI_NONE) {
-    d.immSize = 0;
-    d.immLo = 0;
-    d.immHi = 0;
-  } else {
-    const immSize = fi === FI_B ? 1 : fi === FI_Z ? (opSize === 2 ? 2 : 4) : regRaw >= 2 ? 0 : opSize === 1 ? 1 : opSize === 2 ? 2 : 4;
-    let immLo = 0;
+  let immSize = 0;
+  let immLo = 0;
+  if (fi !== FI_NONE) {
+    immSize = fi === FI_B ? 1 : fi === FI_Z ? (opSize === 2 ? 2 : 4) : regRaw >= 2 ? 0 : opSize === 1 ? 1 : opSize === 2 ? 2 : 4;
     if (immSize !== 0) {
       if (i + immSize > avail) return -1;
       if (immSize === 1) immLo = (buf[i]! << 24) >> 24;
@@ -508,9 +480,6 @@ function decodePrefixed64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeature
       else immLo = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
       i += immSize;
     }
-    d.immSize = immSize;
-    d.immLo = immLo;
-    d.immHi = immLo >> 31;
   }
   if (i > MAX_LENGTH) return -1;
   // ---- memory operand size, as the general decoder derives it ----
@@ -522,15 +491,17 @@ function decodePrefixed64(d: Insn, buf: Uint8Array, avail: number, f: CpuFeature
       memSize = opSize === 8 ? 4 : opSize; // MOVSXD
     else memSize = regRaw === 1 ? (W ? 16 : 8) : 0; // CMPXCHG8B/16B
   }
-  d.memSize = memSize;
-  d.mode = MODE_LONG64;
+  // ---- the record: eleven stores (no segment override: the prefixWord's field is 0) ----
   d.length = i;
-  d.map = (desc & D_MAP0F) !== 0 ? 1 : 0;
-  d.opcode = k & 0xff;
-  d.adsizePrefix = false;
-  d.segOverride = -1;
-  d.opSize = opSize;
-  d.addrSize = 8;
+  d.entry = entry;
+  d.opWord = (k & 0xff) | ((desc & D_MAP0F) !== 0 ? MAP_0F << OW_MAP : 0) | (enc << OW_ENC) | OW_LONG64 | (opSize << OW_OPSIZE) | (immSize << OW_IMMSIZE);
+  d.prefixWord = pw;
+  d.modrmWord = (desc & D_MODRM) !== 0 ? MRM_WORD[((rex & 5) << 8) | m]! : 3 << MW_MOD;
+  d.memWord = mw | (memSize << EW_MEMSIZE);
+  d.dispLo = disp;
+  d.dispHi = disp >> 31;
+  d.immLo = immLo;
+  d.immHi = immLo >> 31;
   d.imm2 = 0;
   return DEC_OK;
 }

@@ -9,16 +9,21 @@ import { FLAG_ZF } from '../alu/api.js';
 import { RAX, RCX, RDI, RDX, RSI, SEG_DS, SEG_ES } from '../cpu-state.js';
 import { ACC_READ, ACC_WRITE, type Emu } from '../core.js';
 import { H_CMPS, H_INS, H_LODS, H_MOVS, H_OUTS, H_SCAS, H_STOS, entryHandler } from '../decoder/tables.js';
+import { OW_ADDRSIZE } from '../insn.js';
 import { X86EMUL_OKAY, X86EMUL_UNHANDLEABLE } from '../ops.js';
 import { ioCheck, ioSize } from './io.js';
 
 /** Most elements one emulate() call processes before returning with the run resumable. */
 export const STRING_BATCH = 65536;
 
+// The helpers below read the address size from the record's opWord (insn.ts), not through the
+// accessor: they are inlined into tryBulk, and every inlined accessor counts against V8's budget.
+const AS_SHIFT = OW_ADDRSIZE;
+
 /** Add a signed step to an address register at the address size (16-bit: only the low word changes). */
 function stepReg(e: Emu, r: number, step: number): void {
   const g = e.state.gpr;
-  const as = e.insn.addrSize;
+  const as = (e.insn.opWord >>> AS_SHIFT) & 15;
   const lo = g[2 * r]!;
   if (as === 2) g[2 * r] = (lo & 0xffff0000) | ((lo + step) & 0xffff);
   else if (as === 4) {
@@ -35,7 +40,7 @@ function stepReg(e: Emu, r: number, step: number): void {
 /** RCX (at the address size) is zero. */
 function countZero(e: Emu): boolean {
   const g = e.state.gpr;
-  const as = e.insn.addrSize;
+  const as = (e.insn.opWord >>> AS_SHIFT) & 15;
   if (as === 2) return (g[2 * RCX]! & 0xffff) === 0;
   if (as === 4) return g[2 * RCX] === 0;
   return g[2 * RCX] === 0 && g[2 * RCX + 1] === 0;
@@ -43,7 +48,7 @@ function countZero(e: Emu): boolean {
 /** min(RCX at the address size, limit). */
 function countUpTo(e: Emu, limit: number): number {
   const g = e.state.gpr;
-  const as = e.insn.addrSize;
+  const as = (e.insn.opWord >>> AS_SHIFT) & 15;
   if (as === 8 && g[2 * RCX + 1] !== 0) return limit;
   const c = as === 2 ? g[2 * RCX]! & 0xffff : g[2 * RCX]!;
   return c < limit ? c : limit;
@@ -57,12 +62,12 @@ function offLo(e: Emu, r: number): number {
   return e.addrReg(r);
 }
 function offHi(e: Emu, r: number): number {
-  return e.insn.addrSize === 8 ? e.state.gpr[2 * r + 1]! : 0;
+  return ((e.insn.opWord >>> AS_SHIFT) & 15) === 8 ? e.state.gpr[2 * r + 1]! : 0;
 }
 
 /** The whole batch range of register `r` is addressable without wrapping the address size. */
 function rangeOk(e: Emu, seg: number, r: number, access: number, back: boolean, span: number, size: number): boolean {
-  const as = e.insn.addrSize;
+  const as = (e.insn.opWord >>> AS_SHIFT) & 15;
   const lo = offLo(e, r),
     hi = offHi(e, r);
   if (as !== 8) {
