@@ -2,7 +2,7 @@
 // was written, whatever else was written before or after (a field's bits never reach its neighbours),
 // and a new record reads as the decoders' defaults.
 import { describe, expect, it } from 'vitest';
-import { BASE_RIP, Insn, NO_REG } from '../../src/x86emu/index.js';
+import { BASE_RIP, Insn, NO_REG } from '../../src/x86emu/insn.js';
 import { Rng } from '../../bench/xorshift32.js';
 
 /** Each field and the values a decoder can give it. */
