@@ -1,7 +1,9 @@
 // Acceptance: the kvm-unit-tests (third-party guests from ../shared/guests) on KVM with hvmdev as
 // the whole platform, on the profile they target (qemu-pc) and on xen-hvm. unittests.cfg gives
 // each test's vCPUs and CPU features. Every case must PASS, except the ones listed in
-// HOST_FAILURES for this kind of host, each with the reason it is outside hvmdev (docs/vmm.md).
+// HOST_FAILURES for this kind of host, each with the reason it is outside hvmdev (docs/vmm.md), and
+// the cases bounded by host time (TIMING_CASES) when the run itself shows that a thread of the VM
+// waited for a CPU for a good part of the guest's window (cpu-wait.ts).
 // Each guest is bounded by a timeout; a guest that runs out of time must still have produced only
 // passing cases up to that point (a loaded host can slow `apic` past its bound). `apic` runs with
 // its NMI stress loops shortened (apic-nmi-loops.ts), so it reaches its end. Skipped with one
@@ -15,6 +17,9 @@ import type { ProfileName } from '../../../src/platform/profiles.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
 import { KUT, kutAvailable } from './kut-files.js';
 import { shortenApicNmiLoops } from './apic-nmi-loops.js';
+import { CpuWaitTimeline } from './cpu-wait.js';
+import { QEMU_PC_LAPIC_PARAMS, XEN_LAPIC_PARAMS } from '../../../src/devices/lapic/params.js';
+import { type ExcusedFailure, IPI_DETAIL, type Line, baseName, excusedTimingFailures } from './timing-excuses.js';
 
 interface KutCase {
   readonly name: string;
@@ -34,7 +39,8 @@ interface KutCase {
   readonly minPass: number;
   /**
    * Measured on a PVM host (this project's machines): the run ends with its summary and exactly
-   * these counts. Absent: the run may reach its bound (apic's NMI loops on a slow host).
+   * these counts (a run with a progressBound: when it ends before the bound stops it). Absent: the
+   * run may reach its bound.
    */
   readonly pvm?: { readonly pass: number; readonly fail: number; readonly skip: number };
   /** The image as the test runs it (default: the shared binary as it is). */
@@ -87,7 +93,12 @@ const CASES: readonly KutCase[] = [
     image: (b) => shortenApicNmiLoops(b, APIC_NMI_LOOPS),
     timeout: 60,
     minPass: 25,
-    xen: { end: { stop: 'debug-exit 63', summary: false }, why: 'Xen refuses to move the xAPIC window (#GP)' },
+    pvm: { pass: 55, fail: 1, skip: 0 },
+    xen: {
+      end: { stop: 'debug-exit 63', summary: false },
+      pvm: { pass: 52, fail: 1, skip: 0 },
+      why: 'Xen refuses to move the xAPIC window (#GP)',
+    },
   },
   // xapic's logical-mode IPI cases to multiple targets (7,168 IPIs each, every one a hand-off
   // between the vCPU threads) outlast any bound npm test can give on a loaded host (30 s for the
@@ -106,7 +117,12 @@ const CASES: readonly KutCase[] = [
     timeout: 60,
     progressBound: { seconds: 25, pass: XAPIC_PASS_BEFORE_MULTI_TARGET_IPIS },
     minPass: XAPIC_PASS_BEFORE_MULTI_TARGET_IPIS,
-    xen: { end: { stop: 'debug-exit 63', summary: false }, why: 'Xen refuses to move the xAPIC window (#GP)' },
+    pvm: { pass: 43, fail: 1, skip: 1 },
+    xen: {
+      end: { stop: 'debug-exit 63', summary: false },
+      pvm: { pass: 39, fail: 1, skip: 1 },
+      why: 'Xen refuses to move the xAPIC window (#GP)',
+    },
   },
 ];
 
@@ -119,23 +135,11 @@ const CASES: readonly KutCase[] = [
  * NMI handler is running), so eventinj's second `NMI` case sees the nested NMI before the IRET
  * (traced: nmi.pending 1 → 0 with nmi.masked 1 throughout, the nested handler's RIP inside the first).
  * Any host without an in-kernel LAPIC: KVM answers KVM_HC_SEND_IPI with −KVM_ENOSYS.
- * PVM (a shared, loaded host): apic's APIC-timer mode-change cases need the guest to poll TMCCT
- * within the timer's period (qemu-pc 10 ms, xen-hvm 100 ms); traced, two consecutive polls were
- * 14.3 ms (qemu-pc) and 377 ms (xen-hvm) apart.
+ * (apic's APIC-timer mode-change cases and logical-mode IPIs are bounded by host time: TIMING_CASES.)
  */
 const HOST_FAILURES: Readonly<Record<string, readonly string[]>> = {
   any: ['PV IPIs testing'],
-  pvm: [
-    'ioapic simultaneous edge interrupts',
-    'vec 32/33',
-    'vec 32/int $33',
-    'NMI',
-    // The APIC timer's period (qemu-pc 10 ms, xen-hvm 100 ms) against a vCPU thread descheduled for longer (docs/vmm.md).
-    'TMCCT should have a non-zero value',
-    'TMCCT should be reset to the initial-count',
-    'TMCCT should not be reset to TMICT value',
-    'TMCCT should not be reset to init',
-  ],
+  pvm: ['ioapic simultaneous edge interrupts', 'vec 32/33', 'vec 32/int $33', 'NMI'],
 };
 
 /**
@@ -146,6 +150,8 @@ const HOST_FAILURES: Readonly<Record<string, readonly string[]>> = {
 const NOT_YET_DIAGNOSED: readonly string[] = [];
 
 const PROFILES: readonly ProfileName[] = ['qemu-pc', 'xen-hvm'];
+/** The LAPIC bus cycle of each profile (the APIC timer's tick before the divider). */
+const BUS_CYCLE_NS: Readonly<Record<string, number>> = { 'qemu-pc': QEMU_PC_LAPIC_PARAMS.busCycleNs, 'xen-hvm': XEN_LAPIC_PARAMS.busCycleNs };
 const hostKind = KVM_SKIP_REASON === null ? detectHostKind() : 'unknown';
 const allowed = new Set([...(HOST_FAILURES.any ?? []), ...(HOST_FAILURES[hostKind] ?? []), ...NOT_YET_DIAGNOSED]);
 const missing = CASES.map((c) => c.file).filter((f) => !kutAvailable(f));
@@ -154,8 +160,12 @@ if (skip !== null) announceKvmSkip(`kvm-unit-tests guests (${skip})`);
 
 interface Outcome {
   readonly pass: string[];
+  /** FAIL lines that report a case (the `Want N IPI(s)` details are in `ipiDetails`). */
   readonly fail: string[];
+  readonly ipiDetails: string[];
   readonly skipped: string[];
+  /** Failing timing-bound cases the run's own CPU-wait evidence excuses, each with that evidence. */
+  readonly excused: ExcusedFailure[];
   readonly summary: boolean;
   readonly stop: string;
   readonly wallMs: number;
@@ -164,8 +174,12 @@ interface Outcome {
 }
 
 async function runCase(c: KutCase, profile: ProfileName): Promise<Outcome> {
-  let text = '';
+  const lines: Line[] = [];
+  let line = '';
+  let lineStart = 0;
+  let passes = 0;
   const decoder = new TextDecoder();
+  const cpuWait = new CpuWaitTimeline();
   const guest = createMultibootGuest({
     kernel: (c.image ?? ((b: Uint8Array) => b))(readFileSync(`${KUT}/${c.file}.flat`)),
     ...(c.append !== undefined ? { cmdline: c.append } : {}),
@@ -176,7 +190,18 @@ async function runCase(c: KutCase, profile: ProfileName): Promise<Outcome> {
     testDevices: true,
     timeoutSeconds: c.timeout,
     serialOut: (b) => {
-      text += decoder.decode(b, { stream: true });
+      // Called on the device-model thread at each byte the guest writes: the line's times are the guest's.
+      for (const ch of decoder.decode(b, { stream: true })) {
+        if (line === '') lineStart = performance.now();
+        if (ch !== '\n') {
+          line += ch;
+          continue;
+        }
+        cpuWait.sampleOwn();
+        lines.push({ text: line, startMs: lineStart, endMs: performance.now() });
+        if (line.startsWith('PASS: ')) passes++;
+        line = '';
+      }
     },
   });
   const t0 = performance.now();
@@ -186,29 +211,32 @@ async function runCase(c: KutCase, profile: ProfileName): Promise<Outcome> {
       ? null
       : setInterval(() => {
           if (performance.now() - t0 < bound.seconds * 1000) return;
-          if (text.split('\n').filter((l) => l.startsWith('PASS: ')).length >= bound.pass) guest.vm.stop({ kind: 'timeout', seconds: bound.seconds });
+          if (passes >= bound.pass) guest.vm.stop({ kind: 'timeout', seconds: bound.seconds });
         }, 200);
   try {
     const r = await guest.vm.run();
-    const lines = text.split('\n');
+    cpuWait.stop();
+    const texts = lines.map((l) => l.text);
     // "PASS: prefix: name" → the name after the last prefix.
-    const names = (tag: string) => lines.filter((l) => l.startsWith(`${tag}: `)).map((l) => l.slice(tag.length + 2));
+    const names = (tag: string) => texts.filter((l) => l.startsWith(`${tag}: `)).map((l) => l.slice(tag.length + 2));
+    const fails = names('FAIL');
     return {
       pass: names('PASS'),
-      fail: names('FAIL'),
+      fail: fails.filter((f) => !IPI_DETAIL.test(baseName(f))),
+      ipiDetails: fails.filter((f) => IPI_DETAIL.test(baseName(f))),
       skipped: names('SKIP'),
-      summary: lines.some((l) => l.startsWith('SUMMARY:')),
+      excused: excusedTimingFailures(lines, cpuWait, BUS_CYCLE_NS[profile] ?? 1, guest.vm.tscKhz),
+      summary: texts.some((l) => l.startsWith('SUMMARY:')),
       stop: r.kind === 'debug-exit' ? `debug-exit ${r.code}` : r.kind,
       wallMs: performance.now() - t0,
       holds: guest.vm.stats().holds,
     };
   } finally {
+    cpuWait.stop();
     if (progress !== null) clearInterval(progress);
     guest.vm.close();
   }
 }
-
-const baseName = (n: string) => n.slice(n.lastIndexOf(': ') + 1).trim();
 
 describe.skipIf(skip !== null)('kvm-unit-tests on hvmdev (KVM)', () => {
   for (const profile of PROFILES) {
@@ -223,23 +251,39 @@ describe.skipIf(skip !== null)('kvm-unit-tests on hvmdev (KVM)', () => {
           console.log(
             `[kvm-unit-tests] ${profile} ${c.name}: ${o.pass.length} PASS, ${o.fail.length} FAIL, ${o.skipped.length} SKIP, ${o.stop}, ${(o.wallMs / 1000).toFixed(1)} s, ${o.holds} holds`,
           );
+          for (const e of o.excused)
+            console.log(
+              `[kvm-unit-tests] ${profile} ${c.name}: FAIL excused by the host's load: ${e.name}${e.waitedMs > 0 ? ` (a VM thread waited ${e.waitedMs.toFixed(1)} ms for a CPU; the guest's window ${e.windowMs.toFixed(1)} ms)` : ' (every Want line of its loop excused)'}`,
+            );
           const undiagnosed = o.fail.filter((f) => NOT_YET_DIAGNOSED.includes(baseName(f)));
           if (undiagnosed.length > 0)
             console.log(`[kvm-unit-tests] ${profile} ${c.name}: failing, not yet diagnosed (open work): ${undiagnosed.map(baseName).join(', ')}`);
-          const unexpected = o.fail.filter((f) => !allowed.has(baseName(f)));
+          // A timing-bound case's FAIL is excused at most as often as the evidence covers it.
+          const excuses = o.excused.map((e) => e.name);
+          const unexpected = [...o.fail, ...o.ipiDetails].filter((f) => {
+            const name = baseName(f);
+            if (allowed.has(name)) return false;
+            const k = excuses.indexOf(name);
+            if (k < 0) return true;
+            excuses.splice(k, 1);
+            return false;
+          });
           expect(unexpected).toEqual([]);
           expect(o.pass.length).toBeGreaterThanOrEqual(run.minPass);
           // Every SMP test here hands IPIs to a worker that answers within microseconds of guest
           // time (an EOI, a HLT): the device-model thread waits for those exits instead of
           // re-entering vCPU 0 to spin against it.
           if (run.smp > 1) expect(o.holds).toBeGreaterThan(0);
-          if (hostKind === 'pvm' && run.pvm !== undefined) {
+          // A run that a progress bound may stop early (xapic) has its counts checked when it ends.
+          const mayStop = run.progressBound !== undefined && o.stop === 'timeout';
+          if (hostKind === 'pvm' && run.pvm !== undefined && !mayStop) {
             // Measured on this kind of host: the run ends with every case reported and at least these
-            // passing. A listed host failure is timing-dependent (it passed once at load 19: eventinj 11/2),
-            // so it may pass; no case may go missing and the skips are exact.
+            // passing, less the timing-bound failures excused above. A listed host failure is
+            // timing-dependent (it passed once at load 19: eventinj 11/2), so it may pass; no case may
+            // go missing and the skips are exact.
             expect(o.stop).not.toBe('timeout');
             expect(o.pass.length + o.fail.length).toBe(run.pvm.pass + run.pvm.fail);
-            expect(o.pass.length).toBeGreaterThanOrEqual(run.pvm.pass);
+            expect(o.pass.length + o.excused.length).toBeGreaterThanOrEqual(run.pvm.pass);
             expect(o.skipped.length).toBe(run.pvm.skip);
           }
           if (o.stop !== 'timeout' && run.end !== undefined) {
