@@ -63,7 +63,7 @@ export const MMIO_NOT_DIRECT = UNUSUAL;
  */
 export class MmioBus extends BusCore implements RegionHost {
   private readonly map = new MmioRangeMap();
-  /** Below 4 GiB, per 64 KiB granule: the id and handler of the only region there (else 0: walk the map). */
+  /** Per 64 KiB granule (modulo 4 GiB), page or 256 bytes: the id and handler of the only region there (else 0: walk the map). */
   private readonly low = new MmioLowTable(RAM_HANDLER);
   private last: Region | null = null;
 
@@ -103,49 +103,59 @@ export class MmioBus extends BusCore implements RegionHost {
    * from RAM. Never throws. 8-byte reads: {@link MmioBus.read64}.
    */
   read(addr: number, size: PortAccessSize, ctx: AccessContext = HOST_ACCESS): number {
-    // Kept small (the common case only), so that V8 inlines read and write into a caller's loop:
-    // everything else is in readOther.
+    // Kept small (the bus's own table, the common case only), so that V8 inlines read and write
+    // into a caller's loop: everything else is in readWalk.
+    const low = this.low;
+    const at = low.find(addr);
+    const id = low.ids[at]!;
+    // One 16-byte record (base, end) per id: id 0's [0, 0) fails the check, and so does a region
+    // of another 4 GiB window sharing the slot.
     const map = this.map;
-    // Below 4 GiB, the 64 KiB granule's entry first: the id and, from the same index, its handler.
-    let id = 0;
-    let handler = RAM_HANDLER;
-    if (addr < 4294967296) {
-      const low = this.low;
-      id = low.ids[addr >>> 16]!;
-      handler = low.handlers[addr >>> 16]!;
-    }
-    if (id === 0) {
-      id = map.candidate(addr);
-      handler = this.handlers[id]!;
-    }
-    // One 16-byte record (base, end) per id: id 0's [0, 0) fails the check.
     const rec = map.rec;
     const base = rec[2 * id]!;
     if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
+      // The handler from the table's index, not from the id: the call does not wait for the id.
       // The offset as a small integer: a double would be boxed for the device call.
-      return (handler.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+      return (low.handlers[at]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     }
-    return this.readOther(id, addr, size, ctx);
+    return this.readWalk(addr, size, ctx);
   }
 
   /** Writes the low `size` (1, 2, 4) bytes of `value` at guest-physical `addr` as vCPU `ctx.vcpu`. Never throws. */
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
+    const low = this.low;
+    const at = low.find(addr);
+    const id = low.ids[at]!;
     const map = this.map;
-    let id = 0;
-    let handler = RAM_HANDLER;
-    if (addr < 4294967296) {
-      const low = this.low;
-      id = low.ids[addr >>> 16]!;
-      handler = low.handlers[addr >>> 16]!;
-    }
-    if (id === 0) {
-      id = map.candidate(addr);
-      handler = this.handlers[id]!;
-    }
     const rec = map.rec;
     const base = rec[2 * id]!;
     if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
-      handler.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+      low.handlers[at]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
+      return;
+    }
+    this.writeWalk(addr, size, value, ctx);
+  }
+
+  /** read for what the bus's table does not serve: the range map's walk, then the same check and call. */
+  private readWalk(addr: number, size: PortAccessSize, ctx: AccessContext): number {
+    const map = this.map;
+    const id = map.candidate(addr);
+    const rec = map.rec;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
+      return (this.handlers[id]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
+    }
+    return this.readOther(id, addr, size, ctx);
+  }
+
+  /** write for what the bus's table does not serve (see readWalk). */
+  private writeWalk(addr: number, size: PortAccessSize, value: number, ctx: AccessContext): void {
+    const map = this.map;
+    const id = map.candidate(addr);
+    const rec = map.rec;
+    const base = rec[2 * id]!;
+    if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
+      this.handlers[id]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
       return;
     }
     this.writeOther(id, addr, size, value, ctx);
@@ -433,7 +443,7 @@ export class MmioBus extends BusCore implements RegionHost {
     return this.handlers[id]!;
   }
 
-  /** @internal For tests: the bus's table of 64 KiB granules below 4 GiB. */
+  /** @internal For tests: the bus's table in front of the range map. */
   get lowTable(): MmioLowTable {
     return this.low;
   }

@@ -1,61 +1,137 @@
-// The bus's first look for an address below 4 GiB: one entry per 64 KiB granule (65,536 of them),
-// the id of the only region that can contain an address of that granule and, in a parallel array,
-// that region's handler. The handler is read from the same index as the id, not from the id: the
-// device call then waits for one load after the address (as a direct call waits for its device
-// reference), while the record check that makes the answer exact runs beside it. A granule that
-// several regions share (or none) holds 0, and the lookup walks the range map as before.
+// The bus's first look for an address: a three-level table indexed by the address modulo 4 GiB,
+// one entry per 64 KiB granule (65,536 slots), then for a granule several regions share a block
+// of 16 page entries, then for a page several regions share a block of 16 entries of 256 bytes.
+// An entry holds the id of a region that can contain its addresses, 0 (none, or shared below 256
+// bytes: the bus walks the range map), or -b: block b one level down. Beside the ids, at the same
+// index of a parallel array, the id's handler: the handler is read at the index the walk ends on,
+// not from the id, so the device call waits for the table's loads alone (for a 64 KiB region one,
+// as a direct call waits for its device reference), while the record check that makes the answer
+// exact runs beside it. All levels share one index space: the granules at [0, 65,536), block b at
+// [16·b, 16·b + 16) for b ≥ 4,096.
 //
-// An entry is a candidate, like the range map's entries: the bus checks the access against the
-// id's record, so an entry only has to name a region that touches its granule or be 0. Kept in
-// step by the bus after each change of the map: the granules a region touches are rewritten when
-// it is added, moved or removed (its interior granules at once, its two edge granules from the
-// map), so an entry never names a removed region and its handler is always the id's.
+// An entry is a candidate, like the range map's: the bus checks the access against the id's
+// record, so an entry only has to name a live region or be 0, with that id's handler beside it.
+// That is what lets granules 4 GiB apart share a slot: the last update through a slot wins, and an
+// access from another window fails the record check and walks. Kept in step by the bus after
+// each change of the map, over the slots the changed region touches only (a granule it covers
+// whole at once, the others from the map's own entries), so an entry never names a removed region
+// (every entry naming a region lies in its range's slots, which its removal rewrites).
 import type { IoHandler } from './handler.js';
 import type { MmioRangeMap } from './mmio-range-map.js';
+import { packedArray } from './packed-array.js';
 
 /** Granules below 4 GiB (2^32 / 2^16). */
 export const LOW_GRANULES = 0x1_0000;
-/** The address bits of a granule. */
-export const LOW_GRANULE_SHIFT = 16;
-const LOW_LIMIT = 2 ** 32;
-const GRANULE = 2 ** LOW_GRANULE_SHIFT;
+const GRANULE = 0x1_0000;
+/** Bytes per entry at each level: 64 KiB granules, pages, 256-byte units. */
+const UNIT = [0x1_0000, 0x1000, 0x100] as const;
+/** The first block number: its entries follow the granules'. */
+const FIRST_BLOCK = LOW_GRANULES >> 4;
 
 export class MmioLowTable {
-  /** Per 64 KiB granule below 4 GiB: a region id (a candidate the record check decides) or 0: walk the map. */
-  readonly ids = new Int32Array(LOW_GRANULES);
-  /** Per granule, handlers[ids[g]] of the bus (its placeholder for 0). */
+  /** Per index (granules, then blocks of 16): a region id (a candidate), 0: walk the map, -b: block b. Replaced when it grows. */
+  ids = new Int32Array(LOW_GRANULES + 16 * 64);
+  /** Per index, the bus's handler for ids[index] (its placeholder for 0 and for block pointers). */
   readonly handlers: IoHandler[];
+  private blocks = FIRST_BLOCK;
+  private readonly freeBlocks: number[] = [];
 
   constructor(private readonly none: IoHandler) {
-    // Pushed, not `new Array(n).fill()`: a packed array, so the fast path's load needs no hole check.
-    const handlers: IoHandler[] = [];
-    for (let g = 0; g < LOW_GRANULES; g++) handlers.push(none);
-    this.handlers = handlers;
+    this.handlers = packedArray(this.ids.length, none);
   }
 
   /**
-   * Rewrites the granules [base, end) touches after the map changed there: a granule wholly inside
-   * the range gets `id` (0: the range was removed) and `handler`, an edge granule (shared with
-   * whatever else touches it) its entry from the map.
+   * The index whose entry answers for `addr` (taken modulo 4 GiB): ids[index] is the candidate id
+   * (0: walk the map) and handlers[index] its handler.
+   */
+  find(addr: number): number {
+    const ids = this.ids;
+    let at = addr >>> 16;
+    let e = ids[at]!;
+    if (e < 0) {
+      at = (-e << 4) | ((addr >>> 12) & 0xf);
+      e = ids[at]!;
+      if (e < 0) at = (-e << 4) | ((addr >>> 8) & 0xf);
+    }
+    return at;
+  }
+
+  /**
+   * Rewrites the entries [base, end) touches after the map changed there: a granule wholly inside
+   * the range gets `id` (0: the range was removed) and `handler`; an edge granule (shared with
+   * whatever else touches it) its entries from the map, down to 256 bytes. A range longer than
+   * 4 GiB covers every slot whole in some window: all get `id`, then its two edge granules.
    */
   update(base: number, end: number, id: number, handler: IoHandler, map: MmioRangeMap, handlerOf: readonly IoHandler[]): void {
-    if (base >= LOW_LIMIT) return;
+    const h = id === 0 ? this.none : handler;
     const first = Math.floor(base / GRANULE);
-    const last = Math.floor((Math.min(end, LOW_LIMIT) - 1) / GRANULE);
-    for (let g = first; g <= last; g++) {
-      if (g * GRANULE >= base && (g + 1) * GRANULE <= end) {
-        this.ids[g] = id;
-        this.handlers[g] = id === 0 ? this.none : handler;
-      } else {
-        this.refresh(g, map, handlerOf);
-      }
+    const last = Math.ceil(end / GRANULE) - 1;
+    if (last - first >= LOW_GRANULES) {
+      for (let g = 0; g < LOW_GRANULES; g++) this.set(g, id, h);
+      this.granule(first, base, end, id, h, map, handlerOf);
+      this.granule(last, base, end, id, h, map, handlerOf);
+      return;
+    }
+    for (let g = first; g <= last; g++) this.granule(g, base, end, id, h, map, handlerOf);
+  }
+
+  /** Granule g (of the whole address space) in its slot: `id` if [base, end) covers it whole, else from the map. */
+  private granule(g: number, base: number, end: number, id: number, h: IoHandler, map: MmioRangeMap, handlerOf: readonly IoHandler[]): void {
+    const from = g * GRANULE;
+    const slot = g % LOW_GRANULES;
+    if (from >= base && from + GRANULE <= end) this.set(slot, id, h);
+    else this.refresh(slot, 0, from, map.granuleEntry(from), base, end, map, handlerOf);
+  }
+
+  /**
+   * Entry `at` of `level`, covering [from, from + UNIT[level]), from the map's entry `e` for it; if
+   * the map splits it further (e = -n: its node n), its block's entries that [base, end) touches
+   * (all of them for a new block) from node n's.
+   */
+  private refresh(at: number, level: number, from: number, e: number, base: number, end: number, map: MmioRangeMap, handlerOf: readonly IoHandler[]): void {
+    if (e >= 0 || level === 2) {
+      // Below 256 bytes the map's 16-byte leaves decide: 0 sends the access to its walk.
+      const id = e > 0 ? e : 0;
+      this.set(at, id, handlerOf[id]!);
+      return;
+    }
+    let b = -this.ids[at]!;
+    const fresh = b <= 0;
+    if (fresh) {
+      b = this.allocBlock();
+      this.ids[at] = -b;
+      this.handlers[at] = this.none;
+    }
+    const unit = UNIT[level + 1]!;
+    for (let k = 0; k < 16; k++) {
+      const lo = from + k * unit;
+      if (fresh || (lo < end && lo + unit > base)) this.refresh((b << 4) | k, level + 1, lo, map.subEntry(-e, k), base, end, map, handlerOf);
     }
   }
 
-  /** Granule g's entry from the map: the id its 64 KiB level (or a level above) holds, else 0. */
-  private refresh(g: number, map: MmioRangeMap, handlerOf: readonly IoHandler[]): void {
-    const id = map.granuleCandidate(g * GRANULE);
-    this.ids[g] = id;
-    this.handlers[g] = handlerOf[id]!;
+  /** Sets entry `at` to an id (or 0), freeing the block it pointed at. */
+  private set(at: number, id: number, handler: IoHandler): void {
+    const old = this.ids[at]!;
+    if (old < 0) this.freeBlock(-old);
+    this.ids[at] = id;
+    this.handlers[at] = handler;
+  }
+
+  private allocBlock(): number {
+    const b = this.freeBlocks.pop();
+    if (b !== undefined) return b;
+    const n = this.blocks++;
+    if ((n + 1) << 4 > this.ids.length) {
+      const ids = new Int32Array(this.ids.length * 2);
+      ids.set(this.ids);
+      for (let i = this.ids.length; i < ids.length; i++) this.handlers.push(this.none);
+      this.ids = ids;
+    }
+    return n;
+  }
+
+  private freeBlock(b: number): void {
+    for (let k = 0; k < 16; k++) this.set((b << 4) | k, 0, this.none);
+    this.freeBlocks.push(b);
   }
 }

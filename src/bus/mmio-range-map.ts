@@ -210,21 +210,23 @@ export class MmioRangeMap {
   }
 
   /**
-   * For the bus's table of 64 KiB granules below 4 GiB (MmioLowTable): the id the 64 KiB entry of
-   * `addr`'s granule holds, or the id of a level above it that holds one; 0 when the granule is
-   * empty or split further (shared by several ranges). Reads the levels, not the span cache.
+   * For the bus's table below 4 GiB (MmioLowTable): the 64 KiB entry for `addr`, or the region id
+   * or 0 a level above it holds: a region id, 0, or -n when it points at page node n (whose
+   * entries subEntry reads). Reads the levels, not the span cache.
    */
-  granuleCandidate(addr: number): number {
-    const lo = addr >>> 0;
-    const hi = (addr * INV_TWO_32) >>> 0;
-    const pool = this.nodeEntries;
-    let e = pool[hi >>> 10]!;
-    if (e < 0) {
-      e = pool[(-e << NODE_BITS) | (hi & 0x3ff)]!;
-      if (e < 0) e = pool[(-e << NODE_BITS) | (lo >>> 22)]!;
+  granuleEntry(addr: number): number {
+    let node = 0;
+    for (let l = 0; ; l++) {
+      const pool = this.pool(l);
+      const e = pool.get(node, Math.floor(addr / 2 ** ENTRY_SHIFT[l]!) % (1 << pool.bits));
+      if (e >= 0 || l === 3) return e;
+      node = this.childOf(l, e);
     }
-    if (e < 0) e = this.granuleEntries[(this.childOf(2, e) << GRANULE_BITS) | ((lo >>> 16) & 0x3f)]!;
-    return e > 0 ? e : 0;
+  }
+
+  /** Entry k of node n of the levels below 64 KiB (pages, 256 bytes, 16 bytes): a region id, 0, or -m: node m below (MIXED at the leaves). */
+  subEntry(n: number, k: number): number {
+    return this.subs.get(n, k);
   }
 
   /** Levels 0-2 for the 4 MiB span of (hi, lo): its level-2 entry (or a region id above it), remembered at `slot`. */

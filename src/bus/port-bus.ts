@@ -7,6 +7,7 @@ import { HOST_ACCESS, SIZES_4, type AccessContext, type PortAccessSize } from '.
 import { BusCore, XEN_BUS_PROFILE, type BusProfile } from './bus-core.js';
 import { BusOverlapError, BusRangeError } from './errors.js';
 import type { IoHandler, RegionOptions } from './handler.js';
+import { packedArray } from './packed-array.js';
 import { Region, type RegionHost } from './region.js';
 
 /** Ports 0–0xFFFF: the x86 I/O address space (SDM Vol. 1, "I/O Address Space"), 64 Ki ports. */
@@ -53,10 +54,7 @@ export class PortBus extends BusCore implements RegionHost {
 
   constructor(profile: BusProfile = XEN_BUS_PROFILE) {
     super('port', profile);
-    // Pushed, not `new Array(n).fill()`: a packed array, so the fast path's load needs no hole check.
-    const handlers: IoHandler[] = [];
-    for (let p = 0; p < PORT_SPACE_SIZE; p++) handlers.push(UNCLAIMED);
-    this.portHandlers = handlers;
+    this.portHandlers = packedArray(PORT_SPACE_SIZE, UNCLAIMED);
   }
 
   /** Claims ports [base, base+length) for `handler`. Throws BusOverlapError / BusRangeError. */
