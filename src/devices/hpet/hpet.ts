@@ -84,7 +84,8 @@ export class Hpet implements Device, IoHandler {
     this.guestEnabled = params.guestEnabled;
     this.timers = [];
     for (let n = 0; n < params.timers; n++) {
-      const timer = clock.createTimer(`hpet.timer${n}`, (now, periods) => this.onMatch(n, now, periods));
+      // The clock's now, not the callback's argument: a double above 2^31 passed on is boxed.
+      const timer = clock.createTimer(`hpet.timer${n}`, (_now, periods) => this.onMatch(n, periods));
       timer.lastEventBy = (target) => this.lastMatchBy(n, target);
       const t = new HpetTimerState(n, timer, new MissedTicks(timerMode));
       t.conf = this.caps.timerCapBits;
@@ -446,8 +447,9 @@ export class Hpet implements Device, IoHandler {
     t.timer.armAt(Math.max(deadline, this.clock.now));
   }
 
-  private onMatch(n: number, now: number, periods: number): void {
+  private onMatch(n: number, periods: number): void {
     const t = this.timers[n]!;
+    const now = this.clock.now;
     if (!this.shouldRun(t)) {
       if (t.timer.period !== 0) t.timer.cancel(); // armed in place: nothing more to match
       return;

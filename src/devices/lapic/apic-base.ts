@@ -27,6 +27,8 @@ export class ApicBaseMsr {
   private base = 0;
   private en = false;
   private x2 = false;
+  /** `base` while the xAPIC window is served (EN set, EXTD clear), else −1: one number per access. */
+  private servedWindow = -1;
 
   constructor(private readonly params: LapicParams) {}
 
@@ -54,6 +56,10 @@ export class ApicBaseMsr {
   get windowBase(): number {
     return this.base;
   }
+  /** The base of the xAPIC window this APIC serves (hardware-enabled, xAPIC mode), or −1 when it serves none. */
+  get servedWindowBase(): number {
+    return this.servedWindow;
+  }
 
   /** Takes `value` with no checks (reset, restore, an accepted write). */
   set(value: bigint): void {
@@ -67,6 +73,7 @@ export class ApicBaseMsr {
     this.base = (this.hi & ADDR_HIGH) * 0x1_0000_0000 + ((this.lo & ADDR_LOW) >>> 0);
     this.en = (this.lo & ENABLE) !== 0;
     this.x2 = this.en && (this.lo & EXTD) !== 0;
+    this.servedWindow = this.en && !this.x2 ? this.base : -1;
   }
 
   /** The SDM §11.12.5 transition a guest write of `value` makes from the current value. */

@@ -163,7 +163,7 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget, Fi
   /** The LAPIC that serves the window at `base` (null: the default 0xFEE00000) for this access, or undefined. */
   private serving(base: number | null, ctx: AccessContext): Lapic | undefined {
     const l = this.lapics[ctx.vcpu];
-    return l !== undefined && l.mmioActive && l.windowBase === (base === null ? XAPIC_DEFAULT_BASE : base) ? l : undefined;
+    return l !== undefined && l.servedWindowBase === (base === null ? XAPIC_DEFAULT_BASE : base) ? l : undefined;
   }
 
   private windowRead(base: number | null, offset: number, size: PortAccessSize, ctx: AccessContext): number {

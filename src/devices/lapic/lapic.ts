@@ -172,6 +172,10 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
   get windowBase(): number {
     return this.base.windowBase;
   }
+  /** `windowBase` while the window is served (`mmioActive`), else −1: the router's per-access test in one compare. */
+  get servedWindowBase(): number {
+    return this.base.servedWindowBase;
+  }
   /** The LVT timer mode (TimerMode). */
   get timerMode(): number {
     return this.timerRegs.mode;
