@@ -97,6 +97,16 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   private readonly pulseEveryPeriod: boolean;
   /** timerFastPaths when built: an edge that fires on time takes K from armedEdge. */
   private readonly edgeFromArming = timerFastPaths.enabled;
+  /**
+   * timerFastPaths when built, with 'periodic-pulse': a pulse's edge skips syncIrq's re-check once
+   * a syncIrq has run since the last restore (`pulseChecked`). What that re-check reads (channel
+   * 0's programming, mode, running and count register; legacy replacement) changes only by a
+   * guest write, a legacy-replacement change or a reset, and each runs syncIrq itself; a restored
+   * pulse is re-checked at its first edge. ('out0' keeps the re-check: its clamp follows the count
+   * in use, which a reload changes between edges.)
+   */
+  private readonly pulseSkipsRecheck: boolean;
+  private pulseChecked = false;
   /** The count `periodNsOf` last converted, and its period in ns. */
   private periodCount = -1;
   private periodNs = 0;
@@ -110,6 +120,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   ) {
     this.params = checkPitParams(params);
     this.pulseEveryPeriod = params.irq0Pulse === 'periodic-pulse';
+    this.pulseSkipsRecheck = this.pulseEveryPeriod && timerFastPaths.enabled;
     this.missedTicks = new MissedTicks(timerMode);
     this.periodicTimer = new MissedTickSource('pit', this.missedTicks, {
       active: () => this.channel0Active(),
@@ -276,6 +287,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
    * host changed channel 0 (a clamped periodic IRQ restarts, a quiet reset ends).
    */
   private syncIrq(restart: boolean, endQuietReset = restart, edgesNow = -1): void {
+    this.pulseChecked = true;
     const ch = this.channels[0];
     if (endQuietReset) this.irqHeldLow = false;
     if (this.legacyReplacement || !ch.programmed || this.params.ports === 'pv') {
@@ -368,7 +380,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   private onEdge(periods: number): void {
     this.irqHeldLow = false; // OUT0 moved: from now on IRQ0 follows it
     if (this.clamped) {
-      this.syncIrq(false);
+      if (!this.pulseChecked || !this.pulseSkipsRecheck) this.syncIrq(false);
       if (this.clamped) {
         this.irq0.lower();
         this.irq0.raise();
@@ -506,6 +518,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
         ? Math.max(xenPitPeriodNs(this.channels[0].countRegister), this.params.minIrqPeriodNs)
         : this.params.minIrqPeriodNs;
       this.edgeTimer.armPeriodic(s.clampedDeadline, this.pulsePeriodNs);
+      this.pulseChecked = false;
     } else {
       // Re-evaluate without counting a tick for a level the snapshot already had.
       const tracking = this.missedTicks.tracking;

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { edgeNs, makePit } from './harness.js';
 import { xenPitPeriodNs } from '../../../src/devices/pit/pit.js';
+import { timerFastPaths } from '../../../src/irq/timer-fast-paths.js';
 
 const P1193 = 999_847; // round(1193 · 10^9 / 1193182)
 const P2386 = 1_999_695;
@@ -118,6 +119,31 @@ describe('IRQ0 as periodic pulse (Xen)', () => {
     expect(a.irq.filter(([, l]) => !l).map(([t]) => t)).toEqual([2 * P2386, 3 * P2386, 4 * P2386]);
     expect(b.latched(0)).toBe(a.latched(0));
   });
+
+  // The pulse's edges skip syncIrq's re-check once it has run (timerFastPaths); a restored pulse is
+  // re-checked at its first edge: here the snapshot says legacy replacement owns IRQ0, so that edge
+  // lowers the line and the pulse ends, with the shortcut as without it.
+  for (const fast of [true, false]) {
+    it(`a restored pulse whose IRQ0 is no longer the PIT's ends at its first edge (timer shortcuts ${fast ? 'on' : 'off'})`, () => {
+      const a = makePit('xen');
+      program(a, 0x34, 2386);
+      a.clock.advanceTo(3_000_000);
+      const snap = { ...(a.pit.snapshot() as object), legacyReplacement: true };
+      timerFastPaths.enabled = fast;
+      let b: ReturnType<typeof makePit>;
+      try {
+        b = makePit('xen');
+      } finally {
+        timerFastPaths.enabled = true;
+      }
+      b.clock.advanceTo(3_000_000);
+      b.pit.restore(snap);
+      b.irq.length = 0;
+      b.clock.advance(5_000_000);
+      expect(b.irq).toEqual([[2 * P2386, false]]);
+      expect(b.pit.snapshot()).toMatchObject({ clampedDeadline: -1, irq0: false });
+    });
+  }
 
   it('a snapshot whose pulse deadline lies beyond the longest period is refused', () => {
     const a = makePit('xen');
