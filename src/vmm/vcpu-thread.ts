@@ -6,6 +6,7 @@
 // prepares the next entry and lets the worker go again. Only that thread touches the platform.
 import { Worker } from 'node:worker_threads';
 import { HANDOFF_POLL_NS, MAX_CREDIT, MISS_COST, PROBE_EVERY } from './handoff-poll.js';
+import { NATIVE_LAYOUT, type NativeKvmPages, releaseWorkerPages } from './kvm/native-run.js';
 
 /** Slots of a vCPU's control block (Int32Array over a SharedArrayBuffer). */
 export const CTL = Object.freeze({
@@ -52,7 +53,22 @@ const ctl = new Int32Array(workerData.ctl);
 const door = new Int32Array(workerData.door);
 const kick = new Uint8Array(workerData.kickSet);
 const zero = new Uint8Array(16);
-const { fd, KVM_RUN, KVM_NMI, pid, mainTid, signo } = workerData;
+const { fd, KVM_RUN, KVM_NMI, pid, mainTid, signo, native } = workerData;
+// KVM_RUN as the VMM's generated code (src/vmm/kvm/native-run.ts), bound in this thread: no
+// argument, −errno returned, the host clock read as it returns (native.data's timespecs), so a
+// worker's exit costs neither ioctl's marshalling nor a performance.now(). Else libc's ioctl.
+let runNative = null, clockNow = null, runTime = null, clockTime = null;
+if (native !== null) {
+  const proto = koffi.proto('int hvmdev_worker_no_arg_int(void)');
+  runNative = koffi.decode(native.code, proto);
+  clockNow = koffi.decode(native.code + ${NATIVE_LAYOUT.clockCodeAt}n, proto);
+  const words = new Int32Array(koffi.view(native.data, 64));
+  words[${NATIVE_LAYOUT.fd / 4}] = fd;
+  runTime = words.subarray(${NATIVE_LAYOUT.runTime / 4}, ${NATIVE_LAYOUT.runTime / 4 + 4});
+  clockTime = words.subarray(${NATIVE_LAYOUT.clockTime / 4}, ${NATIVE_LAYOUT.clockTime / 4 + 4});
+}
+/** µs from timespec a to timespec b ([sec low, sec high, nsec]). */
+const usBetween = (a, b) => ((b[0] - a[0]) + (b[1] - a[1]) * 4294967296) * 1e6 + (b[2] - a[2]) / 1000;
 const PARKED = ${VCPU_THREAD.PARKED}, GO = ${VCPU_THREAD.GO}, EXITED = ${VCPU_THREAD.EXITED}, QUIT = ${VCPU_THREAD.QUIT};
 Atomics.store(ctl, ${CTL.TID}, gettid());
 Atomics.notify(ctl, ${CTL.TID});
@@ -77,9 +93,11 @@ for (;;) {
     if (pollCredit < ${MAX_CREDIT}) pollCredit = Math.max(1, pollCredit + 1);
   }
   let result = 0;
-  const started = performance.now();
+  let started = 0;
+  if (runNative !== null) clockNow();
+  else started = performance.now();
   for (;;) {
-    result = ioctl(fd, KVM_RUN, 0) < 0 ? -koffi.errno() : 0;
+    result = runNative !== null ? runNative() : ioctl(fd, KVM_RUN, 0) < 0 ? -koffi.errno() : 0;
     if (result === 0) ctl[${CTL.NMI_SINCE_EXIT}] = 0;
     if (result === -4) while (sigtimedwait(kick, null, zero) > 0);
     // NMIs mailed while this vCPU ran: this thread owns it, so it hands them to KVM right here.
@@ -91,7 +109,8 @@ for (;;) {
     if (result !== -4 || Atomics.exchange(ctl, ${CTL.POST}, 0) !== 0 || Atomics.load(ctl, ${CTL.STATE}) !== GO) break;
   }
   ctl[${CTL.RESULT}] = result;
-  ctl[${CTL.RUN_US}] = Math.min(0x7fffffff, Math.round((performance.now() - started) * 1000));
+  const runUs = runNative !== null ? usBetween(clockTime, runTime) : (performance.now() - started) * 1000;
+  ctl[${CTL.RUN_US}] = Math.min(0x7fffffff, Math.round(runUs));
   Atomics.compareExchange(ctl, ${CTL.STATE}, GO, EXITED);
   Atomics.add(door, 0, 1);
   Atomics.notify(door, 0);
@@ -112,6 +131,8 @@ export interface VcpuThreadOptions {
   readonly pid: number;
   readonly mainTid: number;
   readonly signo: number;
+  /** This worker's own generated KVM_RUN and clock (kvm/native-run.ts workerPages), or null for libc's ioctl. */
+  readonly native: NativeKvmPages | null;
 }
 
 /** The device-model side of one vCPU worker. */
@@ -122,8 +143,10 @@ export class VcpuThread {
   served = 0;
   servedAtSliceEnd = 0;
   private exited: Promise<void>;
+  private native: NativeKvmPages | null;
 
   constructor(opts: VcpuThreadOptions) {
+    this.native = opts.native;
     const ctl = new SharedArrayBuffer(CTL.SIZE * 4);
     this.ctl = new Int32Array(ctl);
     this.worker = new Worker(WORKER_SOURCE, {
@@ -139,6 +162,7 @@ export class VcpuThread {
         pid: opts.pid,
         mainTid: opts.mainTid,
         signo: opts.signo,
+        native: opts.native,
       },
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
@@ -196,5 +220,8 @@ export class VcpuThread {
     const timer = setTimeout(() => void this.worker.terminate(), 2000);
     await this.exited;
     clearTimeout(timer);
+    // The thread has ended: its generated KVM_RUN may serve the next worker.
+    if (this.native !== null) releaseWorkerPages(this.native);
+    this.native = null;
   }
 }

@@ -19,7 +19,7 @@ import { KvmSystem } from './kvm/kvm-system.js';
 import type { KvmVm, GuestMemory } from './kvm/kvm-vm.js';
 import { RUN_INTERRUPTED } from './kvm/kvm-vcpu.js';
 import { hostQuirks, type HostQuirks } from './kvm/pvm-host.js';
-import { nativeKvm } from './kvm/native-run.js';
+import { nativeKvm, workerPages } from './kvm/native-run.js';
 import { guestCpuid, physAddrBits } from './cpuid.js';
 import { HandoffPoll } from './handoff-poll.js';
 import { HostClock } from './host-clock.js';
@@ -527,6 +527,7 @@ export class Vm {
           pid: this.kick.pid,
           mainTid,
           signo: this.kick.signo,
+          native: workerPages(libc),
         }),
     );
     this.threads = workers;

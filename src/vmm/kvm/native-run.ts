@@ -131,10 +131,23 @@ export function nativeKvm(libc: Libc): NativeKvm | null {
 }
 
 /**
- * Maps two pages: the code (made read+execute only once written) and its data (read+write), and
- * returns run() and now() as koffi functions of no arguments; null when the host refuses.
+ * Where a set of generated functions lives (process-wide addresses, so another thread can bind
+ * them: a vCPU worker gets one set of its own). run() is at `code`, now() at `code + 128`; the data
+ * page holds the vCPU fd (int32 at 0), run()'s timespec (at 16) and now()'s (at 32).
  */
-function emit(libc: Libc): NativeKvm | null {
+export interface NativeKvmPages {
+  readonly code: bigint;
+  readonly data: bigint;
+}
+
+/** Offsets a thread binding NativeKvmPages needs (the vCPU worker's source is plain JS). */
+export const NATIVE_LAYOUT = Object.freeze({ clockCodeAt: CLOCK_CODE_AT, fd: DATA_FD, runTime: DATA_RUN_TIME, clockTime: DATA_CLOCK_TIME });
+
+/**
+ * Maps two pages, writes run() and now() into the first and makes it read+execute only (the data
+ * page stays read+write); null when the host refuses.
+ */
+function emitPages(libc: Libc): NativeKvmPages | null {
   const sym = libc.dlsym(null, 'clock_gettime');
   if (sym === null) return null;
   const clockGettime = libc.koffi.address(sym);
@@ -142,21 +155,52 @@ function emit(libc: Libc): NativeKvm | null {
   if (pages === null) return null;
   const code = libc.koffi.address(pages);
   const data = code + BigInt(PAGE);
-  const bytes = libc.koffi.view(pages, 2 * PAGE);
-  const text = new Uint8Array(bytes, 0, PAGE);
+  const text = new Uint8Array(libc.koffi.view(pages, PAGE));
   text.set(runCode(data, clockGettime), 0);
   text.set(clockCode(data, clockGettime), CLOCK_CODE_AT);
   if (libc.mprotect(pages, PAGE, PROT_READ | PROT_EXEC) !== 0) {
     libc.munmap(pages, 2 * PAGE);
     return null;
   }
-  // koffi takes a pointer as a bigint address: one function at the page, one at CLOCK_CODE_AT.
-  const proto = libc.koffi.proto('int hvmdev_no_arg_int(void)');
+  return { code, data };
+}
+
+/** run() and now() of `pages` as koffi functions of no arguments (koffi takes a pointer as a bigint address). */
+let noArgInt: unknown = null;
+
+function bind(libc: Libc, pages: NativeKvmPages): NativeKvm {
+  // Declared once per thread: koffi refuses a second type of the same name.
+  noArgInt ??= libc.koffi.proto('int hvmdev_no_arg_int(void)');
+  const proto = noArgInt;
+  const bytes = libc.koffi.view(pages.data, PAGE);
   return {
-    run: libc.koffi.decode(code, proto) as () => number,
-    vcpuFd: new Int32Array(bytes, PAGE + DATA_FD, 1),
-    runTime: new Int32Array(bytes, PAGE + DATA_RUN_TIME, 4),
-    now: libc.koffi.decode(code + BigInt(CLOCK_CODE_AT), proto) as () => number,
-    clockTime: new Int32Array(bytes, PAGE + DATA_CLOCK_TIME, 4),
+    run: libc.koffi.decode(pages.code, proto) as () => number,
+    vcpuFd: new Int32Array(bytes, DATA_FD, 1),
+    runTime: new Int32Array(bytes, DATA_RUN_TIME, 4),
+    now: libc.koffi.decode(pages.code + BigInt(CLOCK_CODE_AT), proto) as () => number,
+    clockTime: new Int32Array(bytes, DATA_CLOCK_TIME, 4),
   };
+}
+
+function emit(libc: Libc): NativeKvm | null {
+  const pages = emitPages(libc);
+  return pages === null ? null : bind(libc, pages);
+}
+
+/** Sets made for vCPU workers and free again (a worker that quit gives its set back). */
+const workerPool: NativeKvmPages[] = [];
+
+/**
+ * A set of generated functions for one vCPU worker thread (it binds them itself, with
+ * NATIVE_LAYOUT), or null where the main thread's could not be had; give it back with
+ * releaseWorkerPages when the worker has quit.
+ */
+export function workerPages(libc: Libc): NativeKvmPages | null {
+  if (nativeKvm(libc) === null) return null;
+  return workerPool.pop() ?? emitPages(libc);
+}
+
+/** A worker's set, free again (its thread has ended). */
+export function releaseWorkerPages(pages: NativeKvmPages): void {
+  workerPool.push(pages);
 }

@@ -8,8 +8,9 @@ import { EXIT, KVM, RUN } from '../../../src/vmm/kvm/abi.js';
 import { loadLibc } from '../../../src/vmm/kvm/ffi.js';
 import { nativeKvm } from '../../../src/vmm/kvm/native-run.js';
 import { RUN_OK } from '../../../src/vmm/kvm/kvm-vcpu.js';
+import { VcpuThread } from '../../../src/vmm/vcpu-thread.js';
 import { Vm } from '../../../src/vmm/vm.js';
-import { createFlatVm, startBspFlat } from './flat-guest.js';
+import { START_AP_AT_0X2000, createFlatVm, startBspFlat } from './flat-guest.js';
 import { KVM_SKIP_REASON, announceKvmSkip } from './kvm-available.js';
 
 announceKvmSkip('generated KVM_RUN test');
@@ -195,6 +196,57 @@ describe.skipIf(KVM_SKIP_REASON !== null)('the generated KVM_RUN (KVM)', () => {
       expect(viaNative).toEqual(viaLibc);
       expect(viaNative.exits).toBe(3 * n + 1);
       expect(viaNative.clockOutOfOrder).toBe(0);
+    }
+  });
+
+  it('a vCPU worker on its own generated KVM_RUN runs as on libc ioctl: the AP’s port writes in order, its run time sane', async () => {
+    // vCPU 1 in real mode at 0x2000: AX = 1; loop { out dx (0x82), ax; AX = AX * 5 + 1 }.
+    const ap = [0xba, 0x82, 0x00, 0xb8, 0x01, 0x00, 0xef, 0x89, 0xc3, 0xd1, 0xe0, 0xd1, 0xe0, 0x01, 0xd8, 0x40, 0xeb, 0xf4];
+    const N = 400;
+    const expected: number[] = [];
+    for (let ax = 1, i = 0; i < N; i++, ax = (ax * 5 + 1) & 0xffff) expected.push(ax);
+    const run = async () => {
+      const vm = createFlatVm({ vcpus: 2, timeoutSeconds: 30, bsp: [...START_AP_AT_0X2000, 0xeb, 0xfe], ap });
+      try {
+        const seen: number[] = [];
+        vm.platform.ports.register(
+          0x82,
+          2,
+          {
+            read: () => 0,
+            write: (_o, _s, v) => {
+              if (seen.push(v) === N) vm.stop({ kind: 'debug-exit', code: 0 });
+            },
+          },
+          { owner: 'test' },
+        );
+        startBspFlat(vm);
+        // The worker's last run time (µs from its wake-up to the exit it posted), as it quits.
+        let runUs = -1;
+        const quit = VcpuThread.prototype.quit;
+        VcpuThread.prototype.quit = function (this: VcpuThread) {
+          runUs = this.lastRunUs;
+          return quit.call(this);
+        };
+        try {
+          expect(await vm.run()).toEqual({ kind: 'debug-exit', code: 0 });
+        } finally {
+          VcpuThread.prototype.quit = quit;
+        }
+        return { seen, runUs };
+      } finally {
+        vm.close();
+      }
+    };
+    process.env['HVMDEV_NATIVE_RUN'] = '0';
+    const viaLibc = await run();
+    delete process.env['HVMDEV_NATIVE_RUN'];
+    const viaNative = await run();
+    expect(viaLibc.seen).toEqual(expected);
+    expect(viaNative.seen).toEqual(expected);
+    for (const r of [viaLibc, viaNative]) {
+      expect(r.runUs).toBeGreaterThanOrEqual(0);
+      expect(r.runUs).toBeLessThan(10_000_000);
     }
   });
 
