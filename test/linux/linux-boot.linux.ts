@@ -23,6 +23,8 @@ const RTC_WALL_TIME = '2026-12-07T01:02:03';
 const BOOT_TIMEOUT_S = Number(process.env['LINUX_BOOT_TIMEOUT_S'] ?? 3000);
 const PROFILES = (process.env['LINUX_PROFILES'] ?? 'xen-hvm,qemu-pc').split(',') as ('xen-hvm' | 'qemu-pc')[];
 const VCPUS = Number(process.env['LINUX_VCPUS'] ?? 1);
+/** Where each boot's whole log goes (several worktrees may boot at once on one machine). */
+const LOG_DIR = process.env['LINUX_LOG_DIR'] ?? '/tmp';
 const skip = KVM_SKIP_REASON ?? (LINUX_VMLINUX_GZ === null ? NO_GUESTS_REASON : null);
 
 function facts(vm: Vm): LinuxBootFacts {
@@ -81,7 +83,7 @@ describe.skipIf(skip !== null)(`Linux 6.1 on hvmdev${skip !== null ? ` (skipped:
         vm = guest.vm;
         const started = Date.now();
         const lastLine = () => log.trimEnd().split('\n').pop() ?? '';
-        const logFile = `/tmp/hvmdev-linux-${profile}-${VCPUS}cpu.log`;
+        const logFile = `${LOG_DIR}/hvmdev-linux-${profile}-${VCPUS}cpu.log`;
         const progress = setInterval(() => {
           // The log so far, so a boot stopped from outside (or one still running) can be read whole.
           writeFileSync(logFile, log);
