@@ -113,8 +113,13 @@ export class LapicTimerRegisters {
    * at once, and is delivered after this one's EOI.
    */
   vectorTaken(vector: number): void {
+    // Every INTA runs this test; the rest is out of line, so the INTA stays small enough to inline.
+    if (this.missedTicks.issued && vector === (this.page[Reg.LvtTimer]! & VECTOR_MASK)) this.timerTickTaken(vector);
+  }
+
+  /** vectorTaken for the timer's own outstanding tick. */
+  private timerTickTaken(vector: number): void {
     const lvtt = this.page[Reg.LvtTimer]!;
-    if (!this.missedTicks.issued || vector !== (lvtt & VECTOR_MASK)) return;
     if (!this.missedTicks.acknowledge()) return;
     if (this.count.armed === ArmedKind.Periodic && this.target.enabled && (lvtt & LVT_MASKED) === 0) this.target.setIrq(vector, false);
     else this.missedTicks.clear();
