@@ -62,6 +62,12 @@ class SourceLine extends LevelLine implements IrqLine {
     this.level = level;
     this.fabric.adjust(this.gsi, this.picPin, level ? 1 : -1);
   }
+
+  /** `lower(); raise()`: for a high source, the fabric takes both steps in one call. */
+  override retrigger(): void {
+    if (this.level) this.fabric.retriggerSource(this.gsi, this.picPin);
+    else this.set(true);
+  }
 }
 
 /**
@@ -296,6 +302,38 @@ export class InterruptFabric {
         const observers = this.picObservers;
         for (let i = 0; i < observers.length; i++) observers[i]!(picPin, level);
         if (this.pic !== null) this.pic.setInput(picPin, level);
+      }
+    }
+  }
+
+  /**
+   * @internal Called by a high source line re-asserted at once (`retrigger`): exactly
+   * `adjust(gsi, picPin, -1)` then `adjust(gsi, picPin, 1)`. With the timer shortcuts and nobody
+   * observing the inputs, the GSI's fall and rise go out first, then the 8259 input's fall and rise
+   * as one step of the PIC (its INT may then fall and rise as one, InterruptSink.retriggerInput):
+   * the two legs change disjoint state (IO-APIC pin and LAPIC IRR; 8259 and LINT0, whose fall
+   * changes nothing but its level), so only an observer could tell the order, and there is none.
+   */
+  retriggerSource(gsi: number, picPin: number): void {
+    if (!this.directGsiSinks || this.gate.settling || this.gsiObservers.length !== 0 || this.picObservers.length !== 0) {
+      this.adjust(gsi, picPin, -1);
+      this.adjust(gsi, picPin, 1);
+      return;
+    }
+    // The counts end where they started; a GSI or input falls and rises only if this source alone asserts it.
+    if (gsi >= 0 && this.gsiAsserts[gsi] === 1) {
+      this.gsiAsserts[gsi] = 0;
+      this.gsiChanged(gsi, false);
+      this.gsiAsserts[gsi] = 1;
+      this.gsiChanged(gsi, true);
+    }
+    const pic = this.pic;
+    if (picPin >= 0 && this.picAsserts[picPin] === 1 && pic !== null) {
+      if (pic.retriggerInput !== undefined) {
+        pic.retriggerInput(picPin);
+      } else {
+        pic.setInput(picPin, false);
+        pic.setInput(picPin, true);
       }
     }
   }

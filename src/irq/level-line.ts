@@ -30,6 +30,12 @@ export abstract class LevelLine {
     this.set(true);
     this.set(false);
   }
+
+  /** A new edge on a line held high: lower then raise at once (a no-op fall if already low, then high). */
+  retrigger(): void {
+    this.set(false);
+    this.set(true);
+  }
 }
 
 /** The observers of one line's level (qtest intercepts, tests), told in the order they were added. */
@@ -42,6 +48,11 @@ export class LevelObservers {
     return () => {
       this.list = this.list.filter((f) => f !== fn);
     };
+  }
+
+  /** No observer is registered (a line may then take a shortcut nobody could tell from its steps). */
+  get empty(): boolean {
+    return this.list.length === 0;
   }
 
   /** Calls every observer with `level`, in the order they were added. */

@@ -27,6 +27,11 @@ export interface IrqLine {
   lower(): void;
   /** An edge: raise then lower (a no-op rise if already high, then low). */
   pulse(): void;
+  /**
+   * A new edge on a line held high: lower then raise at once (a no-op fall if already low, then
+   * high), as Xen's periodic timer re-asserts IRQ0 at each tick. Exactly `lower(); raise()`.
+   */
+  retrigger(): void;
 }
 
 /** What an interrupt controller exposes for its inputs. */
@@ -39,6 +44,11 @@ export interface InterruptSink {
    * sink without it keeps what it latched.
    */
   adoptInputs?(level: (pin: number) => boolean): void;
+  /**
+   * Optional: input `pin`, high, fell and rose again at once; exactly `setInput(pin, false)` then
+   * `setInput(pin, true)`, in one call (the fabric's {@link IrqLine.retrigger} of an ISA IRQ).
+   */
+  retriggerInput?(pin: number): void;
 }
 
 /** A controller input at the end of a point-to-point line (e.g. a LAPIC's LINT0). */
@@ -47,6 +57,11 @@ export interface LineReceiver {
   setLevel(level: boolean): void;
   /** The settling pass after a reset: the line's level is `level`; take it as state, no edge. */
   adoptLevel(level: boolean): void;
+  /**
+   * Optional: the line, high, fell and rose again at once; exactly what `setLevel(false)` then
+   * `setLevel(true)` would do, in one call (the 8259's INT when IRQ0 is re-asserted).
+   */
+  glitch?(): void;
 }
 
 /** Shared by the lines of one fabric: whether the platform is settling (see InterruptFabric.settle). */
@@ -85,6 +100,23 @@ export class Line extends LevelLine implements IrqLine {
     const rs = this.receivers;
     for (let i = 0; i < rs.length; i++) rs[i]!.setLevel(level);
     this.observers.notify(level);
+  }
+
+  /**
+   * The line, high, falls and rises again at once: exactly `set(false); set(true)`. With one
+   * receiver that takes the two as one (`LineReceiver.glitch`) and no observer, one call.
+   */
+  glitch(): void {
+    const rs = this.receivers;
+    if (this.level && !this.gate.settling && rs.length === 1 && this.observers.empty) {
+      const r = rs[0]!;
+      if (r.glitch !== undefined) {
+        r.glitch();
+        return;
+      }
+    }
+    this.set(false);
+    this.set(true);
   }
 
   /** Connects a controller input: it hears every change and adopts the level after a reset. */

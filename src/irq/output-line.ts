@@ -36,6 +36,12 @@ export class OutputLine extends LevelLine implements IrqLine {
     this.observers.notify(level);
   }
 
+  /** `lower(); raise()`: with nobody observing this output, the shared line's own retrigger. */
+  override retrigger(): void {
+    if (this.observers.empty) this.target.retrigger();
+    else super.retrigger();
+  }
+
   /** Adds an observer of the device's output; returns a function that removes it. */
   observe(fn: LevelObserver): () => void {
     return this.observers.add(fn);

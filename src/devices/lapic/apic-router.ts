@@ -94,7 +94,11 @@ export class ApicRouter implements Device, IoHandler, LapicOutbox, MsiTarget, Fi
     fabric.setMsiTarget(this);
     const bsp = this.lapics[0]!;
     const pic = fabric.namedLine(PIC_INT_LINE);
-    pic.connect({ setLevel: (level) => bsp.setLint(0, level), adoptLevel: (level) => bsp.adoptLint(0, level) });
+    pic.connect({
+      setLevel: (level) => bsp.setLint(0, level),
+      adoptLevel: (level) => bsp.adoptLint(0, level),
+      glitch: () => bsp.lintGlitch(0),
+    });
     if (pic.level) bsp.setLint(0, true);
   }
 

@@ -564,6 +564,12 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
     } else if (mode === ApicDeliveryMode.Smi || mode === ApicDeliveryMode.Nmi || mode === ApicDeliveryMode.Init) this.receive(mode, 0, false, true);
   }
 
+  /** LINT`pin` falls and rises again at once: exactly `setLint(pin, false)` then `setLint(pin, true)`. */
+  lintGlitch(pin: 0 | 1): void {
+    this.lintLevels[pin] = false; // all a fall does
+    this.setLint(pin, true);
+  }
+
   /** After a reset (InterruptFabric.settle): LINT`pin` is at `level`, taken as state (no edge). */
   adoptLint(pin: 0 | 1, level: boolean): void {
     this.lintLevels[pin] = level;

@@ -50,6 +50,11 @@ export class I8259Chip {
     private readonly params: PicParams,
     /** Told about every INT output change (the pair routes it to "pic.int" or the master's IR2). */
     private readonly onOutput: (level: boolean) => void,
+    /**
+     * Told instead of `onOutput(false)` then `onOutput(true)` when INT, high, falls and rises
+     * again in one {@link I8259Chip.retriggerInput}; null: those two calls.
+     */
+    private readonly onGlitch: (() => void) | null = null,
   ) {}
 
   /** Power-on state (Xen vpic_reset / QEMU pic_reset): everything 0; Xen's hidden cascade level bit. */
@@ -108,6 +113,49 @@ export class I8259Chip {
   private readonly skipMasked = timerFastPaths.enabled;
 
   /**
+   * Input `ir` falls and rises again at once (IRQ0 re-asserted at a periodic tick): exactly
+   * `setInput(ir, false)` then `setInput(ir, true)`, with INT's level worked out for both steps
+   * before anyone is told (the output level is a function of this chip's registers, which no
+   * listener changes). When INT, high, would fall and rise again, the listener hears it as one
+   * glitch (`onGlitch`).
+   */
+  retriggerInput(ir: number): void {
+    const m = 1 << ir;
+    if ((this.inputs & m) === 0) {
+      this.setInput(ir, true); // the fall is a no-op
+      return;
+    }
+    // The fall (the input itself ends high again, so `inputs` keeps its bit).
+    if (this.params.requestFollowsLine || (this.elcr & m) !== 0) this.irr &= ~m;
+    if ((this.imr & m) !== 0 && this.skipMasked) {
+      this.irr |= m; // the rise requests; neither step touches INT
+      return;
+    }
+    const before = this.intOutput;
+    const afterFall = this.outputLevel();
+    this.irr |= m;
+    const afterRise = this.outputLevel();
+    if (afterFall === before) {
+      if (afterRise !== before) {
+        this.intOutput = afterRise;
+        this.onOutput(afterRise);
+      }
+      return;
+    }
+    // The fall moved INT, so it took away a request the rise puts back: INT, high, glitches low.
+    if (afterRise === before && before && this.onGlitch !== null) {
+      this.onGlitch();
+      return;
+    }
+    // Otherwise (not reached while INT agrees with the registers) the two steps as setInput tells them.
+    this.intOutput = afterFall;
+    this.onOutput(afterFall);
+    if (afterRise === afterFall) return;
+    this.intOutput = afterRise;
+    this.onOutput(afterRise);
+  }
+
+  /**
    * The input is at `level` after a reset, taken as state: no edge requests anything. A request
    * that must be held (level mode, or params.requestFollowsLine) follows the level; in level mode
    * the level is the request.
@@ -146,10 +194,15 @@ export class I8259Chip {
 
   /** Recomputes the INT output from IRR, IMR, ISR and the priority rules, and tells the pair when it changes level. */
   updateOutput(): void {
-    const level = !(this.params.intLowDuringInit && this.initState !== 0) && this.highestPendingIrq() >= 0;
+    const level = this.outputLevel();
     if (level === this.intOutput) return;
     this.intOutput = level;
     this.onOutput(level);
+  }
+
+  /** The INT level IRR, IMR, ISR and the priority rules give now (updateOutput's answer). */
+  private outputLevel(): boolean {
+    return !(this.params.intLowDuringInit && this.initState !== 0) && this.highestPendingIrq() >= 0;
   }
 
   /** INTA for `irq` (Xen __vpic_intack): IRR→ISR unless AEOI; level requests stay in IRR. */

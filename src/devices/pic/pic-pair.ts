@@ -84,8 +84,18 @@ export class PicPair implements Device, InterruptSink, ExtIntSource, IsaVectorLo
     this.params = validatePicParams(params);
     this.id = params.id;
     this.intLine = fabric.namedLine(PIC_INT_LINE);
-    this.master = new I8259Chip(true, params, (level) => this.intLine.set(level));
-    this.slave = new I8259Chip(false, params, (level) => this.master.setInput(CASCADE_IR, level));
+    this.master = new I8259Chip(
+      true,
+      params,
+      (level) => this.intLine.set(level),
+      () => this.intLine.glitch(),
+    );
+    this.slave = new I8259Chip(
+      false,
+      params,
+      (level) => this.master.setInput(CASCADE_IR, level),
+      () => this.master.retriggerInput(CASCADE_IR),
+    );
     this.chips = [this.master, this.slave];
     this.reset();
     const opts = (name: string, sizes: number) => ({
@@ -153,6 +163,13 @@ export class PicPair implements Device, InterruptSink, ExtIntSource, IsaVectorLo
     if (!(pin >= 0 && pin < 16) || pin === CASCADE_IR) return;
     if (pin < 8) this.master.setInput(pin, level);
     else this.slave.setInput(pin - 8, level);
+  }
+
+  /** ISA IRQ `pin`, high, falls and rises again at once: `setInput(pin, false)` then `setInput(pin, true)`. */
+  retriggerInput(pin: number): void {
+    if (!(pin >= 0 && pin < 16) || pin === CASCADE_IR) return;
+    if (pin < 8) this.master.retriggerInput(pin);
+    else this.slave.retriggerInput(pin - 8);
   }
 
   /** After a reset (InterruptFabric.settle): the ISA inputs take their lines' levels as state. */

@@ -261,8 +261,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
   /** One owed IRQ0 tick as an edge (the missed-tick policy), leaving the line where OUT0 has it. */
   private redeliverIrq0Tick(): void {
     if (this.irq0.level) {
-      this.irq0.lower();
-      this.irq0.raise();
+      this.irq0.retrigger(); // lower, raise
     } else {
       this.irq0.raise();
       this.irq0.lower();
@@ -382,8 +381,7 @@ export class Pit implements Device, IoHandler, LegacyReplacementListener, IrqOut
     if (this.clamped) {
       if (!this.pulseChecked || !this.pulseSkipsRecheck) this.syncIrq(false);
       if (this.clamped) {
-        this.irq0.lower();
-        this.irq0.raise();
+        this.irq0.retrigger(); // lower, raise
         this.missedTicks.tick(periods);
       }
       return;
