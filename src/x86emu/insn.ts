@@ -38,16 +38,18 @@ export const OW_MAP = 8,
   OW_ADDRSIZE = 20,
   OW_IMMSIZE = 24;
 /**
- * {@link Insn.prefixWord}: LOCK (bit 0), 66 (1), 67 (2), REX.W/VEX.W (3), pp (4-5), the last F2/F3
- * as its low two bits (6-7: 2 = F2, 3 = F3, 0 none), segment override + 1 (8-10), REX byte (11-18),
- * VEX.L (19-20), VEX.W (21), VEX.vvvv (22-26).
+ * {@link Insn.prefixWord}: 66 (bit 0), REX.W/VEX.W (1), the last F2/F3 as its low two bits (2-3:
+ * 2 = F2, 3 = F3, 0 none), pp (4-5), LOCK (6), 67 (7), segment override + 1 (8-10), REX byte (11-18),
+ * VEX.L (19-20), VEX.W (21), VEX.vvvv (22-26). The low four bits are what a legacy opcode's operand,
+ * immediate and memory sizes and its mandatory prefix depend on: the 64-bit fast path indexes its
+ * tables with them (decoder/decode-fast64.ts).
  */
-export const PW_LOCK = 1,
-  PW_OPSIZE = 2,
-  PW_ADSIZE = 4,
-  PW_REXW = 8,
+export const PW_OPSIZE = 1,
+  PW_REXW = 2,
+  PW_REP = 2,
   PW_PP = 4,
-  PW_REP = 6,
+  PW_LOCK = 64,
+  PW_ADSIZE = 128,
   PW_SEGOV = 8,
   PW_REX = 11,
   PW_VEXL = 19,

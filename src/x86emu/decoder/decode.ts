@@ -89,8 +89,18 @@ function ud(d: Insn, i: number): number {
  * (more than 15 bytes: #GP(0)) or DEC_FETCH (needed a byte at `d.length` that was not fetched).
  */
 export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
-  // the common forms first (decode-fast64.ts in 64-bit mode, decode-fast.ts in the others)
-  const st = mode === MODE_LONG64 ? fast64(d, buf, avail, f) : fastLegacyModes(d, buf, avail, mode, f);
+  // 64-bit mode: the fast path (decode-fast64.ts); this function and it stay small enough for V8 to
+  // inline into the caller (the literal 6 is MODE_LONG64: a constant read costs bytecode)
+  if (mode === 6) {
+    const st = fast64(d, buf, avail, f);
+    if (st >= 0) return st;
+  }
+  return decodeSlow(d, buf, avail, mode, f);
+}
+
+/** {@link decode} past the 64-bit fast path: the other modes' fast path (decode-fast.ts), then the general decoder. */
+function decodeSlow(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
+  const st = mode === MODE_LONG64 ? -1 : fastLegacyModes(d, buf, avail, mode, f);
   return st >= 0 ? st : decodeGeneral(d, buf, avail, mode, f);
 }
 
