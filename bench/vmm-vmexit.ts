@@ -76,7 +76,8 @@ const QEMU = 'qemu-system-x86_64';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function guestsDir(): string | null {
+/** The shared guests directory (HVMDEV_GUESTS, or `shared/guests` found upwards), or null. */
+export function guestsDir(): string | null {
   const env = process.env['HVMDEV_GUESTS'];
   if (env !== undefined && existsSync(join(env, 'kvm-unit-tests'))) return env;
   let dir = resolve(here, '..');
@@ -108,14 +109,24 @@ export function cycles(out: string, op: string): number | null {
 
 type Runner = (flat: string, op: string, vcpus: number, seconds: number) => Promise<string>;
 
-const hvmdev: Runner = (flat, op, vcpus, seconds) => {
-  const bin = join(here, '..', 'src', 'cli', 'bin.js');
-  const args = [bin, 'run', '--kernel', flat, '--append', op, '--vcpus', String(vcpus), '--test-devices', '--cpu', '+x2apic,+tsc-deadline'];
-  return output(process.execPath, [...args, '--timeout', String(seconds)], (seconds + 15) * 1000);
-};
+/**
+ * The CPU features hvmdev's guest gets (VMM_VMEXIT_HVMDEV_CPU, default +x2apic,+tsc-deadline).
+ * QEMU with kernel-irqchip=off presents no x2APIC, so its guest reaches the APIC through the xAPIC
+ * page while hvmdev's, by default, uses the x2APIC MSRs: for the self-IPI operations
+ * `-x2apic,+tsc-deadline` makes both guests run the same code.
+ */
+export const hvmdevCpu = (): string => process.env['VMM_VMEXIT_HVMDEV_CPU'] ?? '+x2apic,+tsc-deadline';
 
-const qemu: Runner = (flat, op, vcpus, seconds) =>
-  output(
+/** `hvmdev run` of vmexit.flat for `op` (the program and its arguments). */
+export function hvmdevCommand(flat: string, op: string, vcpus: number, seconds: number, cpu = hvmdevCpu()): [string, string[]] {
+  const bin = join(here, '..', 'src', 'cli', 'bin.js');
+  const args = [bin, 'run', '--kernel', flat, '--append', op, '--vcpus', String(vcpus), '--test-devices', `--cpu=${cpu}`];
+  return [process.execPath, [...args, '--timeout', String(seconds)]];
+}
+
+/** QEMU 7.2 with its userspace irqchip running vmexit.flat for `op` (the program and its arguments). */
+export function qemuCommand(flat: string, op: string, vcpus: number): [string, string[]] {
+  return [
     QEMU,
     [
       '-accel',
@@ -141,8 +152,18 @@ const qemu: Runner = (flat, op, vcpus, seconds) =>
       '-append',
       op,
     ],
-    seconds * 1000,
-  );
+  ];
+}
+
+const hvmdev: Runner = (flat, op, vcpus, seconds) => {
+  const [cmd, args] = hvmdevCommand(flat, op, vcpus, seconds);
+  return output(cmd, args, (seconds + 15) * 1000);
+};
+
+const qemu: Runner = (flat, op, vcpus, seconds) => {
+  const [cmd, args] = qemuCommand(flat, op, vcpus);
+  return output(cmd, args, seconds * 1000);
+};
 
 const figuresOf = (xs: readonly (number | null)[]) => xs.filter((x): x is number => x !== null);
 const min = (xs: readonly (number | null)[]) => (figuresOf(xs).length === 0 ? null : Math.min(...figuresOf(xs)));
