@@ -63,6 +63,12 @@ class SourceLine extends LevelLine implements IrqLine {
     this.fabric.adjust(this.gsi, this.picPin, level ? 1 : -1);
   }
 
+  /** `raise(); lower()`: for a low source, the fabric takes both steps in one call. */
+  override pulse(): void {
+    if (this.level) this.set(false);
+    else this.fabric.pulseSource(this.gsi, this.picPin);
+  }
+
   /** `lower(); raise()`: for a high source, the fabric takes both steps in one call. */
   override retrigger(): void {
     if (this.level) this.fabric.retriggerSource(this.gsi, this.picPin);
@@ -303,6 +309,32 @@ export class InterruptFabric {
         for (let i = 0; i < observers.length; i++) observers[i]!(picPin, level);
         if (this.pic !== null) this.pic.setInput(picPin, level);
       }
+    }
+  }
+
+  /**
+   * @internal Called by a low source line pulsed (`pulse`, an HPET comparator's edge): exactly
+   * `adjust(gsi, picPin, 1)` then `adjust(gsi, picPin, -1)`. With the timer shortcuts and nobody
+   * observing the inputs, the GSI's rise and fall go out first, then the 8259 input's (see
+   * retriggerSource for why only an observer could tell).
+   */
+  pulseSource(gsi: number, picPin: number): void {
+    if (!this.directGsiSinks || this.gate.settling || this.gsiObservers.length !== 0 || this.picObservers.length !== 0) {
+      this.adjust(gsi, picPin, 1);
+      this.adjust(gsi, picPin, -1);
+      return;
+    }
+    // The counts end where they started; a GSI or input rises and falls only if nobody else asserts it.
+    if (gsi >= 0 && this.gsiAsserts[gsi] === 0) {
+      this.gsiAsserts[gsi] = 1;
+      this.gsiChanged(gsi, true);
+      this.gsiAsserts[gsi] = 0;
+      this.gsiChanged(gsi, false);
+    }
+    const pic = this.pic;
+    if (picPin >= 0 && this.picAsserts[picPin] === 0 && pic !== null) {
+      pic.setInput(picPin, true);
+      pic.setInput(picPin, false);
     }
   }
 

@@ -1,10 +1,11 @@
-// Differential property test of IrqLine.retrigger (issue 14): a high line re-asserted at once (Xen's
-// periodic IRQ0 at each PIT tick) must do exactly what lower() then raise() do. The fabric takes the
-// two steps in one call (retriggerSource), the 8259 takes its input's fall and rise as one step
+// Differential property test of IrqLine.retrigger and pulse (issue 14): a high line re-asserted at
+// once (Xen's periodic IRQ0 at each PIT tick) must do exactly what lower() then raise() do, and an
+// edge (an HPET comparator's) what raise() then lower() do. The fabric takes the two steps in one
+// call (retriggerSource, pulseSource), the 8259 takes its input's fall and rise as one step
 // (I8259Chip.retriggerInput) and tells a glitch of its INT as one call down to LINT0
 // (Line.glitch, Lapic.lintGlitch). Two platforms get the same random guest (8259 ICWs, OCWs, masks
 // and ELCR as random port writes, LVT LINT0 in every delivery mode, IO-APIC entries, INTA and EOI);
-// on one a source line is retriggered, on the other lowered and raised. Every 8259, LAPIC and
+// on one a source line is retriggered (pulsed), on the other lowered and raised (raised and lowered). Every 8259, LAPIC and
 // IO-APIC register, the INTA results and the LAPIC's wake-ups must be equal after every step.
 import 'reflect-metadata';
 import fc from 'fast-check';
@@ -33,6 +34,7 @@ type Op =
   | { k: 'set'; line: number; level: boolean }
   | { k: 'second'; line: number; level: boolean }
   | { k: 'retrigger'; line: number }
+  | { k: 'pulse'; line: number }
   | { k: 'take' }
   | { k: 'observe' };
 
@@ -71,6 +73,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   // A second source on the same GSI and input (wired-OR): a retrigger then changes nothing there.
   { weight: 1, arbitrary: fc.record({ k: fc.constant('second' as const), line, level: fc.boolean() }) },
   { weight: 6, arbitrary: fc.record({ k: fc.constant('retrigger' as const), line }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('pulse' as const), line }) },
   { weight: 3, arbitrary: fc.constant({ k: 'take' as const }) },
   { weight: 1, arbitrary: fc.constant({ k: 'observe' as const }) },
 );
@@ -129,6 +132,16 @@ function apply(r: Rig, o: Op, retrigger: boolean): void {
       }
       break;
     }
+    case 'pulse': {
+      const l = r.sources[o.line]!;
+      if (retrigger) {
+        l.pulse();
+      } else {
+        l.raise();
+        l.lower();
+      }
+      break;
+    }
     case 'take':
       for (let n = 0; n < 4; n++) {
         const v = r.lapic.takeInterrupt();
@@ -156,7 +169,7 @@ function state(r: Rig): unknown {
   };
 }
 
-describe('IrqLine.retrigger: exactly lower() then raise() (issue 14, the PIT tick on the 8259 leg)', () => {
+describe('IrqLine.retrigger and pulse: exactly lower() then raise(), raise() then lower() (issue 14, the PIT and HPET ticks)', () => {
   for (const profile of ['xen-hvm', 'qemu-pc'] as const) {
     it(`${profile}: random 8259, LINT0 and IO-APIC programming; every register, INTA and wake-up equal after every step`, () => {
       fc.assert(
