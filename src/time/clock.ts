@@ -397,6 +397,22 @@ export class VirtualClock {
   /** Fires `t` at `when` (≥ its deadline): re-queues a periodic timer first, then calls back. */
   private fire(t: Timer, when: number): void {
     this.now = when;
+    const period = t.period;
+    if (period > 0 && when === t.deadline && t.wakeAt === when) {
+      // A periodic timer on time (the common event): what the general path below does, with
+      // place()'s cases decided (not quiet, and the re-arm moves it later: down the heap).
+      const next = when + period;
+      if (next <= MAX_CLOCK_NS) {
+        t.firedAt = when;
+        t.deadline = next;
+        t.wakeAt = next;
+        t.seq = this.seq++;
+        this.siftDown(t.heapIndex);
+        this.eventsFired++;
+        t.callback(when, 1);
+        return;
+      }
+    }
     let periods = 1;
     t.firedAt = t.deadline;
     if (t.period > 0 && when > t.deadline) {
