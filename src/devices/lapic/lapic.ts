@@ -16,6 +16,7 @@ import type { ExtIntSource } from '../../irq/ext-int-source.js';
 import type { InterruptTaker } from '../../irq/periodic-timer-source.js';
 import { ApicBaseMsr, ApicBaseWrite } from './apic-base.js';
 import { IcrSender } from './lapic-ipi.js';
+import { timerFastPaths } from '../../irq/timer-fast-paths.js';
 import { type LapicMsrTarget, lapicReadMsr, lapicReadMsrHalves, lapicWriteMsr, lapicWriteMsrHalves } from './lapic-msr.js';
 import { checkLapicRules, checkLapicState, keepsLegacyX2apicLdr, LAPIC_STATE, type LapicState } from './lapic-state.js';
 import type { ArmedKind, LapicTimer } from './lapic-timer.js';
@@ -663,7 +664,7 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
   }
 
   private extIntReady(): boolean {
-    return this.extInt || (this.lintLevels[0] === true && this.acceptsPicInterrupt());
+    return this.extInt || (this.lintLevels[0] === true && (this.picAcceptsKept ? this.picAccepts : this.acceptsPicInterrupt()));
   }
 
   private pendingVector(): number {
@@ -801,8 +802,18 @@ export class Lapic implements StateGroupMember, InterruptTaker, LapicMsrTarget, 
     this.outbox.lapicRoutingChanged?.(this);
   }
 
+  /**
+   * acceptsPicInterrupt() as of the last picAcceptanceChanged() (every change of LVT LINT0 or of
+   * the hardware enable reports one), so the INTA's ExtINT test is two loads, not the LVT and APIC
+   * base decoded twice per INTA while the 8259's INT is high (issue 14).
+   */
+  private picAccepts = false;
+  /** timerFastPaths when built: extIntReady reads picAccepts (without: the differential test's reference). */
+  private readonly picAcceptsKept = timerFastPaths.enabled;
+
   /** LVT LINT0 or the hardware enable changed: acceptsPicInterrupt() may answer differently. */
   private picAcceptanceChanged(): void {
+    this.picAccepts = this.acceptsPicInterrupt();
     this.picAcceptanceObserver?.();
   }
 }
