@@ -134,8 +134,10 @@ const CASES: readonly KutCase[] = [
  * KVM_EXIT_IRQ_WINDOW_OPEN comes inside a short STI…CLI window or right after an IRET: a second
  * pending interrupt is not taken there (ioapic simultaneous edge, eventinj vec 32/33, vec 32/int
  * $33; QEMU on this host fails the ioapic case too, with either irqchip), and eventinj's nested
- * NMI arrives 1,025 instructions after the IRET that unblocks it instead of at it (on the AMD
- * host it even came before the IRET, nmi.pending 1 → 0 with nmi.masked 1).
+ * NMI arrives a batch (~1,024 instructions) after the last exit instead of at the IRET that
+ * unblocks it (on the AMD host it even came before the IRET, nmi.pending 1 → 0 with nmi.masked
+ * 1). pvm-interrupt-window.test.ts checks these host behaviours wherever the suite runs: if a PVM
+ * host changes, it fails first.
  * Any host without an in-kernel LAPIC: KVM answers KVM_HC_SEND_IPI with −KVM_ENOSYS.
  * (apic's APIC-timer mode-change cases and logical-mode IPIs are bounded by host time: TIMING_CASES.)
  */
