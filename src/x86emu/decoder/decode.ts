@@ -90,9 +90,11 @@ function ud(d: Insn, i: number): number {
  */
 export function decode(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode, f: CpuFeatures): number {
   // 64-bit mode: the fast path (decode-fast64.ts); this function and it stay small enough for V8 to
-  // inline into the caller (the literal 6 is MODE_LONG64: a constant read costs bytecode)
+  // inline into the caller (the literal 6 is MODE_LONG64: a constant read costs bytecode). `avail | 0`:
+  // a typed array's length reaches V8's optimized code as a double, and the lane's compares against
+  // it were a checked conversion each; a smaller value only makes the lane decline (never past 15 bytes)
   if (mode === 6) {
-    const st = fast64(d, buf, avail, f);
+    const st = fast64(d, buf, avail | 0, f);
     if (st >= 0) return st;
   }
   return decodeSlow(d, buf, avail, mode, f);
