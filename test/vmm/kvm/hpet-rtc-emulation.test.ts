@@ -77,7 +77,7 @@ function guest(delta: number): number[] {
     0x86,
     ...abs32(0xf0), //                   mov eax, [rsi+0xF0]   (hpet_rtc_timer_init: counter)
     0x05,
-    ...abs32(delta), //                        add eax, delta
+    ...abs32(delta), //                        arm: add eax, delta
     0x89,
     0x04,
     0x25,
@@ -86,6 +86,17 @@ function guest(delta: number): number[] {
     0x86,
     ...abs32(0x128), //                  mov [rsi+0x128], eax  (T1 comparator)
     ...movRsiImm(0x120, 0x104), //             T1 CONF: 32-bit mode, interrupt enabled, edge, one-shot
+    // Unlike Linux's hpet_rtc_timer_init, the first arm is checked as the handler's re-arm is: a
+    // host that keeps the VMM's thread off its CPU for more than 1/64 s between the counter read
+    // and this enable leaves the comparator behind the counter, and a 32-bit one-shot then first
+    // matches at the wrap (xen-hvm: 68.7 s, past this test's bound; seen once in npm test at load 15).
+    0x8b,
+    0x8e,
+    ...abs32(0xf0), //                   mov ecx, [rsi+0xF0]
+    0x29,
+    0xc1, //                                   sub ecx, eax
+    0x79,
+    0xda, //                                   jns arm (the add above) while not ahead of the counter
     0xfb, //                                         sti
     0xf4, //                                   idle: hlt
     0xeb,
@@ -188,12 +199,32 @@ function schedstatOfThisThread(): number {
   }
 }
 
+/** The VMM's thread sleeps `ms` right after the first write of timer 1's comparator (a host stall there). */
+function stallAfterFirstComparatorWrite(hpet: Hpet, ms: number): void {
+  const write = hpet.write.bind(hpet);
+  let first = true;
+  hpet.write = (offset, size, value, ctx) => {
+    write(offset, size, value, ctx);
+    if (first && offset === 0x128) {
+      first = false;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    }
+  };
+}
+
 describe.skipIf(KVM_SKIP_REASON !== null)('HPET timer 1 as Linux emulates the RTC interrupt with it, on KVM', () => {
-  for (const profile of ['xen-hvm', 'qemu-pc'] as const) {
-    it(`${profile}: the VMM's part of each match-to-handler lag of the idle guest is well within one 64 Hz period`, async () => {
+  // The third run keeps the VMM's thread off its CPU for 20 ms right after the guest's first
+  // comparator write, as a loaded host can: the guest's checked first arm still gets every period.
+  for (const [profile, stallMs] of [
+    ['xen-hvm', 0],
+    ['qemu-pc', 0],
+    ['xen-hvm', 20],
+  ] as const) {
+    it(`${profile}: the VMM's part of each match-to-handler lag of the idle guest is well within one 64 Hz period${stallMs > 0 ? `, with a ${stallMs} ms host stall after the first arm` : ''}`, async () => {
       const vm = Vm.create({ profile, vcpus: 1, ramBytes: 4 * 1024 * 1024, timeoutSeconds: 20 });
       try {
         stopOnPortF4(vm);
+        if (stallMs > 0) stallAfterFirstComparatorWrite(vm.platform.devices.get('hpet') as Hpet, stallMs);
         // The VMM thread's scheduler delay (ns a runnable thread waited for a CPU), with host time:
         // sampled at each step of the run loop (the platform clock brought up to host time) and at
         // the handler's OUT. One vCPU: the run loop and its exits are on this thread.
