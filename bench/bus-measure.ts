@@ -16,6 +16,13 @@
 //   inlining budget allowed: into the direct loop's read and write, into the bus loop's read but
 //   not its write (MmioBus.write is larger), so the two sides did not make the same kind of call.
 //   Now neither can inline a device: both make the megamorphic call to distinct code a VMM makes.
+// - Each loop is optimized as a function entered by a call (as a VMM's exit path is), not only as
+//   on-stack replacement (OSR) of its long first calls (found 2026-12-08, `--trace-opt`): when a
+//   compile finished before the loop ended (a quiet box; `--no-concurrent-recompilation` does it
+//   every time) V8 kept running the OSR code, and the port row read 1.26–1.43 (bus 38–42 ns) where
+//   the entry-compiled code reads 1.15–1.21 (bus 32–34); the MMIO rows' direct loop was 2–5 ns
+//   slower in that form than the bus's, so those rows read lower than what a VMM gets. Short
+//   warm-up calls first get both loops their entry-compiled code, whatever the box's load.
 import { HOST_ACCESS, type PortAccessSize } from '../src/bus/access.js';
 import type { IoHandler } from '../src/bus/handler.js';
 import { QUICK } from './harness.js';
@@ -32,6 +39,10 @@ export interface Interleaved {
   readonly rounds: number;
 }
 
+/** Short warm-up calls before the long rounds (see interleaved). */
+const WARM_CALLS = 2000;
+const WARM_OPS = 64;
+
 /** One side of a measurement: `run(arg, ops)` makes `ops` accesses and returns a value to keep alive. */
 export type Run<A> = (arg: A, ops: number) => number;
 
@@ -42,6 +53,9 @@ export type Run<A> = (arg: A, ops: number) => number;
  */
 export function interleaved<D, B>(direct: Run<D>, directArg: D, bus: Run<B>, busArg: B, ops: number, rounds: number): Interleaved {
   let sink = 0;
+  // First many short calls, so that each loop is optimized as a function entered from a call (the
+  // form a VMM's exit path runs in), not only as on-stack replacement of a long loop (see header).
+  for (let w = 0; w < WARM_CALLS; w++) sink += direct(directArg, WARM_OPS) + bus(busArg, WARM_OPS);
   for (let w = 0; w < 20; w++) sink += direct(directArg, ops) + bus(busArg, ops); // warm-up: let the JIT settle
   let bestDirect = Infinity;
   let bestBus = Infinity;
