@@ -22,7 +22,7 @@ export abstract class BusCore {
   protected tracer: Tracer | null = null;
   /**
    * Bumped by every change of the regions (register, move, remove) and of the tracer: a caller's
-   * cache of lookups (MmioTlb) is valid only for the generation it was filled in.
+   * cache of lookups (the emulator's remembered device pages) is valid only for the generation it was filled in.
    */
   generation = 0;
   /** Counters for tests and `describe`: accesses that no range claimed, and accesses refused by width. */

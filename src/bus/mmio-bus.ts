@@ -30,12 +30,6 @@ const LARGE = 0x40;
 const SIZE_MASK = new Int32Array([0, 0xff, 0xffff, 0, -1]);
 const RAM = 0x20;
 const UNUSUAL = ALIGNED | RAM | LARGE;
-/**
- * @internal For a caller's cache (MmioTlb): an access of `size` bytes inside region `id`'s record
- * goes straight to its handler iff `(idFlags[id] & (size | MMIO_NOT_DIRECT)) === size` and nothing
- * traces, with the offset `addr − base` and the value masked to the size, exactly as read/write do.
- */
-export const MMIO_NOT_DIRECT = UNUSUAL;
 
 /**
  * Guest-physical memory (addresses below 2^52): device ranges and guest RAM side by side. Devices
@@ -375,35 +369,9 @@ export class MmioBus extends BusCore implements RegionHost {
     return this.find(addr);
   }
 
-  /** The id of the region containing `addr` in the current generation, or 0 (for a caller's cache, MmioTlb). */
+  /** The id of the region containing `addr` in the current generation, or 0 (for a caller's cache). */
   regionIdAt(addr: number): number {
     return this.map.lookupId(addr);
-  }
-
-  /**
-   * For a caller's cache (MmioTlb): the only region id that can contain `addr`, unchecked (0, or an
-   * id whose record the caller compares the access against: idRecords).
-   */
-  candidateAt(addr: number): number {
-    return this.map.candidate(addr);
-  }
-
-  /**
-   * Per region id, [2·id] its base and [2·id + 1] its end (exclusive); id 0 is [0, 0). For a
-   * caller's cache: the array is replaced when the bus grows, which moves its generation.
-   */
-  get idRecords(): Float64Array {
-    return this.map.rec;
-  }
-
-  /** Per region id, the flags MMIO_NOT_DIRECT is tested against (replaced as idRecords is). */
-  get idFlags(): Uint8Array {
-    return this.map.tags;
-  }
-
-  /** Per region id, its handler (the same array for the bus's life). */
-  get idHandlers(): readonly IoHandler[] {
-    return this.handlers;
   }
 
   /** Region `id`'s base (0 for id 0). */
@@ -428,7 +396,7 @@ export class MmioBus extends BusCore implements RegionHost {
   }
 
   /**
-   * For a caller's cache (MmioTlb): writes the base, end and direct sizes (idDirectSizes) of the
+   * For a caller's cache (the emulator's): writes the base, end and direct sizes (idDirectSizes) of the
    * region containing `addr` to out[at], out[at + 1], out[at + 2] (0, 0, 0 where none does) and
    * returns its handler: one lookup, the same answer as regionIdAt and the id* accessors.
    */
