@@ -12,6 +12,8 @@ import { HOST_ACCESS } from '../../src/bus/access.js';
 import { MmioBus } from '../../src/bus/mmio-bus.js';
 import type { IoHandler } from '../../src/bus/handler.js';
 import type { Region } from '../../src/bus/region.js';
+import type { PortAccessSize } from '../../src/bus/access.js';
+import { RecordingDevice } from './helpers.js';
 
 const G = 0x1_0000;
 /** Windows of 4 granules: at the top of 4 GiB, and two that share their slots (4 GiB apart). */
@@ -26,8 +28,10 @@ const at = fc.record({
   ),
 });
 const length = fc.oneof(fc.integer({ min: 1, max: 0x300 }), fc.constantFrom(0x100, 0x200, 0x1000), fc.integer({ min: 1, max: 0x4_0000 }));
+/** Registration options: every size, dword only, bytes and words, dword only and aligned. */
+const OPTIONS = [{}, { sizes: 4 }, { sizes: 1 | 2 }, { sizes: 4, aligned: true }] as const;
 const op = fc.oneof(
-  fc.record({ kind: fc.constant('add' as const), at, length }),
+  fc.record({ kind: fc.constant('add' as const), at, length, opts: fc.nat(OPTIONS.length - 1) }),
   fc.record({ kind: fc.constant('move' as const), pick: fc.nat(), at }),
   fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }),
 );
@@ -35,15 +39,16 @@ type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
 const where = (a: { window: number; offset: number }) => WINDOWS[a.window]! + a.offset;
 
-function run(ops: readonly Op[]): { bus: MmioBus; live: Region[] } {
+function run(ops: readonly Op[], devices?: RecordingDevice[]): { bus: MmioBus; live: Region[] } {
   const bus = new MmioBus();
   const live: Region[] = [];
   let n = 0;
   for (const o of ops) {
     try {
       if (o.kind === 'add') {
-        const device: IoHandler = { read: () => ++n & 0xff, write: () => undefined };
-        live.push(bus.register(where(o.at), o.length, device, { owner: `r${live.length}` }));
+        const device: IoHandler = devices !== undefined ? new RecordingDevice(o.length, -1) : { read: () => ++n & 0xff, write: () => undefined };
+        live.push(bus.register(where(o.at), o.length, device, { owner: `r${live.length}`, ...OPTIONS[o.opts] }));
+        devices?.push(device as RecordingDevice);
       } else if (live.length > 0) {
         const r = live[o.pick % live.length]!;
         if (o.kind === 'remove') {
@@ -163,5 +168,40 @@ describe('MmioLowTable (through MmioBus)', () => {
     expect(bus.read(0xc000_fffc, 4, HOST_ACCESS)).toBe(0xffff_ffff);
     expect(bus.read(0xc002_0004, 4, HOST_ACCESS)).toBe(0x11);
     expect(seen).toEqual([0xfffc, 4]);
+  });
+
+  it('property: reads and writes through the table equal the range map walk’s on a twin bus (values, device calls, counters)', () => {
+    const access = fc.record({
+      at,
+      delta: fc.integer({ min: -4, max: 4 }),
+      size: fc.constantFrom(1, 2, 4) as fc.Arbitrary<PortAccessSize>,
+      write: fc.boolean(),
+      value: fc.integer({ min: 0, max: 0xffff_ffff }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), fc.array(access, { maxLength: 80 }), (ops, accesses) => {
+        const devsA: RecordingDevice[] = [];
+        const devsB: RecordingDevice[] = [];
+        const a = run(ops, devsA).bus;
+        const b = run(ops, devsB).bus;
+        // The twin's general path: the range map's walk, which never reads the bus's table.
+        const walk = b as unknown as {
+          readWalk(addr: number, size: PortAccessSize, ctx: typeof HOST_ACCESS): number;
+          writeWalk(addr: number, size: PortAccessSize, value: number, ctx: typeof HOST_ACCESS): void;
+        };
+        for (const x of accesses) {
+          const addr = Math.max(0, where(x.at) + x.delta);
+          if (x.write) {
+            a.write(addr, x.size, x.value, HOST_ACCESS);
+            walk.writeWalk(addr, x.size, x.value, HOST_ACCESS);
+          } else {
+            expect(a.read(addr, x.size, HOST_ACCESS), `read ${addr.toString(16)}/${x.size}`).toBe(walk.readWalk(addr, x.size, HOST_ACCESS));
+          }
+        }
+        expect(devsA.map((d) => JSON.stringify(d.log))).toEqual(devsB.map((d) => JSON.stringify(d.log)));
+        expect([a.unclaimedAccesses, a.rejectedAccesses]).toEqual([b.unclaimedAccesses, b.rejectedAccesses]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
