@@ -57,8 +57,8 @@ const UNUSUAL = ALIGNED | RAM | LARGE;
  */
 export class MmioBus extends BusCore implements RegionHost {
   private readonly map = new MmioRangeMap();
-  /** Per 64 KiB granule (modulo 4 GiB), page or 256 bytes: the id and handler of the only region there (else 0: walk the map). */
-  private readonly low = new MmioLowTable(RAM_HANDLER);
+  /** Per 64 KiB granule (modulo 4 GiB), page or 256 bytes: the region there (id and flags), its handler and its bounds (else 0: walk the map). */
+  private readonly low = new MmioLowTable(RAM_HANDLER, this.map);
   private last: Region | null = null;
 
   /** By region id (MmioRangeMap), so the fast path reads compact arrays, not Region objects. */
@@ -101,14 +101,11 @@ export class MmioBus extends BusCore implements RegionHost {
     // into a caller's loop: everything else is in readWalk.
     const low = this.low;
     const at = low.find(addr);
-    const id = low.ids[at]!;
-    // One 16-byte record (base, end) per id: id 0's [0, 0) fails the check, and so does a region
-    // of another 4 GiB window sharing the slot.
-    const map = this.map;
-    const rec = map.rec;
-    const base = rec[2 * id]!;
-    if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
-      // The handler from the table's index, not from the id: the call does not wait for the id.
+    // The entry's flags, then its region's bounds, all at the table's index: an empty entry's
+    // [0, 0) fails the check, and so does a region of another 4 GiB window sharing the slot.
+    const bounds = low.bounds;
+    const base = bounds[at << 1]!;
+    if ((low.entries[at]! & (size | UNUSUAL)) === size && addr >= base && addr + size <= bounds[(at << 1) | 1]! && this.tracer === null) {
       // The offset as a small integer: a double would be boxed for the device call.
       return (low.handlers[at]!.read((addr - base) | 0, size, ctx) & SIZE_MASK[size]!) >>> 0;
     }
@@ -119,11 +116,9 @@ export class MmioBus extends BusCore implements RegionHost {
   write(addr: number, size: PortAccessSize, value: number, ctx: AccessContext = HOST_ACCESS): void {
     const low = this.low;
     const at = low.find(addr);
-    const id = low.ids[at]!;
-    const map = this.map;
-    const rec = map.rec;
-    const base = rec[2 * id]!;
-    if (addr >= base && addr + size <= rec[2 * id + 1]! && (map.tags[id]! & (size | UNUSUAL)) === size && this.tracer === null) {
+    const bounds = low.bounds;
+    const base = bounds[at << 1]!;
+    if ((low.entries[at]! & (size | UNUSUAL)) === size && addr >= base && addr + size <= bounds[(at << 1) | 1]! && this.tracer === null) {
       low.handlers[at]!.write((addr - base) | 0, size, (value & SIZE_MASK[size]!) >>> 0, ctx);
       return;
     }
