@@ -8,9 +8,11 @@
 // per opcode whether it qualifies, its immediate and memory-operand size kinds; per ModRM byte its
 // SIB/displacement layout. Everything else (67 and segment prefixes, 0F38/0F3A, VEX/EVEX/XOP,
 // opcodes with special rules), and any instruction that runs out of bytes or fails a validity or
-// LOCK rule, goes to the general decoder, which then decides; the record written is the same,
+// LOCK rule, goes to the general decoder, which then decides; the record written (as its eleven
+// numbers: insn.ts's packed words, composed here) is the same,
 // field for field (test/x86emu/decode-fast.test.ts compares them).
-import { BASE_RIP, DEC_OK, ENC_LEGACY, type Insn, MAP_PRIMARY, NO_REG } from '../insn.js';
+import * as In from '../insn.js';
+import type { Insn } from '../insn.js';
 import { decodeFast64 } from './decode-fast64.js';
 import type { CpuFeatures } from '../features.js';
 import { lockLegalForm } from './lock.js';
@@ -51,6 +53,36 @@ const {
   SSE_SIZE_Y,
 } = Tb;
 const { D_SPECIAL, DIGITS, FORMS } = Va;
+const {
+  BASE_RIP,
+  DEC_OK,
+  ENC_LEGACY,
+  EW_BASE,
+  EW_HAS,
+  EW_INDEX,
+  EW_MEMSIZE,
+  EW_SCALE,
+  EW_SEG,
+  MAP_PRIMARY,
+  MW_HAS,
+  MW_MOD,
+  MW_REG,
+  MW_REGRAW,
+  MW_RM,
+  NO_REG,
+  OW_ADDRSIZE,
+  OW_ENC,
+  OW_IMMSIZE,
+  OW_MAP,
+  OW_MODE,
+  OW_OPSIZE,
+  PW_LOCK,
+  PW_OPSIZE,
+  PW_PP,
+  PW_REP,
+  PW_REX,
+  PW_REXW,
+} = In;
 const MODE_LONG64 = 6;
 const MODE_PROT32 = 3;
 const MODE_COMPAT32 = 5;
@@ -189,7 +221,7 @@ function decodeFastPlain(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode)
   const addrSize = is64 ? 8 : bits32 ? 4 : 2;
   let base = NO_REG;
   let index = NO_REG;
-  let scale = 1;
+  let scale = 0; // log2
   let disp = 0;
   let seg = 3;
   let rm = 0;
@@ -200,7 +232,7 @@ function decodeFastPlain(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode)
     if ((lay & 8) !== 0) {
       if (i >= avail) return -1;
       const sib = buf[i++]!;
-      scale = 1 << (sib >>> 6);
+      scale = sib >>> 6;
       const idx = ((sib >>> 3) & 7) | ((rex & 2) << 2);
       if (idx !== 4) index = idx;
       if ((sib & 7) === 5 && mod === 0) {
@@ -244,39 +276,22 @@ function decodeFastPlain(d: Insn, buf: Uint8Array, avail: number, mode: CpuMode)
     i += immSize;
   }
   const ms = fast >>> 4;
-  d.mode = mode;
+  // the record as its eleven numbers (insn.ts's words: through the 36 setters a decode was 55-210 ns)
   d.length = i;
-  d.encoding = ENC_LEGACY;
-  d.map = MAP_PRIMARY;
-  d.opcode = b;
   d.entry = entry;
-  d.lock = false;
-  d.rep = 0;
-  d.opsizePrefix = false;
-  d.adsizePrefix = false;
-  d.segOverride = -1;
-  d.rex = rex;
-  d.rexW = W;
-  d.pp = 0;
-  d.vexL = 0;
-  d.vexW = false;
-  d.vexV = 0;
-  d.hasModrm = true;
-  d.mod = mod;
-  d.regRaw = regRaw;
-  d.reg = regRaw | ((rex & 4) << 1);
-  d.rm = rm;
-  d.hasMem = !isReg;
-  d.base = base;
-  d.index = index;
-  d.scale = scale;
+  d.opWord =
+    b | (MAP_PRIMARY << OW_MAP) | (ENC_LEGACY << OW_ENC) | (mode << OW_MODE) | (opSize << OW_OPSIZE) | (addrSize << OW_ADDRSIZE) | (immSize << OW_IMMSIZE);
+  d.prefixWord = (rex << PW_REX) | (W ? PW_REXW : 0);
+  d.modrmWord = MW_HAS | (mod << MW_MOD) | (regRaw << MW_REGRAW) | ((regRaw | ((rex & 4) << 1)) << MW_REG) | (rm << MW_RM);
+  d.memWord =
+    (isReg ? 0 : EW_HAS) |
+    ((base + 1) << EW_BASE) |
+    ((index + 1) << EW_INDEX) |
+    (scale << EW_SCALE) |
+    (seg << EW_SEG) |
+    ((ms === FM_V ? opSize : ms) << EW_MEMSIZE);
   d.dispLo = disp;
   d.dispHi = disp >> 31;
-  d.seg = seg;
-  d.memSize = ms === FM_V ? opSize : ms;
-  d.opSize = opSize;
-  d.addrSize = addrSize;
-  d.immSize = immSize;
   d.immLo = immLo;
   d.immHi = immLo >> 31;
   d.imm2 = 0;
@@ -345,7 +360,7 @@ function decodeFastPrefixed(d: Insn, buf: Uint8Array, avail: number, mode: CpuMo
   const addrSize = is64 ? 8 : bits32 ? 4 : 2;
   let base = NO_REG;
   let index = NO_REG;
-  let scale = 1;
+  let scale = 0; // log2
   let disp = 0;
   let seg = 3;
   let rm = 0;
@@ -358,7 +373,7 @@ function decodeFastPrefixed(d: Insn, buf: Uint8Array, avail: number, mode: CpuMo
     if ((lay & 8) !== 0) {
       if (i >= avail) return -1;
       const sib = buf[i++]!;
-      scale = 1 << (sib >>> 6);
+      scale = sib >>> 6;
       const idx = ((sib >>> 3) & 7) | ((rex & 2) << 2);
       if (idx !== 4) index = idx;
       if ((sib & 7) === 5 && mod === 0) {
@@ -441,39 +456,15 @@ function decodeFastPrefixed(d: Insn, buf: Uint8Array, avail: number, mode: CpuMo
   const reg = hasModrm ? regRaw | ((rex & 4) << 1) : 0;
   // LOCK on a form that does not allow it: the general decoder answers #UD (0F 20/22, where the vendor matters, never get here)
   if (lock && !lockLegalForm(map, b, !isReg, regRaw, reg, true)) return -1;
-  d.mode = mode;
+  // the record as its eleven numbers (insn.ts's words: through the 36 setters a decode was 55-210 ns)
   d.length = i;
-  d.encoding = ENC_LEGACY;
-  d.map = map;
-  d.opcode = b;
   d.entry = entry;
-  d.lock = lock;
-  d.rep = rep;
-  d.opsizePrefix = opsz;
-  d.adsizePrefix = false;
-  d.segOverride = -1;
-  d.rex = rex;
-  d.rexW = W;
-  d.pp = pp;
-  d.vexL = 0;
-  d.vexW = false;
-  d.vexV = 0;
-  d.hasModrm = hasModrm;
-  d.mod = mod;
-  d.regRaw = regRaw;
-  d.reg = reg;
-  d.rm = rm;
-  d.hasMem = !isReg;
-  d.base = base;
-  d.index = index;
-  d.scale = scale;
+  d.opWord = b | (map << OW_MAP) | (ENC_LEGACY << OW_ENC) | (mode << OW_MODE) | (opSize << OW_OPSIZE) | (addrSize << OW_ADDRSIZE) | (immSize << OW_IMMSIZE);
+  d.prefixWord = (lock ? PW_LOCK : 0) | ((rep & 3) << PW_REP) | (opsz ? PW_OPSIZE : 0) | (rex << PW_REX) | (W ? PW_REXW : 0) | (pp << PW_PP);
+  d.modrmWord = (hasModrm ? MW_HAS : 0) | (mod << MW_MOD) | (regRaw << MW_REGRAW) | (reg << MW_REG) | (rm << MW_RM);
+  d.memWord = (isReg ? 0 : EW_HAS) | ((base + 1) << EW_BASE) | ((index + 1) << EW_INDEX) | (scale << EW_SCALE) | (seg << EW_SEG) | (memSize << EW_MEMSIZE);
   d.dispLo = disp;
   d.dispHi = disp >> 31;
-  d.seg = seg;
-  d.memSize = memSize;
-  d.opSize = opSize;
-  d.addrSize = addrSize;
-  d.immSize = immSize;
   d.immLo = immLo;
   d.immHi = immLo >> 31;
   d.imm2 = 0;
