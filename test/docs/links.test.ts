@@ -1,11 +1,11 @@
 // Every relative link in README.md and docs/**/*.md names a file of the repository, and every
 // #anchor a heading of the page it points at (GitHub's anchors), so a renamed section or file
-// fails here instead of leaving readers at a dead link.
+// fails here instead of leaving readers at a dead link; and every page is reachable from README.md.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { anchorsOf, brokenLinks, headingSlug, linkTargets } from './markdown-links.js';
+import { anchorsOf, brokenLinks, headingSlug, linkTargets, reachablePages } from './markdown-links.js';
 
 const root = join(import.meta.dirname, '../..');
 const pages = [
@@ -19,6 +19,11 @@ describe('links in README.md and docs/', () => {
     expect(pages.reduce((n, p) => n + linkTargets(readFileSync(join(root, p), 'utf8')).length, 0)).toBeGreaterThan(100);
     expect(pages.flatMap((p) => brokenLinks(root, p))).toEqual([]);
   });
+
+  it('every page of docs/ is reachable from README.md by links', () => {
+    const reached = reachablePages(root, 'README.md');
+    expect(pages.filter((p) => !reached.has(p.replace(/\\/g, '/')))).toEqual([]);
+  });
 });
 
 describe('the link checker', () => {
@@ -29,7 +34,7 @@ describe('the link checker', () => {
     expect([...anchorsOf('# A\n\n## Notes\n\n```sh\n# not a heading\n```\n\n## Notes\n### The `x` rows\n')]).toEqual(['a', 'notes', 'notes-1', 'the-x-rows']);
   });
 
-  it('reports a missing file and a missing anchor, and ignores links inside code and URLs', () => {
+  it('reports a missing file and a missing anchor, ignores links inside code and URLs, follows links from README', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hvmdev-links-'));
     try {
       mkdirSync(join(dir, 'docs'));
@@ -54,6 +59,11 @@ describe('the link checker', () => {
         'docs/a.md: #b: docs/a.md has no heading #b',
         'docs/a.md: b.md#missing-too: docs/b.md has no heading #missing-too',
       ]);
+      mkdirSync(join(dir, 'docs', 'sub'));
+      writeFileSync(join(dir, 'docs', 'sub', 'c.md'), '# C\n');
+      writeFileSync(join(dir, 'docs', 'lost.md'), '# Linked from nowhere\n');
+      writeFileSync(join(dir, 'README.md'), '[a](docs/a.md) and [the folder](docs/sub/)\n');
+      expect([...reachablePages(dir, 'README.md')].sort()).toEqual(['README.md', 'docs/a.md', 'docs/b.md', 'docs/sub/c.md']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

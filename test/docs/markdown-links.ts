@@ -1,5 +1,5 @@
 // Relative links in Markdown and the anchors they name, resolved the way GitHub renders them.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** Markdown without its fenced code blocks (a `#` line there is not a heading, a link not a link). */
@@ -64,4 +64,37 @@ export function brokenLinks(root: string, page: string, read: (path: string) => 
     }
   }
   return problems;
+}
+
+/**
+ * The Markdown pages (paths relative to `root`) a reader reaches from `start` by following relative
+ * links; a link to a folder reaches every page in it, as GitHub lists them.
+ */
+export function reachablePages(root: string, start: string): Set<string> {
+  const reached = new Set<string>([start]);
+  const queue = [start];
+  for (let page = queue.pop(); page !== undefined; page = queue.pop()) {
+    for (const target of linkTargets(readFileSync(join(root, page), 'utf8'))) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+      const path = decodeURIComponent(target.split('#')[0]!);
+      if (path === '') continue;
+      const file = resolve(dirname(join(root, page)), path);
+      if (!existsSync(file)) continue;
+      const found = statSync(file).isDirectory()
+        ? readdirSync(file)
+            .filter((f) => f.endsWith('.md'))
+            .map((f) => join(file, f))
+        : file.endsWith('.md')
+          ? [file]
+          : [];
+      for (const f of found) {
+        const rel = relative(root, f).replace(/\\/g, '/');
+        if (!reached.has(rel)) {
+          reached.add(rel);
+          queue.push(rel);
+        }
+      }
+    }
+  }
+  return reached;
 }
